@@ -82,6 +82,8 @@ CREATE TABLE operations (
     actor               text        NOT NULL,
     -- The resumable record: which step, its attempts and timeline. Persisted after every step.
     step_state          jsonb       NOT NULL DEFAULT '{}'::jsonb,
+    -- Bumped on every step_state write; a writer that lost a race (a job run twice) updates nothing.
+    version             int         NOT NULL DEFAULT 0,
     -- db-scheduler execution (task 'operation', task_instance = job_id).
     job_id              text        NOT NULL UNIQUE,
     error_reason        text,

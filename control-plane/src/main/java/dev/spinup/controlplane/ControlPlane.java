@@ -1,0 +1,181 @@
+package dev.spinup.controlplane;
+
+import dev.spinup.controlplane.agents.AgentEventHandler;
+import dev.spinup.controlplane.agents.AgentGrpcService;
+import dev.spinup.controlplane.agents.AgentSessions;
+import dev.spinup.controlplane.agents.CommandOutbox;
+import dev.spinup.controlplane.agents.EdgeRoutes;
+import dev.spinup.controlplane.agents.HostIdentityInterceptor;
+import dev.spinup.controlplane.api.ApiErrorInterceptor;
+import dev.spinup.controlplane.api.WorkspaceGrpcService;
+import dev.spinup.controlplane.auth.AccessLogInterceptor;
+import dev.spinup.controlplane.auth.ApiTokens;
+import dev.spinup.controlplane.auth.AuthInterceptor;
+import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.db.PgNotificationListener;
+import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.metrics.MetricsServer;
+import dev.spinup.controlplane.operations.AuditLog;
+import dev.spinup.controlplane.operations.CreateWorkspaceJob;
+import dev.spinup.controlplane.operations.OperationEngine;
+import dev.spinup.controlplane.operations.OperationRunner;
+import dev.spinup.controlplane.operations.OperationStore;
+import dev.spinup.controlplane.placement.Placement;
+import dev.spinup.controlplane.workspaces.WorkspaceService;
+import dev.spinup.controlplane.workspaces.WorkspaceStore;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: builds one control-plane replica from its config, by hand, and runs it.
+ * Several replicas may share one database.
+ */
+public final class ControlPlane implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ControlPlane.class);
+
+    private final Database db;
+    private final OperationEngine engine;
+    private final AgentSessions sessions;
+    private final PgNotificationListener listener;
+    private final Server server;
+    private final MetricsServer metrics;
+    private final HealthStatusManager health;
+    private final ExecutorService grpcExecutor;
+    private final ApiTokens tokens;
+
+    private ControlPlane(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters) {
+        this.db = new Database(config.database());
+        db.migrate();
+
+        WorkspaceStore workspaces = new WorkspaceStore();
+        OperationStore operations = new OperationStore();
+        FleetStore fleet = new FleetStore();
+        AuditLog audit = new AuditLog();
+        this.tokens = new ApiTokens();
+        CommandOutbox outbox = new CommandOutbox();
+        this.sessions = new AgentSessions(db, outbox, clock, meters);
+
+        OperationRunner runner = new OperationRunner(db, operations, workspaces, audit, List.of(
+                new CreateWorkspaceJob(sessions, outbox, workspaces, new EdgeRoutes(), config.createTimeouts())),
+                clock, meters);
+        this.engine = new OperationEngine(db, runner, config.engine(), clock, meters);
+        Placement placement = new Placement(config.heartbeatLease(), clock, meters);
+        WorkspaceService service = new WorkspaceService(db, workspaces, operations, fleet, placement, engine, runner,
+                audit, config.workspaceDomain(), clock, meters);
+        AgentEventHandler events = new AgentEventHandler(db, fleet, outbox, engine::wake, clock, meters);
+
+        this.listener = new PgNotificationListener(db, Map.of(
+                OperationEngine.NOTIFY_CHANNEL, payload -> engine.checkForDueWork(),
+                CommandOutbox.NOTIFY_CHANNEL, payload -> {
+                    if (!payload.isEmpty()) {
+                        sessions.dispatch(UUID.fromString(payload));
+                    }
+                }), meters);
+
+        ApiErrorInterceptor errors = new ApiErrorInterceptor(meters);
+        AccessLogInterceptor accessLog = new AccessLogInterceptor();
+        this.health = new HealthStatusManager();
+        this.grpcExecutor = Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            SslContext ssl = GrpcSslContexts.forServer(config.tls().serverCertificate().toFile(),
+                            config.tls().serverKey().toFile())
+                    .trustManager(config.tls().caCertificate().toFile())
+                    // API callers use bearer tokens; agents must present a host certificate (checked per call).
+                    .clientAuth(ClientAuth.OPTIONAL)
+                    .build();
+            this.server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
+                    .sslContext(ssl)
+                    .executor(grpcExecutor)
+                    .permitKeepAliveTime(5, TimeUnit.SECONDS)
+                    .permitKeepAliveWithoutCalls(true)
+                    .addService(ServerInterceptors.intercept(
+                            new WorkspaceGrpcService(db, service, workspaces, operations, fleet, config.flavors(),
+                                    config.offeredTemplates(), clock),
+                            errors, new AuthInterceptor(db, tokens), accessLog))
+                    .addService(ServerInterceptors.intercept(
+                            new AgentGrpcService(db, fleet, outbox, sessions, events, clock),
+                            errors, new HostIdentityInterceptor(), accessLog))
+                    .addService(health.getHealthService())
+                    .addService(ProtoReflectionServiceV1.newInstance())
+                    .build();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot set up TLS from " + config.tls(), e);
+        }
+        this.metrics = new MetricsServer(config.bindAddress(), config.metricsPort(), meters);
+    }
+
+    /** Builds, migrates the database and starts serving. */
+    public static ControlPlane start(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters) {
+        ControlPlane cp = new ControlPlane(config, clock, meters);
+        try {
+            cp.listener.start();
+            cp.engine.start();
+            cp.server.start();
+        } catch (IOException e) {
+            cp.close();
+            throw new UncheckedIOException("cannot listen on " + config.bindAddress() + ":" + config.grpcPort(), e);
+        }
+        cp.health.setStatus("", ServingStatus.SERVING);
+        cp.health.setStatus("spinup.v1.WorkspaceService", ServingStatus.SERVING);
+        cp.health.setStatus("spinup.v1.AgentService", ServingStatus.SERVING);
+        log.info("event=control_plane_started grpc_port={} metrics_port={}", cp.grpcPort(), cp.metricsPort());
+        return cp;
+    }
+
+    public int grpcPort() {
+        return server.getPort();
+    }
+
+    public int metricsPort() {
+        return metrics.port();
+    }
+
+    public Database database() {
+        return db;
+    }
+
+    public ApiTokens apiTokens() {
+        return tokens;
+    }
+
+    @Override
+    public void close() {
+        health.enterTerminalState();
+        server.shutdown();
+        sessions.close();
+        try {
+            if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.shutdownNow();
+        }
+        engine.close();
+        listener.close();
+        metrics.close();
+        grpcExecutor.shutdownNow();
+        db.close();
+        log.info("event=control_plane_stopped");
+    }
+}

@@ -1,0 +1,80 @@
+package dev.spinup.controlplane;
+
+import dev.spinup.controlplane.db.DatabaseConfig;
+import dev.spinup.controlplane.operations.CreateWorkspaceJob;
+import dev.spinup.controlplane.operations.OperationEngine;
+import dev.spinup.controlplane.workspaces.FlavorCatalog;
+import dev.spinup.controlplane.workspaces.ProjectTemplate;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Everything a control-plane replica needs to start. Ports may be 0 (pick a free one), which tests use.
+ *
+ * @param workspaceDomain each workspace answers at {@code <workspace id>.<workspaceDomain>} on its host's edge
+ * @param heartbeatLease  a host whose last heartbeat is older than this gets no placements
+ */
+public record ControlPlaneConfig(
+        String bindAddress,
+        int grpcPort,
+        int metricsPort,
+        DatabaseConfig database,
+        Tls tls,
+        FlavorCatalog flavors,
+        Set<ProjectTemplate> offeredTemplates,
+        String workspaceDomain,
+        Duration heartbeatLease,
+        OperationEngine.Config engine,
+        CreateWorkspaceJob.Timeouts createTimeouts) {
+
+    /** PEM files: the server's certificate and key, and the CA that signs host (client) certificates. */
+    public record Tls(Path serverCertificate, Path serverKey, Path caCertificate) {
+        public Tls {
+            requireNonNull(serverCertificate, "serverCertificate");
+            requireNonNull(serverKey, "serverKey");
+            requireNonNull(caCertificate, "caCertificate");
+        }
+    }
+
+    public ControlPlaneConfig {
+        requireNonNull(bindAddress, "bindAddress");
+        requireNonNull(database, "database");
+        requireNonNull(tls, "tls");
+        requireNonNull(flavors, "flavors");
+        offeredTemplates = Set.copyOf(offeredTemplates);
+        requireNonNull(workspaceDomain, "workspaceDomain");
+        requireNonNull(heartbeatLease, "heartbeatLease");
+        requireNonNull(engine, "engine");
+        requireNonNull(createTimeouts, "createTimeouts");
+    }
+
+    /** Production defaults around the given database and TLS files. */
+    public static ControlPlaneConfig defaults(DatabaseConfig database, Tls tls) {
+        return new ControlPlaneConfig("0.0.0.0", 8443, 9090, database, tls, FlavorCatalog.defaults(),
+                Set.of(ProjectTemplate.STARTER), "workspaces.localhost", Duration.ofSeconds(40),
+                new OperationEngine.Config(10, Duration.ofSeconds(5), Duration.ofSeconds(2), hostName()),
+                new CreateWorkspaceJob.Timeouts(Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofMinutes(1),
+                        Duration.ofMinutes(5)));
+    }
+
+    public ControlPlaneConfig withPorts(String bindAddress, int grpcPort, int metricsPort) {
+        return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, tls, flavors, offeredTemplates,
+                workspaceDomain, heartbeatLease, engine, createTimeouts);
+    }
+
+    public ControlPlaneConfig withCreateTimeouts(CreateWorkspaceJob.Timeouts timeouts) {
+        return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, tls, flavors, offeredTemplates,
+                workspaceDomain, heartbeatLease, engine, timeouts);
+    }
+
+    static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
+        } catch (java.io.IOException e) {
+            return "replica-" + ProcessHandle.current().pid();
+        }
+    }
+}

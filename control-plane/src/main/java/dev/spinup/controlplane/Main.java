@@ -1,0 +1,151 @@
+package dev.spinup.controlplane;
+
+import dev.spinup.controlplane.db.DatabaseConfig;
+import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.dev.DevEnvironment;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "spinup-control-plane", mixinStandardHelpOptions = true,
+        description = "The SpinUp control plane.",
+        subcommands = {Main.Dev.class, Main.Serve.class, Main.CreateToken.class})
+public final class Main {
+    public static void main(String[] args) {
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    static class Ports {
+        @Option(names = "--bind", defaultValue = "${env:SPINUP_BIND:-0.0.0.0}", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+        String bind;
+        @Option(names = "--grpc-port", defaultValue = "${env:SPINUP_GRPC_PORT:-8443}", description = "gRPC (TLS) port (default: ${DEFAULT-VALUE}).")
+        int grpcPort;
+        @Option(names = "--metrics-port", defaultValue = "${env:SPINUP_METRICS_PORT:-9090}", description = "Prometheus /metrics port (default: ${DEFAULT-VALUE}).")
+        int metricsPort;
+    }
+
+    @Command(name = "dev", description = "Run on this machine with everything embedded (Postgres, S3, CA).")
+    static final class Dev implements Callable<Integer> {
+        @Option(names = "--data-dir", defaultValue = "${env:SPINUP_DATA_DIR:-.spinup}", description = "Where dev state lives (default: ${DEFAULT-VALUE}).")
+        Path dataDir;
+        @CommandLine.Mixin
+        Ports ports;
+
+        @Override
+        public Integer call() throws Exception {
+            Clock clock = Clock.systemUTC();
+            DevEnvironment env = DevEnvironment.prepare(dataDir, System.getenv("DATABASE_URL"),
+                    System.getenv("SPINUP_S3_ENDPOINT"), clock);
+            String bind = ports.bind.equals("0.0.0.0") ? "127.0.0.1" : ports.bind;
+            ControlPlaneConfig config = ControlPlaneConfig.defaults(env.database(), env.tls())
+                    .withPorts(bind, ports.grpcPort, ports.metricsPort);
+            ControlPlane cp = ControlPlane.start(config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+            UUID hostId = env.registerLocalHost(cp, clock);
+            String token = env.adminToken(cp, clock);
+            printBanner(cp, env, hostId, token);
+            return runUntilStopped(cp, env);
+        }
+
+        private void printBanner(ControlPlane cp, DevEnvironment env, UUID hostId, String token) {
+            String target = "localhost:" + cp.grpcPort();
+            String ca = env.caCertificate().toString();
+            System.out.printf("""
+
+                    SpinUp control plane (dev mode) is up.
+                      gRPC (TLS)   %s      CA certificate: %s
+                      metrics      http://127.0.0.1:%d/metrics
+                      database     %s
+                      S3 endpoint  %s
+                      local host   %s (region "%s"); its agent credentials are in %s
+                      admin token  %s   (also in %s)
+
+                    Try it (grpcurl):
+                      export SPINUP_TOKEN=$(cat %s)
+                      grpcurl -cacert %s -H "authorization: Bearer $SPINUP_TOKEN" \\
+                        -d '{"request_id":"try-1","external_workspace_id":"ws-1","external_user_id":"u-1","display_name":"My first workspace","region":"local","flavor":"HOBBY"}' \\
+                        %s spinup.v1.WorkspaceService/CreateWorkspace
+                      grpcurl -cacert %s -H "authorization: Bearer $SPINUP_TOKEN" \\
+                        -d '{"workspace_id":"<workspace_id from above>"}' %s spinup.v1.WorkspaceService/GetWorkspace
+
+                    """, target, ca, cp.metricsPort(), env.database().jdbcUrl(), env.s3Endpoint(), hostId,
+                    DevEnvironment.REGION, dataDir.resolve("agent"), token, dataDir.resolve("admin-token"),
+                    dataDir.resolve("admin-token"), ca, target, ca, target);
+            System.out.flush();
+        }
+    }
+
+    @Command(name = "serve", description = "Run a control-plane replica (production).")
+    static final class Serve implements Callable<Integer> {
+        @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}", required = true, description = "postgres://user:pass@host:5432/db or jdbc:postgresql://... (env DATABASE_URL).")
+        String databaseUrl;
+        @Option(names = "--tls-cert", defaultValue = "${env:SPINUP_TLS_CERT}", required = true, description = "Server certificate, PEM (env SPINUP_TLS_CERT).")
+        Path cert;
+        @Option(names = "--tls-key", defaultValue = "${env:SPINUP_TLS_KEY}", required = true, description = "Server private key, PKCS#8 PEM (env SPINUP_TLS_KEY).")
+        Path key;
+        @Option(names = "--ca-cert", defaultValue = "${env:SPINUP_CA_CERT}", required = true, description = "CA that signs host certificates, PEM (env SPINUP_CA_CERT).")
+        Path ca;
+        @CommandLine.Mixin
+        Ports ports;
+
+        @Override
+        public Integer call() throws Exception {
+            ControlPlaneConfig config = ControlPlaneConfig.defaults(DatabaseConfig.fromUrl(databaseUrl, 20),
+                            new ControlPlaneConfig.Tls(cert, key, ca))
+                    .withPorts(ports.bind, ports.grpcPort, ports.metricsPort);
+            ControlPlane cp = ControlPlane.start(config, Clock.systemUTC(),
+                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+            return runUntilStopped(cp, null);
+        }
+    }
+
+    @Command(name = "create-token", description = "Create an API token and print it (shown once).")
+    static final class CreateToken implements Callable<Integer> {
+        @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}", required = true)
+        String databaseUrl;
+        @Option(names = "--name", required = true, description = "Token name; audit entries say api:<name> or admin:<name>.")
+        String name;
+        @Option(names = "--scope", required = true, description = "workspaces and/or admin (repeatable).")
+        List<String> scopes;
+
+        @Override
+        public Integer call() {
+            try (var db = new dev.spinup.controlplane.db.Database(DatabaseConfig.fromUrl(databaseUrl, 2))) {
+                db.migrate();
+                Clock clock = Clock.systemUTC();
+                String token = db.inTransaction(tx -> new dev.spinup.controlplane.auth.ApiTokens().create(
+                        tx.handle(), Ids.newId(clock), name, new LinkedHashSet<>(scopes), clock.instant()));
+                System.out.println(token);
+            }
+            return 0;
+        }
+    }
+
+    private static int runUntilStopped(ControlPlane cp, AutoCloseable env) throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            cp.close();
+            if (env != null) {
+                try {
+                    env.close();
+                } catch (Exception e) {
+                    System.err.println("while stopping embedded services: " + e);
+                }
+            }
+            stopped.countDown();
+        }, "shutdown"));
+        stopped.await();
+        return 0;
+    }
+}

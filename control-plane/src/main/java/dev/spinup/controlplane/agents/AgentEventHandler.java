@@ -1,0 +1,95 @@
+package dev.spinup.controlplane.agents;
+
+import dev.spinup.api.v1.AgentEvent;
+import dev.spinup.api.v1.Inventory;
+import dev.spinup.api.v1.InventoryWorkspace;
+import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.fleet.FleetStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Applies one agent event to the database. Idempotent: a replayed event changes nothing more. */
+public final class AgentEventHandler {
+    private static final Logger log = LoggerFactory.getLogger(AgentEventHandler.class);
+
+    private final Database db;
+    private final FleetStore fleet;
+    private final CommandOutbox outbox;
+    private final Consumer<String> wakeJob;
+    private final Clock clock;
+    private final MeterRegistry meters;
+
+    public AgentEventHandler(Database db, FleetStore fleet, CommandOutbox outbox, Consumer<String> wakeJob,
+                             Clock clock, MeterRegistry meters) {
+        this.db = db;
+        this.fleet = fleet;
+        this.outbox = outbox;
+        this.wakeJob = wakeJob;
+        this.clock = clock;
+        this.meters = meters;
+    }
+
+    public void handle(UUID hostId, AgentEvent event) {
+        meters.counter("spinup_agent_events", "kind", event.getKindCase().name()).increment();
+        Instant now = clock.instant();
+        switch (event.getKindCase()) {
+            case HEARTBEAT -> db.inTransactionVoid(tx -> fleet.heartbeat(tx.handle(), hostId, now));
+            case RESULT -> {
+                Optional<String> job = db.inTransaction(tx -> outbox.recordResult(tx.handle(), hostId, event.getResult(), now));
+                log.info("event=command_result host={} command={} outcome={} message=\"{}\"", hostId,
+                        event.getResult().getCommandId(), event.getResult().getOutcome(), event.getResult().getMessage());
+                job.ifPresent(wakeJob);
+            }
+            case PROGRESS -> log.info("event=command_progress host={} command={} percent={} message=\"{}\"", hostId,
+                    event.getProgress().getCommandId(), event.getProgress().getPercent(), event.getProgress().getMessage());
+            case WORKSPACE_EVENT -> {
+                meters.counter("spinup_workspace_local_events", "kind", event.getWorkspaceEvent().getKind().name())
+                        .increment();
+                log.warn("event=workspace_local_event host={} workspace={} kind={} message=\"{}\"", hostId,
+                        event.getWorkspaceEvent().getWorkspaceId(), event.getWorkspaceEvent().getKind(),
+                        event.getWorkspaceEvent().getMessage());
+            }
+            case INVENTORY -> recordInventory(hostId, event.getInventory(), now);
+            case KIND_NOT_SET -> throw new IllegalArgumentException("event " + event.getSeq() + " has no kind");
+        }
+    }
+
+    /** Workspaces the host has that the control plane does not place there are orphans: recorded, never destroyed. */
+    private void recordInventory(UUID hostId, Inventory inventory, Instant now) {
+        int orphans = db.inTransaction(tx -> {
+            Set<String> known = new HashSet<>(tx.handle().createQuery("""
+                            SELECT id::text FROM workspaces WHERE host_id = :host AND state <> 'deleted'""")
+                    .bind("host", hostId).mapTo(String.class).list());
+            List<InventoryWorkspace> unknown = inventory.getWorkspacesList().stream()
+                    .filter(w -> !known.contains(w.getWorkspaceId())).toList();
+            tx.handle().createUpdate("DELETE FROM host_orphans WHERE host_id = :host AND NOT (workspace_id = ANY(:ids))")
+                    .bind("host", hostId)
+                    .bindArray("ids", String.class, unknown.stream().map(InventoryWorkspace::getWorkspaceId).toList())
+                    .execute();
+            for (InventoryWorkspace w : unknown) {
+                tx.handle().createUpdate("""
+                                INSERT INTO host_orphans (host_id, workspace_id, local_state, first_seen_at, last_seen_at)
+                                VALUES (:host, :ws, :state, :now, :now)
+                                ON CONFLICT (host_id, workspace_id)
+                                DO UPDATE SET local_state = excluded.local_state, last_seen_at = excluded.last_seen_at""")
+                        .bind("host", hostId).bind("ws", w.getWorkspaceId()).bind("state", w.getState().name())
+                        .bind("now", Timestamp.from(now)).execute();
+                log.warn("event=orphan_found host={} workspace={} local_state={}", hostId, w.getWorkspaceId(),
+                        w.getState());
+            }
+            return unknown.size();
+        });
+        meters.counter("spinup_orphans_found").increment(orphans);
+        log.info("event=inventory host={} workspaces={} orphans={}", hostId, inventory.getWorkspacesCount(), orphans);
+    }
+}

@@ -1,0 +1,160 @@
+package dev.spinup.controlplane.agents;
+
+import dev.spinup.api.v1.Command;
+import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.db.Database.Tx;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent sessions this replica holds, and delivery of outbox commands to them. Each session
+ * sends from one virtual thread at a time, in outbox order; a command is sent once per session
+ * (and again on the next session if it still has no result).
+ */
+public final class AgentSessions implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AgentSessions.class);
+
+    private final Database db;
+    private final CommandOutbox outbox;
+    private final Clock clock;
+    private final MeterRegistry meters;
+    private final ConcurrentMap<UUID, Session> sessions = new ConcurrentHashMap<>();
+    private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
+
+    public AgentSessions(Database db, CommandOutbox outbox, Clock clock, MeterRegistry meters) {
+        this.db = db;
+        this.outbox = outbox;
+        this.clock = clock;
+        this.meters = meters;
+        meters.gauge("spinup_agent_sessions", sessions, ConcurrentMap::size);
+    }
+
+    /** Puts a command in the outbox (inside the caller's transaction) and sends it once committed. */
+    public void enqueue(Tx tx, UUID hostId, Command command) {
+        if (outbox.enqueue(tx, hostId, command, clock.instant())) {
+            tx.afterCommit(() -> dispatch(hostId));
+        }
+    }
+
+    /** Sends the host's outstanding commands if this replica holds its session. */
+    public void dispatch(UUID hostId) {
+        Session session = sessions.get(hostId);
+        if (session != null) {
+            session.requestSend();
+        }
+    }
+
+    public boolean isConnected(UUID hostId) {
+        return sessions.containsKey(hostId);
+    }
+
+    Session open(UUID hostId, String agentInstanceId, ServerCallStreamObserver<Command> stream) {
+        Session session = new Session(hostId, agentInstanceId, stream);
+        Session previous = sessions.put(hostId, session);
+        if (previous != null) {
+            log.info("event=agent_session_replaced host={} previous_instance={}", hostId, previous.agentInstanceId);
+            previous.close();
+        }
+        meters.counter("spinup_agent_sessions_opened").increment();
+        session.requestSend();
+        return session;
+    }
+
+    void closed(Session session) {
+        sessions.remove(session.hostId, session);
+    }
+
+    @Override
+    public void close() {
+        sessions.values().forEach(Session::close);
+        senders.shutdownNow();
+    }
+
+    final class Session {
+        final UUID hostId;
+        final String agentInstanceId;
+        private final ServerCallStreamObserver<Command> stream;
+        private final Set<String> sent = ConcurrentHashMap.newKeySet();
+        private final Object lock = new Object();
+        private boolean sending;
+        private boolean again;
+        private volatile boolean closed;
+
+        Session(UUID hostId, String agentInstanceId, ServerCallStreamObserver<Command> stream) {
+            this.hostId = hostId;
+            this.agentInstanceId = agentInstanceId;
+            this.stream = stream;
+        }
+
+        /** Coalesces wake-ups: at most one send pass runs, and one more follows if asked meanwhile. */
+        void requestSend() {
+            synchronized (lock) {
+                if (sending) {
+                    again = true;
+                    return;
+                }
+                sending = true;
+            }
+            senders.execute(this::sendLoop);
+        }
+
+        private void sendLoop() {
+            while (true) {
+                try {
+                    sendOutstanding();
+                } catch (RuntimeException e) {
+                    meters.counter("spinup_background_failures", "loop", "agent_dispatch").increment();
+                    log.warn("event=agent_dispatch_failed host={} error={}", hostId, e.toString());
+                }
+                synchronized (lock) {
+                    if (!again || closed) {
+                        sending = false;
+                        return;
+                    }
+                    again = false;
+                }
+            }
+        }
+
+        private void sendOutstanding() {
+            List<Command> commands = db.withHandle(h -> outbox.outstanding(h, hostId));
+            for (Command command : commands) {
+                if (closed || !sent.add(command.getCommandId())) {
+                    continue;
+                }
+                synchronized (stream) {
+                    stream.onNext(command);
+                }
+                db.withHandle(h -> {
+                    outbox.markSent(h, command.getCommandId(), clock.instant());
+                    return null;
+                });
+                meters.counter("spinup_agent_commands_sent", "kind", command.getKindCase().name()).increment();
+                log.info("event=command_sent host={} command={} kind={}", hostId, command.getCommandId(),
+                        command.getKindCase());
+            }
+        }
+
+        void close() {
+            closed = true;
+            sessions.remove(hostId, this);
+            try {
+                synchronized (stream) {
+                    stream.onCompleted();
+                }
+            } catch (RuntimeException e) {
+                // already cancelled by the peer
+            }
+        }
+    }
+}

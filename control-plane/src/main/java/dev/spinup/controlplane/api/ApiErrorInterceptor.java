@@ -1,0 +1,87 @@
+package dev.spinup.controlplane.api;
+
+import dev.spinup.api.v1.ErrorReason;
+import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every error leaves the server as a status with an ErrorInfo: {@link ApiException}s as they are,
+ * anything unexpected as INTERNAL / INTERNAL_ERROR with an incident id that is also logged, so no
+ * caller ever sees UNKNOWN or a stack trace. Counts errors by reason.
+ */
+public final class ApiErrorInterceptor implements ServerInterceptor {
+    private static final Logger log = LoggerFactory.getLogger(ApiErrorInterceptor.class);
+
+    private final MeterRegistry meters;
+
+    public ApiErrorInterceptor(MeterRegistry meters) {
+        this.meters = meters;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        ServerCall.Listener<Q> delegate;
+        try {
+            delegate = next.startCall(call, headers);
+        } catch (RuntimeException e) {
+            close(call, e);
+            return new ServerCall.Listener<>() {};
+        }
+        return new SimpleForwardingServerCallListener<>(delegate) {
+            @Override
+            public void onMessage(Q message) {
+                try {
+                    super.onMessage(message);
+                } catch (RuntimeException e) {
+                    close(call, e);
+                }
+            }
+
+            @Override
+            public void onHalfClose() {
+                try {
+                    super.onHalfClose();
+                } catch (RuntimeException e) {
+                    close(call, e);
+                }
+            }
+        };
+    }
+
+    private void close(ServerCall<?, ?> call, RuntimeException e) {
+        String method = call.getMethodDescriptor().getBareMethodName();
+        StatusRuntimeException status = toStatus(method, e);
+        meters.counter("spinup_api_errors", "method", method, "reason", reasonOf(e)).increment();
+        call.close(status.getStatus(), status.getTrailers() == null ? new Metadata() : status.getTrailers());
+    }
+
+    private static String reasonOf(RuntimeException e) {
+        return e instanceof ApiException api ? api.reason().name() : ErrorReason.INTERNAL_ERROR.name();
+    }
+
+    static StatusRuntimeException toStatus(String method, RuntimeException e) {
+        if (e instanceof ApiException api) {
+            return api.toStatusRuntimeException();
+        }
+        if (Throwables.isDatabaseUnavailable(e)) {
+            log.warn("event=dependency_unavailable method={} error={}", method, e.toString());
+            return new ApiException(Status.Code.UNAVAILABLE, ErrorReason.DEPENDENCY_UNAVAILABLE,
+                    "the database is unavailable; retry with the same request_id", Map.of()).toStatusRuntimeException();
+        }
+        String incident = UUID.randomUUID().toString();
+        log.error("event=internal_error method={} incident={}", method, incident, e);
+        return new ApiException(Status.Code.INTERNAL, ErrorReason.INTERNAL_ERROR,
+                "internal error; incident " + incident, Map.of("incident", incident)).toStatusRuntimeException();
+    }
+}

@@ -1,0 +1,294 @@
+package dev.spinup.controlplane.api;
+
+import dev.spinup.api.v1.AddDomainRequest;
+import dev.spinup.api.v1.ArchiveWorkspaceRequest;
+import dev.spinup.api.v1.CreateEnrollmentTokenRequest;
+import dev.spinup.api.v1.CreateEnrollmentTokenResponse;
+import dev.spinup.api.v1.CreateWorkspaceRequest;
+import dev.spinup.api.v1.DeleteWorkspaceRequest;
+import dev.spinup.api.v1.DrainHostRequest;
+import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.api.v1.GetHostRequest;
+import dev.spinup.api.v1.GetOperationDurationsRequest;
+import dev.spinup.api.v1.GetOperationDurationsResponse;
+import dev.spinup.api.v1.GetOperationRequest;
+import dev.spinup.api.v1.GetWorkspaceRequest;
+import dev.spinup.api.v1.Host;
+import dev.spinup.api.v1.ListDomainsRequest;
+import dev.spinup.api.v1.ListDomainsResponse;
+import dev.spinup.api.v1.ListHostsRequest;
+import dev.spinup.api.v1.ListHostsResponse;
+import dev.spinup.api.v1.ListOperationsRequest;
+import dev.spinup.api.v1.ListOperationsResponse;
+import dev.spinup.api.v1.ListOrphansRequest;
+import dev.spinup.api.v1.ListOrphansResponse;
+import dev.spinup.api.v1.ListRegionsRequest;
+import dev.spinup.api.v1.ListRegionsResponse;
+import dev.spinup.api.v1.ListWorkspacesRequest;
+import dev.spinup.api.v1.ListWorkspacesResponse;
+import dev.spinup.api.v1.Operation;
+import dev.spinup.api.v1.Region;
+import dev.spinup.api.v1.RegionState;
+import dev.spinup.api.v1.RemoveDomainRequest;
+import dev.spinup.api.v1.ResizeWorkspaceRequest;
+import dev.spinup.api.v1.RestoreWorkspaceRequest;
+import dev.spinup.api.v1.SuspendWorkspaceRequest;
+import dev.spinup.api.v1.UndrainHostRequest;
+import dev.spinup.api.v1.Workspace;
+import dev.spinup.api.v1.WorkspaceServiceGrpc;
+import dev.spinup.controlplane.auth.Principal;
+import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.operations.OperationStatus;
+import dev.spinup.controlplane.operations.OperationStore;
+import dev.spinup.controlplane.operations.OperationVerb;
+import dev.spinup.controlplane.workspaces.CreateWorkspace;
+import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.workspaces.Flavor;
+import dev.spinup.controlplane.workspaces.FlavorCatalog;
+import dev.spinup.controlplane.workspaces.ProjectTemplate;
+import dev.spinup.controlplane.workspaces.WorkspaceService;
+import dev.spinup.controlplane.workspaces.WorkspaceStore;
+import io.grpc.stub.StreamObserver;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/** The gRPC edge of WorkspaceService: validates, maps proto to domain and back, delegates. */
+public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceServiceImplBase {
+    private final Database db;
+    private final WorkspaceService service;
+    private final WorkspaceStore workspaces;
+    private final OperationStore operations;
+    private final FleetStore fleet;
+    private final FlavorCatalog flavors;
+    private final Set<ProjectTemplate> offeredTemplates;
+    private final Clock clock;
+
+    public WorkspaceGrpcService(Database db, WorkspaceService service, WorkspaceStore workspaces,
+                                OperationStore operations, FleetStore fleet, FlavorCatalog flavors,
+                                Set<ProjectTemplate> offeredTemplates, Clock clock) {
+        this.db = db;
+        this.service = service;
+        this.workspaces = workspaces;
+        this.operations = operations;
+        this.fleet = fleet;
+        this.flavors = flavors;
+        this.offeredTemplates = Set.copyOf(offeredTemplates);
+        this.clock = clock;
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    @Override
+    public void createWorkspace(CreateWorkspaceRequest request, StreamObserver<Operation> out) {
+        String requestId = Requests.requestId(request.getRequestId());
+        Flavor flavor = WorkspaceProtoMapper.fromProto(request.getFlavor());
+        Envelope envelope = envelope(flavor, request.hasCustomEnvelope(), request.getCustomEnvelope());
+        ProjectTemplate template = WorkspaceProtoMapper.fromProto(request.getTemplate());
+        if (!offeredTemplates.contains(template)) {
+            throw ApiException.invalidField(ErrorReason.UNKNOWN_TEMPLATE, "template",
+                    "template " + request.getTemplate() + " is not offered by this installation (offered: "
+                            + offeredTemplates + ")");
+        }
+        CreateWorkspace create = new CreateWorkspace(
+                requestId,
+                Fingerprints.of(request.toBuilder().clearRequestId().build()),
+                Requests.text("external_workspace_id", request.getExternalWorkspaceId(), true, 200),
+                Requests.text("external_user_id", request.getExternalUserId(), true, 200),
+                Requests.text("display_name", request.getDisplayName(), true, 200),
+                Requests.region(request.getRegion()),
+                flavor,
+                envelope,
+                template,
+                Requests.labels(request.getLabelsMap()));
+        var op = service.create(create, Principal.current().actor());
+        reply(out, WorkspaceProtoMapper.toProto(op, clock.instant()));
+    }
+
+    private Envelope envelope(Flavor flavor, boolean hasCustom, dev.spinup.api.v1.Envelope custom) {
+        if (flavor != Flavor.CUSTOM) {
+            if (hasCustom) {
+                throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "custom_envelope",
+                        "custom_envelope is only allowed with flavor CUSTOM");
+            }
+            return flavors.envelopeOf(flavor);
+        }
+        if (!hasCustom) {
+            throw ApiException.invalidField(ErrorReason.FIELD_REQUIRED, "custom_envelope",
+                    "flavor CUSTOM needs a custom_envelope");
+        }
+        if (custom.getVcpu() <= 0 || custom.getRamGb() <= 0 || custom.getDiskGb() <= 0) {
+            throw ApiException.invalidField(ErrorReason.ENVELOPE_INVALID, "custom_envelope",
+                    "custom_envelope needs positive vcpu, ram_gb and disk_gb");
+        }
+        Envelope e = new Envelope(custom.getVcpu(), custom.getRamGb(), custom.getDiskGb());
+        String problem = flavors.customEnvelopeProblem(e);
+        if (problem != null) {
+            throw ApiException.invalidField(ErrorReason.ENVELOPE_INVALID, "custom_envelope", problem);
+        }
+        return e;
+    }
+
+    @Override
+    public void getWorkspace(GetWorkspaceRequest request, StreamObserver<Workspace> out) {
+        UUID id = Requests.id("workspace_id", request.getWorkspaceId());
+        var workspace = db.withHandle(h -> workspaces.find(h, id)).orElseThrow(() ->
+                ApiException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + id));
+        reply(out, WorkspaceProtoMapper.toProto(workspace));
+    }
+
+    @Override
+    public void listWorkspaces(ListWorkspacesRequest request, StreamObserver<ListWorkspacesResponse> out) {
+        int size = Requests.pageSize(request.getPageSize());
+        UUID after = Requests.afterId(request.getPageToken());
+        var filter = new WorkspaceStore.WorkspaceFilter(
+                WorkspaceProtoMapper.fromProto(request.getState()),
+                request.getRegion().isEmpty() ? null : Requests.region(request.getRegion()),
+                request.getExternalUserId().isEmpty() ? null
+                        : Requests.text("external_user_id", request.getExternalUserId(), false, 200));
+        var page = db.withHandle(h -> workspaces.list(h, filter, after, size + 1));
+        var response = ListWorkspacesResponse.newBuilder();
+        page.stream().limit(size).forEach(w -> response.addWorkspaces(WorkspaceProtoMapper.toProto(w)));
+        if (page.size() > size) {
+            response.setNextPageToken(Requests.pageToken(page.get(size - 1).id()));
+        }
+        reply(out, response.build());
+    }
+
+    @Override
+    public void suspendWorkspace(SuspendWorkspaceRequest request, StreamObserver<Operation> out) {
+        throw ApiException.unimplemented("SuspendWorkspace");
+    }
+
+    @Override
+    public void archiveWorkspace(ArchiveWorkspaceRequest request, StreamObserver<Operation> out) {
+        throw ApiException.unimplemented("ArchiveWorkspace");
+    }
+
+    @Override
+    public void restoreWorkspace(RestoreWorkspaceRequest request, StreamObserver<Operation> out) {
+        throw ApiException.unimplemented("RestoreWorkspace");
+    }
+
+    @Override
+    public void resizeWorkspace(ResizeWorkspaceRequest request, StreamObserver<Operation> out) {
+        throw ApiException.unimplemented("ResizeWorkspace");
+    }
+
+    @Override
+    public void deleteWorkspace(DeleteWorkspaceRequest request, StreamObserver<Operation> out) {
+        throw ApiException.unimplemented("DeleteWorkspace");
+    }
+
+    // ------------------------------------------------------------------ domains
+
+    @Override
+    public void addDomain(AddDomainRequest request, StreamObserver<Operation> out) {
+        throw ApiException.unimplemented("AddDomain");
+    }
+
+    @Override
+    public void removeDomain(RemoveDomainRequest request, StreamObserver<Operation> out) {
+        throw ApiException.unimplemented("RemoveDomain");
+    }
+
+    @Override
+    public void listDomains(ListDomainsRequest request, StreamObserver<ListDomainsResponse> out) {
+        throw ApiException.unimplemented("ListDomains");
+    }
+
+    // ------------------------------------------------------------------ operations
+
+    @Override
+    public void getOperation(GetOperationRequest request, StreamObserver<Operation> out) {
+        UUID id = Requests.id("operation_id", request.getOperationId());
+        var op = db.withHandle(h -> operations.find(h, id)).orElseThrow(() ->
+                ApiException.notFound(ErrorReason.OPERATION_NOT_FOUND, "no operation " + id));
+        reply(out, WorkspaceProtoMapper.toProto(op, clock.instant()));
+    }
+
+    @Override
+    public void listOperations(ListOperationsRequest request, StreamObserver<ListOperationsResponse> out) {
+        int size = Requests.pageSize(request.getPageSize());
+        UUID after = Requests.afterId(request.getPageToken());
+        var filter = new OperationStore.OperationFilter(
+                request.getWorkspaceId().isEmpty() ? null : Requests.id("workspace_id", request.getWorkspaceId()),
+                switch (request.getStatus()) {
+                    case OPERATION_STATUS_UNSPECIFIED -> null;
+                    case UNRECOGNIZED -> throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "status",
+                            "status is not a known OperationStatus");
+                    default -> OperationStatus.valueOf(request.getStatus().name());
+                },
+                switch (request.getVerb()) {
+                    case OPERATION_VERB_UNSPECIFIED -> null;
+                    case UNRECOGNIZED -> throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "verb",
+                            "verb is not a known OperationVerb");
+                    default -> OperationVerb.valueOf(request.getVerb().name());
+                });
+        var page = db.withHandle(h -> operations.list(h, filter, after, size + 1));
+        Instant now = clock.instant();
+        var response = ListOperationsResponse.newBuilder();
+        page.stream().limit(size).forEach(op -> response.addOperations(WorkspaceProtoMapper.toProto(op, now)));
+        if (page.size() > size) {
+            response.setNextPageToken(Requests.pageToken(page.get(size - 1).id()));
+        }
+        reply(out, response.build());
+    }
+
+    @Override
+    public void getOperationDurations(GetOperationDurationsRequest request,
+                                      StreamObserver<GetOperationDurationsResponse> out) {
+        throw ApiException.unimplemented("GetOperationDurations");
+    }
+
+    // ------------------------------------------------------------------ fleet / admin
+
+    @Override
+    public void listRegions(ListRegionsRequest request, StreamObserver<ListRegionsResponse> out) {
+        List<Region> regions = db.withHandle(fleet::regions).stream()
+                .map(r -> Region.newBuilder().setId(r.id()).setDisplayName(r.displayName())
+                        .setState("active".equals(r.state()) ? RegionState.REGION_ACTIVE : RegionState.REGION_RETIRING)
+                        .setCreatedAt(WorkspaceProtoMapper.timestamp(r.createdAt())).build())
+                .toList();
+        reply(out, ListRegionsResponse.newBuilder().addAllRegions(regions).build());
+    }
+
+    @Override
+    public void listHosts(ListHostsRequest request, StreamObserver<ListHostsResponse> out) {
+        throw ApiException.unimplemented("ListHosts");
+    }
+
+    @Override
+    public void getHost(GetHostRequest request, StreamObserver<Host> out) {
+        throw ApiException.unimplemented("GetHost");
+    }
+
+    @Override
+    public void drainHost(DrainHostRequest request, StreamObserver<Host> out) {
+        throw ApiException.unimplemented("DrainHost");
+    }
+
+    @Override
+    public void undrainHost(UndrainHostRequest request, StreamObserver<Host> out) {
+        throw ApiException.unimplemented("UndrainHost");
+    }
+
+    @Override
+    public void createEnrollmentToken(CreateEnrollmentTokenRequest request,
+                                      StreamObserver<CreateEnrollmentTokenResponse> out) {
+        throw ApiException.unimplemented("CreateEnrollmentToken");
+    }
+
+    @Override
+    public void listOrphans(ListOrphansRequest request, StreamObserver<ListOrphansResponse> out) {
+        throw ApiException.unimplemented("ListOrphans");
+    }
+
+    private static <T> void reply(StreamObserver<T> out, T value) {
+        out.onNext(value);
+        out.onCompleted();
+    }
+}

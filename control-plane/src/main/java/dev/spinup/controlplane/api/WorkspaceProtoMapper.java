@@ -1,0 +1,166 @@
+package dev.spinup.controlplane.api;
+
+import com.google.protobuf.Duration;
+import com.google.protobuf.Timestamp;
+import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.api.v1.OperationError;
+import dev.spinup.api.v1.OperationStep;
+import dev.spinup.api.v1.StepStatus;
+import dev.spinup.controlplane.operations.Operation;
+import dev.spinup.controlplane.operations.StepState;
+import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.workspaces.Flavor;
+import dev.spinup.controlplane.workspaces.ProjectTemplate;
+import dev.spinup.controlplane.workspaces.Workspace;
+import dev.spinup.controlplane.workspaces.WorkspaceState;
+import java.time.Instant;
+
+/** Domain records to and from proto messages. */
+public final class WorkspaceProtoMapper {
+    private WorkspaceProtoMapper() {}
+
+    public static dev.spinup.api.v1.Workspace toProto(Workspace w) {
+        var b = dev.spinup.api.v1.Workspace.newBuilder()
+                .setId(w.id().toString())
+                .setExternalWorkspaceId(w.externalWorkspaceId())
+                .setExternalUserId(w.externalUserId())
+                .setDisplayName(w.displayName())
+                .setRegion(w.regionId())
+                .setFlavor(toProto(w.flavor()))
+                .setEnvelope(toProto(w.envelope()))
+                .setState(toProto(w.state()))
+                .setTemplate(dev.spinup.api.v1.ProjectTemplate.valueOf(w.template().name()))
+                .putAllLabels(w.labels())
+                .setSnapshotInterval(Duration.newBuilder().setSeconds(w.snapshotIntervalSeconds()))
+                .setSnapshotRetentionCount(w.snapshotRetentionCount())
+                .setCreatedAt(timestamp(w.createdAt()))
+                .setUpdatedAt(timestamp(w.updatedAt()));
+        if (w.hostId() != null) {
+            b.setHostId(w.hostId().toString());
+        }
+        if (w.currentOperationId() != null) {
+            b.setCurrentOperationId(w.currentOperationId().toString());
+        }
+        if (w.endpoint() != null && w.state() == WorkspaceState.ACTIVE) {
+            b.setUrl(w.endpoint());
+        }
+        return b.build();
+    }
+
+    public static dev.spinup.api.v1.Operation toProto(Operation op, Instant now) {
+        var b = dev.spinup.api.v1.Operation.newBuilder()
+                .setId(op.id().toString())
+                .setWorkspaceId(op.workspaceId().toString())
+                .setVerb(dev.spinup.api.v1.OperationVerb.valueOf(op.verb().name()))
+                .setStatus(dev.spinup.api.v1.OperationStatus.valueOf(op.status().name()))
+                .setRequestId(op.requestId())
+                .setActor(op.actor())
+                .setRequestedAt(timestamp(op.requestedAt()));
+        if (op.startedAt() != null) {
+            b.setStartedAt(timestamp(op.startedAt()));
+        }
+        if (op.completedAt() != null) {
+            b.setCompletedAt(timestamp(op.completedAt()));
+        }
+        for (StepState.StepRecord step : op.stepState().steps()) {
+            b.addSteps(toProto(step, now));
+        }
+        if (op.errorReason() != null) {
+            b.setError(OperationError.newBuilder()
+                    .setReason(reason(op.errorReason()))
+                    .setMessage(op.errorMessage() == null ? "" : op.errorMessage()));
+        }
+        return b.build();
+    }
+
+    private static OperationStep toProto(StepState.StepRecord step, Instant now) {
+        String name = step.phase() == StepState.Phase.ROLLBACK ? "rollback:" + step.name() : step.name();
+        var b = OperationStep.newBuilder()
+                .setName(name)
+                .setStatus(switch (step.status()) {
+                    case PENDING -> StepStatus.STEP_PENDING;
+                    case RUNNING -> StepStatus.STEP_RUNNING;
+                    case DONE -> StepStatus.STEP_DONE;
+                    case FAILED -> StepStatus.STEP_FAILED;
+                    case SKIPPED -> StepStatus.STEP_SKIPPED;
+                })
+                .setAttempts(step.attempts());
+        if (step.startedAt() != null) {
+            b.setStartedAt(timestamp(step.startedAt()));
+        }
+        if (step.completedAt() != null) {
+            b.setCompletedAt(timestamp(step.completedAt()));
+        }
+        if (step.deadline() != null && step.status() == StepState.Status.RUNNING) {
+            b.setDeadline(timestamp(step.deadline()));
+        }
+        if (step.waitingOn() != null && step.status() == StepState.Status.RUNNING) {
+            long ago = Math.max(0, java.time.Duration.between(step.waitingSince(), now).toSeconds());
+            b.setWaitingOn("waiting for " + step.waitingOn() + " (sent " + ago + "s ago)");
+        }
+        if (step.error() != null) {
+            b.setError(step.error());
+        }
+        return b.build();
+    }
+
+    private static ErrorReason reason(String name) {
+        try {
+            return ErrorReason.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            return ErrorReason.INTERNAL_ERROR;
+        }
+    }
+
+    public static dev.spinup.api.v1.Envelope toProto(Envelope e) {
+        return dev.spinup.api.v1.Envelope.newBuilder().setVcpu(e.vcpu()).setRamGb(e.ramGb()).setDiskGb(e.diskGb())
+                .build();
+    }
+
+    public static dev.spinup.api.v1.Flavor toProto(Flavor f) {
+        return dev.spinup.api.v1.Flavor.valueOf(f.name());
+    }
+
+    public static dev.spinup.api.v1.WorkspaceState toProto(WorkspaceState s) {
+        return dev.spinup.api.v1.WorkspaceState.valueOf(s.name());
+    }
+
+    /** Empty when the caller sent UNSPECIFIED (no filter). */
+    public static WorkspaceState fromProto(dev.spinup.api.v1.WorkspaceState s) {
+        return switch (s) {
+            case WORKSPACE_STATE_UNSPECIFIED -> null;
+            case ACTIVE -> WorkspaceState.ACTIVE;
+            case SUSPENDED -> WorkspaceState.SUSPENDED;
+            case ARCHIVED -> WorkspaceState.ARCHIVED;
+            case DELETED -> WorkspaceState.DELETED;
+            case UNRECOGNIZED -> throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "state",
+                    "state is not a known WorkspaceState");
+        };
+    }
+
+    public static Flavor fromProto(dev.spinup.api.v1.Flavor f) {
+        return switch (f) {
+            case HOBBY -> Flavor.HOBBY;
+            case PRO -> Flavor.PRO;
+            case TEAM -> Flavor.TEAM;
+            case CUSTOM -> Flavor.CUSTOM;
+            case FLAVOR_UNSPECIFIED, UNRECOGNIZED -> throw ApiException.invalidField(ErrorReason.UNKNOWN_FLAVOR,
+                    "flavor", "flavor must be HOBBY, PRO, TEAM or CUSTOM");
+        };
+    }
+
+    public static ProjectTemplate fromProto(dev.spinup.api.v1.ProjectTemplate t) {
+        return switch (t) {
+            case PROJECT_TEMPLATE_UNSPECIFIED, STARTER -> ProjectTemplate.STARTER;
+            case NEXTJS -> ProjectTemplate.NEXTJS;
+            case REACT -> ProjectTemplate.REACT;
+            case REACT_NATIVE_WEB -> ProjectTemplate.REACT_NATIVE_WEB;
+            case UNRECOGNIZED -> throw ApiException.invalidField(ErrorReason.UNKNOWN_TEMPLATE, "template",
+                    "template is not a known ProjectTemplate");
+        };
+    }
+
+    public static Timestamp timestamp(Instant i) {
+        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+    }
+}

@@ -1,0 +1,176 @@
+package dev.spinup.controlplane.dev;
+
+import dev.spinup.controlplane.ControlPlane;
+import dev.spinup.controlplane.ControlPlaneConfig;
+import dev.spinup.controlplane.auth.Principal;
+import dev.spinup.controlplane.db.DatabaseConfig;
+import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.pki.CertificateAuthority;
+import dev.spinup.controlplane.workspaces.Envelope;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Everything dev mode needs in one data directory, created on first start and reused after:
+ * embedded Postgres (unless DATABASE_URL is set), embedded S3 (unless an S3 endpoint is set),
+ * a local CA with the server's certificate, one local host with its agent credentials, and an
+ * admin API token.
+ */
+public final class DevEnvironment implements AutoCloseable {
+    public static final String REGION = "local";
+    public static final String SNAPSHOT_BUCKET = "spinup-snapshots";
+
+    private final Path dataDir;
+    private final EmbeddedPostgres postgres;
+    private final EmbeddedS3 s3;
+    private final DatabaseConfig database;
+    private final CertificateAuthority ca;
+    private final String s3Endpoint;
+
+    private DevEnvironment(Path dataDir, EmbeddedPostgres postgres, EmbeddedS3 s3, DatabaseConfig database,
+                           CertificateAuthority ca, String s3Endpoint) {
+        this.dataDir = dataDir;
+        this.postgres = postgres;
+        this.s3 = s3;
+        this.database = database;
+        this.ca = ca;
+        this.s3Endpoint = s3Endpoint;
+    }
+
+    public static DevEnvironment prepare(Path dataDir, String databaseUrl, String s3EndpointOverride, Clock clock)
+            throws Exception {
+        Files.createDirectories(dataDir);
+        EmbeddedPostgres postgres = null;
+        DatabaseConfig database;
+        if (databaseUrl != null && !databaseUrl.isBlank()) {
+            database = DatabaseConfig.fromUrl(databaseUrl, 20);
+        } else {
+            postgres = EmbeddedPostgres.builder()
+                    .setDataDirectory(dataDir.resolve("postgres"))
+                    .setCleanDataDirectory(false)
+                    .start();
+            database = new DatabaseConfig(postgres.getJdbcUrl("postgres", "postgres"), "postgres", null, 20);
+        }
+        EmbeddedS3 s3 = null;
+        String s3Endpoint = s3EndpointOverride;
+        if (s3Endpoint == null || s3Endpoint.isBlank()) {
+            s3 = EmbeddedS3.start(dataDir.resolve("s3"), 0, secret(dataDir, "s3-access-key"),
+                    secret(dataDir, "s3-secret-key"), SNAPSHOT_BUCKET);
+            s3Endpoint = s3.endpoint().toString();
+        }
+        CertificateAuthority ca = CertificateAuthority.loadOrCreate(dataDir.resolve("pki"), "SpinUp dev CA", clock);
+        Path serverCrt = dataDir.resolve("pki/server.crt");
+        if (!Files.exists(serverCrt)) {
+            ca.issueServer(List.of("localhost", java.net.InetAddress.getLocalHost().getHostName()),
+                    CertificateAuthority.localIpAddresses()).writeTo(serverCrt, dataDir.resolve("pki/server.key"));
+        }
+        return new DevEnvironment(dataDir, postgres, s3, database, ca, s3Endpoint);
+    }
+
+    public ControlPlaneConfig.Tls tls() {
+        return new ControlPlaneConfig.Tls(dataDir.resolve("pki/server.crt"), dataDir.resolve("pki/server.key"),
+                dataDir.resolve("pki/ca.crt"));
+    }
+
+    public DatabaseConfig database() {
+        return database;
+    }
+
+    public String s3Endpoint() {
+        return s3Endpoint;
+    }
+
+    public Path caCertificate() {
+        return dataDir.resolve("pki/ca.crt");
+    }
+
+    /**
+     * Registers this machine as host of region "local" and writes the agent's credentials to
+     * {@code <data>/agent/}: host.crt, host.key, ca.crt and host-id.
+     */
+    public UUID registerLocalHost(ControlPlane cp, Clock clock) {
+        Path agentDir = dataDir.resolve("agent");
+        Path idFile = agentDir.resolve("host-id");
+        try {
+            Files.createDirectories(agentDir);
+            UUID hostId = Files.exists(idFile) ? UUID.fromString(Files.readString(idFile).trim()) : Ids.newId(clock);
+            FleetStore fleet = new FleetStore();
+            cp.database().inTransactionVoid(tx -> {
+                fleet.ensureRegion(tx.handle(), REGION, "This machine");
+                fleet.registerHost(tx.handle(), hostId, REGION, "local-" + hostId, localCapacity());
+            });
+            if (!Files.exists(agentDir.resolve("host.crt"))) {
+                ca.issueHost(hostId).writeTo(agentDir.resolve("host.crt"), agentDir.resolve("host.key"));
+            }
+            Files.writeString(agentDir.resolve("ca.crt"), ca.certificatePem());
+            Files.writeString(idFile, hostId + "\n");
+            return hostId;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The admin token, kept in {@code <data>/admin-token} (mode 600) so every dev start can print it.
+     * The database stores only its hash.
+     */
+    public String adminToken(ControlPlane cp, Clock clock) {
+        Path file = dataDir.resolve("admin-token");
+        try {
+            if (Files.exists(file)) {
+                String token = Files.readString(file).trim();
+                if (cp.database().withHandle(h -> cp.apiTokens().authenticate(h, token)).isPresent()) {
+                    return token;
+                }
+            }
+            String name = "dev-admin-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
+            String token = cp.database().inTransaction(tx -> cp.apiTokens().create(tx.handle(), Ids.newId(clock), name,
+                    Set.of(Principal.SCOPE_ADMIN, Principal.SCOPE_WORKSPACES), clock.instant()));
+            Files.writeString(file, token + "\n");
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            return token;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Process workspaces share the machine, so overcommit: 4x the cores, 2x the memory. */
+    private Envelope localCapacity() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        long ramGb = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getTotalMemorySize() >> 30;
+        long diskGb = dataDir.toFile().getUsableSpace() >> 30;
+        return new Envelope(cores * 4, (int) Math.max(2, ramGb * 2), (int) Math.max(10, diskGb));
+    }
+
+    private static String secret(Path dataDir, String name) throws IOException {
+        Path file = dataDir.resolve(name);
+        if (!Files.exists(file)) {
+            byte[] bytes = new byte[20];
+            new SecureRandom().nextBytes(bytes);
+            Files.writeString(file, HexFormat.of().formatHex(bytes) + "\n");
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
+        return Files.readString(file).trim();
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (s3 != null) {
+            s3.close();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package dev.spinup.controlplane.fleet;
+
+import java.util.Arrays;
+
+public enum HostState {
+    HEALTHY("healthy"),
+    UNHEALTHY("unhealthy"),
+    DRAINING("draining"),
+    RETIRED("retired");
+
+    private final String wire;
+
+    HostState(String wire) {
+        this.wire = wire;
+    }
+
+    public String wire() {
+        return wire;
+    }
+
+    public static HostState fromWire(String wire) {
+        return Arrays.stream(values()).filter(s -> s.wire.equals(wire)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown host state " + wire));
+    }
+}

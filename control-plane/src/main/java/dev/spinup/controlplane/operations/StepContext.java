@@ -1,0 +1,12 @@
+package dev.spinup.controlplane.operations;
+
+import dev.spinup.controlplane.db.Database.Tx;
+import dev.spinup.controlplane.workspaces.Workspace;
+import java.time.Instant;
+
+/** What a step sees: its transaction, the locked operation, the workspace and the current step state. */
+public record StepContext(Tx tx, Operation operation, Workspace workspace, StepState state, Instant now) {
+    public StepState.StepRecord step() {
+        return state.current();
+    }
+}

@@ -1,0 +1,88 @@
+package dev.spinup.controlplane.placement;
+
+import dev.spinup.controlplane.workspaces.Envelope;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Picks a host for a workspace inside the caller's transaction, which then inserts the workspace:
+ * the host row stays locked until commit, so concurrent creates never oversubscribe it.
+ *
+ * <p>Capacity is derived, never stored: a host's allocation is the sum over its active and
+ * suspended workspaces, read from the partial covering index workspaces_host_allocation with one
+ * LATERAL aggregate per host. Callers start at a random point in host-id order so they do not all
+ * walk (and skip-lock) the same hosts. A host is a candidate while it is healthy and its last
+ * heartbeat is within the lease.
+ */
+public final class Placement {
+    private static final String ROOM = """
+            SELECT h.id FROM hosts h
+            CROSS JOIN LATERAL (
+                SELECT COALESCE(sum(w.vcpu), 0) AS vcpu, COALESCE(sum(w.ram_gb), 0) AS ram,
+                       COALESCE(sum(w.disk_gb), 0) AS disk
+                FROM workspaces w WHERE w.host_id = h.id AND w.state IN ('active', 'suspended')) used
+            WHERE h.region_id = :region AND h.state = 'healthy' AND h.last_heartbeat_at >= :leaseCutoff
+              AND h.total_vcpu - used.vcpu >= :vcpu AND h.total_ram_gb - used.ram >= :ram
+              AND h.total_disk_gb - used.disk >= :disk
+            """;
+
+    private final Duration heartbeatLease;
+    private final Clock clock;
+    private final Timer timer;
+
+    public Placement(Duration heartbeatLease, Clock clock, MeterRegistry meters) {
+        this.heartbeatLease = heartbeatLease;
+        this.clock = clock;
+        this.timer = Timer.builder("spinup_placement_duration").register(meters);
+    }
+
+    public Optional<UUID> place(Handle h, String regionId, Envelope envelope) {
+        return timer.record(() -> {
+            Instant cutoff = clock.instant().minus(heartbeatLease);
+            UUID start = new UUID(ThreadLocalRandom.current().nextLong(), ThreadLocalRandom.current().nextLong());
+            Optional<UUID> host = lockFirstWithRoom(h, regionId, envelope, cutoff, "h.id >= :start", start)
+                    .or(() -> lockFirstWithRoom(h, regionId, envelope, cutoff, "h.id < :start", start));
+            return host.or(() -> waitForBusyHost(h, regionId, envelope, cutoff));
+        });
+    }
+
+    private Optional<UUID> lockFirstWithRoom(Handle h, String regionId, Envelope e, Instant cutoff, String range,
+                                             UUID start) {
+        return h.createQuery(ROOM + " AND " + range + " ORDER BY h.id LIMIT 1 FOR UPDATE OF h SKIP LOCKED")
+                .bind("region", regionId).bind("leaseCutoff", Timestamp.from(cutoff)).bind("start", start)
+                .bind("vcpu", e.vcpu()).bind("ram", e.ramGb()).bind("disk", e.diskGb())
+                .mapTo(UUID.class).findOne();
+    }
+
+    /**
+     * Every host with room was locked by a concurrent placement. Rather than report no capacity,
+     * wait for one of them, then re-check its room with a fresh snapshot.
+     */
+    private Optional<UUID> waitForBusyHost(Handle h, String regionId, Envelope e, Instant cutoff) {
+        List<UUID> candidates = h.createQuery(ROOM + " ORDER BY random() LIMIT 3")
+                .bind("region", regionId).bind("leaseCutoff", Timestamp.from(cutoff))
+                .bind("vcpu", e.vcpu()).bind("ram", e.ramGb()).bind("disk", e.diskGb())
+                .mapTo(UUID.class).list();
+        for (UUID candidate : candidates) {
+            h.createQuery("SELECT id FROM hosts WHERE id = :id FOR UPDATE").bind("id", candidate)
+                    .mapTo(UUID.class).one();
+            Optional<UUID> stillRoom = h.createQuery(ROOM + " AND h.id = :id")
+                    .bind("region", regionId).bind("leaseCutoff", Timestamp.from(cutoff)).bind("id", candidate)
+                    .bind("vcpu", e.vcpu()).bind("ram", e.ramGb()).bind("disk", e.diskGb())
+                    .mapTo(UUID.class).findOne();
+            if (stillRoom.isPresent()) {
+                return stillRoom;
+            }
+        }
+        return Optional.empty();
+    }
+}

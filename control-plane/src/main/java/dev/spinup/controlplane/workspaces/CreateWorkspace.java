@@ -1,0 +1,17 @@
+package dev.spinup.controlplane.workspaces;
+
+import java.util.Map;
+
+import static java.util.Objects.requireNonNull;
+
+/** A validated CreateWorkspace request. */
+public record CreateWorkspace(String requestId, String fingerprint, String externalWorkspaceId, String externalUserId,
+                              String displayName, String regionId, Flavor flavor, Envelope envelope,
+                              ProjectTemplate template, Map<String, String> labels) {
+    public CreateWorkspace {
+        requireNonNull(requestId, "requestId");
+        requireNonNull(fingerprint, "fingerprint");
+        requireNonNull(envelope, "envelope");
+        labels = Map.copyOf(labels);
+    }
+}

@@ -1,0 +1,26 @@
+package dev.spinup.controlplane.workspaces;
+
+import java.util.Arrays;
+
+/** Workspace flavors. The envelopes of the fixed ones come from {@link FlavorCatalog}. */
+public enum Flavor {
+    HOBBY("hobby"),
+    PRO("pro"),
+    TEAM("team"),
+    CUSTOM("custom");
+
+    private final String wire;
+
+    Flavor(String wire) {
+        this.wire = wire;
+    }
+
+    public String wire() {
+        return wire;
+    }
+
+    public static Flavor fromWire(String wire) {
+        return Arrays.stream(values()).filter(f -> f.wire.equals(wire)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown flavor " + wire));
+    }
+}

@@ -1,0 +1,39 @@
+package dev.spinup.controlplane.workspaces;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import static java.util.Objects.requireNonNull;
+
+public record Workspace(
+        UUID id,
+        String externalWorkspaceId,
+        String externalUserId,
+        String displayName,
+        String regionId,
+        UUID hostId,
+        Flavor flavor,
+        Envelope envelope,
+        WorkspaceState state,
+        UUID currentOperationId,
+        ProjectTemplate template,
+        Map<String, String> labels,
+        String endpoint,
+        int snapshotIntervalSeconds,
+        int snapshotRetentionCount,
+        Instant createdAt,
+        Instant updatedAt) {
+    public Workspace {
+        requireNonNull(id, "id");
+        requireNonNull(state, "state");
+        requireNonNull(flavor, "flavor");
+        requireNonNull(envelope, "envelope");
+        labels = Map.copyOf(labels);
+    }
+
+    public Optional<UUID> busyWith() {
+        return Optional.ofNullable(currentOperationId);
+    }
+}

@@ -1,0 +1,132 @@
+package dev.spinup.controlplane.workspaces;
+
+import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.controlplane.api.ApiException;
+import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.operations.AuditLog;
+import dev.spinup.controlplane.operations.Operation;
+import dev.spinup.controlplane.operations.OperationEngine;
+import dev.spinup.controlplane.operations.OperationRunner;
+import dev.spinup.controlplane.operations.OperationStatus;
+import dev.spinup.controlplane.operations.OperationStore;
+import dev.spinup.controlplane.operations.OperationVerb;
+import dev.spinup.controlplane.placement.Placement;
+import io.grpc.Status;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+
+/**
+ * Starts transitions. Each call commits, in one transaction, the workspace change, the operation
+ * row and its db-scheduler job — or nothing. Idempotency rests on the UNIQUE request_id of
+ * operations: a concurrent duplicate loses the insert and returns the winner's operation.
+ */
+public final class WorkspaceService {
+    private final Database db;
+    private final WorkspaceStore workspaces;
+    private final OperationStore operations;
+    private final FleetStore fleet;
+    private final Placement placement;
+    private final OperationEngine engine;
+    private final OperationRunner runner;
+    private final AuditLog audit;
+    private final String workspaceDomain;
+    private final Clock clock;
+    private final MeterRegistry meters;
+
+    public WorkspaceService(Database db, WorkspaceStore workspaces, OperationStore operations, FleetStore fleet,
+                            Placement placement, OperationEngine engine, OperationRunner runner, AuditLog audit,
+                            String workspaceDomain, Clock clock, MeterRegistry meters) {
+        this.db = db;
+        this.workspaces = workspaces;
+        this.operations = operations;
+        this.fleet = fleet;
+        this.placement = placement;
+        this.engine = engine;
+        this.runner = runner;
+        this.audit = audit;
+        this.workspaceDomain = workspaceDomain;
+        this.clock = clock;
+        this.meters = meters;
+    }
+
+    public Operation create(CreateWorkspace request, String actor) {
+        try {
+            return db.inTransaction(tx -> {
+                Handle h = tx.handle();
+                Optional<Operation> existing = operations.findByRequestId(h, request.requestId());
+                if (existing.isPresent()) {
+                    return sameRequest(existing.get(), request.fingerprint());
+                }
+                if (!fleet.regionExists(h, request.regionId())) {
+                    throw ApiException.invalidField(ErrorReason.UNKNOWN_REGION, "region",
+                            "no region named \"" + request.regionId() + "\"");
+                }
+                UUID hostId = placement.place(h, request.regionId(), request.envelope())
+                        .orElseThrow(() -> new ApiException(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.NO_CAPACITY,
+                                "no healthy host in region " + request.regionId() + " has room for "
+                                        + request.envelope().vcpu() + " vCPU / " + request.envelope().ramGb()
+                                        + " GiB RAM / " + request.envelope().diskGb() + " GiB disk",
+                                Map.of("region", request.regionId())));
+                Instant now = clock.instant();
+                UUID workspaceId = Ids.newId(clock);
+                UUID operationId = Ids.newId(clock);
+                workspaces.insert(h, new Workspace(workspaceId, request.externalWorkspaceId(),
+                        request.externalUserId(), request.displayName(), request.regionId(), hostId,
+                        request.flavor(), request.envelope(), WorkspaceState.ACTIVE, operationId, request.template(),
+                        request.labels(), null, 86_400, 30, now, now));
+                h.createUpdate("""
+                                INSERT INTO workspace_domains (id, workspace_id, domain, kind, cert_state, created_at)
+                                VALUES (:id, :ws, :domain, 'default_subdomain', 'pending', :now)""")
+                        .bind("id", Ids.newId(clock)).bind("ws", workspaceId)
+                        .bind("domain", workspaceId + "." + workspaceDomain).bind("now", Timestamp.from(now))
+                        .execute();
+                Operation op = new Operation(operationId, workspaceId, OperationVerb.CREATE, OperationStatus.PENDING,
+                        request.requestId(), request.fingerprint(), Map.of(), actor,
+                        runner.job(OperationVerb.CREATE).initialState(), operationId.toString(), null, null, now,
+                        null, null, 0);
+                operations.insert(h, op);
+                engine.schedule(tx, op.jobId());
+                audit.append(h, workspaceId, operationId, "transition.create.requested",
+                        Map.of("verb", "create", "operation_id", operationId.toString(), "host_id", hostId.toString(),
+                                "flavor", request.flavor().wire()), actor, now);
+                meters.counter("spinup_operations_started", "verb", OperationVerb.CREATE.wire()).increment();
+                return op;
+            });
+        } catch (UnableToExecuteStatementException e) {
+            if (isUniqueViolation(e, "operations_request_id_key")) {
+                Operation winner = db.withHandle(h -> operations.findByRequestId(h, request.requestId())).orElseThrow();
+                return sameRequest(winner, request.fingerprint());
+            }
+            throw e;
+        }
+    }
+
+    private static Operation sameRequest(Operation existing, String fingerprint) {
+        if (!existing.requestFingerprint().equals(fingerprint)) {
+            throw new ApiException(Status.Code.INVALID_ARGUMENT, ErrorReason.REQUEST_ID_REUSED,
+                    "request_id was already used for a different request (operation " + existing.id() + ")",
+                    Map.of("operation_id", existing.id().toString()));
+        }
+        return existing;
+    }
+
+    private static boolean isUniqueViolation(Throwable e, String constraint) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && "23505".equals(sql.getSQLState())
+                    && sql.getMessage() != null && sql.getMessage().contains(constraint)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,26 @@
+package dev.spinup.controlplane.workspaces;
+
+import java.util.Arrays;
+
+/** Persistent workspace states, as stored in workspaces.state. */
+public enum WorkspaceState {
+    ACTIVE("active"),
+    SUSPENDED("suspended"),
+    ARCHIVED("archived"),
+    DELETED("deleted");
+
+    private final String wire;
+
+    WorkspaceState(String wire) {
+        this.wire = wire;
+    }
+
+    public String wire() {
+        return wire;
+    }
+
+    public static WorkspaceState fromWire(String wire) {
+        return Arrays.stream(values()).filter(s -> s.wire.equals(wire)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown workspace state " + wire));
+    }
+}
