@@ -1,0 +1,76 @@
+package dev.spinup.agent;
+
+import dev.spinup.agent.commands.CommandExecutor;
+import dev.spinup.agent.commands.ExecutedCommands;
+import dev.spinup.agent.drivers.ProcessVmDriver;
+import dev.spinup.agent.drivers.VmDriver;
+import dev.spinup.agent.edge.EdgeController;
+import dev.spinup.agent.session.ControlPlaneConnection;
+import dev.spinup.agent.session.EventOutbox;
+import dev.spinup.api.v1.AgentEvent;
+import dev.spinup.api.v1.Envelope;
+import dev.spinup.api.v1.WorkspaceLocalEvent;
+import dev.spinup.api.v1.WorkspaceLocalEventKind;
+import io.grpc.netty.GrpcSslContexts;
+import io.netty.handler.ssl.SslContext;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.UUID;
+
+/** The composition root of the host agent. */
+public final class HostAgent implements AutoCloseable {
+    private final VmDriver driver;
+    private final CommandExecutor executor;
+    private final ControlPlaneConnection connection;
+
+    private HostAgent(HostAgentConfig config, Clock clock) {
+        java.nio.file.Path guestDir = config.guestDir() != null ? config.guestDir()
+                : GuestFiles.extract(config.dataDir().resolve("guest"));
+        this.driver = new ProcessVmDriver(config.dataDir().resolve("workspaces"), guestDir, config.advertiseHost(),
+                config.portFrom(), config.portTo(), config.startTimeout());
+        ExecutedCommands executed = new ExecutedCommands(config.dataDir().resolve("commands"));
+        EventOutbox outbox = new EventOutbox(clock);
+        driver.onUnexpectedExit(exit -> outbox.emit(AgentEvent.newBuilder().setWorkspaceEvent(
+                WorkspaceLocalEvent.newBuilder().setWorkspaceId(exit.workspaceId())
+                        .setKind(exit.crashed() ? WorkspaceLocalEventKind.CRASHED : WorkspaceLocalEventKind.EXITED)
+                        .setMessage(exit.message()))));
+        this.executor = new CommandExecutor(driver, new EdgeController(config.dataDir().resolve("edge")), executed,
+                outbox, clock);
+        SslContext ssl;
+        try {
+            ssl = GrpcSslContexts.forClient()
+                    .keyManager(config.certificate().toFile(), config.privateKey().toFile())
+                    .trustManager(config.caCertificate().toFile())
+                    .build();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load the host certificate", e);
+        }
+        Envelope total = Envelope.newBuilder().setVcpu(config.totalVcpu()).setRamGb(config.totalRamGb())
+                .setDiskGb(config.totalDiskGb()).build();
+        this.connection = new ControlPlaneConnection(config.controlPlanes(), ssl, executor, outbox, driver, executed,
+                total, config.heartbeatInterval(), UUID.randomUUID().toString());
+    }
+
+    public static HostAgent start(HostAgentConfig config, Clock clock) {
+        HostAgent agent = new HostAgent(config, clock);
+        agent.connection.start();
+        return agent;
+    }
+
+    public boolean isConnected() {
+        return connection.isConnected();
+    }
+
+    public VmDriver driver() {
+        return driver;
+    }
+
+    /** Disconnects. Workspace processes keep running; the next agent adopts them. */
+    @Override
+    public void close() {
+        connection.close();
+        executor.close();
+        driver.close();
+    }
+}

@@ -1,0 +1,62 @@
+package dev.spinup.agent;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "spinup-host-agent", mixinStandardHelpOptions = true,
+        description = "The SpinUp host agent: dials the control plane over mTLS and runs this host's workspaces.")
+public final class Main implements Callable<Integer> {
+    @Option(names = "--control-plane", split = ",", required = true, defaultValue = "${env:SPINUP_CONTROL_PLANES}",
+            description = "Control-plane addresses host:port, comma separated (env SPINUP_CONTROL_PLANES).")
+    List<String> controlPlanes;
+    @Option(names = "--cert", required = true, description = "Host client certificate, PEM.")
+    Path cert;
+    @Option(names = "--key", required = true, description = "Host private key, PKCS#8 PEM.")
+    Path key;
+    @Option(names = "--ca", required = true, description = "CA certificate of the control plane, PEM.")
+    Path ca;
+    @Option(names = "--data-dir", required = true, description = "Where this agent keeps workspaces and its records.")
+    Path dataDir;
+    @Option(names = "--guest-dir", description = "Use this unpacked guest instead of the one shipped with the agent.")
+    Path guestDir;
+    @Option(names = "--advertise-host", defaultValue = "127.0.0.1", description = "Address workspaces are reached at (default: ${DEFAULT-VALUE}).")
+    String advertiseHost;
+    @Option(names = "--port-range", defaultValue = "20000-20999", description = "Ports for workspace apps (default: ${DEFAULT-VALUE}).")
+    String portRange;
+    @Option(names = "--capacity", defaultValue = "0,0,0", description = "vcpu,ram_gb,disk_gb this host offers (reported in heartbeats).")
+    String capacity;
+    @Option(names = "--heartbeat-seconds", defaultValue = "10", description = "Heartbeat interval (default: ${DEFAULT-VALUE}).")
+    int heartbeatSeconds;
+
+    public static void main(String[] args) {
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        String[] ports = portRange.split("-");
+        String[] cap = capacity.split(",");
+        HostAgentConfig config = new HostAgentConfig(controlPlanes, cert, key, ca, dataDir, guestDir, advertiseHost,
+                Integer.parseInt(ports[0]), Integer.parseInt(ports[1]), Integer.parseInt(cap[0]),
+                Integer.parseInt(cap[1]), Integer.parseInt(cap[2]), Duration.ofSeconds(heartbeatSeconds),
+                Duration.ofMinutes(2));
+        HostAgent agent = HostAgent.start(config, Clock.systemUTC());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.close();
+            stopped.countDown();
+        }, "shutdown"));
+        stopped.await();
+        return 0;
+    }
+}

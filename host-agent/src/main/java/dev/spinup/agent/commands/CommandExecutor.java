@@ -1,0 +1,153 @@
+package dev.spinup.agent.commands;
+
+import dev.spinup.agent.drivers.DriverException;
+import dev.spinup.agent.drivers.VmDriver;
+import dev.spinup.agent.drivers.WorkspaceSpec;
+import dev.spinup.agent.edge.EdgeController;
+import dev.spinup.agent.session.EventOutbox;
+import dev.spinup.api.v1.AgentEvent;
+import dev.spinup.api.v1.Command;
+import dev.spinup.api.v1.CommandAck;
+import dev.spinup.api.v1.CommandOutcome;
+import dev.spinup.api.v1.CommandProgress;
+import dev.spinup.api.v1.CommandResult;
+import dev.spinup.api.v1.VmStarted;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Validates and runs commands. {@link #accept} answers at once with the Ack (received and valid,
+ * not executed); the work runs in the background, one command at a time per workspace, and its
+ * result is recorded durably before it is sent. A command already executed is answered with its
+ * recorded result and never run again; one already running is not started twice.
+ */
+public final class CommandExecutor implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CommandExecutor.class);
+
+    private final VmDriver driver;
+    private final EdgeController edge;
+    private final ExecutedCommands executed;
+    private final EventOutbox events;
+    private final Clock clock;
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final ConcurrentMap<String, Object> workspaceLocks = new ConcurrentHashMap<>();
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+
+    public CommandExecutor(VmDriver driver, EdgeController edge, ExecutedCommands executed, EventOutbox events,
+                           Clock clock) {
+        this.driver = driver;
+        this.edge = edge;
+        this.executed = executed;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    public CommandAck accept(Command command) {
+        String problem = validate(command);
+        if (problem != null) {
+            log.warn("event=command_rejected command={} reason=\"{}\"", command.getCommandId(), problem);
+            return CommandAck.newBuilder().setCommandId(command.getCommandId()).setAccepted(false)
+                    .setRejectReason(problem).build();
+        }
+        var recorded = executed.result(command.getCommandId());
+        if (recorded.isPresent()) {
+            log.info("event=command_replayed command={}", command.getCommandId());
+            events.emit(AgentEvent.newBuilder().setResult(recorded.get()));
+        } else if (inFlight.add(command.getCommandId())) {
+            workers.execute(() -> run(command));
+        }
+        return CommandAck.newBuilder().setCommandId(command.getCommandId()).setAccepted(true).build();
+    }
+
+    private static String validate(Command c) {
+        if (c.getCommandId().isEmpty()) {
+            return "command_id is empty";
+        }
+        if (c.getKindCase() == Command.KindCase.KIND_NOT_SET) {
+            return "the command has no kind";
+        }
+        if (c.getKindCase() != Command.KindCase.APPLY_EDGE_ROUTES) {
+            try {
+                UUID.fromString(c.getWorkspaceId());
+            } catch (IllegalArgumentException e) {
+                return "workspace_id is not a UUID";
+            }
+        }
+        return null;
+    }
+
+    private void run(Command command) {
+        CommandResult.Builder result = CommandResult.newBuilder().setCommandId(command.getCommandId());
+        Object lock = workspaceLocks.computeIfAbsent(command.getWorkspaceId(), k -> new Object());
+        synchronized (lock) {
+            try {
+                Instant deadline = Instant.ofEpochSecond(command.getDeadline().getSeconds(), command.getDeadline().getNanos());
+                if (command.hasDeadline() && clock.instant().isAfter(deadline)) {
+                    throw new DriverException("deadline_passed", "the command arrived after its deadline " + deadline);
+                }
+                execute(command, result);
+                result.setOutcome(CommandOutcome.COMMAND_SUCCEEDED);
+            } catch (DriverException e) {
+                result.setOutcome(CommandOutcome.COMMAND_FAILED).setErrorCode(e.code()).setMessage(e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                log.error("event=command_crashed command={}", command.getCommandId(), e);
+                result.setOutcome(CommandOutcome.COMMAND_FAILED).setErrorCode("internal")
+                        .setMessage(e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+        }
+        CommandResult built = result.build();
+        executed.record(built);
+        inFlight.remove(command.getCommandId());
+        log.info("event=command_executed command={} kind={} outcome={} message=\"{}\"", command.getCommandId(),
+                command.getKindCase(), built.getOutcome(), built.getMessage());
+        events.emit(AgentEvent.newBuilder().setResult(built));
+    }
+
+    private void execute(Command c, CommandResult.Builder result) throws DriverException, IOException {
+        String ws = c.getWorkspaceId();
+        switch (c.getKindCase()) {
+            case PROVISION_VM -> {
+                var p = c.getProvisionVm();
+                driver.provision(new WorkspaceSpec(ws, p.getTemplate().name().toLowerCase(Locale.ROOT),
+                        p.getDisplayName(), p.getEnvelope().getVcpu(), p.getEnvelope().getRamGb(),
+                        p.getEnvelope().getDiskGb()));
+                result.setMessage("provisioned");
+            }
+            case START_VM -> {
+                progress(c, "starting the workspace", -1);
+                String endpoint = driver.start(ws);
+                result.setVmStarted(VmStarted.newBuilder().setEndpoint(endpoint)).setMessage("answering at " + endpoint);
+            }
+            case STOP_VM -> {
+                driver.stop(ws, c.getStopVm().getGraceSeconds());
+                result.setMessage("stopped");
+            }
+            case DESTROY_VM -> {
+                driver.destroy(ws);
+                result.setMessage("destroyed");
+            }
+            case APPLY_EDGE_ROUTES -> result.setMessage(edge.apply(c.getApplyEdgeRoutes()));
+            default -> throw new DriverException("unsupported", "this agent does not support " + c.getKindCase() + " yet");
+        }
+    }
+
+    private void progress(Command c, String message, int percent) {
+        events.emit(AgentEvent.newBuilder().setProgress(CommandProgress.newBuilder()
+                .setCommandId(c.getCommandId()).setMessage(message).setPercent(percent)));
+    }
+
+    @Override
+    public void close() {
+        workers.shutdownNow();
+    }
+}

@@ -1,0 +1,20 @@
+package dev.spinup.agent.drivers;
+
+/** A driver could not do what it was asked; {@code code} is short and machine-readable. */
+public final class DriverException extends Exception {
+    private final String code;
+
+    public DriverException(String code, String message) {
+        super(message);
+        this.code = code;
+    }
+
+    public DriverException(String code, String message, Throwable cause) {
+        super(message, cause);
+        this.code = code;
+    }
+
+    public String code() {
+        return code;
+    }
+}

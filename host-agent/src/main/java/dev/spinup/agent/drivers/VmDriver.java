@@ -1,0 +1,39 @@
+package dev.spinup.agent.drivers;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Runs workspaces on this host. Every method is idempotent: the agent may call it again for the
+ * same workspace after a crash or a re-sent command, and it must then do nothing twice.
+ */
+public interface VmDriver extends AutoCloseable {
+    /** The driver's name, as configured ("process", "qemu"). */
+    String name();
+
+    /** Creates the workspace's disk (directory or image) from its template. Does not start it. */
+    void provision(WorkspaceSpec spec) throws DriverException;
+
+    /** Boots the workspace and returns once its app answers; the result is where it answers. */
+    String start(String workspaceId) throws DriverException;
+
+    /** Graceful stop, then a hard stop after {@code graceSeconds}. Keeps the disk. */
+    void stop(String workspaceId, int graceSeconds) throws DriverException;
+
+    /** Kills the workspace and removes everything local of it. */
+    void destroy(String workspaceId) throws DriverException;
+
+    /** What this host has: every workspace with local state. */
+    List<LocalWorkspace> inventory();
+
+    Optional<LocalWorkspace> find(String workspaceId);
+
+    /** Reports workspaces that stop on their own (exit or crash), not by {@link #stop}. */
+    void onUnexpectedExit(Consumer<UnexpectedExit> listener);
+
+    record UnexpectedExit(String workspaceId, boolean crashed, String message) {}
+
+    @Override
+    void close();
+}

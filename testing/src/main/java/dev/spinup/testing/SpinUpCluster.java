@@ -1,0 +1,206 @@
+package dev.spinup.testing;
+
+import dev.spinup.agent.HostAgent;
+import dev.spinup.agent.HostAgentConfig;
+import dev.spinup.agent.drivers.LocalWorkspace;
+import dev.spinup.api.v1.WorkspaceServiceGrpc;
+import dev.spinup.controlplane.ControlPlane;
+import dev.spinup.controlplane.ControlPlaneConfig;
+import dev.spinup.controlplane.auth.Principal;
+import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.db.DatabaseConfig;
+import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.operations.CreateWorkspaceJob;
+import dev.spinup.controlplane.pki.CertificateAuthority;
+import dev.spinup.controlplane.workspaces.Envelope;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running SpinUp for tests: a real control plane (real gRPC over TLS on a free port, real
+ * Postgres, db-scheduler) and any number of real host agents connected over mutual TLS, each with
+ * the process driver running real child processes. Everything lives under one work directory.
+ */
+public final class SpinUpCluster implements AutoCloseable {
+    public static final String REGION = "test-region";
+
+    private final Path dir;
+    private final CertificateAuthority ca;
+    private final ControlPlane controlPlane;
+    private final String adminToken;
+    private final String workspacesToken;
+    private final Clock clock;
+    private final List<TestHost> hosts = new ArrayList<>();
+    private final List<ManagedChannel> channels = new ArrayList<>();
+
+    /** A host with its agent; {@code dataDir} holds its workspaces. */
+    public record TestHost(UUID id, HostAgent agent, Path dataDir) {}
+
+    private SpinUpCluster(Builder b) {
+        this.dir = b.dir;
+        this.clock = b.clock;
+        this.ca = CertificateAuthority.loadOrCreate(dir.resolve("pki"), "SpinUp test CA", clock);
+        ca.issueServer(List.of("localhost"), List.of("127.0.0.1"))
+                .writeTo(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"));
+        ControlPlaneConfig config = ControlPlaneConfig.defaults(b.database, new ControlPlaneConfig.Tls(
+                        dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"), dir.resolve("pki/ca.crt")))
+                .withPorts("127.0.0.1", 0, 0);
+        if (b.createTimeouts != null) {
+            config = config.withCreateTimeouts(b.createTimeouts);
+        }
+        this.controlPlane = ControlPlane.start(config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        Database db = controlPlane.database();
+        db.inTransactionVoid(tx -> new FleetStore().ensureRegion(tx.handle(), REGION, "Test region"));
+        this.adminToken = db.inTransaction(tx -> controlPlane.apiTokens().create(tx.handle(), Ids.newId(clock),
+                "test-admin", Set.of(Principal.SCOPE_ADMIN, Principal.SCOPE_WORKSPACES), clock.instant()));
+        this.workspacesToken = db.inTransaction(tx -> controlPlane.apiTokens().create(tx.handle(), Ids.newId(clock),
+                "test-product", Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
+    }
+
+    public static Builder builder(DatabaseConfig database, Path dir) {
+        return new Builder(database, dir);
+    }
+
+    public static final class Builder {
+        private final DatabaseConfig database;
+        private final Path dir;
+        private Clock clock = Clock.systemUTC();
+        private CreateWorkspaceJob.Timeouts createTimeouts;
+
+        private Builder(DatabaseConfig database, Path dir) {
+            this.database = database;
+            this.dir = dir;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        public Builder createTimeouts(CreateWorkspaceJob.Timeouts timeouts) {
+            this.createTimeouts = timeouts;
+            return this;
+        }
+
+        public SpinUpCluster start() {
+            return new SpinUpCluster(this);
+        }
+    }
+
+    /** Registers a host in the test region, issues its certificate, starts its agent and waits until it is connected. */
+    public TestHost startAgent(Envelope capacity) {
+        return startAgent(capacity, null);
+    }
+
+    /** Like {@link #startAgent(Envelope)}, with a guest directory of the test's own (null: the shipped one). */
+    public TestHost startAgent(Envelope capacity, Path guestDir) {
+        UUID hostId = Ids.newId(clock);
+        controlPlane.database().inTransactionVoid(tx ->
+                new FleetStore().registerHost(tx.handle(), hostId, REGION, "host-" + hostId + ".test", capacity));
+        Path hostDir = dir.resolve("hosts").resolve(hostId.toString());
+        ca.issueHost(hostId).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));
+        HostAgent agent = HostAgent.start(new HostAgentConfig(List.of("localhost:" + controlPlane.grpcPort()),
+                hostDir.resolve("host.crt"), hostDir.resolve("host.key"), dir.resolve("pki/ca.crt"), hostDir,
+                guestDir, "127.0.0.1", 21000, 29999, capacity.vcpu(), capacity.ramGb(), capacity.diskGb(),
+                Duration.ofSeconds(10), Duration.ofSeconds(30)), clock);
+        Eventually.await(Duration.ofSeconds(30), "agent " + hostId + " to connect", agent::isConnected);
+        TestHost host = new TestHost(hostId, agent, hostDir);
+        hosts.add(host);
+        return host;
+    }
+
+    public WorkspaceServiceGrpc.WorkspaceServiceBlockingStub admin() {
+        return client(adminToken);
+    }
+
+    /** A product backend's client: the workspaces scope only. */
+    public WorkspaceServiceGrpc.WorkspaceServiceBlockingStub product() {
+        return client(workspacesToken);
+    }
+
+    public WorkspaceServiceGrpc.WorkspaceServiceBlockingStub anonymous() {
+        return WorkspaceServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    public WorkspaceServiceGrpc.WorkspaceServiceBlockingStub client(String token) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        return WorkspaceServiceGrpc.newBlockingStub(channel())
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                .withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    /** A new TLS channel to the control plane that trusts the test CA and presents no client certificate. */
+    public synchronized ManagedChannel channel() {
+        try {
+            ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", controlPlane.grpcPort())
+                    .sslContext(GrpcSslContexts.forClient().trustManager(caCertificate().toFile()).build())
+                    .build();
+            channels.add(channel);
+            return channel;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Path caCertificate() {
+        return dir.resolve("pki/ca.crt");
+    }
+
+    public CertificateAuthority ca() {
+        return ca;
+    }
+
+    public ControlPlane controlPlane() {
+        return controlPlane;
+    }
+
+    public Database database() {
+        return controlPlane.database();
+    }
+
+    public int metricsPort() {
+        return controlPlane.metricsPort();
+    }
+
+    public List<TestHost> hosts() {
+        return List.copyOf(hosts);
+    }
+
+    /** Stops everything, including every workspace process the agents started. */
+    @Override
+    public void close() {
+        for (ManagedChannel c : channels) {
+            c.shutdownNow();
+        }
+        for (TestHost host : hosts) {
+            host.agent().close();
+            for (LocalWorkspace w : host.agent().driver().inventory()) {
+                try {
+                    host.agent().driver().stop(w.workspaceId(), 0);
+                } catch (Exception e) {
+                    // best effort: the work directory is removed anyway
+                }
+            }
+        }
+        controlPlane.close();
+    }
+
+}

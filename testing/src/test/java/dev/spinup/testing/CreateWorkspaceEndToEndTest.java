@@ -1,0 +1,110 @@
+package dev.spinup.testing;
+
+import dev.spinup.api.v1.CreateWorkspaceRequest;
+import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.api.v1.GetWorkspaceRequest;
+import dev.spinup.api.v1.ListWorkspacesRequest;
+import dev.spinup.api.v1.Operation;
+import dev.spinup.api.v1.OperationStatus;
+import dev.spinup.api.v1.OperationVerb;
+import dev.spinup.api.v1.StepStatus;
+import dev.spinup.api.v1.Workspace;
+import dev.spinup.api.v1.WorkspaceState;
+import dev.spinup.controlplane.workspaces.Envelope;
+import io.grpc.Status;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import static dev.spinup.testing.ApiAssertions.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** CreateWorkspace through real sockets, real mTLS, a real agent and a real workspace process. */
+class CreateWorkspaceEndToEndTest {
+    @RegisterExtension
+    static final PostgresExtension pg = new PostgresExtension();
+    @TempDir
+    static Path dir;
+    static SpinUpCluster cluster;
+    static SpinUpCluster.TestHost host;
+
+    @BeforeAll
+    static void start() {
+        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        host = cluster.startAgent(new Envelope(8, 16, 100));
+    }
+
+    @AfterAll
+    static void stop() {
+        cluster.close();
+    }
+
+    @Test
+    void createdWorkspaceBecomesActiveAndServesTheStarterPage() {
+        Operation op = cluster.product().createWorkspace(Workspaces.hobby("Ada's workspace").build());
+        assertThat(op.getVerb()).isEqualTo(OperationVerb.CREATE);
+        assertThat(op.getStatus()).isIn(OperationStatus.PENDING, OperationStatus.RUNNING);
+
+        Operation done = Workspaces.awaitDone(cluster.product(), op.getId());
+        assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(done.getStepsList()).extracting(s -> s.getName()).containsExactly("provision", "start", "routes");
+        assertThat(done.getStepsList()).allSatisfy(s -> {
+            assertThat(s.getStatus()).isEqualTo(StepStatus.STEP_DONE);
+            assertThat(s.getAttempts()).isEqualTo(1);
+        });
+
+        Workspace ws = cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder()
+                .setWorkspaceId(op.getWorkspaceId()).build());
+        assertThat(ws.getState()).isEqualTo(WorkspaceState.ACTIVE);
+        assertThat(ws.getCurrentOperationId()).isEmpty();
+        assertThat(ws.getHostId()).isEqualTo(host.id().toString());
+        assertThat(ws.getUrl()).startsWith("http://127.0.0.1:");
+
+        HttpResponse<String> page = Workspaces.get(ws.getUrl());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("Your SpinUp workspace is running").contains("Ada&#39;s workspace");
+    }
+
+    @Test
+    void sameRequestIdReturnsTheSameOperationAndCreatesNothing() {
+        CreateWorkspaceRequest request = Workspaces.hobby("twice").build();
+        Operation first = cluster.product().createWorkspace(request);
+        int before = countWorkspaces();
+
+        Operation again = cluster.product().createWorkspace(request);
+
+        assertThat(again.getId()).isEqualTo(first.getId());
+        assertThat(again.getWorkspaceId()).isEqualTo(first.getWorkspaceId());
+        assertThat(countWorkspaces()).isEqualTo(before);
+        Workspaces.awaitDone(cluster.product(), first.getId());
+    }
+
+    @Test
+    void sameRequestIdWithDifferentParametersIsRefused() {
+        CreateWorkspaceRequest request = Workspaces.hobby("original").build();
+        Operation first = cluster.product().createWorkspace(request);
+
+        var info = assertError(() -> cluster.product().createWorkspace(request.toBuilder().setDisplayName("other").build()),
+                Status.Code.INVALID_ARGUMENT, ErrorReason.REQUEST_ID_REUSED);
+        assertThat(info.getMetadataMap()).containsEntry("operation_id", first.getId());
+        Workspaces.awaitDone(cluster.product(), first.getId());
+    }
+
+    @Test
+    void callWithoutTokenIsRefused() {
+        assertError(() -> cluster.anonymous().createWorkspace(Workspaces.hobby("nope").build()),
+                Status.Code.UNAUTHENTICATED, ErrorReason.TOKEN_MISSING);
+        assertError(() -> cluster.client("spn_not-a-real-token").getWorkspace(GetWorkspaceRequest.newBuilder()
+                .setWorkspaceId("01234567-89ab-7def-8123-456789abcdef").build()),
+                Status.Code.UNAUTHENTICATED, ErrorReason.TOKEN_INVALID);
+    }
+
+    private int countWorkspaces() {
+        return cluster.admin().listWorkspaces(ListWorkspacesRequest.newBuilder().setPageSize(500).build())
+                .getWorkspacesCount();
+    }
+}
