@@ -1,0 +1,76 @@
+package dev.spinup.testing;
+
+import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.api.v1.GetWorkspaceRequest;
+import dev.spinup.api.v1.Operation;
+import dev.spinup.api.v1.OperationStatus;
+import dev.spinup.api.v1.StepStatus;
+import dev.spinup.api.v1.WorkspaceState;
+import dev.spinup.controlplane.workspaces.Envelope;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A CREATE whose workspace cannot start is rolled back: process gone, files gone, slot freed, reason given. */
+class CreateRollbackTest {
+    @RegisterExtension
+    static final PostgresExtension pg = new PostgresExtension();
+    @TempDir
+    static Path dir;
+    static SpinUpCluster cluster;
+    static SpinUpCluster.TestHost host;
+
+    @BeforeAll
+    static void start() throws IOException {
+        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        host = cluster.startAgent(new Envelope(1, 1, 5), brokenGuest(dir.resolve("broken-guest")));
+    }
+
+    @AfterAll
+    static void stop() {
+        cluster.close();
+    }
+
+    /** The real entrypoint, with a starter template whose app dies at once. */
+    private static Path brokenGuest(Path guest) throws IOException {
+        Path template = Files.createDirectories(guest.resolve("templates/starter"));
+        try (InputStream entrypoint = CreateRollbackTest.class.getResourceAsStream("/spinup/guest/entrypoint.sh")) {
+            Files.copy(entrypoint, guest.resolve("entrypoint.sh"));
+        }
+        Files.writeString(template.resolve("spinup-start.sh"), "echo 'cannot find package.json' >&2\nexit 3\n");
+        Files.setPosixFilePermissions(guest.resolve("entrypoint.sh"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        return guest;
+    }
+
+    @Test
+    void failedStartIsRolledBackAndFreesTheSlot() {
+        Operation op = cluster.product().createWorkspace(Workspaces.hobby("doomed").build());
+
+        Operation done = Workspaces.awaitDone(cluster.product(), op.getId());
+
+        assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.ROLLED_BACK);
+        assertThat(done.getError().getReason()).isEqualTo(ErrorReason.AGENT_COMMAND_FAILED);
+        assertThat(done.getError().getMessage()).contains("cannot find package.json");
+        assertThat(done.getStepsList()).extracting(s -> s.getName() + "=" + s.getStatus()).containsExactly(
+                "provision=" + StepStatus.STEP_DONE, "start=" + StepStatus.STEP_FAILED,
+                "routes=" + StepStatus.STEP_SKIPPED, "rollback:destroy=" + StepStatus.STEP_DONE);
+        assertThat(cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder().setWorkspaceId(op.getWorkspaceId())
+                .build()).getState()).isEqualTo(WorkspaceState.DELETED);
+        assertThat(host.dataDir().resolve("workspaces").resolve(op.getWorkspaceId())).doesNotExist();
+        assertThat(host.agent().driver().inventory()).isEmpty();
+
+        // The host has room for exactly one hobby workspace: the slot is free again.
+        Operation next = cluster.product().createWorkspace(Workspaces.hobby("next").build());
+        assertThat(Workspaces.awaitDone(cluster.product(), next.getId()).getStatus())
+                .isEqualTo(OperationStatus.ROLLED_BACK);
+    }
+}
