@@ -150,7 +150,9 @@ public final class ControlPlaneConnection implements AutoCloseable {
 
             @Override
             public void onError(Throwable t) {
-                log.warn("event=events_stream_failed target={} status={}", target, Status.fromThrowable(t));
+                if (running) {
+                    log.warn("event=events_stream_failed target={} status={}", target, Status.fromThrowable(t));
+                }
                 ended.countDown();
             }
 
@@ -231,7 +233,9 @@ public final class ControlPlaneConnection implements AutoCloseable {
 
         @Override
         public void onError(Throwable t) {
-            log.warn("event=commands_stream_failed status={}", Status.fromThrowable(t));
+            if (running) {
+                log.warn("event=commands_stream_failed status={}", Status.fromThrowable(t));
+            }
             ended.countDown();
         }
 

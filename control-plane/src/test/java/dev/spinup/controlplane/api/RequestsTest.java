@@ -1,0 +1,32 @@
+package dev.spinup.controlplane.api;
+
+import dev.spinup.api.v1.ErrorReason;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+class RequestsTest {
+    @Test
+    void pageTokensRoundTripAndAreOpaque() {
+        UUID id = UUID.randomUUID();
+        String token = Requests.pageToken(id);
+        assertThat(token).doesNotContain(id.toString());
+        assertThat(Requests.afterId(token)).isEqualTo(id);
+        assertThat(Requests.afterId("")).isNull();
+    }
+
+    @Test
+    void foreignPageTokensAreRefused() {
+        ApiException e = catchThrowableOfType(ApiException.class, () -> Requests.afterId("djI6eHl6"));
+        assertThat(e.reason()).isEqualTo(ErrorReason.PAGE_TOKEN_INVALID);
+    }
+
+    @Test
+    void textLimitsCountCharactersNotBytes() {
+        assertThat(Requests.text("name", "é".repeat(200), true, 200)).hasSize(200);
+        assertThat(catchThrowableOfType(ApiException.class, () -> Requests.text("name", "é".repeat(201), true, 200))
+                .metadata()).containsEntry("field", "name");
+    }
+}
