@@ -65,6 +65,11 @@ public record ControlPlaneConfig(
                 workspaceDomain, heartbeatLease, engine, createTimeouts);
     }
 
+    public ControlPlaneConfig withEngine(OperationEngine.Config engine) {
+        return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, tls, flavors, offeredTemplates,
+                workspaceDomain, heartbeatLease, engine, createTimeouts);
+    }
+
     public ControlPlaneConfig withCreateTimeouts(CreateWorkspaceJob.Timeouts timeouts) {
         return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, tls, flavors, offeredTemplates,
                 workspaceDomain, heartbeatLease, engine, timeouts);

@@ -12,6 +12,7 @@ import dev.spinup.controlplane.db.DatabaseConfig;
 import dev.spinup.controlplane.db.Ids;
 import dev.spinup.controlplane.fleet.FleetStore;
 import dev.spinup.controlplane.operations.CreateWorkspaceJob;
+import dev.spinup.controlplane.operations.OperationEngine;
 import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.workspaces.Envelope;
 import io.grpc.ManagedChannel;
@@ -62,6 +63,10 @@ public final class SpinUpCluster implements AutoCloseable {
         ControlPlaneConfig config = ControlPlaneConfig.defaults(b.database, new ControlPlaneConfig.Tls(
                         dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"), dir.resolve("pki/ca.crt")))
                 .withPorts("127.0.0.1", 0, 0);
+        // Poll far less often than any test waits: operations must be driven by the immediate
+        // wake-ups (after commit, on agent results, by NOTIFY), never by db-scheduler's polling.
+        config = config.withEngine(new OperationEngine.Config(config.engine().threads(), b.pollingInterval,
+                config.engine().retryDelay(), "test-replica-" + UUID.randomUUID()));
         if (b.createTimeouts != null) {
             config = config.withCreateTimeouts(b.createTimeouts);
         }
@@ -83,6 +88,7 @@ public final class SpinUpCluster implements AutoCloseable {
         private final Path dir;
         private Clock clock = Clock.systemUTC();
         private CreateWorkspaceJob.Timeouts createTimeouts;
+        private Duration pollingInterval = Duration.ofMinutes(2);
 
         private Builder(DatabaseConfig database, Path dir) {
             this.database = database;
@@ -91,6 +97,11 @@ public final class SpinUpCluster implements AutoCloseable {
 
         public Builder clock(Clock clock) {
             this.clock = clock;
+            return this;
+        }
+
+        public Builder pollingInterval(Duration interval) {
+            this.pollingInterval = interval;
             return this;
         }
 
