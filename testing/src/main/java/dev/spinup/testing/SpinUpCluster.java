@@ -151,9 +151,14 @@ public final class SpinUpCluster implements AutoCloseable {
     }
 
     public WorkspaceServiceGrpc.WorkspaceServiceBlockingStub client(String token) {
+        return client(channel(), token);
+    }
+
+    /** A WorkspaceService client on {@code channel} that sends "authorization: Bearer {@code token}". */
+    public static WorkspaceServiceGrpc.WorkspaceServiceBlockingStub client(ManagedChannel channel, String token) {
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-        return WorkspaceServiceGrpc.newBlockingStub(channel())
+        return WorkspaceServiceGrpc.newBlockingStub(channel)
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
                 .withDeadlineAfter(30, TimeUnit.SECONDS);
     }

@@ -103,6 +103,27 @@ class CreateWorkspaceEndToEndTest {
                 Status.Code.UNAUTHENTICATED, ErrorReason.TOKEN_INVALID);
     }
 
+    @Test
+    void aWorkspaceThatDiesOnItsOwnIsReportedNotLost() throws Exception {
+        Operation op = cluster.product().createWorkspace(Workspaces.hobby("fragile").build());
+        assertThat(Workspaces.awaitDone(cluster.product(), op.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
+        double before = crashes();
+        long pid = Long.parseLong(java.nio.file.Files.readString(
+                host.dataDir().resolve("workspaces").resolve(op.getWorkspaceId()).resolve("pid")).trim());
+
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+
+        Eventually.await(java.time.Duration.ofSeconds(30), "the crash to reach the control plane",
+                () -> crashes() > before);
+    }
+
+    private double crashes() {
+        String metrics = Workspaces.get("http://127.0.0.1:" + cluster.metricsPort() + "/metrics").body();
+        var m = java.util.regex.Pattern.compile("(?m)^spinup_workspace_local_events_total\\{kind=\"CRASHED\"} ([0-9.]+)$")
+                .matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
     private int countWorkspaces() {
         return cluster.admin().listWorkspaces(ListWorkspacesRequest.newBuilder().setPageSize(500).build())
                 .getWorkspacesCount();

@@ -7,15 +7,12 @@ import dev.spinup.api.v1.Flavor;
 import dev.spinup.api.v1.GetOperationRequest;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
-import dev.spinup.api.v1.WorkspaceServiceGrpc;
 import dev.spinup.controlplane.ControlPlane;
 import dev.spinup.controlplane.ControlPlaneConfig;
 import dev.spinup.controlplane.dev.DevEnvironment;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Files;
@@ -26,7 +23,6 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,7 +59,7 @@ class DevEnvironmentTest {
                 Eventually.await(Duration.ofSeconds(30), "the local agent to connect", agent::isConnected);
                 ManagedChannel channel = channel(cp.grpcPort());
                 try {
-                    var client = client(channel, token);
+                    var client = SpinUpCluster.client(channel, token);
                     Operation op = client.createWorkspace(CreateWorkspaceRequest.newBuilder()
                             .setRequestId("try-1").setExternalWorkspaceId("ws-1").setExternalUserId("u-1")
                             .setDisplayName("My first workspace").setRegion(DevEnvironment.REGION)
@@ -98,13 +94,5 @@ class DevEnvironmentTest {
         return NettyChannelBuilder.forAddress("localhost", port)
                 .sslContext(GrpcSslContexts.forClient().trustManager(data.resolve("pki/ca.crt").toFile()).build())
                 .build();
-    }
-
-    private static WorkspaceServiceGrpc.WorkspaceServiceBlockingStub client(ManagedChannel channel, String token) {
-        Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-        return WorkspaceServiceGrpc.newBlockingStub(channel)
-                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                .withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 }

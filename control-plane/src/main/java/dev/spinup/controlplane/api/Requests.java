@@ -3,6 +3,8 @@ package dev.spinup.controlplane.api;
 import dev.spinup.api.v1.ErrorReason;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
+import java.util.function.Function;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -95,6 +97,17 @@ final class Requests {
                     "page_size must be between 1 and " + MAX_PAGE_SIZE + " (0 means " + DEFAULT_PAGE_SIZE + ")");
         }
         return requested;
+    }
+
+    /** One page out of a query that fetched up to {@code size + 1} rows: the extra row means there is more. */
+    record Page<T>(List<T> items, String nextPageToken) {}
+
+    static <T> Page<T> page(List<T> fetched, int size, Function<T, UUID> id) {
+        if (fetched.size() <= size) {
+            return new Page<>(fetched, "");
+        }
+        List<T> items = fetched.subList(0, size);
+        return new Page<>(items, pageToken(id.apply(items.getLast())));
     }
 
     /** Opaque, forward-only cursor: base64url of "v1:" + the last id returned. */

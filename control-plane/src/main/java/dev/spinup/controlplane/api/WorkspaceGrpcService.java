@@ -149,13 +149,12 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
                 request.getRegion().isEmpty() ? null : Requests.region(request.getRegion()),
                 request.getExternalUserId().isEmpty() ? null
                         : Requests.text("external_user_id", request.getExternalUserId(), false, 200));
-        var page = db.withHandle(h -> workspaces.list(h, filter, after, size + 1));
-        var response = ListWorkspacesResponse.newBuilder();
-        page.stream().limit(size).forEach(w -> response.addWorkspaces(WorkspaceProtoMapper.toProto(w)));
-        if (page.size() > size) {
-            response.setNextPageToken(Requests.pageToken(page.get(size - 1).id()));
-        }
-        reply(out, response.build());
+        var page = Requests.page(db.withHandle(h -> workspaces.list(h, filter, after, size + 1)), size,
+                dev.spinup.controlplane.workspaces.Workspace::id);
+        reply(out, ListWorkspacesResponse.newBuilder()
+                .addAllWorkspaces(page.items().stream().map(WorkspaceProtoMapper::toProto).toList())
+                .setNextPageToken(page.nextPageToken())
+                .build());
     }
 
     @Override
@@ -228,14 +227,13 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
                             "verb is not a known OperationVerb");
                     default -> OperationVerb.valueOf(request.getVerb().name());
                 });
-        var page = db.withHandle(h -> operations.list(h, filter, after, size + 1));
+        var page = Requests.page(db.withHandle(h -> operations.list(h, filter, after, size + 1)), size,
+                dev.spinup.controlplane.operations.Operation::id);
         Instant now = clock.instant();
-        var response = ListOperationsResponse.newBuilder();
-        page.stream().limit(size).forEach(op -> response.addOperations(WorkspaceProtoMapper.toProto(op, now)));
-        if (page.size() > size) {
-            response.setNextPageToken(Requests.pageToken(page.get(size - 1).id()));
-        }
-        reply(out, response.build());
+        reply(out, ListOperationsResponse.newBuilder()
+                .addAllOperations(page.items().stream().map(op -> WorkspaceProtoMapper.toProto(op, now)).toList())
+                .setNextPageToken(page.nextPageToken())
+                .build());
     }
 
     @Override

@@ -48,6 +48,7 @@ public final class ProcessVmDriver implements VmDriver {
     private final int portTo;
     private final Duration startTimeout;
     private final Map<String, ProcessHandle> running = new ConcurrentHashMap<>();
+    /** Workspaces being stopped on purpose: their exit is consumed here, not reported as a crash. */
     private final Set<String> stopping = ConcurrentHashMap.newKeySet();
     private final List<Consumer<UnexpectedExit>> exitListeners = new CopyOnWriteArrayList<>();
 
@@ -147,7 +148,7 @@ public final class ProcessVmDriver implements VmDriver {
         running.put(workspaceId, handle);
         handle.onExit().thenAccept(h -> {
             running.remove(workspaceId, h);
-            if (stopping.contains(workspaceId)) {
+            if (stopping.remove(workspaceId)) {
                 return;
             }
             String message = "the workspace process " + h.pid() + " exited on its own; last output: " + logTail(workspaceId);
@@ -194,25 +195,24 @@ public final class ProcessVmDriver implements VmDriver {
             return;
         }
         stopping.add(workspaceId);
+        List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+        tree.add(process);
+        tree.forEach(ProcessHandle::destroy);
         try {
-            List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
-            tree.add(process);
-            tree.forEach(ProcessHandle::destroy);
-            try {
-                process.onExit().get(Math.max(graceSeconds, 0), java.util.concurrent.TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
+            process.onExit().get(Math.max(graceSeconds, 0), java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            if (graceSeconds > 0) {
                 log.warn("event=workspace_hard_stop workspace={} grace_seconds={}", workspaceId, graceSeconds);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (java.util.concurrent.ExecutionException e) {
-                // exited anyway
             }
-            tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-            running.remove(workspaceId);
-            deletePidFile(workspaceId);
-        } finally {
-            stopping.remove(workspaceId);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            // exited anyway
         }
+        tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        process.onExit().join();
+        running.remove(workspaceId);
+        deletePidFile(workspaceId);
     }
 
     @Override
@@ -258,10 +258,10 @@ public final class ProcessVmDriver implements VmDriver {
         exitListeners.add(listener);
     }
 
-    /** Stops supervising; the workspace processes keep running and are adopted by the next agent. */
+    /** The workspace processes keep running; the next agent adopts them. */
     @Override
     public void close() {
-        stopping.addAll(running.keySet());
+        exitListeners.clear();
     }
 
     /** After an agent restart, take back workspace processes that are still running. */
