@@ -16,7 +16,12 @@ import dev.spinup.controlplane.db.PgNotificationListener;
 import dev.spinup.controlplane.fleet.FleetStore;
 import dev.spinup.controlplane.metrics.MetricsServer;
 import dev.spinup.controlplane.operations.AuditLog;
+import dev.spinup.controlplane.agents.AgentSteps;
 import dev.spinup.controlplane.operations.CreateWorkspaceJob;
+import dev.spinup.controlplane.operations.DeleteWorkspaceJob;
+import dev.spinup.controlplane.operations.ResizeWorkspaceJob;
+import dev.spinup.controlplane.operations.RestoreWorkspaceJob;
+import dev.spinup.controlplane.operations.SuspendWorkspaceJob;
 import dev.spinup.controlplane.operations.OperationEngine;
 import dev.spinup.controlplane.operations.OperationRunner;
 import dev.spinup.controlplane.operations.OperationStore;
@@ -75,11 +80,16 @@ public final class ControlPlane implements AutoCloseable {
         CommandOutbox outbox = new CommandOutbox();
         this.sessions = new AgentSessions(db, outbox, clock, meters);
 
+        Placement placement = new Placement(config.heartbeatLease(), clock, meters);
+        AgentSteps agentSteps = new AgentSteps(sessions, outbox, workspaces, new EdgeRoutes(), config.stepTimeouts());
         OperationRunner runner = new OperationRunner(db, operations, workspaces, audit, List.of(
-                new CreateWorkspaceJob(sessions, outbox, workspaces, new EdgeRoutes(), config.createTimeouts())),
+                new CreateWorkspaceJob(agentSteps),
+                new SuspendWorkspaceJob(agentSteps),
+                new RestoreWorkspaceJob(agentSteps),
+                new ResizeWorkspaceJob(agentSteps, placement, workspaces),
+                new DeleteWorkspaceJob(agentSteps, List.of())),
                 clock, meters);
         this.engine = new OperationEngine(db, runner, config.engine(), clock, meters);
-        Placement placement = new Placement(config.heartbeatLease(), clock, meters);
         WorkspaceService service = new WorkspaceService(db, workspaces, operations, fleet, placement, engine, runner,
                 audit, config.workspaceDomain(), clock, meters);
         AgentEventHandler events = new AgentEventHandler(db, fleet, outbox, engine::wake, clock, meters);

@@ -1,8 +1,8 @@
 package dev.spinup.controlplane;
 
 import dev.spinup.controlplane.db.DatabaseConfig;
-import dev.spinup.controlplane.operations.CreateWorkspaceJob;
 import dev.spinup.controlplane.operations.OperationEngine;
+import dev.spinup.controlplane.operations.StepTimeouts;
 import dev.spinup.controlplane.workspaces.FlavorCatalog;
 import dev.spinup.controlplane.workspaces.ProjectTemplate;
 import java.nio.file.Path;
@@ -28,7 +28,7 @@ public record ControlPlaneConfig(
         String workspaceDomain,
         Duration heartbeatLease,
         OperationEngine.Config engine,
-        CreateWorkspaceJob.Timeouts createTimeouts) {
+        StepTimeouts stepTimeouts) {
 
     /** PEM files: the server's certificate and key, and the CA that signs host (client) certificates. */
     public record Tls(Path serverCertificate, Path serverKey, Path caCertificate) {
@@ -48,7 +48,7 @@ public record ControlPlaneConfig(
         requireNonNull(workspaceDomain, "workspaceDomain");
         requireNonNull(heartbeatLease, "heartbeatLease");
         requireNonNull(engine, "engine");
-        requireNonNull(createTimeouts, "createTimeouts");
+        requireNonNull(stepTimeouts, "stepTimeouts");
     }
 
     /** Production defaults around the given database and TLS files. */
@@ -56,21 +56,20 @@ public record ControlPlaneConfig(
         return new ControlPlaneConfig("0.0.0.0", 8443, 9090, database, tls, FlavorCatalog.defaults(),
                 Set.of(ProjectTemplate.STARTER), "workspaces.localhost", Duration.ofSeconds(40),
                 new OperationEngine.Config(10, Duration.ofSeconds(5), Duration.ofSeconds(2), hostName()),
-                new CreateWorkspaceJob.Timeouts(Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofMinutes(1),
-                        Duration.ofMinutes(5)));
+                StepTimeouts.defaults());
     }
 
     public ControlPlaneConfig withPorts(String bindAddress, int grpcPort, int metricsPort) {
         return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, tls, flavors, offeredTemplates,
-                workspaceDomain, heartbeatLease, engine, createTimeouts);
+                workspaceDomain, heartbeatLease, engine, stepTimeouts);
     }
 
     public ControlPlaneConfig withEngine(OperationEngine.Config engine) {
         return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, tls, flavors, offeredTemplates,
-                workspaceDomain, heartbeatLease, engine, createTimeouts);
+                workspaceDomain, heartbeatLease, engine, stepTimeouts);
     }
 
-    public ControlPlaneConfig withCreateTimeouts(CreateWorkspaceJob.Timeouts timeouts) {
+    public ControlPlaneConfig withStepTimeouts(StepTimeouts timeouts) {
         return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, tls, flavors, offeredTemplates,
                 workspaceDomain, heartbeatLease, engine, timeouts);
     }

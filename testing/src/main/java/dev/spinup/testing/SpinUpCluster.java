@@ -11,8 +11,8 @@ import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.db.DatabaseConfig;
 import dev.spinup.controlplane.db.Ids;
 import dev.spinup.controlplane.fleet.FleetStore;
-import dev.spinup.controlplane.operations.CreateWorkspaceJob;
 import dev.spinup.controlplane.operations.OperationEngine;
+import dev.spinup.controlplane.operations.StepTimeouts;
 import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.workspaces.Envelope;
 import io.grpc.ManagedChannel;
@@ -67,8 +67,8 @@ public final class SpinUpCluster implements AutoCloseable {
         // wake-ups (after commit, on agent results, by NOTIFY), never by db-scheduler's polling.
         config = config.withEngine(new OperationEngine.Config(config.engine().threads(), b.pollingInterval,
                 config.engine().retryDelay(), "test-replica-" + UUID.randomUUID()));
-        if (b.createTimeouts != null) {
-            config = config.withCreateTimeouts(b.createTimeouts);
+        if (b.stepTimeouts != null) {
+            config = config.withStepTimeouts(b.stepTimeouts);
         }
         this.controlPlane = ControlPlane.start(config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         Database db = controlPlane.database();
@@ -87,7 +87,7 @@ public final class SpinUpCluster implements AutoCloseable {
         private final DatabaseConfig database;
         private final Path dir;
         private Clock clock = Clock.systemUTC();
-        private CreateWorkspaceJob.Timeouts createTimeouts;
+        private StepTimeouts stepTimeouts;
         private Duration pollingInterval = Duration.ofMinutes(2);
 
         private Builder(DatabaseConfig database, Path dir) {
@@ -105,8 +105,8 @@ public final class SpinUpCluster implements AutoCloseable {
             return this;
         }
 
-        public Builder createTimeouts(CreateWorkspaceJob.Timeouts timeouts) {
-            this.createTimeouts = timeouts;
+        public Builder stepTimeouts(StepTimeouts timeouts) {
+            this.stepTimeouts = timeouts;
             return this;
         }
 

@@ -148,7 +148,19 @@ class BadInputTest {
                 bad("list operations: status 999", c -> c.listOperations(ListOperationsRequest.newBuilder().setStatusValue(999).build()),
                         Status.Code.INVALID_ARGUMENT, ErrorReason.FIELD_INVALID),
 
-                bad("not built yet", c -> c.suspendWorkspace(SuspendWorkspaceRequest.newBuilder().setRequestId("r")
+                bad("suspend: unknown workspace", c -> c.suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
+                                .setRequestId("r").setWorkspaceId(UNKNOWN_ID).build()),
+                        Status.Code.NOT_FOUND, ErrorReason.WORKSPACE_NOT_FOUND),
+                bad("suspend: no request_id", c -> c.suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
+                                .setWorkspaceId(UNKNOWN_ID).build()),
+                        Status.Code.INVALID_ARGUMENT, ErrorReason.REQUEST_ID_MISSING),
+                bad("suspend: malformed workspace id", c -> c.suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
+                                .setRequestId("r").setWorkspaceId("x").build()),
+                        Status.Code.INVALID_ARGUMENT, ErrorReason.FIELD_INVALID),
+                bad("resize: flavor unspecified", c -> c.resizeWorkspace(dev.spinup.api.v1.ResizeWorkspaceRequest.newBuilder()
+                                .setRequestId("r").setWorkspaceId(UNKNOWN_ID).build()),
+                        Status.Code.INVALID_ARGUMENT, ErrorReason.UNKNOWN_FLAVOR),
+                bad("not built yet", c -> c.listDomains(dev.spinup.api.v1.ListDomainsRequest.newBuilder()
                                 .setWorkspaceId(UNKNOWN_ID).build()),
                         Status.Code.UNIMPLEMENTED, ErrorReason.NOT_IMPLEMENTED));
     }

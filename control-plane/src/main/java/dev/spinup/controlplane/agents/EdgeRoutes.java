@@ -4,13 +4,25 @@ import dev.spinup.api.v1.ApplyEdgeRoutes;
 import dev.spinup.api.v1.EdgeRoute;
 import dev.spinup.api.v1.EdgeRouteMode;
 import java.util.Arrays;
+import dev.spinup.controlplane.workspaces.WorkspaceState;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 
 /** The whole routing table of one host's edge proxy, derived from the workspaces it answers for. */
 public final class EdgeRoutes {
-    public ApplyEdgeRoutes forHost(Handle h, UUID hostId, long generation) {
+    public static EdgeRouteMode modeOf(WorkspaceState state) {
+        return switch (state) {
+            case ACTIVE -> EdgeRouteMode.PROXY;
+            case SUSPENDED -> EdgeRouteMode.SUSPENDED_PAGE;
+            case ARCHIVED -> EdgeRouteMode.ARCHIVED_PAGE;
+            case DELETED -> EdgeRouteMode.TOMBSTONE;
+        };
+    }
+
+    /** @param overrides routing for workspaces whose transition is under way, by workspace id */
+    public ApplyEdgeRoutes forHost(Handle h, UUID hostId, long generation, Map<UUID, EdgeRouteMode> overrides) {
         List<EdgeRoute> routes = h.createQuery("""
                         SELECT w.id, w.display_name, w.state, w.endpoint,
                                COALESCE(array_agg(d.domain ORDER BY d.domain) FILTER (WHERE d.domain IS NOT NULL),
@@ -20,15 +32,11 @@ public final class EdgeRoutes {
                         GROUP BY w.id ORDER BY w.id""")
                 .bind("host", hostId)
                 .map((rs, ctx) -> {
-                    EdgeRouteMode mode = switch (rs.getString("state")) {
-                        case "active" -> EdgeRouteMode.PROXY;
-                        case "suspended" -> EdgeRouteMode.SUSPENDED_PAGE;
-                        case "archived" -> EdgeRouteMode.ARCHIVED_PAGE;
-                        default -> EdgeRouteMode.TOMBSTONE;
-                    };
+                    UUID id = rs.getObject("id", UUID.class);
+                    EdgeRouteMode mode = overrides.getOrDefault(id, modeOf(WorkspaceState.fromWire(rs.getString("state"))));
                     String endpoint = rs.getString("endpoint");
                     return EdgeRoute.newBuilder()
-                            .setWorkspaceId(rs.getObject("id", UUID.class).toString())
+                            .setWorkspaceId(id.toString())
                             .setDisplayName(rs.getString("display_name"))
                             .addAllDomains(Arrays.asList((String[]) rs.getArray("domains").getArray()))
                             .setMode(mode)

@@ -52,7 +52,9 @@ import dev.spinup.controlplane.workspaces.WorkspaceStore;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.time.Instant;
+import dev.spinup.controlplane.operations.ResizeWorkspaceJob;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -159,27 +161,43 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
 
     @Override
     public void suspendWorkspace(SuspendWorkspaceRequest request, StreamObserver<Operation> out) {
-        throw ApiException.unimplemented("SuspendWorkspace");
+        transition(out, OperationVerb.SUSPEND, request.getRequestId(), request.toBuilder().clearRequestId().build(),
+                request.getWorkspaceId(), Map.of());
     }
 
     @Override
     public void archiveWorkspace(ArchiveWorkspaceRequest request, StreamObserver<Operation> out) {
-        throw ApiException.unimplemented("ArchiveWorkspace");
+        transition(out, OperationVerb.ARCHIVE, request.getRequestId(), request.toBuilder().clearRequestId().build(),
+                request.getWorkspaceId(), Map.of());
     }
 
     @Override
     public void restoreWorkspace(RestoreWorkspaceRequest request, StreamObserver<Operation> out) {
-        throw ApiException.unimplemented("RestoreWorkspace");
+        transition(out, OperationVerb.RESTORE, request.getRequestId(), request.toBuilder().clearRequestId().build(),
+                request.getWorkspaceId(), Map.of());
     }
 
     @Override
     public void resizeWorkspace(ResizeWorkspaceRequest request, StreamObserver<Operation> out) {
-        throw ApiException.unimplemented("ResizeWorkspace");
+        Requests.requestId(request.getRequestId());
+        Flavor flavor = WorkspaceProtoMapper.fromProto(request.getFlavor());
+        Envelope envelope = envelope(flavor, request.hasCustomEnvelope(), request.getCustomEnvelope());
+        transition(out, OperationVerb.RESIZE, request.getRequestId(), request.toBuilder().clearRequestId().build(),
+                request.getWorkspaceId(), ResizeWorkspaceJob.request(flavor, envelope));
     }
 
     @Override
     public void deleteWorkspace(DeleteWorkspaceRequest request, StreamObserver<Operation> out) {
-        throw ApiException.unimplemented("DeleteWorkspace");
+        transition(out, OperationVerb.DELETE, request.getRequestId(), request.toBuilder().clearRequestId().build(),
+                request.getWorkspaceId(), Map.of());
+    }
+
+    private void transition(StreamObserver<Operation> out, OperationVerb verb, String requestId,
+                            com.google.protobuf.Message withoutRequestId, String workspaceId,
+                            Map<String, String> params) {
+        var op = service.transition(verb, Requests.requestId(requestId), Fingerprints.of(withoutRequestId),
+                Requests.id("workspace_id", workspaceId), params, Principal.current().actor());
+        reply(out, WorkspaceProtoMapper.toProto(op, clock.instant()));
     }
 
     // ------------------------------------------------------------------ domains

@@ -1,17 +1,7 @@
 package dev.spinup.controlplane.operations;
 
-import dev.spinup.api.v1.Command;
-import dev.spinup.api.v1.DestroyVm;
-import dev.spinup.api.v1.ProvisionVm;
-import dev.spinup.api.v1.StartVm;
-import dev.spinup.controlplane.agents.AgentCommandStep;
-import dev.spinup.controlplane.agents.AgentSessions;
-import dev.spinup.controlplane.agents.CommandOutbox;
-import dev.spinup.controlplane.agents.EdgeRoutes;
-import dev.spinup.controlplane.workspaces.Workspace;
+import dev.spinup.controlplane.agents.AgentSteps;
 import dev.spinup.controlplane.workspaces.WorkspaceState;
-import dev.spinup.controlplane.workspaces.WorkspaceStore;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,33 +15,9 @@ public final class CreateWorkspaceJob implements OperationJob {
     private final List<Step> steps;
     private final List<Step> rollback;
 
-    public record Timeouts(Duration provision, Duration start, Duration routes, Duration destroy) {}
-
-    public CreateWorkspaceJob(AgentSessions sessions, CommandOutbox outbox, WorkspaceStore workspaces,
-                              EdgeRoutes edgeRoutes, Timeouts timeouts) {
-        this.steps = List.of(
-                new AgentCommandStep("provision", timeouts.provision(), sessions, outbox, ctx -> ctx.workspace().hostId(),
-                        ctx -> Command.newBuilder().setProvisionVm(ProvisionVm.newBuilder()
-                                .setEnvelope(WorkspaceCommands.envelope(ctx.workspace()))
-                                .setTemplate(WorkspaceCommands.template(ctx.workspace()))
-                                .setDisplayName(ctx.workspace().displayName())),
-                        (ctx, result) -> Map.of()),
-                new AgentCommandStep("start", timeouts.start(), sessions, outbox, ctx -> ctx.workspace().hostId(),
-                        ctx -> Command.newBuilder().setStartVm(StartVm.newBuilder()
-                                .setEnvelope(WorkspaceCommands.envelope(ctx.workspace()))),
-                        (ctx, result) -> {
-                            String endpoint = result.getVmStarted().getEndpoint();
-                            workspaces.setEndpoint(ctx.tx().handle(), ctx.workspace().id(), endpoint, ctx.now());
-                            return Map.of("endpoint", endpoint);
-                        }),
-                new AgentCommandStep("routes", timeouts.routes(), sessions, outbox, ctx -> ctx.workspace().hostId(),
-                        ctx -> Command.newBuilder().setApplyEdgeRoutes(edgeRoutes.forHost(ctx.tx().handle(),
-                                ctx.workspace().hostId(), ctx.now().toEpochMilli())),
-                        (ctx, result) -> Map.of()));
-        this.rollback = List.of(
-                new AgentCommandStep("destroy", timeouts.destroy(), sessions, outbox, ctx -> ctx.workspace().hostId(),
-                        ctx -> Command.newBuilder().setDestroyVm(DestroyVm.getDefaultInstance()),
-                        (ctx, result) -> Map.of()));
+    public CreateWorkspaceJob(AgentSteps agent) {
+        this.steps = List.of(agent.provision(), agent.start("start"), agent.routes());
+        this.rollback = List.of(agent.destroy("destroy"), agent.routes("tombstone", ctx -> WorkspaceState.DELETED));
     }
 
     @Override
@@ -60,31 +26,17 @@ public final class CreateWorkspaceJob implements OperationJob {
     }
 
     @Override
-    public List<Step> steps() {
+    public List<Step> steps(Map<String, String> params) {
         return steps;
     }
 
     @Override
-    public List<Step> rollbackSteps() {
+    public List<Step> rollbackSteps(Map<String, String> params) {
         return rollback;
     }
 
     @Override
-    public Optional<WorkspaceState> stateAfterRollback() {
+    public Optional<WorkspaceState> stateAfterRollback(Map<String, String> params) {
         return Optional.of(WorkspaceState.DELETED);
-    }
-
-    /** Proto values for commands, from a workspace. */
-    static final class WorkspaceCommands {
-        private WorkspaceCommands() {}
-
-        static dev.spinup.api.v1.Envelope envelope(Workspace w) {
-            return dev.spinup.api.v1.Envelope.newBuilder().setVcpu(w.envelope().vcpu())
-                    .setRamGb(w.envelope().ramGb()).setDiskGb(w.envelope().diskGb()).build();
-        }
-
-        static dev.spinup.api.v1.ProjectTemplate template(Workspace w) {
-            return dev.spinup.api.v1.ProjectTemplate.valueOf(w.template().name());
-        }
     }
 }

@@ -100,7 +100,7 @@ public final class OperationRunner {
             finish(tx, op, job, workspace, state, now);
             return new Advance.Finished();
         }
-        Step step = job.step(state.phase(), state.current().name());
+        Step step = job.step(op.params(), state.phase(), state.current().name());
         if (state.current().status() == StepState.Status.PENDING) {
             state = state.started(now);
             log.info("event=step_started operation={} verb={} step={} phase={}", op.id(), op.verb().wire(),
@@ -126,8 +126,9 @@ public final class OperationRunner {
                 log.warn("event=step_failed operation={} step={} reason={} message=\"{}\"", op.id(), step.name(),
                         fail.reason(), fail.message());
                 state = state.failed(now, fail.reason().name(), fail.message());
-                if (state.phase() == StepState.Phase.FORWARD && !job.rollbackSteps().isEmpty()) {
-                    state = state.rollingBack(job.rollbackSteps().stream().map(Step::name).toList());
+                List<Step> rollback = job.rollbackSteps(op.params());
+                if (state.phase() == StepState.Phase.FORWARD && !rollback.isEmpty()) {
+                    state = state.rollingBack(rollback.stream().map(Step::name).toList());
                     save(tx, op, state, now);
                     yield new Advance.Continue();
                 }
@@ -140,9 +141,10 @@ public final class OperationRunner {
     private void finish(Tx tx, Operation op, OperationJob job, Workspace workspace, StepState state, Instant now) {
         if (state.phase() == StepState.Phase.FORWARD) {
             WorkspaceState target = Lifecycle.target(op.verb(), workspace.state()).orElse(workspace.state());
+            job.onSucceeded(new StepContext(tx, op, workspace, state, now));
             complete(tx, op, workspace, OperationStatus.SUCCEEDED, state, Optional.of(target), now);
         } else {
-            complete(tx, op, workspace, OperationStatus.ROLLED_BACK, state, job.stateAfterRollback(), now);
+            complete(tx, op, workspace, OperationStatus.ROLLED_BACK, state, job.stateAfterRollback(op.params()), now);
         }
     }
 

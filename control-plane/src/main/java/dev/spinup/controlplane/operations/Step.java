@@ -1,5 +1,8 @@
 package dev.spinup.controlplane.operations;
 
+import java.util.Map;
+import java.util.function.Consumer;
+
 /**
  * One step of an operation. {@link #execute} runs inside the transaction that also persists the
  * step's outcome, with the operation row locked, so its database effects and the step's progress
@@ -9,4 +12,20 @@ public interface Step {
     String name();
 
     StepOutcome execute(StepContext ctx);
+
+    /** A step that only changes the database (in the step's own transaction). */
+    static Step local(String name, Consumer<StepContext> action) {
+        return new Step() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public StepOutcome execute(StepContext ctx) {
+                action.accept(ctx);
+                return new StepOutcome.Done(Map.of());
+            }
+        };
+    }
 }

@@ -55,6 +55,25 @@ public final class Placement {
         });
     }
 
+    /**
+     * What the host has left for {@code workspace} — its total minus every other active or
+     * suspended workspace on it — with the host row locked until the caller's commit.
+     */
+    public Envelope roomOnHost(Handle h, UUID hostId, UUID workspace) {
+        h.createQuery("SELECT id FROM hosts WHERE id = :id FOR UPDATE").bind("id", hostId).mapTo(UUID.class).one();
+        return h.createQuery("""
+                        SELECT h.total_vcpu - COALESCE(sum(w.vcpu), 0) AS vcpu,
+                               h.total_ram_gb - COALESCE(sum(w.ram_gb), 0) AS ram,
+                               h.total_disk_gb - COALESCE(sum(w.disk_gb), 0) AS disk
+                        FROM hosts h LEFT JOIN workspaces w ON w.host_id = h.id AND w.id <> :ws
+                            AND w.state IN ('active', 'suspended')
+                        WHERE h.id = :id GROUP BY h.id""")
+                .bind("id", hostId).bind("ws", workspace)
+                .map((rs, ctx) -> new Envelope(Math.max(0, rs.getInt("vcpu")), Math.max(0, rs.getInt("ram")),
+                        Math.max(0, rs.getInt("disk"))))
+                .one();
+    }
+
     private Optional<UUID> lockFirstWithRoom(Handle h, String regionId, Envelope e, Instant cutoff, String range,
                                              UUID start) {
         return h.createQuery(ROOM + " AND " + range + " ORDER BY h.id LIMIT 1 FOR UPDATE OF h SKIP LOCKED")

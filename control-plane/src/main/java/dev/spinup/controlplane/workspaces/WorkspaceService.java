@@ -6,6 +6,8 @@ import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.db.Ids;
 import dev.spinup.controlplane.fleet.FleetStore;
 import dev.spinup.controlplane.operations.AuditLog;
+import dev.spinup.controlplane.operations.Lifecycle;
+import dev.spinup.controlplane.operations.OperationJob;
 import dev.spinup.controlplane.operations.Operation;
 import dev.spinup.controlplane.operations.OperationEngine;
 import dev.spinup.controlplane.operations.OperationRunner;
@@ -92,7 +94,7 @@ public final class WorkspaceService {
                         .execute();
                 Operation op = new Operation(operationId, workspaceId, OperationVerb.CREATE, OperationStatus.PENDING,
                         request.requestId(), request.fingerprint(), Map.of(), actor,
-                        runner.job(OperationVerb.CREATE).initialState(), operationId.toString(), null, null, now,
+                        runner.job(OperationVerb.CREATE).initialState(Map.of()), operationId.toString(), null, null, now,
                         null, null, 0);
                 operations.insert(h, op);
                 engine.schedule(tx, op.jobId());
@@ -109,6 +111,71 @@ public final class WorkspaceService {
             }
             throw e;
         }
+    }
+
+    /**
+     * Starts {@code verb} on an existing workspace. Refuses with OPERATION_IN_PROGRESS while another
+     * transition is in flight (no queueing), and with INVALID_STATE_TRANSITION when the lifecycle
+     * table does not allow the verb from the workspace's state.
+     */
+    public Operation transition(OperationVerb verb, String requestId, String fingerprint, UUID workspaceId,
+                                Map<String, String> requested, String actor) {
+        if (!runner.supports(verb)) {
+            throw ApiException.unimplemented(verb.name());
+        }
+        try {
+            return db.inTransaction(tx -> {
+                Handle h = tx.handle();
+                Optional<Operation> existing = operations.findByRequestId(h, requestId);
+                if (existing.isPresent()) {
+                    return sameRequest(existing.get(), fingerprint);
+                }
+                Workspace workspace = workspaces.findForUpdate(h, workspaceId).orElseThrow(() ->
+                        ApiException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + workspaceId));
+                if (workspace.currentOperationId() != null) {
+                    throw inProgress(workspace.currentOperationId());
+                }
+                if (!Lifecycle.allows(verb, workspace.state())) {
+                    throw ApiException.failedPrecondition(ErrorReason.INVALID_STATE_TRANSITION,
+                            verb.name() + " is not allowed from " + workspace.state().wire() + " (allowed from "
+                                    + Lifecycle.transition(verb).from().stream().map(WorkspaceState::wire).sorted().toList()
+                                    + ")",
+                            Map.of("state", workspace.state().name(), "verb", verb.name()));
+                }
+                Instant now = clock.instant();
+                OperationJob job = runner.job(verb);
+                Map<String, String> params = job.accept(tx, workspace, requested, now);
+                UUID operationId = Ids.newId(clock);
+                Operation op = new Operation(operationId, workspaceId, verb, OperationStatus.PENDING, requestId,
+                        fingerprint, params, actor, job.initialState(params), operationId.toString(), null, null,
+                        now, null, null, 0);
+                operations.insert(h, op);
+                workspaces.startOperation(h, workspaceId, operationId, now);
+                engine.schedule(tx, op.jobId());
+                audit.append(h, workspaceId, operationId, "transition." + verb.wire() + ".requested",
+                        Map.of("verb", verb.wire(), "operation_id", operationId.toString(),
+                                "from_state", workspace.state().wire()), actor, now);
+                meters.counter("spinup_operations_started", "verb", verb.wire()).increment();
+                return op;
+            });
+        } catch (UnableToExecuteStatementException e) {
+            if (isUniqueViolation(e, "operations_request_id_key")) {
+                Operation winner = db.withHandle(h -> operations.findByRequestId(h, requestId)).orElseThrow();
+                return sameRequest(winner, fingerprint);
+            }
+            if (isUniqueViolation(e, "operations_one_in_flight")) {
+                UUID current = db.withHandle(h -> workspaces.find(h, workspaceId)).map(Workspace::currentOperationId)
+                        .orElse(null);
+                throw inProgress(current);
+            }
+            throw e;
+        }
+    }
+
+    private static ApiException inProgress(UUID operationId) {
+        return new ApiException(Status.Code.ABORTED, ErrorReason.OPERATION_IN_PROGRESS,
+                "another operation is in flight on this workspace; poll it and retry with a new request_id",
+                operationId == null ? Map.of() : Map.of("operation_id", operationId.toString()));
     }
 
     private static Operation sameRequest(Operation existing, String fingerprint) {

@@ -98,6 +98,24 @@ public final class WorkspaceStore {
                 .bind("id", id).bind("endpoint", endpoint).bind("now", Timestamp.from(now)).execute();
     }
 
+    public void setEnvelope(Handle h, UUID id, Flavor flavor, Envelope envelope, Instant now) {
+        h.createUpdate("""
+                        UPDATE workspaces SET flavor = :flavor, vcpu = :vcpu, ram_gb = :ram, disk_gb = :disk,
+                            updated_at = :now
+                        WHERE id = :id""")
+                .bind("id", id).bind("flavor", flavor.wire()).bind("vcpu", envelope.vcpu())
+                .bind("ram", envelope.ramGb()).bind("disk", envelope.diskGb()).bind("now", Timestamp.from(now))
+                .execute();
+    }
+
+    /** Marks the workspace busy with {@code operationId}; only succeeds when it is not busy. */
+    public boolean startOperation(Handle h, UUID id, UUID operationId, Instant now) {
+        return h.createUpdate("""
+                        UPDATE workspaces SET current_operation_id = :op, updated_at = :now
+                        WHERE id = :id AND current_operation_id IS NULL""")
+                .bind("id", id).bind("op", operationId).bind("now", Timestamp.from(now)).execute() == 1;
+    }
+
     /** Ends the in-flight operation {@code operationId} and moves to {@code state}. */
     public void finishOperation(Handle h, UUID id, UUID operationId, WorkspaceState state, Instant now) {
         h.createUpdate("""

@@ -136,6 +136,12 @@ public final class CommandExecutor implements AutoCloseable {
                 driver.destroy(ws);
                 result.setMessage("destroyed");
             }
+            case RESIZE_VM -> {
+                var e = c.getResizeVm().getEnvelope();
+                driver.resize(ws, e.getVcpu(), e.getRamGb(), e.getDiskGb());
+                result.setMessage("resized to " + e.getVcpu() + " vCPU / " + e.getRamGb() + " GiB RAM / "
+                        + e.getDiskGb() + " GiB disk; takes effect at the next start");
+            }
             case APPLY_EDGE_ROUTES -> result.setMessage(edge.apply(c.getApplyEdgeRoutes()));
             default -> throw new DriverException("unsupported", "this agent does not support " + c.getKindCase() + " yet");
         }

@@ -91,14 +91,33 @@ public final class ProcessVmDriver implements VmDriver {
             p.setProperty("ram_gb", Integer.toString(spec.ramGb()));
             p.setProperty("disk_gb", Integer.toString(spec.diskGb()));
             p.setProperty("port", Integer.toString(allocatePort()));
-            Path tmp = dir.resolve("workspace.properties.tmp");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                p.store(out, "SpinUp workspace " + spec.workspaceId());
-            }
-            Files.move(tmp, dir.resolve("workspace.properties"), StandardCopyOption.ATOMIC_MOVE);
+            store(spec.workspaceId(), p);
         } catch (IOException e) {
             throw new DriverException("io_error", "cannot provision " + spec.workspaceId() + ": " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public synchronized void resize(String workspaceId, int vcpu, int ramGb, int diskGb) throws DriverException {
+        Properties p = properties(workspaceId).orElseThrow(() ->
+                new DriverException("not_provisioned", "workspace " + workspaceId + " is not on this host"));
+        p.setProperty("vcpu", Integer.toString(vcpu));
+        p.setProperty("ram_gb", Integer.toString(ramGb));
+        p.setProperty("disk_gb", Integer.toString(diskGb));
+        try {
+            store(workspaceId, p);
+        } catch (IOException e) {
+            throw new DriverException("io_error", "cannot resize " + workspaceId + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void store(String workspaceId, Properties p) throws IOException {
+        Path tmp = dir(workspaceId).resolve("workspace.properties.tmp");
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            p.store(out, "SpinUp workspace " + workspaceId);
+        }
+        Files.move(tmp, dir(workspaceId).resolve("workspace.properties"), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
     }
 
     @Override

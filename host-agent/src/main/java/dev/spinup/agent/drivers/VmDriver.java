@@ -21,6 +21,9 @@ public interface VmDriver extends AutoCloseable {
     /** Graceful stop, then a hard stop after {@code graceSeconds}. Keeps the disk. */
     void stop(String workspaceId, int graceSeconds) throws DriverException;
 
+    /** Records a new envelope; it takes effect at the workspace's next start. */
+    void resize(String workspaceId, int vcpu, int ramGb, int diskGb) throws DriverException;
+
     /** Kills the workspace and removes everything local of it. */
     void destroy(String workspaceId) throws DriverException;
 

@@ -1,0 +1,107 @@
+package dev.spinup.controlplane.agents;
+
+import dev.spinup.api.v1.Command;
+import dev.spinup.api.v1.DestroyVm;
+import dev.spinup.api.v1.ProvisionVm;
+import dev.spinup.api.v1.ResizeVm;
+import dev.spinup.api.v1.StartVm;
+import dev.spinup.api.v1.StopVm;
+import dev.spinup.controlplane.operations.Lifecycle;
+import dev.spinup.controlplane.operations.Step;
+import dev.spinup.controlplane.operations.StepContext;
+import dev.spinup.controlplane.operations.StepTimeouts;
+import dev.spinup.controlplane.workspaces.Workspace;
+import dev.spinup.controlplane.workspaces.WorkspaceState;
+import dev.spinup.controlplane.workspaces.WorkspaceStore;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+
+/** The agent-command steps the jobs are made of, each addressed to the workspace's host. */
+public final class AgentSteps {
+    private final AgentSessions sessions;
+    private final CommandOutbox outbox;
+    private final WorkspaceStore workspaces;
+    private final EdgeRoutes edgeRoutes;
+    private final StepTimeouts timeouts;
+
+    public AgentSteps(AgentSessions sessions, CommandOutbox outbox, WorkspaceStore workspaces, EdgeRoutes edgeRoutes,
+                      StepTimeouts timeouts) {
+        this.sessions = sessions;
+        this.outbox = outbox;
+        this.workspaces = workspaces;
+        this.edgeRoutes = edgeRoutes;
+        this.timeouts = timeouts;
+    }
+
+    public Step provision() {
+        return onHost("provision", timeouts.provision(), ctx -> Command.newBuilder().setProvisionVm(ProvisionVm.newBuilder()
+                .setEnvelope(envelope(ctx.workspace()))
+                .setTemplate(dev.spinup.api.v1.ProjectTemplate.valueOf(ctx.workspace().template().name()))
+                .setDisplayName(ctx.workspace().displayName())));
+    }
+
+    /** Boots the workspace and records where it answers. */
+    public Step start(String name) {
+        return new AgentCommandStep(name, timeouts.start(), sessions, outbox, ctx -> ctx.workspace().hostId(),
+                ctx -> Command.newBuilder().setStartVm(StartVm.newBuilder().setEnvelope(envelope(ctx.workspace()))),
+                (ctx, result) -> {
+                    String endpoint = result.getVmStarted().getEndpoint();
+                    workspaces.setEndpoint(ctx.tx().handle(), ctx.workspace().id(), endpoint, ctx.now());
+                    return Map.of("endpoint", endpoint);
+                });
+    }
+
+    public Step stop(String name, int graceSeconds) {
+        return onHost(name, timeouts.stop(), ctx -> Command.newBuilder().setStopVm(StopVm.newBuilder()
+                .setGraceSeconds(graceSeconds)));
+    }
+
+    public Step destroy(String name) {
+        return onHost(name, timeouts.destroy(), ctx -> Command.newBuilder().setDestroyVm(DestroyVm.getDefaultInstance()));
+    }
+
+    public Step resize(String name) {
+        return onHost(name, timeouts.resize(), ctx -> Command.newBuilder().setResizeVm(ResizeVm.newBuilder()
+                .setEnvelope(envelope(ctx.workspace()))));
+    }
+
+    /**
+     * Sends the host its whole routing table, with this workspace routed as it will be once the
+     * operation succeeds (its row still shows the state it is leaving).
+     */
+    public Step routes(String name, Function<StepContext, WorkspaceState> stateAfter) {
+        return onHost(name, timeouts.routes(), ctx -> Command.newBuilder().setApplyEdgeRoutes(edgeRoutes.forHost(
+                ctx.tx().handle(), ctx.workspace().hostId(), ctx.now().toEpochMilli(),
+                Map.of(ctx.workspace().id(), EdgeRoutes.modeOf(stateAfter.apply(ctx))))));
+    }
+
+    /** Routes for the state the operation's verb leads to. */
+    public Step routes() {
+        return routes("routes", ctx -> Lifecycle.target(ctx.operation().verb(), ctx.workspace().state())
+                .orElse(ctx.workspace().state()));
+    }
+
+    /** Routes for the state the workspace is in now (after a rollback). */
+    public Step routesAsIs(String name) {
+        return routes(name, ctx -> ctx.workspace().state());
+    }
+
+    public AgentCommandStep onHost(String name, java.time.Duration timeout, Function<StepContext, Command.Builder> command) {
+        return onHost(name, timeout, ctx -> ctx.workspace().hostId(), command);
+    }
+
+    public AgentCommandStep onHost(String name, java.time.Duration timeout, Function<StepContext, UUID> host,
+                                   Function<StepContext, Command.Builder> command) {
+        return new AgentCommandStep(name, timeout, sessions, outbox, host, command, (ctx, result) -> Map.of());
+    }
+
+    public StepTimeouts timeouts() {
+        return timeouts;
+    }
+
+    static dev.spinup.api.v1.Envelope envelope(Workspace w) {
+        return dev.spinup.api.v1.Envelope.newBuilder().setVcpu(w.envelope().vcpu())
+                .setRamGb(w.envelope().ramGb()).setDiskGb(w.envelope().diskGb()).build();
+    }
+}
