@@ -19,7 +19,12 @@ import dev.spinup.controlplane.operations.AuditLog;
 import dev.spinup.controlplane.agents.AgentSteps;
 import dev.spinup.controlplane.operations.CreateWorkspaceJob;
 import dev.spinup.controlplane.operations.DeleteWorkspaceJob;
+import dev.spinup.controlplane.operations.ArchiveWorkspaceJob;
 import dev.spinup.controlplane.operations.ResizeWorkspaceJob;
+import dev.spinup.controlplane.operations.StepHooks;
+import dev.spinup.controlplane.snapshots.ObjectStorage;
+import dev.spinup.controlplane.snapshots.SnapshotSteps;
+import dev.spinup.controlplane.snapshots.SnapshotStore;
 import dev.spinup.controlplane.operations.RestoreWorkspaceJob;
 import dev.spinup.controlplane.operations.SuspendWorkspaceJob;
 import dev.spinup.controlplane.operations.OperationEngine;
@@ -68,9 +73,12 @@ public final class ControlPlane implements AutoCloseable {
     private final ExecutorService grpcExecutor;
     private final ApiTokens tokens;
 
-    private ControlPlane(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters) {
+    private final ObjectStorage storage;
+
+    private ControlPlane(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters, StepHooks hooks) {
         this.db = new Database(config.database());
         db.migrate();
+        this.storage = new ObjectStorage(config.objectStorage());
 
         WorkspaceStore workspaces = new WorkspaceStore();
         OperationStore operations = new OperationStore();
@@ -82,13 +90,16 @@ public final class ControlPlane implements AutoCloseable {
 
         Placement placement = new Placement(config.heartbeatLease(), clock, meters);
         AgentSteps agentSteps = new AgentSteps(sessions, outbox, workspaces, new EdgeRoutes(), config.stepTimeouts());
+        SnapshotStore snapshots = new SnapshotStore();
+        SnapshotSteps snapshotSteps = new SnapshotSteps(agentSteps, storage, snapshots, meters);
         OperationRunner runner = new OperationRunner(db, operations, workspaces, audit, List.of(
                 new CreateWorkspaceJob(agentSteps),
                 new SuspendWorkspaceJob(agentSteps),
-                new RestoreWorkspaceJob(agentSteps),
+                new ArchiveWorkspaceJob(agentSteps, snapshotSteps, clock),
+                new RestoreWorkspaceJob(agentSteps, snapshotSteps, placement, workspaces, snapshots),
                 new ResizeWorkspaceJob(agentSteps, placement, workspaces),
-                new DeleteWorkspaceJob(agentSteps, List.of())),
-                clock, meters);
+                new DeleteWorkspaceJob(agentSteps, List.of(snapshotSteps.purge("purge_snapshots")))),
+                clock, meters, hooks);
         this.engine = new OperationEngine(db, runner, config.engine(), clock, meters);
         WorkspaceService service = new WorkspaceService(db, workspaces, operations, fleet, placement, engine, runner,
                 audit, config.workspaceDomain(), clock, meters);
@@ -136,7 +147,13 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Builds, migrates the database and starts serving. */
     public static ControlPlane start(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters) {
-        ControlPlane cp = new ControlPlane(config, clock, meters);
+        return start(config, clock, meters, StepHooks.NONE);
+    }
+
+    /** As {@link #start(ControlPlaneConfig, Clock, PrometheusMeterRegistry)}, with step hooks (tests). */
+    public static ControlPlane start(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters,
+                                     StepHooks hooks) {
+        ControlPlane cp = new ControlPlane(config, clock, meters, hooks);
         try {
             cp.listener.start();
             cp.engine.start();
@@ -185,6 +202,7 @@ public final class ControlPlane implements AutoCloseable {
         listener.close();
         metrics.close();
         grpcExecutor.shutdownNow();
+        storage.close();
         db.close();
         log.info("event=control_plane_stopped");
     }

@@ -3,6 +3,7 @@ package dev.spinup.controlplane;
 import dev.spinup.controlplane.db.DatabaseConfig;
 import dev.spinup.controlplane.operations.OperationEngine;
 import dev.spinup.controlplane.operations.StepTimeouts;
+import dev.spinup.controlplane.snapshots.ObjectStorage;
 import dev.spinup.controlplane.workspaces.FlavorCatalog;
 import dev.spinup.controlplane.workspaces.ProjectTemplate;
 import java.nio.file.Path;
@@ -22,6 +23,7 @@ public record ControlPlaneConfig(
         int grpcPort,
         int metricsPort,
         DatabaseConfig database,
+        ObjectStorage.Config objectStorage,
         Tls tls,
         FlavorCatalog flavors,
         Set<ProjectTemplate> offeredTemplates,
@@ -42,6 +44,7 @@ public record ControlPlaneConfig(
     public ControlPlaneConfig {
         requireNonNull(bindAddress, "bindAddress");
         requireNonNull(database, "database");
+        requireNonNull(objectStorage, "objectStorage");
         requireNonNull(tls, "tls");
         requireNonNull(flavors, "flavors");
         offeredTemplates = Set.copyOf(offeredTemplates);
@@ -52,25 +55,25 @@ public record ControlPlaneConfig(
     }
 
     /** Production defaults around the given database and TLS files. */
-    public static ControlPlaneConfig defaults(DatabaseConfig database, Tls tls) {
-        return new ControlPlaneConfig("0.0.0.0", 8443, 9090, database, tls, FlavorCatalog.defaults(),
+    public static ControlPlaneConfig defaults(DatabaseConfig database, ObjectStorage.Config objectStorage, Tls tls) {
+        return new ControlPlaneConfig("0.0.0.0", 8443, 9090, database, objectStorage, tls, FlavorCatalog.defaults(),
                 Set.of(ProjectTemplate.STARTER), "workspaces.localhost", Duration.ofSeconds(40),
                 new OperationEngine.Config(10, Duration.ofSeconds(5), Duration.ofSeconds(2), hostName()),
                 StepTimeouts.defaults());
     }
 
     public ControlPlaneConfig withPorts(String bindAddress, int grpcPort, int metricsPort) {
-        return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, tls, flavors, offeredTemplates,
+        return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, offeredTemplates,
                 workspaceDomain, heartbeatLease, engine, stepTimeouts);
     }
 
     public ControlPlaneConfig withEngine(OperationEngine.Config engine) {
-        return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, tls, flavors, offeredTemplates,
+        return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, offeredTemplates,
                 workspaceDomain, heartbeatLease, engine, stepTimeouts);
     }
 
     public ControlPlaneConfig withStepTimeouts(StepTimeouts timeouts) {
-        return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, tls, flavors, offeredTemplates,
+        return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, offeredTemplates,
                 workspaceDomain, heartbeatLease, engine, timeouts);
     }
 

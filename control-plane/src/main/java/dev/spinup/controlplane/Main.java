@@ -49,7 +49,7 @@ public final class Main {
             DevEnvironment env = DevEnvironment.prepare(dataDir, System.getenv("DATABASE_URL"),
                     System.getenv("SPINUP_S3_ENDPOINT"), clock);
             String bind = ports.bind.equals("0.0.0.0") ? "127.0.0.1" : ports.bind;
-            ControlPlaneConfig config = ControlPlaneConfig.defaults(env.database(), env.tls())
+            ControlPlaneConfig config = ControlPlaneConfig.defaults(env.database(), env.objectStorage(), env.tls())
                     .withPorts(bind, ports.grpcPort, ports.metricsPort);
             ControlPlane cp = ControlPlane.start(config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
             UUID hostId = env.registerLocalHost(cp, clock);
@@ -79,7 +79,8 @@ public final class Main {
                       grpcurl -cacert %s -H "authorization: Bearer $SPINUP_TOKEN" \\
                         -d '{"workspace_id":"<workspace_id from above>"}' %s spinup.v1.WorkspaceService/GetWorkspace
 
-                    """, target, ca, cp.metricsPort(), env.database().jdbcUrl(), env.s3Endpoint(), hostId,
+                    """, target, ca, cp.metricsPort(), env.database().jdbcUrl(),
+                    env.objectStorage().endpoint() + " bucket " + env.objectStorage().bucket(), hostId,
                     DevEnvironment.REGION, dataDir.resolve("agent"), token, dataDir.resolve("admin-token"),
                     dataDir.resolve("admin-token"), ca, target, ca, target);
             System.out.flush();
@@ -96,12 +97,20 @@ public final class Main {
         Path key;
         @Option(names = "--ca-cert", defaultValue = "${env:SPINUP_CA_CERT}", required = true, description = "CA that signs host certificates, PEM (env SPINUP_CA_CERT).")
         Path ca;
+        @Option(names = "--s3-bucket", defaultValue = "${env:SPINUP_S3_BUCKET}", required = true, description = "Bucket for snapshots (env SPINUP_S3_BUCKET).")
+        String bucket;
+        @Option(names = "--s3-endpoint", defaultValue = "${env:SPINUP_S3_ENDPOINT}", description = "S3-compatible endpoint; unset for AWS S3 (env SPINUP_S3_ENDPOINT).")
+        java.net.URI s3Endpoint;
+        @Option(names = "--s3-region", defaultValue = "${env:SPINUP_S3_REGION:-us-east-1}", description = "Region (env SPINUP_S3_REGION, default ${DEFAULT-VALUE}). Credentials: the AWS default chain, or SPINUP_S3_ACCESS_KEY / SPINUP_S3_SECRET_KEY.")
+        String region;
         @CommandLine.Mixin
         Ports ports;
 
         @Override
         public Integer call() throws Exception {
             ControlPlaneConfig config = ControlPlaneConfig.defaults(DatabaseConfig.fromUrl(databaseUrl, 20),
+                            new dev.spinup.controlplane.snapshots.ObjectStorage.Config(s3Endpoint, region, bucket,
+                                    System.getenv("SPINUP_S3_ACCESS_KEY"), System.getenv("SPINUP_S3_SECRET_KEY")),
                             new ControlPlaneConfig.Tls(cert, key, ca))
                     .withPorts(ports.bind, ports.grpcPort, ports.metricsPort);
             ControlPlane cp = ControlPlane.start(config, Clock.systemUTC(),

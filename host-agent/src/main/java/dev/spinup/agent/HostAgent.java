@@ -7,6 +7,7 @@ import dev.spinup.agent.drivers.VmDriver;
 import dev.spinup.agent.edge.EdgeController;
 import dev.spinup.agent.session.ControlPlaneConnection;
 import dev.spinup.agent.session.EventOutbox;
+import dev.spinup.agent.snapshots.SnapshotTransfer;
 import dev.spinup.api.v1.AgentEvent;
 import dev.spinup.api.v1.Envelope;
 import dev.spinup.api.v1.WorkspaceLocalEvent;
@@ -35,8 +36,9 @@ public final class HostAgent implements AutoCloseable {
                 WorkspaceLocalEvent.newBuilder().setWorkspaceId(exit.workspaceId())
                         .setKind(exit.crashed() ? WorkspaceLocalEventKind.CRASHED : WorkspaceLocalEventKind.EXITED)
                         .setMessage(exit.message()))));
-        this.executor = new CommandExecutor(driver, new EdgeController(config.dataDir().resolve("edge")), executed,
-                outbox, clock);
+        this.executor = new CommandExecutor(driver,
+                new SnapshotTransfer(driver, config.dataDir().resolve("scratch")),
+                new EdgeController(config.dataDir().resolve("edge")), executed, outbox, clock);
         SslContext ssl;
         try {
             ssl = GrpcSslContexts.forClient()

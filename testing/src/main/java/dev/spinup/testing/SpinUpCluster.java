@@ -12,7 +12,10 @@ import dev.spinup.controlplane.db.DatabaseConfig;
 import dev.spinup.controlplane.db.Ids;
 import dev.spinup.controlplane.fleet.FleetStore;
 import dev.spinup.controlplane.operations.OperationEngine;
+import dev.spinup.controlplane.dev.EmbeddedS3;
+import dev.spinup.controlplane.operations.StepHooks;
 import dev.spinup.controlplane.operations.StepTimeouts;
+import dev.spinup.controlplane.snapshots.ObjectStorage;
 import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.workspaces.Envelope;
 import io.grpc.ManagedChannel;
@@ -42,7 +45,10 @@ import java.util.concurrent.TimeUnit;
 public final class SpinUpCluster implements AutoCloseable {
     public static final String REGION = "test-region";
 
+    public static final String BUCKET = "snapshots";
+
     private final Path dir;
+    private final EmbeddedS3 s3;
     private final CertificateAuthority ca;
     private final ControlPlane controlPlane;
     private final String adminToken;
@@ -60,7 +66,14 @@ public final class SpinUpCluster implements AutoCloseable {
         this.ca = CertificateAuthority.loadOrCreate(dir.resolve("pki"), "SpinUp test CA", clock);
         ca.issueServer(List.of("localhost"), List.of("127.0.0.1"))
                 .writeTo(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"));
-        ControlPlaneConfig config = ControlPlaneConfig.defaults(b.database, new ControlPlaneConfig.Tls(
+        try {
+            this.s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "test-access", "test-secret", BUCKET);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the embedded S3", e);
+        }
+        ControlPlaneConfig config = ControlPlaneConfig.defaults(b.database,
+                new ObjectStorage.Config(s3.endpoint(), "us-east-1", BUCKET, "test-access", "test-secret"),
+                new ControlPlaneConfig.Tls(
                         dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"), dir.resolve("pki/ca.crt")))
                 .withPorts("127.0.0.1", 0, 0);
         // Poll far less often than any test waits: operations must be driven by the immediate
@@ -70,7 +83,8 @@ public final class SpinUpCluster implements AutoCloseable {
         if (b.stepTimeouts != null) {
             config = config.withStepTimeouts(b.stepTimeouts);
         }
-        this.controlPlane = ControlPlane.start(config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        this.controlPlane = ControlPlane.start(config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                b.hooks);
         Database db = controlPlane.database();
         db.inTransactionVoid(tx -> new FleetStore().ensureRegion(tx.handle(), REGION, "Test region"));
         this.adminToken = db.inTransaction(tx -> controlPlane.apiTokens().create(tx.handle(), Ids.newId(clock),
@@ -89,6 +103,7 @@ public final class SpinUpCluster implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private StepTimeouts stepTimeouts;
         private Duration pollingInterval = Duration.ofMinutes(2);
+        private StepHooks hooks = StepHooks.NONE;
 
         private Builder(DatabaseConfig database, Path dir) {
             this.database = database;
@@ -97,6 +112,11 @@ public final class SpinUpCluster implements AutoCloseable {
 
         public Builder clock(Clock clock) {
             this.clock = clock;
+            return this;
+        }
+
+        public Builder hooks(StepHooks hooks) {
+            this.hooks = hooks;
             return this;
         }
 
@@ -176,6 +196,11 @@ public final class SpinUpCluster implements AutoCloseable {
         }
     }
 
+    /** Where the embedded S3 keeps object {@code key} of the snapshot bucket on disk. */
+    public Path storedObject(String key) {
+        return dir.resolve("s3").resolve(BUCKET).resolve(key);
+    }
+
     public Path caCertificate() {
         return dir.resolve("pki/ca.crt");
     }
@@ -217,6 +242,11 @@ public final class SpinUpCluster implements AutoCloseable {
             }
         }
         controlPlane.close();
+        try {
+            s3.close();
+        } catch (Exception e) {
+            // the work directory is removed anyway
+        }
     }
 
 }

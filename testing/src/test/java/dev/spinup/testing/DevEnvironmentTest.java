@@ -50,7 +50,8 @@ class DevEnvironmentTest {
             caPem = Files.readString(data.resolve("pki/ca.crt"));
             assertThat(Files.getPosixFilePermissions(data.resolve("admin-token")))
                     .isEqualTo(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
-            assertThat(Workspaces.get(env.s3Endpoint() + "/").statusCode()).as("the S3 endpoint answers").isLessThan(500);
+            assertThat(Workspaces.get(env.objectStorage().endpoint() + "/").statusCode()).as("the S3 endpoint answers")
+                    .isLessThan(500);
 
             try (HostAgent agent = HostAgent.start(new HostAgentConfig(List.of("localhost:" + cp.grpcPort()),
                     data.resolve("agent/host.crt"), data.resolve("agent/host.key"), data.resolve("agent/ca.crt"),
@@ -86,7 +87,8 @@ class DevEnvironmentTest {
     }
 
     private static ControlPlane start(DevEnvironment env, Clock clock) {
-        return ControlPlane.start(ControlPlaneConfig.defaults(env.database(), env.tls()).withPorts("127.0.0.1", 0, 0),
+        return ControlPlane.start(ControlPlaneConfig.defaults(env.database(), env.objectStorage(), env.tls())
+                        .withPorts("127.0.0.1", 0, 0),
                 clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     }
 

@@ -93,7 +93,20 @@ public final class AgentSteps {
 
     public AgentCommandStep onHost(String name, java.time.Duration timeout, Function<StepContext, UUID> host,
                                    Function<StepContext, Command.Builder> command) {
-        return new AgentCommandStep(name, timeout, sessions, outbox, host, command, (ctx, result) -> Map.of());
+        return onHost(name, timeout, host, command, (ctx, result) -> Map.of());
+    }
+
+    public AgentCommandStep onHost(String name, java.time.Duration timeout, Function<StepContext, UUID> host,
+                                   Function<StepContext, Command.Builder> command,
+                                   java.util.function.BiFunction<StepContext, dev.spinup.api.v1.CommandResult,
+                                           Map<String, String>> onSuccess) {
+        return new AgentCommandStep(name, timeout, sessions, outbox, host, command, onSuccess);
+    }
+
+    /** Removes the workspace's local data on its host (after a verified snapshot). */
+    public Step wipe(String name) {
+        return onHost(name, timeouts.destroy(), ctx -> Command.newBuilder().setWipeDisk(
+                dev.spinup.api.v1.WipeDisk.getDefaultInstance()));
     }
 
     public StepTimeouts timeouts() {

@@ -7,6 +7,7 @@ import dev.spinup.controlplane.db.DatabaseConfig;
 import dev.spinup.controlplane.db.Ids;
 import dev.spinup.controlplane.fleet.FleetStore;
 import dev.spinup.controlplane.pki.CertificateAuthority;
+import dev.spinup.controlplane.snapshots.ObjectStorage;
 import dev.spinup.controlplane.workspaces.Envelope;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -35,18 +36,22 @@ public final class DevEnvironment implements AutoCloseable {
     private final EmbeddedS3 s3;
     private final DatabaseConfig database;
     private final CertificateAuthority ca;
-    private final String s3Endpoint;
+    private final ObjectStorage.Config objectStorage;
 
     private DevEnvironment(Path dataDir, EmbeddedPostgres postgres, EmbeddedS3 s3, DatabaseConfig database,
-                           CertificateAuthority ca, String s3Endpoint) {
+                           CertificateAuthority ca, ObjectStorage.Config objectStorage) {
         this.dataDir = dataDir;
         this.postgres = postgres;
         this.s3 = s3;
         this.database = database;
         this.ca = ca;
-        this.s3Endpoint = s3Endpoint;
+        this.objectStorage = objectStorage;
     }
 
+    /**
+     * @param s3EndpointOverride an S3 endpoint to use instead of the embedded store; its bucket and
+     *                           credentials come from SPINUP_S3_BUCKET / SPINUP_S3_ACCESS_KEY / SPINUP_S3_SECRET_KEY
+     */
     public static DevEnvironment prepare(Path dataDir, String databaseUrl, String s3EndpointOverride, Clock clock)
             throws Exception {
         Files.createDirectories(dataDir);
@@ -62,11 +67,17 @@ public final class DevEnvironment implements AutoCloseable {
             database = new DatabaseConfig(postgres.getJdbcUrl("postgres", "postgres"), "postgres", null, 20);
         }
         EmbeddedS3 s3 = null;
-        String s3Endpoint = s3EndpointOverride;
-        if (s3Endpoint == null || s3Endpoint.isBlank()) {
-            s3 = EmbeddedS3.start(dataDir.resolve("s3"), 0, secret(dataDir, "s3-access-key"),
-                    secret(dataDir, "s3-secret-key"), SNAPSHOT_BUCKET);
-            s3Endpoint = s3.endpoint().toString();
+        ObjectStorage.Config storage;
+        if (s3EndpointOverride == null || s3EndpointOverride.isBlank()) {
+            String access = secret(dataDir, "s3-access-key");
+            String secret = secret(dataDir, "s3-secret-key");
+            s3 = EmbeddedS3.start(dataDir.resolve("s3"), 0, access, secret, SNAPSHOT_BUCKET);
+            storage = new ObjectStorage.Config(s3.endpoint(), "us-east-1", SNAPSHOT_BUCKET, access, secret);
+        } else {
+            storage = new ObjectStorage.Config(java.net.URI.create(s3EndpointOverride),
+                    System.getenv().getOrDefault("SPINUP_S3_REGION", "us-east-1"),
+                    System.getenv().getOrDefault("SPINUP_S3_BUCKET", SNAPSHOT_BUCKET),
+                    System.getenv("SPINUP_S3_ACCESS_KEY"), System.getenv("SPINUP_S3_SECRET_KEY"));
         }
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(dataDir.resolve("pki"), "SpinUp dev CA", clock);
         Path serverCrt = dataDir.resolve("pki/server.crt");
@@ -74,7 +85,7 @@ public final class DevEnvironment implements AutoCloseable {
             ca.issueServer(List.of("localhost", java.net.InetAddress.getLocalHost().getHostName()),
                     CertificateAuthority.localIpAddresses()).writeTo(serverCrt, dataDir.resolve("pki/server.key"));
         }
-        return new DevEnvironment(dataDir, postgres, s3, database, ca, s3Endpoint);
+        return new DevEnvironment(dataDir, postgres, s3, database, ca, storage);
     }
 
     public ControlPlaneConfig.Tls tls() {
@@ -86,8 +97,8 @@ public final class DevEnvironment implements AutoCloseable {
         return database;
     }
 
-    public String s3Endpoint() {
-        return s3Endpoint;
+    public ObjectStorage.Config objectStorage() {
+        return objectStorage;
     }
 
     public Path caCertificate() {

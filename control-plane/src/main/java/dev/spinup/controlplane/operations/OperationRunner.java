@@ -33,10 +33,12 @@ public final class OperationRunner {
     private final Map<OperationVerb, OperationJob> jobs = new EnumMap<>(OperationVerb.class);
     private final Clock clock;
     private final MeterRegistry meters;
+    private final StepHooks hooks;
 
     public OperationRunner(Database db, OperationStore operations, WorkspaceStore workspaces, AuditLog audit,
-                           List<OperationJob> jobs, Clock clock, MeterRegistry meters) {
+                           List<OperationJob> jobs, Clock clock, MeterRegistry meters, StepHooks hooks) {
         this.db = db;
+        this.hooks = hooks;
         this.operations = operations;
         this.workspaces = workspaces;
         this.audit = audit;
@@ -62,6 +64,11 @@ public final class OperationRunner {
     /** Runs until the operation waits (returns when to run it again) or ends (returns empty). */
     public Optional<Instant> run(UUID operationId) {
         while (true) {
+            if (hooks != StepHooks.NONE) {
+                db.withHandle(h -> operations.find(h, operationId)).filter(op -> !op.status().isTerminal())
+                        .filter(op -> op.stepState().current() != null)
+                        .ifPresent(op -> hooks.beforeStep(op, op.stepState().current().name()));
+            }
             Advance advance = db.inTransaction(tx -> advance(tx, operationId));
             switch (advance) {
                 case Advance.Continue c -> { }

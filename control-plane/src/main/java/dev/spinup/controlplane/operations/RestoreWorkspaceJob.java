@@ -1,15 +1,53 @@
 package dev.spinup.controlplane.operations;
 
+import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.controlplane.agents.AgentSteps;
+import dev.spinup.controlplane.api.ApiException;
+import dev.spinup.controlplane.db.Database.Tx;
+import dev.spinup.controlplane.placement.Placement;
+import dev.spinup.controlplane.snapshots.SnapshotSteps;
+import dev.spinup.controlplane.snapshots.SnapshotStore;
+import dev.spinup.controlplane.workspaces.Workspace;
+import dev.spinup.controlplane.workspaces.WorkspaceState;
+import dev.spinup.controlplane.workspaces.WorkspaceStore;
+import io.grpc.Status;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 
-/** RESTORE from suspended: start the workspace on its host and route to it again. */
+/**
+ * RESTORE → active.
+ * <ul>
+ * <li>From suspended: start the workspace on its host and route to it.
+ * <li>From archived: a new placement (possibly another host) is reserved when the call is
+ *     accepted; that host downloads the latest verified snapshot, checks its size and SHA-256,
+ *     unpacks it, and starts it; routing follows. If that fails the new host's copy is discarded,
+ *     the reservation released, and the workspace is archived again (ROLLED_BACK).
+ * </ul>
+ */
 public final class RestoreWorkspaceJob implements OperationJob {
-    private final List<Step> fromSuspended;
+    private static final String FROM = "from_state";
 
-    public RestoreWorkspaceJob(AgentSteps agent) {
+    private final Placement placement;
+    private final WorkspaceStore workspaces;
+    private final SnapshotStore snapshots;
+    private final List<Step> fromSuspended;
+    private final List<Step> fromArchived;
+    private final List<Step> rollbackFromArchived;
+
+    public RestoreWorkspaceJob(AgentSteps agent, SnapshotSteps snapshotSteps, Placement placement,
+                               WorkspaceStore workspaces, SnapshotStore snapshots) {
+        this.placement = placement;
+        this.workspaces = workspaces;
+        this.snapshots = snapshots;
         this.fromSuspended = List.of(agent.start("start"), agent.routes());
+        this.fromArchived = List.of(snapshotSteps.restore("download"), agent.start("start"), agent.routes());
+        this.rollbackFromArchived = List.of(agent.destroy("discard"), Step.local("release", ctx -> workspaces.moveTo(
+                ctx.tx().handle(), ctx.workspace().id(), UUID.fromString(ctx.operation().params().get("old_host_id")),
+                ctx.now())));
     }
 
     @Override
@@ -18,7 +56,43 @@ public final class RestoreWorkspaceJob implements OperationJob {
     }
 
     @Override
+    public Map<String, String> accept(Tx tx, Workspace workspace, Map<String, String> requested, Instant now) {
+        Map<String, String> params = new HashMap<>(requested);
+        params.put(FROM, workspace.state().wire());
+        if (workspace.state() != WorkspaceState.ARCHIVED) {
+            return params;
+        }
+        SnapshotStore.Snapshot snapshot = snapshots.latestVerified(tx.handle(), workspace.id()).orElseThrow(() ->
+                ApiException.failedPrecondition(ErrorReason.NO_VERIFIED_SNAPSHOT,
+                        "workspace " + workspace.id() + " has no verified snapshot to restore from", Map.of()));
+        UUID host = placement.place(tx.handle(), workspace.regionId(), workspace.envelope()).orElseThrow(() ->
+                new ApiException(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.NO_CAPACITY,
+                        "no healthy host in region " + workspace.regionId() + " has room to restore this workspace",
+                        Map.of("region", workspace.regionId())));
+        params.put("snapshot_id", snapshot.id().toString());
+        params.put("old_host_id", workspace.hostId().toString());
+        params.put("host_id", host.toString());
+        // The new slot is held from now on: the workspace counts as active on its new host.
+        workspaces.moveTo(tx.handle(), workspace.id(), host, WorkspaceState.ACTIVE, now);
+        return params;
+    }
+
+    @Override
     public List<Step> steps(Map<String, String> params) {
-        return fromSuspended;
+        return archived(params) ? fromArchived : fromSuspended;
+    }
+
+    @Override
+    public List<Step> rollbackSteps(Map<String, String> params) {
+        return archived(params) ? rollbackFromArchived : List.of();
+    }
+
+    @Override
+    public Optional<WorkspaceState> stateAfterRollback(Map<String, String> params) {
+        return archived(params) ? Optional.of(WorkspaceState.ARCHIVED) : Optional.empty();
+    }
+
+    private static boolean archived(Map<String, String> params) {
+        return WorkspaceState.ARCHIVED.wire().equals(params.get(FROM));
     }
 }

@@ -108,6 +108,19 @@ public final class WorkspaceStore {
                 .execute();
     }
 
+    /** Places the workspace on {@code hostId} in {@code state} (a restore's reservation). */
+    public void moveTo(Handle h, UUID id, UUID hostId, WorkspaceState state, Instant now) {
+        h.createUpdate("UPDATE workspaces SET host_id = :host, state = :state, endpoint = NULL, updated_at = :now WHERE id = :id")
+                .bind("id", id).bind("host", hostId).bind("state", state.wire()).bind("now", Timestamp.from(now))
+                .execute();
+    }
+
+    /** Puts the workspace back on {@code hostId}, keeping its state. */
+    public void moveTo(Handle h, UUID id, UUID hostId, Instant now) {
+        h.createUpdate("UPDATE workspaces SET host_id = :host, endpoint = NULL, updated_at = :now WHERE id = :id")
+                .bind("id", id).bind("host", hostId).bind("now", Timestamp.from(now)).execute();
+    }
+
     /** Marks the workspace busy with {@code operationId}; only succeeds when it is not busy. */
     public boolean startOperation(Handle h, UUID id, UUID operationId, Instant now) {
         return h.createUpdate("""

@@ -11,7 +11,9 @@ import dev.spinup.api.v1.CommandAck;
 import dev.spinup.api.v1.CommandOutcome;
 import dev.spinup.api.v1.CommandProgress;
 import dev.spinup.api.v1.CommandResult;
+import dev.spinup.api.v1.SnapshotTaken;
 import dev.spinup.api.v1.VmStarted;
+import dev.spinup.agent.snapshots.SnapshotTransfer;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -35,6 +37,7 @@ public final class CommandExecutor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CommandExecutor.class);
 
     private final VmDriver driver;
+    private final SnapshotTransfer snapshots;
     private final EdgeController edge;
     private final ExecutedCommands executed;
     private final EventOutbox events;
@@ -43,9 +46,10 @@ public final class CommandExecutor implements AutoCloseable {
     private final ConcurrentMap<String, Object> workspaceLocks = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
 
-    public CommandExecutor(VmDriver driver, EdgeController edge, ExecutedCommands executed, EventOutbox events,
-                           Clock clock) {
+    public CommandExecutor(VmDriver driver, SnapshotTransfer snapshots, EdgeController edge, ExecutedCommands executed,
+                           EventOutbox events, Clock clock) {
         this.driver = driver;
+        this.snapshots = snapshots;
         this.edge = edge;
         this.executed = executed;
         this.events = events;
@@ -141,6 +145,29 @@ public final class CommandExecutor implements AutoCloseable {
                 driver.resize(ws, e.getVcpu(), e.getRamGb(), e.getDiskGb());
                 result.setMessage("resized to " + e.getVcpu() + " vCPU / " + e.getRamGb() + " GiB RAM / "
                         + e.getDiskGb() + " GiB disk; takes effect at the next start");
+            }
+            case TAKE_SNAPSHOT -> {
+                var t = c.getTakeSnapshot();
+                progress(c, "archiving the disk", 0);
+                var up = snapshots.upload(ws, t.getSnapshotId(), t.getUploadUrl(),
+                        bytes -> progress(c, "uploading " + bytes + " bytes", 50));
+                result.setSnapshotTaken(SnapshotTaken.newBuilder().setSnapshotId(t.getSnapshotId())
+                                .setLocation(t.getTarget()).setSizeBytes(up.sizeBytes()).setSha256(up.sha256Hex())
+                                .setTool(driver.snapshotTool()))
+                        .setMessage("uploaded " + up.sizeBytes() + " bytes");
+            }
+            case RESTORE_SNAPSHOT -> {
+                var r = c.getRestoreSnapshot();
+                progress(c, "downloading " + r.getSizeBytes() + " bytes", 0);
+                snapshots.download(new WorkspaceSpec(ws, r.getTemplate().name().toLowerCase(Locale.ROOT),
+                                r.getDisplayName(), r.getEnvelope().getVcpu(), r.getEnvelope().getRamGb(),
+                                r.getEnvelope().getDiskGb()),
+                        r.getSnapshotId(), r.getDownloadUrl(), r.getSizeBytes(), r.getSha256());
+                result.setMessage("restored snapshot " + r.getSnapshotId());
+            }
+            case WIPE_DISK -> {
+                driver.destroy(ws);
+                result.setMessage("local data wiped");
             }
             case APPLY_EDGE_ROUTES -> result.setMessage(edge.apply(c.getApplyEdgeRoutes()));
             default -> throw new DriverException("unsupported", "this agent does not support " + c.getKindCase() + " yet");

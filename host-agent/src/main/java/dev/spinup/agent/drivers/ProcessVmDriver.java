@@ -84,17 +84,93 @@ public final class ProcessVmDriver implements VmDriver {
         }
         try {
             Files.createDirectories(dir.resolve("disk"));
-            Properties p = new Properties();
-            p.setProperty("template", spec.template());
-            p.setProperty("display_name", spec.displayName());
-            p.setProperty("vcpu", Integer.toString(spec.vcpu()));
-            p.setProperty("ram_gb", Integer.toString(spec.ramGb()));
-            p.setProperty("disk_gb", Integer.toString(spec.diskGb()));
-            p.setProperty("port", Integer.toString(allocatePort()));
-            store(spec.workspaceId(), p);
+            writeSpec(spec);
         } catch (IOException e) {
             throw new DriverException("io_error", "cannot provision " + spec.workspaceId() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The disk is a directory: a gzip'd tar of it, made by the system's tar. */
+    @Override
+    public String snapshotTool() {
+        return "tar";
+    }
+
+    @Override
+    public void exportDisk(String workspaceId, OutputStream out) throws DriverException {
+        Path disk = dir(workspaceId).resolve("disk");
+        if (!Files.isDirectory(disk)) {
+            throw new DriverException("not_provisioned", "workspace " + workspaceId + " has no disk on this host");
+        }
+        runTar(List.of("tar", "-czf", "-", "-C", disk.toString(), "."), null, out);
+    }
+
+    @Override
+    public synchronized void importDisk(WorkspaceSpec spec, InputStream archive) throws DriverException {
+        Path dir = dir(spec.workspaceId());
+        if (Files.isDirectory(dir.resolve("disk")) && Files.exists(dir.resolve("workspace.properties"))) {
+            return; // restored before
+        }
+        Path partial = dir.resolve("disk.partial");
+        try {
+            deleteTree(partial);
+            Files.createDirectories(partial);
+            runTar(List.of("tar", "-xzf", "-", "-C", partial.toString()), archive, null);
+            Files.move(partial, dir.resolve("disk"), StandardCopyOption.ATOMIC_MOVE);
+            writeSpec(spec);
+        } catch (IOException e) {
+            throw new DriverException("io_error", "cannot restore " + spec.workspaceId() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void runTar(List<String> command, InputStream stdin, OutputStream stdout) throws DriverException {
+        try {
+            Process tar = new ProcessBuilder(command)
+                    .redirectError(ProcessBuilder.Redirect.PIPE)
+                    .redirectInput(stdin == null ? ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))
+                            : ProcessBuilder.Redirect.PIPE)
+                    .redirectOutput(stdout == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.PIPE)
+                    .start();
+            // stderr is drained on its own thread so a chatty tar never blocks on a full pipe
+            var stderr = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (InputStream e = tar.getErrorStream()) {
+                    return new String(e.readAllBytes());
+                } catch (IOException x) {
+                    return "";
+                }
+            });
+            if (stdin != null) {
+                try (OutputStream in = tar.getOutputStream()) {
+                    stdin.transferTo(in);
+                }
+            }
+            if (stdout != null) {
+                try (InputStream tarOut = tar.getInputStream()) {
+                    tarOut.transferTo(stdout);
+                }
+            }
+            int exit = tar.waitFor();
+            if (exit != 0) {
+                throw new DriverException("tar_failed", String.join(" ", command) + " exited " + exit + ": "
+                        + stderr.join().trim());
+            }
+        } catch (IOException e) {
+            throw new DriverException("io_error", "tar failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DriverException("interrupted", "interrupted while running tar");
+        }
+    }
+
+    private void writeSpec(WorkspaceSpec spec) throws IOException, DriverException {
+        Properties p = new Properties();
+        p.setProperty("template", spec.template());
+        p.setProperty("display_name", spec.displayName());
+        p.setProperty("vcpu", Integer.toString(spec.vcpu()));
+        p.setProperty("ram_gb", Integer.toString(spec.ramGb()));
+        p.setProperty("disk_gb", Integer.toString(spec.diskGb()));
+        p.setProperty("port", Integer.toString(allocatePort()));
+        store(spec.workspaceId(), p);
     }
 
     @Override
@@ -238,6 +314,14 @@ public final class ProcessVmDriver implements VmDriver {
     public void destroy(String workspaceId) throws DriverException {
         stop(workspaceId, 0);
         Path dir = dir(workspaceId);
+        try {
+            deleteTree(dir);
+        } catch (IOException e) {
+            throw new DriverException("io_error", "cannot remove " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
@@ -245,8 +329,6 @@ public final class ProcessVmDriver implements VmDriver {
             for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(f);
             }
-        } catch (IOException e) {
-            throw new DriverException("io_error", "cannot remove " + dir + ": " + e.getMessage(), e);
         }
     }
 

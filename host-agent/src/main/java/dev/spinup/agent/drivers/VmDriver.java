@@ -24,6 +24,18 @@ public interface VmDriver extends AutoCloseable {
     /** Records a new envelope; it takes effect at the workspace's next start. */
     void resize(String workspaceId, int vcpu, int ramGb, int diskGb) throws DriverException;
 
+    /** Writes the (stopped) workspace's disk as a snapshot archive to {@code out}. */
+    void exportDisk(String workspaceId, java.io.OutputStream out) throws DriverException;
+
+    /**
+     * Recreates the workspace's disk from an archive written by {@link #exportDisk}. Does not start
+     * it. A workspace whose disk is already here is left as it is.
+     */
+    void importDisk(WorkspaceSpec spec, java.io.InputStream archive) throws DriverException;
+
+    /** The tool behind {@link #exportDisk}, recorded with each snapshot. */
+    String snapshotTool();
+
     /** Kills the workspace and removes everything local of it. */
     void destroy(String workspaceId) throws DriverException;
 

@@ -1,0 +1,90 @@
+package dev.spinup.testing;
+
+import dev.spinup.api.v1.ArchiveWorkspaceRequest;
+import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.api.v1.GetWorkspaceRequest;
+import dev.spinup.api.v1.Operation;
+import dev.spinup.api.v1.OperationStatus;
+import dev.spinup.api.v1.Workspace;
+import dev.spinup.api.v1.WorkspaceState;
+import dev.spinup.controlplane.workspaces.Envelope;
+import java.io.RandomAccessFile;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A snapshot corrupted in object storage is caught by the read-back, and the local copy is never wiped. */
+class ArchiveCorruptionTest {
+    @RegisterExtension
+    static final PostgresExtension pg = new PostgresExtension();
+    @TempDir
+    static Path dir;
+    static final PauseAt beforeVerify = new PauseAt("verify");
+    static SpinUpCluster cluster;
+    static SpinUpCluster.TestHost host;
+
+    @BeforeAll
+    static void start() {
+        cluster = SpinUpCluster.builder(pg.config(), dir).hooks(beforeVerify).start();
+        host = cluster.startAgent(new Envelope(4, 8, 50));
+    }
+
+    @AfterAll
+    static void stop() {
+        beforeVerify.release();
+        cluster.close();
+    }
+
+    @Test
+    void aFlippedByteInStorageFailsTheArchiveAndKeepsTheWorkspace() throws Exception {
+        Operation create = cluster.product().createWorkspace(Workspaces.hobby("precious").build());
+        assertThat(Workspaces.awaitDone(cluster.product(), create.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
+        String id = create.getWorkspaceId();
+        Workspace ws = cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+        HttpResponse<String> put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(ws.getUrl() + "/notes/only-copy"))
+                .PUT(HttpRequest.BodyPublishers.ofString("irreplaceable")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(put.statusCode()).isEqualTo(204);
+
+        Operation archive = cluster.product().archiveWorkspace(ArchiveWorkspaceRequest.newBuilder()
+                .setRequestId("req-" + UUID.randomUUID()).setWorkspaceId(id).build());
+        beforeVerify.awaitReached(Duration.ofSeconds(60));
+        String uri = cluster.database().withHandle(h -> h.createQuery(
+                "SELECT object_uri FROM snapshots WHERE workspace_id = :ws").bind("ws", UUID.fromString(id))
+                .mapTo(String.class).one());
+        try (RandomAccessFile object = new RandomAccessFile(cluster.storedObject(ArchiveRestoreTest.key(uri)).toFile(), "rw")) {
+            long middle = object.length() / 2;
+            object.seek(middle);
+            int b = object.read();
+            object.seek(middle);
+            object.write(b ^ 0xFF);
+        }
+        beforeVerify.release();
+
+        Operation done = Workspaces.awaitDone(cluster.product(), archive.getId());
+
+        assertThat(done.getStatus()).isEqualTo(OperationStatus.ROLLED_BACK);
+        assertThat(done.getError().getReason()).isEqualTo(ErrorReason.SNAPSHOT_VERIFICATION_FAILED);
+        assertThat(done.getError().getMessage()).contains("does not match").contains("Local data was kept");
+        assertThat(done.getStepsList()).extracting(s -> s.getName() + "=" + s.getStatus().name()).containsExactly(
+                "stop=STEP_DONE", "snapshot=STEP_DONE", "verify=STEP_FAILED", "wipe=STEP_SKIPPED",
+                "routes=STEP_SKIPPED", "rollback:restart=STEP_DONE", "rollback:routes_back=STEP_DONE");
+        Workspace after = cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+        assertThat(after.getState()).isEqualTo(WorkspaceState.ACTIVE);
+        assertThat(Workspaces.get(after.getUrl() + "/notes/only-copy").body()).isEqualTo("irreplaceable");
+        long verified = cluster.database().withHandle(h -> h.createQuery(
+                "SELECT count(*) FROM snapshots WHERE workspace_id = :ws AND verified_at IS NOT NULL")
+                .bind("ws", UUID.fromString(id)).mapTo(Long.class).one());
+        assertThat(verified).as("never marked verified").isZero();
+    }
+}
