@@ -1,0 +1,238 @@
+package dev.spinup.testing;
+
+import dev.spinup.api.v1.ArchiveWorkspaceRequest;
+import dev.spinup.api.v1.CreateEnrollmentTokenRequest;
+import dev.spinup.api.v1.DeleteWorkspaceRequest;
+import dev.spinup.api.v1.DrainHostRequest;
+import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.api.v1.Flavor;
+import dev.spinup.api.v1.GetHostRequest;
+import dev.spinup.api.v1.ListHostsRequest;
+import dev.spinup.api.v1.ListOrphansRequest;
+import dev.spinup.api.v1.ListRegionsRequest;
+import dev.spinup.api.v1.ListWorkspacesRequest;
+import dev.spinup.api.v1.ListWorkspacesResponse;
+import dev.spinup.api.v1.Operation;
+import dev.spinup.api.v1.OperationStatus;
+import dev.spinup.api.v1.ResizeWorkspaceRequest;
+import dev.spinup.api.v1.RestoreWorkspaceRequest;
+import dev.spinup.api.v1.SuspendWorkspaceRequest;
+import dev.spinup.api.v1.UndrainHostRequest;
+import dev.spinup.api.v1.WorkspaceServiceGrpc.WorkspaceServiceBlockingStub;
+import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.operations.Lifecycle;
+import dev.spinup.controlplane.operations.OperationVerb;
+import dev.spinup.controlplane.snapshots.SnapshotStore;
+import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.workspaces.ProjectTemplate;
+import dev.spinup.controlplane.workspaces.Workspace;
+import dev.spinup.controlplane.workspaces.WorkspaceState;
+import dev.spinup.controlplane.workspaces.WorkspaceStore;
+import io.grpc.Status;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import static dev.spinup.testing.ApiAssertions.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The API contract, independent of what the agents do: which verb is accepted from which state
+ * (generated from the lifecycle table in code), conflicts, idempotency, pagination and scopes.
+ */
+class ApiContractTest {
+    @RegisterExtension
+    static final PostgresExtension pg = new PostgresExtension();
+    @TempDir
+    static Path dir;
+    static SpinUpCluster cluster;
+    static UUID host;
+    static final Clock clock = Clock.systemUTC();
+
+    /** The verbs with an RPC on an existing workspace, and how to call each. */
+    static final Map<OperationVerb, BiFunction<WorkspaceServiceBlockingStub, String, Operation>> CALLS = Map.of(
+            OperationVerb.SUSPEND, (c, id) -> c.suspendWorkspace(SuspendWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).build()),
+            OperationVerb.ARCHIVE, (c, id) -> c.archiveWorkspace(ArchiveWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).build()),
+            OperationVerb.RESTORE, (c, id) -> c.restoreWorkspace(RestoreWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).build()),
+            OperationVerb.RESIZE, (c, id) -> c.resizeWorkspace(ResizeWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).setFlavor(Flavor.PRO).build()),
+            OperationVerb.DELETE, (c, id) -> c.deleteWorkspace(DeleteWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).build()));
+
+    @BeforeAll
+    static void start() {
+        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        host = Ids.newId(clock);
+        FleetStore fleet = new FleetStore();
+        cluster.database().inTransactionVoid(tx -> {
+            fleet.registerHost(tx.handle(), host, SpinUpCluster.REGION, "contract-host", new Envelope(1000, 4000, 100000));
+            fleet.heartbeat(tx.handle(), host, clock.instant());
+        });
+    }
+
+    @AfterAll
+    static void stop() {
+        cluster.close();
+    }
+
+    static Stream<Arguments> verbsAndStates() {
+        return CALLS.keySet().stream().sorted().flatMap(verb -> Stream.of(WorkspaceState.values())
+                .map(state -> Arguments.of(verb, state)));
+    }
+
+    @ParameterizedTest(name = "{0} from {1}")
+    @MethodSource("verbsAndStates")
+    void everyVerbFromEveryStateFollowsTheLifecycleTable(OperationVerb verb, WorkspaceState state) {
+        UUID id = workspaceIn(state);
+        if (Lifecycle.allows(verb, state)) {
+            Operation op = CALLS.get(verb).apply(cluster.product(), id.toString());
+            assertThat(op.getVerb().name()).isEqualTo(verb.name());
+            assertThat(op.getStatus()).isIn(OperationStatus.PENDING, OperationStatus.RUNNING);
+        } else {
+            var info = assertError(() -> CALLS.get(verb).apply(cluster.product(), id.toString()),
+                    Status.Code.FAILED_PRECONDITION, ErrorReason.INVALID_STATE_TRANSITION);
+            assertThat(info.getMetadataMap()).containsEntry("state", state.name()).containsEntry("verb", verb.name());
+        }
+    }
+
+    @Test
+    void aSecondTransitionWhileOneIsInFlightIsAbortedWithTheInFlightId() {
+        UUID id = workspaceIn(WorkspaceState.ACTIVE);
+        SuspendWorkspaceRequest suspend = SuspendWorkspaceRequest.newBuilder().setRequestId(rid())
+                .setWorkspaceId(id.toString()).build();
+        Operation inFlight = cluster.product().suspendWorkspace(suspend);
+
+        var info = assertError(() -> CALLS.get(OperationVerb.ARCHIVE).apply(cluster.product(), id.toString()),
+                Status.Code.ABORTED, ErrorReason.OPERATION_IN_PROGRESS);
+        assertThat(info.getMetadataMap()).containsEntry("operation_id", inFlight.getId());
+        assertError(() -> CALLS.get(OperationVerb.SUSPEND).apply(cluster.product(), id.toString()),
+                Status.Code.ABORTED, ErrorReason.OPERATION_IN_PROGRESS);
+        assertThat(cluster.product().suspendWorkspace(suspend).getId()).as("a retry is not a conflict")
+                .isEqualTo(inFlight.getId());
+    }
+
+    @Test
+    void aRequestIdCannotBeReusedForAnotherRequest() {
+        UUID a = workspaceIn(WorkspaceState.ACTIVE);
+        UUID b = workspaceIn(WorkspaceState.ACTIVE);
+        String requestId = rid();
+        Operation first = cluster.product().suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
+                .setRequestId(requestId).setWorkspaceId(a.toString()).build());
+
+        var other = assertError(() -> cluster.product().suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
+                        .setRequestId(requestId).setWorkspaceId(b.toString()).build()),
+                Status.Code.INVALID_ARGUMENT, ErrorReason.REQUEST_ID_REUSED);
+        assertThat(other.getMetadataMap()).containsEntry("operation_id", first.getId());
+        assertError(() -> cluster.product().deleteWorkspace(DeleteWorkspaceRequest.newBuilder()
+                        .setRequestId(requestId).setWorkspaceId(a.toString()).build()),
+                Status.Code.INVALID_ARGUMENT, ErrorReason.REQUEST_ID_REUSED);
+    }
+
+    @Test
+    void pagesStayStableWhileWorkspacesAreInserted() throws Exception {
+        String region = "paging";
+        cluster.database().inTransactionVoid(tx -> new FleetStore().ensureRegion(tx.handle(), region, "Paging"));
+        Set<UUID> before = new HashSet<>();
+        for (int i = 0; i < 60; i++) {
+            before.add(workspaceIn(WorkspaceState.SUSPENDED, region));
+        }
+        AtomicBoolean inserting = new AtomicBoolean(true);
+        Thread writer = Thread.ofVirtual().start(() -> {
+            while (inserting.get()) {
+                workspaceIn(WorkspaceState.SUSPENDED, region);
+            }
+        });
+        List<String> seen = new ArrayList<>();
+        try {
+            String token = "";
+            do {
+                ListWorkspacesResponse page = cluster.product().listWorkspaces(ListWorkspacesRequest.newBuilder()
+                        .setRegion(region).setPageSize(7).setPageToken(token).build());
+                assertThat(page.getWorkspacesCount()).isLessThanOrEqualTo(7);
+                page.getWorkspacesList().forEach(w -> seen.add(w.getId()));
+                token = page.getNextPageToken();
+            } while (!token.isEmpty() && seen.size() < 1000);
+        } finally {
+            inserting.set(false);
+            writer.join();
+        }
+        assertThat(seen).doesNotHaveDuplicates();
+        assertThat(seen).isSortedAccordingTo(String::compareTo);
+        assertThat(seen.stream().map(UUID::fromString).toList()).containsAll(before);
+    }
+
+    @Test
+    void listsFilterByStateAndRegion() {
+        UUID archived = workspaceIn(WorkspaceState.ARCHIVED);
+        List<String> ids = cluster.product().listWorkspaces(ListWorkspacesRequest.newBuilder()
+                        .setState(dev.spinup.api.v1.WorkspaceState.ARCHIVED).setRegion(SpinUpCluster.REGION)
+                        .setPageSize(500).build())
+                .getWorkspacesList().stream().peek(w -> {
+                    assertThat(w.getState()).isEqualTo(dev.spinup.api.v1.WorkspaceState.ARCHIVED);
+                    assertThat(w.getRegion()).isEqualTo(SpinUpCluster.REGION);
+                }).map(w -> w.getId()).toList();
+        assertThat(ids).contains(archived.toString());
+    }
+
+    @Test
+    void everyAdminRpcNeedsTheAdminScope() {
+        WorkspaceServiceBlockingStub product = cluster.product();
+        String h = host.toString();
+        List<Runnable> adminCalls = List.of(
+                () -> product.listRegions(ListRegionsRequest.getDefaultInstance()),
+                () -> product.listHosts(ListHostsRequest.getDefaultInstance()),
+                () -> product.getHost(GetHostRequest.newBuilder().setHostId(h).build()),
+                () -> product.drainHost(DrainHostRequest.newBuilder().setHostId(h).build()),
+                () -> product.undrainHost(UndrainHostRequest.newBuilder().setHostId(h).build()),
+                () -> product.createEnrollmentToken(CreateEnrollmentTokenRequest.newBuilder().setRegion(SpinUpCluster.REGION).build()),
+                () -> product.listOrphans(ListOrphansRequest.newBuilder().setHostId(h).build()));
+        assertThat(adminCalls).hasSize(dev.spinup.controlplane.auth.AuthInterceptor.ADMIN_METHODS.size());
+        for (Runnable call : adminCalls) {
+            var info = assertError(call::run, Status.Code.PERMISSION_DENIED, ErrorReason.SCOPE_REQUIRED);
+            assertThat(info.getMetadataMap()).containsEntry("scope", "admin");
+        }
+    }
+
+    static UUID workspaceIn(WorkspaceState state) {
+        return workspaceIn(state, SpinUpCluster.REGION);
+    }
+
+    /** A workspace row in {@code state} on the test host (archived ones with a verified snapshot). */
+    static UUID workspaceIn(WorkspaceState state, String region) {
+        UUID id = Ids.newId(clock);
+        Instant now = clock.instant();
+        cluster.database().inTransactionVoid(tx -> {
+            new WorkspaceStore().insert(tx.handle(), new Workspace(id, "ext-" + id, "user-1", "contract", region,
+                    host, dev.spinup.controlplane.workspaces.Flavor.HOBBY, new Envelope(1, 1, 5), state, null,
+                    ProjectTemplate.STARTER, Map.of(), null, 86400, 30, now, now));
+            if (state == WorkspaceState.ARCHIVED) {
+                SnapshotStore snapshots = new SnapshotStore();
+                UUID snapshot = Ids.newId(clock);
+                snapshots.record(tx.handle(), new SnapshotStore.Snapshot(snapshot, id, "s3://" + SpinUpCluster.BUCKET
+                        + "/x", 1, "0".repeat(64), "tar", "pre_archive", now, null));
+                snapshots.markVerified(tx.handle(), snapshot, now);
+            }
+        });
+        return id;
+    }
+
+    static String rid() {
+        return "req-" + UUID.randomUUID();
+    }
+}
