@@ -27,6 +27,7 @@ import dev.spinup.controlplane.snapshots.SnapshotSteps;
 import dev.spinup.controlplane.snapshots.SnapshotStore;
 import dev.spinup.controlplane.operations.RestoreWorkspaceJob;
 import dev.spinup.controlplane.operations.SuspendWorkspaceJob;
+import dev.spinup.controlplane.operations.OperationDurations;
 import dev.spinup.controlplane.operations.OperationEngine;
 import dev.spinup.controlplane.operations.OperationRunner;
 import dev.spinup.controlplane.operations.OperationStore;
@@ -131,7 +132,7 @@ public final class ControlPlane implements AutoCloseable {
                     .permitKeepAliveWithoutCalls(true)
                     .addService(ServerInterceptors.intercept(
                             new WorkspaceGrpcService(db, service, workspaces, operations, fleet, config.flavors(),
-                                    config.offeredTemplates(), clock),
+                                    config.offeredTemplates(), new OperationDurations(db, clock), clock),
                             errors, new AuthInterceptor(db, tokens), accessLog))
                     .addService(ServerInterceptors.intercept(
                             new AgentGrpcService(db, fleet, outbox, sessions, events, clock),

@@ -161,6 +161,11 @@ public final class SpinUpCluster implements AutoCloseable {
         return client(adminToken);
     }
 
+    /** The product client's bearer token (for tests that must look for it). */
+    public String productToken() {
+        return workspacesToken;
+    }
+
     /** A product backend's client: the workspaces scope only. */
     public WorkspaceServiceGrpc.WorkspaceServiceBlockingStub product() {
         return client(workspacesToken);

@@ -209,6 +209,36 @@ class ApiContractTest {
         }
     }
 
+    @Test
+    void durationsArePublishedAndInFlightOperationsCarryAnEstimate() {
+        UUID done = workspaceIn(WorkspaceState.SUSPENDED);
+        Instant t0 = clock.instant().minusSeconds(3600);
+        for (int seconds : new int[] {10, 20, 30}) {
+            UUID op = Ids.newId(clock);
+            cluster.database().withHandle(h -> h.execute("""
+                    INSERT INTO operations (id, workspace_id, verb, status, request_id, request_fingerprint, actor,
+                        job_id, requested_at, started_at, completed_at)
+                    VALUES (?, ?, 'suspend', 'succeeded', ?, 'f', 'system', ?, ?, ?, ?)""",
+                    op, done, "seed-" + op, op.toString(), java.sql.Timestamp.from(t0), java.sql.Timestamp.from(t0),
+                    java.sql.Timestamp.from(t0.plusSeconds(seconds))));
+        }
+
+        var stat = cluster.product().getOperationDurations(dev.spinup.api.v1.GetOperationDurationsRequest.getDefaultInstance())
+                .getDurationsList().stream()
+                .filter(d -> d.getVerb() == dev.spinup.api.v1.OperationVerb.SUSPEND && d.getFlavor() == Flavor.HOBBY)
+                .findFirst().orElseThrow();
+        assertThat(stat.getSampleCount()).isEqualTo(3);
+        assertThat(stat.getP50().getSeconds()).isEqualTo(20);
+        assertThat(stat.getP95().getSeconds()).isEqualTo(29);
+
+        Operation inFlight = CALLS.get(OperationVerb.SUSPEND).apply(cluster.product(), workspaceIn(WorkspaceState.ACTIVE).toString());
+        Operation polled = cluster.product().getOperation(dev.spinup.api.v1.GetOperationRequest.newBuilder()
+                .setOperationId(inFlight.getId()).build());
+        assertThat(polled.hasEstimatedCompletionAt()).isTrue();
+        assertThat(polled.getEstimatedCompletionAt().getSeconds() - polled.getRequestedAt().getSeconds())
+                .isBetween(19L, 21L);
+    }
+
     static UUID workspaceIn(WorkspaceState state) {
         return workspaceIn(state, SpinUpCluster.REGION);
     }

@@ -39,6 +39,7 @@ import dev.spinup.api.v1.WorkspaceServiceGrpc;
 import dev.spinup.controlplane.auth.Principal;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.operations.OperationDurations;
 import dev.spinup.controlplane.operations.OperationStatus;
 import dev.spinup.controlplane.operations.OperationStore;
 import dev.spinup.controlplane.operations.OperationVerb;
@@ -67,11 +68,13 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     private final FleetStore fleet;
     private final FlavorCatalog flavors;
     private final Set<ProjectTemplate> offeredTemplates;
+    private final OperationDurations durations;
     private final Clock clock;
 
     public WorkspaceGrpcService(Database db, WorkspaceService service, WorkspaceStore workspaces,
                                 OperationStore operations, FleetStore fleet, FlavorCatalog flavors,
-                                Set<ProjectTemplate> offeredTemplates, Clock clock) {
+                                Set<ProjectTemplate> offeredTemplates, OperationDurations durations, Clock clock) {
+        this.durations = durations;
         this.db = db;
         this.service = service;
         this.workspaces = workspaces;
@@ -224,7 +227,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
         UUID id = Requests.id("operation_id", request.getOperationId());
         var op = db.withHandle(h -> operations.find(h, id)).orElseThrow(() ->
                 ApiException.notFound(ErrorReason.OPERATION_NOT_FOUND, "no operation " + id));
-        reply(out, WorkspaceProtoMapper.toProto(op, clock.instant()));
+        reply(out, withEstimate(op, clock.instant()));
     }
 
     @Override
@@ -249,7 +252,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
                 dev.spinup.controlplane.operations.Operation::id);
         Instant now = clock.instant();
         reply(out, ListOperationsResponse.newBuilder()
-                .addAllOperations(page.items().stream().map(op -> WorkspaceProtoMapper.toProto(op, now)).toList())
+                .addAllOperations(page.items().stream().map(op -> withEstimate(op, now)).toList())
                 .setNextPageToken(page.nextPageToken())
                 .build());
     }
@@ -257,7 +260,28 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     @Override
     public void getOperationDurations(GetOperationDurationsRequest request,
                                       StreamObserver<GetOperationDurationsResponse> out) {
-        throw ApiException.unimplemented("GetOperationDurations");
+        var response = GetOperationDurationsResponse.newBuilder();
+        for (OperationDurations.Stat s : durations.recent()) {
+            response.addDurations(dev.spinup.api.v1.OperationDuration.newBuilder()
+                    .setVerb(dev.spinup.api.v1.OperationVerb.valueOf(s.verb().name()))
+                    .setFlavor(WorkspaceProtoMapper.toProto(s.flavor()))
+                    .setP50(duration(s.p50()))
+                    .setP95(duration(s.p95()))
+                    .setSampleCount(s.samples()));
+        }
+        reply(out, response.build());
+    }
+
+    private dev.spinup.api.v1.Operation withEstimate(dev.spinup.controlplane.operations.Operation op, Instant now) {
+        if (op.status().isTerminal()) {
+            return WorkspaceProtoMapper.toProto(op, now);
+        }
+        var flavor = db.withHandle(h -> workspaces.find(h, op.workspaceId())).map(w -> w.flavor()).orElseThrow();
+        return WorkspaceProtoMapper.toProto(op, now, durations.estimate(op, flavor));
+    }
+
+    private static com.google.protobuf.Duration duration(java.time.Duration d) {
+        return com.google.protobuf.Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
     }
 
     // ------------------------------------------------------------------ fleet / admin

@@ -47,6 +47,11 @@ public final class WorkspaceProtoMapper {
         return b.build();
     }
 
+    public static dev.spinup.api.v1.Operation toProto(Operation op, Instant now, java.util.Optional<Instant> estimate) {
+        var proto = toProto(op, now);
+        return estimate.map(e -> proto.toBuilder().setEstimatedCompletionAt(timestamp(e)).build()).orElse(proto);
+    }
+
     public static dev.spinup.api.v1.Operation toProto(Operation op, Instant now) {
         var b = dev.spinup.api.v1.Operation.newBuilder()
                 .setId(op.id().toString())

@@ -1,0 +1,62 @@
+package dev.spinup.testing;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import ch.qos.logback.core.read.ListAppender;
+import dev.spinup.api.v1.GetWorkspaceRequest;
+import dev.spinup.api.v1.ListWorkspacesRequest;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/** The authorization value never reaches a log line, on success or on error. */
+class TokenRedactionTest {
+    @RegisterExtension
+    static final PostgresExtension pg = new PostgresExtension();
+    @TempDir
+    static Path dir;
+    static SpinUpCluster cluster;
+
+    @BeforeAll
+    static void start() {
+        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        cluster.close();
+    }
+
+    @Test
+    void noLogLineContainsABearerToken() {
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ListAppender<ILoggingEvent> captured = new ListAppender<>();
+        captured.start();
+        root.addAppender(captured);
+        String wrongToken = "spn_this-one-is-wrong-but-still-secret";
+        try {
+            cluster.product().listWorkspaces(ListWorkspacesRequest.getDefaultInstance());
+            catchThrowable(() -> cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder()
+                    .setWorkspaceId("01234567-89ab-7def-8123-456789abcdef").build()));
+            catchThrowable(() -> cluster.client(wrongToken).listWorkspaces(ListWorkspacesRequest.getDefaultInstance()));
+        } finally {
+            root.detachAppender(captured);
+        }
+
+        assertThat(captured.list).as("the access log saw the calls")
+                .anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("authorization=[REDACTED]"));
+        for (ILoggingEvent event : captured.list) {
+            String text = event.getFormattedMessage()
+                    + (event.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(event.getThrowableProxy()));
+            assertThat(text).doesNotContain(cluster.productToken()).doesNotContain(wrongToken).doesNotContain("spn_");
+        }
+    }
+}
