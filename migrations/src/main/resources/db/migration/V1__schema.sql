@@ -71,7 +71,7 @@ CREATE TABLE operations (
     id                  uuid PRIMARY KEY,
     workspace_id        uuid        NOT NULL REFERENCES workspaces (id),
     verb                text        NOT NULL CHECK (verb IN ('create', 'suspend', 'archive', 'restore', 'delete',
-                                                             'resize', 'add_domain', 'remove_domain')),
+                                                             'resize', 'add_domain', 'remove_domain', 'snapshot')),
     status              text        NOT NULL CHECK (status IN ('pending', 'running', 'succeeded', 'failed', 'rolled_back')),
     -- Idempotency: one operation per request_id, whatever the verb (covers CREATE, where no
     -- workspace exists before the call). The fingerprint tells a retry from a reuse.
@@ -95,8 +95,12 @@ CREATE TABLE operations (
     CHECK ((status IN ('failed', 'rolled_back')) = (error_reason IS NOT NULL)),
     CHECK ((status IN ('succeeded', 'failed', 'rolled_back')) = (completed_at IS NOT NULL))
 );
--- At most one transition in flight per workspace, enforced by the database.
-CREATE UNIQUE INDEX operations_one_in_flight ON operations (workspace_id) WHERE status IN ('pending', 'running');
+-- At most one transition in flight per workspace, enforced by the database. Periodic snapshots
+-- do not make a workspace busy; at most one of them is in flight per workspace.
+CREATE UNIQUE INDEX operations_one_in_flight ON operations (workspace_id)
+    WHERE status IN ('pending', 'running') AND verb <> 'snapshot';
+CREATE UNIQUE INDEX operations_one_snapshot_in_flight ON operations (workspace_id)
+    WHERE status IN ('pending', 'running') AND verb = 'snapshot';
 CREATE INDEX operations_workspace ON operations (workspace_id, id);
 CREATE INDEX operations_durations ON operations (verb, completed_at) WHERE status = 'succeeded';
 
@@ -112,6 +116,8 @@ CREATE TABLE snapshots (
     checksum     text CHECK (checksum ~ '^sha256:[0-9a-f]{64}$'),
     tool         text        NOT NULL CHECK (tool IN ('restic', 'tar', 'qemu-img', 'kopia')),
     kind         text        NOT NULL CHECK (kind IN ('periodic', 'pre_archive')),
+    -- A differential snapshot's full base (restore = base, then this); NULL for a full snapshot.
+    base_id      uuid REFERENCES snapshots (id),
     created_at   timestamptz NOT NULL DEFAULT now(),
     verified_at  timestamptz,
     purged_at    timestamptz

@@ -22,7 +22,11 @@ import dev.spinup.controlplane.operations.DeleteWorkspaceJob;
 import dev.spinup.controlplane.operations.ArchiveWorkspaceJob;
 import dev.spinup.controlplane.operations.ResizeWorkspaceJob;
 import dev.spinup.controlplane.operations.StepHooks;
+import com.github.kagkarlsson.scheduler.task.helper.Tasks;
+import com.github.kagkarlsson.scheduler.task.schedule.FixedDelay;
+import dev.spinup.controlplane.operations.PeriodicSnapshotJob;
 import dev.spinup.controlplane.snapshots.ObjectStorage;
+import dev.spinup.controlplane.snapshots.PeriodicSnapshots;
 import dev.spinup.controlplane.snapshots.SnapshotSteps;
 import dev.spinup.controlplane.snapshots.SnapshotStore;
 import dev.spinup.controlplane.operations.RestoreWorkspaceJob;
@@ -75,6 +79,7 @@ public final class ControlPlane implements AutoCloseable {
     private final ApiTokens tokens;
 
     private final ObjectStorage storage;
+    private final PeriodicSnapshots periodicSnapshots;
 
     private ControlPlane(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters, StepHooks hooks) {
         this.db = new Database(config.database());
@@ -99,11 +104,13 @@ public final class ControlPlane implements AutoCloseable {
                 new ArchiveWorkspaceJob(agentSteps, snapshotSteps, clock),
                 new RestoreWorkspaceJob(agentSteps, snapshotSteps, placement, workspaces, snapshots),
                 new ResizeWorkspaceJob(agentSteps, placement, workspaces),
-                new DeleteWorkspaceJob(agentSteps, List.of(snapshotSteps.purge("purge_snapshots")))),
+                new DeleteWorkspaceJob(agentSteps, List.of(snapshotSteps.purge("purge_snapshots"))),
+                new PeriodicSnapshotJob(snapshotSteps, snapshots, clock)),
                 clock, meters, hooks);
         this.engine = new OperationEngine(db, runner, config.engine(), clock, meters);
         WorkspaceService service = new WorkspaceService(db, workspaces, operations, fleet, placement, engine, runner,
                 audit, config.workspaceDomain(), clock, meters);
+        this.periodicSnapshots = new PeriodicSnapshots(db, service, config.snapshotScanInterval(), clock, meters);
         AgentEventHandler events = new AgentEventHandler(db, fleet, outbox, engine::wake, clock, meters);
 
         this.listener = new PgNotificationListener(db, Map.of(
@@ -157,7 +164,9 @@ public final class ControlPlane implements AutoCloseable {
         ControlPlane cp = new ControlPlane(config, clock, meters, hooks);
         try {
             cp.listener.start();
-            cp.engine.start();
+            cp.engine.start(List.of(Tasks.recurring("periodic-snapshots",
+                            FixedDelay.of(cp.periodicSnapshots.scanInterval()))
+                    .execute((instance, context) -> cp.periodicSnapshots.scan())));
             cp.server.start();
         } catch (IOException e) {
             cp.close();
@@ -168,6 +177,11 @@ public final class ControlPlane implements AutoCloseable {
         cp.health.setStatus("spinup.v1.AgentService", ServingStatus.SERVING);
         log.info("event=control_plane_started grpc_port={} metrics_port={}", cp.grpcPort(), cp.metricsPort());
         return cp;
+    }
+
+    /** Runs whatever background work is due now (e.g. after a test moved the clock). */
+    public void checkForDueWork() {
+        engine.checkForDueWork();
     }
 
     public int grpcPort() {

@@ -30,7 +30,8 @@ public record ControlPlaneConfig(
         String workspaceDomain,
         Duration heartbeatLease,
         OperationEngine.Config engine,
-        StepTimeouts stepTimeouts) {
+        StepTimeouts stepTimeouts,
+        Duration snapshotScanInterval) {
 
     /** PEM files: the server's certificate and key, and the CA that signs host (client) certificates. */
     public record Tls(Path serverCertificate, Path serverKey, Path caCertificate) {
@@ -52,6 +53,7 @@ public record ControlPlaneConfig(
         requireNonNull(heartbeatLease, "heartbeatLease");
         requireNonNull(engine, "engine");
         requireNonNull(stepTimeouts, "stepTimeouts");
+        requireNonNull(snapshotScanInterval, "snapshotScanInterval");
     }
 
     /** Production defaults around the given database and TLS files. */
@@ -59,22 +61,22 @@ public record ControlPlaneConfig(
         return new ControlPlaneConfig("0.0.0.0", 8443, 9090, database, objectStorage, tls, FlavorCatalog.defaults(),
                 Set.of(ProjectTemplate.STARTER), "workspaces.localhost", Duration.ofSeconds(40),
                 new OperationEngine.Config(10, Duration.ofSeconds(5), Duration.ofSeconds(2), hostName()),
-                StepTimeouts.defaults());
+                StepTimeouts.defaults(), Duration.ofMinutes(1));
     }
 
     public ControlPlaneConfig withPorts(String bindAddress, int grpcPort, int metricsPort) {
         return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, offeredTemplates,
-                workspaceDomain, heartbeatLease, engine, stepTimeouts);
+                workspaceDomain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval);
     }
 
     public ControlPlaneConfig withEngine(OperationEngine.Config engine) {
         return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, offeredTemplates,
-                workspaceDomain, heartbeatLease, engine, stepTimeouts);
+                workspaceDomain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval);
     }
 
     public ControlPlaneConfig withStepTimeouts(StepTimeouts timeouts) {
         return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, offeredTemplates,
-                workspaceDomain, heartbeatLease, engine, timeouts);
+                workspaceDomain, heartbeatLease, engine, timeouts, snapshotScanInterval);
     }
 
     static String hostName() {

@@ -255,7 +255,7 @@ class ApiContractTest {
                 SnapshotStore snapshots = new SnapshotStore();
                 UUID snapshot = Ids.newId(clock);
                 snapshots.record(tx.handle(), new SnapshotStore.Snapshot(snapshot, id, "s3://" + SpinUpCluster.BUCKET
-                        + "/x", 1, "0".repeat(64), "tar", "pre_archive", now, null));
+                        + "/x", 1, "0".repeat(64), "tar", "pre_archive", null, now, null));
                 snapshots.markVerified(tx.handle(), snapshot, now);
             }
         });

@@ -36,6 +36,7 @@ public final class Lifecycle {
         add(OperationVerb.DELETE, EnumSet.of(ACTIVE, SUSPENDED, ARCHIVED), DELETED);
         add(OperationVerb.ADD_DOMAIN, EnumSet.of(ACTIVE, SUSPENDED, ARCHIVED), null);
         add(OperationVerb.REMOVE_DOMAIN, EnumSet.of(ACTIVE, SUSPENDED, ARCHIVED), null);
+        add(OperationVerb.SNAPSHOT, EnumSet.of(ACTIVE), null);
     }
 
     private Lifecycle() {}

@@ -5,7 +5,9 @@ import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.SchedulerName;
 import com.github.kagkarlsson.scheduler.task.CompletionHandler;
 import com.github.kagkarlsson.scheduler.task.FailureHandler;
+import com.github.kagkarlsson.scheduler.task.Task;
 import com.github.kagkarlsson.scheduler.task.helper.CustomTask;
+import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.db.Database.Tx;
@@ -14,6 +16,7 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -36,9 +39,10 @@ public final class OperationEngine implements AutoCloseable {
     private final Database db;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final Config config;
     private final CustomTask<Void> task;
-    private final Scheduler scheduler;
     private final SchedulerClient client;
+    private volatile Scheduler scheduler;
     private final ScheduledExecutorService wakeRetries;
 
     public record Config(int threads, Duration pollingInterval, Duration retryDelay, String replicaName) {}
@@ -47,6 +51,7 @@ public final class OperationEngine implements AutoCloseable {
         this.db = db;
         this.clock = clock;
         this.meters = meters;
+        this.config = config;
         this.task = Tasks.custom(TASK_NAME, Void.class)
                 .onFailure((FailureHandler<Void>) (complete, ops) -> {
                     // A step threw (a bug, or the database went away): try again shortly. Steps are
@@ -59,13 +64,6 @@ public final class OperationEngine implements AutoCloseable {
                     return next.<CompletionHandler<Void>>map(at -> (complete, ops) -> ops.reschedule(complete, at))
                             .orElseGet(() -> (complete, ops) -> ops.remove());
                 });
-        this.scheduler = Scheduler.create(db.pool(), task)
-                .schedulerName(new SchedulerName.Fixed(config.replicaName()))
-                .threads(config.threads())
-                .pollingInterval(config.pollingInterval())
-                .pollUsingLockAndFetch(0.5, 1.0)
-                .clock(clock::instant)
-                .build();
         this.client = SchedulerClient.Builder.create(db.transactionalDataSource(), task).build();
         this.wakeRetries = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "operation-wake");
@@ -74,7 +72,19 @@ public final class OperationEngine implements AutoCloseable {
         });
     }
 
-    public void start() {
+    /**
+     * Starts executing: operation jobs, plus {@code recurring} background tasks, each run by one
+     * replica at a time.
+     */
+    public void start(List<RecurringTask<?>> recurring) {
+        this.scheduler = Scheduler.create(db.pool(), List.<Task<?>>of(task))
+                .startTasks(recurring) // registers them too
+                .schedulerName(new SchedulerName.Fixed(config.replicaName()))
+                .threads(config.threads())
+                .pollingInterval(config.pollingInterval())
+                .pollUsingLockAndFetch(0.5, 1.0)
+                .clock(clock::instant)
+                .build();
         scheduler.start();
     }
 
@@ -84,7 +94,7 @@ public final class OperationEngine implements AutoCloseable {
      */
     public void schedule(Tx tx, String jobId) {
         client.schedule(task.instance(jobId), clock.instant());
-        tx.afterCommit(scheduler::triggerCheckForDueExecutions);
+        tx.afterCommit(this::checkForDueWork);
     }
 
     /** Something the operation waits for has arrived: run its job now rather than at its deadline. */
@@ -110,7 +120,7 @@ public final class OperationEngine implements AutoCloseable {
                 return picked.orElse(false) ? WakeResult.RUNNING : WakeResult.NOTHING_TO_DO;
             });
             switch (result) {
-                case WOKEN -> scheduler.triggerCheckForDueExecutions();
+                case WOKEN -> checkForDueWork();
                 // It is running right now and may already have decided to wait: try again once it
                 // has rescheduled itself, so the news is never lost.
                 case RUNNING -> {
@@ -131,14 +141,20 @@ public final class OperationEngine implements AutoCloseable {
 
     private enum WakeResult { WOKEN, RUNNING, NOTHING_TO_DO }
 
-    /** Called when another replica NOTIFYs new work. */
+    /** Look for due executions now (new work here, or NOTIFYed by another replica). */
     public void checkForDueWork() {
-        scheduler.triggerCheckForDueExecutions();
+        Scheduler s = scheduler;
+        if (s != null) {
+            s.triggerCheckForDueExecutions();
+        }
     }
 
     @Override
     public void close() {
         wakeRetries.shutdownNow();
-        scheduler.stop();
+        Scheduler s = scheduler;
+        if (s != null) {
+            s.stop();
+        }
     }
 }

@@ -10,12 +10,19 @@ public enum OperationVerb {
     DELETE("delete"),
     RESIZE("resize"),
     ADD_DOMAIN("add_domain"),
-    REMOVE_DOMAIN("remove_domain");
+    REMOVE_DOMAIN("remove_domain"),
+    /** A periodic snapshot, started by the control plane; does not make the workspace busy. */
+    SNAPSHOT("snapshot");
 
     private final String wire;
 
     OperationVerb(String wire) {
         this.wire = wire;
+    }
+
+    /** Whether an operation of this verb holds workspaces.current_operation_id while in flight. */
+    public boolean makesBusy() {
+        return this != SNAPSHOT;
     }
 
     public String wire() {

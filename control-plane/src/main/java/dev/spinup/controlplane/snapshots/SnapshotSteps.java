@@ -48,6 +48,7 @@ public final class SnapshotSteps {
             String key = objectKey(ctx.workspace().id(), snapshotId);
             return Command.newBuilder().setTakeSnapshot(TakeSnapshot.newBuilder()
                     .setSnapshotId(snapshotId.toString())
+                    .setBaseSnapshotId(ctx.operation().params().getOrDefault("base_snapshot_id", ""))
                     .setKind(kind)
                     .setTarget(ObjectLocation.newBuilder().setBucket(storage.bucket()).setKey(key))
                     .setUploadUrl(storage.presignPut(key, timeouts.snapshot().plus(Duration.ofMinutes(5))).toString()));
@@ -56,7 +57,9 @@ public final class SnapshotSteps {
             UUID snapshotId = UUID.fromString(ctx.operation().params().get("snapshot_id"));
             snapshots.record(ctx.tx().handle(), new SnapshotStore.Snapshot(snapshotId, ctx.workspace().id(),
                     storage.uri(objectKey(ctx.workspace().id(), snapshotId)), taken.getSizeBytes(), taken.getSha256(),
-                    taken.getTool(), kind.name().toLowerCase(Locale.ROOT), ctx.now(), null));
+                    taken.getTool(), kind.name().toLowerCase(Locale.ROOT),
+                    taken.getBaseSnapshotId().isEmpty() ? null : UUID.fromString(taken.getBaseSnapshotId()),
+                    ctx.now(), null));
             meters.counter("spinup_snapshot_bytes", "kind", kind.name().toLowerCase(Locale.ROOT))
                     .increment(taken.getSizeBytes());
             return Map.of();
@@ -112,6 +115,30 @@ public final class SnapshotSteps {
                             .setRamGb(ctx.workspace().envelope().ramGb()).setDiskGb(ctx.workspace().envelope().diskGb()))
                     .setTemplate(dev.spinup.api.v1.ProjectTemplate.valueOf(ctx.workspace().template().name()))
                     .setDisplayName(ctx.workspace().displayName()));
+        });
+    }
+
+    /**
+     * Keeps the newest {@code snapshot_retention_count} periodic snapshots (and the full ones they
+     * are based on) and deletes the older ones from object storage.
+     */
+    public Step prune(String name) {
+        return Step.local(name, ctx -> {
+            var periodic = snapshots.periodic(ctx.tx().handle(), ctx.workspace().id());
+            var kept = periodic.subList(0, Math.min(periodic.size(), ctx.workspace().snapshotRetentionCount()));
+            var needed = new java.util.HashSet<UUID>();
+            kept.forEach(s -> {
+                needed.add(s.id());
+                if (s.baseId() != null) {
+                    needed.add(s.baseId());
+                }
+            });
+            for (SnapshotStore.Snapshot s : periodic) {
+                if (!needed.contains(s.id())) {
+                    storage.delete(storage.keyOf(s.objectUri()));
+                    snapshots.markPurged(ctx.tx().handle(), s.id(), ctx.now());
+                }
+            }
         });
     }
 

@@ -9,18 +9,20 @@ import org.jdbi.v3.core.Handle;
 
 /** snapshots table. Checksums are stored as "sha256:<hex>". */
 public final class SnapshotStore {
+    /** {@code baseId} is set on a differential snapshot: restoring it needs that full one first. */
     public record Snapshot(UUID id, UUID workspaceId, String objectUri, long sizeBytes, String sha256Hex, String tool,
-                           String kind, Instant createdAt, Instant verifiedAt) {}
+                           String kind, UUID baseId, Instant createdAt, Instant verifiedAt) {}
 
     /** Records a snapshot the host has uploaded; recording it twice keeps the first. */
     public void record(Handle h, Snapshot s) {
         h.createUpdate("""
-                        INSERT INTO snapshots (id, workspace_id, object_uri, size_bytes, checksum, tool, kind, created_at)
-                        VALUES (:id, :ws, :key, :size, :checksum, :tool, :kind, :now)
+                        INSERT INTO snapshots (id, workspace_id, object_uri, size_bytes, checksum, tool, kind, base_id,
+                            created_at)
+                        VALUES (:id, :ws, :key, :size, :checksum, :tool, :kind, :base, :now)
                         ON CONFLICT (id) DO NOTHING""")
                 .bind("id", s.id()).bind("ws", s.workspaceId()).bind("key", s.objectUri())
                 .bind("size", s.sizeBytes()).bind("checksum", "sha256:" + s.sha256Hex()).bind("tool", s.tool())
-                .bind("kind", s.kind()).bind("now", Timestamp.from(s.createdAt()))
+                .bind("kind", s.kind()).bind("base", s.baseId()).bind("now", Timestamp.from(s.createdAt()))
                 .execute();
     }
 
@@ -29,11 +31,21 @@ public final class SnapshotStore {
                 .map((rs, ctx) -> map(rs)).findOne();
     }
 
+    /** The newest verified full snapshot: what a restore downloads. */
     public Optional<Snapshot> latestVerified(Handle h, UUID workspaceId) {
         return h.createQuery("""
                         SELECT * FROM snapshots WHERE workspace_id = :ws AND verified_at IS NOT NULL AND purged_at IS NULL
+                          AND base_id IS NULL
                         ORDER BY created_at DESC, id DESC LIMIT 1""")
                 .bind("ws", workspaceId).map((rs, ctx) -> map(rs)).findOne();
+    }
+
+    /** Periodic snapshots still in object storage, newest first. */
+    public List<Snapshot> periodic(Handle h, UUID workspaceId) {
+        return h.createQuery("""
+                        SELECT * FROM snapshots WHERE workspace_id = :ws AND kind = 'periodic' AND purged_at IS NULL
+                        ORDER BY created_at DESC, id DESC""")
+                .bind("ws", workspaceId).map((rs, ctx) -> map(rs)).list();
     }
 
     public List<Snapshot> unpurged(Handle h, UUID workspaceId) {
@@ -57,7 +69,7 @@ public final class SnapshotStore {
         return new Snapshot(rs.getObject("id", UUID.class), rs.getObject("workspace_id", UUID.class),
                 rs.getString("object_uri"), rs.getLong("size_bytes"),
                 checksum == null ? null : checksum.substring("sha256:".length()), rs.getString("tool"),
-                rs.getString("kind"), rs.getTimestamp("created_at").toInstant(),
+                rs.getString("kind"), rs.getObject("base_id", UUID.class), rs.getTimestamp("created_at").toInstant(),
                 verified == null ? null : verified.toInstant());
     }
 }

@@ -120,6 +120,16 @@ public final class WorkspaceService {
      */
     public Operation transition(OperationVerb verb, String requestId, String fingerprint, UUID workspaceId,
                                 Map<String, String> requested, String actor) {
+        return start(verb, requestId, fingerprint, workspaceId, requested, actor);
+    }
+
+    /** Starts a periodic snapshot (actor "system"); it does not make the workspace busy. */
+    public Operation snapshot(UUID workspaceId, String requestId) {
+        return start(OperationVerb.SNAPSHOT, requestId, "snapshot:" + workspaceId, workspaceId, Map.of(), "system");
+    }
+
+    private Operation start(OperationVerb verb, String requestId, String fingerprint, UUID workspaceId,
+                            Map<String, String> requested, String actor) {
         if (!runner.supports(verb)) {
             throw ApiException.unimplemented(verb.name());
         }
@@ -132,7 +142,7 @@ public final class WorkspaceService {
                 }
                 Workspace workspace = workspaces.findForUpdate(h, workspaceId).orElseThrow(() ->
                         ApiException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + workspaceId));
-                if (workspace.currentOperationId() != null) {
+                if (verb.makesBusy() && workspace.currentOperationId() != null) {
                     throw inProgress(workspace.currentOperationId());
                 }
                 if (!Lifecycle.allows(verb, workspace.state())) {
@@ -150,7 +160,9 @@ public final class WorkspaceService {
                         fingerprint, params, actor, job.initialState(params), operationId.toString(), null, null,
                         now, null, null, 0);
                 operations.insert(h, op);
-                workspaces.startOperation(h, workspaceId, operationId, now);
+                if (verb.makesBusy()) {
+                    workspaces.startOperation(h, workspaceId, operationId, now);
+                }
                 engine.schedule(tx, op.jobId());
                 audit.append(h, workspaceId, operationId, "transition." + verb.wire() + ".requested",
                         Map.of("verb", verb.wire(), "operation_id", operationId.toString(),
@@ -163,7 +175,8 @@ public final class WorkspaceService {
                 Operation winner = db.withHandle(h -> operations.findByRequestId(h, requestId)).orElseThrow();
                 return sameRequest(winner, fingerprint);
             }
-            if (isUniqueViolation(e, "operations_one_in_flight")) {
+            if (isUniqueViolation(e, "operations_one_in_flight")
+                    || isUniqueViolation(e, "operations_one_snapshot_in_flight")) {
                 UUID current = db.withHandle(h -> workspaces.find(h, workspaceId)).map(Workspace::currentOperationId)
                         .orElse(null);
                 throw inProgress(current);

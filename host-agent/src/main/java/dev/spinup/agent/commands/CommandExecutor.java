@@ -149,12 +149,13 @@ public final class CommandExecutor implements AutoCloseable {
             case TAKE_SNAPSHOT -> {
                 var t = c.getTakeSnapshot();
                 progress(c, "archiving the disk", 0);
-                var up = snapshots.upload(ws, t.getSnapshotId(), t.getUploadUrl(),
+                var up = snapshots.upload(ws, t.getSnapshotId(), t.getBaseSnapshotId(), t.getUploadUrl(),
                         bytes -> progress(c, "uploading " + bytes + " bytes", 50));
                 result.setSnapshotTaken(SnapshotTaken.newBuilder().setSnapshotId(t.getSnapshotId())
                                 .setLocation(t.getTarget()).setSizeBytes(up.sizeBytes()).setSha256(up.sha256Hex())
-                                .setTool(driver.snapshotTool()))
-                        .setMessage("uploaded " + up.sizeBytes() + " bytes");
+                                .setTool(driver.snapshotTool()).setBaseSnapshotId(up.baseSnapshotId()))
+                        .setMessage("uploaded " + up.sizeBytes() + " bytes"
+                                + (up.baseSnapshotId().isEmpty() ? " (full)" : " (differential)"));
             }
             case RESTORE_SNAPSHOT -> {
                 var r = c.getRestoreSnapshot();

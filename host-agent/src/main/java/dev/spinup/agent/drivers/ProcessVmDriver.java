@@ -90,19 +90,60 @@ public final class ProcessVmDriver implements VmDriver {
         }
     }
 
-    /** The disk is a directory: a gzip'd tar of it, made by the system's tar. */
+    /**
+     * The disk is a directory: a gzip'd GNU tar of it. Full archives leave their incremental state
+     * (a .snar file, outside the disk) so that later ones can be differentials against them.
+     */
     @Override
     public String snapshotTool() {
         return "tar";
     }
 
     @Override
-    public void exportDisk(String workspaceId, OutputStream out) throws DriverException {
+    public String exportDisk(String workspaceId, String snapshotId, String baseSnapshotId, OutputStream out)
+            throws DriverException {
         Path disk = dir(workspaceId).resolve("disk");
         if (!Files.isDirectory(disk)) {
             throw new DriverException("not_provisioned", "workspace " + workspaceId + " has no disk on this host");
         }
-        runTar(List.of("tar", "-czf", "-", "-C", disk.toString(), "."), null, out);
+        Path snarDir = dir(workspaceId).resolve("snar");
+        try {
+            Files.createDirectories(snarDir);
+            Path base = baseSnapshotId.isEmpty() ? null : snarDir.resolve(safe(baseSnapshotId) + ".snar");
+            if (base != null && Files.exists(base)) {
+                // tar updates the state file it is given: work on a copy so the base stays a full's state
+                Path work = snarDir.resolve(safe(snapshotId) + ".diff-state");
+                Files.copy(base, work, StandardCopyOption.REPLACE_EXISTING);
+                try {
+                    runTar(tarCreate(work, disk), null, out);
+                } finally {
+                    Files.deleteIfExists(work);
+                }
+                return baseSnapshotId;
+            }
+            Path snar = snarDir.resolve(safe(snapshotId) + ".snar");
+            Files.deleteIfExists(snar);
+            runTar(tarCreate(snar, disk), null, out);
+            try (Stream<Path> old = Files.list(snarDir)) {
+                for (Path f : old.filter(f -> !f.equals(snar)).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            return "";
+        } catch (IOException e) {
+            throw new DriverException("io_error", "cannot snapshot " + workspaceId + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<String> tarCreate(Path state, Path disk) {
+        return List.of("tar", "--listed-incremental=" + state, "-czf", "-", "-C", disk.toString(), ".");
+    }
+
+    private static String safe(String id) {
+        if (!id.matches("[0-9a-f-]{36}")) {
+            throw new IllegalArgumentException("not a snapshot id: " + id);
+        }
+        return id;
     }
 
     @Override
@@ -115,7 +156,7 @@ public final class ProcessVmDriver implements VmDriver {
         try {
             deleteTree(partial);
             Files.createDirectories(partial);
-            runTar(List.of("tar", "-xzf", "-", "-C", partial.toString()), archive, null);
+            runTar(List.of("tar", "--listed-incremental=/dev/null", "-xzf", "-", "-C", partial.toString()), archive, null);
             Files.move(partial, dir.resolve("disk"), StandardCopyOption.ATOMIC_MOVE);
             writeSpec(spec);
         } catch (IOException e) {

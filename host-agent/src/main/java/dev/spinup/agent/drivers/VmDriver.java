@@ -24,8 +24,13 @@ public interface VmDriver extends AutoCloseable {
     /** Records a new envelope; it takes effect at the workspace's next start. */
     void resize(String workspaceId, int vcpu, int ramGb, int diskGb) throws DriverException;
 
-    /** Writes the (stopped) workspace's disk as a snapshot archive to {@code out}. */
-    void exportDisk(String workspaceId, java.io.OutputStream out) throws DriverException;
+    /**
+     * Writes the workspace's disk as snapshot {@code snapshotId} to {@code out}: a differential
+     * against the full snapshot {@code baseSnapshotId} when that is given and this host still has
+     * its incremental state, else a full one. Returns the base used, or "" for a full archive.
+     */
+    String exportDisk(String workspaceId, String snapshotId, String baseSnapshotId, java.io.OutputStream out)
+            throws DriverException;
 
     /**
      * Recreates the workspace's disk from an archive written by {@link #exportDisk}. Does not start

@@ -27,7 +27,8 @@ import java.util.function.LongConsumer;
  * byte of it is unpacked.
  */
 public final class SnapshotTransfer {
-    public record Uploaded(long sizeBytes, String sha256Hex) {}
+    /** {@code baseSnapshotId} is the full snapshot a differential is based on, "" for a full one. */
+    public record Uploaded(long sizeBytes, String sha256Hex, String baseSnapshotId) {}
 
     private final VmDriver driver;
     private final Path scratch;
@@ -43,13 +44,14 @@ public final class SnapshotTransfer {
         }
     }
 
-    public Uploaded upload(String workspaceId, String snapshotId, String uploadUrl, LongConsumer progress)
-            throws DriverException {
+    public Uploaded upload(String workspaceId, String snapshotId, String baseSnapshotId, String uploadUrl,
+                           LongConsumer progress) throws DriverException {
         Path archive = scratch.resolve(snapshotId + ".tar.gz");
         try {
             MessageDigest digest = sha256();
+            String base;
             try (OutputStream out = new DigestOutputStream(Files.newOutputStream(archive), digest)) {
-                driver.exportDisk(workspaceId, out);
+                base = driver.exportDisk(workspaceId, snapshotId, baseSnapshotId, out);
             }
             long size = Files.size(archive);
             progress.accept(size);
@@ -61,7 +63,7 @@ public final class SnapshotTransfer {
                 throw new DriverException("upload_failed", "object storage answered " + response.statusCode()
                         + " to the snapshot upload: " + truncate(response.body()));
             }
-            return new Uploaded(size, HexFormat.of().formatHex(digest.digest()));
+            return new Uploaded(size, HexFormat.of().formatHex(digest.digest()), base);
         } catch (IOException e) {
             throw new DriverException("upload_failed", "snapshot upload failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -1,0 +1,65 @@
+package dev.spinup.controlplane.operations;
+
+import dev.spinup.api.v1.SnapshotKind;
+import dev.spinup.controlplane.db.Database.Tx;
+import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.snapshots.SnapshotSteps;
+import dev.spinup.controlplane.snapshots.SnapshotStore;
+import dev.spinup.controlplane.workspaces.Workspace;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * SNAPSHOT (system, active workspaces, not busy-making): a periodic snapshot, uploaded and
+ * verified, then retention applied. Most are differentials against the newest periodic full one;
+ * every {@value #FULL_EVERY}th is a full, so a restore never needs more than two archives.
+ */
+public final class PeriodicSnapshotJob implements OperationJob {
+    static final int FULL_EVERY = 7;
+
+    private final SnapshotStore snapshots;
+    private final Clock clock;
+    private final List<Step> steps;
+
+    public PeriodicSnapshotJob(SnapshotSteps snapshotSteps, SnapshotStore snapshots, Clock clock) {
+        this.snapshots = snapshots;
+        this.clock = clock;
+        this.steps = List.of(snapshotSteps.take("snapshot", SnapshotKind.PERIODIC), snapshotSteps.verify("verify"),
+                snapshotSteps.prune("retention"));
+    }
+
+    @Override
+    public OperationVerb verb() {
+        return OperationVerb.SNAPSHOT;
+    }
+
+    @Override
+    public Map<String, String> accept(Tx tx, Workspace workspace, Map<String, String> requested, Instant now) {
+        Map<String, String> params = new HashMap<>(requested);
+        params.put("snapshot_id", Ids.newId(clock).toString());
+        List<SnapshotStore.Snapshot> periodic = snapshots.periodic(tx.handle(), workspace.id());
+        // Differentials since the newest full, which is the first full in newest-first order.
+        int sinceFull = 0;
+        UUID lastFull = null;
+        for (SnapshotStore.Snapshot s : periodic) {
+            if (s.baseId() == null) {
+                lastFull = s.verifiedAt() != null ? s.id() : null;
+                break;
+            }
+            sinceFull++;
+        }
+        if (lastFull != null && sinceFull < FULL_EVERY - 1) {
+            params.put("base_snapshot_id", lastFull.toString());
+        }
+        return params;
+    }
+
+    @Override
+    public List<Step> steps(Map<String, String> params) {
+        return steps;
+    }
+}

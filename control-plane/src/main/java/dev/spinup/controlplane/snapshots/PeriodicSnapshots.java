@@ -1,0 +1,74 @@
+package dev.spinup.controlplane.snapshots;
+
+import dev.spinup.controlplane.api.ApiException;
+import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.workspaces.WorkspaceService;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds active workspaces whose last periodic snapshot is older than their snapshot interval
+ * (time from the injected clock) and starts a SNAPSHOT operation for each. Run by db-scheduler as
+ * a recurring task on one replica at a time; the request id is per workspace and scan tick, so
+ * replicas racing on the same tick start one snapshot, and a failed one is retried next tick.
+ */
+public final class PeriodicSnapshots {
+    private static final Logger log = LoggerFactory.getLogger(PeriodicSnapshots.class);
+    private static final int BATCH = 200;
+
+    private final Database db;
+    private final WorkspaceService workspaces;
+    private final Duration scanInterval;
+    private final Clock clock;
+    private final MeterRegistry meters;
+
+    public PeriodicSnapshots(Database db, WorkspaceService workspaces, Duration scanInterval, Clock clock,
+                             MeterRegistry meters) {
+        this.db = db;
+        this.workspaces = workspaces;
+        this.scanInterval = scanInterval;
+        this.clock = clock;
+        this.meters = meters;
+    }
+
+    public Duration scanInterval() {
+        return scanInterval;
+    }
+
+    public void scan() {
+        Instant now = clock.instant();
+        List<UUID> due = db.withHandle(h -> h.createQuery("""
+                        SELECT w.id FROM workspaces w
+                        WHERE w.state = 'active' AND w.current_operation_id IS NULL
+                          AND COALESCE((SELECT max(s.created_at) FROM snapshots s
+                                        WHERE s.workspace_id = w.id AND s.kind = 'periodic'), w.created_at)
+                              <= CAST(:now AS timestamptz) - make_interval(secs => w.snapshot_interval_seconds)
+                          AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.workspace_id = w.id
+                                          AND o.verb = 'snapshot' AND o.status IN ('pending', 'running'))
+                        ORDER BY w.id LIMIT :batch""")
+                .bind("now", Timestamp.from(now)).bind("batch", BATCH)
+                .mapTo(UUID.class).list());
+        long tick = now.getEpochSecond() / Math.max(1, scanInterval.toSeconds());
+        int started = 0;
+        for (UUID id : due) {
+            try {
+                workspaces.snapshot(id, "periodic:" + id + ":" + tick);
+                started++;
+            } catch (ApiException e) {
+                // busy or no longer active since the query: the next scan looks again
+                log.info("event=periodic_snapshot_skipped workspace={} reason={}", id, e.reason());
+            }
+        }
+        meters.counter("spinup_periodic_snapshots_started").increment(started);
+        if (!due.isEmpty()) {
+            log.info("event=periodic_snapshot_scan due={} started={}", due.size(), started);
+        }
+    }
+}
