@@ -20,6 +20,8 @@ import org.jdbi.v3.postgres.PostgresPlugin;
  * db-scheduler can join (so an operation row and its job commit or roll back together).
  */
 public final class Database implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Database.class);
+
     private final DatabaseConfig config;
     private final HikariDataSource pool;
     private final ThreadBoundDataSource bound;
@@ -67,16 +69,39 @@ public final class Database implements AutoCloseable {
 
     /**
      * Runs {@code work} in one transaction. Callbacks registered with {@link Tx#afterCommit} run
-     * after a successful commit (never after a rollback).
+     * after a successful commit (never after a rollback). A transaction PostgreSQL aborts as a
+     * deadlock victim or for a serialization failure is run again, a few times: {@code work} must
+     * only touch the database (everything else goes in after-commit callbacks).
      */
     public <T> T inTransaction(Function<Tx, T> work) {
-        List<Runnable> afterCommit = new ArrayList<>();
-        T result = jdbi.inTransaction(handle -> {
-            Connection connection = handle.getConnection();
-            return bound.withConnection(connection, () -> work.apply(new Tx(handle, afterCommit::add)));
-        });
-        afterCommit.forEach(Runnable::run);
-        return result;
+        for (int attempt = 1; ; attempt++) {
+            List<Runnable> afterCommit = new ArrayList<>();
+            try {
+                T result = jdbi.inTransaction(handle -> {
+                    Connection connection = handle.getConnection();
+                    return bound.withConnection(connection, () -> work.apply(new Tx(handle, afterCommit::add)));
+                });
+                afterCommit.forEach(Runnable::run);
+                return result;
+            } catch (RuntimeException e) {
+                if (attempt >= MAX_ATTEMPTS || !isRetryable(e)) {
+                    throw e;
+                }
+                log.info("event=transaction_retried attempt={} cause={}", attempt, e.getMessage());
+            }
+        }
+    }
+
+    private static final int MAX_ATTEMPTS = 3;
+
+    /** 40P01 deadlock_detected, 40001 serialization_failure. */
+    static boolean isRetryable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && ("40P01".equals(sql.getSQLState()) || "40001".equals(sql.getSQLState()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public void inTransactionVoid(Consumer<Tx> work) {

@@ -84,10 +84,11 @@ public final class Placement {
 
     /**
      * Every host with room was locked by a concurrent placement. Rather than report no capacity,
-     * wait for one of them, then re-check its room with a fresh snapshot.
+     * wait for one of them, then re-check its room with a fresh snapshot. Candidates are locked in
+     * id order, the same for every caller, so waiters can never deadlock on each other.
      */
     private Optional<UUID> waitForBusyHost(Handle h, String regionId, Envelope e, Instant cutoff) {
-        List<UUID> candidates = h.createQuery(ROOM + " ORDER BY random() LIMIT 3")
+        List<UUID> candidates = h.createQuery(ROOM + " ORDER BY h.id LIMIT 3")
                 .bind("region", regionId).bind("leaseCutoff", Timestamp.from(cutoff))
                 .bind("vcpu", e.vcpu()).bind("ram", e.ramGb()).bind("disk", e.diskGb())
                 .mapTo(UUID.class).list();
