@@ -92,6 +92,13 @@ class LifecycleTransitionsTest {
                 Status.Code.FAILED_PRECONDITION, ErrorReason.HOST_LACKS_ROOM);
         assertThat(info.getMetadataMap()).containsKey("vcpu");
         assertThat(get(ws.getId()).getEnvelope().getVcpu()).as("a refused resize changes nothing").isEqualTo(2);
+        assertThat(resized.getMaxDeploys()).isEqualTo(1000);
+
+        var ceiling = assertError(() -> cluster.product().resizeWorkspace(ResizeWorkspaceRequest.newBuilder()
+                        .setRequestId(rid()).setWorkspaceId(ws.getId()).setFlavor(Flavor.HOBBY).setDeployCount(501).build()),
+                Status.Code.FAILED_PRECONDITION, ErrorReason.FLAVOR_CEILING_EXCEEDED);
+        assertThat(ceiling.getMetadataMap()).containsEntry("max_deploys", "500");
+        assertThat(get(ws.getId()).getFlavor()).isEqualTo(Flavor.PRO);
     }
 
     @Test

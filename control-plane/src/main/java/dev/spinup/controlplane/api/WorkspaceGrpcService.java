@@ -142,7 +142,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
         UUID id = Requests.id("workspace_id", request.getWorkspaceId());
         var workspace = db.withHandle(h -> workspaces.find(h, id)).orElseThrow(() ->
                 ApiException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + id));
-        reply(out, WorkspaceProtoMapper.toProto(workspace));
+        reply(out, toProto(workspace));
     }
 
     @Override
@@ -157,7 +157,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
         var page = Requests.page(db.withHandle(h -> workspaces.list(h, filter, after, size + 1)), size,
                 dev.spinup.controlplane.workspaces.Workspace::id);
         reply(out, ListWorkspacesResponse.newBuilder()
-                .addAllWorkspaces(page.items().stream().map(WorkspaceProtoMapper::toProto).toList())
+                .addAllWorkspaces(page.items().stream().map(this::toProto).toList())
                 .setNextPageToken(page.nextPageToken())
                 .build());
     }
@@ -185,6 +185,15 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
         Requests.requestId(request.getRequestId());
         Flavor flavor = WorkspaceProtoMapper.fromProto(request.getFlavor());
         Envelope envelope = envelope(flavor, request.hasCustomEnvelope(), request.getCustomEnvelope());
+        if (request.getDeployCount() < 0) {
+            throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "deploy_count", "deploy_count must not be negative");
+        }
+        int ceiling = flavors.maxDeploysOf(flavor);
+        if (request.getDeployCount() > ceiling) {
+            throw ApiException.failedPrecondition(ErrorReason.FLAVOR_CEILING_EXCEEDED, "the workspace has "
+                            + request.getDeployCount() + " deploys; flavor " + flavor.wire() + " allows at most " + ceiling,
+                    Map.of("max_deploys", Integer.toString(ceiling), "flavor", flavor.name()));
+        }
         transition(out, OperationVerb.RESIZE, request.getRequestId(), request.toBuilder().clearRequestId().build(),
                 request.getWorkspaceId(), ResizeWorkspaceJob.request(flavor, envelope));
     }
@@ -325,6 +334,10 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     @Override
     public void listOrphans(ListOrphansRequest request, StreamObserver<ListOrphansResponse> out) {
         throw ApiException.unimplemented("ListOrphans");
+    }
+
+    private dev.spinup.api.v1.Workspace toProto(dev.spinup.controlplane.workspaces.Workspace w) {
+        return WorkspaceProtoMapper.toProto(w, flavors.maxDeploysOf(w.flavor()));
     }
 
     private static <T> void reply(StreamObserver<T> out, T value) {

@@ -19,8 +19,9 @@ import java.time.Instant;
 public final class WorkspaceProtoMapper {
     private WorkspaceProtoMapper() {}
 
-    public static dev.spinup.api.v1.Workspace toProto(Workspace w) {
+    public static dev.spinup.api.v1.Workspace toProto(Workspace w, int maxDeploys) {
         var b = dev.spinup.api.v1.Workspace.newBuilder()
+                .setMaxDeploys(maxDeploys)
                 .setId(w.id().toString())
                 .setExternalWorkspaceId(w.externalWorkspaceId())
                 .setExternalUserId(w.externalUserId())

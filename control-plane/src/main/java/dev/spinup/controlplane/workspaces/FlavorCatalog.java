@@ -32,6 +32,12 @@ public record FlavorCatalog(Map<Flavor, Envelope> envelopes, Map<Flavor, Integer
                 new Envelope(64, 256, 2048));
     }
 
+    /** The flavor's maxDeploys ceiling; CUSTOM has the largest fixed flavor's. */
+    public int maxDeploysOf(Flavor flavor) {
+        Integer ceiling = maxDeploys.get(flavor);
+        return ceiling != null ? ceiling : maxDeploys.values().stream().max(Integer::compare).orElse(0);
+    }
+
     public Envelope envelopeOf(Flavor flavor) {
         Envelope envelope = envelopes.get(flavor);
         if (envelope == null) {
