@@ -1,0 +1,102 @@
+package dev.spinup.agent.commands;
+
+import dev.spinup.agent.GuestFiles;
+import dev.spinup.agent.drivers.ProcessVmDriver;
+import dev.spinup.agent.edge.EdgeController;
+import dev.spinup.agent.session.EventOutbox;
+import dev.spinup.agent.snapshots.SnapshotTransfer;
+import dev.spinup.api.v1.AgentEvent;
+import dev.spinup.api.v1.Command;
+import dev.spinup.api.v1.CommandOutcome;
+import dev.spinup.api.v1.CommandResult;
+import dev.spinup.api.v1.Envelope;
+import dev.spinup.api.v1.ProjectTemplate;
+import dev.spinup.api.v1.ProvisionVm;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A command is executed at most once, also when it is re-sent to a restarted agent. */
+class CommandExecutorTest {
+    @TempDir
+    Path data;
+
+    @Test
+    void aResentCommandIsAnsweredFromTheRecordNotExecutedAgain() throws Exception {
+        String ws = UUID.randomUUID().toString();
+        Command provision = Command.newBuilder().setCommandId(UUID.randomUUID() + "/provision").setWorkspaceId(ws)
+                .setProvisionVm(ProvisionVm.newBuilder().setTemplate(ProjectTemplate.STARTER).setDisplayName("x")
+                        .setEnvelope(Envelope.newBuilder().setVcpu(1).setRamGb(1).setDiskGb(1)))
+                .build();
+        Path guest = GuestFiles.extract(data.resolve("guest"));
+
+        List<CommandResult> firstResults = run(guest, provision);
+        assertThat(firstResults).extracting(CommandResult::getOutcome).containsExactly(CommandOutcome.COMMAND_SUCCEEDED);
+        Path workspaceDir = data.resolve("workspaces").resolve(ws);
+        assertThat(workspaceDir).exists();
+
+        // Remove what it did; a new agent process (new executor, same data directory) gets it again.
+        try (var files = Files.walk(workspaceDir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        List<CommandResult> again = run(guest, provision);
+
+        assertThat(again).containsExactlyElementsOf(firstResults);
+        assertThat(workspaceDir).as("not executed a second time").doesNotExist();
+    }
+
+    @Test
+    void anInvalidCommandIsRejectedAtAck() {
+        CommandExecutor executor = executor(GuestFiles.extract(data.resolve("guest")), new EventOutbox(Clock.systemUTC()));
+        assertThat(executor.accept(Command.newBuilder().setCommandId("c").build()).getAccepted()).isFalse();
+        assertThat(executor.accept(Command.newBuilder().setCommandId("c").setWorkspaceId("not-a-uuid")
+                .setProvisionVm(ProvisionVm.getDefaultInstance()).build()).getRejectReason()).contains("UUID");
+    }
+
+    private List<CommandResult> run(Path guest, Command command) throws Exception {
+        EventOutbox outbox = new EventOutbox(Clock.systemUTC());
+        List<CommandResult> results = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> answered = new CompletableFuture<>();
+        outbox.attach(new StreamObserver<>() {
+            @Override
+            public void onNext(AgentEvent e) {
+                if (e.hasResult()) {
+                    results.add(e.getResult());
+                    answered.complete(null);
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        });
+        CommandExecutor executor = executor(guest, outbox);
+        assertThat(executor.accept(command).getAccepted()).isTrue();
+        answered.get(30, TimeUnit.SECONDS);
+        executor.close();
+        return List.copyOf(results);
+    }
+
+    private CommandExecutor executor(Path guest, EventOutbox outbox) {
+        ProcessVmDriver driver = new ProcessVmDriver(data.resolve("workspaces"), guest, "127.0.0.1", 23000, 23100,
+                Duration.ofSeconds(10));
+        return new CommandExecutor(driver, new SnapshotTransfer(driver, data.resolve("scratch")),
+                new EdgeController(data.resolve("edge")), new ExecutedCommands(data.resolve("commands")), outbox,
+                Clock.systemUTC());
+    }
+}
