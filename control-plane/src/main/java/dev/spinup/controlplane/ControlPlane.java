@@ -14,6 +14,7 @@ import dev.spinup.controlplane.auth.AuthInterceptor;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.db.PgNotificationListener;
 import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.fleet.HostHealth;
 import dev.spinup.controlplane.metrics.MetricsServer;
 import dev.spinup.controlplane.operations.AuditLog;
 import dev.spinup.controlplane.agents.AgentSteps;
@@ -80,6 +81,7 @@ public final class ControlPlane implements AutoCloseable {
 
     private final ObjectStorage storage;
     private final PeriodicSnapshots periodicSnapshots;
+    private final HostHealth hostHealth;
 
     private ControlPlane(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters, StepHooks hooks) {
         this.db = new Database(config.database());
@@ -110,6 +112,7 @@ public final class ControlPlane implements AutoCloseable {
         this.engine = new OperationEngine(db, runner, config.engine(), clock, meters);
         WorkspaceService service = new WorkspaceService(db, workspaces, operations, fleet, placement, engine, runner,
                 audit, config.workspaceDomain(), clock, meters);
+        this.hostHealth = new HostHealth(db, fleet, config.heartbeatLease(), clock, meters);
         this.periodicSnapshots = new PeriodicSnapshots(db, service, config.snapshotScanInterval(), clock, meters);
         AgentEventHandler events = new AgentEventHandler(db, fleet, outbox, engine::wake, clock, meters);
 
@@ -139,7 +142,8 @@ public final class ControlPlane implements AutoCloseable {
                     .permitKeepAliveWithoutCalls(true)
                     .addService(ServerInterceptors.intercept(
                             new WorkspaceGrpcService(db, service, workspaces, operations, fleet, config.flavors(),
-                                    config.offeredTemplates(), new OperationDurations(db, clock), clock),
+                                    config.offeredTemplates(), new OperationDurations(db, clock),
+                                    config.heartbeatLease(), clock),
                             errors, new AuthInterceptor(db, tokens), accessLog))
                     .addService(ServerInterceptors.intercept(
                             new AgentGrpcService(db, fleet, outbox, sessions, events, clock),
@@ -164,9 +168,11 @@ public final class ControlPlane implements AutoCloseable {
         ControlPlane cp = new ControlPlane(config, clock, meters, hooks);
         try {
             cp.listener.start();
-            cp.engine.start(List.of(Tasks.recurring("periodic-snapshots",
-                            FixedDelay.of(cp.periodicSnapshots.scanInterval()))
-                    .execute((instance, context) -> cp.periodicSnapshots.scan())));
+            cp.engine.start(List.of(
+                    Tasks.recurring("periodic-snapshots", FixedDelay.of(cp.periodicSnapshots.scanInterval()))
+                            .execute((instance, context) -> cp.periodicSnapshots.scan()),
+                    Tasks.recurring("host-health", FixedDelay.ofSeconds(5))
+                            .execute((instance, context) -> cp.hostHealth.check())));
             cp.server.start();
         } catch (IOException e) {
             cp.close();

@@ -142,10 +142,26 @@ public final class SpinUpCluster implements AutoCloseable {
 
     /** Like {@link #startAgent(Envelope)}, with a guest directory of the test's own (null: the shipped one). */
     public TestHost startAgent(Envelope capacity, Path guestDir) {
+        return startAgent(capacity, guestDir, hostDir -> { });
+    }
+
+    /** Something to do to the host's data directory before its agent starts. */
+    @FunctionalInterface
+    public interface HostSetup {
+        void prepare(Path hostDataDir) throws IOException;
+    }
+
+    public TestHost startAgent(Envelope capacity, Path guestDir, HostSetup setup) {
         UUID hostId = Ids.newId(clock);
         controlPlane.database().inTransactionVoid(tx ->
                 new FleetStore().registerHost(tx.handle(), hostId, REGION, "host-" + hostId + ".test", capacity));
         Path hostDir = dir.resolve("hosts").resolve(hostId.toString());
+        try {
+            Files.createDirectories(hostDir);
+            setup.prepare(hostDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         ca.issueHost(hostId).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));
         HostAgent agent = HostAgent.start(new HostAgentConfig(List.of("localhost:" + controlPlane.grpcPort()),
                 hostDir.resolve("host.crt"), hostDir.resolve("host.key"), dir.resolve("pki/ca.crt"), hostDir,

@@ -39,6 +39,7 @@ import dev.spinup.api.v1.WorkspaceServiceGrpc;
 import dev.spinup.controlplane.auth.Principal;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.fleet.HostState;
 import dev.spinup.controlplane.operations.OperationDurations;
 import dev.spinup.controlplane.operations.OperationStatus;
 import dev.spinup.controlplane.operations.OperationStore;
@@ -69,11 +70,14 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     private final FlavorCatalog flavors;
     private final Set<ProjectTemplate> offeredTemplates;
     private final OperationDurations durations;
+    private final java.time.Duration heartbeatLease;
     private final Clock clock;
 
     public WorkspaceGrpcService(Database db, WorkspaceService service, WorkspaceStore workspaces,
                                 OperationStore operations, FleetStore fleet, FlavorCatalog flavors,
-                                Set<ProjectTemplate> offeredTemplates, OperationDurations durations, Clock clock) {
+                                Set<ProjectTemplate> offeredTemplates, OperationDurations durations,
+                                java.time.Duration heartbeatLease, Clock clock) {
+        this.heartbeatLease = heartbeatLease;
         this.durations = durations;
         this.db = db;
         this.service = service;
@@ -307,22 +311,65 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
 
     @Override
     public void listHosts(ListHostsRequest request, StreamObserver<ListHostsResponse> out) {
-        throw ApiException.unimplemented("ListHosts");
+        int size = Requests.pageSize(request.getPageSize());
+        UUID after = Requests.afterId(request.getPageToken());
+        String region = request.getRegion().isEmpty() ? null : Requests.region(request.getRegion());
+        HostState state = switch (request.getState()) {
+            case HOST_STATE_UNSPECIFIED -> null;
+            case UNRECOGNIZED -> throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "state",
+                    "state is not a known HostState");
+            default -> HostState.valueOf(request.getState().name().substring("HOST_".length()));
+        };
+        var page = Requests.page(db.withHandle(h -> fleet.hostViews(h, region, state, after, size + 1)), size,
+                v -> v.host().id());
+        reply(out, ListHostsResponse.newBuilder()
+                .addAllHosts(page.items().stream().map(this::toProto).toList())
+                .setNextPageToken(page.nextPageToken())
+                .build());
     }
 
     @Override
     public void getHost(GetHostRequest request, StreamObserver<Host> out) {
-        throw ApiException.unimplemented("GetHost");
+        reply(out, toProto(hostView(Requests.id("host_id", request.getHostId()))));
     }
 
     @Override
     public void drainHost(DrainHostRequest request, StreamObserver<Host> out) {
-        throw ApiException.unimplemented("DrainHost");
+        UUID id = Requests.id("host_id", request.getHostId());
+        hostView(id);
+        db.inTransactionVoid(tx -> fleet.drain(tx.handle(), id));
+        reply(out, toProto(hostView(id)));
     }
 
     @Override
     public void undrainHost(UndrainHostRequest request, StreamObserver<Host> out) {
-        throw ApiException.unimplemented("UndrainHost");
+        UUID id = Requests.id("host_id", request.getHostId());
+        hostView(id);
+        db.inTransactionVoid(tx -> fleet.undrain(tx.handle(), id, clock.instant().minus(heartbeatLease)));
+        reply(out, toProto(hostView(id)));
+    }
+
+    private FleetStore.HostView hostView(UUID id) {
+        return db.withHandle(h -> fleet.hostView(h, id)).orElseThrow(() ->
+                ApiException.notFound(ErrorReason.HOST_NOT_FOUND, "no host " + id));
+    }
+
+    private Host toProto(FleetStore.HostView v) {
+        var host = v.host();
+        var b = Host.newBuilder()
+                .setId(host.id().toString())
+                .setRegion(host.regionId())
+                .setFqdn(host.fqdn())
+                .setState(dev.spinup.api.v1.HostState.valueOf("HOST_" + host.state().name()))
+                .setTotal(WorkspaceProtoMapper.toProto(host.total()))
+                .setAllocated(WorkspaceProtoMapper.toProto(v.allocated()))
+                .setWorkspaceCount(v.workspaceCount())
+                .setConnected(host.lastHeartbeatAt() != null
+                        && host.lastHeartbeatAt().isAfter(clock.instant().minus(heartbeatLease)));
+        if (host.lastHeartbeatAt() != null) {
+            b.setLastHeartbeatAt(WorkspaceProtoMapper.timestamp(host.lastHeartbeatAt()));
+        }
+        return b.build();
     }
 
     @Override
@@ -333,7 +380,14 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
 
     @Override
     public void listOrphans(ListOrphansRequest request, StreamObserver<ListOrphansResponse> out) {
-        throw ApiException.unimplemented("ListOrphans");
+        UUID host = request.getHostId().isEmpty() ? null : Requests.id("host_id", request.getHostId());
+        var orphans = db.withHandle(h -> fleet.orphans(h, host)).stream()
+                .map(o -> dev.spinup.api.v1.Orphan.newBuilder().setHostId(o.hostId().toString())
+                        .setWorkspaceId(o.workspaceId()).setLocalState(o.localState())
+                        .setFirstSeenAt(WorkspaceProtoMapper.timestamp(o.firstSeenAt()))
+                        .setLastSeenAt(WorkspaceProtoMapper.timestamp(o.lastSeenAt())).build())
+                .toList();
+        reply(out, ListOrphansResponse.newBuilder().addAllOrphans(orphans).build());
     }
 
     private dev.spinup.api.v1.Workspace toProto(dev.spinup.controlplane.workspaces.Workspace w) {

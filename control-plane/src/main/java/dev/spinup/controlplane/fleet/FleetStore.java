@@ -47,6 +47,87 @@ public final class FleetStore {
                 .bind("id", id).map((rs, ctx) -> mapHost(rs)).findOne();
     }
 
+    /** A host with what is allocated on it (derived) and how many workspaces it holds. */
+    public record HostView(Host host, Envelope allocated, int workspaceCount) {}
+
+    private static final String HOST_VIEW = """
+            SELECT h.id, h.region_id, h.fqdn, h.state, h.total_vcpu, h.total_ram_gb, h.total_disk_gb,
+                   h.last_heartbeat_at, u.vcpu, u.ram, u.disk, u.n
+            FROM hosts h CROSS JOIN LATERAL (
+                SELECT COALESCE(sum(w.vcpu), 0) AS vcpu, COALESCE(sum(w.ram_gb), 0) AS ram,
+                       COALESCE(sum(w.disk_gb), 0) AS disk, count(*) AS n
+                FROM workspaces w WHERE w.host_id = h.id AND w.state IN ('active', 'suspended')) u
+            """;
+
+    public Optional<HostView> hostView(Handle h, UUID id) {
+        return h.createQuery(HOST_VIEW + " WHERE h.id = :id").bind("id", id).map((rs, ctx) -> mapView(rs)).findOne();
+    }
+
+    public List<HostView> hostViews(Handle h, String regionId, HostState state, UUID afterId, int limit) {
+        StringBuilder sql = new StringBuilder(HOST_VIEW + " WHERE true");
+        if (regionId != null) {
+            sql.append(" AND h.region_id = :region");
+        }
+        if (state != null) {
+            sql.append(" AND h.state = :state");
+        }
+        if (afterId != null) {
+            sql.append(" AND h.id > :after");
+        }
+        var q = h.createQuery(sql.append(" ORDER BY h.id LIMIT :limit").toString()).bind("limit", limit);
+        if (regionId != null) {
+            q.bind("region", regionId);
+        }
+        if (state != null) {
+            q.bind("state", state.wire());
+        }
+        if (afterId != null) {
+            q.bind("after", afterId);
+        }
+        return q.map((rs, ctx) -> mapView(rs)).list();
+    }
+
+    /** Draining hosts take no new workspaces; the ones they have stay. False if no such (unretired) host. */
+    public boolean drain(Handle h, UUID id) {
+        return h.createUpdate("UPDATE hosts SET state = 'draining' WHERE id = :id AND state <> 'retired'")
+                .bind("id", id).execute() == 1;
+    }
+
+    /** Back to healthy, or unhealthy if its lease has run out meanwhile. */
+    public boolean undrain(Handle h, UUID id, Instant leaseCutoff) {
+        return h.createUpdate("""
+                        UPDATE hosts SET state = CASE WHEN last_heartbeat_at >= :cutoff THEN 'healthy' ELSE 'unhealthy' END
+                        WHERE id = :id AND state = 'draining'""")
+                .bind("id", id).bind("cutoff", Timestamp.from(leaseCutoff)).execute() == 1;
+    }
+
+    /** Healthy hosts whose last heartbeat is older than the cutoff become unhealthy; returns their ids. */
+    public List<UUID> expireLeases(Handle h, Instant cutoff) {
+        return h.createQuery("""
+                        UPDATE hosts SET state = 'unhealthy'
+                        WHERE state = 'healthy' AND (last_heartbeat_at IS NULL OR last_heartbeat_at < :cutoff)
+                        RETURNING id""")
+                .bind("cutoff", Timestamp.from(cutoff)).mapTo(UUID.class).list();
+    }
+
+    public record Orphan(UUID hostId, String workspaceId, String localState, Instant firstSeenAt, Instant lastSeenAt) {}
+
+    public List<Orphan> orphans(Handle h, UUID hostId) {
+        return h.createQuery("""
+                        SELECT host_id, workspace_id, local_state, first_seen_at, last_seen_at FROM host_orphans
+                        WHERE (CAST(:host AS uuid) IS NULL OR host_id = :host) ORDER BY host_id, workspace_id""")
+                .bind("host", hostId)
+                .map((rs, ctx) -> new Orphan(rs.getObject("host_id", UUID.class), rs.getString("workspace_id"),
+                        rs.getString("local_state"), rs.getTimestamp("first_seen_at").toInstant(),
+                        rs.getTimestamp("last_seen_at").toInstant()))
+                .list();
+    }
+
+    private static HostView mapView(ResultSet rs) throws SQLException {
+        return new HostView(mapHost(rs), new Envelope(rs.getInt("vcpu"), rs.getInt("ram"), rs.getInt("disk")),
+                rs.getInt("n"));
+    }
+
     /** A heartbeat arrived: refresh the lease; an unhealthy host becomes healthy again. */
     public void heartbeat(Handle h, UUID hostId, Instant now) {
         h.createUpdate("""

@@ -1,0 +1,51 @@
+package dev.spinup.controlplane.fleet;
+
+import dev.spinup.controlplane.db.Database;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The heartbeat lease, like the kubelet's: a healthy host whose last heartbeat is older than the
+ * lease becomes unhealthy and gets no placements until a heartbeat arrives again. Run by
+ * db-scheduler as a recurring task on one replica at a time.
+ */
+public final class HostHealth {
+    private static final Logger log = LoggerFactory.getLogger(HostHealth.class);
+
+    private final Database db;
+    private final FleetStore fleet;
+    private final Duration lease;
+    private final Clock clock;
+    private final MeterRegistry meters;
+
+    public HostHealth(Database db, FleetStore fleet, Duration lease, Clock clock, MeterRegistry meters) {
+        this.db = db;
+        this.fleet = fleet;
+        this.lease = lease;
+        this.clock = clock;
+        this.meters = meters;
+        meters.gauge("spinup_hosts_unhealthy", this, HostHealth::countUnhealthy);
+    }
+
+    public void check() {
+        List<UUID> expired = db.inTransaction(tx -> fleet.expireLeases(tx.handle(), clock.instant().minus(lease)));
+        for (UUID host : expired) {
+            log.warn("event=host_unhealthy host={} no_heartbeat_for_seconds={}", host, lease.toSeconds());
+        }
+        meters.counter("spinup_hosts_marked_unhealthy").increment(expired.size());
+    }
+
+    private double countUnhealthy() {
+        try {
+            return db.withHandle(h -> h.createQuery("SELECT count(*) FROM hosts WHERE state = 'unhealthy'")
+                    .mapTo(Long.class).one());
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.spinup.testing;
+
+import dev.spinup.api.v1.DrainHostRequest;
+import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.api.v1.GetHostRequest;
+import dev.spinup.api.v1.Host;
+import dev.spinup.api.v1.HostState;
+import dev.spinup.api.v1.ListHostsRequest;
+import dev.spinup.api.v1.ListOrphansRequest;
+import dev.spinup.api.v1.Operation;
+import dev.spinup.api.v1.OperationStatus;
+import dev.spinup.api.v1.UndrainHostRequest;
+import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.workspaces.Envelope;
+import io.grpc.Status;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import static dev.spinup.testing.ApiAssertions.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Fleet administration: hosts with derived allocation, draining, the heartbeat lease, orphans. */
+class FleetAdminTest {
+    @RegisterExtension
+    static final PostgresExtension pg = new PostgresExtension();
+    @TempDir
+    static Path dir;
+    static final SettableClock clock = new SettableClock();
+    static final String ORPHAN = UUID.randomUUID().toString();
+    static SpinUpCluster cluster;
+    static SpinUpCluster.TestHost agentHost;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = SpinUpCluster.builder(pg.config(), dir).clock(clock).start();
+        // A workspace the control plane never heard of, left on the host by someone else.
+        Path stray = Files.createDirectories(dir.resolve("stray"));
+        Files.writeString(stray.resolve("workspace.properties"),
+                "template=starter\ndisplay_name=stray\nvcpu=1\nram_gb=1\ndisk_gb=1\nport=28999\n");
+        agentHost = cluster.startAgent(new Envelope(4, 8, 50), null, host -> {
+            Path target = host.resolve("workspaces").resolve(ORPHAN);
+            Files.createDirectories(target.getParent());
+            Files.move(stray, target);
+        });
+    }
+
+    @AfterAll
+    static void stop() {
+        cluster.close();
+    }
+
+    @Test
+    void hostsShowDerivedAllocationAndDrainingSteersPlacement() {
+        // Another test moves the clock past the lease; the agent's next heartbeat brings it back.
+        Eventually.await(Duration.ofSeconds(30), "the agent's host to be healthy",
+                () -> state(agentHost.id()) == HostState.HOST_HEALTHY);
+        Operation op = cluster.product().createWorkspace(Workspaces.hobby("on-the-host").build());
+        assertThat(Workspaces.awaitDone(cluster.product(), op.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
+        Host host = cluster.admin().getHost(GetHostRequest.newBuilder().setHostId(agentHost.id().toString()).build());
+        assertThat(host.getState()).isEqualTo(HostState.HOST_HEALTHY);
+        assertThat(host.getConnected()).isTrue();
+        assertThat(host.getAllocated().getVcpu()).isEqualTo(1);
+        assertThat(host.getWorkspaceCount()).isEqualTo(1);
+        assertThat(cluster.admin().listHosts(ListHostsRequest.newBuilder().setRegion(SpinUpCluster.REGION).build())
+                .getHostsList()).extracting(Host::getId).contains(agentHost.id().toString());
+
+        Host drained = cluster.admin().drainHost(DrainHostRequest.newBuilder().setHostId(agentHost.id().toString()).build());
+        assertThat(drained.getState()).isEqualTo(HostState.HOST_DRAINING);
+        assertError(() -> cluster.product().createWorkspace(Workspaces.hobby("nowhere").build()),
+                Status.Code.RESOURCE_EXHAUSTED, ErrorReason.NO_CAPACITY);
+        Host back = cluster.admin().undrainHost(UndrainHostRequest.newBuilder().setHostId(agentHost.id().toString()).build());
+        assertThat(back.getState()).isEqualTo(HostState.HOST_HEALTHY);
+
+        assertError(() -> cluster.admin().getHost(GetHostRequest.newBuilder().setHostId(UUID.randomUUID().toString()).build()),
+                Status.Code.NOT_FOUND, ErrorReason.HOST_NOT_FOUND);
+    }
+
+    @Test
+    void aHostThatStopsHeartbeatingBecomesUnhealthyAndComesBack() {
+        UUID silent = Ids.newId(clock);
+        FleetStore fleet = new FleetStore();
+        cluster.database().inTransactionVoid(tx -> {
+            fleet.ensureRegion(tx.handle(), "quiet", "A region of its own, so no placement lands here");
+            fleet.registerHost(tx.handle(), silent, "quiet", "silent-" + silent, new Envelope(4, 8, 50));
+            fleet.heartbeat(tx.handle(), silent, clock.instant());
+        });
+        assertThat(state(silent)).isEqualTo(HostState.HOST_HEALTHY);
+
+        clock.advance(Duration.ofSeconds(41));
+        cluster.controlPlane().checkForDueWork();
+        Eventually.await(Duration.ofSeconds(30), "the lease to expire", () -> state(silent) == HostState.HOST_UNHEALTHY);
+
+        cluster.database().inTransactionVoid(tx -> fleet.heartbeat(tx.handle(), silent, clock.instant()));
+        assertThat(state(silent)).isEqualTo(HostState.HOST_HEALTHY);
+    }
+
+    @Test
+    void orphansAreListedAndNeverDestroyed() {
+        var orphans = Eventually.await(Duration.ofSeconds(30), "the orphan to be reported",
+                () -> cluster.admin().listOrphans(ListOrphansRequest.newBuilder()
+                        .setHostId(agentHost.id().toString()).build()).getOrphansList(),
+                list -> !list.isEmpty());
+        assertThat(orphans).extracting(o -> o.getWorkspaceId()).containsExactly(ORPHAN);
+        assertThat(agentHost.dataDir().resolve("workspaces").resolve(ORPHAN)).exists();
+    }
+
+    private static HostState state(UUID host) {
+        return cluster.admin().getHost(GetHostRequest.newBuilder().setHostId(host.toString()).build()).getState();
+    }
+}
