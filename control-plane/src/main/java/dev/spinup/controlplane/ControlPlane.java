@@ -13,7 +13,9 @@ import dev.spinup.controlplane.auth.ApiTokens;
 import dev.spinup.controlplane.auth.AuthInterceptor;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.db.PgNotificationListener;
+import dev.spinup.controlplane.fleet.Enrollment;
 import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.fleet.HostHealth;
 import dev.spinup.controlplane.metrics.MetricsServer;
 import dev.spinup.controlplane.operations.AuditLog;
@@ -124,6 +126,8 @@ public final class ControlPlane implements AutoCloseable {
                     }
                 }), meters);
 
+        Enrollment enrollment = new Enrollment(db, fleet, config.tls().caKey() == null ? null
+                : CertificateAuthority.load(config.tls().caCertificate(), config.tls().caKey(), clock), clock, meters);
         ApiErrorInterceptor errors = new ApiErrorInterceptor(meters);
         AccessLogInterceptor accessLog = new AccessLogInterceptor();
         this.health = new HealthStatusManager();
@@ -143,10 +147,10 @@ public final class ControlPlane implements AutoCloseable {
                     .addService(ServerInterceptors.intercept(
                             new WorkspaceGrpcService(db, service, workspaces, operations, fleet, config.flavors(),
                                     config.offeredTemplates(), new OperationDurations(db, clock),
-                                    config.heartbeatLease(), clock),
+                                    config.heartbeatLease(), enrollment, clock),
                             errors, new AuthInterceptor(db, tokens), accessLog))
                     .addService(ServerInterceptors.intercept(
-                            new AgentGrpcService(db, fleet, outbox, sessions, events, clock),
+                            new AgentGrpcService(db, fleet, outbox, sessions, events, enrollment, clock),
                             errors, new HostIdentityInterceptor(), accessLog))
                     .addService(health.getHealthService())
                     .addService(ProtoReflectionServiceV1.newInstance())

@@ -33,8 +33,15 @@ public record ControlPlaneConfig(
         StepTimeouts stepTimeouts,
         Duration snapshotScanInterval) {
 
-    /** PEM files: the server's certificate and key, and the CA that signs host (client) certificates. */
-    public record Tls(Path serverCertificate, Path serverKey, Path caCertificate) {
+    /**
+     * PEM files: the server's certificate and key, and the CA that signs host (client) certificates.
+     * {@code caKey} (may be null) lets this replica sign certificates for enrolling hosts.
+     */
+    public record Tls(Path serverCertificate, Path serverKey, Path caCertificate, Path caKey) {
+        public Tls(Path serverCertificate, Path serverKey, Path caCertificate) {
+            this(serverCertificate, serverKey, caCertificate, null);
+        }
+
         public Tls {
             requireNonNull(serverCertificate, "serverCertificate");
             requireNonNull(serverKey, "serverKey");

@@ -97,6 +97,8 @@ public final class Main {
         Path key;
         @Option(names = "--ca-cert", defaultValue = "${env:SPINUP_CA_CERT}", required = true, description = "CA that signs host certificates, PEM (env SPINUP_CA_CERT).")
         Path ca;
+        @Option(names = "--ca-key", defaultValue = "${env:SPINUP_CA_KEY}", description = "The CA's private key, PKCS#8 PEM (env SPINUP_CA_KEY); without it this replica cannot enroll hosts.")
+        Path caKey;
         @Option(names = "--s3-bucket", defaultValue = "${env:SPINUP_S3_BUCKET}", required = true, description = "Bucket for snapshots (env SPINUP_S3_BUCKET).")
         String bucket;
         @Option(names = "--s3-endpoint", defaultValue = "${env:SPINUP_S3_ENDPOINT}", description = "S3-compatible endpoint; unset for AWS S3 (env SPINUP_S3_ENDPOINT).")
@@ -111,7 +113,7 @@ public final class Main {
             ControlPlaneConfig config = ControlPlaneConfig.defaults(DatabaseConfig.fromUrl(databaseUrl, 20),
                             new dev.spinup.controlplane.snapshots.ObjectStorage.Config(s3Endpoint, region, bucket,
                                     System.getenv("SPINUP_S3_ACCESS_KEY"), System.getenv("SPINUP_S3_SECRET_KEY")),
-                            new ControlPlaneConfig.Tls(cert, key, ca))
+                            new ControlPlaneConfig.Tls(cert, key, ca, caKey))
                     .withPorts(ports.bind, ports.grpcPort, ports.metricsPort);
             ControlPlane cp = ControlPlane.start(config, Clock.systemUTC(),
                     new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));

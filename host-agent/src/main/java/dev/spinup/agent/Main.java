@@ -12,18 +12,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "spinup-host-agent", mixinStandardHelpOptions = true,
-        description = "The SpinUp host agent: dials the control plane over mTLS and runs this host's workspaces.")
+        description = "The SpinUp host agent: dials the control plane over mTLS and runs this host's workspaces.",
+        subcommands = {Main.Enroll.class})
 public final class Main implements Callable<Integer> {
-    @Option(names = "--control-plane", split = ",", required = true, defaultValue = "${env:SPINUP_CONTROL_PLANES}",
+    @Option(names = "--control-plane", split = ",", defaultValue = "${env:SPINUP_CONTROL_PLANES}",
             description = "Control-plane addresses host:port, comma separated (env SPINUP_CONTROL_PLANES).")
     List<String> controlPlanes;
-    @Option(names = "--cert", required = true, description = "Host client certificate, PEM.")
+    @Option(names = "--cert", description = "Host client certificate, PEM.")
     Path cert;
-    @Option(names = "--key", required = true, description = "Host private key, PKCS#8 PEM.")
+    @Option(names = "--key", description = "Host private key, PKCS#8 PEM.")
     Path key;
-    @Option(names = "--ca", required = true, description = "CA certificate of the control plane, PEM.")
+    @Option(names = "--ca", description = "CA certificate of the control plane, PEM.")
     Path ca;
-    @Option(names = "--data-dir", required = true, description = "Where this agent keeps workspaces and its records.")
+    @Option(names = "--data-dir", description = "Where this agent keeps workspaces and its records.")
     Path dataDir;
     @Option(names = "--guest-dir", description = "Use this unpacked guest instead of the one shipped with the agent.")
     Path guestDir;
@@ -36,14 +37,51 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--heartbeat-seconds", defaultValue = "10", description = "Heartbeat interval (default: ${DEFAULT-VALUE}).")
     int heartbeatSeconds;
 
+    @Command(name = "enroll", mixinStandardHelpOptions = true,
+            description = "Enroll this machine with a one-time token; writes host.key, host.crt, ca.crt and host-id.")
+    static final class Enroll implements Callable<Integer> {
+        @Option(names = "--control-plane", required = true, description = "A control-plane address host:port.")
+        String controlPlane;
+        @Option(names = "--ca", required = true, description = "The control plane's CA certificate, PEM (obtained out of band).")
+        Path ca;
+        @Option(names = "--token", required = true, defaultValue = "${env:SPINUP_ENROLLMENT_TOKEN}",
+                description = "The one-time enrollment token (env SPINUP_ENROLLMENT_TOKEN).")
+        String token;
+        @Option(names = "--fqdn", required = true, description = "This host's name.")
+        String fqdn;
+        @Option(names = "--capacity", required = true, description = "vcpu,ram_gb,disk_gb this host offers.")
+        String capacity;
+        @Option(names = "--out", required = true, description = "Where to write the credentials.")
+        Path out;
+
+        @Override
+        public Integer call() {
+            String[] cap = capacity.split(",");
+            var response = HostEnrollment.enroll(controlPlane, ca, token, fqdn, dev.spinup.api.v1.Envelope.newBuilder()
+                    .setVcpu(Integer.parseInt(cap[0])).setRamGb(Integer.parseInt(cap[1]))
+                    .setDiskGb(Integer.parseInt(cap[2])).build(), out);
+            System.out.println("enrolled as host " + response.getHostId() + " in region " + response.getRegion()
+                    + "; credentials in " + out);
+            return 0;
+        }
+    }
+
     public static void main(String[] args) {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
         System.exit(new CommandLine(new Main()).execute(args));
     }
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws InterruptedException {
+        if (controlPlanes == null || controlPlanes.isEmpty() || cert == null || key == null || ca == null
+                || dataDir == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "running the agent needs --control-plane, --cert, --key, --ca and --data-dir");
+        }
         String[] ports = portRange.split("-");
         String[] cap = capacity.split(",");
         HostAgentConfig config = new HostAgentConfig(controlPlanes, cert, key, ca, dataDir, guestDir, advertiseHost,

@@ -73,8 +73,8 @@ public final class SpinUpCluster implements AutoCloseable {
         }
         ControlPlaneConfig config = ControlPlaneConfig.defaults(b.database,
                 new ObjectStorage.Config(s3.endpoint(), "us-east-1", BUCKET, "test-access", "test-secret"),
-                new ControlPlaneConfig.Tls(
-                        dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"), dir.resolve("pki/ca.crt")))
+                new ControlPlaneConfig.Tls(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"),
+                        dir.resolve("pki/ca.crt"), dir.resolve("pki/ca.key")))
                 .withPorts("127.0.0.1", 0, 0);
         // Poll far less often than any test waits: operations must be driven by the immediate
         // wake-ups (after commit, on agent results, by NOTIFY), never by db-scheduler's polling.

@@ -34,10 +34,12 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
     private final CommandOutbox outbox;
     private final AgentSessions sessions;
     private final AgentEventHandler events;
+    private final dev.spinup.controlplane.fleet.Enrollment enrollment;
     private final Clock clock;
 
     public AgentGrpcService(Database db, FleetStore fleet, CommandOutbox outbox, AgentSessions sessions,
-                            AgentEventHandler events, Clock clock) {
+                            AgentEventHandler events, dev.spinup.controlplane.fleet.Enrollment enrollment, Clock clock) {
+        this.enrollment = enrollment;
         this.db = db;
         this.fleet = fleet;
         this.outbox = outbox;
@@ -48,7 +50,26 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
 
     @Override
     public void enroll(EnrollRequest request, StreamObserver<EnrollResponse> responseObserver) {
-        throw ApiException.unimplemented("Enroll");
+        if (request.getToken().isEmpty()) {
+            throw ApiException.unauthenticated(ErrorReason.ENROLLMENT_TOKEN_INVALID, "an enrollment token is required");
+        }
+        String fqdn = request.getFqdn();
+        if (!fqdn.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")) {
+            throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "fqdn", "fqdn must be a host name");
+        }
+        var total = request.getTotal();
+        if (total.getVcpu() <= 0 || total.getRamGb() <= 0 || total.getDiskGb() <= 0) {
+            throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "total", "total capacity must be positive");
+        }
+        var enrolled = enrollment.enroll(request.getToken(), request.getCsrPem(), fqdn.toLowerCase(java.util.Locale.ROOT),
+                new dev.spinup.controlplane.workspaces.Envelope(total.getVcpu(), total.getRamGb(), total.getDiskGb()));
+        responseObserver.onNext(EnrollResponse.newBuilder()
+                .setHostId(enrolled.hostId().toString())
+                .setCertificatePem(enrolled.certificatePem())
+                .setCaCertificatePem(enrolled.caCertificatePem())
+                .setRegion(enrolled.region())
+                .build());
+        responseObserver.onCompleted();
     }
 
     @Override

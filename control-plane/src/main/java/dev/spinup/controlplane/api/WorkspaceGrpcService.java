@@ -71,13 +71,16 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     private final Set<ProjectTemplate> offeredTemplates;
     private final OperationDurations durations;
     private final java.time.Duration heartbeatLease;
+    private final dev.spinup.controlplane.fleet.Enrollment enrollment;
     private final Clock clock;
 
     public WorkspaceGrpcService(Database db, WorkspaceService service, WorkspaceStore workspaces,
                                 OperationStore operations, FleetStore fleet, FlavorCatalog flavors,
                                 Set<ProjectTemplate> offeredTemplates, OperationDurations durations,
-                                java.time.Duration heartbeatLease, Clock clock) {
+                                java.time.Duration heartbeatLease, dev.spinup.controlplane.fleet.Enrollment enrollment,
+                                Clock clock) {
         this.heartbeatLease = heartbeatLease;
+        this.enrollment = enrollment;
         this.durations = durations;
         this.db = db;
         this.service = service;
@@ -375,7 +378,11 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     @Override
     public void createEnrollmentToken(CreateEnrollmentTokenRequest request,
                                       StreamObserver<CreateEnrollmentTokenResponse> out) {
-        throw ApiException.unimplemented("CreateEnrollmentToken");
+        var token = enrollment.createToken(Requests.region(request.getRegion()),
+                java.time.Duration.ofSeconds(request.getTtl().getSeconds(), request.getTtl().getNanos()),
+                Principal.current().actor());
+        reply(out, CreateEnrollmentTokenResponse.newBuilder().setToken(token.token())
+                .setExpiresAt(WorkspaceProtoMapper.timestamp(token.expiresAt())).build());
     }
 
     @Override

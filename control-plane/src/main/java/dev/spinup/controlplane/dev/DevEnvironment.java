@@ -90,7 +90,7 @@ public final class DevEnvironment implements AutoCloseable {
 
     public ControlPlaneConfig.Tls tls() {
         return new ControlPlaneConfig.Tls(dataDir.resolve("pki/server.crt"), dataDir.resolve("pki/server.key"),
-                dataDir.resolve("pki/ca.crt"));
+                dataDir.resolve("pki/ca.crt"), dataDir.resolve("pki/ca.key"));
     }
 
     public DatabaseConfig database() {

@@ -104,6 +104,40 @@ public final class CertificateAuthority {
         }
     }
 
+    /** Loads an existing CA (certificate and PKCS#8 key, PEM). */
+    public static CertificateAuthority load(Path certificate, Path key, Clock clock) {
+        try {
+            return new CertificateAuthority(readCertificate(certificate), readPrivateKey(key), clock);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot read the CA certificate " + certificate, e);
+        }
+    }
+
+    /**
+     * Signs a host certificate for the key in {@code csrPem}, after checking the CSR's own
+     * signature (the requester holds the private key). The CSR's subject is ignored: the host's
+     * identity is {@code hostId}, chosen by the control plane.
+     */
+    public String signHostCsr(UUID hostId, String csrPem) {
+        try (PEMParser parser = new PEMParser(new java.io.StringReader(csrPem))) {
+            Object parsed = parser.readObject();
+            if (!(parsed instanceof org.bouncycastle.pkcs.PKCS10CertificationRequest csr)) {
+                throw new IllegalArgumentException("not a PEM certificate signing request");
+            }
+            var jca = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest(csr);
+            if (!csr.isSignatureValid(new org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder()
+                    .build(jca.getPublicKey()))) {
+                throw new IllegalArgumentException("the CSR's signature does not verify");
+            }
+            return pem(signHost(hostId, jca.getPublicKey()));
+        } catch (IOException | GeneralSecurityException | OperatorCreationException
+                 | org.bouncycastle.pkcs.PKCSException | ClassCastException e) {
+            throw new IllegalArgumentException("unreadable CSR: " + e.getMessage(), e);
+        }
+    }
+
     public String certificatePem() {
         return pem(certificate);
     }
