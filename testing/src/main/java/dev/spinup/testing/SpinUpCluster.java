@@ -163,14 +163,30 @@ public final class SpinUpCluster implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         ca.issueHost(hostId).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));
+        TestHost host = new TestHost(hostId, connect(hostId, hostDir, guestDir, capacity), hostDir);
+        hosts.add(host);
+        return host;
+    }
+
+    /**
+     * Stops the host's agent the way a crash would for its commands in flight (no results are
+     * recorded for them) and starts a new agent process on the same data directory.
+     */
+    public TestHost restartAgent(TestHost host, Path guestDir, Envelope capacity) {
+        host.agent().close();
+        TestHost restarted = new TestHost(host.id(), connect(host.id(), host.dataDir(), guestDir, capacity),
+                host.dataDir());
+        hosts.set(hosts.indexOf(host), restarted);
+        return restarted;
+    }
+
+    private HostAgent connect(UUID hostId, Path hostDir, Path guestDir, Envelope capacity) {
         HostAgent agent = HostAgent.start(new HostAgentConfig(List.of("localhost:" + controlPlane.grpcPort()),
                 hostDir.resolve("host.crt"), hostDir.resolve("host.key"), dir.resolve("pki/ca.crt"), hostDir,
                 guestDir, "127.0.0.1", 21000, 29999, capacity.vcpu(), capacity.ramGb(), capacity.diskGb(),
                 Duration.ofSeconds(10), Duration.ofSeconds(30)), clock);
         Eventually.await(Duration.ofSeconds(30), "agent " + hostId + " to connect", agent::isConnected);
-        TestHost host = new TestHost(hostId, agent, hostDir);
-        hosts.add(host);
-        return host;
+        return agent;
     }
 
     public WorkspaceServiceGrpc.WorkspaceServiceBlockingStub admin() {

@@ -41,6 +41,9 @@ public final class AgentCommandStep implements Step {
         this.onSuccess = onSuccess;
     }
 
+    /** The agent's error code for a command it accepted before a restart and has no result for. */
+    static final String LOST_IN_RESTART = "agent_reconnected_without_completion";
+
     public static String commandId(UUID operationId, String step) {
         return operationId + "/" + step;
     }
@@ -73,7 +76,9 @@ public final class AgentCommandStep implements Step {
             if (r.succeeded()) {
                 return new StepOutcome.Done(onSuccess.apply(ctx, r.result()));
             }
-            return new StepOutcome.Fail(ErrorReason.AGENT_COMMAND_FAILED,
+            ErrorReason reason = LOST_IN_RESTART.equals(r.result().getErrorCode())
+                    ? ErrorReason.AGENT_RECONNECTED_WITHOUT_COMPLETION : ErrorReason.AGENT_COMMAND_FAILED;
+            return new StepOutcome.Fail(reason,
                     "host " + r.hostId() + " could not " + describe(r.command()) + ": " + r.result().getMessage());
         }
         Instant deadline = ctx.step().deadline() != null ? ctx.step().deadline() : r.createdAt().plus(timeout);

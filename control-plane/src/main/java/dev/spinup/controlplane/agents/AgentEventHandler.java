@@ -46,6 +46,9 @@ public final class AgentEventHandler {
             case HEARTBEAT -> db.inTransactionVoid(tx -> fleet.heartbeat(tx.handle(), hostId, now));
             case RESULT -> {
                 Optional<String> job = db.inTransaction(tx -> outbox.recordResult(tx.handle(), hostId, event.getResult(), now));
+                if (job.isEmpty()) {
+                    refuseForeignResult(hostId, event.getResult().getCommandId());
+                }
                 log.info("event=command_result host={} command={} outcome={} message=\"{}\"", hostId,
                         event.getResult().getCommandId(), event.getResult().getOutcome(), event.getResult().getMessage());
                 job.ifPresent(wakeJob);
@@ -61,6 +64,16 @@ public final class AgentEventHandler {
             }
             case INVENTORY -> recordInventory(hostId, event.getInventory(), now);
             case KIND_NOT_SET -> throw new IllegalArgumentException("event " + event.getSeq() + " has no kind");
+        }
+    }
+
+    /** A host may only report on its own commands; anything else is refused, logged and counted. */
+    private void refuseForeignResult(UUID hostId, String commandId) {
+        Optional<UUID> owner = db.withHandle(h -> h.createQuery("SELECT host_id FROM agent_commands WHERE command_id = :id")
+                .bind("id", commandId).mapTo(UUID.class).findOne());
+        if (owner.isPresent() && !owner.get().equals(hostId)) {
+            meters.counter("spinup_agent_identity_violations").increment();
+            log.warn("event=foreign_result_refused host={} command={} owner={}", hostId, commandId, owner.get());
         }
     }
 

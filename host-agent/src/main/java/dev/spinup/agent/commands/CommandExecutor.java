@@ -45,6 +45,10 @@ public final class CommandExecutor implements AutoCloseable {
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final ConcurrentMap<String, Object> workspaceLocks = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    private volatile boolean closing;
+
+    /** CommandResult.error_code of a command an earlier agent run accepted but did not finish. */
+    public static final String LOST_IN_RESTART = "agent_reconnected_without_completion";
 
     public CommandExecutor(VmDriver driver, SnapshotTransfer snapshots, EdgeController edge, ExecutedCommands executed,
                            EventOutbox events, Clock clock) {
@@ -68,7 +72,22 @@ public final class CommandExecutor implements AutoCloseable {
             log.info("event=command_replayed command={}", command.getCommandId());
             events.emit(AgentEvent.newBuilder().setResult(recorded.get()));
         } else if (inFlight.add(command.getCommandId())) {
-            workers.execute(() -> run(command));
+            if (executed.wasAccepted(command.getCommandId())) {
+                // Accepted by an earlier run of this agent that died before finishing it: its effects
+                // are unknown, so it is reported, not run again.
+                CommandResult lost = CommandResult.newBuilder().setCommandId(command.getCommandId())
+                        .setOutcome(CommandOutcome.COMMAND_FAILED).setErrorCode(LOST_IN_RESTART)
+                        .setMessage("the agent restarted while executing " + command.getKindCase()
+                                + " and has no record of its completion")
+                        .build();
+                executed.record(lost);
+                inFlight.remove(command.getCommandId());
+                log.warn("event=command_lost_in_restart command={}", command.getCommandId());
+                events.emit(AgentEvent.newBuilder().setResult(lost));
+            } else {
+                executed.markAccepted(command.getCommandId());
+                workers.execute(() -> run(command));
+            }
         }
         return CommandAck.newBuilder().setCommandId(command.getCommandId()).setAccepted(true).build();
     }
@@ -108,6 +127,12 @@ public final class CommandExecutor implements AutoCloseable {
                 result.setOutcome(CommandOutcome.COMMAND_FAILED).setErrorCode("internal")
                         .setMessage(e.getClass().getSimpleName() + ": " + e.getMessage());
             }
+        }
+        if (closing) {
+            // Shutting down mid-command is a crash as far as this command is concerned: no result
+            // is recorded, and the next agent reports it lost rather than guessing.
+            inFlight.remove(command.getCommandId());
+            return;
         }
         CommandResult built = result.build();
         executed.record(built);
@@ -182,6 +207,7 @@ public final class CommandExecutor implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
         workers.shutdownNow();
     }
 }

@@ -15,9 +15,10 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * The durable record of executed commands: one file per command id holding its CommandResult,
- * written to a temp file, fsync'd, then renamed. A command whose result is recorded is never
- * executed again, across agent restarts: the recorded result is re-sent instead.
+ * The durable record of commands: an "accepted" marker written when a command is acked, and one
+ * file per command id holding its CommandResult once executed (temp file, fsync, rename). A
+ * command whose result is recorded is never executed again, across agent restarts: the recorded
+ * result is re-sent instead. One accepted but without a result was lost in a crash.
  */
 public final class ExecutedCommands {
     private final Path dir;
@@ -46,11 +47,23 @@ public final class ExecutedCommands {
     }
 
     public void record(CommandResult result) {
-        Path file = file(result.getCommandId());
+        writeDurably(file(result.getCommandId()), result.toByteArray());
+    }
+
+    /** Durably notes that the command was acked, before it starts executing. */
+    public void markAccepted(String commandId) {
+        writeDurably(accepted(commandId), new byte[0]);
+    }
+
+    public boolean wasAccepted(String commandId) {
+        return Files.exists(accepted(commandId));
+    }
+
+    private void writeDurably(Path file, byte[] content) {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(ByteBuffer.wrap(result.toByteArray()));
+            ch.write(ByteBuffer.wrap(content));
             ch.force(true);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -63,6 +76,10 @@ public final class ExecutedCommands {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private Path accepted(String commandId) {
+        return dir.resolve(commandId.replace("/", "~") + ".accepted");
     }
 
     /** The ids of recorded commands, most recent first, at most {@code limit}. */
