@@ -51,6 +51,9 @@ public final class SpinUpCluster implements AutoCloseable {
     private final EmbeddedS3 s3;
     private final CertificateAuthority ca;
     private final ControlPlane controlPlane;
+    private final ControlPlaneConfig config;
+    private final StepHooks hooks;
+    private final List<ControlPlane> replicas = new ArrayList<>();
     private final String adminToken;
     private final String workspacesToken;
     private final Clock clock;
@@ -83,8 +86,11 @@ public final class SpinUpCluster implements AutoCloseable {
         if (b.stepTimeouts != null) {
             config = config.withStepTimeouts(b.stepTimeouts);
         }
+        this.config = config;
+        this.hooks = b.hooks;
         this.controlPlane = ControlPlane.start(config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                 b.hooks);
+        replicas.add(controlPlane);
         Database db = controlPlane.database();
         db.inTransactionVoid(tx -> new FleetStore().ensureRegion(tx.handle(), REGION, "Test region"));
         this.adminToken = db.inTransaction(tx -> controlPlane.apiTokens().create(tx.handle(), Ids.newId(clock),
@@ -135,9 +141,33 @@ public final class SpinUpCluster implements AutoCloseable {
         }
     }
 
+    /** Starts another control-plane replica on the same database, object storage and CA. */
+    public ControlPlane startReplica() {
+        ControlPlane replica = ControlPlane.start(config.withEngine(new OperationEngine.Config(config.engine().threads(),
+                        config.engine().pollingInterval(), config.engine().retryDelay(), "test-replica-" + UUID.randomUUID())),
+                clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), hooks);
+        replicas.add(replica);
+        return replica;
+    }
+
+    /** A product client talking to {@code replica}. */
+    public WorkspaceServiceGrpc.WorkspaceServiceBlockingStub product(ControlPlane replica) {
+        try {
+            ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", replica.grpcPort())
+                    .sslContext(GrpcSslContexts.forClient().trustManager(caCertificate().toFile()).build())
+                    .build();
+            synchronized (this) {
+                channels.add(channel);
+            }
+            return client(channel, workspacesToken);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Registers a host in the test region, issues its certificate, starts its agent and waits until it is connected. */
     public TestHost startAgent(Envelope capacity) {
-        return startAgent(capacity, null);
+        return startAgent(capacity, (Path) null);
     }
 
     /** Like {@link #startAgent(Envelope)}, with a guest directory of the test's own (null: the shipped one). */
@@ -163,7 +193,19 @@ public final class SpinUpCluster implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         ca.issueHost(hostId).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));
-        TestHost host = new TestHost(hostId, connect(hostId, hostDir, guestDir, capacity), hostDir);
+        TestHost host = new TestHost(hostId, connect(hostId, hostDir, guestDir, capacity, List.of(controlPlane)), hostDir);
+        hosts.add(host);
+        return host;
+    }
+
+    /** An agent whose control-plane list is {@code targets}, tried in turn. */
+    public TestHost startAgentOn(Envelope capacity, List<ControlPlane> targets) {
+        UUID hostId = Ids.newId(clock);
+        controlPlane.database().inTransactionVoid(tx ->
+                new FleetStore().registerHost(tx.handle(), hostId, REGION, "host-" + hostId + ".test", capacity));
+        Path hostDir = dir.resolve("hosts").resolve(hostId.toString());
+        ca.issueHost(hostId).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));
+        TestHost host = new TestHost(hostId, connect(hostId, hostDir, null, capacity, targets), hostDir);
         hosts.add(host);
         return host;
     }
@@ -174,14 +216,15 @@ public final class SpinUpCluster implements AutoCloseable {
      */
     public TestHost restartAgent(TestHost host, Path guestDir, Envelope capacity) {
         host.agent().close();
-        TestHost restarted = new TestHost(host.id(), connect(host.id(), host.dataDir(), guestDir, capacity),
-                host.dataDir());
+        TestHost restarted = new TestHost(host.id(),
+                connect(host.id(), host.dataDir(), guestDir, capacity, List.of(controlPlane)), host.dataDir());
         hosts.set(hosts.indexOf(host), restarted);
         return restarted;
     }
 
-    private HostAgent connect(UUID hostId, Path hostDir, Path guestDir, Envelope capacity) {
-        HostAgent agent = HostAgent.start(new HostAgentConfig(List.of("localhost:" + controlPlane.grpcPort()),
+    private HostAgent connect(UUID hostId, Path hostDir, Path guestDir, Envelope capacity, List<ControlPlane> targets) {
+        HostAgent agent = HostAgent.start(new HostAgentConfig(
+                targets.stream().map(cp -> "localhost:" + cp.grpcPort()).toList(),
                 hostDir.resolve("host.crt"), hostDir.resolve("host.key"), dir.resolve("pki/ca.crt"), hostDir,
                 guestDir, "127.0.0.1", 21000, 29999, capacity.vcpu(), capacity.ramGb(), capacity.diskGb(),
                 Duration.ofSeconds(10), Duration.ofSeconds(30)), clock);
@@ -221,6 +264,12 @@ public final class SpinUpCluster implements AutoCloseable {
     }
 
     /** A new TLS channel to the control plane that trusts the test CA and presents no client certificate. */
+    /** Stops a replica as a crash would look to its agents: its connections drop. */
+    public void stopReplica(ControlPlane replica) {
+        replica.close();
+        replicas.remove(replica);
+    }
+
     public synchronized ManagedChannel channel() {
         try {
             ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", controlPlane.grpcPort())
@@ -278,7 +327,9 @@ public final class SpinUpCluster implements AutoCloseable {
                 }
             }
         }
-        controlPlane.close();
+        for (ControlPlane replica : replicas) {
+            replica.close();
+        }
         try {
             s3.close();
         } catch (Exception e) {

@@ -1,0 +1,77 @@
+package dev.spinup.testing;
+
+import dev.spinup.api.v1.Operation;
+import dev.spinup.api.v1.OperationStatus;
+import dev.spinup.controlplane.ControlPlane;
+import dev.spinup.controlplane.workspaces.Envelope;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Two control-plane replicas on one Postgres: jobs run on either, commands reach the agent through
+ * whichever replica holds its session, and when that replica dies the agent moves to the other.
+ */
+class ReplicasTest {
+    @RegisterExtension
+    static final PostgresExtension pg = new PostgresExtension();
+    @TempDir
+    static Path dir;
+    static SpinUpCluster cluster;
+    static ControlPlane a;
+    static ControlPlane b;
+
+    @BeforeAll
+    static void start() {
+        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        a = cluster.controlPlane();
+        b = cluster.startReplica();
+        cluster.startAgentOn(new Envelope(8, 16, 100), List.of(a, b));
+    }
+
+    @AfterAll
+    static void stop() {
+        cluster.close();
+    }
+
+    @Test
+    void commandsFromJobsOnOneReplicaReachAnAgentOnTheOtherAndAgentsFailOver() {
+        assertThat(metric(a, "spinup_agent_sessions")).as("the agent dials the first address").isEqualTo(1);
+        assertThat(metric(b, "spinup_agent_sessions")).isZero();
+
+        // Calls go to B; B starts the jobs it accepts at once, while only A can talk to the agent.
+        List<Operation> ops = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ops.add(cluster.product(b).createWorkspace(Workspaces.hobby("via-b-" + i).build()));
+        }
+        for (Operation op : ops) {
+            assertThat(Workspaces.awaitDone(cluster.product(b), op.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
+        }
+        assertThat(metric(b, "spinup_operation_step_duration_seconds_count\\{step=\"provision\",verb=\"create\"}"))
+                .as("replica B ran steps").isPositive();
+        assertThat(metric(a, "spinup_agent_commands_sent_total\\{kind=\"PROVISION_VM\"}"))
+                .as("and replica A delivered their commands").isEqualTo(5);
+
+        cluster.stopReplica(a);
+        Eventually.await(Duration.ofSeconds(30), "the agent to reconnect to B",
+                () -> metric(b, "spinup_agent_sessions") == 1);
+        Operation after = cluster.product(b).createWorkspace(Workspaces.hobby("after-failover").build());
+        assertThat(Workspaces.awaitDone(cluster.product(b), after.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
+    }
+
+    private static double metric(ControlPlane replica, String series) {
+        String metrics = Workspaces.get("http://127.0.0.1:" + replica.metricsPort() + "/metrics").body();
+        Matcher m = Pattern.compile("(?m)^" + series + " ([0-9.eE+-]+)$").matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+}
