@@ -105,16 +105,21 @@ public final class Main {
         java.net.URI s3Endpoint;
         @Option(names = "--s3-region", defaultValue = "${env:SPINUP_S3_REGION:-us-east-1}", description = "Region (env SPINUP_S3_REGION, default ${DEFAULT-VALUE}). Credentials: the AWS default chain, or SPINUP_S3_ACCESS_KEY / SPINUP_S3_SECRET_KEY.")
         String region;
+        @Option(names = "--job-threads", defaultValue = "${env:SPINUP_JOB_THREADS:-10}", description = "Threads running operation jobs (default: ${DEFAULT-VALUE}); 0 makes an API/agent-only replica.")
+        int jobThreads;
         @CommandLine.Mixin
         Ports ports;
 
         @Override
         public Integer call() throws Exception {
-            ControlPlaneConfig config = ControlPlaneConfig.defaults(DatabaseConfig.fromUrl(databaseUrl, 20),
+            ControlPlaneConfig defaults = ControlPlaneConfig.defaults(DatabaseConfig.fromUrl(databaseUrl, 20),
                             new dev.spinup.controlplane.snapshots.ObjectStorage.Config(s3Endpoint, region, bucket,
                                     System.getenv("SPINUP_S3_ACCESS_KEY"), System.getenv("SPINUP_S3_SECRET_KEY")),
                             new ControlPlaneConfig.Tls(cert, key, ca, caKey))
                     .withPorts(ports.bind, ports.grpcPort, ports.metricsPort);
+            ControlPlaneConfig config = defaults.withEngine(new dev.spinup.controlplane.operations.OperationEngine.Config(
+                    jobThreads, defaults.engine().pollingInterval(), defaults.engine().retryDelay(),
+                    defaults.engine().replicaName()));
             ControlPlane cp = ControlPlane.start(config, Clock.systemUTC(),
                     new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
             return runUntilStopped(cp, null);

@@ -24,6 +24,7 @@ public final class HostAgent implements AutoCloseable {
     private final VmDriver driver;
     private final CommandExecutor executor;
     private final ControlPlaneConnection connection;
+    private final EventOutbox outbox;
 
     private HostAgent(HostAgentConfig config, Clock clock) {
         java.nio.file.Path guestDir = config.guestDir() != null ? config.guestDir()
@@ -31,7 +32,8 @@ public final class HostAgent implements AutoCloseable {
         this.driver = new ProcessVmDriver(config.dataDir().resolve("workspaces"), guestDir, config.advertiseHost(),
                 config.portFrom(), config.portTo(), config.startTimeout());
         ExecutedCommands executed = new ExecutedCommands(config.dataDir().resolve("commands"));
-        EventOutbox outbox = new EventOutbox(clock);
+        this.outbox = new EventOutbox(clock, config.dataDir().resolve("events"), EventOutbox.DEFAULT_CAPACITY,
+                EventOutbox.AgentMetrics.NONE);
         driver.onUnexpectedExit(exit -> outbox.emit(AgentEvent.newBuilder().setWorkspaceEvent(
                 WorkspaceLocalEvent.newBuilder().setWorkspaceId(exit.workspaceId())
                         .setKind(exit.crashed() ? WorkspaceLocalEventKind.CRASHED : WorkspaceLocalEventKind.EXITED)
@@ -74,5 +76,6 @@ public final class HostAgent implements AutoCloseable {
         connection.close();
         executor.close();
         driver.close();
+        outbox.close();
     }
 }

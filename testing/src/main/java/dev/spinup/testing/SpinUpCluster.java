@@ -143,7 +143,13 @@ public final class SpinUpCluster implements AutoCloseable {
 
     /** Starts another control-plane replica on the same database, object storage and CA. */
     public ControlPlane startReplica() {
-        ControlPlane replica = ControlPlane.start(config.withEngine(new OperationEngine.Config(config.engine().threads(),
+        return startReplica(true);
+    }
+
+    /** @param runJobs false: an API/agent-only replica */
+    public ControlPlane startReplica(boolean runJobs) {
+        ControlPlane replica = ControlPlane.start(config.withEngine(new OperationEngine.Config(
+                        runJobs ? config.engine().threads() : 0,
                         config.engine().pollingInterval(), config.engine().retryDelay(), "test-replica-" + UUID.randomUUID())),
                 clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), hooks);
         replicas.add(replica);

@@ -19,8 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Two control-plane replicas on one Postgres: jobs run on either, commands reach the agent through
- * whichever replica holds its session, and when that replica dies the agent moves to the other.
+ * Two control-plane replicas on one Postgres. Replica A runs no jobs and holds the agent's session;
+ * replica B runs every job. So each command the agent gets was produced by a job on B and reached
+ * it through A (outbox + NOTIFY), and each result A receives wakes a job on B. When A dies the
+ * agent moves to B.
  */
 class ReplicasTest {
     @RegisterExtension
@@ -34,8 +36,8 @@ class ReplicasTest {
     @BeforeAll
     static void start() {
         cluster = SpinUpCluster.builder(pg.config(), dir).start();
-        a = cluster.controlPlane();
-        b = cluster.startReplica();
+        b = cluster.controlPlane();
+        a = cluster.startReplica(false);
         cluster.startAgentOn(new Envelope(8, 16, 100), List.of(a, b));
     }
 
@@ -49,18 +51,20 @@ class ReplicasTest {
         assertThat(metric(a, "spinup_agent_sessions")).as("the agent dials the first address").isEqualTo(1);
         assertThat(metric(b, "spinup_agent_sessions")).isZero();
 
-        // Calls go to B; B starts the jobs it accepts at once, while only A can talk to the agent.
+        // Calls go to A, which runs no jobs; only B can run them, and only A can talk to the agent.
         List<Operation> ops = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            ops.add(cluster.product(b).createWorkspace(Workspaces.hobby("via-b-" + i).build()));
+            ops.add(cluster.product(a).createWorkspace(Workspaces.hobby("via-a-" + i).build()));
         }
         for (Operation op : ops) {
-            assertThat(Workspaces.awaitDone(cluster.product(b), op.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
+            assertThat(Workspaces.awaitDone(cluster.product(a), op.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
         }
         assertThat(metric(b, "spinup_operation_step_duration_seconds_count\\{step=\"provision\",verb=\"create\"}"))
-                .as("replica B ran steps").isPositive();
+                .as("replica B ran the steps").isEqualTo(5);
+        assertThat(metric(a, "spinup_operation_step_duration_seconds_count\\{step=\"provision\",verb=\"create\"}"))
+                .as("replica A ran none").isZero();
         assertThat(metric(a, "spinup_agent_commands_sent_total\\{kind=\"PROVISION_VM\"}"))
-                .as("and replica A delivered their commands").isEqualTo(5);
+                .as("replica A delivered their commands").isEqualTo(5);
 
         cluster.stopReplica(a);
         Eventually.await(Duration.ofSeconds(30), "the agent to reconnect to B",

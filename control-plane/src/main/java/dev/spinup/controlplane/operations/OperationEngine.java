@@ -45,7 +45,14 @@ public final class OperationEngine implements AutoCloseable {
     private volatile Scheduler scheduler;
     private final ScheduledExecutorService wakeRetries;
 
-    public record Config(int threads, Duration pollingInterval, Duration retryDelay, String replicaName) {}
+    /** {@code threads == 0}: this replica runs no jobs (it serves the API and agent sessions only). */
+    public record Config(int threads, Duration pollingInterval, Duration retryDelay, String replicaName) {
+        public Config {
+            if (threads < 0) {
+                throw new IllegalArgumentException("threads must not be negative");
+            }
+        }
+    }
 
     public OperationEngine(Database db, OperationRunner runner, Config config, Clock clock, MeterRegistry meters) {
         this.db = db;
@@ -77,6 +84,10 @@ public final class OperationEngine implements AutoCloseable {
      * replica at a time.
      */
     public void start(List<RecurringTask<?>> recurring) {
+        if (config.threads() == 0) {
+            log.info("event=jobs_disabled replica={}: this replica serves the API and agents only", config.replicaName());
+            return;
+        }
         this.scheduler = Scheduler.create(db.pool(), List.<Task<?>>of(task))
                 .startTasks(recurring) // registers them too
                 .schedulerName(new SchedulerName.Fixed(config.replicaName()))

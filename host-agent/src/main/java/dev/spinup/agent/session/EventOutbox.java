@@ -1,38 +1,118 @@
 package dev.spinup.agent.session;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 import dev.spinup.api.v1.AgentEvent;
 import io.grpc.stub.StreamObserver;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Iterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Events from this agent to the control plane. Each gets the next seq; it is kept until the
- * control plane acks a high-water mark at or past it, and replayed on the next session if the
- * current one ends first.
+ * Events from this agent to the control plane. Each gets the next seq (monotonic, also across
+ * restarts) and stays until the control plane acks a high-water mark at or past it; the rest is
+ * replayed in order on the next session.
+ *
+ * <p>CommandResult and WorkspaceLocalEvent are critical: appended to {@code events.log} and
+ * fsync'd before they are sent, so they survive a kill of the agent, and never dropped. When the
+ * buffer holds {@code capacity} events, Heartbeat and CommandProgress (which are stale after a
+ * restart, and only kept in memory, like Inventory) are dropped first; when critical events alone
+ * fill it, {@link #emit} blocks until acks make room — back-pressure instead of loss.
  */
-public final class EventOutbox {
+public final class EventOutbox implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EventOutbox.class);
+    public static final int DEFAULT_CAPACITY = 10_000;
+
     private final Clock clock;
+    private final Path dir;
+    private final int capacity;
     private final Deque<AgentEvent> unacked = new ArrayDeque<>();
+    private final AgentMetrics metrics;
+    private FileChannel journal;
     private long nextSeq = 1;
+    private long ackedSeq;
+    private int journalRecords;
     private StreamObserver<AgentEvent> stream;
 
-    public EventOutbox(Clock clock) {
-        this.clock = clock;
+    /** Counters an operator can watch (exposed through heartbeats and logs). */
+    public interface AgentMetrics {
+        AgentMetrics NONE = new AgentMetrics() {};
+
+        default void dropped(AgentEvent.KindCase kind) {
+            log.debug("event=event_dropped kind={}", kind);
+        }
+
+        default void blocked() {
+        }
     }
 
-    public synchronized long emit(AgentEvent.Builder event) {
-        Instant now = clock.instant();
-        AgentEvent built = event.setSeq(nextSeq++)
-                .setEmittedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
-                .build();
-        unacked.addLast(built);
-        if (stream != null) {
-            stream.onNext(built);
+    public EventOutbox(Clock clock, Path dir, int capacity, AgentMetrics metrics) {
+        this.clock = clock;
+        this.dir = dir;
+        this.capacity = capacity;
+        this.metrics = metrics;
+        try {
+            Files.createDirectories(dir);
+            recover();
+            this.journal = FileChannel.open(journalFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the event journal in " + dir, e);
         }
-        return built.getSeq();
+    }
+
+    public long emit(AgentEvent.Builder event) {
+        boolean critical = isCritical(event.getKindCase());
+        // Inventory is sent at session open, before the stream that brings acks is attached: it
+        // may exceed the cap by one rather than wait (a deadlock) or be dropped (no reconcile).
+        boolean bypassCap = event.getKindCase() == AgentEvent.KindCase.INVENTORY;
+        synchronized (this) {
+            while (!bypassCap && unacked.size() >= capacity) {
+                if (dropOldestDroppable()) {
+                    continue;
+                }
+                if (!critical) {
+                    metrics.dropped(event.getKindCase());
+                    return -1;
+                }
+                metrics.blocked();
+                log.error("event=event_buffer_full capacity={} acked_seq={}: holding back new results until the "
+                        + "control plane acks", capacity, ackedSeq);
+                try {
+                    wait(1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for room in the event buffer");
+                }
+            }
+            Instant now = clock.instant();
+            AgentEvent built = event.setSeq(nextSeq++)
+                    .setEmittedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+                    .build();
+            if (critical) {
+                append(built);
+            }
+            unacked.addLast(built);
+            if (stream != null) {
+                stream.onNext(built);
+            }
+            return built.getSeq();
+        }
     }
 
     /** A new session's events stream: replay everything not yet acked, then send new events to it. */
@@ -49,13 +129,143 @@ public final class EventOutbox {
         }
     }
 
-    public synchronized void ack(long ackedSeq) {
-        while (!unacked.isEmpty() && unacked.peekFirst().getSeq() <= ackedSeq) {
+    public synchronized void ack(long seq) {
+        if (seq <= ackedSeq) {
+            return;
+        }
+        ackedSeq = seq;
+        while (!unacked.isEmpty() && unacked.peekFirst().getSeq() <= seq) {
             unacked.removeFirst();
         }
+        writeAckMark();
+        if (journalRecords > 1000 && journalRecords > 2 * unacked.size()) {
+            compact();
+        }
+        notifyAll();
     }
 
     public synchronized int depth() {
         return unacked.size();
+    }
+
+    static boolean isCritical(AgentEvent.KindCase kind) {
+        return kind == AgentEvent.KindCase.RESULT || kind == AgentEvent.KindCase.WORKSPACE_EVENT;
+    }
+
+    private boolean dropOldestDroppable() {
+        for (Iterator<AgentEvent> it = unacked.iterator(); it.hasNext(); ) {
+            AgentEvent e = it.next();
+            if (!isCritical(e.getKindCase())) {
+                it.remove();
+                metrics.dropped(e.getKindCase());
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void append(AgentEvent event) {
+        byte[] bytes = event.toByteArray();
+        ByteBuffer record = ByteBuffer.allocate(4 + bytes.length).putInt(bytes.length).put(bytes).flip();
+        try {
+            while (record.hasRemaining()) {
+                journal.write(record);
+            }
+            journal.force(false);
+            journalRecords++;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the event journal", e);
+        }
+    }
+
+    private void writeAckMark() {
+        try {
+            Path tmp = dir.resolve("acked.tmp");
+            Files.writeString(tmp, Long.toString(ackedSeq));
+            Files.move(tmp, dir.resolve("acked"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            // Losing the mark only means re-sending events the control plane already has; it ignores them.
+            log.warn("event=ack_mark_failed error={}", e.toString());
+        }
+    }
+
+    /** Rewrites the journal with only the critical events still unacked. */
+    private void compact() {
+        Path tmp = dir.resolve("events.log.tmp");
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            int records = 0;
+            for (AgentEvent e : unacked) {
+                if (isCritical(e.getKindCase())) {
+                    byte[] bytes = e.toByteArray();
+                    out.write(ByteBuffer.allocate(4 + bytes.length).putInt(bytes.length).put(bytes).flip());
+                    records++;
+                }
+            }
+            out.force(true);
+            journal.close();
+            Files.move(tmp, journalFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            journal = FileChannel.open(journalFile(), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            journalRecords = records;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot compact the event journal", e);
+        }
+    }
+
+    /** Loads unacked critical events left by an earlier run; a torn last record (a crash mid-write) is ignored. */
+    private void recover() throws IOException {
+        Path mark = dir.resolve("acked");
+        if (Files.exists(mark)) {
+            ackedSeq = Long.parseLong(Files.readString(mark).trim());
+        }
+        long maxSeq = ackedSeq;
+        if (Files.exists(journalFile())) {
+            try (InputStream in = Files.newInputStream(journalFile()); DataInputStream data = new DataInputStream(in)) {
+                while (true) {
+                    int length;
+                    try {
+                        length = data.readInt();
+                    } catch (EOFException end) {
+                        break;
+                    }
+                    byte[] bytes = new byte[length];
+                    try {
+                        data.readFully(bytes);
+                    } catch (EOFException torn) {
+                        log.warn("event=event_journal_torn_record ignored_bytes={}", length);
+                        break;
+                    }
+                    AgentEvent e;
+                    try {
+                        e = AgentEvent.parseFrom(bytes);
+                    } catch (InvalidProtocolBufferException corrupt) {
+                        log.warn("event=event_journal_corrupt_record");
+                        break;
+                    }
+                    journalRecords++;
+                    maxSeq = Math.max(maxSeq, e.getSeq());
+                    if (e.getSeq() > ackedSeq) {
+                        unacked.addLast(e);
+                    }
+                }
+            }
+        }
+        nextSeq = maxSeq + 1;
+        if (!unacked.isEmpty()) {
+            log.info("event=event_journal_recovered unacked={} next_seq={}", unacked.size(), nextSeq);
+        }
+    }
+
+    private Path journalFile() {
+        return dir.resolve("events.log");
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            journal.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
     }
 }

@@ -58,14 +58,14 @@ class CommandExecutorTest {
 
     @Test
     void anInvalidCommandIsRejectedAtAck() {
-        CommandExecutor executor = executor(GuestFiles.extract(data.resolve("guest")), new EventOutbox(Clock.systemUTC()));
+        CommandExecutor executor = executor(GuestFiles.extract(data.resolve("guest")), new EventOutbox(Clock.systemUTC(), data.resolve("events-" + UUID.randomUUID()), 100, EventOutbox.AgentMetrics.NONE));
         assertThat(executor.accept(Command.newBuilder().setCommandId("c").build()).getAccepted()).isFalse();
         assertThat(executor.accept(Command.newBuilder().setCommandId("c").setWorkspaceId("not-a-uuid")
                 .setProvisionVm(ProvisionVm.getDefaultInstance()).build()).getRejectReason()).contains("UUID");
     }
 
     private List<CommandResult> run(Path guest, Command command) throws Exception {
-        EventOutbox outbox = new EventOutbox(Clock.systemUTC());
+        EventOutbox outbox = new EventOutbox(Clock.systemUTC(), data.resolve("events-" + UUID.randomUUID()), 100, EventOutbox.AgentMetrics.NONE);
         List<CommandResult> results = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> answered = new CompletableFuture<>();
         outbox.attach(new StreamObserver<>() {
