@@ -66,6 +66,11 @@ public final class HostAgent implements AutoCloseable {
         return connection.isConnected();
     }
 
+    /** How many times this agent process began executing the command. */
+    public int timesExecuted(String commandId) {
+        return executor.timesExecuted(commandId);
+    }
+
     public VmDriver driver() {
         return driver;
     }

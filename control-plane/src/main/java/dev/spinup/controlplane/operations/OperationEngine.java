@@ -45,12 +45,21 @@ public final class OperationEngine implements AutoCloseable {
     private volatile Scheduler scheduler;
     private final ScheduledExecutorService wakeRetries;
 
-    /** {@code threads == 0}: this replica runs no jobs (it serves the API and agent sessions only). */
-    public record Config(int threads, Duration pollingInterval, Duration retryDelay, String replicaName) {
+    /**
+     * {@code threads == 0}: this replica runs no jobs (it serves the API and agent sessions only).
+     * A replica that stops heartbeating its executions for {@code heartbeatInterval} times
+     * {@code missedHeartbeats} is presumed dead, and another replica resumes its operations.
+     */
+    public record Config(int threads, Duration pollingInterval, Duration retryDelay, String replicaName,
+                         Duration heartbeatInterval, int missedHeartbeats) {
         public Config {
             if (threads < 0) {
                 throw new IllegalArgumentException("threads must not be negative");
             }
+        }
+
+        public Config(int threads, Duration pollingInterval, Duration retryDelay, String replicaName) {
+            this(threads, pollingInterval, retryDelay, replicaName, Duration.ofSeconds(5), 4);
         }
     }
 
@@ -94,6 +103,8 @@ public final class OperationEngine implements AutoCloseable {
                 .threads(config.threads())
                 .pollingInterval(config.pollingInterval())
                 .pollUsingLockAndFetch(0.5, 1.0)
+                .heartbeatInterval(config.heartbeatInterval())
+                .missedHeartbeatsLimit(config.missedHeartbeats())
                 .clock(clock::instant)
                 .build();
         scheduler.start();

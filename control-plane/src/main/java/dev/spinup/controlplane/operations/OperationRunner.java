@@ -108,12 +108,19 @@ public final class OperationRunner {
             return new Advance.Finished();
         }
         Step step = job.step(op.params(), state.phase(), state.current().name());
+        if (hooks != StepHooks.NONE) {
+            // registered first, so it runs before any other after-commit work (e.g. dispatching a command)
+            tx.afterCommit(() -> hooks.afterPersist(op, step.name()));
+        }
         if (state.current().status() == StepState.Status.PENDING) {
             state = state.started(now);
             log.info("event=step_started operation={} verb={} step={} phase={}", op.id(), op.verb().wire(),
                     step.name(), state.phase());
         }
         StepOutcome outcome = step.execute(new StepContext(tx, op, workspace, state, now));
+        if (hooks != StepHooks.NONE) {
+            hooks.afterEffect(op, step.name());
+        }
         return switch (outcome) {
             case StepOutcome.Done done -> {
                 StepState.StepRecord record = state.current();

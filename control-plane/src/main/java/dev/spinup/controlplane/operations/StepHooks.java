@@ -1,12 +1,21 @@
 package dev.spinup.controlplane.operations;
 
 /**
- * Called by the runner just before a step executes, outside any transaction. Production uses
- * {@link #NONE}; tests use it to pause or break an operation at a named step.
+ * Test hooks at the three boundaries of every step. Production uses {@link #NONE}; tests use them
+ * to pause an operation at a named step, or to kill the process there.
  */
-@FunctionalInterface
 public interface StepHooks {
-    StepHooks NONE = (operation, step) -> { };
+    StepHooks NONE = new StepHooks() {};
 
-    void beforeStep(Operation operation, String step);
+    /** Before the step's transaction begins. */
+    default void beforeStep(Operation operation, String step) {
+    }
+
+    /** Inside the step's transaction: its effects are made, nothing is committed yet. */
+    default void afterEffect(Operation operation, String step) {
+    }
+
+    /** Right after the step's transaction committed, before anything else runs. */
+    default void afterPersist(Operation operation, String step) {
+    }
 }

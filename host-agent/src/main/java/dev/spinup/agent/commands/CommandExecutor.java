@@ -43,6 +43,7 @@ public final class CommandExecutor implements AutoCloseable {
     private final EventOutbox events;
     private final Clock clock;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final ConcurrentMap<String, Integer> executions = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Object> workspaceLocks = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean closing;
@@ -109,7 +110,13 @@ public final class CommandExecutor implements AutoCloseable {
         return null;
     }
 
+    /** How many times this process began executing the command (at most once, by design). */
+    public int timesExecuted(String commandId) {
+        return executions.getOrDefault(commandId, 0);
+    }
+
     private void run(Command command) {
+        executions.merge(command.getCommandId(), 1, Integer::sum);
         CommandResult.Builder result = CommandResult.newBuilder().setCommandId(command.getCommandId());
         Object lock = workspaceLocks.computeIfAbsent(command.getWorkspaceId(), k -> new Object());
         synchronized (lock) {

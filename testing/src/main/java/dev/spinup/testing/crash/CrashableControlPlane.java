@@ -1,0 +1,89 @@
+package dev.spinup.testing.crash;
+
+import dev.spinup.controlplane.ControlPlane;
+import dev.spinup.controlplane.ControlPlaneConfig;
+import dev.spinup.controlplane.db.DatabaseConfig;
+import dev.spinup.controlplane.operations.Operation;
+import dev.spinup.controlplane.operations.StepHooks;
+import dev.spinup.controlplane.snapshots.ObjectStorage;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A control plane run as a child JVM by the crash tests. At the step boundary named in the spec
+ * file ("<verb> <step> <point>", point one of before, after_effect, after_persist) it writes the
+ * marker file and stops there; the test then kills the process with SIGKILL. The spec file is read
+ * at every boundary, so one process serves any number of cases.
+ *
+ * <p>Arguments: jdbc-url user pki-dir s3-endpoint bucket access-key secret-key grpc-port spec-file marker-file
+ */
+public final class CrashableControlPlane {
+    private CrashableControlPlane() {}
+
+    public static void main(String[] args) throws Exception {
+        Path pki = Path.of(args[2]);
+        Path spec = Path.of(args[8]);
+        Path marker = Path.of(args[9]);
+        ControlPlaneConfig config = ControlPlaneConfig.defaults(
+                        new DatabaseConfig(args[0], args[1], null, 10),
+                        new ObjectStorage.Config(URI.create(args[3]), "us-east-1", args[4], args[5], args[6]),
+                        new ControlPlaneConfig.Tls(pki.resolve("server.crt"), pki.resolve("server.key"),
+                                pki.resolve("ca.crt")))
+                .withPorts("127.0.0.1", Integer.parseInt(args[7]), 0);
+        // Poll and take over dead executions quickly: the test restarts a killed replica at once.
+        config = config.withEngine(new dev.spinup.controlplane.operations.OperationEngine.Config(10,
+                java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1), "crash-" + ProcessHandle.current().pid(),
+                java.time.Duration.ofSeconds(1), 4));
+        try {
+            ControlPlane.start(config, Clock.systemUTC(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                    new KillPoint(spec, marker));
+        } catch (RuntimeException e) {
+            e.printStackTrace();
+            System.exit(1);
+        }
+        System.out.println("READY");
+        System.out.flush();
+        new CountDownLatch(1).await();
+    }
+
+    private record KillPoint(Path spec, Path marker) implements StepHooks {
+        @Override
+        public void beforeStep(Operation operation, String step) {
+            maybeStop(operation, step, "before");
+        }
+
+        @Override
+        public void afterEffect(Operation operation, String step) {
+            maybeStop(operation, step, "after_effect");
+        }
+
+        @Override
+        public void afterPersist(Operation operation, String step) {
+            maybeStop(operation, step, "after_persist");
+        }
+
+        private void maybeStop(Operation operation, String step, String point) {
+            try {
+                if (!Files.exists(spec) || Files.exists(marker)) {
+                    return;
+                }
+                String[] wanted = Files.readString(spec).trim().split(" ");
+                if (wanted[0].equals(operation.verb().wire()) && wanted[1].equals(step) && wanted[2].equals(point)) {
+                    Files.writeString(marker, operation.id() + " " + step + " " + point);
+                    new CountDownLatch(1).await(); // the test kills this process here
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

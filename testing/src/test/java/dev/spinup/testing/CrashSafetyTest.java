@@ -1,0 +1,300 @@
+package dev.spinup.testing;
+
+import dev.spinup.agent.HostAgent;
+import dev.spinup.agent.HostAgentConfig;
+import dev.spinup.agent.drivers.LocalWorkspace;
+import dev.spinup.api.v1.ArchiveWorkspaceRequest;
+import dev.spinup.api.v1.DeleteWorkspaceRequest;
+import dev.spinup.api.v1.Flavor;
+import dev.spinup.api.v1.GetWorkspaceRequest;
+import dev.spinup.api.v1.Operation;
+import dev.spinup.api.v1.OperationStatus;
+import dev.spinup.api.v1.ResizeWorkspaceRequest;
+import dev.spinup.api.v1.RestoreWorkspaceRequest;
+import dev.spinup.api.v1.SuspendWorkspaceRequest;
+import dev.spinup.api.v1.WorkspaceServiceGrpc.WorkspaceServiceBlockingStub;
+import dev.spinup.api.v1.WorkspaceState;
+import dev.spinup.controlplane.auth.ApiTokens;
+import dev.spinup.controlplane.auth.Principal;
+import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.dev.EmbeddedS3;
+import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.pki.CertificateAuthority;
+import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.testing.crash.CrashableControlPlane;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Crash safety, proven: the control plane runs as a child JVM and is killed with SIGKILL at every
+ * step boundary of every verb — before the step, after its effect but before step_state is
+ * persisted, and right after the persist — then restarted. Each time the operation must reach its
+ * terminal state, the host must match the database, no command may have run twice, and the audit
+ * log must hold exactly one request and one outcome. Prints the table of cases.
+ */
+@Tag("crash")
+class CrashSafetyTest {
+    @RegisterExtension
+    static final PostgresExtension pg = new PostgresExtension();
+    @TempDir
+    static Path dir;
+
+    /** Each verb's steps, in order; checked against the operation's own timeline in every case. */
+    static final Map<String, List<String>> STEPS = new LinkedHashMap<>();
+
+    static {
+        STEPS.put("create", List.of("provision", "start", "routes"));
+        STEPS.put("suspend", List.of("stop", "routes"));
+        STEPS.put("archive", List.of("stop", "snapshot", "verify", "wipe", "routes"));
+        STEPS.put("restore", List.of("start", "routes"));
+        STEPS.put("resize", List.of("resize"));
+        STEPS.put("delete", List.of("destroy", "purge_snapshots", "tombstone"));
+    }
+
+    static final List<String> POINTS = List.of("before", "after_effect", "after_persist");
+    static final List<String> table = new ArrayList<>();
+    static final Clock clock = Clock.systemUTC();
+
+    static Database db;
+    static EmbeddedS3 s3;
+    static int port;
+    static Process child;
+    static int children;
+    static HostAgent agent;
+    static ManagedChannel channel;
+    static WorkspaceServiceBlockingStub api;
+    static String token;
+
+    @BeforeAll
+    static void start() throws Exception {
+        db = new Database(pg.config());
+        db.migrate();
+        UUID hostId = Ids.newId(clock);
+        FleetStore fleet = new FleetStore();
+        db.inTransactionVoid(tx -> {
+            fleet.ensureRegion(tx.handle(), SpinUpCluster.REGION, "Crash region");
+            fleet.registerHost(tx.handle(), hostId, SpinUpCluster.REGION, "crash-host", new Envelope(200, 400, 5000));
+        });
+        token = db.inTransaction(tx -> new ApiTokens().create(tx.handle(), Ids.newId(clock), "crash-test",
+                Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
+        CertificateAuthority ca = CertificateAuthority.loadOrCreate(dir.resolve("pki"), "crash CA", clock);
+        ca.issueServer(List.of("localhost"), List.of("127.0.0.1"))
+                .writeTo(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"));
+        ca.issueHost(hostId).writeTo(dir.resolve("host/host.crt"), dir.resolve("host/host.key"));
+        s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "crash", "crash-secret", SpinUpCluster.BUCKET);
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        startChild();
+        agent = HostAgent.start(new HostAgentConfig(List.of("localhost:" + port), dir.resolve("host/host.crt"),
+                dir.resolve("host/host.key"), dir.resolve("pki/ca.crt"), dir.resolve("host"), null, "127.0.0.1",
+                25000, 25999, 200, 400, 5000, Duration.ofSeconds(2), Duration.ofSeconds(30)), clock);
+        channel = NettyChannelBuilder.forAddress("localhost", port)
+                .sslContext(GrpcSslContexts.forClient().trustManager(dir.resolve("pki/ca.crt").toFile()).build())
+                .build();
+        Eventually.await(Duration.ofSeconds(30), "the agent to connect", agent::isConnected);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        System.out.println("\nCrash safety: control plane killed with SIGKILL at each step boundary, then restarted");
+        System.out.printf("%-8s %-16s %-14s %s%n", "verb", "step", "kill point", "outcome");
+        table.forEach(System.out::println);
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        if (child != null) {
+            child.toHandle().destroyForcibly();
+            child.waitFor();
+        }
+        if (agent != null) {
+            agent.close();
+            for (LocalWorkspace w : agent.driver().inventory()) {
+                agent.driver().stop(w.workspaceId(), 0);
+            }
+        }
+        if (s3 != null) {
+            s3.close();
+        }
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    static Stream<Arguments> cases() {
+        String only = System.getProperty("spinup.crash.verbs", "");
+        return STEPS.entrySet().stream()
+                .filter(e -> only.isEmpty() || List.of(only.split(",")).contains(e.getKey()))
+                .flatMap(e -> e.getValue().stream()
+                        .flatMap(step -> POINTS.stream().map(point -> Arguments.of(e.getKey(), step, point))));
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("cases")
+    void killedAtAStepBoundaryTheOperationStillCompletesExactlyOnce(String verb, String step, String point)
+            throws Exception {
+        String ws = prepare(verb);
+        Path spec = dir.resolve("crash.spec");
+        Path marker = dir.resolve("crash.marker");
+        Files.deleteIfExists(marker);
+        Files.writeString(spec, verb + " " + step + " " + point);
+
+        Operation op = start(verb, ws);
+        Eventually.await(Duration.ofSeconds(60), "the control plane to reach " + verb + "/" + step + "/" + point,
+                () -> Files.exists(marker));
+        child.toHandle().destroyForcibly(); // SIGKILL
+        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        Files.delete(spec);
+        Files.delete(marker);
+        startChild();
+
+        Operation done = Workspaces.awaitDone(client(), op.getId());
+        String outcome = check(verb, done.getWorkspaceId(), done);
+        table.add(String.format("%-8s %-16s %-14s %s", verb, step, point, outcome));
+    }
+
+    /** The invariants after recovery; returns the outcome for the table. */
+    private static String check(String verb, String ws, Operation done) {
+        assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(done.getStepsList()).extracting(s -> s.getName()).containsExactlyElementsOf(STEPS.get(verb));
+        WorkspaceState state = client().getWorkspace(GetWorkspaceRequest.newBuilder().setWorkspaceId(ws).build()).getState();
+        WorkspaceState expected = switch (verb) {
+            case "suspend" -> WorkspaceState.SUSPENDED;
+            case "archive" -> WorkspaceState.ARCHIVED;
+            case "delete" -> WorkspaceState.DELETED;
+            default -> WorkspaceState.ACTIVE;
+        };
+        assertThat(state).isEqualTo(expected);
+
+        var local = agent.driver().find(ws);
+        if (state == WorkspaceState.ACTIVE) {
+            assertThat(local).as("an active workspace runs on its host").get()
+                    .satisfies(l -> assertThat(l.state()).isEqualTo(LocalWorkspace.State.RUNNING));
+        } else if (state == WorkspaceState.SUSPENDED) {
+            assertThat(local).as("a suspended workspace keeps its disk, stopped").get()
+                    .satisfies(l -> assertThat(l.state()).isNotEqualTo(LocalWorkspace.State.RUNNING));
+        } else {
+            assertThat(local).as("nothing is left on the host").isEmpty();
+        }
+
+        for (String step : STEPS.get(verb)) {
+            String command = done.getId() + "/" + step;
+            assertThat(agent.timesExecuted(command)).as("times %s ran on the host", command).isLessThanOrEqualTo(1);
+        }
+        List<String> audit = db.withHandle(h -> h.createQuery(
+                        "SELECT event_type FROM audit_log WHERE operation_id = :op ORDER BY id")
+                .bind("op", UUID.fromString(done.getId())).mapTo(String.class).list());
+        assertThat(audit).containsExactly("transition." + verb + ".requested", "transition." + verb + ".succeeded");
+        return "SUCCEEDED, " + state.name().toLowerCase() + ", host matches, each command ran once, audit ok";
+    }
+
+    /** A workspace in the state the verb starts from, made through the API. */
+    private static String prepare(String verb) {
+        if (verb.equals("create")) {
+            return null;
+        }
+        Operation create = client().createWorkspace(Workspaces.hobby("crash-" + verb).build());
+        await(create);
+        if (verb.equals("restore")) {
+            await(client().suspendWorkspace(SuspendWorkspaceRequest.newBuilder().setRequestId(rid())
+                    .setWorkspaceId(create.getWorkspaceId()).build()));
+        }
+        return create.getWorkspaceId();
+    }
+
+    private static Operation start(String verb, String ws) {
+        Map<String, Function<String, Operation>> calls = Map.of(
+                "create", id -> client().createWorkspace(Workspaces.hobby("crash-create").build()),
+                "suspend", id -> client().suspendWorkspace(SuspendWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).build()),
+                "archive", id -> client().archiveWorkspace(ArchiveWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).build()),
+                "restore", id -> client().restoreWorkspace(RestoreWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).build()),
+                "resize", id -> client().resizeWorkspace(ResizeWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).setFlavor(Flavor.PRO).build()),
+                "delete", id -> client().deleteWorkspace(DeleteWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).build()));
+        Operation op = calls.get(verb).apply(ws);
+        return op;
+    }
+
+    private static void await(Operation op) {
+        assertThat(Workspaces.awaitDone(client(), op.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
+    }
+
+    private static WorkspaceServiceBlockingStub client() {
+        return SpinUpCluster.client(channel, token);
+    }
+
+    private static String rid() {
+        return "req-" + UUID.randomUUID();
+    }
+
+    private static void startChild() throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path log = dir.resolve("control-plane-" + (++children) + ".log");
+        String jdbc = pg.config().jdbcUrl();
+        child = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                CrashableControlPlane.class.getName(), jdbc, pg.config().user(), dir.resolve("pki").toString(),
+                s3.endpoint().toString(), SpinUpCluster.BUCKET, "crash", "crash-secret", Integer.toString(port),
+                dir.resolve("crash.spec").toString(), dir.resolve("crash.marker").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        try {
+            awaitServing();
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n--- child log ---\n" + Files.readString(log), e);
+        }
+    }
+
+    private static void awaitServing() {
+        Eventually.await(Duration.ofSeconds(60), "the control plane child to serve", () -> {
+            if (!child.isAlive()) {
+                throw new AssertionError("the control plane child exited");
+            }
+            try {
+                ManagedChannel probe = NettyChannelBuilder.forAddress("localhost", port)
+                        .sslContext(GrpcSslContexts.forClient().trustManager(dir.resolve("pki/ca.crt").toFile()).build())
+                        .build();
+                try {
+                    return HealthGrpc.newBlockingStub(probe).withDeadlineAfter(2, TimeUnit.SECONDS)
+                            .check(HealthCheckRequest.getDefaultInstance()).getStatus()
+                            == HealthCheckResponse.ServingStatus.SERVING;
+                } finally {
+                    probe.shutdownNow();
+                }
+            } catch (Exception notYet) {
+                return false;
+            }
+        });
+    }
+
+}
