@@ -15,7 +15,9 @@ import org.jdbi.v3.core.Handle;
 
 /**
  * Picks a host for a workspace inside the caller's transaction, which then inserts the workspace:
- * the host row stays locked until commit, so concurrent creates never oversubscribe it.
+ * the host row stays locked until commit, so concurrent creates never oversubscribe it. The lock is
+ * FOR NO KEY UPDATE: it excludes other placements on the host but not the foreign-key checks of
+ * rows that merely reference it (commands to the host, its other workspaces).
  *
  * <p>Capacity is derived, never stored: a host's allocation is the sum over its active and
  * suspended workspaces, read from the partial covering index workspaces_host_allocation with one
@@ -60,7 +62,7 @@ public final class Placement {
      * suspended workspace on it — with the host row locked until the caller's commit.
      */
     public Envelope roomOnHost(Handle h, UUID hostId, UUID workspace) {
-        h.createQuery("SELECT id FROM hosts WHERE id = :id FOR UPDATE").bind("id", hostId).mapTo(UUID.class).one();
+        h.createQuery("SELECT id FROM hosts WHERE id = :id FOR NO KEY UPDATE").bind("id", hostId).mapTo(UUID.class).one();
         return h.createQuery("""
                         SELECT h.total_vcpu - COALESCE(sum(w.vcpu), 0) AS vcpu,
                                h.total_ram_gb - COALESCE(sum(w.ram_gb), 0) AS ram,
@@ -76,7 +78,7 @@ public final class Placement {
 
     private Optional<UUID> lockFirstWithRoom(Handle h, String regionId, Envelope e, Instant cutoff, String range,
                                              UUID start) {
-        return h.createQuery(ROOM + " AND " + range + " ORDER BY h.id LIMIT 1 FOR UPDATE OF h SKIP LOCKED")
+        return h.createQuery(ROOM + " AND " + range + " ORDER BY h.id LIMIT 1 FOR NO KEY UPDATE OF h SKIP LOCKED")
                 .bind("region", regionId).bind("leaseCutoff", Timestamp.from(cutoff)).bind("start", start)
                 .bind("vcpu", e.vcpu()).bind("ram", e.ramGb()).bind("disk", e.diskGb())
                 .mapTo(UUID.class).findOne();
@@ -93,7 +95,7 @@ public final class Placement {
                 .bind("vcpu", e.vcpu()).bind("ram", e.ramGb()).bind("disk", e.diskGb())
                 .mapTo(UUID.class).list();
         for (UUID candidate : candidates) {
-            h.createQuery("SELECT id FROM hosts WHERE id = :id FOR UPDATE").bind("id", candidate)
+            h.createQuery("SELECT id FROM hosts WHERE id = :id FOR NO KEY UPDATE").bind("id", candidate)
                     .mapTo(UUID.class).one();
             Optional<UUID> stillRoom = h.createQuery(ROOM + " AND h.id = :id")
                     .bind("region", regionId).bind("leaseCutoff", Timestamp.from(cutoff)).bind("id", candidate)
