@@ -62,13 +62,14 @@ class FleetAdminTest {
         // Another test moves the clock past the lease; the agent's next heartbeat brings it back.
         Eventually.await(Duration.ofSeconds(30), "the agent's host to be healthy",
                 () -> state(agentHost.id()) == HostState.HOST_HEALTHY);
+        Host before = cluster.admin().getHost(GetHostRequest.newBuilder().setHostId(agentHost.id().toString()).build());
         Operation op = cluster.product().createWorkspace(Workspaces.hobby("on-the-host").build());
         assertThat(Workspaces.awaitDone(cluster.product(), op.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
         Host host = cluster.admin().getHost(GetHostRequest.newBuilder().setHostId(agentHost.id().toString()).build());
         assertThat(host.getState()).isEqualTo(HostState.HOST_HEALTHY);
         assertThat(host.getConnected()).isTrue();
-        assertThat(host.getAllocated().getVcpu()).isEqualTo(1);
-        assertThat(host.getWorkspaceCount()).isEqualTo(1);
+        assertThat(host.getAllocated().getVcpu()).as("derived from its workspaces").isEqualTo(before.getAllocated().getVcpu() + 1);
+        assertThat(host.getWorkspaceCount()).isEqualTo(before.getWorkspaceCount() + 1);
         assertThat(cluster.admin().listHosts(ListHostsRequest.newBuilder().setRegion(SpinUpCluster.REGION).build())
                 .getHostsList()).extracting(Host::getId).contains(agentHost.id().toString());
 
@@ -110,6 +111,31 @@ class FleetAdminTest {
                 list -> !list.isEmpty());
         assertThat(orphans).extracting(o -> o.getWorkspaceId()).containsExactly(ORPHAN);
         assertThat(agentHost.dataDir().resolve("workspaces").resolve(ORPHAN)).exists();
+    }
+
+    @Test
+    void anActiveWorkspaceTheHostNoLongerRunsIsReportedWhenTheAgentReconnects() throws Exception {
+        Eventually.await(Duration.ofSeconds(30), "the agent's host to be healthy",
+                () -> state(agentHost.id()) == HostState.HOST_HEALTHY);
+        Operation op = cluster.product().createWorkspace(Workspaces.hobby("will-stop").build());
+        assertThat(Workspaces.awaitDone(cluster.product(), op.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
+        double before = metric("spinup_reconcile_mismatches_total\\{kind=\"not_running\"}");
+        long pid = Long.parseLong(Files.readString(agentHost.dataDir().resolve("workspaces")
+                .resolve(op.getWorkspaceId()).resolve("pid")).trim());
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        Eventually.await(Duration.ofSeconds(30), "the workspace process to be gone",
+                () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+
+        agentHost = cluster.restartAgent(agentHost, null, new Envelope(4, 8, 50));
+
+        Eventually.await(Duration.ofSeconds(30), "the mismatch to be reported",
+                () -> metric("spinup_reconcile_mismatches_total\\{kind=\"not_running\"}") > before);
+    }
+
+    private static double metric(String series) {
+        String metrics = Workspaces.get("http://127.0.0.1:" + cluster.metricsPort() + "/metrics").body();
+        var m = java.util.regex.Pattern.compile("(?m)^" + series + " ([0-9.]+)$").matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     private static HostState state(UUID host) {

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -67,6 +68,32 @@ public final class AgentEventHandler {
         }
     }
 
+    /**
+     * Workspaces the database places on this host, idle (no operation in flight), that the host
+     * does not have, or does not run although they are active. Reported and counted; the
+     * operator decides (corrective commands are not issued automatically yet).
+     */
+    private void reportMismatches(UUID hostId, Inventory inventory) {
+        var local = new java.util.HashMap<String, InventoryWorkspace>();
+        inventory.getWorkspacesList().forEach(w -> local.put(w.getWorkspaceId(), w));
+        List<Map.Entry<String, String>> expected = db.withHandle(h -> h.createQuery("""
+                        SELECT id::text AS id, state FROM workspaces
+                        WHERE host_id = :host AND state IN ('active', 'suspended') AND current_operation_id IS NULL""")
+                .bind("host", hostId)
+                .map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getString("state"))).list());
+        for (Map.Entry<String, String> w : expected) {
+            InventoryWorkspace have = local.get(w.getKey());
+            String kind = have == null ? "missing_on_host"
+                    : "active".equals(w.getValue()) && have.getState() != dev.spinup.api.v1.LocalWorkspaceState.LOCAL_RUNNING
+                    ? "not_running" : null;
+            if (kind != null) {
+                meters.counter("spinup_reconcile_mismatches", "kind", kind).increment();
+                log.error("event=reconcile_mismatch host={} workspace={} state={} kind={}", hostId, w.getKey(),
+                        w.getValue(), kind);
+            }
+        }
+    }
+
     /** A host may only report on its own commands; anything else is refused, logged and counted. */
     private void refuseForeignResult(UUID hostId, String commandId) {
         Optional<UUID> owner = db.withHandle(h -> h.createQuery("SELECT host_id FROM agent_commands WHERE command_id = :id")
@@ -103,6 +130,7 @@ public final class AgentEventHandler {
             return unknown.size();
         });
         meters.counter("spinup_orphans_found").increment(orphans);
+        reportMismatches(hostId, inventory);
         log.info("event=inventory host={} workspaces={} orphans={}", hostId, inventory.getWorkspacesCount(), orphans);
     }
 }
