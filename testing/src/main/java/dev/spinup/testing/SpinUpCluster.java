@@ -53,6 +53,7 @@ public final class SpinUpCluster implements AutoCloseable {
     private final ControlPlane controlPlane;
     private final ControlPlaneConfig config;
     private final StepHooks hooks;
+    private final Duration agentHeartbeat;
     private final List<ControlPlane> replicas = new ArrayList<>();
     private final String adminToken;
     private final String workspacesToken;
@@ -88,6 +89,7 @@ public final class SpinUpCluster implements AutoCloseable {
         }
         this.config = config;
         this.hooks = b.hooks;
+        this.agentHeartbeat = b.agentHeartbeat;
         this.controlPlane = ControlPlane.start(config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                 b.hooks);
         replicas.add(controlPlane);
@@ -110,6 +112,7 @@ public final class SpinUpCluster implements AutoCloseable {
         private StepTimeouts stepTimeouts;
         private Duration pollingInterval = Duration.ofMinutes(2);
         private StepHooks hooks = StepHooks.NONE;
+        private Duration agentHeartbeat = Duration.ofSeconds(10);
 
         private Builder(DatabaseConfig database, Path dir) {
             this.database = database;
@@ -118,6 +121,11 @@ public final class SpinUpCluster implements AutoCloseable {
 
         public Builder clock(Clock clock) {
             this.clock = clock;
+            return this;
+        }
+
+        public Builder agentHeartbeat(Duration interval) {
+            this.agentHeartbeat = interval;
             return this;
         }
 
@@ -233,7 +241,7 @@ public final class SpinUpCluster implements AutoCloseable {
                 targets.stream().map(cp -> "localhost:" + cp.grpcPort()).toList(),
                 hostDir.resolve("host.crt"), hostDir.resolve("host.key"), dir.resolve("pki/ca.crt"), hostDir,
                 guestDir, "127.0.0.1", 21000, 29999, capacity.vcpu(), capacity.ramGb(), capacity.diskGb(),
-                Duration.ofSeconds(10), Duration.ofSeconds(30)), clock);
+                agentHeartbeat, Duration.ofSeconds(30)), clock);
         Eventually.await(Duration.ofSeconds(30), "agent " + hostId + " to connect", agent::isConnected);
         return agent;
     }

@@ -18,9 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The commands and events streams have their own flow control: while the control plane cannot
- * consume this host's events (its heartbeat is stuck behind a lock), commands still reach the
- * agent and are acked.
+ * The commands and events streams are independent: while the control plane cannot consume a
+ * host's events (its heartbeat is stuck behind a lock), commands still reach the agent and are
+ * acked; and while the agent runs a long command, its heartbeats keep coming.
  */
 class StreamIndependenceTest {
     @RegisterExtension
@@ -30,10 +30,19 @@ class StreamIndependenceTest {
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
 
+    static SpinUpCluster.TestHost busyHost;
+
     @BeforeAll
-    static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+    static void start() throws java.io.IOException {
+        cluster = SpinUpCluster.builder(pg.config(), dir).agentHeartbeat(Duration.ofSeconds(1)).start();
         host = cluster.startAgent(new Envelope(4, 8, 50));
+        // A second host whose workspaces never become ready: its StartVm runs until the start timeout.
+        Path slow = java.nio.file.Files.createDirectories(dir.resolve("slow-guest/templates/starter")).getParent().getParent();
+        try (var entrypoint = StreamIndependenceTest.class.getResourceAsStream("/spinup/guest/entrypoint.sh")) {
+            java.nio.file.Files.copy(entrypoint, slow.resolve("entrypoint.sh"));
+        }
+        java.nio.file.Files.writeString(slow.resolve("templates/starter/spinup-start.sh"), "exec sleep 300\n");
+        busyHost = cluster.startAgent(new Envelope(4, 8, 50), slow);
     }
 
     @AfterAll
@@ -43,7 +52,14 @@ class StreamIndependenceTest {
 
     @Test
     void aStalledEventConsumerDoesNotDelayCommands() {
-        Operation create = cluster.product().createWorkspace(Workspaces.hobby("independent").build());
+        cluster.admin().drainHost(dev.spinup.api.v1.DrainHostRequest.newBuilder().setHostId(busyHost.id().toString()).build());
+        Operation create;
+        try {
+            create = cluster.product().createWorkspace(Workspaces.hobby("independent").build());
+        } finally {
+            cluster.admin().undrainHost(dev.spinup.api.v1.UndrainHostRequest.newBuilder()
+                    .setHostId(busyHost.id().toString()).build());
+        }
         assertThat(Workspaces.awaitDone(cluster.product(), create.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
         String ws = create.getWorkspaceId();
 
@@ -76,6 +92,37 @@ class StreamIndependenceTest {
             }
             blocker.close();
         }
+    }
+
+    @Test
+    void aHeavyCommandDoesNotDelayHeartbeats() {
+        cluster.admin().drainHost(dev.spinup.api.v1.DrainHostRequest.newBuilder().setHostId(host.id().toString()).build());
+        try {
+            Operation create = cluster.product().createWorkspace(Workspaces.hobby("heavy").build());
+            String start = create.getId() + "/start";
+            Eventually.await(Duration.ofSeconds(30), "StartVm to be running on the busy host", () -> commandState(start)
+                    .equals("acked"));
+            java.time.Instant first = lastHeartbeat(busyHost);
+            // While StartVm keeps running (it waits up to 30 s for an app that never listens),
+            // heartbeats keep arriving at their own pace.
+            Eventually.await(Duration.ofSeconds(10), "three more heartbeats during the command",
+                    () -> lastHeartbeat(busyHost).isAfter(first.plusMillis(2500)));
+            assertThat(commandState(start)).as("the command is still running").isEqualTo("acked");
+        } finally {
+            cluster.admin().undrainHost(dev.spinup.api.v1.UndrainHostRequest.newBuilder()
+                    .setHostId(host.id().toString()).build());
+        }
+    }
+
+    private static String commandState(String commandId) {
+        return cluster.database().withHandle(h -> h.createQuery("SELECT state FROM agent_commands WHERE command_id = :id")
+                .bind("id", commandId).mapTo(String.class).findOne().orElse(""));
+    }
+
+    private static java.time.Instant lastHeartbeat(SpinUpCluster.TestHost h) {
+        return cluster.database().withHandle(handle -> handle.createQuery(
+                        "SELECT last_heartbeat_at FROM hosts WHERE id = :id").bind("id", h.id())
+                .mapTo(java.time.OffsetDateTime.class).one()).toInstant();
     }
 
     private static long heartbeatsBlocked() {
