@@ -196,6 +196,15 @@ public final class SpinUpCluster implements AutoCloseable {
     }
 
     public TestHost startAgent(Envelope capacity, Path guestDir, HostSetup setup) {
+        return startAgent(capacity, guestDir, setup, List.of(controlPlane));
+    }
+
+    /** An agent whose control-plane list is {@code targets}, tried in turn. */
+    public TestHost startAgentOn(Envelope capacity, List<ControlPlane> targets) {
+        return startAgent(capacity, null, hostDir -> { }, targets);
+    }
+
+    private TestHost startAgent(Envelope capacity, Path guestDir, HostSetup setup, List<ControlPlane> targets) {
         UUID hostId = Ids.newId(clock);
         controlPlane.database().inTransactionVoid(tx ->
                 new FleetStore().registerHost(tx.handle(), hostId, REGION, "host-" + hostId + ".test", capacity));
@@ -207,19 +216,7 @@ public final class SpinUpCluster implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         ca.issueHost(hostId).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));
-        TestHost host = new TestHost(hostId, connect(hostId, hostDir, guestDir, capacity, List.of(controlPlane)), hostDir);
-        hosts.add(host);
-        return host;
-    }
-
-    /** An agent whose control-plane list is {@code targets}, tried in turn. */
-    public TestHost startAgentOn(Envelope capacity, List<ControlPlane> targets) {
-        UUID hostId = Ids.newId(clock);
-        controlPlane.database().inTransactionVoid(tx ->
-                new FleetStore().registerHost(tx.handle(), hostId, REGION, "host-" + hostId + ".test", capacity));
-        Path hostDir = dir.resolve("hosts").resolve(hostId.toString());
-        ca.issueHost(hostId).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));
-        TestHost host = new TestHost(hostId, connect(hostId, hostDir, null, capacity, targets), hostDir);
+        TestHost host = new TestHost(hostId, connect(hostId, hostDir, guestDir, capacity, targets), hostDir);
         hosts.add(host);
         return host;
     }
@@ -303,10 +300,6 @@ public final class SpinUpCluster implements AutoCloseable {
 
     public Path caCertificate() {
         return dir.resolve("pki/ca.crt");
-    }
-
-    public CertificateAuthority ca() {
-        return ca;
     }
 
     public ControlPlane controlPlane() {

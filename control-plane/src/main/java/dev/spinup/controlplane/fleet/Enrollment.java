@@ -2,22 +2,17 @@ package dev.spinup.controlplane.fleet;
 
 import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.controlplane.api.ApiException;
+import dev.spinup.controlplane.auth.Secrets;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.db.Ids;
 import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.workspaces.Envelope;
 import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -59,9 +54,7 @@ public final class Enrollment {
         if (validity.isNegative() || validity.compareTo(MAX_TTL) > 0) {
             throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "ttl", "ttl must be between 1s and 7 days");
         }
-        byte[] secret = new byte[32];
-        new SecureRandom().nextBytes(secret);
-        String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        String token = Secrets.newToken(PREFIX);
         Instant now = clock.instant();
         Instant expires = now.plus(validity);
         db.inTransactionVoid(tx -> {
@@ -71,7 +64,7 @@ public final class Enrollment {
             tx.handle().createUpdate("""
                             INSERT INTO enrollment_tokens (id, token_sha256, region_id, created_by, created_at, expires_at)
                             VALUES (:id, :hash, :region, :actor, :now, :expires)""")
-                    .bind("id", Ids.newId(clock)).bind("hash", sha256(token)).bind("region", region)
+                    .bind("id", Ids.newId(clock)).bind("hash", Secrets.sha256Hex(token)).bind("region", region)
                     .bind("actor", actor).bind("now", Timestamp.from(now)).bind("expires", Timestamp.from(expires))
                     .execute();
         });
@@ -90,7 +83,7 @@ public final class Enrollment {
             var row = h.createQuery("""
                             SELECT id, region_id, expires_at, used_at FROM enrollment_tokens
                             WHERE token_sha256 = :hash FOR UPDATE""")
-                    .bind("hash", sha256(token)).mapToMap().findOne();
+                    .bind("hash", Secrets.sha256Hex(token)).mapToMap().findOne();
             if (row.isEmpty()) {
                 throw refused(ErrorReason.ENROLLMENT_TOKEN_INVALID, "the enrollment token is not known");
             }
@@ -129,12 +122,4 @@ public final class Enrollment {
         return ApiException.unauthenticated(reason, message);
     }
 
-    private static String sha256(String token) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(token.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -2,7 +2,6 @@ package dev.spinup.controlplane.workspaces;
 
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 
 import static java.util.Objects.requireNonNull;
@@ -31,9 +30,5 @@ public record Workspace(
         requireNonNull(flavor, "flavor");
         requireNonNull(envelope, "envelope");
         labels = Map.copyOf(labels);
-    }
-
-    public Optional<UUID> busyWith() {
-        return Optional.ofNullable(currentOperationId);
     }
 }

@@ -164,9 +164,14 @@ public final class EventOutbox implements AutoCloseable {
         return false;
     }
 
-    private void append(AgentEvent event) {
+    /** A journal record: the event's length, then the event. */
+    private static ByteBuffer record(AgentEvent event) {
         byte[] bytes = event.toByteArray();
-        ByteBuffer record = ByteBuffer.allocate(4 + bytes.length).putInt(bytes.length).put(bytes).flip();
+        return ByteBuffer.allocate(4 + bytes.length).putInt(bytes.length).put(bytes).flip();
+    }
+
+    private void append(AgentEvent event) {
+        ByteBuffer record = record(event);
         try {
             while (record.hasRemaining()) {
                 journal.write(record);
@@ -197,8 +202,10 @@ public final class EventOutbox implements AutoCloseable {
             int records = 0;
             for (AgentEvent e : unacked) {
                 if (isCritical(e.getKindCase())) {
-                    byte[] bytes = e.toByteArray();
-                    out.write(ByteBuffer.allocate(4 + bytes.length).putInt(bytes.length).put(bytes).flip());
+                    ByteBuffer record = record(e);
+                    while (record.hasRemaining()) {
+                        out.write(record);
+                    }
                     records++;
                 }
             }
