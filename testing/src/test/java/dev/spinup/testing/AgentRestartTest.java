@@ -7,8 +7,6 @@ import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.api.v1.WorkspaceState;
 import dev.spinup.controlplane.workspaces.Envelope;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -37,12 +35,8 @@ class AgentRestartTest {
     @BeforeAll
     static void start() throws IOException {
         cluster = SpinUpCluster.builder(pg.config(), dir).start();
-        slowGuest = Files.createDirectories(dir.resolve("slow-guest/templates/starter")).getParent().getParent();
-        try (InputStream entrypoint = AgentRestartTest.class.getResourceAsStream("/spinup/guest/entrypoint.sh")) {
-            Files.copy(entrypoint, slowGuest.resolve("entrypoint.sh"));
-        }
         // An app that never starts listening: StartVm stays in flight until its timeout.
-        Files.writeString(slowGuest.resolve("templates/starter/spinup-start.sh"), "exec sleep 300\n");
+        slowGuest = Workspaces.guestWithStartScript(dir.resolve("slow-guest"), "exec sleep 300\n");
         host = cluster.startAgent(CAPACITY, slowGuest);
     }
 

@@ -9,10 +9,6 @@ import dev.spinup.api.v1.Workspace;
 import dev.spinup.api.v1.WorkspaceState;
 import dev.spinup.controlplane.workspaces.Envelope;
 import java.io.RandomAccessFile;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
@@ -52,9 +48,7 @@ class ArchiveCorruptionTest {
         assertThat(Workspaces.awaitDone(cluster.product(), create.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
         String id = create.getWorkspaceId();
         Workspace ws = cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
-        HttpResponse<String> put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(ws.getUrl() + "/notes/only-copy"))
-                .PUT(HttpRequest.BodyPublishers.ofString("irreplaceable")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(put.statusCode()).isEqualTo(204);
+        Workspaces.putNote(ws.getUrl(), "only-copy", "irreplaceable");
 
         Operation archive = cluster.product().archiveWorkspace(ArchiveWorkspaceRequest.newBuilder()
                 .setRequestId("req-" + UUID.randomUUID()).setWorkspaceId(id).build());

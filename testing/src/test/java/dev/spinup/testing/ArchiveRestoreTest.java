@@ -9,10 +9,6 @@ import dev.spinup.api.v1.RestoreWorkspaceRequest;
 import dev.spinup.api.v1.Workspace;
 import dev.spinup.api.v1.WorkspaceState;
 import dev.spinup.controlplane.workspaces.Envelope;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -49,7 +45,7 @@ class ArchiveRestoreTest {
     void dataWrittenBeforeArchiveIsThereAfterRestoreOnAnotherHost() throws Exception {
         Workspace ws = get(succeed(cluster.product().createWorkspace(Workspaces.hobby("archivist").build()))
                 .getWorkspaceId());
-        put(ws.getUrl() + "/notes/thesis", "chapter one");
+        Workspaces.putNote(ws.getUrl(), "thesis", "chapter one");
         SpinUpCluster.TestHost original = hostOf(ws);
 
         Operation archive = succeed(cluster.product().archiveWorkspace(ArchiveWorkspaceRequest.newBuilder()
@@ -116,9 +112,4 @@ class ArchiveRestoreTest {
         return "req-" + UUID.randomUUID();
     }
 
-    static void put(String url, String body) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
-                .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(204);
-    }
 }

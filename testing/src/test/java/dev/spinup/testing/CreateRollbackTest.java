@@ -8,10 +8,7 @@ import dev.spinup.api.v1.StepStatus;
 import dev.spinup.api.v1.WorkspaceState;
 import dev.spinup.controlplane.workspaces.Envelope;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,13 +39,7 @@ class CreateRollbackTest {
 
     /** The real entrypoint, with a starter template whose app dies at once. */
     private static Path brokenGuest(Path guest) throws IOException {
-        Path template = Files.createDirectories(guest.resolve("templates/starter"));
-        try (InputStream entrypoint = CreateRollbackTest.class.getResourceAsStream("/spinup/guest/entrypoint.sh")) {
-            Files.copy(entrypoint, guest.resolve("entrypoint.sh"));
-        }
-        Files.writeString(template.resolve("spinup-start.sh"), "echo 'cannot find package.json' >&2\nexit 3\n");
-        Files.setPosixFilePermissions(guest.resolve("entrypoint.sh"), PosixFilePermissions.fromString("rwxr-xr-x"));
-        return guest;
+        return Workspaces.guestWithStartScript(guest, "echo 'cannot find package.json' >&2\nexit 3\n");
     }
 
     @Test

@@ -118,10 +118,7 @@ class CreateWorkspaceEndToEndTest {
     }
 
     private double crashes() {
-        String metrics = Workspaces.get("http://127.0.0.1:" + cluster.metricsPort() + "/metrics").body();
-        var m = java.util.regex.Pattern.compile("(?m)^spinup_workspace_local_events_total\\{kind=\"CRASHED\"} ([0-9.]+)$")
-                .matcher(metrics);
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        return Workspaces.metric(cluster.metricsPort(), "spinup_workspace_local_events_total\\{kind=\"CRASHED\"}").orElse(0);
     }
 
     private int countWorkspaces() {

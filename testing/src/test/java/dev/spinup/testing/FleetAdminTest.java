@@ -133,9 +133,7 @@ class FleetAdminTest {
     }
 
     private static double metric(String series) {
-        String metrics = Workspaces.get("http://127.0.0.1:" + cluster.metricsPort() + "/metrics").body();
-        var m = java.util.regex.Pattern.compile("(?m)^" + series + " ([0-9.]+)$").matcher(metrics);
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        return Workspaces.metric(cluster.metricsPort(), series).orElse(0);
     }
 
     private static HostState state(UUID host) {

@@ -13,10 +13,6 @@ import dev.spinup.api.v1.SuspendWorkspaceRequest;
 import dev.spinup.api.v1.Workspace;
 import dev.spinup.api.v1.WorkspaceState;
 import io.grpc.Status;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
@@ -53,7 +49,7 @@ class LifecycleTransitionsTest {
     @Test
     void suspendKeepsTheDataAndRestoreBringsItBack() throws Exception {
         Workspace ws = createActive("suspend-me");
-        put(ws.getUrl() + "/notes/hello", "written before suspend");
+        Workspaces.putNote(ws.getUrl(), "hello", "written before suspend");
 
         Operation suspend = succeed(cluster.product().suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
                 .setRequestId(rid()).setWorkspaceId(ws.getId()).build()));
@@ -158,9 +154,4 @@ class LifecycleTransitionsTest {
         return "req-" + UUID.randomUUID();
     }
 
-    private static void put(String url, String body) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
-                .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(204);
-    }
 }

@@ -8,8 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,8 +72,6 @@ class ReplicasTest {
     }
 
     private static double metric(ControlPlane replica, String series) {
-        String metrics = Workspaces.get("http://127.0.0.1:" + replica.metricsPort() + "/metrics").body();
-        Matcher m = Pattern.compile("(?m)^" + series + " ([0-9.eE+-]+)$").matcher(metrics);
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        return Workspaces.metric(replica.metricsPort(), series).orElse(0);
     }
 }

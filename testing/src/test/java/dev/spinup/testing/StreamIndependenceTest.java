@@ -37,12 +37,8 @@ class StreamIndependenceTest {
         cluster = SpinUpCluster.builder(pg.config(), dir).agentHeartbeat(Duration.ofSeconds(1)).start();
         host = cluster.startAgent(new Envelope(4, 8, 50));
         // A second host whose workspaces never become ready: its StartVm runs until the start timeout.
-        Path slow = java.nio.file.Files.createDirectories(dir.resolve("slow-guest/templates/starter")).getParent().getParent();
-        try (var entrypoint = StreamIndependenceTest.class.getResourceAsStream("/spinup/guest/entrypoint.sh")) {
-            java.nio.file.Files.copy(entrypoint, slow.resolve("entrypoint.sh"));
-        }
-        java.nio.file.Files.writeString(slow.resolve("templates/starter/spinup-start.sh"), "exec sleep 300\n");
-        busyHost = cluster.startAgent(new Envelope(4, 8, 50), slow);
+        busyHost = cluster.startAgent(new Envelope(4, 8, 50),
+                Workspaces.guestWithStartScript(dir.resolve("slow-guest"), "exec sleep 300\n"));
     }
 
     @AfterAll

@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.UUID;
@@ -36,6 +37,37 @@ final class Workspaces {
                 () -> client.getOperation(GetOperationRequest.newBuilder().setOperationId(operationId).build()),
                 op -> EnumSet.of(OperationStatus.SUCCEEDED, OperationStatus.FAILED, OperationStatus.ROLLED_BACK)
                         .contains(op.getStatus()));
+    }
+
+    /** The value of a series on a control plane's /metrics ({@code series} is a regex), if it is there. */
+    static java.util.OptionalDouble metric(int metricsPort, String series) {
+        String metrics = get("http://127.0.0.1:" + metricsPort + "/metrics").body();
+        var m = java.util.regex.Pattern.compile("(?m)^" + series + " ([0-9.eE+-]+)$").matcher(metrics);
+        return m.find() ? java.util.OptionalDouble.of(Double.parseDouble(m.group(1))) : java.util.OptionalDouble.empty();
+    }
+
+    /** Stores a note in a workspace's starter app (PUT /notes/<name>). */
+    static void putNote(String workspaceUrl, String name, String body) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(workspaceUrl + "/notes/" + name))
+                    .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            org.assertj.core.api.Assertions.assertThat(r.statusCode()).as("PUT note %s", name).isEqualTo(204);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The real guest entrypoint with a starter template whose start script is {@code startScript}. */
+    static Path guestWithStartScript(Path dir, String startScript) throws IOException {
+        java.nio.file.Files.createDirectories(dir.resolve("templates/starter"));
+        try (var entrypoint = Workspaces.class.getResourceAsStream("/spinup/guest/entrypoint.sh")) {
+            java.nio.file.Files.copy(entrypoint, dir.resolve("entrypoint.sh"));
+        }
+        java.nio.file.Files.writeString(dir.resolve("templates/starter/spinup-start.sh"), startScript);
+        return dir;
     }
 
     static HttpResponse<String> get(String url) {
