@@ -1,6 +1,7 @@
 package dev.spinup.agent;
 
 import dev.spinup.agent.commands.CommandExecutor;
+import dev.spinup.agent.commands.CommandHooks;
 import dev.spinup.agent.commands.ExecutedCommands;
 import dev.spinup.agent.drivers.ProcessVmDriver;
 import dev.spinup.agent.drivers.VmDriver;
@@ -26,7 +27,7 @@ public final class HostAgent implements AutoCloseable {
     private final ControlPlaneConnection connection;
     private final EventOutbox outbox;
 
-    private HostAgent(HostAgentConfig config, Clock clock) {
+    private HostAgent(HostAgentConfig config, Clock clock, CommandHooks hooks) {
         java.nio.file.Path guestDir = config.guestDir() != null ? config.guestDir()
                 : GuestFiles.extract(config.dataDir().resolve("guest"));
         this.driver = new ProcessVmDriver(config.dataDir().resolve("workspaces"), guestDir, config.advertiseHost(),
@@ -40,7 +41,7 @@ public final class HostAgent implements AutoCloseable {
                         .setMessage(exit.message()))));
         this.executor = new CommandExecutor(driver,
                 new SnapshotTransfer(driver, config.dataDir().resolve("scratch")),
-                new EdgeController(config.dataDir().resolve("edge")), executed, outbox, clock);
+                new EdgeController(config.dataDir().resolve("edge")), executed, outbox, clock, hooks);
         SslContext ssl;
         try {
             ssl = GrpcSslContexts.forClient()
@@ -57,7 +58,12 @@ public final class HostAgent implements AutoCloseable {
     }
 
     public static HostAgent start(HostAgentConfig config, Clock clock) {
-        HostAgent agent = new HostAgent(config, clock);
+        return start(config, clock, CommandHooks.NONE);
+    }
+
+    /** With test hooks inside command execution (the agent crash table). */
+    public static HostAgent start(HostAgentConfig config, Clock clock, CommandHooks hooks) {
+        HostAgent agent = new HostAgent(config, clock, hooks);
         agent.connection.start();
         return agent;
     }

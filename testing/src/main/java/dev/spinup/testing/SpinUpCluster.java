@@ -205,20 +205,34 @@ public final class SpinUpCluster implements AutoCloseable {
     }
 
     private TestHost startAgent(Envelope capacity, Path guestDir, HostSetup setup, List<ControlPlane> targets) {
+        RegisteredHost registered = registerHost(capacity);
+        try {
+            setup.prepare(registered.dataDir());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        TestHost host = new TestHost(registered.id(),
+                connect(registered.id(), registered.dataDir(), guestDir, capacity, targets), registered.dataDir());
+        hosts.add(host);
+        return host;
+    }
+
+    /** A host in the database with its certificate ({@code host.crt}, {@code host.key}) in its data directory. */
+    public record RegisteredHost(UUID id, Path dataDir) {}
+
+    /** Registers a host and issues its certificate, for an agent the test runs itself (e.g. as a child JVM). */
+    public RegisteredHost registerHost(Envelope capacity) {
         UUID hostId = Ids.newId(clock);
         controlPlane.database().inTransactionVoid(tx ->
                 new FleetStore().registerHost(tx.handle(), hostId, REGION, "host-" + hostId + ".test", capacity));
         Path hostDir = dir.resolve("hosts").resolve(hostId.toString());
         try {
             Files.createDirectories(hostDir);
-            setup.prepare(hostDir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         ca.issueHost(hostId).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));
-        TestHost host = new TestHost(hostId, connect(hostId, hostDir, guestDir, capacity, targets), hostDir);
-        hosts.add(host);
-        return host;
+        return new RegisteredHost(hostId, hostDir);
     }
 
     /**
@@ -274,13 +288,13 @@ public final class SpinUpCluster implements AutoCloseable {
                 .withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
-    /** A new TLS channel to the control plane that trusts the test CA and presents no client certificate. */
     /** Stops a replica as a crash would look to its agents: its connections drop. */
     public void stopReplica(ControlPlane replica) {
         replica.close();
         replicas.remove(replica);
     }
 
+    /** A new TLS channel to the control plane that trusts the test CA and presents no client certificate. */
     public synchronized ManagedChannel channel() {
         try {
             ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", controlPlane.grpcPort())

@@ -3,15 +3,9 @@ package dev.spinup.testing;
 import dev.spinup.agent.HostAgent;
 import dev.spinup.agent.HostAgentConfig;
 import dev.spinup.agent.drivers.LocalWorkspace;
-import dev.spinup.api.v1.ArchiveWorkspaceRequest;
-import dev.spinup.api.v1.DeleteWorkspaceRequest;
-import dev.spinup.api.v1.Flavor;
 import dev.spinup.api.v1.GetWorkspaceRequest;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
-import dev.spinup.api.v1.ResizeWorkspaceRequest;
-import dev.spinup.api.v1.RestoreWorkspaceRequest;
-import dev.spinup.api.v1.SuspendWorkspaceRequest;
 import dev.spinup.api.v1.WorkspaceServiceGrpc.WorkspaceServiceBlockingStub;
 import dev.spinup.api.v1.WorkspaceState;
 import dev.spinup.controlplane.auth.ApiTokens;
@@ -22,6 +16,7 @@ import dev.spinup.controlplane.dev.EmbeddedS3;
 import dev.spinup.controlplane.fleet.FleetStore;
 import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.testing.crash.ChildJvm;
 import dev.spinup.testing.crash.CrashableControlPlane;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -36,14 +31,12 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -164,17 +157,16 @@ class CrashSafetyTest {
     @MethodSource("cases")
     void killedAtAStepBoundaryTheOperationStillCompletesExactlyOnce(String verb, String step, String point)
             throws Exception {
-        String ws = prepare(verb);
+        String ws = Workspaces.readyFor(client(), verb);
         Path spec = dir.resolve("crash.spec");
         Path marker = dir.resolve("crash.marker");
         Files.deleteIfExists(marker);
         Files.writeString(spec, verb + " " + step + " " + point);
 
-        Operation op = start(verb, ws);
+        Operation op = Workspaces.request(client(), verb, ws);
         Eventually.await(Duration.ofSeconds(60), "the control plane to reach " + verb + "/" + step + "/" + point,
                 () -> Files.exists(marker));
-        child.toHandle().destroyForcibly(); // SIGKILL
-        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        ChildJvm.kill(child);
         Files.delete(spec);
         Files.delete(marker);
         startChild();
@@ -219,55 +211,15 @@ class CrashSafetyTest {
         return "SUCCEEDED, " + state.name().toLowerCase() + ", host matches, each command ran once, audit ok";
     }
 
-    /** A workspace in the state the verb starts from, made through the API. */
-    private static String prepare(String verb) {
-        if (verb.equals("create")) {
-            return null;
-        }
-        Operation create = client().createWorkspace(Workspaces.hobby("crash-" + verb).build());
-        await(create);
-        if (verb.equals("restore")) {
-            await(client().suspendWorkspace(SuspendWorkspaceRequest.newBuilder().setRequestId(rid())
-                    .setWorkspaceId(create.getWorkspaceId()).build()));
-        }
-        return create.getWorkspaceId();
-    }
-
-    private static Operation start(String verb, String ws) {
-        Map<String, Function<String, Operation>> calls = Map.of(
-                "create", id -> client().createWorkspace(Workspaces.hobby("crash-create").build()),
-                "suspend", id -> client().suspendWorkspace(SuspendWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).build()),
-                "archive", id -> client().archiveWorkspace(ArchiveWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).build()),
-                "restore", id -> client().restoreWorkspace(RestoreWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).build()),
-                "resize", id -> client().resizeWorkspace(ResizeWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).setFlavor(Flavor.PRO).build()),
-                "delete", id -> client().deleteWorkspace(DeleteWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).build()));
-        Operation op = calls.get(verb).apply(ws);
-        return op;
-    }
-
-    private static void await(Operation op) {
-        assertThat(Workspaces.awaitDone(client(), op.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
-    }
-
     private static WorkspaceServiceBlockingStub client() {
         return SpinUpCluster.client(channel, token);
     }
 
-    private static String rid() {
-        return "req-" + UUID.randomUUID();
-    }
-
     private static void startChild() throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
         Path log = dir.resolve("control-plane-" + (++children) + ".log");
-        String jdbc = pg.config().jdbcUrl();
-        child = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                CrashableControlPlane.class.getName(), jdbc, pg.config().user(), dir.resolve("pki").toString(),
-                s3.endpoint().toString(), SpinUpCluster.BUCKET, "crash", "crash-secret", Integer.toString(port),
-                dir.resolve("crash.spec").toString(), dir.resolve("crash.marker").toString())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+        child = ChildJvm.start(CrashableControlPlane.class, log, List.of(pg.config().jdbcUrl(), pg.config().user(),
+                dir.resolve("pki").toString(), s3.endpoint().toString(), SpinUpCluster.BUCKET, "crash", "crash-secret",
+                Integer.toString(port), dir.resolve("crash.spec").toString(), dir.resolve("crash.marker").toString()));
         try {
             awaitServing();
         } catch (AssertionError e) {

@@ -1,6 +1,11 @@
 package dev.spinup.testing;
 
+import dev.spinup.api.v1.ArchiveWorkspaceRequest;
 import dev.spinup.api.v1.CreateWorkspaceRequest;
+import dev.spinup.api.v1.DeleteWorkspaceRequest;
+import dev.spinup.api.v1.ResizeWorkspaceRequest;
+import dev.spinup.api.v1.RestoreWorkspaceRequest;
+import dev.spinup.api.v1.SuspendWorkspaceRequest;
 import dev.spinup.api.v1.Flavor;
 import dev.spinup.api.v1.GetOperationRequest;
 import dev.spinup.api.v1.Operation;
@@ -30,6 +35,44 @@ final class Workspaces {
                 .setDisplayName(name)
                 .setRegion(SpinUpCluster.REGION)
                 .setFlavor(Flavor.HOBBY);
+    }
+
+    /** A workspace in the state {@code verb} starts from, made through the API (null for create). */
+    static String readyFor(WorkspaceServiceBlockingStub client, String verb) {
+        if (verb.equals("create")) {
+            return null;
+        }
+        Operation create = client.createWorkspace(hobby("ready-for-" + verb).build());
+        awaitSucceeded(client, create);
+        if (verb.equals("restore")) {
+            awaitSucceeded(client, client.suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
+                    .setRequestId("req-" + UUID.randomUUID()).setWorkspaceId(create.getWorkspaceId()).build()));
+        }
+        return create.getWorkspaceId();
+    }
+
+    /** Calls {@code verb} on workspace {@code ws} (resize: to PRO) with a fresh request id. */
+    static Operation request(WorkspaceServiceBlockingStub client, String verb, String ws) {
+        String rid = "req-" + UUID.randomUUID();
+        return switch (verb) {
+            case "create" -> client.createWorkspace(hobby("verb-create").build());
+            case "suspend" -> client.suspendWorkspace(SuspendWorkspaceRequest.newBuilder().setRequestId(rid)
+                    .setWorkspaceId(ws).build());
+            case "archive" -> client.archiveWorkspace(ArchiveWorkspaceRequest.newBuilder().setRequestId(rid)
+                    .setWorkspaceId(ws).build());
+            case "restore" -> client.restoreWorkspace(RestoreWorkspaceRequest.newBuilder().setRequestId(rid)
+                    .setWorkspaceId(ws).build());
+            case "resize" -> client.resizeWorkspace(ResizeWorkspaceRequest.newBuilder().setRequestId(rid)
+                    .setWorkspaceId(ws).setFlavor(Flavor.PRO).build());
+            case "delete" -> client.deleteWorkspace(DeleteWorkspaceRequest.newBuilder().setRequestId(rid)
+                    .setWorkspaceId(ws).build());
+            default -> throw new IllegalArgumentException("unknown verb " + verb);
+        };
+    }
+
+    static void awaitSucceeded(WorkspaceServiceBlockingStub client, Operation op) {
+        org.assertj.core.api.Assertions.assertThat(awaitDone(client, op.getId()).getStatus())
+                .isEqualTo(OperationStatus.SUCCEEDED);
     }
 
     static Operation awaitDone(WorkspaceServiceBlockingStub client, String operationId) {

@@ -21,7 +21,8 @@ import java.util.UUID;
 /**
  * RESTORE → active.
  * <ul>
- * <li>From suspended: start the workspace on its host and route to it.
+ * <li>From suspended: start the workspace on its host and route to it. If that fails it is
+ *     stopped again (a start cut off half-way may have left it running) and stays suspended.
  * <li>From archived: a new placement (possibly another host) is reserved when the call is
  *     accepted; that host downloads the latest verified snapshot, checks its size and SHA-256,
  *     unpacks it, and starts it; routing follows. If that fails the new host's copy is discarded,
@@ -37,6 +38,7 @@ public final class RestoreWorkspaceJob implements OperationJob {
     private final List<Step> fromSuspended;
     private final List<Step> fromArchived;
     private final List<Step> rollbackFromArchived;
+    private final List<Step> rollbackFromSuspended;
 
     public RestoreWorkspaceJob(AgentSteps agent, SnapshotSteps snapshotSteps, Placement placement,
                                WorkspaceStore workspaces, SnapshotStore snapshots) {
@@ -48,6 +50,9 @@ public final class RestoreWorkspaceJob implements OperationJob {
         this.rollbackFromArchived = List.of(agent.destroy("discard"), Step.local("release", ctx -> workspaces.moveTo(
                 ctx.tx().handle(), ctx.workspace().id(), UUID.fromString(ctx.operation().params().get("old_host_id")),
                 ctx.now())));
+        // A start that failed half-way (e.g. the agent died in it) may have left the app running.
+        this.rollbackFromSuspended = List.of(agent.stop("stop_back", SuspendWorkspaceJob.STOP_GRACE_SECONDS),
+                agent.routesAsIs("routes_back"));
     }
 
     @Override
@@ -84,7 +89,7 @@ public final class RestoreWorkspaceJob implements OperationJob {
 
     @Override
     public List<Step> rollbackSteps(Map<String, String> params) {
-        return archived(params) ? rollbackFromArchived : List.of();
+        return archived(params) ? rollbackFromArchived : rollbackFromSuspended;
     }
 
     @Override

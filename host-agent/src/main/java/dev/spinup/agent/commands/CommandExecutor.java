@@ -42,6 +42,7 @@ public final class CommandExecutor implements AutoCloseable {
     private final ExecutedCommands executed;
     private final EventOutbox events;
     private final Clock clock;
+    private final CommandHooks hooks;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final ConcurrentMap<String, Integer> executions = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Object> workspaceLocks = new ConcurrentHashMap<>();
@@ -51,14 +52,30 @@ public final class CommandExecutor implements AutoCloseable {
     /** CommandResult.error_code of a command an earlier agent run accepted but did not finish. */
     public static final String LOST_IN_RESTART = "agent_reconnected_without_completion";
 
+    /**
+     * Commands that drive the host towards a stated end (stopped, gone, these routes, this
+     * envelope): running one again after it was cut off half-way finishes the job and does nothing
+     * twice, so one lost in an agent restart is simply run again. The others (provision, start,
+     * snapshot, restore) leave partial effects whose state is unknown, so a lost one is reported
+     * with {@link #LOST_IN_RESTART} and the operation decides.
+     */
+    static final Set<Command.KindCase> CONVERGENT = Set.of(Command.KindCase.STOP_VM, Command.KindCase.DESTROY_VM,
+            Command.KindCase.WIPE_DISK, Command.KindCase.APPLY_EDGE_ROUTES, Command.KindCase.RESIZE_VM);
+
     public CommandExecutor(VmDriver driver, SnapshotTransfer snapshots, EdgeController edge, ExecutedCommands executed,
                            EventOutbox events, Clock clock) {
+        this(driver, snapshots, edge, executed, events, clock, CommandHooks.NONE);
+    }
+
+    public CommandExecutor(VmDriver driver, SnapshotTransfer snapshots, EdgeController edge, ExecutedCommands executed,
+                           EventOutbox events, Clock clock, CommandHooks hooks) {
         this.driver = driver;
         this.snapshots = snapshots;
         this.edge = edge;
         this.executed = executed;
         this.events = events;
         this.clock = clock;
+        this.hooks = hooks;
     }
 
     public CommandAck accept(Command command) {
@@ -73,7 +90,11 @@ public final class CommandExecutor implements AutoCloseable {
             log.info("event=command_replayed command={}", command.getCommandId());
             events.emit(AgentEvent.newBuilder().setResult(recorded.get()));
         } else if (inFlight.add(command.getCommandId())) {
-            if (executed.wasAccepted(command.getCommandId())) {
+            if (executed.wasAccepted(command.getCommandId()) && CONVERGENT.contains(command.getKindCase())) {
+                log.warn("event=command_rerun_after_restart command={} kind={}", command.getCommandId(),
+                        command.getKindCase());
+                workers.execute(() -> run(command));
+            } else if (executed.wasAccepted(command.getCommandId())) {
                 // Accepted by an earlier run of this agent that died before finishing it: its effects
                 // are unknown, so it is reported, not run again.
                 CommandResult lost = CommandResult.newBuilder().setCommandId(command.getCommandId())
@@ -116,6 +137,7 @@ public final class CommandExecutor implements AutoCloseable {
     }
 
     private void run(Command command) {
+        hooks.beforeExecute(command);
         executions.merge(command.getCommandId(), 1, Integer::sum);
         CommandResult.Builder result = CommandResult.newBuilder().setCommandId(command.getCommandId());
         Object lock = workspaceLocks.computeIfAbsent(command.getWorkspaceId(), k -> new Object());
@@ -126,6 +148,7 @@ public final class CommandExecutor implements AutoCloseable {
                     throw new DriverException("deadline_passed", "the command arrived after its deadline " + deadline);
                 }
                 execute(command, result);
+                hooks.afterEffect(command);
                 result.setOutcome(CommandOutcome.COMMAND_SUCCEEDED);
             } catch (DriverException e) {
                 result.setOutcome(CommandOutcome.COMMAND_FAILED).setErrorCode(e.code()).setMessage(e.getMessage());
@@ -143,6 +166,7 @@ public final class CommandExecutor implements AutoCloseable {
         }
         CommandResult built = result.build();
         executed.record(built);
+        hooks.afterRecorded(command);
         inFlight.remove(command.getCommandId());
         log.info("event=command_executed command={} kind={} outcome={} message=\"{}\"", command.getCommandId(),
                 command.getKindCase(), built.getOutcome(), built.getMessage());

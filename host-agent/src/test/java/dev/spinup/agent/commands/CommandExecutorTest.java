@@ -9,6 +9,7 @@ import dev.spinup.api.v1.AgentEvent;
 import dev.spinup.api.v1.Command;
 import dev.spinup.api.v1.CommandOutcome;
 import dev.spinup.api.v1.CommandResult;
+import dev.spinup.api.v1.DestroyVm;
 import dev.spinup.api.v1.Envelope;
 import dev.spinup.api.v1.ProjectTemplate;
 import dev.spinup.api.v1.ProvisionVm;
@@ -54,6 +55,33 @@ class CommandExecutorTest {
 
         assertThat(again).containsExactlyElementsOf(firstResults);
         assertThat(workspaceDir).as("not executed a second time").doesNotExist();
+    }
+
+    @Test
+    void aLostConvergentCommandIsRunAgainAndALostProvisionIsReportedLost() throws Exception {
+        Path guest = GuestFiles.extract(data.resolve("guest"));
+        String ws = UUID.randomUUID().toString();
+        Command provision = Command.newBuilder().setCommandId(UUID.randomUUID() + "/provision").setWorkspaceId(ws)
+                .setProvisionVm(ProvisionVm.newBuilder().setTemplate(ProjectTemplate.STARTER).setDisplayName("x")
+                        .setEnvelope(Envelope.newBuilder().setVcpu(1).setRamGb(1).setDiskGb(1)))
+                .build();
+        Command destroy = Command.newBuilder().setCommandId(UUID.randomUUID() + "/destroy").setWorkspaceId(ws)
+                .setDestroyVm(DestroyVm.getDefaultInstance()).build();
+        assertThat(run(guest, provision)).extracting(CommandResult::getOutcome)
+                .containsExactly(CommandOutcome.COMMAND_SUCCEEDED);
+        // An earlier agent run accepted both and died before recording a result.
+        ExecutedCommands records = new ExecutedCommands(data.resolve("commands"));
+        Command lostProvision = provision.toBuilder().setCommandId(UUID.randomUUID() + "/provision").build();
+        records.markAccepted(lostProvision.getCommandId());
+        records.markAccepted(destroy.getCommandId());
+
+        assertThat(run(guest, lostProvision)).singleElement().satisfies(r -> {
+            assertThat(r.getOutcome()).isEqualTo(CommandOutcome.COMMAND_FAILED);
+            assertThat(r.getErrorCode()).isEqualTo(CommandExecutor.LOST_IN_RESTART);
+        });
+        assertThat(run(guest, destroy)).extracting(CommandResult::getOutcome)
+                .containsExactly(CommandOutcome.COMMAND_SUCCEEDED);
+        assertThat(data.resolve("workspaces").resolve(ws)).as("the destroy ran to its end").doesNotExist();
     }
 
     @Test
