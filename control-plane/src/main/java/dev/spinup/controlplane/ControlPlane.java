@@ -45,6 +45,7 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.GrpcSslContexts;
+import dev.spinup.api.AgentProtocol;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -142,6 +143,7 @@ public final class ControlPlane implements AutoCloseable {
             this.server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
                     .sslContext(ssl)
                     .executor(grpcExecutor)
+                    .maxInboundMessageSize(AgentProtocol.MAX_EVENT_BYTES)
                     .permitKeepAliveTime(5, TimeUnit.SECONDS)
                     .permitKeepAliveWithoutCalls(true)
                     .addService(ServerInterceptors.intercept(

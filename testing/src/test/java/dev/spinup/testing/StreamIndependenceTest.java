@@ -1,13 +1,22 @@
 package dev.spinup.testing;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.spinup.agent.drivers.LocalWorkspace;
+import dev.spinup.api.v1.CommandResult;
+import dev.spinup.api.v1.DrainHostRequest;
+import dev.spinup.api.v1.UndrainHostRequest;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.api.v1.SuspendWorkspaceRequest;
 import dev.spinup.controlplane.workspaces.Envelope;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The commands and events streams are independent: while the control plane cannot consume a
  * host's events (its heartbeat is stuck behind a lock), commands still reach the agent and are
- * acked; and while the agent runs a long command, its heartbeats keep coming.
+ * acked; and while the agent runs a long command, or receives one of several megabytes, its
+ * heartbeats keep coming.
  */
 class StreamIndependenceTest {
     @RegisterExtension
@@ -48,12 +58,12 @@ class StreamIndependenceTest {
 
     @Test
     void aStalledEventConsumerDoesNotDelayCommands() {
-        cluster.admin().drainHost(dev.spinup.api.v1.DrainHostRequest.newBuilder().setHostId(busyHost.id().toString()).build());
+        cluster.admin().drainHost(DrainHostRequest.newBuilder().setHostId(busyHost.id().toString()).build());
         Operation create;
         try {
             create = cluster.product().createWorkspace(Workspaces.hobby("independent").build());
         } finally {
-            cluster.admin().undrainHost(dev.spinup.api.v1.UndrainHostRequest.newBuilder()
+            cluster.admin().undrainHost(UndrainHostRequest.newBuilder()
                     .setHostId(busyHost.id().toString()).build());
         }
         assertThat(Workspaces.awaitDone(cluster.product(), create.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
@@ -92,21 +102,83 @@ class StreamIndependenceTest {
 
     @Test
     void aHeavyCommandDoesNotDelayHeartbeats() {
-        cluster.admin().drainHost(dev.spinup.api.v1.DrainHostRequest.newBuilder().setHostId(host.id().toString()).build());
+        cluster.admin().drainHost(DrainHostRequest.newBuilder().setHostId(host.id().toString()).build());
         try {
             Operation create = cluster.product().createWorkspace(Workspaces.hobby("heavy").build());
             String start = create.getId() + "/start";
             Eventually.await(Duration.ofSeconds(30), "StartVm to be running on the busy host", () -> commandState(start)
                     .equals("acked"));
-            java.time.Instant first = lastHeartbeat(busyHost);
+            Instant first = lastHeartbeat(busyHost);
             // While StartVm keeps running (it waits up to 30 s for an app that never listens),
             // heartbeats keep arriving at their own pace.
             Eventually.await(Duration.ofSeconds(10), "three more heartbeats during the command",
                     () -> lastHeartbeat(busyHost).isAfter(first.plusMillis(2500)));
             assertThat(commandState(start)).as("the command is still running").isEqualTo("acked");
         } finally {
-            cluster.admin().undrainHost(dev.spinup.api.v1.UndrainHostRequest.newBuilder()
+            cluster.admin().undrainHost(UndrainHostRequest.newBuilder()
                     .setHostId(host.id().toString()).build());
+        }
+    }
+
+    @Test
+    void aMultiMegabyteCommandGetsThroughWithoutDelayingHeartbeats() throws Exception {
+        // 50,000 archived workspaces keep their edge rule on this host, so its routing table (sent
+        // whole with every transition) is several megabytes: more than gRPC's default 4 MiB limit.
+        int archived = 50_000;
+        cluster.database().withHandle(h -> h.createUpdate("""
+                        INSERT INTO workspaces (id, external_workspace_id, external_user_id, display_name, region_id,
+                                                host_id, flavor, vcpu, ram_gb, disk_gb, state, template)
+                        SELECT gen_random_uuid(), 'ext-big-' || i, 'user-big',
+                               'An archived workspace with a long name #' || i,
+                               :region, :host, 'hobby', 1, 1, 5, 'archived', 'starter'
+                        FROM generate_series(1, :n) AS i""")
+                .bind("region", SpinUpCluster.REGION).bind("host", host.id()).bind("n", archived).execute());
+        cluster.admin().drainHost(DrainHostRequest.newBuilder().setHostId(busyHost.id().toString()).build());
+        AtomicLong longestGap = new AtomicLong();
+        AtomicBoolean sampling = new AtomicBoolean(true);
+        Thread sampler = Thread.ofVirtual().start(() -> {
+            Instant last = lastHeartbeat(host);
+            Instant since = Instant.now();
+            while (sampling.get()) {
+                Instant seen = lastHeartbeat(host);
+                Instant now = Instant.now();
+                if (!seen.equals(last)) {
+                    last = seen;
+                    since = now;
+                }
+                longestGap.accumulateAndGet(Duration.between(since, now).toMillis(), Math::max);
+                LockSupport.parkNanos(50_000_000);
+            }
+        });
+        try {
+            Operation create = cluster.product().createWorkspace(Workspaces.hobby("big-table").build());
+            Operation done = Workspaces.awaitDone(cluster.product(), create.getId());
+            assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.SUCCEEDED);
+            Map.Entry<Long, String> routes = cluster.database().withHandle(h -> h.createQuery(
+                            "SELECT octet_length(command) AS size, result FROM agent_commands WHERE command_id = :id")
+                    .bind("id", create.getId() + "/routes")
+                    .map((rs, ctx) -> Map.entry(rs.getLong("size"), parseResult(rs.getBytes("result")).getMessage()))
+                    .one());
+            assertThat(routes.getKey()).as("the routes command's size in bytes").isGreaterThan(4L << 20);
+            long onHost = cluster.database().withHandle(h -> h.createQuery(
+                    "SELECT count(*) FROM workspaces WHERE host_id = :host").bind("host", host.id()).mapTo(Long.class).one());
+            assertThat(onHost).isGreaterThan(archived);
+            assertThat(routes.getValue()).as("the agent took the whole table").contains(onHost + " routes");
+        } finally {
+            sampling.set(false);
+            sampler.join();
+            cluster.admin().undrainHost(UndrainHostRequest.newBuilder().setHostId(busyHost.id().toString()).build());
+            cluster.database().withHandle(h -> h.execute("DELETE FROM workspaces WHERE external_user_id = 'user-big'"));
+        }
+        assertThat(longestGap.get()).as("longest time without a heartbeat (ms), one due every second")
+                .isLessThan(3000);
+    }
+
+    private static CommandResult parseResult(byte[] bytes) {
+        try {
+            return CommandResult.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
         }
     }
 
@@ -115,7 +187,7 @@ class StreamIndependenceTest {
                 .bind("id", commandId).mapTo(String.class).findOne().orElse(""));
     }
 
-    private static java.time.Instant lastHeartbeat(SpinUpCluster.TestHost h) {
+    private static Instant lastHeartbeat(SpinUpCluster.TestHost h) {
         return cluster.database().withHandle(handle -> handle.createQuery(
                         "SELECT last_heartbeat_at FROM hosts WHERE id = :id").bind("id", h.id())
                 .mapTo(java.time.OffsetDateTime.class).one()).toInstant();

@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.agents;
 
+import dev.spinup.api.AgentProtocol;
 import com.google.protobuf.Timestamp;
 import dev.spinup.api.v1.Command;
 import dev.spinup.api.v1.CommandResult;
@@ -68,6 +69,12 @@ public final class AgentCommandStep implements Step {
                     .setDeadline(Timestamp.newBuilder().setSeconds(deadline.getEpochSecond())
                             .setNanos(deadline.getNano()))
                     .build();
+            if (built.getSerializedSize() > AgentProtocol.MAX_COMMAND_BYTES) {
+                // Sent, it would break the host's session at every attempt; refuse it here instead.
+                return new StepOutcome.Fail(ErrorReason.INTERNAL_ERROR, describe(built) + " for host " + hostId
+                        + " is " + built.getSerializedSize() + " bytes, over the agent protocol's limit of "
+                        + AgentProtocol.MAX_COMMAND_BYTES);
+            }
             sessions.enqueue(ctx.tx(), hostId, built);
             return new StepOutcome.Wait(waitingOn(hostId, built), deadline);
         }

@@ -18,6 +18,7 @@ import dev.spinup.api.v1.LocalWorkspaceState;
 import dev.spinup.api.v1.SessionHello;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import dev.spinup.api.AgentProtocol;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -97,6 +98,7 @@ public final class ControlPlaneConnection implements AutoCloseable {
             String target = targets.get(next++ % targets.size());
             ManagedChannel channel = NettyChannelBuilder.forTarget(target)
                     .sslContext(ssl)
+                    .maxInboundMessageSize(AgentProtocol.MAX_COMMAND_BYTES)
                     .keepAliveTime(20, TimeUnit.SECONDS)
                     .keepAliveWithoutCalls(true)
                     .build();
