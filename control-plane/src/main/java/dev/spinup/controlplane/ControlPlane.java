@@ -28,6 +28,7 @@ import dev.spinup.controlplane.operations.StepHooks;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.FixedDelay;
 import dev.spinup.controlplane.operations.PeriodicSnapshotJob;
+import dev.spinup.controlplane.operations.RepairWorkspaceJob;
 import dev.spinup.controlplane.snapshots.ObjectStorage;
 import dev.spinup.controlplane.snapshots.PeriodicSnapshots;
 import dev.spinup.controlplane.snapshots.SnapshotSteps;
@@ -110,14 +111,15 @@ public final class ControlPlane implements AutoCloseable {
                 new RestoreWorkspaceJob(agentSteps, snapshotSteps, placement, workspaces, snapshots),
                 new ResizeWorkspaceJob(agentSteps, placement, workspaces),
                 new DeleteWorkspaceJob(agentSteps, List.of(snapshotSteps.purge("purge_snapshots"))),
-                new PeriodicSnapshotJob(snapshotSteps, snapshots, clock)),
+                new PeriodicSnapshotJob(snapshotSteps, snapshots, clock),
+                new RepairWorkspaceJob(agentSteps)),
                 clock, meters, hooks);
         this.engine = new OperationEngine(db, runner, config.engine(), clock, meters);
         WorkspaceService service = new WorkspaceService(db, workspaces, operations, fleet, placement, engine, runner,
                 audit, config.workspaceDomain(), clock, meters);
         this.hostHealth = new HostHealth(db, fleet, config.heartbeatLease(), clock, meters);
         this.periodicSnapshots = new PeriodicSnapshots(db, service, config.snapshotScanInterval(), clock, meters);
-        AgentEventHandler events = new AgentEventHandler(db, fleet, outbox, engine::wake, clock, meters);
+        AgentEventHandler events = new AgentEventHandler(db, fleet, outbox, engine::wake, service::repair, clock, meters);
 
         this.listener = new PgNotificationListener(db, Map.of(
                 OperationEngine.NOTIFY_CHANNEL, payload -> engine.checkForDueWork(),

@@ -1,15 +1,20 @@
 package dev.spinup.testing;
 
+import dev.spinup.agent.drivers.LocalWorkspace;
 import dev.spinup.api.v1.DrainHostRequest;
 import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.GetHostRequest;
+import dev.spinup.api.v1.GetWorkspaceRequest;
 import dev.spinup.api.v1.Host;
 import dev.spinup.api.v1.HostState;
 import dev.spinup.api.v1.ListHostsRequest;
+import dev.spinup.api.v1.ListOperationsRequest;
 import dev.spinup.api.v1.ListOrphansRequest;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
+import dev.spinup.api.v1.OperationVerb;
 import dev.spinup.api.v1.UndrainHostRequest;
+import dev.spinup.api.v1.WorkspaceState;
 import dev.spinup.controlplane.db.Ids;
 import dev.spinup.controlplane.fleet.FleetStore;
 import dev.spinup.controlplane.workspaces.Envelope;
@@ -27,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 import static dev.spinup.testing.ApiAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Fleet administration: hosts with derived allocation, draining, the heartbeat lease, orphans. */
+/** Fleet administration: hosts with derived allocation, draining, the heartbeat lease, orphans, reconcile repairs. */
 class FleetAdminTest {
     @RegisterExtension
     static final PostgresExtension pg = new PostgresExtension();
@@ -114,22 +119,48 @@ class FleetAdminTest {
     }
 
     @Test
-    void anActiveWorkspaceTheHostNoLongerRunsIsReportedWhenTheAgentReconnects() throws Exception {
+    void anIdleWorkspaceInTheWrongLocalStateIsRepairedWhenTheAgentReconnects() throws Exception {
         Eventually.await(Duration.ofSeconds(30), "the agent's host to be healthy",
                 () -> state(agentHost.id()) == HostState.HOST_HEALTHY);
-        Operation op = cluster.product().createWorkspace(Workspaces.hobby("will-stop").build());
-        assertThat(Workspaces.awaitDone(cluster.product(), op.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
-        double before = metric("spinup_reconcile_mismatches_total\\{kind=\"not_running\"}");
+        Operation stopped = cluster.product().createWorkspace(Workspaces.hobby("will-stop").build());
+        Operation woken = cluster.product().createWorkspace(Workspaces.hobby("will-wake").build());
+        Workspaces.awaitSucceeded(cluster.product(), stopped);
+        Workspaces.awaitSucceeded(cluster.product(), woken);
+        Workspaces.awaitSucceeded(cluster.product(), Workspaces.request(cluster.product(), "suspend",
+                woken.getWorkspaceId()));
+        double notRunning = metric("spinup_reconcile_mismatches_total\\{kind=\"not_running\"}");
+        double runningSuspended = metric("spinup_reconcile_mismatches_total\\{kind=\"running_while_suspended\"}");
+
+        // Behind the control plane's back: one active workspace dies, one suspended one is started.
         long pid = Long.parseLong(Files.readString(agentHost.dataDir().resolve("workspaces")
-                .resolve(op.getWorkspaceId()).resolve("pid")).trim());
+                .resolve(stopped.getWorkspaceId()).resolve("pid")).trim());
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
         Eventually.await(Duration.ofSeconds(30), "the workspace process to be gone",
                 () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+        agentHost.agent().driver().start(woken.getWorkspaceId());
 
         agentHost = cluster.restartAgent(agentHost, null, new Envelope(4, 8, 50));
 
-        Eventually.await(Duration.ofSeconds(30), "the mismatch to be reported",
-                () -> metric("spinup_reconcile_mismatches_total\\{kind=\"not_running\"}") > before);
+        Eventually.await(Duration.ofSeconds(30), "both mismatches to be reported", () ->
+                metric("spinup_reconcile_mismatches_total\\{kind=\"not_running\"}") > notRunning
+                        && metric("spinup_reconcile_mismatches_total\\{kind=\"running_while_suspended\"}")
+                        > runningSuspended);
+        for (Operation created : java.util.List.of(stopped, woken)) {
+            Operation repair = Eventually.await(Duration.ofSeconds(30), "a repair of " + created.getWorkspaceId(),
+                    () -> cluster.admin().listOperations(ListOperationsRequest.newBuilder()
+                            .setWorkspaceId(created.getWorkspaceId()).setVerb(OperationVerb.REPAIR).build())
+                            .getOperationsList().stream().findFirst(),
+                    java.util.Optional::isPresent).orElseThrow();
+            assertThat(Workspaces.awaitDone(cluster.product(), repair.getId()).getStatus())
+                    .isEqualTo(OperationStatus.SUCCEEDED);
+        }
+        var local = agentHost.agent().driver();
+        assertThat(local.find(stopped.getWorkspaceId())).get()
+                .satisfies(w -> assertThat(w.state()).isEqualTo(LocalWorkspace.State.RUNNING));
+        assertThat(local.find(woken.getWorkspaceId())).get()
+                .satisfies(w -> assertThat(w.state()).isNotEqualTo(LocalWorkspace.State.RUNNING));
+        assertThat(cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder()
+                .setWorkspaceId(woken.getWorkspaceId()).build()).getState()).isEqualTo(WorkspaceState.SUSPENDED);
     }
 
     private static double metric(String series) {

@@ -3,6 +3,8 @@ package dev.spinup.controlplane.agents;
 import dev.spinup.api.v1.AgentEvent;
 import dev.spinup.api.v1.Inventory;
 import dev.spinup.api.v1.InventoryWorkspace;
+import dev.spinup.api.v1.LocalWorkspaceState;
+import dev.spinup.controlplane.api.ApiException;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.fleet.FleetStore;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,15 +29,18 @@ public final class AgentEventHandler {
     private final FleetStore fleet;
     private final CommandOutbox outbox;
     private final Consumer<String> wakeJob;
+    private final Consumer<UUID> repair;
     private final Clock clock;
     private final MeterRegistry meters;
 
+    /** @param repair starts a REPAIR operation on an idle workspace whose host is out of line */
     public AgentEventHandler(Database db, FleetStore fleet, CommandOutbox outbox, Consumer<String> wakeJob,
-                             Clock clock, MeterRegistry meters) {
+                             Consumer<UUID> repair, Clock clock, MeterRegistry meters) {
         this.db = db;
         this.fleet = fleet;
         this.outbox = outbox;
         this.wakeJob = wakeJob;
+        this.repair = repair;
         this.clock = clock;
         this.meters = meters;
     }
@@ -69,11 +74,15 @@ public final class AgentEventHandler {
     }
 
     /**
-     * Workspaces the database places on this host, idle (no operation in flight), that the host
-     * does not have, or does not run although they are active. Reported and counted; the
-     * operator decides (corrective commands are not issued automatically yet).
+     * Reconcile of idle workspaces (no operation in flight) the database places on this host:
+     * <ul>
+     * <li>active but not running there, or suspended but running: a REPAIR operation starts or stops it;
+     * <li>missing from the host entirely: reported only. Its disk is gone, so nothing can be
+     *     started; the operator restores it from a snapshot or deletes it.
+     * </ul>
+     * Every mismatch is logged and counted (spinup_reconcile_mismatches_total{kind}).
      */
-    private void reportMismatches(UUID hostId, Inventory inventory) {
+    private void reconcile(UUID hostId, Inventory inventory) {
         var local = new java.util.HashMap<String, InventoryWorkspace>();
         inventory.getWorkspacesList().forEach(w -> local.put(w.getWorkspaceId(), w));
         List<Map.Entry<String, String>> expected = db.withHandle(h -> h.createQuery("""
@@ -83,13 +92,24 @@ public final class AgentEventHandler {
                 .map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getString("state"))).list());
         for (Map.Entry<String, String> w : expected) {
             InventoryWorkspace have = local.get(w.getKey());
+            boolean active = "active".equals(w.getValue());
+            boolean running = have != null && have.getState() == LocalWorkspaceState.LOCAL_RUNNING;
             String kind = have == null ? "missing_on_host"
-                    : "active".equals(w.getValue()) && have.getState() != dev.spinup.api.v1.LocalWorkspaceState.LOCAL_RUNNING
-                    ? "not_running" : null;
-            if (kind != null) {
-                meters.counter("spinup_reconcile_mismatches", "kind", kind).increment();
-                log.error("event=reconcile_mismatch host={} workspace={} state={} kind={}", hostId, w.getKey(),
-                        w.getValue(), kind);
+                    : active && !running ? "not_running"
+                    : !active && running ? "running_while_suspended" : null;
+            if (kind == null) {
+                continue;
+            }
+            meters.counter("spinup_reconcile_mismatches", "kind", kind).increment();
+            log.error("event=reconcile_mismatch host={} workspace={} state={} kind={}", hostId, w.getKey(),
+                    w.getValue(), kind);
+            if (have != null) {
+                try {
+                    repair.accept(UUID.fromString(w.getKey()));
+                } catch (ApiException e) {
+                    // it became busy or changed state since the query: that operation sets the host right
+                    log.info("event=repair_skipped workspace={} reason={}", w.getKey(), e.reason());
+                }
             }
         }
     }
@@ -130,7 +150,7 @@ public final class AgentEventHandler {
             return unknown.size();
         });
         meters.counter("spinup_orphans_found").increment(orphans);
-        reportMismatches(hostId, inventory);
+        reconcile(hostId, inventory);
         log.info("event=inventory host={} workspaces={} orphans={}", hostId, inventory.getWorkspacesCount(), orphans);
     }
 }

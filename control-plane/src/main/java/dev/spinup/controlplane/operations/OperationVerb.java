@@ -12,7 +12,9 @@ public enum OperationVerb {
     ADD_DOMAIN("add_domain"),
     REMOVE_DOMAIN("remove_domain"),
     /** A periodic snapshot, started by the control plane; does not make the workspace busy. */
-    SNAPSHOT("snapshot");
+    SNAPSHOT("snapshot"),
+    /** Brings a host back in line with the database after reconcile found a mismatch; started by the control plane. */
+    REPAIR("repair");
 
     private final String wire;
 

@@ -128,6 +128,12 @@ public final class WorkspaceService {
         return start(OperationVerb.SNAPSHOT, requestId, "snapshot:" + workspaceId, workspaceId, Map.of(), "system");
     }
 
+    /** Starts a REPAIR (actor "system") after reconcile found the workspace's host out of line. */
+    public Operation repair(UUID workspaceId) {
+        return start(OperationVerb.REPAIR, "repair:" + workspaceId + ":" + Ids.newId(clock), "repair:" + workspaceId,
+                workspaceId, Map.of(), "system");
+    }
+
     private Operation start(OperationVerb verb, String requestId, String fingerprint, UUID workspaceId,
                             Map<String, String> requested, String actor) {
         if (!runner.supports(verb)) {
