@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages SpinUp's tests and dev mode need on this machine. Idempotent:
 # when everything is present it only checks. Needs root (or sudo) to install.
-#   nodejs   runs the workspace starter app (the guest entrypoint's template)
+#   nodejs    runs the workspace starter app (the guest entrypoint's template)
+#   caddy     each host's edge proxy; the host agent starts and drives it in dev mode
+#   chromium  headless, for the tests that load and screenshot the edge pages
 set -euo pipefail
-packages=(nodejs)
+packages=(nodejs caddy chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

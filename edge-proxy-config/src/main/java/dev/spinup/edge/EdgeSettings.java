@@ -1,0 +1,37 @@
+package dev.spinup.edge;
+
+import java.util.Objects;
+
+/**
+ * How this host's Caddy listens.
+ *
+ * @param adminListen  Caddy's admin API (keep it on loopback)
+ * @param listen       where the edge answers workspace requests, e.g. {@code :80} or {@code 127.0.0.1:8080}
+ * @param tls          OFF: plain HTTP only (dev and tests); INTERNAL: HTTPS with certificates from
+ *                     Caddy's own local CA (dev with HTTPS); ACME: HTTPS with certificates from a
+ *                     public ACME CA (production; needs {@code acmeEmail} and public DNS)
+ * @param retryAfterSeconds Retry-After on the suspended page
+ * @param hostLabel    this host's name, sent along when it forwards a request to another host
+ */
+public record EdgeSettings(String adminListen, String listen, Tls tls, String acmeEmail, int retryAfterSeconds,
+                           String hostLabel) {
+    public enum Tls { OFF, INTERNAL, ACME }
+
+    public EdgeSettings {
+        Objects.requireNonNull(adminListen, "adminListen");
+        Objects.requireNonNull(listen, "listen");
+        Objects.requireNonNull(tls, "tls");
+        if (tls == Tls.ACME && (acmeEmail == null || acmeEmail.isBlank())) {
+            throw new IllegalArgumentException("ACME certificates need an account e-mail");
+        }
+        if (retryAfterSeconds <= 0) {
+            throw new IllegalArgumentException("retryAfterSeconds must be positive");
+        }
+        hostLabel = hostLabel == null ? "" : hostLabel;
+    }
+
+    /** Plain HTTP on {@code listen}, admin on {@code adminListen}: what dev mode and the tests use. */
+    public static EdgeSettings plainHttp(String adminListen, String listen, String hostLabel) {
+        return new EdgeSettings(adminListen, listen, Tls.OFF, null, 30, hostLabel);
+    }
+}

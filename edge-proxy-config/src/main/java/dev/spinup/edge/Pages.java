@@ -1,0 +1,121 @@
+package dev.spinup.edge;
+
+/**
+ * The pages the edge serves in place of a workspace that is not running. Self-contained (inline
+ * CSS and SVG, no fonts, scripts or images fetched), readable at any width, in light and dark
+ * mode, with one h1 and a main landmark; every page names the workspace it is about.
+ */
+public final class Pages {
+    private Pages() {}
+
+    /** 503 while a workspace is suspended; reloads itself after {@code retryAfterSeconds}. */
+    public static String suspended(String displayName, String hostname, int retryAfterSeconds) {
+        String name = label(displayName, hostname);
+        return page(name + " is asleep", "#b45309", MOON, "Suspended",
+                esc(name) + " is asleep",
+                "<p>This workspace is suspended: it is not running right now, and all of its files are kept "
+                        + "exactly as they were.</p>"
+                        + "<p>Once its owner resumes it, it will be back here within seconds. This page checks "
+                        + "again by itself every " + retryAfterSeconds + " seconds.</p>",
+                hostname, "<meta http-equiv=\"refresh\" content=\"" + retryAfterSeconds + "\">");
+    }
+
+    /** 503 while a workspace is archived: its files are in storage until it is restored. */
+    public static String archived(String displayName, String hostname) {
+        String name = label(displayName, hostname);
+        return page(name + " is archived", "#1d4ed8", BOX, "Archived",
+                esc(name) + " is archived",
+                "<p>This workspace has not been used for a while, so it was packed away. Nothing is lost: "
+                        + "its files are kept safely in storage.</p>"
+                        + "<p><strong>To use it again, restore it</strong> from your SpinUp dashboard (or with the "
+                        + "<code>RestoreWorkspace</code> API call). Restoring takes a minute or two; this address "
+                        + "stays the same.</p>",
+                hostname, "");
+    }
+
+    /** 404 for a deleted workspace. */
+    public static String tombstone(String hostname) {
+        return page(hostname + " no longer exists", "#6b7280", TOMB, "Deleted",
+                "This workspace no longer exists",
+                "<p>The workspace at <strong>" + esc(hostname) + "</strong> was deleted, together with its files "
+                        + "and snapshots. It cannot be restored.</p>"
+                        + "<p>If you followed a link here, the link is out of date.</p>",
+                hostname, "");
+    }
+
+    /** 404 for a host name this edge knows nothing about. */
+    public static String unknown() {
+        return page("No workspace here", "#6b7280", TOMB, "Not found", "No workspace here",
+                "<p>No workspace answers at this address. Check the link for typing mistakes.</p>", "", "");
+    }
+
+    private static String label(String displayName, String hostname) {
+        return displayName == null || displayName.isBlank() ? hostname : displayName;
+    }
+
+    private static String page(String title, String accent, String icon, String badge, String headingHtml,
+                               String bodyHtml, String hostname, String extraHead) {
+        return """
+                <!doctype html>
+                <html lang="en">
+                <head>
+                <meta charset="utf-8">
+                <meta name="viewport" content="width=device-width, initial-scale=1">
+                <meta name="robots" content="noindex">
+                %s<title>%s · SpinUp</title>
+                <style>
+                :root{color-scheme:light dark;--bg:#f8fafc;--card:#fff;--text:#0f172a;--muted:#475569;--accent:%s}
+                @media (prefers-color-scheme:dark){:root{--bg:#0b1120;--card:#111827;--text:#f1f5f9;--muted:#cbd5e1}}
+                *{box-sizing:border-box}
+                body{margin:0;min-height:100vh;display:grid;place-items:center;background:var(--bg);color:var(--text);
+                font:16px/1.6 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;padding:1.5rem}
+                main{max-width:34rem;width:100%%;background:var(--card);border-radius:1rem;padding:2.5rem 2rem;
+                box-shadow:0 1px 3px rgba(0,0,0,.08),0 12px 32px rgba(0,0,0,.08);border-top:6px solid var(--accent)}
+                .badge{display:inline-flex;align-items:center;gap:.5rem;font-weight:600;font-size:.875rem;color:var(--accent);
+                text-transform:uppercase;letter-spacing:.06em}
+                .badge svg{width:1.5rem;height:1.5rem;fill:none;stroke:currentColor;stroke-width:2}
+                h1{font-size:1.75rem;line-height:1.25;margin:.75rem 0 1rem;overflow-wrap:anywhere}
+                p{color:var(--muted);margin:0 0 1rem}
+                strong{color:var(--text)}
+                code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em}
+                footer{margin-top:1.5rem;font-size:.8125rem;color:var(--muted);overflow-wrap:anywhere}
+                @media (prefers-color-scheme:dark){.badge{filter:brightness(1.6)}}
+                </style>
+                </head>
+                <body>
+                <main>
+                <div class="badge">%s<span>%s</span></div>
+                <h1>%s</h1>
+                %s
+                <footer>%s</footer>
+                </main>
+                </body>
+                </html>
+                """.formatted(extraHead.isEmpty() ? "" : extraHead + "\n", esc(title), accent, icon, badge,
+                headingHtml, bodyHtml, hostname.isEmpty() ? "Served by SpinUp" : esc(hostname) + " · served by SpinUp");
+    }
+
+    private static final String MOON = "<svg viewBox=\"0 0 24 24\" aria-hidden=\"true\" focusable=\"false\">"
+            + "<path d=\"M21 12.8A9 9 0 1 1 11.2 3a7 7 0 0 0 9.8 9.8z\"/></svg>";
+    private static final String BOX = "<svg viewBox=\"0 0 24 24\" aria-hidden=\"true\" focusable=\"false\">"
+            + "<path d=\"M3 7l9-4 9 4-9 4-9-4z\"/><path d=\"M3 7v10l9 4 9-4V7\"/><path d=\"M12 11v10\"/></svg>";
+    private static final String TOMB = "<svg viewBox=\"0 0 24 24\" aria-hidden=\"true\" focusable=\"false\">"
+            + "<circle cx=\"12\" cy=\"12\" r=\"9\"/><path d=\"M9 9l6 6M15 9l-6 6\"/></svg>";
+
+    /** HTML-escapes text (workspace names are user input). */
+    static String esc(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '&' -> out.append("&amp;");
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '"' -> out.append("&quot;");
+                case '\'' -> out.append("&#39;");
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
+    }
+}

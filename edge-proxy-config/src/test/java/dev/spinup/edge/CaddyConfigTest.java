@@ -1,0 +1,108 @@
+package dev.spinup.edge;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The rendered config is compared byte for byte with golden files under src/test/resources/golden.
+ * After an intended change, regenerate them with {@code -Dgolden.update=true} and review the diff.
+ */
+class CaddyConfigTest {
+    static final List<EdgeRoute> ROUTES = List.of(
+            new EdgeRoute("0197a000-0000-7000-8000-000000000001", "Shop front",
+                    List.of("0197a000-0000-7000-8000-000000000001.ws.example.test", "Shop.Example.COM"),
+                    EdgeRoute.Mode.PROXY, "http://127.0.0.1:20000"),
+            new EdgeRoute("0197a000-0000-7000-8000-000000000002", "Blog <draft>",
+                    List.of("0197a000-0000-7000-8000-000000000002.ws.example.test"), EdgeRoute.Mode.SUSPENDED, ""),
+            new EdgeRoute("0197a000-0000-7000-8000-000000000003", "Old project",
+                    List.of("0197a000-0000-7000-8000-000000000003.ws.example.test"), EdgeRoute.Mode.ARCHIVED, ""),
+            new EdgeRoute("0197a000-0000-7000-8000-000000000004", "Moved",
+                    List.of("0197a000-0000-7000-8000-000000000004.ws.example.test"), EdgeRoute.Mode.FORWARD,
+                    "host-b.example.test:80"),
+            new EdgeRoute("0197a000-0000-7000-8000-000000000005", "deleted",
+                    List.of("0197a000-0000-7000-8000-000000000005.ws.example.test"), EdgeRoute.Mode.TOMBSTONE, ""));
+
+    @Test
+    void plainHttpConfigMatchesItsGoldenFile() throws IOException {
+        assertGolden("plain-http.json", CaddyConfig.render(
+                EdgeSettings.plainHttp("127.0.0.1:2019", ":8080", "host-a"), 42, ROUTES));
+    }
+
+    @Test
+    void internalCertificatesConfigMatchesItsGoldenFile() throws IOException {
+        assertGolden("internal-tls.json", CaddyConfig.render(new EdgeSettings("127.0.0.1:2019", ":443",
+                EdgeSettings.Tls.INTERNAL, null, 30, "host-a"), 7, ROUTES.subList(0, 1)));
+    }
+
+    @Test
+    void acmeConfigMatchesItsGoldenFile() throws IOException {
+        assertGolden("acme-tls.json", CaddyConfig.render(new EdgeSettings("127.0.0.1:2019", ":443",
+                EdgeSettings.Tls.ACME, "ops@example.test", 30, "host-a"), 7, ROUTES.subList(0, 1)));
+    }
+
+    @Test
+    void anEmptyHostStillAnswersWithTheNotFoundPage() throws IOException {
+        assertGolden("empty.json", CaddyConfig.render(
+                EdgeSettings.plainHttp("127.0.0.1:2019", ":8080", "host-a"), 1, List.of()));
+    }
+
+    @Test
+    void theOrderOfTheRoutesDoesNotChangeTheOutput() {
+        EdgeSettings settings = EdgeSettings.plainHttp("127.0.0.1:2019", ":8080", "host-a");
+        String expected = CaddyConfig.render(settings, 3, ROUTES);
+        List<EdgeRoute> shuffled = new ArrayList<>(ROUTES);
+        Collections.shuffle(shuffled, new Random(7));
+        assertThat(CaddyConfig.render(settings, 3, shuffled)).isEqualTo(expected);
+    }
+
+    @Test
+    void workspaceNamesAreEscapedInPagesAndConfig() {
+        String json = CaddyConfig.render(EdgeSettings.plainHttp("127.0.0.1:2019", ":8080", "h"), 1, ROUTES);
+        assertThat(json).doesNotContain("<draft>").doesNotContain("<html").contains("\\u003chtml");
+        assertThat(Pages.suspended("<script>alert(1)</script>", "x.test", 30))
+                .doesNotContain("<script>").contains("&lt;script&gt;");
+    }
+
+    @Test
+    void everyPageNamesItsWorkspaceAndIsSelfContained() {
+        List<String> pages = List.of(Pages.suspended("Shop front", "s.test", 30), Pages.archived("Shop front", "s.test"),
+                Pages.tombstone("s.test"), Pages.unknown());
+        for (String page : pages) {
+            assertThat(page).startsWith("<!doctype html>").contains("<html lang=\"en\">").contains("<main>")
+                    .contains("<h1>").doesNotContain("src=\"http").doesNotContain("href=\"http")
+                    .doesNotContain("@import").doesNotContain("<script");
+        }
+        assertThat(pages.get(0)).contains("<title>Shop front is asleep · SpinUp</title>")
+                .contains("http-equiv=\"refresh\" content=\"30\"");
+        assertThat(pages.get(1)).contains("<title>Shop front is archived · SpinUp</title>").contains("restore it");
+        assertThat(pages.get(2)).contains("<title>s.test no longer exists · SpinUp</title>");
+    }
+
+    @Test
+    void badRoutesAreRefusedWithAReason() {
+        assertThatThrownBy(() -> new EdgeRoute("w", "n", List.of(), EdgeRoute.Mode.SUSPENDED, ""))
+                .hasMessageContaining("no hostname");
+        assertThatThrownBy(() -> new EdgeRoute("w", "n", List.of("w.test"), EdgeRoute.Mode.PROXY, ""))
+                .hasMessageContaining("PROXY needs an upstream");
+        assertThatThrownBy(() -> new EdgeSettings("a", "b", EdgeSettings.Tls.ACME, "", 30, "h"))
+                .hasMessageContaining("e-mail");
+    }
+
+    private static void assertGolden(String name, String actual) throws IOException {
+        Path golden = Path.of("src/test/resources/golden").resolve(name);
+        if (Boolean.getBoolean("golden.update")) {
+            Files.writeString(golden, actual);
+        }
+        assertThat(golden).as("golden file %s (regenerate with -Dgolden.update=true)", name).exists();
+        assertThat(actual).isEqualTo(Files.readString(golden));
+    }
+}
