@@ -5,7 +5,9 @@ import dev.spinup.agent.commands.CommandHooks;
 import dev.spinup.agent.commands.ExecutedCommands;
 import dev.spinup.agent.drivers.ProcessVmDriver;
 import dev.spinup.agent.drivers.VmDriver;
+import dev.spinup.agent.edge.CaddyEdge;
 import dev.spinup.agent.edge.EdgeController;
+import dev.spinup.agent.edge.RoutesFileOnly;
 import dev.spinup.agent.session.ControlPlaneConnection;
 import dev.spinup.agent.session.EventOutbox;
 import dev.spinup.agent.snapshots.SnapshotTransfer;
@@ -17,6 +19,7 @@ import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.UUID;
 
@@ -26,6 +29,7 @@ public final class HostAgent implements AutoCloseable {
     private final CommandExecutor executor;
     private final ControlPlaneConnection connection;
     private final EventOutbox outbox;
+    private final EdgeController edge;
 
     private HostAgent(HostAgentConfig config, Clock clock, CommandHooks hooks) {
         java.nio.file.Path guestDir = config.guestDir() != null ? config.guestDir()
@@ -39,9 +43,9 @@ public final class HostAgent implements AutoCloseable {
                 WorkspaceLocalEvent.newBuilder().setWorkspaceId(exit.workspaceId())
                         .setKind(exit.crashed() ? WorkspaceLocalEventKind.CRASHED : WorkspaceLocalEventKind.EXITED)
                         .setMessage(exit.message()))));
+        this.edge = edge(config);
         this.executor = new CommandExecutor(driver,
-                new SnapshotTransfer(driver, config.dataDir().resolve("scratch")),
-                new EdgeController(config.dataDir().resolve("edge")), executed, outbox, clock, hooks);
+                new SnapshotTransfer(driver, config.dataDir().resolve("scratch")), edge, executed, outbox, clock, hooks);
         SslContext ssl;
         try {
             ssl = GrpcSslContexts.forClient()
@@ -54,7 +58,18 @@ public final class HostAgent implements AutoCloseable {
         Envelope total = Envelope.newBuilder().setVcpu(config.totalVcpu()).setRamGb(config.totalRamGb())
                 .setDiskGb(config.totalDiskGb()).build();
         this.connection = new ControlPlaneConnection(config.controlPlanes(), ssl, executor, outbox, driver, executed,
-                total, config.heartbeatInterval(), UUID.randomUUID().toString());
+                total, config.heartbeatInterval(), UUID.randomUUID().toString(), edge.address());
+    }
+
+    private static EdgeController edge(HostAgentConfig config) {
+        Path dir = config.dataDir().resolve("edge");
+        if (config.edge() == null) {
+            return new RoutesFileOnly(dir);
+        }
+        String listen = config.edge().settings().listen();
+        String port = listen.substring(listen.lastIndexOf(':') + 1);
+        return new CaddyEdge(dir, config.edge().settings(), config.advertiseHost() + ":" + port,
+                config.edge().caddyBinary());
     }
 
     public static HostAgent start(HostAgentConfig config, Clock clock) {
@@ -81,11 +96,16 @@ public final class HostAgent implements AutoCloseable {
         return driver;
     }
 
+    public EdgeController edge() {
+        return edge;
+    }
+
     /** Disconnects. Workspace processes keep running; the next agent adopts them. */
     @Override
     public void close() {
         connection.close();
         executor.close();
+        edge.close();
         driver.close();
         outbox.close();
     }

@@ -13,6 +13,7 @@ import static java.util.Objects.requireNonNull;
  * @param caCertificate  the CA that signed the control plane's server certificate, PEM
  * @param guestDir       the unpacked guest, or null to unpack the one shipped with the agent
  * @param advertiseHost  how the edge and clients reach this host's workspaces
+ * @param edge           this host's edge proxy, or null for none (routes are only recorded)
  */
 public record HostAgentConfig(
         List<String> controlPlanes,
@@ -28,7 +29,32 @@ public record HostAgentConfig(
         int totalRamGb,
         int totalDiskGb,
         Duration heartbeatInterval,
-        Duration startTimeout) {
+        Duration startTimeout,
+        Edge edge) {
+    /**
+     * @param settings    how Caddy listens (edge-proxy-config)
+     * @param caddyBinary the agent runs and supervises this Caddy; null: drive the system's Caddy
+     */
+    public record Edge(dev.spinup.edge.EdgeSettings settings, Path caddyBinary) {
+        public Edge {
+            requireNonNull(settings, "settings");
+        }
+    }
+
+    /** Without an edge proxy. */
+    public HostAgentConfig(List<String> controlPlanes, Path certificate, Path privateKey, Path caCertificate,
+                           Path dataDir, Path guestDir, String advertiseHost, int portFrom, int portTo, int totalVcpu,
+                           int totalRamGb, int totalDiskGb, Duration heartbeatInterval, Duration startTimeout) {
+        this(controlPlanes, certificate, privateKey, caCertificate, dataDir, guestDir, advertiseHost, portFrom, portTo,
+                totalVcpu, totalRamGb, totalDiskGb, heartbeatInterval, startTimeout, null);
+    }
+
+    public HostAgentConfig withEdge(Edge edge) {
+        return new HostAgentConfig(controlPlanes, certificate, privateKey, caCertificate, dataDir, guestDir,
+                advertiseHost, portFrom, portTo, totalVcpu, totalRamGb, totalDiskGb, heartbeatInterval, startTimeout,
+                edge);
+    }
+
     public HostAgentConfig {
         controlPlanes = List.copyOf(controlPlanes);
         requireNonNull(certificate, "certificate");

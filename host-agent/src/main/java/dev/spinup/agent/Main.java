@@ -1,5 +1,7 @@
 package dev.spinup.agent;
 
+import dev.spinup.agent.edge.CaddyEdge;
+import dev.spinup.edge.EdgeSettings;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,6 +36,21 @@ public final class Main implements Callable<Integer> {
     String portRange;
     @Option(names = "--capacity", defaultValue = "0,0,0", description = "vcpu,ram_gb,disk_gb this host offers (reported in heartbeats).")
     String capacity;
+    @Option(names = "--edge", defaultValue = "none",
+            description = "Edge proxy: none (routes only recorded), caddy (the agent runs and supervises Caddy), "
+                    + "system (drive a Caddy the system runs, through its admin API). Default: ${DEFAULT-VALUE}.")
+    String edge;
+    @Option(names = "--edge-listen", defaultValue = ":80", description = "Where the edge answers workspace requests (default: ${DEFAULT-VALUE}).")
+    String edgeListen;
+    @Option(names = "--edge-admin", defaultValue = "127.0.0.1:2019", description = "Caddy's admin API, loopback only (default: ${DEFAULT-VALUE}).")
+    String edgeAdmin;
+    @Option(names = "--edge-tls", defaultValue = "off",
+            description = "off (plain HTTP), internal (Caddy's local CA), acme (public certificates; needs --acme-email). Default: ${DEFAULT-VALUE}.")
+    String edgeTls;
+    @Option(names = "--acme-email", description = "ACME account e-mail, for --edge-tls acme.")
+    String acmeEmail;
+    @Option(names = "--caddy", defaultValue = "caddy", description = "The Caddy binary for --edge caddy (default: ${DEFAULT-VALUE}, from PATH).")
+    String caddyBinary;
     @Option(names = "--heartbeat-seconds", defaultValue = "10", description = "Heartbeat interval (default: ${DEFAULT-VALUE}).")
     int heartbeatSeconds;
 
@@ -75,6 +92,25 @@ public final class Main implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    private HostAgentConfig.Edge edgeConfig() {
+        if (edge.equals("none")) {
+            return null;
+        }
+        if (!edge.equals("caddy") && !edge.equals("system")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--edge must be none, caddy or system, not " + edge);
+        }
+        EdgeSettings.Tls tls;
+        try {
+            tls = EdgeSettings.Tls.valueOf(edgeTls.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--edge-tls must be off, internal or acme, not " + edgeTls);
+        }
+        return new HostAgentConfig.Edge(new EdgeSettings(edgeAdmin, edgeListen, tls, acmeEmail, 30, advertiseHost),
+                edge.equals("caddy") ? CaddyEdge.findBinary(caddyBinary) : null);
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         if (controlPlanes == null || controlPlanes.isEmpty() || cert == null || key == null || ca == null
@@ -87,7 +123,7 @@ public final class Main implements Callable<Integer> {
         HostAgentConfig config = new HostAgentConfig(controlPlanes, cert, key, ca, dataDir, guestDir, advertiseHost,
                 Integer.parseInt(ports[0]), Integer.parseInt(ports[1]), Integer.parseInt(cap[0]),
                 Integer.parseInt(cap[1]), Integer.parseInt(cap[2]), Duration.ofSeconds(heartbeatSeconds),
-                Duration.ofMinutes(2));
+                Duration.ofMinutes(2)).withEdge(edgeConfig());
         HostAgent agent = HostAgent.start(config, Clock.systemUTC());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -95,8 +95,11 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                                     "host " + hostId + " is not registered (or is retired)").toStatusRuntimeException());
                             return;
                         }
-                        log.info("event=agent_session_opened host={} agent_instance={} driver={}", hostId,
-                                message.getHello().getAgentInstanceId(), message.getHello().getDriver());
+                        log.info("event=agent_session_opened host={} agent_instance={} driver={} edge={}", hostId,
+                                message.getHello().getAgentInstanceId(), message.getHello().getDriver(),
+                                message.getHello().getEdgeAddress());
+                        db.inTransactionVoid(tx -> fleet.setEdgeAddress(tx.handle(), hostId,
+                                message.getHello().getEdgeAddress()));
                         session = sessions.open(hostId, message.getHello().getAgentInstanceId(), stream);
                     }
                     case ACK -> {

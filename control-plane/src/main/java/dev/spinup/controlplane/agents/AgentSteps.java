@@ -82,6 +82,28 @@ public final class AgentSteps {
                 .orElse(ctx.workspace().state()));
     }
 
+    /**
+     * After a workspace moved to another host: its home host (where its DNS name points) gets its
+     * new table, forwarding there. Not waited for — the outbox delivers it whenever the home host
+     * is connected, so a home host that is down does not hold up the operation. Nothing to do when
+     * the workspace is at home.
+     */
+    public Step routesAtHome(String name) {
+        return Step.local(name, ctx -> {
+            UUID home = ctx.tx().handle().createQuery("SELECT home_host_id FROM workspaces WHERE id = :id")
+                    .bind("id", ctx.workspace().id()).mapTo(UUID.class).findOne().orElse(null);
+            if (home == null || home.equals(ctx.workspace().hostId())) {
+                return;
+            }
+            sessions.enqueue(ctx.tx(), home, Command.newBuilder()
+                    .setApplyEdgeRoutes(edgeRoutes.forHost(ctx.tx().handle(), home, ctx.now().toEpochMilli(), Map.of()))
+                    .setCommandId(AgentCommandStep.commandId(ctx.operation().id(), name))
+                    .setOperationId(ctx.operation().id().toString())
+                    .setStep(name)
+                    .build());
+        });
+    }
+
     /** Routes for the state the workspace is in now (after a rollback). */
     public Step routesAsIs(String name) {
         return routes(name, ctx -> ctx.workspace().state());

@@ -128,6 +128,12 @@ public final class FleetStore {
                 rs.getInt("n"));
     }
 
+    /** The agent said where its edge answers (empty: it runs none). */
+    public void setEdgeAddress(Handle h, UUID id, String edgeAddress) {
+        h.createUpdate("UPDATE hosts SET edge_address = NULLIF(:edge, '') WHERE id = :id AND edge_address IS DISTINCT FROM NULLIF(:edge, '')")
+                .bind("id", id).bind("edge", edgeAddress).execute();
+    }
+
     /** A heartbeat arrived: refresh the lease; an unhealthy host becomes healthy again. */
     public void heartbeat(Handle h, UUID hostId, Instant now) {
         h.createUpdate("""

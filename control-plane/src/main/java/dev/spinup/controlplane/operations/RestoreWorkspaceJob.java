@@ -25,7 +25,8 @@ import java.util.UUID;
  *     stopped again (a start cut off half-way may have left it running) and stays suspended.
  * <li>From archived: a new placement (possibly another host) is reserved when the call is
  *     accepted; that host downloads the latest verified snapshot, checks its size and SHA-256,
- *     unpacks it, and starts it; routing follows. If that fails the new host's copy is discarded,
+ *     unpacks it, and starts it; routing follows, and the workspace's home host (where its DNS
+ *     name points) is told to forward to the new host. If that fails the new host's copy is discarded,
  *     the reservation released, and the workspace is archived again (ROLLED_BACK).
  * </ul>
  */
@@ -46,7 +47,8 @@ public final class RestoreWorkspaceJob implements OperationJob {
         this.workspaces = workspaces;
         this.snapshots = snapshots;
         this.fromSuspended = List.of(agent.start("start"), agent.routes());
-        this.fromArchived = List.of(snapshotSteps.restore("download"), agent.start("start"), agent.routes());
+        this.fromArchived = List.of(snapshotSteps.restore("download"), agent.start("start"), agent.routes(),
+                agent.routesAtHome("home_routes"));
         this.rollbackFromArchived = List.of(agent.destroy("discard"), Step.local("release", ctx -> workspaces.moveTo(
                 ctx.tx().handle(), ctx.workspace().id(), UUID.fromString(ctx.operation().params().get("old_host_id")),
                 ctx.now())));

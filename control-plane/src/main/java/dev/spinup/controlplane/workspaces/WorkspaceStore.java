@@ -21,10 +21,10 @@ public final class WorkspaceStore {
     public void insert(Handle h, Workspace w) {
         h.createUpdate("""
                         INSERT INTO workspaces (id, external_workspace_id, external_user_id, display_name, region_id,
-                            host_id, flavor, vcpu, ram_gb, disk_gb, state, current_operation_id, template, labels,
-                            snapshot_interval_seconds, snapshot_retention_count, created_at, updated_at)
-                        VALUES (:id, :extWs, :extUser, :name, :region, :host, :flavor, :vcpu, :ram, :disk, :state,
-                            :op, :template, CAST(:labels AS jsonb), :interval, :retention, :now, :now)""")
+                            host_id, home_host_id, flavor, vcpu, ram_gb, disk_gb, state, current_operation_id, template,
+                            labels, snapshot_interval_seconds, snapshot_retention_count, created_at, updated_at)
+                        VALUES (:id, :extWs, :extUser, :name, :region, :host, :host, :flavor, :vcpu, :ram, :disk,
+                            :state, :op, :template, CAST(:labels AS jsonb), :interval, :retention, :now, :now)""")
                 .bind("id", w.id())
                 .bind("extWs", w.externalWorkspaceId())
                 .bind("extUser", w.externalUserId())

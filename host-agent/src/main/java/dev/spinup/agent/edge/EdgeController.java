@@ -1,41 +1,22 @@
 package dev.spinup.agent.edge;
 
-import com.google.protobuf.TextFormat;
+import dev.spinup.agent.drivers.DriverException;
 import dev.spinup.api.v1.ApplyEdgeRoutes;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
-/**
- * Keeps this host's edge routing table. This release records the last applied table on disk
- * (edge/routes.txtpb) and applies generations in order; driving Caddy from it is the edge-proxy
- * work that follows, through the same ApplyEdgeRoutes command.
- */
-public final class EdgeController {
-    private final Path dir;
-    private long appliedGeneration = -1;
+/** This host's edge: takes the whole routing table at every transition (ApplyEdgeRoutes). */
+public interface EdgeController extends AutoCloseable {
+    /**
+     * Applies the table. Returns what happened, for the command's result; an older generation than
+     * the one applied is ignored. Throws when the edge did not take it (the step fails with the reason).
+     */
+    String apply(ApplyEdgeRoutes routes) throws DriverException, IOException;
 
-    public EdgeController(Path dir) {
-        this.dir = dir;
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** Where other hosts reach this edge ({@code host:port}), empty without an edge proxy. */
+    default String address() {
+        return "";
     }
 
-    /** Returns a description of what happened; an older generation than the applied one is ignored. */
-    public synchronized String apply(ApplyEdgeRoutes routes) throws IOException {
-        if (routes.getGeneration() < appliedGeneration) {
-            return "ignored generation " + routes.getGeneration() + " (already at " + appliedGeneration + ")";
-        }
-        Path tmp = dir.resolve("routes.txtpb.tmp");
-        Files.writeString(tmp, TextFormat.printer().printToString(routes));
-        Files.move(tmp, dir.resolve("routes.txtpb"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        appliedGeneration = routes.getGeneration();
-        return "recorded " + routes.getRoutesCount() + " routes (generation " + routes.getGeneration()
-                + "); no edge proxy is configured on this host";
-    }
+    @Override
+    default void close() { }
 }

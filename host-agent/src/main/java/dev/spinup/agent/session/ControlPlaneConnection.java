@@ -55,6 +55,7 @@ public final class ControlPlaneConnection implements AutoCloseable {
     private final Envelope total;
     private final Duration heartbeatInterval;
     private final String agentInstanceId;
+    private final String edgeAddress;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "agent-heartbeat");
         t.setDaemon(true);
@@ -67,7 +68,7 @@ public final class ControlPlaneConnection implements AutoCloseable {
 
     public ControlPlaneConnection(List<String> targets, SslContext ssl, CommandExecutor executor, EventOutbox outbox,
                                   VmDriver driver, ExecutedCommands executed, Envelope total,
-                                  Duration heartbeatInterval, String agentInstanceId) {
+                                  Duration heartbeatInterval, String agentInstanceId, String edgeAddress) {
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("at least one control-plane address is needed");
         }
@@ -80,6 +81,7 @@ public final class ControlPlaneConnection implements AutoCloseable {
         this.total = total;
         this.heartbeatInterval = heartbeatInterval;
         this.agentInstanceId = agentInstanceId;
+        this.edgeAddress = edgeAddress;
         this.loop = Thread.ofPlatform().name("agent-connection").daemon().unstarted(this::run);
     }
 
@@ -137,7 +139,8 @@ public final class ControlPlaneConnection implements AutoCloseable {
         CommandStream commands = new CommandStream(ended);
         stub.commands(commands);
         commands.send(AgentCommandsMessage.newBuilder().setHello(SessionHello.newBuilder()
-                .setAgentVersion("0.1.0").setAgentInstanceId(agentInstanceId).setDriver(driver.name())).build());
+                .setAgentVersion("0.1.0").setAgentInstanceId(agentInstanceId).setDriver(driver.name())
+                .setEdgeAddress(edgeAddress)).build());
 
         StreamObserver<AgentEvent>[] events = new StreamObserver[1];
         events[0] = stub.events(new StreamObserver<EventAck>() {

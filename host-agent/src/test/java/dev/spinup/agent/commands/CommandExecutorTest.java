@@ -2,7 +2,7 @@ package dev.spinup.agent.commands;
 
 import dev.spinup.agent.GuestFiles;
 import dev.spinup.agent.drivers.ProcessVmDriver;
-import dev.spinup.agent.edge.EdgeController;
+import dev.spinup.agent.edge.RoutesFileOnly;
 import dev.spinup.agent.session.EventOutbox;
 import dev.spinup.agent.snapshots.SnapshotTransfer;
 import dev.spinup.api.v1.AgentEvent;
@@ -124,7 +124,7 @@ class CommandExecutorTest {
         ProcessVmDriver driver = new ProcessVmDriver(data.resolve("workspaces"), guest, "127.0.0.1", 23000, 23100,
                 Duration.ofSeconds(10));
         return new CommandExecutor(driver, new SnapshotTransfer(driver, data.resolve("scratch")),
-                new EdgeController(data.resolve("edge")), new ExecutedCommands(data.resolve("commands")), outbox,
+                new RoutesFileOnly(data.resolve("edge")), new ExecutedCommands(data.resolve("commands")), outbox,
                 Clock.systemUTC());
     }
 }

@@ -1,0 +1,121 @@
+package dev.spinup.agent.edge;
+
+import dev.spinup.agent.drivers.DriverException;
+import dev.spinup.api.v1.ApplyEdgeRoutes;
+import dev.spinup.api.v1.EdgeRoute;
+import dev.spinup.api.v1.EdgeRouteMode;
+import dev.spinup.edge.EdgeSettings;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The agent's edge against a real Caddy process it runs itself. */
+class CaddyEdgeTest {
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    @TempDir
+    Path dir;
+    CaddyEdge edge;
+
+    @AfterEach
+    void stop() {
+        if (edge != null) {
+            edge.close();
+        }
+    }
+
+    @Test
+    void appliesTheTableAndCaddyServesIt() throws Exception {
+        int port = freePort();
+        edge = supervised(port);
+        assertThat(get(port, "sleepy.test").statusCode()).as("before any table: unknown host").isEqualTo(404);
+
+        String result = edge.apply(table(1, "sleepy.test"));
+
+        assertThat(result).contains("Caddy serves 1 routes (generation 1)");
+        HttpResponse<String> page = get(port, "sleepy.test");
+        assertThat(page.statusCode()).isEqualTo(503);
+        assertThat(page.headers().firstValue("retry-after")).hasValue("30");
+        assertThat(page.body()).contains("<title>Sleepy is asleep · SpinUp</title>");
+        assertThat(edge.apply(table(0, "other.test"))).startsWith("ignored generation 0");
+        assertThat(get(port, "sleepy.test").statusCode()).as("an older table changes nothing").isEqualTo(503);
+    }
+
+    @Test
+    void aCaddyThatDiesIsStartedAgainWithTheLastGoodConfig() throws Exception {
+        int port = freePort();
+        edge = supervised(port);
+        edge.apply(table(5, "sleepy.test"));
+        ProcessHandle first = edge.process().orElseThrow();
+
+        first.destroyForcibly();
+        first.onExit().get();
+
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (status(port, "sleepy.test") != 503) {
+            assertThat(Instant.now()).as("Caddy back with the last routes within 30 s").isBefore(deadline);
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        }
+        assertThat(edge.process().orElseThrow().pid()).isNotEqualTo(first.pid());
+    }
+
+    @Test
+    void anUnreachableCaddyIsTheStepsErrorWithAReason() {
+        int adminPort = freePort();
+        edge = new CaddyEdge(dir, EdgeSettings.plainHttp("127.0.0.1:" + adminPort, "127.0.0.1:" + freePort(), "h"),
+                "127.0.0.1:1", null);
+        assertThatThrownBy(() -> edge.apply(table(1, "sleepy.test")))
+                .isInstanceOf(DriverException.class)
+                .hasMessageContaining("did not answer")
+                .satisfies(e -> assertThat(((DriverException) e).code()).isEqualTo("edge_unreachable"));
+    }
+
+    private CaddyEdge supervised(int port) {
+        return new CaddyEdge(dir, EdgeSettings.plainHttp("127.0.0.1:" + freePort(), "127.0.0.1:" + port, "h"),
+                "127.0.0.1:" + port, CaddyEdge.findBinary("caddy"));
+    }
+
+    private static ApplyEdgeRoutes table(long generation, String hostname) {
+        return ApplyEdgeRoutes.newBuilder().setGeneration(generation).addRoutes(EdgeRoute.newBuilder()
+                .setWorkspaceId("0197a000-0000-7000-8000-000000000001").setDisplayName("Sleepy")
+                .addDomains(hostname).setMode(EdgeRouteMode.SUSPENDED_PAGE)).build();
+    }
+
+    private static int status(int port, String host) {
+        try {
+            return get(port, host).statusCode();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static HttpResponse<String> get(int port, String host) throws IOException {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                    .header("Host", host).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
