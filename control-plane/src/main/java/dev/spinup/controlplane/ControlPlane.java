@@ -151,7 +151,7 @@ public final class ControlPlane implements AutoCloseable {
                     .addService(ServerInterceptors.intercept(
                             new WorkspaceGrpcService(db, service, workspaces, operations, fleet, config.flavors(),
                                     config.offeredTemplates(), new OperationDurations(db, clock),
-                                    config.heartbeatLease(), enrollment, clock),
+                                    config.heartbeatLease(), enrollment, config.workspaceDomain(), clock),
                             errors, new AuthInterceptor(db, tokens), accessLog))
                     .addService(ServerInterceptors.intercept(
                             new AgentGrpcService(db, fleet, outbox, sessions, events, enrollment, clock),

@@ -2,6 +2,8 @@ package dev.spinup.testing;
 
 import dev.spinup.agent.HostAgent;
 import dev.spinup.agent.HostAgentConfig;
+import dev.spinup.agent.edge.CaddyEdge;
+import dev.spinup.edge.EdgeSettings;
 import dev.spinup.agent.drivers.LocalWorkspace;
 import dev.spinup.api.v1.WorkspaceServiceGrpc;
 import dev.spinup.controlplane.ControlPlane;
@@ -212,9 +214,31 @@ public final class SpinUpCluster implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         TestHost host = new TestHost(registered.id(),
-                connect(registered.id(), registered.dataDir(), guestDir, capacity, targets), registered.dataDir());
+                connect(registered.id(), registered.dataDir(), guestDir, capacity, targets, null), registered.dataDir());
         hosts.add(host);
         return host;
+    }
+
+    /**
+     * A host whose agent runs a real Caddy as its edge (plain HTTP on a free loopback port; the
+     * address is {@code host.agent().edge().address()}).
+     */
+    public TestHost startAgentWithEdge(Envelope capacity) {
+        RegisteredHost registered = registerHost(capacity);
+        HostAgentConfig.Edge edge = new HostAgentConfig.Edge(EdgeSettings.plainHttp("127.0.0.1:" + freePort(),
+                "127.0.0.1:" + freePort(), "host-" + registered.id()), CaddyEdge.findBinary("caddy"));
+        TestHost host = new TestHost(registered.id(), connect(registered.id(), registered.dataDir(), null, capacity,
+                List.of(controlPlane), edge), registered.dataDir());
+        hosts.add(host);
+        return host;
+    }
+
+    private static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A host in the database with its certificate ({@code host.crt}, {@code host.key}) in its data directory. */
@@ -242,17 +266,18 @@ public final class SpinUpCluster implements AutoCloseable {
     public TestHost restartAgent(TestHost host, Path guestDir, Envelope capacity) {
         host.agent().close();
         TestHost restarted = new TestHost(host.id(),
-                connect(host.id(), host.dataDir(), guestDir, capacity, List.of(controlPlane)), host.dataDir());
+                connect(host.id(), host.dataDir(), guestDir, capacity, List.of(controlPlane), null), host.dataDir());
         hosts.set(hosts.indexOf(host), restarted);
         return restarted;
     }
 
-    private HostAgent connect(UUID hostId, Path hostDir, Path guestDir, Envelope capacity, List<ControlPlane> targets) {
+    private HostAgent connect(UUID hostId, Path hostDir, Path guestDir, Envelope capacity, List<ControlPlane> targets,
+                              HostAgentConfig.Edge edge) {
         HostAgent agent = HostAgent.start(new HostAgentConfig(
                 targets.stream().map(cp -> "localhost:" + cp.grpcPort()).toList(),
                 hostDir.resolve("host.crt"), hostDir.resolve("host.key"), dir.resolve("pki/ca.crt"), hostDir,
                 guestDir, "127.0.0.1", 21000, 29999, capacity.vcpu(), capacity.ramGb(), capacity.diskGb(),
-                agentHeartbeat, Duration.ofSeconds(30)), clock);
+                agentHeartbeat, Duration.ofSeconds(30)).withEdge(edge), clock);
         Eventually.await(Duration.ofSeconds(30), "agent " + hostId + " to connect", agent::isConnected);
         return agent;
     }

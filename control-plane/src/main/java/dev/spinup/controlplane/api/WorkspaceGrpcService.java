@@ -74,11 +74,14 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     private final dev.spinup.controlplane.fleet.Enrollment enrollment;
     private final Clock clock;
 
+    private final String workspaceDomain;
+
     public WorkspaceGrpcService(Database db, WorkspaceService service, WorkspaceStore workspaces,
                                 OperationStore operations, FleetStore fleet, FlavorCatalog flavors,
                                 Set<ProjectTemplate> offeredTemplates, OperationDurations durations,
                                 java.time.Duration heartbeatLease, dev.spinup.controlplane.fleet.Enrollment enrollment,
-                                Clock clock) {
+                                String workspaceDomain, Clock clock) {
+        this.workspaceDomain = workspaceDomain;
         this.heartbeatLease = heartbeatLease;
         this.enrollment = enrollment;
         this.durations = durations;
@@ -398,7 +401,8 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     }
 
     private dev.spinup.api.v1.Workspace toProto(dev.spinup.controlplane.workspaces.Workspace w) {
-        return WorkspaceProtoMapper.toProto(w, flavors.maxDeploysOf(w.flavor()));
+        return WorkspaceProtoMapper.toProto(w, flavors.maxDeploysOf(w.flavor())).toBuilder()
+                .setHostname(w.id() + "." + workspaceDomain).build();
     }
 
     private static <T> void reply(StreamObserver<T> out, T value) {
