@@ -1,0 +1,102 @@
+package dev.spinup.testing;
+
+import dev.spinup.agent.edge.CaddyEdge;
+import dev.spinup.api.v1.ApplyEdgeRoutes;
+import dev.spinup.api.v1.EdgeRoute;
+import dev.spinup.api.v1.EdgeRouteMode;
+import dev.spinup.edge.EdgeSettings;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The edge pages as people see them: a real headless Chromium loads each page from a real Caddy
+ * (Chromium sends *.localhost to loopback by itself), the test checks the rendered title, and the
+ * screenshot is saved under target/screenshots/ (the README shows copies of them).
+ */
+class EdgePagesInChromiumTest {
+    static final Path SCREENSHOTS = Path.of("target", "screenshots");
+    @TempDir
+    static Path dir;
+    static CaddyEdge edge;
+    static int port;
+
+    @BeforeAll
+    static void start() throws Exception {
+        port = freePort();
+        edge = new CaddyEdge(dir.resolve("edge"), EdgeSettings.plainHttp("127.0.0.1:" + freePort(),
+                "127.0.0.1:" + port, "host-a"), "127.0.0.1:" + port, CaddyEdge.findBinary("caddy"));
+        edge.apply(ApplyEdgeRoutes.newBuilder().setGeneration(1)
+                .addRoutes(route("0197a000-0000-7000-8000-00000000000a", "Team wiki", "wiki", EdgeRouteMode.SUSPENDED_PAGE))
+                .addRoutes(route("0197a000-0000-7000-8000-00000000000b", "Design system", "design", EdgeRouteMode.ARCHIVED_PAGE))
+                .addRoutes(route("0197a000-0000-7000-8000-00000000000c", "deleted workspace", "old-demo", EdgeRouteMode.TOMBSTONE))
+                .build());
+        Files.createDirectories(SCREENSHOTS);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (edge != null) {
+            edge.close();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "suspended | wiki     | Team wiki is asleep · SpinUp",
+            "archived  | design   | Design system is archived · SpinUp",
+            "tombstone | old-demo | old-demo.workspaces.localhost no longer exists · SpinUp",
+            "unknown   | nobody   | No workspace here · SpinUp"})
+    void thePageRendersInChromium(String page, String name, String title) throws Exception {
+        String url = "http://" + name + ".workspaces.localhost:" + port + "/";
+
+        String dom = chromium("--dump-dom", url);
+        assertThat(dom).contains("<title>" + title + "</title>").contains("<h1>");
+
+        Path png = SCREENSHOTS.resolve("edge-" + page + ".png");
+        Files.deleteIfExists(png);
+        chromium("--screenshot=" + png.toAbsolutePath(), "--window-size=960,640", "--hide-scrollbars", url);
+        assertThat(png).exists();
+        byte[] bytes = Files.readAllBytes(png);
+        assertThat(bytes.length).as("a real PNG").isGreaterThan(5_000);
+        assertThat(new String(bytes, 1, 3, StandardCharsets.US_ASCII)).isEqualTo("PNG");
+    }
+
+    /** Runs headless Chromium with the flags this machine needs and returns its standard output. */
+    private static String chromium(String... args) throws IOException, InterruptedException {
+        Path profile = Files.createTempDirectory(dir, "chromium-profile");
+        List<String> command = new ArrayList<>(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--user-data-dir=" + profile));
+        command.addAll(List.of(args));
+        Path log = dir.resolve("chromium.log");
+        Process p = new ProcessBuilder(command).redirectError(log.toFile()).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("chromium finished").isTrue();
+        assertThat(p.exitValue()).as("chromium exit code; stderr:\n%s", Files.readString(log)).isZero();
+        return new String(out, StandardCharsets.UTF_8);
+    }
+
+    private static EdgeRoute route(String id, String displayName, String name, EdgeRouteMode mode) {
+        return EdgeRoute.newBuilder().setWorkspaceId(id).setDisplayName(displayName)
+                .addDomains(name + ".workspaces.localhost").setMode(mode).build();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
