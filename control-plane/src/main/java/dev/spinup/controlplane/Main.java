@@ -78,6 +78,8 @@ public final class Main {
                         %s spinup.v1.WorkspaceService/CreateWorkspace
                       grpcurl -cacert %s -H "authorization: Bearer $SPINUP_TOKEN" \\
                         -d '{"workspace_id":"<workspace_id from above>"}' %s spinup.v1.WorkspaceService/GetWorkspace
+                      then open its "hostname" on the local edge (Caddy, run by the host agent):
+                        curl http://<hostname>:${SPINUP_EDGE_PORT:-8080}/
 
                     """, target, ca, cp.metricsPort(), env.database().jdbcUrl(),
                     env.objectStorage().endpoint() + " bucket " + env.objectStorage().bucket(), hostId,
