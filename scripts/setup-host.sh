@@ -4,8 +4,9 @@
 #   nodejs    runs the workspace starter app (the guest entrypoint's template)
 #   caddy     each host's edge proxy; the host agent starts and drives it in dev mode
 #   chromium  headless, for the tests that load and screenshot the edge pages
+#   curl      the raw baseline of the edge benchmark (bench/)
 set -euo pipefail
-packages=(nodejs caddy chromium)
+packages=(nodejs caddy chromium curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,7 +5,6 @@
 const http = require('http');
 const fs = require('fs');
 const path = require('path');
-const crypto = require('crypto');
 
 const port = Number(process.env.SPINUP_APP_PORT || 3000);
 const name = process.env.SPINUP_DISPLAY_NAME || 'workspace';
@@ -55,25 +54,6 @@ const server = http.createServer((req, res) => {
   }
   res.writeHead(404, { 'content-type': 'text/plain' });
   res.end('not found\n');
-});
-
-// GET /ws upgrades to a WebSocket that greets the client: what a dev server's live reload needs
-// from the edge in front of it.
-server.on('upgrade', (req, socket) => {
-  socket.on('error', () => {});
-  const key = req.headers['sec-websocket-key'];
-  if (new URL(req.url, 'http://localhost').pathname !== '/ws' || !key) {
-    socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-    return;
-  }
-  const accept = crypto.createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
-  socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
-    + 'Sec-WebSocket-Accept: ' + accept + '\r\n\r\n');
-  const text = Buffer.from('hello from ' + name).subarray(0, 125);
-  socket.write(Buffer.concat([Buffer.from([0x81, text.length]), text]));
-  socket.on('data', (frame) => {
-    if ((frame[0] & 0x0f) === 0x8) socket.end(); // close
-  });
 });
 
 server.listen(port, '127.0.0.1', () => console.log(`starter app listening on 127.0.0.1:${port}`));

@@ -62,6 +62,7 @@ public final class SpinUpCluster implements AutoCloseable {
     private final Clock clock;
     private final List<TestHost> hosts = new ArrayList<>();
     private final List<ManagedChannel> channels = new ArrayList<>();
+    private final java.util.Map<UUID, Integer> portRanges = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A host with its agent; {@code dataDir} holds its workspaces. */
     public record TestHost(UUID id, HostAgent agent, Path dataDir) {}
@@ -221,13 +222,14 @@ public final class SpinUpCluster implements AutoCloseable {
 
     /**
      * A host whose agent runs a real Caddy as its edge (plain HTTP on a free loopback port; the
-     * address is {@code host.agent().edge().address()}).
+     * address is {@code host.agent().edge().address()}), with a guest directory of the test's own
+     * (null: the shipped one).
      */
-    public TestHost startAgentWithEdge(Envelope capacity) {
+    public TestHost startAgentWithEdge(Envelope capacity, Path guestDir) {
         RegisteredHost registered = registerHost(capacity);
         HostAgentConfig.Edge edge = new HostAgentConfig.Edge(EdgeSettings.plainHttp("127.0.0.1:" + freePort(),
                 "127.0.0.1:" + freePort(), "host-" + registered.id()), CaddyEdge.findBinary("caddy"));
-        TestHost host = new TestHost(registered.id(), connect(registered.id(), registered.dataDir(), null, capacity,
+        TestHost host = new TestHost(registered.id(), connect(registered.id(), registered.dataDir(), guestDir, capacity,
                 List.of(controlPlane), edge), registered.dataDir());
         hosts.add(host);
         return host;
@@ -273,10 +275,12 @@ public final class SpinUpCluster implements AutoCloseable {
 
     private HostAgent connect(UUID hostId, Path hostDir, Path guestDir, Envelope capacity, List<ControlPlane> targets,
                               HostAgentConfig.Edge edge) {
+        // Every host of the cluster shares this machine: each gets its own app port range.
+        int portFrom = portRanges.computeIfAbsent(hostId, id -> 21000 + 200 * portRanges.size());
         HostAgent agent = HostAgent.start(new HostAgentConfig(
                 targets.stream().map(cp -> "localhost:" + cp.grpcPort()).toList(),
                 hostDir.resolve("host.crt"), hostDir.resolve("host.key"), dir.resolve("pki/ca.crt"), hostDir,
-                guestDir, "127.0.0.1", 21000, 29999, capacity.vcpu(), capacity.ramGb(), capacity.diskGb(),
+                guestDir, "127.0.0.1", portFrom, portFrom + 199, capacity.vcpu(), capacity.ramGb(), capacity.diskGb(),
                 agentHeartbeat, Duration.ofSeconds(30)).withEdge(edge), clock);
         Eventually.await(Duration.ofSeconds(30), "agent " + hostId + " to connect", agent::isConnected);
         return agent;

@@ -44,10 +44,15 @@ class EdgeRoutingTest {
     static SpinUpCluster.TestHost other;
 
     @BeforeAll
-    static void start() {
+    static void start() throws IOException {
         cluster = SpinUpCluster.builder(pg.config(), dir).start();
-        home = cluster.startAgentWithEdge(new Envelope(4, 8, 50));
-        other = cluster.startAgentWithEdge(new Envelope(4, 8, 50));
+        // An app with a WebSocket endpoint (the starter has none).
+        Path guest = Workspaces.guestWithStartScript(dir.resolve("ws-guest"), "exec node ws-app.js\n");
+        try (InputStream app = EdgeRoutingTest.class.getResourceAsStream("/edge-guest/ws-app.js")) {
+            java.nio.file.Files.copy(app, guest.resolve("templates/starter/ws-app.js"));
+        }
+        home = cluster.startAgentWithEdge(new Envelope(4, 8, 50), guest);
+        other = cluster.startAgentWithEdge(new Envelope(4, 8, 50), guest);
     }
 
     @AfterAll

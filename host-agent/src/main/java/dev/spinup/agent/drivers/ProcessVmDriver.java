@@ -257,6 +257,11 @@ public final class ProcessVmDriver implements VmDriver {
     }
 
     private ProcessHandle spawn(String workspaceId, Properties p, int port) throws DriverException {
+        if (!isFree(port)) {
+            // Someone else answers there: waiting for "ready" would mistake them for this workspace.
+            throw new DriverException("port_in_use", "port " + port + " of workspace " + workspaceId
+                    + " is in use by another process on this host");
+        }
         Path dir = dir(workspaceId);
         ProcessBuilder pb = new ProcessBuilder("sh", guestDir.resolve("entrypoint.sh").toString())
                 .directory(dir.toFile())

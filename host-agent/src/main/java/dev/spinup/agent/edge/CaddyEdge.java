@@ -95,7 +95,8 @@ public final class CaddyEdge implements EdgeController {
                 + millis + " ms";
     }
 
-    static EdgeRoute route(dev.spinup.api.v1.EdgeRoute r) {
+    /** The agent protocol's route as edge-proxy-config takes it. */
+    public static EdgeRoute route(dev.spinup.api.v1.EdgeRoute r) {
         EdgeRoute.Mode mode = switch (r.getMode()) {
             case PROXY -> EdgeRoute.Mode.PROXY;
             case SUSPENDED_PAGE -> EdgeRoute.Mode.SUSPENDED;
