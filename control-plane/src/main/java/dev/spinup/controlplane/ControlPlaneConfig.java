@@ -81,6 +81,11 @@ public record ControlPlaneConfig(
                 workspaceDomain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval);
     }
 
+    public ControlPlaneConfig withWorkspaceDomain(String domain) {
+        return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, offeredTemplates,
+                domain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval);
+    }
+
     public ControlPlaneConfig withStepTimeouts(StepTimeouts timeouts) {
         return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, offeredTemplates,
                 workspaceDomain, heartbeatLease, engine, timeouts, snapshotScanInterval);

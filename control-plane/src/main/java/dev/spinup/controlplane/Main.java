@@ -109,6 +109,9 @@ public final class Main {
         String region;
         @Option(names = "--job-threads", defaultValue = "${env:SPINUP_JOB_THREADS:-10}", description = "Threads running operation jobs (default: ${DEFAULT-VALUE}); 0 makes an API/agent-only replica.")
         int jobThreads;
+        @Option(names = "--workspace-domain", defaultValue = "${env:SPINUP_WORKSPACE_DOMAIN:-workspaces.localhost}",
+                description = "Each workspace answers at <id>.<this domain>; point a wildcard DNS record per host, or one per workspace, at its home host (default: ${DEFAULT-VALUE}).")
+        String workspaceDomain;
         @CommandLine.Mixin
         Ports ports;
 
@@ -118,7 +121,8 @@ public final class Main {
                             new dev.spinup.controlplane.snapshots.ObjectStorage.Config(s3Endpoint, region, bucket,
                                     System.getenv("SPINUP_S3_ACCESS_KEY"), System.getenv("SPINUP_S3_SECRET_KEY")),
                             new ControlPlaneConfig.Tls(cert, key, ca, caKey))
-                    .withPorts(ports.bind, ports.grpcPort, ports.metricsPort);
+                    .withPorts(ports.bind, ports.grpcPort, ports.metricsPort)
+                    .withWorkspaceDomain(workspaceDomain);
             ControlPlaneConfig config = defaults.withEngine(new dev.spinup.controlplane.operations.OperationEngine.Config(
                     jobThreads, defaults.engine().pollingInterval(), defaults.engine().retryDelay(),
                     defaults.engine().replicaName()));
