@@ -28,6 +28,7 @@ import dev.spinup.controlplane.operations.StepHooks;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.FixedDelay;
 import dev.spinup.controlplane.operations.PeriodicSnapshotJob;
+import dev.spinup.controlplane.operations.DomainJobs;
 import dev.spinup.controlplane.operations.RepairWorkspaceJob;
 import dev.spinup.controlplane.snapshots.ObjectStorage;
 import dev.spinup.controlplane.snapshots.PeriodicSnapshots;
@@ -112,7 +113,9 @@ public final class ControlPlane implements AutoCloseable {
                 new ResizeWorkspaceJob(agentSteps, placement, workspaces),
                 new DeleteWorkspaceJob(agentSteps, List.of(snapshotSteps.purge("purge_snapshots"))),
                 new PeriodicSnapshotJob(snapshotSteps, snapshots, clock),
-                new RepairWorkspaceJob(agentSteps)),
+                new RepairWorkspaceJob(agentSteps),
+                DomainJobs.add(agentSteps, clock),
+                DomainJobs.remove(agentSteps)),
                 clock, meters, hooks);
         this.engine = new OperationEngine(db, runner, config.engine(), clock, meters);
         WorkspaceService service = new WorkspaceService(db, workspaces, operations, fleet, placement, engine, runner,

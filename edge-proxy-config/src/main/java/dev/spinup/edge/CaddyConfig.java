@@ -35,15 +35,26 @@ public final class CaddyConfig {
         Map<String, Object> server = map("@id", generationId(generation), "listen", List.of(settings.listen()),
                 "routes", caddyRoutes);
         Map<String, Object> apps = new LinkedHashMap<>();
+        Map<String, Object> http = new LinkedHashMap<>();
         if (settings.tls() == EdgeSettings.Tls.OFF) {
             server.put("automatic_https", map("disable", true));
         } else {
-            Map<String, Object> issuer = settings.tls() == EdgeSettings.Tls.INTERNAL
-                    ? map("module", "internal")
-                    : map("module", "acme", "email", settings.acmeEmail());
+            // Every routed name gets a certificate, on whatever port the edge listens.
+            http.put("https_port", port(settings.listen()));
+            Map<String, Object> issuer;
+            if (settings.tls() == EdgeSettings.Tls.INTERNAL) {
+                issuer = map("module", "internal");
+                // Caddy's local CA stays Caddy's: not installed into this machine's trust store, and
+                // no HTTP->HTTPS redirect listener on :80 (several dev edges may share a machine).
+                apps.put("pki", map("certificate_authorities", map("local", map("install_trust", false))));
+                server.put("automatic_https", map("disable_redirects", true));
+            } else {
+                issuer = map("module", "acme", "email", settings.acmeEmail());
+            }
             apps.put("tls", map("automation", map("policies", List.of(map("issuers", List.of(issuer))))));
         }
-        apps.put("http", map("servers", map(SERVER, server)));
+        http.put("servers", map(SERVER, server));
+        apps.put("http", http);
         return Json.write(map(
                 "admin", map("listen", settings.adminListen()),
                 "apps", apps));
@@ -61,6 +72,10 @@ public final class CaddyConfig {
             case ARCHIVED -> page(503, Pages.archived(r.displayName(), host), Map.of());
             case TOMBSTONE -> page(404, Pages.tombstone(host), Map.of());
         };
+    }
+
+    private static int port(String listen) {
+        return Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
     }
 
     private static Map<String, Object> page(int status, String html, Map<String, String> extraHeaders) {

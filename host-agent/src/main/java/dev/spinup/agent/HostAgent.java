@@ -43,7 +43,7 @@ public final class HostAgent implements AutoCloseable {
                 WorkspaceLocalEvent.newBuilder().setWorkspaceId(exit.workspaceId())
                         .setKind(exit.crashed() ? WorkspaceLocalEventKind.CRASHED : WorkspaceLocalEventKind.EXITED)
                         .setMessage(exit.message()))));
-        this.edge = edge(config);
+        this.edge = edge(config, outbox);
         this.executor = new CommandExecutor(driver,
                 new SnapshotTransfer(driver, config.dataDir().resolve("scratch")), edge, executed, outbox, clock, hooks);
         SslContext ssl;
@@ -61,7 +61,7 @@ public final class HostAgent implements AutoCloseable {
                 total, config.heartbeatInterval(), UUID.randomUUID().toString(), edge.address());
     }
 
-    private static EdgeController edge(HostAgentConfig config) {
+    private static EdgeController edge(HostAgentConfig config, EventOutbox outbox) {
         Path dir = config.dataDir().resolve("edge");
         if (config.edge() == null) {
             return new RoutesFileOnly(dir);
@@ -69,7 +69,7 @@ public final class HostAgent implements AutoCloseable {
         String listen = config.edge().settings().listen();
         String port = listen.substring(listen.lastIndexOf(':') + 1);
         return new CaddyEdge(dir, config.edge().settings(), config.advertiseHost() + ":" + port,
-                config.edge().caddyBinary());
+                config.edge().caddyBinary(), status -> outbox.emit(AgentEvent.newBuilder().setCertificate(status)));
     }
 
     public static HostAgent start(HostAgentConfig config, Clock clock) {

@@ -226,9 +226,14 @@ public final class SpinUpCluster implements AutoCloseable {
      * (null: the shipped one).
      */
     public TestHost startAgentWithEdge(Envelope capacity, Path guestDir) {
+        return startAgentWithEdge(capacity, guestDir, EdgeSettings.Tls.OFF);
+    }
+
+    /** With {@code tls} INTERNAL the edge serves HTTPS with certificates from Caddy's local CA. */
+    public TestHost startAgentWithEdge(Envelope capacity, Path guestDir, EdgeSettings.Tls tls) {
         RegisteredHost registered = registerHost(capacity);
-        HostAgentConfig.Edge edge = new HostAgentConfig.Edge(EdgeSettings.plainHttp("127.0.0.1:" + freePort(),
-                "127.0.0.1:" + freePort(), "host-" + registered.id()), CaddyEdge.findBinary("caddy"));
+        HostAgentConfig.Edge edge = new HostAgentConfig.Edge(new EdgeSettings("127.0.0.1:" + freePort(),
+                "127.0.0.1:" + freePort(), tls, null, 30, "host-" + registered.id()), CaddyEdge.findBinary("caddy"));
         TestHost host = new TestHost(registered.id(), connect(registered.id(), registered.dataDir(), guestDir, capacity,
                 List.of(controlPlane), edge), registered.dataDir());
         hosts.add(host);

@@ -160,9 +160,28 @@ class BadInputTest {
                 bad("resize: flavor unspecified", c -> c.resizeWorkspace(dev.spinup.api.v1.ResizeWorkspaceRequest.newBuilder()
                                 .setRequestId("r").setWorkspaceId(UNKNOWN_ID).build()),
                         Status.Code.INVALID_ARGUMENT, ErrorReason.UNKNOWN_FLAVOR),
-                bad("not built yet", c -> c.listDomains(dev.spinup.api.v1.ListDomainsRequest.newBuilder()
+                bad("domains of an unknown workspace", c -> c.listDomains(dev.spinup.api.v1.ListDomainsRequest.newBuilder()
                                 .setWorkspaceId(UNKNOWN_ID).build()),
-                        Status.Code.UNIMPLEMENTED, ErrorReason.NOT_IMPLEMENTED));
+                        Status.Code.NOT_FOUND, ErrorReason.WORKSPACE_NOT_FOUND),
+                bad("add domain: not a DNS name", c -> c.addDomain(addDomain("shop_front.example.com")),
+                        Status.Code.INVALID_ARGUMENT, ErrorReason.DOMAIN_INVALID),
+                bad("add domain: a single label", c -> c.addDomain(addDomain("localhost")),
+                        Status.Code.INVALID_ARGUMENT, ErrorReason.DOMAIN_INVALID),
+                bad("add domain: under the workspace domain", c -> c.addDomain(addDomain("x.workspaces.localhost")),
+                        Status.Code.INVALID_ARGUMENT, ErrorReason.DOMAIN_INVALID),
+                bad("add domain: empty", c -> c.addDomain(addDomain("")),
+                        Status.Code.INVALID_ARGUMENT, ErrorReason.FIELD_REQUIRED),
+                bad("add domain: unknown workspace", c -> c.addDomain(addDomain("shop.example.com")),
+                        Status.Code.NOT_FOUND, ErrorReason.WORKSPACE_NOT_FOUND),
+                bad("remove domain: unknown workspace", c -> c.removeDomain(dev.spinup.api.v1.RemoveDomainRequest
+                                .newBuilder().setRequestId("r-rm").setWorkspaceId(UNKNOWN_ID).setDomain("shop.example.com")
+                                .build()),
+                        Status.Code.NOT_FOUND, ErrorReason.WORKSPACE_NOT_FOUND));
+    }
+
+    private static dev.spinup.api.v1.AddDomainRequest addDomain(String domain) {
+        return dev.spinup.api.v1.AddDomainRequest.newBuilder().setRequestId("r-" + domain).setWorkspaceId(UNKNOWN_ID)
+                .setDomain(domain).build();
     }
 
     private static Arguments bad(String name, Consumer<WorkspaceServiceBlockingStub> call, Status.Code code,

@@ -69,6 +69,7 @@ public final class AgentEventHandler {
                         event.getWorkspaceEvent().getMessage());
             }
             case INVENTORY -> recordInventory(hostId, event.getInventory(), now);
+            case CERTIFICATE -> recordCertificate(hostId, event.getCertificate());
             case KIND_NOT_SET -> throw new IllegalArgumentException("event " + event.getSeq() + " has no kind");
         }
     }
@@ -112,6 +113,37 @@ public final class AgentEventHandler {
                 }
             }
         }
+    }
+
+    /**
+     * The edge's certificate for a name changed state. Only a host that routes the workspace (it
+     * runs there, or it is its home) may report on its names; anything else is ignored and counted.
+     */
+    private void recordCertificate(UUID hostId, dev.spinup.api.v1.CertificateStatus status) {
+        String state = switch (status.getState()) {
+            case CERT_PENDING -> "pending";
+            case CERT_ISSUED -> "issued";
+            case CERT_FAILED -> "failed";
+            case CERT_EXPIRED -> "expired";
+            case CERT_STATE_UNSPECIFIED, UNRECOGNIZED -> null;
+        };
+        if (state == null) {
+            return;
+        }
+        Timestamp issued = status.getState() == dev.spinup.api.v1.CertState.CERT_ISSUED && status.hasNotBefore()
+                ? Timestamp.from(Instant.ofEpochSecond(status.getNotBefore().getSeconds())) : null;
+        int updated = db.inTransaction(tx -> tx.handle().createUpdate("""
+                        UPDATE workspace_domains d SET cert_state = :state,
+                            cert_issued_at = CASE WHEN :state = 'issued' THEN CAST(:issued AS timestamptz)
+                                                  ELSE d.cert_issued_at END
+                        FROM workspaces w
+                        WHERE d.domain = :domain AND w.id = d.workspace_id
+                          AND (w.host_id = :host OR w.home_host_id = :host)""")
+                .bind("state", state).bind("issued", issued).bind("domain", status.getDomain()).bind("host", hostId)
+                .execute());
+        meters.counter("spinup_certificate_reports", "state", state, "applied", updated > 0 ? "yes" : "no").increment();
+        log.info("event=certificate_status host={} domain={} state={} applied={} message=\"{}\"", hostId,
+                status.getDomain(), state, updated > 0, status.getMessage());
     }
 
     /** A host may only report on its own commands; anything else is refused, logged and counted. */

@@ -1,6 +1,9 @@
 package dev.spinup.controlplane.api;
 
 import dev.spinup.api.v1.AddDomainRequest;
+import dev.spinup.api.v1.DomainKind;
+import dev.spinup.api.v1.Domain;
+import dev.spinup.api.v1.CertState;
 import dev.spinup.api.v1.ArchiveWorkspaceRequest;
 import dev.spinup.api.v1.CreateEnrollmentTokenRequest;
 import dev.spinup.api.v1.CreateEnrollmentTokenResponse;
@@ -56,6 +59,7 @@ import java.time.Clock;
 import java.time.Instant;
 import dev.spinup.controlplane.operations.ResizeWorkspaceJob;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -226,17 +230,64 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
 
     @Override
     public void addDomain(AddDomainRequest request, StreamObserver<Operation> out) {
-        throw ApiException.unimplemented("AddDomain");
+        String domain = customDomain(request.getDomain());
+        transition(out, OperationVerb.ADD_DOMAIN, request.getRequestId(), request.toBuilder().clearRequestId().build(),
+                request.getWorkspaceId(), Map.of("domain", domain));
     }
 
     @Override
     public void removeDomain(RemoveDomainRequest request, StreamObserver<Operation> out) {
-        throw ApiException.unimplemented("RemoveDomain");
+        String domain = customDomain(request.getDomain());
+        transition(out, OperationVerb.REMOVE_DOMAIN, request.getRequestId(), request.toBuilder().clearRequestId().build(),
+                request.getWorkspaceId(), Map.of("domain", domain));
     }
 
     @Override
     public void listDomains(ListDomainsRequest request, StreamObserver<ListDomainsResponse> out) {
-        throw ApiException.unimplemented("ListDomains");
+        UUID id = Requests.id("workspace_id", request.getWorkspaceId());
+        List<Domain> domains = db.withHandle(h -> {
+            workspaces.find(h, id).orElseThrow(() ->
+                    ApiException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + id));
+            return h.createQuery("""
+                            SELECT domain, kind, cert_state, verified_at, cert_issued_at FROM workspace_domains
+                            WHERE workspace_id = :ws ORDER BY kind, domain""")
+                    .bind("ws", id)
+                    .map((rs, ctx) -> {
+                        Domain.Builder d = Domain.newBuilder().setDomain(rs.getString("domain")).setWorkspaceId(id.toString())
+                                .setKind("custom".equals(rs.getString("kind")) ? DomainKind.CUSTOM_DOMAIN
+                                        : DomainKind.DEFAULT_SUBDOMAIN)
+                                .setCertState(CertState.valueOf("CERT_" + rs.getString("cert_state").toUpperCase(Locale.ROOT)));
+                        if (rs.getTimestamp("verified_at") != null) {
+                            d.setVerifiedAt(WorkspaceProtoMapper.timestamp(rs.getTimestamp("verified_at").toInstant()));
+                        }
+                        if (rs.getTimestamp("cert_issued_at") != null) {
+                            d.setCertIssuedAt(WorkspaceProtoMapper.timestamp(rs.getTimestamp("cert_issued_at").toInstant()));
+                        }
+                        return d.build();
+                    })
+                    .list();
+        });
+        reply(out, ListDomainsResponse.newBuilder().addAllDomains(domains).build());
+    }
+
+    private static final java.util.regex.Pattern HOSTNAME = java.util.regex.Pattern.compile(
+            "^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])$");
+
+    /** A custom domain: a lowercase DNS name with at least two labels, not under the workspace domain. */
+    private String customDomain(String raw) {
+        String domain = raw.trim().toLowerCase(Locale.ROOT);
+        if (domain.isEmpty()) {
+            throw ApiException.invalidField(ErrorReason.FIELD_REQUIRED, "domain", "domain is required");
+        }
+        if (!HOSTNAME.matcher(domain).matches()) {
+            throw ApiException.invalidField(ErrorReason.DOMAIN_INVALID, "domain", "domain \"" + raw
+                    + "\" is not a DNS name (letters, digits and hyphens in dot-separated labels, e.g. shop.example.com)");
+        }
+        if (domain.equals(workspaceDomain) || domain.endsWith("." + workspaceDomain)) {
+            throw ApiException.invalidField(ErrorReason.DOMAIN_INVALID, "domain", "names under " + workspaceDomain
+                    + " belong to SpinUp; every workspace already has one");
+        }
+        return domain;
     }
 
     // ------------------------------------------------------------------ operations

@@ -46,15 +46,24 @@ public final class CaddyEdge implements EdgeController {
     private final URI admin;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final Thread watchdog;
+    private final CertificateWatch certificates;
     private ProcessHandle caddy;
     private long appliedGeneration = -1;
     private volatile boolean closing;
 
-    /**
-     * @param address     where other hosts reach this edge (host:port)
-     * @param caddyBinary run and supervise this Caddy; null to drive the system's Caddy
-     */
+    /** Without certificate reports (plain HTTP, or nobody listening). */
     public CaddyEdge(Path dir, EdgeSettings settings, String address, Path caddyBinary) {
+        this(dir, settings, address, caddyBinary, status -> { });
+    }
+
+    /**
+     * @param address      where other hosts reach this edge (host:port)
+     * @param caddyBinary  run and supervise this Caddy; null to drive the system's Caddy
+     * @param certificates told whenever the certificate served for a routed name changes state
+     *                     (with TLS on)
+     */
+    public CaddyEdge(Path dir, EdgeSettings settings, String address, Path caddyBinary,
+                     java.util.function.Consumer<dev.spinup.api.v1.CertificateStatus> certificates) {
         this.dir = dir;
         this.settings = settings;
         this.address = address;
@@ -66,6 +75,11 @@ public final class CaddyEdge implements EdgeController {
             throw new UncheckedIOException(e);
         }
         lastGood().ifPresent(g -> appliedGeneration = g.generation());
+        this.certificates = settings.tls() == EdgeSettings.Tls.OFF ? null : new CertificateWatch(localListener(settings),
+                settings.tls() == EdgeSettings.Tls.INTERNAL ? Duration.ofMinutes(1) : Duration.ofMinutes(15), certificates);
+        if (this.certificates != null) {
+            this.certificates.track(readHostnames());
+        }
         if (caddyBinary != null) {
             superviseOnce();
         }
@@ -90,6 +104,15 @@ public final class CaddyEdge implements EdgeController {
         long millis = (System.nanoTime() - started) / 1_000_000;
         keepAsLastGood(config, table.getGeneration());
         appliedGeneration = table.getGeneration();
+        if (certificates != null) {
+            List<String> names = routes.stream().flatMap(r -> r.hostnames().stream()).toList();
+            certificates.track(names);
+            try {
+                writeAtomically(dir.resolve("last-good.hostnames"), String.join("\n", names));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         log.info("event=edge_applied generation={} routes={} millis={}", table.getGeneration(), routes.size(), millis);
         return "Caddy serves " + routes.size() + " routes (generation " + table.getGeneration() + "), loaded in "
                 + millis + " ms";
@@ -247,6 +270,23 @@ public final class CaddyEdge implements EdgeController {
         }
     }
 
+    private List<String> readHostnames() {
+        try {
+            Path file = dir.resolve("last-good.hostnames");
+            return Files.exists(file) ? Files.readAllLines(file).stream().filter(l -> !l.isBlank()).toList() : List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Where this machine reaches its own edge listener. */
+    private static java.net.InetSocketAddress localListener(EdgeSettings settings) {
+        String listen = settings.listen();
+        String host = listen.substring(0, listen.lastIndexOf(':'));
+        int port = Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
+        return new java.net.InetSocketAddress(host.isEmpty() || host.equals("0.0.0.0") ? "127.0.0.1" : host, port);
+    }
+
     private Optional<Long> readPid() {
         try {
             Path pid = dir.resolve("caddy.pid");
@@ -268,6 +308,9 @@ public final class CaddyEdge implements EdgeController {
                     superviseOnce();
                 }
                 restoreLastGood();
+                if (certificates != null) {
+                    certificates.check(Instant.now());
+                }
             } catch (RuntimeException e) {
                 log.error("event=caddy_watchdog_failed error=\"{}\"", e.toString());
             }

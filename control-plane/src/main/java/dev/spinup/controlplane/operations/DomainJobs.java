@@ -1,0 +1,86 @@
+package dev.spinup.controlplane.operations;
+
+import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.controlplane.agents.AgentSteps;
+import dev.spinup.controlplane.api.ApiException;
+import dev.spinup.controlplane.db.Database.Tx;
+import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.workspaces.Workspace;
+import io.grpc.Status;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * ADD_DOMAIN and REMOVE_DOMAIN: the row in workspace_domains changes when the call is accepted
+ * (in the same transaction as the operation), then the host's edge gets its new table (and the
+ * home host too, when the workspace lives elsewhere). A new custom domain starts with
+ * cert_state pending; the host's agent reports issued / failed / expired as it sees them.
+ */
+public final class DomainJobs {
+    private DomainJobs() {}
+
+    public static OperationJob add(AgentSteps agent, Clock clock) {
+        return new Job(OperationVerb.ADD_DOMAIN, agent) {
+            @Override
+            public Map<String, String> accept(Tx tx, Workspace workspace, Map<String, String> requested, Instant now) {
+                String domain = requested.get("domain");
+                Optional<UUID> owner = tx.handle().createQuery("SELECT workspace_id FROM workspace_domains WHERE domain = :d")
+                        .bind("d", domain).mapTo(UUID.class).findOne();
+                if (owner.isPresent()) {
+                    throw new ApiException(Status.Code.ALREADY_EXISTS, ErrorReason.DOMAIN_TAKEN,
+                            "domain " + domain + " is already routed to "
+                                    + (owner.get().equals(workspace.id()) ? "this workspace" : "another workspace"),
+                            Map.of("domain", domain));
+                }
+                tx.handle().createUpdate("""
+                                INSERT INTO workspace_domains (id, workspace_id, domain, kind, cert_state, created_at)
+                                VALUES (:id, :ws, :d, 'custom', 'pending', :now)""")
+                        .bind("id", Ids.newId(clock)).bind("ws", workspace.id()).bind("d", domain)
+                        .bind("now", Timestamp.from(now)).execute();
+                return requested;
+            }
+        };
+    }
+
+    public static OperationJob remove(AgentSteps agent) {
+        return new Job(OperationVerb.REMOVE_DOMAIN, agent) {
+            @Override
+            public Map<String, String> accept(Tx tx, Workspace workspace, Map<String, String> requested, Instant now) {
+                String domain = requested.get("domain");
+                int removed = tx.handle().createUpdate("""
+                                DELETE FROM workspace_domains WHERE workspace_id = :ws AND domain = :d AND kind = 'custom'""")
+                        .bind("ws", workspace.id()).bind("d", domain).execute();
+                if (removed == 0) {
+                    throw ApiException.notFound(ErrorReason.DOMAIN_NOT_FOUND,
+                            "workspace " + workspace.id() + " has no custom domain " + domain);
+                }
+                return requested;
+            }
+        };
+    }
+
+    private abstract static class Job implements OperationJob {
+        private final OperationVerb verb;
+        private final List<Step> steps;
+
+        Job(OperationVerb verb, AgentSteps agent) {
+            this.verb = verb;
+            this.steps = List.of(agent.routesAsIs("routes"), agent.routesAtHome("home_routes"));
+        }
+
+        @Override
+        public OperationVerb verb() {
+            return verb;
+        }
+
+        @Override
+        public List<Step> steps(Map<String, String> params) {
+            return steps;
+        }
+    }
+}
