@@ -31,17 +31,19 @@ public final class DomainJobs {
                 String domain = requested.get("domain");
                 Optional<UUID> owner = tx.handle().createQuery("SELECT workspace_id FROM workspace_domains WHERE domain = :d")
                         .bind("d", domain).mapTo(UUID.class).findOne();
-                if (owner.isPresent()) {
+                if (owner.isPresent() && !owner.get().equals(workspace.id())) {
                     throw new ApiException(Status.Code.ALREADY_EXISTS, ErrorReason.DOMAIN_TAKEN,
-                            "domain " + domain + " is already routed to "
-                                    + (owner.get().equals(workspace.id()) ? "this workspace" : "another workspace"),
-                            Map.of("domain", domain));
+                            "domain " + domain + " is already routed to another workspace", Map.of("domain", domain));
                 }
-                tx.handle().createUpdate("""
-                                INSERT INTO workspace_domains (id, workspace_id, domain, kind, cert_state, created_at)
-                                VALUES (:id, :ws, :d, 'custom', 'pending', :now)""")
-                        .bind("id", Ids.newId(clock)).bind("ws", workspace.id()).bind("d", domain)
-                        .bind("now", Timestamp.from(now)).execute();
+                if (owner.isEmpty()) {
+                    tx.handle().createUpdate("""
+                                    INSERT INTO workspace_domains (id, workspace_id, domain, kind, cert_state, created_at)
+                                    VALUES (:id, :ws, :d, 'custom', 'pending', :now)""")
+                            .bind("id", Ids.newId(clock)).bind("ws", workspace.id()).bind("d", domain)
+                            .bind("now", Timestamp.from(now)).execute();
+                }
+                // Already this workspace's (e.g. an earlier AddDomain failed to reach the edge):
+                // the routes are simply applied again.
                 return requested;
             }
         };

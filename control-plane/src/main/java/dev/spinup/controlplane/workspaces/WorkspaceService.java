@@ -187,6 +187,12 @@ public final class WorkspaceService {
                         .orElse(null);
                 throw inProgress(current);
             }
+            if (isUniqueViolation(e, "workspace_domains_domain_key")) {
+                // AddDomain raced another AddDomain of the same name and lost
+                throw new ApiException(Status.Code.ALREADY_EXISTS, ErrorReason.DOMAIN_TAKEN,
+                        "domain " + requested.get("domain") + " is already routed to another workspace",
+                        Map.of("domain", String.valueOf(requested.get("domain"))));
+            }
             throw e;
         }
     }
