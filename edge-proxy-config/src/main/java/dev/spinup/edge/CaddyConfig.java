@@ -11,9 +11,15 @@ import java.util.Map;
  * function: the same settings, generation and routes give byte-identical output, whatever order
  * the routes come in. The generation is stamped on the server as {@code "@id": "spinup-g<n>"}, so
  * {@code GET /id/spinup-g<n>} on the admin API tells whether that generation is the one loaded.
+ *
+ * <p>A running workspace's route proxies; a page's route only sets two variables (which page, and
+ * the workspace's name, HTML-escaped) and the three pages are rendered once, filled in per request,
+ * so a route costs about 200 bytes of config rather than a page.
  */
 public final class CaddyConfig {
     public static final String SERVER = "spinup";
+    private static final String PAGE_VAR = "spinup_page";
+    private static final String NAME_VAR = "spinup_name";
 
     private CaddyConfig() {}
 
@@ -25,10 +31,28 @@ public final class CaddyConfig {
         List<EdgeRoute> sorted = routes.stream().sorted(Comparator.comparing(EdgeRoute::workspaceId)).toList();
         List<Object> caddyRoutes = new ArrayList<>();
         for (EdgeRoute r : sorted) {
-            caddyRoutes.add(map("match", List.of(map("host", r.hostnames())),
-                    "handle", List.of(handler(settings, r)),
-                    "terminal", true));
+            Map<String, Object> route = map("match", List.of(map("host", r.hostnames())));
+            switch (r.mode()) {
+                case PROXY -> route.putAll(map("handle", List.of(map("handler", "reverse_proxy",
+                        "upstreams", List.of(map("dial", r.dial())))), "terminal", true));
+                case FORWARD -> route.putAll(map("handle", List.of(map("handler", "reverse_proxy",
+                        "upstreams", List.of(map("dial", r.dial())),
+                        "headers", map("request", map("set", map("X-Spinup-Forwarded-By",
+                                List.of(settings.hostLabel().isEmpty() ? "edge" : settings.hostLabel())))))),
+                        "terminal", true));
+                // The pages are rendered once, below: a route only says which page, with which name.
+                case SUSPENDED, ARCHIVED, TOMBSTONE -> route.put("handle", List.of(map("handler", "vars",
+                        PAGE_VAR, r.mode().name().toLowerCase(java.util.Locale.ROOT),
+                        NAME_VAR, Pages.esc(Pages.label(r.displayName(), r.hostnames().getFirst())))));
+            }
+            caddyRoutes.add(route);
         }
+        String name = "{http.vars." + NAME_VAR + "}";
+        String host = "{http.request.host}";
+        caddyRoutes.add(pageRoute("suspended", 503, Pages.suspendedHtml(name, host, settings.retryAfterSeconds()),
+                Map.of("Retry-After", String.valueOf(settings.retryAfterSeconds()))));
+        caddyRoutes.add(pageRoute("archived", 503, Pages.archivedHtml(name, host), Map.of()));
+        caddyRoutes.add(pageRoute("tombstone", 404, Pages.tombstoneHtml(host), Map.of()));
         // Anything else: a plain 404 page.
         caddyRoutes.add(map("handle", List.of(page(404, Pages.unknown(), Map.of()))));
 
@@ -60,18 +84,10 @@ public final class CaddyConfig {
                 "apps", apps));
     }
 
-    private static Map<String, Object> handler(EdgeSettings settings, EdgeRoute r) {
-        String host = r.hostnames().getFirst();
-        return switch (r.mode()) {
-            case PROXY -> map("handler", "reverse_proxy", "upstreams", List.of(map("dial", r.dial())));
-            case FORWARD -> map("handler", "reverse_proxy", "upstreams", List.of(map("dial", r.dial())),
-                    "headers", map("request", map("set", map("X-Spinup-Forwarded-By",
-                            List.of(settings.hostLabel().isEmpty() ? "edge" : settings.hostLabel())))));
-            case SUSPENDED -> page(503, Pages.suspended(r.displayName(), host, settings.retryAfterSeconds()),
-                    Map.of("Retry-After", String.valueOf(settings.retryAfterSeconds())));
-            case ARCHIVED -> page(503, Pages.archived(r.displayName(), host), Map.of());
-            case TOMBSTONE -> page(404, Pages.tombstone(host), Map.of());
-        };
+    private static Map<String, Object> pageRoute(String page, int status, String html, Map<String, String> headers) {
+        return map("match", List.of(map("vars", map(PAGE_VAR, List.of(page)))),
+                "handle", List.of(page(status, html, headers)),
+                "terminal", true);
     }
 
     private static int port(String listen) {

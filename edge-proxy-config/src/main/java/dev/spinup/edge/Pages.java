@@ -10,37 +10,17 @@ public final class Pages {
 
     /** 503 while a workspace is suspended; reloads itself after {@code retryAfterSeconds}. */
     public static String suspended(String displayName, String hostname, int retryAfterSeconds) {
-        String name = label(displayName, hostname);
-        return page(name + " is asleep", "#b45309", MOON, "Suspended",
-                esc(name) + " is asleep",
-                "<p>This workspace is suspended: it is not running right now, and all of its files are kept "
-                        + "exactly as they were.</p>"
-                        + "<p>Once its owner resumes it, it will be back here within seconds. This page checks "
-                        + "again by itself every " + retryAfterSeconds + " seconds.</p>",
-                hostname, "<meta http-equiv=\"refresh\" content=\"" + retryAfterSeconds + "\">");
+        return suspendedHtml(esc(label(displayName, hostname)), esc(hostname), retryAfterSeconds);
     }
 
     /** 503 while a workspace is archived: its files are in storage until it is restored. */
     public static String archived(String displayName, String hostname) {
-        String name = label(displayName, hostname);
-        return page(name + " is archived", "#1d4ed8", BOX, "Archived",
-                esc(name) + " is archived",
-                "<p>This workspace has not been used for a while, so it was packed away. Nothing is lost: "
-                        + "its files are kept safely in storage.</p>"
-                        + "<p><strong>To use it again, restore it</strong> from your SpinUp dashboard (or with the "
-                        + "<code>RestoreWorkspace</code> API call). Restoring takes a minute or two; this address "
-                        + "stays the same.</p>",
-                hostname, "");
+        return archivedHtml(esc(label(displayName, hostname)), esc(hostname));
     }
 
     /** 404 for a deleted workspace. */
     public static String tombstone(String hostname) {
-        return page(hostname + " no longer exists", "#6b7280", TOMB, "Deleted",
-                "This workspace no longer exists",
-                "<p>The workspace at <strong>" + esc(hostname) + "</strong> was deleted, together with its files "
-                        + "and snapshots. It cannot be restored.</p>"
-                        + "<p>If you followed a link here, the link is out of date.</p>",
-                hostname, "");
+        return tombstoneHtml(esc(hostname));
     }
 
     /** 404 for a host name this edge knows nothing about. */
@@ -49,12 +29,41 @@ public final class Pages {
                 "<p>No workspace answers at this address. Check the link for typing mistakes.</p>", "", "");
     }
 
-    private static String label(String displayName, String hostname) {
+    // The *Html forms take HTML: escaped text, or the edge's placeholders, filled in per request.
+
+    static String suspendedHtml(String nameHtml, String hostHtml, int retryAfterSeconds) {
+        return page(nameHtml + " is asleep", "#b45309", MOON, "Suspended", nameHtml + " is asleep",
+                "<p>This workspace is suspended: it is not running right now, and all of its files are kept "
+                        + "exactly as they were.</p>"
+                        + "<p>Once its owner resumes it, it will be back here within seconds. This page checks "
+                        + "again by itself every " + retryAfterSeconds + " seconds.</p>",
+                hostHtml, "<meta http-equiv=\"refresh\" content=\"" + retryAfterSeconds + "\">");
+    }
+
+    static String archivedHtml(String nameHtml, String hostHtml) {
+        return page(nameHtml + " is archived", "#1d4ed8", BOX, "Archived", nameHtml + " is archived",
+                "<p>This workspace has not been used for a while, so it was packed away. Nothing is lost: "
+                        + "its files are kept safely in storage.</p>"
+                        + "<p><strong>To use it again, restore it</strong> from your SpinUp dashboard (or with the "
+                        + "<code>RestoreWorkspace</code> API call). Restoring takes a minute or two; this address "
+                        + "stays the same.</p>",
+                hostHtml, "");
+    }
+
+    static String tombstoneHtml(String hostHtml) {
+        return page(hostHtml + " no longer exists", "#6b7280", TOMB, "Deleted", "This workspace no longer exists",
+                "<p>The workspace at <strong>" + hostHtml + "</strong> was deleted, together with its files "
+                        + "and snapshots. It cannot be restored.</p>"
+                        + "<p>If you followed a link here, the link is out of date.</p>",
+                hostHtml, "");
+    }
+
+    static String label(String displayName, String hostname) {
         return displayName == null || displayName.isBlank() ? hostname : displayName;
     }
 
-    private static String page(String title, String accent, String icon, String badge, String headingHtml,
-                               String bodyHtml, String hostname, String extraHead) {
+    private static String page(String titleHtml, String accent, String icon, String badge, String headingHtml,
+                               String bodyHtml, String hostHtml, String extraHead) {
         return """
                 <!doctype html>
                 <html lang="en">
@@ -91,8 +100,8 @@ public final class Pages {
                 </main>
                 </body>
                 </html>
-                """.formatted(extraHead.isEmpty() ? "" : extraHead + "\n", esc(title), accent, icon, badge,
-                headingHtml, bodyHtml, hostname.isEmpty() ? "Served by SpinUp" : esc(hostname) + " · served by SpinUp");
+                """.formatted(extraHead.isEmpty() ? "" : extraHead + "\n", titleHtml, accent, icon, badge,
+                headingHtml, bodyHtml, hostHtml.isEmpty() ? "Served by SpinUp" : hostHtml + " · served by SpinUp");
     }
 
     private static final String MOON = "<svg viewBox=\"0 0 24 24\" aria-hidden=\"true\" focusable=\"false\">"
@@ -102,7 +111,10 @@ public final class Pages {
     private static final String TOMB = "<svg viewBox=\"0 0 24 24\" aria-hidden=\"true\" focusable=\"false\">"
             + "<circle cx=\"12\" cy=\"12\" r=\"9\"/><path d=\"M9 9l6 6M15 9l-6 6\"/></svg>";
 
-    /** HTML-escapes text (workspace names are user input). */
+    /**
+     * HTML-escapes text (workspace names are user input), braces included: the edge fills in
+     * {placeholders} in its pages, and a name must never become one.
+     */
     static String esc(String s) {
         StringBuilder out = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
@@ -113,6 +125,8 @@ public final class Pages {
                 case '>' -> out.append("&gt;");
                 case '"' -> out.append("&quot;");
                 case '\'' -> out.append("&#39;");
+                case '{' -> out.append("&#123;");
+                case '}' -> out.append("&#125;");
                 default -> out.append(c);
             }
         }

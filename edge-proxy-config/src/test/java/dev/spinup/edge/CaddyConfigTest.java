@@ -70,6 +70,10 @@ class CaddyConfigTest {
         assertThat(json).doesNotContain("<draft>").doesNotContain("<html").contains("\\u003chtml");
         assertThat(Pages.suspended("<script>alert(1)</script>", "x.test", 30))
                 .doesNotContain("<script>").contains("&lt;script&gt;");
+        // Caddy fills in {placeholders} in the pages: a name must never turn into one.
+        String sneaky = CaddyConfig.render(EdgeSettings.plainHttp("127.0.0.1:2019", ":8080", "h"), 1, List.of(
+                new EdgeRoute("w", "{http.request.header.Cookie}", List.of("w.test"), EdgeRoute.Mode.SUSPENDED, "")));
+        assertThat(sneaky).doesNotContain("\"{http.request.header.Cookie}").contains("\\u0026#123;http.request.header.Cookie\\u0026#125;");
     }
 
     @Test
