@@ -30,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Each host's real Caddy follows every transition: a request for the workspace's own host name,
  * sent to the edge of its home host, gets the app (websockets included), the suspended page, the
  * archived page, the app again on another host after a cross-host restore (the home host
- * forwards), and finally the tombstone. DNS never changes: every request goes to the home host.
+ * forwards), and finally the tombstone — which it keeps serving with the control plane down. DNS
+ * never changes: every request goes to the home host.
  */
 class EdgeRoutingTest {
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -105,6 +106,12 @@ class EdgeRoutingTest {
         HttpResponse<String> unknown = get(home, "nobody.workspaces.localhost");
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(unknown.body()).contains("No workspace here");
+
+        // With the control plane gone, the edges keep serving the last routes they were given.
+        cluster.stopReplica(cluster.controlPlane());
+        Eventually.await(Duration.ofSeconds(30), "the agents to notice the control plane is gone",
+                () -> !home.agent().isConnected());
+        assertThat(get(home, hostname).body()).contains("<title>" + hostname + " no longer exists · SpinUp</title>");
     }
 
     /** Runs {@code call} with every other host drained, so a placement can only pick {@code host}. */
