@@ -89,8 +89,10 @@ public final class ControlPlane implements AutoCloseable {
     private final HostHealth hostHealth;
 
     private ControlPlane(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters, StepHooks hooks) {
+        ControlPlaneMetrics.configure(meters);
         this.db = new Database(config.database());
         db.migrate();
+        ControlPlaneMetrics.schedulerQueue(db, clock, meters);
         this.storage = new ObjectStorage(config.objectStorage());
 
         WorkspaceStore workspaces = new WorkspaceStore();

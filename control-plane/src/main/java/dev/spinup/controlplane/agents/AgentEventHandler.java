@@ -32,6 +32,8 @@ public final class AgentEventHandler {
     private final Consumer<UUID> repair;
     private final Clock clock;
     private final MeterRegistry meters;
+    /** The replay-buffer depth each host reported in its last heartbeat to this replica. */
+    private final java.util.concurrent.ConcurrentMap<UUID, Integer> replayDepth = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** @param repair starts a REPAIR operation on an idle workspace whose host is out of line */
     public AgentEventHandler(Database db, FleetStore fleet, CommandOutbox outbox, Consumer<String> wakeJob,
@@ -43,13 +45,22 @@ public final class AgentEventHandler {
         this.repair = repair;
         this.clock = clock;
         this.meters = meters;
+        io.micrometer.core.instrument.Gauge.builder("spinup_agent_replay_buffer_depth_max", replayDepth,
+                        m -> m.values().stream().mapToInt(Integer::intValue).max().orElse(0))
+                .description("the deepest agent replay buffer (events not yet acked; cap 10,000)").register(meters);
+        io.micrometer.core.instrument.Gauge.builder("spinup_agent_replay_buffer_events", replayDepth,
+                        m -> m.values().stream().mapToInt(Integer::intValue).sum())
+                .description("events waiting in all agents' replay buffers").register(meters);
     }
 
     public void handle(UUID hostId, AgentEvent event) {
         meters.counter("spinup_agent_events", "kind", event.getKindCase().name()).increment();
         Instant now = clock.instant();
         switch (event.getKindCase()) {
-            case HEARTBEAT -> db.inTransactionVoid(tx -> fleet.heartbeat(tx.handle(), hostId, now));
+            case HEARTBEAT -> {
+                replayDepth.put(hostId, event.getHeartbeat().getReplayBufferDepth());
+                db.inTransactionVoid(tx -> fleet.heartbeat(tx.handle(), hostId, now));
+            }
             case RESULT -> {
                 Optional<String> job = db.inTransaction(tx -> outbox.recordResult(tx.handle(), hostId, event.getResult(), now));
                 if (job.isEmpty()) {

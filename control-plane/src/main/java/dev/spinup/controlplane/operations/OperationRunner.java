@@ -176,6 +176,9 @@ public final class OperationRunner {
         audit.append(tx.handle(), workspace.id(), op.id(), "transition." + op.verb().wire() + "." + status.wire(),
                 data, op.actor(), now);
         meters.counter("spinup_operations_finished", "verb", op.verb().wire(), "status", status.wire()).increment();
+        if (reason != null) {
+            meters.counter("spinup_operation_errors", "verb", op.verb().wire(), "reason", reason).increment();
+        }
         Timer.builder("spinup_operation_duration").tag("verb", op.verb().wire()).tag("status", status.wire())
                 .register(meters).record(Duration.between(op.requestedAt(), now).abs());
         log.info("event=operation_finished operation={} verb={} status={} reason={}", op.id(), op.verb().wire(),
