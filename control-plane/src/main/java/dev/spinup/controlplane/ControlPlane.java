@@ -52,6 +52,8 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Tracer;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
@@ -88,7 +90,9 @@ public final class ControlPlane implements AutoCloseable {
     private final PeriodicSnapshots periodicSnapshots;
     private final HostHealth hostHealth;
 
-    private ControlPlane(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters, StepHooks hooks) {
+    private ControlPlane(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters, StepHooks hooks,
+                         OpenTelemetry otel) {
+        Tracer tracer = otel.getTracer("dev.spinup.controlplane");
         ControlPlaneMetrics.configure(meters);
         this.db = new Database(config.database());
         db.migrate();
@@ -118,13 +122,14 @@ public final class ControlPlane implements AutoCloseable {
                 new RepairWorkspaceJob(agentSteps),
                 DomainJobs.add(agentSteps, clock),
                 DomainJobs.remove(agentSteps)),
-                clock, meters, hooks);
+                clock, meters, hooks, tracer);
         this.engine = new OperationEngine(db, runner, config.engine(), clock, meters);
         WorkspaceService service = new WorkspaceService(db, workspaces, operations, fleet, placement, engine, runner,
-                audit, config.workspaceDomain(), clock, meters);
+                audit, config.workspaceDomain(), clock, meters, tracer);
         this.hostHealth = new HostHealth(db, fleet, config.heartbeatLease(), clock, meters);
         this.periodicSnapshots = new PeriodicSnapshots(db, service, config.snapshotScanInterval(), clock, meters);
-        AgentEventHandler events = new AgentEventHandler(db, fleet, outbox, engine::wake, service::repair, clock, meters);
+        AgentEventHandler events = new AgentEventHandler(db, fleet, outbox, engine::wake, service::repair, clock, meters,
+                tracer);
 
         this.listener = new PgNotificationListener(db, Map.of(
                 OperationEngine.NOTIFY_CHANNEL, payload -> engine.checkForDueWork(),
@@ -178,7 +183,13 @@ public final class ControlPlane implements AutoCloseable {
     /** As {@link #start(ControlPlaneConfig, Clock, PrometheusMeterRegistry)}, with step hooks (tests). */
     public static ControlPlane start(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters,
                                      StepHooks hooks) {
-        ControlPlane cp = new ControlPlane(config, clock, meters, hooks);
+        return start(config, clock, meters, hooks, OpenTelemetry.noop());
+    }
+
+    /** With tracing: every transition is one trace (the call, each job run and step, the agent's part). */
+    public static ControlPlane start(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters,
+                                     StepHooks hooks, OpenTelemetry otel) {
+        ControlPlane cp = new ControlPlane(config, clock, meters, hooks, otel);
         try {
             cp.listener.start();
             cp.engine.start(List.of(

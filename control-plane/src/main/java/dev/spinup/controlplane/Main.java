@@ -51,7 +51,8 @@ public final class Main {
             String bind = ports.bind.equals("0.0.0.0") ? "127.0.0.1" : ports.bind;
             ControlPlaneConfig config = ControlPlaneConfig.defaults(env.database(), env.objectStorage(), env.tls())
                     .withPorts(bind, ports.grpcPort, ports.metricsPort);
-            ControlPlane cp = ControlPlane.start(config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+            ControlPlane cp = ControlPlane.start(config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                    dev.spinup.controlplane.operations.StepHooks.NONE, dev.spinup.api.Telemetry.fromEnvironment("spinup-control-plane"));
             UUID hostId = env.registerLocalHost(cp, clock);
             String token = env.adminToken(cp, clock);
             printBanner(cp, env, hostId, token);
@@ -127,7 +128,8 @@ public final class Main {
                     jobThreads, defaults.engine().pollingInterval(), defaults.engine().retryDelay(),
                     defaults.engine().replicaName()));
             ControlPlane cp = ControlPlane.start(config, Clock.systemUTC(),
-                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                    dev.spinup.controlplane.operations.StepHooks.NONE, dev.spinup.api.Telemetry.fromEnvironment("spinup-control-plane"));
             return runUntilStopped(cp, null);
         }
     }

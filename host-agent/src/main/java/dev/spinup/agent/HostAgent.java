@@ -16,6 +16,7 @@ import dev.spinup.api.v1.Envelope;
 import dev.spinup.api.v1.WorkspaceLocalEvent;
 import dev.spinup.api.v1.WorkspaceLocalEventKind;
 import io.grpc.netty.GrpcSslContexts;
+import io.opentelemetry.api.OpenTelemetry;
 import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,7 +32,7 @@ public final class HostAgent implements AutoCloseable {
     private final EventOutbox outbox;
     private final EdgeController edge;
 
-    private HostAgent(HostAgentConfig config, Clock clock, CommandHooks hooks) {
+    private HostAgent(HostAgentConfig config, Clock clock, CommandHooks hooks, OpenTelemetry otel) {
         java.nio.file.Path guestDir = config.guestDir() != null ? config.guestDir()
                 : GuestFiles.extract(config.dataDir().resolve("guest"));
         this.driver = new ProcessVmDriver(config.dataDir().resolve("workspaces"), guestDir, config.advertiseHost(),
@@ -45,7 +46,8 @@ public final class HostAgent implements AutoCloseable {
                         .setMessage(exit.message()))));
         this.edge = edge(config, outbox);
         this.executor = new CommandExecutor(driver,
-                new SnapshotTransfer(driver, config.dataDir().resolve("scratch")), edge, executed, outbox, clock, hooks);
+                new SnapshotTransfer(driver, config.dataDir().resolve("scratch")), edge, executed, outbox, clock, hooks,
+                otel.getTracer("dev.spinup.agent"));
         SslContext ssl;
         try {
             ssl = GrpcSslContexts.forClient()
@@ -78,7 +80,12 @@ public final class HostAgent implements AutoCloseable {
 
     /** With test hooks inside command execution (the agent crash table). */
     public static HostAgent start(HostAgentConfig config, Clock clock, CommandHooks hooks) {
-        HostAgent agent = new HostAgent(config, clock, hooks);
+        return start(config, clock, hooks, OpenTelemetry.noop());
+    }
+
+    /** With tracing: each command runs in a span of the operation step that sent it. */
+    public static HostAgent start(HostAgentConfig config, Clock clock, CommandHooks hooks, OpenTelemetry otel) {
+        HostAgent agent = new HostAgent(config, clock, hooks, otel);
         agent.connection.start();
         return agent;
     }

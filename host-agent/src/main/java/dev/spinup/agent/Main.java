@@ -124,7 +124,8 @@ public final class Main implements Callable<Integer> {
                 Integer.parseInt(ports[0]), Integer.parseInt(ports[1]), Integer.parseInt(cap[0]),
                 Integer.parseInt(cap[1]), Integer.parseInt(cap[2]), Duration.ofSeconds(heartbeatSeconds),
                 Duration.ofMinutes(2)).withEdge(edgeConfig());
-        HostAgent agent = HostAgent.start(config, Clock.systemUTC());
+        HostAgent agent = HostAgent.start(config, Clock.systemUTC(), dev.spinup.agent.commands.CommandHooks.NONE,
+                dev.spinup.api.Telemetry.fromEnvironment("spinup-host-agent"));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             agent.close();

@@ -2,6 +2,8 @@ package dev.spinup.testing;
 
 import dev.spinup.agent.HostAgent;
 import dev.spinup.agent.HostAgentConfig;
+import dev.spinup.agent.commands.CommandHooks;
+import io.opentelemetry.api.OpenTelemetry;
 import dev.spinup.agent.edge.CaddyEdge;
 import dev.spinup.edge.EdgeSettings;
 import dev.spinup.agent.drivers.LocalWorkspace;
@@ -56,6 +58,7 @@ public final class SpinUpCluster implements AutoCloseable {
     private final ControlPlaneConfig config;
     private final StepHooks hooks;
     private final Duration agentHeartbeat;
+    private final OpenTelemetry openTelemetry;
     private final List<ControlPlane> replicas = new ArrayList<>();
     private final String adminToken;
     private final String workspacesToken;
@@ -93,8 +96,9 @@ public final class SpinUpCluster implements AutoCloseable {
         this.config = config;
         this.hooks = b.hooks;
         this.agentHeartbeat = b.agentHeartbeat;
+        this.openTelemetry = b.openTelemetry;
         this.controlPlane = ControlPlane.start(config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                b.hooks);
+                b.hooks, openTelemetry);
         replicas.add(controlPlane);
         Database db = controlPlane.database();
         db.inTransactionVoid(tx -> new FleetStore().ensureRegion(tx.handle(), REGION, "Test region"));
@@ -116,6 +120,7 @@ public final class SpinUpCluster implements AutoCloseable {
         private Duration pollingInterval = Duration.ofMinutes(2);
         private StepHooks hooks = StepHooks.NONE;
         private Duration agentHeartbeat = Duration.ofSeconds(10);
+        private OpenTelemetry openTelemetry = OpenTelemetry.noop();
 
         private Builder(DatabaseConfig database, Path dir) {
             this.database = database;
@@ -134,6 +139,12 @@ public final class SpinUpCluster implements AutoCloseable {
 
         public Builder hooks(StepHooks hooks) {
             this.hooks = hooks;
+            return this;
+        }
+
+        /** Traces of the control plane and of every agent go here. */
+        public Builder openTelemetry(OpenTelemetry otel) {
+            this.openTelemetry = otel;
             return this;
         }
 
@@ -286,7 +297,7 @@ public final class SpinUpCluster implements AutoCloseable {
                 targets.stream().map(cp -> "localhost:" + cp.grpcPort()).toList(),
                 hostDir.resolve("host.crt"), hostDir.resolve("host.key"), dir.resolve("pki/ca.crt"), hostDir,
                 guestDir, "127.0.0.1", portFrom, portFrom + 199, capacity.vcpu(), capacity.ramGb(), capacity.diskGb(),
-                agentHeartbeat, Duration.ofSeconds(30)).withEdge(edge), clock);
+                agentHeartbeat, Duration.ofSeconds(30)).withEdge(edge), clock, CommandHooks.NONE, openTelemetry);
         Eventually.await(Duration.ofSeconds(30), "agent " + hostId + " to connect", agent::isConnected);
         return agent;
     }

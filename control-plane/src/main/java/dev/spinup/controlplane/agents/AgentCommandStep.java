@@ -1,6 +1,7 @@
 package dev.spinup.controlplane.agents;
 
 import dev.spinup.api.AgentProtocol;
+import dev.spinup.api.TraceContext;
 import com.google.protobuf.Timestamp;
 import dev.spinup.api.v1.Command;
 import dev.spinup.api.v1.CommandResult;
@@ -66,6 +67,7 @@ public final class AgentCommandStep implements Step {
                     .setOperationId(ctx.operation().id().toString())
                     .setWorkspaceId(ctx.workspace().id().toString())
                     .setStep(name)
+                    .putAllTraceContext(TraceContext.current())
                     .setDeadline(Timestamp.newBuilder().setSeconds(deadline.getEpochSecond())
                             .setNanos(deadline.getNano()))
                     .build();

@@ -1,6 +1,9 @@
 package dev.spinup.controlplane.agents;
 
+import dev.spinup.api.TraceContext;
 import dev.spinup.api.v1.AgentEvent;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
 import dev.spinup.api.v1.Inventory;
 import dev.spinup.api.v1.InventoryWorkspace;
 import dev.spinup.api.v1.LocalWorkspaceState;
@@ -32,12 +35,14 @@ public final class AgentEventHandler {
     private final Consumer<UUID> repair;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final Tracer tracer;
     /** The replay-buffer depth each host reported in its last heartbeat to this replica. */
     private final java.util.concurrent.ConcurrentMap<UUID, Integer> replayDepth = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** @param repair starts a REPAIR operation on an idle workspace whose host is out of line */
     public AgentEventHandler(Database db, FleetStore fleet, CommandOutbox outbox, Consumer<String> wakeJob,
-                             Consumer<UUID> repair, Clock clock, MeterRegistry meters) {
+                             Consumer<UUID> repair, Clock clock, MeterRegistry meters, Tracer tracer) {
+        this.tracer = tracer;
         this.db = db;
         this.fleet = fleet;
         this.outbox = outbox;
@@ -62,13 +67,15 @@ public final class AgentEventHandler {
                 db.inTransactionVoid(tx -> fleet.heartbeat(tx.handle(), hostId, now));
             }
             case RESULT -> {
-                Optional<String> job = db.inTransaction(tx -> outbox.recordResult(tx.handle(), hostId, event.getResult(), now));
-                if (job.isEmpty()) {
-                    refuseForeignResult(hostId, event.getResult().getCommandId());
+                Span span = tracer.spanBuilder("result " + event.getResult().getCommandId())
+                        .setParent(TraceContext.from(event.getTraceContextMap()))
+                        .setAttribute("spinup.host_id", hostId.toString())
+                        .setAttribute("spinup.outcome", event.getResult().getOutcome().name()).startSpan();
+                try (var scope = span.makeCurrent(); var logged = TraceContext.logged(span)) {
+                    recordResult(hostId, event);
+                } finally {
+                    span.end();
                 }
-                log.info("event=command_result host={} command={} outcome={} message=\"{}\"", hostId,
-                        event.getResult().getCommandId(), event.getResult().getOutcome(), event.getResult().getMessage());
-                job.ifPresent(wakeJob);
             }
             case PROGRESS -> log.info("event=command_progress host={} command={} percent={} message=\"{}\"", hostId,
                     event.getProgress().getCommandId(), event.getProgress().getPercent(), event.getProgress().getMessage());
@@ -155,6 +162,17 @@ public final class AgentEventHandler {
         meters.counter("spinup_certificate_reports", "state", state, "applied", updated > 0 ? "yes" : "no").increment();
         log.info("event=certificate_status host={} domain={} state={} applied={} message=\"{}\"", hostId,
                 status.getDomain(), state, updated > 0, status.getMessage());
+    }
+
+    private void recordResult(UUID hostId, AgentEvent event) {
+        Optional<String> job = db.inTransaction(tx -> outbox.recordResult(tx.handle(), hostId, event.getResult(),
+                clock.instant()));
+        if (job.isEmpty()) {
+            refuseForeignResult(hostId, event.getResult().getCommandId());
+        }
+        log.info("event=command_result host={} command={} outcome={} message=\"{}\"", hostId,
+                event.getResult().getCommandId(), event.getResult().getOutcome(), event.getResult().getMessage());
+        job.ifPresent(wakeJob);
     }
 
     /** A host may only report on its own commands; anything else is refused, logged and counted. */

@@ -1,5 +1,10 @@
 package dev.spinup.controlplane.operations;
 
+import dev.spinup.api.TraceContext;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.db.Database.Tx;
 import dev.spinup.controlplane.workspaces.Workspace;
@@ -34,9 +39,12 @@ public final class OperationRunner {
     private final Clock clock;
     private final MeterRegistry meters;
     private final StepHooks hooks;
+    private final Tracer tracer;
 
     public OperationRunner(Database db, OperationStore operations, WorkspaceStore workspaces, AuditLog audit,
-                           List<OperationJob> jobs, Clock clock, MeterRegistry meters, StepHooks hooks) {
+                           List<OperationJob> jobs, Clock clock, MeterRegistry meters, StepHooks hooks,
+                           Tracer tracer) {
+        this.tracer = tracer;
         this.db = db;
         this.hooks = hooks;
         this.operations = operations;
@@ -61,8 +69,27 @@ public final class OperationRunner {
         return jobs.containsKey(verb);
     }
 
-    /** Runs until the operation waits (returns when to run it again) or ends (returns empty). */
+    /**
+     * Runs until the operation waits (returns when to run it again) or ends (returns empty). Each
+     * run is a span in the trace of the call that started the operation (its context is kept in
+     * the operation's parameters), whichever replica runs it and however often it is rescheduled.
+     */
     public Optional<Instant> run(UUID operationId) {
+        Optional<Operation> op = db.withHandle(h -> operations.find(h, operationId));
+        Span span = tracer.spanBuilder("job " + op.map(o -> o.verb().wire()).orElse("operation"))
+                .setParent(TraceContext.from(op.map(Operation::params).orElse(Map.of())))
+                .setAttribute("spinup.operation_id", operationId.toString()).startSpan();
+        try (Scope scope = span.makeCurrent(); var logged = TraceContext.logged(span)) {
+            return runSteps(operationId);
+        } catch (RuntimeException e) {
+            span.setStatus(StatusCode.ERROR, e.toString());
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private Optional<Instant> runSteps(UUID operationId) {
         while (true) {
             if (hooks != StepHooks.NONE) {
                 db.withHandle(h -> operations.find(h, operationId)).filter(op -> !op.status().isTerminal())
@@ -117,7 +144,7 @@ public final class OperationRunner {
             log.info("event=step_started operation={} verb={} step={} phase={}", op.id(), op.verb().wire(),
                     step.name(), state.phase());
         }
-        StepOutcome outcome = step.execute(new StepContext(tx, op, workspace, state, now));
+        StepOutcome outcome = executeTraced(step, new StepContext(tx, op, workspace, state, now));
         if (hooks != StepHooks.NONE) {
             hooks.afterEffect(op, step.name());
         }
@@ -150,6 +177,21 @@ public final class OperationRunner {
                 yield new Advance.Finished();
             }
         };
+    }
+
+    private StepOutcome executeTraced(Step step, StepContext ctx) {
+        Span span = tracer.spanBuilder("step " + step.name()).setAttribute("spinup.phase", ctx.step() == null ? ""
+                : ctx.state().phase().name()).startSpan();
+        try (Scope scope = span.makeCurrent()) {
+            StepOutcome outcome = step.execute(ctx);
+            span.setAttribute("spinup.outcome", outcome.getClass().getSimpleName());
+            return outcome;
+        } catch (RuntimeException e) {
+            span.setStatus(StatusCode.ERROR, e.toString());
+            throw e;
+        } finally {
+            span.end();
+        }
     }
 
     private void finish(Tx tx, Operation op, OperationJob job, Workspace workspace, StepState state, Instant now) {

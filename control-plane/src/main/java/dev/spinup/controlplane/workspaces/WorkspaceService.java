@@ -3,7 +3,13 @@ package dev.spinup.controlplane.workspaces;
 import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.controlplane.api.ApiException;
 import dev.spinup.controlplane.db.Database;
+import dev.spinup.api.TraceContext;
 import dev.spinup.controlplane.db.Ids;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import dev.spinup.controlplane.fleet.FleetStore;
 import dev.spinup.controlplane.operations.AuditLog;
 import dev.spinup.controlplane.operations.Lifecycle;
@@ -45,9 +51,12 @@ public final class WorkspaceService {
     private final Clock clock;
     private final MeterRegistry meters;
 
+    private final Tracer tracer;
+
     public WorkspaceService(Database db, WorkspaceStore workspaces, OperationStore operations, FleetStore fleet,
                             Placement placement, OperationEngine engine, OperationRunner runner, AuditLog audit,
-                            String workspaceDomain, Clock clock, MeterRegistry meters) {
+                            String workspaceDomain, Clock clock, MeterRegistry meters, Tracer tracer) {
+        this.tracer = tracer;
         this.db = db;
         this.workspaces = workspaces;
         this.operations = operations;
@@ -62,6 +71,20 @@ public final class WorkspaceService {
     }
 
     public Operation create(CreateWorkspace request, String actor) {
+        Span span = tracer.spanBuilder("WorkspaceService.create").setSpanKind(SpanKind.SERVER).startSpan();
+        try (Scope scope = span.makeCurrent(); var logged = TraceContext.logged(span)) {
+            Operation op = createTraced(request, actor);
+            span.setAttribute("spinup.operation_id", op.id().toString());
+            return op;
+        } catch (RuntimeException e) {
+            span.setStatus(StatusCode.ERROR, e.getMessage());
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private Operation createTraced(CreateWorkspace request, String actor) {
         try {
             return db.inTransaction(tx -> {
                 Handle h = tx.handle();
@@ -93,7 +116,7 @@ public final class WorkspaceService {
                         .bind("domain", workspaceId + "." + workspaceDomain).bind("now", Timestamp.from(now))
                         .execute();
                 Operation op = new Operation(operationId, workspaceId, OperationVerb.CREATE, OperationStatus.PENDING,
-                        request.requestId(), request.fingerprint(), Map.of(), actor,
+                        request.requestId(), request.fingerprint(), TraceContext.current(), actor,
                         runner.job(OperationVerb.CREATE).initialState(Map.of()), operationId.toString(), null, null, now,
                         null, null, 0);
                 operations.insert(h, op);
@@ -136,6 +159,22 @@ public final class WorkspaceService {
 
     private Operation start(OperationVerb verb, String requestId, String fingerprint, UUID workspaceId,
                             Map<String, String> requested, String actor) {
+        Span span = tracer.spanBuilder("WorkspaceService." + verb.wire()).setSpanKind(SpanKind.SERVER)
+                .setAttribute("spinup.workspace_id", workspaceId.toString()).startSpan();
+        try (Scope scope = span.makeCurrent(); var logged = TraceContext.logged(span)) {
+            Operation op = startTraced(verb, requestId, fingerprint, workspaceId, requested, actor);
+            span.setAttribute("spinup.operation_id", op.id().toString());
+            return op;
+        } catch (RuntimeException e) {
+            span.setStatus(StatusCode.ERROR, e.getMessage());
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private Operation startTraced(OperationVerb verb, String requestId, String fingerprint, UUID workspaceId,
+                                  Map<String, String> requested, String actor) {
         if (!runner.supports(verb)) {
             throw ApiException.unimplemented(verb.name());
         }
@@ -160,7 +199,8 @@ public final class WorkspaceService {
                 }
                 Instant now = clock.instant();
                 OperationJob job = runner.job(verb);
-                Map<String, String> params = job.accept(tx, workspace, requested, now);
+                Map<String, String> params = new java.util.HashMap<>(job.accept(tx, workspace, requested, now));
+                params.putAll(TraceContext.current());
                 UUID operationId = Ids.newId(clock);
                 Operation op = new Operation(operationId, workspaceId, verb, OperationStatus.PENDING, requestId,
                         fingerprint, params, actor, job.initialState(params), operationId.toString(), null, null,

@@ -1,6 +1,11 @@
 package dev.spinup.agent.commands;
 
 import dev.spinup.agent.drivers.DriverException;
+import dev.spinup.api.TraceContext;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import dev.spinup.agent.drivers.VmDriver;
 import dev.spinup.agent.drivers.WorkspaceSpec;
 import dev.spinup.agent.edge.EdgeController;
@@ -43,6 +48,7 @@ public final class CommandExecutor implements AutoCloseable {
     private final EventOutbox events;
     private final Clock clock;
     private final CommandHooks hooks;
+    private final Tracer tracer;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final ConcurrentMap<String, Integer> executions = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Object> workspaceLocks = new ConcurrentHashMap<>();
@@ -64,11 +70,12 @@ public final class CommandExecutor implements AutoCloseable {
 
     public CommandExecutor(VmDriver driver, SnapshotTransfer snapshots, EdgeController edge, ExecutedCommands executed,
                            EventOutbox events, Clock clock) {
-        this(driver, snapshots, edge, executed, events, clock, CommandHooks.NONE);
+        this(driver, snapshots, edge, executed, events, clock, CommandHooks.NONE, OpenTelemetry.noop().getTracer("spinup"));
     }
 
     public CommandExecutor(VmDriver driver, SnapshotTransfer snapshots, EdgeController edge, ExecutedCommands executed,
-                           EventOutbox events, Clock clock, CommandHooks hooks) {
+                           EventOutbox events, Clock clock, CommandHooks hooks, Tracer tracer) {
+        this.tracer = tracer;
         this.driver = driver;
         this.snapshots = snapshots;
         this.edge = edge;
@@ -136,7 +143,19 @@ public final class CommandExecutor implements AutoCloseable {
         return executions.getOrDefault(commandId, 0);
     }
 
+    /** Runs the command in a span of the step that sent it (its trace context travels in the command). */
     private void run(Command command) {
+        Span span = tracer.spanBuilder("agent " + command.getKindCase().name())
+                .setParent(TraceContext.from(command.getTraceContextMap()))
+                .setAttribute("spinup.command_id", command.getCommandId()).startSpan();
+        try (Scope scope = span.makeCurrent(); var logged = TraceContext.logged(span)) {
+            runTraced(command);
+        } finally {
+            span.end();
+        }
+    }
+
+    private void runTraced(Command command) {
         hooks.beforeExecute(command);
         executions.merge(command.getCommandId(), 1, Integer::sum);
         CommandResult.Builder result = CommandResult.newBuilder().setCommandId(command.getCommandId());
@@ -170,7 +189,7 @@ public final class CommandExecutor implements AutoCloseable {
         inFlight.remove(command.getCommandId());
         log.info("event=command_executed command={} kind={} outcome={} message=\"{}\"", command.getCommandId(),
                 command.getKindCase(), built.getOutcome(), built.getMessage());
-        events.emit(AgentEvent.newBuilder().setResult(built));
+        events.emit(AgentEvent.newBuilder().setResult(built).putAllTraceContext(TraceContext.current()));
     }
 
     private void execute(Command c, CommandResult.Builder result) throws DriverException, IOException {

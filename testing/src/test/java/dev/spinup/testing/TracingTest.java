@@ -1,0 +1,88 @@
+package dev.spinup.testing;
+
+import dev.spinup.api.v1.Operation;
+import dev.spinup.controlplane.workspaces.Envelope;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * One CreateWorkspace is one trace: the call, every run of the operation's job, each step, the
+ * agent's execution of each command (its context travels in the command) and the control
+ * plane's handling of each result (its context travels back in the event), correctly parented.
+ */
+class TracingTest {
+    @RegisterExtension
+    static final PostgresExtension pg = new PostgresExtension();
+    @TempDir
+    static Path dir;
+    static final InMemorySpanExporter spans = InMemorySpanExporter.create();
+    static SpinUpCluster cluster;
+
+    @BeforeAll
+    static void start() {
+        OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder()
+                .addSpanProcessor(SimpleSpanProcessor.create(spans)).build()).build();
+        cluster = SpinUpCluster.builder(pg.config(), dir).openTelemetry(otel).start();
+        cluster.startAgent(new Envelope(4, 8, 50));
+    }
+
+    @AfterAll
+    static void stop() {
+        cluster.close();
+    }
+
+    @Test
+    void aCreateIsOneTraceFromTheCallToTheAgentAndBack() {
+        Operation create = cluster.product().createWorkspace(Workspaces.hobby("traced").build());
+        Workspaces.awaitSucceeded(cluster.product(), create);
+        String op = create.getId();
+
+        SpanData call = Eventually.await(Duration.ofSeconds(10), "the call's span", () -> spans.getFinishedSpanItems()
+                .stream().filter(s -> s.getName().equals("WorkspaceService.create")
+                        && op.equals(s.getAttributes().get(AttributeKey.stringKey("spinup.operation_id"))))
+                .findFirst(), java.util.Optional::isPresent).orElseThrow();
+        // The last result is handled before the job's final run ends: wait for all three results.
+        List<SpanData> trace = Eventually.await(Duration.ofSeconds(10), "the whole trace", () -> spans
+                        .getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(call.getTraceId())).toList(),
+                t -> t.stream().filter(s -> s.getName().startsWith("result ")).count() == 3);
+        Map<String, SpanData> byId = trace.stream().collect(Collectors.toMap(SpanData::getSpanId, Function.identity()));
+
+        assertThat(call.getParentSpanContext().isValid()).as("the call is the root").isFalse();
+        List<SpanData> jobs = named(trace, "job create");
+        assertThat(jobs).isNotEmpty().allSatisfy(j -> assertThat(j.getParentSpanId()).isEqualTo(call.getSpanId()));
+        for (String step : List.of("provision", "start", "routes")) {
+            List<SpanData> stepSpans = named(trace, "step " + step);
+            assertThat(stepSpans).as("step %s", step).isNotEmpty()
+                    .allSatisfy(s -> assertThat(byId.get(s.getParentSpanId()).getName()).isEqualTo("job create"));
+        }
+        Map<String, String> commandStep = Map.of("PROVISION_VM", "provision", "START_VM", "start",
+                "APPLY_EDGE_ROUTES", "routes");
+        commandStep.forEach((kind, step) -> {
+            SpanData agent = named(trace, "agent " + kind).getFirst();
+            assertThat(byId.get(agent.getParentSpanId()).getName()).isEqualTo("step " + step);
+            SpanData result = named(trace, "result " + op + "/" + step).getFirst();
+            assertThat(result.getParentSpanId()).as("the result of %s", kind).isEqualTo(agent.getSpanId());
+        });
+    }
+
+    private static List<SpanData> named(List<SpanData> trace, String name) {
+        return trace.stream().filter(s -> s.getName().equals(name)).toList();
+    }
+}
