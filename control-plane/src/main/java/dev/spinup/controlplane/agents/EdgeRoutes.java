@@ -54,6 +54,11 @@ public final class EdgeRoutes {
                     }
                     EdgeRouteMode mode = overrides.getOrDefault(id, modeOf(WorkspaceState.fromWire(rs.getString("state"))));
                     String endpoint = rs.getString("endpoint");
+                    if (mode == EdgeRouteMode.PROXY && (endpoint == null || endpoint.isEmpty())) {
+                        // Active but not started yet (a CREATE in flight on this host): "not running
+                        // right now" until its own routes step brings its endpoint.
+                        mode = EdgeRouteMode.SUSPENDED_PAGE;
+                    }
                     return route.setMode(mode).setUpstream(endpoint == null ? "" : endpoint).build();
                 })
                 .list().stream().filter(java.util.Objects::nonNull).toList();

@@ -121,7 +121,8 @@ public final class CaddyEdge implements EdgeController {
     /** The agent protocol's route as edge-proxy-config takes it. */
     public static EdgeRoute route(dev.spinup.api.v1.EdgeRoute r) {
         EdgeRoute.Mode mode = switch (r.getMode()) {
-            case PROXY -> EdgeRoute.Mode.PROXY;
+            // nothing to proxy to yet: the 503 page, rather than refusing the whole table
+            case PROXY -> r.getUpstream().isEmpty() ? EdgeRoute.Mode.SUSPENDED : EdgeRoute.Mode.PROXY;
             case SUSPENDED_PAGE -> EdgeRoute.Mode.SUSPENDED;
             case ARCHIVED_PAGE -> EdgeRoute.Mode.ARCHIVED;
             case FORWARD -> EdgeRoute.Mode.FORWARD;

@@ -54,6 +54,17 @@ class CaddyEdgeTest {
     }
 
     @Test
+    void aRunningWorkspaceWithNoEndpointYetGetsThePageInsteadOfFailingTheTable() throws Exception {
+        int port = freePort();
+        edge = supervised(port);
+        // Another workspace on this host is being created: active, but not started yet.
+        edge.apply(ApplyEdgeRoutes.newBuilder().setGeneration(2).addRoutes(EdgeRoute.newBuilder()
+                .setWorkspaceId("0197a000-0000-7000-8000-000000000002").setDisplayName("Starting")
+                .addDomains("starting.test").setMode(EdgeRouteMode.PROXY)).build());
+        assertThat(get(port, "starting.test").statusCode()).isEqualTo(503);
+    }
+
+    @Test
     void aCaddyThatDiesIsStartedAgainWithTheLastGoodConfig() throws Exception {
         int port = freePort();
         edge = supervised(port);
