@@ -32,11 +32,11 @@ public final class HostAgent implements AutoCloseable {
     private final EventOutbox outbox;
     private final EdgeController edge;
 
-    private HostAgent(HostAgentConfig config, Clock clock, CommandHooks hooks, OpenTelemetry otel) {
+    private HostAgent(HostAgentConfig config, Clock clock, CommandHooks hooks, OpenTelemetry otel, VmDriver customDriver) {
         java.nio.file.Path guestDir = config.guestDir() != null ? config.guestDir()
                 : GuestFiles.extract(config.dataDir().resolve("guest"));
-        this.driver = new ProcessVmDriver(config.dataDir().resolve("workspaces"), guestDir, config.advertiseHost(),
-                config.portFrom(), config.portTo(), config.startTimeout());
+        this.driver = customDriver != null ? customDriver : new ProcessVmDriver(config.dataDir().resolve("workspaces"), guestDir,
+                config.advertiseHost(), config.portFrom(), config.portTo(), config.startTimeout());
         ExecutedCommands executed = new ExecutedCommands(config.dataDir().resolve("commands"));
         this.outbox = new EventOutbox(clock, config.dataDir().resolve("events"), EventOutbox.DEFAULT_CAPACITY,
                 EventOutbox.AgentMetrics.NONE);
@@ -85,7 +85,13 @@ public final class HostAgent implements AutoCloseable {
 
     /** With tracing: each command runs in a span of the operation step that sent it. */
     public static HostAgent start(HostAgentConfig config, Clock clock, CommandHooks hooks, OpenTelemetry otel) {
-        HostAgent agent = new HostAgent(config, clock, hooks, otel);
+        return start(config, clock, hooks, otel, null);
+    }
+
+    /** With a driver of the caller's (benchmarks: {@link dev.spinup.agent.drivers.NoopVmDriver}); null: the process driver. */
+    public static HostAgent start(HostAgentConfig config, Clock clock, CommandHooks hooks, OpenTelemetry otel,
+                                  VmDriver driver) {
+        HostAgent agent = new HostAgent(config, clock, hooks, otel, driver);
         agent.connection.start();
         return agent;
     }

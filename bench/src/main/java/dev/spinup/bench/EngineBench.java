@@ -1,0 +1,277 @@
+package dev.spinup.bench;
+
+import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
+import com.github.kagkarlsson.scheduler.task.helper.Tasks;
+import dev.spinup.agent.HostAgent;
+import dev.spinup.agent.HostAgentConfig;
+import dev.spinup.agent.commands.CommandHooks;
+import dev.spinup.agent.drivers.NoopVmDriver;
+import dev.spinup.api.v1.CreateWorkspaceRequest;
+import dev.spinup.api.v1.Flavor;
+import dev.spinup.api.v1.WorkspaceServiceGrpc;
+import dev.spinup.controlplane.ControlPlane;
+import dev.spinup.controlplane.ControlPlaneConfig;
+import dev.spinup.controlplane.auth.Principal;
+import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.db.DatabaseConfig;
+import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.dev.EmbeddedS3;
+import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.pki.CertificateAuthority;
+import dev.spinup.controlplane.snapshots.ObjectStorage;
+import dev.spinup.controlplane.workspaces.Envelope;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The operations engine against the machine's Postgres: a real control plane (gRPC over TLS,
+ * db-scheduler) with simulated hosts — real agents over loopback mTLS with a no-op driver.
+ * <ol>
+ * <li>pickup: CreateWorkspace accepted → its first step started, p50/p99/max;
+ * <li>throughput: full no-op CREATEs to SUCCEEDED per second (three agent steps each), next to
+ *     raw db-scheduler no-op executions per second on another database of the same server.
+ * </ol>
+ */
+@Command(name = "engine", mixinStandardHelpOptions = true,
+        description = "Pickup latency and engine throughput against raw db-scheduler, same Postgres, same run.")
+final class EngineBench implements Callable<Integer> {
+    @Option(names = "--quick", description = "Fewer operations (CI).")
+    boolean quick;
+    @Option(names = "--postgres", defaultValue = "${env:SPINUP_BENCH_POSTGRES:-jdbc:postgresql://127.0.0.1:5432/postgres}",
+            description = "Admin connection to the Postgres server to use; databases are created and dropped (default: ${DEFAULT-VALUE}).")
+    String postgres;
+    @Option(names = "--user", defaultValue = "${env:SPINUP_BENCH_PGUSER:-postgres}", description = "Its user (default: ${DEFAULT-VALUE}).")
+    String user;
+    @Option(names = "--results", defaultValue = "bench/results", description = "Where to write engine.json (default: ${DEFAULT-VALUE}).")
+    Path results;
+
+    @Override
+    public Integer call() throws Exception {
+        int pickupOps = quick ? 300 : 5000;
+        int throughputOps = quick ? 300 : 3000;
+        String spinupDb = "spinup_bench_" + ProcessHandle.current().pid();
+        String rawDb = spinupDb + "_raw";
+        createDatabase(spinupDb);
+        createDatabase(rawDb);
+        Path dir = Files.createTempDirectory("spinup-bench-engine");
+        try {
+            double rawPerSecond = rawDbScheduler(rawDb, throughputOps);
+            try (Cluster cluster = new Cluster(dir, url(spinupDb), user, 4)) {
+                Stats pickup = pickup(cluster, pickupOps);
+                double createsPerSecond = throughput(cluster, throughputOps);
+                double stepsPerSecond = createsPerSecond * 3;
+                System.out.println();
+                System.out.println("Operations engine (no-op driver, real agents over mTLS, Postgres on this machine)");
+                System.out.println("machine: " + Stats.machine() + (quick ? "  (quick mode)" : ""));
+                System.out.printf(Locale.ROOT, "pickup (accepted -> first step), %d creates:  p50 %.2f ms  p90 %.2f ms  max %.2f ms%n",
+                        pickupOps, pickup.p50(), pickup.p90(), pickup.max());
+                System.out.printf(Locale.ROOT, "throughput, %d creates from 16 callers:  %.0f creates/s = %.0f agent steps/s%n",
+                        throughputOps, createsPerSecond, stepsPerSecond);
+                System.out.printf(Locale.ROOT, "raw db-scheduler no-op executions, same server:  %.0f /s%n", rawPerSecond);
+                System.out.printf(Locale.ROOT, "ratio (steps/s : raw executions/s):  %.2f%n", stepsPerSecond / rawPerSecond);
+                Files.createDirectories(results);
+                Path out = results.resolve("engine.json");
+                Files.writeString(out, String.format(Locale.ROOT, """
+                        {
+                          "scenario": "engine",
+                          "machine": "%s",
+                          "quick": %s,
+                          "pickup": %s,
+                          "creates_per_second": %.1f,
+                          "agent_steps_per_second": %.1f,
+                          "raw_db_scheduler_executions_per_second": %.1f,
+                          "ratio": %.3f
+                        }
+                        """, Stats.machine(), quick, pickup.json(), createsPerSecond, stepsPerSecond, rawPerSecond,
+                        stepsPerSecond / rawPerSecond));
+                System.out.println("written to " + out);
+            }
+        } finally {
+            dropDatabase(spinupDb);
+            dropDatabase(rawDb);
+        }
+        return 0;
+    }
+
+    /** Creates at a steady pace from 4 callers; pickup read from the operations afterwards. */
+    private static Stats pickup(Cluster cluster, int n) throws Exception {
+        run(cluster, n, 4);
+        List<Long> nanos = cluster.db.withHandle(h -> h.createQuery("""
+                        SELECT EXTRACT(EPOCH FROM (started_at - requested_at)) * 1e9 FROM operations
+                        WHERE verb = 'create' AND started_at IS NOT NULL""").mapTo(Double.class).list())
+                .stream().map(Double::longValue).toList();
+        return Stats.ofNanos(nanos);
+    }
+
+    private static double throughput(Cluster cluster, int n) throws Exception {
+        long started = System.nanoTime();
+        run(cluster, n, 16);
+        return n / ((System.nanoTime() - started) / 1e9);
+    }
+
+    /** Submits {@code n} creates from {@code callers} threads and waits until all have succeeded. */
+    private static void run(Cluster cluster, int n, int callers) throws Exception {
+        long before = cluster.succeeded();
+        AtomicInteger next = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        CountDownLatch done = new CountDownLatch(callers);
+        for (int c = 0; c < callers; c++) {
+            pool.execute(() -> {
+                try {
+                    while (next.getAndIncrement() < n) {
+                        cluster.api.withDeadlineAfter(30, TimeUnit.SECONDS).createWorkspace(CreateWorkspaceRequest
+                                .newBuilder().setRequestId(UUID.randomUUID().toString())
+                                .setExternalWorkspaceId("bench").setExternalUserId("bench").setDisplayName("bench")
+                                .setRegion("bench").setFlavor(Flavor.HOBBY).build());
+                    }
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        done.await();
+        pool.shutdown();
+        Instant deadline = Instant.now().plusSeconds(600);
+        while (cluster.succeeded() < before + n) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("creates did not finish within 10 minutes");
+            }
+            LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+        }
+    }
+
+    /** No-op one-time tasks on db-scheduler alone (10 threads, lock-and-fetch), same server. */
+    private double rawDbScheduler(String database, int n) {
+        Database db = new Database(new DatabaseConfig(url(database), user, null, 12));
+        try {
+            db.migrate(); // creates scheduled_tasks
+            AtomicInteger executed = new AtomicInteger();
+            OneTimeTask<Void> task = Tasks.oneTime("bench-noop").execute((instance, ctx) -> executed.incrementAndGet());
+            Scheduler scheduler = Scheduler.create(db.pool(), task).threads(10).pollUsingLockAndFetch(0.5, 1.0)
+                    .pollingInterval(Duration.ofMillis(50)).build();
+            for (int i = 0; i < n; i++) {
+                scheduler.schedule(task.instance("noop-" + i), Instant.now());
+            }
+            long started = System.nanoTime();
+            scheduler.start();
+            while (executed.get() < n) {
+                LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+            }
+            double perSecond = n / ((System.nanoTime() - started) / 1e9);
+            scheduler.stop();
+            return perSecond;
+        } finally {
+            db.close();
+        }
+    }
+
+    private String url(String database) {
+        return postgres.replaceFirst("/[^/?]*(\\?|$)", "/" + database + "$1");
+    }
+
+    private void createDatabase(String name) throws Exception {
+        try (Connection c = DriverManager.getConnection(postgres, user, null)) {
+            c.createStatement().execute("CREATE DATABASE " + name);
+        }
+    }
+
+    private void dropDatabase(String name) throws Exception {
+        try (Connection c = DriverManager.getConnection(postgres, user, null)) {
+            c.createStatement().execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        }
+    }
+
+    /** A control plane and {@code hosts} simulated hosts (real agents, no-op driver). */
+    private static final class Cluster implements AutoCloseable {
+        final ControlPlane controlPlane;
+        final Database db;
+        final EmbeddedS3 s3;
+        final List<HostAgent> agents = new ArrayList<>();
+        final ManagedChannel channel;
+        final WorkspaceServiceGrpc.WorkspaceServiceBlockingStub api;
+
+        Cluster(Path dir, String jdbcUrl, String user, int hosts) throws Exception {
+            Clock clock = Clock.systemUTC();
+            CertificateAuthority ca = CertificateAuthority.loadOrCreate(dir.resolve("pki"), "bench CA", clock);
+            ca.issueServer(List.of("localhost"), List.of("127.0.0.1"))
+                    .writeTo(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"));
+            s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "bench", "bench-secret", "bench");
+            controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(new DatabaseConfig(jdbcUrl, user, null, 20),
+                            new ObjectStorage.Config(s3.endpoint(), "us-east-1", "bench", "bench", "bench-secret"),
+                            new ControlPlaneConfig.Tls(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"),
+                                    dir.resolve("pki/ca.crt")))
+                    .withPorts("127.0.0.1", 0, 0), clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+            db = controlPlane.database();
+            FleetStore fleet = new FleetStore();
+            db.inTransactionVoid(tx -> fleet.ensureRegion(tx.handle(), "bench", "Bench"));
+            for (int i = 0; i < hosts; i++) {
+                UUID id = Ids.newId(clock);
+                db.inTransactionVoid(tx -> fleet.registerHost(tx.handle(), id, "bench", "bench-" + id,
+                        new Envelope(100_000, 100_000, 1_000_000)));
+                Path hostDir = dir.resolve("host-" + i);
+                ca.issueHost(id).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));
+                agents.add(HostAgent.start(new HostAgentConfig(List.of("localhost:" + controlPlane.grpcPort()),
+                        hostDir.resolve("host.crt"), hostDir.resolve("host.key"), dir.resolve("pki/ca.crt"), hostDir,
+                        null, "127.0.0.1", 30000, 30999, 100_000, 100_000, 1_000_000, Duration.ofSeconds(10),
+                        Duration.ofSeconds(30)), clock, CommandHooks.NONE, OpenTelemetry.noop(), new NoopVmDriver()));
+            }
+            Instant deadline = Instant.now().plusSeconds(60);
+            while (!agents.stream().allMatch(HostAgent::isConnected)) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw new IllegalStateException("the simulated agents did not connect");
+                }
+                LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+            }
+            String token = db.inTransaction(tx -> controlPlane.apiTokens().create(tx.handle(), Ids.newId(clock), "bench",
+                    Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
+            channel = NettyChannelBuilder.forAddress("localhost", controlPlane.grpcPort())
+                    .sslContext(GrpcSslContexts.forClient().trustManager(dir.resolve("pki/ca.crt").toFile()).build())
+                    .build();
+            Metadata headers = new Metadata();
+            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+            api = WorkspaceServiceGrpc.newBlockingStub(channel)
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        }
+
+        long succeeded() {
+            return db.withHandle(h -> h.createQuery("SELECT count(*) FROM operations WHERE verb = 'create' AND status = 'succeeded'")
+                    .mapTo(Long.class).one());
+        }
+
+        @Override
+        public void close() throws Exception {
+            channel.shutdownNow();
+            agents.forEach(HostAgent::close);
+            controlPlane.close();
+            s3.close();
+        }
+    }
+}

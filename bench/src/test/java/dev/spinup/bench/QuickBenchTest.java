@@ -1,0 +1,33 @@
+package dev.spinup.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The benchmarks in their quick form, so CI notices when one stops working. Figures are printed,
+ * never asserted: timing belongs to the full run (./spinup bench), not to a test.
+ */
+class QuickBenchTest {
+    @TempDir
+    Path results;
+
+    @Test
+    void edgeApplyRunsAndWritesItsResults() throws Exception {
+        assertThat(new CommandLine(new Main()).execute("edge-apply", "--quick", "--results", results.toString()))
+                .isZero();
+        assertThat(Files.readString(results.resolve("edge-apply.json")))
+                .contains("\"routes\": 1000").contains("\"ratio_p50\"");
+    }
+
+    @Test
+    void engineRunsAndWritesItsResults() throws Exception {
+        assertThat(new CommandLine(new Main()).execute("engine", "--quick", "--results", results.toString())).isZero();
+        assertThat(Files.readString(results.resolve("engine.json")))
+                .contains("\"creates_per_second\"").contains("\"raw_db_scheduler_executions_per_second\"");
+    }
+}
