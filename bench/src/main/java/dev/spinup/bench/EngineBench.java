@@ -76,54 +76,68 @@ final class EngineBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int pickupOps = quick ? 300 : 5000;
-        int throughputOps = quick ? 300 : 3000;
-        String spinupDb = "spinup_bench_" + ProcessHandle.current().pid();
-        String rawDb = spinupDb + "_raw";
-        createDatabase(spinupDb);
-        createDatabase(rawDb);
+        int throughputOps = quick ? 300 : 1500;
+        String base = "spinup_bench_" + ProcessHandle.current().pid();
         Path dir = Files.createTempDirectory("spinup-bench-engine");
-        try {
-            double rawPerSecond = rawDbScheduler(rawDb, throughputOps);
-            try (Cluster cluster = new Cluster(dir, url(spinupDb), user, 4)) {
-                Stats pickup = pickup(cluster, pickupOps);
-                double createsPerSecond = throughput(cluster, throughputOps);
-                double stepsPerSecond = createsPerSecond * 3;
-                System.out.println();
-                System.out.println("Operations engine (no-op driver, real agents over mTLS, Postgres on this machine)");
-                System.out.println("machine: " + Stats.machine() + (quick ? "  (quick mode)" : ""));
-                System.out.printf(Locale.ROOT, "pickup (accepted -> first step), %d creates:  p50 %.2f ms  p90 %.2f ms  max %.2f ms%n",
-                        pickupOps, pickup.p50(), pickup.p90(), pickup.max());
-                System.out.printf(Locale.ROOT, "throughput, %d creates from 16 callers:  %.0f creates/s = %.0f agent steps/s%n",
-                        throughputOps, createsPerSecond, stepsPerSecond);
-                System.out.printf(Locale.ROOT, "raw db-scheduler no-op executions, same server:  %.0f /s%n", rawPerSecond);
-                System.out.printf(Locale.ROOT, "ratio (steps/s : raw executions/s):  %.2f%n", stepsPerSecond / rawPerSecond);
-                Files.createDirectories(results);
-                Path out = results.resolve("engine.json");
-                Files.writeString(out, String.format(Locale.ROOT, """
-                        {
-                          "scenario": "engine",
-                          "machine": "%s",
-                          "quick": %s,
-                          "pickup": %s,
-                          "creates_per_second": %.1f,
-                          "agent_steps_per_second": %.1f,
-                          "raw_db_scheduler_executions_per_second": %.1f,
-                          "ratio": %.3f
-                        }
-                        """, Stats.machine(), quick, pickup.json(), createsPerSecond, stepsPerSecond, rawPerSecond,
-                        stepsPerSecond / rawPerSecond));
-                System.out.println("written to " + out);
+        double rawPerSecond = withDatabase(base + "_raw", db -> rawDbScheduler(db, throughputOps));
+        // Each scenario gets its own database and hosts, so one's leftovers do not slow the other.
+        Stats pickup = withDatabase(base + "_pickup", db -> {
+            try (Cluster cluster = new Cluster(dir.resolve("pickup"), url(db), user, 4)) {
+                return pickup(cluster, pickupOps);
             }
-        } finally {
-            dropDatabase(spinupDb);
-            dropDatabase(rawDb);
-        }
+        });
+        double createsPerSecond = withDatabase(base + "_throughput", db -> {
+            try (Cluster cluster = new Cluster(dir.resolve("throughput"), url(db), user, 16)) {
+                return throughput(cluster, throughputOps);
+            }
+        });
+        double stepsPerSecond = createsPerSecond * 3;
+        System.out.println();
+        System.out.println("Operations engine (no-op driver, real agents over mTLS, Postgres on this machine)");
+        System.out.println("machine: " + Stats.machine() + (quick ? "  (quick mode)" : ""));
+        System.out.printf(Locale.ROOT, "pickup (accepted -> first step), %d creates on 4 hosts:  p50 %.2f ms  p90 %.2f ms  max %.2f ms%n",
+                pickupOps, pickup.p50(), pickup.p90(), pickup.max());
+        System.out.printf(Locale.ROOT, "throughput, %d creates on 16 hosts from 16 callers:  %.0f creates/s = %.0f agent steps/s%n",
+                throughputOps, createsPerSecond, stepsPerSecond);
+        System.out.printf(Locale.ROOT, "raw db-scheduler no-op executions, same server:  %.0f /s%n", rawPerSecond);
+        System.out.printf(Locale.ROOT, "ratio (steps/s : raw executions/s):  %.2f%n", stepsPerSecond / rawPerSecond);
+        Files.createDirectories(results);
+        Path out = results.resolve("engine.json");
+        Files.writeString(out, String.format(Locale.ROOT, """
+                {
+                  "scenario": "engine",
+                  "machine": "%s",
+                  "quick": %s,
+                  "pickup": %s,
+                  "creates_per_second": %.1f,
+                  "agent_steps_per_second": %.1f,
+                  "raw_db_scheduler_executions_per_second": %.1f,
+                  "ratio": %.3f
+                }
+                """, Stats.machine(), quick, pickup.json(), createsPerSecond, stepsPerSecond, rawPerSecond,
+                stepsPerSecond / rawPerSecond));
+        System.out.println("written to " + out);
         return 0;
+    }
+
+    @FunctionalInterface
+    private interface OnDatabase<T> {
+        T run(String database) throws Exception;
+    }
+
+    private <T> T withDatabase(String name, OnDatabase<T> work) throws Exception {
+        createDatabase(name);
+        try {
+            return work.run(name);
+        } finally {
+            dropDatabase(name);
+        }
     }
 
     /** Creates at a steady pace from 4 callers; pickup read from the operations afterwards. */
     private static Stats pickup(Cluster cluster, int n) throws Exception {
-        run(cluster, n, 4);
+        submit(cluster, n, 4);
+        await(() -> cluster.count("started_at IS NOT NULL") >= n, "every create to start");
         List<Long> nanos = cluster.db.withHandle(h -> h.createQuery("""
                         SELECT EXTRACT(EPOCH FROM (started_at - requested_at)) * 1e9 FROM operations
                         WHERE verb = 'create' AND started_at IS NOT NULL""").mapTo(Double.class).list())
@@ -133,13 +147,13 @@ final class EngineBench implements Callable<Integer> {
 
     private static double throughput(Cluster cluster, int n) throws Exception {
         long started = System.nanoTime();
-        run(cluster, n, 16);
+        submit(cluster, n, 16);
+        await(() -> cluster.count("status = 'succeeded'") >= n, "every create to succeed");
         return n / ((System.nanoTime() - started) / 1e9);
     }
 
-    /** Submits {@code n} creates from {@code callers} threads and waits until all have succeeded. */
-    private static void run(Cluster cluster, int n, int callers) throws Exception {
-        long before = cluster.succeeded();
+    /** Submits {@code n} creates from {@code callers} threads. */
+    private static void submit(Cluster cluster, int n, int callers) throws Exception {
         AtomicInteger next = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(callers);
         CountDownLatch done = new CountDownLatch(callers);
@@ -159,17 +173,20 @@ final class EngineBench implements Callable<Integer> {
         }
         done.await();
         pool.shutdown();
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, String what) {
         Instant deadline = Instant.now().plusSeconds(600);
-        while (cluster.succeeded() < before + n) {
+        while (!condition.getAsBoolean()) {
             if (Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("creates did not finish within 10 minutes");
+                throw new IllegalStateException("timed out after 10 minutes waiting for " + what);
             }
             LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
         }
     }
 
     /** No-op one-time tasks on db-scheduler alone (10 threads, lock-and-fetch), same server. */
-    private double rawDbScheduler(String database, int n) {
+    private double rawDbScheduler(String database, int n) throws Exception {
         Database db = new Database(new DatabaseConfig(url(database), user, null, 12));
         try {
             db.migrate(); // creates scheduled_tasks
@@ -261,8 +278,8 @@ final class EngineBench implements Callable<Integer> {
                     .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
         }
 
-        long succeeded() {
-            return db.withHandle(h -> h.createQuery("SELECT count(*) FROM operations WHERE verb = 'create' AND status = 'succeeded'")
+        long count(String condition) {
+            return db.withHandle(h -> h.createQuery("SELECT count(*) FROM operations WHERE verb = 'create' AND " + condition)
                     .mapTo(Long.class).one());
         }
 
