@@ -31,9 +31,49 @@ public final class TraceContext {
         return W3CTraceContextPropagator.getInstance().extract(Context.root(), carrier, GETTER);
     }
 
-    /** Puts the span's trace id into the logging MDC (key {@code trace_id}); returns what to close. */
-    public static MDC.MDCCloseable logged(Span span) {
-        return MDC.putCloseable("trace_id", span.getSpanContext().isValid() ? span.getSpanContext().getTraceId() : "");
+    /**
+     * Runs {@code work} with {@code span} current (and its trace id in the log MDC), marks the span
+     * failed if the work throws, and ends it.
+     */
+    public static <T> T inSpan(Span span, java.util.function.Supplier<T> work) {
+        try (var scope = span.makeCurrent(); var logged = logged(span)) {
+            return work.get();
+        } catch (RuntimeException e) {
+            span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, String.valueOf(e.getMessage()));
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    /** {@link #inSpan(Span, java.util.function.Supplier)} for work without a result. */
+    public static void inSpan(Span span, Runnable work) {
+        inSpan(span, () -> {
+            work.run();
+            return null;
+        });
+    }
+
+    /** Undoes {@link #logged}. */
+    public interface LoggedTrace extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Puts the span's trace id into the logging MDC (key {@code trace_id}) until the result is
+     * closed, which restores what was there (spans nest).
+     */
+    public static LoggedTrace logged(Span span) {
+        String previous = MDC.get("trace_id");
+        MDC.put("trace_id", span.getSpanContext().isValid() ? span.getSpanContext().getTraceId() : "");
+        return () -> {
+            if (previous == null) {
+                MDC.remove("trace_id");
+            } else {
+                MDC.put("trace_id", previous);
+            }
+        };
     }
 
     private static final TextMapGetter<Map<String, String>> GETTER = new TextMapGetter<>() {

@@ -71,11 +71,7 @@ public final class AgentEventHandler {
                         .setParent(TraceContext.from(event.getTraceContextMap()))
                         .setAttribute("spinup.host_id", hostId.toString())
                         .setAttribute("spinup.outcome", event.getResult().getOutcome().name()).startSpan();
-                try (var scope = span.makeCurrent(); var logged = TraceContext.logged(span)) {
-                    recordResult(hostId, event);
-                } finally {
-                    span.end();
-                }
+                TraceContext.inSpan(span, () -> recordResult(hostId, event));
             }
             case PROGRESS -> log.info("event=command_progress host={} command={} percent={} message=\"{}\"", hostId,
                     event.getProgress().getCommandId(), event.getProgress().getPercent(), event.getProgress().getMessage());

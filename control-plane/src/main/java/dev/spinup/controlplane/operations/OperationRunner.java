@@ -2,9 +2,7 @@ package dev.spinup.controlplane.operations;
 
 import dev.spinup.api.TraceContext;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Scope;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.db.Database.Tx;
 import dev.spinup.controlplane.workspaces.Workspace;
@@ -79,14 +77,7 @@ public final class OperationRunner {
         Span span = tracer.spanBuilder("job " + op.map(o -> o.verb().wire()).orElse("operation"))
                 .setParent(TraceContext.from(op.map(Operation::params).orElse(Map.of())))
                 .setAttribute("spinup.operation_id", operationId.toString()).startSpan();
-        try (Scope scope = span.makeCurrent(); var logged = TraceContext.logged(span)) {
-            return runSteps(operationId);
-        } catch (RuntimeException e) {
-            span.setStatus(StatusCode.ERROR, e.toString());
-            throw e;
-        } finally {
-            span.end();
-        }
+        return TraceContext.inSpan(span, () -> runSteps(operationId));
     }
 
     private Optional<Instant> runSteps(UUID operationId) {
@@ -182,16 +173,11 @@ public final class OperationRunner {
     private StepOutcome executeTraced(Step step, StepContext ctx) {
         Span span = tracer.spanBuilder("step " + step.name()).setAttribute("spinup.phase", ctx.step() == null ? ""
                 : ctx.state().phase().name()).startSpan();
-        try (Scope scope = span.makeCurrent()) {
+        return TraceContext.inSpan(span, () -> {
             StepOutcome outcome = step.execute(ctx);
             span.setAttribute("spinup.outcome", outcome.getClass().getSimpleName());
             return outcome;
-        } catch (RuntimeException e) {
-            span.setStatus(StatusCode.ERROR, e.toString());
-            throw e;
-        } finally {
-            span.end();
-        }
+        });
     }
 
     private void finish(Tx tx, Operation op, OperationJob job, Workspace workspace, StepState state, Instant now) {

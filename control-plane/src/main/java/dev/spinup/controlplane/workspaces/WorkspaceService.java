@@ -7,9 +7,7 @@ import dev.spinup.api.TraceContext;
 import dev.spinup.controlplane.db.Ids;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Scope;
 import dev.spinup.controlplane.fleet.FleetStore;
 import dev.spinup.controlplane.operations.AuditLog;
 import dev.spinup.controlplane.operations.Lifecycle;
@@ -72,16 +70,12 @@ public final class WorkspaceService {
 
     public Operation create(CreateWorkspace request, String actor) {
         Span span = tracer.spanBuilder("WorkspaceService.create").setSpanKind(SpanKind.SERVER).startSpan();
-        try (Scope scope = span.makeCurrent(); var logged = TraceContext.logged(span)) {
-            Operation op = createTraced(request, actor);
-            span.setAttribute("spinup.operation_id", op.id().toString());
-            return op;
-        } catch (RuntimeException e) {
-            span.setStatus(StatusCode.ERROR, e.getMessage());
-            throw e;
-        } finally {
-            span.end();
-        }
+        return TraceContext.inSpan(span, () -> withOperationId(span, createTraced(request, actor)));
+    }
+
+    private static Operation withOperationId(Span span, Operation op) {
+        span.setAttribute("spinup.operation_id", op.id().toString());
+        return op;
     }
 
     private Operation createTraced(CreateWorkspace request, String actor) {
@@ -161,16 +155,8 @@ public final class WorkspaceService {
                             Map<String, String> requested, String actor) {
         Span span = tracer.spanBuilder("WorkspaceService." + verb.wire()).setSpanKind(SpanKind.SERVER)
                 .setAttribute("spinup.workspace_id", workspaceId.toString()).startSpan();
-        try (Scope scope = span.makeCurrent(); var logged = TraceContext.logged(span)) {
-            Operation op = startTraced(verb, requestId, fingerprint, workspaceId, requested, actor);
-            span.setAttribute("spinup.operation_id", op.id().toString());
-            return op;
-        } catch (RuntimeException e) {
-            span.setStatus(StatusCode.ERROR, e.getMessage());
-            throw e;
-        } finally {
-            span.end();
-        }
+        return TraceContext.inSpan(span, () -> withOperationId(span,
+                startTraced(verb, requestId, fingerprint, workspaceId, requested, actor)));
     }
 
     private Operation startTraced(OperationVerb verb, String requestId, String fingerprint, UUID workspaceId,

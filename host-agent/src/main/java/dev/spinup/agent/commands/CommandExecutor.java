@@ -5,7 +5,6 @@ import dev.spinup.api.TraceContext;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Scope;
 import dev.spinup.agent.drivers.VmDriver;
 import dev.spinup.agent.drivers.WorkspaceSpec;
 import dev.spinup.agent.edge.EdgeController;
@@ -148,11 +147,7 @@ public final class CommandExecutor implements AutoCloseable {
         Span span = tracer.spanBuilder("agent " + command.getKindCase().name())
                 .setParent(TraceContext.from(command.getTraceContextMap()))
                 .setAttribute("spinup.command_id", command.getCommandId()).startSpan();
-        try (Scope scope = span.makeCurrent(); var logged = TraceContext.logged(span)) {
-            runTraced(command);
-        } finally {
-            span.end();
-        }
+        TraceContext.inSpan(span, () -> runTraced(command));
     }
 
     private void runTraced(Command command) {
