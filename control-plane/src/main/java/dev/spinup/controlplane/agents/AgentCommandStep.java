@@ -4,6 +4,7 @@ import dev.spinup.api.AgentProtocol;
 import dev.spinup.api.TraceContext;
 import com.google.protobuf.Timestamp;
 import dev.spinup.api.v1.Command;
+import dev.spinup.api.v1.CommandOrBuilder;
 import dev.spinup.api.v1.CommandResult;
 import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.controlplane.operations.Step;
@@ -50,6 +51,32 @@ public final class AgentCommandStep implements Step {
         return operationId + "/" + step;
     }
 
+    /**
+     * Enqueues step {@code name}'s command for {@code hostId}: keyed {@code <operation>/<step>},
+     * addressed to the operation's workspace, carrying the step's trace context and (if given) its
+     * deadline. A command over the agent protocol's size limit is refused instead: sent, it would
+     * break the host's session at every attempt.
+     */
+    static Optional<StepOutcome.Fail> send(AgentSessions sessions, StepContext ctx, String name, UUID hostId,
+                                           Command.Builder command, Instant deadline) {
+        command.setCommandId(commandId(ctx.operation().id(), name))
+                .setOperationId(ctx.operation().id().toString())
+                .setWorkspaceId(ctx.workspace().id().toString())
+                .setStep(name)
+                .putAllTraceContext(TraceContext.current());
+        if (deadline != null) {
+            command.setDeadline(Timestamp.newBuilder().setSeconds(deadline.getEpochSecond()).setNanos(deadline.getNano()));
+        }
+        Command built = command.build();
+        if (built.getSerializedSize() > AgentProtocol.MAX_COMMAND_BYTES) {
+            return Optional.of(new StepOutcome.Fail(ErrorReason.INTERNAL_ERROR, describe(built) + " for host " + hostId
+                    + " is " + built.getSerializedSize() + " bytes, over the agent protocol's limit of "
+                    + AgentProtocol.MAX_COMMAND_BYTES));
+        }
+        sessions.enqueue(ctx.tx(), hostId, built);
+        return Optional.empty();
+    }
+
     @Override
     public String name() {
         return name;
@@ -62,23 +89,12 @@ public final class AgentCommandStep implements Step {
         if (recorded.isEmpty()) {
             UUID hostId = host.apply(ctx);
             Instant deadline = ctx.now().plus(timeout);
-            Command built = command.apply(ctx)
-                    .setCommandId(id)
-                    .setOperationId(ctx.operation().id().toString())
-                    .setWorkspaceId(ctx.workspace().id().toString())
-                    .setStep(name)
-                    .putAllTraceContext(TraceContext.current())
-                    .setDeadline(Timestamp.newBuilder().setSeconds(deadline.getEpochSecond())
-                            .setNanos(deadline.getNano()))
-                    .build();
-            if (built.getSerializedSize() > AgentProtocol.MAX_COMMAND_BYTES) {
-                // Sent, it would break the host's session at every attempt; refuse it here instead.
-                return new StepOutcome.Fail(ErrorReason.INTERNAL_ERROR, describe(built) + " for host " + hostId
-                        + " is " + built.getSerializedSize() + " bytes, over the agent protocol's limit of "
-                        + AgentProtocol.MAX_COMMAND_BYTES);
+            Command.Builder toSend = command.apply(ctx);
+            Optional<StepOutcome.Fail> refused = send(sessions, ctx, name, hostId, toSend, deadline);
+            if (refused.isPresent()) {
+                return refused.get();
             }
-            sessions.enqueue(ctx.tx(), hostId, built);
-            return new StepOutcome.Wait(waitingOn(hostId, built), deadline);
+            return new StepOutcome.Wait(waitingOn(hostId, toSend), deadline);
         }
         CommandOutbox.Recorded r = recorded.get();
         if (r.completed()) {
@@ -99,11 +115,11 @@ public final class AgentCommandStep implements Step {
         return new StepOutcome.Wait(waitingOn(r.hostId(), r.command()), deadline);
     }
 
-    private static String waitingOn(UUID hostId, Command command) {
+    private static String waitingOn(UUID hostId, CommandOrBuilder command) {
         return "host " + hostId + " to report the " + describe(command) + " result";
     }
 
-    private static String describe(Command command) {
+    private static String describe(CommandOrBuilder command) {
         return switch (command.getKindCase()) {
             case PROVISION_VM -> "ProvisionVm";
             case START_VM -> "StartVm";

@@ -9,6 +9,7 @@ import dev.spinup.api.v1.StopVm;
 import dev.spinup.controlplane.operations.Lifecycle;
 import dev.spinup.controlplane.operations.Step;
 import dev.spinup.controlplane.operations.StepContext;
+import dev.spinup.controlplane.operations.StepOutcome;
 import dev.spinup.controlplane.operations.StepTimeouts;
 import dev.spinup.controlplane.workspaces.Workspace;
 import dev.spinup.controlplane.workspaces.WorkspaceState;
@@ -89,19 +90,25 @@ public final class AgentSteps {
      * the workspace is at home.
      */
     public Step routesAtHome(String name) {
-        return Step.local(name, ctx -> {
-            UUID home = ctx.tx().handle().createQuery("SELECT home_host_id FROM workspaces WHERE id = :id")
-                    .bind("id", ctx.workspace().id()).mapTo(UUID.class).findOne().orElse(null);
-            if (home == null || home.equals(ctx.workspace().hostId())) {
-                return;
+        return new Step() {
+            @Override
+            public String name() {
+                return name;
             }
-            sessions.enqueue(ctx.tx(), home, Command.newBuilder()
-                    .setApplyEdgeRoutes(edgeRoutes.forHost(ctx.tx().handle(), home, ctx.now().toEpochMilli(), Map.of()))
-                    .setCommandId(AgentCommandStep.commandId(ctx.operation().id(), name))
-                    .setOperationId(ctx.operation().id().toString())
-                    .setStep(name)
-                    .build());
-        });
+
+            @Override
+            public StepOutcome execute(StepContext ctx) {
+                UUID home = ctx.tx().handle().createQuery("SELECT home_host_id FROM workspaces WHERE id = :id")
+                        .bind("id", ctx.workspace().id()).mapTo(UUID.class).findOne().orElse(null);
+                if (home == null || home.equals(ctx.workspace().hostId())) {
+                    return new StepOutcome.Done(Map.of());
+                }
+                // No deadline: the home host applies it whenever it is connected again.
+                return AgentCommandStep.send(sessions, ctx, name, home, Command.newBuilder().setApplyEdgeRoutes(
+                                edgeRoutes.forHost(ctx.tx().handle(), home, ctx.now().toEpochMilli(), Map.of())), null)
+                        .<StepOutcome>map(fail -> fail).orElseGet(() -> new StepOutcome.Done(Map.of()));
+            }
+        };
     }
 
     /** Routes for the state the workspace is in now (after a rollback). */
