@@ -101,11 +101,7 @@ class AgentCrashSafetyTest {
     }
 
     static Stream<Arguments> cases() {
-        String only = System.getProperty("spinup.crash.verbs", "");
-        return COMMANDS.entrySet().stream()
-                .filter(e -> only.isEmpty() || List.of(only.split(",")).contains(e.getKey()))
-                .flatMap(e -> e.getValue().stream()
-                        .flatMap(step -> POINTS.stream().map(point -> Arguments.of(e.getKey(), step, point))));
+        return CrashCases.of(COMMANDS, POINTS);
     }
 
     @ParameterizedTest(name = "{0} {1} {2}")

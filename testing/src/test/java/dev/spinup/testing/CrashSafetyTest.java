@@ -25,7 +25,6 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -106,9 +105,7 @@ class CrashSafetyTest {
                 .writeTo(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"));
         ca.issueHost(hostId).writeTo(dir.resolve("host/host.crt"), dir.resolve("host/host.key"));
         s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "crash", "crash-secret", SpinUpCluster.BUCKET);
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
+        port = SpinUpCluster.freePort();
         startChild();
         agent = HostAgent.start(new HostAgentConfig(List.of("localhost:" + port), dir.resolve("host/host.crt"),
                 dir.resolve("host/host.key"), dir.resolve("pki/ca.crt"), dir.resolve("host"), null, "127.0.0.1",
@@ -146,11 +143,7 @@ class CrashSafetyTest {
     }
 
     static Stream<Arguments> cases() {
-        String only = System.getProperty("spinup.crash.verbs", "");
-        return STEPS.entrySet().stream()
-                .filter(e -> only.isEmpty() || List.of(only.split(",")).contains(e.getKey()))
-                .flatMap(e -> e.getValue().stream()
-                        .flatMap(step -> POINTS.stream().map(point -> Arguments.of(e.getKey(), step, point))));
+        return CrashCases.of(STEPS, POINTS);
     }
 
     @ParameterizedTest(name = "{0} {1} {2}")

@@ -6,7 +6,6 @@ import dev.spinup.api.v1.EdgeRoute;
 import dev.spinup.api.v1.EdgeRouteMode;
 import dev.spinup.edge.EdgeSettings;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,8 +34,8 @@ class EdgePagesInChromiumTest {
 
     @BeforeAll
     static void start() throws Exception {
-        port = freePort();
-        edge = new CaddyEdge(dir.resolve("edge"), EdgeSettings.plainHttp("127.0.0.1:" + freePort(),
+        port = SpinUpCluster.freePort();
+        edge = new CaddyEdge(dir.resolve("edge"), EdgeSettings.plainHttp("127.0.0.1:" + SpinUpCluster.freePort(),
                 "127.0.0.1:" + port, "host-a"), "127.0.0.1:" + port, CaddyEdge.findBinary("caddy"));
         edge.apply(ApplyEdgeRoutes.newBuilder().setGeneration(1)
                 .addRoutes(route("0197a000-0000-7000-8000-00000000000a", "Team wiki", "wiki", EdgeRouteMode.SUSPENDED_PAGE))
@@ -92,11 +91,5 @@ class EdgePagesInChromiumTest {
     private static EdgeRoute route(String id, String displayName, String name, EdgeRouteMode mode) {
         return EdgeRoute.newBuilder().setWorkspaceId(id).setDisplayName(displayName)
                 .addDomains(name + ".workspaces.localhost").setMode(mode).build();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }
