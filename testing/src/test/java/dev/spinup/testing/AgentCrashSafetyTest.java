@@ -116,8 +116,8 @@ class AgentCrashSafetyTest {
         Operation op = Workspaces.request(cluster.product(), verb, ws);
         Eventually.await(Duration.ofSeconds(60), "the agent to reach " + verb + "/" + step + "/" + point,
                 () -> Files.exists(marker));
-        assertThat(Files.readString(marker)).startsWith(op.getId() + "/" + step);
         ChildJvm.kill(agent);
+        assertThat(Files.readString(marker)).startsWith(op.getId() + "/" + step);
         Files.delete(spec);
         Files.delete(marker);
         startAgent();

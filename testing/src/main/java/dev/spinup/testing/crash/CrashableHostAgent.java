@@ -61,7 +61,10 @@ public final class CrashableHostAgent {
                 String[] wanted = Files.readString(spec).trim().split(" ");
                 String id = command.getCommandId();
                 if (id.substring(id.lastIndexOf('/') + 1).equals(wanted[0]) && point.equals(wanted[1])) {
-                    Files.writeString(marker, id + " " + point);
+                    // Atomically: the test reads the marker as soon as it exists.
+                    Path tmp = marker.resolveSibling(marker.getFileName() + ".tmp");
+                    Files.writeString(tmp, id + " " + point);
+                    Files.move(tmp, marker, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                     new CountDownLatch(1).await(); // the test kills this process here
                 }
             } catch (IOException e) {
