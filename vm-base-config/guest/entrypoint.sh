@@ -6,6 +6,7 @@
 #   SPINUP_WORKSPACE_ID    workspace id
 #   SPINUP_WORKSPACE_DIR   the workspace's persistent directory (its "disk")
 #   SPINUP_APP_PORT        the port the app must listen on
+#   SPINUP_APP_HOST        the address it listens on (default 127.0.0.1; 0.0.0.0 inside a VM)
 #   SPINUP_TEMPLATE        starter | nextjs | react | react_native_web
 #   SPINUP_DISPLAY_NAME    shown by the starter page
 #
@@ -15,8 +16,9 @@ set -eu
 
 : "${SPINUP_WORKSPACE_ID:?}" "${SPINUP_WORKSPACE_DIR:?}" "${SPINUP_APP_PORT:?}"
 SPINUP_TEMPLATE=${SPINUP_TEMPLATE:-starter}
+SPINUP_APP_HOST=${SPINUP_APP_HOST:-127.0.0.1}
 SPINUP_DISPLAY_NAME=${SPINUP_DISPLAY_NAME:-$SPINUP_WORKSPACE_ID}
-export SPINUP_WORKSPACE_ID SPINUP_WORKSPACE_DIR SPINUP_APP_PORT SPINUP_TEMPLATE SPINUP_DISPLAY_NAME
+export SPINUP_WORKSPACE_ID SPINUP_WORKSPACE_DIR SPINUP_APP_PORT SPINUP_APP_HOST SPINUP_TEMPLATE SPINUP_DISPLAY_NAME
 
 guest_dir=$(cd "$(dirname "$0")" && pwd)
 template_dir="$guest_dir/templates/$SPINUP_TEMPLATE"

@@ -7,6 +7,7 @@ const fs = require('fs');
 const path = require('path');
 
 const port = Number(process.env.SPINUP_APP_PORT || 3000);
+const host = process.env.SPINUP_APP_HOST || '127.0.0.1';
 const name = process.env.SPINUP_DISPLAY_NAME || 'workspace';
 const dataDir = path.join(__dirname, 'data');
 const page = fs.readFileSync(path.join(__dirname, 'index.html'), 'utf8');
@@ -56,7 +57,7 @@ const server = http.createServer((req, res) => {
   res.end('not found\n');
 });
 
-server.listen(port, '127.0.0.1', () => console.log(`starter app listening on 127.0.0.1:${port}`));
+server.listen(port, host, () => console.log(`starter app listening on ${host}:${port}`));
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.on(signal, () => server.close(() => process.exit(0)));
 }

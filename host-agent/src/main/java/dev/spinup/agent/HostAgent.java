@@ -35,8 +35,7 @@ public final class HostAgent implements AutoCloseable {
     private HostAgent(HostAgentConfig config, Clock clock, CommandHooks hooks, OpenTelemetry otel, VmDriver customDriver) {
         java.nio.file.Path guestDir = config.guestDir() != null ? config.guestDir()
                 : GuestFiles.extract(config.dataDir().resolve("guest"));
-        this.driver = customDriver != null ? customDriver : new ProcessVmDriver(config.dataDir().resolve("workspaces"), guestDir,
-                config.advertiseHost(), config.portFrom(), config.portTo(), config.startTimeout());
+        this.driver = customDriver != null ? customDriver : driver(config, guestDir);
         ExecutedCommands executed = new ExecutedCommands(config.dataDir().resolve("commands"));
         this.outbox = new EventOutbox(clock, config.dataDir().resolve("events"), EventOutbox.DEFAULT_CAPACITY,
                 EventOutbox.AgentMetrics.NONE);
@@ -61,6 +60,17 @@ public final class HostAgent implements AutoCloseable {
                 .setDiskGb(config.totalDiskGb()).build();
         this.connection = new ControlPlaneConnection(config.controlPlanes(), ssl, executor, outbox, driver, executed,
                 total, config.heartbeatInterval(), UUID.randomUUID().toString(), edge.address());
+    }
+
+    private static VmDriver driver(HostAgentConfig config, Path guestDir) {
+        Path workspaces = config.dataDir().resolve("workspaces");
+        if (config.qemu() != null) {
+            return new dev.spinup.agent.drivers.QemuVmDriver(workspaces, config.qemu().image(), guestDir,
+                    config.advertiseHost(), config.portFrom(), config.portTo(), config.startTimeout(),
+                    config.qemu().accel());
+        }
+        return new ProcessVmDriver(workspaces, guestDir, config.advertiseHost(), config.portFrom(), config.portTo(),
+                config.startTimeout());
     }
 
     private static EdgeController edge(HostAgentConfig config, EventOutbox outbox) {
@@ -88,7 +98,7 @@ public final class HostAgent implements AutoCloseable {
         return start(config, clock, hooks, otel, null);
     }
 
-    /** With a driver of the caller's (benchmarks: {@link dev.spinup.agent.drivers.NoopVmDriver}); null: the process driver. */
+    /** With a driver of the caller's (benchmarks: {@link dev.spinup.agent.drivers.NoopVmDriver}); null: the configured one. */
     public static HostAgent start(HostAgentConfig config, Clock clock, CommandHooks hooks, OpenTelemetry otel,
                                   VmDriver driver) {
         HostAgent agent = new HostAgent(config, clock, hooks, otel, driver);

@@ -14,6 +14,7 @@ import static java.util.Objects.requireNonNull;
  * @param guestDir       the unpacked guest, or null to unpack the one shipped with the agent
  * @param advertiseHost  how the edge and clients reach this host's workspaces
  * @param edge           this host's edge proxy, or null for none (routes are only recorded)
+ * @param qemu           run workspaces as qemu VMs; null: the process driver
  */
 public record HostAgentConfig(
         List<String> controlPlanes,
@@ -30,7 +31,19 @@ public record HostAgentConfig(
         int totalDiskGb,
         Duration heartbeatInterval,
         Duration startTimeout,
-        Edge edge) {
+        Edge edge,
+        Qemu qemu) {
+    /**
+     * @param image an image directory built by vm-base-config/build-image.sh
+     * @param accel KVM, TCG, or AUTO (KVM when /dev/kvm is usable)
+     */
+    public record Qemu(Path image, dev.spinup.agent.drivers.QemuVmDriver.Accel accel) {
+        public Qemu {
+            requireNonNull(image, "image");
+            requireNonNull(accel, "accel");
+        }
+    }
+
     /**
      * @param settings    how Caddy listens (edge-proxy-config)
      * @param caddyBinary the agent runs and supervises this Caddy; null: drive the system's Caddy
@@ -46,13 +59,25 @@ public record HostAgentConfig(
                            Path dataDir, Path guestDir, String advertiseHost, int portFrom, int portTo, int totalVcpu,
                            int totalRamGb, int totalDiskGb, Duration heartbeatInterval, Duration startTimeout) {
         this(controlPlanes, certificate, privateKey, caCertificate, dataDir, guestDir, advertiseHost, portFrom, portTo,
-                totalVcpu, totalRamGb, totalDiskGb, heartbeatInterval, startTimeout, null);
+                totalVcpu, totalRamGb, totalDiskGb, heartbeatInterval, startTimeout, null, null);
     }
 
     public HostAgentConfig withEdge(Edge edge) {
         return new HostAgentConfig(controlPlanes, certificate, privateKey, caCertificate, dataDir, guestDir,
                 advertiseHost, portFrom, portTo, totalVcpu, totalRamGb, totalDiskGb, heartbeatInterval, startTimeout,
-                edge);
+                edge, qemu);
+    }
+
+    public HostAgentConfig withStartTimeout(Duration startTimeout) {
+        return new HostAgentConfig(controlPlanes, certificate, privateKey, caCertificate, dataDir, guestDir,
+                advertiseHost, portFrom, portTo, totalVcpu, totalRamGb, totalDiskGb, heartbeatInterval, startTimeout,
+                edge, qemu);
+    }
+
+    public HostAgentConfig withQemu(Qemu qemu) {
+        return new HostAgentConfig(controlPlanes, certificate, privateKey, caCertificate, dataDir, guestDir,
+                advertiseHost, portFrom, portTo, totalVcpu, totalRamGb, totalDiskGb, heartbeatInterval, startTimeout,
+                edge, qemu);
     }
 
     public HostAgentConfig {

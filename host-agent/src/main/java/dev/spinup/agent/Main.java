@@ -51,6 +51,18 @@ public final class Main implements Callable<Integer> {
     String acmeEmail;
     @Option(names = "--caddy", defaultValue = "caddy", description = "The Caddy binary for --edge caddy (default: ${DEFAULT-VALUE}, from PATH).")
     String caddyBinary;
+    @Option(names = "--driver", defaultValue = "process",
+            description = "How workspaces run: process (a supervised process tree, no isolation) or qemu (one VM each; "
+                    + "needs --vm-image). Default: ${DEFAULT-VALUE}.")
+    String driver;
+    @Option(names = "--vm-image", description = "For --driver qemu: the image directory vm-base-config/build-image.sh printed.")
+    Path vmImage;
+    @Option(names = "--qemu-accel", defaultValue = "auto",
+            description = "For --driver qemu: kvm, tcg, or auto (KVM when /dev/kvm is usable, else TCG). Default: ${DEFAULT-VALUE}.")
+    String qemuAccel;
+    @Option(names = "--start-timeout-seconds", defaultValue = "120",
+            description = "How long a workspace may take to boot and answer (default: ${DEFAULT-VALUE}).")
+    int startTimeoutSeconds;
     @Option(names = "--heartbeat-seconds", defaultValue = "10", description = "Heartbeat interval (default: ${DEFAULT-VALUE}).")
     int heartbeatSeconds;
 
@@ -111,6 +123,27 @@ public final class Main implements Callable<Integer> {
                 edge.equals("caddy") ? CaddyEdge.findBinary(caddyBinary) : null);
     }
 
+    private HostAgentConfig.Qemu qemuConfig() {
+        if (driver.equals("process")) {
+            return null;
+        }
+        if (!driver.equals("qemu")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--driver must be process or qemu, not " + driver);
+        }
+        if (vmImage == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--driver qemu needs --vm-image (build one with vm-base-config/build-image.sh)");
+        }
+        try {
+            return new HostAgentConfig.Qemu(vmImage,
+                    dev.spinup.agent.drivers.QemuVmDriver.Accel.valueOf(qemuAccel.toUpperCase(java.util.Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--qemu-accel must be auto, kvm or tcg, not " + qemuAccel);
+        }
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         if (controlPlanes == null || controlPlanes.isEmpty() || cert == null || key == null || ca == null
@@ -123,7 +156,7 @@ public final class Main implements Callable<Integer> {
         HostAgentConfig config = new HostAgentConfig(controlPlanes, cert, key, ca, dataDir, guestDir, advertiseHost,
                 Integer.parseInt(ports[0]), Integer.parseInt(ports[1]), Integer.parseInt(cap[0]),
                 Integer.parseInt(cap[1]), Integer.parseInt(cap[2]), Duration.ofSeconds(heartbeatSeconds),
-                Duration.ofMinutes(2)).withEdge(edgeConfig());
+                Duration.ofSeconds(startTimeoutSeconds)).withEdge(edgeConfig()).withQemu(qemuConfig());
         HostAgent agent = HostAgent.start(config, Clock.systemUTC(), dev.spinup.agent.commands.CommandHooks.NONE,
                 dev.spinup.api.Telemetry.fromEnvironment("spinup-host-agent"));
         CountDownLatch stopped = new CountDownLatch(1);

@@ -2,6 +2,7 @@ package dev.spinup.testing;
 
 import dev.spinup.agent.HostAgent;
 import dev.spinup.agent.HostAgentConfig;
+import dev.spinup.agent.drivers.QemuVmDriver;
 import dev.spinup.agent.commands.CommandHooks;
 import io.opentelemetry.api.OpenTelemetry;
 import dev.spinup.agent.edge.CaddyEdge;
@@ -226,7 +227,7 @@ public final class SpinUpCluster implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         TestHost host = new TestHost(registered.id(),
-                connect(registered.id(), registered.dataDir(), guestDir, capacity, targets, null), registered.dataDir());
+                connect(registered.id(), registered.dataDir(), guestDir, capacity, targets, c -> c), registered.dataDir());
         hosts.add(host);
         return host;
     }
@@ -246,7 +247,20 @@ public final class SpinUpCluster implements AutoCloseable {
         HostAgentConfig.Edge edge = new HostAgentConfig.Edge(new EdgeSettings("127.0.0.1:" + freePort(),
                 "127.0.0.1:" + freePort(), tls, null, 30, "host-" + registered.id()), CaddyEdge.findBinary("caddy"));
         TestHost host = new TestHost(registered.id(), connect(registered.id(), registered.dataDir(), guestDir, capacity,
-                List.of(controlPlane), edge), registered.dataDir());
+                List.of(controlPlane), c -> c.withEdge(edge)), registered.dataDir());
+        hosts.add(host);
+        return host;
+    }
+
+    /**
+     * A host whose agent runs workspaces as qemu VMs booting {@code image} (see {@link VmImage}),
+     * with TCG or KVM as the machine allows and a start timeout fit for software emulation.
+     */
+    public TestHost startAgentWithQemu(Envelope capacity, Path image, Duration startTimeout) {
+        RegisteredHost registered = registerHost(capacity);
+        TestHost host = new TestHost(registered.id(), connect(registered.id(), registered.dataDir(), null, capacity,
+                List.of(controlPlane), c -> c.withStartTimeout(startTimeout)
+                        .withQemu(new HostAgentConfig.Qemu(image, QemuVmDriver.Accel.AUTO))), registered.dataDir());
         hosts.add(host);
         return host;
     }
@@ -285,20 +299,20 @@ public final class SpinUpCluster implements AutoCloseable {
     public TestHost restartAgent(TestHost host, Path guestDir, Envelope capacity) {
         host.agent().close();
         TestHost restarted = new TestHost(host.id(),
-                connect(host.id(), host.dataDir(), guestDir, capacity, List.of(controlPlane), null), host.dataDir());
+                connect(host.id(), host.dataDir(), guestDir, capacity, List.of(controlPlane), c -> c), host.dataDir());
         hosts.set(hosts.indexOf(host), restarted);
         return restarted;
     }
 
     private HostAgent connect(UUID hostId, Path hostDir, Path guestDir, Envelope capacity, List<ControlPlane> targets,
-                              HostAgentConfig.Edge edge) {
+                              java.util.function.UnaryOperator<HostAgentConfig> options) {
         // Every host of the cluster shares this machine: each gets its own app port range.
         int portFrom = portRanges.computeIfAbsent(hostId, id -> 21000 + 200 * portRanges.size());
-        HostAgent agent = HostAgent.start(new HostAgentConfig(
+        HostAgent agent = HostAgent.start(options.apply(new HostAgentConfig(
                 targets.stream().map(cp -> "localhost:" + cp.grpcPort()).toList(),
                 hostDir.resolve("host.crt"), hostDir.resolve("host.key"), dir.resolve("pki/ca.crt"), hostDir,
                 guestDir, "127.0.0.1", portFrom, portFrom + 199, capacity.vcpu(), capacity.ramGb(), capacity.diskGb(),
-                agentHeartbeat, Duration.ofSeconds(30)).withEdge(edge), clock, CommandHooks.NONE, openTelemetry);
+                agentHeartbeat, Duration.ofSeconds(30))), clock, CommandHooks.NONE, openTelemetry);
         Eventually.await(Duration.ofSeconds(30), "agent " + hostId + " to connect", agent::isConnected);
         return agent;
     }

@@ -41,11 +41,9 @@ import org.slf4j.LoggerFactory;
 public final class ProcessVmDriver implements VmDriver {
     private static final Logger log = LoggerFactory.getLogger(ProcessVmDriver.class);
 
-    private final Path root;
+    private final WorkspaceFiles files;
     private final Path guestDir;
     private final String advertiseHost;
-    private final int portFrom;
-    private final int portTo;
     private final Duration startTimeout;
     private final Map<String, ProcessHandle> running = new ConcurrentHashMap<>();
     /** Workspaces being stopped on purpose: their exit is consumed here, not reported as a crash. */
@@ -54,17 +52,10 @@ public final class ProcessVmDriver implements VmDriver {
 
     public ProcessVmDriver(Path root, Path guestDir, String advertiseHost, int portFrom, int portTo,
                            Duration startTimeout) {
-        this.root = root;
+        this.files = new WorkspaceFiles(root, portFrom, portTo);
         this.guestDir = guestDir;
         this.advertiseHost = advertiseHost;
-        this.portFrom = portFrom;
-        this.portTo = portTo;
         this.startTimeout = startTimeout;
-        try {
-            Files.createDirectories(root);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
         adoptSurvivors();
     }
 
@@ -76,7 +67,7 @@ public final class ProcessVmDriver implements VmDriver {
     @Override
     public synchronized void provision(WorkspaceSpec spec) throws DriverException {
         Path dir = dir(spec.workspaceId());
-        if (Files.exists(dir.resolve("workspace.properties"))) {
+        if (files.properties(spec.workspaceId()).isPresent()) {
             return; // provisioned before (a re-sent command, or a retry after a crash)
         }
         if (!Files.isDirectory(guestDir.resolve("templates").resolve(spec.template()))) {
@@ -115,7 +106,7 @@ public final class ProcessVmDriver implements VmDriver {
                 Path work = snarDir.resolve(safe(snapshotId) + ".diff-state");
                 Files.copy(base, work, StandardCopyOption.REPLACE_EXISTING);
                 try {
-                    runTar(tarCreate(work, disk), null, out);
+                    ExternalCommand.run(tarCreate(work, disk), null, out);
                 } finally {
                     Files.deleteIfExists(work);
                 }
@@ -123,7 +114,7 @@ public final class ProcessVmDriver implements VmDriver {
             }
             Path snar = snarDir.resolve(safe(snapshotId) + ".snar");
             Files.deleteIfExists(snar);
-            runTar(tarCreate(snar, disk), null, out);
+            ExternalCommand.run(tarCreate(snar, disk), null, out);
             try (Stream<Path> old = Files.list(snarDir)) {
                 for (Path f : old.filter(f -> !f.equals(snar)).toList()) {
                     Files.deleteIfExists(f);
@@ -154,9 +145,9 @@ public final class ProcessVmDriver implements VmDriver {
         }
         Path partial = dir.resolve("disk.partial");
         try {
-            deleteTree(partial);
+            WorkspaceFiles.deleteTree(partial);
             Files.createDirectories(partial);
-            runTar(List.of("tar", "--listed-incremental=/dev/null", "-xzf", "-", "-C", partial.toString()), archive, null);
+            ExternalCommand.run(List.of("tar", "--listed-incremental=/dev/null", "-xzf", "-", "-C", partial.toString()), archive, null);
             Files.move(partial, dir.resolve("disk"), StandardCopyOption.ATOMIC_MOVE);
             writeSpec(spec);
         } catch (IOException e) {
@@ -164,84 +155,25 @@ public final class ProcessVmDriver implements VmDriver {
         }
     }
 
-    private static void runTar(List<String> command, InputStream stdin, OutputStream stdout) throws DriverException {
-        try {
-            Process tar = new ProcessBuilder(command)
-                    .redirectError(ProcessBuilder.Redirect.PIPE)
-                    .redirectInput(stdin == null ? ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))
-                            : ProcessBuilder.Redirect.PIPE)
-                    .redirectOutput(stdout == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.PIPE)
-                    .start();
-            // stderr is drained on its own thread so a chatty tar never blocks on a full pipe
-            var stderr = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try (InputStream e = tar.getErrorStream()) {
-                    return new String(e.readAllBytes());
-                } catch (IOException x) {
-                    return "";
-                }
-            });
-            if (stdin != null) {
-                try (OutputStream in = tar.getOutputStream()) {
-                    stdin.transferTo(in);
-                }
-            }
-            if (stdout != null) {
-                try (InputStream tarOut = tar.getInputStream()) {
-                    tarOut.transferTo(stdout);
-                }
-            }
-            int exit = tar.waitFor();
-            if (exit != 0) {
-                throw new DriverException("tar_failed", String.join(" ", command) + " exited " + exit + ": "
-                        + stderr.join().trim());
-            }
-        } catch (IOException e) {
-            throw new DriverException("io_error", "tar failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DriverException("interrupted", "interrupted while running tar");
-        }
-    }
-
     private void writeSpec(WorkspaceSpec spec) throws IOException, DriverException {
-        Properties p = new Properties();
-        p.setProperty("template", spec.template());
-        p.setProperty("display_name", spec.displayName());
-        p.setProperty("vcpu", Integer.toString(spec.vcpu()));
-        p.setProperty("ram_gb", Integer.toString(spec.ramGb()));
-        p.setProperty("disk_gb", Integer.toString(spec.diskGb()));
-        p.setProperty("port", Integer.toString(allocatePort()));
-        store(spec.workspaceId(), p);
+        files.store(spec.workspaceId(), files.newRecord(spec));
     }
 
     @Override
     public synchronized void resize(String workspaceId, int vcpu, int ramGb, int diskGb) throws DriverException {
-        Properties p = properties(workspaceId).orElseThrow(() ->
-                new DriverException("not_provisioned", "workspace " + workspaceId + " is not on this host"));
-        p.setProperty("vcpu", Integer.toString(vcpu));
-        p.setProperty("ram_gb", Integer.toString(ramGb));
-        p.setProperty("disk_gb", Integer.toString(diskGb));
+        Properties p = files.require(workspaceId);
+        WorkspaceFiles.setEnvelope(p, vcpu, ramGb, diskGb);
         try {
-            store(workspaceId, p);
+            files.store(workspaceId, p);
         } catch (IOException e) {
             throw new DriverException("io_error", "cannot resize " + workspaceId + ": " + e.getMessage(), e);
         }
     }
 
-    private void store(String workspaceId, Properties p) throws IOException {
-        Path tmp = dir(workspaceId).resolve("workspace.properties.tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            p.store(out, "SpinUp workspace " + workspaceId);
-        }
-        Files.move(tmp, dir(workspaceId).resolve("workspace.properties"), StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
-    }
-
     @Override
     public String start(String workspaceId) throws DriverException {
-        Properties p = properties(workspaceId)
-                .orElseThrow(() -> new DriverException("not_provisioned", "workspace " + workspaceId + " is not on this host"));
-        int port = Integer.parseInt(p.getProperty("port"));
+        Properties p = files.require(workspaceId);
+        int port = WorkspaceFiles.port(p);
         String endpoint = "http://" + advertiseHost + ":" + port;
         ProcessHandle process;
         synchronized (this) {
@@ -257,7 +189,7 @@ public final class ProcessVmDriver implements VmDriver {
     }
 
     private ProcessHandle spawn(String workspaceId, Properties p, int port) throws DriverException {
-        if (!isFree(port)) {
+        if (!WorkspaceFiles.isFree(port)) {
             // Someone else answers there: waiting for "ready" would mistake them for this workspace.
             throw new DriverException("port_in_use", "port " + port + " of workspace " + workspaceId
                     + " is in use by another process on this host");
@@ -275,7 +207,7 @@ public final class ProcessVmDriver implements VmDriver {
         env.put("SPINUP_DISPLAY_NAME", p.getProperty("display_name"));
         try {
             Process process = pb.start();
-            Files.writeString(dir.resolve("pid"), Long.toString(process.pid()));
+            files.writePid(workspaceId, process.pid());
             ProcessHandle handle = process.toHandle();
             supervise(workspaceId, handle);
             log.info("event=workspace_process_started workspace={} pid={} port={}", workspaceId, process.pid(), port);
@@ -332,7 +264,7 @@ public final class ProcessVmDriver implements VmDriver {
     public void stop(String workspaceId, int graceSeconds) throws DriverException {
         ProcessHandle process = running.get(workspaceId);
         if (process == null || !process.isAlive()) {
-            deletePidFile(workspaceId);
+            files.deletePid(workspaceId);
             return;
         }
         stopping.add(workspaceId);
@@ -353,7 +285,7 @@ public final class ProcessVmDriver implements VmDriver {
         tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
         process.onExit().join();
         running.remove(workspaceId);
-        deletePidFile(workspaceId);
+        files.deletePid(workspaceId);
     }
 
     @Override
@@ -361,42 +293,25 @@ public final class ProcessVmDriver implements VmDriver {
         stop(workspaceId, 0);
         Path dir = dir(workspaceId);
         try {
-            deleteTree(dir);
+            WorkspaceFiles.deleteTree(dir);
         } catch (IOException e) {
             throw new DriverException("io_error", "cannot remove " + dir + ": " + e.getMessage(), e);
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(f);
-            }
-        }
-    }
-
     @Override
     public List<LocalWorkspace> inventory() {
-        try (Stream<Path> dirs = Files.list(root)) {
-            return dirs.map(d -> d.getFileName().toString()).map(this::find).flatMap(Optional::stream).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return files.ids().stream().map(this::find).flatMap(Optional::stream).toList();
     }
 
     @Override
     public Optional<LocalWorkspace> find(String workspaceId) {
-        return properties(workspaceId).map(p -> {
+        return files.properties(workspaceId).map(p -> {
             ProcessHandle process = running.get(workspaceId);
             boolean alive = process != null && process.isAlive();
-            WorkspaceSpec spec = new WorkspaceSpec(workspaceId, p.getProperty("template"),
-                    p.getProperty("display_name"), Integer.parseInt(p.getProperty("vcpu")),
-                    Integer.parseInt(p.getProperty("ram_gb")), Integer.parseInt(p.getProperty("disk_gb")));
             return new LocalWorkspace(workspaceId, alive ? LocalWorkspace.State.RUNNING : LocalWorkspace.State.STOPPED,
-                    alive ? "http://" + advertiseHost + ":" + p.getProperty("port") : "", spec);
+                    alive ? "http://" + advertiseHost + ":" + WorkspaceFiles.port(p) : "",
+                    WorkspaceFiles.spec(workspaceId, p));
         });
     }
 
@@ -411,89 +326,25 @@ public final class ProcessVmDriver implements VmDriver {
         exitListeners.clear();
     }
 
-    /** After an agent restart, take back workspace processes that are still running. */
+    /** After an agent restart, take back the workspace processes that are still running. */
     private void adoptSurvivors() {
-        try (Stream<Path> dirs = Files.list(root)) {
-            for (Path dir : dirs.toList()) {
-                Path pidFile = dir.resolve("pid");
-                if (!Files.exists(pidFile)) {
-                    continue;
-                }
-                String id = dir.getFileName().toString();
-                Optional<ProcessHandle> process = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim()))
-                        .filter(ProcessHandle::isAlive);
-                if (process.isPresent()) {
-                    supervise(id, process.get());
-                    log.info("event=workspace_adopted workspace={} pid={}", id, process.get().pid());
-                } else {
-                    Files.deleteIfExists(pidFile);
-                }
+        for (String id : files.ids()) {
+            try {
+                files.recordedProcess(id, process -> true).ifPresent(process -> {
+                    supervise(id, process);
+                    log.info("event=workspace_adopted workspace={} pid={}", id, process.pid());
+                });
+            } catch (IllegalStateException e) {
+                log.warn("event=adopt_failed workspace={} error={}", id, e.getMessage());
             }
-        } catch (IOException | NumberFormatException e) {
-            log.warn("event=adopt_failed error={}", e.toString());
-        }
-    }
-
-    private int allocatePort() throws DriverException {
-        Set<Integer> taken = new HashSet<>();
-        try (Stream<Path> dirs = Files.list(root)) {
-            dirs.forEach(d -> properties(d.getFileName().toString())
-                    .ifPresent(p -> taken.add(Integer.parseInt(p.getProperty("port")))));
-        } catch (IOException e) {
-            throw new DriverException("io_error", e.getMessage(), e);
-        }
-        for (int port = portFrom; port <= portTo; port++) {
-            if (!taken.contains(port) && isFree(port)) {
-                return port;
-            }
-        }
-        throw new DriverException("no_free_port", "no free port in " + portFrom + "-" + portTo);
-    }
-
-    private static boolean isFree(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private Optional<Properties> properties(String workspaceId) {
-        Path file = dir(workspaceId).resolve("workspace.properties");
-        if (!Files.exists(file)) {
-            return Optional.empty();
-        }
-        Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(file)) {
-            p.load(in);
-            return Optional.of(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private void deletePidFile(String workspaceId) {
-        try {
-            Files.deleteIfExists(dir(workspaceId).resolve("pid"));
-        } catch (IOException e) {
-            log.warn("event=pid_file_delete_failed workspace={} error={}", workspaceId, e.toString());
         }
     }
 
     private String logTail(String workspaceId) {
-        Path logFile = dir(workspaceId).resolve("guest.log");
-        try {
-            List<String> lines = Files.readAllLines(logFile);
-            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
-        } catch (IOException e) {
-            return "(no output)";
-        }
+        return WorkspaceFiles.tail(dir(workspaceId).resolve("guest.log"), 5);
     }
 
     private Path dir(String workspaceId) {
-        if (!workspaceId.matches("[0-9a-f-]{36}")) {
-            throw new IllegalArgumentException("not a workspace id: " + workspaceId);
-        }
-        return root.resolve(workspaceId);
+        return files.dir(workspaceId);
     }
 }

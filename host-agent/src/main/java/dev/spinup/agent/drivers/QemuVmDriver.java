@@ -1,0 +1,544 @@
+package dev.spinup.agent.drivers;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code qemu} driver: one qemu-system-x86_64 process per workspace, booting the image that
+ * vm-base-config/build-image.sh builds (Debian cloud kernel, busybox initramfs, a read-only base
+ * root shared by all workspaces) with the workspace's own qcow2 overlay on top.
+ *
+ * <ul>
+ *   <li>Machine: {@code microvm} with virtio-mmio devices and no firmware, KVM when /dev/kvm is
+ *       usable, else TCG (software emulation, 10–50x slower).</li>
+ *   <li>Network: qemu user-mode networking; the app's port 8080 in the guest is forwarded from the
+ *       workspace's host port. No bridge, no root.</li>
+ *   <li>Guest channel: virtio-serial port {@code spinup.guest} to the guest agent (readiness,
+ *       graceful shutdown, health). QMP for the hypervisor: {@code query-status}, {@code quit}.</li>
+ *   <li>Isolation: a separate guest kernel per workspace (under KVM, hardware virtualisation).</li>
+ * </ul>
+ *
+ * <p>Layout: {@code <root>/<workspace id>/} holds {@code workspace.properties} (spec, port, the
+ * image hash it boots), {@code disk.qcow2} (overlay on that image's base), {@code console.log},
+ * {@code qemu.log} and {@code pid} while running. The two sockets live in a short directory under
+ * the system temp folder, since Unix socket paths are limited to about 100 bytes.
+ */
+public final class QemuVmDriver implements VmDriver {
+    private static final Logger log = LoggerFactory.getLogger(QemuVmDriver.class);
+    /** The port the guest agent starts the app on, inside the VM. */
+    static final int GUEST_APP_PORT = 8080;
+    private static final long GIB = 1L << 30;
+
+    public enum Accel { AUTO, KVM, TCG }
+
+    private final WorkspaceFiles files;
+    private final Path image;
+    private final Path guestDir;
+    private final String advertiseHost;
+    private final Duration startTimeout;
+    private final boolean kvm;
+    private final Path socketRoot;
+    /** Under TCG, the host's TSC rate for the guest kernel (see {@link #tscHint()}); "" under KVM. */
+    private final String tscHint;
+    private final Map<String, ProcessHandle> running = new ConcurrentHashMap<>();
+    private final Map<String, GuestChannel> channels = new ConcurrentHashMap<>();
+    private final Set<String> stopping = ConcurrentHashMap.newKeySet();
+    private final List<Consumer<UnexpectedExit>> exitListeners = new CopyOnWriteArrayList<>();
+
+    /**
+     * @param image    a directory built by build-image.sh ({@code <images>/<hash>}); older images
+     *                 beside it stay bootable for the workspaces created from them
+     * @param guestDir the guest the image was built with (to refuse unknown templates early)
+     */
+    public QemuVmDriver(Path root, Path image, Path guestDir, String advertiseHost, int portFrom, int portTo,
+                        Duration startTimeout, Accel accel) {
+        if (!Files.exists(image.resolve("image.properties"))) {
+            throw new IllegalArgumentException(image + " is not a built image (no image.properties): build one with "
+                    + "vm-base-config/build-image.sh");
+        }
+        this.files = new WorkspaceFiles(root, portFrom, portTo);
+        this.image = image.toAbsolutePath();
+        this.guestDir = guestDir;
+        this.advertiseHost = advertiseHost;
+        this.startTimeout = startTimeout;
+        this.kvm = switch (accel) {
+            case KVM -> true;
+            case TCG -> false;
+            case AUTO -> kvmUsable();
+        };
+        this.tscHint = kvm ? "" : tscHint();
+        this.socketRoot = Path.of(System.getProperty("java.io.tmpdir"), "spinup-vm-" + shortHash(root.toAbsolutePath().toString()));
+        log.info("event=qemu_driver image={} accel={}", this.image.getFileName(), kvm ? "kvm" : "tcg");
+        adoptSurvivors();
+    }
+
+    /** KVM is usable when /dev/kvm exists and this process may open it read-write. */
+    public static boolean kvmUsable() {
+        Path dev = Path.of("/dev/kvm");
+        if (!Files.isReadable(dev) || !Files.isWritable(dev)) {
+            return false;
+        }
+        try (var channel = java.nio.channels.FileChannel.open(dev, java.nio.file.StandardOpenOption.READ,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Under TCG the guest's TSC runs at the host's rate, and the microvm machine has no HPET or
+     * ACPI PM timer to calibrate it against, only the PIT. On a busy host that calibration fails now
+     * and then ("could not calculate TSC khz") and the kernel hangs in its delay loop. Telling it the
+     * rate ({@code tsc_early_khz}, from /proc/cpuinfo) skips the calibration: 0 hangs in our runs.
+     */
+    static String tscHint() {
+        try {
+            Matcher m = Pattern.compile("(?m)^cpu MHz\\s*:\\s*([0-9.]+)").matcher(Files.readString(Path.of("/proc/cpuinfo")));
+            return m.find() ? "tsc_early_khz=" + Math.round(Double.parseDouble(m.group(1)) * 1000) + " " : "";
+        } catch (IOException | NumberFormatException e) {
+            return "";
+        }
+    }
+
+    public boolean usesKvm() {
+        return kvm;
+    }
+
+    @Override
+    public String name() {
+        return "qemu";
+    }
+
+    @Override
+    public String snapshotTool() {
+        return "qemu-img";
+    }
+
+    @Override
+    public synchronized void provision(WorkspaceSpec spec) throws DriverException {
+        String id = spec.workspaceId();
+        if (files.properties(id).isPresent()) {
+            return; // provisioned before (a re-sent command, or a retry after a crash)
+        }
+        if (!Files.isDirectory(guestDir.resolve("templates").resolve(spec.template()))) {
+            throw new DriverException("unknown_template", "this host has no template '" + spec.template() + "'");
+        }
+        Path dir = files.dir(id);
+        Path partial = dir.resolve("disk.qcow2.partial");
+        try {
+            Files.createDirectories(dir);
+            ExternalCommand.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-b",
+                    image.resolve("base.qcow2").toString(), "-F", "qcow2", partial.toString(),
+                    Math.max(spec.diskGb(), 1) + "G"), null, null);
+            Files.move(partial, dir.resolve("disk.qcow2"), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+            Properties p = files.newRecord(spec);
+            p.setProperty("image", image.getFileName().toString());
+            files.store(id, p);
+        } catch (IOException e) {
+            throw new DriverException("io_error", "cannot provision " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String start(String workspaceId) throws DriverException {
+        Properties p = files.require(workspaceId);
+        int port = WorkspaceFiles.port(p);
+        ProcessHandle process;
+        synchronized (this) {
+            ProcessHandle existing = running.get(workspaceId);
+            if (existing != null && existing.isAlive()) {
+                process = existing; // already running: just make sure it is ready
+            } else {
+                growDisk(workspaceId, p);
+                process = spawn(workspaceId, p, port);
+            }
+        }
+        awaitReady(workspaceId, process, port);
+        return "http://" + advertiseHost + ":" + port;
+    }
+
+    /** The qemu command line of a workspace: documented in the README ("The qemu driver"). */
+    List<String> commandLine(String workspaceId, Properties p, int port) {
+        Path img = image.resolveSibling(p.getProperty("image"));
+        Path sockets = socketDir(workspaceId);
+        String config = "workspaceId=" + enc(workspaceId) + "&template=" + enc(p.getProperty("template"))
+                + "&displayName=" + enc(p.getProperty("display_name"));
+        String bind = advertiseHost.equals("127.0.0.1") || advertiseHost.equals("localhost") ? "127.0.0.1" : "0.0.0.0";
+        List<String> cmd = new ArrayList<>(List.of("qemu-system-x86_64",
+                "-name", "spinup-" + workspaceId,
+                "-M", "microvm,acpi=on,rtc=on,isa-serial=on",
+                "-accel", kvm ? "kvm" : "tcg", "-cpu", kvm ? "host" : "max",
+                "-smp", Integer.toString(Math.max(1, Integer.parseInt(p.getProperty("vcpu")))),
+                "-m", Math.max(256, Integer.parseInt(p.getProperty("ram_gb")) * 1024) + "M",
+                "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
+                "-kernel", img.resolve("vmlinuz").toString(), "-initrd", img.resolve("initrd.img").toString(),
+                "-append", "console=ttyS0 panic=-1 quiet " + tscHint + "spinup.config="
+                        + Base64.getEncoder().encodeToString(config.getBytes(StandardCharsets.UTF_8)),
+                "-drive", "id=root,file=disk.qcow2,format=qcow2,if=none,cache=writeback,discard=unmap",
+                "-device", "virtio-blk-device,drive=root",
+                "-netdev", "user,id=net0,hostfwd=tcp:" + bind + ":" + port + "-:" + GUEST_APP_PORT,
+                "-device", "virtio-net-device,netdev=net0",
+                "-device", "virtio-serial-device",
+                "-chardev", "socket,id=guest,path=" + sockets.resolve("guest.sock") + ",server=on,wait=off",
+                "-device", "virtserialport,chardev=guest,name=spinup.guest",
+                "-qmp", "unix:" + sockets.resolve("qmp.sock") + ",server=on,wait=off",
+                "-serial", "file:console.log"));
+        return cmd;
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private ProcessHandle spawn(String workspaceId, Properties p, int port) throws DriverException {
+        if (!WorkspaceFiles.isFree(port)) {
+            throw new DriverException("port_in_use", "port " + port + " of workspace " + workspaceId
+                    + " is in use by another process on this host");
+        }
+        Path dir = files.dir(workspaceId);
+        try {
+            Files.createDirectories(socketDir(workspaceId));
+            Files.deleteIfExists(socketDir(workspaceId).resolve("guest.sock"));
+            Files.deleteIfExists(socketDir(workspaceId).resolve("qmp.sock"));
+            Files.deleteIfExists(dir.resolve("console.log"));
+            Process process = new ProcessBuilder(commandLine(workspaceId, p, port))
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("qemu.log").toFile()))
+                    .start();
+            files.writePid(workspaceId, process.pid());
+            supervise(workspaceId, process.toHandle());
+            log.info("event=vm_started workspace={} pid={} port={} accel={}", workspaceId, process.pid(), port,
+                    kvm ? "kvm" : "tcg");
+            return process.toHandle();
+        } catch (IOException e) {
+            throw new DriverException("spawn_failed", "cannot start qemu: " + e.getMessage(), e);
+        }
+    }
+
+    private void supervise(String workspaceId, ProcessHandle handle) {
+        running.put(workspaceId, handle);
+        handle.onExit().thenAccept(h -> {
+            running.remove(workspaceId, h);
+            GuestChannel channel = channels.remove(workspaceId);
+            if (channel != null) {
+                channel.close();
+            }
+            if (stopping.remove(workspaceId)) {
+                return;
+            }
+            String message = "the VM (qemu " + h.pid() + ") stopped on its own; qemu: "
+                    + WorkspaceFiles.tail(files.dir(workspaceId).resolve("qemu.log"), 3) + "; console: "
+                    + WorkspaceFiles.tail(files.dir(workspaceId).resolve("console.log"), 5);
+            log.warn("event=vm_exited workspace={} pid={}", workspaceId, h.pid());
+            exitListeners.forEach(l -> l.accept(new UnexpectedExit(workspaceId, true, message)));
+        });
+    }
+
+    /** Waits until the guest agent says the app answers, then until it answers through the forwarded port. */
+    private void awaitReady(String workspaceId, ProcessHandle process, int port) throws DriverException {
+        long deadline = System.nanoTime() + startTimeout.toNanos();
+        try {
+            GuestChannel channel = channel(workspaceId, deadline);
+            boolean ready = false;
+            while (!ready && System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw exited(workspaceId);
+                }
+                channel.send("status");
+                for (String line; !ready && (line = channel.next(Duration.ofMillis(500))) != null; ) {
+                    ready = line.equals("ready") || line.startsWith("status ready");
+                    if (line.equals("closed")) {
+                        throw exited(workspaceId);
+                    }
+                }
+            }
+            while (ready && System.nanoTime() < deadline) {
+                if (answers(port)) {
+                    return;
+                }
+                Thread.sleep(25); // the forwarded port, bounded by the start deadline
+            }
+        } catch (IOException e) {
+            if (!process.isAlive()) {
+                throw exited(workspaceId);
+            }
+            throw new DriverException("guest_channel", "cannot talk to the guest of " + workspaceId + ": "
+                    + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DriverException("interrupted", "interrupted while waiting for the VM");
+        }
+        throw new DriverException("start_timeout", "the VM of " + workspaceId + " was not ready within "
+                + startTimeout.toSeconds() + "s (" + (kvm ? "kvm" : "tcg") + "); console: "
+                + WorkspaceFiles.tail(files.dir(workspaceId).resolve("console.log"), 5));
+    }
+
+    private DriverException exited(String workspaceId) {
+        return new DriverException("exited", "the VM exited while starting; qemu: "
+                + WorkspaceFiles.tail(files.dir(workspaceId).resolve("qemu.log"), 3) + "; console: "
+                + WorkspaceFiles.tail(files.dir(workspaceId).resolve("console.log"), 5));
+    }
+
+    private GuestChannel channel(String workspaceId, long deadline) throws IOException, InterruptedException {
+        GuestChannel channel = channels.get(workspaceId);
+        if (channel != null && channel.isOpen()) {
+            return channel;
+        }
+        channel = GuestChannel.connect(socketDir(workspaceId).resolve("guest.sock"), workspaceId,
+                Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+                message -> log.warn("event=guest_app_exited workspace={} message=\"{}\"", workspaceId, message));
+        channels.put(workspaceId, channel);
+        return channel;
+    }
+
+    private static boolean answers(int port) {
+        try {
+            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/").toURL().openConnection();
+            c.setConnectTimeout(500);
+            c.setReadTimeout(2000);
+            int status = c.getResponseCode();
+            c.disconnect();
+            return status < 500;
+        } catch (IOException notYet) {
+            return false;
+        }
+    }
+
+    @Override
+    public void stop(String workspaceId, int graceSeconds) throws DriverException {
+        ProcessHandle process = running.get(workspaceId);
+        if (process == null || !process.isAlive()) {
+            files.deletePid(workspaceId);
+            return;
+        }
+        stopping.add(workspaceId);
+        if (graceSeconds > 0) {
+            try {
+                channel(workspaceId, System.nanoTime() + TimeUnit.SECONDS.toNanos(2)).send("shutdown");
+                process.onExit().get(graceSeconds, TimeUnit.SECONDS);
+            } catch (IOException | ExecutionException | TimeoutException e) {
+                log.warn("event=vm_hard_stop workspace={} grace_seconds={} reason=\"{}\" console=\"{}\"", workspaceId,
+                        graceSeconds, e, WorkspaceFiles.tail(files.dir(workspaceId).resolve("console.log"), 5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (process.isAlive()) {
+            try {
+                Qmp.execute(socketDir(workspaceId).resolve("qmp.sock"), "quit");
+                process.onExit().get(5, TimeUnit.SECONDS);
+            } catch (IOException | ExecutionException | TimeoutException e) {
+                log.warn("event=vm_kill workspace={} reason=\"{}\"", workspaceId, e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        process.destroyForcibly();
+        process.onExit().join();
+        running.remove(workspaceId);
+        files.deletePid(workspaceId);
+    }
+
+    @Override
+    public synchronized void resize(String workspaceId, int vcpu, int ramGb, int diskGb) throws DriverException {
+        Properties p = files.require(workspaceId);
+        long current = virtualSize(files.dir(workspaceId).resolve("disk.qcow2"));
+        if ((long) diskGb * GIB < current) {
+            throw new DriverException("disk_shrink", "the disk of " + workspaceId + " is " + current / GIB
+                    + " GiB; it can grow but not shrink to " + diskGb + " GiB");
+        }
+        WorkspaceFiles.setEnvelope(p, vcpu, ramGb, diskGb);
+        try {
+            files.store(workspaceId, p);
+        } catch (IOException e) {
+            throw new DriverException("io_error", "cannot resize " + workspaceId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Applies a recorded disk growth before a boot; the guest grows its filesystem as it starts. */
+    private void growDisk(String workspaceId, Properties p) throws DriverException {
+        Path disk = files.dir(workspaceId).resolve("disk.qcow2");
+        long wanted = Long.parseLong(p.getProperty("disk_gb")) * GIB;
+        if (wanted > virtualSize(disk)) {
+            ExternalCommand.run(List.of("qemu-img", "resize", "-q", disk.toString(), Long.toString(wanted)), null, null);
+            log.info("event=vm_disk_grown workspace={} disk_gb={}", workspaceId, p.getProperty("disk_gb"));
+        }
+    }
+
+    private static long virtualSize(Path disk) throws DriverException {
+        return Long.parseLong(jsonField(info(disk), "virtual-size", "\\d+"));
+    }
+
+    private static String info(Path disk) throws DriverException {
+        return ExternalCommand.output(List.of("qemu-img", "info", "-U", "--output=json", disk.toString()));
+    }
+
+    private static String jsonField(String json, String field, String valuePattern) throws DriverException {
+        Matcher m = Pattern.compile("\"" + Pattern.quote(field) + "\":\\s*\"?(" + valuePattern + ")\"?").matcher(json);
+        if (!m.find()) {
+            throw new DriverException("bad_disk", "qemu-img info has no " + field + ": " + json);
+        }
+        return m.group(1);
+    }
+
+    /**
+     * A stopped VM's overlay as a compressed qcow2 holding only what differs from its base image
+     * (the base is named by content hash in its backing path). Always a full archive of the
+     * workspace's own data: returns "".
+     */
+    @Override
+    public String exportDisk(String workspaceId, String snapshotId, String baseSnapshotId, OutputStream out)
+            throws DriverException {
+        Properties p = files.require(workspaceId);
+        ProcessHandle process = running.get(workspaceId);
+        if (process != null && process.isAlive()) {
+            throw new DriverException("running", "workspace " + workspaceId + " must be stopped to snapshot its disk");
+        }
+        Path dir = files.dir(workspaceId);
+        Path export = dir.resolve("export.qcow2.partial");
+        try {
+            ExternalCommand.run(List.of("qemu-img", "convert", "-q", "-c", "-f", "qcow2", "-O", "qcow2",
+                    "-B", image.resolveSibling(p.getProperty("image")).resolve("base.qcow2").toString(), "-F", "qcow2",
+                    dir.resolve("disk.qcow2").toString(), export.toString()), null, null);
+            Files.copy(export, out);
+            return "";
+        } catch (IOException e) {
+            throw new DriverException("io_error", "cannot snapshot " + workspaceId + ": " + e.getMessage(), e);
+        } finally {
+            try {
+                Files.deleteIfExists(export);
+            } catch (IOException e) {
+                log.warn("event=export_cleanup_failed workspace={} error={}", workspaceId, e.toString());
+            }
+        }
+    }
+
+    @Override
+    public synchronized void importDisk(WorkspaceSpec spec, InputStream archive) throws DriverException {
+        String id = spec.workspaceId();
+        Path dir = files.dir(id);
+        if (files.properties(id).isPresent() && Files.exists(dir.resolve("disk.qcow2"))) {
+            return; // restored before
+        }
+        Path partial = dir.resolve("disk.qcow2.partial");
+        try {
+            Files.createDirectories(dir);
+            Files.copy(archive, partial, StandardCopyOption.REPLACE_EXISTING);
+            String backing = jsonField(info(partial), "backing-filename", "[^\"]+");
+            String hash = Path.of(backing).getParent().getFileName().toString();
+            Path base = image.resolveSibling(hash).resolve("base.qcow2");
+            if (!Files.exists(base)) {
+                throw new DriverException("base_image_missing", "the snapshot of " + id + " overlays image " + hash
+                        + ", which this host does not have (build it with that vm-base-config)");
+            }
+            ExternalCommand.run(List.of("qemu-img", "rebase", "-u", "-f", "qcow2", "-b", base.toString(), "-F", "qcow2",
+                    partial.toString()), null, null);
+            Files.move(partial, dir.resolve("disk.qcow2"), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+            Properties p = files.newRecord(spec);
+            p.setProperty("image", hash);
+            files.store(id, p);
+        } catch (IOException e) {
+            throw new DriverException("io_error", "cannot restore " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void destroy(String workspaceId) throws DriverException {
+        stop(workspaceId, 0);
+        try {
+            WorkspaceFiles.deleteTree(files.dir(workspaceId));
+            WorkspaceFiles.deleteTree(socketDir(workspaceId));
+        } catch (IOException e) {
+            throw new DriverException("io_error", "cannot remove " + workspaceId + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<LocalWorkspace> inventory() {
+        return files.ids().stream().map(this::find).flatMap(Optional::stream).toList();
+    }
+
+    @Override
+    public Optional<LocalWorkspace> find(String workspaceId) {
+        return files.properties(workspaceId).map(p -> {
+            ProcessHandle process = running.get(workspaceId);
+            boolean alive = process != null && process.isAlive();
+            return new LocalWorkspace(workspaceId, alive ? LocalWorkspace.State.RUNNING : LocalWorkspace.State.STOPPED,
+                    alive ? "http://" + advertiseHost + ":" + WorkspaceFiles.port(p) : "",
+                    WorkspaceFiles.spec(workspaceId, p));
+        });
+    }
+
+    @Override
+    public void onUnexpectedExit(Consumer<UnexpectedExit> listener) {
+        exitListeners.add(listener);
+    }
+
+    /** The VMs keep running; the next agent adopts them. */
+    @Override
+    public void close() {
+        exitListeners.clear();
+        channels.values().forEach(GuestChannel::close);
+        channels.clear();
+    }
+
+    /** After an agent restart, take back the VMs that are still running. */
+    private void adoptSurvivors() {
+        for (String id : files.ids()) {
+            try {
+                files.recordedProcess(id, h -> h.info().commandLine().map(c -> c.contains("spinup-" + id)).orElse(false)).ifPresent(process -> {
+                    supervise(id, process);
+                    log.info("event=vm_adopted workspace={} pid={}", id, process.pid());
+                });
+            } catch (IllegalStateException e) {
+                log.warn("event=adopt_failed workspace={} error={}", id, e.getMessage());
+            }
+        }
+    }
+
+    private Path socketDir(String workspaceId) {
+        return socketRoot.resolve(workspaceId);
+    }
+
+    private static String shortHash(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(StandardCharsets.UTF_8))).substring(0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

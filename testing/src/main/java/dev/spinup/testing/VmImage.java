@@ -1,0 +1,43 @@
+package dev.spinup.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/** The qemu driver's image, built (or found in its content-hash cache) by vm-base-config/build-image.sh. */
+public final class VmImage {
+    private VmImage() {
+    }
+
+    /** Runs the build script of the checkout these tests run in; returns the image directory it printed. */
+    public static Path build() {
+        Path script = repositoryRoot().resolve("vm-base-config/build-image.sh");
+        try {
+            // its progress (stderr) and the image directory (the last line of stdout), together
+            Process build = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true).start();
+            String out = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!build.waitFor(10, TimeUnit.MINUTES) || build.exitValue() != 0) {
+                throw new IllegalStateException(script + " failed (exit " + build.exitValue() + "): " + out);
+            }
+            String[] lines = out.split("\n");
+            return Path.of(lines[lines.length - 1]);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + script, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Path repositoryRoot() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.exists(dir.resolve("vm-base-config/build-image.sh"))) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException("not inside a SpinUp checkout: no vm-base-config/build-image.sh above "
+                + Path.of("").toAbsolutePath());
+    }
+}

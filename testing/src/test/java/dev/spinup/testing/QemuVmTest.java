@@ -1,0 +1,140 @@
+package dev.spinup.testing;
+
+import dev.spinup.api.v1.GetOperationRequest;
+import dev.spinup.api.v1.GetWorkspaceRequest;
+import dev.spinup.api.v1.Operation;
+import dev.spinup.api.v1.OperationStatus;
+import dev.spinup.api.v1.Workspace;
+import dev.spinup.api.v1.WorkspaceState;
+import dev.spinup.controlplane.workspaces.Envelope;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Real VMs: a host agent with the qemu driver boots the vm-base-config image (under TCG here, KVM
+ * where the machine has it) and the whole lifecycle runs through the public API. CI runs this in
+ * its bounded form: one HOBBY VM (1 vCPU, 1 GiB) at a time.
+ */
+@Tag("vm")
+class QemuVmTest {
+    private static final Duration VM_OPERATION = Duration.ofMinutes(4);
+
+    @RegisterExtension
+    static final PostgresExtension pg = new PostgresExtension();
+    @TempDir
+    static Path dir;
+    static SpinUpCluster cluster;
+    static SpinUpCluster.TestHost host;
+
+    @BeforeAll
+    static void start() {
+        Path image = VmImage.build();
+        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        host = cluster.startAgentWithQemu(new Envelope(4, 8, 50), image, Duration.ofMinutes(3));
+    }
+
+    @AfterAll
+    static void stop() {
+        cluster.close();
+    }
+
+    @Test
+    void dataWrittenInsideTheVmSurvivesSuspendArchiveAndRestore() {
+        Operation create = cluster.product().createWorkspace(Workspaces.hobby("vm-diary").build());
+        succeed(create);
+        Workspace ws = get(create.getWorkspaceId());
+        assertThat(ws.getState()).isEqualTo(WorkspaceState.ACTIVE);
+        long firstVm = qemuPid(ws.getId()).orElseThrow(() -> new AssertionError("no qemu process runs the workspace"));
+        assertThat(Workspaces.get(ws.getUrl() + "/").body()).contains("vm-diary");
+        Workspaces.putNote(ws.getUrl(), "diary", "written inside the VM");
+
+        succeed(Workspaces.request(cluster.product(), "suspend", ws.getId()));
+        assertThat(get(ws.getId()).getState()).isEqualTo(WorkspaceState.SUSPENDED);
+        assertThat(ProcessHandle.of(firstVm).filter(ProcessHandle::isAlive)).as("qemu after suspend").isEmpty();
+
+        succeed(Workspaces.request(cluster.product(), "restore", ws.getId()));
+        Workspace resumed = get(ws.getId());
+        assertThat(qemuPid(ws.getId())).isPresent().isNotEqualTo(Optional.of(firstVm));
+        assertThat(Workspaces.get(resumed.getUrl() + "/notes/diary").body()).isEqualTo("written inside the VM");
+
+        succeed(Workspaces.request(cluster.product(), "archive", ws.getId()));
+        assertThat(get(ws.getId()).getState()).isEqualTo(WorkspaceState.ARCHIVED);
+        assertThat(workspaceDir(ws.getId())).doesNotExist();
+        java.util.List<String> tools = cluster.database().withHandle(h -> h.createQuery(
+                        "SELECT tool FROM snapshots WHERE workspace_id = :ws").bind("ws", UUID.fromString(ws.getId()))
+                .mapTo(String.class).list());
+        assertThat(tools).containsExactly("qemu-img");
+
+        succeed(Workspaces.request(cluster.product(), "restore", ws.getId()));
+        Workspace restored = get(ws.getId());
+        assertThat(restored.getState()).isEqualTo(WorkspaceState.ACTIVE);
+        assertThat(Workspaces.get(restored.getUrl() + "/notes/diary").body()).isEqualTo("written inside the VM");
+        long lastVm = qemuPid(ws.getId()).orElseThrow();
+
+        succeed(Workspaces.request(cluster.product(), "delete", ws.getId()));
+        assertThat(ProcessHandle.of(lastVm).filter(ProcessHandle::isAlive)).as("qemu after delete").isEmpty();
+        assertThat(ProcessHandle.allProcesses().filter(p -> commandLine(p).contains("spinup-" + ws.getId())))
+                .as("processes of the deleted workspace").isEmpty();
+        assertThat(workspaceDir(ws.getId())).doesNotExist();
+    }
+
+    @Test
+    void aVmThatCrashesIsReportedAndTheAgentCarriesOn() {
+        Operation create = cluster.product().createWorkspace(Workspaces.hobby("vm-fragile").build());
+        succeed(create);
+        double before = crashes();
+        long pid = qemuPid(create.getWorkspaceId()).orElseThrow();
+
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+
+        Eventually.await(Duration.ofSeconds(30), "the VM crash to reach the control plane", () -> crashes() > before);
+        assertThat(host.agent().isConnected()).isTrue();
+        succeed(Workspaces.request(cluster.product(), "delete", create.getWorkspaceId()));
+        assertThat(workspaceDir(create.getWorkspaceId())).doesNotExist();
+    }
+
+    private static void succeed(Operation op) {
+        // a fresh stub per poll: each carries its own call deadline
+        Operation done = Eventually.await(VM_OPERATION, op.getVerb() + " " + op.getId() + " to finish",
+                () -> cluster.product().getOperation(GetOperationRequest.newBuilder().setOperationId(op.getId()).build()),
+                o -> o.getStatus() != OperationStatus.PENDING && o.getStatus() != OperationStatus.RUNNING);
+        assertThat(done.getStatus()).as("%s %s: %s", done.getVerb(), done.getId(), done.getError())
+                .isEqualTo(OperationStatus.SUCCEEDED);
+    }
+
+    private static Workspace get(String id) {
+        return cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+    }
+
+    private static Path workspaceDir(String id) {
+        return host.dataDir().resolve("workspaces").resolve(id);
+    }
+
+    /** The running qemu of a workspace, found by its process name (-name spinup-<id>), not by our records. */
+    private static Optional<Long> qemuPid(String id) {
+        return ProcessHandle.allProcesses()
+                .filter(p -> commandLine(p).startsWith("qemu-system-x86_64") || commandLine(p).contains("/qemu-system-x86_64"))
+                .filter(p -> commandLine(p).contains("spinup-" + id))
+                .map(ProcessHandle::pid).findFirst();
+    }
+
+    private static String commandLine(ProcessHandle p) {
+        return p.info().commandLine().orElse("");
+    }
+
+    private static double crashes() {
+        return Workspaces.metric(cluster.metricsPort(), "spinup_workspace_local_events_total\\{kind=\"CRASHED\"}")
+                .orElse(0);
+    }
+}

@@ -1,0 +1,133 @@
+// SpinUp guest agent: PID 1 of every workspace VM. It runs the guest entrypoint (the same one
+// the process driver runs on the host), reports readiness and health to the host agent over the
+// virtio-serial port "spinup.guest", and shuts the guest down cleanly when asked. No SSH.
+//
+// Line protocol on the port (UTF-8, one message per line):
+//   host -> guest   status            guest -> host   status <starting|ready|restarting|stopping> <app restarts>
+//                   shutdown                          stopping, then the guest powers off
+//   guest -> host, unsolicited: ready | app-exited <code>
+'use strict';
+const fs = require('fs');
+const http = require('http');
+const path = require('path');
+const { spawn, execFileSync } = require('child_process');
+
+const APP_PORT = 8080;
+const cmdline = fs.readFileSync('/proc/cmdline', 'utf8');
+const encoded = /(?:^|\s)spinup\.config=([A-Za-z0-9+/=_-]+)/.exec(cmdline);
+// workspaceId, template, displayName: a URL-encoded query string, base64'd onto the kernel command line
+const config = Object.fromEntries(new URLSearchParams(encoded ? Buffer.from(encoded[1], 'base64').toString('utf8') : ''));
+
+let state = 'starting';
+let restarts = 0;
+let app = null;
+let channel = null;
+
+function log(msg) {
+  process.stdout.write(`spinup-guest-agent: ${msg}\n`);
+}
+
+function findPort() {
+  const base = '/sys/class/virtio-ports';
+  for (const dev of fs.existsSync(base) ? fs.readdirSync(base) : []) {
+    try {
+      if (fs.readFileSync(path.join(base, dev, 'name'), 'utf8').trim() === 'spinup.guest') return '/dev/' + dev;
+    } catch (e) { /* not ready */ }
+  }
+  return null;
+}
+
+function send(line) {
+  if (channel === null) return;
+  fs.write(channel, line + '\n', (err) => { if (err) log('channel write failed: ' + err.message); });
+}
+
+function openChannel() {
+  const dev = findPort();
+  if (dev === null) { setTimeout(openChannel, 100); return; }
+  channel = fs.openSync(dev, 'r+');
+  // A read returns 0 while no host is connected to the port: poll until one is, then keep reading.
+  const chunk = Buffer.alloc(4096);
+  let buffered = '';
+  const readLoop = () => fs.read(channel, chunk, 0, chunk.length, null, (err, n) => {
+    if (err || n === 0) {
+      if (err) log('channel read failed: ' + err.message);
+      setTimeout(readLoop, 100);
+      return;
+    }
+    buffered += chunk.toString('utf8', 0, n);
+    let nl;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      handle(buffered.slice(0, nl).trim());
+      buffered = buffered.slice(nl + 1);
+    }
+    readLoop();
+  });
+  readLoop();
+  log('guest channel ' + dev + ' open');
+  if (state === 'ready') send('ready');
+}
+
+function handle(command) {
+  if (command === 'status') send(`status ${state} ${restarts}`);
+  else if (command === 'shutdown') shutdown();
+  else if (command !== '') send('error unknown command ' + command);
+}
+
+function startApp() {
+  const env = Object.assign({}, process.env, {
+    PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin',
+    HOME: '/workspace',
+    SPINUP_WORKSPACE_ID: config.workspaceId || 'unknown',
+    SPINUP_WORKSPACE_DIR: '/workspace',
+    SPINUP_APP_PORT: String(APP_PORT),
+    SPINUP_APP_HOST: '0.0.0.0',
+    SPINUP_TEMPLATE: config.template || 'starter',
+    SPINUP_DISPLAY_NAME: config.displayName || config.workspaceId || 'workspace',
+  });
+  app = spawn('sh', ['/opt/spinup/guest/entrypoint.sh'], { env, stdio: 'inherit', detached: true });
+  app.on('exit', (code, signal) => {
+    app = null;
+    if (state === 'stopping') return;
+    restarts++;
+    state = 'restarting';
+    send(`app-exited ${code === null ? signal : code}`);
+    log(`app exited (${code === null ? signal : code}); restarting`);
+    setTimeout(() => { state = 'starting'; startApp(); waitReady(); }, 1000);
+  });
+}
+
+function waitReady() {
+  if (state !== 'starting') return;
+  const req = http.get({ host: '127.0.0.1', port: APP_PORT, path: '/', timeout: 1000 }, (res) => {
+    res.resume();
+    if (res.statusCode < 500 && state === 'starting') {
+      state = 'ready';
+      log('app answers on port ' + APP_PORT);
+      send('ready');
+    } else setTimeout(waitReady, 50);
+  });
+  req.on('error', () => setTimeout(waitReady, 50));
+  req.on('timeout', () => req.destroy());
+}
+
+function shutdown() {
+  if (state === 'stopping') return;
+  state = 'stopping';
+  send('stopping');
+  const running = app;
+  const powerOff = () => {
+    try { execFileSync('sync'); } catch (e) { /* best effort */ }
+    log('powering off');
+    try { execFileSync('reboot', ['-f']); } catch (e) { process.exit(0); }
+  };
+  if (running === null) { powerOff(); return; }
+  running.on('exit', powerOff);
+  try { process.kill(-running.pid, 'SIGTERM'); } catch (e) { /* already gone */ }
+  setTimeout(() => { try { process.kill(-running.pid, 'SIGKILL'); } catch (e) { /* gone */ } }, 10000);
+}
+
+log(`workspace ${config.workspaceId} template ${config.template}`);
+openChannel();
+startApp();
+waitReady();
