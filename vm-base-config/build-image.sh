@@ -87,6 +87,7 @@ hash=$hash
 kernel=$(basename "$kernel_deb")
 kernel_version=$kver
 node=$("$node" --version)
+templates=$(ls "$here/guest/templates" | paste -sd, -)
 built=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 PROPS
 mkdir -p "$out.partial"

@@ -4,6 +4,7 @@
 //
 // Line protocol on the port (UTF-8, one message per line):
 //   host -> guest   status            guest -> host   status <starting|ready|restarting|stopping> <app restarts>
+//                   health            health <state> restarts=<n> root_bytes=<n> root_free=<n>
 //                   shutdown                          stopping, then the guest powers off
 //   guest -> host, unsolicited: ready | app-exited <code>
 'use strict';
@@ -70,7 +71,10 @@ function openChannel() {
 
 function handle(command) {
   if (command === 'status') send(`status ${state} ${restarts}`);
-  else if (command === 'shutdown') shutdown();
+  else if (command === 'health') {
+    const root = fs.statfsSync('/');
+    send(`health ${state} restarts=${restarts} root_bytes=${root.blocks * root.bsize} root_free=${root.bavail * root.bsize}`);
+  } else if (command === 'shutdown') shutdown();
   else if (command !== '') send('error unknown command ' + command);
 }
 

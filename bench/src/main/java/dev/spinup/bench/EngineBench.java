@@ -82,12 +82,12 @@ final class EngineBench implements Callable<Integer> {
         double rawPerSecond = withDatabase(base + "_raw", db -> rawDbScheduler(db, throughputOps));
         // Each scenario gets its own database and hosts, so one's leftovers do not slow the other.
         Stats pickup = withDatabase(base + "_pickup", db -> {
-            try (Cluster cluster = new Cluster(dir.resolve("pickup"), url(db), user, 4)) {
+            try (BenchCluster cluster = new BenchCluster(dir.resolve("pickup"), url(db), user, 4, hostDir -> new NoopVmDriver())) {
                 return pickup(cluster, pickupOps);
             }
         });
         double createsPerSecond = withDatabase(base + "_throughput", db -> {
-            try (Cluster cluster = new Cluster(dir.resolve("throughput"), url(db), user, 16)) {
+            try (BenchCluster cluster = new BenchCluster(dir.resolve("throughput"), url(db), user, 16, hostDir -> new NoopVmDriver())) {
                 return throughput(cluster, throughputOps);
             }
         });
@@ -135,7 +135,7 @@ final class EngineBench implements Callable<Integer> {
     }
 
     /** Creates at a steady pace from 4 callers; pickup read from the operations afterwards. */
-    private static Stats pickup(Cluster cluster, int n) throws Exception {
+    private static Stats pickup(BenchCluster cluster, int n) throws Exception {
         submit(cluster, n, 4);
         await(() -> cluster.count("started_at IS NOT NULL") >= n, "every create to start");
         List<Long> nanos = cluster.db.withHandle(h -> h.createQuery("""
@@ -145,7 +145,7 @@ final class EngineBench implements Callable<Integer> {
         return Stats.ofNanos(nanos);
     }
 
-    private static double throughput(Cluster cluster, int n) throws Exception {
+    private static double throughput(BenchCluster cluster, int n) throws Exception {
         long started = System.nanoTime();
         submit(cluster, n, 16);
         await(() -> cluster.count("status = 'succeeded'") >= n, "every create to succeed");
@@ -153,7 +153,7 @@ final class EngineBench implements Callable<Integer> {
     }
 
     /** Submits {@code n} creates from {@code callers} threads. */
-    private static void submit(Cluster cluster, int n, int callers) throws Exception {
+    private static void submit(BenchCluster cluster, int n, int callers) throws Exception {
         AtomicInteger next = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(callers);
         CountDownLatch done = new CountDownLatch(callers);
@@ -223,72 +223,6 @@ final class EngineBench implements Callable<Integer> {
     private void dropDatabase(String name) throws Exception {
         try (Connection c = DriverManager.getConnection(postgres, user, null)) {
             c.createStatement().execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-        }
-    }
-
-    /** A control plane and {@code hosts} simulated hosts (real agents, no-op driver). */
-    private static final class Cluster implements AutoCloseable {
-        final ControlPlane controlPlane;
-        final Database db;
-        final EmbeddedS3 s3;
-        final List<HostAgent> agents = new ArrayList<>();
-        final ManagedChannel channel;
-        final WorkspaceServiceGrpc.WorkspaceServiceBlockingStub api;
-
-        Cluster(Path dir, String jdbcUrl, String user, int hosts) throws Exception {
-            Clock clock = Clock.systemUTC();
-            CertificateAuthority ca = CertificateAuthority.loadOrCreate(dir.resolve("pki"), "bench CA", clock);
-            ca.issueServer(List.of("localhost"), List.of("127.0.0.1"))
-                    .writeTo(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"));
-            s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "bench", "bench-secret", "bench");
-            controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(new DatabaseConfig(jdbcUrl, user, null, 20),
-                            new ObjectStorage.Config(s3.endpoint(), "us-east-1", "bench", "bench", "bench-secret"),
-                            new ControlPlaneConfig.Tls(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"),
-                                    dir.resolve("pki/ca.crt")))
-                    .withPorts("127.0.0.1", 0, 0), clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-            db = controlPlane.database();
-            FleetStore fleet = new FleetStore();
-            db.inTransactionVoid(tx -> fleet.ensureRegion(tx.handle(), "bench", "Bench"));
-            for (int i = 0; i < hosts; i++) {
-                UUID id = Ids.newId(clock);
-                db.inTransactionVoid(tx -> fleet.registerHost(tx.handle(), id, "bench", "bench-" + id,
-                        new Envelope(100_000, 100_000, 1_000_000)));
-                Path hostDir = dir.resolve("host-" + i);
-                ca.issueHost(id).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));
-                agents.add(HostAgent.start(new HostAgentConfig(List.of("localhost:" + controlPlane.grpcPort()),
-                        hostDir.resolve("host.crt"), hostDir.resolve("host.key"), dir.resolve("pki/ca.crt"), hostDir,
-                        null, "127.0.0.1", 30000, 30999, 100_000, 100_000, 1_000_000, Duration.ofSeconds(10),
-                        Duration.ofSeconds(30)), clock, CommandHooks.NONE, OpenTelemetry.noop(), new NoopVmDriver()));
-            }
-            Instant deadline = Instant.now().plusSeconds(60);
-            while (!agents.stream().allMatch(HostAgent::isConnected)) {
-                if (Instant.now().isAfter(deadline)) {
-                    throw new IllegalStateException("the simulated agents did not connect");
-                }
-                LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
-            }
-            String token = db.inTransaction(tx -> controlPlane.apiTokens().create(tx.handle(), Ids.newId(clock), "bench",
-                    Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
-            channel = NettyChannelBuilder.forAddress("localhost", controlPlane.grpcPort())
-                    .sslContext(GrpcSslContexts.forClient().trustManager(dir.resolve("pki/ca.crt").toFile()).build())
-                    .build();
-            Metadata headers = new Metadata();
-            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-            api = WorkspaceServiceGrpc.newBlockingStub(channel)
-                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-        }
-
-        long count(String condition) {
-            return db.withHandle(h -> h.createQuery("SELECT count(*) FROM operations WHERE verb = 'create' AND " + condition)
-                    .mapTo(Long.class).one());
-        }
-
-        @Override
-        public void close() throws Exception {
-            channel.shutdownNow();
-            agents.forEach(HostAgent::close);
-            controlPlane.close();
-            s3.close();
         }
     }
 }

@@ -30,4 +30,11 @@ class QuickBenchTest {
         assertThat(Files.readString(results.resolve("engine.json")))
                 .contains("\"creates_per_second\"").contains("\"raw_db_scheduler_executions_per_second\"");
     }
+
+    @Test
+    void vmBootRunsAndWritesItsResults() throws Exception {
+        assertThat(new CommandLine(new Main()).execute("vm-boot", "--quick", "--results", results.toString())).isZero();
+        assertThat(Files.readString(results.resolve("vm-boot.json")))
+                .contains("\"bare_qemu\"").contains("\"ratio_control_plane_p50\"");
+    }
 }

@@ -65,8 +65,7 @@ public final class HostAgent implements AutoCloseable {
     private static VmDriver driver(HostAgentConfig config, Path guestDir) {
         Path workspaces = config.dataDir().resolve("workspaces");
         if (config.qemu() != null) {
-            return new dev.spinup.agent.drivers.QemuVmDriver(workspaces, config.qemu().image(), guestDir,
-                    config.advertiseHost(), config.portFrom(), config.portTo(), config.startTimeout(),
+            return new dev.spinup.agent.drivers.QemuVmDriver(workspaces, config.qemu().image(), config.advertiseHost(), config.portFrom(), config.portTo(), config.startTimeout(),
                     config.qemu().accel());
         }
         return new ProcessVmDriver(workspaces, guestDir, config.advertiseHost(), config.portFrom(), config.portTo(),

@@ -253,7 +253,7 @@ public final class SpinUpCluster implements AutoCloseable {
     }
 
     /**
-     * A host whose agent runs workspaces as qemu VMs booting {@code image} (see {@link VmImage}),
+     * A host whose agent runs workspaces as qemu VMs booting {@code image} (see {@link QemuImage}),
      * with TCG or KVM as the machine allows and a start timeout fit for software emulation.
      */
     public TestHost startAgentWithQemu(Envelope capacity, Path image, Duration startTimeout) {

@@ -6,6 +6,8 @@ import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.api.v1.Workspace;
 import dev.spinup.api.v1.WorkspaceState;
+import dev.spinup.agent.drivers.DriverException;
+import dev.spinup.agent.drivers.QemuVmDriver;
 import dev.spinup.controlplane.workspaces.Envelope;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +41,7 @@ class QemuVmTest {
 
     @BeforeAll
     static void start() {
-        Path image = VmImage.build();
+        Path image = dev.spinup.agent.drivers.QemuImage.buildFromCheckout();
         cluster = SpinUpCluster.builder(pg.config(), dir).start();
         host = cluster.startAgentWithQemu(new Envelope(4, 8, 50), image, Duration.ofMinutes(3));
     }
@@ -58,7 +60,10 @@ class QemuVmTest {
         long firstVm = qemuPid(ws.getId()).orElseThrow(() -> new AssertionError("no qemu process runs the workspace"));
         assertThat(Workspaces.get(ws.getUrl() + "/").body()).contains("vm-diary");
         Workspaces.putNote(ws.getUrl(), "diary", "written inside the VM");
+        assertThat(rootFilesystemGib(ws.getId())).isBetween(4.0, 5.0); // HOBBY: 5 GiB disk
 
+        // RESIZE to PRO (2 vCPU, 4 GiB, 20 GiB) takes effect at the next boot: the restore below
+        succeed(Workspaces.request(cluster.product(), "resize", ws.getId()));
         succeed(Workspaces.request(cluster.product(), "suspend", ws.getId()));
         assertThat(get(ws.getId()).getState()).isEqualTo(WorkspaceState.SUSPENDED);
         assertThat(ProcessHandle.of(firstVm).filter(ProcessHandle::isAlive)).as("qemu after suspend").isEmpty();
@@ -67,6 +72,9 @@ class QemuVmTest {
         Workspace resumed = get(ws.getId());
         assertThat(qemuPid(ws.getId())).isPresent().isNotEqualTo(Optional.of(firstVm));
         assertThat(Workspaces.get(resumed.getUrl() + "/notes/diary").body()).isEqualTo("written inside the VM");
+        assertThat(rootFilesystemGib(ws.getId())).as("root filesystem grown in the guest").isBetween(19.0, 20.0);
+        assertThat(commandLine(ProcessHandle.of(qemuPid(ws.getId()).orElseThrow()).orElseThrow()))
+                .contains("-smp 2").contains("-m 4096M");
 
         succeed(Workspaces.request(cluster.product(), "archive", ws.getId()));
         assertThat(get(ws.getId()).getState()).isEqualTo(WorkspaceState.ARCHIVED);
@@ -127,6 +135,18 @@ class QemuVmTest {
                 .filter(p -> commandLine(p).startsWith("qemu-system-x86_64") || commandLine(p).contains("/qemu-system-x86_64"))
                 .filter(p -> commandLine(p).contains("spinup-" + id))
                 .map(ProcessHandle::pid).findFirst();
+    }
+
+    /** The size of the root filesystem as the guest agent sees it (statfs inside the VM). */
+    private static double rootFilesystemGib(String id) {
+        try {
+            String health = ((QemuVmDriver) host.agent().driver()).health(id);
+            var m = java.util.regex.Pattern.compile("root_bytes=(\\d+)").matcher(health);
+            assertThat(m.find()).as(health).isTrue();
+            return Long.parseLong(m.group(1)) / (double) (1L << 30);
+        } catch (DriverException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static String commandLine(ProcessHandle p) {

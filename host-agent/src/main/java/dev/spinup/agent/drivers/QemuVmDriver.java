@@ -62,7 +62,8 @@ public final class QemuVmDriver implements VmDriver {
 
     private final WorkspaceFiles files;
     private final Path image;
-    private final Path guestDir;
+    /** The project templates the image carries (image.properties). */
+    private final Set<String> templates;
     private final String advertiseHost;
     private final Duration startTimeout;
     private final boolean kvm;
@@ -77,9 +78,8 @@ public final class QemuVmDriver implements VmDriver {
     /**
      * @param image    a directory built by build-image.sh ({@code <images>/<hash>}); older images
      *                 beside it stay bootable for the workspaces created from them
-     * @param guestDir the guest the image was built with (to refuse unknown templates early)
      */
-    public QemuVmDriver(Path root, Path image, Path guestDir, String advertiseHost, int portFrom, int portTo,
+    public QemuVmDriver(Path root, Path image, String advertiseHost, int portFrom, int portTo,
                         Duration startTimeout, Accel accel) {
         if (!Files.exists(image.resolve("image.properties"))) {
             throw new IllegalArgumentException(image + " is not a built image (no image.properties): build one with "
@@ -87,7 +87,7 @@ public final class QemuVmDriver implements VmDriver {
         }
         this.files = new WorkspaceFiles(root, portFrom, portTo);
         this.image = image.toAbsolutePath();
-        this.guestDir = guestDir;
+        this.templates = templates(image);
         this.advertiseHost = advertiseHost;
         this.startTimeout = startTimeout;
         this.kvm = switch (accel) {
@@ -99,6 +99,16 @@ public final class QemuVmDriver implements VmDriver {
         this.socketRoot = Path.of(System.getProperty("java.io.tmpdir"), "spinup-vm-" + shortHash(root.toAbsolutePath().toString()));
         log.info("event=qemu_driver image={} accel={}", this.image.getFileName(), kvm ? "kvm" : "tcg");
         adoptSurvivors();
+    }
+
+    private static Set<String> templates(Path image) {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(image.resolve("image.properties"))) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + image.resolve("image.properties"), e);
+        }
+        return Set.of(p.getProperty("templates", "starter").split(","));
     }
 
     /** KVM is usable when /dev/kvm exists and this process may open it read-write. */
@@ -150,7 +160,7 @@ public final class QemuVmDriver implements VmDriver {
         if (files.properties(id).isPresent()) {
             return; // provisioned before (a re-sent command, or a retry after a crash)
         }
-        if (!Files.isDirectory(guestDir.resolve("templates").resolve(spec.template()))) {
+        if (!templates.contains(spec.template())) {
             throw new DriverException("unknown_template", "this host has no template '" + spec.template() + "'");
         }
         Path dir = files.dir(id);
@@ -188,8 +198,45 @@ public final class QemuVmDriver implements VmDriver {
         return "http://" + advertiseHost + ":" + port;
     }
 
+    /** How the driver boots a provisioned workspace: qemu's command line, run in {@code directory}. */
+    public record BootCommand(List<String> command, Path directory, int port) {}
+
+    /** The exact command the driver boots this workspace with (benchmarks run it bare, as a baseline). */
+    public BootCommand bootCommand(String workspaceId) throws DriverException {
+        Properties p = files.require(workspaceId);
+        return new BootCommand(commandLine(workspaceId, p, WorkspaceFiles.port(p)), files.dir(workspaceId),
+                WorkspaceFiles.port(p));
+    }
+
+    /**
+     * Asks the guest agent of a running VM how it is: {@code health <state> restarts=<n>
+     * root_bytes=<n> root_free=<n>} (state: starting, ready, restarting, stopping).
+     */
+    public String health(String workspaceId) throws DriverException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        try {
+            GuestChannel channel = channel(workspaceId, deadline);
+            channel.send("health");
+            while (System.nanoTime() < deadline) {
+                String line = channel.next(Duration.ofMillis(500));
+                if (line != null && line.startsWith("health ")) {
+                    return line;
+                }
+                if ("closed".equals(line)) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            throw new DriverException("guest_channel", "cannot ask the guest of " + workspaceId + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DriverException("interrupted", "interrupted while asking the guest");
+        }
+        throw new DriverException("guest_silent", "the guest of " + workspaceId + " did not answer a health check");
+    }
+
     /** The qemu command line of a workspace: documented in the README ("The qemu driver"). */
-    List<String> commandLine(String workspaceId, Properties p, int port) {
+    private List<String> commandLine(String workspaceId, Properties p, int port) {
         Path img = image.resolveSibling(p.getProperty("image"));
         Path sockets = socketDir(workspaceId);
         String config = "workspaceId=" + enc(workspaceId) + "&template=" + enc(p.getProperty("template"))

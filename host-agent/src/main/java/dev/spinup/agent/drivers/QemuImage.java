@@ -1,4 +1,4 @@
-package dev.spinup.testing;
+package dev.spinup.agent.drivers;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -6,13 +6,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-/** The qemu driver's image, built (or found in its content-hash cache) by vm-base-config/build-image.sh. */
-public final class VmImage {
-    private VmImage() {
+/**
+ * The qemu driver's image, built (or found in its content-hash cache) by vm-base-config/build-image.sh
+ * of the checkout the caller runs in: for tests, benchmarks and dev mode. Hosts in production are
+ * given a built image directory (--vm-image).
+ */
+public final class QemuImage {
+    private QemuImage() {
     }
 
     /** Runs the build script of the checkout these tests run in; returns the image directory it printed. */
-    public static Path build() {
+    public static Path buildFromCheckout() {
         Path script = repositoryRoot().resolve("vm-base-config/build-image.sh");
         try {
             // its progress (stderr) and the image directory (the last line of stdout), together
@@ -31,7 +35,7 @@ public final class VmImage {
         }
     }
 
-    static Path repositoryRoot() {
+    private static Path repositoryRoot() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             if (Files.exists(dir.resolve("vm-base-config/build-image.sh"))) {
                 return dir;

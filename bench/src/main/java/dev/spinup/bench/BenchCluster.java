@@ -1,0 +1,102 @@
+package dev.spinup.bench;
+
+import dev.spinup.agent.HostAgent;
+import dev.spinup.agent.HostAgentConfig;
+import dev.spinup.agent.commands.CommandHooks;
+import dev.spinup.agent.drivers.VmDriver;
+import dev.spinup.api.v1.WorkspaceServiceGrpc;
+import dev.spinup.controlplane.ControlPlane;
+import dev.spinup.controlplane.ControlPlaneConfig;
+import dev.spinup.controlplane.auth.Principal;
+import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.db.DatabaseConfig;
+import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.dev.EmbeddedS3;
+import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.pki.CertificateAuthority;
+import dev.spinup.controlplane.snapshots.ObjectStorage;
+import dev.spinup.controlplane.workspaces.Envelope;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
+
+/** A control plane with embedded S3 and {@code hosts} real agents over loopback mTLS, each with the driver {@code drivers} makes for its data directory. */
+final class BenchCluster implements AutoCloseable {
+    final ControlPlane controlPlane;
+    final Database db;
+    final EmbeddedS3 s3;
+    final List<HostAgent> agents = new ArrayList<>();
+    final ManagedChannel channel;
+    final WorkspaceServiceGrpc.WorkspaceServiceBlockingStub api;
+
+    BenchCluster(Path dir, String jdbcUrl, String user, int hosts, Function<Path, VmDriver> drivers) throws Exception {
+        Clock clock = Clock.systemUTC();
+        CertificateAuthority ca = CertificateAuthority.loadOrCreate(dir.resolve("pki"), "bench CA", clock);
+        ca.issueServer(List.of("localhost"), List.of("127.0.0.1"))
+                .writeTo(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"));
+        s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "bench", "bench-secret", "bench");
+        controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(new DatabaseConfig(jdbcUrl, user, null, 20),
+                        new ObjectStorage.Config(s3.endpoint(), "us-east-1", "bench", "bench", "bench-secret"),
+                        new ControlPlaneConfig.Tls(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"),
+                                dir.resolve("pki/ca.crt")))
+                .withPorts("127.0.0.1", 0, 0), clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        db = controlPlane.database();
+        FleetStore fleet = new FleetStore();
+        db.inTransactionVoid(tx -> fleet.ensureRegion(tx.handle(), "bench", "Bench"));
+        for (int i = 0; i < hosts; i++) {
+            UUID id = Ids.newId(clock);
+            db.inTransactionVoid(tx -> fleet.registerHost(tx.handle(), id, "bench", "bench-" + id,
+                    new Envelope(100_000, 100_000, 1_000_000)));
+            Path hostDir = dir.resolve("host-" + i);
+            ca.issueHost(id).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));
+            agents.add(HostAgent.start(new HostAgentConfig(List.of("localhost:" + controlPlane.grpcPort()),
+                    hostDir.resolve("host.crt"), hostDir.resolve("host.key"), dir.resolve("pki/ca.crt"), hostDir,
+                    null, "127.0.0.1", 30000, 30999, 100_000, 100_000, 1_000_000, Duration.ofSeconds(10),
+                    Duration.ofSeconds(30)), clock, CommandHooks.NONE, OpenTelemetry.noop(), drivers.apply(hostDir)));
+        }
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (!agents.stream().allMatch(HostAgent::isConnected)) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("the simulated agents did not connect");
+            }
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
+        String token = db.inTransaction(tx -> controlPlane.apiTokens().create(tx.handle(), Ids.newId(clock), "bench",
+                Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
+        channel = NettyChannelBuilder.forAddress("localhost", controlPlane.grpcPort())
+                .sslContext(GrpcSslContexts.forClient().trustManager(dir.resolve("pki/ca.crt").toFile()).build())
+                .build();
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        api = WorkspaceServiceGrpc.newBlockingStub(channel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
+    long count(String condition) {
+        return db.withHandle(h -> h.createQuery("SELECT count(*) FROM operations WHERE verb = 'create' AND " + condition)
+                .mapTo(Long.class).one());
+    }
+
+    @Override
+    public void close() throws Exception {
+        channel.shutdownNow();
+        agents.forEach(HostAgent::close);
+        controlPlane.close();
+        s3.close();
+    }
+}
