@@ -29,7 +29,8 @@ resize2fs=$(readlink -f "$(command -v resize2fs)")
 # The content hash covers every input: a changed kernel, node, template or script is a new image.
 hash=$( (
   sha256sum "$kernel_deb" "$busybox" "$node" "$resize2fs" "$0" "$here"/image/* | cut -d' ' -f1
-  find "$here/guest" -type f | LC_ALL=C sort | xargs sha256sum | sed "s|$here/||"
+  sha256sum "$here/build-templates.sh" | cut -d' ' -f1
+  find "$here/guest" -type f -not -path '*/node_modules/*' | LC_ALL=C sort | xargs sha256sum | sed "s|$here/||"
 ) | sha256sum | cut -c1-16)
 out=$images/$hash
 if [ -f "$out/image.properties" ]; then echo "$out"; exit 0; fi
@@ -74,6 +75,8 @@ copy_with_libs "$resize2fs" /sbin/resize2fs
 install -m 0755 "$here/image/spinup-init" "$root/sbin/spinup-init"
 cp "$here/image/guest-agent.js" "$root/opt/spinup/guest-agent.js"
 cp -R "$here/guest" "$root/opt/spinup/guest"
+rm -rf "$root/opt/spinup/guest/templates"
+bash "$here/build-templates.sh" "$root/opt/spinup/guest/templates" >&2
 printf 'root:x:0:0:root:/workspace:/bin/sh\n' > "$root/etc/passwd"
 printf 'root:x:0:\n' > "$root/etc/group"
 printf '127.0.0.1 localhost spinup-guest\n' > "$root/etc/hosts"

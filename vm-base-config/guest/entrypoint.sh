@@ -21,6 +21,9 @@ SPINUP_DISPLAY_NAME=${SPINUP_DISPLAY_NAME:-$SPINUP_WORKSPACE_ID}
 export SPINUP_WORKSPACE_ID SPINUP_WORKSPACE_DIR SPINUP_APP_PORT SPINUP_APP_HOST SPINUP_TEMPLATE SPINUP_DISPLAY_NAME
 
 guest_dir=$(cd "$(dirname "$0")" && pwd)
+# templates' start scripts find shared guest helpers (lib/static-server.js) here
+SPINUP_GUEST_DIR=$guest_dir
+export SPINUP_GUEST_DIR
 template_dir="$guest_dir/templates/$SPINUP_TEMPLATE"
 project="$SPINUP_WORKSPACE_DIR/project"
 

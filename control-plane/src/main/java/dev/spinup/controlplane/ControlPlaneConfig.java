@@ -66,13 +66,19 @@ public record ControlPlaneConfig(
     /** Production defaults around the given database and TLS files. */
     public static ControlPlaneConfig defaults(DatabaseConfig database, ObjectStorage.Config objectStorage, Tls tls) {
         return new ControlPlaneConfig("0.0.0.0", 8443, 9090, database, objectStorage, tls, FlavorCatalog.defaults(),
-                Set.of(ProjectTemplate.STARTER), "workspaces.localhost", Duration.ofSeconds(40),
+                java.util.EnumSet.allOf(ProjectTemplate.class), "workspaces.localhost", Duration.ofSeconds(40),
                 new OperationEngine.Config(10, Duration.ofSeconds(5), Duration.ofSeconds(2), hostName()),
                 StepTimeouts.defaults(), Duration.ofMinutes(1));
     }
 
     public ControlPlaneConfig withPorts(String bindAddress, int grpcPort, int metricsPort) {
         return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, offeredTemplates,
+                workspaceDomain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval);
+    }
+
+    /** The templates CreateWorkspace accepts (others: UNKNOWN_TEMPLATE); every host must carry them. */
+    public ControlPlaneConfig withOfferedTemplates(Set<ProjectTemplate> templates) {
+        return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, templates,
                 workspaceDomain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval);
     }
 

@@ -40,6 +40,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -69,7 +70,8 @@ public final class SpinUpCluster implements AutoCloseable {
     private final java.util.Map<UUID, Integer> portRanges = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A host with its agent; {@code dataDir} holds its workspaces. */
-    public record TestHost(UUID id, HostAgent agent, Path dataDir) {}
+    /** A host of the cluster; {@code options} is how its agent was configured, kept for restarts. */
+    public record TestHost(UUID id, HostAgent agent, Path dataDir, UnaryOperator<HostAgentConfig> options) {}
 
     private SpinUpCluster(Builder b) {
         this.dir = b.dir;
@@ -93,6 +95,9 @@ public final class SpinUpCluster implements AutoCloseable {
                 config.engine().retryDelay(), "test-replica-" + UUID.randomUUID()));
         if (b.stepTimeouts != null) {
             config = config.withStepTimeouts(b.stepTimeouts);
+        }
+        if (b.offeredTemplates != null) {
+            config = config.withOfferedTemplates(b.offeredTemplates);
         }
         this.config = config;
         this.hooks = b.hooks;
@@ -122,10 +127,17 @@ public final class SpinUpCluster implements AutoCloseable {
         private StepHooks hooks = StepHooks.NONE;
         private Duration agentHeartbeat = Duration.ofSeconds(10);
         private OpenTelemetry openTelemetry = OpenTelemetry.noop();
+        private Set<dev.spinup.controlplane.workspaces.ProjectTemplate> offeredTemplates;
 
         private Builder(DatabaseConfig database, Path dir) {
             this.database = database;
             this.dir = dir;
+        }
+
+        /** Offer only these templates (default: all). */
+        public Builder offeredTemplates(Set<dev.spinup.controlplane.workspaces.ProjectTemplate> templates) {
+            this.offeredTemplates = templates;
+            return this;
         }
 
         public Builder clock(Clock clock) {
@@ -227,7 +239,8 @@ public final class SpinUpCluster implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         TestHost host = new TestHost(registered.id(),
-                connect(registered.id(), registered.dataDir(), guestDir, capacity, targets, c -> c), registered.dataDir());
+                connect(registered.id(), registered.dataDir(), guestDir, capacity, targets, c -> c), registered.dataDir(),
+                c -> c);
         hosts.add(host);
         return host;
     }
@@ -246,8 +259,9 @@ public final class SpinUpCluster implements AutoCloseable {
         RegisteredHost registered = registerHost(capacity);
         HostAgentConfig.Edge edge = new HostAgentConfig.Edge(new EdgeSettings("127.0.0.1:" + freePort(),
                 "127.0.0.1:" + freePort(), tls, null, 30, "host-" + registered.id()), CaddyEdge.findBinary("caddy"));
+        UnaryOperator<HostAgentConfig> options = c -> c.withEdge(edge);
         TestHost host = new TestHost(registered.id(), connect(registered.id(), registered.dataDir(), guestDir, capacity,
-                List.of(controlPlane), c -> c.withEdge(edge)), registered.dataDir());
+                List.of(controlPlane), options), registered.dataDir(), options);
         hosts.add(host);
         return host;
     }
@@ -258,9 +272,10 @@ public final class SpinUpCluster implements AutoCloseable {
      */
     public TestHost startAgentWithQemu(Envelope capacity, Path image, Duration startTimeout) {
         RegisteredHost registered = registerHost(capacity);
+        UnaryOperator<HostAgentConfig> options = c -> c.withStartTimeout(startTimeout)
+                .withQemu(new HostAgentConfig.Qemu(image, QemuVmDriver.Accel.AUTO));
         TestHost host = new TestHost(registered.id(), connect(registered.id(), registered.dataDir(), null, capacity,
-                List.of(controlPlane), c -> c.withStartTimeout(startTimeout)
-                        .withQemu(new HostAgentConfig.Qemu(image, QemuVmDriver.Accel.AUTO))), registered.dataDir());
+                List.of(controlPlane), options), registered.dataDir(), options);
         hosts.add(host);
         return host;
     }
@@ -299,13 +314,14 @@ public final class SpinUpCluster implements AutoCloseable {
     public TestHost restartAgent(TestHost host, Path guestDir, Envelope capacity) {
         host.agent().close();
         TestHost restarted = new TestHost(host.id(),
-                connect(host.id(), host.dataDir(), guestDir, capacity, List.of(controlPlane), c -> c), host.dataDir());
+                connect(host.id(), host.dataDir(), guestDir, capacity, List.of(controlPlane), host.options()),
+                host.dataDir(), host.options());
         hosts.set(hosts.indexOf(host), restarted);
         return restarted;
     }
 
     private HostAgent connect(UUID hostId, Path hostDir, Path guestDir, Envelope capacity, List<ControlPlane> targets,
-                              java.util.function.UnaryOperator<HostAgentConfig> options) {
+                              UnaryOperator<HostAgentConfig> options) {
         // Every host of the cluster shares this machine: each gets its own app port range.
         int portFrom = portRanges.computeIfAbsent(hostId, id -> 21000 + 200 * portRanges.size());
         HostAgent agent = HostAgent.start(options.apply(new HostAgentConfig(

@@ -16,6 +16,7 @@ import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -45,7 +46,9 @@ class BadInputTest {
 
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        // this installation offers only the starter template, so NEXTJS is a template not offered
+        cluster = SpinUpCluster.builder(pg.config(), dir)
+                .offeredTemplates(Set.of(dev.spinup.controlplane.workspaces.ProjectTemplate.STARTER)).start();
     }
 
     @AfterAll

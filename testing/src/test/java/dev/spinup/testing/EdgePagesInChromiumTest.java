@@ -61,31 +61,16 @@ class EdgePagesInChromiumTest {
     void thePageRendersInChromium(String page, String name, String title) throws Exception {
         String url = "http://" + name + ".workspaces.localhost:" + port + "/";
 
-        String dom = chromium("--dump-dom", url);
+        String dom = Chromium.run(dir, "--dump-dom", url);
         assertThat(dom).contains("<title>" + title + "</title>").contains("<h1>");
 
         Path png = SCREENSHOTS.resolve("edge-" + page + ".png");
         Files.deleteIfExists(png);
-        chromium("--screenshot=" + png.toAbsolutePath(), "--window-size=960,640", "--hide-scrollbars", url);
+        Chromium.run(dir, "--screenshot=" + png.toAbsolutePath(), "--window-size=960,640", "--hide-scrollbars", url);
         assertThat(png).exists();
         byte[] bytes = Files.readAllBytes(png);
         assertThat(bytes.length).as("a real PNG").isGreaterThan(5_000);
         assertThat(new String(bytes, 1, 3, StandardCharsets.US_ASCII)).isEqualTo("PNG");
-    }
-
-    /** Runs headless Chromium with the flags this machine needs and returns its standard output. */
-    private static String chromium(String... args) throws IOException, InterruptedException {
-        Path profile = Files.createTempDirectory(dir, "chromium-profile");
-        List<String> command = new ArrayList<>(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--user-data-dir=" + profile));
-        command.addAll(List.of(args));
-        Path log = dir.resolve("chromium.log");
-        Process p = new ProcessBuilder(command).redirectError(log.toFile()).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("chromium finished").isTrue();
-        assertThat(p.exitValue()).as("chromium exit code; stderr:\n%s", Files.readString(log)).isZero();
-        return new String(out, StandardCharsets.UTF_8);
     }
 
     private static EdgeRoute route(String id, String displayName, String name, EdgeRouteMode mode) {

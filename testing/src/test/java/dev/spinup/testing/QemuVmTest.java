@@ -98,6 +98,17 @@ class QemuVmTest {
     }
 
     @Test
+    void aTemplateChosenAtCreateIsServedFromInsideTheVm() throws Exception {
+        Operation create = cluster.product().createWorkspace(Workspaces.hobby("vm-rn")
+                .setTemplate(dev.spinup.api.v1.ProjectTemplate.REACT_NATIVE_WEB).build());
+        succeed(create);
+
+        assertThat(Chromium.renderedDom(dir, get(create.getWorkspaceId()).getUrl() + "/"))
+                .contains("Rendered by React Native for Web in your SpinUp workspace");
+        succeed(Workspaces.request(cluster.product(), "delete", create.getWorkspaceId()));
+    }
+
+    @Test
     void aVmThatCrashesIsReportedAndTheAgentCarriesOn() {
         Operation create = cluster.product().createWorkspace(Workspaces.hobby("vm-fragile").build());
         succeed(create);
@@ -110,6 +121,27 @@ class QemuVmTest {
         assertThat(host.agent().isConnected()).isTrue();
         succeed(Workspaces.request(cluster.product(), "delete", create.getWorkspaceId()));
         assertThat(workspaceDir(create.getWorkspaceId())).doesNotExist();
+    }
+
+    @Test
+    void aRestartedAgentAdoptsTheRunningVmAndStopsItGracefully() {
+        Operation create = cluster.product().createWorkspace(Workspaces.hobby("vm-adopted").build());
+        succeed(create);
+        String id = create.getWorkspaceId();
+        long pid = qemuPid(id).orElseThrow();
+
+        host = cluster.restartAgent(host, null, new Envelope(4, 8, 50));
+
+        assertThat(host.agent().driver().find(id)).hasValueSatisfying(w ->
+                assertThat(w.state()).isEqualTo(dev.spinup.agent.drivers.LocalWorkspace.State.RUNNING));
+        assertThat(qemuPid(id)).contains(pid);
+        double crashesBefore = crashes();
+        succeed(Workspaces.request(cluster.product(), "suspend", id));
+        assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("the adopted qemu after suspend").isEmpty();
+        assertThat(crashes()).as("a stop on purpose is not a crash").isEqualTo(crashesBefore);
+        assertThat(workspaceDir(id).resolve("console.log")).as("the guest shut down on request, not killed")
+                .content().contains("spinup-guest-agent: powering off");
+        succeed(Workspaces.request(cluster.product(), "delete", id));
     }
 
     private static void succeed(Operation op) {

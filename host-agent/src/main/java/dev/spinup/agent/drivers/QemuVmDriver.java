@@ -204,6 +204,11 @@ public final class QemuVmDriver implements VmDriver {
     /** The exact command the driver boots this workspace with (benchmarks run it bare, as a baseline). */
     public BootCommand bootCommand(String workspaceId) throws DriverException {
         Properties p = files.require(workspaceId);
+        try {
+            prepareSockets(workspaceId);
+        } catch (IOException e) {
+            throw new DriverException("io_error", "cannot prepare the sockets of " + workspaceId + ": " + e.getMessage(), e);
+        }
         return new BootCommand(commandLine(workspaceId, p, WorkspaceFiles.port(p)), files.dir(workspaceId),
                 WorkspaceFiles.port(p));
     }
@@ -275,9 +280,7 @@ public final class QemuVmDriver implements VmDriver {
         }
         Path dir = files.dir(workspaceId);
         try {
-            Files.createDirectories(socketDir(workspaceId));
-            Files.deleteIfExists(socketDir(workspaceId).resolve("guest.sock"));
-            Files.deleteIfExists(socketDir(workspaceId).resolve("qmp.sock"));
+            prepareSockets(workspaceId);
             Files.deleteIfExists(dir.resolve("console.log"));
             Process process = new ProcessBuilder(commandLine(workspaceId, p, port))
                     .directory(dir.toFile())
@@ -574,6 +577,13 @@ public final class QemuVmDriver implements VmDriver {
                 log.warn("event=adopt_failed workspace={} error={}", id, e.getMessage());
             }
         }
+    }
+
+    /** qemu listens on both sockets: their folder must exist and hold no stale ones. */
+    private void prepareSockets(String workspaceId) throws IOException {
+        Files.createDirectories(socketDir(workspaceId));
+        Files.deleteIfExists(socketDir(workspaceId).resolve("guest.sock"));
+        Files.deleteIfExists(socketDir(workspaceId).resolve("qmp.sock"));
     }
 
     private Path socketDir(String workspaceId) {

@@ -1,0 +1,11 @@
+import Counter from './counter';
+
+export default function Home() {
+  return (
+    <main>
+      <h1>Next.js starter</h1>
+      <Counter />
+      <p>Edit <code>app/page.jsx</code>, then <code>npm install &amp;&amp; npm run build</code>.</p>
+    </main>
+  );
+}
