@@ -9,7 +9,6 @@ import dev.spinup.api.v1.WorkspaceState;
 import dev.spinup.agent.drivers.DriverException;
 import dev.spinup.agent.drivers.QemuVmDriver;
 import dev.spinup.controlplane.workspaces.Envelope;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;

@@ -3,9 +3,7 @@ package dev.spinup.agent.drivers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,16 +11,9 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,23 +29,16 @@ import org.slf4j.LoggerFactory;
  * <p>Layout: {@code <root>/<workspace id>/} holds {@code workspace.properties} (spec and port),
  * {@code disk/} (the workspace's persistent files), {@code pid} while running and {@code guest.log}.
  */
-public final class ProcessVmDriver implements VmDriver {
+public final class ProcessVmDriver extends SupervisedDriver {
     private static final Logger log = LoggerFactory.getLogger(ProcessVmDriver.class);
 
-    private final WorkspaceFiles files;
     private final Path guestDir;
-    private final String advertiseHost;
     private final Duration startTimeout;
-    private final Map<String, ProcessHandle> running = new ConcurrentHashMap<>();
-    /** Workspaces being stopped on purpose: their exit is consumed here, not reported as a crash. */
-    private final Set<String> stopping = ConcurrentHashMap.newKeySet();
-    private final List<Consumer<UnexpectedExit>> exitListeners = new CopyOnWriteArrayList<>();
 
     public ProcessVmDriver(Path root, Path guestDir, String advertiseHost, int portFrom, int portTo,
                            Duration startTimeout) {
-        this.files = new WorkspaceFiles(root, portFrom, portTo);
+        super(new WorkspaceFiles(root, portFrom, portTo), advertiseHost);
         this.guestDir = guestDir;
-        this.advertiseHost = advertiseHost;
         this.startTimeout = startTimeout;
         adoptSurvivors();
     }
@@ -217,17 +201,14 @@ public final class ProcessVmDriver implements VmDriver {
         }
     }
 
-    private void supervise(String workspaceId, ProcessHandle handle) {
-        running.put(workspaceId, handle);
-        handle.onExit().thenAccept(h -> {
-            running.remove(workspaceId, h);
-            if (stopping.remove(workspaceId)) {
-                return;
-            }
-            String message = "the workspace process " + h.pid() + " exited on its own; last output: " + logTail(workspaceId);
-            log.warn("event=workspace_exited workspace={} pid={}", workspaceId, h.pid());
-            exitListeners.forEach(l -> l.accept(new UnexpectedExit(workspaceId, true, message)));
-        });
+    @Override
+    protected String unexpectedExitMessage(String workspaceId, ProcessHandle process) {
+        return "the workspace process " + process.pid() + " exited on its own; last output: " + logTail(workspaceId);
+    }
+
+    @Override
+    protected boolean isWorkspaceProcess(String workspaceId, ProcessHandle process) {
+        return true; // a live pid from the workspace's own pid file
     }
 
     private void awaitReady(String workspaceId, ProcessHandle process, int port) throws DriverException {
@@ -296,47 +277,6 @@ public final class ProcessVmDriver implements VmDriver {
             WorkspaceFiles.deleteTree(dir);
         } catch (IOException e) {
             throw new DriverException("io_error", "cannot remove " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    @Override
-    public List<LocalWorkspace> inventory() {
-        return files.ids().stream().map(this::find).flatMap(Optional::stream).toList();
-    }
-
-    @Override
-    public Optional<LocalWorkspace> find(String workspaceId) {
-        return files.properties(workspaceId).map(p -> {
-            ProcessHandle process = running.get(workspaceId);
-            boolean alive = process != null && process.isAlive();
-            return new LocalWorkspace(workspaceId, alive ? LocalWorkspace.State.RUNNING : LocalWorkspace.State.STOPPED,
-                    alive ? "http://" + advertiseHost + ":" + WorkspaceFiles.port(p) : "",
-                    WorkspaceFiles.spec(workspaceId, p));
-        });
-    }
-
-    @Override
-    public void onUnexpectedExit(Consumer<UnexpectedExit> listener) {
-        exitListeners.add(listener);
-    }
-
-    /** The workspace processes keep running; the next agent adopts them. */
-    @Override
-    public void close() {
-        exitListeners.clear();
-    }
-
-    /** After an agent restart, take back the workspace processes that are still running. */
-    private void adoptSurvivors() {
-        for (String id : files.ids()) {
-            try {
-                files.recordedProcess(id, process -> true).ifPresent(process -> {
-                    supervise(id, process);
-                    log.info("event=workspace_adopted workspace={} pid={}", id, process.pid());
-                });
-            } catch (IllegalStateException e) {
-                log.warn("event=adopt_failed workspace={} error={}", id, e.getMessage());
-            }
         }
     }
 

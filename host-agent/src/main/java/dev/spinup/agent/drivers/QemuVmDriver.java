@@ -18,15 +18,12 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -52,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * {@code qemu.log} and {@code pid} while running. The two sockets live in a short directory under
  * the system temp folder, since Unix socket paths are limited to about 100 bytes.
  */
-public final class QemuVmDriver implements VmDriver {
+public final class QemuVmDriver extends SupervisedDriver {
     private static final Logger log = LoggerFactory.getLogger(QemuVmDriver.class);
     /** The port the guest agent starts the app on, inside the VM. */
     static final int GUEST_APP_PORT = 8080;
@@ -60,20 +57,15 @@ public final class QemuVmDriver implements VmDriver {
 
     public enum Accel { AUTO, KVM, TCG }
 
-    private final WorkspaceFiles files;
     private final Path image;
     /** The project templates the image carries (image.properties). */
     private final Set<String> templates;
-    private final String advertiseHost;
     private final Duration startTimeout;
     private final boolean kvm;
     private final Path socketRoot;
     /** Under TCG, the host's TSC rate for the guest kernel (see {@link #tscHint()}); "" under KVM. */
     private final String tscHint;
-    private final Map<String, ProcessHandle> running = new ConcurrentHashMap<>();
     private final Map<String, GuestChannel> channels = new ConcurrentHashMap<>();
-    private final Set<String> stopping = ConcurrentHashMap.newKeySet();
-    private final List<Consumer<UnexpectedExit>> exitListeners = new CopyOnWriteArrayList<>();
 
     /**
      * @param image    a directory built by build-image.sh ({@code <images>/<hash>}); older images
@@ -81,14 +73,13 @@ public final class QemuVmDriver implements VmDriver {
      */
     public QemuVmDriver(Path root, Path image, String advertiseHost, int portFrom, int portTo,
                         Duration startTimeout, Accel accel) {
+        super(new WorkspaceFiles(root, portFrom, portTo), advertiseHost);
         if (!Files.exists(image.resolve("image.properties"))) {
             throw new IllegalArgumentException(image + " is not a built image (no image.properties): build one with "
                     + "vm-base-config/build-image.sh");
         }
-        this.files = new WorkspaceFiles(root, portFrom, portTo);
         this.image = image.toAbsolutePath();
         this.templates = templates(image);
-        this.advertiseHost = advertiseHost;
         this.startTimeout = startTimeout;
         this.kvm = switch (accel) {
             case KVM -> true;
@@ -297,23 +288,24 @@ public final class QemuVmDriver implements VmDriver {
         }
     }
 
-    private void supervise(String workspaceId, ProcessHandle handle) {
-        running.put(workspaceId, handle);
-        handle.onExit().thenAccept(h -> {
-            running.remove(workspaceId, h);
-            GuestChannel channel = channels.remove(workspaceId);
-            if (channel != null) {
-                channel.close();
-            }
-            if (stopping.remove(workspaceId)) {
-                return;
-            }
-            String message = "the VM (qemu " + h.pid() + ") stopped on its own; qemu: "
-                    + WorkspaceFiles.tail(files.dir(workspaceId).resolve("qemu.log"), 3) + "; console: "
-                    + WorkspaceFiles.tail(files.dir(workspaceId).resolve("console.log"), 5);
-            log.warn("event=vm_exited workspace={} pid={}", workspaceId, h.pid());
-            exitListeners.forEach(l -> l.accept(new UnexpectedExit(workspaceId, true, message)));
-        });
+    @Override
+    protected String unexpectedExitMessage(String workspaceId, ProcessHandle process) {
+        return "the VM (qemu " + process.pid() + ") stopped on its own; qemu: "
+                + WorkspaceFiles.tail(files.dir(workspaceId).resolve("qemu.log"), 3) + "; console: "
+                + WorkspaceFiles.tail(files.dir(workspaceId).resolve("console.log"), 5);
+    }
+
+    @Override
+    protected boolean isWorkspaceProcess(String workspaceId, ProcessHandle process) {
+        return process.info().commandLine().map(c -> c.contains("spinup-" + workspaceId)).orElse(false);
+    }
+
+    @Override
+    protected void processEnded(String workspaceId) {
+        GuestChannel channel = channels.remove(workspaceId);
+        if (channel != null) {
+            channel.close();
+        }
     }
 
     /** Waits until the guest agent says the app answers, then until it answers through the forwarded port. */
@@ -536,47 +528,12 @@ public final class QemuVmDriver implements VmDriver {
         }
     }
 
-    @Override
-    public List<LocalWorkspace> inventory() {
-        return files.ids().stream().map(this::find).flatMap(Optional::stream).toList();
-    }
-
-    @Override
-    public Optional<LocalWorkspace> find(String workspaceId) {
-        return files.properties(workspaceId).map(p -> {
-            ProcessHandle process = running.get(workspaceId);
-            boolean alive = process != null && process.isAlive();
-            return new LocalWorkspace(workspaceId, alive ? LocalWorkspace.State.RUNNING : LocalWorkspace.State.STOPPED,
-                    alive ? "http://" + advertiseHost + ":" + WorkspaceFiles.port(p) : "",
-                    WorkspaceFiles.spec(workspaceId, p));
-        });
-    }
-
-    @Override
-    public void onUnexpectedExit(Consumer<UnexpectedExit> listener) {
-        exitListeners.add(listener);
-    }
-
     /** The VMs keep running; the next agent adopts them. */
     @Override
     public void close() {
-        exitListeners.clear();
+        super.close();
         channels.values().forEach(GuestChannel::close);
         channels.clear();
-    }
-
-    /** After an agent restart, take back the VMs that are still running. */
-    private void adoptSurvivors() {
-        for (String id : files.ids()) {
-            try {
-                files.recordedProcess(id, h -> h.info().commandLine().map(c -> c.contains("spinup-" + id)).orElse(false)).ifPresent(process -> {
-                    supervise(id, process);
-                    log.info("event=vm_adopted workspace={} pid={}", id, process.pid());
-                });
-            } catch (IllegalStateException e) {
-                log.warn("event=adopt_failed workspace={} error={}", id, e.getMessage());
-            }
-        }
     }
 
     /** qemu listens on both sockets: their folder must exist and hold no stale ones. */

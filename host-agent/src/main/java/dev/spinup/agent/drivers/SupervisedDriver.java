@@ -1,0 +1,101 @@
+package dev.spinup.agent.drivers;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the process and qemu drivers share: one supervised OS process per running workspace
+ * (its pid in the workspace's folder), adopted again after an agent restart, and an exit nobody
+ * asked for reported as {@link UnexpectedExit}.
+ */
+abstract class SupervisedDriver implements VmDriver {
+    private static final Logger log = LoggerFactory.getLogger(SupervisedDriver.class);
+
+    protected final WorkspaceFiles files;
+    protected final String advertiseHost;
+    protected final Map<String, ProcessHandle> running = new ConcurrentHashMap<>();
+    /** Workspaces being stopped on purpose: their exit is consumed here, not reported as a crash. */
+    protected final Set<String> stopping = ConcurrentHashMap.newKeySet();
+    private final List<Consumer<UnexpectedExit>> exitListeners = new CopyOnWriteArrayList<>();
+
+    SupervisedDriver(WorkspaceFiles files, String advertiseHost) {
+        this.files = files;
+        this.advertiseHost = advertiseHost;
+    }
+
+    /** Why the workspace's process {@code process} ended on its own, for the control plane. */
+    protected abstract String unexpectedExitMessage(String workspaceId, ProcessHandle process);
+
+    /** Whether the process a pid file names after a restart is really this workspace's. */
+    protected abstract boolean isWorkspaceProcess(String workspaceId, ProcessHandle process);
+
+    /** Called when a workspace's process has ended, before it is reported. */
+    protected void processEnded(String workspaceId) {
+    }
+
+    protected final void supervise(String workspaceId, ProcessHandle handle) {
+        running.put(workspaceId, handle);
+        handle.onExit().thenAccept(h -> {
+            running.remove(workspaceId, h);
+            processEnded(workspaceId);
+            if (stopping.remove(workspaceId)) {
+                return;
+            }
+            String message = unexpectedExitMessage(workspaceId, h);
+            log.warn("event=workspace_exited driver={} workspace={} pid={}", name(), workspaceId, h.pid());
+            exitListeners.forEach(l -> l.accept(new UnexpectedExit(workspaceId, true, message)));
+        });
+    }
+
+    /** After an agent restart, take back the workspace processes still running. Call once constructed. */
+    protected final void adoptSurvivors() {
+        for (String id : files.ids()) {
+            try {
+                files.recordedProcess(id, h -> isWorkspaceProcess(id, h)).ifPresent(process -> {
+                    supervise(id, process);
+                    log.info("event=workspace_adopted driver={} workspace={} pid={}", name(), id, process.pid());
+                });
+            } catch (IllegalStateException e) {
+                log.warn("event=adopt_failed workspace={} error={}", id, e.getMessage());
+            }
+        }
+    }
+
+    protected final boolean isRunning(String workspaceId) {
+        ProcessHandle process = running.get(workspaceId);
+        return process != null && process.isAlive();
+    }
+
+    @Override
+    public List<LocalWorkspace> inventory() {
+        return files.ids().stream().map(this::find).flatMap(Optional::stream).toList();
+    }
+
+    @Override
+    public Optional<LocalWorkspace> find(String workspaceId) {
+        return files.properties(workspaceId).map(p -> {
+            boolean alive = isRunning(workspaceId);
+            return new LocalWorkspace(workspaceId, alive ? LocalWorkspace.State.RUNNING : LocalWorkspace.State.STOPPED,
+                    alive ? "http://" + advertiseHost + ":" + WorkspaceFiles.port(p) : "",
+                    WorkspaceFiles.spec(workspaceId, p));
+        });
+    }
+
+    @Override
+    public void onUnexpectedExit(Consumer<UnexpectedExit> listener) {
+        exitListeners.add(listener);
+    }
+
+    /** The workspaces keep running; the next agent adopts them. */
+    @Override
+    public void close() {
+        exitListeners.clear();
+    }
+}
