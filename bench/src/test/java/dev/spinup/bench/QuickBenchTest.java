@@ -37,4 +37,12 @@ class QuickBenchTest {
         assertThat(Files.readString(results.resolve("vm-boot.json")))
                 .contains("\"bare_qemu\"").contains("\"ratio_control_plane_p50\"");
     }
+
+    @Test
+    void placementRunsWithoutOversubscribingAHost() throws Exception {
+        assertThat(new CommandLine(new Main()).execute("placement", "--quick", "--results", results.toString()))
+                .as("exit code: 0 unless a host was oversubscribed").isZero();
+        assertThat(Files.readString(results.resolve("placement.json")))
+                .contains("\"oversubscribed_hosts\": 0").contains("\"reference_placements_per_second_16_callers\"");
+    }
 }
