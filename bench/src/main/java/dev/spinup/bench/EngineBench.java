@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
  * The operations engine against the machine's Postgres: a real control plane (gRPC over TLS,
  * db-scheduler) with simulated hosts — real agents over loopback mTLS with a no-op driver.
  * <ol>
- * <li>pickup: CreateWorkspace accepted → its first step started, p50/p99/max;
+ * <li>pickup: CreateWorkspace accepted → its first step started, p50/p99/max, at a paced rate;
  * <li>throughput: full no-op CREATEs to SUCCEEDED per second (three agent steps each), next to
  *     raw db-scheduler no-op executions per second on another database of the same server.
  * </ol>
@@ -46,6 +46,9 @@ final class EngineBench implements Callable<Integer> {
     String postgres;
     @Option(names = "--user", defaultValue = "${env:SPINUP_BENCH_PGUSER:-postgres}", description = "Its user (default: ${DEFAULT-VALUE}).")
     String user;
+    @Option(names = "--pickup-rate", defaultValue = "50",
+            description = "Creates per second in the pickup scenario, paced so it measures latency, not queueing (default: ${DEFAULT-VALUE}).")
+    int pickupRate;
     @Option(names = "--results", defaultValue = "bench/results", description = "Where to write engine.json (default: ${DEFAULT-VALUE}).")
     Path results;
 
@@ -59,7 +62,7 @@ final class EngineBench implements Callable<Integer> {
         // Each scenario gets its own database and hosts, so one's leftovers do not slow the other.
         Stats pickup = withDatabase(base + "_pickup", db -> {
             try (BenchCluster cluster = new BenchCluster(dir.resolve("pickup"), url(db), user, 4, hostDir -> new NoopVmDriver())) {
-                return pickup(cluster, pickupOps);
+                return pickup(cluster, pickupOps, pickupRate);
             }
         });
         double createsPerSecond = withDatabase(base + "_throughput", db -> {
@@ -71,8 +74,8 @@ final class EngineBench implements Callable<Integer> {
         System.out.println();
         System.out.println("Operations engine (no-op driver, real agents over mTLS, Postgres on this machine)");
         System.out.println("machine: " + Stats.machine() + (quick ? "  (quick mode)" : ""));
-        System.out.printf(Locale.ROOT, "pickup (accepted -> first step), %d creates on 4 hosts:  p50 %.2f ms  p90 %.2f ms  max %.2f ms%n",
-                pickupOps, pickup.p50(), pickup.p90(), pickup.max());
+        System.out.printf(Locale.ROOT, "pickup (accepted -> first step), %d creates at %d/s on 4 hosts:  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms%n",
+                pickupOps, pickupRate, pickup.p50(), pickup.p90(), pickup.p99(), pickup.max());
         System.out.printf(Locale.ROOT, "throughput, %d creates on 16 hosts from 16 callers:  %.0f creates/s = %.0f agent steps/s%n",
                 throughputOps, createsPerSecond, stepsPerSecond);
         System.out.printf(Locale.ROOT, "raw db-scheduler no-op executions, same server:  %.0f /s%n", rawPerSecond);
@@ -84,13 +87,14 @@ final class EngineBench implements Callable<Integer> {
                   "scenario": "engine",
                   "machine": "%s",
                   "quick": %s,
+                  "pickup_rate_per_second": %d,
                   "pickup": %s,
                   "creates_per_second": %.1f,
                   "agent_steps_per_second": %.1f,
                   "raw_db_scheduler_executions_per_second": %.1f,
                   "ratio": %.3f
                 }
-                """, Stats.machine(), quick, pickup.json(), createsPerSecond, stepsPerSecond, rawPerSecond,
+                """, Stats.machine(), quick, pickupRate, pickup.json(), createsPerSecond, stepsPerSecond, rawPerSecond,
                 stepsPerSecond / rawPerSecond));
         System.out.println("written to " + out);
         return 0;
@@ -110,15 +114,32 @@ final class EngineBench implements Callable<Integer> {
         }
     }
 
-    /** Creates at a steady pace from 4 callers; pickup read from the operations afterwards. */
-    private static Stats pickup(BenchCluster cluster, int n) throws Exception {
-        submit(cluster, n, 4);
+    /**
+     * Creates at a steady {@code rate} (a tick per create, sent by a pool of callers so a slow call
+     * never delays the next tick); pickup read from the operations afterwards.
+     */
+    private static Stats pickup(BenchCluster cluster, int n, int rate) throws Exception {
+        ExecutorService callers = Executors.newFixedThreadPool(8);
+        long interval = 1_000_000_000L / rate;
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            LockSupport.parkNanos(start + i * interval - System.nanoTime()); // pacing, not synchronisation
+            callers.execute(() -> createOne(cluster));
+        }
+        callers.shutdown();
+        callers.awaitTermination(10, TimeUnit.MINUTES);
         await(() -> cluster.count("started_at IS NOT NULL") >= n, "every create to start");
         List<Long> nanos = cluster.db.withHandle(h -> h.createQuery("""
                         SELECT EXTRACT(EPOCH FROM (started_at - requested_at)) * 1e9 FROM operations
                         WHERE verb = 'create' AND started_at IS NOT NULL""").mapTo(Double.class).list())
                 .stream().map(Double::longValue).toList();
         return Stats.ofNanos(nanos);
+    }
+
+    private static void createOne(BenchCluster cluster) {
+        cluster.api.withDeadlineAfter(30, TimeUnit.SECONDS).createWorkspace(CreateWorkspaceRequest.newBuilder()
+                .setRequestId(UUID.randomUUID().toString()).setExternalWorkspaceId("bench").setExternalUserId("bench")
+                .setDisplayName("bench").setRegion("bench").setFlavor(Flavor.HOBBY).build());
     }
 
     private static double throughput(BenchCluster cluster, int n) throws Exception {
@@ -137,10 +158,7 @@ final class EngineBench implements Callable<Integer> {
             pool.execute(() -> {
                 try {
                     while (next.getAndIncrement() < n) {
-                        cluster.api.withDeadlineAfter(30, TimeUnit.SECONDS).createWorkspace(CreateWorkspaceRequest
-                                .newBuilder().setRequestId(UUID.randomUUID().toString())
-                                .setExternalWorkspaceId("bench").setExternalUserId("bench").setDisplayName("bench")
-                                .setRegion("bench").setFlavor(Flavor.HOBBY).build());
+                        createOne(cluster);
                     }
                 } finally {
                     done.countDown();
