@@ -99,4 +99,35 @@ final class BenchCluster implements AutoCloseable {
         controlPlane.close();
         s3.close();
     }
+
+    /** One CreateWorkspace (HOBBY) until its operation SUCCEEDED; returns that time, then deletes it the same way. */
+    long createToActiveThenDelete(Duration timeout) {
+        long started = System.nanoTime();
+        dev.spinup.api.v1.Operation create = api.createWorkspace(dev.spinup.api.v1.CreateWorkspaceRequest.newBuilder()
+                .setRequestId(UUID.randomUUID().toString()).setExternalWorkspaceId("bench")
+                .setExternalUserId("bench").setDisplayName("bench").setRegion("bench")
+                .setFlavor(dev.spinup.api.v1.Flavor.HOBBY).build());
+        awaitSucceeded(create, timeout);
+        long took = System.nanoTime() - started;
+        awaitSucceeded(api.deleteWorkspace(dev.spinup.api.v1.DeleteWorkspaceRequest.newBuilder()
+                .setRequestId(UUID.randomUUID().toString()).setWorkspaceId(create.getWorkspaceId()).build()), timeout);
+        return took;
+    }
+
+    private void awaitSucceeded(dev.spinup.api.v1.Operation op, Duration timeout) {
+        var get = dev.spinup.api.v1.GetOperationRequest.newBuilder().setOperationId(op.getId()).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        dev.spinup.api.v1.Operation last = api.getOperation(get);
+        while (last.getStatus() == dev.spinup.api.v1.OperationStatus.PENDING
+                || last.getStatus() == dev.spinup.api.v1.OperationStatus.RUNNING) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out waiting for " + op.getVerb() + " " + op.getId());
+            }
+            LockSupport.parkNanos(Duration.ofMillis(2).toNanos()); // polling the API, bounded by the deadline
+            last = api.getOperation(get);
+        }
+        if (last.getStatus() != dev.spinup.api.v1.OperationStatus.SUCCEEDED) {
+            throw new IllegalStateException(op.getVerb() + " failed: " + last.getError());
+        }
+    }
 }

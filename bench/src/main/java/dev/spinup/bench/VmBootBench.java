@@ -4,12 +4,6 @@ import dev.spinup.agent.drivers.DriverException;
 import dev.spinup.agent.drivers.QemuImage;
 import dev.spinup.agent.drivers.QemuVmDriver;
 import dev.spinup.agent.drivers.WorkspaceSpec;
-import dev.spinup.api.v1.CreateWorkspaceRequest;
-import dev.spinup.api.v1.DeleteWorkspaceRequest;
-import dev.spinup.api.v1.Flavor;
-import dev.spinup.api.v1.GetOperationRequest;
-import dev.spinup.api.v1.Operation;
-import dev.spinup.api.v1.OperationStatus;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
@@ -156,15 +150,7 @@ final class VmBootBench implements Callable<Integer> {
                 "/" + database + "$1"), user, 1, hostDir -> new QemuVmDriver(hostDir.resolve("workspaces"), image,
                 "127.0.0.1", 31100, 31199, BOOT_TIMEOUT, QemuVmDriver.Accel.AUTO))) {
             for (int i = 0; i < boots; i++) {
-                long started = System.nanoTime();
-                Operation create = cluster.api.createWorkspace(CreateWorkspaceRequest.newBuilder()
-                        .setRequestId(UUID.randomUUID().toString()).setExternalWorkspaceId("bench-" + i)
-                        .setExternalUserId("bench").setDisplayName("bench").setRegion("bench").setFlavor(Flavor.HOBBY)
-                        .build());
-                awaitSucceeded(cluster, create);
-                nanos.add(System.nanoTime() - started);
-                awaitSucceeded(cluster, cluster.api.deleteWorkspace(DeleteWorkspaceRequest.newBuilder()
-                        .setRequestId(UUID.randomUUID().toString()).setWorkspaceId(create.getWorkspaceId()).build()));
+                nanos.add(cluster.createToActiveThenDelete(BOOT_TIMEOUT));
             }
         } finally {
             try (Connection c = DriverManager.getConnection(postgres, user, null)) {
@@ -172,18 +158,6 @@ final class VmBootBench implements Callable<Integer> {
             }
         }
         return nanos;
-    }
-
-    private static void awaitSucceeded(BenchCluster cluster, Operation op) {
-        GetOperationRequest get = GetOperationRequest.newBuilder().setOperationId(op.getId()).build();
-        Operation[] last = new Operation[1];
-        await(() -> {
-            last[0] = cluster.api.getOperation(get);
-            return last[0].getStatus() != OperationStatus.PENDING && last[0].getStatus() != OperationStatus.RUNNING;
-        }, op.getVerb() + " " + op.getId());
-        if (last[0].getStatus() != OperationStatus.SUCCEEDED) {
-            throw new IllegalStateException(op.getVerb() + " failed: " + last[0].getError());
-        }
     }
 
     private static boolean answers(int port) {

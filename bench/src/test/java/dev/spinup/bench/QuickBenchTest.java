@@ -45,4 +45,12 @@ class QuickBenchTest {
         assertThat(Files.readString(results.resolve("placement.json")))
                 .contains("\"oversubscribed_hosts\": 0").contains("\"reference_placements_per_second_16_callers\"");
     }
+
+    @Test
+    void createActiveRunsAndWritesItsResults() throws Exception {
+        assertThat(new CommandLine(new Main()).execute("create-active", "--quick", "--results", results.toString()))
+                .isZero();
+        assertThat(Files.readString(results.resolve("create-active.json")))
+                .contains("\"create_to_active\"").contains("\"control_plane_share\"");
+    }
 }
