@@ -5,13 +5,14 @@
 // Line protocol on the port (UTF-8, one message per line):
 //   host -> guest   status            guest -> host   status <starting|ready|restarting|stopping> <app restarts>
 //                   health            health <state> restarts=<n> root_bytes=<n> root_free=<n>
+//                   sync              synced (filesystems flushed: a live snapshot follows)
 //                   shutdown                          stopping, then the guest powers off
 //   guest -> host, unsolicited: ready | app-exited <code>
 'use strict';
 const fs = require('fs');
 const http = require('http');
 const path = require('path');
-const { spawn, execFileSync } = require('child_process');
+const { spawn, execFile, execFileSync } = require('child_process');
 
 const APP_PORT = 8080;
 const cmdline = fs.readFileSync('/proc/cmdline', 'utf8');
@@ -74,6 +75,8 @@ function handle(command) {
   else if (command === 'health') {
     const root = fs.statfsSync('/');
     send(`health ${state} restarts=${restarts} root_bytes=${root.blocks * root.bsize} root_free=${root.bavail * root.bsize}`);
+  } else if (command === 'sync') {
+    execFile('sync', () => send('synced'));
   } else if (command === 'shutdown') shutdown();
   else if (command !== '') send('error unknown command ' + command);
 }

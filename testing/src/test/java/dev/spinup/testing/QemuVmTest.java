@@ -60,6 +60,8 @@ class QemuVmTest {
         assertThat(Workspaces.get(ws.getUrl() + "/").body()).contains("vm-diary");
         Workspaces.putNote(ws.getUrl(), "diary", "written inside the VM");
         assertThat(rootFilesystemGib(ws.getId())).isBetween(4.0, 5.0); // HOBBY: 5 GiB disk
+        assertThat(bootCopyOfLiveSnapshot(ws.getId())).as("a live snapshot of the running VM, booted as another VM")
+                .isEqualTo("written inside the VM");
 
         // RESIZE to PRO (2 vCPU, 4 GiB, 20 GiB) takes effect at the next boot: the restore below
         succeed(Workspaces.request(cluster.product(), "resize", ws.getId()));
@@ -166,6 +168,30 @@ class QemuVmTest {
                 .filter(p -> commandLine(p).startsWith("qemu-system-x86_64") || commandLine(p).contains("/qemu-system-x86_64"))
                 .filter(p -> commandLine(p).contains("spinup-" + id))
                 .map(ProcessHandle::pid).findFirst();
+    }
+
+    /**
+     * Snapshots the running VM the way a periodic snapshot does (the driver's exportDisk while it
+     * runs), restores that into a new VM on the same host, and returns the note it serves.
+     */
+    private static String bootCopyOfLiveSnapshot(String id) {
+        QemuVmDriver vms = (QemuVmDriver) host.agent().driver();
+        String copy = UUID.randomUUID().toString();
+        try {
+            var archive = new java.io.ByteArrayOutputStream();
+            assertThat(vms.exportDisk(id, UUID.randomUUID().toString(), "", archive)).as("a full archive").isEmpty();
+            vms.importDisk(new dev.spinup.agent.drivers.WorkspaceSpec(copy, "starter", "copy", 1, 1, 5),
+                    new java.io.ByteArrayInputStream(archive.toByteArray()));
+            return Workspaces.get(vms.start(copy) + "/notes/diary").body();
+        } catch (DriverException e) {
+            throw new AssertionError(e);
+        } finally {
+            try {
+                vms.destroy(copy);
+            } catch (DriverException e) {
+                throw new AssertionError(e);
+            }
+        }
     }
 
     /** The size of the root filesystem as the guest agent sees it (statfs inside the VM). */

@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *   <li>Network: qemu user-mode networking; the app's port 8080 in the guest is forwarded from the
  *       workspace's host port. No bridge, no root.</li>
  *   <li>Guest channel: virtio-serial port {@code spinup.guest} to the guest agent (readiness,
- *       graceful shutdown, health). QMP for the hypervisor: {@code query-status}, {@code quit}.</li>
+ *       graceful shutdown, health, flush). QMP for the hypervisor: {@code drive-backup} (live snapshots), {@code quit}.</li>
  *   <li>Isolation: a separate guest kernel per workspace (under KVM, hardware virtualisation).</li>
  * </ul>
  *
@@ -456,24 +456,26 @@ public final class QemuVmDriver extends SupervisedDriver {
     }
 
     /**
-     * A stopped VM's overlay as a compressed qcow2 holding only what differs from its base image
+     * The workspace's overlay as a compressed qcow2 holding only what differs from its base image
      * (the base is named by content hash in its backing path). Always a full archive of the
-     * workspace's own data: returns "".
+     * workspace's own data: returns "". A running VM is first told to flush its filesystems (guest
+     * channel {@code sync}), then copied at that point in time by a QMP {@code drive-backup}
+     * (sync=top: the overlay alone, copy-before-write while the guest keeps running), so the
+     * snapshot is what a power cut at that instant would leave, with the data written before it.
      */
     @Override
     public String exportDisk(String workspaceId, String snapshotId, String baseSnapshotId, OutputStream out)
             throws DriverException {
         Properties p = files.require(workspaceId);
-        ProcessHandle process = running.get(workspaceId);
-        if (process != null && process.isAlive()) {
-            throw new DriverException("running", "workspace " + workspaceId + " must be stopped to snapshot its disk");
-        }
         Path dir = files.dir(workspaceId);
+        Path backup = dir.resolve("backup.qcow2.partial");
         Path export = dir.resolve("export.qcow2.partial");
         try {
+            Files.deleteIfExists(backup);
+            Path source = isRunning(workspaceId) ? liveBackup(workspaceId, backup) : dir.resolve("disk.qcow2");
             ExternalCommand.run(List.of("qemu-img", "convert", "-q", "-c", "-f", "qcow2", "-O", "qcow2",
                     "-B", image.resolveSibling(p.getProperty("image")).resolve("base.qcow2").toString(), "-F", "qcow2",
-                    dir.resolve("disk.qcow2").toString(), export.toString()), null, null);
+                    source.toString(), export.toString()), null, null);
             Files.copy(export, out);
             return "";
         } catch (IOException e) {
@@ -481,9 +483,41 @@ public final class QemuVmDriver extends SupervisedDriver {
         } finally {
             try {
                 Files.deleteIfExists(export);
+                Files.deleteIfExists(backup);
             } catch (IOException e) {
                 log.warn("event=export_cleanup_failed workspace={} error={}", workspaceId, e.toString());
             }
+        }
+    }
+
+    private Path liveBackup(String workspaceId, Path target) throws DriverException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        try {
+            GuestChannel channel = channel(workspaceId, deadline);
+            channel.send("sync");
+            String line;
+            do {
+                line = channel.next(Duration.ofMillis(Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            } while (line != null && !line.equals("synced") && !line.equals("closed"));
+            if (!"synced".equals(line)) {
+                throw new DriverException("guest_silent", "the guest of " + workspaceId + " did not flush its disk");
+            }
+            try (Qmp qmp = Qmp.open(socketDir(workspaceId).resolve("qmp.sock"))) {
+                qmp.execute("drive-backup", "{\"device\":\"root\",\"job-id\":\"spinup-snapshot\",\"sync\":\"top\","
+                        + "\"mode\":\"absolute-paths\",\"format\":\"qcow2\",\"target\":" + Qmp.string(target.toString()) + "}");
+                String completed = qmp.awaitEvent("BLOCK_JOB_COMPLETED", Duration.ofMinutes(30));
+                if (completed.contains("\"error\"")) {
+                    throw new DriverException("backup_failed", "the live backup of " + workspaceId + " failed: " + completed);
+                }
+            }
+            log.info("event=vm_live_backup workspace={}", workspaceId);
+            return target;
+        } catch (IOException e) {
+            throw new DriverException("backup_failed", "cannot back up the running VM of " + workspaceId + ": "
+                    + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DriverException("interrupted", "interrupted while backing up " + workspaceId);
         }
     }
 
