@@ -38,6 +38,8 @@ import java.util.function.Function;
 /** A control plane with embedded S3 and {@code hosts} real agents over loopback mTLS, each with the driver {@code drivers} makes for its data directory. */
 final class BenchCluster implements AutoCloseable {
     final ControlPlane controlPlane;
+    /** Runs the operations' jobs when the cluster was built with them on another replica; else null. */
+    final ControlPlane jobReplica;
     final Database db;
     final EmbeddedS3 s3;
     final List<HostAgent> agents = new ArrayList<>();
@@ -45,16 +47,29 @@ final class BenchCluster implements AutoCloseable {
     final WorkspaceServiceGrpc.WorkspaceServiceBlockingStub api;
 
     BenchCluster(Path dir, String jdbcUrl, String user, int hosts, Function<Path, VmDriver> drivers) throws Exception {
+        this(dir, jdbcUrl, user, hosts, drivers, false);
+    }
+
+    /**
+     * @param jobsElsewhere the replica that takes the API calls and holds the agents' sessions runs
+     *                      no jobs; a second replica on the same database runs them (woken by NOTIFY)
+     */
+    BenchCluster(Path dir, String jdbcUrl, String user, int hosts, Function<Path, VmDriver> drivers,
+                 boolean jobsElsewhere) throws Exception {
         Clock clock = Clock.systemUTC();
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(dir.resolve("pki"), "bench CA", clock);
         ca.issueServer(List.of("localhost"), List.of("127.0.0.1"))
                 .writeTo(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"));
         s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "bench", "bench-secret", "bench");
-        controlPlane = ControlPlane.start(ControlPlaneConfig.defaults(new DatabaseConfig(jdbcUrl, user, null, 20),
+        ControlPlaneConfig config = ControlPlaneConfig.defaults(new DatabaseConfig(jdbcUrl, user, null, 20),
                         new ObjectStorage.Config(s3.endpoint(), "us-east-1", "bench", "bench", "bench-secret"),
                         new ControlPlaneConfig.Tls(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"),
                                 dir.resolve("pki/ca.crt")))
-                .withPorts("127.0.0.1", 0, 0), clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+                .withPorts("127.0.0.1", 0, 0);
+        controlPlane = ControlPlane.start(jobsElsewhere ? withJobThreads(config, 0, "bench-api") : config, clock,
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        jobReplica = jobsElsewhere ? ControlPlane.start(withJobThreads(config, config.engine().threads(), "bench-jobs"),
+                clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)) : null;
         db = controlPlane.database();
         FleetStore fleet = new FleetStore();
         db.inTransactionVoid(tx -> fleet.ensureRegion(tx.handle(), "bench", "Bench"));
@@ -96,6 +111,9 @@ final class BenchCluster implements AutoCloseable {
     public void close() throws Exception {
         channel.shutdownNow();
         agents.forEach(HostAgent::close);
+        if (jobReplica != null) {
+            jobReplica.close();
+        }
         controlPlane.close();
         s3.close();
     }
@@ -129,5 +147,12 @@ final class BenchCluster implements AutoCloseable {
         if (last.getStatus() != dev.spinup.api.v1.OperationStatus.SUCCEEDED) {
             throw new IllegalStateException(op.getVerb() + " failed: " + last.getError());
         }
+    }
+
+    private static ControlPlaneConfig withJobThreads(ControlPlaneConfig config, int threads, String replicaName) {
+        var engine = config.engine();
+        return config.withEngine(new dev.spinup.controlplane.operations.OperationEngine.Config(threads,
+                engine.pollingInterval(), engine.retryDelay(), replicaName, engine.heartbeatInterval(),
+                engine.missedHeartbeats()));
     }
 }

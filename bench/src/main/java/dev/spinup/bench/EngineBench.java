@@ -46,15 +46,17 @@ final class EngineBench implements Callable<Integer> {
     String postgres;
     @Option(names = "--user", defaultValue = "${env:SPINUP_BENCH_PGUSER:-postgres}", description = "Its user (default: ${DEFAULT-VALUE}).")
     String user;
-    @Option(names = "--pickup-rate", defaultValue = "50",
-            description = "Creates per second in the pickup scenario, paced so it measures latency, not queueing (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--pickup-rate", defaultValue = "10",
+            description = "Creates per second in the pickup scenarios, paced below what the engine sustains so they measure latency, not queueing (default: ${DEFAULT-VALUE}).")
     int pickupRate;
+    @Option(names = "--pickup-ops", description = "Creates in each pickup scenario (default: 5000; 300 with --quick).")
+    Integer pickupOpsOption;
     @Option(names = "--results", defaultValue = "bench/results", description = "Where to write engine.json (default: ${DEFAULT-VALUE}).")
     Path results;
 
     @Override
     public Integer call() throws Exception {
-        int pickupOps = quick ? 300 : 5000;
+        int pickupOps = pickupOpsOption != null ? pickupOpsOption : quick ? 300 : 5000;
         int throughputOps = quick ? 300 : 1500;
         String base = "spinup_bench_" + ProcessHandle.current().pid();
         Path dir = Files.createTempDirectory("spinup-bench-engine");
@@ -62,6 +64,12 @@ final class EngineBench implements Callable<Integer> {
         // Each scenario gets its own database and hosts, so one's leftovers do not slow the other.
         Stats pickup = withDatabase(base + "_pickup", db -> {
             try (BenchCluster cluster = new BenchCluster(dir.resolve("pickup"), url(db), user, 4, hostDir -> new NoopVmDriver())) {
+                return pickup(cluster, pickupOps, pickupRate);
+            }
+        });
+        Stats crossReplica = withDatabase(base + "_cross", db -> {
+            try (BenchCluster cluster = new BenchCluster(dir.resolve("cross"), url(db), user, 4, hostDir -> new NoopVmDriver(),
+                    true)) {
                 return pickup(cluster, pickupOps, pickupRate);
             }
         });
@@ -76,6 +84,8 @@ final class EngineBench implements Callable<Integer> {
         System.out.println("machine: " + Stats.machine() + (quick ? "  (quick mode)" : ""));
         System.out.printf(Locale.ROOT, "pickup (accepted -> first step), %d creates at %d/s on 4 hosts:  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms%n",
                 pickupOps, pickupRate, pickup.p50(), pickup.p90(), pickup.p99(), pickup.max());
+        System.out.printf(Locale.ROOT, "pickup, job on another replica than the API call (woken by NOTIFY):  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms%n",
+                crossReplica.p50(), crossReplica.p90(), crossReplica.p99(), crossReplica.max());
         System.out.printf(Locale.ROOT, "throughput, %d creates on 16 hosts from 16 callers:  %.0f creates/s = %.0f agent steps/s%n",
                 throughputOps, createsPerSecond, stepsPerSecond);
         System.out.printf(Locale.ROOT, "raw db-scheduler no-op executions, same server:  %.0f /s%n", rawPerSecond);
@@ -89,12 +99,13 @@ final class EngineBench implements Callable<Integer> {
                   "quick": %s,
                   "pickup_rate_per_second": %d,
                   "pickup": %s,
+                  "pickup_job_on_another_replica": %s,
                   "creates_per_second": %.1f,
                   "agent_steps_per_second": %.1f,
                   "raw_db_scheduler_executions_per_second": %.1f,
                   "ratio": %.3f
                 }
-                """, Stats.machine(), quick, pickupRate, pickup.json(), createsPerSecond, stepsPerSecond, rawPerSecond,
+                """, Stats.machine(), quick, pickupRate, pickup.json(), crossReplica.json(), createsPerSecond, stepsPerSecond, rawPerSecond,
                 stepsPerSecond / rawPerSecond));
         System.out.println("written to " + out);
         return 0;

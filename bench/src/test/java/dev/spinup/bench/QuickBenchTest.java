@@ -28,7 +28,8 @@ class QuickBenchTest {
     void engineRunsAndWritesItsResults() throws Exception {
         assertThat(new CommandLine(new Main()).execute("engine", "--quick", "--results", results.toString())).isZero();
         assertThat(Files.readString(results.resolve("engine.json")))
-                .contains("\"creates_per_second\"").contains("\"raw_db_scheduler_executions_per_second\"");
+                .contains("\"creates_per_second\"").contains("\"raw_db_scheduler_executions_per_second\"")
+                .contains("\"pickup_job_on_another_replica\"");
     }
 
     @Test
