@@ -10,8 +10,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +19,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -33,11 +32,8 @@ import picocli.CommandLine.Option;
 final class CreateActiveBench implements Callable<Integer> {
     @Option(names = "--quick", description = "20 creates instead of 200 (CI).")
     boolean quick;
-    @Option(names = "--postgres", defaultValue = "${env:SPINUP_BENCH_POSTGRES:-jdbc:postgresql://127.0.0.1:5432/postgres}",
-            description = "Admin connection to the Postgres server to use (default: ${DEFAULT-VALUE}).")
-    String postgres;
-    @Option(names = "--user", defaultValue = "${env:SPINUP_BENCH_PGUSER:-postgres}", description = "Its user (default: ${DEFAULT-VALUE}).")
-    String user;
+    @Mixin
+    BenchPostgres pg;
     @Option(names = "--results", defaultValue = "bench/results", description = "Where to write create-active.json (default: ${DEFAULT-VALUE}).")
     Path results;
 
@@ -45,27 +41,20 @@ final class CreateActiveBench implements Callable<Integer> {
     public Integer call() throws Exception {
         int n = quick ? 20 : 200;
         Path dir = Files.createTempDirectory("spinup-bench-create");
-        String database = "spinup_bench_create_" + ProcessHandle.current().pid();
-        try (Connection c = DriverManager.getConnection(postgres, user, null)) {
-            c.createStatement().execute("CREATE DATABASE " + database);
-        }
         List<Long> total = new ArrayList<>();
         List<Long> controlPlane = new ArrayList<>();
         AtomicLong driverNanos = new AtomicLong();
-        try (BenchCluster cluster = new BenchCluster(dir.resolve("cluster"), postgres.replaceFirst("/[^/?]*(\\?|$)",
-                "/" + database + "$1"), user, 1, hostDir -> new Timed(new ProcessVmDriver(hostDir.resolve("workspaces"),
-                GuestFiles.extract(hostDir.resolve("guest")), "127.0.0.1", 32000, 32199, Duration.ofSeconds(30)),
-                driverNanos))) {
+        try (BenchPostgres.Scratch scratch = pg.create("spinup_bench_create_" + ProcessHandle.current().pid());
+             BenchCluster cluster = new BenchCluster(dir.resolve("cluster"), scratch.url(), pg.user, 1,
+                     hostDir -> new Timed(new ProcessVmDriver(hostDir.resolve("workspaces"),
+                             GuestFiles.extract(hostDir.resolve("guest")), "127.0.0.1", 32000, 32199, Duration.ofSeconds(30)),
+                             driverNanos))) {
             cluster.createToActiveThenDelete(Duration.ofSeconds(60)); // warm-up: JIT, connections, first node start
             for (int i = 0; i < n; i++) {
                 driverNanos.set(0);
                 long took = cluster.createToActiveThenDelete(Duration.ofSeconds(60));
                 total.add(took);
                 controlPlane.add(took - driverNanos.get());
-            }
-        } finally {
-            try (Connection c = DriverManager.getConnection(postgres, user, null)) {
-                c.createStatement().execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
             }
         }
         Stats all = Stats.ofNanos(total);

@@ -10,8 +10,6 @@ import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.db.DatabaseConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -25,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,40 +40,37 @@ import picocli.CommandLine.Option;
 final class EngineBench implements Callable<Integer> {
     @Option(names = "--quick", description = "Fewer operations (CI).")
     boolean quick;
-    @Option(names = "--postgres", defaultValue = "${env:SPINUP_BENCH_POSTGRES:-jdbc:postgresql://127.0.0.1:5432/postgres}",
-            description = "Admin connection to the Postgres server to use; databases are created and dropped (default: ${DEFAULT-VALUE}).")
-    String postgres;
-    @Option(names = "--user", defaultValue = "${env:SPINUP_BENCH_PGUSER:-postgres}", description = "Its user (default: ${DEFAULT-VALUE}).")
-    String user;
+    @Mixin
+    BenchPostgres pg;
     @Option(names = "--pickup-rate", defaultValue = "10",
             description = "Creates per second in the pickup scenarios, paced below what the engine sustains so they measure latency, not queueing (default: ${DEFAULT-VALUE}).")
     int pickupRate;
-    @Option(names = "--pickup-ops", description = "Creates in each pickup scenario (default: 5000; 300 with --quick).")
+    @Option(names = "--pickup-ops", description = "Creates in each pickup scenario (default: 5000; 150 with --quick).")
     Integer pickupOpsOption;
     @Option(names = "--results", defaultValue = "bench/results", description = "Where to write engine.json (default: ${DEFAULT-VALUE}).")
     Path results;
 
     @Override
     public Integer call() throws Exception {
-        int pickupOps = pickupOpsOption != null ? pickupOpsOption : quick ? 300 : 5000;
+        int pickupOps = pickupOpsOption != null ? pickupOpsOption : quick ? 150 : 5000;
         int throughputOps = quick ? 300 : 1500;
         String base = "spinup_bench_" + ProcessHandle.current().pid();
         Path dir = Files.createTempDirectory("spinup-bench-engine");
-        double rawPerSecond = withDatabase(base + "_raw", db -> rawDbScheduler(db, throughputOps));
+        double rawPerSecond = withDatabase(base + "_raw", url -> rawDbScheduler(url, throughputOps));
         // Each scenario gets its own database and hosts, so one's leftovers do not slow the other.
-        Stats pickup = withDatabase(base + "_pickup", db -> {
-            try (BenchCluster cluster = new BenchCluster(dir.resolve("pickup"), url(db), user, 4, hostDir -> new NoopVmDriver())) {
+        Stats pickup = withDatabase(base + "_pickup", url -> {
+            try (BenchCluster cluster = new BenchCluster(dir.resolve("pickup"), url, pg.user, 4, hostDir -> new NoopVmDriver())) {
                 return pickup(cluster, pickupOps, pickupRate);
             }
         });
-        Stats crossReplica = withDatabase(base + "_cross", db -> {
-            try (BenchCluster cluster = new BenchCluster(dir.resolve("cross"), url(db), user, 4, hostDir -> new NoopVmDriver(),
+        Stats crossReplica = withDatabase(base + "_cross", url -> {
+            try (BenchCluster cluster = new BenchCluster(dir.resolve("cross"), url, pg.user, 4, hostDir -> new NoopVmDriver(),
                     true)) {
                 return pickup(cluster, pickupOps, pickupRate);
             }
         });
-        double createsPerSecond = withDatabase(base + "_throughput", db -> {
-            try (BenchCluster cluster = new BenchCluster(dir.resolve("throughput"), url(db), user, 16, hostDir -> new NoopVmDriver())) {
+        double createsPerSecond = withDatabase(base + "_throughput", url -> {
+            try (BenchCluster cluster = new BenchCluster(dir.resolve("throughput"), url, pg.user, 16, hostDir -> new NoopVmDriver())) {
                 return throughput(cluster, throughputOps);
             }
         });
@@ -113,15 +109,13 @@ final class EngineBench implements Callable<Integer> {
 
     @FunctionalInterface
     private interface OnDatabase<T> {
-        T run(String database) throws Exception;
+        T run(String url) throws Exception;
     }
 
+    /** Runs {@code work} on a database of its own, dropped afterwards. */
     private <T> T withDatabase(String name, OnDatabase<T> work) throws Exception {
-        createDatabase(name);
-        try {
-            return work.run(name);
-        } finally {
-            dropDatabase(name);
+        try (BenchPostgres.Scratch scratch = pg.create(name)) {
+            return work.run(scratch.url());
         }
     }
 
@@ -191,8 +185,8 @@ final class EngineBench implements Callable<Integer> {
     }
 
     /** No-op one-time tasks on db-scheduler alone (10 threads, lock-and-fetch), same server. */
-    private double rawDbScheduler(String database, int n) throws Exception {
-        Database db = new Database(new DatabaseConfig(url(database), user, null, 12));
+    private double rawDbScheduler(String url, int n) throws Exception {
+        Database db = new Database(new DatabaseConfig(url, pg.user, null, 12));
         try {
             db.migrate(); // creates scheduled_tasks
             AtomicInteger executed = new AtomicInteger();
@@ -212,22 +206,6 @@ final class EngineBench implements Callable<Integer> {
             return perSecond;
         } finally {
             db.close();
-        }
-    }
-
-    private String url(String database) {
-        return postgres.replaceFirst("/[^/?]*(\\?|$)", "/" + database + "$1");
-    }
-
-    private void createDatabase(String name) throws Exception {
-        try (Connection c = DriverManager.getConnection(postgres, user, null)) {
-            c.createStatement().execute("CREATE DATABASE " + name);
-        }
-    }
-
-    private void dropDatabase(String name) throws Exception {
-        try (Connection c = DriverManager.getConnection(postgres, user, null)) {
-            c.createStatement().execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
         }
     }
 }

@@ -7,8 +7,6 @@ import dev.spinup.controlplane.workspaces.Envelope;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +22,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jdbi.v3.core.Handle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -40,11 +39,8 @@ import picocli.CommandLine.Option;
 final class PlacementBench implements Callable<Integer> {
     @Option(names = "--quick", description = "1,000 hosts / 100,000 workspaces, shorter phases (CI).")
     boolean quick;
-    @Option(names = "--postgres", defaultValue = "${env:SPINUP_BENCH_POSTGRES:-jdbc:postgresql://127.0.0.1:5432/postgres}",
-            description = "Admin connection to the Postgres server to use (default: ${DEFAULT-VALUE}).")
-    String postgres;
-    @Option(names = "--user", defaultValue = "${env:SPINUP_BENCH_PGUSER:-postgres}", description = "Its user (default: ${DEFAULT-VALUE}).")
-    String user;
+    @Mixin
+    BenchPostgres pg;
     @Option(names = "--results", defaultValue = "bench/results", description = "Where to write placement.json (default: ${DEFAULT-VALUE}).")
     Path results;
 
@@ -71,12 +67,8 @@ final class PlacementBench implements Callable<Integer> {
         int workspaces = quick ? 100_000 : 1_000_000;
         int single = quick ? 200 : 1_000;
         Duration phase = Duration.ofSeconds(quick ? 3 : 10);
-        String name = "spinup_bench_placement_" + ProcessHandle.current().pid();
-        try (Connection c = DriverManager.getConnection(postgres, user, null)) {
-            c.createStatement().execute("CREATE DATABASE " + name);
-        }
-        try (Database db = new Database(new DatabaseConfig(postgres.replaceFirst("/[^/?]*(\\?|$)", "/" + name + "$1"),
-                user, null, 40))) {
+        try (BenchPostgres.Scratch scratch = pg.create("spinup_bench_placement_" + ProcessHandle.current().pid());
+             Database db = new Database(new DatabaseConfig(scratch.url(), pg.user, null, 40))) {
             db.migrate();
             long seeding = System.nanoTime();
             seed(db, hosts, workspaces);
@@ -131,10 +123,6 @@ final class PlacementBench implements Callable<Integer> {
                     rateReference, rateOurs / rateReference, concurrent.json(), oversubscribed));
             System.out.println("written to " + out);
             return oversubscribed == 0 ? 0 : 1;
-        } finally {
-            try (Connection c = DriverManager.getConnection(postgres, user, null)) {
-                c.createStatement().execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-            }
         }
     }
 

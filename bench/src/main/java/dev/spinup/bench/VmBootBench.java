@@ -1,16 +1,12 @@
 package dev.spinup.bench;
 
+import dev.spinup.agent.drivers.AppProbe;
 import dev.spinup.agent.drivers.DriverException;
 import dev.spinup.agent.drivers.QemuImage;
 import dev.spinup.agent.drivers.QemuVmDriver;
 import dev.spinup.agent.drivers.WorkspaceSpec;
-import java.io.IOException;
-import java.net.HttpURLConnection;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -40,11 +37,8 @@ import picocli.CommandLine.Option;
 final class VmBootBench implements Callable<Integer> {
     @Option(names = "--quick", description = "Two boots of each kind (CI).")
     boolean quick;
-    @Option(names = "--postgres", defaultValue = "${env:SPINUP_BENCH_POSTGRES:-jdbc:postgresql://127.0.0.1:5432/postgres}",
-            description = "Admin connection to the Postgres server to use (default: ${DEFAULT-VALUE}).")
-    String postgres;
-    @Option(names = "--user", defaultValue = "${env:SPINUP_BENCH_PGUSER:-postgres}", description = "Its user (default: ${DEFAULT-VALUE}).")
-    String user;
+    @Mixin
+    BenchPostgres pg;
     @Option(names = "--results", defaultValue = "bench/results", description = "Where to write vm-boot.json (default: ${DEFAULT-VALUE}).")
     Path results;
 
@@ -118,7 +112,7 @@ final class VmBootBench implements Callable<Integer> {
         Process qemu = new ProcessBuilder(boot.command()).directory(boot.directory().toFile())
                 .redirectErrorStream(true).redirectOutput(boot.directory().resolve("bare-qemu.log").toFile()).start();
         try {
-            await(() -> answers(boot.port()) || !qemu.isAlive(), "bare qemu to answer on " + boot.port());
+            await(() -> AppProbe.answers(boot.port()) || !qemu.isAlive(), "bare qemu to answer on " + boot.port());
             if (!qemu.isAlive()) {
                 throw new IllegalStateException("bare qemu exited: " + Files.readString(boot.directory().resolve("bare-qemu.log")));
             }
@@ -141,36 +135,16 @@ final class VmBootBench implements Callable<Integer> {
     }
 
     private List<Long> controlPlaneBoots(Path dir, Path image, int boots) throws Exception {
-        String database = "spinup_bench_vm_" + ProcessHandle.current().pid();
-        try (Connection c = DriverManager.getConnection(postgres, user, null)) {
-            c.createStatement().execute("CREATE DATABASE " + database);
-        }
         List<Long> nanos = new ArrayList<>();
-        try (BenchCluster cluster = new BenchCluster(dir.resolve("cluster"), postgres.replaceFirst("/[^/?]*(\\?|$)",
-                "/" + database + "$1"), user, 1, hostDir -> new QemuVmDriver(hostDir.resolve("workspaces"), image,
-                "127.0.0.1", 31100, 31199, BOOT_TIMEOUT, QemuVmDriver.Accel.AUTO))) {
+        try (BenchPostgres.Scratch scratch = pg.create("spinup_bench_vm_" + ProcessHandle.current().pid());
+             BenchCluster cluster = new BenchCluster(dir.resolve("cluster"), scratch.url(), pg.user, 1,
+                     hostDir -> new QemuVmDriver(hostDir.resolve("workspaces"), image, "127.0.0.1", 31100, 31199,
+                             BOOT_TIMEOUT, QemuVmDriver.Accel.AUTO))) {
             for (int i = 0; i < boots; i++) {
                 nanos.add(cluster.createToActiveThenDelete(BOOT_TIMEOUT));
             }
-        } finally {
-            try (Connection c = DriverManager.getConnection(postgres, user, null)) {
-                c.createStatement().execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
-            }
         }
         return nanos;
-    }
-
-    private static boolean answers(int port) {
-        try {
-            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/").toURL().openConnection();
-            c.setConnectTimeout(200);
-            c.setReadTimeout(2000);
-            int status = c.getResponseCode();
-            c.disconnect();
-            return status < 500;
-        } catch (IOException notYet) {
-            return false;
-        }
     }
 
     private static void await(BooleanSupplier condition, String what) {

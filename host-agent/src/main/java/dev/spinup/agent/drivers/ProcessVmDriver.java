@@ -3,8 +3,6 @@ package dev.spinup.agent.drivers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.HttpURLConnection;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -213,22 +211,12 @@ public final class ProcessVmDriver extends SupervisedDriver {
 
     private void awaitReady(String workspaceId, ProcessHandle process, int port) throws DriverException {
         Instant deadline = Instant.now().plus(startTimeout);
-        URI health = URI.create("http://127.0.0.1:" + port + "/");
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
                 throw new DriverException("exited", "the workspace exited while starting: " + logTail(workspaceId));
             }
-            try {
-                HttpURLConnection c = (HttpURLConnection) health.toURL().openConnection();
-                c.setConnectTimeout(200);
-                c.setReadTimeout(1000);
-                int status = c.getResponseCode();
-                c.disconnect();
-                if (status < 500) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
+            if (AppProbe.answers(port)) {
+                return;
             }
             try {
                 Thread.sleep(25); // polling the app's port, bounded by the start deadline

@@ -3,8 +3,6 @@ package dev.spinup.agent.drivers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.HttpURLConnection;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -327,7 +325,7 @@ public final class QemuVmDriver extends SupervisedDriver {
                 }
             }
             while (ready && System.nanoTime() < deadline) {
-                if (answers(port)) {
+                if (AppProbe.answers(port)) {
                     return;
                 }
                 Thread.sleep(25); // the forwarded port, bounded by the start deadline
@@ -363,19 +361,6 @@ public final class QemuVmDriver extends SupervisedDriver {
                 message -> log.warn("event=guest_app_exited workspace={} message=\"{}\"", workspaceId, message));
         channels.put(workspaceId, channel);
         return channel;
-    }
-
-    private static boolean answers(int port) {
-        try {
-            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/").toURL().openConnection();
-            c.setConnectTimeout(500);
-            c.setReadTimeout(2000);
-            int status = c.getResponseCode();
-            c.disconnect();
-            return status < 500;
-        } catch (IOException notYet) {
-            return false;
-        }
     }
 
     @Override
