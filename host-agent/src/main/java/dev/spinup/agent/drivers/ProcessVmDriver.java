@@ -153,29 +153,7 @@ public final class ProcessVmDriver extends SupervisedDriver {
     }
 
     @Override
-    public String start(String workspaceId) throws DriverException {
-        Properties p = files.require(workspaceId);
-        int port = WorkspaceFiles.port(p);
-        String endpoint = "http://" + advertiseHost + ":" + port;
-        ProcessHandle process;
-        synchronized (this) {
-            ProcessHandle existing = running.get(workspaceId);
-            if (existing != null && existing.isAlive()) {
-                process = existing; // already running: just make sure it answers
-            } else {
-                process = spawn(workspaceId, p, port);
-            }
-        }
-        awaitReady(workspaceId, process, port);
-        return endpoint;
-    }
-
-    private ProcessHandle spawn(String workspaceId, Properties p, int port) throws DriverException {
-        if (!WorkspaceFiles.isFree(port)) {
-            // Someone else answers there: waiting for "ready" would mistake them for this workspace.
-            throw new DriverException("port_in_use", "port " + port + " of workspace " + workspaceId
-                    + " is in use by another process on this host");
-        }
+    protected ProcessHandle spawn(String workspaceId, Properties p, int port) throws DriverException {
         Path dir = dir(workspaceId);
         ProcessBuilder pb = new ProcessBuilder("sh", guestDir.resolve("entrypoint.sh").toString())
                 .directory(dir.toFile())
@@ -209,7 +187,8 @@ public final class ProcessVmDriver extends SupervisedDriver {
         return true; // a live pid from the workspace's own pid file
     }
 
-    private void awaitReady(String workspaceId, ProcessHandle process, int port) throws DriverException {
+    @Override
+    protected void awaitReady(String workspaceId, ProcessHandle process, int port) throws DriverException {
         Instant deadline = Instant.now().plus(startTimeout);
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {

@@ -169,24 +169,6 @@ public final class QemuVmDriver extends SupervisedDriver {
         }
     }
 
-    @Override
-    public String start(String workspaceId) throws DriverException {
-        Properties p = files.require(workspaceId);
-        int port = WorkspaceFiles.port(p);
-        ProcessHandle process;
-        synchronized (this) {
-            ProcessHandle existing = running.get(workspaceId);
-            if (existing != null && existing.isAlive()) {
-                process = existing; // already running: just make sure it is ready
-            } else {
-                growDisk(workspaceId, p);
-                process = spawn(workspaceId, p, port);
-            }
-        }
-        awaitReady(workspaceId, process, port);
-        return "http://" + advertiseHost + ":" + port;
-    }
-
     /** How the driver boots a provisioned workspace: qemu's command line, run in {@code directory}. */
     public record BootCommand(List<String> command, Path directory, int port) {}
 
@@ -262,11 +244,10 @@ public final class QemuVmDriver extends SupervisedDriver {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
-    private ProcessHandle spawn(String workspaceId, Properties p, int port) throws DriverException {
-        if (!WorkspaceFiles.isFree(port)) {
-            throw new DriverException("port_in_use", "port " + port + " of workspace " + workspaceId
-                    + " is in use by another process on this host");
-        }
+    /** Applies a recorded disk growth, then boots the VM. */
+    @Override
+    protected ProcessHandle spawn(String workspaceId, Properties p, int port) throws DriverException {
+        growDisk(workspaceId, p);
         Path dir = files.dir(workspaceId);
         try {
             prepareSockets(workspaceId);
@@ -307,7 +288,8 @@ public final class QemuVmDriver extends SupervisedDriver {
     }
 
     /** Waits until the guest agent says the app answers, then until it answers through the forwarded port. */
-    private void awaitReady(String workspaceId, ProcessHandle process, int port) throws DriverException {
+    @Override
+    protected void awaitReady(String workspaceId, ProcessHandle process, int port) throws DriverException {
         long deadline = System.nanoTime() + startTimeout.toNanos();
         try {
             GuestChannel channel = channel(workspaceId, deadline);

@@ -3,6 +3,7 @@ package dev.spinup.agent.drivers;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,6 +29,38 @@ abstract class SupervisedDriver implements VmDriver {
     SupervisedDriver(WorkspaceFiles files, String advertiseHost) {
         this.files = files;
         this.advertiseHost = advertiseHost;
+    }
+
+    /** Starts the workspace's process (its app on {@code port}, free when this is called). */
+    protected abstract ProcessHandle spawn(String workspaceId, Properties record, int port) throws DriverException;
+
+    /** Returns once the workspace started by {@code process} answers on {@code port}. */
+    protected abstract void awaitReady(String workspaceId, ProcessHandle process, int port) throws DriverException;
+
+    /** Boots the workspace unless it runs already, then waits until it answers; returns where. */
+    @Override
+    public String start(String workspaceId) throws DriverException {
+        Properties p = files.require(workspaceId);
+        int port = WorkspaceFiles.port(p);
+        ProcessHandle process;
+        synchronized (this) {
+            ProcessHandle existing = running.get(workspaceId);
+            if (existing != null && existing.isAlive()) {
+                process = existing; // already running: just make sure it answers
+            } else if (!WorkspaceFiles.isFree(port)) {
+                // Someone else answers there: waiting for "ready" would mistake them for this workspace.
+                throw new DriverException("port_in_use", "port " + port + " of workspace " + workspaceId
+                        + " is in use by another process on this host");
+            } else {
+                process = spawn(workspaceId, p, port);
+            }
+        }
+        awaitReady(workspaceId, process, port);
+        return endpoint(port);
+    }
+
+    private String endpoint(int port) {
+        return "http://" + advertiseHost + ":" + port;
     }
 
     /** Why the workspace's process {@code process} ended on its own, for the control plane. */
@@ -83,7 +116,7 @@ abstract class SupervisedDriver implements VmDriver {
         return files.properties(workspaceId).map(p -> {
             boolean alive = isRunning(workspaceId);
             return new LocalWorkspace(workspaceId, alive ? LocalWorkspace.State.RUNNING : LocalWorkspace.State.STOPPED,
-                    alive ? "http://" + advertiseHost + ":" + WorkspaceFiles.port(p) : "",
+                    alive ? endpoint(WorkspaceFiles.port(p)) : "",
                     WorkspaceFiles.spec(workspaceId, p));
         });
     }

@@ -83,7 +83,7 @@ final class WorkspaceFiles {
                 StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** The spec with a newly allocated app port; {@code extra} adds the driver's own keys. */
+    /** The spec with a newly allocated app port (a driver adds its own keys before storing it). */
     Properties newRecord(WorkspaceSpec spec) throws DriverException {
         Properties p = new Properties();
         p.setProperty("template", spec.template());
