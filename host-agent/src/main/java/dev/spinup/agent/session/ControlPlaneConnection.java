@@ -85,6 +85,16 @@ public final class ControlPlaneConnection implements AutoCloseable {
         this.loop = Thread.ofPlatform().name("agent-connection").daemon().unstarted(this::run);
     }
 
+    /**
+     * How long to wait before the next attempt after {@code failures} sessions in a row that got no
+     * answer: full jitter in [cap/2, cap], cap doubling from 250 ms to 30 s, so a fleet whose
+     * replica died does not reconnect in step.
+     */
+    public static Duration reconnectDelay(int failures) {
+        long cap = Math.min(BACKOFF_CAP.toMillis(), BACKOFF_BASE.toMillis() << Math.min(failures, 10));
+        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(cap / 2, cap + 1));
+    }
+
     public void start() {
         loop.start();
     }
@@ -118,8 +128,7 @@ public final class ControlPlaneConnection implements AutoCloseable {
             if (!running) {
                 return;
             }
-            long cap = Math.min(BACKOFF_CAP.toMillis(), BACKOFF_BASE.toMillis() << Math.min(failures, 10));
-            long delay = ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);
+            long delay = reconnectDelay(failures).toMillis();
             log.info("event=reconnect_scheduled delay_ms={} failures={}", delay, failures);
             try {
                 Thread.sleep(delay);
