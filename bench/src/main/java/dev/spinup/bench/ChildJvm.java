@@ -30,6 +30,8 @@ final class ChildJvm implements AutoCloseable {
     private final PrintWriter stdin;
     private final BlockingQueue<String> answers = new LinkedBlockingQueue<>();
     private final Path log;
+    /** Its last lines, for error messages (the log file goes with the scratch directory). */
+    private final java.util.Deque<String> tail = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
     private ChildJvm(Process process, Path log) {
         this.process = process;
@@ -61,6 +63,10 @@ final class ChildJvm implements AutoCloseable {
                     answers.add(line);
                 }
                 Files.writeString(log, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                tail.addLast(line);
+                if (tail.size() > 15) {
+                    tail.pollFirst();
+                }
             }
         } catch (IOException e) {
             // the process ended
@@ -78,19 +84,29 @@ final class ChildJvm implements AutoCloseable {
             String line = answers.poll(200, TimeUnit.MILLISECONDS);
             if (line != null) {
                 if (!line.startsWith(expected)) {
-                    throw new IllegalStateException("expected " + expected + ", got " + line + " (log: " + log + ")");
+                    throw new IllegalStateException("expected " + expected + ", got " + line + lastLines());
                 }
                 return line.substring(expected.length()).trim().split(" ");
             }
             if (!process.isAlive()) {
-                throw new IllegalStateException("the child JVM exited with " + process.exitValue() + " (log: " + log + ")");
+                throw new IllegalStateException("the child JVM exited with " + process.exitValue() + lastLines());
             }
         }
-        throw new IllegalStateException("no " + expected + " within " + timeout + " (log: " + log + ")");
+        throw new IllegalStateException("no " + expected + " within " + timeout + lastLines());
+    }
+
+    /** Its last lines of output, for an error message. */
+    String lastLines() {
+        return "; its last output:\n  " + String.join("\n  ", tail);
     }
 
     boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** CPU time the process has used so far, all its threads. */
+    Duration cpuTime() {
+        return process.info().totalCpuDuration().orElseThrow();
     }
 
     /** Heap in use right after a full GC (jcmd GC.run, then GC.heap_info), in bytes. */
@@ -130,7 +146,4 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
-    Path log() {
-        return log;
-    }
 }

@@ -40,7 +40,7 @@ final class CreateActiveBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         int n = quick ? 20 : 200;
-        Path dir = Files.createTempDirectory("spinup-bench-create");
+        Path dir = ScratchDir.create("create");
         List<Long> total = new ArrayList<>();
         List<Long> controlPlane = new ArrayList<>();
         AtomicLong driverNanos = new AtomicLong();

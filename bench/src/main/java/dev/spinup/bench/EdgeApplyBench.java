@@ -33,7 +33,7 @@ final class EdgeApplyBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path dir = Files.createTempDirectory("spinup-bench-edge");
+        Path dir = ScratchDir.create("edge");
         int port = freePort();
         int admin = freePort();
         EdgeSettings settings = EdgeSettings.plainHttp("127.0.0.1:" + admin, "127.0.0.1:" + port, "bench");

@@ -55,7 +55,7 @@ final class EngineBench implements Callable<Integer> {
         int pickupOps = pickupOpsOption != null ? pickupOpsOption : quick ? 150 : 5000;
         int throughputOps = quick ? 300 : 1500;
         String base = "spinup_bench_" + ProcessHandle.current().pid();
-        Path dir = Files.createTempDirectory("spinup-bench-engine");
+        Path dir = ScratchDir.create("engine");
         double rawPerSecond = withDatabase(base + "_raw", url -> rawDbScheduler(url, throughputOps));
         // Each scenario gets its own database and hosts, so one's leftovers do not slow the other.
         Stats pickup = withDatabase(base + "_pickup", url -> {

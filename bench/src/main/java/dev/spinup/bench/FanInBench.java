@@ -61,10 +61,12 @@ final class FanInBench implements Callable<Integer> {
     private static final Duration RECONCILE_TARGET = Duration.ofSeconds(60);
 
     /** What one server (SpinUp's replica or the bare grpc-java one) showed under the fleet. */
-    record Side(long idleHeapBytes, long heapBytes, double eventsPerSecond) {
+    record Side(double connectSeconds, long idleHeapBytes, long heapBytes, double eventsPerSecond,
+                double cpuMicrosPerEvent) {
         String json() {
-            return String.format(Locale.ROOT, "{\"idle_heap_mib\": %.1f, \"heap_after_gc_mib\": %.1f, \"events_per_second\": %.0f}",
-                    mib(idleHeapBytes), mib(heapBytes), eventsPerSecond);
+            return String.format(Locale.ROOT, "{\"all_sessions_open_seconds\": %.1f, \"idle_heap_mib\": %.1f, "
+                            + "\"heap_after_gc_mib\": %.1f, \"events_per_second\": %.0f, \"server_cpu_us_per_event\": %.1f}",
+                    connectSeconds, mib(idleHeapBytes), mib(heapBytes), eventsPerSecond, cpuMicrosPerEvent);
         }
     }
 
@@ -72,7 +74,7 @@ final class FanInBench implements Callable<Integer> {
     public Integer call() throws Exception {
         int agents = agentsOption != null ? agentsOption : quick ? 200 : 10_000;
         int ingestSeconds = ingestSecondsOption != null ? ingestSecondsOption : quick ? 3 : 10;
-        Path dir = Files.createTempDirectory("spinup-bench-fan-in");
+        Path dir = ScratchDir.create("fan-in");
         Clock clock = Clock.systemUTC();
         Path pki = dir.resolve("pki");
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(pki, "bench CA", clock);
@@ -97,28 +99,30 @@ final class FanInBench implements Callable<Integer> {
         try (BenchPostgres.Scratch scratch = pg.create(dbName);
              EmbeddedS3 s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "bench", "bench-secret", "bench")) {
             registerHosts(scratch.url(), hosts);
-            Replica first = startReplica(dir, "replica-a", scratch.url(), s3, pki);
-            try (Replica second = startReplica(dir, "replica-b", scratch.url(), s3, pki)) {
+            // The second replica starts only after the ramp, so every session lands on the first
+            // (an agent whose session fails moves on to the next address, and finds nothing there).
+            int secondPort = freePort();
+            try (Replica first = startReplica(dir, "replica-a", freePort(), scratch.url(), s3, pki)) {
                 long idle = first.jvm.heapAfterGc();
-                try (ChildJvm fleet = startFleet(dir, identities, List.of(first.grpcPort, second.grpcPort))) {
+                try (ChildJvm fleet = startFleet(dir, identities, List.of(first.grpcPort, secondPort))) {
                     spinup = measure(first.jvm, idle, fleet, agents, ingestSeconds);
                     long onFirst = first.gauge("spinup_agent_sessions");
                     if (onFirst != agents) {
                         throw new IllegalStateException("replica A reports " + onFirst + " sessions, not " + agents);
                     }
-                    fleet.send("await-reconciled " + Math.max(120, RECONCILE_TARGET.toSeconds() * 3));
-                    fleet.await("@watching", Duration.ofSeconds(30));
-                    first.jvm.kill();
-                    String[] reconciled = fleet.await("@reconciled", Duration.ofMinutes(7));
-                    if (Long.parseLong(reconciled[0]) != agents) {
-                        throw new IllegalStateException("only " + reconciled[0] + " of " + agents
-                                + " agents came back after their replica was killed");
+                    try (Replica second = startReplica(dir, "replica-b", secondPort, scratch.url(), s3, pki)) {
+                        fleet.send("await-reconciled " + Math.max(120, RECONCILE_TARGET.toSeconds() * 3));
+                        fleet.await("@watching", Duration.ofSeconds(30));
+                        first.jvm.kill();
+                        String[] reconciled = fleet.await("@reconciled", Duration.ofMinutes(7));
+                        if (Long.parseLong(reconciled[0]) != agents) {
+                            throw new IllegalStateException("only " + reconciled[0] + " of " + agents
+                                    + " agents came back after their replica was killed (" + reconciled[2] + ")");
+                        }
+                        reconciledMillis = Long.parseLong(reconciled[1]);
+                        sessionsOnSecond = second.gauge("spinup_agent_sessions");
                     }
-                    reconciledMillis = Long.parseLong(reconciled[1]);
-                    sessionsOnSecond = second.gauge("spinup_agent_sessions");
                 }
-            } finally {
-                first.close();
             }
         }
 
@@ -128,12 +132,16 @@ final class FanInBench implements Callable<Integer> {
         System.out.println("Agent fan-in (simulated agents in their own JVM, real mTLS connections, both streams, heartbeats every "
                 + heartbeatSeconds + " s)");
         System.out.println("machine: " + Stats.machine() + (quick ? "  (quick mode)" : ""));
-        System.out.printf(Locale.ROOT, "%-34s %14s %14s %16s%n", agents + " sessions", "heap idle", "heap after GC", "events/s");
-        System.out.printf(Locale.ROOT, "%-34s %10.1f MiB %10.1f MiB %16.0f%n", "bare grpc-java server", mib(raw.idleHeapBytes),
-                mib(raw.heapBytes), raw.eventsPerSecond);
-        System.out.printf(Locale.ROOT, "%-34s %10.1f MiB %10.1f MiB %16.0f%n", "SpinUp replica", mib(spinup.idleHeapBytes),
-                mib(spinup.heapBytes), spinup.eventsPerSecond);
-        System.out.printf(Locale.ROOT, "ratio SpinUp : bare  heap %.2f  ingest %.2f%n", heapRatio, ingestRatio);
+        System.out.printf(Locale.ROOT, "%-24s %16s %14s %14s %12s %18s%n", agents + " sessions", "all open after", "heap idle",
+                "heap after GC", "events/s", "server CPU/event");
+        for (var row : List.of(Map.entry("bare grpc-java server", raw), Map.entry("SpinUp replica", spinup))) {
+            Side side = row.getValue();
+            System.out.printf(Locale.ROOT, "%-24s %14.1f s %10.1f MiB %10.1f MiB %12.0f %15.1f µs%n", row.getKey(),
+                    side.connectSeconds, mib(side.idleHeapBytes), mib(side.heapBytes), side.eventsPerSecond,
+                    side.cpuMicrosPerEvent);
+        }
+        System.out.printf(Locale.ROOT, "ratio SpinUp : bare  heap %.2f  ingest %.2f  server CPU per event %.2f%n", heapRatio,
+                ingestRatio, spinup.cpuMicrosPerEvent / raw.cpuMicrosPerEvent);
         System.out.printf(Locale.ROOT, "replica SIGKILLed: all %d agents reconciled on the other replica in %.1f s (it holds %d sessions)%n",
                 agents, reconciledMillis / 1000.0, sessionsOnSecond);
         Files.createDirectories(results);
@@ -150,11 +158,12 @@ final class FanInBench implements Callable<Integer> {
                   "spinup": %s,
                   "ratio_heap": %.3f,
                   "ratio_ingest": %.3f,
+                  "ratio_server_cpu_per_event": %.3f,
                   "reconciled_after_replica_kill_seconds": %.3f,
                   "sessions_on_other_replica": %d
                 }
                 """, Stats.machine(), quick, agents, heartbeatSeconds, window, raw.json(), spinup.json(), heapRatio,
-                ingestRatio, reconciledMillis / 1000.0, sessionsOnSecond));
+                ingestRatio, spinup.cpuMicrosPerEvent / raw.cpuMicrosPerEvent, reconciledMillis / 1000.0, sessionsOnSecond));
         System.out.println("written to " + out);
         return 0;
     }
@@ -168,8 +177,14 @@ final class FanInBench implements Callable<Integer> {
         }
         long heap = server.heapAfterGc();
         fleet.send("ingest " + ingestSeconds + " " + window);
+        fleet.await("@measuring", Duration.ofMinutes(2));
+        Duration cpuBefore = server.cpuTime();
         String[] ingested = fleet.await("@ingested", Duration.ofSeconds(ingestSeconds + 120L));
-        return new Side(idleHeap, heap, Long.parseLong(ingested[0]) / Double.parseDouble(ingested[1]));
+        double cpuSeconds = (server.cpuTime().toNanos() - cpuBefore.toNanos()) / 1e9;
+        long events = Long.parseLong(ingested[0]);
+        System.out.println("sessions open after " + connected[1] + " ms (" + connected[2] + ")");
+        return new Side(Long.parseLong(connected[1]) / 1000.0, idleHeap, heap,
+                events / Double.parseDouble(ingested[1]), cpuSeconds * 1e6 / events);
     }
 
     private ChildJvm startFleet(Path dir, Path identities, List<Integer> ports) throws Exception {
@@ -227,8 +242,7 @@ final class FanInBench implements Callable<Integer> {
         }
     }
 
-    private Replica startReplica(Path dir, String name, String url, EmbeddedS3 s3, Path pki) throws Exception {
-        int grpcPort = freePort();
+    private Replica startReplica(Path dir, String name, int grpcPort, String url, EmbeddedS3 s3, Path pki) throws Exception {
         int metricsPort = freePort();
         String databaseUrl = url + (url.contains("?") ? "&" : "?") + "user=" + pg.user;
         ChildJvm jvm = ChildJvm.start(dir.resolve("logs/" + name + ".log"), "2g",
@@ -249,7 +263,7 @@ final class FanInBench implements Callable<Integer> {
             } catch (IOException | IllegalStateException e) {
                 if (!jvm.isAlive() || System.nanoTime() > deadline) {
                     jvm.close();
-                    throw new IllegalStateException("replica " + name + " did not start (log: " + jvm.log() + ")", e);
+                    throw new IllegalStateException("replica " + name + " did not start" + jvm.lastLines(), e);
                 }
                 LockSupport.parkNanos(Duration.ofMillis(100).toNanos()); // polling with a deadline
             }

@@ -51,7 +51,8 @@ import java.util.concurrent.locks.LockSupport;
  * line starting with {@code @}:
  * <pre>
  * connect RATE              open every session, RATE per second  -> @connected N MILLIS
- * ingest SECONDS WINDOW     events as fast as acks come, WINDOW in flight per agent -> @ingested EVENTS SECONDS
+ * ingest SECONDS WINDOW     events as fast as acks come, WINDOW in flight per agent -> @measuring
+ *                           (after a second of warm-up), then @ingested EVENTS SECONDS
  * await-reconciled SECONDS  -> @watching, then (once the caller has killed the replica) until every
  *                           agent's Inventory is acked on a newer session -> @reconciled N MILLIS
  * exit
@@ -68,6 +69,9 @@ public final class SimulatedFleet {
     private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(1);
     private final List<Agent> agents = new ArrayList<>();
     private final AtomicLong acked = new AtomicLong();
+    /** Why sessions ended, by gRPC status code (printed with every answer that waits for sessions). */
+    private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.atomic.LongAdder> endings =
+            new java.util.concurrent.ConcurrentSkipListMap<>();
     private volatile int ingestWindow;
 
     private SimulatedFleet(List<InetSocketAddress> targets, Duration heartbeat) {
@@ -83,14 +87,18 @@ public final class SimulatedFleet {
         }
         SimulatedFleet fleet = new SimulatedFleet(targets, Duration.ofSeconds(Long.parseLong(args[1])));
         byte[] ca = Files.readAllBytes(identities.resolveSibling("ca.crt"));
-        for (String line : Files.readAllLines(identities)) {
+        fleet.agents.addAll(Files.readAllLines(identities).parallelStream().map(line -> {
             String[] f = line.split("\t");
-            SslContext ssl = GrpcSslContexts.forClient()
-                    .keyManager(new ByteArrayInputStream(Base64.getDecoder().decode(f[1])),
-                            new ByteArrayInputStream(Base64.getDecoder().decode(f[2])))
-                    .trustManager(new ByteArrayInputStream(ca)).build();
-            fleet.agents.add(fleet.new Agent(UUID.fromString(f[0]), ssl));
-        }
+            try {
+                SslContext ssl = GrpcSslContexts.forClient()
+                        .keyManager(new ByteArrayInputStream(Base64.getDecoder().decode(f[1])),
+                                new ByteArrayInputStream(Base64.getDecoder().decode(f[2])))
+                        .trustManager(new ByteArrayInputStream(ca)).build();
+                return fleet.new Agent(UUID.fromString(f[0]), ssl);
+            } catch (javax.net.ssl.SSLException e) {
+                throw new IllegalStateException(e);
+            }
+        }).toList());
         System.out.println("@ready " + fleet.agents.size());
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line; (line = in.readLine()) != null; ) {
@@ -136,7 +144,10 @@ public final class SimulatedFleet {
                 last = Math.max(last, a.reconciledAt);
             }
         }
-        System.out.printf("%s %d %d%n", answer, done, done == agents.size() ? (last - since) / 1_000_000 : -1);
+        StringBuilder ended = new StringBuilder();
+        endings.forEach((code, n) -> ended.append(ended.isEmpty() ? "" : ",").append(code).append(':').append(n.sum()));
+        System.out.printf("%s %d %d sessions_ended=%s%n", answer, done,
+                done == agents.size() ? (last - since) / 1_000_000 : -1, ended.isEmpty() ? "none" : ended);
     }
 
     private void ingest(int seconds, int window) {
@@ -149,6 +160,7 @@ public final class SimulatedFleet {
         LockSupport.parkNanos(Duration.ofSeconds(1).toNanos()); // warm-up before the measured window
         long before = acked.get();
         long start = System.nanoTime();
+        System.out.println("@measuring");
         LockSupport.parkNanos(Duration.ofSeconds(seconds).toNanos());
         long events = acked.get() - before;
         double took = (System.nanoTime() - start) / 1e9;
@@ -205,12 +217,12 @@ public final class SimulatedFleet {
 
                 @Override
                 public void onError(Throwable t) {
-                    ended(gen);
+                    ended(gen, t);
                 }
 
                 @Override
                 public void onCompleted() {
-                    ended(gen);
+                    ended(gen, null);
                 }
             });
             commands.onNext(AgentCommandsMessage.newBuilder().setHello(SessionHello.newBuilder()
@@ -223,12 +235,12 @@ public final class SimulatedFleet {
 
                 @Override
                 public void onError(Throwable t) {
-                    ended(gen);
+                    ended(gen, t);
                 }
 
                 @Override
                 public void onCompleted() {
-                    ended(gen);
+                    ended(gen, null);
                 }
             });
             send(AgentEvent.newBuilder().setInventory(Inventory.newBuilder().setTotal(total())));
@@ -274,10 +286,12 @@ public final class SimulatedFleet {
         }
 
         /** The session ended: reconnect like the real agent (full-jitter exponential backoff, next address). */
-        private synchronized void ended(int gen) {
+        private synchronized void ended(int gen, Throwable why) {
             if (gen != generation || events == null) {
                 return;
             }
+            endings.computeIfAbsent(why == null ? "COMPLETED" : io.grpc.Status.fromThrowable(why).getCode().name(),
+                    k -> new java.util.concurrent.atomic.LongAdder()).increment();
             events = null;
             channel.shutdownNow();
             failures = answered ? 0 : failures + 1;

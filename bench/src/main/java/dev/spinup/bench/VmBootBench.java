@@ -48,7 +48,7 @@ final class VmBootBench implements Callable<Integer> {
     public Integer call() throws Exception {
         int boots = quick ? 2 : 5;
         Path image = QemuImage.buildFromCheckout();
-        Path dir = Files.createTempDirectory("spinup-bench-vm");
+        Path dir = ScratchDir.create("vm");
         List<Long> bare = new ArrayList<>();
         List<Long> driver = new ArrayList<>();
         boolean kvm;

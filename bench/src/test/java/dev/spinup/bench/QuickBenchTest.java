@@ -54,4 +54,12 @@ class QuickBenchTest {
         assertThat(Files.readString(results.resolve("create-active.json")))
                 .contains("\"create_to_active\"").contains("\"control_plane_share\"");
     }
+
+    @Test
+    void fanInRunsAndEveryAgentComesBackAfterItsReplicaIsKilled() throws Exception {
+        assertThat(new CommandLine(new Main()).execute("fan-in", "--quick", "--results", results.toString()))
+                .as("exit code: 0 only if every agent was reconciled on the other replica").isZero();
+        assertThat(Files.readString(results.resolve("fan-in.json")))
+                .contains("\"bare_grpc_java\"").contains("\"ratio_ingest\"").contains("\"sessions_on_other_replica\": 200");
+    }
 }

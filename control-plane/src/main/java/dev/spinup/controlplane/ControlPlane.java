@@ -16,6 +16,7 @@ import dev.spinup.controlplane.db.PgNotificationListener;
 import dev.spinup.controlplane.fleet.Enrollment;
 import dev.spinup.controlplane.fleet.FleetStore;
 import dev.spinup.controlplane.pki.CertificateAuthority;
+import dev.spinup.controlplane.fleet.HeartbeatWriter;
 import dev.spinup.controlplane.fleet.HostHealth;
 import dev.spinup.controlplane.metrics.MetricsServer;
 import dev.spinup.controlplane.operations.AuditLog;
@@ -89,6 +90,7 @@ public final class ControlPlane implements AutoCloseable {
     private final ObjectStorage storage;
     private final PeriodicSnapshots periodicSnapshots;
     private final HostHealth hostHealth;
+    private final HeartbeatWriter heartbeats;
 
     private ControlPlane(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters, StepHooks hooks,
                          OpenTelemetry otel) {
@@ -128,8 +130,9 @@ public final class ControlPlane implements AutoCloseable {
                 audit, config.workspaceDomain(), clock, meters, tracer);
         this.hostHealth = new HostHealth(db, fleet, config.heartbeatLease(), clock, meters);
         this.periodicSnapshots = new PeriodicSnapshots(db, service, config.snapshotScanInterval(), clock, meters);
-        AgentEventHandler events = new AgentEventHandler(db, fleet, outbox, engine::wake, service::repair, clock, meters,
-                tracer);
+        this.heartbeats = new HeartbeatWriter(db, fleet, meters);
+        AgentEventHandler events = new AgentEventHandler(db, heartbeats, outbox, engine::wake, service::repair, clock,
+                meters, tracer);
 
         this.listener = new PgNotificationListener(db, Map.of(
                 OperationEngine.NOTIFY_CHANNEL, payload -> engine.checkForDueWork(),
@@ -244,6 +247,7 @@ public final class ControlPlane implements AutoCloseable {
             server.shutdownNow();
         }
         engine.close();
+        heartbeats.close();
         listener.close();
         metrics.close();
         grpcExecutor.shutdownNow();

@@ -75,8 +75,13 @@ class StreamIndependenceTest {
             // NO KEY UPDATE: it blocks the heartbeat's UPDATE of the row, not inserts that reference it
             blocker.createQuery("SELECT id FROM hosts WHERE id = :id FOR NO KEY UPDATE").bind("id", host.id())
                     .mapTo(UUID.class).one();
-            Eventually.await(Duration.ofSeconds(30), "the host's next heartbeat to be stuck behind the lock",
-                    () -> heartbeatsBlocked() > 0);
+            // The heartbeat writer skips the locked row and keeps this host's heartbeat waiting (its
+            // event stream with it), while the other host's heartbeats go on being written.
+            Instant stalledAt = lastHeartbeat(host);
+            Instant otherAt = lastHeartbeat(busyHost);
+            Eventually.await(Duration.ofSeconds(30), "three heartbeat intervals of the other host",
+                    () -> lastHeartbeat(busyHost).isAfter(otherAt.plusMillis(2500)));
+            assertThat(lastHeartbeat(host)).as("the locked host's heartbeats are held back").isEqualTo(stalledAt);
 
             Operation suspend = cluster.product().suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
                     .setRequestId("req-" + UUID.randomUUID()).setWorkspaceId(ws).build());
@@ -87,8 +92,10 @@ class StreamIndependenceTest {
                     .equals("acked"));
             Eventually.await(Duration.ofSeconds(30), "the agent to stop the workspace", () ->
                     host.agent().driver().find(ws).map(l -> l.state() != LocalWorkspace.State.RUNNING).orElse(false));
-            assertThat(heartbeatsBlocked()).as("the event stream is still stalled").isPositive();
+            assertThat(lastHeartbeat(host)).as("the event stream is still stalled").isEqualTo(stalledAt);
             blocker.rollback();
+            Eventually.await(Duration.ofSeconds(30), "the held-back heartbeats to be written",
+                    () -> lastHeartbeat(host).isAfter(stalledAt));
 
             assertThat(Workspaces.awaitDone(cluster.product(), suspend.getId()).getStatus())
                     .isEqualTo(OperationStatus.SUCCEEDED);
@@ -193,11 +200,4 @@ class StreamIndependenceTest {
                 .mapTo(java.time.OffsetDateTime.class).one()).toInstant();
     }
 
-    private static long heartbeatsBlocked() {
-        return cluster.database().withHandle(h -> h.createQuery("""
-                        SELECT count(*) FROM pg_stat_activity
-                        WHERE datname = current_database() AND wait_event_type = 'Lock'
-                          AND query LIKE '%UPDATE hosts SET last_heartbeat_at%'""")
-                .mapTo(Long.class).one());
-    }
 }

@@ -9,7 +9,7 @@ import dev.spinup.api.v1.InventoryWorkspace;
 import dev.spinup.api.v1.LocalWorkspaceState;
 import dev.spinup.controlplane.api.ApiException;
 import dev.spinup.controlplane.db.Database;
-import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.fleet.HeartbeatWriter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -29,7 +29,7 @@ public final class AgentEventHandler {
     private static final Logger log = LoggerFactory.getLogger(AgentEventHandler.class);
 
     private final Database db;
-    private final FleetStore fleet;
+    private final HeartbeatWriter heartbeats;
     private final CommandOutbox outbox;
     private final Consumer<String> wakeJob;
     private final Consumer<UUID> repair;
@@ -40,11 +40,11 @@ public final class AgentEventHandler {
     private final java.util.concurrent.ConcurrentMap<UUID, Integer> replayDepth = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** @param repair starts a REPAIR operation on an idle workspace whose host is out of line */
-    public AgentEventHandler(Database db, FleetStore fleet, CommandOutbox outbox, Consumer<String> wakeJob,
+    public AgentEventHandler(Database db, HeartbeatWriter heartbeats, CommandOutbox outbox, Consumer<String> wakeJob,
                              Consumer<UUID> repair, Clock clock, MeterRegistry meters, Tracer tracer) {
         this.tracer = tracer;
         this.db = db;
-        this.fleet = fleet;
+        this.heartbeats = heartbeats;
         this.outbox = outbox;
         this.wakeJob = wakeJob;
         this.repair = repair;
@@ -64,7 +64,7 @@ public final class AgentEventHandler {
         switch (event.getKindCase()) {
             case HEARTBEAT -> {
                 replayDepth.put(hostId, event.getHeartbeat().getReplayBufferDepth());
-                db.inTransactionVoid(tx -> fleet.heartbeat(tx.handle(), hostId, now));
+                heartbeats.record(hostId, now);
             }
             case RESULT -> {
                 Span span = tracer.spanBuilder("result " + event.getResult().getCommandId())

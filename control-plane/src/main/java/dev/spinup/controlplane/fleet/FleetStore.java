@@ -5,8 +5,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
+import java.util.Map;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 
@@ -136,11 +139,29 @@ public final class FleetStore {
 
     /** A heartbeat arrived: refresh the lease; an unhealthy host becomes healthy again. */
     public void heartbeat(Handle h, UUID hostId, Instant now) {
-        h.createUpdate("""
-                        UPDATE hosts SET last_heartbeat_at = :now,
-                            state = CASE WHEN state = 'unhealthy' THEN 'healthy' ELSE state END
-                        WHERE id = :id""")
-                .bind("id", hostId).bind("now", Timestamp.from(now)).execute();
+        heartbeats(h, Map.of(hostId, now));
+    }
+
+    /**
+     * Many hosts' heartbeats in one statement. A host row another transaction has locked is
+     * skipped rather than waited for, so one busy host never holds up the others' heartbeats;
+     * the ids of those skipped are returned for the caller to try again.
+     */
+    public Set<UUID> heartbeats(Handle h, Map<UUID, Instant> at) {
+        Long[] micros = at.values().stream().map(t -> t.getEpochSecond() * 1_000_000 + t.getNano() / 1_000)
+                .toArray(Long[]::new);
+        return new HashSet<>(h.createQuery("""
+                        WITH beat AS (SELECT * FROM unnest(:ids, :micros) AS b(id, micros)),
+                             free AS (SELECT hosts.id FROM hosts JOIN beat USING (id) ORDER BY hosts.id
+                                      FOR NO KEY UPDATE OF hosts SKIP LOCKED),
+                             done AS (UPDATE hosts SET last_heartbeat_at = to_timestamp(beat.micros / 1e6),
+                                          state = CASE WHEN hosts.state = 'unhealthy' THEN 'healthy' ELSE hosts.state END
+                                      FROM beat JOIN free USING (id) WHERE hosts.id = beat.id
+                                      RETURNING hosts.id)
+                        SELECT hosts.id FROM hosts JOIN beat USING (id) WHERE hosts.id NOT IN (SELECT id FROM done)""")
+                .bindArray("ids", UUID.class, (Object[]) at.keySet().toArray(UUID[]::new))
+                .bindArray("micros", Long.class, (Object[]) micros)
+                .mapTo(UUID.class).list());
     }
 
     static Host mapHost(ResultSet rs) throws SQLException {

@@ -1,0 +1,112 @@
+package dev.spinup.controlplane.fleet;
+
+import dev.spinup.controlplane.db.Database;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Host heartbeats written to the database in groups (group commit). Each caller waits for the
+ * transaction that holds its heartbeat, so an acked heartbeat is durable as before, but ten
+ * thousand hosts cost one UPDATE per round trip rather than one transaction each. A group is
+ * written as soon as the previous one committed: with one host heartbeating there is no added
+ * delay; under load the groups grow instead of the queue. A host whose row another transaction
+ * holds is skipped and tried again with the next group, so only its own events wait.
+ */
+public final class HeartbeatWriter implements AutoCloseable {
+    private final Database db;
+    private final FleetStore fleet;
+    private final DistributionSummary groupSize;
+    private final ExecutorService flusher = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("heartbeat-writer").factory());
+    private final Object lock = new Object();
+    /** Sorted by host id, so two replicas' groups lock their rows in the same order. */
+    private TreeMap<UUID, Beat> pending = new TreeMap<>();
+    private boolean writing;
+
+    /** A host's latest heartbeat not yet written, and everyone waiting for it. */
+    private record Beat(Instant at, List<CompletableFuture<Void>> waiting) {
+        Beat merge(Beat other) {
+            List<CompletableFuture<Void>> all = new ArrayList<>(waiting);
+            all.addAll(other.waiting);
+            return new Beat(at.isAfter(other.at) ? at : other.at, all);
+        }
+    }
+
+    public HeartbeatWriter(Database db, FleetStore fleet, MeterRegistry meters) {
+        this.db = db;
+        this.fleet = fleet;
+        this.groupSize = DistributionSummary.builder("spinup_heartbeat_group_size")
+                .description("heartbeats written per transaction (group commit)").register(meters);
+    }
+
+    /** Records that {@code hostId} was alive at {@code at}; returns once that is committed. */
+    public void record(UUID hostId, Instant at) {
+        CompletableFuture<Void> committed = new CompletableFuture<>();
+        add(hostId, new Beat(at, List.of(committed)));
+        committed.join();
+    }
+
+    private void add(UUID hostId, Beat beat) {
+        boolean start;
+        synchronized (lock) {
+            pending.merge(hostId, beat, Beat::merge);
+            start = !writing;
+            writing = true;
+        }
+        if (start) {
+            flusher.execute(this::writeGroups);
+        }
+    }
+
+    private void writeGroups() {
+        while (true) {
+            TreeMap<UUID, Beat> group;
+            synchronized (lock) {
+                if (pending.isEmpty()) {
+                    writing = false;
+                    return;
+                }
+                group = pending;
+                pending = new TreeMap<>();
+            }
+            Set<UUID> locked;
+            try {
+                Map<UUID, Instant> at = new TreeMap<>();
+                group.forEach((id, beat) -> at.put(id, beat.at));
+                locked = db.inTransaction(tx -> fleet.heartbeats(tx.handle(), at));
+                groupSize.record(group.size() - locked.size());
+            } catch (Throwable e) {
+                group.values().forEach(beat -> beat.waiting.forEach(w -> w.completeExceptionally(e)));
+                continue;
+            }
+            group.forEach((id, beat) -> {
+                if (locked.contains(id)) {
+                    synchronized (lock) {
+                        pending.merge(id, beat, Beat::merge); // its row is busy: the next group tries again
+                    }
+                } else {
+                    beat.waiting.forEach(w -> w.complete(null));
+                }
+            });
+            if (locked.size() == group.size()) {
+                LockSupport.parkNanos(Duration.ofMillis(20).toNanos()); // only busy rows left: do not spin
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        flusher.shutdownNow();
+    }
+}

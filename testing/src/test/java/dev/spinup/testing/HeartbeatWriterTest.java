@@ -1,0 +1,115 @@
+package dev.spinup.testing;
+
+import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.fleet.HeartbeatWriter;
+import dev.spinup.controlplane.workspaces.Envelope;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Heartbeats written in groups: every one lands, and a host whose row is locked holds up only itself. */
+class HeartbeatWriterTest {
+    @RegisterExtension
+    static final PostgresExtension pg = new PostgresExtension();
+    static Database db;
+    static final FleetStore fleet = new FleetStore();
+    static final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    static HeartbeatWriter writer;
+
+    @BeforeAll
+    static void start() {
+        db = new Database(pg.config());
+        db.migrate();
+        db.inTransactionVoid(tx -> fleet.ensureRegion(tx.handle(), "r", "R"));
+        writer = new HeartbeatWriter(db, fleet, meters);
+    }
+
+    @AfterAll
+    static void stop() {
+        writer.close();
+        db.close();
+    }
+
+    private static UUID newHost() {
+        UUID id = Ids.newId(Clock.systemUTC());
+        db.inTransactionVoid(tx -> fleet.registerHost(tx.handle(), id, "r", "h-" + id, new Envelope(4, 8, 50)));
+        return id;
+    }
+
+    private static Instant lastHeartbeat(UUID host) {
+        return db.withHandle(h -> h.createQuery("SELECT last_heartbeat_at FROM hosts WHERE id = :id").bind("id", host)
+                .mapTo(Instant.class).one());
+    }
+
+    @Test
+    void manyHostsHeartbeatingAtOnceAreAllRecordedEachWithItsOwnTime() throws Exception {
+        List<UUID> hosts = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            hosts.add(newHost());
+        }
+        Instant base = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> calls = new ArrayList<>();
+            for (int i = 0; i < hosts.size(); i++) {
+                int n = i;
+                calls.add(callers.submit(() -> writer.record(hosts.get(n), base.plusSeconds(n))));
+            }
+            for (Future<?> call : calls) {
+                call.get(30, TimeUnit.SECONDS);
+            }
+        }
+        for (int i = 0; i < hosts.size(); i++) {
+            assertThat(lastHeartbeat(hosts.get(i))).isEqualTo(base.plusSeconds(i));
+        }
+        var groups = meters.get("spinup_heartbeat_group_size").summary();
+        assertThat(groups.totalAmount()).as("heartbeats written").isGreaterThanOrEqualTo(200);
+    }
+
+    @Test
+    void anUnhealthyHostIsHealthyAgainOnceItsHeartbeatReturns() {
+        UUID host = newHost();
+        db.inTransactionVoid(tx -> tx.handle().createUpdate("UPDATE hosts SET state = 'unhealthy' WHERE id = :id")
+                .bind("id", host).execute());
+        writer.record(host, Instant.now());
+        String state = db.withHandle(h -> h.createQuery("SELECT state FROM hosts WHERE id = :id").bind("id", host)
+                .mapTo(String.class).one());
+        assertThat(state).isEqualTo("healthy");
+    }
+
+    @Test
+    void aHostWhoseRowIsLockedWaitsAloneAndIsWrittenOnceTheLockGoes() throws Exception {
+        UUID busy = newHost();
+        UUID other = newHost();
+        Instant at = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        try (Connection lock = db.openDedicatedConnection();
+             ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            lock.setAutoCommit(false);
+            lock.createStatement().execute("SELECT 1 FROM hosts WHERE id = '" + busy + "' FOR UPDATE");
+            Future<?> blocked = callers.submit(() -> writer.record(busy, at));
+            callers.submit(() -> writer.record(other, at)).get(30, TimeUnit.SECONDS);
+            assertThat(lastHeartbeat(other)).isEqualTo(at);
+            assertThat(blocked).as("the busy host's heartbeat waits for its row").isNotDone();
+            lock.commit();
+            blocked.get(30, TimeUnit.SECONDS);
+        }
+        assertThat(lastHeartbeat(busy)).isEqualTo(at);
+    }
+}
