@@ -43,6 +43,7 @@ final class CreateActiveBench implements Callable<Integer> {
         Path dir = ScratchDir.create("create");
         List<Long> total = new ArrayList<>();
         List<Long> controlPlane = new ArrayList<>();
+        List<String> steps;
         AtomicLong driverNanos = new AtomicLong();
         try (BenchPostgres.Scratch scratch = pg.create("spinup_bench_create_" + ProcessHandle.current().pid());
              BenchCluster cluster = new BenchCluster(dir.resolve("cluster"), scratch.url(), pg.user, 1,
@@ -56,6 +57,7 @@ final class CreateActiveBench implements Callable<Integer> {
                 total.add(took);
                 controlPlane.add(took - driverNanos.get());
             }
+            steps = stepBreakdown(cluster);
         }
         Stats all = Stats.ofNanos(total);
         Stats own = Stats.ofNanos(controlPlane);
@@ -66,6 +68,9 @@ final class CreateActiveBench implements Callable<Integer> {
                 all.p50(), all.p99(), all.max(), all.n());
         System.out.printf(Locale.ROOT, "control plane's own share: p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms%n",
                 own.p50(), own.p99(), own.max());
+        System.out.println("where each step's time goes (medians, ms): before = since the previous step's result "
+                + "(or the request), send = outbox -> stream, ack = stream -> agent's ack, run = ack -> result");
+        steps.forEach(System.out::println);
         Files.createDirectories(results);
         Path out = results.resolve("create-active.json");
         Files.writeString(out, String.format(Locale.ROOT, """
@@ -79,6 +84,26 @@ final class CreateActiveBench implements Callable<Integer> {
                 """, Stats.machine(), quick, all.json(), own.json()));
         System.out.println("written to " + out);
         return 0;
+    }
+
+    /** Median of each phase of each agent command of the creates, from the outbox's timestamps. */
+    private static List<String> stepBreakdown(BenchCluster cluster) {
+        return cluster.db.withHandle(h -> h.createQuery("""
+                        WITH c AS (
+                            SELECT a.kind, a.created_at, a.sent_at, a.acked_at, a.completed_at, o.requested_at,
+                                   coalesce(lag(a.completed_at) OVER (PARTITION BY a.operation_id ORDER BY a.created_at),
+                                            o.requested_at) AS previous
+                            FROM agent_commands a JOIN operations o ON o.id = a.operation_id WHERE o.verb = 'create')
+                        SELECT kind,
+                               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM created_at - previous)) * 1000 AS before,
+                               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at)) * 1000 AS send,
+                               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acked_at - sent_at)) * 1000 AS ack,
+                               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - acked_at)) * 1000 AS run
+                        FROM c GROUP BY kind ORDER BY avg(extract(epoch FROM created_at - requested_at))""")
+                .map((rs, ctx) -> String.format(Locale.ROOT, "  %-22s before %6.1f  send %6.1f  ack %6.1f  run %6.1f",
+                        rs.getString("kind"), rs.getDouble("before"), rs.getDouble("send"), rs.getDouble("ack"),
+                        rs.getDouble("run")))
+                .list());
     }
 
     /** A driver that adds the time spent in provision and start to {@code nanos}. */

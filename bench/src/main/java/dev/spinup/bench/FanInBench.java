@@ -120,6 +120,7 @@ final class FanInBench implements Callable<Integer> {
                                     + " agents came back after their replica was killed (" + reconciled[2] + ")");
                         }
                         reconciledMillis = Long.parseLong(reconciled[1]);
+                        System.out.println("reconciled after " + reconciledMillis + " ms (" + reconciled[2] + ")");
                         sessionsOnSecond = second.gauge("spinup_agent_sessions");
                     }
                 }

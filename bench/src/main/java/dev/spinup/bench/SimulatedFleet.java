@@ -290,12 +290,18 @@ public final class SimulatedFleet {
             if (gen != generation || events == null) {
                 return;
             }
-            endings.computeIfAbsent(why == null ? "COMPLETED" : io.grpc.Status.fromThrowable(why).getCode().name(),
+            endings.computeIfAbsent(why == null ? "COMPLETED" : describe(io.grpc.Status.fromThrowable(why)),
                     k -> new java.util.concurrent.atomic.LongAdder()).increment();
             events = null;
             channel.shutdownNow();
             failures = answered ? 0 : failures + 1;
             timer.schedule(this::open, ControlPlaneConnection.reconnectDelay(failures).toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        /** The status code and the start of its description, without spaces (answers are space-separated). */
+        private static String describe(io.grpc.Status status) {
+            String what = status.getDescription() == null ? "" : status.getDescription();
+            return status.getCode() + "(" + what.substring(0, Math.min(what.length(), 40)).replaceAll("[\\s,:]+", "_") + ")";
         }
 
         private static Envelope total() {

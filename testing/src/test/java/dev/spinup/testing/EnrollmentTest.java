@@ -118,6 +118,47 @@ class EnrollmentTest {
                 .isEqualTo(ErrorReason.CLIENT_CERTIFICATE_REQUIRED.name());
     }
 
+    @Test
+    void aRetiredHostOpensNoSessionEvenWithAValidCertificate() throws Exception {
+        SpinUpCluster.RegisteredHost retired = cluster.registerHost(new dev.spinup.controlplane.workspaces.Envelope(4, 8, 50));
+        cluster.database().inTransactionVoid(tx -> tx.handle()
+                .createUpdate("UPDATE hosts SET state = 'retired' WHERE id = :id").bind("id", retired.id()).execute());
+        io.grpc.ManagedChannel channel = io.grpc.netty.NettyChannelBuilder.forTarget(target())
+                .sslContext(io.grpc.netty.GrpcSslContexts.forClient()
+                        .keyManager(retired.dataDir().resolve("host.crt").toFile(), retired.dataDir().resolve("host.key").toFile())
+                        .trustManager(cluster.caCertificate().toFile()).build())
+                .build();
+        try {
+            CompletableFuture<Throwable> closed = new CompletableFuture<>();
+            AgentServiceGrpc.newStub(channel).commands(new StreamObserver<Command>() {
+                @Override
+                public void onNext(Command value) {
+                    closed.complete(new AssertionError("a retired host was sent a command"));
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    closed.complete(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                    closed.complete(new AssertionError("completed without an error"));
+                }
+            }).onNext(AgentCommandsMessage.newBuilder().setHello(SessionHello.newBuilder().setEdgeAddress("10.0.0.9:80")).build());
+            Throwable error = closed.get(10, TimeUnit.SECONDS);
+            assertThat(error).isInstanceOf(StatusRuntimeException.class);
+            assertThat(((StatusRuntimeException) error).getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+            assertThat(ApiAssertions.errorInfo((StatusRuntimeException) error).getReason())
+                    .isEqualTo(ErrorReason.HOST_NOT_FOUND.name());
+            String edge = cluster.database().withHandle(h -> h.createQuery("SELECT edge_address FROM hosts WHERE id = :id")
+                    .bind("id", retired.id()).mapTo(String.class).one());
+            assertThat(edge).as("a refused hello changes nothing").isNull();
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
     private static String token(int ttlSeconds) {
         return cluster.admin().createEnrollmentToken(CreateEnrollmentTokenRequest.newBuilder()
                 .setRegion(SpinUpCluster.REGION).setTtl(Duration.newBuilder().setSeconds(ttlSeconds)).build()).getToken();

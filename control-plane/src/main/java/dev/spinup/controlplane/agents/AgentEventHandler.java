@@ -16,7 +16,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -97,17 +96,14 @@ public final class AgentEventHandler {
      * </ul>
      * Every mismatch is logged and counted (spinup_reconcile_mismatches_total{kind}).
      */
-    private void reconcile(UUID hostId, Inventory inventory) {
+    private void reconcile(UUID hostId, Inventory inventory, List<Placed> placed) {
         var local = new java.util.HashMap<String, InventoryWorkspace>();
         inventory.getWorkspacesList().forEach(w -> local.put(w.getWorkspaceId(), w));
-        List<Map.Entry<String, String>> expected = db.withHandle(h -> h.createQuery("""
-                        SELECT id::text AS id, state FROM workspaces
-                        WHERE host_id = :host AND state IN ('active', 'suspended') AND current_operation_id IS NULL""")
-                .bind("host", hostId)
-                .map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getString("state"))).list());
-        for (Map.Entry<String, String> w : expected) {
-            InventoryWorkspace have = local.get(w.getKey());
-            boolean active = "active".equals(w.getValue());
+        List<Placed> expected = placed.stream()
+                .filter(w -> w.idle() && ("active".equals(w.state()) || "suspended".equals(w.state()))).toList();
+        for (Placed w : expected) {
+            InventoryWorkspace have = local.get(w.id());
+            boolean active = "active".equals(w.state());
             boolean running = have != null && have.getState() == LocalWorkspaceState.LOCAL_RUNNING;
             String kind = have == null ? "missing_on_host"
                     : active && !running ? "not_running"
@@ -116,14 +112,13 @@ public final class AgentEventHandler {
                 continue;
             }
             meters.counter("spinup_reconcile_mismatches", "kind", kind).increment();
-            log.error("event=reconcile_mismatch host={} workspace={} state={} kind={}", hostId, w.getKey(),
-                    w.getValue(), kind);
+            log.error("event=reconcile_mismatch host={} workspace={} state={} kind={}", hostId, w.id(), w.state(), kind);
             if (have != null) {
                 try {
-                    repair.accept(UUID.fromString(w.getKey()));
+                    repair.accept(UUID.fromString(w.id()));
                 } catch (ApiException e) {
                     // it became busy or changed state since the query: that operation sets the host right
-                    log.info("event=repair_skipped workspace={} reason={}", w.getKey(), e.reason());
+                    log.info("event=repair_skipped workspace={} reason={}", w.id(), e.reason());
                 }
             }
         }
@@ -182,11 +177,21 @@ public final class AgentEventHandler {
     }
 
     /** Workspaces the host has that the control plane does not place there are orphans: recorded, never destroyed. */
+    /** A workspace the database places on a host; idle: no operation in flight. */
+    private record Placed(String id, String state, boolean idle) {
+    }
+
     private void recordInventory(UUID hostId, Inventory inventory, Instant now) {
+        List<Placed> placed = new java.util.ArrayList<>();
         int orphans = db.inTransaction(tx -> {
-            Set<String> known = new HashSet<>(tx.handle().createQuery("""
-                            SELECT id::text FROM workspaces WHERE host_id = :host AND state <> 'deleted'""")
-                    .bind("host", hostId).mapTo(String.class).list());
+            placed.clear(); // a retried transaction reads again
+            placed.addAll(tx.handle().createQuery("""
+                            SELECT id::text AS id, state, current_operation_id IS NULL AS idle FROM workspaces
+                            WHERE host_id = :host AND state <> 'deleted'""")
+                    .bind("host", hostId)
+                    .map((rs, ctx) -> new Placed(rs.getString("id"), rs.getString("state"), rs.getBoolean("idle")))
+                    .list());
+            Set<String> known = new HashSet<>(placed.stream().map(Placed::id).toList());
             List<InventoryWorkspace> unknown = inventory.getWorkspacesList().stream()
                     .filter(w -> !known.contains(w.getWorkspaceId())).toList();
             tx.handle().createUpdate("DELETE FROM host_orphans WHERE host_id = :host AND NOT (workspace_id = ANY(:ids))")
@@ -207,7 +212,7 @@ public final class AgentEventHandler {
             return unknown.size();
         });
         meters.counter("spinup_orphans_found").increment(orphans);
-        reconcile(hostId, inventory);
+        reconcile(hostId, inventory, placed);
         log.info("event=inventory host={} workspaces={} orphans={}", hostId, inventory.getWorkspacesCount(), orphans);
     }
 }

@@ -12,7 +12,6 @@ import dev.spinup.controlplane.api.ApiException;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.fleet.FleetStore;
 import dev.spinup.controlplane.fleet.Host;
-import dev.spinup.controlplane.fleet.HostState;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -87,8 +86,8 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                             fail(Status.Code.INVALID_ARGUMENT, "a session says hello once");
                             return;
                         }
-                        Optional<Host> host = db.withHandle(h -> fleet.findHost(h, hostId));
-                        if (host.isEmpty() || host.get().state() == HostState.RETIRED) {
+                        if (!db.withHandle(h -> fleet.openSession(h, hostId, message.getHello().getEdgeAddress()))) {
+                            Optional<Host> host = db.withHandle(h -> fleet.findHost(h, hostId));
                             log.warn("event=agent_refused host={} reason={}", hostId,
                                     host.isEmpty() ? "unknown_host" : "retired");
                             responseObserver.onError(ApiException.notFound(ErrorReason.HOST_NOT_FOUND,
@@ -98,8 +97,6 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                         log.info("event=agent_session_opened host={} agent_instance={} driver={} edge={}", hostId,
                                 message.getHello().getAgentInstanceId(), message.getHello().getDriver(),
                                 message.getHello().getEdgeAddress());
-                        db.inTransactionVoid(tx -> fleet.setEdgeAddress(tx.handle(), hostId,
-                                message.getHello().getEdgeAddress()));
                         session = sessions.open(hostId, message.getHello().getAgentInstanceId(), stream);
                     }
                     case ACK -> {

@@ -132,9 +132,17 @@ public final class FleetStore {
     }
 
     /** The agent said where its edge answers (empty: it runs none). */
-    public void setEdgeAddress(Handle h, UUID id, String edgeAddress) {
-        h.createUpdate("UPDATE hosts SET edge_address = NULLIF(:edge, '') WHERE id = :id AND edge_address IS DISTINCT FROM NULLIF(:edge, '')")
-                .bind("id", id).bind("edge", edgeAddress).execute();
+    /**
+     * A host's agent opened a session: records where its edge answers. One statement, as every
+     * agent of a replica that died reconnects at once. Returns false when the host is unknown or
+     * retired (it may not open a session).
+     */
+    public boolean openSession(Handle h, UUID id, String edgeAddress) {
+        return h.createQuery("""
+                        UPDATE hosts SET edge_address = NULLIF(:edge, '')
+                        WHERE id = :id AND state <> 'retired'
+                        RETURNING id""")
+                .bind("id", id).bind("edge", edgeAddress).mapTo(UUID.class).findOne().isPresent();
     }
 
     /** A heartbeat arrived: refresh the lease; an unhealthy host becomes healthy again. */
