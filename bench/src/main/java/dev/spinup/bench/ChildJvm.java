@@ -40,11 +40,12 @@ final class ChildJvm implements AutoCloseable {
         Thread.ofPlatform().daemon().name("child-output").start(this::readOutput);
     }
 
-    /** Starts {@code mainClass} with {@code maxHeap} (e.g. "1g"); its output is logged to {@code log}. */
-    static ChildJvm start(Path log, String maxHeap, Map<String, String> env, String mainClass, List<String> args)
+    /** Starts {@code mainClass} with {@code jvmOptions} (e.g. "-Xmx1g"); its output is logged to {@code log}. */
+    static ChildJvm start(Path log, List<String> jvmOptions, Map<String, String> env, String mainClass, List<String> args)
             throws IOException {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "-Xmx" + maxHeap, "--enable-native-access=ALL-UNNAMED"));
+                "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(jvmOptions);
         if (Runtime.version().feature() >= 24) {
             command.add("--sun-misc-unsafe-memory-access=allow");
         }
@@ -119,12 +120,15 @@ final class ChildJvm implements AutoCloseable {
         return Long.parseLong(used.group(1)) * 1024;
     }
 
-    private String jcmd(String what) throws IOException, InterruptedException {
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        Process p = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), what).redirectErrorStream(true).start();
+    /** Runs a jcmd diagnostic command (and its arguments) on this JVM; returns what it printed. */
+    String jcmd(String... what) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(process.pid())));
+        command.addAll(List.of(what));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException("jcmd " + what + " failed: " + out);
+            throw new IllegalStateException("jcmd " + String.join(" ", what) + " failed: " + out);
         }
         return out;
     }

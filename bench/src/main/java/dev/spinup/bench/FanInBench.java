@@ -53,6 +53,8 @@ final class FanInBench implements Callable<Integer> {
     int window;
     @Option(names = "--heartbeat-seconds", defaultValue = "10", description = "Heartbeat interval of each agent (default: ${DEFAULT-VALUE}).")
     int heartbeatSeconds;
+    @Option(names = "--jfr", description = "Record the replicas with Java Flight Recorder into this folder (profiling).")
+    Path jfr;
     @Mixin
     BenchPostgres pg;
     @Option(names = "--results", defaultValue = "bench/results", description = "Where to write fan-in.json (default: ${DEFAULT-VALUE}).")
@@ -83,7 +85,7 @@ final class FanInBench implements Callable<Integer> {
         Path identities = writeIdentities(ca, hosts, pki, dir.resolve("fleet"));
 
         Side raw;
-        try (ChildJvm server = ChildJvm.start(dir.resolve("logs/raw-server.log"), "2g", Map.of(),
+        try (ChildJvm server = ChildJvm.start(dir.resolve("logs/raw-server.log"), List.of("-Xmx2g"), Map.of(),
                 RawAgentServer.class.getName(), List.of(pki.toString(), Integer.toString(freePort())))) {
             int port = Integer.parseInt(server.await("@listening", Duration.ofMinutes(1))[0]);
             long idle = server.heapAfterGc();
@@ -113,6 +115,9 @@ final class FanInBench implements Callable<Integer> {
                     try (Replica second = startReplica(dir, "replica-b", secondPort, scratch.url(), s3, pki)) {
                         fleet.send("await-reconciled " + Math.max(120, RECONCILE_TARGET.toSeconds() * 3));
                         fleet.await("@watching", Duration.ofSeconds(30));
+                        if (jfr != null) { // a SIGKILLed JVM writes no recording of its own
+                            first.jvm.jcmd("JFR.dump", "filename=" + jfr.toAbsolutePath().resolve("replica-a.jfr"));
+                        }
                         first.jvm.kill();
                         String[] reconciled = fleet.await("@reconciled", Duration.ofMinutes(7));
                         if (Long.parseLong(reconciled[0]) != agents) {
@@ -189,7 +194,7 @@ final class FanInBench implements Callable<Integer> {
     }
 
     private ChildJvm startFleet(Path dir, Path identities, List<Integer> ports) throws Exception {
-        ChildJvm fleet = ChildJvm.start(dir.resolve("logs/fleet-" + ports.getFirst() + ".log"), "8g", Map.of(),
+        ChildJvm fleet = ChildJvm.start(dir.resolve("logs/fleet-" + ports.getFirst() + ".log"), List.of("-Xmx8g"), Map.of(),
                 SimulatedFleet.class.getName(), List.of(identities.toString(), Integer.toString(heartbeatSeconds),
                         String.join(",", ports.stream().map(String::valueOf).toList())));
         fleet.await("@ready", Duration.ofMinutes(5));
@@ -246,7 +251,13 @@ final class FanInBench implements Callable<Integer> {
     private Replica startReplica(Path dir, String name, int grpcPort, String url, EmbeddedS3 s3, Path pki) throws Exception {
         int metricsPort = freePort();
         String databaseUrl = url + (url.contains("?") ? "&" : "?") + "user=" + pg.user;
-        ChildJvm jvm = ChildJvm.start(dir.resolve("logs/" + name + ".log"), "2g",
+        List<String> options = new ArrayList<>(List.of("-Xmx2g"));
+        if (jfr != null) {
+            Files.createDirectories(jfr);
+            options.add("-XX:StartFlightRecording=settings=profile,filename=" + jfr.resolve(name + ".jfr")
+                    + (Runtime.version().feature() >= 25 ? ",jdk.CPUTimeSample#enabled=true,jdk.CPUTimeSample#throttle=2ms" : ""));
+        }
+        ChildJvm jvm = ChildJvm.start(dir.resolve("logs/" + name + ".log"), options,
                 Map.of("SPINUP_S3_ACCESS_KEY", "bench", "SPINUP_S3_SECRET_KEY", "bench-secret"),
                 "dev.spinup.controlplane.Main",
                 List.of("serve", "--database-url", databaseUrl, "--tls-cert", pki.resolve("server.crt").toString(),
