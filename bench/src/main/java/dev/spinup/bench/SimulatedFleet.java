@@ -8,7 +8,6 @@ import dev.spinup.api.v1.CommandAck;
 import dev.spinup.api.v1.CommandOutcome;
 import dev.spinup.api.v1.CommandResult;
 import dev.spinup.api.v1.Envelope;
-import dev.spinup.api.v1.EventAck;
 import dev.spinup.api.v1.Heartbeat;
 import dev.spinup.api.v1.Inventory;
 import dev.spinup.api.v1.SessionHello;
@@ -209,28 +208,19 @@ public final class SimulatedFleet {
                     .channelType(NioSocketChannel.class).executor(callbacks)
                     .keepAliveTime(20, TimeUnit.SECONDS).keepAliveWithoutCalls(true).build();
             var stub = AgentServiceGrpc.newStub(channel);
-            commands = stub.commands(new StreamObserver<>() {
-                @Override
-                public void onNext(Command command) {
-                    executeNoop(gen, command);
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    ended(gen, t);
-                }
-
-                @Override
-                public void onCompleted() {
-                    ended(gen, null);
-                }
-            });
+            commands = stub.commands(observer(gen, command -> executeNoop(gen, command)));
             commands.onNext(AgentCommandsMessage.newBuilder().setHello(SessionHello.newBuilder()
                     .setAgentVersion("bench").setAgentInstanceId(instance).setDriver("noop")).build());
-            events = stub.events(new StreamObserver<>() {
+            events = stub.events(observer(gen, ack -> acked(gen, ack.getAckedSeq())));
+            send(AgentEvent.newBuilder().setInventory(Inventory.newBuilder().setTotal(total())));
+        }
+
+        /** A stream observer of session {@code gen}: each message to {@code onNext}; its end ends the session. */
+        private <T> StreamObserver<T> observer(int gen, java.util.function.Consumer<T> onNext) {
+            return new StreamObserver<>() {
                 @Override
-                public void onNext(EventAck ack) {
-                    acked(gen, ack.getAckedSeq());
+                public void onNext(T message) {
+                    onNext.accept(message);
                 }
 
                 @Override
@@ -242,8 +232,7 @@ public final class SimulatedFleet {
                 public void onCompleted() {
                     ended(gen, null);
                 }
-            });
-            send(AgentEvent.newBuilder().setInventory(Inventory.newBuilder().setTotal(total())));
+            };
         }
 
         private synchronized void acked(int gen, long ackedSeq) {

@@ -97,6 +97,7 @@ public final class ControlPlane implements AutoCloseable {
         Tracer tracer = otel.getTracer("dev.spinup.controlplane");
         ControlPlaneMetrics.configure(meters);
         this.db = new Database(config.database());
+        meters.gauge("spinup_db_callers_waiting", db, Database::callersWaiting);
         db.migrate();
         ControlPlaneMetrics.schedulerQueue(db, clock, meters);
         this.storage = new ObjectStorage(config.objectStorage());

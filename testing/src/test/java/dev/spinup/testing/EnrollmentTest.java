@@ -92,29 +92,9 @@ class EnrollmentTest {
 
     @Test
     void agentRpcsWithoutAHostCertificateAreRefused() throws Exception {
-        CompletableFuture<Throwable> closed = new CompletableFuture<>();
-        StreamObserver<AgentCommandsMessage> up = AgentServiceGrpc.newStub(cluster.channel())
-                .commands(new StreamObserver<Command>() {
-                    @Override
-                    public void onNext(Command value) {
-                        closed.complete(new AssertionError("a command was sent to an anonymous caller"));
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        closed.complete(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        closed.complete(new AssertionError("completed without an error"));
-                    }
-                });
-        up.onNext(AgentCommandsMessage.newBuilder().setHello(SessionHello.getDefaultInstance()).build());
-        Throwable error = closed.get(10, TimeUnit.SECONDS);
-        assertThat(error).isInstanceOf(StatusRuntimeException.class);
-        assertThat(((StatusRuntimeException) error).getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
-        assertThat(ApiAssertions.errorInfo((StatusRuntimeException) error).getReason())
+        StatusRuntimeException error = helloRefused(cluster.channel(), SessionHello.getDefaultInstance());
+        assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(ApiAssertions.errorInfo(error).getReason())
                 .isEqualTo(ErrorReason.CLIENT_CERTIFICATE_REQUIRED.name());
     }
 
@@ -129,34 +109,40 @@ class EnrollmentTest {
                         .trustManager(cluster.caCertificate().toFile()).build())
                 .build();
         try {
-            CompletableFuture<Throwable> closed = new CompletableFuture<>();
-            AgentServiceGrpc.newStub(channel).commands(new StreamObserver<Command>() {
-                @Override
-                public void onNext(Command value) {
-                    closed.complete(new AssertionError("a retired host was sent a command"));
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    closed.complete(t);
-                }
-
-                @Override
-                public void onCompleted() {
-                    closed.complete(new AssertionError("completed without an error"));
-                }
-            }).onNext(AgentCommandsMessage.newBuilder().setHello(SessionHello.newBuilder().setEdgeAddress("10.0.0.9:80")).build());
-            Throwable error = closed.get(10, TimeUnit.SECONDS);
-            assertThat(error).isInstanceOf(StatusRuntimeException.class);
-            assertThat(((StatusRuntimeException) error).getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-            assertThat(ApiAssertions.errorInfo((StatusRuntimeException) error).getReason())
-                    .isEqualTo(ErrorReason.HOST_NOT_FOUND.name());
+            StatusRuntimeException error = helloRefused(channel,
+                    SessionHello.newBuilder().setEdgeAddress("10.0.0.9:80").build());
+            assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+            assertThat(ApiAssertions.errorInfo(error).getReason()).isEqualTo(ErrorReason.HOST_NOT_FOUND.name());
             String edge = cluster.database().withHandle(h -> h.createQuery("SELECT edge_address FROM hosts WHERE id = :id")
                     .bind("id", retired.id()).mapTo(String.class).one());
             assertThat(edge).as("a refused hello changes nothing").isNull();
         } finally {
             channel.shutdownNow();
         }
+    }
+
+    /** Says hello on a commands stream of {@code channel}; returns the error the control plane ended it with. */
+    private static StatusRuntimeException helloRefused(io.grpc.Channel channel, SessionHello hello) throws Exception {
+        CompletableFuture<Throwable> closed = new CompletableFuture<>();
+        AgentServiceGrpc.newStub(channel).commands(new StreamObserver<Command>() {
+            @Override
+            public void onNext(Command value) {
+                closed.complete(new AssertionError("a command was sent to a caller that may not have a session"));
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                closed.complete(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                closed.complete(new AssertionError("completed without an error"));
+            }
+        }).onNext(AgentCommandsMessage.newBuilder().setHello(hello).build());
+        Throwable error = closed.get(10, TimeUnit.SECONDS);
+        assertThat(error).isInstanceOf(StatusRuntimeException.class);
+        return (StatusRuntimeException) error;
     }
 
     private static String token(int ttlSeconds) {

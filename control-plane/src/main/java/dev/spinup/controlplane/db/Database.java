@@ -5,12 +5,17 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.ConnectionException;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.postgres.PostgresPlugin;
@@ -26,6 +31,16 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource pool;
     private final ThreadBoundDataSource bound;
     private final Jdbi jdbi;
+    /**
+     * Admission to the pool, first come first served. Hikari hands a returned connection to
+     * whichever thread asks next, not to the longest waiter; with thousands of virtual threads
+     * asking at once (every agent of a dead replica reconnecting) some waited past the timeout
+     * while the database itself was idle. Callers queue here instead, parked in order, and hold a
+     * permit while they hold a connection; nested calls on one thread take no second permit.
+     */
+    private final Semaphore admission;
+    private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
+    private static final long ADMISSION_TIMEOUT_MILLIS = 30_000;
 
     public Database(DatabaseConfig config) {
         this.config = config;
@@ -37,6 +52,7 @@ public final class Database implements AutoCloseable {
         hikari.setPoolName("spinup");
         hikari.setConnectionTimeout(10_000);
         this.pool = new HikariDataSource(hikari);
+        this.admission = new Semaphore(config.maxPoolSize(), true);
         this.bound = new ThreadBoundDataSource(pool);
         this.jdbi = Jdbi.create(pool).installPlugin(new PostgresPlugin());
     }
@@ -74,6 +90,10 @@ public final class Database implements AutoCloseable {
      * only touch the database (everything else goes in after-commit callbacks).
      */
     public <T> T inTransaction(Function<Tx, T> work) {
+        return admitted(() -> inTransactionAdmitted(work));
+    }
+
+    private <T> T inTransactionAdmitted(Function<Tx, T> work) {
         for (int attempt = 1; ; attempt++) {
             List<Runnable> afterCommit = new ArrayList<>();
             try {
@@ -112,7 +132,41 @@ public final class Database implements AutoCloseable {
     }
 
     public <T> T withHandle(Function<Handle, T> work) {
-        return jdbi.withHandle(work::apply);
+        return admitted(() -> jdbi.withHandle(work::apply));
+    }
+
+    /** Callers queued for a database connection right now. */
+    public int callersWaiting() {
+        return admission.getQueueLength();
+    }
+
+    /** Runs {@code work} holding one of the pool's admissions (see {@link #admission}). */
+    private <T> T admitted(Supplier<T> work) {
+        int[] nested = depth.get();
+        if (nested[0] > 0) {
+            nested[0]++;
+            try {
+                return work.get();
+            } finally {
+                nested[0]--;
+            }
+        }
+        try {
+            if (!admission.tryAcquire(ADMISSION_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+                throw new ConnectionException(new SQLTransientConnectionException("no database connection within "
+                        + ADMISSION_TIMEOUT_MILLIS + " ms: " + admission.getQueueLength() + " callers waiting"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectionException(new SQLTransientConnectionException("interrupted waiting for a connection", e));
+        }
+        nested[0] = 1;
+        try {
+            return work.get();
+        } finally {
+            nested[0] = 0;
+            admission.release();
+        }
     }
 
     /** A connection outside the pool, for LISTEN (which must outlive any pooled checkout). */
