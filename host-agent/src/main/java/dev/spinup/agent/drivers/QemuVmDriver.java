@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * root shared by all workspaces) with the workspace's own qcow2 overlay on top.
  *
  * <ul>
- *   <li>Machine: {@code microvm} with virtio-mmio devices and no firmware, KVM when /dev/kvm is
+ *   <li>Machine: {@code microvm} with virtio-mmio devices and no firmware, KVM when the CPU has vmx/svm and /dev/kvm is
  *       usable, else TCG (software emulation, 10–50x slower).</li>
  *   <li>Network: qemu user-mode networking; the app's port 8080 in the guest is forwarded from the
  *       workspace's host port. No bridge, no root.</li>
@@ -100,16 +100,32 @@ public final class QemuVmDriver extends SupervisedDriver {
         return Set.of(p.getProperty("templates", "starter").split(","));
     }
 
-    /** KVM is usable when /dev/kvm exists and this process may open it read-write. */
+    /**
+     * KVM is usable when the CPU advertises hardware virtualisation (vmx or svm) and this process
+     * may open /dev/kvm read-write. The CPU check matters: some cloud VMs offer a paravirtualised
+     * KVM (kvm-pvm) whose /dev/kvm opens fine but cannot run the microvm guest (the host logs
+     * "INTERNAL_ERROR in batch emul" and the guest never answers); they get TCG unless
+     * {@code --qemu-accel kvm} insists.
+     */
     public static boolean kvmUsable() {
         Path dev = Path.of("/dev/kvm");
-        if (!Files.isReadable(dev) || !Files.isWritable(dev)) {
+        if (!Files.isReadable(dev) || !Files.isWritable(dev) || !hardwareVirtualisation()) {
             return false;
         }
         try (var channel = java.nio.channels.FileChannel.open(dev, java.nio.file.StandardOpenOption.READ,
                 java.nio.file.StandardOpenOption.WRITE)) {
             return true;
         } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    private static boolean hardwareVirtualisation() {
+        try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("flags"))
+                    .anyMatch(l -> java.util.Arrays.asList(l.substring(l.indexOf(':') + 1).trim().split("\\s+"))
+                            .stream().anyMatch(f -> f.equals("vmx") || f.equals("svm")));
+        } catch (IOException | java.io.UncheckedIOException e) {
             return false;
         }
     }
