@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Heartbeats written in groups: every one lands, and a host whose row is locked holds up only itself. */
 class HeartbeatWriterTest {
@@ -111,5 +112,25 @@ class HeartbeatWriterTest {
             blocked.get(30, TimeUnit.SECONDS);
         }
         assertThat(lastHeartbeat(busy)).isEqualTo(at);
+    }
+
+    @Test
+    void closingFailsAHeartbeatStillWaitingForItsRowInsteadOfLeavingItHanging() throws Exception {
+        UUID busy = newHost();
+        SimpleMeterRegistry own = new SimpleMeterRegistry();
+        HeartbeatWriter closing = new HeartbeatWriter(db, fleet, own);
+        try (Connection lock = db.openDedicatedConnection();
+             ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            lock.setAutoCommit(false);
+            lock.createStatement().execute("SELECT 1 FROM hosts WHERE id = '" + busy + "' FOR UPDATE");
+            Future<?> blocked = callers.submit(() -> closing.record(busy, Instant.now()));
+            Eventually.await(Duration.ofSeconds(30), "a group to skip the locked row",
+                    () -> own.get("spinup_heartbeat_group_size").summary().count() > 0);
+            closing.close();
+            assertThatThrownBy(() -> blocked.get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(java.util.concurrent.ExecutionException.class)
+                    .hasRootCauseInstanceOf(IllegalStateException.class);
+            lock.rollback();
+        }
     }
 }

@@ -33,6 +33,7 @@ public final class HeartbeatWriter implements AutoCloseable {
     /** Sorted by host id, so two replicas' groups lock their rows in the same order. */
     private TreeMap<UUID, Beat> pending = new TreeMap<>();
     private boolean writing;
+    private boolean closed;
 
     /** A host's latest heartbeat not yet written, and everyone waiting for it. */
     private record Beat(Instant at, List<CompletableFuture<Void>> waiting) {
@@ -53,20 +54,19 @@ public final class HeartbeatWriter implements AutoCloseable {
     /** Records that {@code hostId} was alive at {@code at}; returns once that is committed. */
     public void record(UUID hostId, Instant at) {
         CompletableFuture<Void> committed = new CompletableFuture<>();
-        add(hostId, new Beat(at, List.of(committed)));
-        committed.join();
-    }
-
-    private void add(UUID hostId, Beat beat) {
         boolean start;
         synchronized (lock) {
-            pending.merge(hostId, beat, Beat::merge);
+            if (closed) {
+                throw new IllegalStateException("the control plane is stopping");
+            }
+            pending.merge(hostId, new Beat(at, List.of(committed)), Beat::merge);
             start = !writing;
             writing = true;
         }
         if (start) {
             flusher.execute(this::writeGroups);
         }
+        committed.join();
     }
 
     private void writeGroups() {
@@ -93,7 +93,12 @@ public final class HeartbeatWriter implements AutoCloseable {
             group.forEach((id, beat) -> {
                 if (locked.contains(id)) {
                     synchronized (lock) {
-                        pending.merge(id, beat, Beat::merge); // its row is busy: the next group tries again
+                        if (closed) {
+                            beat.waiting.forEach(w -> w.completeExceptionally(
+                                    new IllegalStateException("the control plane is stopping")));
+                        } else {
+                            pending.merge(id, beat, Beat::merge); // its row is busy: the next group tries again
+                        }
                     }
                 } else {
                     beat.waiting.forEach(w -> w.complete(null));
@@ -105,8 +110,15 @@ public final class HeartbeatWriter implements AutoCloseable {
         }
     }
 
+    /** Stops writing; heartbeats still waiting fail (their agents replay them to another replica). */
     @Override
     public void close() {
         flusher.shutdownNow();
+        synchronized (lock) {
+            closed = true;
+            pending.values().forEach(beat -> beat.waiting.forEach(w -> w.completeExceptionally(
+                    new IllegalStateException("the control plane is stopping"))));
+            pending.clear();
+        }
     }
 }
