@@ -176,11 +176,11 @@ public final class AgentEventHandler {
         }
     }
 
-    /** Workspaces the host has that the control plane does not place there are orphans: recorded, never destroyed. */
     /** A workspace the database places on a host; idle: no operation in flight. */
     private record Placed(String id, String state, boolean idle) {
     }
 
+    /** Workspaces the host has that the control plane does not place there are orphans: recorded, never destroyed. */
     private void recordInventory(UUID hostId, Inventory inventory, Instant now) {
         List<Placed> placed = new java.util.ArrayList<>();
         int orphans = db.inTransaction(tx -> {

@@ -7,9 +7,9 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.Optional;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 
@@ -131,9 +131,8 @@ public final class FleetStore {
                 rs.getInt("n"));
     }
 
-    /** The agent said where its edge answers (empty: it runs none). */
     /**
-     * A host's agent opened a session: records where its edge answers. One statement, as every
+     * A host's agent opened a session: records where its edge answers (empty: it runs none). One statement, as every
      * agent of a replica that died reconnects at once. Returns false when the host is unknown or
      * retired (it may not open a session).
      */
