@@ -4,17 +4,23 @@ import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.controlplane.db.Ids;
 import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.placement.Placement;
 import dev.spinup.controlplane.workspaces.Envelope;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -89,5 +95,60 @@ class PlacementTest {
                         WHERE h.id = ANY(:ids) GROUP BY h.id""")
                 .bindArray("ids", UUID.class, hosts).mapTo(Integer.class).list());
         assertThat(perHost).hasSize(3).allSatisfy(used -> assertThat(used).isEqualTo(4));
+    }
+
+    /**
+     * The race one locking statement cannot see, played out step by step: caller B's placement
+     * statement takes its snapshot while caller A holds the host's last slot uncommitted; A commits
+     * while B is still summing the host's allocation; B then finds the row unlocked. B must see
+     * that the host is full now, not place on the allocation its snapshot showed. (Rows a third
+     * transaction has inserted and not committed make B's sum slow enough to commit A inside it.)
+     */
+    @Test
+    void aPlacementCommittedWhileAnotherCallerSumsIsNotOverlooked() throws Exception {
+        UUID host = Ids.newId(Clock.systemUTC());
+        cluster.database().inTransactionVoid(tx -> {
+            tx.handle().execute("INSERT INTO regions (id, display_name) VALUES ('race', 'Race')");
+            new FleetStore().registerHost(tx.handle(), host, "race", "race-" + host, new Envelope(3, 64, 500));
+            new FleetStore().heartbeat(tx.handle(), host, Clock.systemUTC().instant());
+        });
+        Placement placement = new Placement(Duration.ofMinutes(1), Clock.systemUTC(), new SimpleMeterRegistry());
+        Jdbi jdbi = cluster.database().jdbi();
+        try (Handle slow = jdbi.open(); Handle a = jdbi.open(); Handle b = jdbi.open();
+             ExecutorService callerB = Executors.newSingleThreadExecutor()) {
+            slow.begin();
+            insertWorkspaces(slow, host, 300_000);
+            insertWorkspaces(a, host, 2);  // committed: one slot left
+
+            a.begin();
+            assertThat(placement.place(a, "race", HOBBY)).contains(host);
+            insertWorkspaces(a, host, 1);  // the last slot, not committed yet
+            int pidB = b.createQuery("SELECT pg_backend_pid()").mapTo(Integer.class).one();
+            Future<Optional<UUID>> placedB = callerB.submit(() -> b.inTransaction(tx -> {
+                Optional<UUID> placed = placement.place(tx, "race", HOBBY);
+                placed.ifPresent(h -> insertWorkspaces(tx, h, 1));
+                return placed;
+            }));
+            Eventually.await(Duration.ofSeconds(30), "caller B's placement statement to be running", () -> jdbi.withHandle(
+                    h -> h.createQuery("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid AND state = 'active' AND query LIKE '%LATERAL%'")
+                            .bind("pid", pidB).mapTo(Integer.class).one()) == 1);
+            a.commit();
+            assertThat(placedB.get()).as("caller B's placement, after A took the last slot").isEmpty();
+            slow.rollback();
+        }
+        int used = jdbi.withHandle(h -> h.createQuery(
+                        "SELECT sum(vcpu)::int FROM workspaces WHERE host_id = :host AND state IN ('active', 'suspended')")
+                .bind("host", host).mapTo(Integer.class).one());
+        assertThat(used).as("vCPUs allocated on a host of 3").isEqualTo(3);
+    }
+
+    private static final Envelope HOBBY = new Envelope(1, 1, 5);
+
+    private static void insertWorkspaces(Handle h, UUID host, int n) {
+        h.createUpdate("""
+                INSERT INTO workspaces (id, external_workspace_id, external_user_id, display_name, region_id, host_id,
+                                        flavor, vcpu, ram_gb, disk_gb, state, template)
+                SELECT gen_random_uuid(), 'raced', 'u', 'raced', 'race', :host, 'hobby', 1, 1, 5, 'active', 'starter'
+                FROM generate_series(1, :n)""").bind("host", host).bind("n", n).execute();
     }
 }

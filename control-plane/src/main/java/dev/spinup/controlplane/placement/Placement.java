@@ -1,6 +1,7 @@
 package dev.spinup.controlplane.placement;
 
 import dev.spinup.controlplane.workspaces.Envelope;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.sql.Timestamp;
@@ -40,11 +41,15 @@ public final class Placement {
     private final Duration heartbeatLease;
     private final Clock clock;
     private final Timer timer;
+    private final Counter stalePicks;
 
     public Placement(Duration heartbeatLease, Clock clock, MeterRegistry meters) {
         this.heartbeatLease = heartbeatLease;
         this.clock = clock;
         this.timer = Timer.builder("spinup_placement_duration").register(meters);
+        this.stalePicks = Counter.builder("spinup_placement_stale_picks")
+                .description("hosts placement locked on a stale allocation and found full on re-reading")
+                .register(meters);
     }
 
     public Optional<UUID> place(Handle h, String regionId, Envelope envelope) {
@@ -76,12 +81,34 @@ public final class Placement {
                 .one();
     }
 
+    /**
+     * The first host in {@code range} with room, locked. The statement that finds and locks it
+     * computed the host's allocation from a snapshot taken when it began; a placement on that host
+     * committing after that snapshot, but before this statement reached the row, leaves the row
+     * unlocked and the sum stale. So the locked host's room is read again by a new statement (a new
+     * snapshot, which sees every placement that held the lock before us). A host that turns out full
+     * stays locked by us and so cannot come back stale; the search goes on from a fresh snapshot.
+     */
     private Optional<UUID> lockFirstWithRoom(Handle h, String regionId, Envelope e, Instant cutoff, String range,
                                              UUID start) {
-        return h.createQuery(ROOM + " AND " + range + " ORDER BY h.id LIMIT 1 FOR NO KEY UPDATE OF h SKIP LOCKED")
-                .bind("region", regionId).bind("leaseCutoff", Timestamp.from(cutoff)).bind("start", start)
+        while (true) {
+            Optional<UUID> locked = h.createQuery(ROOM + " AND " + range + " ORDER BY h.id LIMIT 1 FOR NO KEY UPDATE OF h SKIP LOCKED")
+                    .bind("region", regionId).bind("leaseCutoff", Timestamp.from(cutoff)).bind("start", start)
+                    .bind("vcpu", e.vcpu()).bind("ram", e.ramGb()).bind("disk", e.diskGb())
+                    .mapTo(UUID.class).findOne();
+            if (locked.isEmpty() || hasRoom(h, regionId, e, cutoff, locked.get())) {
+                return locked;
+            }
+            stalePicks.increment();
+        }
+    }
+
+    /** Whether a host this transaction has locked still has room, by a statement with a fresh snapshot. */
+    private static boolean hasRoom(Handle h, String regionId, Envelope e, Instant cutoff, UUID host) {
+        return h.createQuery(ROOM + " AND h.id = :id")
+                .bind("region", regionId).bind("leaseCutoff", Timestamp.from(cutoff)).bind("id", host)
                 .bind("vcpu", e.vcpu()).bind("ram", e.ramGb()).bind("disk", e.diskGb())
-                .mapTo(UUID.class).findOne();
+                .mapTo(UUID.class).findOne().isPresent();
     }
 
     /**
@@ -97,12 +124,8 @@ public final class Placement {
         for (UUID candidate : candidates) {
             h.createQuery("SELECT id FROM hosts WHERE id = :id FOR NO KEY UPDATE").bind("id", candidate)
                     .mapTo(UUID.class).one();
-            Optional<UUID> stillRoom = h.createQuery(ROOM + " AND h.id = :id")
-                    .bind("region", regionId).bind("leaseCutoff", Timestamp.from(cutoff)).bind("id", candidate)
-                    .bind("vcpu", e.vcpu()).bind("ram", e.ramGb()).bind("disk", e.diskGb())
-                    .mapTo(UUID.class).findOne();
-            if (stillRoom.isPresent()) {
-                return stillRoom;
+            if (hasRoom(h, regionId, e, cutoff, candidate)) {
+                return Optional.of(candidate);
             }
         }
         return Optional.empty();
