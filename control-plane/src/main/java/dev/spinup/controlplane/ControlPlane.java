@@ -168,7 +168,7 @@ public final class ControlPlane implements AutoCloseable {
                                     config.heartbeatLease(), enrollment, config.workspaceDomain(), clock),
                             errors, new AuthInterceptor(db, tokens), accessLog))
                     .addService(ServerInterceptors.intercept(
-                            new AgentGrpcService(db, fleet, outbox, sessions, events, enrollment, clock),
+                            new AgentGrpcService(db, fleet, sessions, events, enrollment),
                             errors, new HostIdentityInterceptor(), accessLog))
                     .addService(health.getHealthService())
                     .addService(ProtoReflectionServiceV1.newInstance())

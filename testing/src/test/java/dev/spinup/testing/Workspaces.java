@@ -77,7 +77,9 @@ final class Workspaces {
 
     static Operation awaitDone(WorkspaceServiceBlockingStub client, String operationId) {
         return Eventually.await(Duration.ofSeconds(60), "operation " + operationId + " to finish",
-                () -> client.getOperation(GetOperationRequest.newBuilder().setOperationId(operationId).build()),
+                // each poll with its own deadline: the stub's own may be shorter than the wait
+                () -> client.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+                        .getOperation(GetOperationRequest.newBuilder().setOperationId(operationId).build()),
                 op -> EnumSet.of(OperationStatus.SUCCEEDED, OperationStatus.FAILED, OperationStatus.ROLLED_BACK)
                         .contains(op.getStatus()));
     }

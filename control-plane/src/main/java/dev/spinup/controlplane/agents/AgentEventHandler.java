@@ -2,6 +2,7 @@ package dev.spinup.controlplane.agents;
 
 import dev.spinup.api.TraceContext;
 import dev.spinup.api.v1.AgentEvent;
+import dev.spinup.api.v1.CommandAck;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import dev.spinup.api.v1.Inventory;
@@ -9,6 +10,7 @@ import dev.spinup.api.v1.InventoryWorkspace;
 import dev.spinup.api.v1.LocalWorkspaceState;
 import dev.spinup.controlplane.api.ApiException;
 import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.db.Database.Tx;
 import dev.spinup.controlplane.fleet.HeartbeatWriter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Timestamp;
@@ -19,6 +21,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +33,7 @@ public final class AgentEventHandler {
     private final Database db;
     private final HeartbeatWriter heartbeats;
     private final CommandOutbox outbox;
-    private final Consumer<String> wakeJob;
+    private final BiConsumer<Tx, String> wakeJob;
     private final Consumer<UUID> repair;
     private final Clock clock;
     private final MeterRegistry meters;
@@ -38,8 +41,10 @@ public final class AgentEventHandler {
     /** The replay-buffer depth each host reported in its last heartbeat to this replica. */
     private final java.util.concurrent.ConcurrentMap<UUID, Integer> replayDepth = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** @param repair starts a REPAIR operation on an idle workspace whose host is out of line */
-    public AgentEventHandler(Database db, HeartbeatWriter heartbeats, CommandOutbox outbox, Consumer<String> wakeJob,
+    /**
+     * @param wakeJob makes an operation's job due now, inside the transaction that records what it waited for
+     * @param repair starts a REPAIR operation on an idle workspace whose host is out of line */
+    public AgentEventHandler(Database db, HeartbeatWriter heartbeats, CommandOutbox outbox, BiConsumer<Tx, String> wakeJob,
                              Consumer<UUID> repair, Clock clock, MeterRegistry meters, Tracer tracer) {
         this.tracer = tracer;
         this.db = db;
@@ -85,6 +90,27 @@ public final class AgentEventHandler {
             case CERTIFICATE -> recordCertificate(hostId, event.getCertificate());
             case KIND_NOT_SET -> throw new IllegalArgumentException("event " + event.getSeq() + " has no kind");
         }
+    }
+
+    /**
+     * The agent's ack of a command. Accepted: the command advances to acked, and the commit does
+     * not wait for the disk (lost in a database crash, it costs a resend the agent runs once).
+     * Refused: the refusal is the command's result, and its operation's job is woken with it.
+     */
+    public void ack(UUID hostId, CommandAck ack) {
+        Instant now = clock.instant();
+        if (ack.getAccepted()) {
+            db.inTransactionVoid(tx -> {
+                tx.commitWithoutWaitingForDisk();
+                outbox.markAccepted(tx.handle(), hostId, ack.getCommandId(), now);
+            });
+            return;
+        }
+        log.warn("event=command_rejected host={} command={} reason=\"{}\"", hostId, ack.getCommandId(),
+                ack.getRejectReason());
+        meters.counter("spinup_agent_commands_rejected").increment();
+        db.inTransactionVoid(tx -> outbox.recordRejection(tx.handle(), hostId, ack.getCommandId(), ack.getRejectReason(), now)
+                .ifPresent(jobId -> wakeJob.accept(tx, jobId)));
     }
 
     /**
@@ -156,14 +182,16 @@ public final class AgentEventHandler {
     }
 
     private void recordResult(UUID hostId, AgentEvent event) {
-        Optional<String> job = db.inTransaction(tx -> outbox.recordResult(tx.handle(), hostId, event.getResult(),
-                clock.instant()));
+        Optional<String> job = db.inTransaction(tx -> {
+            Optional<String> recorded = outbox.recordResult(tx.handle(), hostId, event.getResult(), clock.instant());
+            recorded.ifPresent(jobId -> wakeJob.accept(tx, jobId));
+            return recorded;
+        });
         if (job.isEmpty()) {
             refuseForeignResult(hostId, event.getResult().getCommandId());
         }
         log.info("event=command_result host={} command={} outcome={} message=\"{}\"", hostId,
                 event.getResult().getCommandId(), event.getResult().getOutcome(), event.getResult().getMessage());
-        job.ifPresent(wakeJob);
     }
 
     /** A host may only report on its own commands; anything else is refused, logged and counted. */

@@ -15,7 +15,6 @@ import dev.spinup.controlplane.fleet.Host;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import java.time.Clock;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -30,21 +29,17 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
 
     private final Database db;
     private final FleetStore fleet;
-    private final CommandOutbox outbox;
     private final AgentSessions sessions;
     private final AgentEventHandler events;
     private final dev.spinup.controlplane.fleet.Enrollment enrollment;
-    private final Clock clock;
 
-    public AgentGrpcService(Database db, FleetStore fleet, CommandOutbox outbox, AgentSessions sessions,
-                            AgentEventHandler events, dev.spinup.controlplane.fleet.Enrollment enrollment, Clock clock) {
+    public AgentGrpcService(Database db, FleetStore fleet, AgentSessions sessions, AgentEventHandler events,
+                            dev.spinup.controlplane.fleet.Enrollment enrollment) {
         this.enrollment = enrollment;
         this.db = db;
         this.fleet = fleet;
-        this.outbox = outbox;
         this.sessions = sessions;
         this.events = events;
-        this.clock = clock;
     }
 
     @Override
@@ -104,9 +99,7 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                             fail(Status.Code.FAILED_PRECONDITION, "hello must come first");
                             return;
                         }
-                        var ack = message.getAck();
-                        db.inTransactionVoid(tx -> outbox.markAcked(tx.handle(), hostId, ack.getCommandId(),
-                                ack.getAccepted(), ack.getRejectReason(), clock.instant()));
+                        events.ack(hostId, message.getAck());
                     }
                     case KIND_NOT_SET -> fail(Status.Code.INVALID_ARGUMENT, "empty message");
                 }

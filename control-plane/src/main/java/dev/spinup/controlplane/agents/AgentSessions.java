@@ -135,9 +135,9 @@ public final class AgentSessions implements AutoCloseable {
                 synchronized (stream) {
                     stream.onNext(command);
                 }
-                db.withHandle(h -> {
-                    outbox.markSent(h, command.getCommandId(), clock.instant());
-                    return null;
+                db.inTransactionVoid(tx -> {
+                    tx.commitWithoutWaitingForDisk();
+                    outbox.markSent(tx.handle(), command.getCommandId(), clock.instant());
                 });
                 meters.counter("spinup_agent_commands_sent", "kind", command.getKindCase().name()).increment();
                 log.info("event=command_sent host={} command={} kind={}", hostId, command.getCommandId(),

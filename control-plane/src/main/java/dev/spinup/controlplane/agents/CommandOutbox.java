@@ -87,22 +87,26 @@ public final class CommandOutbox {
                 .bind("id", commandId).bind("now", Timestamp.from(now)).execute();
     }
 
-    public void markAcked(Handle h, UUID hostId, String commandId, boolean accepted, String rejectReason,
-                          Instant now) {
-        if (accepted) {
-            h.createUpdate("""
-                            UPDATE agent_commands SET state = 'acked', acked_at = :now
-                            WHERE command_id = :id AND host_id = :host AND state = 'pending'""")
-                    .bind("id", commandId).bind("host", hostId).bind("now", Timestamp.from(now)).execute();
-        } else {
-            CommandResult rejected = CommandResult.newBuilder()
-                    .setCommandId(commandId)
-                    .setOutcome(CommandOutcome.COMMAND_FAILED)
-                    .setErrorCode("rejected")
-                    .setMessage("the agent rejected the command: " + rejectReason)
-                    .build();
-            recordResult(h, hostId, rejected, "rejected", now);
-        }
+    /** The agent has the command durably (its ack said accepted). */
+    public void markAccepted(Handle h, UUID hostId, String commandId, Instant now) {
+        h.createUpdate("""
+                        UPDATE agent_commands SET state = 'acked', acked_at = :now
+                        WHERE command_id = :id AND host_id = :host AND state = 'pending'""")
+                .bind("id", commandId).bind("host", hostId).bind("now", Timestamp.from(now)).execute();
+    }
+
+    /**
+     * The agent refused the command (its ack said why): that is the command's result. Returns the
+     * job id of the operation to wake, when this call recorded it.
+     */
+    public Optional<String> recordRejection(Handle h, UUID hostId, String commandId, String reason, Instant now) {
+        CommandResult rejected = CommandResult.newBuilder()
+                .setCommandId(commandId)
+                .setOutcome(CommandOutcome.COMMAND_FAILED)
+                .setErrorCode("rejected")
+                .setMessage("the agent rejected the command: " + reason)
+                .build();
+        return recordResult(h, hostId, rejected, "rejected", now);
     }
 
     /**

@@ -191,5 +191,15 @@ public final class Database implements AutoCloseable {
         public void afterCommit(Runnable action) {
             afterCommitSink.accept(action);
         }
+
+        /**
+         * This transaction's commit returns before its WAL reaches the disk (synchronous_commit off
+         * for it alone). Others see it at once; only a crash of PostgreSQL itself, within a fraction
+         * of a second of the commit, can lose it. Only for writes whose loss costs nothing but a
+         * repeat (a command marked sent or acked is sent again; the agent runs it once).
+         */
+        public void commitWithoutWaitingForDisk() {
+            handle.execute("SET LOCAL synchronous_commit = off");
+        }
     }
 }

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs operations as db-scheduler executions of the task "operation" (task_instance = the
  * operation's job_id). An execution runs steps until the operation waits, then reschedules itself
- * for the wait's deadline; {@link #wake} pulls it forward when what it waits for has arrived.
+ * for the wait's deadline; {@link #wake(Tx, String)} pulls it forward when what it waits for has arrived.
  * No thread ever blocks on an agent.
  */
 public final class OperationEngine implements AutoCloseable {
@@ -119,42 +119,52 @@ public final class OperationEngine implements AutoCloseable {
         tx.afterCommit(this::checkForDueWork);
     }
 
-    /** Something the operation waits for has arrived: run its job now rather than at its deadline. */
-    public void wake(String jobId) {
-        wake(jobId, 0);
+    /**
+     * Something the operation waits for is being recorded in {@code tx}: its job becomes due now,
+     * in the same transaction (one commit for both), rather than at its deadline. At commit the
+     * local scheduler looks at once and the other replicas are NOTIFYed.
+     */
+    public void wake(Tx tx, String jobId) {
+        WakeResult result = makeDue(tx, jobId);
+        tx.afterCommit(() -> afterWake(jobId, result, 0));
     }
 
-    private void wake(String jobId, int attempt) {
-        try {
-            WakeResult result = db.inTransaction(tx -> {
-                Instant now = clock.instant();
-                int updated = tx.handle().createUpdate("""
-                                UPDATE scheduled_tasks SET execution_time = :now
-                                WHERE task_name = :task AND task_instance = :job AND NOT picked AND execution_time > :now""")
-                        .bind("now", Timestamp.from(now)).bind("task", TASK_NAME).bind("job", jobId).execute();
-                if (updated == 1) {
-                    tx.handle().execute("SELECT pg_notify(?, '')", NOTIFY_CHANNEL);
-                    return WakeResult.WOKEN;
+    private WakeResult makeDue(Tx tx, String jobId) {
+        Instant now = clock.instant();
+        int updated = tx.handle().createUpdate("""
+                        UPDATE scheduled_tasks SET execution_time = :now
+                        WHERE task_name = :task AND task_instance = :job AND NOT picked AND execution_time > :now""")
+                .bind("now", Timestamp.from(now)).bind("task", TASK_NAME).bind("job", jobId).execute();
+        if (updated == 1) {
+            tx.handle().execute("SELECT pg_notify(?, '')", NOTIFY_CHANNEL);
+            return WakeResult.WOKEN;
+        }
+        Optional<Boolean> picked = tx.handle().createQuery("""
+                        SELECT picked FROM scheduled_tasks WHERE task_name = :task AND task_instance = :job""")
+                .bind("task", TASK_NAME).bind("job", jobId).mapTo(Boolean.class).findOne();
+        return picked.orElse(false) ? WakeResult.RUNNING : WakeResult.NOTHING_TO_DO;
+    }
+
+    private void afterWake(String jobId, WakeResult result, int attempt) {
+        switch (result) {
+            case WOKEN -> checkForDueWork();
+            // It is running right now and may already have decided to wait: try again once it
+            // has rescheduled itself, so the news is never lost.
+            case RUNNING -> {
+                if (attempt < 200) {
+                    wakeRetries.schedule(() -> wakeAgain(jobId, attempt + 1), Math.min(5L << Math.min(attempt, 5), 100),
+                            TimeUnit.MILLISECONDS);
+                } else {
+                    log.warn("event=wake_gave_up job={} attempts={}", jobId, attempt);
                 }
-                Optional<Boolean> picked = tx.handle().createQuery("""
-                                SELECT picked FROM scheduled_tasks WHERE task_name = :task AND task_instance = :job""")
-                        .bind("task", TASK_NAME).bind("job", jobId).mapTo(Boolean.class).findOne();
-                return picked.orElse(false) ? WakeResult.RUNNING : WakeResult.NOTHING_TO_DO;
-            });
-            switch (result) {
-                case WOKEN -> checkForDueWork();
-                // It is running right now and may already have decided to wait: try again once it
-                // has rescheduled itself, so the news is never lost.
-                case RUNNING -> {
-                    if (attempt < 200) {
-                        wakeRetries.schedule(() -> wake(jobId, attempt + 1), Math.min(5L << Math.min(attempt, 5), 100),
-                                TimeUnit.MILLISECONDS);
-                    } else {
-                        log.warn("event=wake_gave_up job={} attempts={}", jobId, attempt);
-                    }
-                }
-                case NOTHING_TO_DO -> { }
             }
+            case NOTHING_TO_DO -> { }
+        }
+    }
+
+    private void wakeAgain(String jobId, int attempt) {
+        try {
+            afterWake(jobId, db.inTransaction(tx -> makeDue(tx, jobId)), attempt);
         } catch (RuntimeException e) {
             meters.counter("spinup_background_failures", "loop", "operation_wake").increment();
             log.warn("event=wake_failed job={} error={}", jobId, e.toString());

@@ -1,0 +1,101 @@
+package dev.spinup.testing;
+
+import dev.spinup.api.v1.AgentCommandsMessage;
+import dev.spinup.api.v1.AgentServiceGrpc;
+import dev.spinup.api.v1.Command;
+import dev.spinup.api.v1.CommandAck;
+import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.api.v1.Operation;
+import dev.spinup.api.v1.OperationStatus;
+import dev.spinup.api.v1.SessionHello;
+import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.workspaces.Envelope;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * An agent that refuses a command (e.g. an older agent that does not know a command kind a newer
+ * control plane sends) ends the step at once, with the agent's reason, rather than leaving the
+ * operation waiting for a result until the step's deadline. The agent here is a bare client of the
+ * real agent protocol over mTLS that acks every command as rejected.
+ */
+class RejectedCommandTest {
+    @RegisterExtension
+    static final PostgresExtension pg = new PostgresExtension();
+    @TempDir
+    static Path dir;
+    static SpinUpCluster cluster;
+    static ManagedChannel channel;
+    static final List<Command> received = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        // the provision step's deadline is 5 minutes, awaitDone waits 60 s: only the rejection ends it in time
+        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        SpinUpCluster.RegisteredHost host = cluster.registerHost(new Envelope(4, 8, 50));
+        cluster.database().inTransactionVoid(tx -> new FleetStore().heartbeat(tx.handle(), host.id(), Clock.systemUTC().instant()));
+        channel = NettyChannelBuilder.forTarget("localhost:" + cluster.controlPlane().grpcPort())
+                .sslContext(GrpcSslContexts.forClient()
+                        .keyManager(host.dataDir().resolve("host.crt").toFile(), host.dataDir().resolve("host.key").toFile())
+                        .trustManager(cluster.caCertificate().toFile()).build())
+                .build();
+        StreamObserver<AgentCommandsMessage>[] up = new StreamObserver[1];
+        up[0] = AgentServiceGrpc.newStub(channel).commands(new StreamObserver<>() {
+            @Override
+            public void onNext(Command command) {
+                received.add(command);
+                synchronized (up) {
+                    up[0].onNext(AgentCommandsMessage.newBuilder().setAck(CommandAck.newBuilder()
+                            .setCommandId(command.getCommandId()).setAccepted(false)
+                            .setRejectReason("the command has no kind")).build());
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        });
+        synchronized (up) {
+            up[0].onNext(AgentCommandsMessage.newBuilder().setHello(SessionHello.newBuilder()
+                    .setAgentInstanceId("older-agent")).build());
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        channel.shutdownNow();
+        cluster.close();
+    }
+
+    @Test
+    void aRejectedCommandFailsItsStepAtOnceWithTheAgentsReason() {
+        Operation op = cluster.product().createWorkspace(Workspaces.hobby("refused").build());
+
+        Operation done = Workspaces.awaitDone(cluster.product(), op.getId());
+
+        assertThat(received).extracting(Command::getCommandId).contains(op.getId() + "/provision");
+        assertThat(done.getStatus()).as("%s", done).isIn(OperationStatus.FAILED, OperationStatus.ROLLED_BACK);
+        assertThat(done.getError().getReason()).isEqualTo(ErrorReason.AGENT_COMMAND_FAILED);
+        assertThat(done.getError().getMessage()).contains("the agent rejected the command: the command has no kind");
+        assertThat(Duration.ofSeconds(done.getCompletedAt().getSeconds() - done.getRequestedAt().getSeconds()))
+                .as("well before the provision step's 5-minute deadline").isLessThan(Duration.ofMinutes(1));
+    }
+}
