@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -126,10 +127,16 @@ public final class AgentSessions implements AutoCloseable {
             }
         }
 
+        /**
+         * Sends the host's outstanding commands this session has not sent yet. Ids of commands
+         * that have their result leave {@link #sent}, so it holds only what is in flight.
+         */
         private void sendOutstanding() {
-            List<Command> commands = db.withHandle(h -> outbox.outstanding(h, hostId));
-            for (Command command : commands) {
-                if (closed || !sent.add(command.getCommandId())) {
+            List<CommandOutbox.Outstanding> outstanding = db.withHandle(h -> outbox.outstanding(h, hostId, sent));
+            sent.retainAll(outstanding.stream().map(CommandOutbox.Outstanding::commandId).collect(Collectors.toSet()));
+            for (CommandOutbox.Outstanding o : outstanding) {
+                Command command = o.command();
+                if (closed || command == null || !sent.add(command.getCommandId())) {
                     continue;
                 }
                 synchronized (stream) {

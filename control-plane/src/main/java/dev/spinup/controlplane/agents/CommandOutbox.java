@@ -7,6 +7,7 @@ import dev.spinup.api.v1.CommandResult;
 import dev.spinup.controlplane.db.Database.Tx;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -70,13 +71,25 @@ public final class CommandOutbox {
                 .findOne();
     }
 
-    /** Commands for the host that have no result yet, oldest first. */
-    public List<Command> outstanding(Handle h, UUID hostId) {
+    /**
+     * A command for the host that has no result yet; {@code command} is null when the caller said
+     * it already has it.
+     */
+    public record Outstanding(String commandId, Command command) {}
+
+    /**
+     * The host's commands that have no result yet, oldest first, each with its bytes unless its id
+     * is in {@code alreadySent} (a routing table can be megabytes; a sender needs only new ones).
+     */
+    public List<Outstanding> outstanding(Handle h, UUID hostId, Collection<String> alreadySent) {
         return h.createQuery("""
-                        SELECT command FROM agent_commands
+                        SELECT command_id, CASE WHEN command_id = ANY(:sent) THEN NULL ELSE command END AS command
+                        FROM agent_commands
                         WHERE host_id = :host AND state IN ('pending', 'acked') ORDER BY created_at, command_id""")
                 .bind("host", hostId)
-                .map((rs, ctx) -> parseCommand(rs.getBytes("command")))
+                .bindArray("sent", String.class, List.copyOf(alreadySent))
+                .map((rs, ctx) -> new Outstanding(rs.getString("command_id"),
+                        rs.getBytes("command") == null ? null : parseCommand(rs.getBytes("command"))))
                 .list();
     }
 
