@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
 
 /**
  * Picks a host for a workspace inside the caller's transaction, which then inserts the workspace:
@@ -67,7 +68,7 @@ public final class Placement {
      * suspended workspace on it — with the host row locked until the caller's commit.
      */
     public Envelope roomOnHost(Handle h, UUID hostId, UUID workspace) {
-        h.createQuery("SELECT id FROM hosts WHERE id = :id FOR NO KEY UPDATE").bind("id", hostId).mapTo(UUID.class).one();
+        lockHost(h, hostId);
         return h.createQuery("""
                         SELECT h.total_vcpu - COALESCE(sum(w.vcpu), 0) AS vcpu,
                                h.total_ram_gb - COALESCE(sum(w.ram_gb), 0) AS ram,
@@ -92,10 +93,8 @@ public final class Placement {
     private Optional<UUID> lockFirstWithRoom(Handle h, String regionId, Envelope e, Instant cutoff, String range,
                                              UUID start) {
         while (true) {
-            Optional<UUID> locked = h.createQuery(ROOM + " AND " + range + " ORDER BY h.id LIMIT 1 FOR NO KEY UPDATE OF h SKIP LOCKED")
-                    .bind("region", regionId).bind("leaseCutoff", Timestamp.from(cutoff)).bind("start", start)
-                    .bind("vcpu", e.vcpu()).bind("ram", e.ramGb()).bind("disk", e.diskGb())
-                    .mapTo(UUID.class).findOne();
+            Optional<UUID> locked = room(h, " AND " + range + " ORDER BY h.id LIMIT 1 FOR NO KEY UPDATE OF h SKIP LOCKED",
+                    regionId, e, cutoff).bind("start", start).mapTo(UUID.class).findOne();
             if (locked.isEmpty() || hasRoom(h, regionId, e, cutoff, locked.get())) {
                 return locked;
             }
@@ -105,10 +104,19 @@ public final class Placement {
 
     /** Whether a host this transaction has locked still has room, by a statement with a fresh snapshot. */
     private static boolean hasRoom(Handle h, String regionId, Envelope e, Instant cutoff, UUID host) {
-        return h.createQuery(ROOM + " AND h.id = :id")
-                .bind("region", regionId).bind("leaseCutoff", Timestamp.from(cutoff)).bind("id", host)
-                .bind("vcpu", e.vcpu()).bind("ram", e.ramGb()).bind("disk", e.diskGb())
-                .mapTo(UUID.class).findOne().isPresent();
+        return room(h, " AND h.id = :id", regionId, e, cutoff).bind("id", host).mapTo(UUID.class).findOne().isPresent();
+    }
+
+    /** The hosts with room for {@code e} in the region, narrowed and ordered by {@code rest}. */
+    private static Query room(Handle h, String rest, String regionId, Envelope e, Instant cutoff) {
+        return h.createQuery(ROOM + rest)
+                .bind("region", regionId).bind("leaseCutoff", Timestamp.from(cutoff))
+                .bind("vcpu", e.vcpu()).bind("ram", e.ramGb()).bind("disk", e.diskGb());
+    }
+
+    /** Locks the host row until the caller's commit (waiting for a placement that holds it). */
+    private static void lockHost(Handle h, UUID hostId) {
+        h.createQuery("SELECT id FROM hosts WHERE id = :id FOR NO KEY UPDATE").bind("id", hostId).mapTo(UUID.class).one();
     }
 
     /**
@@ -117,13 +125,9 @@ public final class Placement {
      * id order, the same for every caller, so waiters can never deadlock on each other.
      */
     private Optional<UUID> waitForBusyHost(Handle h, String regionId, Envelope e, Instant cutoff) {
-        List<UUID> candidates = h.createQuery(ROOM + " ORDER BY h.id LIMIT 3")
-                .bind("region", regionId).bind("leaseCutoff", Timestamp.from(cutoff))
-                .bind("vcpu", e.vcpu()).bind("ram", e.ramGb()).bind("disk", e.diskGb())
-                .mapTo(UUID.class).list();
+        List<UUID> candidates = room(h, " ORDER BY h.id LIMIT 3", regionId, e, cutoff).mapTo(UUID.class).list();
         for (UUID candidate : candidates) {
-            h.createQuery("SELECT id FROM hosts WHERE id = :id FOR NO KEY UPDATE").bind("id", candidate)
-                    .mapTo(UUID.class).one();
+            lockHost(h, candidate);
             if (hasRoom(h, regionId, e, cutoff, candidate)) {
                 return Optional.of(candidate);
             }
