@@ -42,6 +42,15 @@ public final class HeartbeatWriter implements AutoCloseable {
             all.addAll(other.waiting);
             return new Beat(at.isAfter(other.at) ? at : other.at, all);
         }
+
+        /** The writer closed before this heartbeat was written: its agent replays it to another replica. */
+        void failStopping() {
+            waiting.forEach(w -> w.completeExceptionally(stopping()));
+        }
+    }
+
+    private static IllegalStateException stopping() {
+        return new IllegalStateException("the control plane is stopping");
     }
 
     public HeartbeatWriter(Database db, FleetStore fleet, MeterRegistry meters) {
@@ -57,7 +66,7 @@ public final class HeartbeatWriter implements AutoCloseable {
         boolean start;
         synchronized (lock) {
             if (closed) {
-                throw new IllegalStateException("the control plane is stopping");
+                throw stopping();
             }
             pending.merge(hostId, new Beat(at, List.of(committed)), Beat::merge);
             start = !writing;
@@ -94,8 +103,7 @@ public final class HeartbeatWriter implements AutoCloseable {
                 if (locked.contains(id)) {
                     synchronized (lock) {
                         if (closed) {
-                            beat.waiting.forEach(w -> w.completeExceptionally(
-                                    new IllegalStateException("the control plane is stopping")));
+                            beat.failStopping();
                         } else {
                             pending.merge(id, beat, Beat::merge); // its row is busy: the next group tries again
                         }
@@ -116,8 +124,7 @@ public final class HeartbeatWriter implements AutoCloseable {
         flusher.shutdownNow();
         synchronized (lock) {
             closed = true;
-            pending.values().forEach(beat -> beat.waiting.forEach(w -> w.completeExceptionally(
-                    new IllegalStateException("the control plane is stopping"))));
+            pending.values().forEach(Beat::failStopping);
             pending.clear();
         }
     }
