@@ -308,6 +308,26 @@ public final class SpinUpCluster implements AutoCloseable {
     }
 
     /**
+     * A channel to the control plane presenting {@code host}'s certificate, as its agent's would,
+     * for a test that speaks the agent protocol itself. Closed with the cluster.
+     */
+    public ManagedChannel hostChannel(RegisteredHost host) {
+        try {
+            ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", controlPlane.grpcPort())
+                    .sslContext(GrpcSslContexts.forClient()
+                            .keyManager(host.dataDir().resolve("host.crt").toFile(), host.dataDir().resolve("host.key").toFile())
+                            .trustManager(caCertificate().toFile()).build())
+                    .build();
+            synchronized (this) {
+                channels.add(channel);
+            }
+            return channel;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
      * Stops the host's agent the way a crash would for its commands in flight (no results are
      * recorded for them) and starts a new agent process on the same data directory.
      */

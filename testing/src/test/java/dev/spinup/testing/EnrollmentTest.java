@@ -103,22 +103,13 @@ class EnrollmentTest {
         SpinUpCluster.RegisteredHost retired = cluster.registerHost(new dev.spinup.controlplane.workspaces.Envelope(4, 8, 50));
         cluster.database().inTransactionVoid(tx -> tx.handle()
                 .createUpdate("UPDATE hosts SET state = 'retired' WHERE id = :id").bind("id", retired.id()).execute());
-        io.grpc.ManagedChannel channel = io.grpc.netty.NettyChannelBuilder.forTarget(target())
-                .sslContext(io.grpc.netty.GrpcSslContexts.forClient()
-                        .keyManager(retired.dataDir().resolve("host.crt").toFile(), retired.dataDir().resolve("host.key").toFile())
-                        .trustManager(cluster.caCertificate().toFile()).build())
-                .build();
-        try {
-            StatusRuntimeException error = helloRefused(channel,
-                    SessionHello.newBuilder().setEdgeAddress("10.0.0.9:80").build());
-            assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-            assertThat(ApiAssertions.errorInfo(error).getReason()).isEqualTo(ErrorReason.HOST_NOT_FOUND.name());
-            String edge = cluster.database().withHandle(h -> h.createQuery("SELECT edge_address FROM hosts WHERE id = :id")
-                    .bind("id", retired.id()).mapTo(String.class).one());
-            assertThat(edge).as("a refused hello changes nothing").isNull();
-        } finally {
-            channel.shutdownNow();
-        }
+        StatusRuntimeException error = helloRefused(cluster.hostChannel(retired),
+                SessionHello.newBuilder().setEdgeAddress("10.0.0.9:80").build());
+        assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(ApiAssertions.errorInfo(error).getReason()).isEqualTo(ErrorReason.HOST_NOT_FOUND.name());
+        String edge = cluster.database().withHandle(h -> h.createQuery("SELECT edge_address FROM hosts WHERE id = :id")
+                .bind("id", retired.id()).mapTo(String.class).one());
+        assertThat(edge).as("a refused hello changes nothing").isNull();
     }
 
     /** Says hello on a commands stream of {@code channel}; returns the error the control plane ended it with. */

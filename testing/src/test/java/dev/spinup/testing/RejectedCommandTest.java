@@ -10,9 +10,6 @@ import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.api.v1.SessionHello;
 import dev.spinup.controlplane.fleet.FleetStore;
 import dev.spinup.controlplane.workspaces.Envelope;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -39,7 +36,6 @@ class RejectedCommandTest {
     @TempDir
     static Path dir;
     static SpinUpCluster cluster;
-    static ManagedChannel channel;
     static final List<Command> received = new CopyOnWriteArrayList<>();
 
     @BeforeAll
@@ -48,13 +44,8 @@ class RejectedCommandTest {
         cluster = SpinUpCluster.builder(pg.config(), dir).start();
         SpinUpCluster.RegisteredHost host = cluster.registerHost(new Envelope(4, 8, 50));
         cluster.database().inTransactionVoid(tx -> new FleetStore().heartbeat(tx.handle(), host.id(), Clock.systemUTC().instant()));
-        channel = NettyChannelBuilder.forTarget("localhost:" + cluster.controlPlane().grpcPort())
-                .sslContext(GrpcSslContexts.forClient()
-                        .keyManager(host.dataDir().resolve("host.crt").toFile(), host.dataDir().resolve("host.key").toFile())
-                        .trustManager(cluster.caCertificate().toFile()).build())
-                .build();
         StreamObserver<AgentCommandsMessage>[] up = new StreamObserver[1];
-        up[0] = AgentServiceGrpc.newStub(channel).commands(new StreamObserver<>() {
+        up[0] = AgentServiceGrpc.newStub(cluster.hostChannel(host)).commands(new StreamObserver<>() {
             @Override
             public void onNext(Command command) {
                 received.add(command);
@@ -81,7 +72,6 @@ class RejectedCommandTest {
 
     @AfterAll
     static void stop() {
-        channel.shutdownNow();
         cluster.close();
     }
 
