@@ -88,8 +88,10 @@ public final class CommandOutbox {
                         WHERE host_id = :host AND state IN ('pending', 'acked') ORDER BY created_at, command_id""")
                 .bind("host", hostId)
                 .bindArray("sent", String.class, List.copyOf(alreadySent))
-                .map((rs, ctx) -> new Outstanding(rs.getString("command_id"),
-                        rs.getBytes("command") == null ? null : parseCommand(rs.getBytes("command"))))
+                .map((rs, ctx) -> {
+                    byte[] command = rs.getBytes("command");
+                    return new Outstanding(rs.getString("command_id"), command == null ? null : parseCommand(command));
+                })
                 .list();
     }
 

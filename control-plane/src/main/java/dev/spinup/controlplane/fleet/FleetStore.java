@@ -132,9 +132,9 @@ public final class FleetStore {
     }
 
     /**
-     * A host's agent opened a session: records where its edge answers (empty: it runs none). One statement, as every
-     * agent of a replica that died reconnects at once. Returns false when the host is unknown or
-     * retired (it may not open a session).
+     * A host's agent opened a session: records where its edge answers (empty: it runs none). One
+     * statement, as every agent of a replica that died reconnects at once. Returns false when the
+     * host is unknown or retired (it may not open a session).
      */
     public boolean openSession(Handle h, UUID id, String edgeAddress) {
         return h.createQuery("""

@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * root shared by all workspaces) with the workspace's own qcow2 overlay on top.
  *
  * <ul>
- *   <li>Machine: {@code microvm} with virtio-mmio devices and no firmware, KVM when the CPU has vmx/svm and /dev/kvm is
- *       usable, else TCG (software emulation, 10–50x slower).</li>
+ *   <li>Machine: {@code microvm} with virtio-mmio devices and no firmware, KVM when the CPU has
+ *       vmx/svm and /dev/kvm is usable, else TCG (software emulation, 10–50x slower).</li>
  *   <li>Network: qemu user-mode networking; the app's port 8080 in the guest is forwarded from the
  *       workspace's host port. No bridge, no root.</li>
  *   <li>Guest channel: virtio-serial port {@code spinup.guest} to the guest agent (readiness,
@@ -123,8 +123,8 @@ public final class QemuVmDriver extends SupervisedDriver {
     private static boolean hardwareVirtualisation() {
         try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
             return lines.filter(l -> l.startsWith("flags"))
-                    .anyMatch(l -> java.util.Arrays.asList(l.substring(l.indexOf(':') + 1).trim().split("\\s+"))
-                            .stream().anyMatch(f -> f.equals("vmx") || f.equals("svm")));
+                    .anyMatch(l -> java.util.Arrays.stream(l.substring(l.indexOf(':') + 1).trim().split("\\s+"))
+                            .anyMatch(f -> f.equals("vmx") || f.equals("svm")));
         } catch (IOException | java.io.UncheckedIOException e) {
             return false;
         }
