@@ -126,7 +126,7 @@ public final class ControlPlane implements AutoCloseable {
                 DomainJobs.add(agentSteps, clock),
                 DomainJobs.remove(agentSteps)),
                 clock, meters, hooks, tracer);
-        this.engine = new OperationEngine(db, runner, config.engine(), clock, meters);
+        this.engine = new OperationEngine(db, operations, runner, config.engine(), clock, meters);
         WorkspaceService service = new WorkspaceService(db, workspaces, operations, fleet, placement, engine, runner,
                 audit, config.workspaceDomain(), clock, meters, tracer);
         this.hostHealth = new HostHealth(db, fleet, config.heartbeatLease(), clock, meters);

@@ -246,6 +246,18 @@ public final class SpinUpCluster implements AutoCloseable {
     }
 
     /**
+     * A host whose real agent runs workspaces with {@code driver} (e.g. the no-op driver, for tests
+     * of the engine and the agent link at speed, with nothing behind the workspaces).
+     */
+    public TestHost startAgentWithDriver(Envelope capacity, dev.spinup.agent.drivers.VmDriver driver) {
+        RegisteredHost registered = registerHost(capacity);
+        TestHost host = new TestHost(registered.id(), connect(registered.id(), registered.dataDir(), null, capacity,
+                List.of(controlPlane), c -> c, driver), registered.dataDir(), c -> c);
+        hosts.add(host);
+        return host;
+    }
+
+    /**
      * A host whose agent runs a real Caddy as its edge (plain HTTP on a free loopback port; the
      * address is {@code host.agent().edge().address()}), with a guest directory of the test's own
      * (null: the shipped one).
@@ -342,13 +354,18 @@ public final class SpinUpCluster implements AutoCloseable {
 
     private HostAgent connect(UUID hostId, Path hostDir, Path guestDir, Envelope capacity, List<ControlPlane> targets,
                               UnaryOperator<HostAgentConfig> options) {
+        return connect(hostId, hostDir, guestDir, capacity, targets, options, null);
+    }
+
+    private HostAgent connect(UUID hostId, Path hostDir, Path guestDir, Envelope capacity, List<ControlPlane> targets,
+                              UnaryOperator<HostAgentConfig> options, dev.spinup.agent.drivers.VmDriver driver) {
         // Every host of the cluster shares this machine: each gets its own app port range.
         int portFrom = portRanges.computeIfAbsent(hostId, id -> 21000 + 200 * portRanges.size());
         HostAgent agent = HostAgent.start(options.apply(new HostAgentConfig(
                 targets.stream().map(cp -> "localhost:" + cp.grpcPort()).toList(),
                 hostDir.resolve("host.crt"), hostDir.resolve("host.key"), dir.resolve("pki/ca.crt"), hostDir,
                 guestDir, "127.0.0.1", portFrom, portFrom + 199, capacity.vcpu(), capacity.ramGb(), capacity.diskGb(),
-                agentHeartbeat, Duration.ofSeconds(30))), clock, CommandHooks.NONE, openTelemetry);
+                agentHeartbeat, Duration.ofSeconds(30))), clock, CommandHooks.NONE, openTelemetry, driver);
         Eventually.await(Duration.ofSeconds(30), "agent " + hostId + " to connect", agent::isConnected);
         return agent;
     }

@@ -3,7 +3,9 @@ package dev.spinup.controlplane.operations;
 import com.github.kagkarlsson.scheduler.Scheduler;
 import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.SchedulerName;
+import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceException;
 import com.github.kagkarlsson.scheduler.task.CompletionHandler;
+import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
 import com.github.kagkarlsson.scheduler.task.FailureHandler;
 import com.github.kagkarlsson.scheduler.task.Task;
 import com.github.kagkarlsson.scheduler.task.helper.CustomTask;
@@ -12,7 +14,6 @@ import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.db.Database.Tx;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,7 +21,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +31,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs operations as db-scheduler executions of the task "operation" (task_instance = the
  * operation's job_id). An execution runs steps until the operation waits, then reschedules itself
- * for the wait's deadline; {@link #wake(Tx, String)} pulls it forward when what it waits for has arrived.
- * No thread ever blocks on an agent.
+ * for the wait's deadline; {@link #wake(Tx, String)} pulls it forward when what it waits for has
+ * arrived. No thread ever blocks on an agent.
+ *
+ * <p>A wake-up is never lost. Whoever records a result marks the operation woken under its row
+ * lock, in the result's own transaction, and reschedules the job to now if it is not running. A
+ * running job is either still in its step (which holds the same row lock, so the result commits
+ * after it, and the job's next look finds the mark) or ending its run: it takes the row lock,
+ * reads the mark and reschedules itself to now rather than to its deadline, in one transaction.
+ * And every finished execution asks db-scheduler to look for due work again, so a job made due
+ * while every thread was busy is picked as soon as one is free, not at the next poll.
  */
 public final class OperationEngine implements AutoCloseable {
     public static final String TASK_NAME = "operation";
@@ -37,13 +48,13 @@ public final class OperationEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OperationEngine.class);
 
     private final Database db;
+    private final OperationStore operations;
     private final Clock clock;
     private final MeterRegistry meters;
     private final Config config;
     private final CustomTask<Void> task;
     private final SchedulerClient client;
     private volatile Scheduler scheduler;
-    private final ScheduledExecutorService wakeRetries;
 
     /**
      * {@code threads == 0}: this replica runs no jobs (it serves the API and agent sessions only).
@@ -63,8 +74,10 @@ public final class OperationEngine implements AutoCloseable {
         }
     }
 
-    public OperationEngine(Database db, OperationRunner runner, Config config, Clock clock, MeterRegistry meters) {
+    public OperationEngine(Database db, OperationStore operations, OperationRunner runner, Config config, Clock clock,
+                           MeterRegistry meters) {
         this.db = db;
+        this.operations = operations;
         this.clock = clock;
         this.meters = meters;
         this.config = config;
@@ -76,16 +89,29 @@ public final class OperationEngine implements AutoCloseable {
                     ops.reschedule(complete, clock.instant().plus(config.retryDelay()));
                 })
                 .execute((instance, context) -> {
-                    Optional<Instant> next = runner.run(UUID.fromString(instance.getId()));
-                    return next.<CompletionHandler<Void>>map(at -> (complete, ops) -> ops.reschedule(complete, at))
+                    UUID operationId = UUID.fromString(instance.getId());
+                    Optional<Instant> next = runner.run(operationId);
+                    return next.<CompletionHandler<Void>>map(at -> (complete, ops) -> rescheduleUnlessWoken(
+                                    operationId, at, when -> ops.reschedule(complete, when)))
                             .orElseGet(() -> (complete, ops) -> ops.remove());
                 });
         this.client = SchedulerClient.Builder.create(db.transactionalDataSource(), task).build();
-        this.wakeRetries = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "operation-wake");
-            t.setDaemon(true);
-            return t;
+    }
+
+    /**
+     * Ends a run that waits: at the wait's deadline, or now if a result arrived after the step
+     * looked for it. The row lock makes this and {@link #wake} exclusive: a wake either committed
+     * before (its mark is read here) or runs after this reschedule (and finds the job not running).
+     */
+    private void rescheduleUnlessWoken(UUID operationId, Instant deadline, java.util.function.Consumer<Instant> reschedule) {
+        boolean woken = db.inTransaction(tx -> {
+            boolean w = operations.lockWoken(tx.handle(), operationId);
+            reschedule.accept(w ? clock.instant() : deadline); // on this transaction's connection
+            return w;
         });
+        if (woken) {
+            meters.counter("spinup_operation_wakeups", "path", "job_ending_its_run").increment();
+        }
     }
 
     /**
@@ -97,10 +123,13 @@ public final class OperationEngine implements AutoCloseable {
             log.info("event=jobs_disabled replica={}: this replica serves the API and agents only", config.replicaName());
             return;
         }
-        this.scheduler = Scheduler.create(db.pool(), List.<Task<?>>of(task))
+        // db-scheduler's own statements join the caller's transaction where there is one (the
+        // reschedule above); its polling takes pooled connections as before.
+        this.scheduler = Scheduler.create(db.transactionalDataSource(), List.<Task<?>>of(task))
                 .startTasks(recurring) // registers them too
                 .schedulerName(new SchedulerName.Fixed(config.replicaName()))
                 .threads(config.threads())
+                .executorService(new LookAgainAfterEach(config.threads(), this::checkForDueWork))
                 .pollingInterval(config.pollingInterval())
                 .pollUsingLockAndFetch(0.5, 1.0)
                 .heartbeatInterval(config.heartbeatInterval())
@@ -120,58 +149,27 @@ public final class OperationEngine implements AutoCloseable {
     }
 
     /**
-     * Something the operation waits for is being recorded in {@code tx}: its job becomes due now,
-     * in the same transaction (one commit for both), rather than at its deadline. At commit the
-     * local scheduler looks at once and the other replicas are NOTIFYed.
+     * Something the operation waits for is being recorded in {@code tx}: the operation is marked
+     * woken and, unless its job is running right now, the job becomes due now — in the same
+     * transaction, so one commit covers both. A running job finds the mark itself (see the class
+     * comment). At commit the local scheduler looks at once and the other replicas are NOTIFYed.
      */
     public void wake(Tx tx, String jobId) {
-        WakeResult result = makeDue(tx, jobId);
-        tx.afterCommit(() -> afterWake(jobId, result, 0));
-    }
-
-    private WakeResult makeDue(Tx tx, String jobId) {
-        Instant now = clock.instant();
-        int updated = tx.handle().createUpdate("""
-                        UPDATE scheduled_tasks SET execution_time = :now
-                        WHERE task_name = :task AND task_instance = :job AND NOT picked AND execution_time > :now""")
-                .bind("now", Timestamp.from(now)).bind("task", TASK_NAME).bind("job", jobId).execute();
-        if (updated == 1) {
-            tx.handle().execute("SELECT pg_notify(?, '')", NOTIFY_CHANNEL);
-            return WakeResult.WOKEN;
+        if (!operations.markWoken(tx.handle(), jobId, clock.instant())) {
+            return; // it has ended
         }
-        Optional<Boolean> picked = tx.handle().createQuery("""
-                        SELECT picked FROM scheduled_tasks WHERE task_name = :task AND task_instance = :job""")
-                .bind("task", TASK_NAME).bind("job", jobId).mapTo(Boolean.class).findOne();
-        return picked.orElse(false) ? WakeResult.RUNNING : WakeResult.NOTHING_TO_DO;
-    }
-
-    private void afterWake(String jobId, WakeResult result, int attempt) {
-        switch (result) {
-            case WOKEN -> checkForDueWork();
-            // It is running right now and may already have decided to wait: try again once it
-            // has rescheduled itself, so the news is never lost.
-            case RUNNING -> {
-                if (attempt < 200) {
-                    wakeRetries.schedule(() -> wakeAgain(jobId, attempt + 1), Math.min(5L << Math.min(attempt, 5), 100),
-                            TimeUnit.MILLISECONDS);
-                } else {
-                    log.warn("event=wake_gave_up job={} attempts={}", jobId, attempt);
-                }
-            }
-            case NOTHING_TO_DO -> { }
-        }
-    }
-
-    private void wakeAgain(String jobId, int attempt) {
         try {
-            afterWake(jobId, db.inTransaction(tx -> makeDue(tx, jobId)), attempt);
-        } catch (RuntimeException e) {
-            meters.counter("spinup_background_failures", "loop", "operation_wake").increment();
-            log.warn("event=wake_failed job={} error={}", jobId, e.toString());
+            client.reschedule(TaskInstanceId.of(TASK_NAME, jobId), clock.instant());
+        } catch (TaskInstanceException running) {
+            // Picked (running, or just picked by a poll): that run reads the result after this
+            // commits, or finds the mark when it ends. Nothing is written here.
+            meters.counter("spinup_operation_wakeups", "path", "job_running").increment();
+            return;
         }
+        meters.counter("spinup_operation_wakeups", "path", "made_due").increment();
+        tx.handle().execute("SELECT pg_notify(?, '')", NOTIFY_CHANNEL);
+        tx.afterCommit(this::checkForDueWork);
     }
-
-    private enum WakeResult { WOKEN, RUNNING, NOTHING_TO_DO }
 
     /** Look for due executions now (new work here, or NOTIFYed by another replica). */
     public void checkForDueWork() {
@@ -183,10 +181,66 @@ public final class OperationEngine implements AutoCloseable {
 
     @Override
     public void close() {
-        wakeRetries.shutdownNow();
         Scheduler s = scheduler;
         if (s != null) {
             s.stop();
+        }
+    }
+
+    /**
+     * db-scheduler's execution threads, with one addition: after every execution has finished (and
+     * stopped counting against the thread limit), the scheduler looks for due work again. Without
+     * it a job made due while every thread was busy would wait for the next poll: db-scheduler
+     * drops a wake-up that finds no free thread.
+     */
+    static final class LookAgainAfterEach extends AbstractExecutorService {
+        private final ExecutorService threads;
+        private final Runnable lookAgain;
+
+        LookAgainAfterEach(int threads, Runnable lookAgain) {
+            AtomicInteger n = new AtomicInteger();
+            this.threads = Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "db-scheduler-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            this.lookAgain = lookAgain;
+        }
+
+        @Override
+        public void execute(Runnable command) {
+            threads.execute(() -> {
+                try {
+                    command.run();
+                } finally {
+                    lookAgain.run();
+                }
+            });
+        }
+
+        @Override
+        public void shutdown() {
+            threads.shutdown();
+        }
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            return threads.shutdownNow();
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return threads.isShutdown();
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return threads.isTerminated();
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+            return threads.awaitTermination(timeout, unit);
         }
     }
 }

@@ -91,6 +91,7 @@ public final class OperationRunner {
             switch (advance) {
                 case Advance.Continue c -> { }
                 case Advance.WaitUntil w -> {
+                    hooks.waiting(w.operation(), w.step());
                     return Optional.of(w.at());
                 }
                 case Advance.Finished f -> {
@@ -103,7 +104,7 @@ public final class OperationRunner {
     private sealed interface Advance {
         record Continue() implements Advance {}
 
-        record WaitUntil(Instant at) implements Advance {}
+        record WaitUntil(Instant at, Operation operation, String step) implements Advance {}
 
         record Finished() implements Advance {}
     }
@@ -152,7 +153,7 @@ public final class OperationRunner {
                 Instant since = state.current().waitingSince() == null ? now : state.current().waitingSince();
                 state = state.waiting(wait.waitingOn(), since, wait.deadline());
                 save(tx, op, state, now);
-                yield new Advance.WaitUntil(wait.deadline());
+                yield new Advance.WaitUntil(wait.deadline(), op, step.name());
             }
             case StepOutcome.Fail fail -> {
                 log.warn("event=step_failed operation={} step={} reason={} message=\"{}\"", op.id(), step.name(),

@@ -92,7 +92,7 @@ public final class OperationStore {
     public boolean saveProgress(Handle h, Operation op, OperationStatus status, StepState state, Instant startedAt) {
         return h.createUpdate("""
                         UPDATE operations SET status = :status, step_state = CAST(:state AS jsonb),
-                            started_at = COALESCE(started_at, :startedAt), version = version + 1
+                            started_at = COALESCE(started_at, :startedAt), version = version + 1, woken_at = NULL
                         WHERE id = :id AND version = :version AND status IN ('pending', 'running')""")
                 .bind("id", op.id())
                 .bind("version", op.version())
@@ -100,6 +100,25 @@ public final class OperationStore {
                 .bind("state", Json.write(state))
                 .bind("startedAt", startedAt == null ? null : Timestamp.from(startedAt))
                 .execute() == 1;
+    }
+
+    /**
+     * Something the operation waits for was recorded in this transaction: marks it woken, taking the
+     * operation row's lock (so this waits for a step in progress, and a job finishing its run waits
+     * for this). False when the operation has ended.
+     */
+    public boolean markWoken(Handle h, String jobId, Instant now) {
+        return h.createUpdate("UPDATE operations SET woken_at = :now WHERE job_id = :job AND completed_at IS NULL")
+                .bind("job", jobId).bind("now", Timestamp.from(now)).execute() == 1;
+    }
+
+    /**
+     * Locks the operation row and tells whether it was woken since its last step: the job, ending a
+     * run that waits, then runs again at once instead of at its deadline.
+     */
+    public boolean lockWoken(Handle h, UUID id) {
+        return h.createQuery("SELECT woken_at IS NOT NULL FROM operations WHERE id = :id FOR UPDATE")
+                .bind("id", id).mapTo(Boolean.class).findOne().orElse(false);
     }
 
     /** Moves a running operation to a terminal status. False if another writer got there first. */

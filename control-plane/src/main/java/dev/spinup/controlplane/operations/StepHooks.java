@@ -1,7 +1,7 @@
 package dev.spinup.controlplane.operations;
 
 /**
- * Test hooks at the three boundaries of every step. Production uses {@link #NONE}; tests use them
+ * Test hooks at the boundaries of every step. Production uses {@link #NONE}; tests use them
  * to pause an operation at a named step, or to kill the process there.
  */
 public interface StepHooks {
@@ -17,5 +17,12 @@ public interface StepHooks {
 
     /** Right after the step's transaction committed, before anything else runs. */
     default void afterPersist(Operation operation, String step) {
+    }
+
+    /**
+     * The step committed that it waits (its command is sent); the job has not yet ended its run
+     * (db-scheduler has not rescheduled it). A result may arrive in this window.
+     */
+    default void waiting(Operation operation, String step) {
     }
 }
