@@ -52,6 +52,14 @@ public final class OperationStore {
                 .bind("id", id).map((rs, ctx) -> map(rs)).findOne();
     }
 
+    /**
+     * Holds {@code requestId} until this transaction ends: a concurrent call with the same id waits
+     * here (lock class 1 of the two-key advisory locks; ids that hash alike merely wait for each other).
+     */
+    public void lockRequestId(Handle h, String requestId) {
+        h.execute("SELECT pg_advisory_xact_lock(1, hashtext(?))", requestId);
+    }
+
     public Optional<Operation> findByRequestId(Handle h, String requestId) {
         return h.createQuery("SELECT " + COLUMNS + " FROM operations WHERE request_id = :requestId")
                 .bind("requestId", requestId).map((rs, ctx) -> map(rs)).findOne();

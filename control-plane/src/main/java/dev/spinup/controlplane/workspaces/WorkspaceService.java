@@ -33,8 +33,9 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
  * Starts transitions. Each call commits, in one transaction, the workspace change, the operation
- * row and its db-scheduler job — or nothing. Idempotency rests on the UNIQUE request_id of
- * operations: a concurrent duplicate loses the insert and returns the winner's operation.
+ * row and its db-scheduler job — or nothing. Idempotency comes first: the request_id is claimed
+ * (a transaction-scoped lock on it) before anything else, so a concurrent copy waits and then
+ * returns the first copy's operation; the UNIQUE request_id of operations is the backstop.
  */
 public final class WorkspaceService {
     private final Database db;
@@ -82,7 +83,7 @@ public final class WorkspaceService {
         try {
             return db.inTransaction(tx -> {
                 Handle h = tx.handle();
-                Optional<Operation> existing = operations.findByRequestId(h, request.requestId());
+                Optional<Operation> existing = claim(h, request.requestId());
                 if (existing.isPresent()) {
                     return sameRequest(existing.get(), request.fingerprint());
                 }
@@ -167,7 +168,7 @@ public final class WorkspaceService {
         try {
             return db.inTransaction(tx -> {
                 Handle h = tx.handle();
-                Optional<Operation> existing = operations.findByRequestId(h, requestId);
+                Optional<Operation> existing = claim(h, requestId);
                 if (existing.isPresent()) {
                     return sameRequest(existing.get(), fingerprint);
                 }
@@ -221,6 +222,16 @@ public final class WorkspaceService {
             }
             throw e;
         }
+    }
+
+    /**
+     * Claims {@code requestId} before any other work of the call: copies of one request serialize
+     * here, and each later copy finds the operation the first one committed (whatever placement or
+     * the workspace's state would now say). The UNIQUE request_id stays the backstop.
+     */
+    private Optional<Operation> claim(Handle h, String requestId) {
+        operations.lockRequestId(h, requestId);
+        return operations.findByRequestId(h, requestId);
     }
 
     private static ApiException inProgress(UUID operationId) {
