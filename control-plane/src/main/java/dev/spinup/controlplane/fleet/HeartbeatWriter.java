@@ -96,7 +96,17 @@ public final class HeartbeatWriter implements AutoCloseable {
                 locked = db.inTransaction(tx -> fleet.heartbeats(tx.handle(), at));
                 groupSize.record(group.size() - locked.size());
             } catch (Throwable e) {
-                group.values().forEach(beat -> beat.waiting.forEach(w -> w.completeExceptionally(e)));
+                boolean stopping;
+                synchronized (lock) {
+                    stopping = closed; // close() interrupted this write: say so, not "interrupted"
+                }
+                group.values().forEach(beat -> {
+                    if (stopping) {
+                        beat.failStopping();
+                    } else {
+                        beat.waiting.forEach(w -> w.completeExceptionally(e));
+                    }
+                });
                 continue;
             }
             group.forEach((id, beat) -> {
@@ -121,11 +131,11 @@ public final class HeartbeatWriter implements AutoCloseable {
     /** Stops writing; heartbeats still waiting fail (their agents replay them to another replica). */
     @Override
     public void close() {
-        flusher.shutdownNow();
         synchronized (lock) {
             closed = true;
             pending.values().forEach(Beat::failStopping);
             pending.clear();
         }
+        flusher.shutdownNow();
     }
 }
