@@ -3,7 +3,9 @@ package dev.spinup.controlplane;
 import dev.spinup.controlplane.agents.AgentEventHandler;
 import dev.spinup.controlplane.agents.AgentGrpcService;
 import dev.spinup.controlplane.agents.AgentSessions;
+import dev.spinup.api.v1.Command;
 import dev.spinup.controlplane.agents.CommandOutbox;
+import dev.spinup.controlplane.agents.CommandRenderer;
 import dev.spinup.controlplane.agents.EdgeRoutes;
 import dev.spinup.controlplane.agents.HostIdentityInterceptor;
 import dev.spinup.controlplane.api.ApiErrorInterceptor;
@@ -35,6 +37,7 @@ import dev.spinup.controlplane.snapshots.ObjectStorage;
 import dev.spinup.controlplane.snapshots.PeriodicSnapshots;
 import dev.spinup.controlplane.snapshots.SnapshotSteps;
 import dev.spinup.controlplane.snapshots.SnapshotStore;
+import dev.spinup.controlplane.snapshots.SnapshotUrls;
 import dev.spinup.controlplane.operations.RestoreWorkspaceJob;
 import dev.spinup.controlplane.operations.SuspendWorkspaceJob;
 import dev.spinup.controlplane.operations.OperationDurations;
@@ -67,6 +70,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,10 +112,19 @@ public final class ControlPlane implements AutoCloseable {
         AuditLog audit = new AuditLog();
         this.tokens = new ApiTokens();
         CommandOutbox outbox = new CommandOutbox();
-        this.sessions = new AgentSessions(db, outbox, clock, meters);
+        EdgeRoutes edgeRoutes = new EdgeRoutes();
+        SnapshotUrls snapshotUrls = new SnapshotUrls(storage, config.stepTimeouts().snapshot());
+        // The engine (built below, from the jobs, which need the sessions) wakes a job whose command
+        // could not be sent.
+        AtomicReference<OperationEngine> engineRef = new AtomicReference<>();
+        this.sessions = new AgentSessions(db, outbox, new CommandRenderer(Map.of(
+                Command.KindCase.APPLY_EDGE_ROUTES, edgeRoutes,
+                Command.KindCase.TAKE_SNAPSHOT, snapshotUrls,
+                Command.KindCase.RESTORE_SNAPSHOT, snapshotUrls)),
+                (tx, jobId) -> engineRef.get().wake(tx, jobId), clock, meters);
 
         Placement placement = new Placement(config.heartbeatLease(), clock, meters);
-        AgentSteps agentSteps = new AgentSteps(sessions, outbox, workspaces, new EdgeRoutes(), config.stepTimeouts());
+        AgentSteps agentSteps = new AgentSteps(sessions, outbox, workspaces, edgeRoutes, config.stepTimeouts());
         SnapshotStore snapshots = new SnapshotStore();
         SnapshotSteps snapshotSteps = new SnapshotSteps(agentSteps, storage, snapshots, meters);
         OperationRunner runner = new OperationRunner(db, operations, workspaces, audit, List.of(
@@ -127,6 +140,7 @@ public final class ControlPlane implements AutoCloseable {
                 DomainJobs.remove(agentSteps)),
                 clock, meters, hooks, tracer);
         this.engine = new OperationEngine(db, operations, runner, config.engine(), clock, meters);
+        engineRef.set(engine);
         WorkspaceService service = new WorkspaceService(db, workspaces, operations, fleet, placement, engine, runner,
                 audit, config.workspaceDomain(), clock, meters, tracer);
         this.hostHealth = new HostHealth(db, fleet, config.heartbeatLease(), clock, meters);

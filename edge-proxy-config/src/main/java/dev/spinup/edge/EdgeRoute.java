@@ -26,6 +26,12 @@ public record EdgeRoute(String workspaceId, String displayName, List<String> hos
         TOMBSTONE
     }
 
+    /** The same route with another mode (and no upstream, unless the new mode dials one). */
+    public EdgeRoute withMode(Mode newMode) {
+        return new EdgeRoute(workspaceId, displayName, hostnames, newMode,
+                newMode == Mode.PROXY || newMode == Mode.FORWARD ? upstream : "");
+    }
+
     public EdgeRoute {
         Objects.requireNonNull(workspaceId, "workspaceId");
         Objects.requireNonNull(mode, "mode");
@@ -41,7 +47,7 @@ public record EdgeRoute(String workspaceId, String displayName, List<String> hos
     }
 
     /** The upstream as Caddy dials it: host:port. */
-    String dial() {
+    public String dial() {
         String u = upstream.replaceFirst("^[a-z]+://", "");
         return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
     }

@@ -7,6 +7,7 @@ import dev.spinup.agent.drivers.ProcessVmDriver;
 import dev.spinup.agent.drivers.VmDriver;
 import dev.spinup.agent.edge.CaddyEdge;
 import dev.spinup.agent.edge.EdgeController;
+import dev.spinup.agent.edge.RouteGuard;
 import dev.spinup.agent.edge.RoutesFileOnly;
 import dev.spinup.agent.session.ControlPlaneConnection;
 import dev.spinup.agent.session.EventOutbox;
@@ -43,7 +44,9 @@ public final class HostAgent implements AutoCloseable {
                 WorkspaceLocalEvent.newBuilder().setWorkspaceId(exit.workspaceId())
                         .setKind(exit.crashed() ? WorkspaceLocalEventKind.CRASHED : WorkspaceLocalEventKind.EXITED)
                         .setMessage(exit.message()))));
-        this.edge = edge(config, outbox);
+        this.edge = edge(config, outbox, new RouteGuard(() -> runningEndpoints(driver)));
+        driver.holdPorts(edge::proxiedPorts);
+        driver.onUnexpectedExit(exit -> edge.refresh()); // the edge stops proxying to an app that died
         this.executor = new CommandExecutor(driver,
                 new SnapshotTransfer(driver, config.dataDir().resolve("scratch")), edge, executed, outbox, clock, hooks,
                 otel.getTracer("dev.spinup.agent"));
@@ -72,7 +75,18 @@ public final class HostAgent implements AutoCloseable {
                 config.startTimeout());
     }
 
-    private static EdgeController edge(HostAgentConfig config, EventOutbox outbox) {
+    /** The workspaces running here now and where each answers: what the edge may proxy to. */
+    private static java.util.Map<String, String> runningEndpoints(VmDriver driver) {
+        java.util.Map<String, String> running = new java.util.HashMap<>();
+        for (var w : driver.inventory()) {
+            if (w.state() == dev.spinup.agent.drivers.LocalWorkspace.State.RUNNING && !w.endpoint().isEmpty()) {
+                running.put(w.workspaceId(), w.endpoint());
+            }
+        }
+        return running;
+    }
+
+    private static EdgeController edge(HostAgentConfig config, EventOutbox outbox, RouteGuard guard) {
         Path dir = config.dataDir().resolve("edge");
         if (config.edge() == null) {
             return new RoutesFileOnly(dir);
@@ -80,7 +94,7 @@ public final class HostAgent implements AutoCloseable {
         String listen = config.edge().settings().listen();
         String port = listen.substring(listen.lastIndexOf(':') + 1);
         return new CaddyEdge(dir, config.edge().settings(), config.advertiseHost() + ":" + port,
-                config.edge().caddyBinary(), status -> outbox.emit(AgentEvent.newBuilder().setCertificate(status)));
+                config.edge().caddyBinary(), status -> outbox.emit(AgentEvent.newBuilder().setCertificate(status)), guard);
     }
 
     public static HostAgent start(HostAgentConfig config, Clock clock) {

@@ -1,6 +1,5 @@
 package dev.spinup.controlplane.agents;
 
-import dev.spinup.api.AgentProtocol;
 import dev.spinup.api.TraceContext;
 import com.google.protobuf.Timestamp;
 import dev.spinup.api.v1.Command;
@@ -54,11 +53,11 @@ public final class AgentCommandStep implements Step {
     /**
      * Enqueues step {@code name}'s command for {@code hostId}: keyed {@code <operation>/<step>},
      * addressed to the operation's workspace, carrying the step's trace context and (if given) its
-     * deadline. A command over the agent protocol's size limit is refused instead: sent, it would
-     * break the host's session at every attempt.
+     * deadline. What must be fresh when it is sent (a routing table, presigned URLs) is filled in
+     * then (see {@link CommandRenderer}).
      */
-    static Optional<StepOutcome.Fail> send(AgentSessions sessions, StepContext ctx, String name, UUID hostId,
-                                           Command.Builder command, Instant deadline) {
+    static void send(AgentSessions sessions, StepContext ctx, String name, UUID hostId, Command.Builder command,
+                     Instant deadline) {
         command.setCommandId(commandId(ctx.operation().id(), name))
                 .setOperationId(ctx.operation().id().toString())
                 .setWorkspaceId(ctx.workspace().id().toString())
@@ -67,14 +66,7 @@ public final class AgentCommandStep implements Step {
         if (deadline != null) {
             command.setDeadline(Timestamp.newBuilder().setSeconds(deadline.getEpochSecond()).setNanos(deadline.getNano()));
         }
-        Command built = command.build();
-        if (built.getSerializedSize() > AgentProtocol.MAX_COMMAND_BYTES) {
-            return Optional.of(new StepOutcome.Fail(ErrorReason.INTERNAL_ERROR, describe(built) + " for host " + hostId
-                    + " is " + built.getSerializedSize() + " bytes, over the agent protocol's limit of "
-                    + AgentProtocol.MAX_COMMAND_BYTES));
-        }
-        sessions.enqueue(ctx.tx(), hostId, built);
-        return Optional.empty();
+        sessions.enqueue(ctx.tx(), hostId, command.build());
     }
 
     @Override
@@ -90,10 +82,7 @@ public final class AgentCommandStep implements Step {
             UUID hostId = host.apply(ctx);
             Instant deadline = ctx.now().plus(timeout);
             Command.Builder toSend = command.apply(ctx);
-            Optional<StepOutcome.Fail> refused = send(sessions, ctx, name, hostId, toSend, deadline);
-            if (refused.isPresent()) {
-                return refused.get();
-            }
+            send(sessions, ctx, name, hostId, toSend, deadline);
             return new StepOutcome.Wait(waitingOn(hostId, toSend), deadline);
         }
         CommandOutbox.Recorded r = recorded.get();
@@ -119,7 +108,7 @@ public final class AgentCommandStep implements Step {
         return "host " + hostId + " to report the " + describe(command) + " result";
     }
 
-    private static String describe(CommandOrBuilder command) {
+    static String describe(CommandOrBuilder command) {
         return switch (command.getKindCase()) {
             case PROVISION_VM -> "ProvisionVm";
             case START_VM -> "StartVm";

@@ -1,11 +1,13 @@
 package dev.spinup.controlplane.agents;
 
+import dev.spinup.api.AgentProtocol;
 import dev.spinup.api.v1.Command;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.db.Database.Tx;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -13,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,14 +30,23 @@ public final class AgentSessions implements AutoCloseable {
 
     private final Database db;
     private final CommandOutbox outbox;
+    private final CommandRenderer renderer;
+    private final BiConsumer<Tx, String> wakeJob;
     private final Clock clock;
     private final MeterRegistry meters;
     private final ConcurrentMap<UUID, Session> sessions = new ConcurrentHashMap<>();
     private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
 
-    public AgentSessions(Database db, CommandOutbox outbox, Clock clock, MeterRegistry meters) {
+    /**
+     * @param renderer completes each command as it is sent
+     * @param wakeJob  makes an operation's job due now, inside the transaction that records what it waited for
+     */
+    public AgentSessions(Database db, CommandOutbox outbox, CommandRenderer renderer, BiConsumer<Tx, String> wakeJob,
+                         Clock clock, MeterRegistry meters) {
         this.db = db;
         this.outbox = outbox;
+        this.renderer = renderer;
+        this.wakeJob = wakeJob;
         this.clock = clock;
         this.meters = meters;
         meters.gauge("spinup_agent_sessions", sessions, ConcurrentMap::size);
@@ -128,28 +140,54 @@ public final class AgentSessions implements AutoCloseable {
         }
 
         /**
-         * Sends the host's outstanding commands this session has not sent yet. Ids of commands
-         * that have their result leave {@link #sent}, so it holds only what is in flight.
+         * Sends the host's outstanding commands this session has not sent yet, each completed at
+         * this moment (see {@link CommandRenderer}). Ids of commands that have their result leave
+         * {@link #sent}, so it holds only what is in flight.
          */
         private void sendOutstanding() {
             List<CommandOutbox.Outstanding> outstanding = db.withHandle(h -> outbox.outstanding(h, hostId, sent));
             sent.retainAll(outstanding.stream().map(CommandOutbox.Outstanding::commandId).collect(Collectors.toSet()));
             for (CommandOutbox.Outstanding o : outstanding) {
-                Command command = o.command();
-                if (closed || command == null || !sent.add(command.getCommandId())) {
+                if (closed || o.command() == null || !sent.add(o.commandId())) {
+                    continue;
+                }
+                Command command = db.inTransaction(tx -> render(tx, o.command()));
+                if (command == null) {
                     continue;
                 }
                 synchronized (stream) {
                     stream.onNext(command);
                 }
-                db.inTransactionVoid(tx -> {
-                    tx.commitWithoutWaitingForDisk();
-                    outbox.markSent(tx.handle(), command.getCommandId(), clock.instant());
-                });
                 meters.counter("spinup_agent_commands_sent", "kind", command.getKindCase().name()).increment();
-                log.info("event=command_sent host={} command={} kind={}", hostId, command.getCommandId(),
-                        command.getKindCase());
+                log.info("event=command_sent host={} command={} kind={} bytes={}", hostId, command.getCommandId(),
+                        command.getKindCase(), command.getSerializedSize());
             }
+        }
+
+        /**
+         * Completes the command and marks it sent, in one transaction (losing the mark in a crash of
+         * PostgreSQL costs a resend, which the agent answers from its record). A command that comes
+         * out over the agent protocol's size limit is not sent: that is its result, and its job is
+         * woken with it (sent, it would break the host's session at every attempt).
+         */
+        private Command render(Tx tx, Command stored) {
+            Instant now = clock.instant();
+            Command command = renderer.render(tx.handle(), hostId, stored, now);
+            int bytes = command.getSerializedSize();
+            if (bytes > AgentProtocol.MAX_COMMAND_BYTES) {
+                meters.counter("spinup_agent_commands_too_large", "kind", command.getKindCase().name()).increment();
+                log.error("event=command_too_large host={} command={} kind={} bytes={} limit={}", hostId,
+                        command.getCommandId(), command.getKindCase(), bytes, AgentProtocol.MAX_COMMAND_BYTES);
+                outbox.recordRefusal(tx.handle(), hostId, command.getCommandId(), "too_large",
+                                AgentCommandStep.describe(command) + " for host " + hostId + " is " + bytes
+                                        + " bytes, over the agent protocol's limit of " + AgentProtocol.MAX_COMMAND_BYTES,
+                                now)
+                        .ifPresent(jobId -> wakeJob.accept(tx, jobId));
+                return null;
+            }
+            tx.commitWithoutWaitingForDisk();
+            outbox.markSent(tx.handle(), command.getCommandId(), bytes, now);
+            return command;
         }
 
         void close() {

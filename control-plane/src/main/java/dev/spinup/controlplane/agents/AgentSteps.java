@@ -68,13 +68,16 @@ public final class AgentSteps {
     }
 
     /**
-     * Sends the host its whole routing table, with this workspace routed as it will be once the
-     * operation succeeds (its row still shows the state it is leaving).
+     * Has the host's edge route this workspace as it will be once the operation succeeds (its row
+     * still shows the state it is leaving): records that route, then sends the host its table,
+     * which is derived from committed state when the command is sent (see {@link EdgeRoutes}).
+     * The route is recorded only when the command is first enqueued, in the same transaction.
      */
     public Step routes(String name, Function<StepContext, WorkspaceState> stateAfter) {
-        return onHost(name, timeouts.routes(), ctx -> Command.newBuilder().setApplyEdgeRoutes(edgeRoutes.forHost(
-                ctx.tx().handle(), ctx.workspace().hostId(), ctx.now().toEpochMilli(),
-                Map.of(ctx.workspace().id(), EdgeRoutes.modeOf(stateAfter.apply(ctx))))));
+        return onHost(name, timeouts.routes(), ctx -> {
+            edgeRoutes.setMode(ctx.tx().handle(), ctx.workspace().id(), EdgeRoutes.modeOf(stateAfter.apply(ctx)));
+            return Command.newBuilder().setApplyEdgeRoutes(EdgeRoutes.toBeRendered());
+        });
     }
 
     /** Routes for the state the operation's verb leads to. */
@@ -104,9 +107,9 @@ public final class AgentSteps {
                     return new StepOutcome.Done(Map.of());
                 }
                 // No deadline: the home host applies it whenever it is connected again.
-                return AgentCommandStep.send(sessions, ctx, name, home, Command.newBuilder().setApplyEdgeRoutes(
-                                edgeRoutes.forHost(ctx.tx().handle(), home, ctx.now().toEpochMilli(), Map.of())), null)
-                        .<StepOutcome>map(fail -> fail).orElseGet(() -> new StepOutcome.Done(Map.of()));
+                AgentCommandStep.send(sessions, ctx, name, home,
+                        Command.newBuilder().setApplyEdgeRoutes(EdgeRoutes.toBeRendered()), null);
+                return new StepOutcome.Done(Map.of());
             }
         };
     }

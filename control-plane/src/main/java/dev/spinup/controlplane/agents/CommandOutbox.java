@@ -95,11 +95,12 @@ public final class CommandOutbox {
                 .list();
     }
 
-    public void markSent(Handle h, String commandId, Instant now) {
+    /** The command, {@code bytes} long as completed for this send, goes out now. */
+    public void markSent(Handle h, String commandId, int bytes, Instant now) {
         h.createUpdate("""
-                        UPDATE agent_commands SET sent_at = :now, send_count = send_count + 1
+                        UPDATE agent_commands SET sent_at = :now, send_count = send_count + 1, sent_bytes = :bytes
                         WHERE command_id = :id""")
-                .bind("id", commandId).bind("now", Timestamp.from(now)).execute();
+                .bind("id", commandId).bind("bytes", bytes).bind("now", Timestamp.from(now)).execute();
     }
 
     /** The agent has the command durably (its ack said accepted). */
@@ -115,13 +116,23 @@ public final class CommandOutbox {
      * job id of the operation to wake, when this call recorded it.
      */
     public Optional<String> recordRejection(Handle h, UUID hostId, String commandId, String reason, Instant now) {
-        CommandResult rejected = CommandResult.newBuilder()
+        return recordRefusal(h, hostId, commandId, "rejected", "the agent rejected the command: " + reason, now);
+    }
+
+    /**
+     * The command will never be executed ({@code code}: why, e.g. the agent rejected it, or it is
+     * too large to send): that is its result. Returns the job id of the operation to wake, when this
+     * call recorded it.
+     */
+    public Optional<String> recordRefusal(Handle h, UUID hostId, String commandId, String code, String message,
+                                          Instant now) {
+        CommandResult refused = CommandResult.newBuilder()
                 .setCommandId(commandId)
                 .setOutcome(CommandOutcome.COMMAND_FAILED)
-                .setErrorCode("rejected")
-                .setMessage("the agent rejected the command: " + reason)
+                .setErrorCode(code)
+                .setMessage(message)
                 .build();
-        return recordResult(h, hostId, rejected, "rejected", now);
+        return recordResult(h, hostId, refused, "rejected", now);
     }
 
     /**

@@ -1,17 +1,26 @@
 package dev.spinup.controlplane.agents;
 
 import dev.spinup.api.v1.ApplyEdgeRoutes;
+import dev.spinup.api.v1.Command;
 import dev.spinup.api.v1.EdgeRoute;
 import dev.spinup.api.v1.EdgeRouteMode;
-import java.util.Arrays;
 import dev.spinup.controlplane.workspaces.WorkspaceState;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
+import java.util.Objects;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 
-/** The whole routing table of one host's edge proxy, derived from the workspaces it answers for. */
-public final class EdgeRoutes {
+/**
+ * The whole routing table of one host's edge proxy, derived from committed state at the moment it
+ * is sent ({@link #render}), under a per-host generation taken in order. A transition does not
+ * build the table: its routes step records how its workspace is to be routed ({@link #setMode})
+ * and enqueues an empty ApplyEdgeRoutes, which the sender fills in. So the table a host runs always
+ * holds every committed change, and two transitions on one host cannot leave either one stale.
+ */
+public final class EdgeRoutes implements CommandRenderer.Part {
     public static EdgeRouteMode modeOf(WorkspaceState state) {
         return switch (state) {
             case ACTIVE -> EdgeRouteMode.PROXY;
@@ -21,16 +30,43 @@ public final class EdgeRoutes {
         };
     }
 
+    /** How the workspace is routed until its operation ends (then its state says it again). */
+    public void setMode(Handle h, UUID workspaceId, EdgeRouteMode mode) {
+        h.createUpdate("UPDATE workspaces SET edge_mode = :mode WHERE id = :id")
+                .bind("id", workspaceId).bind("mode", mode.name().toLowerCase(Locale.ROOT)).execute();
+    }
+
+    /** An ApplyEdgeRoutes as a step enqueues it: its table is filled in when it is sent. */
+    public static ApplyEdgeRoutes toBeRendered() {
+        return ApplyEdgeRoutes.getDefaultInstance();
+    }
+
+    @Override
+    public Command render(Handle h, UUID hostId, Command stored, Instant now) {
+        return stored.toBuilder().setApplyEdgeRoutes(forHost(h, hostId, nextGeneration(h, hostId, now))).build();
+    }
+
     /**
-     * The host's table: every workspace placed on it, routed by state (or as {@code overrides} say
-     * for the ones in transition), and every workspace whose home it is but which now lives on
-     * another host: forwarded to that host's edge (the DNS name still points here).
-     *
-     * @param overrides routing for workspaces whose transition is under way, by workspace id
+     * The host's next generation. The upsert holds the host's row until this transaction ends, so
+     * generations are handed out in the order their tables are read: a higher one never carries
+     * older state.
      */
-    public ApplyEdgeRoutes forHost(Handle h, UUID hostId, long generation, Map<UUID, EdgeRouteMode> overrides) {
+    private static long nextGeneration(Handle h, UUID hostId, Instant now) {
+        return h.createQuery("""
+                        INSERT INTO edge_generations (host_id, generation) VALUES (:host, :first)
+                        ON CONFLICT (host_id) DO UPDATE SET generation = edge_generations.generation + 1
+                        RETURNING generation""")
+                .bind("host", hostId).bind("first", now.toEpochMilli()).mapTo(Long.class).one();
+    }
+
+    /**
+     * The host's table: every workspace placed on it, routed as its transition says or else as its
+     * state says, and every workspace whose home it is but which now lives on another host:
+     * forwarded to that host's edge (the DNS name still points here).
+     */
+    ApplyEdgeRoutes forHost(Handle h, UUID hostId, long generation) {
         List<EdgeRoute> routes = h.createQuery("""
-                        SELECT w.id, w.display_name, w.state, w.endpoint, w.host_id = :host AS here,
+                        SELECT w.id, w.display_name, w.state, w.edge_mode, w.endpoint, w.host_id = :host AS here,
                                elsewhere.edge_address,
                                COALESCE(array_agg(d.domain ORDER BY d.domain) FILTER (WHERE d.domain IS NOT NULL),
                                         '{}') AS domains
@@ -52,7 +88,9 @@ public final class EdgeRoutes {
                         return edge == null || edge.isEmpty() ? null
                                 : route.setMode(EdgeRouteMode.FORWARD).setUpstream(edge).build();
                     }
-                    EdgeRouteMode mode = overrides.getOrDefault(id, modeOf(WorkspaceState.fromWire(rs.getString("state"))));
+                    String override = rs.getString("edge_mode");
+                    EdgeRouteMode mode = override != null ? EdgeRouteMode.valueOf(override.toUpperCase(Locale.ROOT))
+                            : modeOf(WorkspaceState.fromWire(rs.getString("state")));
                     String endpoint = rs.getString("endpoint");
                     if (mode == EdgeRouteMode.PROXY && (endpoint == null || endpoint.isEmpty())) {
                         // Active but not started yet (a CREATE in flight on this host): "not running
@@ -61,7 +99,7 @@ public final class EdgeRoutes {
                     }
                     return route.setMode(mode).setUpstream(endpoint == null ? "" : endpoint).build();
                 })
-                .list().stream().filter(java.util.Objects::nonNull).toList();
+                .list().stream().filter(Objects::nonNull).toList();
         return ApplyEdgeRoutes.newBuilder().setGeneration(generation).addAllRoutes(routes).build();
     }
 }

@@ -13,7 +13,6 @@ import dev.spinup.controlplane.operations.StepContext;
 import dev.spinup.controlplane.operations.StepOutcome;
 import dev.spinup.controlplane.operations.StepTimeouts;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
@@ -50,8 +49,7 @@ public final class SnapshotSteps {
                     .setSnapshotId(snapshotId.toString())
                     .setBaseSnapshotId(ctx.operation().params().getOrDefault("base_snapshot_id", ""))
                     .setKind(kind)
-                    .setTarget(ObjectLocation.newBuilder().setBucket(storage.bucket()).setKey(key))
-                    .setUploadUrl(storage.presignPut(key, timeouts.snapshot().plus(Duration.ofMinutes(5))).toString()));
+                    .setTarget(ObjectLocation.newBuilder().setBucket(storage.bucket()).setKey(key)));
         }, (ctx, result) -> {
             SnapshotTaken taken = result.getSnapshotTaken();
             UUID snapshotId = UUID.fromString(ctx.operation().params().get("snapshot_id"));
@@ -108,7 +106,6 @@ public final class SnapshotSteps {
             return Command.newBuilder().setRestoreSnapshot(RestoreSnapshot.newBuilder()
                     .setSnapshotId(snapshotId.toString())
                     .setSource(ObjectLocation.newBuilder().setBucket(storage.bucket()).setKey(key))
-                    .setDownloadUrl(storage.presignGet(key, timeouts.restore().plus(Duration.ofMinutes(5))).toString())
                     .setSizeBytes(s.sizeBytes())
                     .setSha256(s.sha256Hex())
                     .setEnvelope(dev.spinup.api.v1.Envelope.newBuilder().setVcpu(ctx.workspace().envelope().vcpu())

@@ -129,10 +129,14 @@ public final class WorkspaceStore {
                 .bind("id", id).bind("op", operationId).bind("now", Timestamp.from(now)).execute() == 1;
     }
 
-    /** Ends the in-flight operation {@code operationId} and moves to {@code state}. */
+    /**
+     * Ends the in-flight operation {@code operationId} and moves to {@code state}; from now on the
+     * edge routes the workspace as its state says (a transition's route is no longer needed).
+     */
     public void finishOperation(Handle h, UUID id, UUID operationId, WorkspaceState state, Instant now) {
         h.createUpdate("""
-                        UPDATE workspaces SET state = :state, current_operation_id = NULL, updated_at = :now
+                        UPDATE workspaces SET state = :state, current_operation_id = NULL, edge_mode = NULL,
+                            updated_at = :now
                         WHERE id = :id AND current_operation_id = :op""")
                 .bind("id", id).bind("op", operationId).bind("state", state.wire()).bind("now", Timestamp.from(now))
                 .execute();

@@ -67,6 +67,10 @@ public final class CommandExecutor implements AutoCloseable {
     static final Set<Command.KindCase> CONVERGENT = Set.of(Command.KindCase.STOP_VM, Command.KindCase.DESTROY_VM,
             Command.KindCase.WIPE_DISK, Command.KindCase.APPLY_EDGE_ROUTES, Command.KindCase.RESIZE_VM);
 
+    /** Commands after which a workspace runs, or no longer runs: the edge renders its table again. */
+    static final Set<Command.KindCase> CHANGES_WHAT_RUNS = Set.of(Command.KindCase.START_VM, Command.KindCase.STOP_VM,
+            Command.KindCase.DESTROY_VM, Command.KindCase.WIPE_DISK);
+
     public CommandExecutor(VmDriver driver, SnapshotTransfer snapshots, EdgeController edge, ExecutedCommands executed,
                            EventOutbox events, Clock clock) {
         this(driver, snapshots, edge, executed, events, clock, CommandHooks.NONE, OpenTelemetry.noop().getTracer("spinup"));
@@ -162,6 +166,9 @@ public final class CommandExecutor implements AutoCloseable {
                     throw new DriverException("deadline_passed", "the command arrived after its deadline " + deadline);
                 }
                 execute(command, result);
+                if (CHANGES_WHAT_RUNS.contains(command.getKindCase())) {
+                    edge.refresh(); // before the result: the edge no longer proxies to an app that stopped
+                }
                 hooks.afterEffect(command);
                 result.setOutcome(CommandOutcome.COMMAND_SUCCEEDED);
             } catch (DriverException e) {

@@ -122,6 +122,11 @@ abstract class SupervisedDriver implements VmDriver {
     }
 
     @Override
+    public void holdPorts(java.util.function.Supplier<Set<Integer>> held) {
+        files.holdPorts(held);
+    }
+
+    @Override
     public void onUnexpectedExit(Consumer<UnexpectedExit> listener) {
         exitListeners.add(listener);
     }

@@ -27,6 +27,7 @@ final class WorkspaceFiles {
     private final Path root;
     private final int portFrom;
     private final int portTo;
+    private volatile java.util.function.Supplier<Set<Integer>> held = Set::of;
 
     WorkspaceFiles(Path root, int portFrom, int portTo) {
         this.root = root;
@@ -109,8 +110,18 @@ final class WorkspaceFiles {
         return Integer.parseInt(p.getProperty("port"));
     }
 
+    /** Ports not to hand out although no workspace here holds them (the edge may still proxy to them). */
+    void holdPorts(java.util.function.Supplier<Set<Integer>> held) {
+        this.held = held;
+    }
+
+    /**
+     * A port no workspace here holds, nothing listens on, and no live edge config proxies to: a
+     * port freed by a destroyed workspace is given out again only once the edge stopped routing
+     * its old name there.
+     */
     private int allocatePort() throws DriverException {
-        Set<Integer> taken = new HashSet<>();
+        Set<Integer> taken = new HashSet<>(held.get());
         for (String id : ids()) {
             properties(id).ifPresent(p -> taken.add(port(p)));
         }

@@ -7,33 +7,35 @@ import dev.spinup.edge.EdgeRoute;
 import dev.spinup.edge.EdgeSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drives this host's Caddy through its admin API. Every ApplyEdgeRoutes renders the whole config
- * (edge-proxy-config), POSTs it to {@code /load}, and checks it took ({@code GET /id/spinup-g<n>});
- * only then is it kept on disk as the last good config. A watchdog re-applies the last good config
- * whenever Caddy comes back without it (restarted by systemd, or by this class), so Caddy serves
- * the last routes whatever happens to the agent or the control plane.
+ * Drives this host's Caddy through its admin API. Every table renders the whole config
+ * (edge-proxy-config) from the routes as the {@link RouteGuard} allows them now, POSTs it to
+ * {@code /load} and checks it took (its {@code @id}); only then is it kept on disk as the last good
+ * config. When this host's workspaces change (one stops, starts, is destroyed or dies) the last
+ * table is rendered again, so the edge never proxies to an app that is not there. A watchdog
+ * re-applies the last good config whenever Caddy comes back without it, so Caddy serves the last
+ * routes whatever happens to the agent or the control plane.
  *
- * <p>With a {@code caddyBinary} the agent runs Caddy itself (dev mode): its XDG directories live
- * under the edge directory, it is restarted when it dies, and a Caddy left running by a previous
- * agent process is adopted rather than started twice. Without one, Caddy is the system's (e.g.
- * the Debian package's systemd unit) and only its admin API is used.
+ * <p>The number stamped as the config's {@code @id} is this edge's own serial, one per load; the
+ * control plane's generation only orders tables (an older one is ignored).
+ *
+ * <p>With a {@code caddyBinary} the agent runs Caddy itself (dev mode, {@link CaddyProcess});
+ * without one, Caddy is the system's (e.g. the Debian package's systemd unit) and only its admin
+ * API is used.
  */
 public final class CaddyEdge implements EdgeController {
     private static final Logger log = LoggerFactory.getLogger(CaddyEdge.class);
@@ -42,18 +44,25 @@ public final class CaddyEdge implements EdgeController {
     private final Path dir;
     private final EdgeSettings settings;
     private final String address;
-    private final Path caddyBinary;
-    private final URI admin;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private final Thread watchdog;
+    private final CaddyAdmin admin;
+    private final CaddyProcess process;
+    private final LastGoodConfig lastGood;
+    private final RouteGuard guard;
     private final CertificateWatch certificates;
-    private ProcessHandle caddy;
+    private final Thread watchdog;
+    /** Loads are one at a time; never held while nothing is loading (no monitor: it blocks on HTTP). */
+    private final ReentrantLock lock = new ReentrantLock();
     private long appliedGeneration = -1;
+    private long serial;
+    private ApplyEdgeRoutes table;
+    private List<EdgeRoute> loaded;
+    /** Ports a config Caddy runs (or may be loading) proxies to. */
+    private volatile Set<Integer> held = Set.of();
     private volatile boolean closing;
 
-    /** Without certificate reports (plain HTTP, or nobody listening). */
+    /** Without certificate reports and without a registry to check routes against (tests of the edge alone). */
     public CaddyEdge(Path dir, EdgeSettings settings, String address, Path caddyBinary) {
-        this(dir, settings, address, caddyBinary, status -> { });
+        this(dir, settings, address, caddyBinary, status -> { }, RouteGuard.TRUST_THE_TABLE);
     }
 
     /**
@@ -61,29 +70,42 @@ public final class CaddyEdge implements EdgeController {
      * @param caddyBinary  run and supervise this Caddy; null to drive the system's Caddy
      * @param certificates told whenever the certificate served for a routed name changes state
      *                     (with TLS on)
+     * @param guard        what this host's registry allows to be proxied
      */
     public CaddyEdge(Path dir, EdgeSettings settings, String address, Path caddyBinary,
-                     java.util.function.Consumer<dev.spinup.api.v1.CertificateStatus> certificates) {
+                     Consumer<dev.spinup.api.v1.CertificateStatus> certificates, RouteGuard guard) {
         this.dir = dir;
         this.settings = settings;
         this.address = address;
-        this.caddyBinary = caddyBinary;
-        this.admin = URI.create("http://" + settings.adminListen());
+        this.guard = guard;
+        this.admin = new CaddyAdmin(settings.adminListen());
+        this.lastGood = new LastGoodConfig(dir);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        lastGood().ifPresent(g -> appliedGeneration = g.generation());
+        Optional<LastGoodConfig.Config> last = lastGood.read();
+        last.ifPresent(c -> {
+            appliedGeneration = c.generation();
+            serial = c.serial();
+            table = c.table();
+            // What the running config proxies to is not known exactly after a restart: hold every
+            // port the table names until a config of this process is confirmed.
+            held = table == null ? Set.of() : RouteGuard.proxiedPorts(routes(table));
+        });
         this.certificates = settings.tls() == EdgeSettings.Tls.OFF ? null : new CertificateWatch(localListener(settings),
                 settings.tls() == EdgeSettings.Tls.INTERNAL ? Duration.ofMinutes(1) : Duration.ofMinutes(15), certificates);
         if (this.certificates != null) {
-            this.certificates.track(readHostnames());
+            this.certificates.track(last.map(LastGoodConfig.Config::hostnames).orElse(List.of()));
         }
-        if (caddyBinary != null) {
-            superviseOnce();
+        this.process = caddyBinary == null ? null
+                : new CaddyProcess(dir, caddyBinary, settings.listen(), settings.adminListen(), admin);
+        if (process != null) {
+            process.ensureRunning(startupConfig());
         }
         restoreLastGood();
+        refresh();
         this.watchdog = Thread.ofPlatform().daemon().name("caddy-watchdog").start(this::watch);
     }
 
@@ -93,29 +115,81 @@ public final class CaddyEdge implements EdgeController {
     }
 
     @Override
-    public synchronized String apply(ApplyEdgeRoutes table) throws DriverException {
-        if (table.getGeneration() < appliedGeneration) {
-            return "ignored generation " + table.getGeneration() + " (Caddy already has " + appliedGeneration + ")";
-        }
-        List<EdgeRoute> routes = table.getRoutesList().stream().map(CaddyEdge::route).toList();
-        String config = CaddyConfig.render(settings, table.getGeneration(), routes);
-        long started = System.nanoTime();
-        load(config, table.getGeneration());
-        long millis = (System.nanoTime() - started) / 1_000_000;
-        keepAsLastGood(config, table.getGeneration());
-        appliedGeneration = table.getGeneration();
-        if (certificates != null) {
-            List<String> names = routes.stream().flatMap(r -> r.hostnames().stream()).toList();
-            certificates.track(names);
-            try {
-                writeAtomically(dir.resolve("last-good.hostnames"), String.join("\n", names));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+    public String apply(ApplyEdgeRoutes newTable) throws DriverException {
+        lock.lock();
+        try {
+            if (newTable.getGeneration() < appliedGeneration) {
+                return "ignored generation " + newTable.getGeneration() + " (Caddy already has " + appliedGeneration + ")";
             }
+            return load(newTable, "generation " + newTable.getGeneration());
+        } finally {
+            lock.unlock();
         }
-        log.info("event=edge_applied generation={} routes={} millis={}", table.getGeneration(), routes.size(), millis);
-        return "Caddy serves " + routes.size() + " routes (generation " + table.getGeneration() + "), loaded in "
-                + millis + " ms";
+    }
+
+    @Override
+    public void refresh() {
+        lock.lock();
+        try {
+            if (table != null && !guard.effective(routes(table)).equals(loaded)) {
+                log.info("event=edge_refresh generation={}", table.getGeneration());
+                load(table, "generation " + table.getGeneration() + ", re-rendered for this host's workspaces");
+            }
+        } catch (DriverException | RuntimeException e) {
+            log.warn("event=edge_refresh_failed generation={} error=\"{}\"", appliedGeneration, e.getMessage());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Set<Integer> proxiedPorts() {
+        return held;
+    }
+
+    /** Renders {@code t} as the guard allows it now and loads it, unless Caddy runs exactly that already. */
+    private String load(ApplyEdgeRoutes t, String what) throws DriverException {
+        List<EdgeRoute> effective = guard.effective(routes(t));
+        List<String> names = effective.stream().flatMap(r -> r.hostnames().stream()).toList();
+        long millis = 0;
+        long next = serial;
+        String config = null;
+        if (!effective.equals(loaded)) {
+            next = serial + 1;
+            config = CaddyConfig.render(settings, next, effective);
+            Set<Integer> both = new HashSet<>(held);
+            both.addAll(RouteGuard.proxiedPorts(effective));
+            held = Set.copyOf(both); // while it loads, either config may be the one running
+            long started = System.nanoTime();
+            admin.load(config, CaddyConfig.generationId(next));
+            millis = (System.nanoTime() - started) / 1_000_000;
+        }
+        lastGood.write(new LastGoodConfig.Config(t.getGeneration(), next,
+                config != null ? config : readLastGoodJson(), t, names));
+        serial = next;
+        appliedGeneration = t.getGeneration();
+        table = t;
+        loaded = effective;
+        held = RouteGuard.proxiedPorts(effective);
+        if (certificates != null) {
+            certificates.track(names);
+        }
+        log.info("event=edge_applied generation={} serial={} routes={} millis={} reloaded={}", t.getGeneration(),
+                next, effective.size(), millis, config != null);
+        return "Caddy serves " + effective.size() + " routes (" + what + ")"
+                + (config != null ? ", loaded in " + millis + " ms" : ", unchanged");
+    }
+
+    private String readLastGoodJson() {
+        try {
+            return Files.readString(lastGood.json());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<EdgeRoute> routes(ApplyEdgeRoutes t) {
+        return t.getRoutesList().stream().map(CaddyEdge::route).toList();
     }
 
     /** The agent protocol's route as edge-proxy-config takes it. */
@@ -133,150 +207,40 @@ public final class CaddyEdge implements EdgeController {
         return new EdgeRoute(r.getWorkspaceId(), r.getDisplayName(), r.getDomainsList(), mode, r.getUpstream());
     }
 
-    /** POST /load, then check that Caddy reports this generation. */
-    private void load(String config, long generation) throws DriverException {
+    /** The config Caddy starts with: the last good one, or (a new host) no routes: every name gets the 404 page. */
+    private Path startupConfig() {
         try {
-            HttpResponse<String> loaded = http.send(HttpRequest.newBuilder(admin.resolve("/load"))
-                    .timeout(Duration.ofSeconds(60))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(config)).build(), HttpResponse.BodyHandlers.ofString());
-            if (loaded.statusCode() != 200) {
-                throw new DriverException("edge_rejected", "Caddy refused generation " + generation + " (HTTP "
-                        + loaded.statusCode() + "): " + abbreviate(loaded.body()));
+            if (Files.exists(lastGood.json())) {
+                return lastGood.json();
             }
-            if (!hasGeneration(generation)) {
-                throw new DriverException("edge_not_applied", "Caddy accepted generation " + generation
-                        + " but does not report it as loaded");
-            }
-        } catch (IOException e) {
-            throw new DriverException("edge_unreachable", "Caddy's admin API at " + admin + " did not answer: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DriverException("interrupted", "interrupted while loading the edge config", e);
-        }
-    }
-
-    private boolean hasGeneration(long generation) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(admin.resolve("/id/" + CaddyConfig.generationId(generation)))
-                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.discarding())
-                .statusCode() == 200;
-    }
-
-    private boolean adminAnswers() {
-        try {
-            return http.send(HttpRequest.newBuilder(admin.resolve("/config/")).timeout(Duration.ofSeconds(2)).GET()
-                    .build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    private record LastGood(long generation, String config) {}
-
-    private Optional<LastGood> lastGood() {
-        try {
-            Path config = dir.resolve("last-good.json");
-            Path generation = dir.resolve("last-good.generation");
-            if (!Files.exists(config) || !Files.exists(generation)) {
-                return Optional.empty();
-            }
-            return Optional.of(new LastGood(Long.parseLong(Files.readString(generation).trim()),
-                    Files.readString(config)));
+            Path bootstrap = dir.resolve("bootstrap.json");
+            Files.writeString(bootstrap, CaddyConfig.render(settings, 0, List.of()));
+            return bootstrap;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private void keepAsLastGood(String config, long generation) {
-        try {
-            // config first: a crash between the two leaves an older generation number, which only
-            // means the next check re-applies the (newer) config once more.
-            writeAtomically(dir.resolve("last-good.json"), config);
-            writeAtomically(dir.resolve("last-good.generation"), Long.toString(generation));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void writeAtomically(Path target, String content) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        Files.writeString(tmp, content);
-        try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** If Caddy runs without the last good config (it restarted, or this is a new agent), load it. */
-    private synchronized void restoreLastGood() {
-        Optional<LastGood> last = lastGood();
-        if (last.isEmpty()) {
-            return;
-        }
+    private void restoreLastGood() {
+        lock.lock();
         try {
-            if (adminAnswers() && !hasGeneration(last.get().generation())) {
-                load(last.get().config(), last.get().generation());
-                log.warn("event=edge_reapplied generation={} reason=\"Caddy came back without it\"",
-                        last.get().generation());
+            Optional<LastGoodConfig.Config> last = lastGood.read();
+            if (last.isEmpty()) {
+                return;
+            }
+            String id = CaddyConfig.generationId(last.get().serial());
+            if (admin.answers() && !admin.has(id)) {
+                admin.load(last.get().json(), id);
+                log.warn("event=edge_reapplied generation={} serial={} reason=\"Caddy came back without it\"",
+                        last.get().generation(), last.get().serial());
             }
         } catch (DriverException | IOException e) {
-            log.error("event=edge_reapply_failed generation={} error=\"{}\"", last.get().generation(), e.getMessage());
+            log.error("event=edge_reapply_failed error=\"{}\"", e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Starts Caddy unless one answers on the admin address already (left by an earlier agent: adopted). */
-    private synchronized void superviseOnce() {
-        if (caddy != null && caddy.isAlive()) {
-            return;
-        }
-        Optional<ProcessHandle> previous = readPid().flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive);
-        if (previous.isPresent() && adminAnswers()) {
-            caddy = previous.get();
-            log.info("event=caddy_adopted pid={}", caddy.pid());
-            return;
-        }
-        try {
-            // Start from the last good config; a new host starts with no routes (every name: 404 page).
-            Path config = dir.resolve("last-good.json");
-            if (!Files.exists(config)) {
-                config = dir.resolve("bootstrap.json");
-                Files.writeString(config, CaddyConfig.render(settings, 0, List.of()));
-            }
-            ProcessBuilder pb = new ProcessBuilder(caddyBinary.toString(), "run", "--config", config.toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("caddy.log").toFile()));
-            Map<String, String> env = pb.environment();
-            env.put("HOME", dir.resolve("home").toString());
-            env.put("XDG_DATA_HOME", dir.resolve("xdg-data").toString());
-            env.put("XDG_CONFIG_HOME", dir.resolve("xdg-config").toString());
-            caddy = pb.start().toHandle();
-            Files.writeString(dir.resolve("caddy.pid"), Long.toString(caddy.pid()));
-            log.info("event=caddy_started pid={} admin={} listen={}", caddy.pid(), settings.adminListen(),
-                    settings.listen());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start Caddy (" + caddyBinary + ")", e);
-        }
-        Instant deadline = Instant.now().plusSeconds(30);
-        while (!adminAnswers()) {
-            if (!caddy.isAlive() || Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("Caddy did not come up on " + settings.adminListen()
-                        + "; see " + dir.resolve("caddy.log"));
-            }
-            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
-        }
-    }
-
-    private List<String> readHostnames() {
-        try {
-            Path file = dir.resolve("last-good.hostnames");
-            return Files.exists(file) ? Files.readAllLines(file).stream().filter(l -> !l.isBlank()).toList() : List.of();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -288,15 +252,6 @@ public final class CaddyEdge implements EdgeController {
         return new java.net.InetSocketAddress(host.isEmpty() || host.equals("0.0.0.0") ? "127.0.0.1" : host, port);
     }
 
-    private Optional<Long> readPid() {
-        try {
-            Path pid = dir.resolve("caddy.pid");
-            return Files.exists(pid) ? Optional.of(Long.parseLong(Files.readString(pid).trim())) : Optional.empty();
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
-    }
-
     private void watch() {
         while (!closing) {
             LockSupport.parkNanos(WATCH_EVERY.toNanos());
@@ -304,9 +259,9 @@ public final class CaddyEdge implements EdgeController {
                 return;
             }
             try {
-                if (caddyBinary != null && (caddy == null || !caddy.isAlive())) {
-                    log.error("event=caddy_exited pid={}; starting it again", caddy == null ? -1 : caddy.pid());
-                    superviseOnce();
+                if (process != null && !process.alive()) {
+                    log.error("event=caddy_exited pid={}; starting it again", process.pid());
+                    process.ensureRunning(startupConfig());
                 }
                 restoreLastGood();
                 if (certificates != null) {
@@ -323,8 +278,8 @@ public final class CaddyEdge implements EdgeController {
         if (binary.contains("/")) {
             return Path.of(binary);
         }
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
-            Path candidate = Path.of(dir, binary);
+        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+            Path candidate = Path.of(d, binary);
             if (Files.isExecutable(candidate)) {
                 return candidate;
             }
@@ -334,25 +289,21 @@ public final class CaddyEdge implements EdgeController {
 
     /** The Caddy this agent runs, if it runs one (for tests). */
     public Optional<ProcessHandle> process() {
-        return Optional.ofNullable(caddy);
+        return process == null ? Optional.empty() : process.process();
     }
 
     /** Stops watching; a Caddy this agent runs is stopped too (the system's Caddy keeps serving). */
     @Override
-    public synchronized void close() {
+    public void close() {
         closing = true;
         watchdog.interrupt();
-        if (caddyBinary != null && caddy != null && caddy.isAlive()) {
-            caddy.destroy();
-            try {
-                caddy.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (Exception e) {
-                caddy.destroyForcibly();
+        lock.lock();
+        try {
+            if (process != null) {
+                process.close();
             }
+        } finally {
+            lock.unlock();
         }
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() > 500 ? s.substring(0, 500) + "…" : s;
     }
 }

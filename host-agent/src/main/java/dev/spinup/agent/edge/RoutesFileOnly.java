@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
  */
 public final class RoutesFileOnly implements EdgeController {
     private final Path dir;
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
     private long appliedGeneration = -1;
 
     public RoutesFileOnly(Path dir) {
@@ -26,7 +27,16 @@ public final class RoutesFileOnly implements EdgeController {
     }
 
     @Override
-    public synchronized String apply(ApplyEdgeRoutes routes) throws IOException {
+    public String apply(ApplyEdgeRoutes routes) throws IOException {
+        lock.lock();
+        try {
+            return record(routes);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private String record(ApplyEdgeRoutes routes) throws IOException {
         if (routes.getGeneration() < appliedGeneration) {
             return "ignored generation " + routes.getGeneration() + " (already at " + appliedGeneration + ")";
         }

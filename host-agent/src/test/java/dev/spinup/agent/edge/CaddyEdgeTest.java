@@ -5,7 +5,11 @@ import dev.spinup.api.v1.ApplyEdgeRoutes;
 import dev.spinup.api.v1.EdgeRoute;
 import dev.spinup.api.v1.EdgeRouteMode;
 import dev.spinup.edge.EdgeSettings;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -80,6 +84,48 @@ class CaddyEdgeTest {
             LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
         }
         assertThat(edge.process().orElseThrow().pid()).isNotEqualTo(first.pid());
+    }
+
+    @Test
+    void theEdgeProxiesOnlyToWhatThisHostRunsThereNowWhateverTheTableSays() throws Exception {
+        String ws = "0197a000-0000-7000-8000-000000000003";
+        HttpServer app = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        app.createContext("/", exchange -> {
+            byte[] body = ("app of " + ws).getBytes();
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        app.start();
+        try {
+            int appPort = app.getAddress().getPort();
+            Map<String, String> running = new ConcurrentHashMap<>();
+            int port = freePort();
+            edge = new CaddyEdge(dir, EdgeSettings.plainHttp("127.0.0.1:" + freePort(), "127.0.0.1:" + port, "h"),
+                    "127.0.0.1:" + port, CaddyEdge.findBinary("caddy"), status -> { },
+                    new RouteGuard(() -> Map.copyOf(running)));
+            edge.apply(ApplyEdgeRoutes.newBuilder().setGeneration(1).addRoutes(EdgeRoute.newBuilder()
+                    .setWorkspaceId(ws).setDisplayName("Guarded").addDomains("guarded.test")
+                    .setMode(EdgeRouteMode.PROXY).setUpstream("http://127.0.0.1:" + appPort)).build());
+            assertThat(get(port, "guarded.test").statusCode()).as("the table says proxy; the host runs nothing").isEqualTo(503);
+            assertThat(edge.proxiedPorts()).isEmpty();
+
+            running.put(ws, "http://127.0.0.1:" + appPort);
+            edge.refresh();
+            assertThat(get(port, "guarded.test").body()).isEqualTo("app of " + ws);
+            assertThat(edge.proxiedPorts()).containsExactly(appPort);
+
+            running.put(ws, "http://127.0.0.1:" + freePort());
+            edge.refresh();
+            assertThat(get(port, "guarded.test").statusCode()).as("it runs here, but at another port").isEqualTo(503);
+
+            running.remove(ws);
+            edge.refresh();
+            assertThat(get(port, "guarded.test").statusCode()).as("it stopped").isEqualTo(503);
+            assertThat(edge.proxiedPorts()).as("the port is free for another workspace").isEmpty();
+        } finally {
+            app.stop(0);
+        }
     }
 
     @Test

@@ -1,0 +1,112 @@
+package dev.spinup.agent.edge;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Caddy this agent runs itself (dev mode): its XDG directories under the edge directory,
+ * started from the last good config, started again when it dies, and adopted rather than started
+ * twice when a previous agent process left one running.
+ */
+final class CaddyProcess implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CaddyProcess.class);
+
+    private final Path dir;
+    private final Path binary;
+    private final String listen;
+    private final String adminListen;
+    private final CaddyAdmin admin;
+    private volatile ProcessHandle caddy;
+
+    CaddyProcess(Path dir, Path binary, String listen, String adminListen, CaddyAdmin admin) {
+        this.dir = dir;
+        this.binary = binary;
+        this.listen = listen;
+        this.adminListen = adminListen;
+        this.admin = admin;
+    }
+
+    boolean alive() {
+        ProcessHandle p = caddy;
+        return p != null && p.isAlive();
+    }
+
+    long pid() {
+        ProcessHandle p = caddy;
+        return p == null ? -1 : p.pid();
+    }
+
+    Optional<ProcessHandle> process() {
+        return Optional.ofNullable(caddy);
+    }
+
+    /**
+     * Starts Caddy with {@code config} (the last good one, or an empty bootstrap) unless one this
+     * agent recorded answers on the admin address already, and waits until its admin API answers.
+     */
+    void ensureRunning(Path config) {
+        if (alive()) {
+            return;
+        }
+        Optional<ProcessHandle> previous = readPid().flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive);
+        if (previous.isPresent() && admin.answers()) {
+            caddy = previous.get();
+            log.info("event=caddy_adopted pid={}", caddy.pid());
+            return;
+        }
+        try {
+            ProcessBuilder pb = new ProcessBuilder(binary.toString(), "run", "--config", config.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("caddy.log").toFile()));
+            Map<String, String> env = pb.environment();
+            env.put("HOME", dir.resolve("home").toString());
+            env.put("XDG_DATA_HOME", dir.resolve("xdg-data").toString());
+            env.put("XDG_CONFIG_HOME", dir.resolve("xdg-config").toString());
+            caddy = pb.start().toHandle();
+            Files.writeString(dir.resolve("caddy.pid"), Long.toString(caddy.pid()));
+            log.info("event=caddy_started pid={} admin={} listen={}", caddy.pid(), adminListen, listen);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start Caddy (" + binary + ")", e);
+        }
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (!admin.answers()) {
+            if (!alive() || Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("Caddy did not come up on " + adminListen + "; see "
+                        + dir.resolve("caddy.log"));
+            }
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos()); // polling its admin API, bounded above
+        }
+    }
+
+    private Optional<Long> readPid() {
+        try {
+            Path pid = dir.resolve("caddy.pid");
+            return Files.exists(pid) ? Optional.of(Long.parseLong(Files.readString(pid).trim())) : Optional.empty();
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void close() {
+        ProcessHandle p = caddy;
+        if (p != null && p.isAlive()) {
+            p.destroy();
+            try {
+                p.onExit().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                p.destroyForcibly();
+            }
+        }
+    }
+}

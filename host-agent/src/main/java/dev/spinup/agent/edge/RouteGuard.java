@@ -1,0 +1,76 @@
+package dev.spinup.agent.edge;
+
+import dev.spinup.edge.EdgeRoute;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Defence in depth under the control plane's routing table: this host's edge proxies a name only
+ * to the address its own registry gives that very workspace, running here now. A route that says
+ * otherwise (a stale table, a workspace stopped or destroyed since, an app port now given to
+ * another workspace) gets the "not running right now" page instead, so a name can never reach
+ * another workspace's app.
+ */
+public final class RouteGuard {
+    private static final Logger log = LoggerFactory.getLogger(RouteGuard.class);
+
+    /** The workspaces running on this host now, each with the address ({@code host:port} or a URL) it answers at. */
+    @FunctionalInterface
+    public interface Registry {
+        Map<String, String> runningEndpoints();
+    }
+
+    /** For an edge without a local registry (tests of the edge alone): every route as given. */
+    public static final RouteGuard TRUST_THE_TABLE = new RouteGuard(null);
+
+    private final Registry registry;
+
+    public RouteGuard(Registry registry) {
+        this.registry = registry;
+    }
+
+    /** The routes as the edge may serve them now. */
+    public List<EdgeRoute> effective(List<EdgeRoute> routes) {
+        if (registry == null) {
+            return routes;
+        }
+        Map<String, String> running = registry.runningEndpoints();
+        return routes.stream().map(r -> {
+            if (r.mode() != EdgeRoute.Mode.PROXY) {
+                return r;
+            }
+            String here = running.get(r.workspaceId());
+            if (here != null && dial(here).equals(r.dial())) {
+                return r;
+            }
+            log.warn("event=edge_route_withheld workspace={} upstream={} registry={}: serving the not-running page",
+                    r.workspaceId(), r.dial(), here == null ? "not running here" : dial(here));
+            return r.withMode(EdgeRoute.Mode.SUSPENDED);
+        }).toList();
+    }
+
+    /** The local ports {@code routes} proxy to: not to be given to another workspace while they are live. */
+    public static Set<Integer> proxiedPorts(List<EdgeRoute> routes) {
+        Set<Integer> ports = new HashSet<>();
+        for (EdgeRoute r : routes) {
+            if (r.mode() == EdgeRoute.Mode.PROXY) {
+                String dial = r.dial();
+                try {
+                    ports.add(Integer.parseInt(dial.substring(dial.lastIndexOf(':') + 1)));
+                } catch (NumberFormatException e) {
+                    // not a host:port upstream: nothing local to hold
+                }
+            }
+        }
+        return ports;
+    }
+
+    private static String dial(String endpoint) {
+        String u = endpoint.replaceFirst("^[a-z]+://", "");
+        return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
+    }
+}
