@@ -37,6 +37,7 @@ import dev.spinup.controlplane.snapshots.ObjectStorage;
 import dev.spinup.controlplane.snapshots.PeriodicSnapshots;
 import dev.spinup.controlplane.snapshots.SnapshotSteps;
 import dev.spinup.controlplane.snapshots.SnapshotStore;
+import dev.spinup.controlplane.snapshots.SnapshotSweep;
 import dev.spinup.controlplane.snapshots.SnapshotUrls;
 import dev.spinup.controlplane.operations.RestoreWorkspaceJob;
 import dev.spinup.controlplane.operations.SuspendWorkspaceJob;
@@ -93,6 +94,8 @@ public final class ControlPlane implements AutoCloseable {
 
     private final ObjectStorage storage;
     private final PeriodicSnapshots periodicSnapshots;
+    private final SnapshotSweep snapshotSweep;
+    private final String planTable;
     private final HostHealth hostHealth;
     private final HeartbeatWriter heartbeats;
 
@@ -133,18 +136,20 @@ public final class ControlPlane implements AutoCloseable {
                 new ArchiveWorkspaceJob(agentSteps, snapshotSteps, clock),
                 new RestoreWorkspaceJob(agentSteps, snapshotSteps, placement, workspaces, snapshots),
                 new ResizeWorkspaceJob(agentSteps, placement, workspaces),
-                new DeleteWorkspaceJob(agentSteps, List.of(snapshotSteps.purge("purge_snapshots"))),
+                new DeleteWorkspaceJob(agentSteps, snapshotSteps.purge("purge_snapshots")),
                 new PeriodicSnapshotJob(snapshotSteps, snapshots, clock),
                 new RepairWorkspaceJob(agentSteps),
                 DomainJobs.add(agentSteps, clock),
                 DomainJobs.remove(agentSteps)),
                 clock, meters, hooks, tracer);
+        this.planTable = dev.spinup.controlplane.operations.PlanTable.markdown(runner.jobs());
         this.engine = new OperationEngine(db, operations, runner, config.engine(), clock, meters);
         engineRef.set(engine);
         WorkspaceService service = new WorkspaceService(db, workspaces, operations, fleet, placement, engine, runner,
                 audit, config.workspaceDomain(), clock, meters, tracer);
         this.hostHealth = new HostHealth(db, fleet, config.heartbeatLease(), clock, meters);
         this.periodicSnapshots = new PeriodicSnapshots(db, service, config.snapshotScanInterval(), clock, meters);
+        this.snapshotSweep = new SnapshotSweep(db, storage, snapshots, config.snapshotSweep(), clock, meters);
         this.heartbeats = new HeartbeatWriter(db, fleet, meters);
         AgentEventHandler events = new AgentEventHandler(db, heartbeats, outbox, engine::wake, service::repair, clock,
                 meters, tracer);
@@ -214,7 +219,9 @@ public final class ControlPlane implements AutoCloseable {
                     Tasks.recurring("periodic-snapshots", FixedDelay.of(cp.periodicSnapshots.scanInterval()))
                             .execute((instance, context) -> cp.periodicSnapshots.scan()),
                     Tasks.recurring("host-health", FixedDelay.ofSeconds(5))
-                            .execute((instance, context) -> cp.hostHealth.check())));
+                            .execute((instance, context) -> cp.hostHealth.check()),
+                    Tasks.recurring("snapshot-sweep", FixedDelay.of(cp.snapshotSweep.every()))
+                            .execute((instance, context) -> cp.snapshotSweep.sweep())));
             cp.server.start();
         } catch (IOException e) {
             cp.close();
@@ -225,6 +232,16 @@ public final class ControlPlane implements AutoCloseable {
         cp.health.setStatus("spinup.v1.AgentService", ServingStatus.SERVING);
         log.info("event=control_plane_started grpc_port={} metrics_port={}", cp.grpcPort(), cp.metricsPort());
         return cp;
+    }
+
+    /** Every verb's steps, undos and point of no return, as the README's Markdown table. */
+    public String planTable() {
+        return planTable;
+    }
+
+    /** Sweeps object storage for snapshot objects no record stands for, now (tests; it also runs on its own). */
+    public int sweepSnapshotObjects() {
+        return snapshotSweep.sweep();
     }
 
     /** Runs whatever background work is due now (e.g. after a test moved the clock). */

@@ -4,6 +4,7 @@ import dev.spinup.controlplane.db.DatabaseConfig;
 import dev.spinup.controlplane.operations.OperationEngine;
 import dev.spinup.controlplane.operations.StepTimeouts;
 import dev.spinup.controlplane.snapshots.ObjectStorage;
+import dev.spinup.controlplane.snapshots.SnapshotSweep;
 import dev.spinup.controlplane.workspaces.FlavorCatalog;
 import dev.spinup.controlplane.workspaces.ProjectTemplate;
 import java.nio.file.Path;
@@ -31,7 +32,8 @@ public record ControlPlaneConfig(
         Duration heartbeatLease,
         OperationEngine.Config engine,
         StepTimeouts stepTimeouts,
-        Duration snapshotScanInterval) {
+        Duration snapshotScanInterval,
+        SnapshotSweep.Config snapshotSweep) {
 
     /**
      * PEM files: the server's certificate and key, and the CA that signs host (client) certificates.
@@ -61,6 +63,7 @@ public record ControlPlaneConfig(
         requireNonNull(engine, "engine");
         requireNonNull(stepTimeouts, "stepTimeouts");
         requireNonNull(snapshotScanInterval, "snapshotScanInterval");
+        requireNonNull(snapshotSweep, "snapshotSweep");
     }
 
     /** Production defaults around the given database and TLS files. */
@@ -68,33 +71,38 @@ public record ControlPlaneConfig(
         return new ControlPlaneConfig("0.0.0.0", 8443, 9090, database, objectStorage, tls, FlavorCatalog.defaults(),
                 java.util.EnumSet.allOf(ProjectTemplate.class), "workspaces.localhost", Duration.ofSeconds(40),
                 new OperationEngine.Config(10, Duration.ofSeconds(5), Duration.ofSeconds(2), hostName()),
-                StepTimeouts.defaults(), Duration.ofMinutes(1));
+                StepTimeouts.defaults(), Duration.ofMinutes(1), SnapshotSweep.Config.defaults());
     }
 
     public ControlPlaneConfig withPorts(String bindAddress, int grpcPort, int metricsPort) {
         return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, offeredTemplates,
-                workspaceDomain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval);
+                workspaceDomain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval, snapshotSweep);
     }
 
     /** The templates CreateWorkspace accepts (others: UNKNOWN_TEMPLATE); every host must carry them. */
     public ControlPlaneConfig withOfferedTemplates(Set<ProjectTemplate> templates) {
         return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, templates,
-                workspaceDomain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval);
+                workspaceDomain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval, snapshotSweep);
     }
 
     public ControlPlaneConfig withEngine(OperationEngine.Config engine) {
         return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, offeredTemplates,
-                workspaceDomain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval);
+                workspaceDomain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval, snapshotSweep);
     }
 
     public ControlPlaneConfig withWorkspaceDomain(String domain) {
         return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, offeredTemplates,
-                domain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval);
+                domain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval, snapshotSweep);
     }
 
     public ControlPlaneConfig withStepTimeouts(StepTimeouts timeouts) {
         return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, offeredTemplates,
-                workspaceDomain, heartbeatLease, engine, timeouts, snapshotScanInterval);
+                workspaceDomain, heartbeatLease, engine, timeouts, snapshotScanInterval, snapshotSweep);
+    }
+
+    public ControlPlaneConfig withSnapshotSweep(SnapshotSweep.Config sweep) {
+        return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, offeredTemplates,
+                workspaceDomain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval, sweep);
     }
 
     static String hostName() {

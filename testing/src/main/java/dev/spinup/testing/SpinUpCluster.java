@@ -59,6 +59,7 @@ public final class SpinUpCluster implements AutoCloseable {
     private final ControlPlane controlPlane;
     private final ControlPlaneConfig config;
     private final StepHooks hooks;
+    private final CommandHooks agentHooks;
     private final Duration agentHeartbeat;
     private final OpenTelemetry openTelemetry;
     private final List<ControlPlane> replicas = new ArrayList<>();
@@ -99,8 +100,12 @@ public final class SpinUpCluster implements AutoCloseable {
         if (b.offeredTemplates != null) {
             config = config.withOfferedTemplates(b.offeredTemplates);
         }
+        if (b.snapshotSweep != null) {
+            config = config.withSnapshotSweep(b.snapshotSweep);
+        }
         this.config = config;
         this.hooks = b.hooks;
+        this.agentHooks = b.agentHooks;
         this.agentHeartbeat = b.agentHeartbeat;
         this.openTelemetry = b.openTelemetry;
         this.controlPlane = ControlPlane.start(config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
@@ -125,9 +130,11 @@ public final class SpinUpCluster implements AutoCloseable {
         private StepTimeouts stepTimeouts;
         private Duration pollingInterval = Duration.ofMinutes(2);
         private StepHooks hooks = StepHooks.NONE;
+        private CommandHooks agentHooks = CommandHooks.NONE;
         private Duration agentHeartbeat = Duration.ofSeconds(10);
         private OpenTelemetry openTelemetry = OpenTelemetry.noop();
         private Set<dev.spinup.controlplane.workspaces.ProjectTemplate> offeredTemplates;
+        private dev.spinup.controlplane.snapshots.SnapshotSweep.Config snapshotSweep;
 
         private Builder(DatabaseConfig database, Path dir) {
             this.database = database;
@@ -137,6 +144,12 @@ public final class SpinUpCluster implements AutoCloseable {
         /** Offer only these templates (default: all). */
         public Builder offeredTemplates(Set<dev.spinup.controlplane.workspaces.ProjectTemplate> templates) {
             this.offeredTemplates = templates;
+            return this;
+        }
+
+        /** How the sweep of unreferenced snapshot objects runs (default: hourly, 24 h grace). */
+        public Builder snapshotSweep(dev.spinup.controlplane.snapshots.SnapshotSweep.Config sweep) {
+            this.snapshotSweep = sweep;
             return this;
         }
 
@@ -152,6 +165,12 @@ public final class SpinUpCluster implements AutoCloseable {
 
         public Builder hooks(StepHooks hooks) {
             this.hooks = hooks;
+            return this;
+        }
+
+        /** Hooks inside every in-process agent's command execution (e.g. to make a command fail). */
+        public Builder agentHooks(CommandHooks hooks) {
+            this.agentHooks = hooks;
             return this;
         }
 
@@ -365,7 +384,7 @@ public final class SpinUpCluster implements AutoCloseable {
                 targets.stream().map(cp -> "localhost:" + cp.grpcPort()).toList(),
                 hostDir.resolve("host.crt"), hostDir.resolve("host.key"), dir.resolve("pki/ca.crt"), hostDir,
                 guestDir, "127.0.0.1", portFrom, portFrom + 199, capacity.vcpu(), capacity.ramGb(), capacity.diskGb(),
-                agentHeartbeat, Duration.ofSeconds(30))), clock, CommandHooks.NONE, openTelemetry, driver);
+                agentHeartbeat, Duration.ofSeconds(30))), clock, agentHooks, openTelemetry, driver);
         Eventually.await(Duration.ofSeconds(30), "agent " + hostId + " to connect", agent::isConnected);
         return agent;
     }
@@ -418,6 +437,11 @@ public final class SpinUpCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The embedded S3's endpoint (to write objects as another client would). */
+    public java.net.URI s3Endpoint() {
+        return s3.endpoint();
     }
 
     /** Where the embedded S3 keeps object {@code key} of the snapshot bucket on disk. */

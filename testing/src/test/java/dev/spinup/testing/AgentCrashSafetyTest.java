@@ -133,6 +133,7 @@ class AgentCrashSafetyTest {
         Workspace after = cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder()
                 .setWorkspaceId(done.getWorkspaceId()).build());
         assertHostMatches(after);
+        assertNothingInStorageWithoutARecord(after);
         assertExecutedOnce(done, step);
         List<String> audit = cluster.database().withHandle(h -> h.createQuery(
                         "SELECT event_type FROM audit_log WHERE operation_id = :op ORDER BY id")
@@ -158,6 +159,26 @@ class AgentCrashSafetyTest {
         } else {
             assertThat(local).as("an %s workspace leaves nothing on the host", w.getState()).doesNotExist();
         }
+    }
+
+    /**
+     * Every object under the workspace's prefix in object storage is a snapshot the database still
+     * stands for (an upload cut off before its result was recorded is deleted with the rollback).
+     */
+    private static void assertNothingInStorageWithoutARecord(Workspace w) throws IOException {
+        Path prefix = cluster.storedObject("workspaces/" + w.getId());
+        List<String> stored = new ArrayList<>();
+        if (Files.isDirectory(prefix)) {
+            try (Stream<Path> files = Files.walk(prefix)) {
+                files.filter(Files::isRegularFile).forEach(f -> stored.add(
+                        "s3://" + SpinUpCluster.BUCKET + "/workspaces/" + w.getId() + "/" + prefix.relativize(f)));
+            }
+        }
+        List<String> recorded = cluster.database().withHandle(h -> h.createQuery(
+                        "SELECT object_uri FROM snapshots WHERE workspace_id = :ws AND purged_at IS NULL")
+                .bind("ws", UUID.fromString(w.getId())).mapTo(String.class).list());
+        assertThat(stored).as("objects of %s workspace %s in storage", w.getState(), w.getId())
+                .containsExactlyInAnyOrderElementsOf(recorded);
     }
 
     /** Across every agent process: a command ran at most once, or twice when it converges and was cut off. */

@@ -254,8 +254,10 @@ class ApiContractTest {
             if (state == WorkspaceState.ARCHIVED) {
                 SnapshotStore snapshots = new SnapshotStore();
                 UUID snapshot = Ids.newId(clock);
-                snapshots.record(tx.handle(), new SnapshotStore.Snapshot(snapshot, id, "s3://" + SpinUpCluster.BUCKET
-                        + "/x", 1, "0".repeat(64), "tar", "pre_archive", null, now, null));
+                String uri = "s3://" + SpinUpCluster.BUCKET + "/x";
+                snapshots.begin(tx.handle(), snapshot, id, uri, "pre_archive", now);
+                snapshots.record(tx.handle(), new SnapshotStore.Snapshot(snapshot, id, uri, 1, "0".repeat(64), "tar",
+                        "pre_archive", null, now, null, null));
                 snapshots.markVerified(tx.handle(), snapshot, now);
             }
         });

@@ -72,7 +72,7 @@ class ArchiveCorruptionTest {
         assertThat(done.getError().getMessage()).contains("does not match").contains("Local data was kept");
         assertThat(done.getStepsList()).extracting(s -> s.getName() + "=" + s.getStatus().name()).containsExactly(
                 "stop=STEP_DONE", "snapshot=STEP_DONE", "verify=STEP_FAILED", "wipe=STEP_SKIPPED",
-                "routes=STEP_SKIPPED", "rollback:restart=STEP_DONE", "rollback:routes_back=STEP_DONE");
+                "routes=STEP_SKIPPED", "rollback:discard_snapshot=STEP_DONE", "rollback:restart=STEP_DONE");
         Workspace after = cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
         assertThat(after.getState()).isEqualTo(WorkspaceState.ACTIVE);
         assertThat(Workspaces.get(after.getUrl() + "/notes/only-copy").body()).isEqualTo("irreplaceable");
@@ -80,5 +80,7 @@ class ArchiveCorruptionTest {
                 "SELECT count(*) FROM snapshots WHERE workspace_id = :ws AND verified_at IS NOT NULL")
                 .bind("ws", UUID.fromString(id)).mapTo(Long.class).one());
         assertThat(verified).as("never marked verified").isZero();
+        assertThat(cluster.storedObject(ArchiveRestoreTest.key(uri))).as("the bad object is deleted with the rollback")
+                .doesNotExist();
     }
 }

@@ -74,6 +74,18 @@ class CrashSafetyTest {
         STEPS.put("delete", List.of("destroy", "purge_snapshots", "tombstone"));
     }
 
+    /**
+     * Steps past their verb's point of no return, each made to fail once on the host: the crash
+     * lands in a step that is then retried forward, and the operation must still succeed.
+     */
+    static final Map<String, List<String>> FORWARD_ONLY = new LinkedHashMap<>();
+
+    static {
+        FORWARD_ONLY.put("archive", List.of("wipe", "routes"));
+        FORWARD_ONLY.put("delete", List.of("tombstone"));
+    }
+
+    static final FailingCommands failOnce = new FailingCommands();
     static final List<String> POINTS = List.of("before", "after_effect", "after_persist");
     static final List<String> table = new ArrayList<>();
     static final Clock clock = Clock.systemUTC();
@@ -109,7 +121,7 @@ class CrashSafetyTest {
         startChild();
         agent = HostAgent.start(new HostAgentConfig(List.of("localhost:" + port), dir.resolve("host/host.crt"),
                 dir.resolve("host/host.key"), dir.resolve("pki/ca.crt"), dir.resolve("host"), null, "127.0.0.1",
-                25000, 25999, 200, 400, 5000, Duration.ofSeconds(2), Duration.ofSeconds(30)), clock);
+                25000, 25999, 200, 400, 5000, Duration.ofSeconds(2), Duration.ofSeconds(30)), clock, failOnce);
         channel = NettyChannelBuilder.forAddress("localhost", port)
                 .sslContext(GrpcSslContexts.forClient().trustManager(dir.resolve("pki/ca.crt").toFile()).build())
                 .build();
@@ -150,7 +162,11 @@ class CrashSafetyTest {
     @MethodSource("cases")
     void killedAtAStepBoundaryTheOperationStillCompletesExactlyOnce(String verb, String step, String point)
             throws Exception {
-        String ws = Workspaces.readyFor(client(), verb);
+        runCase(verb, step, point, Workspaces.readyFor(client(), verb), false);
+    }
+
+    private static void runCase(String verb, String step, String point, String ws, boolean failsOnce)
+            throws Exception {
         Path spec = dir.resolve("crash.spec");
         Path marker = dir.resolve("crash.marker");
         Files.deleteIfExists(marker);
@@ -166,7 +182,30 @@ class CrashSafetyTest {
 
         Operation done = Workspaces.awaitDone(client(), op.getId());
         String outcome = check(verb, done.getWorkspaceId(), done);
-        table.add(String.format("%-8s %-16s %-14s %s", verb, step, point, outcome));
+        if (failsOnce) {
+            assertThat(done.getStepsList()).filteredOn(s -> s.getName().equals(step)).singleElement()
+                    .satisfies(s -> assertThat(s.getAttempts()).as("tried again after its failure").isEqualTo(2));
+            outcome += ", " + step + " failed once and was retried forward";
+        }
+        table.add(String.format("%-8s %-16s %-14s %s", verb, step + (failsOnce ? " (fails once)" : ""), point,
+                outcome));
+    }
+
+    static Stream<Arguments> forwardOnlyCases() {
+        return CrashCases.of(FORWARD_ONLY, POINTS);
+    }
+
+    @ParameterizedTest(name = "{0} {1} {2}, the step failing once")
+    @MethodSource("forwardOnlyCases")
+    void killedInAStepPastThePointOfNoReturnThatFailsOnceTheOperationStillSucceeds(String verb, String step,
+                                                                                  String point) throws Exception {
+        String ws = Workspaces.readyFor(client(), verb);
+        failOnce.arm(step, ws, 1);
+        try {
+            runCase(verb, step, point, ws, true);
+        } finally {
+            failOnce.disarm();
+        }
     }
 
     /** The invariants after recovery; returns the outcome for the table. */

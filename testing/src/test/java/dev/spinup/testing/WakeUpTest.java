@@ -59,8 +59,7 @@ class WakeUpTest {
     @BeforeAll
     static void start() {
         cluster = SpinUpCluster.builder(pg.config(), dir).hooks(hold)
-                .stepTimeouts(new StepTimeouts(DEADLINE, DEADLINE, DEADLINE, DEADLINE, DEADLINE, DEADLINE, DEADLINE,
-                        DEADLINE))
+                .stepTimeouts(StepTimeouts.all(DEADLINE))
                 .start();
         cluster.startAgentWithDriver(new Envelope(1000, 1000, 10000), new NoopVmDriver());
         cluster.startAgentWithDriver(new Envelope(1000, 1000, 10000), new NoopVmDriver());

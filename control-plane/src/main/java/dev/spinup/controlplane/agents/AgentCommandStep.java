@@ -50,6 +50,11 @@ public final class AgentCommandStep implements Step {
         return operationId + "/" + step;
     }
 
+    /** A step's command for its {@code attempt}: {@code <operation>/<step>}, then {@code <operation>/<step>.<n>} for retries. */
+    public static String commandId(UUID operationId, String step, int attempt) {
+        return attempt <= 1 ? commandId(operationId, step) : commandId(operationId, step) + "." + attempt;
+    }
+
     /**
      * Enqueues step {@code name}'s command for {@code hostId}: keyed {@code <operation>/<step>},
      * addressed to the operation's workspace, carrying the step's trace context and (if given) its
@@ -58,7 +63,8 @@ public final class AgentCommandStep implements Step {
      */
     static void send(AgentSessions sessions, StepContext ctx, String name, UUID hostId, Command.Builder command,
                      Instant deadline) {
-        command.setCommandId(commandId(ctx.operation().id(), name))
+        int attempt = ctx.step() == null ? 1 : ctx.step().attempts();
+        command.setCommandId(commandId(ctx.operation().id(), name, attempt))
                 .setOperationId(ctx.operation().id().toString())
                 .setWorkspaceId(ctx.workspace().id().toString())
                 .setStep(name)
@@ -75,12 +81,18 @@ public final class AgentCommandStep implements Step {
     }
 
     @Override
+    public java.time.Duration retryWindow() {
+        return timeout;
+    }
+
+    @Override
     public StepOutcome execute(StepContext ctx) {
-        String id = commandId(ctx.operation().id(), name);
+        String id = commandId(ctx.operation().id(), name, ctx.step().attempts());
         Optional<CommandOutbox.Recorded> recorded = outbox.find(ctx.tx().handle(), id);
         if (recorded.isEmpty()) {
             UUID hostId = host.apply(ctx);
-            Instant deadline = ctx.now().plus(timeout);
+            // A retry (past the verb's point of no return) keeps the first attempt's deadline.
+            Instant deadline = ctx.step().deadline() != null ? ctx.step().deadline() : ctx.now().plus(timeout);
             Command.Builder toSend = command.apply(ctx);
             send(sessions, ctx, name, hostId, toSend, deadline);
             return new StepOutcome.Wait(waitingOn(hostId, toSend), deadline);

@@ -93,6 +93,18 @@ public final class AgentSteps {
      * the workspace is at home.
      */
     public Step routesAtHome(String name) {
+        return routesOn(name, ctx -> {
+            UUID home = ctx.tx().handle().createQuery("SELECT home_host_id FROM workspaces WHERE id = :id")
+                    .bind("id", ctx.workspace().id()).mapTo(UUID.class).findOne().orElse(null);
+            return home == null || home.equals(ctx.workspace().hostId()) ? null : home;
+        });
+    }
+
+    /**
+     * Sends the host {@code host} names (nothing when it names none) its table, derived when sent.
+     * Not waited for: the host applies it whenever it is connected again.
+     */
+    public Step routesOn(String name, Function<StepContext, UUID> host) {
         return new Step() {
             @Override
             public String name() {
@@ -101,14 +113,11 @@ public final class AgentSteps {
 
             @Override
             public StepOutcome execute(StepContext ctx) {
-                UUID home = ctx.tx().handle().createQuery("SELECT home_host_id FROM workspaces WHERE id = :id")
-                        .bind("id", ctx.workspace().id()).mapTo(UUID.class).findOne().orElse(null);
-                if (home == null || home.equals(ctx.workspace().hostId())) {
-                    return new StepOutcome.Done(Map.of());
+                UUID target = host.apply(ctx);
+                if (target != null) {
+                    AgentCommandStep.send(sessions, ctx, name, target,
+                            Command.newBuilder().setApplyEdgeRoutes(EdgeRoutes.toBeRendered()), null);
                 }
-                // No deadline: the home host applies it whenever it is connected again.
-                AgentCommandStep.send(sessions, ctx, name, home,
-                        Command.newBuilder().setApplyEdgeRoutes(EdgeRoutes.toBeRendered()), null);
                 return new StepOutcome.Done(Map.of());
             }
         };

@@ -81,10 +81,11 @@ public final class WorkspaceProtoMapper {
 
     private static OperationStep toProto(StepState.StepRecord step, Instant now) {
         String name = step.phase() == StepState.Phase.ROLLBACK ? "rollback:" + step.name() : step.name();
+        boolean retrying = step.status() == StepState.Status.PENDING && step.notBefore() != null;
         var b = OperationStep.newBuilder()
                 .setName(name)
                 .setStatus(switch (step.status()) {
-                    case PENDING -> StepStatus.STEP_PENDING;
+                    case PENDING -> retrying ? StepStatus.STEP_RUNNING : StepStatus.STEP_PENDING;
                     case RUNNING -> StepStatus.STEP_RUNNING;
                     case DONE -> StepStatus.STEP_DONE;
                     case FAILED -> StepStatus.STEP_FAILED;
@@ -103,6 +104,14 @@ public final class WorkspaceProtoMapper {
         if (step.waitingOn() != null && step.status() == StepState.Status.RUNNING) {
             long ago = Math.max(0, java.time.Duration.between(step.waitingSince(), now).toSeconds());
             b.setWaitingOn("waiting for " + step.waitingOn() + " (sent " + ago + "s ago)");
+        }
+        if (retrying) {
+            // past the verb's point of no return: it is tried again until its deadline
+            long in = Math.max(0, java.time.Duration.between(now, step.notBefore()).toSeconds());
+            b.setWaitingOn("waiting for " + step.waitingOn() + " in " + in + "s");
+            if (step.deadline() != null) {
+                b.setDeadline(timestamp(step.deadline()));
+            }
         }
         if (step.error() != null) {
             b.setError(step.error());

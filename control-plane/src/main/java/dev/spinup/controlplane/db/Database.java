@@ -99,7 +99,7 @@ public final class Database implements AutoCloseable {
             try {
                 T result = jdbi.inTransaction(handle -> {
                     Connection connection = handle.getConnection();
-                    return bound.withConnection(connection, () -> work.apply(new Tx(handle, afterCommit::add)));
+                    return bound.withConnection(connection, () -> work.apply(new Tx(handle, afterCommit)));
                 });
                 afterCommit.forEach(Runnable::run);
                 return result;
@@ -187,9 +187,14 @@ public final class Database implements AutoCloseable {
     }
 
     /** A transaction in progress. */
-    public record Tx(Handle handle, Consumer<Runnable> afterCommitSink) {
+    public record Tx(Handle handle, List<Runnable> afterCommitActions) {
         public void afterCommit(Runnable action) {
-            afterCommitSink.accept(action);
+            afterCommitActions.add(action);
+        }
+
+        /** Runs {@code action} after commit before any action registered earlier (test hooks). */
+        public void afterCommitFirst(Runnable action) {
+            afterCommitActions.addFirst(action);
         }
 
         /**

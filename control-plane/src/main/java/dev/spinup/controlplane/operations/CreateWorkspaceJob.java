@@ -2,22 +2,24 @@ package dev.spinup.controlplane.operations;
 
 import dev.spinup.controlplane.agents.AgentSteps;
 import dev.spinup.controlplane.workspaces.WorkspaceState;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * CREATE: provision the workspace's disk on its host, start it, point the host's edge at it; the
- * final commit marks it active. A failure rolls back: the VM is destroyed, the slot freed (the
- * workspace becomes deleted), and the operation ends ROLLED_BACK with the reason.
+ * final commit marks it active. A failure rolls back what began (the name gets the tombstone, the
+ * VM is destroyed), the slot is freed (the workspace becomes deleted), and the operation ends
+ * ROLLED_BACK with the reason. No point of no return.
  */
 public final class CreateWorkspaceJob implements OperationJob {
-    private final List<Step> steps;
-    private final List<Step> rollback;
+    private final Plan plan;
 
     public CreateWorkspaceJob(AgentSteps agent) {
-        this.steps = List.of(agent.provision(), agent.start("start"), agent.routes());
-        this.rollback = List.of(agent.destroy("destroy"), agent.routes("tombstone", ctx -> WorkspaceState.DELETED));
+        this.plan = Plan.builder()
+                .step(agent.provision(), agent.destroy("destroy"))
+                .step(agent.start("start"), "none: the undo of provision (destroy) stops it too")
+                .step(agent.routes(), agent.routes("tombstone", ctx -> WorkspaceState.DELETED))
+                .build();
     }
 
     @Override
@@ -26,13 +28,8 @@ public final class CreateWorkspaceJob implements OperationJob {
     }
 
     @Override
-    public List<Step> steps(Map<String, String> params) {
-        return steps;
-    }
-
-    @Override
-    public List<Step> rollbackSteps(Map<String, String> params) {
-        return rollback;
+    public Plan plan(Map<String, String> params) {
+        return plan;
     }
 
     @Override

@@ -2,25 +2,26 @@ package dev.spinup.controlplane.operations;
 
 import dev.spinup.controlplane.agents.AgentSteps;
 import dev.spinup.controlplane.workspaces.WorkspaceState;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
  * DELETE, from any state: stop and remove everything local on the host, purge the workspace's
- * snapshots from object storage, leave a 404 tombstone on the edge, and in the final commit
- * pseudonymize the workspace row. Deletion only goes forward: a failed step leaves the operation
- * FAILED with its reason, and a new DELETE resumes the work (every step is idempotent).
+ * objects from object storage, leave a 404 tombstone on the edge, and in the final commit
+ * pseudonymize the workspace row. A failed destroy leaves the operation FAILED with its reason and
+ * the workspace as it was; a new DELETE resumes the work (every step is idempotent). The purge is
+ * the point of no return: from it on, failures are retried until the step's deadline, and past it
+ * the workspace is deleted, the reason on the operation.
  */
 public final class DeleteWorkspaceJob implements OperationJob {
-    private final List<Step> steps;
+    private final Plan plan;
 
-    public DeleteWorkspaceJob(AgentSteps agent, List<Step> purgeSnapshots) {
-        List<Step> all = new ArrayList<>();
-        all.add(agent.destroy("destroy"));
-        all.addAll(purgeSnapshots);
-        all.add(agent.routes("tombstone", ctx -> WorkspaceState.DELETED));
-        this.steps = List.copyOf(all);
+    public DeleteWorkspaceJob(AgentSteps agent, Step purgeSnapshots) {
+        this.plan = Plan.builder()
+                .step(agent.destroy("destroy"), "none: a new DELETE resumes")
+                .pointOfNoReturn()
+                .step(purgeSnapshots, "none: past the point of no return")
+                .step(agent.routes("tombstone", ctx -> WorkspaceState.DELETED), "none: past the point of no return")
+                .build();
     }
 
     @Override
@@ -29,8 +30,8 @@ public final class DeleteWorkspaceJob implements OperationJob {
     }
 
     @Override
-    public List<Step> steps(Map<String, String> params) {
-        return steps;
+    public Plan plan(Map<String, String> params) {
+        return plan;
     }
 
     /** Nothing that identifies a person survives: external ids, name and labels are replaced. */

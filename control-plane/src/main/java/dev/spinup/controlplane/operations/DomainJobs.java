@@ -10,7 +10,6 @@ import io.grpc.Status;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -68,11 +67,13 @@ public final class DomainJobs {
 
     private abstract static class Job implements OperationJob {
         private final OperationVerb verb;
-        private final List<Step> steps;
+        private final Plan plan;
 
         Job(OperationVerb verb, AgentSteps agent) {
             this.verb = verb;
-            this.steps = List.of(agent.routesAsIs("routes"), agent.routesAtHome("home_routes"));
+            String why = "none: convergent (calling again applies it again)";
+            this.plan = Plan.builder().step(agent.routesAsIs("routes"), why).step(agent.routesAtHome("home_routes"), why)
+                    .build();
         }
 
         @Override
@@ -81,8 +82,8 @@ public final class DomainJobs {
         }
 
         @Override
-        public List<Step> steps(Map<String, String> params) {
-            return steps;
+        public Plan plan(Map<String, String> params) {
+            return plan;
         }
     }
 }

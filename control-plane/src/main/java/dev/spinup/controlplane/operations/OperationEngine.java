@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,6 +56,12 @@ public final class OperationEngine implements AutoCloseable {
     private final CustomTask<Void> task;
     private final SchedulerClient client;
     private volatile Scheduler scheduler;
+    /** Looks for due work when a job rescheduled itself to sooner than the next poll (a retry, a near deadline). */
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "operation-timers");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
      * {@code threads == 0}: this replica runs no jobs (it serves the API and agent sessions only).
@@ -111,6 +118,12 @@ public final class OperationEngine implements AutoCloseable {
         });
         if (woken) {
             meters.counter("spinup_operation_wakeups", "path", "job_ending_its_run").increment();
+            return;
+        }
+        // db-scheduler would find it only at its next poll: look for it on time here.
+        Duration until = Duration.between(clock.instant(), deadline);
+        if (until.compareTo(config.pollingInterval()) < 0) {
+            timers.schedule(this::checkForDueWork, Math.max(until.toMillis(), 0) + 1, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -181,6 +194,7 @@ public final class OperationEngine implements AutoCloseable {
 
     @Override
     public void close() {
+        timers.shutdownNow();
         Scheduler s = scheduler;
         if (s != null) {
             s.stop();

@@ -9,18 +9,18 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One verb: what it checks and reserves when the call is accepted, its forward steps, and the
- * rollback steps run after a forward step fails.
+ * One verb: what it checks and reserves when the call is accepted, and its {@link Plan} — its
+ * steps, each with its undo, and its point of no return.
  */
 public interface OperationJob {
     OperationVerb verb();
 
-    /** The forward steps of this operation (they may depend on its params). */
-    List<Step> steps(Map<String, String> params);
+    /** The verb's plan (it may depend on the operation's params, e.g. the state it started from). */
+    Plan plan(Map<String, String> params);
 
-    /** Empty: a failure leaves the workspace where it is and the operation FAILED. */
-    default List<Step> rollbackSteps(Map<String, String> params) {
-        return List.of();
+    /** Every plan this verb may run, by what selects it ("" when there is one): for the README's table. */
+    default Map<String, Plan> plans() {
+        return Map.of("", plan(Map.of()));
     }
 
     /**
@@ -41,8 +41,14 @@ public interface OperationJob {
         return Optional.empty();
     }
 
+    /** The forward steps of this operation. */
+    default List<Step> steps(Map<String, String> params) {
+        return plan(params).steps();
+    }
+
     default Step step(Map<String, String> params, StepState.Phase phase, String name) {
-        List<Step> candidates = phase == StepState.Phase.FORWARD ? steps(params) : rollbackSteps(params);
+        Plan plan = plan(params);
+        List<Step> candidates = phase == StepState.Phase.FORWARD ? plan.steps() : plan.undoSteps();
         return candidates.stream().filter(s -> s.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalStateException(verb() + " has no " + phase + " step " + name));
     }

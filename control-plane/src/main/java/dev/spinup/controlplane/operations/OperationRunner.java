@@ -1,6 +1,7 @@
 package dev.spinup.controlplane.operations;
 
 import dev.spinup.api.TraceContext;
+import dev.spinup.api.v1.ErrorReason;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import dev.spinup.controlplane.db.Database;
@@ -63,6 +64,11 @@ public final class OperationRunner {
         return job;
     }
 
+    /** Every verb's job, in verb order. */
+    public List<OperationJob> jobs() {
+        return List.copyOf(jobs.values());
+    }
+
     public boolean supports(OperationVerb verb) {
         return jobs.containsKey(verb);
     }
@@ -88,6 +94,11 @@ public final class OperationRunner {
                         .ifPresent(op -> hooks.beforeStep(op, op.stepState().current().name()));
             }
             Advance advance = db.inTransaction(tx -> advance(tx, operationId));
+            while (advance instanceof Advance.CallOut call) {
+                // No transaction, no connection, no lock held while the step calls out.
+                Outcome<?> outcome = call.run();
+                advance = db.inTransaction(tx -> afterCallOut(tx, call, outcome));
+            }
             switch (advance) {
                 case Advance.Continue c -> { }
                 case Advance.WaitUntil w -> {
@@ -97,6 +108,7 @@ public final class OperationRunner {
                 case Advance.Finished f -> {
                     return Optional.empty();
                 }
+                case Advance.CallOut c -> throw new IllegalStateException("handled above");
             }
         }
     }
@@ -107,6 +119,36 @@ public final class OperationRunner {
         record WaitUntil(Instant at, Operation operation, String step) implements Advance {}
 
         record Finished() implements Advance {}
+
+        /** The step's transaction committed that it calls out; {@code saved} is the operation as persisted. */
+        record CallOut(Operation saved, Step step, StepOutcome.CallOut<?> call) implements Advance {
+            Outcome<?> run() {
+                return Outcome.of(call);
+            }
+        }
+    }
+
+    /** What a call out returned, or how it failed. */
+    private record Outcome<T>(StepOutcome.CallOut<T> call, T value, Exception failure) {
+        static <T> Outcome<T> of(StepOutcome.CallOut<T> call) {
+            try {
+                return new Outcome<>(call, call.call().call(), null);
+            } catch (Exception e) {
+                return new Outcome<>(call, null, e);
+            }
+        }
+
+        StepOutcome then(StepContext ctx) {
+            if (failure != null) {
+                return new StepOutcome.Fail(ErrorReason.DEPENDENCY_UNAVAILABLE,
+                        call.waitingOn() + " failed: " + describe(failure));
+            }
+            return call.then().apply(ctx, value);
+        }
+
+        private static String describe(Exception e) {
+            return e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
+        }
     }
 
     private Advance advance(Tx tx, UUID operationId) {
@@ -127,18 +169,59 @@ public final class OperationRunner {
             return new Advance.Finished();
         }
         Step step = job.step(op.params(), state.phase(), state.current().name());
-        if (hooks != StepHooks.NONE) {
-            // registered first, so it runs before any other after-commit work (e.g. dispatching a command)
-            tx.afterCommit(() -> hooks.afterPersist(op, step.name()));
+        StepState.StepRecord current = state.current();
+        if (current.status() == StepState.Status.PENDING && current.notBefore() != null
+                && now.isBefore(current.notBefore())) {
+            // A retry is due later (woken early, e.g. by a late result of the failed attempt).
+            save(tx, op, state, now);
+            return new Advance.WaitUntil(current.notBefore(), op, step.name());
         }
-        if (state.current().status() == StepState.Status.PENDING) {
+        if (current.status() == StepState.Status.PENDING) {
             state = state.started(now);
-            log.info("event=step_started operation={} verb={} step={} phase={}", op.id(), op.verb().wire(),
-                    step.name(), state.phase());
+            log.info("event=step_started operation={} verb={} step={} phase={} attempt={}", op.id(), op.verb().wire(),
+                    step.name(), state.phase(), state.current().attempts());
         }
         StepOutcome outcome = executeTraced(step, new StepContext(tx, op, workspace, state, now));
+        if (outcome instanceof StepOutcome.CallOut<?> call) {
+            StepState calling = state.waiting("the step's call to " + call.waitingOn(),
+                    state.current().waitingSince() == null ? now : state.current().waitingSince(),
+                    state.current().deadline() == null ? now.plus(step.retryWindow()) : state.current().deadline());
+            save(tx, op, calling, now);
+            return new Advance.CallOut(withProgress(op, calling), step, call);
+        }
+        return apply(tx, op, job, workspace, state, step, outcome, now);
+    }
+
+    /** After a call out: with the operation locked again, the step finishes with what the call returned. */
+    private Advance afterCallOut(Tx tx, Advance.CallOut call, Outcome<?> result) {
+        Operation op = operations.findForUpdate(tx.handle(), call.saved().id()).orElse(null);
+        if (op == null || op.version() != call.saved().version()) {
+            throw new ConcurrentStepException(call.saved().id()); // another run moved it on meanwhile
+        }
+        Instant now = clock.instant();
+        OperationJob job = job(op.verb());
+        Workspace workspace = workspaces.find(tx.handle(), op.workspaceId()).orElseThrow();
+        StepOutcome outcome = result.then(new StepContext(tx, op, workspace, op.stepState(), now));
+        if (outcome instanceof StepOutcome.CallOut<?>) {
+            throw new IllegalStateException(call.step().name() + " called out twice in one run");
+        }
+        return apply(tx, op, job, workspace, op.stepState(), call.step(), outcome, now);
+    }
+
+    /** The operation as {@link #save} left it (the version it bumped, the state it wrote). */
+    private static Operation withProgress(Operation op, StepState state) {
+        return new Operation(op.id(), op.workspaceId(), op.verb(), OperationStatus.RUNNING, op.requestId(),
+                op.requestFingerprint(), op.params(), op.actor(), state, op.jobId(), op.errorReason(),
+                op.errorMessage(), op.requestedAt(), op.startedAt(), op.completedAt(), op.version() + 1);
+    }
+
+    /** Persists what the step's outcome means: the next step, a wait, a retry, a rollback, or the end. */
+    private Advance apply(Tx tx, Operation op, OperationJob job, Workspace workspace, StepState state, Step step,
+                          StepOutcome outcome, Instant now) {
         if (hooks != StepHooks.NONE) {
             hooks.afterEffect(op, step.name());
+            // registered first, so it runs before any other after-commit work (e.g. dispatching a command)
+            tx.afterCommitFirst(() -> hooks.afterPersist(op, step.name()));
         }
         return switch (outcome) {
             case StepOutcome.Done done -> {
@@ -155,20 +238,56 @@ public final class OperationRunner {
                 save(tx, op, state, now);
                 yield new Advance.WaitUntil(wait.deadline(), op, step.name());
             }
-            case StepOutcome.Fail fail -> {
-                log.warn("event=step_failed operation={} step={} reason={} message=\"{}\"", op.id(), step.name(),
-                        fail.reason(), fail.message());
-                state = state.failed(now, fail.reason().name(), fail.message());
-                List<Step> rollback = job.rollbackSteps(op.params());
-                if (state.phase() == StepState.Phase.FORWARD && !rollback.isEmpty()) {
-                    state = state.rollingBack(rollback.stream().map(Step::name).toList());
-                    save(tx, op, state, now);
-                    yield new Advance.Continue();
-                }
-                complete(tx, op, workspace, OperationStatus.FAILED, state, Optional.empty(), now);
-                yield new Advance.Finished();
-            }
+            case StepOutcome.Fail fail -> failed(tx, op, job, workspace, state, step, fail, now);
+            case StepOutcome.CallOut<?> call -> throw new IllegalStateException("a call out is run by the runner");
         };
+    }
+
+    /**
+     * A step failed. Before the verb's point of no return, the undos of every step that began run
+     * in reverse (a rollback phase); from it on, the step is tried again with backoff until its
+     * deadline, and past that the operation ends FAILED with the workspace in the verb's target
+     * state. A failed undo ends the operation FAILED with the workspace's state unchanged.
+     */
+    private Advance failed(Tx tx, Operation op, OperationJob job, Workspace workspace, StepState state, Step step,
+                           StepOutcome.Fail fail, Instant now) {
+        log.warn("event=step_failed operation={} step={} attempt={} reason={} message=\"{}\"", op.id(), step.name(),
+                state.current().attempts(), fail.reason(), fail.message());
+        Plan plan = job.plan(op.params());
+        if (state.phase() == StepState.Phase.FORWARD && plan.forwardOnly(step.name())) {
+            StepState.StepRecord record = state.current();
+            Instant deadline = record.deadline() != null ? record.deadline() : record.startedAt().plus(step.retryWindow());
+            Instant retryAt = now.plus(backoff(record.attempts()));
+            if (retryAt.isBefore(deadline)) {
+                state = state.retryAt(retryAt, fail.reason().name(), fail.message(), deadline);
+                save(tx, op, state, now);
+                meters.counter("spinup_operation_step_retries", "verb", op.verb().wire(), "step", step.name()).increment();
+                log.info("event=step_retry operation={} step={} attempt={} at={} deadline={}", op.id(), step.name(),
+                        record.attempts() + 1, retryAt, deadline);
+                return new Advance.WaitUntil(retryAt, op, step.name());
+            }
+            WorkspaceState target = Lifecycle.target(op.verb(), workspace.state()).orElse(workspace.state());
+            state = state.failed(now, fail.reason().name(), fail.message() + " (past the point of no return at "
+                    + plan.pointOfNoReturn() + ": retried until " + deadline + "; the workspace is " + target.wire() + ")");
+            complete(tx, op, workspace, OperationStatus.FAILED, state, Optional.of(target), now);
+            return new Advance.Finished();
+        }
+        state = state.failed(now, fail.reason().name(), fail.message());
+        if (state.phase() == StepState.Phase.FORWARD) {
+            List<Step> undo = plan.undoFor(state.begun());
+            if (!undo.isEmpty()) {
+                state = state.rollingBack(undo.stream().map(Step::name).toList());
+                save(tx, op, state, now);
+                return new Advance.Continue();
+            }
+        }
+        complete(tx, op, workspace, OperationStatus.FAILED, state, Optional.empty(), now);
+        return new Advance.Finished();
+    }
+
+    /** Before retry n+1 after n failed attempts: 1 s, 2 s, 4 s, … at most 30 s. */
+    static Duration backoff(int failedAttempts) {
+        return Duration.ofSeconds(Math.min(30, 1L << Math.min(Math.max(failedAttempts - 1, 0), 5)));
     }
 
     private StepOutcome executeTraced(Step step, StepContext ctx) {

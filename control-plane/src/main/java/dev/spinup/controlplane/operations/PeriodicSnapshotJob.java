@@ -15,7 +15,8 @@ import java.util.UUID;
 
 /**
  * SNAPSHOT (system, active workspaces, not busy-making): a periodic snapshot, uploaded and
- * verified, then retention applied. Most are differentials against the newest periodic full one;
+ * verified, then retention applied (the point of no return: it deletes older snapshots). A failed
+ * upload or verification deletes the new object and ends ROLLED_BACK; the next scan tries again. Most are differentials against the newest periodic full one;
  * every {@value #FULL_EVERY}th is a full, so a restore never needs more than two archives.
  */
 public final class PeriodicSnapshotJob implements OperationJob {
@@ -23,13 +24,17 @@ public final class PeriodicSnapshotJob implements OperationJob {
 
     private final SnapshotStore snapshots;
     private final Clock clock;
-    private final List<Step> steps;
+    private final Plan plan;
 
     public PeriodicSnapshotJob(SnapshotSteps snapshotSteps, SnapshotStore snapshots, Clock clock) {
         this.snapshots = snapshots;
         this.clock = clock;
-        this.steps = List.of(snapshotSteps.take("snapshot", SnapshotKind.PERIODIC), snapshotSteps.verify("verify"),
-                snapshotSteps.prune("retention"));
+        this.plan = Plan.builder()
+                .step(snapshotSteps.take("snapshot", SnapshotKind.PERIODIC), snapshotSteps.discard("discard_snapshot"))
+                .step(snapshotSteps.verify("verify"), "none: it only reads")
+                .pointOfNoReturn()
+                .step(snapshotSteps.prune("retention"), "none: past the point of no return")
+                .build();
     }
 
     @Override
@@ -59,7 +64,7 @@ public final class PeriodicSnapshotJob implements OperationJob {
     }
 
     @Override
-    public List<Step> steps(Map<String, String> params) {
-        return steps;
+    public Plan plan(Map<String, String> params) {
+        return plan;
     }
 }

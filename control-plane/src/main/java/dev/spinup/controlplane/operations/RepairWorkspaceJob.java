@@ -6,7 +6,6 @@ import dev.spinup.controlplane.workspaces.Workspace;
 import dev.spinup.controlplane.workspaces.WorkspaceState;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,12 +16,14 @@ import java.util.Map;
  */
 public final class RepairWorkspaceJob implements OperationJob {
     private static final String FROM = "from_state";
-    private final List<Step> startIt;
-    private final List<Step> stopIt;
+    private final Plan startIt;
+    private final Plan stopIt;
 
     public RepairWorkspaceJob(AgentSteps agent) {
-        this.startIt = List.of(agent.start("start"), agent.routesAsIs("routes"));
-        this.stopIt = List.of(agent.stop("stop", SuspendWorkspaceJob.STOP_GRACE_SECONDS), agent.routesAsIs("routes"));
+        String why = "none: convergent (the next reconcile tries again)";
+        this.startIt = Plan.builder().step(agent.start("start"), why).step(agent.routesAsIs("routes"), why).build();
+        this.stopIt = Plan.builder().step(agent.stop("stop", SuspendWorkspaceJob.STOP_GRACE_SECONDS), why)
+                .step(agent.routesAsIs("routes"), why).build();
     }
 
     @Override
@@ -38,7 +39,12 @@ public final class RepairWorkspaceJob implements OperationJob {
     }
 
     @Override
-    public List<Step> steps(Map<String, String> params) {
+    public Map<String, Plan> plans() {
+        return Map.of("active, not running", startIt, "suspended, running", stopIt);
+    }
+
+    @Override
+    public Plan plan(Map<String, String> params) {
         return WorkspaceState.ACTIVE.wire().equals(params.get(FROM)) ? startIt : stopIt;
     }
 }

@@ -11,7 +11,6 @@ import dev.spinup.controlplane.workspaces.Workspace;
 import dev.spinup.controlplane.workspaces.WorkspaceStore;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,18 +22,18 @@ import java.util.Map;
 public final class ResizeWorkspaceJob implements OperationJob {
     private final Placement placement;
     private final WorkspaceStore workspaces;
-    private final List<Step> steps;
-    private final List<Step> rollback;
+    private final Plan plan;
 
     public ResizeWorkspaceJob(AgentSteps agent, Placement placement, WorkspaceStore workspaces) {
         this.placement = placement;
         this.workspaces = workspaces;
-        this.steps = List.of(agent.resize("resize"));
-        this.rollback = List.of(Step.local("restore_envelope", ctx -> {
-            Map<String, String> p = ctx.operation().params();
-            workspaces.setEnvelope(ctx.tx().handle(), ctx.workspace().id(), Flavor.fromWire(p.get("old_flavor")),
-                    envelope(p, "old_"), ctx.now());
-        }));
+        this.plan = Plan.builder()
+                .step(agent.resize("resize"), Step.local("restore_envelope", ctx -> {
+                    Map<String, String> p = ctx.operation().params();
+                    workspaces.setEnvelope(ctx.tx().handle(), ctx.workspace().id(), Flavor.fromWire(p.get("old_flavor")),
+                            envelope(p, "old_"), ctx.now());
+                }))
+                .build();
     }
 
     public static Map<String, String> request(Flavor flavor, Envelope envelope) {
@@ -72,13 +71,8 @@ public final class ResizeWorkspaceJob implements OperationJob {
     }
 
     @Override
-    public List<Step> steps(Map<String, String> params) {
-        return steps;
-    }
-
-    @Override
-    public List<Step> rollbackSteps(Map<String, String> params) {
-        return rollback;
+    public Plan plan(Map<String, String> params) {
+        return plan;
     }
 
     private static Envelope envelope(Map<String, String> p, String prefix) {

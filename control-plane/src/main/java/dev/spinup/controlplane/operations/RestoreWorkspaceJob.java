@@ -13,7 +13,6 @@ import dev.spinup.controlplane.workspaces.WorkspaceStore;
 import io.grpc.Status;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -27,8 +26,10 @@ import java.util.UUID;
  *     accepted; that host downloads the latest verified snapshot, checks its size and SHA-256,
  *     unpacks it, and starts it; routing follows, and the workspace's home host (where its DNS
  *     name points) is told to forward to the new host. If that fails the new host's copy is discarded,
- *     the reservation released, and the workspace is archived again (ROLLED_BACK).
+ *     the reservation released, every host concerned routed again, and the workspace is archived
+ *     again (ROLLED_BACK).
  * </ul>
+ * No point of no return: until the final commit the archive and its snapshot are untouched.
  */
 public final class RestoreWorkspaceJob implements OperationJob {
     private static final String FROM = "from_state";
@@ -36,25 +37,32 @@ public final class RestoreWorkspaceJob implements OperationJob {
     private final Placement placement;
     private final WorkspaceStore workspaces;
     private final SnapshotStore snapshots;
-    private final List<Step> fromSuspended;
-    private final List<Step> fromArchived;
-    private final List<Step> rollbackFromArchived;
-    private final List<Step> rollbackFromSuspended;
+    private final Plan fromSuspended;
+    private final Plan fromArchived;
 
     public RestoreWorkspaceJob(AgentSteps agent, SnapshotSteps snapshotSteps, Placement placement,
                                WorkspaceStore workspaces, SnapshotStore snapshots) {
         this.placement = placement;
         this.workspaces = workspaces;
         this.snapshots = snapshots;
-        this.fromSuspended = List.of(agent.start("start"), agent.routes());
-        this.fromArchived = List.of(snapshotSteps.restore("download"), agent.start("start"), agent.routes(),
-                agent.routesAtHome("home_routes"));
-        this.rollbackFromArchived = List.of(agent.destroy("discard"), Step.local("release", ctx -> workspaces.moveTo(
-                ctx.tx().handle(), ctx.workspace().id(), UUID.fromString(ctx.operation().params().get("old_host_id")),
-                ctx.now())));
         // A start that failed half-way (e.g. the agent died in it) may have left the app running.
-        this.rollbackFromSuspended = List.of(agent.stop("stop_back", SuspendWorkspaceJob.STOP_GRACE_SECONDS),
-                agent.routesAsIs("routes_back"));
+        this.fromSuspended = Plan.builder()
+                .step(agent.start("start"), agent.stop("stop_back", SuspendWorkspaceJob.STOP_GRACE_SECONDS))
+                .step(agent.routes(), agent.routesAsIs("routes_back"))
+                .build();
+        String newHost = "none: the undo of download covers it";
+        this.fromArchived = Plan.builder()
+                .step(snapshotSteps.restore("download"),
+                        agent.destroy("discard"),
+                        Step.local("release", ctx -> workspaces.moveTo(ctx.tx().handle(), ctx.workspace().id(),
+                                UUID.fromString(ctx.operation().params().get("old_host_id")), ctx.now())),
+                        agent.routes("routes_back", ctx -> WorkspaceState.ARCHIVED),
+                        agent.routesOn("new_host_routes", ctx -> UUID.fromString(ctx.operation().params().get("host_id"))),
+                        agent.routesAtHome("home_routes_back"))
+                .step(agent.start("start"), newHost)
+                .step(agent.routes(), newHost)
+                .step(agent.routesAtHome("home_routes"), newHost)
+                .build();
     }
 
     @Override
@@ -85,13 +93,13 @@ public final class RestoreWorkspaceJob implements OperationJob {
     }
 
     @Override
-    public List<Step> steps(Map<String, String> params) {
-        return archived(params) ? fromArchived : fromSuspended;
+    public Map<String, Plan> plans() {
+        return Map.of("from suspended", fromSuspended, "from archived", fromArchived);
     }
 
     @Override
-    public List<Step> rollbackSteps(Map<String, String> params) {
-        return archived(params) ? rollbackFromArchived : rollbackFromSuspended;
+    public Plan plan(Map<String, String> params) {
+        return archived(params) ? fromArchived : fromSuspended;
     }
 
     @Override

@@ -13,6 +13,15 @@ public interface Step {
 
     StepOutcome execute(StepContext ctx);
 
+    /**
+     * How long, from its first start, this step may take over all its attempts: an agent step's
+     * timeout, a call to object storage's. Past the verb's point of no return a failed step is tried
+     * again until then.
+     */
+    default java.time.Duration retryWindow() {
+        return java.time.Duration.ofMinutes(10);
+    }
+
     /** A step that only changes the database (in the step's own transaction). */
     static Step local(String name, Consumer<StepContext> action) {
         return new Step() {

@@ -1,23 +1,24 @@
 package dev.spinup.controlplane.operations;
 
 import dev.spinup.controlplane.agents.AgentSteps;
-import java.util.List;
 import java.util.Map;
 
 /**
  * SUSPEND: active → suspended. Stop the workspace (graceful, then hard after the grace period),
- * keep its disk on the host, and have the edge answer with the suspended page. If it cannot be
- * stopped it is started again and the operation ends ROLLED_BACK, the workspace still active.
+ * keep its disk on the host, and have the edge answer with the suspended page. If that fails it
+ * is started again (and routed as before) and the operation ends ROLLED_BACK, the workspace still
+ * active. No point of no return.
  */
 public final class SuspendWorkspaceJob implements OperationJob {
     static final int STOP_GRACE_SECONDS = 30;
 
-    private final List<Step> steps;
-    private final List<Step> rollback;
+    private final Plan plan;
 
     public SuspendWorkspaceJob(AgentSteps agent) {
-        this.steps = List.of(agent.stop("stop", STOP_GRACE_SECONDS), agent.routes());
-        this.rollback = List.of(agent.start("restart"), agent.routesAsIs("routes_back"));
+        this.plan = Plan.builder()
+                .step(agent.stop("stop", STOP_GRACE_SECONDS), agent.start("restart"))
+                .step(agent.routes(), agent.routesAsIs("routes_back"))
+                .build();
     }
 
     @Override
@@ -26,12 +27,7 @@ public final class SuspendWorkspaceJob implements OperationJob {
     }
 
     @Override
-    public List<Step> steps(Map<String, String> params) {
-        return steps;
-    }
-
-    @Override
-    public List<Step> rollbackSteps(Map<String, String> params) {
-        return rollback;
+    public Plan plan(Map<String, String> params) {
+        return plan;
     }
 }

@@ -8,6 +8,9 @@ import java.net.URL;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Consumer;
 import java.util.HexFormat;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -19,6 +22,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
@@ -120,6 +124,31 @@ public final class ObjectStorage implements AutoCloseable {
     /** Deletes the object; deleting one that is gone is not an error. */
     public void delete(String key) {
         s3.deleteObject(d -> d.bucket(config.bucket()).key(key));
+    }
+
+    /** An object as a listing shows it. */
+    public record Listed(String key, Instant lastModified, long sizeBytes) {}
+
+    /**
+     * Every object whose key starts with {@code prefix}, a page (up to 1,000) at a time. Folder
+     * placeholders (keys ending in "/", which some S3-compatible stores list) are left out: SpinUp
+     * writes none.
+     */
+    public void list(String prefix, Consumer<List<Listed>> page) {
+        for (ListObjectsV2Response response : s3.listObjectsV2Paginator(r -> r.bucket(config.bucket()).prefix(prefix))) {
+            page.accept(response.contents().stream().filter(o -> !o.key().endsWith("/"))
+                    .map(o -> new Listed(o.key(), o.lastModified(), o.size() == null ? 0 : o.size())).toList());
+        }
+    }
+
+    /** Deletes every object whose key starts with {@code prefix}; returns how many there were. */
+    public int deletePrefix(String prefix) {
+        int[] deleted = {0};
+        list(prefix, page -> page.forEach(o -> {
+            delete(o.key());
+            deleted[0]++;
+        }));
+        return deleted[0];
     }
 
     private static MessageDigest sha256() {

@@ -48,7 +48,7 @@ public final class PeriodicSnapshots {
                         SELECT w.id FROM workspaces w
                         WHERE w.state = 'active' AND w.current_operation_id IS NULL
                           AND COALESCE((SELECT max(s.created_at) FROM snapshots s
-                                        WHERE s.workspace_id = w.id AND s.kind = 'periodic'), w.created_at)
+                                        WHERE s.workspace_id = w.id AND s.kind = 'periodic' AND s.state = 'uploaded'), w.created_at)
                               <= CAST(:now AS timestamptz) - make_interval(secs => w.snapshot_interval_seconds)
                           AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.workspace_id = w.id
                                           AND o.verb = 'snapshot' AND o.status IN ('pending', 'running'))

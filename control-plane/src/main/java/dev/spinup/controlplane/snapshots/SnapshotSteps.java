@@ -13,13 +13,21 @@ import dev.spinup.controlplane.operations.StepContext;
 import dev.spinup.controlplane.operations.StepOutcome;
 import dev.spinup.controlplane.operations.StepTimeouts;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * Steps that move a workspace's disk to and from object storage. The snapshot id is chosen when
- * the operation is accepted (params "snapshot_id"), so a re-run step uploads to the same object.
+ * the operation is accepted (params "snapshot_id"), so a re-run step uploads to the same object,
+ * and its row is written before the upload starts, so no object is ever without a record. The
+ * steps that talk to object storage themselves (verify, discard, retention, purge) do it with no
+ * transaction or lock held ({@link StepOutcome.CallOut}).
  */
 public final class SnapshotSteps {
     private final AgentSteps agent;
@@ -37,14 +45,29 @@ public final class SnapshotSteps {
     }
 
     public static String objectKey(UUID workspaceId, UUID snapshotId) {
-        return "workspaces/" + workspaceId + "/snapshots/" + snapshotId + ".tar.gz";
+        return workspacePrefix(workspaceId) + "snapshots/" + snapshotId + ".tar.gz";
     }
 
-    /** The host archives the workspace's disk and uploads it; the snapshot is recorded, not yet verified. */
+    /** Every object of the workspace lives under this prefix. */
+    public static String workspacePrefix(UUID workspaceId) {
+        return "workspaces/" + workspaceId + "/";
+    }
+
+    private static UUID snapshotId(StepContext ctx) {
+        return UUID.fromString(ctx.operation().params().get("snapshot_id"));
+    }
+
+    /**
+     * The host archives the workspace's disk and uploads it (to a URL signed when the command is
+     * sent); the snapshot is recorded, not yet verified. Its row is written, state uploading, in
+     * the same transaction that enqueues the command.
+     */
     public Step take(String name, SnapshotKind kind) {
+        String kindName = kind.name().toLowerCase(Locale.ROOT);
         return agent.onHost(name, timeouts.snapshot(), ctx -> ctx.workspace().hostId(), ctx -> {
-            UUID snapshotId = UUID.fromString(ctx.operation().params().get("snapshot_id"));
+            UUID snapshotId = snapshotId(ctx);
             String key = objectKey(ctx.workspace().id(), snapshotId);
+            snapshots.begin(ctx.tx().handle(), snapshotId, ctx.workspace().id(), storage.uri(key), kindName, ctx.now());
             return Command.newBuilder().setTakeSnapshot(TakeSnapshot.newBuilder()
                     .setSnapshotId(snapshotId.toString())
                     .setBaseSnapshotId(ctx.operation().params().getOrDefault("base_snapshot_id", ""))
@@ -52,14 +75,13 @@ public final class SnapshotSteps {
                     .setTarget(ObjectLocation.newBuilder().setBucket(storage.bucket()).setKey(key)));
         }, (ctx, result) -> {
             SnapshotTaken taken = result.getSnapshotTaken();
-            UUID snapshotId = UUID.fromString(ctx.operation().params().get("snapshot_id"));
+            UUID snapshotId = snapshotId(ctx);
             snapshots.record(ctx.tx().handle(), new SnapshotStore.Snapshot(snapshotId, ctx.workspace().id(),
                     storage.uri(objectKey(ctx.workspace().id(), snapshotId)), taken.getSizeBytes(), taken.getSha256(),
-                    taken.getTool(), kind.name().toLowerCase(Locale.ROOT),
+                    taken.getTool(), kindName,
                     taken.getBaseSnapshotId().isEmpty() ? null : UUID.fromString(taken.getBaseSnapshotId()),
-                    ctx.now(), null));
-            meters.counter("spinup_snapshot_bytes", "kind", kind.name().toLowerCase(Locale.ROOT))
-                    .increment(taken.getSizeBytes());
+                    ctx.now(), null, null));
+            meters.counter("spinup_snapshot_bytes", "kind", kindName).increment(taken.getSizeBytes());
             return Map.of();
         });
     }
@@ -69,38 +91,55 @@ public final class SnapshotSteps {
      * what the host reported. Nothing local is wiped before this step has passed.
      */
     public Step verify(String name) {
-        return new Step() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public StepOutcome execute(StepContext ctx) {
-                UUID snapshotId = UUID.fromString(ctx.operation().params().get("snapshot_id"));
-                SnapshotStore.Snapshot s = snapshots.find(ctx.tx().handle(), snapshotId).orElseThrow();
-                if (s.verifiedAt() != null) {
-                    return StepOutcome.done();
-                }
-                ObjectStorage.Stored stored = storage.read(storage.keyOf(s.objectUri()));
-                if (stored.sizeBytes() != s.sizeBytes() || !stored.sha256Hex().equals(s.sha256Hex())) {
-                    meters.counter("spinup_snapshot_verification_failures").increment();
-                    return new StepOutcome.Fail(ErrorReason.SNAPSHOT_VERIFICATION_FAILED, "snapshot " + snapshotId
-                            + " in object storage does not match what the host uploaded: stored "
-                            + (stored.sizeBytes() < 0 ? "nothing" : stored.sizeBytes() + " bytes, sha256 " + stored.sha256Hex())
-                            + "; expected " + s.sizeBytes() + " bytes, sha256 " + s.sha256Hex()
-                            + ". Local data was kept.");
-                }
-                snapshots.markVerified(ctx.tx().handle(), snapshotId, ctx.now());
+        return storageStep(name, ctx -> {
+            UUID snapshotId = snapshotId(ctx);
+            SnapshotStore.Snapshot s = snapshots.find(ctx.tx().handle(), snapshotId).orElseThrow();
+            if (s.verifiedAt() != null) {
                 return StepOutcome.done();
             }
-        };
+            return new StepOutcome.CallOut<>("object storage to read back snapshot " + snapshotId,
+                    () -> storage.read(storage.keyOf(s.objectUri())), (after, stored) -> {
+                        if (stored.sizeBytes() != s.sizeBytes() || !stored.sha256Hex().equals(s.sha256Hex())) {
+                            meters.counter("spinup_snapshot_verification_failures").increment();
+                            return new StepOutcome.Fail(ErrorReason.SNAPSHOT_VERIFICATION_FAILED, "snapshot " + snapshotId
+                                    + " in object storage does not match what the host uploaded: stored "
+                                    + (stored.sizeBytes() < 0 ? "nothing"
+                                            : stored.sizeBytes() + " bytes, sha256 " + stored.sha256Hex())
+                                    + "; expected " + s.sizeBytes() + " bytes, sha256 " + s.sha256Hex()
+                                    + ". Local data was kept.");
+                        }
+                        snapshots.markVerified(after.tx().handle(), snapshotId, after.now());
+                        return StepOutcome.done();
+                    });
+        });
+    }
+
+    /**
+     * Undoes {@link #take}: deletes the operation's snapshot object (uploaded or not, partial or
+     * whole) and marks its row purged, so a rolled-back snapshot leaves nothing in storage.
+     */
+    public Step discard(String name) {
+        return storageStep(name, ctx -> {
+            UUID snapshotId = snapshotId(ctx);
+            var s = snapshots.find(ctx.tx().handle(), snapshotId).filter(x -> x.purgedAt() == null);
+            if (s.isEmpty()) {
+                return StepOutcome.done();
+            }
+            return new StepOutcome.CallOut<>("object storage to delete snapshot " + snapshotId, () -> {
+                storage.delete(storage.keyOf(s.get().objectUri()));
+                return true;
+            }, (after, deleted) -> {
+                snapshots.markPurged(after.tx().handle(), snapshotId, after.now());
+                meters.counter("spinup_snapshots_discarded").increment();
+                return StepOutcome.done();
+            });
+        });
     }
 
     /** The workspace's host downloads the snapshot, checks size and SHA-256, then unpacks it. */
     public Step restore(String name) {
         return agent.onHost(name, timeouts.restore(), ctx -> ctx.workspace().hostId(), ctx -> {
-            UUID snapshotId = UUID.fromString(ctx.operation().params().get("snapshot_id"));
+            UUID snapshotId = snapshotId(ctx);
             SnapshotStore.Snapshot s = snapshots.find(ctx.tx().handle(), snapshotId).orElseThrow();
             String key = storage.keyOf(s.objectUri());
             return Command.newBuilder().setRestoreSnapshot(RestoreSnapshot.newBuilder()
@@ -120,32 +159,64 @@ public final class SnapshotSteps {
      * are based on) and deletes the older ones from object storage.
      */
     public Step prune(String name) {
-        return Step.local(name, ctx -> {
+        return storageStep(name, ctx -> {
             var periodic = snapshots.periodic(ctx.tx().handle(), ctx.workspace().id());
             var kept = periodic.subList(0, Math.min(periodic.size(), ctx.workspace().snapshotRetentionCount()));
-            var needed = new java.util.HashSet<UUID>();
+            Set<UUID> needed = new HashSet<>();
             kept.forEach(s -> {
                 needed.add(s.id());
                 if (s.baseId() != null) {
                     needed.add(s.baseId());
                 }
             });
-            for (SnapshotStore.Snapshot s : periodic) {
-                if (!needed.contains(s.id())) {
-                    storage.delete(storage.keyOf(s.objectUri()));
-                    snapshots.markPurged(ctx.tx().handle(), s.id(), ctx.now());
-                }
+            List<SnapshotStore.Snapshot> old = new ArrayList<>();
+            periodic.stream().filter(s -> !needed.contains(s.id())).forEach(old::add);
+            if (old.isEmpty()) {
+                return StepOutcome.done();
             }
+            return new StepOutcome.CallOut<>("object storage to delete " + old.size() + " old snapshots", () -> {
+                old.forEach(s -> storage.delete(storage.keyOf(s.objectUri())));
+                return true;
+            }, (after, deleted) -> {
+                old.forEach(s -> snapshots.markPurged(after.tx().handle(), s.id(), after.now()));
+                return StepOutcome.done();
+            });
         });
     }
 
-    /** Deletes every snapshot object of the workspace (deleting is idempotent). */
+    /**
+     * Deletes every object under the workspace's prefix — also ones without a record — and marks
+     * every snapshot of the workspace purged.
+     */
     public Step purge(String name) {
-        return Step.local(name, ctx -> {
-            for (SnapshotStore.Snapshot s : snapshots.unpurged(ctx.tx().handle(), ctx.workspace().id())) {
-                storage.delete(storage.keyOf(s.objectUri()));
-                snapshots.markPurged(ctx.tx().handle(), s.id(), ctx.now());
-            }
+        return storageStep(name, ctx -> {
+            UUID ws = ctx.workspace().id();
+            return new StepOutcome.CallOut<>("object storage to delete everything under " + workspacePrefix(ws),
+                    () -> storage.deletePrefix(workspacePrefix(ws)), (after, deleted) -> {
+                        snapshots.markAllPurged(after.tx().handle(), ws, after.now());
+                        meters.counter("spinup_snapshot_objects_purged").increment(deleted);
+                        return StepOutcome.done();
+                    });
         });
+    }
+
+    /** A step that talks to object storage; all its tries may take the storage timeout. */
+    private Step storageStep(String name, Function<StepContext, StepOutcome> body) {
+        return new Step() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public StepOutcome execute(StepContext ctx) {
+                return body.apply(ctx);
+            }
+
+            @Override
+            public java.time.Duration retryWindow() {
+                return timeouts.storage();
+            }
+        };
     }
 }

@@ -165,6 +165,7 @@ public final class CommandExecutor implements AutoCloseable {
                 if (command.hasDeadline() && clock.instant().isAfter(deadline)) {
                     throw new DriverException("deadline_passed", "the command arrived after its deadline " + deadline);
                 }
+                hooks.inject(command);
                 execute(command, result);
                 if (CHANGES_WHAT_RUNS.contains(command.getKindCase())) {
                     edge.refresh(); // before the result: the edge no longer proxies to an app that stopped
@@ -176,7 +177,7 @@ public final class CommandExecutor implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 log.error("event=command_crashed command={}", command.getCommandId(), e);
                 result.setOutcome(CommandOutcome.COMMAND_FAILED).setErrorCode("internal")
-                        .setMessage(e.getClass().getSimpleName() + ": " + e.getMessage());
+                        .setMessage(DriverException.reason(e));
             }
         }
         if (closing) {

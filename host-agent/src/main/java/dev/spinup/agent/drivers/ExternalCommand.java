@@ -56,7 +56,7 @@ final class ExternalCommand {
                         + exit + ": " + stderr.join().trim());
             }
         } catch (IOException e) {
-            throw new DriverException("io_error", tool + " failed: " + e.getMessage(), e);
+            throw new DriverException("io_error", tool + " failed: " + DriverException.reason(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DriverException("interrupted", "interrupted while running " + tool);

@@ -59,7 +59,7 @@ public final class ProcessVmDriver extends SupervisedDriver {
             Files.createDirectories(dir.resolve("disk"));
             writeSpec(spec);
         } catch (IOException e) {
-            throw new DriverException("io_error", "cannot provision " + spec.workspaceId() + ": " + e.getMessage(), e);
+            throw new DriverException("io_error", "cannot provision " + spec.workspaceId() + ": " + DriverException.reason(e), e);
         }
     }
 
@@ -104,7 +104,7 @@ public final class ProcessVmDriver extends SupervisedDriver {
             }
             return "";
         } catch (IOException e) {
-            throw new DriverException("io_error", "cannot snapshot " + workspaceId + ": " + e.getMessage(), e);
+            throw new DriverException("io_error", "cannot snapshot " + workspaceId + ": " + DriverException.reason(e), e);
         }
     }
 
@@ -133,7 +133,7 @@ public final class ProcessVmDriver extends SupervisedDriver {
             Files.move(partial, dir.resolve("disk"), StandardCopyOption.ATOMIC_MOVE);
             writeSpec(spec);
         } catch (IOException e) {
-            throw new DriverException("io_error", "cannot restore " + spec.workspaceId() + ": " + e.getMessage(), e);
+            throw new DriverException("io_error", "cannot restore " + spec.workspaceId() + ": " + DriverException.reason(e), e);
         }
     }
 
@@ -148,7 +148,7 @@ public final class ProcessVmDriver extends SupervisedDriver {
         try {
             files.store(workspaceId, p);
         } catch (IOException e) {
-            throw new DriverException("io_error", "cannot resize " + workspaceId + ": " + e.getMessage(), e);
+            throw new DriverException("io_error", "cannot resize " + workspaceId + ": " + DriverException.reason(e), e);
         }
     }
 
@@ -173,7 +173,7 @@ public final class ProcessVmDriver extends SupervisedDriver {
             log.info("event=workspace_process_started workspace={} pid={} port={}", workspaceId, process.pid(), port);
             return handle;
         } catch (IOException e) {
-            throw new DriverException("spawn_failed", "cannot start the guest entrypoint: " + e.getMessage(), e);
+            throw new DriverException("spawn_failed", "cannot start the guest entrypoint: " + DriverException.reason(e), e);
         }
     }
 
@@ -243,7 +243,7 @@ public final class ProcessVmDriver extends SupervisedDriver {
         try {
             WorkspaceFiles.deleteTree(dir);
         } catch (IOException e) {
-            throw new DriverException("io_error", "cannot remove " + dir + ": " + e.getMessage(), e);
+            throw new DriverException("io_error", "cannot remove " + dir + ": " + DriverException.reason(e), e);
         }
     }
 

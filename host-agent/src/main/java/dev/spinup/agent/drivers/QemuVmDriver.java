@@ -181,7 +181,7 @@ public final class QemuVmDriver extends SupervisedDriver {
             p.setProperty("image", image.getFileName().toString());
             files.store(id, p);
         } catch (IOException e) {
-            throw new DriverException("io_error", "cannot provision " + id + ": " + e.getMessage(), e);
+            throw new DriverException("io_error", "cannot provision " + id + ": " + DriverException.reason(e), e);
         }
     }
 
@@ -194,7 +194,7 @@ public final class QemuVmDriver extends SupervisedDriver {
         try {
             prepareSockets(workspaceId);
         } catch (IOException e) {
-            throw new DriverException("io_error", "cannot prepare the sockets of " + workspaceId + ": " + e.getMessage(), e);
+            throw new DriverException("io_error", "cannot prepare the sockets of " + workspaceId + ": " + DriverException.reason(e), e);
         }
         return new BootCommand(commandLine(workspaceId, p, WorkspaceFiles.port(p)), files.dir(workspaceId),
                 WorkspaceFiles.port(p));
@@ -219,7 +219,7 @@ public final class QemuVmDriver extends SupervisedDriver {
                 }
             }
         } catch (IOException e) {
-            throw new DriverException("guest_channel", "cannot ask the guest of " + workspaceId + ": " + e.getMessage(), e);
+            throw new DriverException("guest_channel", "cannot ask the guest of " + workspaceId + ": " + DriverException.reason(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DriverException("interrupted", "interrupted while asking the guest");
@@ -279,7 +279,7 @@ public final class QemuVmDriver extends SupervisedDriver {
                     kvm ? "kvm" : "tcg");
             return process.toHandle();
         } catch (IOException e) {
-            throw new DriverException("spawn_failed", "cannot start qemu: " + e.getMessage(), e);
+            throw new DriverException("spawn_failed", "cannot start qemu: " + DriverException.reason(e), e);
         }
     }
 
@@ -333,7 +333,7 @@ public final class QemuVmDriver extends SupervisedDriver {
                 throw exited(workspaceId);
             }
             throw new DriverException("guest_channel", "cannot talk to the guest of " + workspaceId + ": "
-                    + e.getMessage(), e);
+                    + DriverException.reason(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DriverException("interrupted", "interrupted while waiting for the VM");
@@ -408,7 +408,7 @@ public final class QemuVmDriver extends SupervisedDriver {
         try {
             files.store(workspaceId, p);
         } catch (IOException e) {
-            throw new DriverException("io_error", "cannot resize " + workspaceId + ": " + e.getMessage(), e);
+            throw new DriverException("io_error", "cannot resize " + workspaceId + ": " + DriverException.reason(e), e);
         }
     }
 
@@ -462,7 +462,7 @@ public final class QemuVmDriver extends SupervisedDriver {
             Files.copy(export, out);
             return "";
         } catch (IOException e) {
-            throw new DriverException("io_error", "cannot snapshot " + workspaceId + ": " + e.getMessage(), e);
+            throw new DriverException("io_error", "cannot snapshot " + workspaceId + ": " + DriverException.reason(e), e);
         } finally {
             try {
                 Files.deleteIfExists(export);
@@ -497,7 +497,7 @@ public final class QemuVmDriver extends SupervisedDriver {
             return target;
         } catch (IOException e) {
             throw new DriverException("backup_failed", "cannot back up the running VM of " + workspaceId + ": "
-                    + e.getMessage(), e);
+                    + DriverException.reason(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DriverException("interrupted", "interrupted while backing up " + workspaceId);
@@ -530,7 +530,7 @@ public final class QemuVmDriver extends SupervisedDriver {
             p.setProperty("image", hash);
             files.store(id, p);
         } catch (IOException e) {
-            throw new DriverException("io_error", "cannot restore " + id + ": " + e.getMessage(), e);
+            throw new DriverException("io_error", "cannot restore " + id + ": " + DriverException.reason(e), e);
         }
     }
 
@@ -541,7 +541,7 @@ public final class QemuVmDriver extends SupervisedDriver {
             WorkspaceFiles.deleteTree(files.dir(workspaceId));
             WorkspaceFiles.deleteTree(socketDir(workspaceId));
         } catch (IOException e) {
-            throw new DriverException("io_error", "cannot remove " + workspaceId + ": " + e.getMessage(), e);
+            throw new DriverException("io_error", "cannot remove " + workspaceId + ": " + DriverException.reason(e), e);
         }
     }
 

@@ -87,7 +87,7 @@ final class CertificateWatch {
             return status.setState(CertState.CERT_ISSUED)
                     .setMessage("issued by " + leaf.getIssuerX500Principal().getName()).build();
         } catch (Exception e) {
-            return pendingOrFailed(status, name, now, "no certificate yet: " + e.getMessage());
+            return pendingOrFailed(status, name, now, "no certificate yet: " + dev.spinup.agent.drivers.DriverException.reason(e));
         }
     }
 

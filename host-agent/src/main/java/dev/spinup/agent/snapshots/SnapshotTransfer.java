@@ -65,7 +65,7 @@ public final class SnapshotTransfer {
             }
             return new Uploaded(size, HexFormat.of().formatHex(digest.digest()), base);
         } catch (IOException e) {
-            throw new DriverException("upload_failed", "snapshot upload failed: " + e.getMessage(), e);
+            throw new DriverException("upload_failed", "snapshot upload failed: " + DriverException.reason(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DriverException("interrupted", "interrupted during the snapshot upload");
@@ -103,7 +103,7 @@ public final class SnapshotTransfer {
                 driver.importDisk(spec, in);
             }
         } catch (IOException e) {
-            throw new DriverException("download_failed", "snapshot download failed: " + e.getMessage(), e);
+            throw new DriverException("download_failed", "snapshot download failed: " + DriverException.reason(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DriverException("interrupted", "interrupted during the snapshot download");

@@ -1,0 +1,87 @@
+package dev.spinup.controlplane.snapshots;
+
+import dev.spinup.controlplane.db.Database;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Deletes snapshot objects that no live record stands for (an upload cut off before its result was
+ * recorded and never rolled back, a purge a crash interrupted, anything written by hand) once they
+ * are older than a grace period. A recurring task, one replica at a time; object storage is listed
+ * and cleaned with no transaction held, the database only asked which keys it knows.
+ */
+public final class SnapshotSweep {
+    private static final Logger log = LoggerFactory.getLogger(SnapshotSweep.class);
+
+    /** @param every how often it runs; @param grace how old an object must be before it may go */
+    public record Config(Duration every, Duration grace) {
+        public Config {
+            requireNonNull(every, "every");
+            requireNonNull(grace, "grace");
+        }
+
+        public static Config defaults() {
+            return new Config(Duration.ofHours(1), Duration.ofHours(24));
+        }
+    }
+
+    private final Database db;
+    private final ObjectStorage storage;
+    private final SnapshotStore snapshots;
+    private final Config config;
+    private final Clock clock;
+    private final MeterRegistry meters;
+
+    public SnapshotSweep(Database db, ObjectStorage storage, SnapshotStore snapshots, Config config, Clock clock,
+                         MeterRegistry meters) {
+        this.db = db;
+        this.storage = storage;
+        this.snapshots = snapshots;
+        this.config = config;
+        this.clock = clock;
+        this.meters = meters;
+    }
+
+    public Duration every() {
+        return config.every();
+    }
+
+    /** One pass over the bucket's workspace objects; returns how many it deleted. */
+    public int sweep() {
+        Instant cutoff = clock.instant().minus(config.grace());
+        AtomicInteger swept = new AtomicInteger();
+        try {
+            storage.list("workspaces/", page -> {
+                List<String> old = page.stream().filter(o -> o.lastModified().isBefore(cutoff))
+                        .map(o -> storage.uri(o.key())).toList();
+                if (old.isEmpty()) {
+                    return;
+                }
+                Set<String> known = db.withHandle(h -> snapshots.referenced(h, old));
+                List<String> orphans = old.stream().filter(uri -> !known.contains(uri)).toList();
+                for (String uri : orphans) {
+                    storage.delete(storage.keyOf(uri));
+                    log.warn("event=snapshot_object_swept object={}", uri);
+                }
+                if (!orphans.isEmpty()) {
+                    db.inTransactionVoid(tx -> snapshots.markPurgedByUri(tx.handle(), orphans, clock.instant()));
+                    swept.addAndGet(orphans.size());
+                    meters.counter("spinup_snapshot_objects_swept").increment(orphans.size());
+                }
+            });
+        } catch (RuntimeException e) {
+            meters.counter("spinup_background_failures", "loop", "snapshot_sweep").increment();
+            log.warn("event=snapshot_sweep_failed error=\"{}\"", e.toString());
+        }
+        return swept.get();
+    }
+}
