@@ -9,6 +9,9 @@ import dev.spinup.controlplane.agents.CommandRenderer;
 import dev.spinup.controlplane.agents.EdgeRoutes;
 import dev.spinup.controlplane.agents.HostIdentityInterceptor;
 import dev.spinup.controlplane.api.ApiErrorInterceptor;
+import dev.spinup.controlplane.api.MalformedRequests;
+import dev.spinup.controlplane.agents.RefusedEvents;
+import dev.spinup.controlplane.pki.ClientCertificateCheck;
 import dev.spinup.controlplane.api.WorkspaceGrpcService;
 import dev.spinup.controlplane.auth.AccessLogInterceptor;
 import dev.spinup.controlplane.auth.ApiTokens;
@@ -99,6 +102,9 @@ public final class ControlPlane implements AutoCloseable {
     private final HostHealth hostHealth;
     private final HeartbeatWriter heartbeats;
 
+    /** The largest WorkspaceService request accepted (the agent service takes events up to 16 MiB). */
+    static final int MAX_API_REQUEST_BYTES = 1 << 20;
+
     private ControlPlane(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters, StepHooks hooks,
                          OpenTelemetry otel) {
         Tracer tracer = otel.getTracer("dev.spinup.controlplane");
@@ -151,6 +157,7 @@ public final class ControlPlane implements AutoCloseable {
         this.periodicSnapshots = new PeriodicSnapshots(db, service, config.snapshotScanInterval(), clock, meters);
         this.snapshotSweep = new SnapshotSweep(db, storage, snapshots, config.snapshotSweep(), clock, meters);
         this.heartbeats = new HeartbeatWriter(db, fleet, meters);
+        RefusedEvents refusals = new RefusedEvents(db, clock, meters);
         AgentEventHandler events = new AgentEventHandler(db, heartbeats, outbox, engine::wake, service::repair, clock,
                 meters, tracer);
 
@@ -171,7 +178,7 @@ public final class ControlPlane implements AutoCloseable {
         try {
             SslContext ssl = GrpcSslContexts.forServer(config.tls().serverCertificate().toFile(),
                             config.tls().serverKey().toFile())
-                    .trustManager(config.tls().caCertificate().toFile())
+                    .trustManager(ClientCertificateCheck.forCa(config.tls().caCertificate(), meters, clock))
                     // API callers use bearer tokens; agents must present a host certificate (checked per call).
                     .clientAuth(ClientAuth.OPTIONAL)
                     .build();
@@ -181,13 +188,16 @@ public final class ControlPlane implements AutoCloseable {
                     .maxInboundMessageSize(AgentProtocol.MAX_EVENT_BYTES)
                     .permitKeepAliveTime(5, TimeUnit.SECONDS)
                     .permitKeepAliveWithoutCalls(true)
-                    .addService(ServerInterceptors.intercept(
+                    .decompressorRegistry(MalformedRequests.decompressors())
+                    .addService(ServerInterceptors.intercept(MalformedRequests.guard(
                             new WorkspaceGrpcService(db, service, workspaces, operations, fleet, config.flavors(),
                                     config.offeredTemplates(), new OperationDurations(db, clock),
-                                    config.heartbeatLease(), enrollment, config.workspaceDomain(), clock),
+                                    config.heartbeatLease(), enrollment, config.workspaceDomain(), clock)
+                                    .bindService(), MAX_API_REQUEST_BYTES),
                             errors, new AuthInterceptor(db, tokens), accessLog))
-                    .addService(ServerInterceptors.intercept(
-                            new AgentGrpcService(db, fleet, sessions, events, enrollment),
+                    .addService(ServerInterceptors.intercept(MalformedRequests.guard(
+                            new AgentGrpcService(db, fleet, sessions, events, enrollment, refusals, meters).bindService(),
+                            AgentProtocol.MAX_EVENT_BYTES),
                             errors, new HostIdentityInterceptor(), accessLog))
                     .addService(health.getHealthService())
                     .addService(ProtoReflectionServiceV1.newInstance())

@@ -338,15 +338,24 @@ public final class SpinUpCluster implements AutoCloseable {
         return new RegisteredHost(hostId, hostDir);
     }
 
-    /**
-     * A channel to the control plane presenting {@code host}'s certificate, as its agent's would,
-     * for a test that speaks the agent protocol itself. Closed with the cluster.
-     */
-    public ManagedChannel hostChannel(RegisteredHost host) {
+    /** A certificate of this cluster's CA for a host id the database does not know (it was never registered). */
+    public RegisteredHost unregisteredHost() {
+        UUID hostId = Ids.newId(clock);
+        Path hostDir = dir.resolve("unregistered").resolve(hostId.toString());
+        try {
+            Files.createDirectories(hostDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ca.issueHost(hostId).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));
+        return new RegisteredHost(hostId, hostDir);
+    }
+
+    /** A channel to the control plane presenting the client certificate {@code certificate} (with its key). */
+    public ManagedChannel channelPresenting(Path certificate, Path key) {
         try {
             ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", controlPlane.grpcPort())
-                    .sslContext(GrpcSslContexts.forClient()
-                            .keyManager(host.dataDir().resolve("host.crt").toFile(), host.dataDir().resolve("host.key").toFile())
+                    .sslContext(GrpcSslContexts.forClient().keyManager(certificate.toFile(), key.toFile())
                             .trustManager(caCertificate().toFile()).build())
                     .build();
             synchronized (this) {
@@ -356,6 +365,28 @@ public final class SpinUpCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The server's own certificate and key (e.g. to offer it where a client certificate belongs). */
+    public Path serverCertificate() {
+        return dir.resolve("pki/server.crt");
+    }
+
+    public Path serverKey() {
+        return dir.resolve("pki/server.key");
+    }
+
+    /** The admin bearer token (for tests that call the API through a channel of their own). */
+    public String adminToken() {
+        return adminToken;
+    }
+
+    /**
+     * A channel to the control plane presenting {@code host}'s certificate, as its agent's would,
+     * for a test that speaks the agent protocol itself. Closed with the cluster.
+     */
+    public ManagedChannel hostChannel(RegisteredHost host) {
+        return channelPresenting(host.dataDir().resolve("host.crt"), host.dataDir().resolve("host.key"));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.agents;
 
+import dev.spinup.api.LogText;
 import dev.spinup.api.TraceContext;
 import dev.spinup.api.v1.AgentEvent;
 import dev.spinup.api.v1.CommandAck;
@@ -62,8 +63,10 @@ public final class AgentEventHandler {
                 .description("events waiting in all agents' replay buffers").register(meters);
     }
 
+    /** Applies the event; throws {@link RefusedEventException} for one no replay could make acceptable. */
     public void handle(UUID hostId, AgentEvent event) {
         meters.counter("spinup_agent_events", "kind", event.getKindCase().name()).increment();
+        EventValidation.check(event);
         Instant now = clock.instant();
         switch (event.getKindCase()) {
             case HEARTBEAT -> {
@@ -78,17 +81,18 @@ public final class AgentEventHandler {
                 TraceContext.inSpan(span, () -> recordResult(hostId, event));
             }
             case PROGRESS -> log.info("event=command_progress host={} command={} percent={} message=\"{}\"", hostId,
-                    event.getProgress().getCommandId(), event.getProgress().getPercent(), event.getProgress().getMessage());
+                    LogText.of(event.getProgress().getCommandId()), event.getProgress().getPercent(),
+                    LogText.of(event.getProgress().getMessage()));
             case WORKSPACE_EVENT -> {
                 meters.counter("spinup_workspace_local_events", "kind", event.getWorkspaceEvent().getKind().name())
                         .increment();
                 log.warn("event=workspace_local_event host={} workspace={} kind={} message=\"{}\"", hostId,
-                        event.getWorkspaceEvent().getWorkspaceId(), event.getWorkspaceEvent().getKind(),
-                        event.getWorkspaceEvent().getMessage());
+                        LogText.of(event.getWorkspaceEvent().getWorkspaceId()), event.getWorkspaceEvent().getKind(),
+                        LogText.of(event.getWorkspaceEvent().getMessage()));
             }
             case INVENTORY -> recordInventory(hostId, event.getInventory(), now);
             case CERTIFICATE -> recordCertificate(hostId, event.getCertificate());
-            case KIND_NOT_SET -> throw new IllegalArgumentException("event " + event.getSeq() + " has no kind");
+            case KIND_NOT_SET -> throw new IllegalStateException("checked above");
         }
     }
 
@@ -106,8 +110,8 @@ public final class AgentEventHandler {
             });
             return;
         }
-        log.warn("event=command_rejected host={} command={} reason=\"{}\"", hostId, ack.getCommandId(),
-                ack.getRejectReason());
+        log.warn("event=command_rejected host={} command={} reason=\"{}\"", hostId, LogText.of(ack.getCommandId()),
+                LogText.of(ack.getRejectReason()));
         meters.counter("spinup_agent_commands_rejected").increment();
         db.inTransactionVoid(tx -> outbox.recordRejection(tx.handle(), hostId, ack.getCommandId(), ack.getRejectReason(), now)
                 .ifPresent(jobId -> wakeJob.accept(tx, jobId)));
@@ -178,7 +182,7 @@ public final class AgentEventHandler {
                 .execute());
         meters.counter("spinup_certificate_reports", "state", state, "applied", updated > 0 ? "yes" : "no").increment();
         log.info("event=certificate_status host={} domain={} state={} applied={} message=\"{}\"", hostId,
-                status.getDomain(), state, updated > 0, status.getMessage());
+                LogText.of(status.getDomain()), state, updated > 0, LogText.of(status.getMessage()));
     }
 
     private void recordResult(UUID hostId, AgentEvent event) {
@@ -191,7 +195,8 @@ public final class AgentEventHandler {
             refuseForeignResult(hostId, event.getResult().getCommandId());
         }
         log.info("event=command_result host={} command={} outcome={} message=\"{}\"", hostId,
-                event.getResult().getCommandId(), event.getResult().getOutcome(), event.getResult().getMessage());
+                LogText.of(event.getResult().getCommandId()), event.getResult().getOutcome(),
+                LogText.of(event.getResult().getMessage()));
     }
 
     /** A host may only report on its own commands; anything else is refused, logged and counted. */
@@ -200,7 +205,7 @@ public final class AgentEventHandler {
                 .bind("id", commandId).mapTo(UUID.class).findOne());
         if (owner.isPresent() && !owner.get().equals(hostId)) {
             meters.counter("spinup_agent_identity_violations").increment();
-            log.warn("event=foreign_result_refused host={} command={} owner={}", hostId, commandId, owner.get());
+            log.warn("event=foreign_result_refused host={} command={} owner={}", hostId, LogText.of(commandId), owner.get());
         }
     }
 
@@ -234,8 +239,8 @@ public final class AgentEventHandler {
                                 DO UPDATE SET local_state = excluded.local_state, last_seen_at = excluded.last_seen_at""")
                         .bind("host", hostId).bind("ws", w.getWorkspaceId()).bind("state", w.getState().name())
                         .bind("now", Timestamp.from(now)).execute();
-                log.warn("event=orphan_found host={} workspace={} local_state={}", hostId, w.getWorkspaceId(),
-                        w.getState());
+                log.warn("event=orphan_found host={} workspace={} local_state={}", hostId,
+                        LogText.of(w.getWorkspaceId()), w.getState());
             }
             return unknown.size();
         });

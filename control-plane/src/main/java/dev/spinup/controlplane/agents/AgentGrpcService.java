@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.agents;
 
+import dev.spinup.api.LogText;
 import dev.spinup.api.v1.AgentCommandsMessage;
 import dev.spinup.api.v1.AgentEvent;
 import dev.spinup.api.v1.AgentServiceGrpc;
@@ -32,14 +33,38 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
     private final AgentSessions sessions;
     private final AgentEventHandler events;
     private final dev.spinup.controlplane.fleet.Enrollment enrollment;
+    private final RefusedEvents refusals;
+    private final io.micrometer.core.instrument.MeterRegistry meters;
 
     public AgentGrpcService(Database db, FleetStore fleet, AgentSessions sessions, AgentEventHandler events,
-                            dev.spinup.controlplane.fleet.Enrollment enrollment) {
+                            dev.spinup.controlplane.fleet.Enrollment enrollment, RefusedEvents refusals,
+                            io.micrometer.core.instrument.MeterRegistry meters) {
         this.enrollment = enrollment;
+        this.refusals = refusals;
+        this.meters = meters;
         this.db = db;
         this.fleet = fleet;
         this.sessions = sessions;
         this.events = events;
+    }
+
+    private static final java.util.regex.Pattern EDGE_ADDRESS = java.util.regex.Pattern.compile(
+            "(([A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)|\\[[0-9A-Fa-f:.]{2,45}\\]):[0-9]{1,5}");
+    private static final java.util.regex.Pattern PRINTABLE = java.util.regex.Pattern.compile("[\\x20-\\x7E]{0,128}");
+
+    /** Why a session hello cannot be taken, or null: fields that reach the database and the logs are checked first. */
+    static String helloProblem(dev.spinup.api.v1.SessionHello hello) {
+        String edge = hello.getEdgeAddress();
+        if (!edge.isEmpty() && (edge.length() > 260 || !EDGE_ADDRESS.matcher(edge).matches())) {
+            return "edge_address must be host:port (or empty for a host without an edge): \"" + LogText.of(edge, 64) + "\"";
+        }
+        for (var f : java.util.Map.of("agent_version", hello.getAgentVersion(), "agent_instance_id",
+                hello.getAgentInstanceId(), "driver", hello.getDriver()).entrySet()) {
+            if (!PRINTABLE.matcher(f.getValue()).matches()) {
+                return f.getKey() + " must be at most 128 printable ASCII characters";
+            }
+        }
+        return null;
     }
 
     @Override
@@ -81,6 +106,12 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                             fail(Status.Code.INVALID_ARGUMENT, "a session says hello once");
                             return;
                         }
+                        String problem = helloProblem(message.getHello());
+                        if (problem != null) {
+                            log.warn("event=agent_refused host={} reason=bad_hello problem=\"{}\"", hostId, problem);
+                            fail(Status.Code.INVALID_ARGUMENT, problem);
+                            return;
+                        }
                         if (!db.withHandle(h -> fleet.openSession(h, hostId, message.getHello().getEdgeAddress()))) {
                             Optional<Host> host = db.withHandle(h -> fleet.findHost(h, hostId));
                             log.warn("event=agent_refused host={} reason={}", hostId,
@@ -90,8 +121,8 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                             return;
                         }
                         log.info("event=agent_session_opened host={} agent_instance={} driver={} edge={}", hostId,
-                                message.getHello().getAgentInstanceId(), message.getHello().getDriver(),
-                                message.getHello().getEdgeAddress());
+                                LogText.of(message.getHello().getAgentInstanceId()),
+                                LogText.of(message.getHello().getDriver()), message.getHello().getEdgeAddress());
                         session = sessions.open(hostId, message.getHello().getAgentInstanceId(), stream);
                     }
                     case ACK -> {
@@ -134,6 +165,27 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
     public StreamObserver<AgentEvent> events(StreamObserver<EventAck> responseObserver) {
         UUID hostId = HostIdentity.current();
         ServerCallStreamObserver<EventAck> acks = (ServerCallStreamObserver<EventAck>) responseObserver;
+        if (!db.withHandle(h -> fleet.isActiveHost(h, hostId))) {
+            // A certificate of this CA for a host that is not (or no longer) registered: nothing it
+            // says is applied, heartbeats included.
+            meters.counter("spinup_agent_sessions_refused", "reason", "unknown_host").increment();
+            log.warn("event=agent_refused host={} stream=events reason=unknown_or_retired_host", hostId);
+            responseObserver.onError(ApiException.notFound(ErrorReason.HOST_NOT_FOUND,
+                    "host " + hostId + " is not registered (or is retired)").toStatusRuntimeException());
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(AgentEvent value) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            };
+        }
         // Manual flow control: the next event is read only once this one is durably applied, so a
         // slow database pushes back on this host's event stream alone, never on its commands.
         acks.disableAutoRequest();
@@ -141,16 +193,30 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
         return new StreamObserver<>() {
             @Override
             public void onNext(AgentEvent event) {
+                EventAck.Builder ack = EventAck.newBuilder().setAckedSeq(event.getSeq());
                 try {
                     events.handle(hostId, event);
+                } catch (RefusedEventException refused) {
+                    refuse(event, refused.reason(), refused.getMessage(), ack);
                 } catch (RuntimeException e) {
-                    log.warn("event=agent_event_failed host={} seq={} error={}", hostId, event.getSeq(), e.toString());
-                    responseObserver.onError(Status.UNAVAILABLE.withDescription("event not applied; replay it")
-                            .asRuntimeException());
-                    return;
+                    if (!Database.isDataError(e)) {
+                        log.warn("event=agent_event_failed host={} seq={} error=\"{}\"", hostId, event.getSeq(),
+                                LogText.of(e.toString()));
+                        responseObserver.onError(Status.UNAVAILABLE.withDescription("event not applied; replay it")
+                                .asRuntimeException());
+                        return;
+                    }
+                    // PostgreSQL refused the event's data itself: a replay would fail the same way.
+                    refuse(event, "invalid_data", e.getMessage() == null ? e.toString() : e.getMessage(), ack);
                 }
-                acks.onNext(EventAck.newBuilder().setAckedSeq(event.getSeq()).build());
+                acks.onNext(ack.build());
                 acks.request(1);
+            }
+
+            private void refuse(AgentEvent event, String reason, String message, EventAck.Builder ack) {
+                refusals.record(hostId, event, reason, message);
+                ack.addRefused(dev.spinup.api.v1.RefusedEvent.newBuilder().setSeq(event.getSeq()).setReason(reason)
+                        .setMessage(LogText.of(message, 1000)));
             }
 
             @Override

@@ -11,6 +11,7 @@ import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,38 +33,61 @@ public final class ApiErrorInterceptor implements ServerInterceptor {
     public <Q, R> ServerCall.Listener<Q> interceptCall(
             ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         ServerCall.Listener<Q> delegate;
+        AtomicBoolean closed = new AtomicBoolean();
         try {
             delegate = next.startCall(call, headers);
         } catch (RuntimeException e) {
-            close(call, e);
+            close(call, e, closed);
             return new ServerCall.Listener<>() {};
         }
+        // Once this closed the call, nothing more reaches the handler (it would fail again, e.g.
+        // "half-closed without a request" after a malformed one).
         return new SimpleForwardingServerCallListener<>(delegate) {
             @Override
             public void onMessage(Q message) {
+                if (closed.get()) {
+                    return;
+                }
                 try {
                     super.onMessage(message);
                 } catch (RuntimeException e) {
-                    close(call, e);
+                    close(call, e, closed);
                 }
             }
 
             @Override
             public void onHalfClose() {
+                if (closed.get()) {
+                    return;
+                }
                 try {
                     super.onHalfClose();
                 } catch (RuntimeException e) {
-                    close(call, e);
+                    close(call, e, closed);
+                }
+            }
+
+            @Override
+            public void onReady() {
+                if (!closed.get()) {
+                    super.onReady();
                 }
             }
         };
     }
 
-    private void close(ServerCall<?, ?> call, RuntimeException e) {
+    private void close(ServerCall<?, ?> call, RuntimeException e, AtomicBoolean closed) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         String method = call.getMethodDescriptor().getBareMethodName();
         StatusRuntimeException status = toStatus(method, e);
         meters.counter("spinup_api_errors", "method", method, "reason", reasonOf(e)).increment();
-        call.close(status.getStatus(), status.getTrailers() == null ? new Metadata() : status.getTrailers());
+        try {
+            call.close(status.getStatus(), status.getTrailers() == null ? new Metadata() : status.getTrailers());
+        } catch (IllegalStateException alreadyClosed) {
+            // the handler closed it first (e.g. it failed after answering)
+        }
     }
 
     private static String reasonOf(RuntimeException e) {

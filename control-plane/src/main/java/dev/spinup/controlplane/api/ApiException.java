@@ -22,11 +22,21 @@ public final class ApiException extends RuntimeException {
     private final ErrorReason reason;
     private final Map<String, String> metadata;
 
+    /** Longest message and metadata value a caller is sent: an error never echoes unbounded input. */
+    static final int MAX_MESSAGE = 1024;
+    static final int MAX_METADATA_VALUE = 256;
+
     public ApiException(Status.Code code, ErrorReason reason, String message, Map<String, String> metadata) {
-        super(requireNonNull(message, "message"));
+        super(cut(requireNonNull(message, "message"), MAX_MESSAGE));
         this.code = requireNonNull(code, "code");
         this.reason = requireNonNull(reason, "reason");
-        this.metadata = Map.copyOf(metadata);
+        Map<String, String> bounded = new java.util.TreeMap<>();
+        metadata.forEach((k, v) -> bounded.put(k, cut(v, MAX_METADATA_VALUE)));
+        this.metadata = Map.copyOf(bounded);
+    }
+
+    private static String cut(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max) + "…";
     }
 
     public static ApiException invalidArgument(ErrorReason reason, String message) {

@@ -33,6 +33,10 @@ final class Requests {
 
     /** Free text: required or not, at most {@code max} characters, no control characters. */
     static String text(String field, String value, boolean required, int max) {
+        if (value.length() > 2 * max) { // surely over max code points: refused before it is scanned
+            throw ApiException.invalidField(ErrorReason.FIELD_INVALID, field,
+                    field + " must be at most " + max + " characters");
+        }
         if (value.isBlank()) {
             if (required) {
                 throw ApiException.invalidField(ErrorReason.FIELD_REQUIRED, field, field + " is required");
@@ -88,6 +92,23 @@ final class Requests {
         return labels;
     }
 
+    /** google.protobuf.Duration's own range: ±10,000 years, nanos of the seconds' sign. */
+    private static final long MAX_DURATION_SECONDS = 315_576_000_000L;
+
+    /** A protobuf Duration as a java.time one; a value outside Duration's range is refused, not overflowed. */
+    static java.time.Duration duration(String field, com.google.protobuf.Duration d) {
+        long s = d.getSeconds();
+        int n = d.getNanos();
+        if (s < -MAX_DURATION_SECONDS || s > MAX_DURATION_SECONDS || n <= -1_000_000_000 || n >= 1_000_000_000
+                || (s > 0 && n < 0) || (s < 0 && n > 0)) {
+            throw ApiException.invalidField(ErrorReason.FIELD_INVALID, field, field + " is not a valid duration");
+        }
+        return java.time.Duration.ofSeconds(s, n);
+    }
+
+    /** At most this long before anything else is done with it: a DNS name's longest. */
+    static final int MAX_DOMAIN = 253;
+
     static int pageSize(int requested) {
         if (requested == 0) {
             return DEFAULT_PAGE_SIZE;
@@ -131,7 +152,8 @@ final class Requests {
         }
     }
 
-    private static String printable(String s) {
-        return s.length() > 64 ? s.substring(0, 64) + "..." : s.replaceAll("\\p{Cntrl}", "?");
+    /** What an error may repeat of an input: a short prefix, control characters escaped. */
+    static String printable(String s) {
+        return dev.spinup.api.LogText.of(s, 64);
     }
 }

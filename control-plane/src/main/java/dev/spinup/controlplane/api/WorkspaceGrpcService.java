@@ -275,12 +275,16 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
 
     /** A custom domain: a lowercase DNS name with at least two labels, not under the workspace domain. */
     private String customDomain(String raw) {
+        if (raw.length() > Requests.MAX_DOMAIN + 16) {
+            throw ApiException.invalidField(ErrorReason.DOMAIN_INVALID, "domain",
+                    "domain is " + raw.length() + " characters long; a DNS name has at most " + Requests.MAX_DOMAIN);
+        }
         String domain = raw.trim().toLowerCase(Locale.ROOT);
         if (domain.isEmpty()) {
             throw ApiException.invalidField(ErrorReason.FIELD_REQUIRED, "domain", "domain is required");
         }
         if (!HOSTNAME.matcher(domain).matches()) {
-            throw ApiException.invalidField(ErrorReason.DOMAIN_INVALID, "domain", "domain \"" + raw
+            throw ApiException.invalidField(ErrorReason.DOMAIN_INVALID, "domain", "domain \"" + Requests.printable(raw)
                     + "\" is not a DNS name (letters, digits and hyphens in dot-separated labels, e.g. shop.example.com)");
         }
         if (domain.equals(workspaceDomain) || domain.endsWith("." + workspaceDomain)) {
@@ -433,8 +437,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     public void createEnrollmentToken(CreateEnrollmentTokenRequest request,
                                       StreamObserver<CreateEnrollmentTokenResponse> out) {
         var token = enrollment.createToken(Requests.region(request.getRegion()),
-                java.time.Duration.ofSeconds(request.getTtl().getSeconds(), request.getTtl().getNanos()),
-                Principal.current().actor());
+                Requests.duration("ttl", request.getTtl()), Principal.current().actor());
         reply(out, CreateEnrollmentTokenResponse.newBuilder().setToken(token.token())
                 .setExpiresAt(WorkspaceProtoMapper.timestamp(token.expiresAt())).build());
     }

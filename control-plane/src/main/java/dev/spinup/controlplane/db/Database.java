@@ -124,6 +124,20 @@ public final class Database implements AutoCloseable {
         return false;
     }
 
+    /**
+     * PostgreSQL refused the data itself (SQLSTATE class 22, data exception: a NUL byte in text, a
+     * number or date out of range; class 23, integrity constraint): running it again fails again.
+     */
+    public static boolean isDataError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public void inTransactionVoid(Consumer<Tx> work) {
         inTransaction(tx -> {
             work.accept(tx);

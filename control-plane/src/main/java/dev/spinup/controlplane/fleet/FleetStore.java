@@ -50,6 +50,12 @@ public final class FleetStore {
                 .bind("id", id).map((rs, ctx) -> mapHost(rs)).findOne();
     }
 
+    /** Whether the host is registered and not retired: the only hosts whose agents are listened to. */
+    public boolean isActiveHost(Handle h, UUID id) {
+        return h.createQuery("SELECT true FROM hosts WHERE id = :id AND state <> 'retired'")
+                .bind("id", id).mapTo(Boolean.class).findOne().orElse(false);
+    }
+
     /** A host with what is allocated on it (derived) and how many workspaces it holds. */
     public record HostView(Host host, Envelope allocated, int workspaceCount) {}
 

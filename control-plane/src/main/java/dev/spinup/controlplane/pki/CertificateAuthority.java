@@ -240,7 +240,7 @@ public final class CertificateAuthority {
         }
     }
 
-    private static PrivateKey readPrivateKey(Path path) throws IOException {
+    public static PrivateKey readPrivateKey(Path path) throws IOException {
         try (Reader reader = Files.newBufferedReader(path); PEMParser parser = new PEMParser(reader)) {
             return new JcaPEMKeyConverter().getPrivateKey((PrivateKeyInfo) parser.readObject());
         }

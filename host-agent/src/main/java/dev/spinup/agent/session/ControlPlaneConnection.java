@@ -1,6 +1,7 @@
 package dev.spinup.agent.session;
 
 import dev.spinup.agent.commands.CommandExecutor;
+import dev.spinup.api.LogText;
 import dev.spinup.agent.commands.ExecutedCommands;
 import dev.spinup.agent.drivers.LocalWorkspace;
 import dev.spinup.agent.drivers.VmDriver;
@@ -158,6 +159,11 @@ public final class ControlPlaneConnection implements AutoCloseable {
                 if (!answered.getAndSet(true)) {
                     connected = true;
                     log.info("event=session_established target={}", target);
+                }
+                for (var refused : ack.getRefusedList()) {
+                    // acked all the same: replaying it would be refused again
+                    log.error("event=event_refused_by_control_plane seq={} reason={} message=\"{}\"", refused.getSeq(),
+                            refused.getReason(), LogText.of(refused.getMessage()));
                 }
                 outbox.ack(ack.getAckedSeq());
             }

@@ -1,0 +1,185 @@
+package dev.spinup.controlplane.pki;
+
+import dev.spinup.api.LogText;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server's check of client (host) certificates: the JDK's own validation against this control
+ * plane's CA, plus a trace of every refusal — a foreign CA, a self-signed certificate, a server
+ * certificate offered as a client one, an expired one — which the TLS handshake would otherwise
+ * end silently. Each is counted ({@code spinup_tls_handshake_failures_total{reason}}) and logged,
+ * at most {@value #LINES_PER_MINUTE} lines a minute per reason (the rest summed into the next line).
+ */
+public final class ClientCertificateCheck extends X509ExtendedTrustManager {
+    private static final Logger log = LoggerFactory.getLogger(ClientCertificateCheck.class);
+    static final int LINES_PER_MINUTE = 10;
+
+    private final X509ExtendedTrustManager jdk;
+    private final MeterRegistry meters;
+    private final Clock clock;
+    private final Map<String, Window> windows = new ConcurrentHashMap<>();
+
+    private ClientCertificateCheck(X509ExtendedTrustManager jdk, MeterRegistry meters, Clock clock) {
+        this.jdk = jdk;
+        this.meters = meters;
+        this.clock = clock;
+    }
+
+    /** Trusts client certificates signed by the CA in {@code caCertificate} (PEM). */
+    public static TrustManager forCa(Path caCertificate, MeterRegistry meters, Clock clock) {
+        try (InputStream in = Files.newInputStream(caCertificate)) {
+            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(null, null);
+            int i = 0;
+            for (var cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                store.setCertificateEntry("ca-" + i++, cert);
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(store);
+            for (TrustManager tm : tmf.getTrustManagers()) {
+                if (tm instanceof X509ExtendedTrustManager x) {
+                    return new ClientCertificateCheck(x, meters, clock);
+                }
+            }
+            throw new IllegalStateException("no X.509 trust manager for " + caCertificate);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot load the CA certificate " + caCertificate, e);
+        }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        try {
+            jdk.checkClientTrusted(chain, authType, engine);
+        } catch (CertificateException e) {
+            refused(e, chain, engine == null || engine.getPeerHost() == null ? "unknown"
+                    : engine.getPeerHost() + ":" + engine.getPeerPort());
+            throw e;
+        }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        try {
+            jdk.checkClientTrusted(chain, authType, socket);
+        } catch (CertificateException e) {
+            refused(e, chain, socket == null ? "unknown" : String.valueOf(socket.getRemoteSocketAddress()));
+            throw e;
+        }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        try {
+            jdk.checkClientTrusted(chain, authType);
+        } catch (CertificateException e) {
+            refused(e, chain, "unknown");
+            throw e;
+        }
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        jdk.checkServerTrusted(chain, authType, engine);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        jdk.checkServerTrusted(chain, authType, socket);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        jdk.checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return jdk.getAcceptedIssuers();
+    }
+
+    /** Why the JDK refused the certificate, as a metric label. */
+    static String reason(CertificateException e, X509Certificate[] chain) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CertificateExpiredException) {
+                return "expired";
+            }
+            if (t instanceof CertificateNotYetValidException) {
+                return "not_yet_valid";
+            }
+            String m = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
+            if (m.contains("extended key usage") || m.contains("keyusage") || m.contains("key usage")) {
+                return "not_a_client_certificate";
+            }
+        }
+        if (chain != null && chain.length > 0
+                && chain[0].getSubjectX500Principal().equals(chain[0].getIssuerX500Principal())) {
+            return "self_signed";
+        }
+        return "untrusted_issuer";
+    }
+
+    private void refused(CertificateException e, X509Certificate[] chain, String peer) {
+        String reason = reason(e, chain);
+        meters.counter("spinup_tls_handshake_failures", "reason", reason).increment();
+        long suppressed = windows.computeIfAbsent(reason, r -> new Window()).admit(clock.millis());
+        if (suppressed >= 0) {
+            X509Certificate leaf = chain == null || chain.length == 0 ? null : chain[0];
+            log.warn("event=tls_client_refused reason={} peer={} subject=\"{}\" issuer=\"{}\" error=\"{}\" "
+                            + "suppressed_since_last={}", reason, peer,
+                    leaf == null ? "" : LogText.of(leaf.getSubjectX500Principal().getName()),
+                    leaf == null ? "" : LogText.of(leaf.getIssuerX500Principal().getName()),
+                    LogText.of(e.getMessage()), suppressed);
+        }
+    }
+
+    /** Lines logged per reason per minute; how many were left out in between. */
+    private static final class Window {
+        private long start;
+        private int lines;
+        private long left;
+
+        /** -1 to stay quiet; else how many were suppressed since the last line. */
+        synchronized long admit(long now) {
+            if (now - start >= Duration.ofMinutes(1).toMillis()) {
+                start = now;
+                lines = 0;
+            }
+            if (lines >= LINES_PER_MINUTE) {
+                left++;
+                return -1;
+            }
+            lines++;
+            long s = left;
+            left = 0;
+            return s;
+        }
+    }
+}
