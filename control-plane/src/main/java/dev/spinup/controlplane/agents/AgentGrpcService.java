@@ -97,9 +97,14 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
         ServerCallStreamObserver<Command> stream = (ServerCallStreamObserver<Command>) responseObserver;
         return new StreamObserver<>() {
             private AgentSessions.Session session;
+            /** This side ended the call: what the agent still sends is ignored. */
+            private volatile boolean closed;
 
             @Override
             public void onNext(AgentCommandsMessage message) {
+                if (closed) {
+                    return;
+                }
                 switch (message.getKindCase()) {
                     case HELLO -> {
                         if (session != null) {
@@ -116,6 +121,7 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                             Optional<Host> host = db.withHandle(h -> fleet.findHost(h, hostId));
                             log.warn("event=agent_refused host={} reason={}", hostId,
                                     host.isEmpty() ? "unknown_host" : "retired");
+                            closed = true;
                             responseObserver.onError(ApiException.notFound(ErrorReason.HOST_NOT_FOUND,
                                     "host " + hostId + " is not registered (or is retired)").toStatusRuntimeException());
                             return;
@@ -137,6 +143,8 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
             }
 
             private void fail(Status.Code code, String message) {
+                closed = true;
+                end("refused: " + message);
                 responseObserver.onError(new ApiException(code, ErrorReason.FIELD_INVALID, message,
                         java.util.Map.of()).toStatusRuntimeException());
             }
@@ -149,13 +157,17 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
             @Override
             public void onCompleted() {
                 end("completed");
-                responseObserver.onCompleted();
+                if (!closed) {
+                    closed = true;
+                    responseObserver.onCompleted();
+                }
             }
 
             private void end(String why) {
                 if (session != null) {
                     sessions.closed(session);
-                    log.info("event=agent_session_closed host={} why=\"{}\"", hostId, why);
+                    log.info("event=agent_session_closed host={} why=\"{}\"", hostId, LogText.of(why));
+                    session = null;
                 }
             }
         };
@@ -191,8 +203,14 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
         acks.disableAutoRequest();
         acks.request(1);
         return new StreamObserver<>() {
+            /** This side ended the call (the agent replays on its next session). */
+            private volatile boolean closed;
+
             @Override
             public void onNext(AgentEvent event) {
+                if (closed) {
+                    return;
+                }
                 EventAck.Builder ack = EventAck.newBuilder().setAckedSeq(event.getSeq());
                 try {
                     events.handle(hostId, event);
@@ -202,6 +220,7 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                     if (!Database.isDataError(e)) {
                         log.warn("event=agent_event_failed host={} seq={} error=\"{}\"", hostId, event.getSeq(),
                                 LogText.of(e.toString()));
+                        closed = true;
                         responseObserver.onError(Status.UNAVAILABLE.withDescription("event not applied; replay it")
                                 .asRuntimeException());
                         return;
@@ -226,7 +245,10 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
 
             @Override
             public void onCompleted() {
-                responseObserver.onCompleted();
+                if (!closed) {
+                    closed = true;
+                    responseObserver.onCompleted();
+                }
             }
         };
     }
