@@ -32,6 +32,13 @@ public final class HostAgent implements AutoCloseable {
     private final ControlPlaneConnection connection;
     private final EventOutbox outbox;
     private final EdgeController edge;
+    /** Prunes the executed-command records once an hour (they would otherwise grow for the host's life). */
+    private final java.util.concurrent.ScheduledExecutorService housekeeping =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "agent-housekeeping");
+                t.setDaemon(true);
+                return t;
+            });
 
     private HostAgent(HostAgentConfig config, Clock clock, CommandHooks hooks, OpenTelemetry otel, VmDriver customDriver) {
         java.nio.file.Path guestDir = config.guestDir() != null ? config.guestDir()
@@ -116,7 +123,17 @@ public final class HostAgent implements AutoCloseable {
                                   VmDriver driver) {
         HostAgent agent = new HostAgent(config, clock, hooks, otel, driver);
         agent.connection.start();
+        agent.housekeeping.scheduleWithFixedDelay(agent::prune, 0, 1, java.util.concurrent.TimeUnit.HOURS);
         return agent;
+    }
+
+    private void prune() {
+        try {
+            executor.pruneRecords();
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(HostAgent.class).warn("event=command_records_prune_failed error=\"{}\"",
+                    e.toString());
+        }
     }
 
     public boolean isConnected() {
@@ -139,6 +156,7 @@ public final class HostAgent implements AutoCloseable {
     /** Disconnects. Workspace processes keep running; the next agent adopts them. */
     @Override
     public void close() {
+        housekeeping.shutdownNow();
         connection.close();
         executor.close();
         edge.close();

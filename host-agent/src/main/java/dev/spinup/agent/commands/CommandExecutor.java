@@ -22,10 +22,10 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -49,8 +49,16 @@ public final class CommandExecutor implements AutoCloseable {
     private final CommandHooks hooks;
     private final Tracer tracer;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    private final ConcurrentMap<String, Integer> executions = new ConcurrentHashMap<>();
-    private final ConcurrentMap<String, Object> workspaceLocks = new ConcurrentHashMap<>();
+    /** Executions begun by this process, of the most recent commands only (for tests and logs). */
+    private final Map<String, Integer> executions = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+                    return size() > RECENT_EXECUTIONS;
+                }
+            });
+    static final int RECENT_EXECUTIONS = 10_000;
+    private final KeyedLocks workspaceLocks = new KeyedLocks();
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean closing;
 
@@ -117,7 +125,9 @@ public final class CommandExecutor implements AutoCloseable {
                 log.warn("event=command_lost_in_restart command={}", command.getCommandId());
                 events.emit(AgentEvent.newBuilder().setResult(lost));
             } else {
-                executed.markAccepted(command.getCommandId());
+                executed.markAccepted(command.getCommandId(), command.hasDeadline()
+                        ? Instant.ofEpochSecond(command.getDeadline().getSeconds(), command.getDeadline().getNanos())
+                        : null);
                 workers.execute(() -> run(command));
             }
         }
@@ -146,6 +156,20 @@ public final class CommandExecutor implements AutoCloseable {
         return executions.getOrDefault(commandId, 0);
     }
 
+    /** Drops the records of commands no control plane can send again (see {@link ExecutedCommands#prune}). */
+    public int pruneRecords() {
+        int pruned = executed.prune(clock.instant(), Set.copyOf(inFlight));
+        if (pruned > 0) {
+            log.info("event=command_records_pruned count={}", pruned);
+        }
+        return pruned;
+    }
+
+    /** Workspaces that have a lock right now (those with a command running or waiting). */
+    int workspacesLocked() {
+        return workspaceLocks.size();
+    }
+
     /** Runs the command in a span of the step that sent it (its trace context travels in the command). */
     private void run(Command command) {
         Span span = tracer.spanBuilder("agent " + command.getKindCase().name())
@@ -158,8 +182,7 @@ public final class CommandExecutor implements AutoCloseable {
         hooks.beforeExecute(command);
         executions.merge(command.getCommandId(), 1, Integer::sum);
         CommandResult.Builder result = CommandResult.newBuilder().setCommandId(command.getCommandId());
-        Object lock = workspaceLocks.computeIfAbsent(command.getWorkspaceId(), k -> new Object());
-        synchronized (lock) {
+        workspaceLocks.with(command.getWorkspaceId(), () -> {
             try {
                 Instant deadline = Instant.ofEpochSecond(command.getDeadline().getSeconds(), command.getDeadline().getNanos());
                 if (command.hasDeadline() && clock.instant().isAfter(deadline)) {
@@ -179,7 +202,8 @@ public final class CommandExecutor implements AutoCloseable {
                 result.setOutcome(CommandOutcome.COMMAND_FAILED).setErrorCode("internal")
                         .setMessage(DriverException.reason(e));
             }
-        }
+            return null;
+        });
         if (closing) {
             // Shutting down mid-command is a crash as far as this command is concerned: no result
             // is recorded, and the next agent reports it lost rather than guessing.

@@ -20,6 +20,7 @@ import java.util.function.Consumer;
  * {@code ready}, {@code status <state> <restarts>}, {@code stopping}, {@code app-exited <code>} up.
  */
 final class GuestChannel implements AutoCloseable {
+    private final java.util.concurrent.locks.ReentrantLock writing = new java.util.concurrent.locks.ReentrantLock();
     private final SocketChannel socket;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final Thread reader;
@@ -73,10 +74,13 @@ final class GuestChannel implements AutoCloseable {
 
     void send(String command) throws IOException {
         ByteBuffer out = StandardCharsets.UTF_8.encode(command + "\n");
-        synchronized (socket) {
+        writing.lock();
+        try {
             while (out.hasRemaining()) {
                 socket.write(out);
             }
+        } finally {
+            writing.unlock();
         }
     }
 

@@ -47,19 +47,24 @@ public final class ProcessVmDriver extends SupervisedDriver {
     }
 
     @Override
-    public synchronized void provision(WorkspaceSpec spec) throws DriverException {
-        Path dir = dir(spec.workspaceId());
-        if (files.properties(spec.workspaceId()).isPresent()) {
-            return; // provisioned before (a re-sent command, or a retry after a crash)
-        }
-        if (!Files.isDirectory(guestDir.resolve("templates").resolve(spec.template()))) {
-            throw new DriverException("unknown_template", "this host has no template '" + spec.template() + "'");
-        }
+    public void provision(WorkspaceSpec spec) throws DriverException {
+        lock.lock();
         try {
-            Files.createDirectories(dir.resolve("disk"));
-            writeSpec(spec);
-        } catch (IOException e) {
-            throw new DriverException("io_error", "cannot provision " + spec.workspaceId() + ": " + DriverException.reason(e), e);
+            Path dir = dir(spec.workspaceId());
+            if (files.properties(spec.workspaceId()).isPresent()) {
+                return; // provisioned before (a re-sent command, or a retry after a crash)
+            }
+            if (!Files.isDirectory(guestDir.resolve("templates").resolve(spec.template()))) {
+                throw new DriverException("unknown_template", "this host has no template '" + spec.template() + "'");
+            }
+            try {
+                Files.createDirectories(dir.resolve("disk"));
+                writeSpec(spec);
+            } catch (IOException e) {
+                throw new DriverException("io_error", "cannot provision " + spec.workspaceId() + ": " + DriverException.reason(e), e);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -120,20 +125,25 @@ public final class ProcessVmDriver extends SupervisedDriver {
     }
 
     @Override
-    public synchronized void importDisk(WorkspaceSpec spec, InputStream archive) throws DriverException {
-        Path dir = dir(spec.workspaceId());
-        if (Files.isDirectory(dir.resolve("disk")) && Files.exists(dir.resolve("workspace.properties"))) {
-            return; // restored before
-        }
-        Path partial = dir.resolve("disk.partial");
+    public void importDisk(WorkspaceSpec spec, InputStream archive) throws DriverException {
+        lock.lock();
         try {
-            WorkspaceFiles.deleteTree(partial);
-            Files.createDirectories(partial);
-            ExternalCommand.run(List.of("tar", "--listed-incremental=/dev/null", "-xzf", "-", "-C", partial.toString()), archive, null);
-            Files.move(partial, dir.resolve("disk"), StandardCopyOption.ATOMIC_MOVE);
-            writeSpec(spec);
-        } catch (IOException e) {
-            throw new DriverException("io_error", "cannot restore " + spec.workspaceId() + ": " + DriverException.reason(e), e);
+            Path dir = dir(spec.workspaceId());
+            if (Files.isDirectory(dir.resolve("disk")) && Files.exists(dir.resolve("workspace.properties"))) {
+                return; // restored before
+            }
+            Path partial = dir.resolve("disk.partial");
+            try {
+                WorkspaceFiles.deleteTree(partial);
+                Files.createDirectories(partial);
+                ExternalCommand.run(List.of("tar", "--listed-incremental=/dev/null", "-xzf", "-", "-C", partial.toString()), archive, null);
+                Files.move(partial, dir.resolve("disk"), StandardCopyOption.ATOMIC_MOVE);
+                writeSpec(spec);
+            } catch (IOException e) {
+                throw new DriverException("io_error", "cannot restore " + spec.workspaceId() + ": " + DriverException.reason(e), e);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -142,13 +152,18 @@ public final class ProcessVmDriver extends SupervisedDriver {
     }
 
     @Override
-    public synchronized void resize(String workspaceId, int vcpu, int ramGb, int diskGb) throws DriverException {
-        Properties p = files.require(workspaceId);
-        WorkspaceFiles.setEnvelope(p, vcpu, ramGb, diskGb);
+    public void resize(String workspaceId, int vcpu, int ramGb, int diskGb) throws DriverException {
+        lock.lock();
         try {
-            files.store(workspaceId, p);
-        } catch (IOException e) {
-            throw new DriverException("io_error", "cannot resize " + workspaceId + ": " + DriverException.reason(e), e);
+            Properties p = files.require(workspaceId);
+            WorkspaceFiles.setEnvelope(p, vcpu, ramGb, diskGb);
+            try {
+                files.store(workspaceId, p);
+            } catch (IOException e) {
+                throw new DriverException("io_error", "cannot resize " + workspaceId + ": " + DriverException.reason(e), e);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 

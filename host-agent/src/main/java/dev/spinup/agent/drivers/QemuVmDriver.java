@@ -160,28 +160,33 @@ public final class QemuVmDriver extends SupervisedDriver {
     }
 
     @Override
-    public synchronized void provision(WorkspaceSpec spec) throws DriverException {
-        String id = spec.workspaceId();
-        if (files.properties(id).isPresent()) {
-            return; // provisioned before (a re-sent command, or a retry after a crash)
-        }
-        if (!templates.contains(spec.template())) {
-            throw new DriverException("unknown_template", "this host has no template '" + spec.template() + "'");
-        }
-        Path dir = files.dir(id);
-        Path partial = dir.resolve("disk.qcow2.partial");
+    public void provision(WorkspaceSpec spec) throws DriverException {
+        lock.lock();
         try {
-            Files.createDirectories(dir);
-            ExternalCommand.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-b",
-                    image.resolve("base.qcow2").toString(), "-F", "qcow2", partial.toString(),
-                    Math.max(spec.diskGb(), 1) + "G"), null, null);
-            Files.move(partial, dir.resolve("disk.qcow2"), StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-            Properties p = files.newRecord(spec);
-            p.setProperty("image", image.getFileName().toString());
-            files.store(id, p);
-        } catch (IOException e) {
-            throw new DriverException("io_error", "cannot provision " + id + ": " + DriverException.reason(e), e);
+            String id = spec.workspaceId();
+            if (files.properties(id).isPresent()) {
+                return; // provisioned before (a re-sent command, or a retry after a crash)
+            }
+            if (!templates.contains(spec.template())) {
+                throw new DriverException("unknown_template", "this host has no template '" + spec.template() + "'");
+            }
+            Path dir = files.dir(id);
+            Path partial = dir.resolve("disk.qcow2.partial");
+            try {
+                Files.createDirectories(dir);
+                ExternalCommand.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-b",
+                        image.resolve("base.qcow2").toString(), "-F", "qcow2", partial.toString(),
+                        Math.max(spec.diskGb(), 1) + "G"), null, null);
+                Files.move(partial, dir.resolve("disk.qcow2"), StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+                Properties p = files.newRecord(spec);
+                p.setProperty("image", image.getFileName().toString());
+                files.store(id, p);
+            } catch (IOException e) {
+                throw new DriverException("io_error", "cannot provision " + id + ": " + DriverException.reason(e), e);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -397,18 +402,23 @@ public final class QemuVmDriver extends SupervisedDriver {
     }
 
     @Override
-    public synchronized void resize(String workspaceId, int vcpu, int ramGb, int diskGb) throws DriverException {
-        Properties p = files.require(workspaceId);
-        long current = virtualSize(files.dir(workspaceId).resolve("disk.qcow2"));
-        if ((long) diskGb * GIB < current) {
-            throw new DriverException("disk_shrink", "the disk of " + workspaceId + " is " + current / GIB
-                    + " GiB; it can grow but not shrink to " + diskGb + " GiB");
-        }
-        WorkspaceFiles.setEnvelope(p, vcpu, ramGb, diskGb);
+    public void resize(String workspaceId, int vcpu, int ramGb, int diskGb) throws DriverException {
+        lock.lock();
         try {
-            files.store(workspaceId, p);
-        } catch (IOException e) {
-            throw new DriverException("io_error", "cannot resize " + workspaceId + ": " + DriverException.reason(e), e);
+            Properties p = files.require(workspaceId);
+            long current = virtualSize(files.dir(workspaceId).resolve("disk.qcow2"));
+            if ((long) diskGb * GIB < current) {
+                throw new DriverException("disk_shrink", "the disk of " + workspaceId + " is " + current / GIB
+                        + " GiB; it can grow but not shrink to " + diskGb + " GiB");
+            }
+            WorkspaceFiles.setEnvelope(p, vcpu, ramGb, diskGb);
+            try {
+                files.store(workspaceId, p);
+            } catch (IOException e) {
+                throw new DriverException("io_error", "cannot resize " + workspaceId + ": " + DriverException.reason(e), e);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -505,32 +515,37 @@ public final class QemuVmDriver extends SupervisedDriver {
     }
 
     @Override
-    public synchronized void importDisk(WorkspaceSpec spec, InputStream archive) throws DriverException {
-        String id = spec.workspaceId();
-        Path dir = files.dir(id);
-        if (files.properties(id).isPresent() && Files.exists(dir.resolve("disk.qcow2"))) {
-            return; // restored before
-        }
-        Path partial = dir.resolve("disk.qcow2.partial");
+    public void importDisk(WorkspaceSpec spec, InputStream archive) throws DriverException {
+        lock.lock();
         try {
-            Files.createDirectories(dir);
-            Files.copy(archive, partial, StandardCopyOption.REPLACE_EXISTING);
-            String backing = jsonField(info(partial), "backing-filename", "[^\"]+");
-            String hash = Path.of(backing).getParent().getFileName().toString();
-            Path base = image.resolveSibling(hash).resolve("base.qcow2");
-            if (!Files.exists(base)) {
-                throw new DriverException("base_image_missing", "the snapshot of " + id + " overlays image " + hash
-                        + ", which this host does not have (build it with that vm-base-config)");
+            String id = spec.workspaceId();
+            Path dir = files.dir(id);
+            if (files.properties(id).isPresent() && Files.exists(dir.resolve("disk.qcow2"))) {
+                return; // restored before
             }
-            ExternalCommand.run(List.of("qemu-img", "rebase", "-u", "-f", "qcow2", "-b", base.toString(), "-F", "qcow2",
-                    partial.toString()), null, null);
-            Files.move(partial, dir.resolve("disk.qcow2"), StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-            Properties p = files.newRecord(spec);
-            p.setProperty("image", hash);
-            files.store(id, p);
-        } catch (IOException e) {
-            throw new DriverException("io_error", "cannot restore " + id + ": " + DriverException.reason(e), e);
+            Path partial = dir.resolve("disk.qcow2.partial");
+            try {
+                Files.createDirectories(dir);
+                Files.copy(archive, partial, StandardCopyOption.REPLACE_EXISTING);
+                String backing = jsonField(info(partial), "backing-filename", "[^\"]+");
+                String hash = Path.of(backing).getParent().getFileName().toString();
+                Path base = image.resolveSibling(hash).resolve("base.qcow2");
+                if (!Files.exists(base)) {
+                    throw new DriverException("base_image_missing", "the snapshot of " + id + " overlays image " + hash
+                            + ", which this host does not have (build it with that vm-base-config)");
+                }
+                ExternalCommand.run(List.of("qemu-img", "rebase", "-u", "-f", "qcow2", "-b", base.toString(), "-F", "qcow2",
+                        partial.toString()), null, null);
+                Files.move(partial, dir.resolve("disk.qcow2"), StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+                Properties p = files.newRecord(spec);
+                p.setProperty("image", hash);
+                files.store(id, p);
+            } catch (IOException e) {
+                throw new DriverException("io_error", "cannot restore " + id + ": " + DriverException.reason(e), e);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -25,6 +25,12 @@ abstract class SupervisedDriver implements VmDriver {
     /** Workspaces being stopped on purpose: their exit is consumed here, not reported as a crash. */
     protected final Set<String> stopping = ConcurrentHashMap.newKeySet();
     private final List<Consumer<UnexpectedExit>> exitListeners = new CopyOnWriteArrayList<>();
+    /**
+     * Held while a workspace's files or process are created or changed (provision, restore,
+     * resize, spawn). A lock, not a monitor: it is held across process starts and disk I/O, which
+     * must not pin a virtual thread's carrier.
+     */
+    protected final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
 
     SupervisedDriver(WorkspaceFiles files, String advertiseHost) {
         this.files = files;
@@ -43,7 +49,8 @@ abstract class SupervisedDriver implements VmDriver {
         Properties p = files.require(workspaceId);
         int port = WorkspaceFiles.port(p);
         ProcessHandle process;
-        synchronized (this) {
+        lock.lock();
+        try {
             ProcessHandle existing = running.get(workspaceId);
             if (existing != null && existing.isAlive()) {
                 process = existing; // already running: just make sure it answers
@@ -54,6 +61,8 @@ abstract class SupervisedDriver implements VmDriver {
             } else {
                 process = spawn(workspaceId, p, port);
             }
+        } finally {
+            lock.unlock();
         }
         awaitReady(workspaceId, process, port);
         return endpoint(port);

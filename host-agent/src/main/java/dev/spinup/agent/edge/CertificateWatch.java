@@ -34,6 +34,7 @@ final class CertificateWatch {
     private final Map<String, Instant> firstSeen = new HashMap<>();
     private final Map<String, Instant> nextCheck = new HashMap<>();
     private List<String> names = List.of();
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
 
     CertificateWatch(InetSocketAddress listener, Duration issuanceDeadline, Consumer<CertificateStatus> report) {
         this.listener = listener;
@@ -42,15 +43,30 @@ final class CertificateWatch {
     }
 
     /** The names the edge now routes (after an apply). */
-    synchronized void track(List<String> hostnames) {
-        this.names = List.copyOf(hostnames);
-        reported.keySet().retainAll(names);
-        firstSeen.keySet().retainAll(names);
-        nextCheck.keySet().retainAll(names);
+    void track(List<String> hostnames) {
+        lock.lock();
+        try {
+            this.names = List.copyOf(hostnames);
+            reported.keySet().retainAll(names);
+            firstSeen.keySet().retainAll(names);
+            nextCheck.keySet().retainAll(names);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Probes the names that are due and reports those whose state changed. */
-    synchronized void check(Instant now) {
+    void check(Instant now) {
+        lock.lock();
+        try {
+            checkLocked(now);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** One TLS handshake per due name: network I/O, under a lock rather than a monitor. */
+    private void checkLocked(Instant now) {
         for (String name : names) {
             if (now.isBefore(nextCheck.getOrDefault(name, Instant.MIN))) {
                 continue;

@@ -48,6 +48,9 @@ public final class EventOutbox implements AutoCloseable {
     private long ackedSeq;
     private int journalRecords;
     private StreamObserver<AgentEvent> stream;
+    /** Held across the journal's fsync: a lock, so a waiting virtual thread does not pin its carrier. */
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    private final java.util.concurrent.locks.Condition room = lock.newCondition();
 
     /** Counters an operator can watch (exposed through heartbeats and logs). */
     public interface AgentMetrics {
@@ -81,7 +84,8 @@ public final class EventOutbox implements AutoCloseable {
         // Inventory is sent at session open, before the stream that brings acks is attached: it
         // may exceed the cap by one rather than wait (a deadlock) or be dropped (no reconcile).
         boolean bypassCap = event.getKindCase() == AgentEvent.KindCase.INVENTORY;
-        synchronized (this) {
+        lock.lock();
+        try {
             while (!bypassCap && unacked.size() >= capacity) {
                 if (dropOldestDroppable()) {
                     continue;
@@ -94,7 +98,7 @@ public final class EventOutbox implements AutoCloseable {
                 log.error("event=event_buffer_full capacity={} acked_seq={}: holding back new results until the "
                         + "control plane acks", capacity, ackedSeq);
                 try {
-                    wait(1000);
+                    room.await(1, java.util.concurrent.TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IllegalStateException("interrupted while waiting for room in the event buffer");
@@ -112,40 +116,72 @@ public final class EventOutbox implements AutoCloseable {
                 stream.onNext(built);
             }
             return built.getSeq();
+        } finally {
+            lock.unlock();
         }
     }
 
     /** A new session's events stream: replay everything not yet acked, then send new events to it. */
-    public synchronized void attach(StreamObserver<AgentEvent> newStream) {
-        this.stream = newStream;
-        for (AgentEvent e : unacked) {
-            newStream.onNext(e);
+    public void attach(StreamObserver<AgentEvent> newStream) {
+        lock.lock();
+        try {
+            this.stream = newStream;
+            for (AgentEvent e : unacked) {
+                newStream.onNext(e);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
-    public synchronized void detach(StreamObserver<AgentEvent> oldStream) {
-        if (stream == oldStream) {
-            stream = null;
+    public void detach(StreamObserver<AgentEvent> oldStream) {
+        lock.lock();
+        try {
+            if (stream == oldStream) {
+                stream = null;
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
-    public synchronized void ack(long seq) {
-        if (seq <= ackedSeq) {
-            return;
+    public void ack(long seq) {
+        lock.lock();
+        try {
+            if (seq <= ackedSeq) {
+                return;
+            }
+            ackedSeq = seq;
+            while (!unacked.isEmpty() && unacked.peekFirst().getSeq() <= seq) {
+                unacked.removeFirst();
+            }
+            writeAckMark();
+            if (journalRecords > 1000 && journalRecords > 2 * unacked.size()) {
+                compact();
+            }
+            room.signalAll();
+        } finally {
+            lock.unlock();
         }
-        ackedSeq = seq;
-        while (!unacked.isEmpty() && unacked.peekFirst().getSeq() <= seq) {
-            unacked.removeFirst();
-        }
-        writeAckMark();
-        if (journalRecords > 1000 && journalRecords > 2 * unacked.size()) {
-            compact();
-        }
-        notifyAll();
     }
 
-    public synchronized int depth() {
-        return unacked.size();
+    /** The highest seq the control plane has acked. */
+    public long ackedSeq() {
+        lock.lock();
+        try {
+            return ackedSeq;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public int depth() {
+        lock.lock();
+        try {
+            return unacked.size();
+        } finally {
+            lock.unlock();
+        }
     }
 
     static boolean isCritical(AgentEvent.KindCase kind) {
@@ -268,11 +304,14 @@ public final class EventOutbox implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
+        lock.lock();
         try {
             journal.close();
         } catch (IOException e) {
             // closing anyway
+        } finally {
+            lock.unlock();
         }
     }
 }

@@ -18,6 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -72,8 +74,8 @@ class CommandExecutorTest {
         // An earlier agent run accepted both and died before recording a result.
         ExecutedCommands records = new ExecutedCommands(data.resolve("commands"));
         Command lostProvision = provision.toBuilder().setCommandId(UUID.randomUUID() + "/provision").build();
-        records.markAccepted(lostProvision.getCommandId());
-        records.markAccepted(destroy.getCommandId());
+        records.markAccepted(lostProvision.getCommandId(), null);
+        records.markAccepted(destroy.getCommandId(), null);
 
         assertThat(run(guest, lostProvision)).singleElement().satisfies(r -> {
             assertThat(r.getOutcome()).isEqualTo(CommandOutcome.COMMAND_FAILED);
@@ -82,6 +84,36 @@ class CommandExecutorTest {
         assertThat(run(guest, destroy)).extracting(CommandResult::getOutcome)
                 .containsExactly(CommandOutcome.COMMAND_SUCCEEDED);
         assertThat(data.resolve("workspaces").resolve(ws)).as("the destroy ran to its end").doesNotExist();
+    }
+
+    @Test
+    void recordsGoOnceNoControlPlaneCanSendTheirCommandAgain() {
+        ExecutedCommands records = new ExecutedCommands(data.resolve("pruned"));
+        Instant now = Instant.parse("2026-12-01T10:00:00Z");
+        String past = UUID.randomUUID() + "/stop";
+        String soon = UUID.randomUUID() + "/stop";
+        String running = UUID.randomUUID() + "/snapshot";
+        records.markAccepted(past, now.minus(ExecutedCommands.PAST_DEADLINE).minusSeconds(1));
+        records.record(CommandResult.newBuilder().setCommandId(past).setOutcome(CommandOutcome.COMMAND_SUCCEEDED).build());
+        records.markAccepted(soon, now.plusSeconds(60));
+        records.record(CommandResult.newBuilder().setCommandId(soon).setOutcome(CommandOutcome.COMMAND_SUCCEEDED).build());
+        records.markAccepted(running, now.minus(Duration.ofHours(1)));
+
+        assertThat(records.prune(now, java.util.Set.of(running))).isEqualTo(1);
+
+        assertThat(records.result(past)).as("past its deadline: no control plane sends it again").isEmpty();
+        assertThat(records.wasAccepted(past)).isFalse();
+        assertThat(records.result(soon)).as("it may still be sent again").isPresent();
+        assertThat(records.wasAccepted(running)).as("still running").isTrue();
+    }
+
+    @Test
+    void theLockOfAWorkspaceGoesWithItsLastCommand() {
+        KeyedLocks locks = new KeyedLocks();
+        for (int i = 0; i < 1000; i++) {
+            locks.with(UUID.randomUUID().toString(), () -> null);
+        }
+        assertThat(locks.size()).isZero();
     }
 
     @Test
