@@ -36,6 +36,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -212,17 +214,7 @@ public final class SpinUpCluster implements AutoCloseable {
 
     /** A product client talking to {@code replica}. */
     public WorkspaceServiceGrpc.WorkspaceServiceBlockingStub product(ControlPlane replica) {
-        try {
-            ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", replica.grpcPort())
-                    .sslContext(GrpcSslContexts.forClient().trustManager(caCertificate().toFile()).build())
-                    .build();
-            synchronized (this) {
-                channels.add(channel);
-            }
-            return client(channel, workspacesToken);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return client(newChannel(replica, tls -> tls), workspacesToken);
     }
 
     /** Registers a host in the test region, issues its certificate, starts its agent and waits until it is connected. */
@@ -353,14 +345,16 @@ public final class SpinUpCluster implements AutoCloseable {
 
     /** A channel to the control plane presenting the client certificate {@code certificate} (with its key). */
     public ManagedChannel channelPresenting(Path certificate, Path key) {
+        return newChannel(controlPlane, tls -> tls.keyManager(certificate.toFile(), key.toFile()));
+    }
+
+    /** A TLS channel to {@code replica}, trusting the test CA, configured further by {@code tls}; closed with the cluster. */
+    private synchronized ManagedChannel newChannel(ControlPlane replica, UnaryOperator<io.netty.handler.ssl.SslContextBuilder> tls) {
         try {
-            ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", controlPlane.grpcPort())
-                    .sslContext(GrpcSslContexts.forClient().keyManager(certificate.toFile(), key.toFile())
-                            .trustManager(caCertificate().toFile()).build())
+            ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", replica.grpcPort())
+                    .sslContext(tls.apply(GrpcSslContexts.forClient().trustManager(caCertificate().toFile())).build())
                     .build();
-            synchronized (this) {
-                channels.add(channel);
-            }
+            channels.add(channel);
             return channel;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -411,12 +405,18 @@ public final class SpinUpCluster implements AutoCloseable {
                               UnaryOperator<HostAgentConfig> options, dev.spinup.agent.drivers.VmDriver driver) {
         // Every host of the cluster shares this machine: each gets its own app port range.
         int portFrom = portRanges.computeIfAbsent(hostId, id -> 21000 + 200 * portRanges.size());
+        Instant connecting = clock.instant().truncatedTo(ChronoUnit.MICROS);
         HostAgent agent = HostAgent.start(options.apply(new HostAgentConfig(
                 targets.stream().map(cp -> "localhost:" + cp.grpcPort()).toList(),
                 hostDir.resolve("host.crt"), hostDir.resolve("host.key"), dir.resolve("pki/ca.crt"), hostDir,
                 guestDir, "127.0.0.1", portFrom, portFrom + 199, capacity.vcpu(), capacity.ramGb(), capacity.diskGb(),
                 agentHeartbeat, Duration.ofSeconds(30))), clock, agentHooks, openTelemetry, driver);
         Eventually.await(Duration.ofSeconds(30), "agent " + hostId + " to connect", agent::isConnected);
+        // Connected is not yet placeable: heartbeats reach the database in batches, after their ack.
+        Eventually.await(Duration.ofSeconds(30), "a heartbeat of host " + hostId + " in the database", () ->
+                controlPlane.database().withHandle(h -> new FleetStore().findHost(h, hostId))
+                        .map(host -> host.lastHeartbeatAt() != null && !host.lastHeartbeatAt().isBefore(connecting))
+                        .orElse(false));
         return agent;
     }
 
@@ -458,16 +458,8 @@ public final class SpinUpCluster implements AutoCloseable {
     }
 
     /** A new TLS channel to the control plane that trusts the test CA and presents no client certificate. */
-    public synchronized ManagedChannel channel() {
-        try {
-            ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", controlPlane.grpcPort())
-                    .sslContext(GrpcSslContexts.forClient().trustManager(caCertificate().toFile()).build())
-                    .build();
-            channels.add(channel);
-            return channel;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    public ManagedChannel channel() {
+        return newChannel(controlPlane, tls -> tls);
     }
 
     /** The embedded S3's endpoint (to write objects as another client would). */

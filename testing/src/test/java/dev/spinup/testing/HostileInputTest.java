@@ -78,6 +78,33 @@ class HostileInputTest {
         }
     };
 
+    /** An agent's events stream as a test drives it: what it sends, the acks it gets, how it ended. */
+    static final class EventsStream implements StreamObserver<EventAck> {
+        final List<EventAck> acks = new CopyOnWriteArrayList<>();
+        /** The stream's error, or null once it completed. */
+        final CompletableFuture<Throwable> ended = new CompletableFuture<>();
+        final StreamObserver<AgentEvent> events;
+
+        EventsStream(io.grpc.Channel channel) {
+            this.events = AgentServiceGrpc.newStub(channel).events(this);
+        }
+
+        @Override
+        public void onNext(EventAck ack) {
+            acks.add(ack);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            ended.complete(t);
+        }
+
+        @Override
+        public void onCompleted() {
+            ended.complete(null);
+        }
+    }
+
     @BeforeAll
     static void start() {
         cluster = SpinUpCluster.builder(pg.config(), dir).start();
@@ -227,22 +254,9 @@ class HostileInputTest {
     @Test
     void eventsNoReplayCouldFixAreAckedWithTheRefusalKeptAndTheStreamGoesOn() throws Exception {
         SpinUpCluster.RegisteredHost host = cluster.registerHost(new Envelope(1, 1, 5));
-        List<EventAck> acks = new CopyOnWriteArrayList<>();
-        StreamObserver<AgentEvent> events = AgentServiceGrpc.newStub(cluster.hostChannel(host))
-                .events(new StreamObserver<>() {
-                    @Override
-                    public void onNext(EventAck ack) {
-                        acks.add(ack);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                    }
-                });
+        EventsStream stream = new EventsStream(cluster.hostChannel(host));
+        List<EventAck> acks = stream.acks;
+        StreamObserver<AgentEvent> events = stream.events;
         events.onNext(AgentEvent.newBuilder().setSeq(1).build()); // no kind: from a newer agent
         events.onNext(AgentEvent.newBuilder().setSeq(2).setCertificate(CertificateStatus.newBuilder()
                 .setDomain("shop.example.com").setState(CertState.CERT_ISSUED)
@@ -269,22 +283,9 @@ class HostileInputTest {
     void textFromAnAgentCannotStartALogLineOfItsOwn() throws Exception {
         SpinUpCluster.RegisteredHost host = cluster.registerHost(new Envelope(1, 1, 5));
         String marker = "FORGED-" + UUID.randomUUID();
-        List<EventAck> acks = new CopyOnWriteArrayList<>();
-        StreamObserver<AgentEvent> events = AgentServiceGrpc.newStub(cluster.hostChannel(host))
-                .events(new StreamObserver<>() {
-                    @Override
-                    public void onNext(EventAck ack) {
-                        acks.add(ack);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                    }
-                });
+        EventsStream stream = new EventsStream(cluster.hostChannel(host));
+        List<EventAck> acks = stream.acks;
+        StreamObserver<AgentEvent> events = stream.events;
         events.onNext(AgentEvent.newBuilder().setSeq(1).setProgress(CommandProgress.newBuilder().setCommandId("x/y")
                 .setMessage("working\n06:00:00.000 ERROR [main] ControlPlane event=" + marker)).build());
         Eventually.await(java.time.Duration.ofSeconds(30), "the ack", () -> !acks.isEmpty());
@@ -299,26 +300,10 @@ class HostileInputTest {
     @Test
     void aCertificateForAHostNobodyRegisteredOpensNeitherStream() throws Exception {
         SpinUpCluster.RegisteredHost stranger = cluster.unregisteredHost();
-        CompletableFuture<Throwable> ended = new CompletableFuture<>();
-        StreamObserver<AgentEvent> events = AgentServiceGrpc.newStub(cluster.hostChannel(stranger))
-                .events(new StreamObserver<>() {
-                    @Override
-                    public void onNext(EventAck ack) {
-                        ended.completeExceptionally(new AssertionError("acked " + ack));
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        ended.complete(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        ended.complete(null);
-                    }
-                });
-        events.onNext(AgentEvent.newBuilder().setSeq(1).setHeartbeat(Heartbeat.getDefaultInstance()).build());
-        Throwable t = ended.get(30, TimeUnit.SECONDS);
+        EventsStream stream = new EventsStream(cluster.hostChannel(stranger));
+        stream.events.onNext(AgentEvent.newBuilder().setSeq(1).setHeartbeat(Heartbeat.getDefaultInstance()).build());
+        Throwable t = stream.ended.get(30, TimeUnit.SECONDS);
+        assertThat(stream.acks).as("nothing it sent was applied").isEmpty();
         assertError(() -> {
             throw (RuntimeException) t;
         }, Status.Code.NOT_FOUND, ErrorReason.HOST_NOT_FOUND);
@@ -414,26 +399,13 @@ class HostileInputTest {
                         .trustManager(cluster.caCertificate().toFile()).build())
                 .build();
         try {
-            CompletableFuture<Throwable> ended = new CompletableFuture<>();
-            StreamObserver<AgentEvent> events = AgentServiceGrpc.newStub(channel).events(new StreamObserver<>() {
-                @Override
-                public void onNext(EventAck ack) {
-                    ended.completeExceptionally(new AssertionError("an event was acked: " + ack));
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    ended.complete(t);
-                }
-
-                @Override
-                public void onCompleted() {
-                    ended.completeExceptionally(new AssertionError("the stream was accepted"));
-                }
-            });
+            EventsStream stream = new EventsStream(channel);
+            StreamObserver<AgentEvent> events = stream.events;
+            CompletableFuture<Throwable> ended = stream.ended;
             events.onNext(AgentEvent.newBuilder().setSeq(1).setHeartbeat(Heartbeat.getDefaultInstance()).build());
             assertThat(Status.fromThrowable(ended.get(30, TimeUnit.SECONDS)).getCode()).as("the agent stream with %s",
                     certificate).isIn(Status.Code.UNAVAILABLE, Status.Code.UNAUTHENTICATED);
+            assertThat(stream.acks).as("nothing it sent was applied").isEmpty();
         } finally {
             channel.shutdownNow();
         }

@@ -105,22 +105,14 @@ public final class AgentSteps {
      * Not waited for: the host applies it whenever it is connected again.
      */
     public Step routesOn(String name, Function<StepContext, UUID> host) {
-        return new Step() {
-            @Override
-            public String name() {
-                return name;
+        return Step.of(name, timeouts.routes(), ctx -> {
+            UUID target = host.apply(ctx);
+            if (target != null) {
+                AgentCommandStep.send(sessions, ctx, name, target,
+                        Command.newBuilder().setApplyEdgeRoutes(EdgeRoutes.toBeRendered()), null);
             }
-
-            @Override
-            public StepOutcome execute(StepContext ctx) {
-                UUID target = host.apply(ctx);
-                if (target != null) {
-                    AgentCommandStep.send(sessions, ctx, name, target,
-                            Command.newBuilder().setApplyEdgeRoutes(EdgeRoutes.toBeRendered()), null);
-                }
-                return new StepOutcome.Done(Map.of());
-            }
-        };
+            return new StepOutcome.Done(Map.of());
+        });
     }
 
     /** Routes for the state the workspace is in now (after a rollback). */

@@ -1,7 +1,9 @@
 package dev.spinup.controlplane.operations;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * One step of an operation. {@link #execute} runs inside the transaction that also persists the
@@ -9,6 +11,9 @@ import java.util.function.Consumer;
  * commit together. It must be safe to run twice: a crash can land between any two transactions.
  */
 public interface Step {
+    /** The retry window of a step that names none. */
+    Duration DEFAULT_RETRY_WINDOW = Duration.ofMinutes(10);
+
     String name();
 
     StepOutcome execute(StepContext ctx);
@@ -18,12 +23,20 @@ public interface Step {
      * timeout, a call to object storage's. Past the verb's point of no return a failed step is tried
      * again until then.
      */
-    default java.time.Duration retryWindow() {
-        return java.time.Duration.ofMinutes(10);
+    default Duration retryWindow() {
+        return DEFAULT_RETRY_WINDOW;
     }
 
     /** A step that only changes the database (in the step's own transaction). */
     static Step local(String name, Consumer<StepContext> action) {
+        return of(name, DEFAULT_RETRY_WINDOW, ctx -> {
+            action.accept(ctx);
+            return new StepOutcome.Done(Map.of());
+        });
+    }
+
+    /** A step named {@code name} doing {@code body}, all of whose tries may take {@code retryWindow}. */
+    static Step of(String name, Duration retryWindow, Function<StepContext, StepOutcome> body) {
         return new Step() {
             @Override
             public String name() {
@@ -32,8 +45,12 @@ public interface Step {
 
             @Override
             public StepOutcome execute(StepContext ctx) {
-                action.accept(ctx);
-                return new StepOutcome.Done(Map.of());
+                return body.apply(ctx);
+            }
+
+            @Override
+            public Duration retryWindow() {
+                return retryWindow;
             }
         };
     }

@@ -73,32 +73,31 @@ public final class ClientCertificateCheck extends X509ExtendedTrustManager {
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
             throws CertificateException {
-        try {
-            jdk.checkClientTrusted(chain, authType, engine);
-        } catch (CertificateException e) {
-            refused(e, chain, engine == null || engine.getPeerHost() == null ? "unknown"
-                    : engine.getPeerHost() + ":" + engine.getPeerPort());
-            throw e;
-        }
+        check(chain, engine == null || engine.getPeerHost() == null ? "unknown"
+                : engine.getPeerHost() + ":" + engine.getPeerPort(), () -> jdk.checkClientTrusted(chain, authType, engine));
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
             throws CertificateException {
-        try {
-            jdk.checkClientTrusted(chain, authType, socket);
-        } catch (CertificateException e) {
-            refused(e, chain, socket == null ? "unknown" : String.valueOf(socket.getRemoteSocketAddress()));
-            throw e;
-        }
+        check(chain, socket == null ? "unknown" : String.valueOf(socket.getRemoteSocketAddress()),
+                () -> jdk.checkClientTrusted(chain, authType, socket));
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        check(chain, "unknown", () -> jdk.checkClientTrusted(chain, authType));
+    }
+
+    private interface Validation {
+        void run() throws CertificateException;
+    }
+
+    private void check(X509Certificate[] chain, String peer, Validation jdkCheck) throws CertificateException {
         try {
-            jdk.checkClientTrusted(chain, authType);
+            jdkCheck.run();
         } catch (CertificateException e) {
-            refused(e, chain, "unknown");
+            refused(e, chain, peer);
             throw e;
         }
     }

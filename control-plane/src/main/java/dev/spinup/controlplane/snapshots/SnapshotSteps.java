@@ -202,21 +202,6 @@ public final class SnapshotSteps {
 
     /** A step that talks to object storage; all its tries may take the storage timeout. */
     private Step storageStep(String name, Function<StepContext, StepOutcome> body) {
-        return new Step() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public StepOutcome execute(StepContext ctx) {
-                return body.apply(ctx);
-            }
-
-            @Override
-            public java.time.Duration retryWindow() {
-                return timeouts.storage();
-            }
-        };
+        return Step.of(name, timeouts.storage(), body);
     }
 }
