@@ -78,20 +78,15 @@ class HostileInputTest {
         }
     };
 
-    /** An agent's events stream as a test drives it: what it sends, the acks it gets, how it ended. */
-    static final class EventsStream implements StreamObserver<EventAck> {
-        final List<EventAck> acks = new CopyOnWriteArrayList<>();
+    /** The receiving side of a stream as a test sees it: what arrived and how it ended. */
+    static class Received<T> implements StreamObserver<T> {
+        final List<T> messages = new CopyOnWriteArrayList<>();
         /** The stream's error, or null once it completed. */
         final CompletableFuture<Throwable> ended = new CompletableFuture<>();
-        final StreamObserver<AgentEvent> events;
-
-        EventsStream(io.grpc.Channel channel) {
-            this.events = AgentServiceGrpc.newStub(channel).events(this);
-        }
 
         @Override
-        public void onNext(EventAck ack) {
-            acks.add(ack);
+        public void onNext(T message) {
+            messages.add(message);
         }
 
         @Override
@@ -102,6 +97,16 @@ class HostileInputTest {
         @Override
         public void onCompleted() {
             ended.complete(null);
+        }
+    }
+
+    /** An agent's events stream as a test drives it: what it sends, the acks it gets, how it ended. */
+    static final class EventsStream extends Received<EventAck> {
+        final List<EventAck> acks = messages;
+        final StreamObserver<AgentEvent> events;
+
+        EventsStream(io.grpc.Channel channel) {
+            this.events = AgentServiceGrpc.newStub(channel).events(this);
         }
     }
 
@@ -223,26 +228,11 @@ class HostileInputTest {
     @Test
     void aHelloWithANulInItsEdgeAddressIsRefusedAndNothingIsStored() throws Exception {
         SpinUpCluster.RegisteredHost host = cluster.registerHost(new Envelope(1, 1, 5));
-        CompletableFuture<Throwable> ended = new CompletableFuture<>();
-        StreamObserver<AgentCommandsMessage> up = AgentServiceGrpc.newStub(cluster.hostChannel(host))
-                .commands(new StreamObserver<>() {
-                    @Override
-                    public void onNext(Command value) {
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        ended.complete(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        ended.complete(null);
-                    }
-                });
+        Received<Command> down = new Received<>();
+        StreamObserver<AgentCommandsMessage> up = AgentServiceGrpc.newStub(cluster.hostChannel(host)).commands(down);
         up.onNext(AgentCommandsMessage.newBuilder().setHello(SessionHello.newBuilder().setAgentInstanceId("x")
                 .setEdgeAddress("10.0.0.1:80\u0000evil")).build());
-        Throwable t = ended.get(30, TimeUnit.SECONDS);
+        Throwable t = down.ended.get(30, TimeUnit.SECONDS);
         assertError(() -> {
             throw (RuntimeException) t;
         }, Status.Code.INVALID_ARGUMENT, ErrorReason.FIELD_INVALID);

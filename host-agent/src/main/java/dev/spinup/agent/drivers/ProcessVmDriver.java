@@ -156,12 +156,7 @@ public final class ProcessVmDriver extends SupervisedDriver {
         lock.lock();
         try {
             Properties p = files.require(workspaceId);
-            WorkspaceFiles.setEnvelope(p, vcpu, ramGb, diskGb);
-            try {
-                files.store(workspaceId, p);
-            } catch (IOException e) {
-                throw new DriverException("io_error", "cannot resize " + workspaceId + ": " + DriverException.reason(e), e);
-            }
+            files.storeEnvelope(workspaceId, p, vcpu, ramGb, diskGb);
         } finally {
             lock.unlock();
         }

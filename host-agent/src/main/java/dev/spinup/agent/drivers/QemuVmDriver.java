@@ -411,12 +411,7 @@ public final class QemuVmDriver extends SupervisedDriver {
                 throw new DriverException("disk_shrink", "the disk of " + workspaceId + " is " + current / GIB
                         + " GiB; it can grow but not shrink to " + diskGb + " GiB");
             }
-            WorkspaceFiles.setEnvelope(p, vcpu, ramGb, diskGb);
-            try {
-                files.store(workspaceId, p);
-            } catch (IOException e) {
-                throw new DriverException("io_error", "cannot resize " + workspaceId + ": " + DriverException.reason(e), e);
-            }
+            files.storeEnvelope(workspaceId, p, vcpu, ramGb, diskGb);
         } finally {
             lock.unlock();
         }

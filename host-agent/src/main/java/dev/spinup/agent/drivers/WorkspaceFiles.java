@@ -94,6 +94,16 @@ final class WorkspaceFiles {
         return p;
     }
 
+    /** Records a new envelope in the workspace's record {@code p} (read by {@link #require}); the next boot uses it. */
+    void storeEnvelope(String workspaceId, Properties p, int vcpu, int ramGb, int diskGb) throws DriverException {
+        setEnvelope(p, vcpu, ramGb, diskGb);
+        try {
+            store(workspaceId, p);
+        } catch (IOException e) {
+            throw new DriverException("io_error", "cannot resize " + workspaceId + ": " + DriverException.reason(e), e);
+        }
+    }
+
     static void setEnvelope(Properties p, int vcpu, int ramGb, int diskGb) {
         p.setProperty("vcpu", Integer.toString(vcpu));
         p.setProperty("ram_gb", Integer.toString(ramGb));
