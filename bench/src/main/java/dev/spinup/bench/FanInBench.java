@@ -2,11 +2,11 @@ package dev.spinup.bench;
 
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.db.DatabaseConfig;
-import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.dev.EmbeddedS3;
 import dev.spinup.controlplane.fleet.FleetStore;
 import dev.spinup.controlplane.pki.CertificateAuthority;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;

@@ -3,7 +3,7 @@ package dev.spinup.bench;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.db.DatabaseConfig;
 import dev.spinup.controlplane.placement.Placement;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.spinup.controlplane;
 
 import dev.spinup.controlplane.db.DatabaseConfig;
-import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.dev.DevEnvironment;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;

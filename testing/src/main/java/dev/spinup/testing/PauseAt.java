@@ -1,6 +1,6 @@
 package dev.spinup.testing;
 
-import dev.spinup.controlplane.operations.Operation;
+import dev.spinup.controlplane.core.Operation;
 import dev.spinup.controlplane.operations.StepHooks;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

@@ -14,7 +14,7 @@ import dev.spinup.controlplane.ControlPlaneConfig;
 import dev.spinup.controlplane.auth.Principal;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.db.DatabaseConfig;
-import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.fleet.FleetStore;
 import dev.spinup.controlplane.operations.OperationEngine;
 import dev.spinup.controlplane.dev.EmbeddedS3;
@@ -22,7 +22,7 @@ import dev.spinup.controlplane.operations.StepHooks;
 import dev.spinup.controlplane.operations.StepTimeouts;
 import dev.spinup.controlplane.snapshots.ObjectStorage;
 import dev.spinup.controlplane.pki.CertificateAuthority;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.GrpcSslContexts;
@@ -135,7 +135,7 @@ public final class SpinUpCluster implements AutoCloseable {
         private CommandHooks agentHooks = CommandHooks.NONE;
         private Duration agentHeartbeat = Duration.ofSeconds(10);
         private OpenTelemetry openTelemetry = OpenTelemetry.noop();
-        private Set<dev.spinup.controlplane.workspaces.ProjectTemplate> offeredTemplates;
+        private Set<dev.spinup.controlplane.core.ProjectTemplate> offeredTemplates;
         private dev.spinup.controlplane.snapshots.SnapshotSweep.Config snapshotSweep;
 
         private Builder(DatabaseConfig database, Path dir) {
@@ -144,7 +144,7 @@ public final class SpinUpCluster implements AutoCloseable {
         }
 
         /** Offer only these templates (default: all). */
-        public Builder offeredTemplates(Set<dev.spinup.controlplane.workspaces.ProjectTemplate> templates) {
+        public Builder offeredTemplates(Set<dev.spinup.controlplane.core.ProjectTemplate> templates) {
             this.offeredTemplates = templates;
             return this;
         }

@@ -7,7 +7,7 @@ import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.api.v1.Workspace;
 import dev.spinup.api.v1.WorkspaceState;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.testing.crash.ChildJvm;
 import dev.spinup.testing.crash.CrashableHostAgent;
 import java.io.IOException;

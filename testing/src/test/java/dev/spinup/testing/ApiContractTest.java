@@ -19,15 +19,15 @@ import dev.spinup.api.v1.RestoreWorkspaceRequest;
 import dev.spinup.api.v1.SuspendWorkspaceRequest;
 import dev.spinup.api.v1.UndrainHostRequest;
 import dev.spinup.api.v1.WorkspaceServiceGrpc.WorkspaceServiceBlockingStub;
-import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.fleet.FleetStore;
-import dev.spinup.controlplane.operations.Lifecycle;
-import dev.spinup.controlplane.operations.OperationVerb;
+import dev.spinup.controlplane.core.Lifecycle;
+import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.snapshots.SnapshotStore;
-import dev.spinup.controlplane.workspaces.Envelope;
-import dev.spinup.controlplane.workspaces.ProjectTemplate;
-import dev.spinup.controlplane.workspaces.Workspace;
-import dev.spinup.controlplane.workspaces.WorkspaceState;
+import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.ProjectTemplate;
+import dev.spinup.controlplane.core.Workspace;
+import dev.spinup.controlplane.core.WorkspaceState;
 import dev.spinup.controlplane.workspaces.WorkspaceStore;
 import io.grpc.Status;
 import java.nio.file.Path;
@@ -249,7 +249,7 @@ class ApiContractTest {
         Instant now = clock.instant();
         cluster.database().inTransactionVoid(tx -> {
             new WorkspaceStore().insert(tx.handle(), new Workspace(id, "ext-" + id, "user-1", "contract", region,
-                    host, dev.spinup.controlplane.workspaces.Flavor.HOBBY, new Envelope(1, 1, 5), state, null,
+                    host, dev.spinup.controlplane.core.Flavor.HOBBY, new Envelope(1, 1, 5), state, null,
                     ProjectTemplate.STARTER, Map.of(), null, 86400, 30, now, now));
             if (state == WorkspaceState.ARCHIVED) {
                 SnapshotStore snapshots = new SnapshotStore();

@@ -8,7 +8,7 @@ import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.api.v1.RestoreWorkspaceRequest;
 import dev.spinup.api.v1.Workspace;
 import dev.spinup.api.v1.WorkspaceState;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

@@ -48,7 +48,7 @@ class BadInputTest {
     static void start() {
         // this installation offers only the starter template, so NEXTJS is a template not offered
         cluster = SpinUpCluster.builder(pg.config(), dir)
-                .offeredTemplates(Set.of(dev.spinup.controlplane.workspaces.ProjectTemplate.STARTER)).start();
+                .offeredTemplates(Set.of(dev.spinup.controlplane.core.ProjectTemplate.STARTER)).start();
     }
 
     @AfterAll

@@ -10,7 +10,7 @@ import dev.spinup.api.v1.StepStatus;
 import dev.spinup.api.v1.Workspace;
 import dev.spinup.api.v1.WorkspaceState;
 import dev.spinup.controlplane.operations.StepTimeouts;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -10,7 +10,7 @@ import dev.spinup.api.v1.OperationVerb;
 import dev.spinup.api.v1.StepStatus;
 import dev.spinup.api.v1.Workspace;
 import dev.spinup.api.v1.WorkspaceState;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import io.grpc.Status;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;

@@ -8,7 +8,7 @@ import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.ListDomainsRequest;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.RemoveDomainRequest;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.edge.EdgeSettings;
 import io.grpc.Status;
 import java.io.InputStream;

@@ -5,7 +5,7 @@ import dev.spinup.api.v1.GetWorkspaceRequest;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.UndrainHostRequest;
 import dev.spinup.api.v1.Workspace;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

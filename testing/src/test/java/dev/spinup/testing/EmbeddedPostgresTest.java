@@ -2,7 +2,7 @@ package dev.spinup.testing;
 
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;

@@ -100,7 +100,7 @@ class EnrollmentTest {
 
     @Test
     void aRetiredHostOpensNoSessionEvenWithAValidCertificate() throws Exception {
-        SpinUpCluster.RegisteredHost retired = cluster.registerHost(new dev.spinup.controlplane.workspaces.Envelope(4, 8, 50));
+        SpinUpCluster.RegisteredHost retired = cluster.registerHost(new dev.spinup.controlplane.core.Envelope(4, 8, 50));
         cluster.database().inTransactionVoid(tx -> tx.handle()
                 .createUpdate("UPDATE hosts SET state = 'retired' WHERE id = :id").bind("id", retired.id()).execute());
         StatusRuntimeException error = helloRefused(cluster.hostChannel(retired),

@@ -6,7 +6,7 @@ import com.google.rpc.ErrorInfo;
 import dev.spinup.api.v1.AgentServiceGrpc;
 import dev.spinup.api.v1.ListRegionsRequest;
 import dev.spinup.api.v1.WorkspaceServiceGrpc;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;

@@ -1,10 +1,10 @@
 package dev.spinup.testing;
 
 import dev.spinup.controlplane.db.Database;
-import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.fleet.FleetStore;
 import dev.spinup.controlplane.fleet.HeartbeatWriter;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.time.Clock;

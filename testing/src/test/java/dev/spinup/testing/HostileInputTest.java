@@ -19,7 +19,7 @@ import dev.spinup.api.v1.ListRegionsRequest;
 import dev.spinup.api.v1.SessionHello;
 import dev.spinup.api.v1.WorkspaceServiceGrpc;
 import dev.spinup.controlplane.pki.CertificateAuthority;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;

@@ -38,7 +38,7 @@ class LifecycleTransitionsTest {
     @BeforeAll
     static void start() {
         cluster = SpinUpCluster.builder(pg.config(), dir).start();
-        host = cluster.startAgent(new dev.spinup.controlplane.workspaces.Envelope(6, 16, 100));
+        host = cluster.startAgent(new dev.spinup.controlplane.core.Envelope(6, 16, 100));
     }
 
     @AfterAll

@@ -3,7 +3,7 @@ package dev.spinup.testing;
 import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.GetWorkspaceRequest;
 import dev.spinup.api.v1.Operation;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import io.grpc.Status;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -7,7 +7,7 @@ import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.api.v1.OperationVerb;
 import dev.spinup.api.v1.ResizeWorkspaceRequest;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

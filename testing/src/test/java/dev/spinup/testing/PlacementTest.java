@@ -2,10 +2,10 @@ package dev.spinup.testing;
 
 import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.Operation;
-import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.fleet.FleetStore;
 import dev.spinup.controlplane.placement.Placement;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

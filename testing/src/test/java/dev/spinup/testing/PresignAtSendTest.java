@@ -3,7 +3,7 @@ package dev.spinup.testing;
 import dev.spinup.agent.commands.CommandHooks;
 import dev.spinup.api.v1.Command;
 import dev.spinup.api.v1.Operation;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

@@ -8,7 +8,7 @@ import dev.spinup.api.v1.Workspace;
 import dev.spinup.api.v1.WorkspaceState;
 import dev.spinup.agent.drivers.DriverException;
 import dev.spinup.agent.drivers.QemuVmDriver;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;

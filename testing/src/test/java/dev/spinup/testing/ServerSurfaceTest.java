@@ -2,7 +2,7 @@ package dev.spinup.testing;
 
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;

@@ -3,7 +3,7 @@ package dev.spinup.testing;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.controlplane.snapshots.ObjectStorage;
 import dev.spinup.controlplane.snapshots.SnapshotSweep;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

@@ -8,7 +8,7 @@ import dev.spinup.api.v1.RestoreWorkspaceRequest;
 import dev.spinup.api.v1.SuspendWorkspaceRequest;
 import dev.spinup.controlplane.operations.StepHooks;
 import dev.spinup.controlplane.operations.StepTimeouts;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -137,7 +137,7 @@ class WakeUpTest {
         final AtomicInteger held = new AtomicInteger();
 
         @Override
-        public void waiting(dev.spinup.controlplane.operations.Operation operation, String step) {
+        public void waiting(dev.spinup.controlplane.core.Operation operation, String step) {
             if (!enabled) {
                 return;
             }

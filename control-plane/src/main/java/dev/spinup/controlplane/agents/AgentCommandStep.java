@@ -5,7 +5,7 @@ import com.google.protobuf.Timestamp;
 import dev.spinup.api.v1.Command;
 import dev.spinup.api.v1.CommandOrBuilder;
 import dev.spinup.api.v1.CommandResult;
-import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.operations.Step;
 import dev.spinup.controlplane.operations.StepContext;
 import dev.spinup.controlplane.operations.StepOutcome;

@@ -9,7 +9,7 @@ import io.opentelemetry.api.trace.Tracer;
 import dev.spinup.api.v1.Inventory;
 import dev.spinup.api.v1.InventoryWorkspace;
 import dev.spinup.api.v1.LocalWorkspaceState;
-import dev.spinup.controlplane.api.ApiException;
+import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.db.Database.Tx;
 import dev.spinup.controlplane.fleet.HeartbeatWriter;
@@ -146,7 +146,7 @@ public final class AgentEventHandler {
             if (have != null) {
                 try {
                     repair.accept(UUID.fromString(w.id()));
-                } catch (ApiException e) {
+                } catch (SpinUpException e) {
                     // it became busy or changed state since the query: that operation sets the host right
                     log.info("event=repair_skipped workspace={} reason={}", w.id(), e.reason());
                 }

@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.agents;
 
+import dev.spinup.controlplane.grpc.GrpcErrors;
 import dev.spinup.api.LogText;
 import dev.spinup.api.v1.AgentCommandsMessage;
 import dev.spinup.api.v1.AgentEvent;
@@ -7,12 +8,12 @@ import dev.spinup.api.v1.AgentServiceGrpc;
 import dev.spinup.api.v1.Command;
 import dev.spinup.api.v1.EnrollRequest;
 import dev.spinup.api.v1.EnrollResponse;
-import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.api.v1.EventAck;
-import dev.spinup.controlplane.api.ApiException;
+import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.fleet.FleetStore;
-import dev.spinup.controlplane.fleet.Host;
+import dev.spinup.controlplane.core.Host;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -70,18 +71,18 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
     @Override
     public void enroll(EnrollRequest request, StreamObserver<EnrollResponse> responseObserver) {
         if (request.getToken().isEmpty()) {
-            throw ApiException.unauthenticated(ErrorReason.ENROLLMENT_TOKEN_INVALID, "an enrollment token is required");
+            throw SpinUpException.unauthenticated(ErrorReason.ENROLLMENT_TOKEN_INVALID, "an enrollment token is required");
         }
         String fqdn = request.getFqdn();
         if (!fqdn.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")) {
-            throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "fqdn", "fqdn must be a host name");
+            throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "fqdn", "fqdn must be a host name");
         }
         var total = request.getTotal();
         if (total.getVcpu() <= 0 || total.getRamGb() <= 0 || total.getDiskGb() <= 0) {
-            throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "total", "total capacity must be positive");
+            throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "total", "total capacity must be positive");
         }
         var enrolled = enrollment.enroll(request.getToken(), request.getCsrPem(), fqdn.toLowerCase(java.util.Locale.ROOT),
-                new dev.spinup.controlplane.workspaces.Envelope(total.getVcpu(), total.getRamGb(), total.getDiskGb()));
+                new dev.spinup.controlplane.core.Envelope(total.getVcpu(), total.getRamGb(), total.getDiskGb()));
         responseObserver.onNext(EnrollResponse.newBuilder()
                 .setHostId(enrolled.hostId().toString())
                 .setCertificatePem(enrolled.certificatePem())
@@ -108,13 +109,13 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                 switch (message.getKindCase()) {
                     case HELLO -> {
                         if (session != null) {
-                            fail(Status.Code.INVALID_ARGUMENT, "a session says hello once");
+                            fail(SpinUpException.Kind.INVALID_ARGUMENT, "a session says hello once");
                             return;
                         }
                         String problem = helloProblem(message.getHello());
                         if (problem != null) {
                             log.warn("event=agent_refused host={} reason=bad_hello problem=\"{}\"", hostId, problem);
-                            fail(Status.Code.INVALID_ARGUMENT, problem);
+                            fail(SpinUpException.Kind.INVALID_ARGUMENT, problem);
                             return;
                         }
                         if (!db.withHandle(h -> fleet.openSession(h, hostId, message.getHello().getEdgeAddress()))) {
@@ -122,8 +123,8 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                             log.warn("event=agent_refused host={} reason={}", hostId,
                                     host.isEmpty() ? "unknown_host" : "retired");
                             closed = true;
-                            responseObserver.onError(ApiException.notFound(ErrorReason.HOST_NOT_FOUND,
-                                    "host " + hostId + " is not registered (or is retired)").toStatusRuntimeException());
+                            responseObserver.onError(GrpcErrors.toStatus(SpinUpException.notFound(ErrorReason.HOST_NOT_FOUND,
+                                    "host " + hostId + " is not registered (or is retired)")));
                             return;
                         }
                         log.info("event=agent_session_opened host={} agent_instance={} driver={} edge={}", hostId,
@@ -133,20 +134,20 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                     }
                     case ACK -> {
                         if (session == null) {
-                            fail(Status.Code.FAILED_PRECONDITION, "hello must come first");
+                            fail(SpinUpException.Kind.FAILED_PRECONDITION, "hello must come first");
                             return;
                         }
                         events.ack(hostId, message.getAck());
                     }
-                    case KIND_NOT_SET -> fail(Status.Code.INVALID_ARGUMENT, "empty message");
+                    case KIND_NOT_SET -> fail(SpinUpException.Kind.INVALID_ARGUMENT, "empty message");
                 }
             }
 
-            private void fail(Status.Code code, String message) {
+            private void fail(SpinUpException.Kind code, String message) {
                 closed = true;
                 end("refused: " + message);
-                responseObserver.onError(new ApiException(code, ErrorReason.FIELD_INVALID, message,
-                        java.util.Map.of()).toStatusRuntimeException());
+                responseObserver.onError(GrpcErrors.toStatus(new SpinUpException(code, ErrorReason.FIELD_INVALID, message,
+                        java.util.Map.of())));
             }
 
             @Override
@@ -182,8 +183,8 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
             // says is applied, heartbeats included.
             meters.counter("spinup_agent_sessions_refused", "reason", "unknown_host").increment();
             log.warn("event=agent_refused host={} stream=events reason=unknown_or_retired_host", hostId);
-            responseObserver.onError(ApiException.notFound(ErrorReason.HOST_NOT_FOUND,
-                    "host " + hostId + " is not registered (or is retired)").toStatusRuntimeException());
+            responseObserver.onError(GrpcErrors.toStatus(SpinUpException.notFound(ErrorReason.HOST_NOT_FOUND,
+                    "host " + hostId + " is not registered (or is retired)")));
             return new StreamObserver<>() {
                 @Override
                 public void onNext(AgentEvent value) {

@@ -4,7 +4,7 @@ import dev.spinup.api.v1.ApplyEdgeRoutes;
 import dev.spinup.api.v1.Command;
 import dev.spinup.api.v1.EdgeRoute;
 import dev.spinup.api.v1.EdgeRouteMode;
-import dev.spinup.controlplane.workspaces.WorkspaceState;
+import dev.spinup.controlplane.core.WorkspaceState;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;

@@ -1,8 +1,9 @@
 package dev.spinup.controlplane.agents;
 
+import dev.spinup.controlplane.grpc.GrpcErrors;
 import dev.spinup.api.v1.AgentServiceGrpc;
-import dev.spinup.api.v1.ErrorReason;
-import dev.spinup.controlplane.api.ApiException;
+import dev.spinup.controlplane.core.ErrorReason;
+import dev.spinup.controlplane.core.SpinUpException;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
@@ -30,9 +31,8 @@ public final class HostIdentityInterceptor implements ServerInterceptor {
         if (host.isEmpty()) {
             log.warn("event=agent_refused reason=no_host_certificate remote={}",
                     call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
-            StatusRuntimeException e = ApiException.unauthenticated(ErrorReason.CLIENT_CERTIFICATE_REQUIRED,
-                    "agent RPCs need a host client certificate issued by this control plane's CA")
-                    .toStatusRuntimeException();
+            StatusRuntimeException e = GrpcErrors.toStatus(SpinUpException.unauthenticated(ErrorReason.CLIENT_CERTIFICATE_REQUIRED,
+                    "agent RPCs need a host client certificate issued by this control plane's CA"));
             call.close(e.getStatus(), e.getTrailers());
             return new ServerCall.Listener<>() {};
         }

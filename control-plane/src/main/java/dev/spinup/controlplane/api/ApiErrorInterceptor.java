@@ -1,6 +1,8 @@
 package dev.spinup.controlplane.api;
 
-import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.controlplane.grpc.GrpcErrors;
+import dev.spinup.controlplane.core.SpinUpException;
+import dev.spinup.controlplane.core.ErrorReason;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -16,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every error leaves the server as a status with an ErrorInfo: {@link ApiException}s as they are,
+ * Every error leaves the server as a status with an ErrorInfo: {@link SpinUpException}s as they are,
  * anything unexpected as INTERNAL / INTERNAL_ERROR with an incident id that is also logged, so no
  * caller ever sees UNKNOWN or a stack trace. Counts errors by reason.
  */
@@ -91,21 +93,21 @@ public final class ApiErrorInterceptor implements ServerInterceptor {
     }
 
     private static String reasonOf(RuntimeException e) {
-        return e instanceof ApiException api ? api.reason().name() : ErrorReason.INTERNAL_ERROR.name();
+        return e instanceof SpinUpException api ? api.reason().name() : ErrorReason.INTERNAL_ERROR.name();
     }
 
     static StatusRuntimeException toStatus(String method, RuntimeException e) {
-        if (e instanceof ApiException api) {
-            return api.toStatusRuntimeException();
+        if (e instanceof SpinUpException api) {
+            return GrpcErrors.toStatus(api);
         }
         if (Throwables.isDatabaseUnavailable(e)) {
             log.warn("event=dependency_unavailable method={} error={}", method, e.toString());
-            return new ApiException(Status.Code.UNAVAILABLE, ErrorReason.DEPENDENCY_UNAVAILABLE,
-                    "the database is unavailable; retry with the same request_id", Map.of()).toStatusRuntimeException();
+            return GrpcErrors.toStatus(new SpinUpException(SpinUpException.Kind.UNAVAILABLE, ErrorReason.DEPENDENCY_UNAVAILABLE,
+                    "the database is unavailable; retry with the same request_id", Map.of()));
         }
         String incident = UUID.randomUUID().toString();
         log.error("event=internal_error method={} incident={}", method, incident, e);
-        return new ApiException(Status.Code.INTERNAL, ErrorReason.INTERNAL_ERROR,
-                "internal error; incident " + incident, Map.of("incident", incident)).toStatusRuntimeException();
+        return GrpcErrors.toStatus(new SpinUpException(SpinUpException.Kind.INTERNAL, ErrorReason.INTERNAL_ERROR,
+                "internal error; incident " + incident, Map.of("incident", incident)));
     }
 }

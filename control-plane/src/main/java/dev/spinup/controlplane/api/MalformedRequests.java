@@ -1,6 +1,7 @@
 package dev.spinup.controlplane.api;
 
-import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.controlplane.core.SpinUpException;
+import dev.spinup.controlplane.core.ErrorReason;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.KnownLength;
 import io.grpc.Metadata;
@@ -93,8 +94,8 @@ public final class MalformedRequests {
                     : Status.fromThrowable(e).getDescription();
         }
 
-        private static ApiException malformed(MethodDescriptor<?, ?> method, String message) {
-            return new ApiException(Status.Code.INVALID_ARGUMENT, ErrorReason.MALFORMED_REQUEST, message,
+        private static SpinUpException malformed(MethodDescriptor<?, ?> method, String message) {
+            return new SpinUpException(SpinUpException.Kind.INVALID_ARGUMENT, ErrorReason.MALFORMED_REQUEST, message,
                     Map.of("method", method.getBareMethodName()));
         }
     }

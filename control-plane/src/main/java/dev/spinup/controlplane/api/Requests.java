@@ -1,6 +1,7 @@
 package dev.spinup.controlplane.api;
 
-import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.controlplane.core.SpinUpException;
+import dev.spinup.controlplane.core.ErrorReason;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -21,11 +22,11 @@ final class Requests {
 
     static String requestId(String value) {
         if (value.isEmpty()) {
-            throw ApiException.invalidField(ErrorReason.REQUEST_ID_MISSING, "request_id",
+            throw SpinUpException.invalidField(ErrorReason.REQUEST_ID_MISSING, "request_id",
                     "request_id is required: a client-chosen id that makes the call idempotent");
         }
         if (!REQUEST_ID.matcher(value).matches()) {
-            throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "request_id",
+            throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "request_id",
                     "request_id must be 1-128 printable ASCII characters without spaces");
         }
         return value;
@@ -34,21 +35,21 @@ final class Requests {
     /** Free text: required or not, at most {@code max} characters, no control characters. */
     static String text(String field, String value, boolean required, int max) {
         if (value.length() > 2 * max) { // surely over max code points: refused before it is scanned
-            throw ApiException.invalidField(ErrorReason.FIELD_INVALID, field,
+            throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, field,
                     field + " must be at most " + max + " characters");
         }
         if (value.isBlank()) {
             if (required) {
-                throw ApiException.invalidField(ErrorReason.FIELD_REQUIRED, field, field + " is required");
+                throw SpinUpException.invalidField(ErrorReason.FIELD_REQUIRED, field, field + " is required");
             }
             return value;
         }
         if (value.codePointCount(0, value.length()) > max) {
-            throw ApiException.invalidField(ErrorReason.FIELD_INVALID, field,
+            throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, field,
                     field + " must be at most " + max + " characters");
         }
         if (value.codePoints().anyMatch(Character::isISOControl)) {
-            throw ApiException.invalidField(ErrorReason.FIELD_INVALID, field,
+            throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, field,
                     field + " must not contain control characters");
         }
         return value;
@@ -56,17 +57,17 @@ final class Requests {
 
     static String region(String value) {
         if (value.isEmpty()) {
-            throw ApiException.invalidField(ErrorReason.FIELD_REQUIRED, "region", "region is required");
+            throw SpinUpException.invalidField(ErrorReason.FIELD_REQUIRED, "region", "region is required");
         }
         if (!REGION.matcher(value).matches()) {
-            throw ApiException.invalidField(ErrorReason.UNKNOWN_REGION, "region", "no region named \"" + printable(value) + "\"");
+            throw SpinUpException.invalidField(ErrorReason.UNKNOWN_REGION, "region", "no region named \"" + printable(value) + "\"");
         }
         return value;
     }
 
     static UUID id(String field, String value) {
         if (value.isEmpty()) {
-            throw ApiException.invalidField(ErrorReason.FIELD_REQUIRED, field, field + " is required");
+            throw SpinUpException.invalidField(ErrorReason.FIELD_REQUIRED, field, field + " is required");
         }
         try {
             if (value.length() != 36) {
@@ -74,17 +75,17 @@ final class Requests {
             }
             return UUID.fromString(value);
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalidField(ErrorReason.FIELD_INVALID, field, field + " must be a UUID");
+            throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, field, field + " must be a UUID");
         }
     }
 
     static Map<String, String> labels(Map<String, String> labels) {
         if (labels.size() > 64) {
-            throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "labels", "at most 64 labels");
+            throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "labels", "at most 64 labels");
         }
         for (Map.Entry<String, String> e : labels.entrySet()) {
             if (!LABEL_KEY.matcher(e.getKey()).matches()) {
-                throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "labels",
+                throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "labels",
                         "label keys are 1-63 characters of a-z 0-9 . _ / - starting and ending alphanumeric");
             }
             text("labels[" + e.getKey() + "]", e.getValue(), false, 256);
@@ -101,7 +102,7 @@ final class Requests {
         int n = d.getNanos();
         if (s < -MAX_DURATION_SECONDS || s > MAX_DURATION_SECONDS || n <= -1_000_000_000 || n >= 1_000_000_000
                 || (s > 0 && n < 0) || (s < 0 && n > 0)) {
-            throw ApiException.invalidField(ErrorReason.FIELD_INVALID, field, field + " is not a valid duration");
+            throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, field, field + " is not a valid duration");
         }
         return java.time.Duration.ofSeconds(s, n);
     }
@@ -114,7 +115,7 @@ final class Requests {
             return DEFAULT_PAGE_SIZE;
         }
         if (requested < 0 || requested > MAX_PAGE_SIZE) {
-            throw ApiException.invalidField(ErrorReason.PAGE_SIZE_INVALID, "page_size",
+            throw SpinUpException.invalidField(ErrorReason.PAGE_SIZE_INVALID, "page_size",
                     "page_size must be between 1 and " + MAX_PAGE_SIZE + " (0 means " + DEFAULT_PAGE_SIZE + ")");
         }
         return requested;
@@ -147,7 +148,7 @@ final class Requests {
             }
             return UUID.fromString(decoded.substring(3));
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalidField(ErrorReason.PAGE_TOKEN_INVALID, "page_token",
+            throw SpinUpException.invalidField(ErrorReason.PAGE_TOKEN_INVALID, "page_token",
                     "page_token is not one this server issued; start again with an empty page_token");
         }
     }

@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.api;
 
+import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.api.v1.AddDomainRequest;
 import dev.spinup.api.v1.DomainKind;
 import dev.spinup.api.v1.Domain;
@@ -10,7 +11,7 @@ import dev.spinup.api.v1.CreateEnrollmentTokenResponse;
 import dev.spinup.api.v1.CreateWorkspaceRequest;
 import dev.spinup.api.v1.DeleteWorkspaceRequest;
 import dev.spinup.api.v1.DrainHostRequest;
-import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.api.v1.GetHostRequest;
 import dev.spinup.api.v1.GetOperationDurationsRequest;
 import dev.spinup.api.v1.GetOperationDurationsResponse;
@@ -42,16 +43,16 @@ import dev.spinup.api.v1.WorkspaceServiceGrpc;
 import dev.spinup.controlplane.auth.Principal;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.fleet.FleetStore;
-import dev.spinup.controlplane.fleet.HostState;
+import dev.spinup.controlplane.core.HostState;
 import dev.spinup.controlplane.operations.OperationDurations;
-import dev.spinup.controlplane.operations.OperationStatus;
+import dev.spinup.controlplane.core.OperationStatus;
 import dev.spinup.controlplane.operations.OperationStore;
-import dev.spinup.controlplane.operations.OperationVerb;
+import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.workspaces.CreateWorkspace;
-import dev.spinup.controlplane.workspaces.Envelope;
-import dev.spinup.controlplane.workspaces.Flavor;
-import dev.spinup.controlplane.workspaces.FlavorCatalog;
-import dev.spinup.controlplane.workspaces.ProjectTemplate;
+import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.Flavor;
+import dev.spinup.controlplane.core.FlavorCatalog;
+import dev.spinup.controlplane.core.ProjectTemplate;
 import dev.spinup.controlplane.workspaces.WorkspaceService;
 import dev.spinup.controlplane.workspaces.WorkspaceStore;
 import io.grpc.stub.StreamObserver;
@@ -108,7 +109,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
         Envelope envelope = envelope(flavor, request.hasCustomEnvelope(), request.getCustomEnvelope());
         ProjectTemplate template = WorkspaceProtoMapper.fromProto(request.getTemplate());
         if (!offeredTemplates.contains(template)) {
-            throw ApiException.invalidField(ErrorReason.UNKNOWN_TEMPLATE, "template",
+            throw SpinUpException.invalidField(ErrorReason.UNKNOWN_TEMPLATE, "template",
                     "template " + request.getTemplate() + " is not offered by this installation (offered: "
                             + offeredTemplates + ")");
         }
@@ -130,23 +131,23 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     private Envelope envelope(Flavor flavor, boolean hasCustom, dev.spinup.api.v1.Envelope custom) {
         if (flavor != Flavor.CUSTOM) {
             if (hasCustom) {
-                throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "custom_envelope",
+                throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "custom_envelope",
                         "custom_envelope is only allowed with flavor CUSTOM");
             }
             return flavors.envelopeOf(flavor);
         }
         if (!hasCustom) {
-            throw ApiException.invalidField(ErrorReason.FIELD_REQUIRED, "custom_envelope",
+            throw SpinUpException.invalidField(ErrorReason.FIELD_REQUIRED, "custom_envelope",
                     "flavor CUSTOM needs a custom_envelope");
         }
         if (custom.getVcpu() <= 0 || custom.getRamGb() <= 0 || custom.getDiskGb() <= 0) {
-            throw ApiException.invalidField(ErrorReason.ENVELOPE_INVALID, "custom_envelope",
+            throw SpinUpException.invalidField(ErrorReason.ENVELOPE_INVALID, "custom_envelope",
                     "custom_envelope needs positive vcpu, ram_gb and disk_gb");
         }
         Envelope e = new Envelope(custom.getVcpu(), custom.getRamGb(), custom.getDiskGb());
         String problem = flavors.customEnvelopeProblem(e);
         if (problem != null) {
-            throw ApiException.invalidField(ErrorReason.ENVELOPE_INVALID, "custom_envelope", problem);
+            throw SpinUpException.invalidField(ErrorReason.ENVELOPE_INVALID, "custom_envelope", problem);
         }
         return e;
     }
@@ -155,7 +156,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     public void getWorkspace(GetWorkspaceRequest request, StreamObserver<Workspace> out) {
         UUID id = Requests.id("workspace_id", request.getWorkspaceId());
         var workspace = db.withHandle(h -> workspaces.find(h, id)).orElseThrow(() ->
-                ApiException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + id));
+                SpinUpException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + id));
         reply(out, toProto(workspace));
     }
 
@@ -169,7 +170,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
                 request.getExternalUserId().isEmpty() ? null
                         : Requests.text("external_user_id", request.getExternalUserId(), false, 200));
         var page = Requests.page(db.withHandle(h -> workspaces.list(h, filter, after, size + 1)), size,
-                dev.spinup.controlplane.workspaces.Workspace::id);
+                dev.spinup.controlplane.core.Workspace::id);
         reply(out, ListWorkspacesResponse.newBuilder()
                 .addAllWorkspaces(page.items().stream().map(this::toProto).toList())
                 .setNextPageToken(page.nextPageToken())
@@ -200,11 +201,11 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
         Flavor flavor = WorkspaceProtoMapper.fromProto(request.getFlavor());
         Envelope envelope = envelope(flavor, request.hasCustomEnvelope(), request.getCustomEnvelope());
         if (request.getDeployCount() < 0) {
-            throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "deploy_count", "deploy_count must not be negative");
+            throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "deploy_count", "deploy_count must not be negative");
         }
         int ceiling = flavors.maxDeploysOf(flavor);
         if (request.getDeployCount() > ceiling) {
-            throw ApiException.failedPrecondition(ErrorReason.FLAVOR_CEILING_EXCEEDED, "the workspace has "
+            throw SpinUpException.failedPrecondition(ErrorReason.FLAVOR_CEILING_EXCEEDED, "the workspace has "
                             + request.getDeployCount() + " deploys; flavor " + flavor.wire() + " allows at most " + ceiling,
                     Map.of("max_deploys", Integer.toString(ceiling), "flavor", flavor.name()));
         }
@@ -247,7 +248,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
         UUID id = Requests.id("workspace_id", request.getWorkspaceId());
         List<Domain> domains = db.withHandle(h -> {
             workspaces.find(h, id).orElseThrow(() ->
-                    ApiException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + id));
+                    SpinUpException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + id));
             return h.createQuery("""
                             SELECT domain, kind, cert_state, verified_at, cert_issued_at FROM workspace_domains
                             WHERE workspace_id = :ws ORDER BY kind, domain""")
@@ -276,19 +277,19 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     /** A custom domain: a lowercase DNS name with at least two labels, not under the workspace domain. */
     private String customDomain(String raw) {
         if (raw.length() > Requests.MAX_DOMAIN + 16) {
-            throw ApiException.invalidField(ErrorReason.DOMAIN_INVALID, "domain",
+            throw SpinUpException.invalidField(ErrorReason.DOMAIN_INVALID, "domain",
                     "domain is " + raw.length() + " characters long; a DNS name has at most " + Requests.MAX_DOMAIN);
         }
         String domain = raw.trim().toLowerCase(Locale.ROOT);
         if (domain.isEmpty()) {
-            throw ApiException.invalidField(ErrorReason.FIELD_REQUIRED, "domain", "domain is required");
+            throw SpinUpException.invalidField(ErrorReason.FIELD_REQUIRED, "domain", "domain is required");
         }
         if (!HOSTNAME.matcher(domain).matches()) {
-            throw ApiException.invalidField(ErrorReason.DOMAIN_INVALID, "domain", "domain \"" + Requests.printable(raw)
+            throw SpinUpException.invalidField(ErrorReason.DOMAIN_INVALID, "domain", "domain \"" + Requests.printable(raw)
                     + "\" is not a DNS name (letters, digits and hyphens in dot-separated labels, e.g. shop.example.com)");
         }
         if (domain.equals(workspaceDomain) || domain.endsWith("." + workspaceDomain)) {
-            throw ApiException.invalidField(ErrorReason.DOMAIN_INVALID, "domain", "names under " + workspaceDomain
+            throw SpinUpException.invalidField(ErrorReason.DOMAIN_INVALID, "domain", "names under " + workspaceDomain
                     + " belong to SpinUp; every workspace already has one");
         }
         return domain;
@@ -300,7 +301,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     public void getOperation(GetOperationRequest request, StreamObserver<Operation> out) {
         UUID id = Requests.id("operation_id", request.getOperationId());
         var op = db.withHandle(h -> operations.find(h, id)).orElseThrow(() ->
-                ApiException.notFound(ErrorReason.OPERATION_NOT_FOUND, "no operation " + id));
+                SpinUpException.notFound(ErrorReason.OPERATION_NOT_FOUND, "no operation " + id));
         reply(out, withEstimate(op, clock.instant()));
     }
 
@@ -312,18 +313,18 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
                 request.getWorkspaceId().isEmpty() ? null : Requests.id("workspace_id", request.getWorkspaceId()),
                 switch (request.getStatus()) {
                     case OPERATION_STATUS_UNSPECIFIED -> null;
-                    case UNRECOGNIZED -> throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "status",
+                    case UNRECOGNIZED -> throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "status",
                             "status is not a known OperationStatus");
                     default -> OperationStatus.valueOf(request.getStatus().name());
                 },
                 switch (request.getVerb()) {
                     case OPERATION_VERB_UNSPECIFIED -> null;
-                    case UNRECOGNIZED -> throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "verb",
+                    case UNRECOGNIZED -> throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "verb",
                             "verb is not a known OperationVerb");
                     default -> OperationVerb.valueOf(request.getVerb().name());
                 });
         var page = Requests.page(db.withHandle(h -> operations.list(h, filter, after, size + 1)), size,
-                dev.spinup.controlplane.operations.Operation::id);
+                dev.spinup.controlplane.core.Operation::id);
         Instant now = clock.instant();
         reply(out, ListOperationsResponse.newBuilder()
                 .addAllOperations(page.items().stream().map(op -> withEstimate(op, now)).toList())
@@ -346,7 +347,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
         reply(out, response.build());
     }
 
-    private dev.spinup.api.v1.Operation withEstimate(dev.spinup.controlplane.operations.Operation op, Instant now) {
+    private dev.spinup.api.v1.Operation withEstimate(dev.spinup.controlplane.core.Operation op, Instant now) {
         if (op.status().isTerminal()) {
             return WorkspaceProtoMapper.toProto(op, now);
         }
@@ -377,7 +378,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
         String region = request.getRegion().isEmpty() ? null : Requests.region(request.getRegion());
         HostState state = switch (request.getState()) {
             case HOST_STATE_UNSPECIFIED -> null;
-            case UNRECOGNIZED -> throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "state",
+            case UNRECOGNIZED -> throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "state",
                     "state is not a known HostState");
             default -> HostState.valueOf(request.getState().name().substring("HOST_".length()));
         };
@@ -412,7 +413,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
 
     private FleetStore.HostView hostView(UUID id) {
         return db.withHandle(h -> fleet.hostView(h, id)).orElseThrow(() ->
-                ApiException.notFound(ErrorReason.HOST_NOT_FOUND, "no host " + id));
+                SpinUpException.notFound(ErrorReason.HOST_NOT_FOUND, "no host " + id));
     }
 
     private Host toProto(FleetStore.HostView v) {
@@ -454,7 +455,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
         reply(out, ListOrphansResponse.newBuilder().addAllOrphans(orphans).build());
     }
 
-    private dev.spinup.api.v1.Workspace toProto(dev.spinup.controlplane.workspaces.Workspace w) {
+    private dev.spinup.api.v1.Workspace toProto(dev.spinup.controlplane.core.Workspace w) {
         return WorkspaceProtoMapper.toProto(w, flavors.maxDeploysOf(w.flavor())).toBuilder()
                 .setHostname(w.id() + "." + workspaceDomain).build();
     }

@@ -1,18 +1,19 @@
 package dev.spinup.controlplane.api;
 
+import dev.spinup.controlplane.core.SpinUpException;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Timestamp;
-import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.api.v1.OperationError;
 import dev.spinup.api.v1.OperationStep;
 import dev.spinup.api.v1.StepStatus;
-import dev.spinup.controlplane.operations.Operation;
-import dev.spinup.controlplane.operations.StepState;
-import dev.spinup.controlplane.workspaces.Envelope;
-import dev.spinup.controlplane.workspaces.Flavor;
-import dev.spinup.controlplane.workspaces.ProjectTemplate;
-import dev.spinup.controlplane.workspaces.Workspace;
-import dev.spinup.controlplane.workspaces.WorkspaceState;
+import dev.spinup.controlplane.core.Operation;
+import dev.spinup.controlplane.core.StepState;
+import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.Flavor;
+import dev.spinup.controlplane.core.ProjectTemplate;
+import dev.spinup.controlplane.core.Workspace;
+import dev.spinup.controlplane.core.WorkspaceState;
 import java.time.Instant;
 
 /** Domain records to and from proto messages. */
@@ -119,11 +120,11 @@ public final class WorkspaceProtoMapper {
         return b.build();
     }
 
-    private static ErrorReason reason(String name) {
+    private static dev.spinup.api.v1.ErrorReason reason(String name) {
         try {
-            return ErrorReason.valueOf(name);
+            return dev.spinup.api.v1.ErrorReason.valueOf(name);
         } catch (IllegalArgumentException e) {
-            return ErrorReason.INTERNAL_ERROR;
+            return dev.spinup.api.v1.ErrorReason.INTERNAL_ERROR;
         }
     }
 
@@ -148,7 +149,7 @@ public final class WorkspaceProtoMapper {
             case SUSPENDED -> WorkspaceState.SUSPENDED;
             case ARCHIVED -> WorkspaceState.ARCHIVED;
             case DELETED -> WorkspaceState.DELETED;
-            case UNRECOGNIZED -> throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "state",
+            case UNRECOGNIZED -> throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "state",
                     "state is not a known WorkspaceState");
         };
     }
@@ -159,7 +160,7 @@ public final class WorkspaceProtoMapper {
             case PRO -> Flavor.PRO;
             case TEAM -> Flavor.TEAM;
             case CUSTOM -> Flavor.CUSTOM;
-            case FLAVOR_UNSPECIFIED, UNRECOGNIZED -> throw ApiException.invalidField(ErrorReason.UNKNOWN_FLAVOR,
+            case FLAVOR_UNSPECIFIED, UNRECOGNIZED -> throw SpinUpException.invalidField(ErrorReason.UNKNOWN_FLAVOR,
                     "flavor", "flavor must be HOBBY, PRO, TEAM or CUSTOM");
         };
     }
@@ -170,7 +171,7 @@ public final class WorkspaceProtoMapper {
             case NEXTJS -> ProjectTemplate.NEXTJS;
             case REACT -> ProjectTemplate.REACT;
             case REACT_NATIVE_WEB -> ProjectTemplate.REACT_NATIVE_WEB;
-            case UNRECOGNIZED -> throw ApiException.invalidField(ErrorReason.UNKNOWN_TEMPLATE, "template",
+            case UNRECOGNIZED -> throw SpinUpException.invalidField(ErrorReason.UNKNOWN_TEMPLATE, "template",
                     "template is not a known ProjectTemplate");
         };
     }

@@ -1,8 +1,9 @@
 package dev.spinup.controlplane.auth;
 
-import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.controlplane.grpc.GrpcErrors;
+import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.api.v1.WorkspaceServiceGrpc;
-import dev.spinup.controlplane.api.ApiException;
+import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.db.Database;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -48,8 +49,8 @@ public final class AuthInterceptor implements ServerInterceptor {
             Principal principal = authenticate(headers);
             authorize(principal, call.getMethodDescriptor().getBareMethodName());
             return Contexts.interceptCall(Context.current().withValue(Principal.KEY, principal), call, headers, next);
-        } catch (ApiException e) {
-            StatusRuntimeException status = e.toStatusRuntimeException();
+        } catch (SpinUpException e) {
+            StatusRuntimeException status = GrpcErrors.toStatus(e);
             call.close(status.getStatus(), status.getTrailers());
             return new ServerCall.Listener<>() {};
         }
@@ -58,27 +59,27 @@ public final class AuthInterceptor implements ServerInterceptor {
     private Principal authenticate(Metadata headers) {
         String value = headers.get(AUTHORIZATION);
         if (value == null || value.isBlank()) {
-            throw ApiException.unauthenticated(ErrorReason.TOKEN_MISSING,
+            throw SpinUpException.unauthenticated(ErrorReason.TOKEN_MISSING,
                     "missing \"authorization: Bearer <token>\" metadata");
         }
         if (!value.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw ApiException.unauthenticated(ErrorReason.TOKEN_INVALID, "authorization must be a Bearer token");
+            throw SpinUpException.unauthenticated(ErrorReason.TOKEN_INVALID, "authorization must be a Bearer token");
         }
         String token = value.substring(7).trim();
         Optional<Principal> principal = db.withHandle(h -> tokens.authenticate(h, token));
-        return principal.orElseThrow(() -> ApiException.unauthenticated(ErrorReason.TOKEN_INVALID,
+        return principal.orElseThrow(() -> SpinUpException.unauthenticated(ErrorReason.TOKEN_INVALID,
                 "the bearer token is unknown or revoked"));
     }
 
     private static void authorize(Principal principal, String method) {
         if (ADMIN_METHODS.contains(method)) {
             if (!principal.scopes().contains(Principal.SCOPE_ADMIN)) {
-                throw ApiException.permissionDenied(ErrorReason.SCOPE_REQUIRED,
+                throw SpinUpException.permissionDenied(ErrorReason.SCOPE_REQUIRED,
                         method + " needs a token with the admin scope", Map.of("scope", Principal.SCOPE_ADMIN));
             }
         } else if (!principal.scopes().contains(Principal.SCOPE_WORKSPACES)
                 && !principal.scopes().contains(Principal.SCOPE_ADMIN)) {
-            throw ApiException.permissionDenied(ErrorReason.SCOPE_REQUIRED,
+            throw SpinUpException.permissionDenied(ErrorReason.SCOPE_REQUIRED,
                     method + " needs a token with the workspaces scope", Map.of("scope", Principal.SCOPE_WORKSPACES));
         }
     }

@@ -1,12 +1,13 @@
 package dev.spinup.controlplane.fleet;
 
-import dev.spinup.api.v1.ErrorReason;
-import dev.spinup.controlplane.api.ApiException;
+import dev.spinup.controlplane.core.Host;
+import dev.spinup.controlplane.core.ErrorReason;
+import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.auth.Secrets;
 import dev.spinup.controlplane.db.Database;
-import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.pki.CertificateAuthority;
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Envelope;
 import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Timestamp;
@@ -52,14 +53,14 @@ public final class Enrollment {
     public Token createToken(String region, Duration ttl, String actor) {
         Duration validity = ttl.isZero() ? DEFAULT_TTL : ttl;
         if (validity.isNegative() || validity.compareTo(MAX_TTL) > 0) {
-            throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "ttl", "ttl must be between 1s and 7 days");
+            throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "ttl", "ttl must be between 1s and 7 days");
         }
         String token = Secrets.newToken(PREFIX);
         Instant now = clock.instant();
         Instant expires = now.plus(validity);
         db.inTransactionVoid(tx -> {
             if (!fleet.regionExists(tx.handle(), region)) {
-                throw ApiException.invalidField(ErrorReason.UNKNOWN_REGION, "region", "no region named \"" + region + "\"");
+                throw SpinUpException.invalidField(ErrorReason.UNKNOWN_REGION, "region", "no region named \"" + region + "\"");
             }
             tx.handle().createUpdate("""
                             INSERT INTO enrollment_tokens (id, token_sha256, region_id, created_by, created_at, expires_at)
@@ -74,7 +75,7 @@ public final class Enrollment {
 
     public Enrolled enroll(String token, String csrPem, String fqdn, Envelope total) {
         if (ca == null) {
-            throw new ApiException(Status.Code.FAILED_PRECONDITION, ErrorReason.NOT_IMPLEMENTED,
+            throw new SpinUpException(SpinUpException.Kind.FAILED_PRECONDITION, ErrorReason.NOT_IMPLEMENTED,
                     "this replica has no CA key configured and cannot enroll hosts", Map.of());
         }
         Instant now = clock.instant();
@@ -96,7 +97,7 @@ public final class Enrollment {
             Optional<UUID> taken = h.createQuery("SELECT id FROM hosts WHERE fqdn = :fqdn").bind("fqdn", fqdn)
                     .mapTo(UUID.class).findOne();
             if (taken.isPresent()) {
-                throw new ApiException(Status.Code.ALREADY_EXISTS, ErrorReason.FIELD_INVALID,
+                throw new SpinUpException(SpinUpException.Kind.ALREADY_EXISTS, ErrorReason.FIELD_INVALID,
                         "a host named " + fqdn + " is already enrolled", Map.of("field", "fqdn"));
             }
             UUID hostId = Ids.newId(clock);
@@ -104,7 +105,7 @@ public final class Enrollment {
             try {
                 certificate = ca.signHostCsr(hostId, csrPem);
             } catch (IllegalArgumentException e) {
-                throw ApiException.invalidField(ErrorReason.FIELD_INVALID, "csr_pem", e.getMessage());
+                throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "csr_pem", e.getMessage());
             }
             String region = (String) row.get().get("region_id");
             fleet.registerHost(h, hostId, region, fqdn, total);
@@ -116,10 +117,10 @@ public final class Enrollment {
         });
     }
 
-    private ApiException refused(ErrorReason reason, String message) {
+    private SpinUpException refused(ErrorReason reason, String message) {
         meters.counter("spinup_enrollments_refused", "reason", reason.name()).increment();
         log.warn("event=enrollment_refused reason={}", reason);
-        return ApiException.unauthenticated(reason, message);
+        return SpinUpException.unauthenticated(reason, message);
     }
 
 }

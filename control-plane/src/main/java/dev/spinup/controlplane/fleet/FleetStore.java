@@ -1,6 +1,9 @@
 package dev.spinup.controlplane.fleet;
 
-import dev.spinup.controlplane.workspaces.Envelope;
+import dev.spinup.controlplane.core.Region;
+import dev.spinup.controlplane.core.HostState;
+import dev.spinup.controlplane.core.Host;
+import dev.spinup.controlplane.core.Envelope;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;

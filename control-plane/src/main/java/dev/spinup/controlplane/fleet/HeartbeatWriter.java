@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.fleet;
 
+import dev.spinup.controlplane.core.Host;
 import dev.spinup.controlplane.db.Database;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;

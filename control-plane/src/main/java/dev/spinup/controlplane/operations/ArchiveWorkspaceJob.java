@@ -1,12 +1,13 @@
 package dev.spinup.controlplane.operations;
 
+import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.api.v1.SnapshotKind;
 import dev.spinup.controlplane.agents.AgentSteps;
 import dev.spinup.controlplane.db.Database.Tx;
-import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.snapshots.SnapshotSteps;
-import dev.spinup.controlplane.workspaces.Workspace;
-import dev.spinup.controlplane.workspaces.WorkspaceState;
+import dev.spinup.controlplane.core.Workspace;
+import dev.spinup.controlplane.core.WorkspaceState;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;

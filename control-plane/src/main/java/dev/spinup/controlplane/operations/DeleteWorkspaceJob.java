@@ -1,7 +1,8 @@
 package dev.spinup.controlplane.operations;
 
+import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.agents.AgentSteps;
-import dev.spinup.controlplane.workspaces.WorkspaceState;
+import dev.spinup.controlplane.core.WorkspaceState;
 import java.util.Map;
 
 /**

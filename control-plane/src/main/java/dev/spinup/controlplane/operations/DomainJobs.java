@@ -1,11 +1,12 @@
 package dev.spinup.controlplane.operations;
 
-import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.controlplane.core.OperationVerb;
+import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.agents.AgentSteps;
-import dev.spinup.controlplane.api.ApiException;
+import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.db.Database.Tx;
-import dev.spinup.controlplane.db.Ids;
-import dev.spinup.controlplane.workspaces.Workspace;
+import dev.spinup.controlplane.core.Ids;
+import dev.spinup.controlplane.core.Workspace;
 import io.grpc.Status;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -31,7 +32,7 @@ public final class DomainJobs {
                 Optional<UUID> owner = tx.handle().createQuery("SELECT workspace_id FROM workspace_domains WHERE domain = :d")
                         .bind("d", domain).mapTo(UUID.class).findOne();
                 if (owner.isPresent() && !owner.get().equals(workspace.id())) {
-                    throw new ApiException(Status.Code.ALREADY_EXISTS, ErrorReason.DOMAIN_TAKEN,
+                    throw new SpinUpException(SpinUpException.Kind.ALREADY_EXISTS, ErrorReason.DOMAIN_TAKEN,
                             "domain " + domain + " is already routed to another workspace", Map.of("domain", domain));
                 }
                 if (owner.isEmpty()) {
@@ -57,7 +58,7 @@ public final class DomainJobs {
                                 DELETE FROM workspace_domains WHERE workspace_id = :ws AND domain = :d AND kind = 'custom'""")
                         .bind("ws", workspace.id()).bind("d", domain).execute();
                 if (removed == 0) {
-                    throw ApiException.notFound(ErrorReason.DOMAIN_NOT_FOUND,
+                    throw SpinUpException.notFound(ErrorReason.DOMAIN_NOT_FOUND,
                             "workspace " + workspace.id() + " has no custom domain " + domain);
                 }
                 return requested;

@@ -1,7 +1,9 @@
 package dev.spinup.controlplane.operations;
 
+import dev.spinup.controlplane.core.Operation;
+import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.db.Database;
-import dev.spinup.controlplane.workspaces.Flavor;
+import dev.spinup.controlplane.core.Flavor;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;

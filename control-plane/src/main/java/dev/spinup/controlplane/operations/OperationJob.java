@@ -1,8 +1,11 @@
 package dev.spinup.controlplane.operations;
 
+import dev.spinup.controlplane.core.SpinUpException;
+import dev.spinup.controlplane.core.StepState;
+import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.db.Database.Tx;
-import dev.spinup.controlplane.workspaces.Workspace;
-import dev.spinup.controlplane.workspaces.WorkspaceState;
+import dev.spinup.controlplane.core.Workspace;
+import dev.spinup.controlplane.core.WorkspaceState;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +28,7 @@ public interface OperationJob {
 
     /**
      * Runs in the API transaction with the workspace row locked, after the lifecycle check:
-     * refuses with an ApiException, reserves what the operation needs (capacity, a new host),
+     * refuses with an SpinUpException, reserves what the operation needs (capacity, a new host),
      * and returns the operation's params.
      */
     default Map<String, String> accept(Tx tx, Workspace workspace, Map<String, String> requested, Instant now) {

@@ -1,13 +1,18 @@
 package dev.spinup.controlplane.operations;
 
+import dev.spinup.controlplane.core.Lifecycle;
+import dev.spinup.controlplane.core.StepState;
+import dev.spinup.controlplane.core.Operation;
+import dev.spinup.controlplane.core.OperationStatus;
+import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.api.TraceContext;
-import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.controlplane.core.ErrorReason;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.db.Database.Tx;
-import dev.spinup.controlplane.workspaces.Workspace;
-import dev.spinup.controlplane.workspaces.WorkspaceState;
+import dev.spinup.controlplane.core.Workspace;
+import dev.spinup.controlplane.core.WorkspaceState;
 import dev.spinup.controlplane.workspaces.WorkspaceStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

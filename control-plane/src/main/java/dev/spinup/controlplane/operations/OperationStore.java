@@ -1,5 +1,9 @@
 package dev.spinup.controlplane.operations;
 
+import dev.spinup.controlplane.core.StepState;
+import dev.spinup.controlplane.core.Operation;
+import dev.spinup.controlplane.core.OperationStatus;
+import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.db.Json;
 import java.sql.ResultSet;
 import java.sql.SQLException;

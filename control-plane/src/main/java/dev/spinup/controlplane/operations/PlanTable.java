@@ -1,5 +1,7 @@
 package dev.spinup.controlplane.operations;
 
+import dev.spinup.controlplane.core.Lifecycle;
+import dev.spinup.controlplane.core.OperationVerb;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;

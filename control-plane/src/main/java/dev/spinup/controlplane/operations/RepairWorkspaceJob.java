@@ -1,9 +1,10 @@
 package dev.spinup.controlplane.operations;
 
+import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.agents.AgentSteps;
 import dev.spinup.controlplane.db.Database.Tx;
-import dev.spinup.controlplane.workspaces.Workspace;
-import dev.spinup.controlplane.workspaces.WorkspaceState;
+import dev.spinup.controlplane.core.Workspace;
+import dev.spinup.controlplane.core.WorkspaceState;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;

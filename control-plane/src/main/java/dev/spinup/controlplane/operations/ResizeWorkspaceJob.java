@@ -1,13 +1,14 @@
 package dev.spinup.controlplane.operations;
 
-import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.controlplane.core.OperationVerb;
+import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.agents.AgentSteps;
-import dev.spinup.controlplane.api.ApiException;
+import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.db.Database.Tx;
 import dev.spinup.controlplane.placement.Placement;
-import dev.spinup.controlplane.workspaces.Envelope;
-import dev.spinup.controlplane.workspaces.Flavor;
-import dev.spinup.controlplane.workspaces.Workspace;
+import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.Flavor;
+import dev.spinup.controlplane.core.Workspace;
 import dev.spinup.controlplane.workspaces.WorkspaceStore;
 import java.time.Instant;
 import java.util.HashMap;
@@ -51,14 +52,14 @@ public final class ResizeWorkspaceJob implements OperationJob {
         Envelope wanted = envelope(requested, "");
         Envelope room = placement.roomOnHost(tx.handle(), workspace.hostId(), workspace.id());
         if (!wanted.fitsIn(room)) {
-            throw ApiException.failedPrecondition(ErrorReason.HOST_LACKS_ROOM,
+            throw SpinUpException.failedPrecondition(ErrorReason.HOST_LACKS_ROOM,
                     "host " + workspace.hostId() + " has room for at most " + room.vcpu() + " vCPU / " + room.ramGb()
                             + " GiB RAM / " + room.diskGb() + " GiB disk for this workspace",
                     Map.of("host_id", workspace.hostId().toString(), "vcpu", Integer.toString(room.vcpu()),
                             "ram_gb", Integer.toString(room.ramGb()), "disk_gb", Integer.toString(room.diskGb())));
         }
         if (wanted.diskGb() < workspace.envelope().diskGb()) {
-            throw ApiException.failedPrecondition(ErrorReason.ENVELOPE_INVALID,
+            throw SpinUpException.failedPrecondition(ErrorReason.ENVELOPE_INVALID,
                     "disks only grow: the workspace has " + workspace.envelope().diskGb() + " GiB", Map.of());
         }
         Map<String, String> params = new HashMap<>(requested);

@@ -1,14 +1,15 @@
 package dev.spinup.controlplane.operations;
 
-import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.controlplane.core.OperationVerb;
+import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.agents.AgentSteps;
-import dev.spinup.controlplane.api.ApiException;
+import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.db.Database.Tx;
 import dev.spinup.controlplane.placement.Placement;
 import dev.spinup.controlplane.snapshots.SnapshotSteps;
 import dev.spinup.controlplane.snapshots.SnapshotStore;
-import dev.spinup.controlplane.workspaces.Workspace;
-import dev.spinup.controlplane.workspaces.WorkspaceState;
+import dev.spinup.controlplane.core.Workspace;
+import dev.spinup.controlplane.core.WorkspaceState;
 import dev.spinup.controlplane.workspaces.WorkspaceStore;
 import io.grpc.Status;
 import java.time.Instant;
@@ -78,10 +79,10 @@ public final class RestoreWorkspaceJob implements OperationJob {
             return params;
         }
         SnapshotStore.Snapshot snapshot = snapshots.latestVerified(tx.handle(), workspace.id()).orElseThrow(() ->
-                ApiException.failedPrecondition(ErrorReason.NO_VERIFIED_SNAPSHOT,
+                SpinUpException.failedPrecondition(ErrorReason.NO_VERIFIED_SNAPSHOT,
                         "workspace " + workspace.id() + " has no verified snapshot to restore from", Map.of()));
         UUID host = placement.place(tx.handle(), workspace.regionId(), workspace.envelope()).orElseThrow(() ->
-                new ApiException(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.NO_CAPACITY,
+                new SpinUpException(SpinUpException.Kind.RESOURCE_EXHAUSTED, ErrorReason.NO_CAPACITY,
                         "no healthy host in region " + workspace.regionId() + " has room to restore this workspace",
                         Map.of("region", workspace.regionId())));
         params.put("snapshot_id", snapshot.id().toString());

@@ -1,7 +1,9 @@
 package dev.spinup.controlplane.operations;
 
+import dev.spinup.controlplane.core.StepState;
+import dev.spinup.controlplane.core.Operation;
 import dev.spinup.controlplane.db.Database.Tx;
-import dev.spinup.controlplane.workspaces.Workspace;
+import dev.spinup.controlplane.core.Workspace;
 import java.time.Instant;
 
 /** What a step sees: its transaction, the locked operation, the workspace and the current step state. */

@@ -1,5 +1,7 @@
 package dev.spinup.controlplane.operations;
 
+import dev.spinup.controlplane.core.Operation;
+
 /**
  * Test hooks at the boundaries of every step. Production uses {@link #NONE}; tests use them
  * to pause an operation at a named step, or to kill the process there.

@@ -1,6 +1,6 @@
 package dev.spinup.controlplane.operations;
 
-import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.controlplane.core.ErrorReason;
 import java.time.Instant;
 import java.util.Map;
 

@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.operations;
 
+import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.agents.AgentSteps;
 import java.util.Map;
 

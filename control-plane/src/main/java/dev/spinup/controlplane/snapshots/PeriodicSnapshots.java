@@ -1,6 +1,6 @@
 package dev.spinup.controlplane.snapshots;
 
-import dev.spinup.controlplane.api.ApiException;
+import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.controlplane.workspaces.WorkspaceService;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -61,7 +61,7 @@ public final class PeriodicSnapshots {
             try {
                 workspaces.snapshot(id, "periodic:" + id + ":" + tick);
                 started++;
-            } catch (ApiException e) {
+            } catch (SpinUpException e) {
                 // busy or no longer active since the query: the next scan looks again
                 log.info("event=periodic_snapshot_skipped workspace={} reason={}", id, e.reason());
             }

@@ -1,7 +1,7 @@
 package dev.spinup.controlplane.snapshots;
 
 import dev.spinup.api.v1.Command;
-import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.api.v1.ObjectLocation;
 import dev.spinup.api.v1.RestoreSnapshot;
 import dev.spinup.api.v1.SnapshotKind;

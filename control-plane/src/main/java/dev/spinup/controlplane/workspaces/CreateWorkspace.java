@@ -1,5 +1,8 @@
 package dev.spinup.controlplane.workspaces;
 
+import dev.spinup.controlplane.core.ProjectTemplate;
+import dev.spinup.controlplane.core.Flavor;
+import dev.spinup.controlplane.core.Envelope;
 import java.util.Map;
 
 import static java.util.Objects.requireNonNull;

@@ -1,23 +1,25 @@
 package dev.spinup.controlplane.workspaces;
 
-import dev.spinup.api.v1.ErrorReason;
-import dev.spinup.controlplane.api.ApiException;
+import dev.spinup.controlplane.core.WorkspaceState;
+import dev.spinup.controlplane.core.Workspace;
+import dev.spinup.controlplane.core.ErrorReason;
+import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.db.Database;
 import dev.spinup.api.TraceContext;
-import dev.spinup.controlplane.db.Ids;
+import dev.spinup.controlplane.core.Ids;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
 import dev.spinup.controlplane.fleet.FleetStore;
 import dev.spinup.controlplane.operations.AuditLog;
-import dev.spinup.controlplane.operations.Lifecycle;
+import dev.spinup.controlplane.core.Lifecycle;
 import dev.spinup.controlplane.operations.OperationJob;
-import dev.spinup.controlplane.operations.Operation;
+import dev.spinup.controlplane.core.Operation;
 import dev.spinup.controlplane.operations.OperationEngine;
 import dev.spinup.controlplane.operations.OperationRunner;
-import dev.spinup.controlplane.operations.OperationStatus;
+import dev.spinup.controlplane.core.OperationStatus;
 import dev.spinup.controlplane.operations.OperationStore;
-import dev.spinup.controlplane.operations.OperationVerb;
+import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.placement.Placement;
 import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -88,11 +90,11 @@ public final class WorkspaceService {
                     return sameRequest(existing.get(), request.fingerprint());
                 }
                 if (!fleet.regionExists(h, request.regionId())) {
-                    throw ApiException.invalidField(ErrorReason.UNKNOWN_REGION, "region",
+                    throw SpinUpException.invalidField(ErrorReason.UNKNOWN_REGION, "region",
                             "no region named \"" + request.regionId() + "\"");
                 }
                 UUID hostId = placement.place(h, request.regionId(), request.envelope())
-                        .orElseThrow(() -> new ApiException(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.NO_CAPACITY,
+                        .orElseThrow(() -> new SpinUpException(SpinUpException.Kind.RESOURCE_EXHAUSTED, ErrorReason.NO_CAPACITY,
                                 "no healthy host in region " + request.regionId() + " has room for "
                                         + request.envelope().vcpu() + " vCPU / " + request.envelope().ramGb()
                                         + " GiB RAM / " + request.envelope().diskGb() + " GiB disk",
@@ -163,7 +165,7 @@ public final class WorkspaceService {
     private Operation startTraced(OperationVerb verb, String requestId, String fingerprint, UUID workspaceId,
                                   Map<String, String> requested, String actor) {
         if (!runner.supports(verb)) {
-            throw ApiException.unimplemented(verb.name());
+            throw SpinUpException.unimplemented(verb.name());
         }
         try {
             return db.inTransaction(tx -> {
@@ -173,12 +175,12 @@ public final class WorkspaceService {
                     return sameRequest(existing.get(), fingerprint);
                 }
                 Workspace workspace = workspaces.findForUpdate(h, workspaceId).orElseThrow(() ->
-                        ApiException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + workspaceId));
+                        SpinUpException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + workspaceId));
                 if (verb.makesBusy() && workspace.currentOperationId() != null) {
                     throw inProgress(workspace.currentOperationId());
                 }
                 if (!Lifecycle.allows(verb, workspace.state())) {
-                    throw ApiException.failedPrecondition(ErrorReason.INVALID_STATE_TRANSITION,
+                    throw SpinUpException.failedPrecondition(ErrorReason.INVALID_STATE_TRANSITION,
                             verb.name() + " is not allowed from " + workspace.state().wire() + " (allowed from "
                                     + Lifecycle.transition(verb).from().stream().map(WorkspaceState::wire).sorted().toList()
                                     + ")",
@@ -216,7 +218,7 @@ public final class WorkspaceService {
             }
             if (isUniqueViolation(e, "workspace_domains_domain_key")) {
                 // AddDomain raced another AddDomain of the same name and lost
-                throw new ApiException(Status.Code.ALREADY_EXISTS, ErrorReason.DOMAIN_TAKEN,
+                throw new SpinUpException(SpinUpException.Kind.ALREADY_EXISTS, ErrorReason.DOMAIN_TAKEN,
                         "domain " + requested.get("domain") + " is already routed to another workspace",
                         Map.of("domain", String.valueOf(requested.get("domain"))));
             }
@@ -234,15 +236,15 @@ public final class WorkspaceService {
         return operations.findByRequestId(h, requestId);
     }
 
-    private static ApiException inProgress(UUID operationId) {
-        return new ApiException(Status.Code.ABORTED, ErrorReason.OPERATION_IN_PROGRESS,
+    private static SpinUpException inProgress(UUID operationId) {
+        return new SpinUpException(SpinUpException.Kind.ABORTED, ErrorReason.OPERATION_IN_PROGRESS,
                 "another operation is in flight on this workspace; poll it and retry with a new request_id",
                 operationId == null ? Map.of() : Map.of("operation_id", operationId.toString()));
     }
 
     private static Operation sameRequest(Operation existing, String fingerprint) {
         if (!existing.requestFingerprint().equals(fingerprint)) {
-            throw new ApiException(Status.Code.INVALID_ARGUMENT, ErrorReason.REQUEST_ID_REUSED,
+            throw new SpinUpException(SpinUpException.Kind.INVALID_ARGUMENT, ErrorReason.REQUEST_ID_REUSED,
                     "request_id was already used for a different request (operation " + existing.id() + ")",
                     Map.of("operation_id", existing.id().toString()));
         }

@@ -1,5 +1,10 @@
 package dev.spinup.controlplane.workspaces;
 
+import dev.spinup.controlplane.core.WorkspaceState;
+import dev.spinup.controlplane.core.Workspace;
+import dev.spinup.controlplane.core.ProjectTemplate;
+import dev.spinup.controlplane.core.Flavor;
+import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.db.Json;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -1,6 +1,7 @@
 package dev.spinup.controlplane.api;
 
-import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.controlplane.core.SpinUpException;
+import dev.spinup.controlplane.core.ErrorReason;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -19,14 +20,14 @@ class RequestsTest {
 
     @Test
     void foreignPageTokensAreRefused() {
-        ApiException e = catchThrowableOfType(ApiException.class, () -> Requests.afterId("djI6eHl6"));
+        SpinUpException e = catchThrowableOfType(SpinUpException.class, () -> Requests.afterId("djI6eHl6"));
         assertThat(e.reason()).isEqualTo(ErrorReason.PAGE_TOKEN_INVALID);
     }
 
     @Test
     void textLimitsCountCharactersNotBytes() {
         assertThat(Requests.text("name", "é".repeat(200), true, 200)).hasSize(200);
-        assertThat(catchThrowableOfType(ApiException.class, () -> Requests.text("name", "é".repeat(201), true, 200))
+        assertThat(catchThrowableOfType(SpinUpException.class, () -> Requests.text("name", "é".repeat(201), true, 200))
                 .metadata()).containsEntry("field", "name");
     }
 }

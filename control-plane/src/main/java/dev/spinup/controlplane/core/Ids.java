@@ -1,4 +1,4 @@
-package dev.spinup.controlplane.db;
+package dev.spinup.controlplane.core;
 
 import java.security.SecureRandom;
 import java.time.Clock;

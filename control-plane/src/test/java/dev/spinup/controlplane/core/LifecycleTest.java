@@ -1,6 +1,5 @@
-package dev.spinup.controlplane.operations;
+package dev.spinup.controlplane.core;
 
-import dev.spinup.controlplane.workspaces.WorkspaceState;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

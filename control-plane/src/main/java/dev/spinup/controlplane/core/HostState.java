@@ -1,4 +1,4 @@
-package dev.spinup.controlplane.fleet;
+package dev.spinup.controlplane.core;
 
 import java.util.Arrays;
 

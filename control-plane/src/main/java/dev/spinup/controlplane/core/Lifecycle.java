@@ -1,16 +1,15 @@
-package dev.spinup.controlplane.operations;
+package dev.spinup.controlplane.core;
 
-import dev.spinup.controlplane.workspaces.WorkspaceState;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-import static dev.spinup.controlplane.workspaces.WorkspaceState.ACTIVE;
-import static dev.spinup.controlplane.workspaces.WorkspaceState.ARCHIVED;
-import static dev.spinup.controlplane.workspaces.WorkspaceState.DELETED;
-import static dev.spinup.controlplane.workspaces.WorkspaceState.SUSPENDED;
+import static dev.spinup.controlplane.core.WorkspaceState.ACTIVE;
+import static dev.spinup.controlplane.core.WorkspaceState.ARCHIVED;
+import static dev.spinup.controlplane.core.WorkspaceState.DELETED;
+import static dev.spinup.controlplane.core.WorkspaceState.SUSPENDED;
 
 /**
  * The lifecycle table, in the one place it lives in code: which verb may start from which state

@@ -1,6 +1,5 @@
-package dev.spinup.controlplane.fleet;
+package dev.spinup.controlplane.core;
 
-import dev.spinup.controlplane.workspaces.Envelope;
 import java.time.Instant;
 import java.util.UUID;
 

@@ -1,4 +1,4 @@
-package dev.spinup.controlplane.workspaces;
+package dev.spinup.controlplane.core;
 
 /** A VM's resource envelope. */
 public record Envelope(int vcpu, int ramGb, int diskGb) {

@@ -1,4 +1,4 @@
-package dev.spinup.controlplane.operations;
+package dev.spinup.controlplane.core;
 
 import java.time.Instant;
 import java.util.ArrayList;

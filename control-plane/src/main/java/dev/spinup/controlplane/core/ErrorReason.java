@@ -1,0 +1,81 @@
+package dev.spinup.controlplane.core;
+
+/**
+ * Why a call or an operation failed: the closed set of reasons of the API's {@code ErrorReason}
+ * (spinup/v1/errors.proto), value for value, by name. The API edge maps one to the other by name;
+ * {@code ErrorReasonMirrorTest} fails when the two sets differ. Stored by name (operations.error_reason).
+ */
+public enum ErrorReason {
+    // request validation (INVALID_ARGUMENT)
+    /** request_id is empty */
+    REQUEST_ID_MISSING,
+    /** request_id already used with different parameters */
+    REQUEST_ID_REUSED,
+    /** metadata "field" names the missing field */
+    FIELD_REQUIRED,
+    /** metadata "field" names the malformed field */
+    FIELD_INVALID,
+    UNKNOWN_FLAVOR,
+    UNKNOWN_REGION,
+    /** template not known or not offered by this installation */
+    UNKNOWN_TEMPLATE,
+    /** custom envelope outside the allowed bounds */
+    ENVELOPE_INVALID,
+    PAGE_TOKEN_INVALID,
+    PAGE_SIZE_INVALID,
+    DOMAIN_INVALID,
+    /** the request's body (or frame) is not a valid message of the RPC's type */
+    MALFORMED_REQUEST,
+
+    // lookups (NOT_FOUND)
+    WORKSPACE_NOT_FOUND,
+    OPERATION_NOT_FOUND,
+    HOST_NOT_FOUND,
+    DOMAIN_NOT_FOUND,
+
+    // lifecycle (ABORTED / FAILED_PRECONDITION / RESOURCE_EXHAUSTED)
+    /** metadata "operation_id" is the in-flight operation */
+    OPERATION_IN_PROGRESS,
+    /** metadata "state" and "verb" */
+    INVALID_STATE_TRANSITION,
+    /** no healthy host in the region has room */
+    NO_CAPACITY,
+    /** resize: the workspace's host cannot fit the new envelope */
+    HOST_LACKS_ROOM,
+    /** the flavor's maxDeploys ceiling is reached */
+    FLAVOR_CEILING_EXCEEDED,
+    DOMAIN_TAKEN,
+    /** restore from archived: no verified snapshot to restore from */
+    NO_VERIFIED_SNAPSHOT,
+
+    // authentication and authorization
+    /** UNAUTHENTICATED: no bearer token */
+    TOKEN_MISSING,
+    /** UNAUTHENTICATED: unknown or revoked token */
+    TOKEN_INVALID,
+    /** PERMISSION_DENIED: metadata "scope" is the missing scope */
+    SCOPE_REQUIRED,
+    /** UNAUTHENTICATED: agent RPC without a host certificate */
+    CLIENT_CERTIFICATE_REQUIRED,
+    /** PERMISSION_DENIED: a host spoke for another host id */
+    HOST_IDENTITY_MISMATCH,
+    ENROLLMENT_TOKEN_INVALID,
+    ENROLLMENT_TOKEN_EXPIRED,
+    ENROLLMENT_TOKEN_USED,
+
+    // operation failures (Operation.error)
+    /** a step did not complete before its deadline */
+    STEP_DEADLINE_EXCEEDED,
+    /** the host agent reported the command failed */
+    AGENT_COMMAND_FAILED,
+    AGENT_RECONNECTED_WITHOUT_COMPLETION,
+    SNAPSHOT_VERIFICATION_FAILED,
+
+    // server side
+    /** UNIMPLEMENTED: part of v1, not built in this release */
+    NOT_IMPLEMENTED,
+    /** INTERNAL: a bug; the log has the details under metadata "incident" */
+    INTERNAL_ERROR,
+    /** UNAVAILABLE: database or object storage unreachable; retry */
+    DEPENDENCY_UNAVAILABLE;
+}
