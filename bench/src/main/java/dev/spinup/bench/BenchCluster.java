@@ -8,11 +8,10 @@ import dev.spinup.api.v1.WorkspaceServiceGrpc;
 import dev.spinup.controlplane.ControlPlane;
 import dev.spinup.controlplane.ControlPlaneConfig;
 import dev.spinup.controlplane.auth.Principal;
-import dev.spinup.controlplane.db.Database;
-import dev.spinup.controlplane.db.DatabaseConfig;
+import dev.spinup.controlplane.postgres.Database;
+import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.dev.EmbeddedS3;
-import dev.spinup.controlplane.fleet.FleetStore;
 import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.snapshots.ObjectStorage;
 import dev.spinup.controlplane.core.Envelope;
@@ -71,11 +70,10 @@ final class BenchCluster implements AutoCloseable {
         jobReplica = jobsElsewhere ? ControlPlane.start(withJobThreads(config, config.engine().threads(), "bench-jobs"),
                 clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)) : null;
         db = controlPlane.database();
-        FleetStore fleet = new FleetStore();
-        db.inTransactionVoid(tx -> fleet.ensureRegion(tx.handle(), "bench", "Bench"));
+        db.inTransactionVoid(tx -> tx.fleet().ensureRegion("bench", "Bench"));
         for (int i = 0; i < hosts; i++) {
             UUID id = Ids.newId(clock);
-            db.inTransactionVoid(tx -> fleet.registerHost(tx.handle(), id, "bench", "bench-" + id,
+            db.inTransactionVoid(tx -> tx.fleet().registerHost(id, "bench", "bench-" + id,
                     new Envelope(100_000, 100_000, 1_000_000)));
             Path hostDir = dir.resolve("host-" + i);
             ca.issueHost(id).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));
@@ -91,7 +89,7 @@ final class BenchCluster implements AutoCloseable {
             }
             LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
         }
-        String token = db.inTransaction(tx -> controlPlane.apiTokens().create(tx.handle(), Ids.newId(clock), "bench",
+        String token = db.inTransaction(tx -> controlPlane.apiTokens().create(tx, Ids.newId(clock), "bench",
                 Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
         channel = NettyChannelBuilder.forAddress("localhost", controlPlane.grpcPort())
                 .sslContext(GrpcSslContexts.forClient().trustManager(dir.resolve("pki/ca.crt").toFile()).build())

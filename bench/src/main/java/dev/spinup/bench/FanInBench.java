@@ -1,10 +1,9 @@
 package dev.spinup.bench;
 
-import dev.spinup.controlplane.db.Database;
-import dev.spinup.controlplane.db.DatabaseConfig;
+import dev.spinup.controlplane.postgres.Database;
+import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.dev.EmbeddedS3;
-import dev.spinup.controlplane.fleet.FleetStore;
 import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.core.Envelope;
 import java.io.IOException;
@@ -220,11 +219,10 @@ final class FanInBench implements Callable<Integer> {
         Database db = new Database(new DatabaseConfig(url, pg.user, null, 2));
         try {
             db.migrate();
-            FleetStore fleet = new FleetStore();
-            db.inTransactionVoid(tx -> {
-                fleet.ensureRegion(tx.handle(), "bench", "Bench");
+                db.inTransactionVoid(tx -> {
+                tx.fleet().ensureRegion("bench", "Bench");
                 for (UUID id : hosts) {
-                    fleet.registerHost(tx.handle(), id, "bench", "bench-" + id, new Envelope(64, 256, 4000));
+                    tx.fleet().registerHost(id, "bench", "bench-" + id, new Envelope(64, 256, 4000));
                 }
             });
         } finally {

@@ -1,7 +1,7 @@
 package dev.spinup.bench;
 
-import dev.spinup.controlplane.db.Database;
-import dev.spinup.controlplane.db.DatabaseConfig;
+import dev.spinup.controlplane.postgres.Database;
+import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.controlplane.placement.Placement;
 import dev.spinup.controlplane.core.Envelope;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -74,7 +74,7 @@ final class PlacementBench implements Callable<Integer> {
             seed(db, hosts, workspaces);
             double seedSeconds = (System.nanoTime() - seeding) / 1e9;
             Placement spinup = new Placement(Duration.ofDays(2), Clock.systemUTC(), new SimpleMeterRegistry());
-            Placer ours = h -> spinup.place(h, "bench", HOBBY);
+            Placer ours = h -> spinup.place(db.on(h), "bench", HOBBY);
             Placer reference = h -> h.createQuery(REFERENCE).bind("region", "bench").bind("vcpu", HOBBY.vcpu())
                     .bind("ram", HOBBY.ramGb()).bind("disk", HOBBY.diskGb()).mapTo(UUID.class).findOne();
 
@@ -155,18 +155,18 @@ final class PlacementBench implements Callable<Integer> {
 
     /** One placement and the insert of the workspace it placed, in one transaction; returns the placement's time. */
     private static long placeOnce(Database db, Placer placer) {
-        return db.inTransaction(tx -> {
+        return db.withHandle(h -> h.inTransaction(tx -> {
             long started = System.nanoTime();
-            UUID host = placer.place(tx.handle()).orElseThrow(() -> new IllegalStateException("no room found"));
+            UUID host = placer.place(tx).orElseThrow(() -> new IllegalStateException("no room found"));
             long took = System.nanoTime() - started;
-            tx.handle().createUpdate("""
+            tx.createUpdate("""
                     INSERT INTO workspaces (id, external_workspace_id, external_user_id, display_name, region_id, host_id,
                                             flavor, vcpu, ram_gb, disk_gb, state, template)
                     VALUES (:id, 'placed', 'bench', 'bench', 'bench', :host, 'hobby', :vcpu, :ram, :disk, 'active', 'starter')""")
                     .bind("id", UUID.randomUUID()).bind("host", host).bind("vcpu", HOBBY.vcpu())
                     .bind("ram", HOBBY.ramGb()).bind("disk", HOBBY.diskGb()).execute();
             return took;
-        });
+        }));
     }
 
     private static List<Long> timed(Database db, Placer placer, int n) {

@@ -16,15 +16,15 @@ import dev.spinup.controlplane.api.WorkspaceGrpcService;
 import dev.spinup.controlplane.auth.AccessLogInterceptor;
 import dev.spinup.controlplane.auth.ApiTokens;
 import dev.spinup.controlplane.auth.AuthInterceptor;
-import dev.spinup.controlplane.db.Database;
-import dev.spinup.controlplane.db.PgNotificationListener;
+import dev.spinup.controlplane.postgres.Database;
+import dev.spinup.controlplane.postgres.PgNotificationListener;
 import dev.spinup.controlplane.fleet.Enrollment;
-import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.store.FleetStore;
 import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.fleet.HeartbeatWriter;
 import dev.spinup.controlplane.fleet.HostHealth;
 import dev.spinup.controlplane.metrics.MetricsServer;
-import dev.spinup.controlplane.operations.AuditLog;
+import dev.spinup.controlplane.store.AuditLog;
 import dev.spinup.controlplane.agents.AgentSteps;
 import dev.spinup.controlplane.operations.CreateWorkspaceJob;
 import dev.spinup.controlplane.operations.DeleteWorkspaceJob;
@@ -39,7 +39,7 @@ import dev.spinup.controlplane.operations.RepairWorkspaceJob;
 import dev.spinup.controlplane.snapshots.ObjectStorage;
 import dev.spinup.controlplane.snapshots.PeriodicSnapshots;
 import dev.spinup.controlplane.snapshots.SnapshotSteps;
-import dev.spinup.controlplane.snapshots.SnapshotStore;
+import dev.spinup.controlplane.store.SnapshotStore;
 import dev.spinup.controlplane.snapshots.SnapshotSweep;
 import dev.spinup.controlplane.snapshots.SnapshotUrls;
 import dev.spinup.controlplane.operations.RestoreWorkspaceJob;
@@ -47,10 +47,10 @@ import dev.spinup.controlplane.operations.SuspendWorkspaceJob;
 import dev.spinup.controlplane.operations.OperationDurations;
 import dev.spinup.controlplane.operations.OperationEngine;
 import dev.spinup.controlplane.operations.OperationRunner;
-import dev.spinup.controlplane.operations.OperationStore;
+import dev.spinup.controlplane.store.OperationStore;
 import dev.spinup.controlplane.placement.Placement;
 import dev.spinup.controlplane.workspaces.WorkspaceService;
-import dev.spinup.controlplane.workspaces.WorkspaceStore;
+import dev.spinup.controlplane.store.WorkspaceStore;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -115,10 +115,6 @@ public final class ControlPlane implements AutoCloseable {
         ControlPlaneMetrics.schedulerQueue(db, clock, meters);
         this.storage = new ObjectStorage(config.objectStorage());
 
-        WorkspaceStore workspaces = new WorkspaceStore();
-        OperationStore operations = new OperationStore();
-        FleetStore fleet = new FleetStore();
-        AuditLog audit = new AuditLog();
         this.tokens = new ApiTokens();
         CommandOutbox outbox = new CommandOutbox();
         EdgeRoutes edgeRoutes = new EdgeRoutes();
@@ -133,30 +129,29 @@ public final class ControlPlane implements AutoCloseable {
                 (tx, jobId) -> engineRef.get().wake(tx, jobId), clock, meters);
 
         Placement placement = new Placement(config.heartbeatLease(), clock, meters);
-        AgentSteps agentSteps = new AgentSteps(sessions, outbox, workspaces, edgeRoutes, config.stepTimeouts());
-        SnapshotStore snapshots = new SnapshotStore();
-        SnapshotSteps snapshotSteps = new SnapshotSteps(agentSteps, storage, snapshots, meters);
-        OperationRunner runner = new OperationRunner(db, operations, workspaces, audit, List.of(
+        AgentSteps agentSteps = new AgentSteps(sessions, outbox, config.stepTimeouts());
+        SnapshotSteps snapshotSteps = new SnapshotSteps(agentSteps, storage, meters);
+        OperationRunner runner = new OperationRunner(db, List.of(
                 new CreateWorkspaceJob(agentSteps),
                 new SuspendWorkspaceJob(agentSteps),
                 new ArchiveWorkspaceJob(agentSteps, snapshotSteps, clock),
-                new RestoreWorkspaceJob(agentSteps, snapshotSteps, placement, workspaces, snapshots),
-                new ResizeWorkspaceJob(agentSteps, placement, workspaces),
+                new RestoreWorkspaceJob(agentSteps, snapshotSteps, placement),
+                new ResizeWorkspaceJob(agentSteps, placement),
                 new DeleteWorkspaceJob(agentSteps, snapshotSteps.purge("purge_snapshots")),
-                new PeriodicSnapshotJob(snapshotSteps, snapshots, clock),
+                new PeriodicSnapshotJob(snapshotSteps, clock),
                 new RepairWorkspaceJob(agentSteps),
                 DomainJobs.add(agentSteps, clock),
                 DomainJobs.remove(agentSteps)),
                 clock, meters, hooks, tracer);
         this.planTable = dev.spinup.controlplane.operations.PlanTable.markdown(runner.jobs());
-        this.engine = new OperationEngine(db, operations, runner, config.engine(), clock, meters);
+        this.engine = new OperationEngine(db, db.transactionalDataSource(), runner, config.engine(), clock, meters);
         engineRef.set(engine);
-        WorkspaceService service = new WorkspaceService(db, workspaces, operations, fleet, placement, engine, runner,
-                audit, config.workspaceDomain(), clock, meters, tracer);
-        this.hostHealth = new HostHealth(db, fleet, config.heartbeatLease(), clock, meters);
+        WorkspaceService service = new WorkspaceService(db, placement, engine, runner, config.workspaceDomain(), clock,
+                meters, tracer);
+        this.hostHealth = new HostHealth(db, config.heartbeatLease(), clock, meters);
         this.periodicSnapshots = new PeriodicSnapshots(db, service, config.snapshotScanInterval(), clock, meters);
-        this.snapshotSweep = new SnapshotSweep(db, storage, snapshots, config.snapshotSweep(), clock, meters);
-        this.heartbeats = new HeartbeatWriter(db, fleet, meters);
+        this.snapshotSweep = new SnapshotSweep(db, storage, config.snapshotSweep(), clock, meters);
+        this.heartbeats = new HeartbeatWriter(db, meters);
         RefusedEvents refusals = new RefusedEvents(db, clock, meters);
         AgentEventHandler events = new AgentEventHandler(db, heartbeats, outbox, engine::wake, service::repair, clock,
                 meters, tracer);
@@ -169,7 +164,7 @@ public final class ControlPlane implements AutoCloseable {
                     }
                 }), meters);
 
-        Enrollment enrollment = new Enrollment(db, fleet, config.tls().caKey() == null ? null
+        Enrollment enrollment = new Enrollment(db, config.tls().caKey() == null ? null
                 : CertificateAuthority.load(config.tls().caCertificate(), config.tls().caKey(), clock), clock, meters);
         ApiErrorInterceptor errors = new ApiErrorInterceptor(meters);
         AccessLogInterceptor accessLog = new AccessLogInterceptor();
@@ -190,13 +185,13 @@ public final class ControlPlane implements AutoCloseable {
                     .permitKeepAliveWithoutCalls(true)
                     .decompressorRegistry(MalformedRequests.decompressors())
                     .addService(ServerInterceptors.intercept(MalformedRequests.guard(
-                            new WorkspaceGrpcService(db, service, workspaces, operations, fleet, config.flavors(),
+                            new WorkspaceGrpcService(db, service, config.flavors(),
                                     config.offeredTemplates(), new OperationDurations(db, clock),
                                     config.heartbeatLease(), enrollment, config.workspaceDomain(), clock)
                                     .bindService(), MAX_API_REQUEST_BYTES),
                             errors, new AuthInterceptor(db, tokens), accessLog))
                     .addService(ServerInterceptors.intercept(MalformedRequests.guard(
-                            new AgentGrpcService(db, fleet, sessions, events, enrollment, refusals, meters).bindService(),
+                            new AgentGrpcService(db, sessions, events, enrollment, refusals, meters).bindService(),
                             AgentProtocol.MAX_EVENT_BYTES),
                             errors, new HostIdentityInterceptor(), accessLog))
                     .addService(health.getHealthService())

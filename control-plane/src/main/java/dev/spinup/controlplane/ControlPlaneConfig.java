@@ -1,6 +1,6 @@
 package dev.spinup.controlplane;
 
-import dev.spinup.controlplane.db.DatabaseConfig;
+import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.controlplane.operations.OperationEngine;
 import dev.spinup.controlplane.operations.StepTimeouts;
 import dev.spinup.controlplane.snapshots.ObjectStorage;

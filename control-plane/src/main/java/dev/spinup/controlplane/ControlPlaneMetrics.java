@@ -1,6 +1,6 @@
 package dev.spinup.controlplane;
 
-import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.store.Transactions;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -37,7 +37,7 @@ final class ControlPlaneMetrics {
      * db-scheduler's queue: executions due now and not picked, and how long the oldest of them has
      * waited. Read at most every 5 s, whatever the scrape rate.
      */
-    static void schedulerQueue(Database db, Clock clock, MeterRegistry meters) {
+    static void schedulerQueue(Transactions db, Clock clock, MeterRegistry meters) {
         AtomicReference<Queue> last = new AtomicReference<>(new Queue(Instant.EPOCH, 0, 0));
         java.util.function.Supplier<Queue> read = () -> last.updateAndGet(q -> {
             Instant now = clock.instant();
@@ -45,13 +45,8 @@ final class ControlPlaneMetrics {
                 return q;
             }
             try {
-                return db.withHandle(h -> h.createQuery("""
-                                SELECT count(*) AS due,
-                                       COALESCE(EXTRACT(EPOCH FROM (CAST(:now AS timestamptz) - min(execution_time))), 0) AS oldest
-                                FROM scheduled_tasks WHERE picked = false AND execution_time <= CAST(:now AS timestamptz)""")
-                        .bind("now", java.sql.Timestamp.from(now))
-                        .map((rs, ctx) -> new Queue(now, rs.getLong("due"), Math.max(0, rs.getDouble("oldest"))))
-                        .one());
+                var due = db.read(tx -> tx.operations().dueJobs(now));
+                return new Queue(now, due.count(), Math.max(0, due.oldest().toNanos() / 1e9));
             } catch (RuntimeException e) {
                 return q; // the database is unreachable: keep the last reading (the errors show elsewhere)
             }

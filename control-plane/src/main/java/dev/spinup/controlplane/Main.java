@@ -1,6 +1,6 @@
 package dev.spinup.controlplane;
 
-import dev.spinup.controlplane.db.DatabaseConfig;
+import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.dev.DevEnvironment;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -145,11 +145,11 @@ public final class Main {
 
         @Override
         public Integer call() {
-            try (var db = new dev.spinup.controlplane.db.Database(DatabaseConfig.fromUrl(databaseUrl, 2))) {
+            try (var db = new dev.spinup.controlplane.postgres.Database(DatabaseConfig.fromUrl(databaseUrl, 2))) {
                 db.migrate();
                 Clock clock = Clock.systemUTC();
                 String token = db.inTransaction(tx -> new dev.spinup.controlplane.auth.ApiTokens().create(
-                        tx.handle(), Ids.newId(clock), name, new LinkedHashSet<>(scopes), clock.instant()));
+                        tx, Ids.newId(clock), name, new LinkedHashSet<>(scopes), clock.instant()));
                 System.out.println(token);
             }
             return 0;

@@ -1,6 +1,6 @@
 package dev.spinup.testing;
 
-import dev.spinup.controlplane.db.DatabaseConfig;
+import dev.spinup.controlplane.postgres.DatabaseConfig;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;

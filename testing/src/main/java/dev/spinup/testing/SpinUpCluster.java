@@ -12,10 +12,10 @@ import dev.spinup.api.v1.WorkspaceServiceGrpc;
 import dev.spinup.controlplane.ControlPlane;
 import dev.spinup.controlplane.ControlPlaneConfig;
 import dev.spinup.controlplane.auth.Principal;
-import dev.spinup.controlplane.db.Database;
-import dev.spinup.controlplane.db.DatabaseConfig;
+import dev.spinup.controlplane.postgres.Database;
+import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.controlplane.core.Ids;
-import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.store.FleetStore;
 import dev.spinup.controlplane.operations.OperationEngine;
 import dev.spinup.controlplane.dev.EmbeddedS3;
 import dev.spinup.controlplane.operations.StepHooks;
@@ -114,10 +114,10 @@ public final class SpinUpCluster implements AutoCloseable {
                 b.hooks, openTelemetry);
         replicas.add(controlPlane);
         Database db = controlPlane.database();
-        db.inTransactionVoid(tx -> new FleetStore().ensureRegion(tx.handle(), REGION, "Test region"));
-        this.adminToken = db.inTransaction(tx -> controlPlane.apiTokens().create(tx.handle(), Ids.newId(clock),
+        db.inTransactionVoid(tx -> tx.fleet().ensureRegion(REGION, "Test region"));
+        this.adminToken = db.inTransaction(tx -> controlPlane.apiTokens().create(tx, Ids.newId(clock),
                 "test-admin", Set.of(Principal.SCOPE_ADMIN, Principal.SCOPE_WORKSPACES), clock.instant()));
-        this.workspacesToken = db.inTransaction(tx -> controlPlane.apiTokens().create(tx.handle(), Ids.newId(clock),
+        this.workspacesToken = db.inTransaction(tx -> controlPlane.apiTokens().create(tx, Ids.newId(clock),
                 "test-product", Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
     }
 
@@ -319,7 +319,7 @@ public final class SpinUpCluster implements AutoCloseable {
     public RegisteredHost registerHost(Envelope capacity) {
         UUID hostId = Ids.newId(clock);
         controlPlane.database().inTransactionVoid(tx ->
-                new FleetStore().registerHost(tx.handle(), hostId, REGION, "host-" + hostId + ".test", capacity));
+                tx.fleet().registerHost(hostId, REGION, "host-" + hostId + ".test", capacity));
         Path hostDir = dir.resolve("hosts").resolve(hostId.toString());
         try {
             Files.createDirectories(hostDir);
@@ -414,7 +414,7 @@ public final class SpinUpCluster implements AutoCloseable {
         Eventually.await(Duration.ofSeconds(30), "agent " + hostId + " to connect", agent::isConnected);
         // Connected is not yet placeable: heartbeats reach the database in batches, after their ack.
         Eventually.await(Duration.ofSeconds(30), "a heartbeat of host " + hostId + " in the database", () ->
-                controlPlane.database().withHandle(h -> new FleetStore().findHost(h, hostId))
+                controlPlane.database().read(tx -> tx.fleet().findHost(hostId))
                         .map(host -> host.lastHeartbeatAt() != null && !host.lastHeartbeatAt().isBefore(connecting))
                         .orElse(false));
         return agent;

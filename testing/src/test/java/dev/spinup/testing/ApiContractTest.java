@@ -1,5 +1,6 @@
 package dev.spinup.testing;
 
+import dev.spinup.controlplane.core.Snapshot;
 import dev.spinup.api.v1.ArchiveWorkspaceRequest;
 import dev.spinup.api.v1.CreateEnrollmentTokenRequest;
 import dev.spinup.api.v1.DeleteWorkspaceRequest;
@@ -20,15 +21,15 @@ import dev.spinup.api.v1.SuspendWorkspaceRequest;
 import dev.spinup.api.v1.UndrainHostRequest;
 import dev.spinup.api.v1.WorkspaceServiceGrpc.WorkspaceServiceBlockingStub;
 import dev.spinup.controlplane.core.Ids;
-import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.store.FleetStore;
 import dev.spinup.controlplane.core.Lifecycle;
 import dev.spinup.controlplane.core.OperationVerb;
-import dev.spinup.controlplane.snapshots.SnapshotStore;
+import dev.spinup.controlplane.store.SnapshotStore;
 import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.core.ProjectTemplate;
 import dev.spinup.controlplane.core.Workspace;
 import dev.spinup.controlplane.core.WorkspaceState;
-import dev.spinup.controlplane.workspaces.WorkspaceStore;
+import dev.spinup.controlplane.store.WorkspaceStore;
 import io.grpc.Status;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -79,10 +80,9 @@ class ApiContractTest {
     static void start() {
         cluster = SpinUpCluster.builder(pg.config(), dir).start();
         host = Ids.newId(clock);
-        FleetStore fleet = new FleetStore();
         cluster.database().inTransactionVoid(tx -> {
-            fleet.registerHost(tx.handle(), host, SpinUpCluster.REGION, "contract-host", new Envelope(1000, 4000, 100000));
-            fleet.heartbeat(tx.handle(), host, clock.instant());
+            tx.fleet().registerHost(host, SpinUpCluster.REGION, "contract-host", new Envelope(1000, 4000, 100000));
+            tx.fleet().heartbeat(host, clock.instant());
         });
     }
 
@@ -147,7 +147,7 @@ class ApiContractTest {
     @Test
     void pagesStayStableWhileWorkspacesAreInserted() throws Exception {
         String region = "paging";
-        cluster.database().inTransactionVoid(tx -> new FleetStore().ensureRegion(tx.handle(), region, "Paging"));
+        cluster.database().inTransactionVoid(tx -> tx.fleet().ensureRegion(region, "Paging"));
         Set<UUID> before = new HashSet<>();
         for (int i = 0; i < 60; i++) {
             before.add(workspaceIn(WorkspaceState.SUSPENDED, region));
@@ -248,17 +248,16 @@ class ApiContractTest {
         UUID id = Ids.newId(clock);
         Instant now = clock.instant();
         cluster.database().inTransactionVoid(tx -> {
-            new WorkspaceStore().insert(tx.handle(), new Workspace(id, "ext-" + id, "user-1", "contract", region,
+            tx.workspaces().insert(new Workspace(id, "ext-" + id, "user-1", "contract", region,
                     host, dev.spinup.controlplane.core.Flavor.HOBBY, new Envelope(1, 1, 5), state, null,
                     ProjectTemplate.STARTER, Map.of(), null, 86400, 30, now, now));
             if (state == WorkspaceState.ARCHIVED) {
-                SnapshotStore snapshots = new SnapshotStore();
                 UUID snapshot = Ids.newId(clock);
                 String uri = "s3://" + SpinUpCluster.BUCKET + "/x";
-                snapshots.begin(tx.handle(), snapshot, id, uri, "pre_archive", now);
-                snapshots.record(tx.handle(), new SnapshotStore.Snapshot(snapshot, id, uri, 1, "0".repeat(64), "tar",
+                tx.snapshots().begin(snapshot, id, uri, "pre_archive", now);
+                tx.snapshots().record(new Snapshot(snapshot, id, uri, 1, "0".repeat(64), "tar",
                         "pre_archive", null, now, null, null));
-                snapshots.markVerified(tx.handle(), snapshot, now);
+                tx.snapshots().markVerified(snapshot, now);
             }
         });
         return id;

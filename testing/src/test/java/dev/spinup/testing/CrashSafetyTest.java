@@ -10,10 +10,10 @@ import dev.spinup.api.v1.WorkspaceServiceGrpc.WorkspaceServiceBlockingStub;
 import dev.spinup.api.v1.WorkspaceState;
 import dev.spinup.controlplane.auth.ApiTokens;
 import dev.spinup.controlplane.auth.Principal;
-import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.postgres.Database;
 import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.dev.EmbeddedS3;
-import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.store.FleetStore;
 import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.testing.crash.ChildJvm;
@@ -105,12 +105,11 @@ class CrashSafetyTest {
         db = new Database(pg.config());
         db.migrate();
         UUID hostId = Ids.newId(clock);
-        FleetStore fleet = new FleetStore();
         db.inTransactionVoid(tx -> {
-            fleet.ensureRegion(tx.handle(), SpinUpCluster.REGION, "Crash region");
-            fleet.registerHost(tx.handle(), hostId, SpinUpCluster.REGION, "crash-host", new Envelope(200, 400, 5000));
+            tx.fleet().ensureRegion(SpinUpCluster.REGION, "Crash region");
+            tx.fleet().registerHost(hostId, SpinUpCluster.REGION, "crash-host", new Envelope(200, 400, 5000));
         });
-        token = db.inTransaction(tx -> new ApiTokens().create(tx.handle(), Ids.newId(clock), "crash-test",
+        token = db.inTransaction(tx -> new ApiTokens().create(tx, Ids.newId(clock), "crash-test",
                 Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(dir.resolve("pki"), "crash CA", clock);
         ca.issueServer(List.of("localhost"), List.of("127.0.0.1"))

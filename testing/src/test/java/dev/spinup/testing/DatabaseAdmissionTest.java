@@ -1,7 +1,7 @@
 package dev.spinup.testing;
 
-import dev.spinup.controlplane.db.Database;
-import dev.spinup.controlplane.db.DatabaseConfig;
+import dev.spinup.controlplane.postgres.Database;
+import dev.spinup.controlplane.postgres.DatabaseConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;

@@ -101,7 +101,7 @@ class EnrollmentTest {
     @Test
     void aRetiredHostOpensNoSessionEvenWithAValidCertificate() throws Exception {
         SpinUpCluster.RegisteredHost retired = cluster.registerHost(new dev.spinup.controlplane.core.Envelope(4, 8, 50));
-        cluster.database().inTransactionVoid(tx -> tx.handle()
+        cluster.database().withHandle(h -> h
                 .createUpdate("UPDATE hosts SET state = 'retired' WHERE id = :id").bind("id", retired.id()).execute());
         StatusRuntimeException error = helloRefused(cluster.hostChannel(retired),
                 SessionHello.newBuilder().setEdgeAddress("10.0.0.9:80").build());

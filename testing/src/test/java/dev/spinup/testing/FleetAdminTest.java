@@ -16,7 +16,7 @@ import dev.spinup.api.v1.OperationVerb;
 import dev.spinup.api.v1.UndrainHostRequest;
 import dev.spinup.api.v1.WorkspaceState;
 import dev.spinup.controlplane.core.Ids;
-import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.store.FleetStore;
 import dev.spinup.controlplane.core.Envelope;
 import io.grpc.Status;
 import java.nio.file.Files;
@@ -92,11 +92,10 @@ class FleetAdminTest {
     @Test
     void aHostThatStopsHeartbeatingBecomesUnhealthyAndComesBack() {
         UUID silent = Ids.newId(clock);
-        FleetStore fleet = new FleetStore();
         cluster.database().inTransactionVoid(tx -> {
-            fleet.ensureRegion(tx.handle(), "quiet", "A region of its own, so no placement lands here");
-            fleet.registerHost(tx.handle(), silent, "quiet", "silent-" + silent, new Envelope(4, 8, 50));
-            fleet.heartbeat(tx.handle(), silent, clock.instant());
+            tx.fleet().ensureRegion("quiet", "A region of its own, so no placement lands here");
+            tx.fleet().registerHost(silent, "quiet", "silent-" + silent, new Envelope(4, 8, 50));
+            tx.fleet().heartbeat(silent, clock.instant());
         });
         assertThat(state(silent)).isEqualTo(HostState.HOST_HEALTHY);
 
@@ -104,7 +103,7 @@ class FleetAdminTest {
         cluster.controlPlane().checkForDueWork();
         Eventually.await(Duration.ofSeconds(30), "the lease to expire", () -> state(silent) == HostState.HOST_UNHEALTHY);
 
-        cluster.database().inTransactionVoid(tx -> fleet.heartbeat(tx.handle(), silent, clock.instant()));
+        cluster.database().inTransactionVoid(tx -> tx.fleet().heartbeat(silent, clock.instant()));
         assertThat(state(silent)).isEqualTo(HostState.HOST_HEALTHY);
     }
 

@@ -1,8 +1,8 @@
 package dev.spinup.testing;
 
-import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.postgres.Database;
 import dev.spinup.controlplane.core.Ids;
-import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.store.FleetStore;
 import dev.spinup.controlplane.fleet.HeartbeatWriter;
 import dev.spinup.controlplane.core.Envelope;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -31,7 +31,6 @@ class HeartbeatWriterTest {
     @RegisterExtension
     static final PostgresExtension pg = new PostgresExtension();
     static Database db;
-    static final FleetStore fleet = new FleetStore();
     static final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     static HeartbeatWriter writer;
 
@@ -39,8 +38,8 @@ class HeartbeatWriterTest {
     static void start() {
         db = new Database(pg.config());
         db.migrate();
-        db.inTransactionVoid(tx -> fleet.ensureRegion(tx.handle(), "r", "R"));
-        writer = new HeartbeatWriter(db, fleet, meters);
+        db.inTransactionVoid(tx -> tx.fleet().ensureRegion("r", "R"));
+        writer = new HeartbeatWriter(db, meters);
     }
 
     @AfterAll
@@ -51,7 +50,7 @@ class HeartbeatWriterTest {
 
     private static UUID newHost() {
         UUID id = Ids.newId(Clock.systemUTC());
-        db.inTransactionVoid(tx -> fleet.registerHost(tx.handle(), id, "r", "h-" + id, new Envelope(4, 8, 50)));
+        db.inTransactionVoid(tx -> tx.fleet().registerHost(id, "r", "h-" + id, new Envelope(4, 8, 50)));
         return id;
     }
 
@@ -87,7 +86,7 @@ class HeartbeatWriterTest {
     @Test
     void anUnhealthyHostIsHealthyAgainOnceItsHeartbeatReturns() {
         UUID host = newHost();
-        db.inTransactionVoid(tx -> tx.handle().createUpdate("UPDATE hosts SET state = 'unhealthy' WHERE id = :id")
+        db.withHandle(h -> h.createUpdate("UPDATE hosts SET state = 'unhealthy' WHERE id = :id")
                 .bind("id", host).execute());
         writer.record(host, Instant.now());
         String state = db.withHandle(h -> h.createQuery("SELECT state FROM hosts WHERE id = :id").bind("id", host)
@@ -118,7 +117,7 @@ class HeartbeatWriterTest {
     void closingFailsAHeartbeatStillWaitingForItsRowInsteadOfLeavingItHanging() throws Exception {
         UUID busy = newHost();
         SimpleMeterRegistry own = new SimpleMeterRegistry();
-        HeartbeatWriter closing = new HeartbeatWriter(db, fleet, own);
+        HeartbeatWriter closing = new HeartbeatWriter(db, own);
         try (Connection lock = db.openDedicatedConnection();
              ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
             lock.setAutoCommit(false);

@@ -3,7 +3,7 @@ package dev.spinup.testing;
 import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.controlplane.core.Ids;
-import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.store.FleetStore;
 import dev.spinup.controlplane.placement.Placement;
 import dev.spinup.controlplane.core.Envelope;
 import io.grpc.Status;
@@ -45,12 +45,11 @@ class PlacementTest {
     @BeforeAll
     static void start() {
         cluster = SpinUpCluster.builder(pg.config(), dir).start();
-        FleetStore fleet = new FleetStore();
         for (int i = 0; i < 3; i++) {
             UUID id = Ids.newId(Clock.systemUTC());
             cluster.database().inTransactionVoid(tx -> {
-                fleet.registerHost(tx.handle(), id, SpinUpCluster.REGION, "placement-" + id, new Envelope(4, 64, 500));
-                fleet.heartbeat(tx.handle(), id, Clock.systemUTC().instant());
+                tx.fleet().registerHost(id, SpinUpCluster.REGION, "placement-" + id, new Envelope(4, 64, 500));
+                tx.fleet().heartbeat(id, Clock.systemUTC().instant());
             });
             hosts.add(id);
         }
@@ -108,9 +107,9 @@ class PlacementTest {
     void aPlacementCommittedWhileAnotherCallerSumsIsNotOverlooked() throws Exception {
         UUID host = Ids.newId(Clock.systemUTC());
         cluster.database().inTransactionVoid(tx -> {
-            tx.handle().execute("INSERT INTO regions (id, display_name) VALUES ('race', 'Race')");
-            new FleetStore().registerHost(tx.handle(), host, "race", "race-" + host, new Envelope(3, 64, 500));
-            new FleetStore().heartbeat(tx.handle(), host, Clock.systemUTC().instant());
+            tx.fleet().ensureRegion("race", "Race");
+            tx.fleet().registerHost(host, "race", "race-" + host, new Envelope(3, 64, 500));
+            tx.fleet().heartbeat(host, Clock.systemUTC().instant());
         });
         Placement placement = new Placement(Duration.ofMinutes(1), Clock.systemUTC(), new SimpleMeterRegistry());
         Jdbi jdbi = cluster.database().jdbi();
@@ -121,11 +120,11 @@ class PlacementTest {
             insertWorkspaces(a, host, 2);  // committed: one slot left
 
             a.begin();
-            assertThat(placement.place(a, "race", HOBBY)).contains(host);
+            assertThat(placement.place(cluster.database().on(a), "race", HOBBY)).contains(host);
             insertWorkspaces(a, host, 1);  // the last slot, not committed yet
             int pidB = b.createQuery("SELECT pg_backend_pid()").mapTo(Integer.class).one();
             Future<Optional<UUID>> placedB = callerB.submit(() -> b.inTransaction(tx -> {
-                Optional<UUID> placed = placement.place(tx, "race", HOBBY);
+                Optional<UUID> placed = placement.place(cluster.database().on(tx), "race", HOBBY);
                 placed.ifPresent(h -> insertWorkspaces(tx, h, 1));
                 return placed;
             }));

@@ -8,7 +8,7 @@ import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.api.v1.SessionHello;
-import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.store.FleetStore;
 import dev.spinup.controlplane.core.Envelope;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
@@ -43,7 +43,7 @@ class RejectedCommandTest {
         // the provision step's deadline is 5 minutes, awaitDone waits 60 s: only the rejection ends it in time
         cluster = SpinUpCluster.builder(pg.config(), dir).start();
         SpinUpCluster.RegisteredHost host = cluster.registerHost(new Envelope(4, 8, 50));
-        cluster.database().inTransactionVoid(tx -> new FleetStore().heartbeat(tx.handle(), host.id(), Clock.systemUTC().instant()));
+        cluster.database().inTransactionVoid(tx -> tx.fleet().heartbeat(host.id(), Clock.systemUTC().instant()));
         StreamObserver<AgentCommandsMessage>[] up = new StreamObserver[1];
         up[0] = AgentServiceGrpc.newStub(cluster.hostChannel(host)).commands(new StreamObserver<>() {
             @Override

@@ -3,7 +3,7 @@ package dev.spinup.testing;
 import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
-import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.postgres.Database;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,7 +39,7 @@ class TransactionalSchedulingTest {
     @Test
     void rollbackRemovesBothTheRowAndTheJob() {
         assertThatThrownBy(() -> db.inTransactionVoid(tx -> {
-            tx.handle().execute("INSERT INTO regions (id, display_name) VALUES ('rolled-back', 'x')");
+            tx.fleet().ensureRegion("rolled-back", "x");
             client.schedule(task.instance("rolled-back"), Instant.now());
             throw new IllegalStateException("placement failed after scheduling");
         })).hasMessageContaining("placement failed");
@@ -51,7 +51,7 @@ class TransactionalSchedulingTest {
     @Test
     void commitKeepsBoth() {
         db.inTransactionVoid(tx -> {
-            tx.handle().execute("INSERT INTO regions (id, display_name) VALUES ('committed', 'x')");
+            tx.fleet().ensureRegion("committed", "x");
             client.schedule(task.instance("committed"), Instant.now());
         });
 

@@ -88,7 +88,7 @@ public final class AgentCommandStep implements Step {
     @Override
     public StepOutcome execute(StepContext ctx) {
         String id = commandId(ctx.operation().id(), name, ctx.step().attempts());
-        Optional<CommandOutbox.Recorded> recorded = outbox.find(ctx.tx().handle(), id);
+        Optional<CommandOutbox.Recorded> recorded = outbox.find(ctx.tx(), id);
         if (recorded.isEmpty()) {
             UUID hostId = host.apply(ctx);
             // A retry (past the verb's point of no return) keeps the first attempt's deadline.

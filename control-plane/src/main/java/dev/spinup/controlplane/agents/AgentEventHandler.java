@@ -10,15 +10,17 @@ import dev.spinup.api.v1.Inventory;
 import dev.spinup.api.v1.InventoryWorkspace;
 import dev.spinup.api.v1.LocalWorkspaceState;
 import dev.spinup.controlplane.core.SpinUpException;
-import dev.spinup.controlplane.db.Database;
-import dev.spinup.controlplane.db.Database.Tx;
+import dev.spinup.controlplane.core.WorkspaceState;
+import dev.spinup.controlplane.store.Transactions;
+import dev.spinup.controlplane.store.WorkspaceStore.Placed;
+import dev.spinup.controlplane.store.Tx;
 import dev.spinup.controlplane.fleet.HeartbeatWriter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -31,7 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class AgentEventHandler {
     private static final Logger log = LoggerFactory.getLogger(AgentEventHandler.class);
 
-    private final Database db;
+    private final Transactions db;
     private final HeartbeatWriter heartbeats;
     private final CommandOutbox outbox;
     private final BiConsumer<Tx, String> wakeJob;
@@ -45,7 +47,7 @@ public final class AgentEventHandler {
     /**
      * @param wakeJob makes an operation's job due now, inside the transaction that records what it waited for
      * @param repair starts a REPAIR operation on an idle workspace whose host is out of line */
-    public AgentEventHandler(Database db, HeartbeatWriter heartbeats, CommandOutbox outbox, BiConsumer<Tx, String> wakeJob,
+    public AgentEventHandler(Transactions db, HeartbeatWriter heartbeats, CommandOutbox outbox, BiConsumer<Tx, String> wakeJob,
                              Consumer<UUID> repair, Clock clock, MeterRegistry meters, Tracer tracer) {
         this.tracer = tracer;
         this.db = db;
@@ -106,14 +108,14 @@ public final class AgentEventHandler {
         if (ack.getAccepted()) {
             db.inTransactionVoid(tx -> {
                 tx.commitWithoutWaitingForDisk();
-                outbox.markAccepted(tx.handle(), hostId, ack.getCommandId(), now);
+                tx.commands().markAccepted(hostId, ack.getCommandId(), now);
             });
             return;
         }
         log.warn("event=command_rejected host={} command={} reason=\"{}\"", hostId, LogText.of(ack.getCommandId()),
                 LogText.of(ack.getRejectReason()));
         meters.counter("spinup_agent_commands_rejected").increment();
-        db.inTransactionVoid(tx -> outbox.recordRejection(tx.handle(), hostId, ack.getCommandId(), ack.getRejectReason(), now)
+        db.inTransactionVoid(tx -> outbox.recordRejection(tx, hostId, ack.getCommandId(), ack.getRejectReason(), now)
                 .ifPresent(jobId -> wakeJob.accept(tx, jobId)));
     }
 
@@ -130,10 +132,11 @@ public final class AgentEventHandler {
         var local = new java.util.HashMap<String, InventoryWorkspace>();
         inventory.getWorkspacesList().forEach(w -> local.put(w.getWorkspaceId(), w));
         List<Placed> expected = placed.stream()
-                .filter(w -> w.idle() && ("active".equals(w.state()) || "suspended".equals(w.state()))).toList();
+                .filter(w -> w.idle() && (w.state() == WorkspaceState.ACTIVE || w.state() == WorkspaceState.SUSPENDED))
+                .toList();
         for (Placed w : expected) {
-            InventoryWorkspace have = local.get(w.id());
-            boolean active = "active".equals(w.state());
+            InventoryWorkspace have = local.get(w.id().toString());
+            boolean active = w.state() == WorkspaceState.ACTIVE;
             boolean running = have != null && have.getState() == LocalWorkspaceState.LOCAL_RUNNING;
             String kind = have == null ? "missing_on_host"
                     : active && !running ? "not_running"
@@ -142,10 +145,11 @@ public final class AgentEventHandler {
                 continue;
             }
             meters.counter("spinup_reconcile_mismatches", "kind", kind).increment();
-            log.error("event=reconcile_mismatch host={} workspace={} state={} kind={}", hostId, w.id(), w.state(), kind);
+            log.error("event=reconcile_mismatch host={} workspace={} state={} kind={}", hostId, w.id(), w.state().wire(),
+                    kind);
             if (have != null) {
                 try {
-                    repair.accept(UUID.fromString(w.id()));
+                    repair.accept(w.id());
                 } catch (SpinUpException e) {
                     // it became busy or changed state since the query: that operation sets the host right
                     log.info("event=repair_skipped workspace={} reason={}", w.id(), e.reason());
@@ -169,25 +173,17 @@ public final class AgentEventHandler {
         if (state == null) {
             return;
         }
-        Timestamp issued = status.getState() == dev.spinup.api.v1.CertState.CERT_ISSUED && status.hasNotBefore()
-                ? Timestamp.from(Instant.ofEpochSecond(status.getNotBefore().getSeconds())) : null;
-        int updated = db.inTransaction(tx -> tx.handle().createUpdate("""
-                        UPDATE workspace_domains d SET cert_state = :state,
-                            cert_issued_at = CASE WHEN :state = 'issued' THEN CAST(:issued AS timestamptz)
-                                                  ELSE d.cert_issued_at END
-                        FROM workspaces w
-                        WHERE d.domain = :domain AND w.id = d.workspace_id
-                          AND (w.host_id = :host OR w.home_host_id = :host)""")
-                .bind("state", state).bind("issued", issued).bind("domain", status.getDomain()).bind("host", hostId)
-                .execute());
-        meters.counter("spinup_certificate_reports", "state", state, "applied", updated > 0 ? "yes" : "no").increment();
+        Instant issued = status.getState() == dev.spinup.api.v1.CertState.CERT_ISSUED && status.hasNotBefore()
+                ? Instant.ofEpochSecond(status.getNotBefore().getSeconds()) : null;
+        boolean applied = db.inTransaction(tx -> tx.domains().recordCertificate(hostId, status.getDomain(), state, issued));
+        meters.counter("spinup_certificate_reports", "state", state, "applied", applied ? "yes" : "no").increment();
         log.info("event=certificate_status host={} domain={} state={} applied={} message=\"{}\"", hostId,
-                LogText.of(status.getDomain()), state, updated > 0, LogText.of(status.getMessage()));
+                LogText.of(status.getDomain()), state, applied, LogText.of(status.getMessage()));
     }
 
     private void recordResult(UUID hostId, AgentEvent event) {
         Optional<String> job = db.inTransaction(tx -> {
-            Optional<String> recorded = outbox.recordResult(tx.handle(), hostId, event.getResult(), clock.instant());
+            Optional<String> recorded = outbox.recordResult(tx, hostId, event.getResult(), clock.instant());
             recorded.ifPresent(jobId -> wakeJob.accept(tx, jobId));
             return recorded;
         });
@@ -201,51 +197,41 @@ public final class AgentEventHandler {
 
     /** A host may only report on its own commands; anything else is refused, logged and counted. */
     private void refuseForeignResult(UUID hostId, String commandId) {
-        Optional<UUID> owner = db.withHandle(h -> h.createQuery("SELECT host_id FROM agent_commands WHERE command_id = :id")
-                .bind("id", commandId).mapTo(UUID.class).findOne());
+        Optional<UUID> owner = db.read(tx -> tx.commands().hostOf(commandId));
         if (owner.isPresent() && !owner.get().equals(hostId)) {
             meters.counter("spinup_agent_identity_violations").increment();
             log.warn("event=foreign_result_refused host={} command={} owner={}", hostId, LogText.of(commandId), owner.get());
         }
     }
 
-    /** A workspace the database places on a host; idle: no operation in flight. */
-    private record Placed(String id, String state, boolean idle) {
-    }
-
     /** Workspaces the host has that the control plane does not place there are orphans: recorded, never destroyed. */
     private void recordInventory(UUID hostId, Inventory inventory, Instant now) {
-        List<Placed> placed = new java.util.ArrayList<>();
-        int orphans = db.inTransaction(tx -> {
-            placed.clear(); // a retried transaction reads again
-            placed.addAll(tx.handle().createQuery("""
-                            SELECT id::text AS id, state, current_operation_id IS NULL AS idle FROM workspaces
-                            WHERE host_id = :host AND state <> 'deleted'""")
-                    .bind("host", hostId)
-                    .map((rs, ctx) -> new Placed(rs.getString("id"), rs.getString("state"), rs.getBoolean("idle")))
-                    .list());
-            Set<String> known = new HashSet<>(placed.stream().map(Placed::id).toList());
+        record Read(List<Placed> placed, List<InventoryWorkspace> orphans) {}
+        Read read = db.inTransaction(tx -> {
+            List<Placed> placed = tx.workspaces().placedOn(hostId);
+            Set<UUID> known = placed.stream().map(Placed::id).collect(java.util.stream.Collectors.toSet());
             List<InventoryWorkspace> unknown = inventory.getWorkspacesList().stream()
-                    .filter(w -> !known.contains(w.getWorkspaceId())).toList();
-            tx.handle().createUpdate("DELETE FROM host_orphans WHERE host_id = :host AND NOT (workspace_id = ANY(:ids))")
-                    .bind("host", hostId)
-                    .bindArray("ids", String.class, unknown.stream().map(InventoryWorkspace::getWorkspaceId).toList())
-                    .execute();
-            for (InventoryWorkspace w : unknown) {
-                tx.handle().createUpdate("""
-                                INSERT INTO host_orphans (host_id, workspace_id, local_state, first_seen_at, last_seen_at)
-                                VALUES (:host, :ws, :state, :now, :now)
-                                ON CONFLICT (host_id, workspace_id)
-                                DO UPDATE SET local_state = excluded.local_state, last_seen_at = excluded.last_seen_at""")
-                        .bind("host", hostId).bind("ws", w.getWorkspaceId()).bind("state", w.getState().name())
-                        .bind("now", Timestamp.from(now)).execute();
-                log.warn("event=orphan_found host={} workspace={} local_state={}", hostId,
-                        LogText.of(w.getWorkspaceId()), w.getState());
-            }
-            return unknown.size();
+                    .filter(w -> !isPlaced(w.getWorkspaceId(), known)).toList();
+            Map<String, String> states = new java.util.LinkedHashMap<>();
+            unknown.forEach(w -> states.put(w.getWorkspaceId(), w.getState().name()));
+            tx.fleet().replaceOrphans(hostId, states, now);
+            return new Read(placed, unknown);
         });
-        meters.counter("spinup_orphans_found").increment(orphans);
-        reconcile(hostId, inventory, placed);
-        log.info("event=inventory host={} workspaces={} orphans={}", hostId, inventory.getWorkspacesCount(), orphans);
+        for (InventoryWorkspace w : read.orphans()) {
+            log.warn("event=orphan_found host={} workspace={} local_state={}", hostId, LogText.of(w.getWorkspaceId()),
+                    w.getState());
+        }
+        meters.counter("spinup_orphans_found").increment(read.orphans().size());
+        reconcile(hostId, inventory, read.placed());
+        log.info("event=inventory host={} workspaces={} orphans={}", hostId, inventory.getWorkspacesCount(),
+                read.orphans().size());
+    }
+
+    private static boolean isPlaced(String workspaceId, Set<UUID> placed) {
+        try {
+            return placed.contains(UUID.fromString(workspaceId));
+        } catch (IllegalArgumentException notAnId) {
+            return false;
+        }
     }
 }

@@ -11,8 +11,8 @@ import dev.spinup.api.v1.EnrollResponse;
 import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.api.v1.EventAck;
 import dev.spinup.controlplane.core.SpinUpException;
-import dev.spinup.controlplane.db.Database;
-import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.store.StoreException;
+import dev.spinup.controlplane.store.Transactions;
 import dev.spinup.controlplane.core.Host;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -29,22 +29,20 @@ import org.slf4j.LoggerFactory;
 public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBase {
     private static final Logger log = LoggerFactory.getLogger(AgentGrpcService.class);
 
-    private final Database db;
-    private final FleetStore fleet;
+    private final Transactions db;
     private final AgentSessions sessions;
     private final AgentEventHandler events;
     private final dev.spinup.controlplane.fleet.Enrollment enrollment;
     private final RefusedEvents refusals;
     private final io.micrometer.core.instrument.MeterRegistry meters;
 
-    public AgentGrpcService(Database db, FleetStore fleet, AgentSessions sessions, AgentEventHandler events,
+    public AgentGrpcService(Transactions db, AgentSessions sessions, AgentEventHandler events,
                             dev.spinup.controlplane.fleet.Enrollment enrollment, RefusedEvents refusals,
                             io.micrometer.core.instrument.MeterRegistry meters) {
         this.enrollment = enrollment;
         this.refusals = refusals;
         this.meters = meters;
         this.db = db;
-        this.fleet = fleet;
         this.sessions = sessions;
         this.events = events;
     }
@@ -118,8 +116,8 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                             fail(SpinUpException.Kind.INVALID_ARGUMENT, problem);
                             return;
                         }
-                        if (!db.withHandle(h -> fleet.openSession(h, hostId, message.getHello().getEdgeAddress()))) {
-                            Optional<Host> host = db.withHandle(h -> fleet.findHost(h, hostId));
+                        if (!db.inTransaction(tx -> tx.fleet().openSession(hostId, message.getHello().getEdgeAddress()))) {
+                            Optional<Host> host = db.read(tx -> tx.fleet().findHost(hostId));
                             log.warn("event=agent_refused host={} reason={}", hostId,
                                     host.isEmpty() ? "unknown_host" : "retired");
                             closed = true;
@@ -178,7 +176,7 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
     public StreamObserver<AgentEvent> events(StreamObserver<EventAck> responseObserver) {
         UUID hostId = HostIdentity.current();
         ServerCallStreamObserver<EventAck> acks = (ServerCallStreamObserver<EventAck>) responseObserver;
-        if (!db.withHandle(h -> fleet.isActiveHost(h, hostId))) {
+        if (!db.read(tx -> tx.fleet().isActiveHost(hostId))) {
             // A certificate of this CA for a host that is not (or no longer) registered: nothing it
             // says is applied, heartbeats included.
             meters.counter("spinup_agent_sessions_refused", "reason", "unknown_host").increment();
@@ -217,17 +215,16 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                     events.handle(hostId, event);
                 } catch (RefusedEventException refused) {
                     refuse(event, refused.reason(), refused.getMessage(), ack);
-                } catch (RuntimeException e) {
-                    if (!Database.isDataError(e)) {
-                        log.warn("event=agent_event_failed host={} seq={} error=\"{}\"", hostId, event.getSeq(),
-                                LogText.of(e.toString()));
-                        closed = true;
-                        responseObserver.onError(Status.UNAVAILABLE.withDescription("event not applied; replay it")
-                                .asRuntimeException());
-                        return;
-                    }
-                    // PostgreSQL refused the event's data itself: a replay would fail the same way.
+                } catch (StoreException.InvalidData | StoreException.Duplicate e) {
+                    // The database refused the event's data itself: a replay would fail the same way.
                     refuse(event, "invalid_data", e.getMessage() == null ? e.toString() : e.getMessage(), ack);
+                } catch (RuntimeException e) {
+                    log.warn("event=agent_event_failed host={} seq={} error=\"{}\"", hostId, event.getSeq(),
+                            LogText.of(e.toString()));
+                    closed = true;
+                    responseObserver.onError(Status.UNAVAILABLE.withDescription("event not applied; replay it")
+                            .asRuntimeException());
+                    return;
                 }
                 acks.onNext(ack.build());
                 acks.request(1);

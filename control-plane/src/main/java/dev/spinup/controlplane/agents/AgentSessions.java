@@ -2,8 +2,8 @@ package dev.spinup.controlplane.agents;
 
 import dev.spinup.api.AgentProtocol;
 import dev.spinup.api.v1.Command;
-import dev.spinup.controlplane.db.Database;
-import dev.spinup.controlplane.db.Database.Tx;
+import dev.spinup.controlplane.store.Transactions;
+import dev.spinup.controlplane.store.Tx;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class AgentSessions implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentSessions.class);
 
-    private final Database db;
+    private final Transactions db;
     private final CommandOutbox outbox;
     private final CommandRenderer renderer;
     private final BiConsumer<Tx, String> wakeJob;
@@ -41,7 +41,7 @@ public final class AgentSessions implements AutoCloseable {
      * @param renderer completes each command as it is sent
      * @param wakeJob  makes an operation's job due now, inside the transaction that records what it waited for
      */
-    public AgentSessions(Database db, CommandOutbox outbox, CommandRenderer renderer, BiConsumer<Tx, String> wakeJob,
+    public AgentSessions(Transactions db, CommandOutbox outbox, CommandRenderer renderer, BiConsumer<Tx, String> wakeJob,
                          Clock clock, MeterRegistry meters) {
         this.db = db;
         this.outbox = outbox;
@@ -145,7 +145,7 @@ public final class AgentSessions implements AutoCloseable {
          * {@link #sent}, so it holds only what is in flight.
          */
         private void sendOutstanding() {
-            List<CommandOutbox.Outstanding> outstanding = db.withHandle(h -> outbox.outstanding(h, hostId, sent));
+            List<CommandOutbox.Outstanding> outstanding = db.read(tx -> outbox.outstanding(tx, hostId, sent));
             sent.retainAll(outstanding.stream().map(CommandOutbox.Outstanding::commandId).collect(Collectors.toSet()));
             for (CommandOutbox.Outstanding o : outstanding) {
                 if (closed || o.command() == null || !sent.add(o.commandId())) {
@@ -172,13 +172,13 @@ public final class AgentSessions implements AutoCloseable {
          */
         private Command render(Tx tx, Command stored) {
             Instant now = clock.instant();
-            Command command = renderer.render(tx.handle(), hostId, stored, now);
+            Command command = renderer.render(tx, hostId, stored, now);
             int bytes = command.getSerializedSize();
             if (bytes > AgentProtocol.MAX_COMMAND_BYTES) {
                 meters.counter("spinup_agent_commands_too_large", "kind", command.getKindCase().name()).increment();
                 log.error("event=command_too_large host={} command={} kind={} bytes={} limit={}", hostId,
                         command.getCommandId(), command.getKindCase(), bytes, AgentProtocol.MAX_COMMAND_BYTES);
-                outbox.recordRefusal(tx.handle(), hostId, command.getCommandId(), "too_large",
+                outbox.recordRefusal(tx, hostId, command.getCommandId(), "too_large",
                                 AgentCommandStep.describe(command) + " for host " + hostId + " is " + bytes
                                         + " bytes, over the agent protocol's limit of " + AgentProtocol.MAX_COMMAND_BYTES,
                                 now)
@@ -186,7 +186,7 @@ public final class AgentSessions implements AutoCloseable {
                 return null;
             }
             tx.commitWithoutWaitingForDisk();
-            outbox.markSent(tx.handle(), command.getCommandId(), bytes, now);
+            tx.commands().markSent(command.getCommandId(), bytes, now);
             return command;
         }
 

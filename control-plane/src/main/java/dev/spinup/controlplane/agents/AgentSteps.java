@@ -11,9 +11,9 @@ import dev.spinup.controlplane.operations.Step;
 import dev.spinup.controlplane.operations.StepContext;
 import dev.spinup.controlplane.operations.StepOutcome;
 import dev.spinup.controlplane.operations.StepTimeouts;
+import dev.spinup.controlplane.core.EdgeMode;
 import dev.spinup.controlplane.core.Workspace;
 import dev.spinup.controlplane.core.WorkspaceState;
-import dev.spinup.controlplane.workspaces.WorkspaceStore;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
@@ -22,16 +22,12 @@ import java.util.function.Function;
 public final class AgentSteps {
     private final AgentSessions sessions;
     private final CommandOutbox outbox;
-    private final WorkspaceStore workspaces;
-    private final EdgeRoutes edgeRoutes;
     private final StepTimeouts timeouts;
 
-    public AgentSteps(AgentSessions sessions, CommandOutbox outbox, WorkspaceStore workspaces, EdgeRoutes edgeRoutes,
+    public AgentSteps(AgentSessions sessions, CommandOutbox outbox,
                       StepTimeouts timeouts) {
         this.sessions = sessions;
         this.outbox = outbox;
-        this.workspaces = workspaces;
-        this.edgeRoutes = edgeRoutes;
         this.timeouts = timeouts;
     }
 
@@ -48,7 +44,7 @@ public final class AgentSteps {
                 ctx -> Command.newBuilder().setStartVm(StartVm.newBuilder().setEnvelope(envelope(ctx.workspace()))),
                 (ctx, result) -> {
                     String endpoint = result.getVmStarted().getEndpoint();
-                    workspaces.setEndpoint(ctx.tx().handle(), ctx.workspace().id(), endpoint, ctx.now());
+                    ctx.tx().workspaces().setEndpoint(ctx.workspace().id(), endpoint, ctx.now());
                     return Map.of("endpoint", endpoint);
                 });
     }
@@ -75,7 +71,7 @@ public final class AgentSteps {
      */
     public Step routes(String name, Function<StepContext, WorkspaceState> stateAfter) {
         return onHost(name, timeouts.routes(), ctx -> {
-            edgeRoutes.setMode(ctx.tx().handle(), ctx.workspace().id(), EdgeRoutes.modeOf(stateAfter.apply(ctx)));
+            ctx.tx().workspaces().setEdgeMode(ctx.workspace().id(), EdgeMode.of(stateAfter.apply(ctx)));
             return Command.newBuilder().setApplyEdgeRoutes(EdgeRoutes.toBeRendered());
         });
     }
@@ -94,8 +90,7 @@ public final class AgentSteps {
      */
     public Step routesAtHome(String name) {
         return routesOn(name, ctx -> {
-            UUID home = ctx.tx().handle().createQuery("SELECT home_host_id FROM workspaces WHERE id = :id")
-                    .bind("id", ctx.workspace().id()).mapTo(UUID.class).findOne().orElse(null);
+            UUID home = ctx.tx().workspaces().homeHost(ctx.workspace().id()).orElse(null);
             return home == null || home.equals(ctx.workspace().hostId()) ? null : home;
         });
     }

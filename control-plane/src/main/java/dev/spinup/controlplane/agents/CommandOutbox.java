@@ -4,14 +4,12 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.spinup.api.v1.Command;
 import dev.spinup.api.v1.CommandOutcome;
 import dev.spinup.api.v1.CommandResult;
-import dev.spinup.controlplane.db.Database.Tx;
-import java.sql.Timestamp;
+import dev.spinup.controlplane.store.Tx;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.jdbi.v3.core.Handle;
 
 /**
  * agent_commands: the durable outbox of commands to host agents. A command stays outstanding
@@ -37,38 +35,18 @@ public final class CommandOutbox {
      * the replicas at commit. Returns whether this call inserted it.
      */
     public boolean enqueue(Tx tx, UUID hostId, Command command, Instant now) {
-        int inserted = tx.handle().createUpdate("""
-                        INSERT INTO agent_commands (command_id, host_id, operation_id, kind, command, created_at)
-                        VALUES (:id, :host, :op, :kind, :command, :now)
-                        ON CONFLICT (command_id) DO NOTHING""")
-                .bind("id", command.getCommandId())
-                .bind("host", hostId)
-                .bind("op", UUID.fromString(command.getOperationId()))
-                .bind("kind", command.getKindCase().name())
-                .bind("command", command.toByteArray())
-                .bind("now", Timestamp.from(now))
-                .execute();
-        if (inserted == 1) {
-            tx.handle().execute("SELECT pg_notify(?, ?)", NOTIFY_CHANNEL, hostId.toString());
+        boolean inserted = tx.commands().enqueue(command.getCommandId(), hostId, UUID.fromString(command.getOperationId()),
+                command.getKindCase().name(), command.toByteArray(), now);
+        if (inserted) {
+            tx.notify(NOTIFY_CHANNEL, hostId.toString());
         }
-        return inserted == 1;
+        return inserted;
     }
 
-    public Optional<Recorded> find(Handle h, String commandId) {
-        return h.createQuery("""
-                        SELECT command_id, host_id, operation_id, state, command, result, created_at, sent_at
-                        FROM agent_commands WHERE command_id = :id""")
-                .bind("id", commandId)
-                .map((rs, ctx) -> new Recorded(
-                        rs.getString("command_id"),
-                        rs.getObject("host_id", UUID.class),
-                        rs.getObject("operation_id", UUID.class),
-                        rs.getString("state"),
-                        parseCommand(rs.getBytes("command")),
-                        rs.getBytes("result") == null ? null : parseResult(rs.getBytes("result")),
-                        rs.getTimestamp("created_at").toInstant(),
-                        rs.getTimestamp("sent_at") == null ? null : rs.getTimestamp("sent_at").toInstant()))
-                .findOne();
+    public Optional<Recorded> find(Tx tx, String commandId) {
+        return tx.commands().find(commandId).map(c -> new Recorded(c.commandId(), c.hostId(), c.operationId(), c.state(),
+                parseCommand(c.command()), c.result() == null ? null : parseResult(c.result()), c.createdAt(),
+                c.sentAt()));
     }
 
     /**
@@ -81,42 +59,18 @@ public final class CommandOutbox {
      * The host's commands that have no result yet, oldest first, each with its bytes unless its id
      * is in {@code alreadySent} (a routing table can be megabytes; a sender needs only new ones).
      */
-    public List<Outstanding> outstanding(Handle h, UUID hostId, Collection<String> alreadySent) {
-        return h.createQuery("""
-                        SELECT command_id, CASE WHEN command_id = ANY(:sent) THEN NULL ELSE command END AS command
-                        FROM agent_commands
-                        WHERE host_id = :host AND state IN ('pending', 'acked') ORDER BY created_at, command_id""")
-                .bind("host", hostId)
-                .bindArray("sent", String.class, List.copyOf(alreadySent))
-                .map((rs, ctx) -> {
-                    byte[] command = rs.getBytes("command");
-                    return new Outstanding(rs.getString("command_id"), command == null ? null : parseCommand(command));
-                })
-                .list();
-    }
-
-    /** The command, {@code bytes} long as completed for this send, goes out now. */
-    public void markSent(Handle h, String commandId, int bytes, Instant now) {
-        h.createUpdate("""
-                        UPDATE agent_commands SET sent_at = :now, send_count = send_count + 1, sent_bytes = :bytes
-                        WHERE command_id = :id""")
-                .bind("id", commandId).bind("bytes", bytes).bind("now", Timestamp.from(now)).execute();
-    }
-
-    /** The agent has the command durably (its ack said accepted). */
-    public void markAccepted(Handle h, UUID hostId, String commandId, Instant now) {
-        h.createUpdate("""
-                        UPDATE agent_commands SET state = 'acked', acked_at = :now
-                        WHERE command_id = :id AND host_id = :host AND state = 'pending'""")
-                .bind("id", commandId).bind("host", hostId).bind("now", Timestamp.from(now)).execute();
+    public List<Outstanding> outstanding(Tx tx, UUID hostId, Collection<String> alreadySent) {
+        return tx.commands().outstanding(hostId, alreadySent).stream()
+                .map(o -> new Outstanding(o.commandId(), o.command() == null ? null : parseCommand(o.command())))
+                .toList();
     }
 
     /**
      * The agent refused the command (its ack said why): that is the command's result. Returns the
      * job id of the operation to wake, when this call recorded it.
      */
-    public Optional<String> recordRejection(Handle h, UUID hostId, String commandId, String reason, Instant now) {
-        return recordRefusal(h, hostId, commandId, "rejected", "the agent rejected the command: " + reason, now);
+    public Optional<String> recordRejection(Tx tx, UUID hostId, String commandId, String reason, Instant now) {
+        return recordRefusal(tx, hostId, commandId, "rejected", "the agent rejected the command: " + reason, now);
     }
 
     /**
@@ -124,7 +78,7 @@ public final class CommandOutbox {
      * too large to send): that is its result. Returns the job id of the operation to wake, when this
      * call recorded it.
      */
-    public Optional<String> recordRefusal(Handle h, UUID hostId, String commandId, String code, String message,
+    public Optional<String> recordRefusal(Tx tx, UUID hostId, String commandId, String code, String message,
                                           Instant now) {
         CommandResult refused = CommandResult.newBuilder()
                 .setCommandId(commandId)
@@ -132,32 +86,16 @@ public final class CommandOutbox {
                 .setErrorCode(code)
                 .setMessage(message)
                 .build();
-        return recordResult(h, hostId, refused, "rejected", now);
+        return tx.commands().recordResult(hostId, commandId, "rejected", refused.toByteArray(), now);
     }
 
     /**
      * Records the agent's result once (a replayed result changes nothing). Returns the job id of the
      * operation to wake, when this call recorded it.
      */
-    public Optional<String> recordResult(Handle h, UUID hostId, CommandResult result, Instant now) {
+    public Optional<String> recordResult(Tx tx, UUID hostId, CommandResult result, Instant now) {
         String state = result.getOutcome() == CommandOutcome.COMMAND_SUCCEEDED ? "succeeded" : "failed";
-        return recordResult(h, hostId, result, state, now);
-    }
-
-    private Optional<String> recordResult(Handle h, UUID hostId, CommandResult result, String state, Instant now) {
-        return h.createQuery("""
-                        UPDATE agent_commands c SET state = :state, result = :result, completed_at = :now
-                        FROM operations o
-                        WHERE c.command_id = :id AND c.host_id = :host AND c.completed_at IS NULL
-                          AND o.id = c.operation_id
-                        RETURNING o.job_id""")
-                .bind("state", state)
-                .bind("result", result.toByteArray())
-                .bind("now", Timestamp.from(now))
-                .bind("id", result.getCommandId())
-                .bind("host", hostId)
-                .mapTo(String.class)
-                .findOne();
+        return tx.commands().recordResult(hostId, result.getCommandId(), state, result.toByteArray(), now);
     }
 
     private static Command parseCommand(byte[] bytes) {

@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.UUID;
-import org.jdbi.v3.core.Handle;
+import dev.spinup.controlplane.store.Tx;
 
 /**
  * Completes a command at the moment it is sent, with what must be as fresh as the send itself: a
@@ -18,7 +18,7 @@ public final class CommandRenderer {
     /** Completes one kind of command, inside the send's transaction. Must not call out of the process. */
     @FunctionalInterface
     public interface Part {
-        Command render(Handle h, UUID hostId, Command stored, Instant now);
+        Command render(Tx tx, UUID hostId, Command stored, Instant now);
     }
 
     private final Map<Command.KindCase, Part> parts;
@@ -28,8 +28,8 @@ public final class CommandRenderer {
         this.parts.putAll(parts);
     }
 
-    public Command render(Handle h, UUID hostId, Command stored, Instant now) {
+    public Command render(Tx tx, UUID hostId, Command stored, Instant now) {
         Part part = parts.get(stored.getKindCase());
-        return part == null ? stored : part.render(h, hostId, stored, now);
+        return part == null ? stored : part.render(tx, hostId, stored, now);
     }
 }

@@ -2,9 +2,8 @@ package dev.spinup.controlplane.agents;
 
 import dev.spinup.api.LogText;
 import dev.spinup.api.v1.AgentEvent;
-import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.store.Transactions;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.UUID;
@@ -19,11 +18,11 @@ public final class RefusedEvents {
     private static final Logger log = LoggerFactory.getLogger(RefusedEvents.class);
     private static final int KEEP_BYTES = 64 * 1024;
 
-    private final Database db;
+    private final Transactions db;
     private final Clock clock;
     private final MeterRegistry meters;
 
-    public RefusedEvents(Database db, Clock clock, MeterRegistry meters) {
+    public RefusedEvents(Transactions db, Clock clock, MeterRegistry meters) {
         this.db = db;
         this.clock = clock;
         this.meters = meters;
@@ -34,13 +33,8 @@ public final class RefusedEvents {
         log.warn("event=agent_event_refused host={} seq={} kind={} reason={} message=\"{}\"", hostId, event.getSeq(),
                 event.getKindCase(), reason, LogText.of(message));
         byte[] bytes = event.toByteArray();
-        db.inTransactionVoid(tx -> tx.handle().createUpdate("""
-                        INSERT INTO refused_agent_events (host_id, seq, kind, reason, message, event, refused_at)
-                        VALUES (:host, :seq, :kind, :reason, :message, :event, :now)""")
-                .bind("host", hostId).bind("seq", event.getSeq()).bind("kind", event.getKindCase().name())
-                .bind("reason", reason).bind("message", LogText.of(message, 2000))
-                .bind("event", bytes.length <= KEEP_BYTES ? bytes : Arrays.copyOf(bytes, KEEP_BYTES))
-                .bind("now", Timestamp.from(clock.instant()))
-                .execute());
+        db.inTransactionVoid(tx -> tx.refusedEvents().insert(hostId, event.getSeq(), event.getKindCase().name(), reason,
+                LogText.of(message, 2000), bytes.length <= KEEP_BYTES ? bytes : Arrays.copyOf(bytes, KEEP_BYTES),
+                clock.instant()));
     }
 }

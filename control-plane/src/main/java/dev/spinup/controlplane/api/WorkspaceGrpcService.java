@@ -41,12 +41,12 @@ import dev.spinup.api.v1.UndrainHostRequest;
 import dev.spinup.api.v1.Workspace;
 import dev.spinup.api.v1.WorkspaceServiceGrpc;
 import dev.spinup.controlplane.auth.Principal;
-import dev.spinup.controlplane.db.Database;
-import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.store.Transactions;
+import dev.spinup.controlplane.store.FleetStore;
 import dev.spinup.controlplane.core.HostState;
 import dev.spinup.controlplane.operations.OperationDurations;
 import dev.spinup.controlplane.core.OperationStatus;
-import dev.spinup.controlplane.operations.OperationStore;
+import dev.spinup.controlplane.store.OperationStore;
 import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.workspaces.CreateWorkspace;
 import dev.spinup.controlplane.core.Envelope;
@@ -54,7 +54,7 @@ import dev.spinup.controlplane.core.Flavor;
 import dev.spinup.controlplane.core.FlavorCatalog;
 import dev.spinup.controlplane.core.ProjectTemplate;
 import dev.spinup.controlplane.workspaces.WorkspaceService;
-import dev.spinup.controlplane.workspaces.WorkspaceStore;
+import dev.spinup.controlplane.store.WorkspaceStore;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.time.Instant;
@@ -67,11 +67,8 @@ import java.util.UUID;
 
 /** The gRPC edge of WorkspaceService: validates, maps proto to domain and back, delegates. */
 public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceServiceImplBase {
-    private final Database db;
+    private final Transactions db;
     private final WorkspaceService service;
-    private final WorkspaceStore workspaces;
-    private final OperationStore operations;
-    private final FleetStore fleet;
     private final FlavorCatalog flavors;
     private final Set<ProjectTemplate> offeredTemplates;
     private final OperationDurations durations;
@@ -81,8 +78,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
 
     private final String workspaceDomain;
 
-    public WorkspaceGrpcService(Database db, WorkspaceService service, WorkspaceStore workspaces,
-                                OperationStore operations, FleetStore fleet, FlavorCatalog flavors,
+    public WorkspaceGrpcService(Transactions db, WorkspaceService service, FlavorCatalog flavors,
                                 Set<ProjectTemplate> offeredTemplates, OperationDurations durations,
                                 java.time.Duration heartbeatLease, dev.spinup.controlplane.fleet.Enrollment enrollment,
                                 String workspaceDomain, Clock clock) {
@@ -92,9 +88,6 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
         this.durations = durations;
         this.db = db;
         this.service = service;
-        this.workspaces = workspaces;
-        this.operations = operations;
-        this.fleet = fleet;
         this.flavors = flavors;
         this.offeredTemplates = Set.copyOf(offeredTemplates);
         this.clock = clock;
@@ -155,7 +148,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     @Override
     public void getWorkspace(GetWorkspaceRequest request, StreamObserver<Workspace> out) {
         UUID id = Requests.id("workspace_id", request.getWorkspaceId());
-        var workspace = db.withHandle(h -> workspaces.find(h, id)).orElseThrow(() ->
+        var workspace = db.read(tx -> tx.workspaces().find(id)).orElseThrow(() ->
                 SpinUpException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + id));
         reply(out, toProto(workspace));
     }
@@ -169,7 +162,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
                 request.getRegion().isEmpty() ? null : Requests.region(request.getRegion()),
                 request.getExternalUserId().isEmpty() ? null
                         : Requests.text("external_user_id", request.getExternalUserId(), false, 200));
-        var page = Requests.page(db.withHandle(h -> workspaces.list(h, filter, after, size + 1)), size,
+        var page = Requests.page(db.read(tx -> tx.workspaces().list(filter, after, size + 1)), size,
                 dev.spinup.controlplane.core.Workspace::id);
         reply(out, ListWorkspacesResponse.newBuilder()
                 .addAllWorkspaces(page.items().stream().map(this::toProto).toList())
@@ -246,28 +239,22 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     @Override
     public void listDomains(ListDomainsRequest request, StreamObserver<ListDomainsResponse> out) {
         UUID id = Requests.id("workspace_id", request.getWorkspaceId());
-        List<Domain> domains = db.withHandle(h -> {
-            workspaces.find(h, id).orElseThrow(() ->
+        List<Domain> domains = db.read(tx -> {
+            tx.workspaces().find(id).orElseThrow(() ->
                     SpinUpException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + id));
-            return h.createQuery("""
-                            SELECT domain, kind, cert_state, verified_at, cert_issued_at FROM workspace_domains
-                            WHERE workspace_id = :ws ORDER BY kind, domain""")
-                    .bind("ws", id)
-                    .map((rs, ctx) -> {
-                        Domain.Builder d = Domain.newBuilder().setDomain(rs.getString("domain")).setWorkspaceId(id.toString())
-                                .setKind("custom".equals(rs.getString("kind")) ? DomainKind.CUSTOM_DOMAIN
-                                        : DomainKind.DEFAULT_SUBDOMAIN)
-                                .setCertState(CertState.valueOf("CERT_" + rs.getString("cert_state").toUpperCase(Locale.ROOT)));
-                        if (rs.getTimestamp("verified_at") != null) {
-                            d.setVerifiedAt(WorkspaceProtoMapper.timestamp(rs.getTimestamp("verified_at").toInstant()));
-                        }
-                        if (rs.getTimestamp("cert_issued_at") != null) {
-                            d.setCertIssuedAt(WorkspaceProtoMapper.timestamp(rs.getTimestamp("cert_issued_at").toInstant()));
-                        }
-                        return d.build();
-                    })
-                    .list();
-        });
+            return tx.domains().of(id);
+        }).stream().map(d -> {
+            Domain.Builder b = Domain.newBuilder().setDomain(d.domain()).setWorkspaceId(id.toString())
+                    .setKind("custom".equals(d.kind()) ? DomainKind.CUSTOM_DOMAIN : DomainKind.DEFAULT_SUBDOMAIN)
+                    .setCertState(CertState.valueOf("CERT_" + d.certState().toUpperCase(Locale.ROOT)));
+            if (d.verifiedAt() != null) {
+                b.setVerifiedAt(WorkspaceProtoMapper.timestamp(d.verifiedAt()));
+            }
+            if (d.certIssuedAt() != null) {
+                b.setCertIssuedAt(WorkspaceProtoMapper.timestamp(d.certIssuedAt()));
+            }
+            return b.build();
+        }).toList();
         reply(out, ListDomainsResponse.newBuilder().addAllDomains(domains).build());
     }
 
@@ -300,7 +287,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     @Override
     public void getOperation(GetOperationRequest request, StreamObserver<Operation> out) {
         UUID id = Requests.id("operation_id", request.getOperationId());
-        var op = db.withHandle(h -> operations.find(h, id)).orElseThrow(() ->
+        var op = db.read(tx -> tx.operations().find(id)).orElseThrow(() ->
                 SpinUpException.notFound(ErrorReason.OPERATION_NOT_FOUND, "no operation " + id));
         reply(out, withEstimate(op, clock.instant()));
     }
@@ -323,7 +310,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
                             "verb is not a known OperationVerb");
                     default -> OperationVerb.valueOf(request.getVerb().name());
                 });
-        var page = Requests.page(db.withHandle(h -> operations.list(h, filter, after, size + 1)), size,
+        var page = Requests.page(db.read(tx -> tx.operations().list(filter, after, size + 1)), size,
                 dev.spinup.controlplane.core.Operation::id);
         Instant now = clock.instant();
         reply(out, ListOperationsResponse.newBuilder()
@@ -336,7 +323,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     public void getOperationDurations(GetOperationDurationsRequest request,
                                       StreamObserver<GetOperationDurationsResponse> out) {
         var response = GetOperationDurationsResponse.newBuilder();
-        for (OperationDurations.Stat s : durations.recent()) {
+        for (OperationStore.DurationStat s : durations.recent()) {
             response.addDurations(dev.spinup.api.v1.OperationDuration.newBuilder()
                     .setVerb(dev.spinup.api.v1.OperationVerb.valueOf(s.verb().name()))
                     .setFlavor(WorkspaceProtoMapper.toProto(s.flavor()))
@@ -351,7 +338,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
         if (op.status().isTerminal()) {
             return WorkspaceProtoMapper.toProto(op, now);
         }
-        var flavor = db.withHandle(h -> workspaces.find(h, op.workspaceId())).map(w -> w.flavor()).orElseThrow();
+        var flavor = db.read(tx -> tx.workspaces().find(op.workspaceId())).map(w -> w.flavor()).orElseThrow();
         return WorkspaceProtoMapper.toProto(op, now, durations.estimate(op, flavor));
     }
 
@@ -363,7 +350,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
 
     @Override
     public void listRegions(ListRegionsRequest request, StreamObserver<ListRegionsResponse> out) {
-        List<Region> regions = db.withHandle(fleet::regions).stream()
+        List<Region> regions = db.read(tx -> tx.fleet().regions()).stream()
                 .map(r -> Region.newBuilder().setId(r.id()).setDisplayName(r.displayName())
                         .setState("active".equals(r.state()) ? RegionState.REGION_ACTIVE : RegionState.REGION_RETIRING)
                         .setCreatedAt(WorkspaceProtoMapper.timestamp(r.createdAt())).build())
@@ -382,7 +369,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
                     "state is not a known HostState");
             default -> HostState.valueOf(request.getState().name().substring("HOST_".length()));
         };
-        var page = Requests.page(db.withHandle(h -> fleet.hostViews(h, region, state, after, size + 1)), size,
+        var page = Requests.page(db.read(tx -> tx.fleet().hostViews(region, state, after, size + 1)), size,
                 v -> v.host().id());
         reply(out, ListHostsResponse.newBuilder()
                 .addAllHosts(page.items().stream().map(this::toProto).toList())
@@ -399,7 +386,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     public void drainHost(DrainHostRequest request, StreamObserver<Host> out) {
         UUID id = Requests.id("host_id", request.getHostId());
         hostView(id);
-        db.inTransactionVoid(tx -> fleet.drain(tx.handle(), id));
+        db.inTransactionVoid(tx -> tx.fleet().drain(id));
         reply(out, toProto(hostView(id)));
     }
 
@@ -407,12 +394,12 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     public void undrainHost(UndrainHostRequest request, StreamObserver<Host> out) {
         UUID id = Requests.id("host_id", request.getHostId());
         hostView(id);
-        db.inTransactionVoid(tx -> fleet.undrain(tx.handle(), id, clock.instant().minus(heartbeatLease)));
+        db.inTransactionVoid(tx -> tx.fleet().undrain(id, clock.instant().minus(heartbeatLease)));
         reply(out, toProto(hostView(id)));
     }
 
     private FleetStore.HostView hostView(UUID id) {
-        return db.withHandle(h -> fleet.hostView(h, id)).orElseThrow(() ->
+        return db.read(tx -> tx.fleet().hostView(id)).orElseThrow(() ->
                 SpinUpException.notFound(ErrorReason.HOST_NOT_FOUND, "no host " + id));
     }
 
@@ -446,7 +433,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     @Override
     public void listOrphans(ListOrphansRequest request, StreamObserver<ListOrphansResponse> out) {
         UUID host = request.getHostId().isEmpty() ? null : Requests.id("host_id", request.getHostId());
-        var orphans = db.withHandle(h -> fleet.orphans(h, host)).stream()
+        var orphans = db.read(tx -> tx.fleet().orphans(host)).stream()
                 .map(o -> dev.spinup.api.v1.Orphan.newBuilder().setHostId(o.hostId().toString())
                         .setWorkspaceId(o.workspaceId()).setLocalState(o.localState())
                         .setFirstSeenAt(WorkspaceProtoMapper.timestamp(o.firstSeenAt()))

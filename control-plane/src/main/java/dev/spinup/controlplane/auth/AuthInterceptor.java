@@ -4,7 +4,7 @@ import dev.spinup.controlplane.grpc.GrpcErrors;
 import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.api.v1.WorkspaceServiceGrpc;
 import dev.spinup.controlplane.core.SpinUpException;
-import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.store.Transactions;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -34,10 +34,10 @@ public final class AuthInterceptor implements ServerInterceptor {
             WorkspaceServiceGrpc.getCreateEnrollmentTokenMethod().getBareMethodName(),
             WorkspaceServiceGrpc.getListOrphansMethod().getBareMethodName());
 
-    private final Database db;
+    private final Transactions db;
     private final ApiTokens tokens;
 
-    public AuthInterceptor(Database db, ApiTokens tokens) {
+    public AuthInterceptor(Transactions db, ApiTokens tokens) {
         this.db = db;
         this.tokens = tokens;
     }
@@ -66,7 +66,7 @@ public final class AuthInterceptor implements ServerInterceptor {
             throw SpinUpException.unauthenticated(ErrorReason.TOKEN_INVALID, "authorization must be a Bearer token");
         }
         String token = value.substring(7).trim();
-        Optional<Principal> principal = db.withHandle(h -> tokens.authenticate(h, token));
+        Optional<Principal> principal = db.read(tx -> tokens.authenticate(tx, token));
         return principal.orElseThrow(() -> SpinUpException.unauthenticated(ErrorReason.TOKEN_INVALID,
                 "the bearer token is unknown or revoked"));
     }

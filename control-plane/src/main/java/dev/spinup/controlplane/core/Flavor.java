@@ -3,7 +3,7 @@ package dev.spinup.controlplane.core;
 import java.util.Arrays;
 
 /** Workspace flavors. The envelopes of the fixed ones come from {@link FlavorCatalog}. */
-public enum Flavor {
+public enum Flavor implements WireValue {
     HOBBY("hobby"),
     PRO("pro"),
     TEAM("team"),
@@ -15,6 +15,7 @@ public enum Flavor {
         this.wire = wire;
     }
 
+    @Override
     public String wire() {
         return wire;
     }

@@ -2,7 +2,7 @@ package dev.spinup.controlplane.core;
 
 import java.util.Arrays;
 
-public enum HostState {
+public enum HostState implements WireValue {
     HEALTHY("healthy"),
     UNHEALTHY("unhealthy"),
     DRAINING("draining"),
@@ -14,6 +14,7 @@ public enum HostState {
         this.wire = wire;
     }
 
+    @Override
     public String wire() {
         return wire;
     }

@@ -2,7 +2,7 @@ package dev.spinup.controlplane.core;
 
 import java.util.Arrays;
 
-public enum OperationStatus {
+public enum OperationStatus implements WireValue {
     PENDING("pending"),
     RUNNING("running"),
     SUCCEEDED("succeeded"),
@@ -15,6 +15,7 @@ public enum OperationStatus {
         this.wire = wire;
     }
 
+    @Override
     public String wire() {
         return wire;
     }

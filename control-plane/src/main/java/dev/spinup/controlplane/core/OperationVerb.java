@@ -2,7 +2,7 @@ package dev.spinup.controlplane.core;
 
 import java.util.Arrays;
 
-public enum OperationVerb {
+public enum OperationVerb implements WireValue {
     CREATE("create"),
     SUSPEND("suspend"),
     ARCHIVE("archive"),
@@ -27,6 +27,7 @@ public enum OperationVerb {
         return this != SNAPSHOT;
     }
 
+    @Override
     public String wire() {
         return wire;
     }

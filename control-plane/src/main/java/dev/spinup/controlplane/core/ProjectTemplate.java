@@ -3,7 +3,7 @@ package dev.spinup.controlplane.core;
 import java.util.Arrays;
 
 /** The starter project a workspace is created from (a directory under vm-base-config/guest/templates). */
-public enum ProjectTemplate {
+public enum ProjectTemplate implements WireValue {
     STARTER("starter"),
     NEXTJS("nextjs"),
     REACT("react"),
@@ -15,6 +15,7 @@ public enum ProjectTemplate {
         this.wire = wire;
     }
 
+    @Override
     public String wire() {
         return wire;
     }

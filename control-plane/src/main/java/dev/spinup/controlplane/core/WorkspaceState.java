@@ -3,7 +3,7 @@ package dev.spinup.controlplane.core;
 import java.util.Arrays;
 
 /** Persistent workspace states, as stored in workspaces.state. */
-public enum WorkspaceState {
+public enum WorkspaceState implements WireValue {
     ACTIVE("active"),
     SUSPENDED("suspended"),
     ARCHIVED("archived"),
@@ -15,6 +15,7 @@ public enum WorkspaceState {
         this.wire = wire;
     }
 
+    @Override
     public String wire() {
         return wire;
     }

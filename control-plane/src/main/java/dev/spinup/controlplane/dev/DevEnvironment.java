@@ -3,9 +3,9 @@ package dev.spinup.controlplane.dev;
 import dev.spinup.controlplane.ControlPlane;
 import dev.spinup.controlplane.ControlPlaneConfig;
 import dev.spinup.controlplane.auth.Principal;
-import dev.spinup.controlplane.db.DatabaseConfig;
+import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.controlplane.core.Ids;
-import dev.spinup.controlplane.fleet.FleetStore;
+import dev.spinup.controlplane.store.FleetStore;
 import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.snapshots.ObjectStorage;
 import dev.spinup.controlplane.core.Envelope;
@@ -115,10 +115,9 @@ public final class DevEnvironment implements AutoCloseable {
         try {
             Files.createDirectories(agentDir);
             UUID hostId = Files.exists(idFile) ? UUID.fromString(Files.readString(idFile).trim()) : Ids.newId(clock);
-            FleetStore fleet = new FleetStore();
             cp.database().inTransactionVoid(tx -> {
-                fleet.ensureRegion(tx.handle(), REGION, "This machine");
-                fleet.registerHost(tx.handle(), hostId, REGION, "local-" + hostId, localCapacity());
+                tx.fleet().ensureRegion(REGION, "This machine");
+                tx.fleet().registerHost(hostId, REGION, "local-" + hostId, localCapacity());
             });
             if (!Files.exists(agentDir.resolve("host.crt"))) {
                 ca.issueHost(hostId).writeTo(agentDir.resolve("host.crt"), agentDir.resolve("host.key"));
@@ -140,12 +139,12 @@ public final class DevEnvironment implements AutoCloseable {
         try {
             if (Files.exists(file)) {
                 String token = Files.readString(file).trim();
-                if (cp.database().withHandle(h -> cp.apiTokens().authenticate(h, token)).isPresent()) {
+                if (cp.database().read(tx -> cp.apiTokens().authenticate(tx, token)).isPresent()) {
                     return token;
                 }
             }
             String name = "dev-admin-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
-            String token = cp.database().inTransaction(tx -> cp.apiTokens().create(tx.handle(), Ids.newId(clock), name,
+            String token = cp.database().inTransaction(tx -> cp.apiTokens().create(tx, Ids.newId(clock), name,
                     Set.of(Principal.SCOPE_ADMIN, Principal.SCOPE_WORKSPACES), clock.instant()));
             Files.writeString(file, token + "\n");
             Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));

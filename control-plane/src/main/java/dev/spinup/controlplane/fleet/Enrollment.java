@@ -4,20 +4,18 @@ import dev.spinup.controlplane.core.Host;
 import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.auth.Secrets;
-import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.store.TokenStore;
+import dev.spinup.controlplane.store.Transactions;
 import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.core.Envelope;
-import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,15 +34,13 @@ public final class Enrollment {
 
     public record Enrolled(UUID hostId, String certificatePem, String caCertificatePem, String region) {}
 
-    private final Database db;
-    private final FleetStore fleet;
+    private final Transactions db;
     private final CertificateAuthority ca; // null: this replica cannot sign
     private final Clock clock;
     private final MeterRegistry meters;
 
-    public Enrollment(Database db, FleetStore fleet, CertificateAuthority ca, Clock clock, MeterRegistry meters) {
+    public Enrollment(Transactions db, CertificateAuthority ca, Clock clock, MeterRegistry meters) {
         this.db = db;
-        this.fleet = fleet;
         this.ca = ca;
         this.clock = clock;
         this.meters = meters;
@@ -59,15 +55,10 @@ public final class Enrollment {
         Instant now = clock.instant();
         Instant expires = now.plus(validity);
         db.inTransactionVoid(tx -> {
-            if (!fleet.regionExists(tx.handle(), region)) {
+            if (!tx.fleet().regionExists(region)) {
                 throw SpinUpException.invalidField(ErrorReason.UNKNOWN_REGION, "region", "no region named \"" + region + "\"");
             }
-            tx.handle().createUpdate("""
-                            INSERT INTO enrollment_tokens (id, token_sha256, region_id, created_by, created_at, expires_at)
-                            VALUES (:id, :hash, :region, :actor, :now, :expires)""")
-                    .bind("id", Ids.newId(clock)).bind("hash", Secrets.sha256Hex(token)).bind("region", region)
-                    .bind("actor", actor).bind("now", Timestamp.from(now)).bind("expires", Timestamp.from(expires))
-                    .execute();
+            tx.tokens().createEnrollmentToken(Ids.newId(clock), Secrets.sha256Hex(token), region, actor, now, expires);
         });
         log.info("event=enrollment_token_created region={} expires_at={} actor={}", region, expires, actor);
         return new Token(token, expires);
@@ -80,23 +71,15 @@ public final class Enrollment {
         }
         Instant now = clock.instant();
         return db.inTransaction(tx -> {
-            Handle h = tx.handle();
-            var row = h.createQuery("""
-                            SELECT id, region_id, expires_at, used_at FROM enrollment_tokens
-                            WHERE token_sha256 = :hash FOR UPDATE""")
-                    .bind("hash", Secrets.sha256Hex(token)).mapToMap().findOne();
-            if (row.isEmpty()) {
-                throw refused(ErrorReason.ENROLLMENT_TOKEN_INVALID, "the enrollment token is not known");
-            }
-            if (row.get().get("used_at") != null) {
+            TokenStore.EnrollmentToken row = tx.tokens().lockEnrollmentToken(Secrets.sha256Hex(token))
+                    .orElseThrow(() -> refused(ErrorReason.ENROLLMENT_TOKEN_INVALID, "the enrollment token is not known"));
+            if (row.usedAt() != null) {
                 throw refused(ErrorReason.ENROLLMENT_TOKEN_USED, "the enrollment token was already used");
             }
-            if (!((Timestamp) row.get().get("expires_at")).toInstant().isAfter(now)) {
+            if (!row.expiresAt().isAfter(now)) {
                 throw refused(ErrorReason.ENROLLMENT_TOKEN_EXPIRED, "the enrollment token has expired");
             }
-            Optional<UUID> taken = h.createQuery("SELECT id FROM hosts WHERE fqdn = :fqdn").bind("fqdn", fqdn)
-                    .mapTo(UUID.class).findOne();
-            if (taken.isPresent()) {
+            if (tx.fleet().hostNamed(fqdn).isPresent()) {
                 throw new SpinUpException(SpinUpException.Kind.ALREADY_EXISTS, ErrorReason.FIELD_INVALID,
                         "a host named " + fqdn + " is already enrolled", Map.of("field", "fqdn"));
             }
@@ -107,10 +90,9 @@ public final class Enrollment {
             } catch (IllegalArgumentException e) {
                 throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "csr_pem", e.getMessage());
             }
-            String region = (String) row.get().get("region_id");
-            fleet.registerHost(h, hostId, region, fqdn, total);
-            h.createUpdate("UPDATE enrollment_tokens SET used_at = :now, used_by_host = :host WHERE id = :id")
-                    .bind("now", Timestamp.from(now)).bind("host", hostId).bind("id", row.get().get("id")).execute();
+            String region = row.regionId();
+            tx.fleet().registerHost(hostId, region, fqdn, total);
+            tx.tokens().markEnrollmentTokenUsed(row.id(), hostId, now);
             meters.counter("spinup_hosts_enrolled").increment();
             log.info("event=host_enrolled host={} region={} fqdn={}", hostId, region, fqdn);
             return new Enrolled(hostId, certificate, ca.certificatePem(), region);

@@ -1,7 +1,7 @@
 package dev.spinup.controlplane.fleet;
 
 import dev.spinup.controlplane.core.Host;
-import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.store.Transactions;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -26,8 +26,7 @@ import java.util.concurrent.locks.LockSupport;
  * holds is skipped and tried again with the next group, so only its own events wait.
  */
 public final class HeartbeatWriter implements AutoCloseable {
-    private final Database db;
-    private final FleetStore fleet;
+    private final Transactions db;
     private final DistributionSummary groupSize;
     private final ExecutorService flusher = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("heartbeat-writer").factory());
     private final Object lock = new Object();
@@ -54,9 +53,8 @@ public final class HeartbeatWriter implements AutoCloseable {
         return new IllegalStateException("the control plane is stopping");
     }
 
-    public HeartbeatWriter(Database db, FleetStore fleet, MeterRegistry meters) {
+    public HeartbeatWriter(Transactions db, MeterRegistry meters) {
         this.db = db;
-        this.fleet = fleet;
         this.groupSize = DistributionSummary.builder("spinup_heartbeat_group_size")
                 .description("heartbeats written per transaction (group commit)").register(meters);
     }
@@ -94,7 +92,7 @@ public final class HeartbeatWriter implements AutoCloseable {
             try {
                 Map<UUID, Instant> at = new TreeMap<>();
                 group.forEach((id, beat) -> at.put(id, beat.at));
-                locked = db.inTransaction(tx -> fleet.heartbeats(tx.handle(), at));
+                locked = db.inTransaction(tx -> tx.fleet().heartbeats(at));
                 groupSize.record(group.size() - locked.size());
             } catch (Throwable e) {
                 boolean stopping;

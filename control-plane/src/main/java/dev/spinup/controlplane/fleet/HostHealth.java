@@ -1,7 +1,8 @@
 package dev.spinup.controlplane.fleet;
 
-import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.store.Transactions;
 import io.micrometer.core.instrument.MeterRegistry;
+import dev.spinup.controlplane.core.HostState;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -17,15 +18,13 @@ import org.slf4j.LoggerFactory;
 public final class HostHealth {
     private static final Logger log = LoggerFactory.getLogger(HostHealth.class);
 
-    private final Database db;
-    private final FleetStore fleet;
+    private final Transactions db;
     private final Duration lease;
     private final Clock clock;
     private final MeterRegistry meters;
 
-    public HostHealth(Database db, FleetStore fleet, Duration lease, Clock clock, MeterRegistry meters) {
+    public HostHealth(Transactions db, Duration lease, Clock clock, MeterRegistry meters) {
         this.db = db;
-        this.fleet = fleet;
         this.lease = lease;
         this.clock = clock;
         this.meters = meters;
@@ -33,7 +32,7 @@ public final class HostHealth {
     }
 
     public void check() {
-        List<UUID> expired = db.inTransaction(tx -> fleet.expireLeases(tx.handle(), clock.instant().minus(lease)));
+        List<UUID> expired = db.inTransaction(tx -> tx.fleet().expireLeases(clock.instant().minus(lease)));
         for (UUID host : expired) {
             log.warn("event=host_unhealthy host={} no_heartbeat_for_seconds={}", host, lease.toSeconds());
         }
@@ -42,8 +41,7 @@ public final class HostHealth {
 
     private double countUnhealthy() {
         try {
-            return db.withHandle(h -> h.createQuery("SELECT count(*) FROM hosts WHERE state = 'unhealthy'")
-                    .mapTo(Long.class).one());
+            return db.read(tx -> tx.fleet().countIn(HostState.UNHEALTHY));
         } catch (RuntimeException e) {
             return Double.NaN;
         }

@@ -3,7 +3,7 @@ package dev.spinup.controlplane.operations;
 import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.api.v1.SnapshotKind;
 import dev.spinup.controlplane.agents.AgentSteps;
-import dev.spinup.controlplane.db.Database.Tx;
+import dev.spinup.controlplane.store.Tx;
 import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.snapshots.SnapshotSteps;
 import dev.spinup.controlplane.core.Workspace;

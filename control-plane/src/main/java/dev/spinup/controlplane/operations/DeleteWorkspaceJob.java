@@ -38,11 +38,6 @@ public final class DeleteWorkspaceJob implements OperationJob {
     /** Nothing that identifies a person survives: external ids, name and labels are replaced. */
     @Override
     public void onSucceeded(StepContext ctx) {
-        ctx.tx().handle().createUpdate("""
-                        UPDATE workspaces SET external_workspace_id = 'deleted:' || id, external_user_id = 'deleted',
-                            display_name = 'deleted workspace', labels = '{}'::jsonb, endpoint = NULL
-                        WHERE id = :id""")
-                .bind("id", ctx.workspace().id())
-                .execute();
+        ctx.tx().workspaces().pseudonymize(ctx.workspace().id());
     }
 }

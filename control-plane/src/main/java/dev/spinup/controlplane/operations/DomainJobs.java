@@ -4,11 +4,10 @@ import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.agents.AgentSteps;
 import dev.spinup.controlplane.core.SpinUpException;
-import dev.spinup.controlplane.db.Database.Tx;
+import dev.spinup.controlplane.store.Tx;
 import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.core.Workspace;
 import io.grpc.Status;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
@@ -29,18 +28,13 @@ public final class DomainJobs {
             @Override
             public Map<String, String> accept(Tx tx, Workspace workspace, Map<String, String> requested, Instant now) {
                 String domain = requested.get("domain");
-                Optional<UUID> owner = tx.handle().createQuery("SELECT workspace_id FROM workspace_domains WHERE domain = :d")
-                        .bind("d", domain).mapTo(UUID.class).findOne();
+                Optional<UUID> owner = tx.domains().owner(domain);
                 if (owner.isPresent() && !owner.get().equals(workspace.id())) {
                     throw new SpinUpException(SpinUpException.Kind.ALREADY_EXISTS, ErrorReason.DOMAIN_TAKEN,
                             "domain " + domain + " is already routed to another workspace", Map.of("domain", domain));
                 }
                 if (owner.isEmpty()) {
-                    tx.handle().createUpdate("""
-                                    INSERT INTO workspace_domains (id, workspace_id, domain, kind, cert_state, created_at)
-                                    VALUES (:id, :ws, :d, 'custom', 'pending', :now)""")
-                            .bind("id", Ids.newId(clock)).bind("ws", workspace.id()).bind("d", domain)
-                            .bind("now", Timestamp.from(now)).execute();
+                    tx.domains().insert(Ids.newId(clock), workspace.id(), domain, "custom", now);
                 }
                 // Already this workspace's (e.g. an earlier AddDomain failed to reach the edge):
                 // the routes are simply applied again.
@@ -54,10 +48,7 @@ public final class DomainJobs {
             @Override
             public Map<String, String> accept(Tx tx, Workspace workspace, Map<String, String> requested, Instant now) {
                 String domain = requested.get("domain");
-                int removed = tx.handle().createUpdate("""
-                                DELETE FROM workspace_domains WHERE workspace_id = :ws AND domain = :d AND kind = 'custom'""")
-                        .bind("ws", workspace.id()).bind("d", domain).execute();
-                if (removed == 0) {
+                if (!tx.domains().removeCustom(workspace.id(), domain)) {
                     throw SpinUpException.notFound(ErrorReason.DOMAIN_NOT_FOUND,
                             "workspace " + workspace.id() + " has no custom domain " + domain);
                 }

@@ -11,8 +11,8 @@ import com.github.kagkarlsson.scheduler.task.Task;
 import com.github.kagkarlsson.scheduler.task.helper.CustomTask;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
-import dev.spinup.controlplane.db.Database;
-import dev.spinup.controlplane.db.Database.Tx;
+import dev.spinup.controlplane.store.Transactions;
+import dev.spinup.controlplane.store.Tx;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +26,7 @@ import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,8 +49,8 @@ public final class OperationEngine implements AutoCloseable {
     public static final String NOTIFY_CHANNEL = "spinup_jobs";
     private static final Logger log = LoggerFactory.getLogger(OperationEngine.class);
 
-    private final Database db;
-    private final OperationStore operations;
+    private final Transactions db;
+    private final DataSource dataSource;
     private final Clock clock;
     private final MeterRegistry meters;
     private final Config config;
@@ -81,10 +82,14 @@ public final class OperationEngine implements AutoCloseable {
         }
     }
 
-    public OperationEngine(Database db, OperationStore operations, OperationRunner runner, Config config, Clock clock,
+    /**
+     * @param dataSource the database as db-scheduler sees it: inside {@link Transactions#inTransaction}
+     *                   it must hand out that transaction's own connection, so scheduling joins it
+     */
+    public OperationEngine(Transactions db, DataSource dataSource, OperationRunner runner, Config config, Clock clock,
                            MeterRegistry meters) {
         this.db = db;
-        this.operations = operations;
+        this.dataSource = dataSource;
         this.clock = clock;
         this.meters = meters;
         this.config = config;
@@ -102,7 +107,7 @@ public final class OperationEngine implements AutoCloseable {
                                     operationId, at, when -> ops.reschedule(complete, when)))
                             .orElseGet(() -> (complete, ops) -> ops.remove());
                 });
-        this.client = SchedulerClient.Builder.create(db.transactionalDataSource(), task).build();
+        this.client = SchedulerClient.Builder.create(dataSource, task).build();
     }
 
     /**
@@ -112,7 +117,7 @@ public final class OperationEngine implements AutoCloseable {
      */
     private void rescheduleUnlessWoken(UUID operationId, Instant deadline, java.util.function.Consumer<Instant> reschedule) {
         boolean woken = db.inTransaction(tx -> {
-            boolean w = operations.lockWoken(tx.handle(), operationId);
+            boolean w = tx.operations().lockWoken(operationId);
             reschedule.accept(w ? clock.instant() : deadline); // on this transaction's connection
             return w;
         });
@@ -138,7 +143,7 @@ public final class OperationEngine implements AutoCloseable {
         }
         // db-scheduler's own statements join the caller's transaction where there is one (the
         // reschedule above); its polling takes pooled connections as before.
-        this.scheduler = Scheduler.create(db.transactionalDataSource(), List.<Task<?>>of(task))
+        this.scheduler = Scheduler.create(dataSource, List.<Task<?>>of(task))
                 .startTasks(recurring) // registers them too
                 .schedulerName(new SchedulerName.Fixed(config.replicaName()))
                 .threads(config.threads())
@@ -168,7 +173,7 @@ public final class OperationEngine implements AutoCloseable {
      * comment). At commit the local scheduler looks at once and the other replicas are NOTIFYed.
      */
     public void wake(Tx tx, String jobId) {
-        if (!operations.markWoken(tx.handle(), jobId, clock.instant())) {
+        if (!tx.operations().markWoken(jobId, clock.instant())) {
             return; // it has ended
         }
         try {
@@ -180,7 +185,7 @@ public final class OperationEngine implements AutoCloseable {
             return;
         }
         meters.counter("spinup_operation_wakeups", "path", "made_due").increment();
-        tx.handle().execute("SELECT pg_notify(?, '')", NOTIFY_CHANNEL);
+        tx.notify(NOTIFY_CHANNEL, "");
         tx.afterCommit(this::checkForDueWork);
     }
 

@@ -9,11 +9,10 @@ import dev.spinup.api.TraceContext;
 import dev.spinup.controlplane.core.ErrorReason;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
-import dev.spinup.controlplane.db.Database;
-import dev.spinup.controlplane.db.Database.Tx;
+import dev.spinup.controlplane.store.Transactions;
+import dev.spinup.controlplane.store.Tx;
 import dev.spinup.controlplane.core.Workspace;
 import dev.spinup.controlplane.core.WorkspaceState;
-import dev.spinup.controlplane.workspaces.WorkspaceStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
@@ -35,25 +34,18 @@ import org.slf4j.LoggerFactory;
 public final class OperationRunner {
     private static final Logger log = LoggerFactory.getLogger(OperationRunner.class);
 
-    private final Database db;
-    private final OperationStore operations;
-    private final WorkspaceStore workspaces;
-    private final AuditLog audit;
+    private final Transactions db;
     private final Map<OperationVerb, OperationJob> jobs = new EnumMap<>(OperationVerb.class);
     private final Clock clock;
     private final MeterRegistry meters;
     private final StepHooks hooks;
     private final Tracer tracer;
 
-    public OperationRunner(Database db, OperationStore operations, WorkspaceStore workspaces, AuditLog audit,
-                           List<OperationJob> jobs, Clock clock, MeterRegistry meters, StepHooks hooks,
+    public OperationRunner(Transactions db, List<OperationJob> jobs, Clock clock, MeterRegistry meters, StepHooks hooks,
                            Tracer tracer) {
         this.tracer = tracer;
         this.db = db;
         this.hooks = hooks;
-        this.operations = operations;
-        this.workspaces = workspaces;
-        this.audit = audit;
         this.clock = clock;
         this.meters = meters;
         for (OperationJob job : jobs) {
@@ -84,7 +76,7 @@ public final class OperationRunner {
      * the operation's parameters), whichever replica runs it and however often it is rescheduled.
      */
     public Optional<Instant> run(UUID operationId) {
-        Optional<Operation> op = db.withHandle(h -> operations.find(h, operationId));
+        Optional<Operation> op = db.read(tx -> tx.operations().find(operationId));
         Span span = tracer.spanBuilder("job " + op.map(o -> o.verb().wire()).orElse("operation"))
                 .setParent(TraceContext.from(op.map(Operation::params).orElse(Map.of())))
                 .setAttribute("spinup.operation_id", operationId.toString()).startSpan();
@@ -94,7 +86,7 @@ public final class OperationRunner {
     private Optional<Instant> runSteps(UUID operationId) {
         while (true) {
             if (hooks != StepHooks.NONE) {
-                db.withHandle(h -> operations.find(h, operationId)).filter(op -> !op.status().isTerminal())
+                db.read(tx -> tx.operations().find(operationId)).filter(op -> !op.status().isTerminal())
                         .filter(op -> op.stepState().current() != null)
                         .ifPresent(op -> hooks.beforeStep(op, op.stepState().current().name()));
             }
@@ -157,7 +149,8 @@ public final class OperationRunner {
     }
 
     private Advance advance(Tx tx, UUID operationId) {
-        Operation op = operations.findForUpdate(tx.handle(), operationId).orElse(null);
+        AfterPersist afterPersist = watchPersist(tx);
+        Operation op = tx.operations().findForUpdate(operationId).orElse(null);
         if (op == null || op.status().isTerminal()) {
             return new Advance.Finished();
         }
@@ -167,7 +160,7 @@ public final class OperationRunner {
                     .record(Duration.between(op.requestedAt(), now).abs());
         }
         OperationJob job = job(op.verb());
-        Workspace workspace = workspaces.find(tx.handle(), op.workspaceId()).orElseThrow();
+        Workspace workspace = tx.workspaces().find(op.workspaceId()).orElseThrow();
         StepState state = op.stepState();
         if (state.current() == null) {
             finish(tx, op, job, workspace, state, now);
@@ -194,23 +187,52 @@ public final class OperationRunner {
             save(tx, op, calling, now);
             return new Advance.CallOut(withProgress(op, calling), step, call);
         }
-        return apply(tx, op, job, workspace, state, step, outcome, now);
+        return apply(tx, op, job, workspace, state, step, outcome, now, afterPersist);
     }
 
     /** After a call out: with the operation locked again, the step finishes with what the call returned. */
     private Advance afterCallOut(Tx tx, Advance.CallOut call, Outcome<?> result) {
-        Operation op = operations.findForUpdate(tx.handle(), call.saved().id()).orElse(null);
+        AfterPersist afterPersist = watchPersist(tx);
+        Operation op = tx.operations().findForUpdate(call.saved().id()).orElse(null);
         if (op == null || op.version() != call.saved().version()) {
             throw new ConcurrentStepException(call.saved().id()); // another run moved it on meanwhile
         }
         Instant now = clock.instant();
         OperationJob job = job(op.verb());
-        Workspace workspace = workspaces.find(tx.handle(), op.workspaceId()).orElseThrow();
+        Workspace workspace = tx.workspaces().find(op.workspaceId()).orElseThrow();
         StepOutcome outcome = result.then(new StepContext(tx, op, workspace, op.stepState(), now));
         if (outcome instanceof StepOutcome.CallOut<?>) {
             throw new IllegalStateException(call.step().name() + " called out twice in one run");
         }
-        return apply(tx, op, job, workspace, op.stepState(), call.step(), outcome, now);
+        return apply(tx, op, job, workspace, op.stepState(), call.step(), outcome, now, afterPersist);
+    }
+
+    /**
+     * The test hook {@link StepHooks#afterPersist}, registered when a step's transaction begins (so
+     * it runs after the commit before any other after-commit work, e.g. dispatching a command) and
+     * armed once the step's outcome is applied in that transaction.
+     */
+    private static final class AfterPersist implements Runnable {
+        private Runnable hook;
+
+        void arm(Runnable hook) {
+            this.hook = hook;
+        }
+
+        @Override
+        public void run() {
+            if (hook != null) {
+                hook.run();
+            }
+        }
+    }
+
+    private AfterPersist watchPersist(Tx tx) {
+        AfterPersist afterPersist = new AfterPersist();
+        if (hooks != StepHooks.NONE) {
+            tx.afterCommit(afterPersist);
+        }
+        return afterPersist;
     }
 
     /** The operation as {@link #save} left it (the version it bumped, the state it wrote). */
@@ -222,11 +244,10 @@ public final class OperationRunner {
 
     /** Persists what the step's outcome means: the next step, a wait, a retry, a rollback, or the end. */
     private Advance apply(Tx tx, Operation op, OperationJob job, Workspace workspace, StepState state, Step step,
-                          StepOutcome outcome, Instant now) {
+                          StepOutcome outcome, Instant now, AfterPersist afterPersist) {
         if (hooks != StepHooks.NONE) {
             hooks.afterEffect(op, step.name());
-            // registered first, so it runs before any other after-commit work (e.g. dispatching a command)
-            tx.afterCommitFirst(() -> hooks.afterPersist(op, step.name()));
+            afterPersist.arm(() -> hooks.afterPersist(op, step.name()));
         }
         return switch (outcome) {
             case StepOutcome.Done done -> {
@@ -319,14 +340,14 @@ public final class OperationRunner {
                           Optional<WorkspaceState> newState, Instant now) {
         String reason = status == OperationStatus.SUCCEEDED ? null : state.failureReason();
         String message = status == OperationStatus.SUCCEEDED ? null : state.failureMessage();
-        if (!operations.finish(tx.handle(), op, status, state, reason, message, now)) {
+        if (!tx.operations().finish(op, status, state, reason, message, now)) {
             throw new ConcurrentStepException(op.id());
         }
-        workspaces.finishOperation(tx.handle(), workspace.id(), op.id(), newState.orElse(workspace.state()), now);
+        tx.workspaces().finishOperation(workspace.id(), op.id(), newState.orElse(workspace.state()), now);
         Map<String, String> data = reason == null
                 ? Map.of("verb", op.verb().wire(), "operation_id", op.id().toString())
                 : Map.of("verb", op.verb().wire(), "operation_id", op.id().toString(), "reason", reason);
-        audit.append(tx.handle(), workspace.id(), op.id(), "transition." + op.verb().wire() + "." + status.wire(),
+        tx.audit().append(workspace.id(), op.id(), "transition." + op.verb().wire() + "." + status.wire(),
                 data, op.actor(), now);
         meters.counter("spinup_operations_finished", "verb", op.verb().wire(), "status", status.wire()).increment();
         if (reason != null) {
@@ -339,7 +360,7 @@ public final class OperationRunner {
     }
 
     private void save(Tx tx, Operation op, StepState state, Instant now) {
-        if (!operations.saveProgress(tx.handle(), op, OperationStatus.RUNNING, state, now)) {
+        if (!tx.operations().saveProgress(op, OperationStatus.RUNNING, state, now)) {
             throw new ConcurrentStepException(op.id());
         }
     }

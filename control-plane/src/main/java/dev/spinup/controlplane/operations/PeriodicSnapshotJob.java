@@ -1,11 +1,11 @@
 package dev.spinup.controlplane.operations;
 
+import dev.spinup.controlplane.core.Snapshot;
 import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.api.v1.SnapshotKind;
-import dev.spinup.controlplane.db.Database.Tx;
+import dev.spinup.controlplane.store.Tx;
 import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.snapshots.SnapshotSteps;
-import dev.spinup.controlplane.snapshots.SnapshotStore;
 import dev.spinup.controlplane.core.Workspace;
 import java.time.Clock;
 import java.time.Instant;
@@ -23,12 +23,10 @@ import java.util.UUID;
 public final class PeriodicSnapshotJob implements OperationJob {
     static final int FULL_EVERY = 7;
 
-    private final SnapshotStore snapshots;
     private final Clock clock;
     private final Plan plan;
 
-    public PeriodicSnapshotJob(SnapshotSteps snapshotSteps, SnapshotStore snapshots, Clock clock) {
-        this.snapshots = snapshots;
+    public PeriodicSnapshotJob(SnapshotSteps snapshotSteps, Clock clock) {
         this.clock = clock;
         this.plan = Plan.builder()
                 .step(snapshotSteps.take("snapshot", SnapshotKind.PERIODIC), snapshotSteps.discard("discard_snapshot"))
@@ -47,11 +45,11 @@ public final class PeriodicSnapshotJob implements OperationJob {
     public Map<String, String> accept(Tx tx, Workspace workspace, Map<String, String> requested, Instant now) {
         Map<String, String> params = new HashMap<>(requested);
         params.put("snapshot_id", Ids.newId(clock).toString());
-        List<SnapshotStore.Snapshot> periodic = snapshots.periodic(tx.handle(), workspace.id());
+        List<Snapshot> periodic = tx.snapshots().periodic(workspace.id());
         // Differentials since the newest full, which is the first full in newest-first order.
         int sinceFull = 0;
         UUID lastFull = null;
-        for (SnapshotStore.Snapshot s : periodic) {
+        for (Snapshot s : periodic) {
             if (s.baseId() == null) {
                 lastFull = s.verifiedAt() != null ? s.id() : null;
                 break;

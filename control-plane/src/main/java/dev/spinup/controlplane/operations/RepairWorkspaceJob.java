@@ -2,7 +2,7 @@ package dev.spinup.controlplane.operations;
 
 import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.agents.AgentSteps;
-import dev.spinup.controlplane.db.Database.Tx;
+import dev.spinup.controlplane.store.Tx;
 import dev.spinup.controlplane.core.Workspace;
 import dev.spinup.controlplane.core.WorkspaceState;
 import java.time.Instant;

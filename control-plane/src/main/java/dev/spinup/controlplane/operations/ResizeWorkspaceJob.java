@@ -4,12 +4,11 @@ import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.agents.AgentSteps;
 import dev.spinup.controlplane.core.SpinUpException;
-import dev.spinup.controlplane.db.Database.Tx;
+import dev.spinup.controlplane.store.Tx;
 import dev.spinup.controlplane.placement.Placement;
 import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.core.Flavor;
 import dev.spinup.controlplane.core.Workspace;
-import dev.spinup.controlplane.workspaces.WorkspaceStore;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -22,16 +21,14 @@ import java.util.Map;
  */
 public final class ResizeWorkspaceJob implements OperationJob {
     private final Placement placement;
-    private final WorkspaceStore workspaces;
     private final Plan plan;
 
-    public ResizeWorkspaceJob(AgentSteps agent, Placement placement, WorkspaceStore workspaces) {
+    public ResizeWorkspaceJob(AgentSteps agent, Placement placement) {
         this.placement = placement;
-        this.workspaces = workspaces;
         this.plan = Plan.builder()
                 .step(agent.resize("resize"), Step.local("restore_envelope", ctx -> {
                     Map<String, String> p = ctx.operation().params();
-                    workspaces.setEnvelope(ctx.tx().handle(), ctx.workspace().id(), Flavor.fromWire(p.get("old_flavor")),
+                    ctx.tx().workspaces().setEnvelope(ctx.workspace().id(), Flavor.fromWire(p.get("old_flavor")),
                             envelope(p, "old_"), ctx.now());
                 }))
                 .build();
@@ -50,7 +47,7 @@ public final class ResizeWorkspaceJob implements OperationJob {
     @Override
     public Map<String, String> accept(Tx tx, Workspace workspace, Map<String, String> requested, Instant now) {
         Envelope wanted = envelope(requested, "");
-        Envelope room = placement.roomOnHost(tx.handle(), workspace.hostId(), workspace.id());
+        Envelope room = placement.roomOnHost(tx, workspace.hostId(), workspace.id());
         if (!wanted.fitsIn(room)) {
             throw SpinUpException.failedPrecondition(ErrorReason.HOST_LACKS_ROOM,
                     "host " + workspace.hostId() + " has room for at most " + room.vcpu() + " vCPU / " + room.ramGb()
@@ -67,7 +64,7 @@ public final class ResizeWorkspaceJob implements OperationJob {
         params.put("old_vcpu", Integer.toString(workspace.envelope().vcpu()));
         params.put("old_ram_gb", Integer.toString(workspace.envelope().ramGb()));
         params.put("old_disk_gb", Integer.toString(workspace.envelope().diskGb()));
-        workspaces.setEnvelope(tx.handle(), workspace.id(), Flavor.fromWire(requested.get("flavor")), wanted, now);
+        tx.workspaces().setEnvelope(workspace.id(), Flavor.fromWire(requested.get("flavor")), wanted, now);
         return params;
     }
 

@@ -1,16 +1,15 @@
 package dev.spinup.controlplane.operations;
 
+import dev.spinup.controlplane.core.Snapshot;
 import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.agents.AgentSteps;
 import dev.spinup.controlplane.core.SpinUpException;
-import dev.spinup.controlplane.db.Database.Tx;
+import dev.spinup.controlplane.store.Tx;
 import dev.spinup.controlplane.placement.Placement;
 import dev.spinup.controlplane.snapshots.SnapshotSteps;
-import dev.spinup.controlplane.snapshots.SnapshotStore;
 import dev.spinup.controlplane.core.Workspace;
 import dev.spinup.controlplane.core.WorkspaceState;
-import dev.spinup.controlplane.workspaces.WorkspaceStore;
 import io.grpc.Status;
 import java.time.Instant;
 import java.util.HashMap;
@@ -36,16 +35,11 @@ public final class RestoreWorkspaceJob implements OperationJob {
     private static final String FROM = "from_state";
 
     private final Placement placement;
-    private final WorkspaceStore workspaces;
-    private final SnapshotStore snapshots;
     private final Plan fromSuspended;
     private final Plan fromArchived;
 
-    public RestoreWorkspaceJob(AgentSteps agent, SnapshotSteps snapshotSteps, Placement placement,
-                               WorkspaceStore workspaces, SnapshotStore snapshots) {
+    public RestoreWorkspaceJob(AgentSteps agent, SnapshotSteps snapshotSteps, Placement placement) {
         this.placement = placement;
-        this.workspaces = workspaces;
-        this.snapshots = snapshots;
         // A start that failed half-way (e.g. the agent died in it) may have left the app running.
         this.fromSuspended = Plan.builder()
                 .step(agent.start("start"), agent.stop("stop_back", SuspendWorkspaceJob.STOP_GRACE_SECONDS))
@@ -55,7 +49,7 @@ public final class RestoreWorkspaceJob implements OperationJob {
         this.fromArchived = Plan.builder()
                 .step(snapshotSteps.restore("download"),
                         agent.destroy("discard"),
-                        Step.local("release", ctx -> workspaces.moveTo(ctx.tx().handle(), ctx.workspace().id(),
+                        Step.local("release", ctx -> ctx.tx().workspaces().moveTo(ctx.workspace().id(),
                                 UUID.fromString(ctx.operation().params().get("old_host_id")), ctx.now())),
                         agent.routes("routes_back", ctx -> WorkspaceState.ARCHIVED),
                         agent.routesOn("new_host_routes", ctx -> UUID.fromString(ctx.operation().params().get("host_id"))),
@@ -78,10 +72,10 @@ public final class RestoreWorkspaceJob implements OperationJob {
         if (workspace.state() != WorkspaceState.ARCHIVED) {
             return params;
         }
-        SnapshotStore.Snapshot snapshot = snapshots.latestVerified(tx.handle(), workspace.id()).orElseThrow(() ->
+        Snapshot snapshot = tx.snapshots().latestVerified(workspace.id()).orElseThrow(() ->
                 SpinUpException.failedPrecondition(ErrorReason.NO_VERIFIED_SNAPSHOT,
                         "workspace " + workspace.id() + " has no verified snapshot to restore from", Map.of()));
-        UUID host = placement.place(tx.handle(), workspace.regionId(), workspace.envelope()).orElseThrow(() ->
+        UUID host = placement.place(tx, workspace.regionId(), workspace.envelope()).orElseThrow(() ->
                 new SpinUpException(SpinUpException.Kind.RESOURCE_EXHAUSTED, ErrorReason.NO_CAPACITY,
                         "no healthy host in region " + workspace.regionId() + " has room to restore this workspace",
                         Map.of("region", workspace.regionId())));
@@ -89,7 +83,7 @@ public final class RestoreWorkspaceJob implements OperationJob {
         params.put("old_host_id", workspace.hostId().toString());
         params.put("host_id", host.toString());
         // The new slot is held from now on: the workspace counts as active on its new host.
-        workspaces.moveTo(tx.handle(), workspace.id(), host, WorkspaceState.ACTIVE, now);
+        tx.workspaces().moveTo(workspace.id(), host, WorkspaceState.ACTIVE, now);
         return params;
     }
 

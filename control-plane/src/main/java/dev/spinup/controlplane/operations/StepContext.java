@@ -2,7 +2,7 @@ package dev.spinup.controlplane.operations;
 
 import dev.spinup.controlplane.core.StepState;
 import dev.spinup.controlplane.core.Operation;
-import dev.spinup.controlplane.db.Database.Tx;
+import dev.spinup.controlplane.store.Tx;
 import dev.spinup.controlplane.core.Workspace;
 import java.time.Instant;
 

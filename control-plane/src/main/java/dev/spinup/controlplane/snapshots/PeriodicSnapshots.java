@@ -1,10 +1,9 @@
 package dev.spinup.controlplane.snapshots;
 
 import dev.spinup.controlplane.core.SpinUpException;
-import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.store.Transactions;
 import dev.spinup.controlplane.workspaces.WorkspaceService;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,13 +22,13 @@ public final class PeriodicSnapshots {
     private static final Logger log = LoggerFactory.getLogger(PeriodicSnapshots.class);
     private static final int BATCH = 200;
 
-    private final Database db;
+    private final Transactions db;
     private final WorkspaceService workspaces;
     private final Duration scanInterval;
     private final Clock clock;
     private final MeterRegistry meters;
 
-    public PeriodicSnapshots(Database db, WorkspaceService workspaces, Duration scanInterval, Clock clock,
+    public PeriodicSnapshots(Transactions db, WorkspaceService workspaces, Duration scanInterval, Clock clock,
                              MeterRegistry meters) {
         this.db = db;
         this.workspaces = workspaces;
@@ -44,17 +43,7 @@ public final class PeriodicSnapshots {
 
     public void scan() {
         Instant now = clock.instant();
-        List<UUID> due = db.withHandle(h -> h.createQuery("""
-                        SELECT w.id FROM workspaces w
-                        WHERE w.state = 'active' AND w.current_operation_id IS NULL
-                          AND COALESCE((SELECT max(s.created_at) FROM snapshots s
-                                        WHERE s.workspace_id = w.id AND s.kind = 'periodic' AND s.state = 'uploaded'), w.created_at)
-                              <= CAST(:now AS timestamptz) - make_interval(secs => w.snapshot_interval_seconds)
-                          AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.workspace_id = w.id
-                                          AND o.verb = 'snapshot' AND o.status IN ('pending', 'running'))
-                        ORDER BY w.id LIMIT :batch""")
-                .bind("now", Timestamp.from(now)).bind("batch", BATCH)
-                .mapTo(UUID.class).list());
+        List<UUID> due = db.read(tx -> tx.workspaces().dueForPeriodicSnapshot(now, BATCH));
         long tick = now.getEpochSecond() / Math.max(1, scanInterval.toSeconds());
         int started = 0;
         for (UUID id : due) {

@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.snapshots;
 
+import dev.spinup.controlplane.core.Snapshot;
 import dev.spinup.api.v1.Command;
 import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.api.v1.ObjectLocation;
@@ -32,14 +33,12 @@ import java.util.function.Function;
 public final class SnapshotSteps {
     private final AgentSteps agent;
     private final ObjectStorage storage;
-    private final SnapshotStore snapshots;
     private final StepTimeouts timeouts;
     private final MeterRegistry meters;
 
-    public SnapshotSteps(AgentSteps agent, ObjectStorage storage, SnapshotStore snapshots, MeterRegistry meters) {
+    public SnapshotSteps(AgentSteps agent, ObjectStorage storage, MeterRegistry meters) {
         this.agent = agent;
         this.storage = storage;
-        this.snapshots = snapshots;
         this.timeouts = agent.timeouts();
         this.meters = meters;
     }
@@ -67,7 +66,7 @@ public final class SnapshotSteps {
         return agent.onHost(name, timeouts.snapshot(), ctx -> ctx.workspace().hostId(), ctx -> {
             UUID snapshotId = snapshotId(ctx);
             String key = objectKey(ctx.workspace().id(), snapshotId);
-            snapshots.begin(ctx.tx().handle(), snapshotId, ctx.workspace().id(), storage.uri(key), kindName, ctx.now());
+            ctx.tx().snapshots().begin(snapshotId, ctx.workspace().id(), storage.uri(key), kindName, ctx.now());
             return Command.newBuilder().setTakeSnapshot(TakeSnapshot.newBuilder()
                     .setSnapshotId(snapshotId.toString())
                     .setBaseSnapshotId(ctx.operation().params().getOrDefault("base_snapshot_id", ""))
@@ -76,7 +75,7 @@ public final class SnapshotSteps {
         }, (ctx, result) -> {
             SnapshotTaken taken = result.getSnapshotTaken();
             UUID snapshotId = snapshotId(ctx);
-            snapshots.record(ctx.tx().handle(), new SnapshotStore.Snapshot(snapshotId, ctx.workspace().id(),
+            ctx.tx().snapshots().record(new Snapshot(snapshotId, ctx.workspace().id(),
                     storage.uri(objectKey(ctx.workspace().id(), snapshotId)), taken.getSizeBytes(), taken.getSha256(),
                     taken.getTool(), kindName,
                     taken.getBaseSnapshotId().isEmpty() ? null : UUID.fromString(taken.getBaseSnapshotId()),
@@ -93,7 +92,7 @@ public final class SnapshotSteps {
     public Step verify(String name) {
         return storageStep(name, ctx -> {
             UUID snapshotId = snapshotId(ctx);
-            SnapshotStore.Snapshot s = snapshots.find(ctx.tx().handle(), snapshotId).orElseThrow();
+            Snapshot s = ctx.tx().snapshots().find(snapshotId).orElseThrow();
             if (s.verifiedAt() != null) {
                 return StepOutcome.done();
             }
@@ -108,7 +107,7 @@ public final class SnapshotSteps {
                                     + "; expected " + s.sizeBytes() + " bytes, sha256 " + s.sha256Hex()
                                     + ". Local data was kept.");
                         }
-                        snapshots.markVerified(after.tx().handle(), snapshotId, after.now());
+                        after.tx().snapshots().markVerified(snapshotId, after.now());
                         return StepOutcome.done();
                     });
         });
@@ -121,7 +120,7 @@ public final class SnapshotSteps {
     public Step discard(String name) {
         return storageStep(name, ctx -> {
             UUID snapshotId = snapshotId(ctx);
-            var s = snapshots.find(ctx.tx().handle(), snapshotId).filter(x -> x.purgedAt() == null);
+            var s = ctx.tx().snapshots().find(snapshotId).filter(x -> x.purgedAt() == null);
             if (s.isEmpty()) {
                 return StepOutcome.done();
             }
@@ -129,7 +128,7 @@ public final class SnapshotSteps {
                 storage.delete(storage.keyOf(s.get().objectUri()));
                 return true;
             }, (after, deleted) -> {
-                snapshots.markPurged(after.tx().handle(), snapshotId, after.now());
+                after.tx().snapshots().markPurged(snapshotId, after.now());
                 meters.counter("spinup_snapshots_discarded").increment();
                 return StepOutcome.done();
             });
@@ -140,7 +139,7 @@ public final class SnapshotSteps {
     public Step restore(String name) {
         return agent.onHost(name, timeouts.restore(), ctx -> ctx.workspace().hostId(), ctx -> {
             UUID snapshotId = snapshotId(ctx);
-            SnapshotStore.Snapshot s = snapshots.find(ctx.tx().handle(), snapshotId).orElseThrow();
+            Snapshot s = ctx.tx().snapshots().find(snapshotId).orElseThrow();
             String key = storage.keyOf(s.objectUri());
             return Command.newBuilder().setRestoreSnapshot(RestoreSnapshot.newBuilder()
                     .setSnapshotId(snapshotId.toString())
@@ -160,7 +159,7 @@ public final class SnapshotSteps {
      */
     public Step prune(String name) {
         return storageStep(name, ctx -> {
-            var periodic = snapshots.periodic(ctx.tx().handle(), ctx.workspace().id());
+            var periodic = ctx.tx().snapshots().periodic(ctx.workspace().id());
             var kept = periodic.subList(0, Math.min(periodic.size(), ctx.workspace().snapshotRetentionCount()));
             Set<UUID> needed = new HashSet<>();
             kept.forEach(s -> {
@@ -169,7 +168,7 @@ public final class SnapshotSteps {
                     needed.add(s.baseId());
                 }
             });
-            List<SnapshotStore.Snapshot> old = new ArrayList<>();
+            List<Snapshot> old = new ArrayList<>();
             periodic.stream().filter(s -> !needed.contains(s.id())).forEach(old::add);
             if (old.isEmpty()) {
                 return StepOutcome.done();
@@ -178,7 +177,7 @@ public final class SnapshotSteps {
                 old.forEach(s -> storage.delete(storage.keyOf(s.objectUri())));
                 return true;
             }, (after, deleted) -> {
-                old.forEach(s -> snapshots.markPurged(after.tx().handle(), s.id(), after.now()));
+                old.forEach(s -> after.tx().snapshots().markPurged(s.id(), after.now()));
                 return StepOutcome.done();
             });
         });
@@ -193,7 +192,7 @@ public final class SnapshotSteps {
             UUID ws = ctx.workspace().id();
             return new StepOutcome.CallOut<>("object storage to delete everything under " + workspacePrefix(ws),
                     () -> storage.deletePrefix(workspacePrefix(ws)), (after, deleted) -> {
-                        snapshots.markAllPurged(after.tx().handle(), ws, after.now());
+                        after.tx().snapshots().markAllPurged(ws, after.now());
                         meters.counter("spinup_snapshot_objects_purged").increment(deleted);
                         return StepOutcome.done();
                     });

@@ -1,6 +1,6 @@
 package dev.spinup.controlplane.snapshots;
 
-import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.store.Transactions;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,18 +34,16 @@ public final class SnapshotSweep {
         }
     }
 
-    private final Database db;
+    private final Transactions db;
     private final ObjectStorage storage;
-    private final SnapshotStore snapshots;
     private final Config config;
     private final Clock clock;
     private final MeterRegistry meters;
 
-    public SnapshotSweep(Database db, ObjectStorage storage, SnapshotStore snapshots, Config config, Clock clock,
+    public SnapshotSweep(Transactions db, ObjectStorage storage, Config config, Clock clock,
                          MeterRegistry meters) {
         this.db = db;
         this.storage = storage;
-        this.snapshots = snapshots;
         this.config = config;
         this.clock = clock;
         this.meters = meters;
@@ -66,14 +64,14 @@ public final class SnapshotSweep {
                 if (old.isEmpty()) {
                     return;
                 }
-                Set<String> known = db.withHandle(h -> snapshots.referenced(h, old));
+                Set<String> known = db.read(tx -> tx.snapshots().referenced(old));
                 List<String> orphans = old.stream().filter(uri -> !known.contains(uri)).toList();
                 for (String uri : orphans) {
                     storage.delete(storage.keyOf(uri));
                     log.warn("event=snapshot_object_swept object={}", uri);
                 }
                 if (!orphans.isEmpty()) {
-                    db.inTransactionVoid(tx -> snapshots.markPurgedByUri(tx.handle(), orphans, clock.instant()));
+                    db.inTransactionVoid(tx -> tx.snapshots().markPurgedByUri(orphans, clock.instant()));
                     swept.addAndGet(orphans.size());
                     meters.counter("spinup_snapshot_objects_swept").increment(orphans.size());
                 }

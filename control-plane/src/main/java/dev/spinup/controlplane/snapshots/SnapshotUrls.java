@@ -6,7 +6,7 @@ import dev.spinup.controlplane.agents.CommandRenderer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
-import org.jdbi.v3.core.Handle;
+import dev.spinup.controlplane.store.Tx;
 
 /**
  * Signs a snapshot command's object-storage URL when the command is sent, not when its step
@@ -28,7 +28,7 @@ public final class SnapshotUrls implements CommandRenderer.Part {
     }
 
     @Override
-    public Command render(Handle h, UUID hostId, Command stored, Instant now) {
+    public Command render(Tx tx, UUID hostId, Command stored, Instant now) {
         Duration ttl = ttl(stored, now);
         return switch (stored.getKindCase()) {
             case TAKE_SNAPSHOT -> stored.toBuilder().setTakeSnapshot(stored.getTakeSnapshot().toBuilder()

@@ -4,34 +4,28 @@ import dev.spinup.controlplane.core.WorkspaceState;
 import dev.spinup.controlplane.core.Workspace;
 import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.core.SpinUpException;
-import dev.spinup.controlplane.db.Database;
+import dev.spinup.controlplane.store.StoreException;
+import dev.spinup.controlplane.store.Transactions;
+import dev.spinup.controlplane.store.Tx;
 import dev.spinup.api.TraceContext;
 import dev.spinup.controlplane.core.Ids;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
-import dev.spinup.controlplane.fleet.FleetStore;
-import dev.spinup.controlplane.operations.AuditLog;
 import dev.spinup.controlplane.core.Lifecycle;
 import dev.spinup.controlplane.operations.OperationJob;
 import dev.spinup.controlplane.core.Operation;
 import dev.spinup.controlplane.operations.OperationEngine;
 import dev.spinup.controlplane.operations.OperationRunner;
 import dev.spinup.controlplane.core.OperationStatus;
-import dev.spinup.controlplane.operations.OperationStore;
 import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.placement.Placement;
-import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
  * Starts transitions. Each call commits, in one transaction, the workspace change, the operation
@@ -40,32 +34,23 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
  * returns the first copy's operation; the UNIQUE request_id of operations is the backstop.
  */
 public final class WorkspaceService {
-    private final Database db;
-    private final WorkspaceStore workspaces;
-    private final OperationStore operations;
-    private final FleetStore fleet;
+    private final Transactions db;
     private final Placement placement;
     private final OperationEngine engine;
     private final OperationRunner runner;
-    private final AuditLog audit;
     private final String workspaceDomain;
     private final Clock clock;
     private final MeterRegistry meters;
 
     private final Tracer tracer;
 
-    public WorkspaceService(Database db, WorkspaceStore workspaces, OperationStore operations, FleetStore fleet,
-                            Placement placement, OperationEngine engine, OperationRunner runner, AuditLog audit,
+    public WorkspaceService(Transactions db, Placement placement, OperationEngine engine, OperationRunner runner,
                             String workspaceDomain, Clock clock, MeterRegistry meters, Tracer tracer) {
         this.tracer = tracer;
         this.db = db;
-        this.workspaces = workspaces;
-        this.operations = operations;
-        this.fleet = fleet;
         this.placement = placement;
         this.engine = engine;
         this.runner = runner;
-        this.audit = audit;
         this.workspaceDomain = workspaceDomain;
         this.clock = clock;
         this.meters = meters;
@@ -84,16 +69,15 @@ public final class WorkspaceService {
     private Operation createTraced(CreateWorkspace request, String actor) {
         try {
             return db.inTransaction(tx -> {
-                Handle h = tx.handle();
-                Optional<Operation> existing = claim(h, request.requestId());
+                Optional<Operation> existing = claim(tx, request.requestId());
                 if (existing.isPresent()) {
                     return sameRequest(existing.get(), request.fingerprint());
                 }
-                if (!fleet.regionExists(h, request.regionId())) {
+                if (!tx.fleet().regionExists(request.regionId())) {
                     throw SpinUpException.invalidField(ErrorReason.UNKNOWN_REGION, "region",
                             "no region named \"" + request.regionId() + "\"");
                 }
-                UUID hostId = placement.place(h, request.regionId(), request.envelope())
+                UUID hostId = placement.place(tx, request.regionId(), request.envelope())
                         .orElseThrow(() -> new SpinUpException(SpinUpException.Kind.RESOURCE_EXHAUSTED, ErrorReason.NO_CAPACITY,
                                 "no healthy host in region " + request.regionId() + " has room for "
                                         + request.envelope().vcpu() + " vCPU / " + request.envelope().ramGb()
@@ -102,31 +86,27 @@ public final class WorkspaceService {
                 Instant now = clock.instant();
                 UUID workspaceId = Ids.newId(clock);
                 UUID operationId = Ids.newId(clock);
-                workspaces.insert(h, new Workspace(workspaceId, request.externalWorkspaceId(),
+                tx.workspaces().insert(new Workspace(workspaceId, request.externalWorkspaceId(),
                         request.externalUserId(), request.displayName(), request.regionId(), hostId,
                         request.flavor(), request.envelope(), WorkspaceState.ACTIVE, operationId, request.template(),
                         request.labels(), null, 86_400, 30, now, now));
-                h.createUpdate("""
-                                INSERT INTO workspace_domains (id, workspace_id, domain, kind, cert_state, created_at)
-                                VALUES (:id, :ws, :domain, 'default_subdomain', 'pending', :now)""")
-                        .bind("id", Ids.newId(clock)).bind("ws", workspaceId)
-                        .bind("domain", workspaceId + "." + workspaceDomain).bind("now", Timestamp.from(now))
-                        .execute();
+                tx.domains().insert(Ids.newId(clock), workspaceId, workspaceId + "." + workspaceDomain,
+                        "default_subdomain", now);
                 Operation op = new Operation(operationId, workspaceId, OperationVerb.CREATE, OperationStatus.PENDING,
                         request.requestId(), request.fingerprint(), TraceContext.current(), actor,
                         runner.job(OperationVerb.CREATE).initialState(Map.of()), operationId.toString(), null, null, now,
                         null, null, 0);
-                operations.insert(h, op);
+                tx.operations().insert(op);
                 engine.schedule(tx, op.jobId());
-                audit.append(h, workspaceId, operationId, "transition.create.requested",
+                tx.audit().append(workspaceId, operationId, "transition.create.requested",
                         Map.of("verb", "create", "operation_id", operationId.toString(), "host_id", hostId.toString(),
                                 "flavor", request.flavor().wire()), actor, now);
                 meters.counter("spinup_operations_started", "verb", OperationVerb.CREATE.wire()).increment();
                 return op;
             });
-        } catch (UnableToExecuteStatementException e) {
-            if (isUniqueViolation(e, "operations_request_id_key")) {
-                Operation winner = db.withHandle(h -> operations.findByRequestId(h, request.requestId())).orElseThrow();
+        } catch (StoreException.Duplicate e) {
+            if (e.constraint().equals("operations_request_id_key")) {
+                Operation winner = db.read(tx -> tx.operations().findByRequestId(request.requestId())).orElseThrow();
                 return sameRequest(winner, request.fingerprint());
             }
             throw e;
@@ -169,12 +149,11 @@ public final class WorkspaceService {
         }
         try {
             return db.inTransaction(tx -> {
-                Handle h = tx.handle();
-                Optional<Operation> existing = claim(h, requestId);
+                Optional<Operation> existing = claim(tx, requestId);
                 if (existing.isPresent()) {
                     return sameRequest(existing.get(), fingerprint);
                 }
-                Workspace workspace = workspaces.findForUpdate(h, workspaceId).orElseThrow(() ->
+                Workspace workspace = tx.workspaces().findForUpdate(workspaceId).orElseThrow(() ->
                         SpinUpException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + workspaceId));
                 if (verb.makesBusy() && workspace.currentOperationId() != null) {
                     throw inProgress(workspace.currentOperationId());
@@ -194,29 +173,29 @@ public final class WorkspaceService {
                 Operation op = new Operation(operationId, workspaceId, verb, OperationStatus.PENDING, requestId,
                         fingerprint, params, actor, job.initialState(params), operationId.toString(), null, null,
                         now, null, null, 0);
-                operations.insert(h, op);
+                tx.operations().insert(op);
                 if (verb.makesBusy()) {
-                    workspaces.startOperation(h, workspaceId, operationId, now);
+                    tx.workspaces().startOperation(workspaceId, operationId, now);
                 }
                 engine.schedule(tx, op.jobId());
-                audit.append(h, workspaceId, operationId, "transition." + verb.wire() + ".requested",
+                tx.audit().append(workspaceId, operationId, "transition." + verb.wire() + ".requested",
                         Map.of("verb", verb.wire(), "operation_id", operationId.toString(),
                                 "from_state", workspace.state().wire()), actor, now);
                 meters.counter("spinup_operations_started", "verb", verb.wire()).increment();
                 return op;
             });
-        } catch (UnableToExecuteStatementException e) {
-            if (isUniqueViolation(e, "operations_request_id_key")) {
-                Operation winner = db.withHandle(h -> operations.findByRequestId(h, requestId)).orElseThrow();
+        } catch (StoreException.Duplicate e) {
+            if (e.constraint().equals("operations_request_id_key")) {
+                Operation winner = db.read(tx -> tx.operations().findByRequestId(requestId)).orElseThrow();
                 return sameRequest(winner, fingerprint);
             }
-            if (isUniqueViolation(e, "operations_one_in_flight")
-                    || isUniqueViolation(e, "operations_one_snapshot_in_flight")) {
-                UUID current = db.withHandle(h -> workspaces.find(h, workspaceId)).map(Workspace::currentOperationId)
+            if (e.constraint().equals("operations_one_in_flight")
+                    || e.constraint().equals("operations_one_snapshot_in_flight")) {
+                UUID current = db.read(tx -> tx.workspaces().find(workspaceId)).map(Workspace::currentOperationId)
                         .orElse(null);
                 throw inProgress(current);
             }
-            if (isUniqueViolation(e, "workspace_domains_domain_key")) {
+            if (e.constraint().equals("workspace_domains_domain_key")) {
                 // AddDomain raced another AddDomain of the same name and lost
                 throw new SpinUpException(SpinUpException.Kind.ALREADY_EXISTS, ErrorReason.DOMAIN_TAKEN,
                         "domain " + requested.get("domain") + " is already routed to another workspace",
@@ -231,9 +210,9 @@ public final class WorkspaceService {
      * here, and each later copy finds the operation the first one committed (whatever placement or
      * the workspace's state would now say). The UNIQUE request_id stays the backstop.
      */
-    private Optional<Operation> claim(Handle h, String requestId) {
-        operations.lockRequestId(h, requestId);
-        return operations.findByRequestId(h, requestId);
+    private Optional<Operation> claim(Tx tx, String requestId) {
+        tx.operations().lockRequestId(requestId);
+        return tx.operations().findByRequestId(requestId);
     }
 
     private static SpinUpException inProgress(UUID operationId) {
@@ -249,15 +228,5 @@ public final class WorkspaceService {
                     Map.of("operation_id", existing.id().toString()));
         }
         return existing;
-    }
-
-    private static boolean isUniqueViolation(Throwable e, String constraint) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && "23505".equals(sql.getSQLState())
-                    && sql.getMessage() != null && sql.getMessage().contains(constraint)) {
-                return true;
-            }
-        }
-        return false;
     }
 }

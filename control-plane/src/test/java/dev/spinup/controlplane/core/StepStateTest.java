@@ -43,7 +43,7 @@ class StepStateTest {
     @Test
     void survivesAJsonRoundTrip() {
         StepState s = StepState.initial(List.of("a")).started(T0).waiting("host h to report", T0, T0.plusSeconds(60));
-        StepState back = dev.spinup.controlplane.db.Json.read(dev.spinup.controlplane.db.Json.write(s), StepState.class);
+        StepState back = dev.spinup.controlplane.postgres.Json.read(dev.spinup.controlplane.postgres.Json.write(s), StepState.class);
         assertThat(back).isEqualTo(s);
     }
 }

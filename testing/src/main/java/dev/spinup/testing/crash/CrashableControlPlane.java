@@ -2,7 +2,7 @@ package dev.spinup.testing.crash;
 
 import dev.spinup.controlplane.ControlPlane;
 import dev.spinup.controlplane.ControlPlaneConfig;
-import dev.spinup.controlplane.db.DatabaseConfig;
+import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.controlplane.core.Operation;
 import dev.spinup.controlplane.operations.StepHooks;
 import dev.spinup.controlplane.snapshots.ObjectStorage;

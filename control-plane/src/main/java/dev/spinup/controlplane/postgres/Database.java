@@ -1,4 +1,4 @@
-package dev.spinup.controlplane.db;
+package dev.spinup.controlplane.postgres;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -6,25 +6,31 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
-import java.util.ArrayList;
-import java.util.List;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import dev.spinup.controlplane.store.StoreException;
+import dev.spinup.controlplane.store.Transactions;
+import dev.spinup.controlplane.store.Tx;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.ConnectionException;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.postgres.PostgresPlugin;
+import org.jdbi.v3.sqlobject.SqlObjectPlugin;
+import org.postgresql.util.PSQLException;
 
 /**
  * The control plane's database: a connection pool, migrations on start, and transactions that
- * db-scheduler can join (so an operation row and its job commit or roll back together).
+ * db-scheduler can join (so an operation row and its job commit or roll back together). What
+ * PostgreSQL refuses comes out as a {@link StoreException} saying what kind of refusal it is.
  */
-public final class Database implements AutoCloseable {
+public final class Database implements Transactions, AutoCloseable {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Database.class);
 
     private final DatabaseConfig config;
@@ -54,7 +60,10 @@ public final class Database implements AutoCloseable {
         this.pool = new HikariDataSource(hikari);
         this.admission = new Semaphore(config.maxPoolSize(), true);
         this.bound = new ThreadBoundDataSource(pool);
-        this.jdbi = Jdbi.create(pool).installPlugin(new PostgresPlugin());
+        this.jdbi = Jdbi.create(pool).installPlugin(new PostgresPlugin()).installPlugin(new SqlObjectPlugin())
+                .registerArgument(new WireValues.Arguments())
+                .registerColumnMapper(new WireValues.Columns())
+                .registerArrayType(Instant.class, "timestamptz", Timestamp::from);
     }
 
     /** Applies the migrations in spinup-migrations (db/migration). Safe to run on every start. */
@@ -83,26 +92,17 @@ public final class Database implements AutoCloseable {
         return pool;
     }
 
-    /**
-     * Runs {@code work} in one transaction. Callbacks registered with {@link Tx#afterCommit} run
-     * after a successful commit (never after a rollback). A transaction PostgreSQL aborts as a
-     * deadlock victim or for a serialization failure is run again, a few times: {@code work} must
-     * only touch the database (everything else goes in after-commit callbacks).
-     */
+    /** See {@link Transactions#inTransaction}: callbacks from {@link Tx#afterCommit} run after the commit. */
+    @Override
     public <T> T inTransaction(Function<Tx, T> work) {
-        return admitted(() -> inTransactionAdmitted(work));
+        return translated(() -> admitted(() -> inTransactionAdmitted(work)));
     }
 
     private <T> T inTransactionAdmitted(Function<Tx, T> work) {
         for (int attempt = 1; ; attempt++) {
-            List<Runnable> afterCommit = new ArrayList<>();
             try {
-                T result = jdbi.inTransaction(handle -> {
-                    Connection connection = handle.getConnection();
-                    return bound.withConnection(connection, () -> work.apply(new Tx(handle, afterCommit)));
-                });
-                afterCommit.forEach(Runnable::run);
-                return result;
+                return jdbi.inTransaction(handle -> bound.withConnection(handle.getConnection(),
+                        () -> work.apply(new JdbiTx(handle, true))));
             } catch (RuntimeException e) {
                 if (attempt >= MAX_ATTEMPTS || !isRetryable(e)) {
                     throw e;
@@ -112,41 +112,85 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    @Override
+    public <T> T read(Function<Tx, T> work) {
+        return translated(() -> admitted(() -> jdbi.withHandle(handle -> work.apply(new JdbiTx(handle, false)))));
+    }
+
+    /**
+     * The stores on a handle the caller opened and drives (begin, commit) itself: for tests that
+     * interleave transactions by hand. Callbacks after commit are not run.
+     */
+    public Tx on(Handle handle) {
+        return new JdbiTx(handle, false);
+    }
+
+    /** A raw handle outside the stores: for tests and benchmarks that look at tables directly. */
+    public <T> T withHandle(Function<Handle, T> work) {
+        return admitted(() -> jdbi.withHandle(work::apply));
+    }
+
     private static final int MAX_ATTEMPTS = 3;
 
     /** 40P01 deadlock_detected, 40001 serialization_failure. */
     static boolean isRetryable(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && ("40P01".equals(sql.getSQLState()) || "40001".equals(sql.getSQLState()))) {
-                return true;
-            }
-        }
-        return false;
+        return sqlState(e).filter(state -> state.equals("40P01") || state.equals("40001")).isPresent();
     }
 
     /**
-     * PostgreSQL refused the data itself (SQLSTATE class 22, data exception: a NUL byte in text, a
-     * number or date out of range; class 23, integrity constraint): running it again fails again.
+     * PostgreSQL's refusal as a {@link StoreException}: 23505 a duplicate key (with its constraint),
+     * classes 22 (data exception: a NUL byte in text, a number or date out of range) and 23
+     * (integrity constraint) data it will never take, class 08 and pool timeouts unavailable.
+     * Anything else, and anything not from the database, passes unchanged.
      */
-    public static boolean isDataError(Throwable e) {
+    private static <T> T translated(Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (StoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            Optional<String> state = sqlState(e);
+            if (state.isEmpty()) {
+                if (cause(e, SQLTransientConnectionException.class).isPresent()) {
+                    throw new StoreException.Unavailable("no database connection: " + e.getMessage(), e);
+                }
+                throw e;
+            }
+            String s = state.get();
+            if (s.equals("23505")) {
+                throw new StoreException.Duplicate(constraint(e), e);
+            }
+            if (s.startsWith("22") || s.startsWith("23")) {
+                throw new StoreException.InvalidData(e.getMessage(), e);
+            }
+            if (s.startsWith("08")) {
+                throw new StoreException.Unavailable(e.getMessage(), e);
+            }
+            throw e;
+        }
+    }
+
+    private static Optional<String> sqlState(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
-                return true;
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                return Optional.of(sql.getSQLState());
             }
         }
-        return false;
+        return Optional.empty();
     }
 
-    public void inTransactionVoid(Consumer<Tx> work) {
-        inTransaction(tx -> {
-            work.accept(tx);
-            return null;
-        });
+    private static <X extends Throwable> Optional<X> cause(Throwable e, Class<X> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return Optional.of(type.cast(t));
+            }
+        }
+        return Optional.empty();
     }
 
-    public <T> T withHandle(Function<Handle, T> work) {
-        return admitted(() -> jdbi.withHandle(work::apply));
+    private static String constraint(Throwable e) {
+        return cause(e, PSQLException.class).map(PSQLException::getServerErrorMessage)
+                .map(m -> m.getConstraint() == null ? "" : m.getConstraint()).orElse("");
     }
 
     /** Callers queued for a database connection right now. */
@@ -198,27 +242,5 @@ public final class Database implements AutoCloseable {
     @Override
     public void close() {
         pool.close();
-    }
-
-    /** A transaction in progress. */
-    public record Tx(Handle handle, List<Runnable> afterCommitActions) {
-        public void afterCommit(Runnable action) {
-            afterCommitActions.add(action);
-        }
-
-        /** Runs {@code action} after commit before any action registered earlier (test hooks). */
-        public void afterCommitFirst(Runnable action) {
-            afterCommitActions.addFirst(action);
-        }
-
-        /**
-         * This transaction's commit returns before its WAL reaches the disk (synchronous_commit off
-         * for it alone). Others see it at once; only a crash of PostgreSQL itself, within a fraction
-         * of a second of the commit, can lose it. Only for writes whose loss costs nothing but a
-         * repeat (a command marked sent or acked is sent again; the agent runs it once).
-         */
-        public void commitWithoutWaitingForDisk() {
-            handle.execute("SET LOCAL synchronous_commit = off");
-        }
     }
 }

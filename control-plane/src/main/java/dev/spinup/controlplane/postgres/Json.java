@@ -1,4 +1,4 @@
-package dev.spinup.controlplane.db;
+package dev.spinup.controlplane.postgres;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;

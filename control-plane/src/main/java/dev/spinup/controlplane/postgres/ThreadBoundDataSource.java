@@ -1,4 +1,4 @@
-package dev.spinup.controlplane.db;
+package dev.spinup.controlplane.postgres;
 
 import java.io.PrintWriter;
 import java.lang.reflect.Proxy;

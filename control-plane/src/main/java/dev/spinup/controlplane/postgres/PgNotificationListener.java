@@ -1,4 +1,4 @@
-package dev.spinup.controlplane.db;
+package dev.spinup.controlplane.postgres;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;

@@ -1,0 +1,175 @@
+package dev.spinup.controlplane.postgres;
+
+import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.Host;
+import dev.spinup.controlplane.core.HostState;
+import dev.spinup.controlplane.core.Region;
+import dev.spinup.controlplane.store.FleetStore;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.StatementContext;
+import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.config.RegisterRowMapper;
+import org.jdbi.v3.sqlobject.customizer.BindMethods;
+import org.jdbi.v3.sqlobject.statement.SqlQuery;
+import org.jdbi.v3.sqlobject.statement.SqlUpdate;
+
+/** regions, hosts and host_orphans in PostgreSQL. */
+@RegisterRowMapper(JdbiFleetStore.HostMapper.class)
+@RegisterRowMapper(JdbiFleetStore.HostViewMapper.class)
+@RegisterConstructorMapper(Region.class)
+@RegisterConstructorMapper(FleetStore.Orphan.class)
+interface JdbiFleetStore extends FleetStore {
+    String HOST = "id, region_id, fqdn, state, total_vcpu, total_ram_gb, total_disk_gb, last_heartbeat_at";
+
+    String HOST_VIEW = """
+            SELECT h.id, h.region_id, h.fqdn, h.state, h.total_vcpu, h.total_ram_gb, h.total_disk_gb,
+                   h.last_heartbeat_at, u.vcpu, u.ram, u.disk, u.n
+            FROM hosts h CROSS JOIN LATERAL (
+                SELECT COALESCE(sum(w.vcpu), 0) AS vcpu, COALESCE(sum(w.ram_gb), 0) AS ram,
+                       COALESCE(sum(w.disk_gb), 0) AS disk, count(*) AS n
+                FROM workspaces w WHERE w.host_id = h.id AND w.state IN ('active', 'suspended')) u
+            """;
+
+    @Override
+    @SqlUpdate("INSERT INTO regions (id, display_name) VALUES (:id, :displayName) ON CONFLICT (id) DO NOTHING")
+    void ensureRegion(String id, String displayName);
+
+    @Override
+    @SqlQuery("SELECT id, display_name, state, created_at FROM regions ORDER BY id")
+    List<Region> regions();
+
+    @Override
+    @SqlQuery("SELECT EXISTS (SELECT 1 FROM regions WHERE id = :id)")
+    boolean regionExists(String id);
+
+    @Override
+    @SqlUpdate("""
+            INSERT INTO hosts (id, region_id, fqdn, total_vcpu, total_ram_gb, total_disk_gb)
+            VALUES (:id, :regionId, :fqdn, :total.vcpu, :total.ramGb, :total.diskGb)
+            ON CONFLICT (id) DO UPDATE SET total_vcpu = excluded.total_vcpu,
+                total_ram_gb = excluded.total_ram_gb, total_disk_gb = excluded.total_disk_gb""")
+    void registerHost(UUID id, String regionId, String fqdn, @BindMethods("total") Envelope total);
+
+    @Override
+    @SqlQuery("SELECT " + HOST + " FROM hosts WHERE id = :id")
+    Optional<Host> findHost(UUID id);
+
+    @Override
+    @SqlQuery("SELECT id FROM hosts WHERE fqdn = :fqdn")
+    Optional<UUID> hostNamed(String fqdn);
+
+    @Override
+    @SqlQuery("SELECT EXISTS (SELECT 1 FROM hosts WHERE id = :id AND state <> 'retired')")
+    boolean isActiveHost(UUID id);
+
+    @Override
+    @SqlQuery(HOST_VIEW + " WHERE h.id = :id")
+    Optional<HostView> hostView(UUID id);
+
+    @Override
+    @SqlQuery(HOST_VIEW + """
+             WHERE (CAST(:regionId AS text) IS NULL OR h.region_id = :regionId)
+               AND (CAST(:state AS text) IS NULL OR h.state = :state)
+               AND (CAST(:afterId AS uuid) IS NULL OR h.id > :afterId)
+            ORDER BY h.id LIMIT :limit""")
+    List<HostView> hostViews(String regionId, HostState state, UUID afterId, int limit);
+
+    @Override
+    @SqlQuery("SELECT count(*) FROM hosts WHERE state = :state")
+    long countIn(HostState state);
+
+    @Override
+    @SqlUpdate("UPDATE hosts SET state = 'draining' WHERE id = :id AND state <> 'retired'")
+    boolean drain(UUID id);
+
+    @Override
+    @SqlUpdate("""
+            UPDATE hosts SET state = CASE WHEN last_heartbeat_at >= :leaseCutoff THEN 'healthy' ELSE 'unhealthy' END
+            WHERE id = :id AND state = 'draining'""")
+    boolean undrain(UUID id, Instant leaseCutoff);
+
+    @Override
+    @SqlQuery("""
+            UPDATE hosts SET state = 'unhealthy'
+            WHERE state = 'healthy' AND (last_heartbeat_at IS NULL OR last_heartbeat_at < :cutoff)
+            RETURNING id""")
+    List<UUID> expireLeases(Instant cutoff);
+
+    @Override
+    @SqlQuery("""
+            SELECT host_id, workspace_id, local_state, first_seen_at, last_seen_at FROM host_orphans
+            WHERE (CAST(:hostId AS uuid) IS NULL OR host_id = :hostId) ORDER BY host_id, workspace_id""")
+    List<Orphan> orphans(UUID hostId);
+
+    @Override
+    default void replaceOrphans(UUID hostId, Map<String, String> localStates, Instant now) {
+        String[] ids = localStates.keySet().toArray(String[]::new);
+        forgetOrphansOtherThan(hostId, ids);
+        upsertOrphans(hostId, ids, localStates.values().toArray(String[]::new), now);
+    }
+
+    @SqlUpdate("DELETE FROM host_orphans WHERE host_id = :hostId AND NOT (workspace_id = ANY(:ids))")
+    void forgetOrphansOtherThan(UUID hostId, String[] ids);
+
+    @SqlUpdate("""
+            INSERT INTO host_orphans (host_id, workspace_id, local_state, first_seen_at, last_seen_at)
+            SELECT :hostId, o.workspace_id, o.local_state, :now, :now FROM unnest(:ids, :states) AS o(workspace_id, local_state)
+            ON CONFLICT (host_id, workspace_id)
+            DO UPDATE SET local_state = excluded.local_state, last_seen_at = excluded.last_seen_at""")
+    void upsertOrphans(UUID hostId, String[] ids, String[] states, Instant now);
+
+    /** One statement, as every agent of a replica that died reconnects at once. */
+    @SqlQuery("""
+            UPDATE hosts SET edge_address = NULLIF(:edgeAddress, '')
+            WHERE id = :id AND state <> 'retired'
+            RETURNING true""")
+    Optional<Boolean> openSessionQuery(UUID id, String edgeAddress);
+
+    @Override
+    default boolean openSession(UUID id, String edgeAddress) {
+        return openSessionQuery(id, edgeAddress).isPresent();
+    }
+
+    @Override
+    default Set<UUID> heartbeats(Map<UUID, Instant> at) {
+        return new HashSet<>(heartbeats(at.keySet().toArray(UUID[]::new), at.values().toArray(Instant[]::new)));
+    }
+
+    @SqlQuery("""
+            WITH beat AS (SELECT * FROM unnest(:ids, :at) AS b(id, at)),
+                 free AS (SELECT hosts.id FROM hosts JOIN beat USING (id) ORDER BY hosts.id
+                          FOR NO KEY UPDATE OF hosts SKIP LOCKED),
+                 done AS (UPDATE hosts SET last_heartbeat_at = beat.at,
+                              state = CASE WHEN hosts.state = 'unhealthy' THEN 'healthy' ELSE hosts.state END
+                          FROM beat JOIN free USING (id) WHERE hosts.id = beat.id
+                          RETURNING hosts.id)
+            SELECT hosts.id FROM hosts JOIN beat USING (id) WHERE hosts.id NOT IN (SELECT id FROM done)""")
+    List<UUID> heartbeats(UUID[] ids, Instant[] at);
+
+    final class HostMapper implements RowMapper<Host> {
+        @Override
+        public Host map(ResultSet rs, StatementContext ctx) throws SQLException {
+            return new Host(rs.getObject("id", UUID.class), rs.getString("region_id"), rs.getString("fqdn"),
+                    Rows.get(rs, ctx, "state", HostState.class),
+                    new Envelope(rs.getInt("total_vcpu"), rs.getInt("total_ram_gb"), rs.getInt("total_disk_gb")),
+                    Rows.get(rs, ctx, "last_heartbeat_at", Instant.class));
+        }
+    }
+
+    final class HostViewMapper implements RowMapper<HostView> {
+        @Override
+        public HostView map(ResultSet rs, StatementContext ctx) throws SQLException {
+            return new HostView(new HostMapper().map(rs, ctx),
+                    new Envelope(rs.getInt("vcpu"), rs.getInt("ram"), rs.getInt("disk")), rs.getInt("n"));
+        }
+    }
+}

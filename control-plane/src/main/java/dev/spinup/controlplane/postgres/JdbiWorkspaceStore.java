@@ -1,0 +1,157 @@
+package dev.spinup.controlplane.postgres;
+
+import dev.spinup.controlplane.core.EdgeMode;
+import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.Flavor;
+import dev.spinup.controlplane.core.ProjectTemplate;
+import dev.spinup.controlplane.core.Workspace;
+import dev.spinup.controlplane.core.WorkspaceState;
+import dev.spinup.controlplane.store.WorkspaceStore;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.StatementContext;
+import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.config.RegisterRowMapper;
+import org.jdbi.v3.sqlobject.customizer.BindMethods;
+import org.jdbi.v3.sqlobject.statement.SqlQuery;
+import org.jdbi.v3.sqlobject.statement.SqlUpdate;
+
+/** workspaces in PostgreSQL. */
+@RegisterRowMapper(JdbiWorkspaceStore.WorkspaceMapper.class)
+@RegisterConstructorMapper(WorkspaceStore.Placed.class)
+interface JdbiWorkspaceStore extends WorkspaceStore {
+    String COLUMNS = """
+            id, external_workspace_id, external_user_id, display_name, region_id, host_id, flavor,
+            vcpu, ram_gb, disk_gb, state, current_operation_id, template, labels::text AS labels, endpoint,
+            snapshot_interval_seconds, snapshot_retention_count, created_at, updated_at""";
+
+    @Override
+    default void insert(Workspace w) {
+        insert(w, Json.write(w.labels()));
+    }
+
+    @SqlUpdate("""
+            INSERT INTO workspaces (id, external_workspace_id, external_user_id, display_name, region_id,
+                host_id, home_host_id, flavor, vcpu, ram_gb, disk_gb, state, current_operation_id, template,
+                labels, snapshot_interval_seconds, snapshot_retention_count, created_at, updated_at)
+            VALUES (:w.id, :w.externalWorkspaceId, :w.externalUserId, :w.displayName, :w.regionId, :w.hostId,
+                :w.hostId, :w.flavor, :w.envelope.vcpu, :w.envelope.ramGb, :w.envelope.diskGb, :w.state,
+                :w.currentOperationId, :w.template, CAST(:labels AS jsonb), :w.snapshotIntervalSeconds,
+                :w.snapshotRetentionCount, :w.createdAt, :w.createdAt)""")
+    void insert(@BindMethods("w") Workspace w, String labels);
+
+    @Override
+    @SqlQuery("SELECT " + COLUMNS + " FROM workspaces WHERE id = :id")
+    Optional<Workspace> find(UUID id);
+
+    @Override
+    @SqlQuery("SELECT " + COLUMNS + " FROM workspaces WHERE id = :id FOR UPDATE")
+    Optional<Workspace> findForUpdate(UUID id);
+
+    @Override
+    default List<Workspace> list(WorkspaceFilter filter, UUID afterId, int limit) {
+        return list(filter.state(), filter.regionId(), filter.externalUserId(), afterId, limit);
+    }
+
+    @SqlQuery("SELECT " + COLUMNS + """
+             FROM workspaces
+            WHERE (CAST(:afterId AS uuid) IS NULL OR id > :afterId)
+              AND (CAST(:state AS text) IS NULL AND state <> 'deleted' OR state = :state)
+              AND (CAST(:regionId AS text) IS NULL OR region_id = :regionId)
+              AND (CAST(:externalUserId AS text) IS NULL OR external_user_id = :externalUserId)
+            ORDER BY id LIMIT :limit""")
+    List<Workspace> list(WorkspaceState state, String regionId, String externalUserId, UUID afterId, int limit);
+
+    @Override
+    @SqlUpdate("UPDATE workspaces SET endpoint = :endpoint, updated_at = :now WHERE id = :id")
+    void setEndpoint(UUID id, String endpoint, Instant now);
+
+    @Override
+    @SqlUpdate("""
+            UPDATE workspaces SET flavor = :flavor, vcpu = :envelope.vcpu, ram_gb = :envelope.ramGb,
+                disk_gb = :envelope.diskGb, updated_at = :now
+            WHERE id = :id""")
+    void setEnvelope(UUID id, Flavor flavor, @BindMethods("envelope") Envelope envelope, Instant now);
+
+    @Override
+    @SqlUpdate("UPDATE workspaces SET host_id = :hostId, state = :state, endpoint = NULL, updated_at = :now WHERE id = :id")
+    void moveTo(UUID id, UUID hostId, WorkspaceState state, Instant now);
+
+    @Override
+    @SqlUpdate("UPDATE workspaces SET host_id = :hostId, endpoint = NULL, updated_at = :now WHERE id = :id")
+    void moveTo(UUID id, UUID hostId, Instant now);
+
+    @Override
+    @SqlUpdate("""
+            UPDATE workspaces SET current_operation_id = :operationId, updated_at = :now
+            WHERE id = :id AND current_operation_id IS NULL""")
+    boolean startOperation(UUID id, UUID operationId, Instant now);
+
+    @Override
+    @SqlUpdate("""
+            UPDATE workspaces SET state = :state, current_operation_id = NULL, edge_mode = NULL, updated_at = :now
+            WHERE id = :id AND current_operation_id = :operationId""")
+    void finishOperation(UUID id, UUID operationId, WorkspaceState state, Instant now);
+
+    @Override
+    @SqlUpdate("UPDATE workspaces SET edge_mode = :mode WHERE id = :id")
+    void setEdgeMode(UUID id, EdgeMode mode);
+
+    @Override
+    @SqlQuery("SELECT home_host_id FROM workspaces WHERE id = :id AND home_host_id IS NOT NULL")
+    Optional<UUID> homeHost(UUID id);
+
+    @Override
+    @SqlUpdate("""
+            UPDATE workspaces SET external_workspace_id = 'deleted:' || id, external_user_id = 'deleted',
+                display_name = 'deleted workspace', labels = '{}'::jsonb, endpoint = NULL
+            WHERE id = :id""")
+    void pseudonymize(UUID id);
+
+    @Override
+    @SqlQuery("""
+            SELECT id, state, current_operation_id IS NULL AS idle FROM workspaces
+            WHERE host_id = :hostId AND state <> 'deleted'""")
+    List<Placed> placedOn(UUID hostId);
+
+    @Override
+    @SqlQuery("""
+            SELECT w.id FROM workspaces w
+            WHERE w.state = 'active' AND w.current_operation_id IS NULL
+              AND COALESCE((SELECT max(s.created_at) FROM snapshots s
+                            WHERE s.workspace_id = w.id AND s.kind = 'periodic' AND s.state = 'uploaded'), w.created_at)
+                  <= CAST(:now AS timestamptz) - make_interval(secs => w.snapshot_interval_seconds)
+              AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.workspace_id = w.id
+                              AND o.verb = 'snapshot' AND o.status IN ('pending', 'running'))
+            ORDER BY w.id LIMIT :limit""")
+    List<UUID> dueForPeriodicSnapshot(Instant now, int limit);
+
+    final class WorkspaceMapper implements RowMapper<Workspace> {
+        @Override
+        public Workspace map(ResultSet rs, StatementContext ctx) throws SQLException {
+            return new Workspace(
+                    rs.getObject("id", UUID.class),
+                    rs.getString("external_workspace_id"),
+                    rs.getString("external_user_id"),
+                    rs.getString("display_name"),
+                    rs.getString("region_id"),
+                    rs.getObject("host_id", UUID.class),
+                    Rows.get(rs, ctx, "flavor", Flavor.class),
+                    new Envelope(rs.getInt("vcpu"), rs.getInt("ram_gb"), rs.getInt("disk_gb")),
+                    Rows.get(rs, ctx, "state", WorkspaceState.class),
+                    rs.getObject("current_operation_id", UUID.class),
+                    Rows.get(rs, ctx, "template", ProjectTemplate.class),
+                    Json.readStringMap(rs.getString("labels")),
+                    rs.getString("endpoint"),
+                    rs.getInt("snapshot_interval_seconds"),
+                    rs.getInt("snapshot_retention_count"),
+                    Rows.get(rs, ctx, "created_at", Instant.class),
+                    Rows.get(rs, ctx, "updated_at", Instant.class));
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.spinup.controlplane.store;
+
+import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.Host;
+import dev.spinup.controlplane.core.HostState;
+import dev.spinup.controlplane.core.Region;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/** Regions, hosts and what hosts report about themselves. */
+public interface FleetStore {
+    /** A host with what is allocated on it (derived) and how many workspaces it holds. */
+    record HostView(Host host, Envelope allocated, int workspaceCount) {}
+
+    /** A workspace a host has that the control plane does not place there. */
+    record Orphan(UUID hostId, String workspaceId, String localState, Instant firstSeenAt, Instant lastSeenAt) {}
+
+    void ensureRegion(String id, String displayName);
+
+    List<Region> regions();
+
+    boolean regionExists(String id);
+
+    /** Registers a host, or updates the capacity of an existing one with the same id. */
+    void registerHost(UUID id, String regionId, String fqdn, Envelope total);
+
+    Optional<Host> findHost(UUID id);
+
+    Optional<UUID> hostNamed(String fqdn);
+
+    /** Whether the host is registered and not retired: the only hosts whose agents are listened to. */
+    boolean isActiveHost(UUID id);
+
+    Optional<HostView> hostView(UUID id);
+
+    List<HostView> hostViews(String regionId, HostState state, UUID afterId, int limit);
+
+    long countIn(HostState state);
+
+    /** Draining hosts take no new workspaces; the ones they have stay. False if no such (unretired) host. */
+    boolean drain(UUID id);
+
+    /** Back to healthy, or unhealthy if its lease has run out meanwhile. */
+    boolean undrain(UUID id, Instant leaseCutoff);
+
+    /** Healthy hosts whose last heartbeat is older than the cutoff become unhealthy; returns their ids. */
+    List<UUID> expireLeases(Instant cutoff);
+
+    /** Every host's orphans, or {@code hostId}'s when given. */
+    List<Orphan> orphans(UUID hostId);
+
+    /** What the host reported now replaces what it reported before: workspace id → its local state. */
+    void replaceOrphans(UUID hostId, Map<String, String> localStates, Instant now);
+
+    /**
+     * A host's agent opened a session: records where its edge answers (empty: it runs none).
+     * False when the host is unknown or retired (it may not open a session).
+     */
+    boolean openSession(UUID id, String edgeAddress);
+
+    /**
+     * Many hosts' heartbeats in one statement; an unhealthy host becomes healthy again. A host row
+     * another transaction has locked is skipped rather than waited for; the ids of those skipped
+     * are returned for the caller to try again.
+     */
+    Set<UUID> heartbeats(Map<UUID, Instant> at);
+
+    /** One host's heartbeat (see {@link #heartbeats}). */
+    default boolean heartbeat(UUID hostId, Instant at) {
+        return heartbeats(Map.of(hostId, at)).isEmpty();
+    }
+}

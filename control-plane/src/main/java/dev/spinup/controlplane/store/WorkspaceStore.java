@@ -1,0 +1,67 @@
+package dev.spinup.controlplane.store;
+
+import dev.spinup.controlplane.core.EdgeMode;
+import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.Flavor;
+import dev.spinup.controlplane.core.Workspace;
+import dev.spinup.controlplane.core.WorkspaceState;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** The workspaces. */
+public interface WorkspaceStore {
+    record WorkspaceFilter(WorkspaceState state, String regionId, String externalUserId) {}
+
+    /** A workspace the database places on a host; idle: no operation in flight. */
+    record Placed(UUID id, WorkspaceState state, boolean idle) {}
+
+    /** Inserts it, its home host being the host it is placed on. */
+    void insert(Workspace w);
+
+    Optional<Workspace> find(UUID id);
+
+    /** Locks the row until the transaction ends. */
+    Optional<Workspace> findForUpdate(UUID id);
+
+    /** A page in id order (ids are time-ordered), after {@code afterId} when given; deleted ones only when asked for. */
+    List<Workspace> list(WorkspaceFilter filter, UUID afterId, int limit);
+
+    void setEndpoint(UUID id, String endpoint, Instant now);
+
+    void setEnvelope(UUID id, Flavor flavor, Envelope envelope, Instant now);
+
+    /** Places the workspace on {@code hostId} in {@code state} (a restore's reservation). */
+    void moveTo(UUID id, UUID hostId, WorkspaceState state, Instant now);
+
+    /** Puts the workspace back on {@code hostId}, keeping its state. */
+    void moveTo(UUID id, UUID hostId, Instant now);
+
+    /** Marks the workspace busy with {@code operationId}; only succeeds when it is not busy. */
+    boolean startOperation(UUID id, UUID operationId, Instant now);
+
+    /**
+     * Ends the in-flight operation {@code operationId} and moves to {@code state}; from now on the
+     * edge routes the workspace as its state says (a transition's route is no longer needed).
+     */
+    void finishOperation(UUID id, UUID operationId, WorkspaceState state, Instant now);
+
+    /** How the workspace is routed until its operation ends (then its state says it again). */
+    void setEdgeMode(UUID id, EdgeMode mode);
+
+    /** The host its DNS name points to (where it was created). */
+    Optional<UUID> homeHost(UUID id);
+
+    /** Nothing that identifies a person survives: external ids, name and labels are replaced. */
+    void pseudonymize(UUID id);
+
+    /** The workspaces (not deleted) the database places on {@code hostId}. */
+    List<Placed> placedOn(UUID hostId);
+
+    /**
+     * Active, idle workspaces whose last uploaded periodic snapshot (or, without one, their
+     * creation) is older than their snapshot interval at {@code now}, and with no snapshot running.
+     */
+    List<UUID> dueForPeriodicSnapshot(Instant now, int limit);
+}
