@@ -13,7 +13,7 @@ import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.dev.EmbeddedS3;
 import dev.spinup.controlplane.pki.CertificateAuthority;
-import dev.spinup.controlplane.snapshots.ObjectStorage;
+import dev.spinup.controlplane.storage.ObjectStorage;
 import dev.spinup.controlplane.core.Envelope;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -149,7 +149,7 @@ final class BenchCluster implements AutoCloseable {
 
     private static ControlPlaneConfig withJobThreads(ControlPlaneConfig config, int threads, String replicaName) {
         var engine = config.engine();
-        return config.withEngine(new dev.spinup.controlplane.operations.OperationEngine.Config(threads,
+        return config.withEngine(new dev.spinup.controlplane.engine.OperationEngine.Config(threads,
                 engine.pollingInterval(), engine.retryDelay(), replicaName, engine.heartbeatInterval(),
                 engine.missedHeartbeats()));
     }

@@ -2,7 +2,7 @@ package dev.spinup.bench;
 
 import dev.spinup.controlplane.postgres.Database;
 import dev.spinup.controlplane.postgres.DatabaseConfig;
-import dev.spinup.controlplane.placement.Placement;
+import dev.spinup.controlplane.transitions.Placement;
 import dev.spinup.controlplane.core.Envelope;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;

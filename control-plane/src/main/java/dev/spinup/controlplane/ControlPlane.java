@@ -1,19 +1,21 @@
 package dev.spinup.controlplane;
 
+import dev.spinup.controlplane.metrics.ControlPlaneMetrics;
 import dev.spinup.controlplane.agents.AgentEventHandler;
 import dev.spinup.controlplane.agents.AgentGrpcService;
+import dev.spinup.controlplane.agents.AgentCommands;
 import dev.spinup.controlplane.agents.AgentSessions;
 import dev.spinup.api.v1.Command;
 import dev.spinup.controlplane.agents.CommandOutbox;
 import dev.spinup.controlplane.agents.CommandRenderer;
 import dev.spinup.controlplane.agents.EdgeRoutes;
 import dev.spinup.controlplane.agents.HostIdentityInterceptor;
-import dev.spinup.controlplane.api.ApiErrorInterceptor;
-import dev.spinup.controlplane.api.MalformedRequests;
+import dev.spinup.controlplane.grpc.ApiErrorInterceptor;
+import dev.spinup.controlplane.grpc.MalformedRequests;
 import dev.spinup.controlplane.agents.RefusedEvents;
 import dev.spinup.controlplane.pki.ClientCertificateCheck;
 import dev.spinup.controlplane.api.WorkspaceGrpcService;
-import dev.spinup.controlplane.auth.AccessLogInterceptor;
+import dev.spinup.controlplane.grpc.AccessLogInterceptor;
 import dev.spinup.controlplane.auth.ApiTokens;
 import dev.spinup.controlplane.auth.AuthInterceptor;
 import dev.spinup.controlplane.postgres.Database;
@@ -25,31 +27,31 @@ import dev.spinup.controlplane.fleet.HeartbeatWriter;
 import dev.spinup.controlplane.fleet.HostHealth;
 import dev.spinup.controlplane.metrics.MetricsServer;
 import dev.spinup.controlplane.store.AuditLog;
-import dev.spinup.controlplane.agents.AgentSteps;
-import dev.spinup.controlplane.operations.CreateWorkspaceJob;
-import dev.spinup.controlplane.operations.DeleteWorkspaceJob;
-import dev.spinup.controlplane.operations.ArchiveWorkspaceJob;
-import dev.spinup.controlplane.operations.ResizeWorkspaceJob;
-import dev.spinup.controlplane.operations.StepHooks;
+import dev.spinup.controlplane.steps.AgentSteps;
+import dev.spinup.controlplane.transitions.CreateWorkspaceJob;
+import dev.spinup.controlplane.transitions.DeleteWorkspaceJob;
+import dev.spinup.controlplane.transitions.ArchiveWorkspaceJob;
+import dev.spinup.controlplane.transitions.ResizeWorkspaceJob;
+import dev.spinup.controlplane.engine.StepHooks;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.FixedDelay;
-import dev.spinup.controlplane.operations.PeriodicSnapshotJob;
-import dev.spinup.controlplane.operations.DomainJobs;
-import dev.spinup.controlplane.operations.RepairWorkspaceJob;
-import dev.spinup.controlplane.snapshots.ObjectStorage;
-import dev.spinup.controlplane.snapshots.PeriodicSnapshots;
-import dev.spinup.controlplane.snapshots.SnapshotSteps;
+import dev.spinup.controlplane.transitions.PeriodicSnapshotJob;
+import dev.spinup.controlplane.transitions.DomainJobs;
+import dev.spinup.controlplane.transitions.RepairWorkspaceJob;
+import dev.spinup.controlplane.storage.ObjectStorage;
+import dev.spinup.controlplane.transitions.PeriodicSnapshots;
+import dev.spinup.controlplane.steps.SnapshotSteps;
 import dev.spinup.controlplane.store.SnapshotStore;
 import dev.spinup.controlplane.snapshots.SnapshotSweep;
-import dev.spinup.controlplane.snapshots.SnapshotUrls;
-import dev.spinup.controlplane.operations.RestoreWorkspaceJob;
-import dev.spinup.controlplane.operations.SuspendWorkspaceJob;
-import dev.spinup.controlplane.operations.OperationDurations;
-import dev.spinup.controlplane.operations.OperationEngine;
-import dev.spinup.controlplane.operations.OperationRunner;
+import dev.spinup.controlplane.agents.SnapshotUrls;
+import dev.spinup.controlplane.transitions.RestoreWorkspaceJob;
+import dev.spinup.controlplane.transitions.SuspendWorkspaceJob;
+import dev.spinup.controlplane.engine.OperationDurations;
+import dev.spinup.controlplane.engine.OperationEngine;
+import dev.spinup.controlplane.engine.OperationRunner;
 import dev.spinup.controlplane.store.OperationStore;
-import dev.spinup.controlplane.placement.Placement;
-import dev.spinup.controlplane.workspaces.WorkspaceService;
+import dev.spinup.controlplane.transitions.Placement;
+import dev.spinup.controlplane.transitions.WorkspaceService;
 import dev.spinup.controlplane.store.WorkspaceStore;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -129,7 +131,7 @@ public final class ControlPlane implements AutoCloseable {
                 (tx, jobId) -> engineRef.get().wake(tx, jobId), clock, meters);
 
         Placement placement = new Placement(config.heartbeatLease(), clock, meters);
-        AgentSteps agentSteps = new AgentSteps(sessions, outbox, config.stepTimeouts());
+        AgentSteps agentSteps = new AgentSteps(new AgentCommands(sessions, outbox), config.stepTimeouts());
         SnapshotSteps snapshotSteps = new SnapshotSteps(agentSteps, storage, meters);
         OperationRunner runner = new OperationRunner(db, List.of(
                 new CreateWorkspaceJob(agentSteps),
@@ -143,7 +145,7 @@ public final class ControlPlane implements AutoCloseable {
                 DomainJobs.add(agentSteps, clock),
                 DomainJobs.remove(agentSteps)),
                 clock, meters, hooks, tracer);
-        this.planTable = dev.spinup.controlplane.operations.PlanTable.markdown(runner.jobs());
+        this.planTable = dev.spinup.controlplane.engine.PlanTable.markdown(runner.jobs());
         this.engine = new OperationEngine(db, db.transactionalDataSource(), runner, config.engine(), clock, meters);
         engineRef.set(engine);
         WorkspaceService service = new WorkspaceService(db, placement, engine, runner, config.workspaceDomain(), clock,

@@ -1,9 +1,9 @@
 package dev.spinup.controlplane;
 
 import dev.spinup.controlplane.postgres.DatabaseConfig;
-import dev.spinup.controlplane.operations.OperationEngine;
-import dev.spinup.controlplane.operations.StepTimeouts;
-import dev.spinup.controlplane.snapshots.ObjectStorage;
+import dev.spinup.controlplane.engine.OperationEngine;
+import dev.spinup.controlplane.engine.StepTimeouts;
+import dev.spinup.controlplane.storage.ObjectStorage;
 import dev.spinup.controlplane.snapshots.SnapshotSweep;
 import dev.spinup.controlplane.core.FlavorCatalog;
 import dev.spinup.controlplane.core.ProjectTemplate;

@@ -52,7 +52,7 @@ public final class Main {
             ControlPlaneConfig config = ControlPlaneConfig.defaults(env.database(), env.objectStorage(), env.tls())
                     .withPorts(bind, ports.grpcPort, ports.metricsPort);
             ControlPlane cp = ControlPlane.start(config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                    dev.spinup.controlplane.operations.StepHooks.NONE, dev.spinup.api.Telemetry.fromEnvironment("spinup-control-plane"));
+                    dev.spinup.controlplane.engine.StepHooks.NONE, dev.spinup.api.Telemetry.fromEnvironment("spinup-control-plane"));
             UUID hostId = env.registerLocalHost(cp, clock);
             String token = env.adminToken(cp, clock);
             printBanner(cp, env, hostId, token);
@@ -119,17 +119,17 @@ public final class Main {
         @Override
         public Integer call() throws Exception {
             ControlPlaneConfig defaults = ControlPlaneConfig.defaults(DatabaseConfig.fromUrl(databaseUrl, 20),
-                            new dev.spinup.controlplane.snapshots.ObjectStorage.Config(s3Endpoint, region, bucket,
+                            new dev.spinup.controlplane.storage.ObjectStorage.Config(s3Endpoint, region, bucket,
                                     System.getenv("SPINUP_S3_ACCESS_KEY"), System.getenv("SPINUP_S3_SECRET_KEY")),
                             new ControlPlaneConfig.Tls(cert, key, ca, caKey))
                     .withPorts(ports.bind, ports.grpcPort, ports.metricsPort)
                     .withWorkspaceDomain(workspaceDomain);
-            ControlPlaneConfig config = defaults.withEngine(new dev.spinup.controlplane.operations.OperationEngine.Config(
+            ControlPlaneConfig config = defaults.withEngine(new dev.spinup.controlplane.engine.OperationEngine.Config(
                     jobThreads, defaults.engine().pollingInterval(), defaults.engine().retryDelay(),
                     defaults.engine().replicaName()));
             ControlPlane cp = ControlPlane.start(config, Clock.systemUTC(),
                     new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                    dev.spinup.controlplane.operations.StepHooks.NONE, dev.spinup.api.Telemetry.fromEnvironment("spinup-control-plane"));
+                    dev.spinup.controlplane.engine.StepHooks.NONE, dev.spinup.api.Telemetry.fromEnvironment("spinup-control-plane"));
             return runUntilStopped(cp, null);
         }
     }

@@ -1,7 +1,7 @@
 package dev.spinup.testing;
 
 import dev.spinup.controlplane.core.Operation;
-import dev.spinup.controlplane.operations.StepHooks;
+import dev.spinup.controlplane.engine.StepHooks;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;

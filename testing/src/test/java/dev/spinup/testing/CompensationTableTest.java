@@ -9,7 +9,7 @@ import dev.spinup.api.v1.OperationStep;
 import dev.spinup.api.v1.StepStatus;
 import dev.spinup.api.v1.Workspace;
 import dev.spinup.api.v1.WorkspaceState;
-import dev.spinup.controlplane.operations.StepTimeouts;
+import dev.spinup.controlplane.engine.StepTimeouts;
 import dev.spinup.controlplane.core.Envelope;
 import java.nio.file.Files;
 import java.nio.file.Path;

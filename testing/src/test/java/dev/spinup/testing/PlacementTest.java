@@ -4,7 +4,7 @@ import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.store.FleetStore;
-import dev.spinup.controlplane.placement.Placement;
+import dev.spinup.controlplane.transitions.Placement;
 import dev.spinup.controlplane.core.Envelope;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

@@ -1,7 +1,7 @@
 package dev.spinup.testing;
 
 import dev.spinup.api.v1.Operation;
-import dev.spinup.controlplane.snapshots.ObjectStorage;
+import dev.spinup.controlplane.storage.ObjectStorage;
 import dev.spinup.controlplane.snapshots.SnapshotSweep;
 import dev.spinup.controlplane.core.Envelope;
 import java.net.http.HttpClient;

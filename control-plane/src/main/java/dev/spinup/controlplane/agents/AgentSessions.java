@@ -179,7 +179,7 @@ public final class AgentSessions implements AutoCloseable {
                 log.error("event=command_too_large host={} command={} kind={} bytes={} limit={}", hostId,
                         command.getCommandId(), command.getKindCase(), bytes, AgentProtocol.MAX_COMMAND_BYTES);
                 outbox.recordRefusal(tx, hostId, command.getCommandId(), "too_large",
-                                AgentCommandStep.describe(command) + " for host " + hostId + " is " + bytes
+                                AgentCommands.describe(command) + " for host " + hostId + " is " + bytes
                                         + " bytes, over the agent protocol's limit of " + AgentProtocol.MAX_COMMAND_BYTES,
                                 now)
                         .ifPresent(jobId -> wakeJob.accept(tx, jobId));

@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.auth;
 
+import dev.spinup.controlplane.core.Secrets;
 import dev.spinup.controlplane.store.Tx;
 import java.time.Instant;
 import java.util.Optional;

@@ -7,7 +7,7 @@ import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.store.FleetStore;
 import dev.spinup.controlplane.pki.CertificateAuthority;
-import dev.spinup.controlplane.snapshots.ObjectStorage;
+import dev.spinup.controlplane.storage.ObjectStorage;
 import dev.spinup.controlplane.core.Envelope;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;

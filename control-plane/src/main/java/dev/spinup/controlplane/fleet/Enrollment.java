@@ -3,11 +3,10 @@ package dev.spinup.controlplane.fleet;
 import dev.spinup.controlplane.core.Host;
 import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.core.SpinUpException;
-import dev.spinup.controlplane.auth.Secrets;
+import dev.spinup.controlplane.core.Secrets;
 import dev.spinup.controlplane.store.TokenStore;
 import dev.spinup.controlplane.store.Transactions;
 import dev.spinup.controlplane.core.Ids;
-import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.core.Envelope;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -35,11 +34,11 @@ public final class Enrollment {
     public record Enrolled(UUID hostId, String certificatePem, String caCertificatePem, String region) {}
 
     private final Transactions db;
-    private final CertificateAuthority ca; // null: this replica cannot sign
+    private final HostCertificates ca; // null: this replica cannot sign
     private final Clock clock;
     private final MeterRegistry meters;
 
-    public Enrollment(Transactions db, CertificateAuthority ca, Clock clock, MeterRegistry meters) {
+    public Enrollment(Transactions db, HostCertificates ca, Clock clock, MeterRegistry meters) {
         this.db = db;
         this.ca = ca;
         this.clock = clock;

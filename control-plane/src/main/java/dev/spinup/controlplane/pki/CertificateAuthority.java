@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.pki;
 
+import dev.spinup.controlplane.fleet.HostCertificates;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
@@ -51,7 +52,7 @@ import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
  * The control plane's CA (EC P-256). It signs the server's certificate and every host's client
  * certificate; a host certificate's subject CN is the host id, which is the host's identity.
  */
-public final class CertificateAuthority {
+public final class CertificateAuthority implements HostCertificates {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration CA_LIFETIME = Duration.ofDays(3650);
     private static final Duration LEAF_LIFETIME = Duration.ofDays(397);
@@ -120,6 +121,7 @@ public final class CertificateAuthority {
      * signature (the requester holds the private key). The CSR's subject is ignored: the host's
      * identity is {@code hostId}, chosen by the control plane.
      */
+    @Override
     public String signHostCsr(UUID hostId, String csrPem) {
         try (PEMParser parser = new PEMParser(new java.io.StringReader(csrPem))) {
             Object parsed = parser.readObject();
@@ -138,6 +140,7 @@ public final class CertificateAuthority {
         }
     }
 
+    @Override
     public String certificatePem() {
         return pem(certificate);
     }

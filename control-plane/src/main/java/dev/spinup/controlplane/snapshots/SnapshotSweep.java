@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.snapshots;
 
+import dev.spinup.controlplane.store.SnapshotObjects;
 import dev.spinup.controlplane.store.Transactions;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -35,12 +36,12 @@ public final class SnapshotSweep {
     }
 
     private final Transactions db;
-    private final ObjectStorage storage;
+    private final SnapshotObjects storage;
     private final Config config;
     private final Clock clock;
     private final MeterRegistry meters;
 
-    public SnapshotSweep(Transactions db, ObjectStorage storage, Config config, Clock clock,
+    public SnapshotSweep(Transactions db, SnapshotObjects storage, Config config, Clock clock,
                          MeterRegistry meters) {
         this.db = db;
         this.storage = storage;

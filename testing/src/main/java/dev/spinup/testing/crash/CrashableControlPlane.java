@@ -4,8 +4,8 @@ import dev.spinup.controlplane.ControlPlane;
 import dev.spinup.controlplane.ControlPlaneConfig;
 import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.controlplane.core.Operation;
-import dev.spinup.controlplane.operations.StepHooks;
-import dev.spinup.controlplane.snapshots.ObjectStorage;
+import dev.spinup.controlplane.engine.StepHooks;
+import dev.spinup.controlplane.storage.ObjectStorage;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -38,7 +38,7 @@ public final class CrashableControlPlane {
                                 pki.resolve("ca.crt")))
                 .withPorts("127.0.0.1", Integer.parseInt(args[7]), 0);
         // Poll and take over dead executions quickly: the test restarts a killed replica at once.
-        config = config.withEngine(new dev.spinup.controlplane.operations.OperationEngine.Config(10,
+        config = config.withEngine(new dev.spinup.controlplane.engine.OperationEngine.Config(10,
                 java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1), "crash-" + ProcessHandle.current().pid(),
                 java.time.Duration.ofSeconds(1), 4));
         try {

@@ -1,0 +1,47 @@
+package dev.spinup.controlplane.transitions;
+
+import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.store.PlacementStore;
+import dev.spinup.controlplane.store.Tx;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Picks a host for a workspace inside the caller's transaction, which then inserts the workspace:
+ * the host row stays locked until commit, so concurrent creates never oversubscribe it (see
+ * {@link PlacementStore}). A host is a candidate while it is healthy and its last heartbeat is
+ * within the lease.
+ */
+public final class Placement {
+    private final Duration heartbeatLease;
+    private final Clock clock;
+    private final Timer timer;
+    private final Counter stalePicks;
+
+    public Placement(Duration heartbeatLease, Clock clock, MeterRegistry meters) {
+        this.heartbeatLease = heartbeatLease;
+        this.clock = clock;
+        this.timer = Timer.builder("spinup_placement_duration").register(meters);
+        this.stalePicks = Counter.builder("spinup_placement_stale_picks")
+                .description("hosts placement locked on a stale allocation and found full on re-reading")
+                .register(meters);
+    }
+
+    public Optional<UUID> place(Tx tx, String regionId, Envelope envelope) {
+        return timer.record(() -> {
+            PlacementStore.Choice choice = tx.placement().place(regionId, envelope, clock.instant().minus(heartbeatLease));
+            stalePicks.increment(choice.stalePicks());
+            return choice.host();
+        });
+    }
+
+    /** What the host has left for {@code workspace}, with the host row locked until the caller's commit. */
+    public Envelope roomOnHost(Tx tx, UUID hostId, UUID workspace) {
+        return tx.placement().roomOnHost(hostId, workspace);
+    }
+}

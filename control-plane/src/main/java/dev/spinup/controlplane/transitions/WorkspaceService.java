@@ -1,0 +1,231 @@
+package dev.spinup.controlplane.transitions;
+
+import dev.spinup.controlplane.core.WorkspaceState;
+import dev.spinup.controlplane.core.Workspace;
+import dev.spinup.controlplane.core.ErrorReason;
+import dev.spinup.controlplane.core.SpinUpException;
+import dev.spinup.controlplane.store.StoreException;
+import dev.spinup.controlplane.store.Transactions;
+import dev.spinup.controlplane.store.Tx;
+import dev.spinup.api.TraceContext;
+import dev.spinup.controlplane.core.Ids;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.Tracer;
+import dev.spinup.controlplane.core.Lifecycle;
+import dev.spinup.controlplane.engine.OperationJob;
+import dev.spinup.controlplane.core.Operation;
+import dev.spinup.controlplane.engine.OperationEngine;
+import dev.spinup.controlplane.engine.OperationRunner;
+import dev.spinup.controlplane.core.OperationStatus;
+import dev.spinup.controlplane.core.OperationVerb;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Starts transitions. Each call commits, in one transaction, the workspace change, the operation
+ * row and its db-scheduler job — or nothing. Idempotency comes first: the request_id is claimed
+ * (a transaction-scoped lock on it) before anything else, so a concurrent copy waits and then
+ * returns the first copy's operation; the UNIQUE request_id of operations is the backstop.
+ */
+public final class WorkspaceService {
+    private final Transactions db;
+    private final Placement placement;
+    private final OperationEngine engine;
+    private final OperationRunner runner;
+    private final String workspaceDomain;
+    private final Clock clock;
+    private final MeterRegistry meters;
+
+    private final Tracer tracer;
+
+    public WorkspaceService(Transactions db, Placement placement, OperationEngine engine, OperationRunner runner,
+                            String workspaceDomain, Clock clock, MeterRegistry meters, Tracer tracer) {
+        this.tracer = tracer;
+        this.db = db;
+        this.placement = placement;
+        this.engine = engine;
+        this.runner = runner;
+        this.workspaceDomain = workspaceDomain;
+        this.clock = clock;
+        this.meters = meters;
+    }
+
+    public Operation create(CreateWorkspace request, String actor) {
+        Span span = tracer.spanBuilder("WorkspaceService.create").setSpanKind(SpanKind.SERVER).startSpan();
+        return TraceContext.inSpan(span, () -> withOperationId(span, createTraced(request, actor)));
+    }
+
+    private static Operation withOperationId(Span span, Operation op) {
+        span.setAttribute("spinup.operation_id", op.id().toString());
+        return op;
+    }
+
+    private Operation createTraced(CreateWorkspace request, String actor) {
+        try {
+            return db.inTransaction(tx -> {
+                Optional<Operation> existing = claim(tx, request.requestId());
+                if (existing.isPresent()) {
+                    return sameRequest(existing.get(), request.fingerprint());
+                }
+                if (!tx.fleet().regionExists(request.regionId())) {
+                    throw SpinUpException.invalidField(ErrorReason.UNKNOWN_REGION, "region",
+                            "no region named \"" + request.regionId() + "\"");
+                }
+                UUID hostId = placement.place(tx, request.regionId(), request.envelope())
+                        .orElseThrow(() -> new SpinUpException(SpinUpException.Kind.RESOURCE_EXHAUSTED, ErrorReason.NO_CAPACITY,
+                                "no healthy host in region " + request.regionId() + " has room for "
+                                        + request.envelope().vcpu() + " vCPU / " + request.envelope().ramGb()
+                                        + " GiB RAM / " + request.envelope().diskGb() + " GiB disk",
+                                Map.of("region", request.regionId())));
+                Instant now = clock.instant();
+                UUID workspaceId = Ids.newId(clock);
+                UUID operationId = Ids.newId(clock);
+                tx.workspaces().insert(new Workspace(workspaceId, request.externalWorkspaceId(),
+                        request.externalUserId(), request.displayName(), request.regionId(), hostId,
+                        request.flavor(), request.envelope(), WorkspaceState.ACTIVE, operationId, request.template(),
+                        request.labels(), null, 86_400, 30, now, now));
+                tx.domains().insert(Ids.newId(clock), workspaceId, workspaceId + "." + workspaceDomain,
+                        "default_subdomain", now);
+                Operation op = new Operation(operationId, workspaceId, OperationVerb.CREATE, OperationStatus.PENDING,
+                        request.requestId(), request.fingerprint(), TraceContext.current(), actor,
+                        runner.job(OperationVerb.CREATE).initialState(Map.of()), operationId.toString(), null, null, now,
+                        null, null, 0);
+                tx.operations().insert(op);
+                engine.schedule(tx, op.jobId());
+                tx.audit().append(workspaceId, operationId, "transition.create.requested",
+                        Map.of("verb", "create", "operation_id", operationId.toString(), "host_id", hostId.toString(),
+                                "flavor", request.flavor().wire()), actor, now);
+                meters.counter("spinup_operations_started", "verb", OperationVerb.CREATE.wire()).increment();
+                return op;
+            });
+        } catch (StoreException.Duplicate e) {
+            if (e.constraint().equals("operations_request_id_key")) {
+                Operation winner = db.read(tx -> tx.operations().findByRequestId(request.requestId())).orElseThrow();
+                return sameRequest(winner, request.fingerprint());
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Starts {@code verb} on an existing workspace. Refuses with OPERATION_IN_PROGRESS while another
+     * transition is in flight (no queueing), and with INVALID_STATE_TRANSITION when the lifecycle
+     * table does not allow the verb from the workspace's state.
+     */
+    public Operation transition(OperationVerb verb, String requestId, String fingerprint, UUID workspaceId,
+                                Map<String, String> requested, String actor) {
+        return start(verb, requestId, fingerprint, workspaceId, requested, actor);
+    }
+
+    /** Starts a periodic snapshot (actor "system"); it does not make the workspace busy. */
+    public Operation snapshot(UUID workspaceId, String requestId) {
+        return start(OperationVerb.SNAPSHOT, requestId, "snapshot:" + workspaceId, workspaceId, Map.of(), "system");
+    }
+
+    /** Starts a REPAIR (actor "system") after reconcile found the workspace's host out of line. */
+    public Operation repair(UUID workspaceId) {
+        return start(OperationVerb.REPAIR, "repair:" + workspaceId + ":" + Ids.newId(clock), "repair:" + workspaceId,
+                workspaceId, Map.of(), "system");
+    }
+
+    private Operation start(OperationVerb verb, String requestId, String fingerprint, UUID workspaceId,
+                            Map<String, String> requested, String actor) {
+        Span span = tracer.spanBuilder("WorkspaceService." + verb.wire()).setSpanKind(SpanKind.SERVER)
+                .setAttribute("spinup.workspace_id", workspaceId.toString()).startSpan();
+        return TraceContext.inSpan(span, () -> withOperationId(span,
+                startTraced(verb, requestId, fingerprint, workspaceId, requested, actor)));
+    }
+
+    private Operation startTraced(OperationVerb verb, String requestId, String fingerprint, UUID workspaceId,
+                                  Map<String, String> requested, String actor) {
+        if (!runner.supports(verb)) {
+            throw SpinUpException.unimplemented(verb.name());
+        }
+        try {
+            return db.inTransaction(tx -> {
+                Optional<Operation> existing = claim(tx, requestId);
+                if (existing.isPresent()) {
+                    return sameRequest(existing.get(), fingerprint);
+                }
+                Workspace workspace = tx.workspaces().findForUpdate(workspaceId).orElseThrow(() ->
+                        SpinUpException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + workspaceId));
+                if (verb.makesBusy() && workspace.currentOperationId() != null) {
+                    throw inProgress(workspace.currentOperationId());
+                }
+                if (!Lifecycle.allows(verb, workspace.state())) {
+                    throw SpinUpException.failedPrecondition(ErrorReason.INVALID_STATE_TRANSITION,
+                            verb.name() + " is not allowed from " + workspace.state().wire() + " (allowed from "
+                                    + Lifecycle.transition(verb).from().stream().map(WorkspaceState::wire).sorted().toList()
+                                    + ")",
+                            Map.of("state", workspace.state().name(), "verb", verb.name()));
+                }
+                Instant now = clock.instant();
+                OperationJob job = runner.job(verb);
+                Map<String, String> params = new java.util.HashMap<>(job.accept(tx, workspace, requested, now));
+                params.putAll(TraceContext.current());
+                UUID operationId = Ids.newId(clock);
+                Operation op = new Operation(operationId, workspaceId, verb, OperationStatus.PENDING, requestId,
+                        fingerprint, params, actor, job.initialState(params), operationId.toString(), null, null,
+                        now, null, null, 0);
+                tx.operations().insert(op);
+                if (verb.makesBusy()) {
+                    tx.workspaces().startOperation(workspaceId, operationId, now);
+                }
+                engine.schedule(tx, op.jobId());
+                tx.audit().append(workspaceId, operationId, "transition." + verb.wire() + ".requested",
+                        Map.of("verb", verb.wire(), "operation_id", operationId.toString(),
+                                "from_state", workspace.state().wire()), actor, now);
+                meters.counter("spinup_operations_started", "verb", verb.wire()).increment();
+                return op;
+            });
+        } catch (StoreException.Duplicate e) {
+            if (e.constraint().equals("operations_request_id_key")) {
+                Operation winner = db.read(tx -> tx.operations().findByRequestId(requestId)).orElseThrow();
+                return sameRequest(winner, fingerprint);
+            }
+            if (e.constraint().equals("operations_one_in_flight")
+                    || e.constraint().equals("operations_one_snapshot_in_flight")) {
+                UUID current = db.read(tx -> tx.workspaces().find(workspaceId)).map(Workspace::currentOperationId)
+                        .orElse(null);
+                throw inProgress(current);
+            }
+            if (e.constraint().equals("workspace_domains_domain_key")) {
+                // AddDomain raced another AddDomain of the same name and lost
+                throw new SpinUpException(SpinUpException.Kind.ALREADY_EXISTS, ErrorReason.DOMAIN_TAKEN,
+                        "domain " + requested.get("domain") + " is already routed to another workspace",
+                        Map.of("domain", String.valueOf(requested.get("domain"))));
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Claims {@code requestId} before any other work of the call: copies of one request serialize
+     * here, and each later copy finds the operation the first one committed (whatever placement or
+     * the workspace's state would now say). The UNIQUE request_id stays the backstop.
+     */
+    private Optional<Operation> claim(Tx tx, String requestId) {
+        tx.operations().lockRequestId(requestId);
+        return tx.operations().findByRequestId(requestId);
+    }
+
+    private static SpinUpException inProgress(UUID operationId) {
+        return new SpinUpException(SpinUpException.Kind.ABORTED, ErrorReason.OPERATION_IN_PROGRESS,
+                "another operation is in flight on this workspace; poll it and retry with a new request_id",
+                operationId == null ? Map.of() : Map.of("operation_id", operationId.toString()));
+    }
+
+    private static Operation sameRequest(Operation existing, String fingerprint) {
+        if (!existing.requestFingerprint().equals(fingerprint)) {
+            throw new SpinUpException(SpinUpException.Kind.INVALID_ARGUMENT, ErrorReason.REQUEST_ID_REUSED,
+                    "request_id was already used for a different request (operation " + existing.id() + ")",
+                    Map.of("operation_id", existing.id().toString()));
+        }
+        return existing;
+    }
+}
