@@ -4,13 +4,16 @@ import dev.spinup.controlplane.core.Operation;
 import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.store.OperationStore.DurationStat;
 import dev.spinup.controlplane.store.Transactions;
+import dev.spinup.controlplane.store.WorkspaceStore;
 import dev.spinup.controlplane.core.Flavor;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.HashMap;
+import java.util.Set;
+import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -47,12 +50,27 @@ public final class OperationDurations {
         return cached;
     }
 
-    /** When an operation in flight should finish: its request time plus the median for its verb and flavor. */
-    public Optional<Instant> estimate(Operation op, Flavor flavor) {
-        if (op.status().isTerminal()) {
-            return Optional.empty();
+    /**
+     * When each of {@code ops} still in flight should finish: its request time plus the median for
+     * its verb and its workspace's flavor (one read for all of them). Operations with no estimate
+     * (finished, or no history yet) are absent.
+     */
+    public Map<UUID, Instant> estimates(List<Operation> ops) {
+        List<Operation> running = ops.stream().filter(op -> !op.status().isTerminal()).toList();
+        if (running.isEmpty()) {
+            return Map.of();
         }
         recent();
-        return Optional.ofNullable(byKey.get(new Key(op.verb(), flavor))).map(s -> op.requestedAt().plus(s.p50()));
+        Set<UUID> workspaces = running.stream().map(Operation::workspaceId).collect(Collectors.toSet());
+        Map<UUID, Flavor> flavors = db.read(tx -> tx.workspaces().flavorsOf(workspaces)).stream()
+                .collect(Collectors.toMap(WorkspaceStore.Sized::id, WorkspaceStore.Sized::flavor));
+        Map<UUID, Instant> estimates = new HashMap<>();
+        for (Operation op : running) {
+            DurationStat stat = byKey.get(new Key(op.verb(), flavors.get(op.workspaceId())));
+            if (stat != null) {
+                estimates.put(op.id(), op.requestedAt().plus(stat.p50()));
+            }
+        }
+        return estimates;
     }
 }

@@ -10,6 +10,7 @@ import dev.spinup.controlplane.store.WorkspaceStore;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -24,6 +25,7 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 /** workspaces in PostgreSQL. */
 @RegisterRowMapper(JdbiWorkspaceStore.WorkspaceMapper.class)
 @RegisterConstructorMapper(WorkspaceStore.Placed.class)
+@RegisterConstructorMapper(WorkspaceStore.Sized.class)
 interface JdbiWorkspaceStore extends WorkspaceStore {
     String COLUMNS = """
             id, external_workspace_id, external_user_id, display_name, region_id, host_id, flavor,
@@ -48,6 +50,14 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
     @Override
     @SqlQuery("SELECT " + COLUMNS + " FROM workspaces WHERE id = :id")
     Optional<Workspace> find(UUID id);
+
+    @Override
+    default List<Sized> flavorsOf(Collection<UUID> ids) {
+        return flavorsOf(ids.toArray(UUID[]::new));
+    }
+
+    @SqlQuery("SELECT id, flavor FROM workspaces WHERE id = ANY(:ids)")
+    List<Sized> flavorsOf(UUID[] ids);
 
     @Override
     @SqlQuery("SELECT " + COLUMNS + " FROM workspaces WHERE id = :id FOR UPDATE")

@@ -1,0 +1,209 @@
+package dev.spinup.controlplane;
+
+import dev.spinup.api.AgentProtocol;
+import dev.spinup.api.v1.Command;
+import dev.spinup.controlplane.agents.AgentCommands;
+import dev.spinup.controlplane.agents.AgentEventHandler;
+import dev.spinup.controlplane.agents.AgentGrpcService;
+import dev.spinup.controlplane.agents.AgentSessions;
+import dev.spinup.controlplane.agents.CommandOutbox;
+import dev.spinup.controlplane.agents.CommandRenderer;
+import dev.spinup.controlplane.agents.EdgeRoutes;
+import dev.spinup.controlplane.agents.HostIdentityInterceptor;
+import dev.spinup.controlplane.agents.RefusedEvents;
+import dev.spinup.controlplane.agents.SnapshotUrls;
+import dev.spinup.controlplane.api.WorkspaceGrpcService;
+import dev.spinup.controlplane.auth.ApiTokens;
+import dev.spinup.controlplane.auth.AuthInterceptor;
+import dev.spinup.controlplane.engine.OperationDurations;
+import dev.spinup.controlplane.engine.OperationEngine;
+import dev.spinup.controlplane.engine.OperationJob;
+import dev.spinup.controlplane.engine.OperationRunner;
+import dev.spinup.controlplane.engine.PlanTable;
+import dev.spinup.controlplane.engine.StepHooks;
+import dev.spinup.controlplane.fleet.Enrollment;
+import dev.spinup.controlplane.fleet.HeartbeatWriter;
+import dev.spinup.controlplane.fleet.HostHealth;
+import dev.spinup.controlplane.grpc.AccessLogInterceptor;
+import dev.spinup.controlplane.grpc.ApiErrorInterceptor;
+import dev.spinup.controlplane.grpc.MalformedRequests;
+import dev.spinup.controlplane.metrics.ControlPlaneMetrics;
+import dev.spinup.controlplane.metrics.MetricsServer;
+import dev.spinup.controlplane.pki.CertificateAuthority;
+import dev.spinup.controlplane.pki.ClientCertificateCheck;
+import dev.spinup.controlplane.postgres.Database;
+import dev.spinup.controlplane.postgres.PgNotificationListener;
+import dev.spinup.controlplane.snapshots.SnapshotSweep;
+import dev.spinup.controlplane.steps.AgentSteps;
+import dev.spinup.controlplane.steps.SnapshotSteps;
+import dev.spinup.controlplane.storage.ObjectStorage;
+import dev.spinup.controlplane.store.Tx;
+import dev.spinup.controlplane.transitions.ArchiveWorkspaceJob;
+import dev.spinup.controlplane.transitions.CreateWorkspaceJob;
+import dev.spinup.controlplane.transitions.DeleteWorkspaceJob;
+import dev.spinup.controlplane.transitions.DomainJobs;
+import dev.spinup.controlplane.transitions.PeriodicSnapshotJob;
+import dev.spinup.controlplane.transitions.PeriodicSnapshots;
+import dev.spinup.controlplane.transitions.Placement;
+import dev.spinup.controlplane.transitions.RepairWorkspaceJob;
+import dev.spinup.controlplane.transitions.ResizeWorkspaceJob;
+import dev.spinup.controlplane.transitions.RestoreWorkspaceJob;
+import dev.spinup.controlplane.transitions.SuspendWorkspaceJob;
+import dev.spinup.controlplane.transitions.WorkspaceService;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Tracer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+/**
+ * The object graph of one replica, built by hand from its config in the order the layers give:
+ * persistence, the agent link, the verbs and their engine, the background work, the servers.
+ * Each stage is a method that takes what it needs and returns what later stages use; nothing here
+ * starts a thread or a socket ({@link ControlPlane} does that).
+ */
+final class Wiring {
+    /** The largest WorkspaceService request accepted (the agent service takes events up to 16 MiB). */
+    static final int MAX_API_REQUEST_BYTES = 1 << 20;
+
+    final Database db;
+    final ObjectStorage storage;
+    final ApiTokens tokens = new ApiTokens();
+    final AgentSessions sessions;
+    final OperationEngine engine;
+    final String planTable;
+    final HeartbeatWriter heartbeats;
+    final HostHealth hostHealth;
+    final PeriodicSnapshots periodicSnapshots;
+    final SnapshotSweep snapshotSweep;
+    final PgNotificationListener listener;
+    final HealthStatusManager health = new HealthStatusManager();
+    final ExecutorService grpcExecutor = Executors.newVirtualThreadPerTaskExecutor();
+    final Server server;
+    final MetricsServer metrics;
+
+    /** The engine is built after the sessions that must wake it: they reach it through this. */
+    private volatile OperationEngine wakeTarget;
+
+    Wiring(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters, StepHooks hooks, OpenTelemetry otel) {
+        Tracer tracer = otel.getTracer("dev.spinup.controlplane");
+        ControlPlaneMetrics.configure(meters);
+        this.db = new Database(config.database());
+        meters.gauge("spinup_db_callers_waiting", db, Database::callersWaiting);
+        db.migrate();
+        ControlPlaneMetrics.schedulerQueue(db, clock, meters);
+        this.storage = new ObjectStorage(config.objectStorage());
+
+        BiConsumer<Tx, String> wake = (tx, jobId) -> wakeTarget.wake(tx, jobId);
+        CommandOutbox outbox = new CommandOutbox();
+        this.sessions = agentSessions(config, outbox, wake, clock, meters);
+        Placement placement = new Placement(config.heartbeatLease(), clock, meters);
+        OperationRunner runner = new OperationRunner(db, jobs(new AgentSteps(new AgentCommands(sessions, outbox),
+                config.stepTimeouts()), placement, clock, meters), clock, meters, hooks, tracer);
+        this.planTable = PlanTable.markdown(runner.jobs());
+        this.engine = new OperationEngine(db, db.transactionalDataSource(), runner, config.engine(), clock, meters);
+        this.wakeTarget = engine;
+        WorkspaceService service = new WorkspaceService(db, placement, engine, runner, config.workspaceDomain(), clock,
+                meters, tracer);
+
+        this.hostHealth = new HostHealth(db, config.heartbeatLease(), clock, meters);
+        this.periodicSnapshots = new PeriodicSnapshots(db, service, config.snapshotScanInterval(), clock, meters);
+        this.snapshotSweep = new SnapshotSweep(db, storage, config.snapshotSweep(), clock, meters);
+        this.heartbeats = new HeartbeatWriter(db, meters);
+        this.listener = new PgNotificationListener(db, Map.of(
+                OperationEngine.NOTIFY_CHANNEL, payload -> engine.checkForDueWork(),
+                CommandOutbox.NOTIFY_CHANNEL, payload -> {
+                    if (!payload.isEmpty()) {
+                        sessions.dispatch(UUID.fromString(payload));
+                    }
+                }), meters);
+
+        Enrollment enrollment = new Enrollment(db, config.tls().caKey() == null ? null
+                : CertificateAuthority.load(config.tls().caCertificate(), config.tls().caKey(), clock), clock, meters);
+        AgentEventHandler events = new AgentEventHandler(db, heartbeats, outbox, engine::wake, service::repair, clock,
+                meters, tracer);
+        this.server = grpcServer(config, clock, meters,
+                new WorkspaceGrpcService(db, service, config.flavors(), config.offeredTemplates(),
+                        new OperationDurations(db, clock), config.heartbeatLease(), enrollment,
+                        config.workspaceDomain(), clock),
+                new AgentGrpcService(db, sessions, events, enrollment, new RefusedEvents(db, clock, meters), meters));
+        this.metrics = new MetricsServer(config.bindAddress(), config.metricsPort(), meters);
+    }
+
+    /** Sessions complete each command as it is sent: a host's routing table, presigned snapshot URLs. */
+    private AgentSessions agentSessions(ControlPlaneConfig config, CommandOutbox outbox, BiConsumer<Tx, String> wake,
+                                        Clock clock, PrometheusMeterRegistry meters) {
+        EdgeRoutes edgeRoutes = new EdgeRoutes();
+        SnapshotUrls snapshotUrls = new SnapshotUrls(storage, config.stepTimeouts().snapshot());
+        return new AgentSessions(db, outbox, new CommandRenderer(Map.of(
+                Command.KindCase.APPLY_EDGE_ROUTES, edgeRoutes,
+                Command.KindCase.TAKE_SNAPSHOT, snapshotUrls,
+                Command.KindCase.RESTORE_SNAPSHOT, snapshotUrls)), wake, clock, meters);
+    }
+
+    /** Every verb, each with its plan. */
+    private List<OperationJob> jobs(AgentSteps agent, Placement placement, Clock clock, PrometheusMeterRegistry meters) {
+        SnapshotSteps snapshots = new SnapshotSteps(agent, storage, meters);
+        return List.of(
+                new CreateWorkspaceJob(agent),
+                new SuspendWorkspaceJob(agent),
+                new ArchiveWorkspaceJob(agent, snapshots, clock),
+                new RestoreWorkspaceJob(agent, snapshots, placement),
+                new ResizeWorkspaceJob(agent, placement),
+                new DeleteWorkspaceJob(agent, snapshots.purge("purge_snapshots")),
+                new PeriodicSnapshotJob(snapshots, clock),
+                new RepairWorkspaceJob(agent),
+                DomainJobs.add(agent, clock),
+                DomainJobs.remove(agent));
+    }
+
+    /**
+     * One port for both services over TLS. API callers use bearer tokens; agents must present a
+     * host certificate (checked per call), so client certificates are optional at the handshake.
+     */
+    private Server grpcServer(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters,
+                              WorkspaceGrpcService workspaces, AgentGrpcService agents) {
+        ApiErrorInterceptor errors = new ApiErrorInterceptor(meters);
+        AccessLogInterceptor accessLog = new AccessLogInterceptor();
+        try {
+            SslContext ssl = GrpcSslContexts.forServer(config.tls().serverCertificate().toFile(),
+                            config.tls().serverKey().toFile())
+                    .trustManager(ClientCertificateCheck.forCa(config.tls().caCertificate(), meters, clock))
+                    .clientAuth(ClientAuth.OPTIONAL)
+                    .build();
+            return NettyServerBuilder.forAddress(new InetSocketAddress(config.bindAddress(), config.grpcPort()))
+                    .sslContext(ssl)
+                    .executor(grpcExecutor)
+                    .maxInboundMessageSize(AgentProtocol.MAX_EVENT_BYTES)
+                    .permitKeepAliveTime(5, TimeUnit.SECONDS)
+                    .permitKeepAliveWithoutCalls(true)
+                    .decompressorRegistry(MalformedRequests.decompressors())
+                    .addService(ServerInterceptors.intercept(MalformedRequests.guard(workspaces.bindService(),
+                            MAX_API_REQUEST_BYTES), errors, new AuthInterceptor(db, tokens), accessLog))
+                    .addService(ServerInterceptors.intercept(MalformedRequests.guard(agents.bindService(),
+                            AgentProtocol.MAX_EVENT_BYTES), errors, new HostIdentityInterceptor(), accessLog))
+                    .addService(health.getHealthService())
+                    .addService(ProtoReflectionServiceV1.newInstance())
+                    .build();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot set up TLS from " + config.tls(), e);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.spinup.controlplane.agents;
+
+import dev.spinup.api.LogText;
+import dev.spinup.api.v1.CertState;
+import dev.spinup.api.v1.CertificateStatus;
+import dev.spinup.controlplane.store.Transactions;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Instant;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Hosts' edges report the certificates they get for workspaces' names. */
+final class CertificateReports {
+    private static final Logger log = LoggerFactory.getLogger(CertificateReports.class);
+
+    private final Transactions db;
+    private final MeterRegistry meters;
+
+    CertificateReports(Transactions db, MeterRegistry meters) {
+        this.db = db;
+        this.meters = meters;
+    }
+
+    /**
+     * The edge's certificate for a name changed state. Only a host that routes the workspace (it
+     * runs there, or it is its home) may report on its names; anything else is ignored and counted.
+     */
+    void record(UUID hostId, CertificateStatus status) {
+        String state = switch (status.getState()) {
+            case CERT_PENDING -> "pending";
+            case CERT_ISSUED -> "issued";
+            case CERT_FAILED -> "failed";
+            case CERT_EXPIRED -> "expired";
+            case CERT_STATE_UNSPECIFIED, UNRECOGNIZED -> null;
+        };
+        if (state == null) {
+            return;
+        }
+        Instant issued = status.getState() == CertState.CERT_ISSUED && status.hasNotBefore()
+                ? Instant.ofEpochSecond(status.getNotBefore().getSeconds()) : null;
+        boolean applied = db.inTransaction(tx -> tx.domains().recordCertificate(hostId, status.getDomain(), state, issued));
+        meters.counter("spinup_certificate_reports", "state", state, "applied", applied ? "yes" : "no").increment();
+        log.info("event=certificate_status host={} domain={} state={} applied={} message=\"{}\"", hostId,
+                LogText.of(status.getDomain()), state, applied, LogText.of(status.getMessage()));
+    }
+}

@@ -1,0 +1,112 @@
+package dev.spinup.controlplane.agents;
+
+import dev.spinup.api.LogText;
+import dev.spinup.api.v1.Inventory;
+import dev.spinup.api.v1.InventoryWorkspace;
+import dev.spinup.api.v1.LocalWorkspaceState;
+import dev.spinup.controlplane.core.SpinUpException;
+import dev.spinup.controlplane.core.WorkspaceState;
+import dev.spinup.controlplane.store.Transactions;
+import dev.spinup.controlplane.store.WorkspaceStore.Placed;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A host's inventory (sent at every session start) against what the database places on it:
+ * workspaces it has that the control plane does not place there are orphans, recorded and never
+ * destroyed; idle workspaces out of line are repaired.
+ */
+final class InventoryReconcile {
+    private static final Logger log = LoggerFactory.getLogger(InventoryReconcile.class);
+
+    private final Transactions db;
+    private final Consumer<UUID> repair;
+    private final MeterRegistry meters;
+
+    /** @param repair starts a REPAIR operation on an idle workspace whose host is out of line */
+    InventoryReconcile(Transactions db, Consumer<UUID> repair, MeterRegistry meters) {
+        this.db = db;
+        this.repair = repair;
+        this.meters = meters;
+    }
+
+    /** Workspaces the host has that the control plane does not place there are orphans: recorded, never destroyed. */
+    void record(UUID hostId, Inventory inventory, Instant now) {
+        record Read(List<Placed> placed, List<InventoryWorkspace> orphans) {}
+        Read read = db.inTransaction(tx -> {
+            List<Placed> placed = tx.workspaces().placedOn(hostId);
+            Set<UUID> known = placed.stream().map(Placed::id).collect(Collectors.toSet());
+            List<InventoryWorkspace> unknown = inventory.getWorkspacesList().stream()
+                    .filter(w -> !isPlaced(w.getWorkspaceId(), known)).toList();
+            Map<String, String> states = new LinkedHashMap<>();
+            unknown.forEach(w -> states.put(w.getWorkspaceId(), w.getState().name()));
+            tx.fleet().replaceOrphans(hostId, states, now);
+            return new Read(placed, unknown);
+        });
+        for (InventoryWorkspace w : read.orphans()) {
+            log.warn("event=orphan_found host={} workspace={} local_state={}", hostId, LogText.of(w.getWorkspaceId()),
+                    w.getState());
+        }
+        meters.counter("spinup_orphans_found").increment(read.orphans().size());
+        reconcile(hostId, inventory, read.placed());
+        log.info("event=inventory host={} workspaces={} orphans={}", hostId, inventory.getWorkspacesCount(),
+                read.orphans().size());
+    }
+
+    private static boolean isPlaced(String workspaceId, Set<UUID> placed) {
+        try {
+            return placed.contains(UUID.fromString(workspaceId));
+        } catch (IllegalArgumentException notAnId) {
+            return false;
+        }
+    }
+
+    /**
+     * Reconcile of idle workspaces (no operation in flight) the database places on this host:
+     * <ul>
+     * <li>active but not running there, or suspended but running: a REPAIR operation starts or stops it;
+     * <li>missing from the host entirely: reported only. Its disk is gone, so nothing can be
+     *     started; the operator restores it from a snapshot or deletes it.
+     * </ul>
+     * Every mismatch is logged and counted (spinup_reconcile_mismatches_total{kind}).
+     */
+    private void reconcile(UUID hostId, Inventory inventory, List<Placed> placed) {
+        var local = new HashMap<String, InventoryWorkspace>();
+        inventory.getWorkspacesList().forEach(w -> local.put(w.getWorkspaceId(), w));
+        List<Placed> expected = placed.stream()
+                .filter(w -> w.idle() && (w.state() == WorkspaceState.ACTIVE || w.state() == WorkspaceState.SUSPENDED))
+                .toList();
+        for (Placed w : expected) {
+            InventoryWorkspace have = local.get(w.id().toString());
+            boolean active = w.state() == WorkspaceState.ACTIVE;
+            boolean running = have != null && have.getState() == LocalWorkspaceState.LOCAL_RUNNING;
+            String kind = have == null ? "missing_on_host"
+                    : active && !running ? "not_running"
+                    : !active && running ? "running_while_suspended" : null;
+            if (kind == null) {
+                continue;
+            }
+            meters.counter("spinup_reconcile_mismatches", "kind", kind).increment();
+            log.error("event=reconcile_mismatch host={} workspace={} state={} kind={}", hostId, w.id(), w.state().wire(),
+                    kind);
+            if (have != null) {
+                try {
+                    repair.accept(w.id());
+                } catch (SpinUpException e) {
+                    // it became busy or changed state since the query: that operation sets the host right
+                    log.info("event=repair_skipped workspace={} reason={}", w.id(), e.reason());
+                }
+            }
+        }
+    }
+}

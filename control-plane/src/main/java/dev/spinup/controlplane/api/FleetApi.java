@@ -1,0 +1,126 @@
+package dev.spinup.controlplane.api;
+
+import dev.spinup.api.v1.CreateEnrollmentTokenRequest;
+import dev.spinup.api.v1.CreateEnrollmentTokenResponse;
+import dev.spinup.api.v1.DrainHostRequest;
+import dev.spinup.api.v1.GetHostRequest;
+import dev.spinup.api.v1.Host;
+import dev.spinup.api.v1.ListHostsRequest;
+import dev.spinup.api.v1.ListHostsResponse;
+import dev.spinup.api.v1.ListOrphansRequest;
+import dev.spinup.api.v1.ListOrphansResponse;
+import dev.spinup.api.v1.ListRegionsResponse;
+import dev.spinup.api.v1.Region;
+import dev.spinup.api.v1.RegionState;
+import dev.spinup.api.v1.UndrainHostRequest;
+import dev.spinup.controlplane.auth.Principal;
+import dev.spinup.controlplane.core.ErrorReason;
+import dev.spinup.controlplane.core.HostState;
+import dev.spinup.controlplane.core.SpinUpException;
+import dev.spinup.controlplane.fleet.Enrollment;
+import dev.spinup.controlplane.store.FleetStore;
+import dev.spinup.controlplane.store.Transactions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.UUID;
+
+/** The admin side: regions, hosts (draining), enrollment tokens, orphans. */
+final class FleetApi {
+    private final Transactions db;
+    private final Enrollment enrollment;
+    private final Duration heartbeatLease;
+    private final Clock clock;
+
+    FleetApi(Transactions db, Enrollment enrollment, Duration heartbeatLease, Clock clock) {
+        this.db = db;
+        this.enrollment = enrollment;
+        this.heartbeatLease = heartbeatLease;
+        this.clock = clock;
+    }
+
+    ListRegionsResponse regions() {
+        var regions = db.read(tx -> tx.fleet().regions()).stream()
+                .map(r -> Region.newBuilder().setId(r.id()).setDisplayName(r.displayName())
+                        .setState("active".equals(r.state()) ? RegionState.REGION_ACTIVE : RegionState.REGION_RETIRING)
+                        .setCreatedAt(WorkspaceProtoMapper.timestamp(r.createdAt())).build())
+                .toList();
+        return ListRegionsResponse.newBuilder().addAllRegions(regions).build();
+    }
+
+    ListHostsResponse hosts(ListHostsRequest request) {
+        int size = Requests.pageSize(request.getPageSize());
+        UUID after = Requests.afterId(request.getPageToken());
+        String region = request.getRegion().isEmpty() ? null : Requests.region(request.getRegion());
+        HostState state = switch (request.getState()) {
+            case HOST_STATE_UNSPECIFIED -> null;
+            case UNRECOGNIZED -> throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "state",
+                    "state is not a known HostState");
+            default -> HostState.valueOf(request.getState().name().substring("HOST_".length()));
+        };
+        var page = Requests.page(db.read(tx -> tx.fleet().hostViews(region, state, after, size + 1)), size,
+                v -> v.host().id());
+        return ListHostsResponse.newBuilder()
+                .addAllHosts(page.items().stream().map(this::toProto).toList())
+                .setNextPageToken(page.nextPageToken())
+                .build();
+    }
+
+    Host host(GetHostRequest request) {
+        return toProto(hostView(Requests.id("host_id", request.getHostId())));
+    }
+
+    Host drain(DrainHostRequest request) {
+        UUID id = Requests.id("host_id", request.getHostId());
+        hostView(id);
+        db.inTransactionVoid(tx -> tx.fleet().drain(id));
+        return toProto(hostView(id));
+    }
+
+    Host undrain(UndrainHostRequest request) {
+        UUID id = Requests.id("host_id", request.getHostId());
+        hostView(id);
+        db.inTransactionVoid(tx -> tx.fleet().undrain(id, clock.instant().minus(heartbeatLease)));
+        return toProto(hostView(id));
+    }
+
+    CreateEnrollmentTokenResponse enrollmentToken(CreateEnrollmentTokenRequest request) {
+        var token = enrollment.createToken(Requests.region(request.getRegion()),
+                Requests.duration("ttl", request.getTtl()), Principal.current().actor());
+        return CreateEnrollmentTokenResponse.newBuilder().setToken(token.token())
+                .setExpiresAt(WorkspaceProtoMapper.timestamp(token.expiresAt())).build();
+    }
+
+    ListOrphansResponse orphans(ListOrphansRequest request) {
+        UUID host = request.getHostId().isEmpty() ? null : Requests.id("host_id", request.getHostId());
+        var orphans = db.read(tx -> tx.fleet().orphans(host)).stream()
+                .map(o -> dev.spinup.api.v1.Orphan.newBuilder().setHostId(o.hostId().toString())
+                        .setWorkspaceId(o.workspaceId()).setLocalState(o.localState())
+                        .setFirstSeenAt(WorkspaceProtoMapper.timestamp(o.firstSeenAt()))
+                        .setLastSeenAt(WorkspaceProtoMapper.timestamp(o.lastSeenAt())).build())
+                .toList();
+        return ListOrphansResponse.newBuilder().addAllOrphans(orphans).build();
+    }
+
+    private FleetStore.HostView hostView(UUID id) {
+        return db.read(tx -> tx.fleet().hostView(id)).orElseThrow(() ->
+                SpinUpException.notFound(ErrorReason.HOST_NOT_FOUND, "no host " + id));
+    }
+
+    private Host toProto(FleetStore.HostView v) {
+        var host = v.host();
+        var b = Host.newBuilder()
+                .setId(host.id().toString())
+                .setRegion(host.regionId())
+                .setFqdn(host.fqdn())
+                .setState(dev.spinup.api.v1.HostState.valueOf("HOST_" + host.state().name()))
+                .setTotal(WorkspaceProtoMapper.toProto(host.total()))
+                .setAllocated(WorkspaceProtoMapper.toProto(v.allocated()))
+                .setWorkspaceCount(v.workspaceCount())
+                .setConnected(host.lastHeartbeatAt() != null
+                        && host.lastHeartbeatAt().isAfter(clock.instant().minus(heartbeatLease)));
+        if (host.lastHeartbeatAt() != null) {
+            b.setLastHeartbeatAt(WorkspaceProtoMapper.timestamp(host.lastHeartbeatAt()));
+        }
+        return b.build();
+    }
+}
