@@ -8,7 +8,6 @@ import io.opentelemetry.api.trace.Tracer;
 import dev.spinup.agent.drivers.VmDriver;
 import dev.spinup.agent.drivers.WorkspaceSpec;
 import dev.spinup.agent.edge.EdgeController;
-import dev.spinup.agent.session.EventOutbox;
 import dev.spinup.api.v1.AgentEvent;
 import dev.spinup.api.v1.Command;
 import dev.spinup.api.v1.CommandAck;
@@ -44,7 +43,7 @@ public final class CommandExecutor implements AutoCloseable {
     private final SnapshotTransfer snapshots;
     private final EdgeController edge;
     private final ExecutedCommands executed;
-    private final EventOutbox events;
+    private final EventSink events;
     private final Clock clock;
     private final CommandHooks hooks;
     private final Tracer tracer;
@@ -80,12 +79,12 @@ public final class CommandExecutor implements AutoCloseable {
             Command.KindCase.DESTROY_VM, Command.KindCase.WIPE_DISK);
 
     public CommandExecutor(VmDriver driver, SnapshotTransfer snapshots, EdgeController edge, ExecutedCommands executed,
-                           EventOutbox events, Clock clock) {
+                           EventSink events, Clock clock) {
         this(driver, snapshots, edge, executed, events, clock, CommandHooks.NONE, OpenTelemetry.noop().getTracer("spinup"));
     }
 
     public CommandExecutor(VmDriver driver, SnapshotTransfer snapshots, EdgeController edge, ExecutedCommands executed,
-                           EventOutbox events, Clock clock, CommandHooks hooks, Tracer tracer) {
+                           EventSink events, Clock clock, CommandHooks hooks, Tracer tracer) {
         this.tracer = tracer;
         this.driver = driver;
         this.snapshots = snapshots;

@@ -1,5 +1,6 @@
 package dev.spinup.agent.session;
 
+import dev.spinup.agent.commands.EventSink;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 import dev.spinup.api.v1.AgentEvent;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * restart, and only kept in memory, like Inventory) are dropped first; when critical events alone
  * fill it, {@link #emit} blocks until acks make room — back-pressure instead of loss.
  */
-public final class EventOutbox implements AutoCloseable {
+public final class EventOutbox implements EventSink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventOutbox.class);
     public static final int DEFAULT_CAPACITY = 10_000;
 
@@ -79,6 +80,7 @@ public final class EventOutbox implements AutoCloseable {
         }
     }
 
+    @Override
     public long emit(AgentEvent.Builder event) {
         boolean critical = isCritical(event.getKindCase());
         // Inventory is sent at session open, before the stream that brings acks is attached: it
