@@ -1,5 +1,6 @@
 package dev.spinup.agent.drivers;
 
+import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -11,11 +12,14 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * A minimal client of the QEMU Machine Protocol on a VM's {@code qmp.sock}: a session sends
- * commands (JSON arguments as text) and reads their answers, and can wait for an asynchronous
- * event (a block job's completion). Events that arrive while waiting for an answer are skipped.
+ * commands and reads their answers, and can wait for an asynchronous event (a block job's
+ * completion). Messages are JSON objects, one per line; events that arrive while waiting for an
+ * answer are skipped.
  */
 final class Qmp implements AutoCloseable {
     private final SocketChannel channel;
@@ -29,7 +33,7 @@ final class Qmp implements AutoCloseable {
         if (in.readLine() == null) {
             throw new IOException("QMP closed before its greeting");
         }
-        execute("qmp_capabilities", null);
+        execute("qmp_capabilities", Map.of());
     }
 
     static Qmp open(Path socket) throws IOException {
@@ -43,35 +47,41 @@ final class Qmp implements AutoCloseable {
         }
     }
 
-    /** Executes one command without arguments in its own session; returns the raw answer line. */
-    static String execute(Path socket, String command) throws IOException {
+    /** Executes one command without arguments in its own session. */
+    static void execute(Path socket, String command) throws IOException {
         try (Qmp qmp = open(socket)) {
-            return qmp.execute(command, null);
+            qmp.execute(command, Map.of());
         }
     }
 
     /**
-     * Executes {@code command} with {@code arguments} (a JSON object, or null); returns the raw
-     * answer line, or "" when qemu closed the connection instead (it does on "quit").
+     * Executes {@code command} with {@code arguments}; returns its answer's {@code return} member,
+     * or null when qemu closed the connection instead (it does on "quit"). An {@code error} answer
+     * is an IOException with qemu's description.
      */
-    String execute(String command, String arguments) throws IOException {
-        out.write(("{\"execute\":\"" + command + "\"" + (arguments == null ? "" : ",\"arguments\":" + arguments)
-                + "}\n").getBytes(StandardCharsets.UTF_8));
+    Object execute(String command, Map<String, ?> arguments) throws IOException {
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("execute", command);
+        if (!arguments.isEmpty()) {
+            request.put("arguments", arguments);
+        }
+        out.write((JSON.std.asString(request) + "\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
         for (String line; (line = in.readLine()) != null; ) {
-            if (line.startsWith("{\"return\"")) {
-                return line;
+            Map<String, Object> message = JSON.std.mapFrom(line);
+            if (message.containsKey("return")) {
+                return message.get("return");
             }
-            if (line.startsWith("{\"error\"")) {
-                throw new IOException("QMP " + command + " failed: " + line);
+            if (message.get("error") instanceof Map<?, ?> error) {
+                throw new IOException("QMP " + command + " failed: " + error.get("class") + ": " + error.get("desc"));
             }
             // an event: skip it
         }
-        return "";
+        return null;
     }
 
-    /** Waits for the event {@code name}; returns its line. Past {@code timeout} the session is closed. */
-    String awaitEvent(String name, Duration timeout) throws IOException {
+    /** Waits for the event {@code name}; returns its {@code data}. Past {@code timeout} the session is closed. */
+    Map<?, ?> awaitEvent(String name, Duration timeout) throws IOException {
         // a blocking channel has no read timeout: a watchdog closes it at the deadline instead
         Thread watchdog = Thread.ofVirtual().start(() -> {
             try {
@@ -83,8 +93,9 @@ final class Qmp implements AutoCloseable {
         });
         try {
             for (String line; (line = in.readLine()) != null; ) {
-                if (line.replace(" ", "").contains("\"event\":\"" + name + "\"")) {
-                    return line;
+                Map<String, Object> message = JSON.std.mapFrom(line);
+                if (name.equals(message.get("event"))) {
+                    return message.get("data") instanceof Map<?, ?> data ? data : Map.of();
                 }
             }
             throw new IOException("QMP closed while waiting for " + name);
@@ -93,11 +104,6 @@ final class Qmp implements AutoCloseable {
         } finally {
             watchdog.interrupt();
         }
-    }
-
-    /** A JSON string literal of {@code s}. */
-    static String string(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     @Override

@@ -1,0 +1,113 @@
+package dev.spinup.agent.drivers;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A workspace's disk, through qemu-img: a qcow2 overlay on the read-only base of the image it was
+ * created from, images side by side under one folder and named by content hash. Every change is
+ * made to a {@code .partial} file first and moved into place atomically, so a crash leaves either
+ * the old disk or the new one.
+ */
+final class QemuDisks {
+    static final long GIB = 1L << 30;
+    static final String DISK = "disk.qcow2";
+
+    /** The image new workspaces get; the images beside it stay bootable for the workspaces made from them. */
+    private final Path image;
+
+    QemuDisks(Path image) {
+        this.image = image;
+    }
+
+    /** The directory of the image with this content hash (the one in {@code workspace.properties}). */
+    Path image(String hash) {
+        return image.resolveSibling(hash);
+    }
+
+    /** The content hash new workspaces are created from. */
+    String currentImage() {
+        return image.getFileName().toString();
+    }
+
+    /** A new, empty overlay of {@code diskGb} GiB on the current image's base, as {@code dir/disk.qcow2}. */
+    void create(Path dir, int diskGb) throws IOException, DriverException {
+        Path partial = dir.resolve(DISK + ".partial");
+        Files.createDirectories(dir);
+        ExternalCommand.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-b",
+                image.resolve("base.qcow2").toString(), "-F", "qcow2", partial.toString(),
+                Math.max(diskGb, 1) + "G"), null, null);
+        Files.move(partial, dir.resolve(DISK), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The size the guest sees, in bytes. */
+    long virtualSize(Path disk) throws DriverException {
+        return info(disk).virtualSize();
+    }
+
+    /** Grows the disk to {@code bytes} unless it is that large already; true when it grew. */
+    boolean grow(Path disk, long bytes) throws DriverException {
+        if (bytes <= virtualSize(disk)) {
+            return false;
+        }
+        ExternalCommand.run(List.of("qemu-img", "resize", "-q", disk.toString(), Long.toString(bytes)), null, null);
+        return true;
+    }
+
+    /**
+     * Writes {@code source} as a compressed qcow2 holding only what differs from the base of image
+     * {@code imageHash}; its backing path names that image, so a restore finds it.
+     */
+    void export(Path source, String imageHash, Path target) throws DriverException {
+        ExternalCommand.run(List.of("qemu-img", "convert", "-q", "-c", "-f", "qcow2", "-O", "qcow2",
+                "-B", image(imageHash).resolve("base.qcow2").toString(), "-F", "qcow2",
+                source.toString(), target.toString()), null, null);
+    }
+
+    /**
+     * Makes an exported overlay ({@code partial}) this host's {@code dir/disk.qcow2}: points it at
+     * the local copy of the image it was exported from and returns that image's hash.
+     */
+    String adopt(Path partial, Path dir, String workspaceId) throws IOException, DriverException {
+        String backing = info(partial).backingFilename();
+        if (backing == null || Path.of(backing).getParent() == null) {
+            throw new DriverException("bad_disk", "the snapshot of " + workspaceId + " is not an overlay of an image");
+        }
+        String hash = Path.of(backing).getParent().getFileName().toString();
+        Path base = image(hash).resolve("base.qcow2");
+        if (!Files.exists(base)) {
+            throw new DriverException("base_image_missing", "the snapshot of " + workspaceId + " overlays image " + hash
+                    + ", which this host does not have (build it with that vm-base-config)");
+        }
+        ExternalCommand.run(List.of("qemu-img", "rebase", "-u", "-f", "qcow2", "-b", base.toString(), "-F", "qcow2",
+                partial.toString()), null, null);
+        Files.move(partial, dir.resolve(DISK), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return hash;
+    }
+
+    /** What {@code qemu-img info} says of a disk. */
+    record Info(long virtualSize, String backingFilename) {
+        /** Parses {@code qemu-img info --output=json}. */
+        static Info parse(String json) throws DriverException {
+            Map<String, Object> info;
+            try {
+                info = JSON.std.mapFrom(json);
+            } catch (IOException e) {
+                throw new DriverException("bad_disk", "qemu-img info is not JSON: " + json, e);
+            }
+            if (!(info.get("virtual-size") instanceof Number size)) {
+                throw new DriverException("bad_disk", "qemu-img info has no virtual-size: " + json);
+            }
+            return new Info(size.longValue(), info.get("backing-filename") instanceof String b ? b : null);
+        }
+    }
+
+    private static Info info(Path disk) throws DriverException {
+        return Info.parse(ExternalCommand.output(List.of("qemu-img", "info", "-U", "--output=json", disk.toString())));
+    }
+}
