@@ -10,12 +10,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -26,9 +24,9 @@ import org.slf4j.LoggerFactory;
  * (edge-proxy-config) from the routes as the {@link RouteGuard} allows them now, POSTs it to
  * {@code /load} and checks it took (its {@code @id}); only then is it kept on disk as the last good
  * config. When this host's workspaces change (one stops, starts, is destroyed or dies) the last
- * table is rendered again, so the edge never proxies to an app that is not there. A watchdog
- * re-applies the last good config whenever Caddy comes back without it, so Caddy serves the last
- * routes whatever happens to the agent or the control plane.
+ * table is rendered again, so the edge never proxies to an app that is not there. A
+ * {@link CaddyWatchdog} re-applies the last good config whenever Caddy comes back without it, so
+ * Caddy serves the last routes whatever happens to the agent or the control plane.
  *
  * <p>The number stamped as the config's {@code @id} is this edge's own serial, one per load; the
  * control plane's generation only orders tables (an older one is ignored).
@@ -39,7 +37,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class CaddyEdge implements EdgeController {
     private static final Logger log = LoggerFactory.getLogger(CaddyEdge.class);
-    private static final Duration WATCH_EVERY = Duration.ofSeconds(2);
 
     private final Path dir;
     private final EdgeSettings settings;
@@ -49,7 +46,7 @@ public final class CaddyEdge implements EdgeController {
     private final LastGoodConfig lastGood;
     private final RouteGuard guard;
     private final CertificateWatch certificates;
-    private final Thread watchdog;
+    private final CaddyWatchdog watchdog;
     /** Loads are one at a time; never held while nothing is loading (no monitor: it blocks on HTTP). */
     private final ReentrantLock lock = new ReentrantLock();
     private long appliedGeneration = -1;
@@ -58,7 +55,6 @@ public final class CaddyEdge implements EdgeController {
     private List<EdgeRoute> loaded;
     /** Ports a config Caddy runs (or may be loading) proxies to. */
     private volatile Set<Integer> held = Set.of();
-    private volatile boolean closing;
 
     /** Without certificate reports and without a registry to check routes against (tests of the edge alone). */
     public CaddyEdge(Path dir, EdgeSettings settings, String address, Path caddyBinary) {
@@ -101,12 +97,9 @@ public final class CaddyEdge implements EdgeController {
         }
         this.process = caddyBinary == null ? null
                 : new CaddyProcess(dir, caddyBinary, settings.listen(), settings.adminListen(), admin);
-        if (process != null) {
-            process.ensureRunning(startupConfig());
-        }
-        restoreLastGood();
+        this.watchdog = new CaddyWatchdog(dir, settings, admin, process, lastGood, lock, this.certificates);
+        watchdog.start();
         refresh();
-        this.watchdog = Thread.ofPlatform().daemon().name("caddy-watchdog").start(this::watch);
     }
 
     @Override
@@ -207,70 +200,12 @@ public final class CaddyEdge implements EdgeController {
         return new EdgeRoute(r.getWorkspaceId(), r.getDisplayName(), r.getDomainsList(), mode, r.getUpstream());
     }
 
-    /** The config Caddy starts with: the last good one, or (a new host) no routes: every name gets the 404 page. */
-    private Path startupConfig() {
-        try {
-            if (Files.exists(lastGood.json())) {
-                return lastGood.json();
-            }
-            Path bootstrap = dir.resolve("bootstrap.json");
-            Files.writeString(bootstrap, CaddyConfig.render(settings, 0, List.of()));
-            return bootstrap;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** If Caddy runs without the last good config (it restarted, or this is a new agent), load it. */
-    private void restoreLastGood() {
-        lock.lock();
-        try {
-            Optional<LastGoodConfig.Config> last = lastGood.read();
-            if (last.isEmpty()) {
-                return;
-            }
-            String id = CaddyConfig.generationId(last.get().serial());
-            if (admin.answers() && !admin.has(id)) {
-                admin.load(last.get().json(), id);
-                log.warn("event=edge_reapplied generation={} serial={} reason=\"Caddy came back without it\"",
-                        last.get().generation(), last.get().serial());
-            }
-        } catch (DriverException | IOException e) {
-            log.error("event=edge_reapply_failed error=\"{}\"", e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Where this machine reaches its own edge listener. */
     private static java.net.InetSocketAddress localListener(EdgeSettings settings) {
         String listen = settings.listen();
         String host = listen.substring(0, listen.lastIndexOf(':'));
         int port = Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
         return new java.net.InetSocketAddress(host.isEmpty() || host.equals("0.0.0.0") ? "127.0.0.1" : host, port);
-    }
-
-    private void watch() {
-        while (!closing) {
-            LockSupport.parkNanos(WATCH_EVERY.toNanos());
-            if (closing) {
-                return;
-            }
-            try {
-                if (process != null && !process.alive()) {
-                    log.error("event=caddy_exited pid={}; starting it again", process.pid());
-                    process.ensureRunning(startupConfig());
-                }
-                restoreLastGood();
-                if (certificates != null) {
-                    certificates.check(Instant.now());
-                }
-            } catch (RuntimeException e) {
-                log.error("event=caddy_watchdog_failed error=\"{}\"", e.toString());
-            }
-        }
     }
 
     /** {@code binary} as given if it is a path, else looked up on PATH. */
@@ -295,8 +230,7 @@ public final class CaddyEdge implements EdgeController {
     /** Stops watching; a Caddy this agent runs is stopped too (the system's Caddy keeps serving). */
     @Override
     public void close() {
-        closing = true;
-        watchdog.interrupt();
+        watchdog.close();
         lock.lock();
         try {
             if (process != null) {
