@@ -3,7 +3,7 @@ package dev.spinup.bench;
 import dev.spinup.controlplane.postgres.Database;
 import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.controlplane.core.Ids;
-import dev.spinup.controlplane.dev.EmbeddedS3;
+import dev.spinup.dev.EmbeddedS3;
 import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.core.Envelope;
 import java.io.IOException;

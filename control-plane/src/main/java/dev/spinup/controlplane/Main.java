@@ -2,7 +2,6 @@ package dev.spinup.controlplane;
 
 import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.controlplane.core.Ids;
-import dev.spinup.controlplane.dev.DevEnvironment;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
@@ -19,7 +18,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "spinup-control-plane", mixinStandardHelpOptions = true,
         description = "The SpinUp control plane.",
-        subcommands = {Main.Dev.class, Main.Serve.class, Main.CreateToken.class})
+        subcommands = {Main.Serve.class, Main.CreateToken.class})
 public final class Main {
     public static void main(String[] args) {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
@@ -27,67 +26,14 @@ public final class Main {
         System.exit(new CommandLine(new Main()).execute(args));
     }
 
-    static class Ports {
+    /** The listening options every way of running the control plane shares. */
+    public static class Ports {
         @Option(names = "--bind", defaultValue = "${env:SPINUP_BIND:-0.0.0.0}", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
-        String bind;
+        public String bind;
         @Option(names = "--grpc-port", defaultValue = "${env:SPINUP_GRPC_PORT:-8443}", description = "gRPC (TLS) port (default: ${DEFAULT-VALUE}).")
-        int grpcPort;
+        public int grpcPort;
         @Option(names = "--metrics-port", defaultValue = "${env:SPINUP_METRICS_PORT:-9090}", description = "Prometheus /metrics port (default: ${DEFAULT-VALUE}).")
-        int metricsPort;
-    }
-
-    @Command(name = "dev", description = "Run on this machine with everything embedded (Postgres, S3, CA).")
-    static final class Dev implements Callable<Integer> {
-        @Option(names = "--data-dir", defaultValue = "${env:SPINUP_DATA_DIR:-.spinup}", description = "Where dev state lives (default: ${DEFAULT-VALUE}).")
-        Path dataDir;
-        @CommandLine.Mixin
-        Ports ports;
-
-        @Override
-        public Integer call() throws Exception {
-            Clock clock = Clock.systemUTC();
-            DevEnvironment env = DevEnvironment.prepare(dataDir, System.getenv("DATABASE_URL"),
-                    System.getenv("SPINUP_S3_ENDPOINT"), clock);
-            String bind = ports.bind.equals("0.0.0.0") ? "127.0.0.1" : ports.bind;
-            ControlPlaneConfig config = ControlPlaneConfig.defaults(env.database(), env.objectStorage(), env.tls())
-                    .withPorts(bind, ports.grpcPort, ports.metricsPort);
-            ControlPlane cp = ControlPlane.start(config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                    dev.spinup.controlplane.engine.StepHooks.NONE, dev.spinup.api.Telemetry.fromEnvironment("spinup-control-plane"));
-            UUID hostId = env.registerLocalHost(cp, clock);
-            String token = env.adminToken(cp, clock);
-            printBanner(cp, env, hostId, token);
-            return runUntilStopped(cp, env);
-        }
-
-        private void printBanner(ControlPlane cp, DevEnvironment env, UUID hostId, String token) {
-            String target = "localhost:" + cp.grpcPort();
-            String ca = env.caCertificate().toString();
-            System.out.printf("""
-
-                    SpinUp control plane (dev mode) is up.
-                      gRPC (TLS)   %s      CA certificate: %s
-                      metrics      http://127.0.0.1:%d/metrics
-                      database     %s
-                      S3 endpoint  %s
-                      local host   %s (region "%s"); its agent credentials are in %s
-                      admin token  %s   (also in %s)
-
-                    Try it (grpcurl):
-                      export SPINUP_TOKEN=$(cat %s)
-                      grpcurl -cacert %s -H "authorization: Bearer $SPINUP_TOKEN" \\
-                        -d '{"request_id":"try-1","external_workspace_id":"ws-1","external_user_id":"u-1","display_name":"My first workspace","region":"local","flavor":"HOBBY"}' \\
-                        %s spinup.v1.WorkspaceService/CreateWorkspace
-                      grpcurl -cacert %s -H "authorization: Bearer $SPINUP_TOKEN" \\
-                        -d '{"workspace_id":"<workspace_id from above>"}' %s spinup.v1.WorkspaceService/GetWorkspace
-                      then open its "hostname" on the local edge (Caddy, run by the host agent):
-                        curl http://<hostname>:${SPINUP_EDGE_PORT:-8080}/
-
-                    """, target, ca, cp.metricsPort(), env.database().jdbcUrl(),
-                    env.objectStorage().endpoint() + " bucket " + env.objectStorage().bucket(), hostId,
-                    DevEnvironment.REGION, dataDir.resolve("agent"), token, dataDir.resolve("admin-token"),
-                    dataDir.resolve("admin-token"), ca, target, ca, target);
-            System.out.flush();
-        }
+        public int metricsPort;
     }
 
     @Command(name = "serve", description = "Run a control-plane replica (production).")
@@ -156,7 +102,8 @@ public final class Main {
         }
     }
 
-    private static int runUntilStopped(ControlPlane cp, AutoCloseable env) throws InterruptedException {
+    /** Runs until the JVM is told to stop, then closes the control plane and then {@code env} (may be null). */
+    public static int runUntilStopped(ControlPlane cp, AutoCloseable env) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             cp.close();

@@ -17,7 +17,7 @@ import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.store.FleetStore;
 import dev.spinup.controlplane.engine.OperationEngine;
-import dev.spinup.controlplane.dev.EmbeddedS3;
+import dev.spinup.dev.EmbeddedS3;
 import dev.spinup.controlplane.engine.StepHooks;
 import dev.spinup.controlplane.engine.StepTimeouts;
 import dev.spinup.controlplane.storage.ObjectStorage;

@@ -12,7 +12,7 @@ import dev.spinup.controlplane.auth.ApiTokens;
 import dev.spinup.controlplane.auth.Principal;
 import dev.spinup.controlplane.postgres.Database;
 import dev.spinup.controlplane.core.Ids;
-import dev.spinup.controlplane.dev.EmbeddedS3;
+import dev.spinup.dev.EmbeddedS3;
 import dev.spinup.controlplane.store.FleetStore;
 import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.core.Envelope;

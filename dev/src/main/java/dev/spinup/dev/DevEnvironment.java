@@ -1,4 +1,4 @@
-package dev.spinup.controlplane.dev;
+package dev.spinup.dev;
 
 import dev.spinup.controlplane.ControlPlane;
 import dev.spinup.controlplane.ControlPlaneConfig;

@@ -1,4 +1,4 @@
-package dev.spinup.controlplane.dev;
+package dev.spinup.dev;
 
 import java.net.URI;
 import java.nio.file.Files;

