@@ -57,20 +57,16 @@ public final class SpinUpCluster implements AutoCloseable {
 
     private final Path dir;
     private final EmbeddedS3 s3;
-    private final CertificateAuthority ca;
+    private final TestPki pki;
+    private final ClientChannels channels;
+    private final AgentLauncher agents;
     private final ControlPlane controlPlane;
     private final ControlPlaneConfig config;
     private final StepHooks hooks;
-    private final CommandHooks agentHooks;
-    private final Duration agentHeartbeat;
-    private final OpenTelemetry openTelemetry;
     private final List<ControlPlane> replicas = new ArrayList<>();
     private final String adminToken;
     private final String workspacesToken;
     private final Clock clock;
-    private final List<TestHost> hosts = new ArrayList<>();
-    private final List<ManagedChannel> channels = new ArrayList<>();
-    private final java.util.Map<UUID, Integer> portRanges = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A host with its agent; {@code dataDir} holds its workspaces. */
     /** A host of the cluster; {@code options} is how its agent was configured, kept for restarts. */
@@ -79,9 +75,8 @@ public final class SpinUpCluster implements AutoCloseable {
     private SpinUpCluster(Builder b) {
         this.dir = b.dir;
         this.clock = b.clock;
-        this.ca = CertificateAuthority.loadOrCreate(dir.resolve("pki"), "SpinUp test CA", clock);
-        ca.issueServer(List.of("localhost"), List.of("127.0.0.1"))
-                .writeTo(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"));
+        this.pki = new TestPki(dir.resolve("pki"), clock);
+        this.channels = new ClientChannels(pki.caCertificate());
         try {
             this.s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "test-access", "test-secret", BUCKET);
         } catch (Exception e) {
@@ -89,8 +84,7 @@ public final class SpinUpCluster implements AutoCloseable {
         }
         ControlPlaneConfig config = ControlPlaneConfig.defaults(b.database,
                 new ObjectStorage.Config(s3.endpoint(), "us-east-1", BUCKET, "test-access", "test-secret"),
-                new ControlPlaneConfig.Tls(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"),
-                        dir.resolve("pki/ca.crt"), dir.resolve("pki/ca.key")))
+                pki.tls())
                 .withPorts("127.0.0.1", 0, 0);
         // Poll far less often than any test waits: operations must be driven by the immediate
         // wake-ups (after commit, on agent results, by NOTIFY), never by db-scheduler's polling.
@@ -107,11 +101,9 @@ public final class SpinUpCluster implements AutoCloseable {
         }
         this.config = config;
         this.hooks = b.hooks;
-        this.agentHooks = b.agentHooks;
-        this.agentHeartbeat = b.agentHeartbeat;
-        this.openTelemetry = b.openTelemetry;
         this.controlPlane = ControlPlane.start(config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                b.hooks, openTelemetry);
+                b.hooks, b.openTelemetry);
+        this.agents = new AgentLauncher(dir, pki, controlPlane, clock, b.agentHooks, b.agentHeartbeat, b.openTelemetry);
         replicas.add(controlPlane);
         Database db = controlPlane.database();
         db.inTransactionVoid(tx -> tx.fleet().ensureRegion(REGION, "Test region"));
@@ -214,7 +206,7 @@ public final class SpinUpCluster implements AutoCloseable {
 
     /** A product client talking to {@code replica}. */
     public WorkspaceServiceGrpc.WorkspaceServiceBlockingStub product(ControlPlane replica) {
-        return client(newChannel(replica, tls -> tls), workspacesToken);
+        return client(channels.shared(replica), workspacesToken);
     }
 
     /** Registers a host in the test region, issues its certificate, starts its agent and waits until it is connected. */
@@ -249,11 +241,7 @@ public final class SpinUpCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        TestHost host = new TestHost(registered.id(),
-                connect(registered.id(), registered.dataDir(), guestDir, capacity, targets, c -> c), registered.dataDir(),
-                c -> c);
-        hosts.add(host);
-        return host;
+        return agents.start(registered, guestDir, capacity, targets, c -> c, null);
     }
 
     /**
@@ -261,11 +249,7 @@ public final class SpinUpCluster implements AutoCloseable {
      * of the engine and the agent link at speed, with nothing behind the workspaces).
      */
     public TestHost startAgentWithDriver(Envelope capacity, dev.spinup.agent.drivers.VmDriver driver) {
-        RegisteredHost registered = registerHost(capacity);
-        TestHost host = new TestHost(registered.id(), connect(registered.id(), registered.dataDir(), null, capacity,
-                List.of(controlPlane), c -> c, driver), registered.dataDir(), c -> c);
-        hosts.add(host);
-        return host;
+        return agents.start(registerHost(capacity), null, capacity, List.of(controlPlane), c -> c, driver);
     }
 
     /**
@@ -282,11 +266,7 @@ public final class SpinUpCluster implements AutoCloseable {
         RegisteredHost registered = registerHost(capacity);
         HostAgentConfig.Edge edge = new HostAgentConfig.Edge(new EdgeSettings("127.0.0.1:" + freePort(),
                 "127.0.0.1:" + freePort(), tls, null, 30, "host-" + registered.id()), CaddyEdge.findBinary("caddy"));
-        UnaryOperator<HostAgentConfig> options = c -> c.withEdge(edge);
-        TestHost host = new TestHost(registered.id(), connect(registered.id(), registered.dataDir(), guestDir, capacity,
-                List.of(controlPlane), options), registered.dataDir(), options);
-        hosts.add(host);
-        return host;
+        return agents.start(registered, guestDir, capacity, List.of(controlPlane), c -> c.withEdge(edge), null);
     }
 
     /**
@@ -294,13 +274,8 @@ public final class SpinUpCluster implements AutoCloseable {
      * with TCG or KVM as the machine allows and a start timeout fit for software emulation.
      */
     public TestHost startAgentWithQemu(Envelope capacity, Path image, Duration startTimeout) {
-        RegisteredHost registered = registerHost(capacity);
-        UnaryOperator<HostAgentConfig> options = c -> c.withStartTimeout(startTimeout)
-                .withQemu(new HostAgentConfig.Qemu(image, QemuVmDriver.Accel.AUTO));
-        TestHost host = new TestHost(registered.id(), connect(registered.id(), registered.dataDir(), null, capacity,
-                List.of(controlPlane), options), registered.dataDir(), options);
-        hosts.add(host);
-        return host;
+        return agents.start(registerHost(capacity), null, capacity, List.of(controlPlane), c -> c.withStartTimeout(startTimeout)
+                .withQemu(new HostAgentConfig.Qemu(image, QemuVmDriver.Accel.AUTO)), null);
     }
 
     /** A port nothing listens on right now. */
@@ -317,57 +292,26 @@ public final class SpinUpCluster implements AutoCloseable {
 
     /** Registers a host and issues its certificate, for an agent the test runs itself (e.g. as a child JVM). */
     public RegisteredHost registerHost(Envelope capacity) {
-        UUID hostId = Ids.newId(clock);
-        controlPlane.database().inTransactionVoid(tx ->
-                tx.fleet().registerHost(hostId, REGION, "host-" + hostId + ".test", capacity));
-        Path hostDir = dir.resolve("hosts").resolve(hostId.toString());
-        try {
-            Files.createDirectories(hostDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        ca.issueHost(hostId).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));
-        return new RegisteredHost(hostId, hostDir);
+        return agents.register(capacity);
     }
 
     /** A certificate of this cluster's CA for a host id the database does not know (it was never registered). */
     public RegisteredHost unregisteredHost() {
-        UUID hostId = Ids.newId(clock);
-        Path hostDir = dir.resolve("unregistered").resolve(hostId.toString());
-        try {
-            Files.createDirectories(hostDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        ca.issueHost(hostId).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));
-        return new RegisteredHost(hostId, hostDir);
+        return agents.unregistered();
     }
 
     /** A channel to the control plane presenting the client certificate {@code certificate} (with its key). */
     public ManagedChannel channelPresenting(Path certificate, Path key) {
-        return newChannel(controlPlane, tls -> tls.keyManager(certificate.toFile(), key.toFile()));
-    }
-
-    /** A TLS channel to {@code replica}, trusting the test CA, configured further by {@code tls}; closed with the cluster. */
-    private synchronized ManagedChannel newChannel(ControlPlane replica, UnaryOperator<io.netty.handler.ssl.SslContextBuilder> tls) {
-        try {
-            ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", replica.grpcPort())
-                    .sslContext(tls.apply(GrpcSslContexts.forClient().trustManager(caCertificate().toFile())).build())
-                    .build();
-            channels.add(channel);
-            return channel;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return channels.presenting(controlPlane, certificate, key);
     }
 
     /** The server's own certificate and key (e.g. to offer it where a client certificate belongs). */
     public Path serverCertificate() {
-        return dir.resolve("pki/server.crt");
+        return pki.serverCertificate();
     }
 
     public Path serverKey() {
-        return dir.resolve("pki/server.key");
+        return pki.serverKey();
     }
 
     /** The admin bearer token (for tests that call the API through a channel of their own). */
@@ -388,36 +332,7 @@ public final class SpinUpCluster implements AutoCloseable {
      * recorded for them) and starts a new agent process on the same data directory.
      */
     public TestHost restartAgent(TestHost host, Path guestDir, Envelope capacity) {
-        host.agent().close();
-        TestHost restarted = new TestHost(host.id(),
-                connect(host.id(), host.dataDir(), guestDir, capacity, List.of(controlPlane), host.options()),
-                host.dataDir(), host.options());
-        hosts.set(hosts.indexOf(host), restarted);
-        return restarted;
-    }
-
-    private HostAgent connect(UUID hostId, Path hostDir, Path guestDir, Envelope capacity, List<ControlPlane> targets,
-                              UnaryOperator<HostAgentConfig> options) {
-        return connect(hostId, hostDir, guestDir, capacity, targets, options, null);
-    }
-
-    private HostAgent connect(UUID hostId, Path hostDir, Path guestDir, Envelope capacity, List<ControlPlane> targets,
-                              UnaryOperator<HostAgentConfig> options, dev.spinup.agent.drivers.VmDriver driver) {
-        // Every host of the cluster shares this machine: each gets its own app port range.
-        int portFrom = portRanges.computeIfAbsent(hostId, id -> 21000 + 200 * portRanges.size());
-        Instant connecting = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        HostAgent agent = HostAgent.start(options.apply(new HostAgentConfig(
-                targets.stream().map(cp -> "localhost:" + cp.grpcPort()).toList(),
-                hostDir.resolve("host.crt"), hostDir.resolve("host.key"), dir.resolve("pki/ca.crt"), hostDir,
-                guestDir, "127.0.0.1", portFrom, portFrom + 199, capacity.vcpu(), capacity.ramGb(), capacity.diskGb(),
-                agentHeartbeat, Duration.ofSeconds(30))), clock, agentHooks, openTelemetry, driver);
-        Eventually.await(Duration.ofSeconds(30), "agent " + hostId + " to connect", agent::isConnected);
-        // Connected is not yet placeable: heartbeats reach the database in batches, after their ack.
-        Eventually.await(Duration.ofSeconds(30), "a heartbeat of host " + hostId + " in the database", () ->
-                controlPlane.database().read(tx -> tx.fleet().findHost(hostId))
-                        .map(host -> host.lastHeartbeatAt() != null && !host.lastHeartbeatAt().isBefore(connecting))
-                        .orElse(false));
-        return agent;
+        return agents.restart(host, guestDir, capacity, List.of(controlPlane));
     }
 
     public WorkspaceServiceGrpc.WorkspaceServiceBlockingStub admin() {
@@ -455,11 +370,12 @@ public final class SpinUpCluster implements AutoCloseable {
     public void stopReplica(ControlPlane replica) {
         replica.close();
         replicas.remove(replica);
+        channels.forget(replica);
     }
 
-    /** A new TLS channel to the control plane that trusts the test CA and presents no client certificate. */
+    /** The shared TLS channel to the control plane: it trusts the test CA and presents no client certificate. */
     public ManagedChannel channel() {
-        return newChannel(controlPlane, tls -> tls);
+        return channels.shared(controlPlane);
     }
 
     /** The embedded S3's endpoint (to write objects as another client would). */
@@ -473,7 +389,7 @@ public final class SpinUpCluster implements AutoCloseable {
     }
 
     public Path caCertificate() {
-        return dir.resolve("pki/ca.crt");
+        return pki.caCertificate();
     }
 
     public ControlPlane controlPlane() {
@@ -489,25 +405,14 @@ public final class SpinUpCluster implements AutoCloseable {
     }
 
     public List<TestHost> hosts() {
-        return List.copyOf(hosts);
+        return agents.hosts();
     }
 
     /** Stops everything, including every workspace process the agents started. */
     @Override
     public void close() {
-        for (ManagedChannel c : channels) {
-            c.shutdownNow();
-        }
-        for (TestHost host : hosts) {
-            host.agent().close();
-            for (LocalWorkspace w : host.agent().driver().inventory()) {
-                try {
-                    host.agent().driver().stop(w.workspaceId(), 0);
-                } catch (Exception e) {
-                    // best effort: the work directory is removed anyway
-                }
-            }
-        }
+        channels.close();
+        agents.close();
         for (ControlPlane replica : replicas) {
             replica.close();
         }
