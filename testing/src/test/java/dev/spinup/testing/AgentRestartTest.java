@@ -24,9 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class AgentRestartTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
     static final Envelope CAPACITY = new Envelope(4, 8, 50);
     static Path slowGuest;
     static SpinUpCluster cluster;
@@ -34,15 +32,10 @@ class AgentRestartTest {
 
     @BeforeAll
     static void start() throws IOException {
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        cluster = spinup.cluster();
         // An app that never starts listening: StartVm stays in flight until its timeout.
-        slowGuest = Workspaces.guestWithStartScript(dir.resolve("slow-guest"), "exec sleep 300\n");
+        slowGuest = Workspaces.guestWithStartScript(spinup.dir().resolve("slow-guest"), "exec sleep 300\n");
         host = cluster.startAgent(CAPACITY, slowGuest);
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     @Test

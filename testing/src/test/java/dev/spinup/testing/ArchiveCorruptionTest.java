@@ -22,24 +22,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** A snapshot corrupted in object storage is caught by the read-back, and the local copy is never wiped. */
 class ArchiveCorruptionTest {
-    @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
     static final PauseAt beforeVerify = new PauseAt("verify");
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
 
+    @RegisterExtension
+    static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.hooks(beforeVerify));
+
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).hooks(beforeVerify).start();
+        cluster = spinup.cluster();
         host = cluster.startAgent(new Envelope(4, 8, 50));
     }
 
     @AfterAll
     static void stop() {
         beforeVerify.release();
-        cluster.close();
     }
 
     @Test

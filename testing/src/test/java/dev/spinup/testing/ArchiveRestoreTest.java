@@ -24,21 +24,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** ARCHIVE to object storage (real S3 protocol) and RESTORE onto another host, with two real agents. */
 class ArchiveRestoreTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
     static SpinUpCluster cluster;
 
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        cluster = spinup.cluster();
         cluster.startAgent(new Envelope(4, 8, 50));
         cluster.startAgent(new Envelope(4, 8, 50));
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     @Test

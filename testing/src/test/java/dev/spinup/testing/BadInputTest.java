@@ -37,9 +37,8 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
  */
 class BadInputTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.with(b -> b
+            .offeredTemplates(Set.of(dev.spinup.controlplane.core.ProjectTemplate.STARTER)));
     static SpinUpCluster cluster;
 
     private static final String UNKNOWN_ID = "01234567-89ab-7def-8123-456789abcdef";
@@ -47,14 +46,9 @@ class BadInputTest {
     @BeforeAll
     static void start() {
         // this installation offers only the starter template, so NEXTJS is a template not offered
-        cluster = SpinUpCluster.builder(pg.config(), dir)
-                .offeredTemplates(Set.of(dev.spinup.controlplane.core.ProjectTemplate.STARTER)).start();
+        cluster = spinup.cluster();
     }
 
-    @AfterAll
-    static void stop() {
-        cluster.close();
-    }
 
     record Case(String name, Consumer<WorkspaceServiceBlockingStub> call) {
         @Override

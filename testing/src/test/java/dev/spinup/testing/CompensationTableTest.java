@@ -36,10 +36,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * rendering of the plans, and {@link #SPEC} below is what a reader of that table expects.
  */
 class CompensationTableTest {
-    @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
     static final FailingCommands failing = new FailingCommands();
@@ -107,20 +103,23 @@ class CompensationTableTest {
             new Case("delete", "active", "tombstone", ONCE, SUCCEEDED, List.of(), WorkspaceState.DELETED, GONE),
             new Case("delete", "active", "tombstone", ALWAYS, FAILED, List.of(), WorkspaceState.DELETED, GONE));
 
-    @BeforeAll
-    static void start() {
-        // Short deadlines for the steps a verb retries forward (wipe and destroy, routes and
-        // tombstone), so "every time" reaches its deadline quickly; the others keep room to start apps.
+    @RegisterExtension
+    static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.agentHooks(failing).stepTimeouts(timeouts()));
+
+    /**
+     * Short deadlines for the steps a verb retries forward (wipe and destroy, routes and
+     * tombstone), so "every time" reaches its deadline quickly; the others keep room to start apps.
+     */
+    private static StepTimeouts timeouts() {
         Duration slow = Duration.ofSeconds(60);
         Duration quick = Duration.ofSeconds(6);
-        cluster = SpinUpCluster.builder(pg.config(), dir).agentHooks(failing)
-                .stepTimeouts(new StepTimeouts(slow, slow, slow, quick, quick, slow, slow, slow, slow)).start();
-        host = cluster.startAgent(new Envelope(16, 32, 200));
+        return new StepTimeouts(slow, slow, slow, quick, quick, slow, slow, slow, slow);
     }
 
-    @AfterAll
-    static void stop() {
-        cluster.close();
+    @BeforeAll
+    static void start() {
+        cluster = spinup.cluster();
+        host = cluster.startAgent(new Envelope(16, 32, 200));
     }
 
     static Stream<Case> cases() {

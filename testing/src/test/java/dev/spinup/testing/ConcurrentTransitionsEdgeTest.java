@@ -31,9 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ConcurrentTransitionsEdgeTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
 
@@ -49,14 +47,9 @@ class ConcurrentTransitionsEdgeTest {
 
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        cluster = spinup.cluster();
         // The shipped starter app; app ports from a range of 200, so freed ports are reused.
         host = cluster.startAgentWithEdge(new Envelope(64, 64, 640), null);
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     @Test

@@ -20,21 +20,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** A CREATE whose workspace cannot start is rolled back: process gone, files gone, slot freed, reason given. */
 class CreateRollbackTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
 
     @BeforeAll
     static void start() throws IOException {
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
-        host = cluster.startAgent(new Envelope(1, 1, 5), brokenGuest(dir.resolve("broken-guest")));
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
+        cluster = spinup.cluster();
+        host = cluster.startAgent(new Envelope(1, 1, 5), brokenGuest(spinup.dir().resolve("broken-guest")));
     }
 
     /** The real entrypoint, with a starter template whose app dies at once. */

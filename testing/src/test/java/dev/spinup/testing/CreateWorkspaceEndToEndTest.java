@@ -26,21 +26,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** CreateWorkspace through real sockets, real mTLS, a real agent and a real workspace process. */
 class CreateWorkspaceEndToEndTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
 
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        cluster = spinup.cluster();
         host = cluster.startAgent(new Envelope(8, 16, 100));
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     @Test

@@ -43,21 +43,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CustomDomainTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
 
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        cluster = spinup.cluster();
         host = cluster.startAgentWithEdge(new Envelope(4, 8, 50), null, EdgeSettings.Tls.INTERNAL);
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     @Test

@@ -37,28 +37,21 @@ class EdgeRoutingTest {
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost home;
     static SpinUpCluster.TestHost other;
 
     @BeforeAll
     static void start() throws IOException {
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        cluster = spinup.cluster();
         // An app with a WebSocket endpoint (the starter has none).
-        Path guest = Workspaces.guestWithStartScript(dir.resolve("ws-guest"), "exec node ws-app.js\n");
+        Path guest = Workspaces.guestWithStartScript(spinup.dir().resolve("ws-guest"), "exec node ws-app.js\n");
         try (InputStream app = EdgeRoutingTest.class.getResourceAsStream("/edge-guest/ws-app.js")) {
             java.nio.file.Files.copy(app, guest.resolve("templates/starter/ws-app.js"));
         }
         home = cluster.startAgentWithEdge(new Envelope(4, 8, 50), guest);
         other = cluster.startAgentWithEdge(new Envelope(4, 8, 50), guest);
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     @Test

@@ -36,28 +36,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** A new host enrolls once with a token and a CSR, then authenticates only by its certificate. */
 class EnrollmentTest {
-    @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
     static final SettableClock clock = new SettableClock();
     static SpinUpCluster cluster;
     static final Envelope CAPACITY = Envelope.newBuilder().setVcpu(4).setRamGb(8).setDiskGb(50).build();
 
+    @RegisterExtension
+    static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.clock(clock));
+
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).clock(clock).start();
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
+        cluster = spinup.cluster();
     }
 
     @Test
     void aHostEnrollsOnceAndThenConnectsWithItsCertificate() throws Exception {
         String token = token(600);
-        Path creds = dir.resolve("new-host");
+        Path creds = spinup.dir().resolve("new-host");
 
         var enrolled = HostEnrollment.enroll(target(), cluster.caCertificate(), token, "new-host.test", CAPACITY, creds);
 
@@ -77,7 +71,7 @@ class EnrollmentTest {
         }
 
         assertError(() -> HostEnrollment.enroll(target(), cluster.caCertificate(), token, "second.test", CAPACITY,
-                dir.resolve("second")), Status.Code.UNAUTHENTICATED, ErrorReason.ENROLLMENT_TOKEN_USED);
+                spinup.dir().resolve("second")), Status.Code.UNAUTHENTICATED, ErrorReason.ENROLLMENT_TOKEN_USED);
     }
 
     @Test
@@ -85,9 +79,9 @@ class EnrollmentTest {
         String shortLived = token(60);
         clock.advance(java.time.Duration.ofMinutes(2));
         assertError(() -> HostEnrollment.enroll(target(), cluster.caCertificate(), shortLived, "late.test", CAPACITY,
-                dir.resolve("late")), Status.Code.UNAUTHENTICATED, ErrorReason.ENROLLMENT_TOKEN_EXPIRED);
+                spinup.dir().resolve("late")), Status.Code.UNAUTHENTICATED, ErrorReason.ENROLLMENT_TOKEN_EXPIRED);
         assertError(() -> HostEnrollment.enroll(target(), cluster.caCertificate(), "spe_made-up", "fake.test", CAPACITY,
-                dir.resolve("fake")), Status.Code.UNAUTHENTICATED, ErrorReason.ENROLLMENT_TOKEN_INVALID);
+                spinup.dir().resolve("fake")), Status.Code.UNAUTHENTICATED, ErrorReason.ENROLLMENT_TOKEN_INVALID);
     }
 
     @Test

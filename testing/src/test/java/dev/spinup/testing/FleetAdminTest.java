@@ -34,20 +34,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Fleet administration: hosts with derived allocation, draining, the heartbeat lease, orphans, reconcile repairs. */
 class FleetAdminTest {
-    @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
     static final SettableClock clock = new SettableClock();
     static final String ORPHAN = UUID.randomUUID().toString();
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost agentHost;
 
+    @RegisterExtension
+    static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.clock(clock));
+
     @BeforeAll
     static void start() throws Exception {
-        cluster = SpinUpCluster.builder(pg.config(), dir).clock(clock).start();
+        cluster = spinup.cluster();
         // A workspace the control plane never heard of, left on the host by someone else.
-        Path stray = Files.createDirectories(dir.resolve("stray"));
+        Path stray = Files.createDirectories(spinup.dir().resolve("stray"));
         Files.writeString(stray.resolve("workspace.properties"),
                 "template=starter\ndisplay_name=stray\nvcpu=1\nram_gb=1\ndisk_gb=1\nport=28999\n");
         agentHost = cluster.startAgent(new Envelope(4, 8, 50), null, host -> {
@@ -55,11 +54,6 @@ class FleetAdminTest {
             Files.createDirectories(target.getParent());
             Files.move(stray, target);
         });
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     @Test

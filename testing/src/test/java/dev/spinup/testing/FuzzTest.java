@@ -49,9 +49,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class FuzzTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
     static SpinUpCluster cluster;
     static SpinUpCluster.RegisteredHost host;
 
@@ -60,14 +58,9 @@ class FuzzTest {
 
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        cluster = spinup.cluster();
         // A host for the agent streams: registered, with no room (a create that slips through finds none).
         host = cluster.registerHost(new Envelope(0, 0, 0));
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     @Test

@@ -58,9 +58,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class HostileInputTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
     static SpinUpCluster cluster;
     static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
         @Override
@@ -112,12 +110,7 @@ class HostileInputTest {
 
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
+        cluster = spinup.cluster();
     }
 
     /** Calls {@code method} with {@code body} as its raw request bytes, as the admin. */
@@ -301,12 +294,12 @@ class HostileInputTest {
 
     @Test
     void refusedClientCertificatesAreCountedByReason() throws Exception {
-        CertificateAuthority foreign = CertificateAuthority.loadOrCreate(dir.resolve("foreign-ca"), "Foreign CA",
+        CertificateAuthority foreign = CertificateAuthority.loadOrCreate(spinup.dir().resolve("foreign-ca"), "Foreign CA",
                 Clock.systemUTC());
-        foreign.issueHost(UUID.randomUUID()).writeTo(dir.resolve("foreign/host.crt"), dir.resolve("foreign/host.key"));
-        handshake(dir.resolve("foreign/host.crt"), dir.resolve("foreign/host.key"));               // another CA's
-        selfSigned(dir.resolve("self/host.crt"), dir.resolve("self/host.key"));
-        handshake(dir.resolve("self/host.crt"), dir.resolve("self/host.key"));                     // self-signed
+        foreign.issueHost(UUID.randomUUID()).writeTo(spinup.dir().resolve("foreign/host.crt"), spinup.dir().resolve("foreign/host.key"));
+        handshake(spinup.dir().resolve("foreign/host.crt"), spinup.dir().resolve("foreign/host.key"));               // another CA's
+        selfSigned(spinup.dir().resolve("self/host.crt"), spinup.dir().resolve("self/host.key"));
+        handshake(spinup.dir().resolve("self/host.crt"), spinup.dir().resolve("self/host.key"));                     // self-signed
         handshake(cluster.serverCertificate(), cluster.serverKey());                               // a server's
 
         for (String reason : List.of("untrusted_issuer", "self_signed", "not_a_client_certificate")) {

@@ -31,9 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LastSlotIdempotencyTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
     static SpinUpCluster cluster;
 
     static final int COPIES = 10;
@@ -43,12 +41,7 @@ class LastSlotIdempotencyTest {
 
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
+        cluster = spinup.cluster();
     }
 
     @Test

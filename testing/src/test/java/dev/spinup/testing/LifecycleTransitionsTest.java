@@ -29,21 +29,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** SUSPEND, RESTORE, RESIZE and DELETE through a real agent and real workspace processes. */
 class LifecycleTransitionsTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
 
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        cluster = spinup.cluster();
         host = cluster.startAgent(new dev.spinup.controlplane.core.Envelope(6, 16, 100));
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     @Test

@@ -22,20 +22,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** After real transitions, /metrics carries the documented catalogue with sane values. */
 class MetricsTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.agentHeartbeat(Duration.ofSeconds(1)));
     static SpinUpCluster cluster;
 
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).agentHeartbeat(Duration.ofSeconds(1)).start();
+        cluster = spinup.cluster();
         cluster.startAgent(new Envelope(4, 8, 50));
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     @Test

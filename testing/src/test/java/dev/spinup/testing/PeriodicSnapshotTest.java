@@ -23,24 +23,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Periodic snapshots, driven by db-scheduler on an injected clock that the test moves. */
 class PeriodicSnapshotTest {
-    @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
     static final SettableClock clock = new SettableClock();
     static final PauseAt atRetention = new PauseAt("retention");
     static SpinUpCluster cluster;
 
+    @RegisterExtension
+    static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.clock(clock).hooks(atRetention));
+
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).clock(clock).hooks(atRetention).start();
+        cluster = spinup.cluster();
         cluster.startAgent(new Envelope(4, 8, 50));
     }
 
     @AfterAll
     static void stop() {
         atRetention.release();
-        cluster.close();
     }
 
     @Test

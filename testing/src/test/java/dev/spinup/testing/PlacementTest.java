@@ -36,15 +36,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class PlacementTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
     static SpinUpCluster cluster;
     static final List<UUID> hosts = new ArrayList<>();
 
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        cluster = spinup.cluster();
         for (int i = 0; i < 3; i++) {
             UUID id = Ids.newId(Clock.systemUTC());
             cluster.database().inTransactionVoid(tx -> {
@@ -53,11 +51,6 @@ class PlacementTest {
             });
             hosts.add(id);
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     @Test

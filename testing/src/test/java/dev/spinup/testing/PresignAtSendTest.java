@@ -29,9 +29,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class PresignAtSendTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.agentHooks(new CommandHooks() {
+            @Override
+            public void beforeExecute(Command command) {
+                delivered.add(command);
+    }
+        }));
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
     static final Envelope CAPACITY = new Envelope(4, 8, 50);
@@ -39,18 +42,8 @@ class PresignAtSendTest {
 
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).agentHooks(new CommandHooks() {
-            @Override
-            public void beforeExecute(Command command) {
-                delivered.add(command);
-            }
-        }).start();
+        cluster = spinup.cluster();
         host = cluster.startAgent(CAPACITY);
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     @Test

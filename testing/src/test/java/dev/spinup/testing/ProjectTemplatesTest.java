@@ -21,20 +21,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ProjectTemplatesTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
     static SpinUpCluster cluster;
 
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        cluster = spinup.cluster();
         cluster.startAgent(new Envelope(8, 16, 100));
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -50,6 +43,6 @@ class ProjectTemplatesTest {
                 .setWorkspaceId(create.getWorkspaceId()).build());
         assertThat(ws.getTemplate()).isEqualTo(template);
 
-        assertThat(Chromium.renderedDom(dir, ws.getUrl() + "/")).contains("id=\"rendered-by\"").contains(rendered);
+        assertThat(Chromium.renderedDom(spinup.dir(), ws.getUrl() + "/")).contains("id=\"rendered-by\"").contains(rendered);
     }
 }

@@ -32,22 +32,15 @@ class QemuVmTest {
     private static final Duration VM_OPERATION = Duration.ofMinutes(4);
 
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
 
     @BeforeAll
     static void start() {
         Path image = dev.spinup.agent.drivers.QemuImage.buildFromCheckout();
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        cluster = spinup.cluster();
         host = cluster.startAgentWithQemu(new Envelope(4, 8, 50), image, Duration.ofMinutes(3));
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     @Test
@@ -104,7 +97,7 @@ class QemuVmTest {
                 .setTemplate(dev.spinup.api.v1.ProjectTemplate.REACT_NATIVE_WEB).build());
         succeed(create);
 
-        assertThat(Chromium.renderedDom(dir, get(create.getWorkspaceId()).getUrl() + "/"))
+        assertThat(Chromium.renderedDom(spinup.dir(), get(create.getWorkspaceId()).getUrl() + "/"))
                 .contains("Rendered by React Native for Web in your SpinUp workspace");
         succeed(Workspaces.request(cluster.product(), "delete", create.getWorkspaceId()));
     }

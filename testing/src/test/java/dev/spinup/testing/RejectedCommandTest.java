@@ -32,16 +32,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RejectedCommandTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
     static SpinUpCluster cluster;
     static final List<Command> received = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
         // the provision step's deadline is 5 minutes, awaitDone waits 60 s: only the rejection ends it in time
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        cluster = spinup.cluster();
         SpinUpCluster.RegisteredHost host = cluster.registerHost(new Envelope(4, 8, 50));
         cluster.database().inTransactionVoid(tx -> tx.fleet().heartbeat(host.id(), Clock.systemUTC().instant()));
         StreamObserver<AgentCommandsMessage>[] up = new StreamObserver[1];
@@ -68,11 +66,6 @@ class RejectedCommandTest {
             up[0].onNext(AgentCommandsMessage.newBuilder().setHello(SessionHello.newBuilder()
                     .setAgentInstanceId("older-agent")).build());
         }
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     @Test

@@ -24,24 +24,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ReplicasTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
     static SpinUpCluster cluster;
     static ControlPlane a;
     static ControlPlane b;
 
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        cluster = spinup.cluster();
         b = cluster.controlPlane();
         a = cluster.startReplica(false);
         cluster.startAgentOn(new Envelope(8, 16, 100), List.of(a, b));
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     @Test

@@ -26,20 +26,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** What grpcurl and Prometheus see: reflection, health, and /metrics. */
 class ServerSurfaceTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
     static SpinUpCluster cluster;
 
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
+        cluster = spinup.cluster();
         cluster.startAgent(new Envelope(4, 8, 50));
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     @Test

@@ -27,17 +27,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SnapshotStorageHygieneTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.with(b -> b
+            .snapshotSweep(new SnapshotSweep.Config(Duration.ofDays(1), Duration.ZERO)));
     static SpinUpCluster cluster;
     static ObjectStorage storage;
 
     @BeforeAll
     static void start() {
         // A grace of zero: every object is old enough; only its record keeps it.
-        cluster = SpinUpCluster.builder(pg.config(), dir)
-                .snapshotSweep(new SnapshotSweep.Config(Duration.ofDays(1), Duration.ZERO)).start();
+        cluster = spinup.cluster();
         cluster.startAgent(new Envelope(4, 8, 50));
         storage = new ObjectStorage(new ObjectStorage.Config(cluster.s3Endpoint(), "us-east-1", SpinUpCluster.BUCKET,
                 "test-access", "test-secret"));
@@ -46,7 +44,6 @@ class SnapshotStorageHygieneTest {
     @AfterAll
     static void stop() {
         storage.close();
-        cluster.close();
     }
 
     @Test
@@ -58,7 +55,7 @@ class SnapshotStorageHygieneTest {
 
         Workspaces.awaitSucceeded(cluster.product(), Workspaces.request(cluster.product(), "delete", ws));
 
-        try (var left = Files.walk(dir.resolve("s3").resolve(SpinUpCluster.BUCKET).resolve("workspaces").resolve(ws))) {
+        try (var left = Files.walk(spinup.dir().resolve("s3").resolve(SpinUpCluster.BUCKET).resolve("workspaces").resolve(ws))) {
             assertThat(left.filter(Files::isRegularFile).toList()).as("objects left under the workspace").isEmpty();
         } catch (java.nio.file.NoSuchFileException gone) {
             // the store removed the folder too

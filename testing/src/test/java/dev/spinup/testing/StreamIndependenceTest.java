@@ -34,9 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class StreamIndependenceTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.agentHeartbeat(Duration.ofSeconds(1)));
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
 
@@ -44,16 +42,11 @@ class StreamIndependenceTest {
 
     @BeforeAll
     static void start() throws java.io.IOException {
-        cluster = SpinUpCluster.builder(pg.config(), dir).agentHeartbeat(Duration.ofSeconds(1)).start();
+        cluster = spinup.cluster();
         host = cluster.startAgent(new Envelope(4, 8, 50));
         // A second host whose workspaces never become ready: its StartVm runs until the start timeout.
         busyHost = cluster.startAgent(new Envelope(4, 8, 50),
-                Workspaces.guestWithStartScript(dir.resolve("slow-guest"), "exec sleep 300\n"));
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
+                Workspaces.guestWithStartScript(spinup.dir().resolve("slow-guest"), "exec sleep 300\n"));
     }
 
     @Test

@@ -20,19 +20,12 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 /** The authorization value never reaches a log line, on success or on error. */
 class TokenRedactionTest {
     @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
     static SpinUpCluster cluster;
 
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).start();
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
+        cluster = spinup.cluster();
     }
 
     @Test

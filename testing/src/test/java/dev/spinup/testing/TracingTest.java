@@ -28,24 +28,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  * plane's handling of each result (its context travels back in the event), correctly parented.
  */
 class TracingTest {
-    @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
     static final InMemorySpanExporter spans = InMemorySpanExporter.create();
     static SpinUpCluster cluster;
 
+    @RegisterExtension
+    static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.openTelemetry(OpenTelemetrySdk.builder()
+            .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
+            .build()));
+
     @BeforeAll
     static void start() {
-        OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder()
-                .addSpanProcessor(SimpleSpanProcessor.create(spans)).build()).build();
-        cluster = SpinUpCluster.builder(pg.config(), dir).openTelemetry(otel).start();
+        cluster = spinup.cluster();
         cluster.startAgent(new Envelope(4, 8, 50));
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     @Test

@@ -42,10 +42,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * at its deadline.
  */
 class WakeUpTest {
-    @RegisterExtension
-    static final PostgresExtension pg = new PostgresExtension();
-    @TempDir
-    static Path dir;
     static SpinUpCluster cluster;
     static CpuLoad load;
 
@@ -56,14 +52,17 @@ class WakeUpTest {
     static final int WORKSPACES = 24;
     static final int ROUNDS = 4;
 
+    @RegisterExtension
+    static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.hooks(hold)
+                .stepTimeouts(StepTimeouts.all(DEADLINE))
+                );
+
     @BeforeAll
     static void start() {
-        cluster = SpinUpCluster.builder(pg.config(), dir).hooks(hold)
-                .stepTimeouts(StepTimeouts.all(DEADLINE))
-                .start();
+        cluster = spinup.cluster();
         cluster.startAgentWithDriver(new Envelope(1000, 1000, 10000), new NoopVmDriver());
         cluster.startAgentWithDriver(new Envelope(1000, 1000, 10000), new NoopVmDriver());
-        load = CpuLoad.start(dir.resolve("cpu-load.log"));
+        load = CpuLoad.start(spinup.dir().resolve("cpu-load.log"));
     }
 
     @AfterAll
@@ -71,7 +70,6 @@ class WakeUpTest {
         if (load != null) {
             load.close();
         }
-        cluster.close();
     }
 
     @Test
