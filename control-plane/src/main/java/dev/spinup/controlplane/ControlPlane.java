@@ -1,7 +1,5 @@
 package dev.spinup.controlplane;
 
-import com.github.kagkarlsson.scheduler.task.helper.Tasks;
-import com.github.kagkarlsson.scheduler.task.schedule.FixedDelay;
 import dev.spinup.controlplane.auth.ApiTokens;
 import dev.spinup.controlplane.engine.StepHooks;
 import dev.spinup.controlplane.postgres.Database;
@@ -46,13 +44,8 @@ public final class ControlPlane implements AutoCloseable {
         ControlPlane cp = new ControlPlane(new Wiring(config, clock, meters, hooks, otel));
         try {
             cp.w.listener.start();
-            cp.w.engine.start(List.of(
-                    Tasks.recurring("periodic-snapshots", FixedDelay.of(cp.w.periodicSnapshots.scanInterval()))
-                            .execute((instance, context) -> cp.w.periodicSnapshots.scan()),
-                    Tasks.recurring("host-health", FixedDelay.ofSeconds(5))
-                            .execute((instance, context) -> cp.w.hostHealth.check()),
-                    Tasks.recurring("snapshot-sweep", FixedDelay.of(cp.w.snapshotSweep.every()))
-                            .execute((instance, context) -> cp.w.snapshotSweep.sweep())));
+            cp.w.engine.start(BackgroundJobs.tasks(cp.w.hostHealth, cp.w.periodicSnapshots::scan,
+                    cp.w.periodicSnapshots.scanInterval(), cp.w.snapshotSweep));
             cp.w.server.start();
         } catch (IOException e) {
             cp.close();

@@ -52,6 +52,8 @@ import dev.spinup.controlplane.transitions.SuspendWorkspaceJob;
 import dev.spinup.controlplane.transitions.WorkspaceService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import dev.spinup.controlplane.api.ApiStack;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -80,9 +82,6 @@ import java.util.function.BiConsumer;
  * starts a thread or a socket ({@link ControlPlane} does that).
  */
 final class Wiring {
-    /** The largest WorkspaceService request accepted (the agent service takes events up to 16 MiB). */
-    static final int MAX_API_REQUEST_BYTES = 1 << 20;
-
     final Database db;
     final ObjectStorage storage;
     final ApiTokens tokens = new ApiTokens();
@@ -195,8 +194,7 @@ final class Wiring {
                     .permitKeepAliveTime(5, TimeUnit.SECONDS)
                     .permitKeepAliveWithoutCalls(true)
                     .decompressorRegistry(MalformedRequests.decompressors())
-                    .addService(ServerInterceptors.intercept(MalformedRequests.guard(workspaces.bindService(),
-                            MAX_API_REQUEST_BYTES), errors, new AuthInterceptor(db, tokens), accessLog))
+                    .addService(ApiStack.wrap(workspaces.bindService(), errors, new AuthInterceptor(db, tokens), accessLog))
                     .addService(ServerInterceptors.intercept(MalformedRequests.guard(agents.bindService(),
                             AgentProtocol.MAX_EVENT_BYTES), errors, new HostIdentityInterceptor(), accessLog))
                     .addService(health.getHealthService())
