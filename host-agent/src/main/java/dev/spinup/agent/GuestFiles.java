@@ -55,7 +55,7 @@ public final class GuestFiles {
         }
         MessageDigest digest = sha256();
         for (Path f : files) {
-            digest.update(source.relativize(f).toString().getBytes());
+            digest.update(source.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             digest.update(Files.readAllBytes(f));
         }
         Path target = into.resolve(HexFormat.of().formatHex(digest.digest()).substring(0, 16));

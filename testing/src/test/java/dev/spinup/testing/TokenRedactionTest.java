@@ -37,9 +37,11 @@ class TokenRedactionTest {
         String wrongToken = "spn_this-one-is-wrong-but-still-secret";
         try {
             cluster.product().listWorkspaces(ListWorkspacesRequest.getDefaultInstance());
-            catchThrowable(() -> cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder()
-                    .setWorkspaceId("01234567-89ab-7def-8123-456789abcdef").build()));
-            catchThrowable(() -> cluster.client(wrongToken).listWorkspaces(ListWorkspacesRequest.getDefaultInstance()));
+            assertThat(catchThrowable(() -> cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder()
+                    .setWorkspaceId("01234567-89ab-7def-8123-456789abcdef").build())))
+                    .as("an unknown workspace").isInstanceOf(io.grpc.StatusRuntimeException.class);
+            assertThat(catchThrowable(() -> cluster.client(wrongToken).listWorkspaces(
+                    ListWorkspacesRequest.getDefaultInstance()))).as("a wrong token").isInstanceOf(io.grpc.StatusRuntimeException.class);
         } finally {
             root.detachAppender(captured);
         }

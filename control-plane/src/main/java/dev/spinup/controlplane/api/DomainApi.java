@@ -48,8 +48,9 @@ final class DomainApi {
     ListDomainsResponse list(ListDomainsRequest request) {
         UUID id = Requests.id("workspace_id", request.getWorkspaceId());
         var domains = db.read(tx -> {
-            tx.workspaces().find(id).orElseThrow(() ->
-                    SpinUpException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + id));
+            if (tx.workspaces().find(id).isEmpty()) {
+                throw SpinUpException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + id);
+            }
             return tx.domains().of(id);
         });
         return ListDomainsResponse.newBuilder().addAllDomains(domains.stream().map(d -> toProto(id, d)).toList()).build();

@@ -71,7 +71,7 @@ final class ExternalCommand {
             // stderr is drained on its own thread so a chatty tool never blocks on a full pipe
             CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> {
                 try (InputStream e = process.getErrorStream()) {
-                    return new String(e.readAllBytes());
+                    return new String(e.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
                 } catch (IOException x) {
                     return "";
                 }

@@ -49,7 +49,7 @@ public final class QemuVmDriver extends SupervisedDriver {
     private final Set<String> templates;
     private final Duration startTimeout;
     private final boolean kvm;
-    /** Under TCG, the host's TSC rate for the guest kernel (see {@link #tscHint()}); "" under KVM. */
+    /** Under TCG, the host's TSC rate for the guest kernel (see {@link QemuAccel#tscHint()}); "" under KVM. */
     private final String tscHint;
     private final QemuGuests guests;
 

@@ -38,7 +38,6 @@ import org.slf4j.LoggerFactory;
 public final class CaddyEdge implements EdgeController {
     private static final Logger log = LoggerFactory.getLogger(CaddyEdge.class);
 
-    private final Path dir;
     private final EdgeSettings settings;
     private final String address;
     private final CaddyAdmin admin;
@@ -70,7 +69,6 @@ public final class CaddyEdge implements EdgeController {
      */
     public CaddyEdge(Path dir, EdgeSettings settings, String address, Path caddyBinary,
                      Consumer<dev.spinup.api.v1.CertificateStatus> certificates, RouteGuard guard) {
-        this.dir = dir;
         this.settings = settings;
         this.address = address;
         this.guard = guard;

@@ -62,9 +62,9 @@ final class LastGoodConfig {
             // watchdog loads the (newer) config once more
             writeAtomically(json(), c.json().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             writeAtomically(dir.resolve("last-good.table"), c.table().toByteArray());
-            writeAtomically(dir.resolve("last-good.serial"), Long.toString(c.serial()).getBytes());
-            writeAtomically(dir.resolve("last-good.generation"), Long.toString(c.generation()).getBytes());
-            writeAtomically(dir.resolve("last-good.hostnames"), String.join("\n", c.hostnames()).getBytes());
+            writeAtomically(dir.resolve("last-good.serial"), Long.toString(c.serial()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            writeAtomically(dir.resolve("last-good.generation"), Long.toString(c.generation()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            writeAtomically(dir.resolve("last-good.hostnames"), String.join("\n", c.hostnames()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
