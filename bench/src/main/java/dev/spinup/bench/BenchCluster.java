@@ -8,13 +8,13 @@ import dev.spinup.api.v1.WorkspaceServiceGrpc;
 import dev.spinup.controlplane.ControlPlane;
 import dev.spinup.controlplane.ControlPlaneConfig;
 import dev.spinup.controlplane.auth.Principal;
+import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.Ids;
+import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.postgres.Database;
 import dev.spinup.controlplane.postgres.DatabaseConfig;
-import dev.spinup.controlplane.core.Ids;
-import dev.spinup.dev.EmbeddedS3;
-import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.storage.ObjectStorage;
-import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.dev.EmbeddedS3;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.GrpcSslContexts;
@@ -39,6 +39,7 @@ final class BenchCluster implements AutoCloseable {
     final ControlPlane controlPlane;
     /** Runs the operations' jobs when the cluster was built with them on another replica; else null. */
     final ControlPlane jobReplica;
+
     final Database db;
     final EmbeddedS3 s3;
     final List<HostAgent> agents = new ArrayList<>();
@@ -53,34 +54,60 @@ final class BenchCluster implements AutoCloseable {
      * @param jobsElsewhere the replica that takes the API calls and holds the agents' sessions runs
      *                      no jobs; a second replica on the same database runs them (woken by NOTIFY)
      */
-    BenchCluster(Path dir, String jdbcUrl, String user, int hosts, Function<Path, VmDriver> drivers,
-                 boolean jobsElsewhere) throws Exception {
+    BenchCluster(
+            Path dir, String jdbcUrl, String user, int hosts, Function<Path, VmDriver> drivers, boolean jobsElsewhere)
+            throws Exception {
         Clock clock = Clock.systemUTC();
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(dir.resolve("pki"), "bench CA", clock);
         ca.issueServer(List.of("localhost"), List.of("127.0.0.1"))
                 .writeTo(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"));
         s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "bench", "bench-secret", "bench");
-        ControlPlaneConfig config = ControlPlaneConfig.defaults(new DatabaseConfig(jdbcUrl, user, null, 20),
+        ControlPlaneConfig config = ControlPlaneConfig.defaults(
+                        new DatabaseConfig(jdbcUrl, user, null, 20),
                         new ObjectStorage.Config(s3.endpoint(), "us-east-1", "bench", "bench", "bench-secret"),
-                        new ControlPlaneConfig.Tls(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"),
+                        new ControlPlaneConfig.Tls(
+                                dir.resolve("pki/server.crt"),
+                                dir.resolve("pki/server.key"),
                                 dir.resolve("pki/ca.crt")))
                 .withPorts("127.0.0.1", 0, 0);
-        controlPlane = ControlPlane.start(jobsElsewhere ? withJobThreads(config, 0, "bench-api") : config, clock,
+        controlPlane = ControlPlane.start(
+                jobsElsewhere ? withJobThreads(config, 0, "bench-api") : config,
+                clock,
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        jobReplica = jobsElsewhere ? ControlPlane.start(withJobThreads(config, config.engine().threads(), "bench-jobs"),
-                clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)) : null;
+        jobReplica = jobsElsewhere
+                ? ControlPlane.start(
+                        withJobThreads(config, config.engine().threads(), "bench-jobs"),
+                        clock,
+                        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))
+                : null;
         db = controlPlane.database();
         db.inTransactionVoid(tx -> tx.fleet().ensureRegion("bench", "Bench"));
         for (int i = 0; i < hosts; i++) {
             UUID id = Ids.newId(clock);
-            db.inTransactionVoid(tx -> tx.fleet().registerHost(id, "bench", "bench-" + id,
-                    new Envelope(100_000, 100_000, 1_000_000)));
+            db.inTransactionVoid(tx ->
+                    tx.fleet().registerHost(id, "bench", "bench-" + id, new Envelope(100_000, 100_000, 1_000_000)));
             Path hostDir = dir.resolve("host-" + i);
             ca.issueHost(id).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));
-            agents.add(HostAgent.start(new HostAgentConfig(List.of("localhost:" + controlPlane.grpcPort()),
-                    hostDir.resolve("host.crt"), hostDir.resolve("host.key"), dir.resolve("pki/ca.crt"), hostDir,
-                    null, "127.0.0.1", 30000, 30999, 100_000, 100_000, 1_000_000, Duration.ofSeconds(10),
-                    Duration.ofSeconds(30)), clock, CommandHooks.NONE, OpenTelemetry.noop(), drivers.apply(hostDir)));
+            agents.add(HostAgent.start(
+                    new HostAgentConfig(
+                            List.of("localhost:" + controlPlane.grpcPort()),
+                            hostDir.resolve("host.crt"),
+                            hostDir.resolve("host.key"),
+                            dir.resolve("pki/ca.crt"),
+                            hostDir,
+                            null,
+                            "127.0.0.1",
+                            30000,
+                            30999,
+                            100_000,
+                            100_000,
+                            1_000_000,
+                            Duration.ofSeconds(10),
+                            Duration.ofSeconds(30)),
+                    clock,
+                    CommandHooks.NONE,
+                    OpenTelemetry.noop(),
+                    drivers.apply(hostDir)));
         }
         Instant deadline = Instant.now().plusSeconds(60);
         while (!agents.stream().allMatch(HostAgent::isConnected)) {
@@ -89,10 +116,13 @@ final class BenchCluster implements AutoCloseable {
             }
             LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
         }
-        String token = db.inTransaction(tx -> controlPlane.apiTokens().create(tx, Ids.newId(clock), "bench",
-                Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
+        String token = db.inTransaction(tx -> controlPlane
+                .apiTokens()
+                .create(tx, Ids.newId(clock), "bench", Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
         channel = NettyChannelBuilder.forAddress("localhost", controlPlane.grpcPort())
-                .sslContext(GrpcSslContexts.forClient().trustManager(dir.resolve("pki/ca.crt").toFile()).build())
+                .sslContext(GrpcSslContexts.forClient()
+                        .trustManager(dir.resolve("pki/ca.crt").toFile())
+                        .build())
                 .build();
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
@@ -101,8 +131,10 @@ final class BenchCluster implements AutoCloseable {
     }
 
     long count(String condition) {
-        return db.withHandle(h -> h.createQuery("SELECT count(*) FROM operations WHERE verb = 'create' AND " + condition)
-                .mapTo(Long.class).one());
+        return db.withHandle(
+                h -> h.createQuery("SELECT count(*) FROM operations WHERE verb = 'create' AND " + condition)
+                        .mapTo(Long.class)
+                        .one());
     }
 
     @Override
@@ -120,18 +152,28 @@ final class BenchCluster implements AutoCloseable {
     long createToActiveThenDelete(Duration timeout) {
         long started = System.nanoTime();
         dev.spinup.api.v1.Operation create = api.createWorkspace(dev.spinup.api.v1.CreateWorkspaceRequest.newBuilder()
-                .setRequestId(UUID.randomUUID().toString()).setExternalWorkspaceId("bench")
-                .setExternalUserId("bench").setDisplayName("bench").setRegion("bench")
-                .setFlavor(dev.spinup.api.v1.Flavor.HOBBY).build());
+                .setRequestId(UUID.randomUUID().toString())
+                .setExternalWorkspaceId("bench")
+                .setExternalUserId("bench")
+                .setDisplayName("bench")
+                .setRegion("bench")
+                .setFlavor(dev.spinup.api.v1.Flavor.HOBBY)
+                .build());
         awaitSucceeded(create, timeout);
         long took = System.nanoTime() - started;
-        awaitSucceeded(api.deleteWorkspace(dev.spinup.api.v1.DeleteWorkspaceRequest.newBuilder()
-                .setRequestId(UUID.randomUUID().toString()).setWorkspaceId(create.getWorkspaceId()).build()), timeout);
+        awaitSucceeded(
+                api.deleteWorkspace(dev.spinup.api.v1.DeleteWorkspaceRequest.newBuilder()
+                        .setRequestId(UUID.randomUUID().toString())
+                        .setWorkspaceId(create.getWorkspaceId())
+                        .build()),
+                timeout);
         return took;
     }
 
     private void awaitSucceeded(dev.spinup.api.v1.Operation op, Duration timeout) {
-        var get = dev.spinup.api.v1.GetOperationRequest.newBuilder().setOperationId(op.getId()).build();
+        var get = dev.spinup.api.v1.GetOperationRequest.newBuilder()
+                .setOperationId(op.getId())
+                .build();
         long deadline = System.nanoTime() + timeout.toNanos();
         dev.spinup.api.v1.Operation last = api.getOperation(get);
         while (last.getStatus() == dev.spinup.api.v1.OperationStatus.PENDING
@@ -149,8 +191,12 @@ final class BenchCluster implements AutoCloseable {
 
     private static ControlPlaneConfig withJobThreads(ControlPlaneConfig config, int threads, String replicaName) {
         var engine = config.engine();
-        return config.withEngine(new dev.spinup.controlplane.engine.OperationEngine.Config(threads,
-                engine.pollingInterval(), engine.retryDelay(), replicaName, engine.heartbeatInterval(),
+        return config.withEngine(new dev.spinup.controlplane.engine.OperationEngine.Config(
+                threads,
+                engine.pollingInterval(),
+                engine.retryDelay(),
+                replicaName,
+                engine.heartbeatInterval(),
                 engine.missedHeartbeats()));
     }
 }

@@ -7,10 +7,17 @@ import picocli.CommandLine.Option;
 
 /** The Postgres server a benchmark runs on (a picocli mixin): each run makes its own databases and drops them. */
 final class BenchPostgres {
-    @Option(names = "--postgres", defaultValue = "${env:SPINUP_BENCH_POSTGRES:-jdbc:postgresql://127.0.0.1:5432/postgres}",
-            description = "Admin connection to the Postgres server to use; databases are created and dropped (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--postgres",
+            defaultValue = "${env:SPINUP_BENCH_POSTGRES:-jdbc:postgresql://127.0.0.1:5432/postgres}",
+            description =
+                    "Admin connection to the Postgres server to use; databases are created and dropped (default: ${DEFAULT-VALUE}).")
     String admin;
-    @Option(names = "--user", defaultValue = "${env:SPINUP_BENCH_PGUSER:-postgres}", description = "Its user (default: ${DEFAULT-VALUE}).")
+
+    @Option(
+            names = "--user",
+            defaultValue = "${env:SPINUP_BENCH_PGUSER:-postgres}",
+            description = "Its user (default: ${DEFAULT-VALUE}).")
     String user;
 
     /** A database of the run's own, dropped (with its connections) when closed. */

@@ -41,10 +41,11 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** Starts {@code mainClass} with {@code jvmOptions} (e.g. "-Xmx1g"); its output is logged to {@code log}. */
-    static ChildJvm start(Path log, List<String> jvmOptions, Map<String, String> env, String mainClass, List<String> args)
+    static ChildJvm start(
+            Path log, List<String> jvmOptions, Map<String, String> env, String mainClass, List<String> args)
             throws IOException {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=ALL-UNNAMED"));
+        List<String> command = new ArrayList<>(
+                List.of(ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED"));
         command.addAll(jvmOptions);
         if (Runtime.version().feature() >= 24) {
             command.add("--sun-misc-unsafe-memory-access=allow");
@@ -58,7 +59,8 @@ final class ChildJvm implements AutoCloseable {
     }
 
     private void readOutput() {
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = out.readLine()) != null; ) {
                 if (line.startsWith("@")) {
                     answers.add(line);
@@ -122,8 +124,8 @@ final class ChildJvm implements AutoCloseable {
 
     /** Runs a jcmd diagnostic command (and its arguments) on this JVM; returns what it printed. */
     String jcmd(String... what) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(process.pid())));
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(process.pid())));
         command.addAll(List.of(what));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -149,5 +151,4 @@ final class ChildJvm implements AutoCloseable {
             }
         }
     }
-
 }

@@ -27,14 +27,21 @@ import picocli.CommandLine.Option;
  * create at a time, and the control plane's own share of it: the whole time minus what the driver
  * itself spent in provision and start (timed inside the agent, around the driver's calls).
  */
-@Command(name = "create-active", mixinStandardHelpOptions = true,
+@Command(
+        name = "create-active",
+        mixinStandardHelpOptions = true,
         description = "Create -> active with the process driver, and the control plane's share of it.")
 final class CreateActiveBench implements Callable<Integer> {
     @Option(names = "--quick", description = "20 creates instead of 200 (CI).")
     boolean quick;
+
     @Mixin
     BenchPostgres pg;
-    @Option(names = "--results", defaultValue = "bench/results", description = "Where to write create-active.json (default: ${DEFAULT-VALUE}).")
+
+    @Option(
+            names = "--results",
+            defaultValue = "bench/results",
+            description = "Where to write create-active.json (default: ${DEFAULT-VALUE}).")
     Path results;
 
     @Override
@@ -45,11 +52,22 @@ final class CreateActiveBench implements Callable<Integer> {
         List<Long> controlPlane = new ArrayList<>();
         List<String> steps;
         AtomicLong driverNanos = new AtomicLong();
-        try (BenchPostgres.Scratch scratch = pg.create("spinup_bench_create_" + ProcessHandle.current().pid());
-             BenchCluster cluster = new BenchCluster(dir.resolve("cluster"), scratch.url(), pg.user, 1,
-                     hostDir -> new Timed(new ProcessVmDriver(hostDir.resolve("workspaces"),
-                             GuestFiles.extract(hostDir.resolve("guest")), "127.0.0.1", 32000, 32199, Duration.ofSeconds(30)),
-                             driverNanos))) {
+        try (BenchPostgres.Scratch scratch = pg.create(
+                        "spinup_bench_create_" + ProcessHandle.current().pid());
+                BenchCluster cluster = new BenchCluster(
+                        dir.resolve("cluster"),
+                        scratch.url(),
+                        pg.user,
+                        1,
+                        hostDir -> new Timed(
+                                new ProcessVmDriver(
+                                        hostDir.resolve("workspaces"),
+                                        GuestFiles.extract(hostDir.resolve("guest")),
+                                        "127.0.0.1",
+                                        32000,
+                                        32199,
+                                        Duration.ofSeconds(30)),
+                                driverNanos))) {
             cluster.createToActiveThenDelete(Duration.ofSeconds(60)); // warm-up: JIT, connections, first node start
             for (int i = 0; i < n; i++) {
                 driverNanos.set(0);
@@ -64,10 +82,19 @@ final class CreateActiveBench implements Callable<Integer> {
         System.out.println();
         System.out.println("CreateWorkspace -> SUCCEEDED, process driver (starter app), one at a time, 1 host");
         System.out.println("machine: " + Stats.machine() + (quick ? "  (quick mode)" : ""));
-        System.out.printf(Locale.ROOT, "create -> active:          p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms  (n=%d)%n",
-                all.p50(), all.p99(), all.max(), all.n());
-        System.out.printf(Locale.ROOT, "control plane's own share: p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms%n",
-                own.p50(), own.p99(), own.max());
+        System.out.printf(
+                Locale.ROOT,
+                "create -> active:          p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms  (n=%d)%n",
+                all.p50(),
+                all.p99(),
+                all.max(),
+                all.n());
+        System.out.printf(
+                Locale.ROOT,
+                "control plane's own share: p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms%n",
+                own.p50(),
+                own.p99(),
+                own.max());
         System.out.println("where each step's time goes (medians, ms): before = since the previous step's result "
                 + "(or the request), send = outbox -> stream, ack = stream -> agent's ack, run = ack -> result");
         steps.forEach(System.out::println);
@@ -100,8 +127,13 @@ final class CreateActiveBench implements Callable<Integer> {
                                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acked_at - sent_at)) * 1000 AS ack,
                                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - acked_at)) * 1000 AS run
                         FROM c GROUP BY kind ORDER BY avg(extract(epoch FROM created_at - requested_at))""")
-                .map((rs, ctx) -> String.format(Locale.ROOT, "  %-22s before %6.1f  send %6.1f  ack %6.1f  run %6.1f",
-                        rs.getString("kind"), rs.getDouble("before"), rs.getDouble("send"), rs.getDouble("ack"),
+                .map((rs, ctx) -> String.format(
+                        Locale.ROOT,
+                        "  %-22s before %6.1f  send %6.1f  ack %6.1f  run %6.1f",
+                        rs.getString("kind"),
+                        rs.getDouble("before"),
+                        rs.getDouble("send"),
+                        rs.getDouble("ack"),
                         rs.getDouble("run")))
                 .list());
     }

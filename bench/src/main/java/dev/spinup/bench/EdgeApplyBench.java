@@ -23,12 +23,18 @@ import picocli.CommandLine.Option;
  * POST /load, check the generation took, keep it on disk) at 1, 100 and 1,000 routes, next to a
  * raw {@code curl POST /load} of the same JSON against the same Caddy, alternating in one run.
  */
-@Command(name = "edge-apply", mixinStandardHelpOptions = true,
+@Command(
+        name = "edge-apply",
+        mixinStandardHelpOptions = true,
         description = "Time an edge config apply through the agent against a raw curl /load of the same JSON.")
 final class EdgeApplyBench implements Callable<Integer> {
     @Option(names = "--quick", description = "Fewer iterations (CI).")
     boolean quick;
-    @Option(names = "--results", defaultValue = "bench/results", description = "Where to write edge-apply.json (default: ${DEFAULT-VALUE}).")
+
+    @Option(
+            names = "--results",
+            defaultValue = "bench/results",
+            description = "Where to write edge-apply.json (default: ${DEFAULT-VALUE}).")
     Path results;
 
     @Override
@@ -39,8 +45,8 @@ final class EdgeApplyBench implements Callable<Integer> {
         EdgeSettings settings = EdgeSettings.plainHttp("127.0.0.1:" + admin, "127.0.0.1:" + port, "bench");
         List<String> rows = new ArrayList<>();
         List<String> json = new ArrayList<>();
-        try (CaddyEdge edge = new CaddyEdge(dir.resolve("edge"), settings, "127.0.0.1:" + port,
-                CaddyEdge.findBinary("caddy"))) {
+        try (CaddyEdge edge =
+                new CaddyEdge(dir.resolve("edge"), settings, "127.0.0.1:" + port, CaddyEdge.findBinary("caddy"))) {
             long generation = 1;
             for (int routes : new int[] {1, 100, 1000}) {
                 int iterations = quick ? 5 : routes >= 1000 ? 30 : 100;
@@ -58,8 +64,12 @@ final class EdgeApplyBench implements Callable<Integer> {
 
                     long rawGeneration = generation++;
                     Path file = dir.resolve("raw.json");
-                    String config = CaddyConfig.render(settings, rawGeneration,
-                            table.build().getRoutesList().stream().map(CaddyEdge::route).toList());
+                    String config = CaddyConfig.render(
+                            settings,
+                            rawGeneration,
+                            table.build().getRoutesList().stream()
+                                    .map(CaddyEdge::route)
+                                    .toList());
                     Files.writeString(file, config);
                     bytes = config.length();
                     long t1 = System.nanoTime();
@@ -72,22 +82,39 @@ final class EdgeApplyBench implements Callable<Integer> {
                 }
                 Stats a = Stats.ofNanos(agent);
                 Stats c = Stats.ofNanos(curl);
-                rows.add(String.format(Locale.ROOT, "%6d  %9d  %8.2f  %8.2f  %8.2f  %8.2f  %6.2f",
-                        routes, bytes, a.p50(), a.p90(), c.p50(), c.p90(), a.p50() / c.p50()));
-                json.add(String.format(Locale.ROOT, "{\"routes\": %d, \"config_bytes\": %d, \"agent_apply\": %s, "
-                        + "\"raw_curl_load\": %s, \"ratio_p50\": %.3f}", routes, bytes, a.json(), c.json(),
+                rows.add(String.format(
+                        Locale.ROOT,
+                        "%6d  %9d  %8.2f  %8.2f  %8.2f  %8.2f  %6.2f",
+                        routes,
+                        bytes,
+                        a.p50(),
+                        a.p90(),
+                        c.p50(),
+                        c.p90(),
+                        a.p50() / c.p50()));
+                json.add(String.format(
+                        Locale.ROOT,
+                        "{\"routes\": %d, \"config_bytes\": %d, \"agent_apply\": %s, "
+                                + "\"raw_curl_load\": %s, \"ratio_p50\": %.3f}",
+                        routes,
+                        bytes,
+                        a.json(),
+                        c.json(),
                         a.p50() / c.p50()));
             }
         }
         System.out.println();
-        System.out.println("Edge config apply: agent (render + POST /load + check + keep on disk) vs raw curl POST /load");
+        System.out.println(
+                "Edge config apply: agent (render + POST /load + check + keep on disk) vs raw curl POST /load");
         System.out.println("machine: " + Stats.machine() + (quick ? "  (quick mode)" : ""));
         System.out.println("routes  JSON bytes  agent p50  agent p90  curl p50  curl p90  ratio");
         rows.forEach(System.out::println);
         Files.createDirectories(results);
         Path out = results.resolve("edge-apply.json");
-        Files.writeString(out, "{\n  \"scenario\": \"edge-apply\",\n  \"machine\": \"" + Stats.machine()
-                + "\",\n  \"quick\": " + quick + ",\n  \"results\": [\n    " + String.join(",\n    ", json) + "\n  ]\n}\n");
+        Files.writeString(
+                out,
+                "{\n  \"scenario\": \"edge-apply\",\n  \"machine\": \"" + Stats.machine() + "\",\n  \"quick\": " + quick
+                        + ",\n  \"results\": [\n    " + String.join(",\n    ", json) + "\n  ]\n}\n");
         System.out.println("written to " + out);
         return 0;
     }
@@ -97,19 +124,35 @@ final class EdgeApplyBench implements Callable<Integer> {
         ApplyEdgeRoutes.Builder table = ApplyEdgeRoutes.newBuilder();
         for (int i = 0; i < routes; i++) {
             String id = new UUID(0x0197a00000007000L, 0x8000000000000000L | i).toString();
-            EdgeRouteMode mode = i % 10 < 6 ? EdgeRouteMode.PROXY : i % 10 < 9 ? EdgeRouteMode.SUSPENDED_PAGE
-                    : EdgeRouteMode.ARCHIVED_PAGE;
-            table.addRoutes(EdgeRoute.newBuilder().setWorkspaceId(id).setDisplayName("Workspace " + i)
-                    .addDomains(id + ".workspaces.example.test").setMode(mode)
+            EdgeRouteMode mode = i % 10 < 6
+                    ? EdgeRouteMode.PROXY
+                    : i % 10 < 9 ? EdgeRouteMode.SUSPENDED_PAGE : EdgeRouteMode.ARCHIVED_PAGE;
+            table.addRoutes(EdgeRoute.newBuilder()
+                    .setWorkspaceId(id)
+                    .setDisplayName("Workspace " + i)
+                    .addDomains(id + ".workspaces.example.test")
+                    .setMode(mode)
                     .setUpstream(mode == EdgeRouteMode.PROXY ? "http://127.0.0.1:" + (20000 + i) : ""));
         }
         return table;
     }
 
     private static void curlLoad(int admin, Path file) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("curl", "-sS", "-f", "-o", "/dev/null", "-X", "POST",
-                "-H", "Content-Type: application/json", "--data-binary", "@" + file,
-                "http://127.0.0.1:" + admin + "/load").inheritIO().start();
+        Process p = new ProcessBuilder(
+                        "curl",
+                        "-sS",
+                        "-f",
+                        "-o",
+                        "/dev/null",
+                        "-X",
+                        "POST",
+                        "-H",
+                        "Content-Type: application/json",
+                        "--data-binary",
+                        "@" + file,
+                        "http://127.0.0.1:" + admin + "/load")
+                .inheritIO()
+                .start();
         if (p.waitFor() != 0) {
             throw new IllegalStateException("curl /load failed with exit code " + p.exitValue());
         }

@@ -35,19 +35,31 @@ import picocli.CommandLine.Option;
  *     raw db-scheduler no-op executions per second on another database of the same server.
  * </ol>
  */
-@Command(name = "engine", mixinStandardHelpOptions = true,
+@Command(
+        name = "engine",
+        mixinStandardHelpOptions = true,
         description = "Pickup latency and engine throughput against raw db-scheduler, same Postgres, same run.")
 final class EngineBench implements Callable<Integer> {
     @Option(names = "--quick", description = "Fewer operations (CI).")
     boolean quick;
+
     @Mixin
     BenchPostgres pg;
-    @Option(names = "--pickup-rate", defaultValue = "10",
-            description = "Creates per second in the pickup scenarios, paced below what the engine sustains so they measure latency, not queueing (default: ${DEFAULT-VALUE}).")
+
+    @Option(
+            names = "--pickup-rate",
+            defaultValue = "10",
+            description =
+                    "Creates per second in the pickup scenarios, paced below what the engine sustains so they measure latency, not queueing (default: ${DEFAULT-VALUE}).")
     int pickupRate;
+
     @Option(names = "--pickup-ops", description = "Creates in each pickup scenario (default: 5000; 150 with --quick).")
     Integer pickupOpsOption;
-    @Option(names = "--results", defaultValue = "bench/results", description = "Where to write engine.json (default: ${DEFAULT-VALUE}).")
+
+    @Option(
+            names = "--results",
+            defaultValue = "bench/results",
+            description = "Where to write engine.json (default: ${DEFAULT-VALUE}).")
     Path results;
 
     @Override
@@ -59,18 +71,20 @@ final class EngineBench implements Callable<Integer> {
         double rawPerSecond = withDatabase(base + "_raw", url -> rawDbScheduler(url, throughputOps));
         // Each scenario gets its own database and hosts, so one's leftovers do not slow the other.
         Stats pickup = withDatabase(base + "_pickup", url -> {
-            try (BenchCluster cluster = new BenchCluster(dir.resolve("pickup"), url, pg.user, 4, hostDir -> new NoopVmDriver())) {
+            try (BenchCluster cluster =
+                    new BenchCluster(dir.resolve("pickup"), url, pg.user, 4, hostDir -> new NoopVmDriver())) {
                 return pickup(cluster, pickupOps, pickupRate);
             }
         });
         Stats crossReplica = withDatabase(base + "_cross", url -> {
-            try (BenchCluster cluster = new BenchCluster(dir.resolve("cross"), url, pg.user, 4, hostDir -> new NoopVmDriver(),
-                    true)) {
+            try (BenchCluster cluster =
+                    new BenchCluster(dir.resolve("cross"), url, pg.user, 4, hostDir -> new NoopVmDriver(), true)) {
                 return pickup(cluster, pickupOps, pickupRate);
             }
         });
         double createsPerSecond = withDatabase(base + "_throughput", url -> {
-            try (BenchCluster cluster = new BenchCluster(dir.resolve("throughput"), url, pg.user, 16, hostDir -> new NoopVmDriver())) {
+            try (BenchCluster cluster =
+                    new BenchCluster(dir.resolve("throughput"), url, pg.user, 16, hostDir -> new NoopVmDriver())) {
                 return throughput(cluster, throughputOps);
             }
         });
@@ -78,17 +92,37 @@ final class EngineBench implements Callable<Integer> {
         System.out.println();
         System.out.println("Operations engine (no-op driver, real agents over mTLS, Postgres on this machine)");
         System.out.println("machine: " + Stats.machine() + (quick ? "  (quick mode)" : ""));
-        System.out.printf(Locale.ROOT, "pickup (accepted -> first step), %d creates at %d/s on 4 hosts:  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms%n",
-                pickupOps, pickupRate, pickup.p50(), pickup.p90(), pickup.p99(), pickup.max());
-        System.out.printf(Locale.ROOT, "pickup, job on another replica than the API call (woken by NOTIFY):  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms%n",
-                crossReplica.p50(), crossReplica.p90(), crossReplica.p99(), crossReplica.max());
-        System.out.printf(Locale.ROOT, "throughput, %d creates on 16 hosts from 16 callers:  %.0f creates/s = %.0f agent steps/s%n",
-                throughputOps, createsPerSecond, stepsPerSecond);
+        System.out.printf(
+                Locale.ROOT,
+                "pickup (accepted -> first step), %d creates at %d/s on 4 hosts:  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms%n",
+                pickupOps,
+                pickupRate,
+                pickup.p50(),
+                pickup.p90(),
+                pickup.p99(),
+                pickup.max());
+        System.out.printf(
+                Locale.ROOT,
+                "pickup, job on another replica than the API call (woken by NOTIFY):  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms%n",
+                crossReplica.p50(),
+                crossReplica.p90(),
+                crossReplica.p99(),
+                crossReplica.max());
+        System.out.printf(
+                Locale.ROOT,
+                "throughput, %d creates on 16 hosts from 16 callers:  %.0f creates/s = %.0f agent steps/s%n",
+                throughputOps,
+                createsPerSecond,
+                stepsPerSecond);
         System.out.printf(Locale.ROOT, "raw db-scheduler no-op executions, same server:  %.0f /s%n", rawPerSecond);
         System.out.printf(Locale.ROOT, "ratio (steps/s : raw executions/s):  %.2f%n", stepsPerSecond / rawPerSecond);
         Files.createDirectories(results);
         Path out = results.resolve("engine.json");
-        Files.writeString(out, String.format(Locale.ROOT, """
+        Files.writeString(
+                out,
+                String.format(
+                        Locale.ROOT,
+                        """
                 {
                   "scenario": "engine",
                   "machine": "%s",
@@ -101,8 +135,16 @@ final class EngineBench implements Callable<Integer> {
                   "raw_db_scheduler_executions_per_second": %.1f,
                   "ratio": %.3f
                 }
-                """, Stats.machine(), quick, pickupRate, pickup.json(), crossReplica.json(), createsPerSecond, stepsPerSecond, rawPerSecond,
-                stepsPerSecond / rawPerSecond));
+                """,
+                        Stats.machine(),
+                        quick,
+                        pickupRate,
+                        pickup.json(),
+                        crossReplica.json(),
+                        createsPerSecond,
+                        stepsPerSecond,
+                        rawPerSecond,
+                        stepsPerSecond / rawPerSecond));
         System.out.println("written to " + out);
         return 0;
     }
@@ -134,17 +176,28 @@ final class EngineBench implements Callable<Integer> {
         callers.shutdown();
         callers.awaitTermination(10, TimeUnit.MINUTES);
         await(() -> cluster.count("started_at IS NOT NULL") >= n, "every create to start");
-        List<Long> nanos = cluster.db.withHandle(h -> h.createQuery("""
+        List<Long> nanos = cluster
+                .db
+                .withHandle(h -> h.createQuery("""
                         SELECT EXTRACT(EPOCH FROM (started_at - requested_at)) * 1e9 FROM operations
                         WHERE verb = 'create' AND started_at IS NOT NULL""").mapTo(Double.class).list())
-                .stream().map(Double::longValue).toList();
+                .stream()
+                .map(Double::longValue)
+                .toList();
         return Stats.ofNanos(nanos);
     }
 
     private static void createOne(BenchCluster cluster) {
-        cluster.api.withDeadlineAfter(30, TimeUnit.SECONDS).createWorkspace(CreateWorkspaceRequest.newBuilder()
-                .setRequestId(UUID.randomUUID().toString()).setExternalWorkspaceId("bench").setExternalUserId("bench")
-                .setDisplayName("bench").setRegion("bench").setFlavor(Flavor.HOBBY).build());
+        cluster.api
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .createWorkspace(CreateWorkspaceRequest.newBuilder()
+                        .setRequestId(UUID.randomUUID().toString())
+                        .setExternalWorkspaceId("bench")
+                        .setExternalUserId("bench")
+                        .setDisplayName("bench")
+                        .setRegion("bench")
+                        .setFlavor(Flavor.HOBBY)
+                        .build());
     }
 
     private static double throughput(BenchCluster cluster, int n) throws Exception {
@@ -191,8 +244,11 @@ final class EngineBench implements Callable<Integer> {
             db.migrate(); // creates scheduled_tasks
             AtomicInteger executed = new AtomicInteger();
             OneTimeTask<Void> task = Tasks.oneTime("bench-noop").execute((instance, ctx) -> executed.incrementAndGet());
-            Scheduler scheduler = Scheduler.create(db.pool(), task).threads(10).pollUsingLockAndFetch(0.5, 1.0)
-                    .pollingInterval(Duration.ofMillis(50)).build();
+            Scheduler scheduler = Scheduler.create(db.pool(), task)
+                    .threads(10)
+                    .pollUsingLockAndFetch(0.5, 1.0)
+                    .pollingInterval(Duration.ofMillis(50))
+                    .build();
             for (int i = 0; i < n; i++) {
                 scheduler.schedule(task.instance("noop-" + i), Instant.now());
             }

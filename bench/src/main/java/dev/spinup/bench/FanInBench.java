@@ -1,11 +1,11 @@
 package dev.spinup.bench;
 
+import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.Ids;
+import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.postgres.Database;
 import dev.spinup.controlplane.postgres.DatabaseConfig;
-import dev.spinup.controlplane.core.Ids;
 import dev.spinup.dev.EmbeddedS3;
-import dev.spinup.controlplane.pki.CertificateAuthority;
-import dev.spinup.controlplane.core.Envelope;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -37,37 +37,74 @@ import picocli.CommandLine.Option;
  * protocol ({@link RawAgentServer}) measured with the same fleet in the same run; then the replica
  * is SIGKILLed and the time until every agent is reconciled on the second replica is measured.
  */
-@Command(name = "fan-in", mixinStandardHelpOptions = true,
-        description = "Agent sessions on one replica: heap, event ingest and failover, next to a bare grpc-java server.")
+@Command(
+        name = "fan-in",
+        mixinStandardHelpOptions = true,
+        description =
+                "Agent sessions on one replica: heap, event ingest and failover, next to a bare grpc-java server.")
 final class FanInBench implements Callable<Integer> {
     @Option(names = "--quick", description = "200 agents, short ingest (CI).")
     boolean quick;
+
     @Option(names = "--agents", description = "Simulated agents (default: 10000; 200 with --quick).")
     Integer agentsOption;
-    @Option(names = "--ramp-rate", defaultValue = "500", description = "New sessions per second while ramping (default: ${DEFAULT-VALUE}).")
+
+    @Option(
+            names = "--ramp-rate",
+            defaultValue = "500",
+            description = "New sessions per second while ramping (default: ${DEFAULT-VALUE}).")
     int rampRate;
-    @Option(names = "--ingest-seconds", description = "Length of each ingest measurement (default: 10; 3 with --quick).")
+
+    @Option(
+            names = "--ingest-seconds",
+            description = "Length of each ingest measurement (default: 10; 3 with --quick).")
     Integer ingestSecondsOption;
-    @Option(names = "--window", defaultValue = "4", description = "Events in flight per agent while measuring ingest (default: ${DEFAULT-VALUE}).")
+
+    @Option(
+            names = "--window",
+            defaultValue = "4",
+            description = "Events in flight per agent while measuring ingest (default: ${DEFAULT-VALUE}).")
     int window;
-    @Option(names = "--heartbeat-seconds", defaultValue = "10", description = "Heartbeat interval of each agent (default: ${DEFAULT-VALUE}).")
+
+    @Option(
+            names = "--heartbeat-seconds",
+            defaultValue = "10",
+            description = "Heartbeat interval of each agent (default: ${DEFAULT-VALUE}).")
     int heartbeatSeconds;
-    @Option(names = "--jfr", description = "Record the replicas with Java Flight Recorder into this folder (profiling).")
+
+    @Option(
+            names = "--jfr",
+            description = "Record the replicas with Java Flight Recorder into this folder (profiling).")
     Path jfr;
+
     @Mixin
     BenchPostgres pg;
-    @Option(names = "--results", defaultValue = "bench/results", description = "Where to write fan-in.json (default: ${DEFAULT-VALUE}).")
+
+    @Option(
+            names = "--results",
+            defaultValue = "bench/results",
+            description = "Where to write fan-in.json (default: ${DEFAULT-VALUE}).")
     Path results;
 
     private static final Duration RECONCILE_TARGET = Duration.ofSeconds(60);
 
     /** What one server (SpinUp's replica or the bare grpc-java one) showed under the fleet. */
-    record Side(double connectSeconds, long idleHeapBytes, long heapBytes, double eventsPerSecond,
-                double cpuMicrosPerEvent) {
+    record Side(
+            double connectSeconds,
+            long idleHeapBytes,
+            long heapBytes,
+            double eventsPerSecond,
+            double cpuMicrosPerEvent) {
         String json() {
-            return String.format(Locale.ROOT, "{\"all_sessions_open_seconds\": %.1f, \"idle_heap_mib\": %.1f, "
+            return String.format(
+                    Locale.ROOT,
+                    "{\"all_sessions_open_seconds\": %.1f, \"idle_heap_mib\": %.1f, "
                             + "\"heap_after_gc_mib\": %.1f, \"events_per_second\": %.0f, \"server_cpu_us_per_event\": %.1f}",
-                    connectSeconds, mib(idleHeapBytes), mib(heapBytes), eventsPerSecond, cpuMicrosPerEvent);
+                    connectSeconds,
+                    mib(idleHeapBytes),
+                    mib(heapBytes),
+                    eventsPerSecond,
+                    cpuMicrosPerEvent);
         }
     }
 
@@ -79,13 +116,19 @@ final class FanInBench implements Callable<Integer> {
         Clock clock = Clock.systemUTC();
         Path pki = dir.resolve("pki");
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(pki, "bench CA", clock);
-        ca.issueServer(List.of("localhost"), List.of("127.0.0.1")).writeTo(pki.resolve("server.crt"), pki.resolve("server.key"));
-        List<UUID> hosts = IntStream.range(0, agents).mapToObj(i -> Ids.newId(clock)).toList();
+        ca.issueServer(List.of("localhost"), List.of("127.0.0.1"))
+                .writeTo(pki.resolve("server.crt"), pki.resolve("server.key"));
+        List<UUID> hosts =
+                IntStream.range(0, agents).mapToObj(i -> Ids.newId(clock)).toList();
         Path identities = writeIdentities(ca, hosts, pki, dir.resolve("fleet"));
 
         Side raw;
-        try (ChildJvm server = ChildJvm.start(dir.resolve("logs/raw-server.log"), List.of("-Xmx2g"), Map.of(),
-                RawAgentServer.class.getName(), List.of(pki.toString(), Integer.toString(freePort())))) {
+        try (ChildJvm server = ChildJvm.start(
+                dir.resolve("logs/raw-server.log"),
+                List.of("-Xmx2g"),
+                Map.of(),
+                RawAgentServer.class.getName(),
+                List.of(pki.toString(), Integer.toString(freePort())))) {
             int port = Integer.parseInt(server.await("@listening", Duration.ofMinutes(1))[0]);
             long idle = server.heapAfterGc();
             try (ChildJvm fleet = startFleet(dir, identities, List.of(port))) {
@@ -98,7 +141,7 @@ final class FanInBench implements Callable<Integer> {
         long sessionsOnSecond;
         String dbName = "spinup_bench_fanin_" + ProcessHandle.current().pid();
         try (BenchPostgres.Scratch scratch = pg.create(dbName);
-             EmbeddedS3 s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "bench", "bench-secret", "bench")) {
+                EmbeddedS3 s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "bench", "bench-secret", "bench")) {
             registerHosts(scratch.url(), hosts);
             // The second replica starts only after the ramp, so every session lands on the first
             // (an agent whose session fails moves on to the next address, and finds nothing there).
@@ -115,7 +158,9 @@ final class FanInBench implements Callable<Integer> {
                         fleet.send("await-reconciled " + Math.max(120, RECONCILE_TARGET.toSeconds() * 3));
                         fleet.await("@watching", Duration.ofSeconds(30));
                         if (jfr != null) { // a SIGKILLed JVM writes no recording of its own
-                            first.jvm.jcmd("JFR.dump", "filename=" + jfr.toAbsolutePath().resolve("replica-a.jfr"));
+                            first.jvm.jcmd(
+                                    "JFR.dump",
+                                    "filename=" + jfr.toAbsolutePath().resolve("replica-a.jfr"));
                         }
                         first.jvm.kill();
                         String[] reconciled = fleet.await("@reconciled", Duration.ofMinutes(7));
@@ -134,24 +179,50 @@ final class FanInBench implements Callable<Integer> {
         double heapRatio = (double) spinup.heapBytes / raw.heapBytes;
         double ingestRatio = spinup.eventsPerSecond / raw.eventsPerSecond;
         System.out.println();
-        System.out.println("Agent fan-in (simulated agents in their own JVM, real mTLS connections, both streams, heartbeats every "
-                + heartbeatSeconds + " s)");
+        System.out.println(
+                "Agent fan-in (simulated agents in their own JVM, real mTLS connections, both streams, heartbeats every "
+                        + heartbeatSeconds + " s)");
         System.out.println("machine: " + Stats.machine() + (quick ? "  (quick mode)" : ""));
-        System.out.printf(Locale.ROOT, "%-24s %16s %14s %14s %12s %18s%n", agents + " sessions", "all open after", "heap idle",
-                "heap after GC", "events/s", "server CPU/event");
+        System.out.printf(
+                Locale.ROOT,
+                "%-24s %16s %14s %14s %12s %18s%n",
+                agents + " sessions",
+                "all open after",
+                "heap idle",
+                "heap after GC",
+                "events/s",
+                "server CPU/event");
         for (var row : List.of(Map.entry("bare grpc-java server", raw), Map.entry("SpinUp replica", spinup))) {
             Side side = row.getValue();
-            System.out.printf(Locale.ROOT, "%-24s %14.1f s %10.1f MiB %10.1f MiB %12.0f %15.1f µs%n", row.getKey(),
-                    side.connectSeconds, mib(side.idleHeapBytes), mib(side.heapBytes), side.eventsPerSecond,
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-24s %14.1f s %10.1f MiB %10.1f MiB %12.0f %15.1f µs%n",
+                    row.getKey(),
+                    side.connectSeconds,
+                    mib(side.idleHeapBytes),
+                    mib(side.heapBytes),
+                    side.eventsPerSecond,
                     side.cpuMicrosPerEvent);
         }
-        System.out.printf(Locale.ROOT, "ratio SpinUp : bare  heap %.2f  ingest %.2f  server CPU per event %.2f%n", heapRatio,
-                ingestRatio, spinup.cpuMicrosPerEvent / raw.cpuMicrosPerEvent);
-        System.out.printf(Locale.ROOT, "replica SIGKILLed: all %d agents reconciled on the other replica in %.1f s (it holds %d sessions)%n",
-                agents, reconciledMillis / 1000.0, sessionsOnSecond);
+        System.out.printf(
+                Locale.ROOT,
+                "ratio SpinUp : bare  heap %.2f  ingest %.2f  server CPU per event %.2f%n",
+                heapRatio,
+                ingestRatio,
+                spinup.cpuMicrosPerEvent / raw.cpuMicrosPerEvent);
+        System.out.printf(
+                Locale.ROOT,
+                "replica SIGKILLed: all %d agents reconciled on the other replica in %.1f s (it holds %d sessions)%n",
+                agents,
+                reconciledMillis / 1000.0,
+                sessionsOnSecond);
         Files.createDirectories(results);
         Path out = results.resolve("fan-in.json");
-        Files.writeString(out, String.format(Locale.ROOT, """
+        Files.writeString(
+                out,
+                String.format(
+                        Locale.ROOT,
+                        """
                 {
                   "scenario": "fan-in",
                   "machine": "%s",
@@ -167,14 +238,26 @@ final class FanInBench implements Callable<Integer> {
                   "reconciled_after_replica_kill_seconds": %.3f,
                   "sessions_on_other_replica": %d
                 }
-                """, Stats.machine(), quick, agents, heartbeatSeconds, window, raw.json(), spinup.json(), heapRatio,
-                ingestRatio, spinup.cpuMicrosPerEvent / raw.cpuMicrosPerEvent, reconciledMillis / 1000.0, sessionsOnSecond));
+                """,
+                        Stats.machine(),
+                        quick,
+                        agents,
+                        heartbeatSeconds,
+                        window,
+                        raw.json(),
+                        spinup.json(),
+                        heapRatio,
+                        ingestRatio,
+                        spinup.cpuMicrosPerEvent / raw.cpuMicrosPerEvent,
+                        reconciledMillis / 1000.0,
+                        sessionsOnSecond));
         System.out.println("written to " + out);
         return 0;
     }
 
     /** Ramps the fleet onto {@code server}, takes its heap after GC, then measures event ingest. */
-    private Side measure(ChildJvm server, long idleHeap, ChildJvm fleet, int agents, int ingestSeconds) throws Exception {
+    private Side measure(ChildJvm server, long idleHeap, ChildJvm fleet, int agents, int ingestSeconds)
+            throws Exception {
         fleet.send("connect " + rampRate);
         String[] connected = fleet.await("@connected", Duration.ofMinutes(10));
         if (Long.parseLong(connected[0]) != agents) {
@@ -188,26 +271,40 @@ final class FanInBench implements Callable<Integer> {
         double cpuSeconds = (server.cpuTime().toNanos() - cpuBefore.toNanos()) / 1e9;
         long events = Long.parseLong(ingested[0]);
         System.out.println("sessions open after " + connected[1] + " ms (" + connected[2] + ")");
-        return new Side(Long.parseLong(connected[1]) / 1000.0, idleHeap, heap,
-                events / Double.parseDouble(ingested[1]), cpuSeconds * 1e6 / events);
+        return new Side(
+                Long.parseLong(connected[1]) / 1000.0,
+                idleHeap,
+                heap,
+                events / Double.parseDouble(ingested[1]),
+                cpuSeconds * 1e6 / events);
     }
 
     private ChildJvm startFleet(Path dir, Path identities, List<Integer> ports) throws Exception {
-        ChildJvm fleet = ChildJvm.start(dir.resolve("logs/fleet-" + ports.getFirst() + ".log"), List.of("-Xmx8g"), Map.of(),
-                SimulatedFleet.class.getName(), List.of(identities.toString(), Integer.toString(heartbeatSeconds),
+        ChildJvm fleet = ChildJvm.start(
+                dir.resolve("logs/fleet-" + ports.getFirst() + ".log"),
+                List.of("-Xmx8g"),
+                Map.of(),
+                SimulatedFleet.class.getName(),
+                List.of(
+                        identities.toString(),
+                        Integer.toString(heartbeatSeconds),
                         String.join(",", ports.stream().map(String::valueOf).toList())));
         fleet.await("@ready", Duration.ofMinutes(5));
         return fleet;
     }
 
     /** One host certificate per simulated agent, issued here so the fleet's JVM needs no CA key. */
-    private static Path writeIdentities(CertificateAuthority ca, List<UUID> hosts, Path pki, Path fleetDir) throws IOException {
+    private static Path writeIdentities(CertificateAuthority ca, List<UUID> hosts, Path pki, Path fleetDir)
+            throws IOException {
         Base64.Encoder b64 = Base64.getEncoder();
-        List<String> lines = hosts.parallelStream().map(id -> {
-            CertificateAuthority.Issued issued = ca.issueHost(id);
-            return id + "\t" + b64.encodeToString(issued.certificatePem().getBytes(StandardCharsets.UTF_8)) + "\t"
-                    + b64.encodeToString(issued.privateKeyPem().getBytes(StandardCharsets.UTF_8));
-        }).toList();
+        List<String> lines = hosts.parallelStream()
+                .map(id -> {
+                    CertificateAuthority.Issued issued = ca.issueHost(id);
+                    return id + "\t"
+                            + b64.encodeToString(issued.certificatePem().getBytes(StandardCharsets.UTF_8)) + "\t"
+                            + b64.encodeToString(issued.privateKeyPem().getBytes(StandardCharsets.UTF_8));
+                })
+                .toList();
         Files.createDirectories(fleetDir);
         Files.copy(pki.resolve("ca.crt"), fleetDir.resolve("ca.crt"));
         Path file = fleetDir.resolve("identities.tsv");
@@ -219,7 +316,7 @@ final class FanInBench implements Callable<Integer> {
         Database db = new Database(new DatabaseConfig(url, pg.user, null, 2));
         try {
             db.migrate();
-                db.inTransactionVoid(tx -> {
+            db.inTransactionVoid(tx -> {
                 tx.fleet().ensureRegion("bench", "Bench");
                 for (UUID id : hosts) {
                     tx.fleet().registerHost(id, "bench", "bench-" + id, new Envelope(64, 256, 4000));
@@ -233,10 +330,17 @@ final class FanInBench implements Callable<Integer> {
     /** A control-plane replica ({@code serve}) in a JVM of its own. */
     private record Replica(ChildJvm jvm, int grpcPort, int metricsPort) implements AutoCloseable {
         long gauge(String name) throws IOException, InterruptedException {
-            String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-            return body.lines().filter(l -> l.startsWith(name + " ")).findFirst()
-                    .map(l -> (long) Double.parseDouble(l.substring(name.length() + 1).trim()))
+            String body = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
+            return body.lines()
+                    .filter(l -> l.startsWith(name + " "))
+                    .findFirst()
+                    .map(l -> (long)
+                            Double.parseDouble(l.substring(name.length() + 1).trim()))
                     .orElseThrow(() -> new IllegalStateException(name + " is not in /metrics"));
         }
 
@@ -246,23 +350,43 @@ final class FanInBench implements Callable<Integer> {
         }
     }
 
-    private Replica startReplica(Path dir, String name, int grpcPort, String url, EmbeddedS3 s3, Path pki) throws Exception {
+    private Replica startReplica(Path dir, String name, int grpcPort, String url, EmbeddedS3 s3, Path pki)
+            throws Exception {
         int metricsPort = freePort();
         String databaseUrl = url + (url.contains("?") ? "&" : "?") + "user=" + pg.user;
         List<String> options = new ArrayList<>(List.of("-Xmx2g"));
         if (jfr != null) {
             Files.createDirectories(jfr);
             options.add("-XX:StartFlightRecording=settings=profile,filename=" + jfr.resolve(name + ".jfr")
-                    + (Runtime.version().feature() >= 25 ? ",jdk.CPUTimeSample#enabled=true,jdk.CPUTimeSample#throttle=2ms" : ""));
+                    + (Runtime.version().feature() >= 25
+                            ? ",jdk.CPUTimeSample#enabled=true,jdk.CPUTimeSample#throttle=2ms"
+                            : ""));
         }
-        ChildJvm jvm = ChildJvm.start(dir.resolve("logs/" + name + ".log"), options,
+        ChildJvm jvm = ChildJvm.start(
+                dir.resolve("logs/" + name + ".log"),
+                options,
                 Map.of("SPINUP_S3_ACCESS_KEY", "bench", "SPINUP_S3_SECRET_KEY", "bench-secret"),
                 "dev.spinup.controlplane.Main",
-                List.of("serve", "--database-url", databaseUrl, "--tls-cert", pki.resolve("server.crt").toString(),
-                        "--tls-key", pki.resolve("server.key").toString(), "--ca-cert", pki.resolve("ca.crt").toString(),
-                        "--s3-bucket", "bench", "--s3-endpoint", s3.endpoint().toString(),
-                        "--bind", "127.0.0.1", "--grpc-port", Integer.toString(grpcPort),
-                        "--metrics-port", Integer.toString(metricsPort)));
+                List.of(
+                        "serve",
+                        "--database-url",
+                        databaseUrl,
+                        "--tls-cert",
+                        pki.resolve("server.crt").toString(),
+                        "--tls-key",
+                        pki.resolve("server.key").toString(),
+                        "--ca-cert",
+                        pki.resolve("ca.crt").toString(),
+                        "--s3-bucket",
+                        "bench",
+                        "--s3-endpoint",
+                        s3.endpoint().toString(),
+                        "--bind",
+                        "127.0.0.1",
+                        "--grpc-port",
+                        Integer.toString(grpcPort),
+                        "--metrics-port",
+                        Integer.toString(metricsPort)));
         Replica replica = new Replica(jvm, grpcPort, metricsPort);
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (true) {

@@ -4,7 +4,17 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** SpinUp's benchmarks: each prints a table next to a baseline taken in the same run and writes JSON to bench/results/. */
-@Command(name = "spinup-bench", mixinStandardHelpOptions = true, subcommands = {EdgeApplyBench.class, EngineBench.class, VmBootBench.class, PlacementBench.class, CreateActiveBench.class, FanInBench.class},
+@Command(
+        name = "spinup-bench",
+        mixinStandardHelpOptions = true,
+        subcommands = {
+            EdgeApplyBench.class,
+            EngineBench.class,
+            VmBootBench.class,
+            PlacementBench.class,
+            CreateActiveBench.class,
+            FanInBench.class
+        },
         description = "Benchmarks. Each scenario measures SpinUp next to a baseline in the same run.")
 public final class Main implements Runnable {
     public static void main(String[] args) {

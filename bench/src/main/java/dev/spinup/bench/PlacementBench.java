@@ -1,9 +1,9 @@
 package dev.spinup.bench;
 
+import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.postgres.Database;
 import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.controlplane.transitions.Placement;
-import dev.spinup.controlplane.core.Envelope;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,14 +34,21 @@ import picocli.CommandLine.Option;
  * the workspace it placed, as CreateWorkspace does; the rows a phase adds are removed before the
  * next. Ends with an oversubscription check over every host.
  */
-@Command(name = "placement", mixinStandardHelpOptions = true,
+@Command(
+        name = "placement",
+        mixinStandardHelpOptions = true,
         description = "Placement at 10,000 hosts / 1,000,000 workspaces, next to the design's reference query.")
 final class PlacementBench implements Callable<Integer> {
     @Option(names = "--quick", description = "1,000 hosts / 100,000 workspaces, shorter phases (CI).")
     boolean quick;
+
     @Mixin
     BenchPostgres pg;
-    @Option(names = "--results", defaultValue = "bench/results", description = "Where to write placement.json (default: ${DEFAULT-VALUE}).")
+
+    @Option(
+            names = "--results",
+            defaultValue = "bench/results",
+            description = "Where to write placement.json (default: ${DEFAULT-VALUE}).")
     Path results;
 
     private static final Envelope HOBBY = new Envelope(1, 1, 5);
@@ -67,16 +74,22 @@ final class PlacementBench implements Callable<Integer> {
         int workspaces = quick ? 100_000 : 1_000_000;
         int single = quick ? 200 : 1_000;
         Duration phase = Duration.ofSeconds(quick ? 3 : 10);
-        try (BenchPostgres.Scratch scratch = pg.create("spinup_bench_placement_" + ProcessHandle.current().pid());
-             Database db = new Database(new DatabaseConfig(scratch.url(), pg.user, null, 40))) {
+        try (BenchPostgres.Scratch scratch = pg.create(
+                        "spinup_bench_placement_" + ProcessHandle.current().pid());
+                Database db = new Database(new DatabaseConfig(scratch.url(), pg.user, null, 40))) {
             db.migrate();
             long seeding = System.nanoTime();
             seed(db, hosts, workspaces);
             double seedSeconds = (System.nanoTime() - seeding) / 1e9;
             Placement spinup = new Placement(Duration.ofDays(2), Clock.systemUTC(), new SimpleMeterRegistry());
             Placer ours = h -> spinup.place(db.on(h), "bench", HOBBY);
-            Placer reference = h -> h.createQuery(REFERENCE).bind("region", "bench").bind("vcpu", HOBBY.vcpu())
-                    .bind("ram", HOBBY.ramGb()).bind("disk", HOBBY.diskGb()).mapTo(UUID.class).findOne();
+            Placer reference = h -> h.createQuery(REFERENCE)
+                    .bind("region", "bench")
+                    .bind("vcpu", HOBBY.vcpu())
+                    .bind("ram", HOBBY.ramGb())
+                    .bind("disk", HOBBY.diskGb())
+                    .mapTo(UUID.class)
+                    .findOne();
 
             Stats singleOurs = Stats.ofNanos(timed(db, ours, single));
             reset(db);
@@ -90,21 +103,48 @@ final class PlacementBench implements Callable<Integer> {
             long oversubscribed = oversubscribedHosts(db);
 
             System.out.println();
-            System.out.printf(Locale.ROOT, "Placement, %,d hosts / %,d workspaces, 90%% of hosts full (seeded in %.1f s), Postgres on this machine%n",
-                    hosts, workspaces, seedSeconds);
+            System.out.printf(
+                    Locale.ROOT,
+                    "Placement, %,d hosts / %,d workspaces, 90%% of hosts full (seeded in %.1f s), Postgres on this machine%n",
+                    hosts,
+                    workspaces,
+                    seedSeconds);
             System.out.println("machine: " + Stats.machine() + (quick ? "  (quick mode)" : ""));
-            System.out.printf(Locale.ROOT, "single caller, SpinUp:     p50 %.2f ms  p90 %.2f ms  max %.2f ms  (n=%d)%n",
-                    singleOurs.p50(), singleOurs.p90(), singleOurs.max(), singleOurs.n());
-            System.out.printf(Locale.ROOT, "single caller, reference:  p50 %.2f ms  p90 %.2f ms  max %.2f ms  (n=%d)%n",
-                    singleReference.p50(), singleReference.p90(), singleReference.max(), singleReference.n());
-            System.out.printf(Locale.ROOT, "16 callers: SpinUp %.0f placements/s, reference %.0f/s, ratio %.2f%n",
-                    rateOurs, rateReference, rateOurs / rateReference);
-            System.out.printf(Locale.ROOT, "32 callers, SpinUp: p50 %.2f ms  p90 %.2f ms  max %.2f ms  (n=%d)%n",
-                    concurrent.p50(), concurrent.p90(), concurrent.max(), concurrent.n());
+            System.out.printf(
+                    Locale.ROOT,
+                    "single caller, SpinUp:     p50 %.2f ms  p90 %.2f ms  max %.2f ms  (n=%d)%n",
+                    singleOurs.p50(),
+                    singleOurs.p90(),
+                    singleOurs.max(),
+                    singleOurs.n());
+            System.out.printf(
+                    Locale.ROOT,
+                    "single caller, reference:  p50 %.2f ms  p90 %.2f ms  max %.2f ms  (n=%d)%n",
+                    singleReference.p50(),
+                    singleReference.p90(),
+                    singleReference.max(),
+                    singleReference.n());
+            System.out.printf(
+                    Locale.ROOT,
+                    "16 callers: SpinUp %.0f placements/s, reference %.0f/s, ratio %.2f%n",
+                    rateOurs,
+                    rateReference,
+                    rateOurs / rateReference);
+            System.out.printf(
+                    Locale.ROOT,
+                    "32 callers, SpinUp: p50 %.2f ms  p90 %.2f ms  max %.2f ms  (n=%d)%n",
+                    concurrent.p50(),
+                    concurrent.p90(),
+                    concurrent.max(),
+                    concurrent.n());
             System.out.println("hosts oversubscribed: " + oversubscribed);
             Files.createDirectories(results);
             Path out = results.resolve("placement.json");
-            Files.writeString(out, String.format(Locale.ROOT, """
+            Files.writeString(
+                    out,
+                    String.format(
+                            Locale.ROOT,
+                            """
                     {
                       "scenario": "placement",
                       "machine": "%s",
@@ -119,8 +159,18 @@ final class PlacementBench implements Callable<Integer> {
                       "latency_32_callers": %s,
                       "oversubscribed_hosts": %d
                     }
-                    """, Stats.machine(), quick, hosts, workspaces, singleOurs.json(), singleReference.json(), rateOurs,
-                    rateReference, rateOurs / rateReference, concurrent.json(), oversubscribed));
+                    """,
+                            Stats.machine(),
+                            quick,
+                            hosts,
+                            workspaces,
+                            singleOurs.json(),
+                            singleReference.json(),
+                            rateOurs,
+                            rateReference,
+                            rateOurs / rateReference,
+                            concurrent.json(),
+                            oversubscribed));
             System.out.println("written to " + out);
             return oversubscribed == 0 ? 0 : 1;
         }
@@ -137,15 +187,16 @@ final class PlacementBench implements Callable<Integer> {
                     INSERT INTO hosts (id, region_id, fqdn, total_vcpu, total_ram_gb, total_disk_gb, state, last_heartbeat_at)
                     SELECT md5('host' || i)::uuid, 'bench', 'host-' || i || '.bench', 100 * f, 100 * f, 500 * f,
                            'healthy', now() + interval '1 day'
-                    FROM generate_series(0, :hosts - 1) i, LATERAL (SELECT CASE WHEN i % 10 = 0 THEN 2 ELSE 1 END AS f) x""")
-                    .bind("hosts", hosts).execute();
+                    FROM generate_series(0, :hosts - 1) i, LATERAL (SELECT CASE WHEN i % 10 = 0 THEN 2 ELSE 1 END AS f) x""").bind("hosts", hosts).execute();
             h.createUpdate("""
                     INSERT INTO workspaces (id, external_workspace_id, external_user_id, display_name, region_id, host_id,
                                             flavor, vcpu, ram_gb, disk_gb, state, template)
                     SELECT md5('ws' || n)::uuid, 'seed', 'seed', 'seed', 'bench', md5('host' || (n % :hosts))::uuid,
                            'hobby', 1, 1, 5, 'active', 'starter'
                     FROM generate_series(0, :workspaces - 1) n""")
-                    .bind("hosts", hosts).bind("workspaces", workspaces).execute();
+                    .bind("hosts", hosts)
+                    .bind("workspaces", workspaces)
+                    .execute();
             // as autovacuum would after a bulk load: statistics, and the visibility map index-only scans need
             h.execute("VACUUM (ANALYZE) hosts");
             h.execute("VACUUM (ANALYZE) workspaces");
@@ -163,8 +214,12 @@ final class PlacementBench implements Callable<Integer> {
                     INSERT INTO workspaces (id, external_workspace_id, external_user_id, display_name, region_id, host_id,
                                             flavor, vcpu, ram_gb, disk_gb, state, template)
                     VALUES (:id, 'placed', 'bench', 'bench', 'bench', :host, 'hobby', :vcpu, :ram, :disk, 'active', 'starter')""")
-                    .bind("id", UUID.randomUUID()).bind("host", host).bind("vcpu", HOBBY.vcpu())
-                    .bind("ram", HOBBY.ramGb()).bind("disk", HOBBY.diskGb()).execute();
+                    .bind("id", UUID.randomUUID())
+                    .bind("host", host)
+                    .bind("vcpu", HOBBY.vcpu())
+                    .bind("ram", HOBBY.ramGb())
+                    .bind("disk", HOBBY.diskGb())
+                    .execute();
             return took;
         }));
     }
@@ -219,7 +274,6 @@ final class PlacementBench implements Callable<Integer> {
                 SELECT count(*) FROM hosts h JOIN (
                     SELECT host_id, sum(vcpu) AS vcpu, sum(ram_gb) AS ram, sum(disk_gb) AS disk FROM workspaces
                     WHERE state IN ('active', 'suspended') GROUP BY host_id) u ON u.host_id = h.id
-                WHERE u.vcpu > h.total_vcpu OR u.ram > h.total_ram_gb OR u.disk > h.total_disk_gb""")
-                .mapTo(Long.class).one());
+                WHERE u.vcpu > h.total_vcpu OR u.ram > h.total_ram_gb OR u.disk > h.total_disk_gb""").mapTo(Long.class).one());
     }
 }

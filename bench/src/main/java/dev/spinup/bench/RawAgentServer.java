@@ -23,10 +23,17 @@ public final class RawAgentServer extends AgentServiceGrpc.AgentServiceImplBase 
     public static void main(String[] args) throws Exception {
         Path pki = Path.of(args[0]);
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", Integer.parseInt(args[1])))
-                .sslContext(GrpcSslContexts.forServer(pki.resolve("server.crt").toFile(), pki.resolve("server.key").toFile())
-                        .trustManager(pki.resolve("ca.crt").toFile()).clientAuth(ClientAuth.REQUIRE).build())
-                .permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
-                .addService(new RawAgentServer()).build().start();
+                .sslContext(GrpcSslContexts.forServer(
+                                pki.resolve("server.crt").toFile(),
+                                pki.resolve("server.key").toFile())
+                        .trustManager(pki.resolve("ca.crt").toFile())
+                        .clientAuth(ClientAuth.REQUIRE)
+                        .build())
+                .permitKeepAliveTime(5, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .addService(new RawAgentServer())
+                .build()
+                .start();
         System.out.println("@listening " + server.getPort());
         server.awaitTermination();
     }
@@ -35,12 +42,10 @@ public final class RawAgentServer extends AgentServiceGrpc.AgentServiceImplBase 
     public StreamObserver<AgentCommandsMessage> commands(StreamObserver<Command> responseObserver) {
         return new StreamObserver<>() {
             @Override
-            public void onNext(AgentCommandsMessage message) {
-            }
+            public void onNext(AgentCommandsMessage message) {}
 
             @Override
-            public void onError(Throwable t) {
-            }
+            public void onError(Throwable t) {}
 
             @Override
             public void onCompleted() {
@@ -58,8 +63,7 @@ public final class RawAgentServer extends AgentServiceGrpc.AgentServiceImplBase 
             }
 
             @Override
-            public void onError(Throwable t) {
-            }
+            public void onError(Throwable t) {}
 
             @Override
             public void onCompleted() {

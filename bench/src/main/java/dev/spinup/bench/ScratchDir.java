@@ -9,8 +9,7 @@ import java.util.stream.Stream;
 
 /** A benchmark's working directory (certificates, object storage, logs), removed when the JVM exits. */
 final class ScratchDir {
-    private ScratchDir() {
-    }
+    private ScratchDir() {}
 
     static Path create(String scenario) throws IOException {
         Path dir = Files.createTempDirectory("spinup-bench-" + scenario);

@@ -1,5 +1,6 @@
 package dev.spinup.bench;
 
+import dev.spinup.agent.session.ControlPlaneConnection;
 import dev.spinup.api.v1.AgentCommandsMessage;
 import dev.spinup.api.v1.AgentEvent;
 import dev.spinup.api.v1.AgentServiceGrpc;
@@ -11,7 +12,6 @@ import dev.spinup.api.v1.Envelope;
 import dev.spinup.api.v1.Heartbeat;
 import dev.spinup.api.v1.Inventory;
 import dev.spinup.api.v1.SessionHello;
-import dev.spinup.agent.session.ControlPlaneConnection;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
@@ -71,6 +71,7 @@ public final class SimulatedFleet {
     /** Why sessions ended, by gRPC status code (printed with every answer that waits for sessions). */
     private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.atomic.LongAdder> endings =
             new java.util.concurrent.ConcurrentSkipListMap<>();
+
     private volatile int ingestWindow;
 
     private SimulatedFleet(List<InetSocketAddress> targets, Duration heartbeat) {
@@ -86,18 +87,24 @@ public final class SimulatedFleet {
         }
         SimulatedFleet fleet = new SimulatedFleet(targets, Duration.ofSeconds(Long.parseLong(args[1])));
         byte[] ca = Files.readAllBytes(identities.resolveSibling("ca.crt"));
-        fleet.agents.addAll(Files.readAllLines(identities).parallelStream().map(line -> {
-            String[] f = line.split("\t");
-            try {
-                SslContext ssl = GrpcSslContexts.forClient()
-                        .keyManager(new ByteArrayInputStream(Base64.getDecoder().decode(f[1])),
-                                new ByteArrayInputStream(Base64.getDecoder().decode(f[2])))
-                        .trustManager(new ByteArrayInputStream(ca)).build();
-                return fleet.new Agent(UUID.fromString(f[0]), ssl);
-            } catch (javax.net.ssl.SSLException e) {
-                throw new IllegalStateException(e);
-            }
-        }).toList());
+        fleet.agents.addAll(Files.readAllLines(identities).parallelStream()
+                .map(line -> {
+                    String[] f = line.split("\t");
+                    try {
+                        SslContext ssl = GrpcSslContexts.forClient()
+                                .keyManager(
+                                        new ByteArrayInputStream(
+                                                Base64.getDecoder().decode(f[1])),
+                                        new ByteArrayInputStream(
+                                                Base64.getDecoder().decode(f[2])))
+                                .trustManager(new ByteArrayInputStream(ca))
+                                .build();
+                        return fleet.new Agent(UUID.fromString(f[0]), ssl);
+                    } catch (javax.net.ssl.SSLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                })
+                .toList());
         System.out.println("@ready " + fleet.agents.size());
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line; (line = in.readLine()) != null; ) {
@@ -144,9 +151,16 @@ public final class SimulatedFleet {
             }
         }
         StringBuilder ended = new StringBuilder();
-        endings.forEach((code, n) -> ended.append(ended.isEmpty() ? "" : ",").append(code).append(':').append(n.sum()));
-        System.out.printf("%s %d %d sessions_ended=%s%n", answer, done,
-                done == agents.size() ? (last - since) / 1_000_000 : -1, ended.isEmpty() ? "none" : ended);
+        endings.forEach((code, n) -> ended.append(ended.isEmpty() ? "" : ",")
+                .append(code)
+                .append(':')
+                .append(n.sum()));
+        System.out.printf(
+                "%s %d %d sessions_ended=%s%n",
+                answer,
+                done,
+                done == agents.size() ? (last - since) / 1_000_000 : -1,
+                ended.isEmpty() ? "none" : ended);
     }
 
     private void ingest(int seconds, int window) {
@@ -190,6 +204,7 @@ public final class SimulatedFleet {
         private boolean answered;
         /** The latest session whose Inventory the control plane acked (0: none yet). */
         volatile int reconciledGeneration;
+
         volatile long reconciledAt;
 
         Agent(UUID hostId, SslContext ssl) {
@@ -204,13 +219,22 @@ public final class SimulatedFleet {
             seq = 0;
             answered = false;
             channel = NettyChannelBuilder.forAddress(targets.get(nextTarget++ % targets.size()))
-                    .overrideAuthority("localhost").sslContext(ssl).eventLoopGroup(loop)
-                    .channelType(NioSocketChannel.class).executor(callbacks)
-                    .keepAliveTime(20, TimeUnit.SECONDS).keepAliveWithoutCalls(true).build();
+                    .overrideAuthority("localhost")
+                    .sslContext(ssl)
+                    .eventLoopGroup(loop)
+                    .channelType(NioSocketChannel.class)
+                    .executor(callbacks)
+                    .keepAliveTime(20, TimeUnit.SECONDS)
+                    .keepAliveWithoutCalls(true)
+                    .build();
             var stub = AgentServiceGrpc.newStub(channel);
             commands = stub.commands(observer(gen, command -> executeNoop(gen, command)));
-            commands.onNext(AgentCommandsMessage.newBuilder().setHello(SessionHello.newBuilder()
-                    .setAgentVersion("bench").setAgentInstanceId(instance).setDriver("noop")).build());
+            commands.onNext(AgentCommandsMessage.newBuilder()
+                    .setHello(SessionHello.newBuilder()
+                            .setAgentVersion("bench")
+                            .setAgentInstanceId(instance)
+                            .setDriver("noop"))
+                    .build());
             events = stub.events(observer(gen, ack -> acked(gen, ack.getAckedSeq())));
             send(AgentEvent.newBuilder().setInventory(Inventory.newBuilder().setTotal(total())));
         }
@@ -260,10 +284,15 @@ public final class SimulatedFleet {
             if (gen != generation) {
                 return;
             }
-            commands.onNext(AgentCommandsMessage.newBuilder().setAck(CommandAck.newBuilder()
-                    .setCommandId(command.getCommandId()).setAccepted(true)).build());
-            send(AgentEvent.newBuilder().setResult(CommandResult.newBuilder().setCommandId(command.getCommandId())
-                    .setOutcome(CommandOutcome.COMMAND_SUCCEEDED)));
+            commands.onNext(AgentCommandsMessage.newBuilder()
+                    .setAck(CommandAck.newBuilder()
+                            .setCommandId(command.getCommandId())
+                            .setAccepted(true))
+                    .build());
+            send(AgentEvent.newBuilder()
+                    .setResult(CommandResult.newBuilder()
+                            .setCommandId(command.getCommandId())
+                            .setOutcome(CommandOutcome.COMMAND_SUCCEEDED)));
         }
 
         private void send(AgentEvent.Builder event) {
@@ -279,22 +308,30 @@ public final class SimulatedFleet {
             if (gen != generation || events == null) {
                 return;
             }
-            endings.computeIfAbsent(why == null ? "COMPLETED" : describe(io.grpc.Status.fromThrowable(why)),
-                    k -> new java.util.concurrent.atomic.LongAdder()).increment();
+            endings.computeIfAbsent(
+                            why == null ? "COMPLETED" : describe(io.grpc.Status.fromThrowable(why)),
+                            k -> new java.util.concurrent.atomic.LongAdder())
+                    .increment();
             events = null;
             channel.shutdownNow();
             failures = answered ? 0 : failures + 1;
-            timer.schedule(this::open, ControlPlaneConnection.reconnectDelay(failures).toMillis(), TimeUnit.MILLISECONDS);
+            timer.schedule(
+                    this::open, ControlPlaneConnection.reconnectDelay(failures).toMillis(), TimeUnit.MILLISECONDS);
         }
 
         /** The status code and the start of its description, without spaces (answers are space-separated). */
         private static String describe(io.grpc.Status status) {
             String what = status.getDescription() == null ? "" : status.getDescription();
-            return status.getCode() + "(" + what.substring(0, Math.min(what.length(), 40)).replaceAll("[\\s,:]+", "_") + ")";
+            return status.getCode() + "("
+                    + what.substring(0, Math.min(what.length(), 40)).replaceAll("[\\s,:]+", "_") + ")";
         }
 
         private static Envelope total() {
-            return Envelope.newBuilder().setVcpu(64).setRamGb(256).setDiskGb(4000).build();
+            return Envelope.newBuilder()
+                    .setVcpu(64)
+                    .setRamGb(256)
+                    .setDiskGb(4000)
+                    .build();
         }
     }
 }

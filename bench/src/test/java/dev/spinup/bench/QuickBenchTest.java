@@ -1,12 +1,12 @@
 package dev.spinup.bench;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The benchmarks in their quick form, so CI notices when one stops working. Figures are printed,
@@ -21,30 +21,37 @@ class QuickBenchTest {
         assertThat(new CommandLine(new Main()).execute("edge-apply", "--quick", "--results", results.toString()))
                 .isZero();
         assertThat(Files.readString(results.resolve("edge-apply.json")))
-                .contains("\"routes\": 1000").contains("\"ratio_p50\"");
+                .contains("\"routes\": 1000")
+                .contains("\"ratio_p50\"");
     }
 
     @Test
     void engineRunsAndWritesItsResults() throws Exception {
-        assertThat(new CommandLine(new Main()).execute("engine", "--quick", "--results", results.toString())).isZero();
+        assertThat(new CommandLine(new Main()).execute("engine", "--quick", "--results", results.toString()))
+                .isZero();
         assertThat(Files.readString(results.resolve("engine.json")))
-                .contains("\"creates_per_second\"").contains("\"raw_db_scheduler_executions_per_second\"")
+                .contains("\"creates_per_second\"")
+                .contains("\"raw_db_scheduler_executions_per_second\"")
                 .contains("\"pickup_job_on_another_replica\"");
     }
 
     @Test
     void vmBootRunsAndWritesItsResults() throws Exception {
-        assertThat(new CommandLine(new Main()).execute("vm-boot", "--quick", "--results", results.toString())).isZero();
+        assertThat(new CommandLine(new Main()).execute("vm-boot", "--quick", "--results", results.toString()))
+                .isZero();
         assertThat(Files.readString(results.resolve("vm-boot.json")))
-                .contains("\"bare_qemu\"").contains("\"ratio_control_plane_p50\"");
+                .contains("\"bare_qemu\"")
+                .contains("\"ratio_control_plane_p50\"");
     }
 
     @Test
     void placementRunsWithoutOversubscribingAHost() throws Exception {
         assertThat(new CommandLine(new Main()).execute("placement", "--quick", "--results", results.toString()))
-                .as("exit code: 0 unless a host was oversubscribed").isZero();
+                .as("exit code: 0 unless a host was oversubscribed")
+                .isZero();
         assertThat(Files.readString(results.resolve("placement.json")))
-                .contains("\"oversubscribed_hosts\": 0").contains("\"reference_placements_per_second_16_callers\"");
+                .contains("\"oversubscribed_hosts\": 0")
+                .contains("\"reference_placements_per_second_16_callers\"");
     }
 
     @Test
@@ -52,14 +59,18 @@ class QuickBenchTest {
         assertThat(new CommandLine(new Main()).execute("create-active", "--quick", "--results", results.toString()))
                 .isZero();
         assertThat(Files.readString(results.resolve("create-active.json")))
-                .contains("\"create_to_active\"").contains("\"control_plane_share\"");
+                .contains("\"create_to_active\"")
+                .contains("\"control_plane_share\"");
     }
 
     @Test
     void fanInRunsAndEveryAgentComesBackAfterItsReplicaIsKilled() throws Exception {
         assertThat(new CommandLine(new Main()).execute("fan-in", "--quick", "--results", results.toString()))
-                .as("exit code: 0 only if every agent was reconciled on the other replica").isZero();
+                .as("exit code: 0 only if every agent was reconciled on the other replica")
+                .isZero();
         assertThat(Files.readString(results.resolve("fan-in.json")))
-                .contains("\"bare_grpc_java\"").contains("\"ratio_ingest\"").contains("\"sessions_on_other_replica\": 200");
+                .contains("\"bare_grpc_java\"")
+                .contains("\"ratio_ingest\"")
+                .contains("\"sessions_on_other_replica\": 200");
     }
 }

@@ -24,12 +24,11 @@ public final class BackgroundJobs {
     public static final String SNAPSHOT_SWEEP = "snapshot-sweep";
     public static final Duration HOST_HEALTH_EVERY = Duration.ofSeconds(5);
 
-    private BackgroundJobs() {
-    }
+    private BackgroundJobs() {}
 
     /** @param snapshotScan one pass of the periodic snapshots, run every {@code scanInterval} */
-    public static List<RecurringTask<?>> tasks(HostHealth hostHealth, Runnable snapshotScan, Duration scanInterval,
-                                               SnapshotSweep sweep) {
+    public static List<RecurringTask<?>> tasks(
+            HostHealth hostHealth, Runnable snapshotScan, Duration scanInterval, SnapshotSweep sweep) {
         return List.of(
                 Tasks.recurring(HOST_HEALTH, FixedDelay.of(HOST_HEALTH_EVERY))
                         .execute((instance, context) -> hostHealth.check()),

@@ -9,7 +9,6 @@ import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,19 +32,26 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /** As {@link #start(ControlPlaneConfig, Clock, PrometheusMeterRegistry)}, with step hooks (tests). */
-    public static ControlPlane start(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters,
-                                     StepHooks hooks) {
+    public static ControlPlane start(
+            ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters, StepHooks hooks) {
         return start(config, clock, meters, hooks, OpenTelemetry.noop());
     }
 
     /** With tracing: every transition is one trace (the call, each job run and step, the agent's part). */
-    public static ControlPlane start(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters,
-                                     StepHooks hooks, OpenTelemetry otel) {
+    public static ControlPlane start(
+            ControlPlaneConfig config,
+            Clock clock,
+            PrometheusMeterRegistry meters,
+            StepHooks hooks,
+            OpenTelemetry otel) {
         ControlPlane cp = new ControlPlane(new Wiring(config, clock, meters, hooks, otel));
         try {
             cp.w.listener.start();
-            cp.w.engine.start(BackgroundJobs.tasks(cp.w.hostHealth, cp.w.periodicSnapshots::scan,
-                    cp.w.periodicSnapshots.scanInterval(), cp.w.snapshotSweep));
+            cp.w.engine.start(BackgroundJobs.tasks(
+                    cp.w.hostHealth,
+                    cp.w.periodicSnapshots::scan,
+                    cp.w.periodicSnapshots.scanInterval(),
+                    cp.w.snapshotSweep));
             cp.w.server.start();
         } catch (IOException e) {
             cp.close();

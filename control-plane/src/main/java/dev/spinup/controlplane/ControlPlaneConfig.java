@@ -1,17 +1,17 @@
 package dev.spinup.controlplane;
 
-import dev.spinup.controlplane.postgres.DatabaseConfig;
-import dev.spinup.controlplane.engine.OperationEngine;
-import dev.spinup.controlplane.engine.StepTimeouts;
-import dev.spinup.controlplane.storage.ObjectStorage;
-import dev.spinup.controlplane.snapshots.SnapshotSweep;
+import static java.util.Objects.requireNonNull;
+
 import dev.spinup.controlplane.core.FlavorCatalog;
 import dev.spinup.controlplane.core.ProjectTemplate;
+import dev.spinup.controlplane.engine.OperationEngine;
+import dev.spinup.controlplane.engine.StepTimeouts;
+import dev.spinup.controlplane.postgres.DatabaseConfig;
+import dev.spinup.controlplane.snapshots.SnapshotSweep;
+import dev.spinup.controlplane.storage.ObjectStorage;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * Everything a control-plane replica needs to start. Ports may be 0 (pick a free one), which tests use.
@@ -68,46 +68,136 @@ public record ControlPlaneConfig(
 
     /** Production defaults around the given database and TLS files. */
     public static ControlPlaneConfig defaults(DatabaseConfig database, ObjectStorage.Config objectStorage, Tls tls) {
-        return new ControlPlaneConfig("0.0.0.0", 8443, 9090, database, objectStorage, tls, FlavorCatalog.defaults(),
-                java.util.EnumSet.allOf(ProjectTemplate.class), "workspaces.localhost", Duration.ofSeconds(40),
+        return new ControlPlaneConfig(
+                "0.0.0.0",
+                8443,
+                9090,
+                database,
+                objectStorage,
+                tls,
+                FlavorCatalog.defaults(),
+                java.util.EnumSet.allOf(ProjectTemplate.class),
+                "workspaces.localhost",
+                Duration.ofSeconds(40),
                 new OperationEngine.Config(10, Duration.ofSeconds(5), Duration.ofSeconds(2), hostName()),
-                StepTimeouts.defaults(), Duration.ofMinutes(1), SnapshotSweep.Config.defaults());
+                StepTimeouts.defaults(),
+                Duration.ofMinutes(1),
+                SnapshotSweep.Config.defaults());
     }
 
     public ControlPlaneConfig withPorts(String bindAddress, int grpcPort, int metricsPort) {
-        return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, offeredTemplates,
-                workspaceDomain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval, snapshotSweep);
+        return new ControlPlaneConfig(
+                bindAddress,
+                grpcPort,
+                metricsPort,
+                database,
+                objectStorage,
+                tls,
+                flavors,
+                offeredTemplates,
+                workspaceDomain,
+                heartbeatLease,
+                engine,
+                stepTimeouts,
+                snapshotScanInterval,
+                snapshotSweep);
     }
 
     /** The templates CreateWorkspace accepts (others: UNKNOWN_TEMPLATE); every host must carry them. */
     public ControlPlaneConfig withOfferedTemplates(Set<ProjectTemplate> templates) {
-        return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, templates,
-                workspaceDomain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval, snapshotSweep);
+        return new ControlPlaneConfig(
+                bindAddress,
+                grpcPort,
+                metricsPort,
+                database,
+                objectStorage,
+                tls,
+                flavors,
+                templates,
+                workspaceDomain,
+                heartbeatLease,
+                engine,
+                stepTimeouts,
+                snapshotScanInterval,
+                snapshotSweep);
     }
 
     public ControlPlaneConfig withEngine(OperationEngine.Config engine) {
-        return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, offeredTemplates,
-                workspaceDomain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval, snapshotSweep);
+        return new ControlPlaneConfig(
+                bindAddress,
+                grpcPort,
+                metricsPort,
+                database,
+                objectStorage,
+                tls,
+                flavors,
+                offeredTemplates,
+                workspaceDomain,
+                heartbeatLease,
+                engine,
+                stepTimeouts,
+                snapshotScanInterval,
+                snapshotSweep);
     }
 
     public ControlPlaneConfig withWorkspaceDomain(String domain) {
-        return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, offeredTemplates,
-                domain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval, snapshotSweep);
+        return new ControlPlaneConfig(
+                bindAddress,
+                grpcPort,
+                metricsPort,
+                database,
+                objectStorage,
+                tls,
+                flavors,
+                offeredTemplates,
+                domain,
+                heartbeatLease,
+                engine,
+                stepTimeouts,
+                snapshotScanInterval,
+                snapshotSweep);
     }
 
     public ControlPlaneConfig withStepTimeouts(StepTimeouts timeouts) {
-        return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, offeredTemplates,
-                workspaceDomain, heartbeatLease, engine, timeouts, snapshotScanInterval, snapshotSweep);
+        return new ControlPlaneConfig(
+                bindAddress,
+                grpcPort,
+                metricsPort,
+                database,
+                objectStorage,
+                tls,
+                flavors,
+                offeredTemplates,
+                workspaceDomain,
+                heartbeatLease,
+                engine,
+                timeouts,
+                snapshotScanInterval,
+                snapshotSweep);
     }
 
     public ControlPlaneConfig withSnapshotSweep(SnapshotSweep.Config sweep) {
-        return new ControlPlaneConfig(bindAddress, grpcPort, metricsPort, database, objectStorage, tls, flavors, offeredTemplates,
-                workspaceDomain, heartbeatLease, engine, stepTimeouts, snapshotScanInterval, sweep);
+        return new ControlPlaneConfig(
+                bindAddress,
+                grpcPort,
+                metricsPort,
+                database,
+                objectStorage,
+                tls,
+                flavors,
+                offeredTemplates,
+                workspaceDomain,
+                heartbeatLease,
+                engine,
+                stepTimeouts,
+                snapshotScanInterval,
+                sweep);
     }
 
     static String hostName() {
         try {
-            return java.net.InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
+            return java.net.InetAddress.getLocalHost().getHostName() + "-"
+                    + ProcessHandle.current().pid();
         } catch (java.io.IOException e) {
             return "replica-" + ProcessHandle.current().pid();
         }

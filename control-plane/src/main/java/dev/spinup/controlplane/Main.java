@@ -1,14 +1,13 @@
 package dev.spinup.controlplane;
 
-import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.controlplane.core.Ids;
+import dev.spinup.controlplane.postgres.DatabaseConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -16,7 +15,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "spinup-control-plane", mixinStandardHelpOptions = true,
+@Command(
+        name = "spinup-control-plane",
+        mixinStandardHelpOptions = true,
         description = "The SpinUp control plane.",
         subcommands = {Main.Serve.class, Main.CreateToken.class})
 public final class Main {
@@ -28,54 +29,123 @@ public final class Main {
 
     /** The listening options every way of running the control plane shares. */
     public static class Ports {
-        @Option(names = "--bind", defaultValue = "${env:SPINUP_BIND:-0.0.0.0}", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--bind",
+                defaultValue = "${env:SPINUP_BIND:-0.0.0.0}",
+                description = "Address to listen on (default: ${DEFAULT-VALUE}).")
         public String bind;
-        @Option(names = "--grpc-port", defaultValue = "${env:SPINUP_GRPC_PORT:-8443}", description = "gRPC (TLS) port (default: ${DEFAULT-VALUE}).")
+
+        @Option(
+                names = "--grpc-port",
+                defaultValue = "${env:SPINUP_GRPC_PORT:-8443}",
+                description = "gRPC (TLS) port (default: ${DEFAULT-VALUE}).")
         public int grpcPort;
-        @Option(names = "--metrics-port", defaultValue = "${env:SPINUP_METRICS_PORT:-9090}", description = "Prometheus /metrics port (default: ${DEFAULT-VALUE}).")
+
+        @Option(
+                names = "--metrics-port",
+                defaultValue = "${env:SPINUP_METRICS_PORT:-9090}",
+                description = "Prometheus /metrics port (default: ${DEFAULT-VALUE}).")
         public int metricsPort;
     }
 
     @Command(name = "serve", description = "Run a control-plane replica (production).")
     static final class Serve implements Callable<Integer> {
-        @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}", required = true, description = "postgres://user:pass@host:5432/db or jdbc:postgresql://... (env DATABASE_URL).")
+        @Option(
+                names = "--database-url",
+                defaultValue = "${env:DATABASE_URL}",
+                required = true,
+                description = "postgres://user:pass@host:5432/db or jdbc:postgresql://... (env DATABASE_URL).")
         String databaseUrl;
-        @Option(names = "--tls-cert", defaultValue = "${env:SPINUP_TLS_CERT}", required = true, description = "Server certificate, PEM (env SPINUP_TLS_CERT).")
+
+        @Option(
+                names = "--tls-cert",
+                defaultValue = "${env:SPINUP_TLS_CERT}",
+                required = true,
+                description = "Server certificate, PEM (env SPINUP_TLS_CERT).")
         Path cert;
-        @Option(names = "--tls-key", defaultValue = "${env:SPINUP_TLS_KEY}", required = true, description = "Server private key, PKCS#8 PEM (env SPINUP_TLS_KEY).")
+
+        @Option(
+                names = "--tls-key",
+                defaultValue = "${env:SPINUP_TLS_KEY}",
+                required = true,
+                description = "Server private key, PKCS#8 PEM (env SPINUP_TLS_KEY).")
         Path key;
-        @Option(names = "--ca-cert", defaultValue = "${env:SPINUP_CA_CERT}", required = true, description = "CA that signs host certificates, PEM (env SPINUP_CA_CERT).")
+
+        @Option(
+                names = "--ca-cert",
+                defaultValue = "${env:SPINUP_CA_CERT}",
+                required = true,
+                description = "CA that signs host certificates, PEM (env SPINUP_CA_CERT).")
         Path ca;
-        @Option(names = "--ca-key", defaultValue = "${env:SPINUP_CA_KEY}", description = "The CA's private key, PKCS#8 PEM (env SPINUP_CA_KEY); without it this replica cannot enroll hosts.")
+
+        @Option(
+                names = "--ca-key",
+                defaultValue = "${env:SPINUP_CA_KEY}",
+                description =
+                        "The CA's private key, PKCS#8 PEM (env SPINUP_CA_KEY); without it this replica cannot enroll hosts.")
         Path caKey;
-        @Option(names = "--s3-bucket", defaultValue = "${env:SPINUP_S3_BUCKET}", required = true, description = "Bucket for snapshots (env SPINUP_S3_BUCKET).")
+
+        @Option(
+                names = "--s3-bucket",
+                defaultValue = "${env:SPINUP_S3_BUCKET}",
+                required = true,
+                description = "Bucket for snapshots (env SPINUP_S3_BUCKET).")
         String bucket;
-        @Option(names = "--s3-endpoint", defaultValue = "${env:SPINUP_S3_ENDPOINT}", description = "S3-compatible endpoint; unset for AWS S3 (env SPINUP_S3_ENDPOINT).")
+
+        @Option(
+                names = "--s3-endpoint",
+                defaultValue = "${env:SPINUP_S3_ENDPOINT}",
+                description = "S3-compatible endpoint; unset for AWS S3 (env SPINUP_S3_ENDPOINT).")
         java.net.URI s3Endpoint;
-        @Option(names = "--s3-region", defaultValue = "${env:SPINUP_S3_REGION:-us-east-1}", description = "Region (env SPINUP_S3_REGION, default ${DEFAULT-VALUE}). Credentials: the AWS default chain, or SPINUP_S3_ACCESS_KEY / SPINUP_S3_SECRET_KEY.")
+
+        @Option(
+                names = "--s3-region",
+                defaultValue = "${env:SPINUP_S3_REGION:-us-east-1}",
+                description =
+                        "Region (env SPINUP_S3_REGION, default ${DEFAULT-VALUE}). Credentials: the AWS default chain, or SPINUP_S3_ACCESS_KEY / SPINUP_S3_SECRET_KEY.")
         String region;
-        @Option(names = "--job-threads", defaultValue = "${env:SPINUP_JOB_THREADS:-10}", description = "Threads running operation jobs (default: ${DEFAULT-VALUE}); 0 makes an API/agent-only replica.")
+
+        @Option(
+                names = "--job-threads",
+                defaultValue = "${env:SPINUP_JOB_THREADS:-10}",
+                description =
+                        "Threads running operation jobs (default: ${DEFAULT-VALUE}); 0 makes an API/agent-only replica.")
         int jobThreads;
-        @Option(names = "--workspace-domain", defaultValue = "${env:SPINUP_WORKSPACE_DOMAIN:-workspaces.localhost}",
-                description = "Each workspace answers at <id>.<this domain>; point a wildcard DNS record per host, or one per workspace, at its home host (default: ${DEFAULT-VALUE}).")
+
+        @Option(
+                names = "--workspace-domain",
+                defaultValue = "${env:SPINUP_WORKSPACE_DOMAIN:-workspaces.localhost}",
+                description =
+                        "Each workspace answers at <id>.<this domain>; point a wildcard DNS record per host, or one per workspace, at its home host (default: ${DEFAULT-VALUE}).")
         String workspaceDomain;
+
         @CommandLine.Mixin
         Ports ports;
 
         @Override
         public Integer call() throws Exception {
-            ControlPlaneConfig defaults = ControlPlaneConfig.defaults(DatabaseConfig.fromUrl(databaseUrl, 20),
-                            new dev.spinup.controlplane.storage.ObjectStorage.Config(s3Endpoint, region, bucket,
-                                    System.getenv("SPINUP_S3_ACCESS_KEY"), System.getenv("SPINUP_S3_SECRET_KEY")),
+            ControlPlaneConfig defaults = ControlPlaneConfig.defaults(
+                            DatabaseConfig.fromUrl(databaseUrl, 20),
+                            new dev.spinup.controlplane.storage.ObjectStorage.Config(
+                                    s3Endpoint,
+                                    region,
+                                    bucket,
+                                    System.getenv("SPINUP_S3_ACCESS_KEY"),
+                                    System.getenv("SPINUP_S3_SECRET_KEY")),
                             new ControlPlaneConfig.Tls(cert, key, ca, caKey))
                     .withPorts(ports.bind, ports.grpcPort, ports.metricsPort)
                     .withWorkspaceDomain(workspaceDomain);
             ControlPlaneConfig config = defaults.withEngine(new dev.spinup.controlplane.engine.OperationEngine.Config(
-                    jobThreads, defaults.engine().pollingInterval(), defaults.engine().retryDelay(),
+                    jobThreads,
+                    defaults.engine().pollingInterval(),
+                    defaults.engine().retryDelay(),
                     defaults.engine().replicaName()));
-            ControlPlane cp = ControlPlane.start(config, Clock.systemUTC(),
+            ControlPlane cp = ControlPlane.start(
+                    config,
+                    Clock.systemUTC(),
                     new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                    dev.spinup.controlplane.engine.StepHooks.NONE, dev.spinup.api.Telemetry.fromEnvironment("spinup-control-plane"));
+                    dev.spinup.controlplane.engine.StepHooks.NONE,
+                    dev.spinup.api.Telemetry.fromEnvironment("spinup-control-plane"));
             return runUntilStopped(cp, null);
         }
     }
@@ -84,8 +154,13 @@ public final class Main {
     static final class CreateToken implements Callable<Integer> {
         @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}", required = true)
         String databaseUrl;
-        @Option(names = "--name", required = true, description = "Token name; audit entries say api:<name> or admin:<name>.")
+
+        @Option(
+                names = "--name",
+                required = true,
+                description = "Token name; audit entries say api:<name> or admin:<name>.")
         String name;
+
         @Option(names = "--scope", required = true, description = "workspaces and/or admin (repeatable).")
         List<String> scopes;
 
@@ -94,8 +169,8 @@ public final class Main {
             try (var db = new dev.spinup.controlplane.postgres.Database(DatabaseConfig.fromUrl(databaseUrl, 2))) {
                 db.migrate();
                 Clock clock = Clock.systemUTC();
-                String token = db.inTransaction(tx -> new dev.spinup.controlplane.auth.ApiTokens().create(
-                        tx, Ids.newId(clock), name, new LinkedHashSet<>(scopes), clock.instant()));
+                String token = db.inTransaction(tx -> new dev.spinup.controlplane.auth.ApiTokens()
+                        .create(tx, Ids.newId(clock), name, new LinkedHashSet<>(scopes), clock.instant()));
                 System.out.println(token);
             }
             return 0;
@@ -105,17 +180,20 @@ public final class Main {
     /** Runs until the JVM is told to stop, then closes the control plane and then {@code env} (may be null). */
     public static int runUntilStopped(ControlPlane cp, AutoCloseable env) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            cp.close();
-            if (env != null) {
-                try {
-                    env.close();
-                } catch (Exception e) {
-                    System.err.println("while stopping embedded services: " + e);
-                }
-            }
-            stopped.countDown();
-        }, "shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            cp.close();
+                            if (env != null) {
+                                try {
+                                    env.close();
+                                } catch (Exception e) {
+                                    System.err.println("while stopping embedded services: " + e);
+                                }
+                            }
+                            stopped.countDown();
+                        },
+                        "shutdown"));
         stopped.await();
         return 0;
     }

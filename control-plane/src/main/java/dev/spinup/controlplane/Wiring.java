@@ -12,6 +12,7 @@ import dev.spinup.controlplane.agents.EdgeRoutes;
 import dev.spinup.controlplane.agents.HostIdentityInterceptor;
 import dev.spinup.controlplane.agents.RefusedEvents;
 import dev.spinup.controlplane.agents.SnapshotUrls;
+import dev.spinup.controlplane.api.ApiStack;
 import dev.spinup.controlplane.api.WorkspaceGrpcService;
 import dev.spinup.controlplane.auth.ApiTokens;
 import dev.spinup.controlplane.auth.AuthInterceptor;
@@ -52,8 +53,6 @@ import dev.spinup.controlplane.transitions.SuspendWorkspaceJob;
 import dev.spinup.controlplane.transitions.WorkspaceService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
-import dev.spinup.controlplane.api.ApiStack;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -101,7 +100,12 @@ final class Wiring {
     /** The engine is built after the sessions that must wake it: they reach it through this. */
     private volatile OperationEngine wakeTarget;
 
-    Wiring(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters, StepHooks hooks, OpenTelemetry otel) {
+    Wiring(
+            ControlPlaneConfig config,
+            Clock clock,
+            PrometheusMeterRegistry meters,
+            StepHooks hooks,
+            OpenTelemetry otel) {
         Tracer tracer = otel.getTracer("dev.spinup.controlplane");
         ControlPlaneMetrics.configure(meters);
         this.db = new Database(config.database());
@@ -114,51 +118,92 @@ final class Wiring {
         CommandOutbox outbox = new CommandOutbox();
         this.sessions = agentSessions(config, outbox, wake, clock, meters);
         Placement placement = new Placement(config.heartbeatLease(), clock, meters);
-        OperationRunner runner = new OperationRunner(db, jobs(new AgentSteps(new AgentCommands(sessions, outbox),
-                config.stepTimeouts()), placement, clock, meters), clock, meters, hooks, tracer);
+        OperationRunner runner = new OperationRunner(
+                db,
+                jobs(
+                        new AgentSteps(new AgentCommands(sessions, outbox), config.stepTimeouts()),
+                        placement,
+                        clock,
+                        meters),
+                clock,
+                meters,
+                hooks,
+                tracer);
         this.planTable = PlanTable.markdown(runner.jobs());
         this.engine = new OperationEngine(db, db.transactionalDataSource(), runner, config.engine(), clock, meters);
         this.wakeTarget = engine;
-        WorkspaceService service = new WorkspaceService(db, placement, engine, runner, config.workspaceDomain(), clock,
-                meters, tracer);
+        WorkspaceService service =
+                new WorkspaceService(db, placement, engine, runner, config.workspaceDomain(), clock, meters, tracer);
 
         this.hostHealth = new HostHealth(db, config.heartbeatLease(), clock, meters);
         this.periodicSnapshots = new PeriodicSnapshots(db, service, config.snapshotScanInterval(), clock, meters);
         this.snapshotSweep = new SnapshotSweep(db, storage, config.snapshotSweep(), clock, meters);
         this.heartbeats = new HeartbeatWriter(db, meters);
-        this.listener = new PgNotificationListener(db, Map.of(
-                OperationEngine.NOTIFY_CHANNEL, payload -> engine.checkForDueWork(),
-                CommandOutbox.NOTIFY_CHANNEL, payload -> {
-                    if (!payload.isEmpty()) {
-                        sessions.dispatch(UUID.fromString(payload));
-                    }
-                }), meters);
+        this.listener = new PgNotificationListener(
+                db,
+                Map.of(
+                        OperationEngine.NOTIFY_CHANNEL, payload -> engine.checkForDueWork(),
+                        CommandOutbox.NOTIFY_CHANNEL,
+                                payload -> {
+                                    if (!payload.isEmpty()) {
+                                        sessions.dispatch(UUID.fromString(payload));
+                                    }
+                                }),
+                meters);
 
-        Enrollment enrollment = new Enrollment(db, config.tls().caKey() == null ? null
-                : CertificateAuthority.load(config.tls().caCertificate(), config.tls().caKey(), clock), clock, meters);
-        AgentEventHandler events = new AgentEventHandler(db, heartbeats, outbox, engine::wake, service::repair, clock,
-                meters, tracer);
-        this.server = grpcServer(config, clock, meters,
-                new WorkspaceGrpcService(db, service, config.flavors(), config.offeredTemplates(),
-                        new OperationDurations(db, clock), config.heartbeatLease(), enrollment,
-                        config.workspaceDomain(), clock),
+        Enrollment enrollment = new Enrollment(
+                db,
+                config.tls().caKey() == null
+                        ? null
+                        : CertificateAuthority.load(
+                                config.tls().caCertificate(), config.tls().caKey(), clock),
+                clock,
+                meters);
+        AgentEventHandler events =
+                new AgentEventHandler(db, heartbeats, outbox, engine::wake, service::repair, clock, meters, tracer);
+        this.server = grpcServer(
+                config,
+                clock,
+                meters,
+                new WorkspaceGrpcService(
+                        db,
+                        service,
+                        config.flavors(),
+                        config.offeredTemplates(),
+                        new OperationDurations(db, clock),
+                        config.heartbeatLease(),
+                        enrollment,
+                        config.workspaceDomain(),
+                        clock),
                 new AgentGrpcService(db, sessions, events, enrollment, new RefusedEvents(db, clock, meters), meters));
         this.metrics = new MetricsServer(config.bindAddress(), config.metricsPort(), meters);
     }
 
     /** Sessions complete each command as it is sent: a host's routing table, presigned snapshot URLs. */
-    private AgentSessions agentSessions(ControlPlaneConfig config, CommandOutbox outbox, BiConsumer<Tx, String> wake,
-                                        Clock clock, PrometheusMeterRegistry meters) {
+    private AgentSessions agentSessions(
+            ControlPlaneConfig config,
+            CommandOutbox outbox,
+            BiConsumer<Tx, String> wake,
+            Clock clock,
+            PrometheusMeterRegistry meters) {
         EdgeRoutes edgeRoutes = new EdgeRoutes();
-        SnapshotUrls snapshotUrls = new SnapshotUrls(storage, config.stepTimeouts().snapshot());
-        return new AgentSessions(db, outbox, new CommandRenderer(Map.of(
-                Command.KindCase.APPLY_EDGE_ROUTES, edgeRoutes,
-                Command.KindCase.TAKE_SNAPSHOT, snapshotUrls,
-                Command.KindCase.RESTORE_SNAPSHOT, snapshotUrls)), wake, clock, meters);
+        SnapshotUrls snapshotUrls =
+                new SnapshotUrls(storage, config.stepTimeouts().snapshot());
+        return new AgentSessions(
+                db,
+                outbox,
+                new CommandRenderer(Map.of(
+                        Command.KindCase.APPLY_EDGE_ROUTES, edgeRoutes,
+                        Command.KindCase.TAKE_SNAPSHOT, snapshotUrls,
+                        Command.KindCase.RESTORE_SNAPSHOT, snapshotUrls)),
+                wake,
+                clock,
+                meters);
     }
 
     /** Every verb, each with its plan. */
-    private List<OperationJob> jobs(AgentSteps agent, Placement placement, Clock clock, PrometheusMeterRegistry meters) {
+    private List<OperationJob> jobs(
+            AgentSteps agent, Placement placement, Clock clock, PrometheusMeterRegistry meters) {
         SnapshotSteps snapshots = new SnapshotSteps(agent, storage, meters);
         return List.of(
                 new CreateWorkspaceJob(agent),
@@ -177,12 +222,17 @@ final class Wiring {
      * One port for both services over TLS. API callers use bearer tokens; agents must present a
      * host certificate (checked per call), so client certificates are optional at the handshake.
      */
-    private Server grpcServer(ControlPlaneConfig config, Clock clock, PrometheusMeterRegistry meters,
-                              WorkspaceGrpcService workspaces, AgentGrpcService agents) {
+    private Server grpcServer(
+            ControlPlaneConfig config,
+            Clock clock,
+            PrometheusMeterRegistry meters,
+            WorkspaceGrpcService workspaces,
+            AgentGrpcService agents) {
         ApiErrorInterceptor errors = new ApiErrorInterceptor(meters);
         AccessLogInterceptor accessLog = new AccessLogInterceptor();
         try {
-            SslContext ssl = GrpcSslContexts.forServer(config.tls().serverCertificate().toFile(),
+            SslContext ssl = GrpcSslContexts.forServer(
+                            config.tls().serverCertificate().toFile(),
                             config.tls().serverKey().toFile())
                     .trustManager(ClientCertificateCheck.forCa(config.tls().caCertificate(), meters, clock))
                     .clientAuth(ClientAuth.OPTIONAL)
@@ -194,9 +244,13 @@ final class Wiring {
                     .permitKeepAliveTime(5, TimeUnit.SECONDS)
                     .permitKeepAliveWithoutCalls(true)
                     .decompressorRegistry(MalformedRequests.decompressors())
-                    .addService(ApiStack.wrap(workspaces.bindService(), errors, new AuthInterceptor(db, tokens), accessLog))
-                    .addService(ServerInterceptors.intercept(MalformedRequests.guard(agents.bindService(),
-                            AgentProtocol.MAX_EVENT_BYTES), errors, new HostIdentityInterceptor(), accessLog))
+                    .addService(
+                            ApiStack.wrap(workspaces.bindService(), errors, new AuthInterceptor(db, tokens), accessLog))
+                    .addService(ServerInterceptors.intercept(
+                            MalformedRequests.guard(agents.bindService(), AgentProtocol.MAX_EVENT_BYTES),
+                            errors,
+                            new HostIdentityInterceptor(),
+                            accessLog))
                     .addService(health.getHealthService())
                     .addService(ProtoReflectionServiceV1.newInstance())
                     .build();

@@ -3,12 +3,11 @@ package dev.spinup.dev;
 import dev.spinup.controlplane.ControlPlane;
 import dev.spinup.controlplane.ControlPlaneConfig;
 import dev.spinup.controlplane.auth.Principal;
-import dev.spinup.controlplane.postgres.DatabaseConfig;
-import dev.spinup.controlplane.core.Ids;
-import dev.spinup.controlplane.store.FleetStore;
-import dev.spinup.controlplane.pki.CertificateAuthority;
-import dev.spinup.controlplane.storage.ObjectStorage;
 import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.Ids;
+import dev.spinup.controlplane.pki.CertificateAuthority;
+import dev.spinup.controlplane.postgres.DatabaseConfig;
+import dev.spinup.controlplane.storage.ObjectStorage;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,8 +37,13 @@ public final class DevEnvironment implements AutoCloseable {
     private final CertificateAuthority ca;
     private final ObjectStorage.Config objectStorage;
 
-    private DevEnvironment(Path dataDir, EmbeddedPostgres postgres, EmbeddedS3 s3, DatabaseConfig database,
-                           CertificateAuthority ca, ObjectStorage.Config objectStorage) {
+    private DevEnvironment(
+            Path dataDir,
+            EmbeddedPostgres postgres,
+            EmbeddedS3 s3,
+            DatabaseConfig database,
+            CertificateAuthority ca,
+            ObjectStorage.Config objectStorage) {
         this.dataDir = dataDir;
         this.postgres = postgres;
         this.s3 = s3;
@@ -74,23 +78,32 @@ public final class DevEnvironment implements AutoCloseable {
             s3 = EmbeddedS3.start(dataDir.resolve("s3"), 0, access, secret, SNAPSHOT_BUCKET);
             storage = new ObjectStorage.Config(s3.endpoint(), "us-east-1", SNAPSHOT_BUCKET, access, secret);
         } else {
-            storage = new ObjectStorage.Config(java.net.URI.create(s3EndpointOverride),
+            storage = new ObjectStorage.Config(
+                    java.net.URI.create(s3EndpointOverride),
                     System.getenv().getOrDefault("SPINUP_S3_REGION", "us-east-1"),
                     System.getenv().getOrDefault("SPINUP_S3_BUCKET", SNAPSHOT_BUCKET),
-                    System.getenv("SPINUP_S3_ACCESS_KEY"), System.getenv("SPINUP_S3_SECRET_KEY"));
+                    System.getenv("SPINUP_S3_ACCESS_KEY"),
+                    System.getenv("SPINUP_S3_SECRET_KEY"));
         }
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(dataDir.resolve("pki"), "SpinUp dev CA", clock);
         Path serverCrt = dataDir.resolve("pki/server.crt");
         if (!Files.exists(serverCrt)) {
-            ca.issueServer(List.of("localhost", java.net.InetAddress.getLocalHost().getHostName()),
-                    CertificateAuthority.localIpAddresses()).writeTo(serverCrt, dataDir.resolve("pki/server.key"));
+            ca.issueServer(
+                            List.of(
+                                    "localhost",
+                                    java.net.InetAddress.getLocalHost().getHostName()),
+                            CertificateAuthority.localIpAddresses())
+                    .writeTo(serverCrt, dataDir.resolve("pki/server.key"));
         }
         return new DevEnvironment(dataDir, postgres, s3, database, ca, storage);
     }
 
     public ControlPlaneConfig.Tls tls() {
-        return new ControlPlaneConfig.Tls(dataDir.resolve("pki/server.crt"), dataDir.resolve("pki/server.key"),
-                dataDir.resolve("pki/ca.crt"), dataDir.resolve("pki/ca.key"));
+        return new ControlPlaneConfig.Tls(
+                dataDir.resolve("pki/server.crt"),
+                dataDir.resolve("pki/server.key"),
+                dataDir.resolve("pki/ca.crt"),
+                dataDir.resolve("pki/ca.key"));
     }
 
     public DatabaseConfig database() {
@@ -114,7 +127,9 @@ public final class DevEnvironment implements AutoCloseable {
         Path idFile = agentDir.resolve("host-id");
         try {
             Files.createDirectories(agentDir);
-            UUID hostId = Files.exists(idFile) ? UUID.fromString(Files.readString(idFile).trim()) : Ids.newId(clock);
+            UUID hostId = Files.exists(idFile)
+                    ? UUID.fromString(Files.readString(idFile).trim())
+                    : Ids.newId(clock);
             cp.database().inTransactionVoid(tx -> {
                 tx.fleet().ensureRegion(REGION, "This machine");
                 tx.fleet().registerHost(hostId, REGION, "local-" + hostId, localCapacity());
@@ -139,13 +154,21 @@ public final class DevEnvironment implements AutoCloseable {
         try {
             if (Files.exists(file)) {
                 String token = Files.readString(file).trim();
-                if (cp.database().read(tx -> cp.apiTokens().authenticate(tx, token)).isPresent()) {
+                if (cp.database()
+                        .read(tx -> cp.apiTokens().authenticate(tx, token))
+                        .isPresent()) {
                     return token;
                 }
             }
             String name = "dev-admin-" + HexFormat.of().formatHex(new SecureRandom().generateSeed(3));
-            String token = cp.database().inTransaction(tx -> cp.apiTokens().create(tx, Ids.newId(clock), name,
-                    Set.of(Principal.SCOPE_ADMIN, Principal.SCOPE_WORKSPACES), clock.instant()));
+            String token = cp.database()
+                    .inTransaction(tx -> cp.apiTokens()
+                            .create(
+                                    tx,
+                                    Ids.newId(clock),
+                                    name,
+                                    Set.of(Principal.SCOPE_ADMIN, Principal.SCOPE_WORKSPACES),
+                                    clock.instant()));
             Files.writeString(file, token + "\n");
             Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             return token;
@@ -157,8 +180,10 @@ public final class DevEnvironment implements AutoCloseable {
     /** Process workspaces share the machine, so overcommit: 4x the cores, 2x the memory. */
     private Envelope localCapacity() {
         int cores = Runtime.getRuntime().availableProcessors();
-        long ramGb = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean()).getTotalMemorySize() >> 30;
+        long ramGb = ((com.sun.management.OperatingSystemMXBean)
+                                java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                        .getTotalMemorySize()
+                >> 30;
         long diskGb = dataDir.toFile().getUsableSpace() >> 30;
         return new Envelope(cores * 4, (int) Math.max(2, ramGb * 2), (int) Math.max(10, diskGb));
     }

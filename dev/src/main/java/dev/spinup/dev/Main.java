@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
  * CA), a registered local host and an admin token. Production runs
  * {@code spinup-control-plane serve}, whose classpath has none of this module.
  */
-@Command(name = "spinup-dev", mixinStandardHelpOptions = true,
+@Command(
+        name = "spinup-dev",
+        mixinStandardHelpOptions = true,
         description = "Run the control plane on this machine with everything embedded (Postgres, S3, CA).")
 public final class Main implements Callable<Integer> {
     public static void main(String[] args) {
@@ -29,21 +31,29 @@ public final class Main implements Callable<Integer> {
         System.exit(new CommandLine(new Main()).execute(args));
     }
 
-    @Option(names = "--data-dir", defaultValue = "${env:SPINUP_DATA_DIR:-.spinup}", description = "Where dev state lives (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--data-dir",
+            defaultValue = "${env:SPINUP_DATA_DIR:-.spinup}",
+            description = "Where dev state lives (default: ${DEFAULT-VALUE}).")
     Path dataDir;
+
     @CommandLine.Mixin
     dev.spinup.controlplane.Main.Ports ports;
 
     @Override
     public Integer call() throws Exception {
         Clock clock = Clock.systemUTC();
-        DevEnvironment env = DevEnvironment.prepare(dataDir, System.getenv("DATABASE_URL"),
-                System.getenv("SPINUP_S3_ENDPOINT"), clock);
+        DevEnvironment env = DevEnvironment.prepare(
+                dataDir, System.getenv("DATABASE_URL"), System.getenv("SPINUP_S3_ENDPOINT"), clock);
         String bind = ports.bind.equals("0.0.0.0") ? "127.0.0.1" : ports.bind;
         ControlPlaneConfig config = ControlPlaneConfig.defaults(env.database(), env.objectStorage(), env.tls())
                 .withPorts(bind, ports.grpcPort, ports.metricsPort);
-        ControlPlane cp = ControlPlane.start(config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                StepHooks.NONE, Telemetry.fromEnvironment("spinup-control-plane"));
+        ControlPlane cp = ControlPlane.start(
+                config,
+                clock,
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                StepHooks.NONE,
+                Telemetry.fromEnvironment("spinup-control-plane"));
         UUID hostId = env.registerLocalHost(cp, clock);
         String token = env.adminToken(cp, clock);
         printBanner(cp, env, hostId, token);
@@ -53,7 +63,8 @@ public final class Main implements Callable<Integer> {
     private void printBanner(ControlPlane cp, DevEnvironment env, UUID hostId, String token) {
         String target = "localhost:" + cp.grpcPort();
         String ca = env.caCertificate().toString();
-        System.out.printf("""
+        System.out.printf(
+                """
 
                 SpinUp control plane (dev mode) is up.
                   gRPC (TLS)   %s      CA certificate: %s
@@ -73,10 +84,23 @@ public final class Main implements Callable<Integer> {
                   then open its "hostname" on the local edge (Caddy, run by the host agent):
                     curl http://<hostname>:${SPINUP_EDGE_PORT:-8080}/
 
-                """, target, ca, cp.metricsPort(), env.database().jdbcUrl(),
-                env.objectStorage().endpoint() + " bucket " + env.objectStorage().bucket(), hostId,
-                DevEnvironment.REGION, dataDir.resolve("agent"), token, dataDir.resolve("admin-token"),
-                dataDir.resolve("admin-token"), ca, target, ca, target);
+                """,
+                target,
+                ca,
+                cp.metricsPort(),
+                env.database().jdbcUrl(),
+                env.objectStorage().endpoint() + " bucket "
+                        + env.objectStorage().bucket(),
+                hostId,
+                DevEnvironment.REGION,
+                dataDir.resolve("agent"),
+                token,
+                dataDir.resolve("admin-token"),
+                dataDir.resolve("admin-token"),
+                ca,
+                target,
+                ca,
+                target);
         System.out.flush();
     }
 }

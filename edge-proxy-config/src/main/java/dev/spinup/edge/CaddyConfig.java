@@ -28,36 +28,70 @@ public final class CaddyConfig {
     }
 
     public static String render(EdgeSettings settings, long generation, List<EdgeRoute> routes) {
-        List<EdgeRoute> sorted = routes.stream().sorted(Comparator.comparing(EdgeRoute::workspaceId)).toList();
+        List<EdgeRoute> sorted = routes.stream()
+                .sorted(Comparator.comparing(EdgeRoute::workspaceId))
+                .toList();
         List<Object> caddyRoutes = new ArrayList<>();
         for (EdgeRoute r : sorted) {
             Map<String, Object> route = map("match", List.of(map("host", r.hostnames())));
             switch (r.mode()) {
-                case PROXY -> route.putAll(map("handle", List.of(map("handler", "reverse_proxy",
-                        "upstreams", List.of(map("dial", r.dial())))), "terminal", true));
-                case FORWARD -> route.putAll(map("handle", List.of(map("handler", "reverse_proxy",
-                        "upstreams", List.of(map("dial", r.dial())),
-                        "headers", map("request", map("set", map("X-Spinup-Forwarded-By",
-                                List.of(settings.hostLabel().isEmpty() ? "edge" : settings.hostLabel())))))),
-                        "terminal", true));
+                case PROXY ->
+                    route.putAll(map(
+                            "handle",
+                            List.of(map("handler", "reverse_proxy", "upstreams", List.of(map("dial", r.dial())))),
+                            "terminal",
+                            true));
+                case FORWARD ->
+                    route.putAll(map(
+                            "handle",
+                            List.of(map(
+                                    "handler",
+                                    "reverse_proxy",
+                                    "upstreams",
+                                    List.of(map("dial", r.dial())),
+                                    "headers",
+                                    map(
+                                            "request",
+                                            map(
+                                                    "set",
+                                                    map(
+                                                            "X-Spinup-Forwarded-By",
+                                                            List.of(
+                                                                    settings.hostLabel()
+                                                                                    .isEmpty()
+                                                                            ? "edge"
+                                                                            : settings.hostLabel())))))),
+                            "terminal",
+                            true));
                 // The pages are rendered once, below: a route only says which page, with which name.
-                case SUSPENDED, ARCHIVED, TOMBSTONE -> route.put("handle", List.of(map("handler", "vars",
-                        PAGE_VAR, r.mode().name().toLowerCase(java.util.Locale.ROOT),
-                        NAME_VAR, Pages.esc(Pages.label(r.displayName(), r.hostnames().getFirst())))));
+                case SUSPENDED, ARCHIVED, TOMBSTONE ->
+                    route.put(
+                            "handle",
+                            List.of(map(
+                                    "handler",
+                                    "vars",
+                                    PAGE_VAR,
+                                    r.mode().name().toLowerCase(java.util.Locale.ROOT),
+                                    NAME_VAR,
+                                    Pages.esc(Pages.label(
+                                            r.displayName(), r.hostnames().getFirst())))));
             }
             caddyRoutes.add(route);
         }
         String name = "{http.vars." + NAME_VAR + "}";
         String host = "{http.request.host}";
-        caddyRoutes.add(pageRoute("suspended", 503, Pages.suspendedHtml(name, host, settings.retryAfterSeconds()),
+        caddyRoutes.add(pageRoute(
+                "suspended",
+                503,
+                Pages.suspendedHtml(name, host, settings.retryAfterSeconds()),
                 Map.of("Retry-After", String.valueOf(settings.retryAfterSeconds()))));
         caddyRoutes.add(pageRoute("archived", 503, Pages.archivedHtml(name, host), Map.of()));
         caddyRoutes.add(pageRoute("tombstone", 404, Pages.tombstoneHtml(host), Map.of()));
         // Anything else: a plain 404 page.
         caddyRoutes.add(map("handle", List.of(page(404, Pages.unknown(), Map.of()))));
 
-        Map<String, Object> server = map("@id", generationId(generation), "listen", List.of(settings.listen()),
-                "routes", caddyRoutes);
+        Map<String, Object> server =
+                map("@id", generationId(generation), "listen", List.of(settings.listen()), "routes", caddyRoutes);
         Map<String, Object> apps = new LinkedHashMap<>();
         Map<String, Object> http = new LinkedHashMap<>();
         if (settings.tls() == EdgeSettings.Tls.OFF) {
@@ -79,15 +113,17 @@ public final class CaddyConfig {
         }
         http.put("servers", map(SERVER, server));
         apps.put("http", http);
-        return Json.write(map(
-                "admin", map("listen", settings.adminListen()),
-                "apps", apps));
+        return Json.write(map("admin", map("listen", settings.adminListen()), "apps", apps));
     }
 
     private static Map<String, Object> pageRoute(String page, int status, String html, Map<String, String> headers) {
-        return map("match", List.of(map("vars", map(PAGE_VAR, List.of(page)))),
-                "handle", List.of(page(status, html, headers)),
-                "terminal", true);
+        return map(
+                "match",
+                List.of(map("vars", map(PAGE_VAR, List.of(page)))),
+                "handle",
+                List.of(page(status, html, headers)),
+                "terminal",
+                true);
     }
 
     private static int port(String listen) {
@@ -95,9 +131,10 @@ public final class CaddyConfig {
     }
 
     private static Map<String, Object> page(int status, String html, Map<String, String> extraHeaders) {
-        Map<String, Object> headers = map("Cache-Control", List.of("no-store"),
-                "Content-Type", List.of("text/html; charset=utf-8"));
-        extraHeaders.entrySet().stream().sorted(Map.Entry.comparingByKey())
+        Map<String, Object> headers =
+                map("Cache-Control", List.of("no-store"), "Content-Type", List.of("text/html; charset=utf-8"));
+        extraHeaders.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
                 .forEach(e -> headers.put(e.getKey(), List.of(e.getValue())));
         return map("handler", "static_response", "status_code", status, "headers", headers, "body", html);
     }

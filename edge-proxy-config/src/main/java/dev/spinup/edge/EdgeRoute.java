@@ -28,7 +28,11 @@ public record EdgeRoute(String workspaceId, String displayName, List<String> hos
 
     /** The same route with another mode (and no upstream, unless the new mode dials one). */
     public EdgeRoute withMode(Mode newMode) {
-        return new EdgeRoute(workspaceId, displayName, hostnames, newMode,
+        return new EdgeRoute(
+                workspaceId,
+                displayName,
+                hostnames,
+                newMode,
                 newMode == Mode.PROXY || newMode == Mode.FORWARD ? upstream : "");
     }
 
@@ -36,7 +40,11 @@ public record EdgeRoute(String workspaceId, String displayName, List<String> hos
         Objects.requireNonNull(workspaceId, "workspaceId");
         Objects.requireNonNull(mode, "mode");
         displayName = displayName == null ? "" : displayName;
-        hostnames = hostnames.stream().map(h -> h.toLowerCase(java.util.Locale.ROOT)).distinct().sorted().toList();
+        hostnames = hostnames.stream()
+                .map(h -> h.toLowerCase(java.util.Locale.ROOT))
+                .distinct()
+                .sorted()
+                .toList();
         upstream = upstream == null ? "" : upstream;
         if (hostnames.isEmpty()) {
             throw new IllegalArgumentException("workspace " + workspaceId + " has no hostname to route");

@@ -13,9 +13,13 @@ import java.util.Objects;
  * @param retryAfterSeconds Retry-After on the suspended page
  * @param hostLabel    this host's name, sent along when it forwards a request to another host
  */
-public record EdgeSettings(String adminListen, String listen, Tls tls, String acmeEmail, int retryAfterSeconds,
-                           String hostLabel) {
-    public enum Tls { OFF, INTERNAL, ACME }
+public record EdgeSettings(
+        String adminListen, String listen, Tls tls, String acmeEmail, int retryAfterSeconds, String hostLabel) {
+    public enum Tls {
+        OFF,
+        INTERNAL,
+        ACME
+    }
 
     public EdgeSettings {
         Objects.requireNonNull(adminListen, "adminListen");

@@ -25,45 +25,77 @@ public final class Pages {
 
     /** 404 for a host name this edge knows nothing about. */
     public static String unknown() {
-        return page("No workspace here", "#6b7280", TOMB, "Not found", "No workspace here",
-                "<p>No workspace answers at this address. Check the link for typing mistakes.</p>", "", "");
+        return page(
+                "No workspace here",
+                "#6b7280",
+                TOMB,
+                "Not found",
+                "No workspace here",
+                "<p>No workspace answers at this address. Check the link for typing mistakes.</p>",
+                "",
+                "");
     }
 
     // The *Html forms take HTML: escaped text, or the edge's placeholders, filled in per request.
 
     static String suspendedHtml(String nameHtml, String hostHtml, int retryAfterSeconds) {
-        return page(nameHtml + " is asleep", "#b45309", MOON, "Suspended", nameHtml + " is asleep",
+        return page(
+                nameHtml + " is asleep",
+                "#b45309",
+                MOON,
+                "Suspended",
+                nameHtml + " is asleep",
                 "<p>This workspace is suspended: it is not running right now, and all of its files are kept "
                         + "exactly as they were.</p>"
                         + "<p>Once its owner resumes it, it will be back here within seconds. This page checks "
                         + "again by itself every " + retryAfterSeconds + " seconds.</p>",
-                hostHtml, "<meta http-equiv=\"refresh\" content=\"" + retryAfterSeconds + "\">");
+                hostHtml,
+                "<meta http-equiv=\"refresh\" content=\"" + retryAfterSeconds + "\">");
     }
 
     static String archivedHtml(String nameHtml, String hostHtml) {
-        return page(nameHtml + " is archived", "#1d4ed8", BOX, "Archived", nameHtml + " is archived",
+        return page(
+                nameHtml + " is archived",
+                "#1d4ed8",
+                BOX,
+                "Archived",
+                nameHtml + " is archived",
                 "<p>This workspace has not been used for a while, so it was packed away. Nothing is lost: "
                         + "its files are kept safely in storage.</p>"
                         + "<p><strong>To use it again, restore it</strong> from your SpinUp dashboard (or with the "
                         + "<code>RestoreWorkspace</code> API call). Restoring takes a minute or two; this address "
                         + "stays the same.</p>",
-                hostHtml, "");
+                hostHtml,
+                "");
     }
 
     static String tombstoneHtml(String hostHtml) {
-        return page(hostHtml + " no longer exists", "#6b7280", TOMB, "Deleted", "This workspace no longer exists",
+        return page(
+                hostHtml + " no longer exists",
+                "#6b7280",
+                TOMB,
+                "Deleted",
+                "This workspace no longer exists",
                 "<p>The workspace at <strong>" + hostHtml + "</strong> was deleted, together with its files "
                         + "and snapshots. It cannot be restored.</p>"
                         + "<p>If you followed a link here, the link is out of date.</p>",
-                hostHtml, "");
+                hostHtml,
+                "");
     }
 
     static String label(String displayName, String hostname) {
         return displayName == null || displayName.isBlank() ? hostname : displayName;
     }
 
-    private static String page(String titleHtml, String accent, String icon, String badge, String headingHtml,
-                               String bodyHtml, String hostHtml, String extraHead) {
+    private static String page(
+            String titleHtml,
+            String accent,
+            String icon,
+            String badge,
+            String headingHtml,
+            String bodyHtml,
+            String hostHtml,
+            String extraHead) {
         return """
                 <!doctype html>
                 <html lang="en">
@@ -100,8 +132,15 @@ public final class Pages {
                 </main>
                 </body>
                 </html>
-                """.formatted(extraHead.isEmpty() ? "" : extraHead + "\n", titleHtml, accent, icon, badge,
-                headingHtml, bodyHtml, hostHtml.isEmpty() ? "Served by SpinUp" : hostHtml + " · served by SpinUp");
+                """.formatted(
+                        extraHead.isEmpty() ? "" : extraHead + "\n",
+                        titleHtml,
+                        accent,
+                        icon,
+                        badge,
+                        headingHtml,
+                        bodyHtml,
+                        hostHtml.isEmpty() ? "Served by SpinUp" : hostHtml + " · served by SpinUp");
     }
 
     private static final String MOON = "<svg viewBox=\"0 0 24 24\" aria-hidden=\"true\" focusable=\"false\">"

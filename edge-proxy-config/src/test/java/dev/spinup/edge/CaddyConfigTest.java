@@ -1,5 +1,8 @@
 package dev.spinup.edge;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,50 +12,76 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 /**
  * The rendered config is compared byte for byte with golden files under src/test/resources/golden.
  * After an intended change, regenerate them with {@code -Dgolden.update=true} and review the diff.
  */
 class CaddyConfigTest {
     static final List<EdgeRoute> ROUTES = List.of(
-            new EdgeRoute("0197a000-0000-7000-8000-000000000001", "Shop front",
+            new EdgeRoute(
+                    "0197a000-0000-7000-8000-000000000001",
+                    "Shop front",
                     List.of("0197a000-0000-7000-8000-000000000001.ws.example.test", "Shop.Example.COM"),
-                    EdgeRoute.Mode.PROXY, "http://127.0.0.1:20000"),
-            new EdgeRoute("0197a000-0000-7000-8000-000000000002", "Blog <draft>",
-                    List.of("0197a000-0000-7000-8000-000000000002.ws.example.test"), EdgeRoute.Mode.SUSPENDED, ""),
-            new EdgeRoute("0197a000-0000-7000-8000-000000000003", "Old project",
-                    List.of("0197a000-0000-7000-8000-000000000003.ws.example.test"), EdgeRoute.Mode.ARCHIVED, ""),
-            new EdgeRoute("0197a000-0000-7000-8000-000000000004", "Moved",
-                    List.of("0197a000-0000-7000-8000-000000000004.ws.example.test"), EdgeRoute.Mode.FORWARD,
+                    EdgeRoute.Mode.PROXY,
+                    "http://127.0.0.1:20000"),
+            new EdgeRoute(
+                    "0197a000-0000-7000-8000-000000000002",
+                    "Blog <draft>",
+                    List.of("0197a000-0000-7000-8000-000000000002.ws.example.test"),
+                    EdgeRoute.Mode.SUSPENDED,
+                    ""),
+            new EdgeRoute(
+                    "0197a000-0000-7000-8000-000000000003",
+                    "Old project",
+                    List.of("0197a000-0000-7000-8000-000000000003.ws.example.test"),
+                    EdgeRoute.Mode.ARCHIVED,
+                    ""),
+            new EdgeRoute(
+                    "0197a000-0000-7000-8000-000000000004",
+                    "Moved",
+                    List.of("0197a000-0000-7000-8000-000000000004.ws.example.test"),
+                    EdgeRoute.Mode.FORWARD,
                     "host-b.example.test:80"),
-            new EdgeRoute("0197a000-0000-7000-8000-000000000005", "deleted",
-                    List.of("0197a000-0000-7000-8000-000000000005.ws.example.test"), EdgeRoute.Mode.TOMBSTONE, ""));
+            new EdgeRoute(
+                    "0197a000-0000-7000-8000-000000000005",
+                    "deleted",
+                    List.of("0197a000-0000-7000-8000-000000000005.ws.example.test"),
+                    EdgeRoute.Mode.TOMBSTONE,
+                    ""));
 
     @Test
     void plainHttpConfigMatchesItsGoldenFile() throws IOException {
-        assertGolden("plain-http.json", CaddyConfig.render(
-                EdgeSettings.plainHttp("127.0.0.1:2019", ":8080", "host-a"), 42, ROUTES));
+        assertGolden(
+                "plain-http.json",
+                CaddyConfig.render(EdgeSettings.plainHttp("127.0.0.1:2019", ":8080", "host-a"), 42, ROUTES));
     }
 
     @Test
     void internalCertificatesConfigMatchesItsGoldenFile() throws IOException {
-        assertGolden("internal-tls.json", CaddyConfig.render(new EdgeSettings("127.0.0.1:2019", ":443",
-                EdgeSettings.Tls.INTERNAL, null, 30, "host-a"), 7, ROUTES.subList(0, 1)));
+        assertGolden(
+                "internal-tls.json",
+                CaddyConfig.render(
+                        new EdgeSettings("127.0.0.1:2019", ":443", EdgeSettings.Tls.INTERNAL, null, 30, "host-a"),
+                        7,
+                        ROUTES.subList(0, 1)));
     }
 
     @Test
     void acmeConfigMatchesItsGoldenFile() throws IOException {
-        assertGolden("acme-tls.json", CaddyConfig.render(new EdgeSettings("127.0.0.1:2019", ":443",
-                EdgeSettings.Tls.ACME, "ops@example.test", 30, "host-a"), 7, ROUTES.subList(0, 1)));
+        assertGolden(
+                "acme-tls.json",
+                CaddyConfig.render(
+                        new EdgeSettings(
+                                "127.0.0.1:2019", ":443", EdgeSettings.Tls.ACME, "ops@example.test", 30, "host-a"),
+                        7,
+                        ROUTES.subList(0, 1)));
     }
 
     @Test
     void anEmptyHostStillAnswersWithTheNotFoundPage() throws IOException {
-        assertGolden("empty.json", CaddyConfig.render(
-                EdgeSettings.plainHttp("127.0.0.1:2019", ":8080", "host-a"), 1, List.of()));
+        assertGolden(
+                "empty.json",
+                CaddyConfig.render(EdgeSettings.plainHttp("127.0.0.1:2019", ":8080", "host-a"), 1, List.of()));
     }
 
     @Test
@@ -69,25 +98,43 @@ class CaddyConfigTest {
         String json = CaddyConfig.render(EdgeSettings.plainHttp("127.0.0.1:2019", ":8080", "h"), 1, ROUTES);
         assertThat(json).doesNotContain("<draft>").doesNotContain("<html").contains("\\u003chtml");
         assertThat(Pages.suspended("<script>alert(1)</script>", "x.test", 30))
-                .doesNotContain("<script>").contains("&lt;script&gt;");
+                .doesNotContain("<script>")
+                .contains("&lt;script&gt;");
         // Caddy fills in {placeholders} in the pages: a name must never turn into one.
-        String sneaky = CaddyConfig.render(EdgeSettings.plainHttp("127.0.0.1:2019", ":8080", "h"), 1, List.of(
-                new EdgeRoute("w", "{http.request.header.Cookie}", List.of("w.test"), EdgeRoute.Mode.SUSPENDED, "")));
-        assertThat(sneaky).doesNotContain("\"{http.request.header.Cookie}").contains("\\u0026#123;http.request.header.Cookie\\u0026#125;");
+        String sneaky = CaddyConfig.render(
+                EdgeSettings.plainHttp("127.0.0.1:2019", ":8080", "h"),
+                1,
+                List.of(new EdgeRoute(
+                        "w", "{http.request.header.Cookie}", List.of("w.test"), EdgeRoute.Mode.SUSPENDED, "")));
+        assertThat(sneaky)
+                .doesNotContain("\"{http.request.header.Cookie}")
+                .contains("\\u0026#123;http.request.header.Cookie\\u0026#125;");
     }
 
     @Test
     void everyPageNamesItsWorkspaceAndIsSelfContained() {
-        List<String> pages = List.of(Pages.suspended("Shop front", "s.test", 30), Pages.archived("Shop front", "s.test"),
-                Pages.tombstone("s.test"), Pages.unknown());
+        List<String> pages = List.of(
+                Pages.suspended("Shop front", "s.test", 30),
+                Pages.archived("Shop front", "s.test"),
+                Pages.tombstone("s.test"),
+                Pages.unknown());
         for (String page : pages) {
-            assertThat(page).startsWith("<!doctype html>").contains("<html lang=\"en\">").contains("<main>")
-                    .contains("<h1>").doesNotContain("src=\"http").doesNotContain("href=\"http")
-                    .doesNotContain("@import").doesNotContain("<script");
+            assertThat(page)
+                    .startsWith("<!doctype html>")
+                    .contains("<html lang=\"en\">")
+                    .contains("<main>")
+                    .contains("<h1>")
+                    .doesNotContain("src=\"http")
+                    .doesNotContain("href=\"http")
+                    .doesNotContain("@import")
+                    .doesNotContain("<script");
         }
-        assertThat(pages.get(0)).contains("<title>Shop front is asleep · SpinUp</title>")
+        assertThat(pages.get(0))
+                .contains("<title>Shop front is asleep · SpinUp</title>")
                 .contains("http-equiv=\"refresh\" content=\"30\"");
-        assertThat(pages.get(1)).contains("<title>Shop front is archived · SpinUp</title>").contains("restore it");
+        assertThat(pages.get(1))
+                .contains("<title>Shop front is archived · SpinUp</title>")
+                .contains("restore it");
         assertThat(pages.get(2)).contains("<title>s.test no longer exists · SpinUp</title>");
     }
 
@@ -106,7 +153,9 @@ class CaddyConfigTest {
         if (Boolean.getBoolean("golden.update")) {
             Files.writeString(golden, actual);
         }
-        assertThat(golden).as("golden file %s (regenerate with -Dgolden.update=true)", name).exists();
+        assertThat(golden)
+                .as("golden file %s (regenerate with -Dgolden.update=true)", name)
+                .exists();
         assertThat(actual).isEqualTo(Files.readString(golden));
     }
 }

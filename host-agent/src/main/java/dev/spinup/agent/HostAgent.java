@@ -17,8 +17,8 @@ import dev.spinup.api.v1.Envelope;
 import dev.spinup.api.v1.WorkspaceLocalEvent;
 import dev.spinup.api.v1.WorkspaceLocalEventKind;
 import io.grpc.netty.GrpcSslContexts;
-import io.opentelemetry.api.OpenTelemetry;
 import io.netty.handler.ssl.SslContext;
+import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -40,45 +40,78 @@ public final class HostAgent implements AutoCloseable {
                 return t;
             });
 
-    private HostAgent(HostAgentConfig config, Clock clock, CommandHooks hooks, OpenTelemetry otel, VmDriver customDriver) {
-        java.nio.file.Path guestDir = config.guestDir() != null ? config.guestDir()
+    private HostAgent(
+            HostAgentConfig config, Clock clock, CommandHooks hooks, OpenTelemetry otel, VmDriver customDriver) {
+        java.nio.file.Path guestDir = config.guestDir() != null
+                ? config.guestDir()
                 : GuestFiles.extract(config.dataDir().resolve("guest"));
         this.driver = customDriver != null ? customDriver : driver(config, guestDir);
         ExecutedCommands executed = new ExecutedCommands(config.dataDir().resolve("commands"));
-        this.outbox = new EventOutbox(clock, config.dataDir().resolve("events"), EventOutbox.DEFAULT_CAPACITY,
-                EventOutbox.AgentMetrics.NONE);
-        driver.onUnexpectedExit(exit -> outbox.emit(AgentEvent.newBuilder().setWorkspaceEvent(
-                WorkspaceLocalEvent.newBuilder().setWorkspaceId(exit.workspaceId())
+        this.outbox = new EventOutbox(
+                clock, config.dataDir().resolve("events"), EventOutbox.DEFAULT_CAPACITY, EventOutbox.AgentMetrics.NONE);
+        driver.onUnexpectedExit(exit -> outbox.emit(AgentEvent.newBuilder()
+                .setWorkspaceEvent(WorkspaceLocalEvent.newBuilder()
+                        .setWorkspaceId(exit.workspaceId())
                         .setKind(exit.crashed() ? WorkspaceLocalEventKind.CRASHED : WorkspaceLocalEventKind.EXITED)
                         .setMessage(exit.message()))));
         this.edge = edge(config, outbox, new RouteGuard(() -> runningEndpoints(driver)));
         driver.holdPorts(edge::proxiedPorts);
         driver.onUnexpectedExit(exit -> edge.refresh()); // the edge stops proxying to an app that died
-        this.executor = new CommandExecutor(driver,
-                new SnapshotTransfer(driver, config.dataDir().resolve("scratch")), edge, executed, outbox, clock, hooks,
+        this.executor = new CommandExecutor(
+                driver,
+                new SnapshotTransfer(driver, config.dataDir().resolve("scratch")),
+                edge,
+                executed,
+                outbox,
+                clock,
+                hooks,
                 otel.getTracer("dev.spinup.agent"));
         SslContext ssl;
         try {
             ssl = GrpcSslContexts.forClient()
-                    .keyManager(config.certificate().toFile(), config.privateKey().toFile())
+                    .keyManager(
+                            config.certificate().toFile(), config.privateKey().toFile())
                     .trustManager(config.caCertificate().toFile())
                     .build();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load the host certificate", e);
         }
-        Envelope total = Envelope.newBuilder().setVcpu(config.totalVcpu()).setRamGb(config.totalRamGb())
-                .setDiskGb(config.totalDiskGb()).build();
-        this.connection = new ControlPlaneConnection(config.controlPlanes(), ssl, executor, outbox, driver, executed,
-                total, config.heartbeatInterval(), UUID.randomUUID().toString(), edge.address());
+        Envelope total = Envelope.newBuilder()
+                .setVcpu(config.totalVcpu())
+                .setRamGb(config.totalRamGb())
+                .setDiskGb(config.totalDiskGb())
+                .build();
+        this.connection = new ControlPlaneConnection(
+                config.controlPlanes(),
+                ssl,
+                executor,
+                outbox,
+                driver,
+                executed,
+                total,
+                config.heartbeatInterval(),
+                UUID.randomUUID().toString(),
+                edge.address());
     }
 
     private static VmDriver driver(HostAgentConfig config, Path guestDir) {
         Path workspaces = config.dataDir().resolve("workspaces");
         if (config.qemu() != null) {
-            return new dev.spinup.agent.drivers.QemuVmDriver(workspaces, config.qemu().image(), config.advertiseHost(), config.portFrom(), config.portTo(), config.startTimeout(),
+            return new dev.spinup.agent.drivers.QemuVmDriver(
+                    workspaces,
+                    config.qemu().image(),
+                    config.advertiseHost(),
+                    config.portFrom(),
+                    config.portTo(),
+                    config.startTimeout(),
                     config.qemu().accel());
         }
-        return new ProcessVmDriver(workspaces, guestDir, config.advertiseHost(), config.portFrom(), config.portTo(),
+        return new ProcessVmDriver(
+                workspaces,
+                guestDir,
+                config.advertiseHost(),
+                config.portFrom(),
+                config.portTo(),
                 config.startTimeout());
     }
 
@@ -86,7 +119,8 @@ public final class HostAgent implements AutoCloseable {
     private static java.util.Map<String, String> runningEndpoints(VmDriver driver) {
         java.util.Map<String, String> running = new java.util.HashMap<>();
         for (var w : driver.inventory()) {
-            if (w.state() == dev.spinup.agent.drivers.LocalWorkspace.State.RUNNING && !w.endpoint().isEmpty()) {
+            if (w.state() == dev.spinup.agent.drivers.LocalWorkspace.State.RUNNING
+                    && !w.endpoint().isEmpty()) {
                 running.put(w.workspaceId(), w.endpoint());
             }
         }
@@ -100,8 +134,13 @@ public final class HostAgent implements AutoCloseable {
         }
         String listen = config.edge().settings().listen();
         String port = listen.substring(listen.lastIndexOf(':') + 1);
-        return new CaddyEdge(dir, config.edge().settings(), config.advertiseHost() + ":" + port,
-                config.edge().caddyBinary(), status -> outbox.emit(AgentEvent.newBuilder().setCertificate(status)), guard);
+        return new CaddyEdge(
+                dir,
+                config.edge().settings(),
+                config.advertiseHost() + ":" + port,
+                config.edge().caddyBinary(),
+                status -> outbox.emit(AgentEvent.newBuilder().setCertificate(status)),
+                guard);
     }
 
     public static HostAgent start(HostAgentConfig config, Clock clock) {
@@ -119,8 +158,8 @@ public final class HostAgent implements AutoCloseable {
     }
 
     /** With a driver of the caller's (benchmarks: {@link dev.spinup.agent.drivers.NoopVmDriver}); null: the configured one. */
-    public static HostAgent start(HostAgentConfig config, Clock clock, CommandHooks hooks, OpenTelemetry otel,
-                                  VmDriver driver) {
+    public static HostAgent start(
+            HostAgentConfig config, Clock clock, CommandHooks hooks, OpenTelemetry otel, VmDriver driver) {
         HostAgent agent = new HostAgent(config, clock, hooks, otel, driver);
         agent.connection.start();
         agent.housekeeping.scheduleWithFixedDelay(agent::prune, 0, 1, java.util.concurrent.TimeUnit.HOURS);
@@ -131,8 +170,8 @@ public final class HostAgent implements AutoCloseable {
         try {
             executor.pruneRecords();
         } catch (RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(HostAgent.class).warn("event=command_records_prune_failed error=\"{}\"",
-                    e.toString());
+            org.slf4j.LoggerFactory.getLogger(HostAgent.class)
+                    .warn("event=command_records_prune_failed error=\"{}\"", e.toString());
         }
     }
 

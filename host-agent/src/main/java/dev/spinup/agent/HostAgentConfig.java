@@ -1,10 +1,10 @@
 package dev.spinup.agent;
 
+import static java.util.Objects.requireNonNull;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * @param controlPlanes  control-plane addresses (host:port), tried in turn
@@ -55,29 +55,98 @@ public record HostAgentConfig(
     }
 
     /** Without an edge proxy. */
-    public HostAgentConfig(List<String> controlPlanes, Path certificate, Path privateKey, Path caCertificate,
-                           Path dataDir, Path guestDir, String advertiseHost, int portFrom, int portTo, int totalVcpu,
-                           int totalRamGb, int totalDiskGb, Duration heartbeatInterval, Duration startTimeout) {
-        this(controlPlanes, certificate, privateKey, caCertificate, dataDir, guestDir, advertiseHost, portFrom, portTo,
-                totalVcpu, totalRamGb, totalDiskGb, heartbeatInterval, startTimeout, null, null);
+    public HostAgentConfig(
+            List<String> controlPlanes,
+            Path certificate,
+            Path privateKey,
+            Path caCertificate,
+            Path dataDir,
+            Path guestDir,
+            String advertiseHost,
+            int portFrom,
+            int portTo,
+            int totalVcpu,
+            int totalRamGb,
+            int totalDiskGb,
+            Duration heartbeatInterval,
+            Duration startTimeout) {
+        this(
+                controlPlanes,
+                certificate,
+                privateKey,
+                caCertificate,
+                dataDir,
+                guestDir,
+                advertiseHost,
+                portFrom,
+                portTo,
+                totalVcpu,
+                totalRamGb,
+                totalDiskGb,
+                heartbeatInterval,
+                startTimeout,
+                null,
+                null);
     }
 
     public HostAgentConfig withEdge(Edge edge) {
-        return new HostAgentConfig(controlPlanes, certificate, privateKey, caCertificate, dataDir, guestDir,
-                advertiseHost, portFrom, portTo, totalVcpu, totalRamGb, totalDiskGb, heartbeatInterval, startTimeout,
-                edge, qemu);
+        return new HostAgentConfig(
+                controlPlanes,
+                certificate,
+                privateKey,
+                caCertificate,
+                dataDir,
+                guestDir,
+                advertiseHost,
+                portFrom,
+                portTo,
+                totalVcpu,
+                totalRamGb,
+                totalDiskGb,
+                heartbeatInterval,
+                startTimeout,
+                edge,
+                qemu);
     }
 
     public HostAgentConfig withStartTimeout(Duration startTimeout) {
-        return new HostAgentConfig(controlPlanes, certificate, privateKey, caCertificate, dataDir, guestDir,
-                advertiseHost, portFrom, portTo, totalVcpu, totalRamGb, totalDiskGb, heartbeatInterval, startTimeout,
-                edge, qemu);
+        return new HostAgentConfig(
+                controlPlanes,
+                certificate,
+                privateKey,
+                caCertificate,
+                dataDir,
+                guestDir,
+                advertiseHost,
+                portFrom,
+                portTo,
+                totalVcpu,
+                totalRamGb,
+                totalDiskGb,
+                heartbeatInterval,
+                startTimeout,
+                edge,
+                qemu);
     }
 
     public HostAgentConfig withQemu(Qemu qemu) {
-        return new HostAgentConfig(controlPlanes, certificate, privateKey, caCertificate, dataDir, guestDir,
-                advertiseHost, portFrom, portTo, totalVcpu, totalRamGb, totalDiskGb, heartbeatInterval, startTimeout,
-                edge, qemu);
+        return new HostAgentConfig(
+                controlPlanes,
+                certificate,
+                privateKey,
+                caCertificate,
+                dataDir,
+                guestDir,
+                advertiseHost,
+                portFrom,
+                portTo,
+                totalVcpu,
+                totalRamGb,
+                totalDiskGb,
+                heartbeatInterval,
+                startTimeout,
+                edge,
+                qemu);
     }
 
     public HostAgentConfig {

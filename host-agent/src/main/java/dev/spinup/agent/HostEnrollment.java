@@ -34,8 +34,8 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 public final class HostEnrollment {
     private HostEnrollment() {}
 
-    public static EnrollResponse enroll(String target, Path trustedCa, String token, String fqdn, Envelope total,
-                                        Path dir) {
+    public static EnrollResponse enroll(
+            String target, Path trustedCa, String token, String fqdn, Envelope total, Path dir) {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
             generator.initialize(new ECGenParameterSpec("secp256r1"));
@@ -43,13 +43,20 @@ public final class HostEnrollment {
             String csr = pem(new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=" + fqdn), pair.getPublic())
                     .build(new JcaContentSignerBuilder("SHA256withECDSA").build(pair.getPrivate())));
             ManagedChannel channel = NettyChannelBuilder.forTarget(target)
-                    .sslContext(GrpcSslContexts.forClient().trustManager(trustedCa.toFile()).build())
+                    .sslContext(GrpcSslContexts.forClient()
+                            .trustManager(trustedCa.toFile())
+                            .build())
                     .build();
             EnrollResponse response;
             try {
-                response = AgentServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                        .enroll(EnrollRequest.newBuilder().setToken(token).setCsrPem(csr).setFqdn(fqdn)
-                                .setTotal(total).build());
+                response = AgentServiceGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .enroll(EnrollRequest.newBuilder()
+                                .setToken(token)
+                                .setCsrPem(csr)
+                                .setFqdn(fqdn)
+                                .setTotal(total)
+                                .build());
             } finally {
                 channel.shutdownNow();
             }

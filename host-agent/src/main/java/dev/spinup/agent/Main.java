@@ -13,82 +13,162 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "spinup-host-agent", mixinStandardHelpOptions = true,
+@Command(
+        name = "spinup-host-agent",
+        mixinStandardHelpOptions = true,
         description = "The SpinUp host agent: dials the control plane over mTLS and runs this host's workspaces.",
         subcommands = {Main.Enroll.class})
 public final class Main implements Callable<Integer> {
-    @Option(names = "--control-plane", split = ",", defaultValue = "${env:SPINUP_CONTROL_PLANES}",
+    @Option(
+            names = "--control-plane",
+            split = ",",
+            defaultValue = "${env:SPINUP_CONTROL_PLANES}",
             description = "Control-plane addresses host:port, comma separated (env SPINUP_CONTROL_PLANES).")
     List<String> controlPlanes;
+
     @Option(names = "--cert", description = "Host client certificate, PEM.")
     Path cert;
+
     @Option(names = "--key", description = "Host private key, PKCS#8 PEM.")
     Path key;
+
     @Option(names = "--ca", description = "CA certificate of the control plane, PEM.")
     Path ca;
+
     @Option(names = "--data-dir", description = "Where this agent keeps workspaces and its records.")
     Path dataDir;
+
     @Option(names = "--guest-dir", description = "Use this unpacked guest instead of the one shipped with the agent.")
     Path guestDir;
-    @Option(names = "--advertise-host", defaultValue = "127.0.0.1", description = "Address workspaces are reached at (default: ${DEFAULT-VALUE}).")
+
+    @Option(
+            names = "--advertise-host",
+            defaultValue = "127.0.0.1",
+            description = "Address workspaces are reached at (default: ${DEFAULT-VALUE}).")
     String advertiseHost;
-    @Option(names = "--port-range", defaultValue = "20000-20999", description = "Ports for workspace apps (default: ${DEFAULT-VALUE}).")
+
+    @Option(
+            names = "--port-range",
+            defaultValue = "20000-20999",
+            description = "Ports for workspace apps (default: ${DEFAULT-VALUE}).")
     String portRange;
-    @Option(names = "--capacity", defaultValue = "0,0,0", description = "vcpu,ram_gb,disk_gb this host offers (reported in heartbeats).")
+
+    @Option(
+            names = "--capacity",
+            defaultValue = "0,0,0",
+            description = "vcpu,ram_gb,disk_gb this host offers (reported in heartbeats).")
     String capacity;
-    @Option(names = "--edge", defaultValue = "none",
+
+    @Option(
+            names = "--edge",
+            defaultValue = "none",
             description = "Edge proxy: none (routes only recorded), caddy (the agent runs and supervises Caddy), "
                     + "system (drive a Caddy the system runs, through its admin API). Default: ${DEFAULT-VALUE}.")
     String edge;
-    @Option(names = "--edge-listen", defaultValue = ":80", description = "Where the edge answers workspace requests (default: ${DEFAULT-VALUE}).")
+
+    @Option(
+            names = "--edge-listen",
+            defaultValue = ":80",
+            description = "Where the edge answers workspace requests (default: ${DEFAULT-VALUE}).")
     String edgeListen;
-    @Option(names = "--edge-admin", defaultValue = "127.0.0.1:2019", description = "Caddy's admin API, loopback only (default: ${DEFAULT-VALUE}).")
+
+    @Option(
+            names = "--edge-admin",
+            defaultValue = "127.0.0.1:2019",
+            description = "Caddy's admin API, loopback only (default: ${DEFAULT-VALUE}).")
     String edgeAdmin;
-    @Option(names = "--edge-tls", defaultValue = "off",
-            description = "off (plain HTTP), internal (Caddy's local CA), acme (public certificates; needs --acme-email). Default: ${DEFAULT-VALUE}.")
+
+    @Option(
+            names = "--edge-tls",
+            defaultValue = "off",
+            description =
+                    "off (plain HTTP), internal (Caddy's local CA), acme (public certificates; needs --acme-email). Default: ${DEFAULT-VALUE}.")
     String edgeTls;
+
     @Option(names = "--acme-email", description = "ACME account e-mail, for --edge-tls acme.")
     String acmeEmail;
-    @Option(names = "--caddy", defaultValue = "caddy", description = "The Caddy binary for --edge caddy (default: ${DEFAULT-VALUE}, from PATH).")
+
+    @Option(
+            names = "--caddy",
+            defaultValue = "caddy",
+            description = "The Caddy binary for --edge caddy (default: ${DEFAULT-VALUE}, from PATH).")
     String caddyBinary;
-    @Option(names = "--driver", defaultValue = "process",
+
+    @Option(
+            names = "--driver",
+            defaultValue = "process",
             description = "How workspaces run: process (a supervised process tree, no isolation) or qemu (one VM each; "
                     + "needs --vm-image). Default: ${DEFAULT-VALUE}.")
     String driver;
-    @Option(names = "--vm-image", description = "For --driver qemu: the image directory vm-base-config/build-image.sh printed.")
+
+    @Option(
+            names = "--vm-image",
+            description = "For --driver qemu: the image directory vm-base-config/build-image.sh printed.")
     Path vmImage;
-    @Option(names = "--qemu-accel", defaultValue = "auto",
-            description = "For --driver qemu: kvm, tcg, or auto (KVM when /dev/kvm is usable, else TCG). Default: ${DEFAULT-VALUE}.")
+
+    @Option(
+            names = "--qemu-accel",
+            defaultValue = "auto",
+            description =
+                    "For --driver qemu: kvm, tcg, or auto (KVM when /dev/kvm is usable, else TCG). Default: ${DEFAULT-VALUE}.")
     String qemuAccel;
-    @Option(names = "--start-timeout-seconds", defaultValue = "120",
+
+    @Option(
+            names = "--start-timeout-seconds",
+            defaultValue = "120",
             description = "How long a workspace may take to boot and answer (default: ${DEFAULT-VALUE}).")
     int startTimeoutSeconds;
-    @Option(names = "--heartbeat-seconds", defaultValue = "10", description = "Heartbeat interval (default: ${DEFAULT-VALUE}).")
+
+    @Option(
+            names = "--heartbeat-seconds",
+            defaultValue = "10",
+            description = "Heartbeat interval (default: ${DEFAULT-VALUE}).")
     int heartbeatSeconds;
 
-    @Command(name = "enroll", mixinStandardHelpOptions = true,
+    @Command(
+            name = "enroll",
+            mixinStandardHelpOptions = true,
             description = "Enroll this machine with a one-time token; writes host.key, host.crt, ca.crt and host-id.")
     static final class Enroll implements Callable<Integer> {
         @Option(names = "--control-plane", required = true, description = "A control-plane address host:port.")
         String controlPlane;
-        @Option(names = "--ca", required = true, description = "The control plane's CA certificate, PEM (obtained out of band).")
+
+        @Option(
+                names = "--ca",
+                required = true,
+                description = "The control plane's CA certificate, PEM (obtained out of band).")
         Path ca;
-        @Option(names = "--token", required = true, defaultValue = "${env:SPINUP_ENROLLMENT_TOKEN}",
+
+        @Option(
+                names = "--token",
+                required = true,
+                defaultValue = "${env:SPINUP_ENROLLMENT_TOKEN}",
                 description = "The one-time enrollment token (env SPINUP_ENROLLMENT_TOKEN).")
         String token;
+
         @Option(names = "--fqdn", required = true, description = "This host's name.")
         String fqdn;
+
         @Option(names = "--capacity", required = true, description = "vcpu,ram_gb,disk_gb this host offers.")
         String capacity;
+
         @Option(names = "--out", required = true, description = "Where to write the credentials.")
         Path out;
 
         @Override
         public Integer call() {
             String[] cap = capacity.split(",");
-            var response = HostEnrollment.enroll(controlPlane, ca, token, fqdn, dev.spinup.api.v1.Envelope.newBuilder()
-                    .setVcpu(Integer.parseInt(cap[0])).setRamGb(Integer.parseInt(cap[1]))
-                    .setDiskGb(Integer.parseInt(cap[2])).build(), out);
+            var response = HostEnrollment.enroll(
+                    controlPlane,
+                    ca,
+                    token,
+                    fqdn,
+                    dev.spinup.api.v1.Envelope.newBuilder()
+                            .setVcpu(Integer.parseInt(cap[0]))
+                            .setRamGb(Integer.parseInt(cap[1]))
+                            .setDiskGb(Integer.parseInt(cap[2]))
+                            .build(),
+                    out);
             System.out.println("enrolled as host " + response.getHostId() + " in region " + response.getRegion()
                     + "; credentials in " + out);
             return 0;
@@ -109,17 +189,18 @@ public final class Main implements Callable<Integer> {
             return null;
         }
         if (!edge.equals("caddy") && !edge.equals("system")) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--edge must be none, caddy or system, not " + edge);
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--edge must be none, caddy or system, not " + edge);
         }
         EdgeSettings.Tls tls;
         try {
             tls = EdgeSettings.Tls.valueOf(edgeTls.toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--edge-tls must be off, internal or acme, not " + edgeTls);
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--edge-tls must be off, internal or acme, not " + edgeTls);
         }
-        return new HostAgentConfig.Edge(new EdgeSettings(edgeAdmin, edgeListen, tls, acmeEmail, 30, advertiseHost),
+        return new HostAgentConfig.Edge(
+                new EdgeSettings(edgeAdmin, edgeListen, tls, acmeEmail, 30, advertiseHost),
                 edge.equals("caddy") ? CaddyEdge.findBinary(caddyBinary) : null);
     }
 
@@ -128,42 +209,67 @@ public final class Main implements Callable<Integer> {
             return null;
         }
         if (!driver.equals("qemu")) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--driver must be process or qemu, not " + driver);
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--driver must be process or qemu, not " + driver);
         }
         if (vmImage == null) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(),
                     "--driver qemu needs --vm-image (build one with vm-base-config/build-image.sh)");
         }
         try {
-            return new HostAgentConfig.Qemu(vmImage,
+            return new HostAgentConfig.Qemu(
+                    vmImage,
                     dev.spinup.agent.drivers.QemuVmDriver.Accel.valueOf(qemuAccel.toUpperCase(java.util.Locale.ROOT)));
         } catch (IllegalArgumentException e) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--qemu-accel must be auto, kvm or tcg, not " + qemuAccel);
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--qemu-accel must be auto, kvm or tcg, not " + qemuAccel);
         }
     }
 
     @Override
     public Integer call() throws InterruptedException {
-        if (controlPlanes == null || controlPlanes.isEmpty() || cert == null || key == null || ca == null
+        if (controlPlanes == null
+                || controlPlanes.isEmpty()
+                || cert == null
+                || key == null
+                || ca == null
                 || dataDir == null) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "running the agent needs --control-plane, --cert, --key, --ca and --data-dir");
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "running the agent needs --control-plane, --cert, --key, --ca and --data-dir");
         }
         String[] ports = portRange.split("-");
         String[] cap = capacity.split(",");
-        HostAgentConfig config = new HostAgentConfig(controlPlanes, cert, key, ca, dataDir, guestDir, advertiseHost,
-                Integer.parseInt(ports[0]), Integer.parseInt(ports[1]), Integer.parseInt(cap[0]),
-                Integer.parseInt(cap[1]), Integer.parseInt(cap[2]), Duration.ofSeconds(heartbeatSeconds),
-                Duration.ofSeconds(startTimeoutSeconds)).withEdge(edgeConfig()).withQemu(qemuConfig());
-        HostAgent agent = HostAgent.start(config, Clock.systemUTC(), dev.spinup.agent.commands.CommandHooks.NONE,
+        HostAgentConfig config = new HostAgentConfig(
+                        controlPlanes,
+                        cert,
+                        key,
+                        ca,
+                        dataDir,
+                        guestDir,
+                        advertiseHost,
+                        Integer.parseInt(ports[0]),
+                        Integer.parseInt(ports[1]),
+                        Integer.parseInt(cap[0]),
+                        Integer.parseInt(cap[1]),
+                        Integer.parseInt(cap[2]),
+                        Duration.ofSeconds(heartbeatSeconds),
+                        Duration.ofSeconds(startTimeoutSeconds))
+                .withEdge(edgeConfig())
+                .withQemu(qemuConfig());
+        HostAgent agent = HostAgent.start(
+                config,
+                Clock.systemUTC(),
+                dev.spinup.agent.commands.CommandHooks.NONE,
                 dev.spinup.api.Telemetry.fromEnvironment("spinup-host-agent"));
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            agent.close();
-            stopped.countDown();
-        }, "shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            agent.close();
+                            stopped.countDown();
+                        },
+                        "shutdown"));
         stopped.await();
         return 0;
     }

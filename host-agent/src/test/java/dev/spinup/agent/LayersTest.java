@@ -1,13 +1,13 @@
 package dev.spinup.agent;
 
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
-import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /**
  * The host agent's packages form layers, and every arrow points down:
@@ -26,25 +26,39 @@ class LayersTest {
 
     @BeforeAll
     static void load() {
-        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("dev.spinup.agent");
     }
 
     @Test
     void everyArrowPointsDown() {
-        layeredArchitecture().consideringOnlyDependenciesInLayers()
-                .layer("drivers").definedBy("..agent.drivers..")
-                .layer("edge").definedBy("..agent.edge..")
-                .layer("snapshots").definedBy("..agent.snapshots..")
-                .layer("commands").definedBy("..agent.commands..")
-                .layer("session").definedBy("..agent.session..")
-                .layer("wiring").definedBy("dev.spinup.agent")
-                .whereLayer("wiring").mayNotBeAccessedByAnyLayer()
-                .whereLayer("session").mayOnlyBeAccessedByLayers("wiring")
-                .whereLayer("commands").mayOnlyBeAccessedByLayers("session", "wiring")
-                .whereLayer("snapshots").mayOnlyBeAccessedByLayers("commands", "session", "wiring")
-                .whereLayer("edge").mayOnlyBeAccessedByLayers("commands", "session", "wiring")
-                .whereLayer("drivers").mayOnlyBeAccessedByLayers("edge", "snapshots", "commands", "session", "wiring")
+        layeredArchitecture()
+                .consideringOnlyDependenciesInLayers()
+                .layer("drivers")
+                .definedBy("..agent.drivers..")
+                .layer("edge")
+                .definedBy("..agent.edge..")
+                .layer("snapshots")
+                .definedBy("..agent.snapshots..")
+                .layer("commands")
+                .definedBy("..agent.commands..")
+                .layer("session")
+                .definedBy("..agent.session..")
+                .layer("wiring")
+                .definedBy("dev.spinup.agent")
+                .whereLayer("wiring")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("session")
+                .mayOnlyBeAccessedByLayers("wiring")
+                .whereLayer("commands")
+                .mayOnlyBeAccessedByLayers("session", "wiring")
+                .whereLayer("snapshots")
+                .mayOnlyBeAccessedByLayers("commands", "session", "wiring")
+                .whereLayer("edge")
+                .mayOnlyBeAccessedByLayers("commands", "session", "wiring")
+                .whereLayer("drivers")
+                .mayOnlyBeAccessedByLayers("edge", "snapshots", "commands", "session", "wiring")
                 .check(classes);
     }
 

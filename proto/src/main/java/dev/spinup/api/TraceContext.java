@@ -36,7 +36,8 @@ public final class TraceContext {
      * failed if the work throws, and ends it.
      */
     public static <T> T inSpan(Span span, java.util.function.Supplier<T> work) {
-        try (var scope = span.makeCurrent(); var logged = logged(span)) {
+        try (var scope = span.makeCurrent();
+                var logged = logged(span)) {
             return work.get();
         } catch (RuntimeException e) {
             span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, String.valueOf(e.getMessage()));
@@ -66,7 +67,9 @@ public final class TraceContext {
      */
     public static LoggedTrace logged(Span span) {
         String previous = MDC.get("trace_id");
-        MDC.put("trace_id", span.getSpanContext().isValid() ? span.getSpanContext().getTraceId() : "");
+        MDC.put(
+                "trace_id",
+                span.getSpanContext().isValid() ? span.getSpanContext().getTraceId() : "");
         return () -> {
             if (previous == null) {
                 MDC.remove("trace_id");

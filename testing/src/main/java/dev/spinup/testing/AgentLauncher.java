@@ -40,8 +40,14 @@ final class AgentLauncher implements AutoCloseable {
     private final Map<UUID, Integer> portRanges = new ConcurrentHashMap<>();
     private final List<TestHost> hosts = new ArrayList<>();
 
-    AgentLauncher(Path dir, TestPki pki, ControlPlane controlPlane, Clock clock, CommandHooks hooks, Duration heartbeat,
-                  OpenTelemetry openTelemetry) {
+    AgentLauncher(
+            Path dir,
+            TestPki pki,
+            ControlPlane controlPlane,
+            Clock clock,
+            CommandHooks hooks,
+            Duration heartbeat,
+            OpenTelemetry openTelemetry) {
         this.dir = dir;
         this.pki = pki;
         this.controlPlane = controlPlane;
@@ -53,8 +59,10 @@ final class AgentLauncher implements AutoCloseable {
 
     RegisteredHost register(Envelope capacity) {
         UUID hostId = Ids.newId(clock);
-        controlPlane.database().inTransactionVoid(tx ->
-                tx.fleet().registerHost(hostId, SpinUpCluster.REGION, "host-" + hostId + ".test", capacity));
+        controlPlane
+                .database()
+                .inTransactionVoid(tx ->
+                        tx.fleet().registerHost(hostId, SpinUpCluster.REGION, "host-" + hostId + ".test", capacity));
         Path hostDir = dir.resolve("hosts").resolve(hostId.toString());
         pki.issueHost(hostId, hostDir);
         return new RegisteredHost(hostId, hostDir);
@@ -68,10 +76,18 @@ final class AgentLauncher implements AutoCloseable {
     }
 
     /** Starts the agent of a registered host; {@code driver} null: the one {@code options} configure. */
-    TestHost start(RegisteredHost host, Path guestDir, Envelope capacity, List<ControlPlane> targets,
-                   UnaryOperator<HostAgentConfig> options, VmDriver driver) {
-        TestHost started = new TestHost(host.id(), connect(host.id(), host.dataDir(), guestDir, capacity, targets,
-                options, driver), host.dataDir(), options);
+    TestHost start(
+            RegisteredHost host,
+            Path guestDir,
+            Envelope capacity,
+            List<ControlPlane> targets,
+            UnaryOperator<HostAgentConfig> options,
+            VmDriver driver) {
+        TestHost started = new TestHost(
+                host.id(),
+                connect(host.id(), host.dataDir(), guestDir, capacity, targets, options, driver),
+                host.dataDir(),
+                options);
         synchronized (hosts) {
             hosts.add(started);
         }
@@ -81,9 +97,11 @@ final class AgentLauncher implements AutoCloseable {
     /** Stops {@code host}'s agent as a crash would for its commands in flight and starts a new one on its data. */
     TestHost restart(TestHost host, Path guestDir, Envelope capacity, List<ControlPlane> targets) {
         host.agent().close();
-        TestHost restarted = new TestHost(host.id(),
+        TestHost restarted = new TestHost(
+                host.id(),
                 connect(host.id(), host.dataDir(), guestDir, capacity, targets, host.options(), null),
-                host.dataDir(), host.options());
+                host.dataDir(),
+                host.options());
         synchronized (hosts) {
             hosts.set(hosts.indexOf(host), restarted);
         }
@@ -96,20 +114,46 @@ final class AgentLauncher implements AutoCloseable {
         }
     }
 
-    private HostAgent connect(UUID hostId, Path hostDir, Path guestDir, Envelope capacity, List<ControlPlane> targets,
-                              UnaryOperator<HostAgentConfig> options, VmDriver driver) {
+    private HostAgent connect(
+            UUID hostId,
+            Path hostDir,
+            Path guestDir,
+            Envelope capacity,
+            List<ControlPlane> targets,
+            UnaryOperator<HostAgentConfig> options,
+            VmDriver driver) {
         int portFrom = portRanges.computeIfAbsent(hostId, id -> 21000 + 200 * portRanges.size());
         Instant connecting = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        HostAgent agent = HostAgent.start(options.apply(new HostAgentConfig(
-                targets.stream().map(cp -> "localhost:" + cp.grpcPort()).toList(),
-                hostDir.resolve("host.crt"), hostDir.resolve("host.key"), pki.caCertificate(), hostDir,
-                guestDir, "127.0.0.1", portFrom, portFrom + 199, capacity.vcpu(), capacity.ramGb(), capacity.diskGb(),
-                heartbeat, Duration.ofSeconds(30))), clock, hooks, openTelemetry, driver);
+        HostAgent agent = HostAgent.start(
+                options.apply(new HostAgentConfig(
+                        targets.stream().map(cp -> "localhost:" + cp.grpcPort()).toList(),
+                        hostDir.resolve("host.crt"),
+                        hostDir.resolve("host.key"),
+                        pki.caCertificate(),
+                        hostDir,
+                        guestDir,
+                        "127.0.0.1",
+                        portFrom,
+                        portFrom + 199,
+                        capacity.vcpu(),
+                        capacity.ramGb(),
+                        capacity.diskGb(),
+                        heartbeat,
+                        Duration.ofSeconds(30))),
+                clock,
+                hooks,
+                openTelemetry,
+                driver);
         Eventually.await(Duration.ofSeconds(30), "agent " + hostId + " to connect", agent::isConnected);
         // Connected is not yet placeable: heartbeats reach the database in batches, after their ack.
-        Eventually.await(Duration.ofSeconds(30), "a heartbeat of host " + hostId + " in the database", () ->
-                controlPlane.database().read(tx -> tx.fleet().findHost(hostId))
-                        .map(h -> h.lastHeartbeatAt() != null && !h.lastHeartbeatAt().isBefore(connecting))
+        Eventually.await(
+                Duration.ofSeconds(30),
+                "a heartbeat of host " + hostId + " in the database",
+                () -> controlPlane
+                        .database()
+                        .read(tx -> tx.fleet().findHost(hostId))
+                        .map(h -> h.lastHeartbeatAt() != null
+                                && !h.lastHeartbeatAt().isBefore(connecting))
                         .orElse(false));
         return agent;
     }

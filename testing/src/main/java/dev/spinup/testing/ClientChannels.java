@@ -41,7 +41,8 @@ final class ClientChannels implements AutoCloseable {
     private ManagedChannel open(ControlPlane replica, UnaryOperator<SslContextBuilder> tls) {
         try {
             ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", replica.grpcPort())
-                    .sslContext(tls.apply(GrpcSslContexts.forClient().trustManager(caCertificate.toFile())).build())
+                    .sslContext(tls.apply(GrpcSslContexts.forClient().trustManager(caCertificate.toFile()))
+                            .build())
                     .build();
             all.add(channel);
             return channel;

@@ -17,7 +17,9 @@ public final class CpuLoad implements AutoCloseable {
 
     /** Starts the load; its output (none, unless it fails) goes to {@code log}. */
     public static CpuLoad start(Path log) {
-        return new CpuLoad(ChildJvm.start(CpuLoad.class, log,
+        return new CpuLoad(ChildJvm.start(
+                CpuLoad.class,
+                log,
                 List.of(Integer.toString(Runtime.getRuntime().availableProcessors()))));
     }
 

@@ -57,8 +57,9 @@ public final class PostgresExtension implements BeforeAllCallback, AfterAllCallb
             user = "postgres";
             usedEmbedded = true;
         }
-        database = "spinup_test_" + context.getRequiredTestClass().getSimpleName().toLowerCase(Locale.ROOT)
-                + "_" + UUID.randomUUID().toString().substring(0, 8);
+        database =
+                "spinup_test_" + context.getRequiredTestClass().getSimpleName().toLowerCase(Locale.ROOT) + "_"
+                        + UUID.randomUUID().toString().substring(0, 8);
         execute("CREATE DATABASE " + database);
     }
 
@@ -79,7 +80,8 @@ public final class PostgresExtension implements BeforeAllCallback, AfterAllCallb
     }
 
     private void execute(String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(adminUrl, props(user)); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(adminUrl, props(user));
+                Statement s = c.createStatement()) {
             s.execute(sql);
         }
     }

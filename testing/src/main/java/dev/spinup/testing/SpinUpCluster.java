@@ -2,48 +2,40 @@ package dev.spinup.testing;
 
 import dev.spinup.agent.HostAgent;
 import dev.spinup.agent.HostAgentConfig;
-import dev.spinup.agent.drivers.QemuVmDriver;
 import dev.spinup.agent.commands.CommandHooks;
-import io.opentelemetry.api.OpenTelemetry;
+import dev.spinup.agent.drivers.QemuVmDriver;
 import dev.spinup.agent.edge.CaddyEdge;
-import dev.spinup.edge.EdgeSettings;
-import dev.spinup.agent.drivers.LocalWorkspace;
 import dev.spinup.api.v1.WorkspaceServiceGrpc;
 import dev.spinup.controlplane.ControlPlane;
 import dev.spinup.controlplane.ControlPlaneConfig;
 import dev.spinup.controlplane.auth.Principal;
-import dev.spinup.controlplane.postgres.Database;
-import dev.spinup.controlplane.postgres.DatabaseConfig;
+import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.core.Ids;
-import dev.spinup.controlplane.store.FleetStore;
 import dev.spinup.controlplane.engine.OperationEngine;
-import dev.spinup.dev.EmbeddedS3;
 import dev.spinup.controlplane.engine.StepHooks;
 import dev.spinup.controlplane.engine.StepTimeouts;
+import dev.spinup.controlplane.postgres.Database;
+import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.controlplane.storage.ObjectStorage;
-import dev.spinup.controlplane.pki.CertificateAuthority;
-import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.dev.EmbeddedS3;
+import dev.spinup.edge.EdgeSettings;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.UnaryOperator;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * A running SpinUp for tests: a real control plane (real gRPC over TLS on a free port, real
@@ -82,14 +74,18 @@ public final class SpinUpCluster implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the embedded S3", e);
         }
-        ControlPlaneConfig config = ControlPlaneConfig.defaults(b.database,
-                new ObjectStorage.Config(s3.endpoint(), "us-east-1", BUCKET, "test-access", "test-secret"),
-                pki.tls())
+        ControlPlaneConfig config = ControlPlaneConfig.defaults(
+                        b.database,
+                        new ObjectStorage.Config(s3.endpoint(), "us-east-1", BUCKET, "test-access", "test-secret"),
+                        pki.tls())
                 .withPorts("127.0.0.1", 0, 0);
         // Poll far less often than any test waits: operations must be driven by the immediate
         // wake-ups (after commit, on agent results, by NOTIFY), never by db-scheduler's polling.
-        config = config.withEngine(new OperationEngine.Config(config.engine().threads(), b.pollingInterval,
-                config.engine().retryDelay(), "test-replica-" + UUID.randomUUID()));
+        config = config.withEngine(new OperationEngine.Config(
+                config.engine().threads(),
+                b.pollingInterval,
+                config.engine().retryDelay(),
+                "test-replica-" + UUID.randomUUID()));
         if (b.stepTimeouts != null) {
             config = config.withStepTimeouts(b.stepTimeouts);
         }
@@ -101,16 +97,23 @@ public final class SpinUpCluster implements AutoCloseable {
         }
         this.config = config;
         this.hooks = b.hooks;
-        this.controlPlane = ControlPlane.start(config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                b.hooks, b.openTelemetry);
+        this.controlPlane = ControlPlane.start(
+                config, clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), b.hooks, b.openTelemetry);
         this.agents = new AgentLauncher(dir, pki, controlPlane, clock, b.agentHooks, b.agentHeartbeat, b.openTelemetry);
         replicas.add(controlPlane);
         Database db = controlPlane.database();
         db.inTransactionVoid(tx -> tx.fleet().ensureRegion(REGION, "Test region"));
-        this.adminToken = db.inTransaction(tx -> controlPlane.apiTokens().create(tx, Ids.newId(clock),
-                "test-admin", Set.of(Principal.SCOPE_ADMIN, Principal.SCOPE_WORKSPACES), clock.instant()));
-        this.workspacesToken = db.inTransaction(tx -> controlPlane.apiTokens().create(tx, Ids.newId(clock),
-                "test-product", Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
+        this.adminToken = db.inTransaction(tx -> controlPlane
+                .apiTokens()
+                .create(
+                        tx,
+                        Ids.newId(clock),
+                        "test-admin",
+                        Set.of(Principal.SCOPE_ADMIN, Principal.SCOPE_WORKSPACES),
+                        clock.instant()));
+        this.workspacesToken = db.inTransaction(tx -> controlPlane
+                .apiTokens()
+                .create(tx, Ids.newId(clock), "test-product", Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
     }
 
     public static Builder builder(DatabaseConfig database, Path dir) {
@@ -196,10 +199,15 @@ public final class SpinUpCluster implements AutoCloseable {
 
     /** @param runJobs false: an API/agent-only replica */
     public ControlPlane startReplica(boolean runJobs) {
-        ControlPlane replica = ControlPlane.start(config.withEngine(new OperationEngine.Config(
+        ControlPlane replica = ControlPlane.start(
+                config.withEngine(new OperationEngine.Config(
                         runJobs ? config.engine().threads() : 0,
-                        config.engine().pollingInterval(), config.engine().retryDelay(), "test-replica-" + UUID.randomUUID())),
-                clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), hooks);
+                        config.engine().pollingInterval(),
+                        config.engine().retryDelay(),
+                        "test-replica-" + UUID.randomUUID())),
+                clock,
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                hooks);
         replicas.add(replica);
         return replica;
     }
@@ -216,7 +224,7 @@ public final class SpinUpCluster implements AutoCloseable {
 
     /** Like {@link #startAgent(Envelope)}, with a guest directory of the test's own (null: the shipped one). */
     public TestHost startAgent(Envelope capacity, Path guestDir) {
-        return startAgent(capacity, guestDir, hostDir -> { });
+        return startAgent(capacity, guestDir, hostDir -> {});
     }
 
     /** Something to do to the host's data directory before its agent starts. */
@@ -231,7 +239,7 @@ public final class SpinUpCluster implements AutoCloseable {
 
     /** An agent whose control-plane list is {@code targets}, tried in turn. */
     public TestHost startAgentOn(Envelope capacity, List<ControlPlane> targets) {
-        return startAgent(capacity, null, hostDir -> { }, targets);
+        return startAgent(capacity, null, hostDir -> {}, targets);
     }
 
     private TestHost startAgent(Envelope capacity, Path guestDir, HostSetup setup, List<ControlPlane> targets) {
@@ -264,8 +272,10 @@ public final class SpinUpCluster implements AutoCloseable {
     /** With {@code tls} INTERNAL the edge serves HTTPS with certificates from Caddy's local CA. */
     public TestHost startAgentWithEdge(Envelope capacity, Path guestDir, EdgeSettings.Tls tls) {
         RegisteredHost registered = registerHost(capacity);
-        HostAgentConfig.Edge edge = new HostAgentConfig.Edge(new EdgeSettings("127.0.0.1:" + freePort(),
-                "127.0.0.1:" + freePort(), tls, null, 30, "host-" + registered.id()), CaddyEdge.findBinary("caddy"));
+        HostAgentConfig.Edge edge = new HostAgentConfig.Edge(
+                new EdgeSettings(
+                        "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(), tls, null, 30, "host-" + registered.id()),
+                CaddyEdge.findBinary("caddy"));
         return agents.start(registered, guestDir, capacity, List.of(controlPlane), c -> c.withEdge(edge), null);
     }
 
@@ -274,8 +284,14 @@ public final class SpinUpCluster implements AutoCloseable {
      * with TCG or KVM as the machine allows and a start timeout fit for software emulation.
      */
     public TestHost startAgentWithQemu(Envelope capacity, Path image, Duration startTimeout) {
-        return agents.start(registerHost(capacity), null, capacity, List.of(controlPlane), c -> c.withStartTimeout(startTimeout)
-                .withQemu(new HostAgentConfig.Qemu(image, QemuVmDriver.Accel.AUTO)), null);
+        return agents.start(
+                registerHost(capacity),
+                null,
+                capacity,
+                List.of(controlPlane),
+                c -> c.withStartTimeout(startTimeout)
+                        .withQemu(new HostAgentConfig.Qemu(image, QemuVmDriver.Accel.AUTO)),
+                null);
     }
 
     /** A port nothing listens on right now. */
@@ -324,7 +340,8 @@ public final class SpinUpCluster implements AutoCloseable {
      * for a test that speaks the agent protocol itself. Closed with the cluster.
      */
     public ManagedChannel hostChannel(RegisteredHost host) {
-        return channelPresenting(host.dataDir().resolve("host.crt"), host.dataDir().resolve("host.key"));
+        return channelPresenting(
+                host.dataDir().resolve("host.crt"), host.dataDir().resolve("host.key"));
     }
 
     /**
@@ -422,5 +439,4 @@ public final class SpinUpCluster implements AutoCloseable {
             // the work directory is removed anyway
         }
     }
-
 }

@@ -52,7 +52,8 @@ public final class SpinUpExtension implements BeforeAllCallback, AfterAllCallbac
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         postgres.beforeAll(context);
-        dir = Files.createTempDirectory("spinup-" + context.getRequiredTestClass().getSimpleName() + "-");
+        dir = Files.createTempDirectory(
+                "spinup-" + context.getRequiredTestClass().getSimpleName() + "-");
         cluster = configure.apply(SpinUpCluster.builder(postgres.config(), dir)).start();
     }
 

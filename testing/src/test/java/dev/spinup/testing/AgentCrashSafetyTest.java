@@ -1,5 +1,7 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.GetHostRequest;
 import dev.spinup.api.v1.GetWorkspaceRequest;
@@ -31,8 +33,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
  * The agent half of the crash table: the host agent runs as a child JVM and is killed with SIGKILL
  * in the middle of every command of every verb — after the command is durably accepted but before
@@ -49,11 +49,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AgentCrashSafetyTest {
     @RegisterExtension
     static final PostgresExtension pg = new PostgresExtension();
+
     @TempDir
     static Path dir;
 
     /** Each verb's steps that send a command to the agent, in order. */
     static final Map<String, List<String>> COMMANDS = new LinkedHashMap<>();
+
     static final Set<String> CONVERGENT = Set.of("stop", "wipe", "routes", "resize", "destroy");
 
     static {
@@ -89,7 +91,9 @@ class AgentCrashSafetyTest {
             ChildJvm.kill(agent);
         }
         // The workspace processes outlive the agent: stop whatever is still running.
-        try (Stream<Path> pids = Files.find(host.dataDir().resolve("workspaces"), 2,
+        try (Stream<Path> pids = Files.find(
+                host.dataDir().resolve("workspaces"),
+                2,
                 (p, a) -> p.getFileName().toString().equals("pid"))) {
             pids.forEach(p -> pid(p).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly));
         } catch (IOException ignored) {
@@ -114,7 +118,9 @@ class AgentCrashSafetyTest {
         Files.writeString(spec, step + " " + point);
 
         Operation op = Workspaces.request(cluster.product(), verb, ws);
-        Eventually.await(Duration.ofSeconds(60), "the agent to reach " + verb + "/" + step + "/" + point,
+        Eventually.await(
+                Duration.ofSeconds(60),
+                "the agent to reach " + verb + "/" + step + "/" + point,
                 () -> Files.exists(marker));
         ChildJvm.kill(agent);
         assertThat(Files.readString(marker)).startsWith(op.getId() + "/" + step);
@@ -130,17 +136,27 @@ class AgentCrashSafetyTest {
             assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.ROLLED_BACK);
             assertThat(done.getError().getReason()).isEqualTo(ErrorReason.AGENT_RECONNECTED_WITHOUT_COMPLETION);
         }
-        Workspace after = cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder()
-                .setWorkspaceId(done.getWorkspaceId()).build());
+        Workspace after = cluster.product()
+                .getWorkspace(GetWorkspaceRequest.newBuilder()
+                        .setWorkspaceId(done.getWorkspaceId())
+                        .build());
         assertHostMatches(after);
         assertNothingInStorageWithoutARecord(after);
         assertExecutedOnce(done, step);
-        List<String> audit = cluster.database().withHandle(h -> h.createQuery(
-                        "SELECT event_type FROM audit_log WHERE operation_id = :op ORDER BY id")
-                .bind("op", UUID.fromString(done.getId())).mapTo(String.class).list());
-        assertThat(audit).containsExactly("transition." + verb + ".requested",
-                "transition." + verb + "." + done.getStatus().name().toLowerCase());
-        table.add(String.format("%-8s %-10s %-10s %s, %s, host matches, audit ok", verb, step, point,
+        List<String> audit = cluster.database()
+                .withHandle(h -> h.createQuery("SELECT event_type FROM audit_log WHERE operation_id = :op ORDER BY id")
+                        .bind("op", UUID.fromString(done.getId()))
+                        .mapTo(String.class)
+                        .list());
+        assertThat(audit)
+                .containsExactly(
+                        "transition." + verb + ".requested",
+                        "transition." + verb + "." + done.getStatus().name().toLowerCase());
+        table.add(String.format(
+                "%-8s %-10s %-10s %s, %s, host matches, audit ok",
+                verb,
+                step,
+                point,
                 done.getStatus() + (survives ? "" : " (" + done.getError().getReason() + ")"),
                 after.getState().name().toLowerCase()));
     }
@@ -148,8 +164,8 @@ class AgentCrashSafetyTest {
     /** What runs on the host is what the database says: a running app answering, a stopped disk, or nothing. */
     private static void assertHostMatches(Workspace w) {
         Path local = host.dataDir().resolve("workspaces").resolve(w.getId());
-        Optional<ProcessHandle> process = pid(local.resolve("pid")).flatMap(ProcessHandle::of)
-                .filter(ProcessHandle::isAlive);
+        Optional<ProcessHandle> process =
+                pid(local.resolve("pid")).flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive);
         if (w.getState() == WorkspaceState.ACTIVE) {
             assertThat(process).as("an active workspace runs on its host").isPresent();
             assertThat(Workspaces.get(w.getUrl() + "/healthz").statusCode()).isEqualTo(200);
@@ -157,7 +173,9 @@ class AgentCrashSafetyTest {
             assertThat(local).as("a suspended workspace keeps its disk").isDirectory();
             assertThat(process).as("a suspended workspace does not run").isEmpty();
         } else {
-            assertThat(local).as("an %s workspace leaves nothing on the host", w.getState()).doesNotExist();
+            assertThat(local)
+                    .as("an %s workspace leaves nothing on the host", w.getState())
+                    .doesNotExist();
         }
     }
 
@@ -170,14 +188,19 @@ class AgentCrashSafetyTest {
         List<String> stored = new ArrayList<>();
         if (Files.isDirectory(prefix)) {
             try (Stream<Path> files = Files.walk(prefix)) {
-                files.filter(Files::isRegularFile).forEach(f -> stored.add(
-                        "s3://" + SpinUpCluster.BUCKET + "/workspaces/" + w.getId() + "/" + prefix.relativize(f)));
+                files.filter(Files::isRegularFile)
+                        .forEach(f -> stored.add("s3://" + SpinUpCluster.BUCKET + "/workspaces/" + w.getId() + "/"
+                                + prefix.relativize(f)));
             }
         }
-        List<String> recorded = cluster.database().withHandle(h -> h.createQuery(
-                        "SELECT object_uri FROM snapshots WHERE workspace_id = :ws AND purged_at IS NULL")
-                .bind("ws", UUID.fromString(w.getId())).mapTo(String.class).list());
-        assertThat(stored).as("objects of %s workspace %s in storage", w.getState(), w.getId())
+        List<String> recorded = cluster.database()
+                .withHandle(h -> h.createQuery(
+                                "SELECT object_uri FROM snapshots WHERE workspace_id = :ws AND purged_at IS NULL")
+                        .bind("ws", UUID.fromString(w.getId()))
+                        .mapTo(String.class)
+                        .list());
+        assertThat(stored)
+                .as("objects of %s workspace %s in storage", w.getState(), w.getId())
                 .containsExactlyInAnyOrderElementsOf(recorded);
     }
 
@@ -191,13 +214,16 @@ class AgentCrashSafetyTest {
         }
         runs.forEach((step, times) -> {
             long allowed = step.equals(killedStep) && CONVERGENT.contains(step) ? 2 : 1;
-            assertThat(times).as("times %s/%s began on the host", done.getId(), step).isLessThanOrEqualTo(allowed);
+            assertThat(times)
+                    .as("times %s/%s began on the host", done.getId(), step)
+                    .isLessThanOrEqualTo(allowed);
         });
     }
 
     private static Optional<Long> pid(Path pidFile) {
         try {
-            return Files.exists(pidFile) ? Optional.of(Long.parseLong(Files.readString(pidFile).trim()))
+            return Files.exists(pidFile)
+                    ? Optional.of(Long.parseLong(Files.readString(pidFile).trim()))
                     : Optional.empty();
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
@@ -205,13 +231,22 @@ class AgentCrashSafetyTest {
     }
 
     private static void startAgent() {
-        agent = ChildJvm.start(CrashableHostAgent.class, dir.resolve("agent-" + (++agents) + ".log"), List.of(
-                "localhost:" + cluster.controlPlane().grpcPort(), host.dataDir().toString(),
-                cluster.caCertificate().toString(), dir.resolve("agent-crash.spec").toString(),
-                dir.resolve("agent-crash.marker").toString(), dir.resolve("executions.log").toString()));
+        agent = ChildJvm.start(
+                CrashableHostAgent.class,
+                dir.resolve("agent-" + (++agents) + ".log"),
+                List.of(
+                        "localhost:" + cluster.controlPlane().grpcPort(),
+                        host.dataDir().toString(),
+                        cluster.caCertificate().toString(),
+                        dir.resolve("agent-crash.spec").toString(),
+                        dir.resolve("agent-crash.marker").toString(),
+                        dir.resolve("executions.log").toString()));
         Eventually.await(Duration.ofSeconds(60), "the agent child to connect", () -> {
             assertThat(agent.isAlive()).as("the agent child is running").isTrue();
-            return cluster.admin().getHost(GetHostRequest.newBuilder().setHostId(host.id().toString()).build())
+            return cluster.admin()
+                    .getHost(GetHostRequest.newBuilder()
+                            .setHostId(host.id().toString())
+                            .build())
                     .getConnected();
         });
     }

@@ -1,5 +1,7 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.GetWorkspaceRequest;
 import dev.spinup.api.v1.Operation;
@@ -9,13 +11,9 @@ import dev.spinup.controlplane.core.Envelope;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * An agent that dies while executing a command comes back without a record of finishing it: the
@@ -25,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AgentRestartTest {
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
     static final Envelope CAPACITY = new Envelope(4, 8, 50);
     static Path slowGuest;
     static SpinUpCluster cluster;
@@ -40,10 +39,18 @@ class AgentRestartTest {
 
     @Test
     void aCommandInFlightWhenTheAgentDiedFailsTheOperationWithTheReason() {
-        Operation create = cluster.product().createWorkspace(Workspaces.hobby("interrupted").build());
-        Eventually.await(Duration.ofSeconds(30), "StartVm to be acked by the agent", () -> cluster.database()
-                .withHandle(h -> h.createQuery("SELECT count(*) FROM agent_commands WHERE command_id = :id AND state = 'acked'")
-                        .bind("id", create.getId() + "/start").mapTo(Long.class).one()) == 1);
+        Operation create = cluster.product()
+                .createWorkspace(Workspaces.hobby("interrupted").build());
+        Eventually.await(
+                Duration.ofSeconds(30),
+                "StartVm to be acked by the agent",
+                () -> cluster.database()
+                                .withHandle(h -> h.createQuery(
+                                                "SELECT count(*) FROM agent_commands WHERE command_id = :id AND state = 'acked'")
+                                        .bind("id", create.getId() + "/start")
+                                        .mapTo(Long.class)
+                                        .one())
+                        == 1);
 
         host = cluster.restartAgent(host, slowGuest, CAPACITY);
 
@@ -51,9 +58,14 @@ class AgentRestartTest {
         assertThat(done.getStatus()).isEqualTo(OperationStatus.ROLLED_BACK);
         assertThat(done.getError().getReason()).isEqualTo(ErrorReason.AGENT_RECONNECTED_WITHOUT_COMPLETION);
         assertThat(done.getError().getMessage()).contains("restarted while executing START_VM");
-        assertThat(cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder()
-                .setWorkspaceId(create.getWorkspaceId()).build()).getState()).isEqualTo(WorkspaceState.DELETED);
+        assertThat(cluster.product()
+                        .getWorkspace(GetWorkspaceRequest.newBuilder()
+                                .setWorkspaceId(create.getWorkspaceId())
+                                .build())
+                        .getState())
+                .isEqualTo(WorkspaceState.DELETED);
         assertThat(host.dataDir().resolve("workspaces").resolve(create.getWorkspaceId()))
-                .as("the rollback removed what the lost command left behind").doesNotExist();
+                .as("the rollback removed what the lost command left behind")
+                .doesNotExist();
     }
 }

@@ -1,14 +1,14 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
 import com.google.rpc.ErrorInfo;
 import dev.spinup.api.v1.ErrorReason;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** Asserts the error contract: a status code plus an ErrorInfo from the closed reason enum. */
 final class ApiAssertions {
@@ -20,14 +20,19 @@ final class ApiAssertions {
         ErrorInfo info = errorInfo(e);
         assertThat(e.getStatus().getCode()).as("status of %s", info).isEqualTo(code);
         assertThat(info.getDomain()).isEqualTo("spinup.dev");
-        assertThat(info.getReason()).as("reason (status %s: %s)", e.getStatus().getCode(), e.getStatus().getDescription())
+        assertThat(info.getReason())
+                .as(
+                        "reason (status %s: %s)",
+                        e.getStatus().getCode(), e.getStatus().getDescription())
                 .isEqualTo(reason.name());
         return info;
     }
 
     static ErrorInfo errorInfo(StatusRuntimeException e) {
         com.google.rpc.Status status = StatusProto.fromThrowable(e);
-        assertThat(status).as("google.rpc.Status in the trailers of %s", e.getStatus()).isNotNull();
+        assertThat(status)
+                .as("google.rpc.Status in the trailers of %s", e.getStatus())
+                .isNotNull();
         return status.getDetailsList().stream()
                 .filter(a -> a.is(ErrorInfo.class))
                 .map(a -> {

@@ -1,6 +1,8 @@
 package dev.spinup.testing;
 
-import dev.spinup.controlplane.core.Snapshot;
+import static dev.spinup.testing.ApiAssertions.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.ArchiveWorkspaceRequest;
 import dev.spinup.api.v1.CreateEnrollmentTokenRequest;
 import dev.spinup.api.v1.DeleteWorkspaceRequest;
@@ -20,17 +22,14 @@ import dev.spinup.api.v1.RestoreWorkspaceRequest;
 import dev.spinup.api.v1.SuspendWorkspaceRequest;
 import dev.spinup.api.v1.UndrainHostRequest;
 import dev.spinup.api.v1.WorkspaceServiceGrpc.WorkspaceServiceBlockingStub;
-import dev.spinup.controlplane.core.Ids;
-import dev.spinup.controlplane.store.FleetStore;
-import dev.spinup.controlplane.core.OperationVerb;
-import dev.spinup.controlplane.store.SnapshotStore;
 import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.Ids;
+import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.core.ProjectTemplate;
+import dev.spinup.controlplane.core.Snapshot;
 import dev.spinup.controlplane.core.Workspace;
 import dev.spinup.controlplane.core.WorkspaceState;
-import dev.spinup.controlplane.store.WorkspaceStore;
 import io.grpc.Status;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,17 +41,12 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import static dev.spinup.testing.ApiAssertions.assertError;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The API contract, independent of what the agents do: which verb is accepted from which state
@@ -61,17 +55,39 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ApiContractTest {
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
     static SpinUpCluster cluster;
     static UUID host;
     static final Clock clock = Clock.systemUTC();
 
     /** The verbs with an RPC on an existing workspace, and how to call each. */
     static final Map<OperationVerb, BiFunction<WorkspaceServiceBlockingStub, String, Operation>> CALLS = Map.of(
-            OperationVerb.SUSPEND, (c, id) -> c.suspendWorkspace(SuspendWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).build()),
-            OperationVerb.ARCHIVE, (c, id) -> c.archiveWorkspace(ArchiveWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).build()),
-            OperationVerb.RESTORE, (c, id) -> c.restoreWorkspace(RestoreWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).build()),
-            OperationVerb.RESIZE, (c, id) -> c.resizeWorkspace(ResizeWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).setFlavor(Flavor.PRO).build()),
-            OperationVerb.DELETE, (c, id) -> c.deleteWorkspace(DeleteWorkspaceRequest.newBuilder().setRequestId(rid()).setWorkspaceId(id).build()));
+            OperationVerb.SUSPEND,
+                    (c, id) -> c.suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
+                            .setRequestId(rid())
+                            .setWorkspaceId(id)
+                            .build()),
+            OperationVerb.ARCHIVE,
+                    (c, id) -> c.archiveWorkspace(ArchiveWorkspaceRequest.newBuilder()
+                            .setRequestId(rid())
+                            .setWorkspaceId(id)
+                            .build()),
+            OperationVerb.RESTORE,
+                    (c, id) -> c.restoreWorkspace(RestoreWorkspaceRequest.newBuilder()
+                            .setRequestId(rid())
+                            .setWorkspaceId(id)
+                            .build()),
+            OperationVerb.RESIZE,
+                    (c, id) -> c.resizeWorkspace(ResizeWorkspaceRequest.newBuilder()
+                            .setRequestId(rid())
+                            .setWorkspaceId(id)
+                            .setFlavor(Flavor.PRO)
+                            .build()),
+            OperationVerb.DELETE,
+                    (c, id) -> c.deleteWorkspace(DeleteWorkspaceRequest.newBuilder()
+                            .setRequestId(rid())
+                            .setWorkspaceId(id)
+                            .build()));
 
     /**
      * The lifecycle table as the README states it, written out here rather than asked of the code:
@@ -95,8 +111,9 @@ class ApiContractTest {
     }
 
     static Stream<Arguments> verbsAndStates() {
-        return CALLS.keySet().stream().sorted().flatMap(verb -> Stream.of(WorkspaceState.values())
-                .map(state -> Arguments.of(verb, state)));
+        return CALLS.keySet().stream()
+                .sorted()
+                .flatMap(verb -> Stream.of(WorkspaceState.values()).map(state -> Arguments.of(verb, state)));
     }
 
     @ParameterizedTest(name = "{0} from {1}")
@@ -108,25 +125,36 @@ class ApiContractTest {
             assertThat(op.getVerb().name()).isEqualTo(verb.name());
             assertThat(op.getStatus()).isIn(OperationStatus.PENDING, OperationStatus.RUNNING);
         } else {
-            var info = assertError(() -> CALLS.get(verb).apply(cluster.product(), id.toString()),
-                    Status.Code.FAILED_PRECONDITION, ErrorReason.INVALID_STATE_TRANSITION);
-            assertThat(info.getMetadataMap()).containsEntry("state", state.name()).containsEntry("verb", verb.name());
+            var info = assertError(
+                    () -> CALLS.get(verb).apply(cluster.product(), id.toString()),
+                    Status.Code.FAILED_PRECONDITION,
+                    ErrorReason.INVALID_STATE_TRANSITION);
+            assertThat(info.getMetadataMap())
+                    .containsEntry("state", state.name())
+                    .containsEntry("verb", verb.name());
         }
     }
 
     @Test
     void aSecondTransitionWhileOneIsInFlightIsAbortedWithTheInFlightId() {
         UUID id = workspaceIn(WorkspaceState.ACTIVE);
-        SuspendWorkspaceRequest suspend = SuspendWorkspaceRequest.newBuilder().setRequestId(rid())
-                .setWorkspaceId(id.toString()).build();
+        SuspendWorkspaceRequest suspend = SuspendWorkspaceRequest.newBuilder()
+                .setRequestId(rid())
+                .setWorkspaceId(id.toString())
+                .build();
         Operation inFlight = cluster.product().suspendWorkspace(suspend);
 
-        var info = assertError(() -> CALLS.get(OperationVerb.ARCHIVE).apply(cluster.product(), id.toString()),
-                Status.Code.ABORTED, ErrorReason.OPERATION_IN_PROGRESS);
+        var info = assertError(
+                () -> CALLS.get(OperationVerb.ARCHIVE).apply(cluster.product(), id.toString()),
+                Status.Code.ABORTED,
+                ErrorReason.OPERATION_IN_PROGRESS);
         assertThat(info.getMetadataMap()).containsEntry("operation_id", inFlight.getId());
-        assertError(() -> CALLS.get(OperationVerb.SUSPEND).apply(cluster.product(), id.toString()),
-                Status.Code.ABORTED, ErrorReason.OPERATION_IN_PROGRESS);
-        assertThat(cluster.product().suspendWorkspace(suspend).getId()).as("a retry is not a conflict")
+        assertError(
+                () -> CALLS.get(OperationVerb.SUSPEND).apply(cluster.product(), id.toString()),
+                Status.Code.ABORTED,
+                ErrorReason.OPERATION_IN_PROGRESS);
+        assertThat(cluster.product().suspendWorkspace(suspend).getId())
+                .as("a retry is not a conflict")
                 .isEqualTo(inFlight.getId());
     }
 
@@ -135,16 +163,29 @@ class ApiContractTest {
         UUID a = workspaceIn(WorkspaceState.ACTIVE);
         UUID b = workspaceIn(WorkspaceState.ACTIVE);
         String requestId = rid();
-        Operation first = cluster.product().suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
-                .setRequestId(requestId).setWorkspaceId(a.toString()).build());
+        Operation first = cluster.product()
+                .suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
+                        .setRequestId(requestId)
+                        .setWorkspaceId(a.toString())
+                        .build());
 
-        var other = assertError(() -> cluster.product().suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
-                        .setRequestId(requestId).setWorkspaceId(b.toString()).build()),
-                Status.Code.INVALID_ARGUMENT, ErrorReason.REQUEST_ID_REUSED);
+        var other = assertError(
+                () -> cluster.product()
+                        .suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
+                                .setRequestId(requestId)
+                                .setWorkspaceId(b.toString())
+                                .build()),
+                Status.Code.INVALID_ARGUMENT,
+                ErrorReason.REQUEST_ID_REUSED);
         assertThat(other.getMetadataMap()).containsEntry("operation_id", first.getId());
-        assertError(() -> cluster.product().deleteWorkspace(DeleteWorkspaceRequest.newBuilder()
-                        .setRequestId(requestId).setWorkspaceId(a.toString()).build()),
-                Status.Code.INVALID_ARGUMENT, ErrorReason.REQUEST_ID_REUSED);
+        assertError(
+                () -> cluster.product()
+                        .deleteWorkspace(DeleteWorkspaceRequest.newBuilder()
+                                .setRequestId(requestId)
+                                .setWorkspaceId(a.toString())
+                                .build()),
+                Status.Code.INVALID_ARGUMENT,
+                ErrorReason.REQUEST_ID_REUSED);
     }
 
     @Test
@@ -165,8 +206,12 @@ class ApiContractTest {
         try {
             String token = "";
             do {
-                ListWorkspacesResponse page = cluster.product().listWorkspaces(ListWorkspacesRequest.newBuilder()
-                        .setRegion(region).setPageSize(7).setPageToken(token).build());
+                ListWorkspacesResponse page = cluster.product()
+                        .listWorkspaces(ListWorkspacesRequest.newBuilder()
+                                .setRegion(region)
+                                .setPageSize(7)
+                                .setPageToken(token)
+                                .build());
                 assertThat(page.getWorkspacesCount()).isLessThanOrEqualTo(7);
                 page.getWorkspacesList().forEach(w -> seen.add(w.getId()));
                 token = page.getNextPageToken();
@@ -183,13 +228,21 @@ class ApiContractTest {
     @Test
     void listsFilterByStateAndRegion() {
         UUID archived = workspaceIn(WorkspaceState.ARCHIVED);
-        List<String> ids = cluster.product().listWorkspaces(ListWorkspacesRequest.newBuilder()
-                        .setState(dev.spinup.api.v1.WorkspaceState.ARCHIVED).setRegion(SpinUpCluster.REGION)
-                        .setPageSize(500).build())
-                .getWorkspacesList().stream().peek(w -> {
+        List<String> ids = cluster
+                .product()
+                .listWorkspaces(ListWorkspacesRequest.newBuilder()
+                        .setState(dev.spinup.api.v1.WorkspaceState.ARCHIVED)
+                        .setRegion(SpinUpCluster.REGION)
+                        .setPageSize(500)
+                        .build())
+                .getWorkspacesList()
+                .stream()
+                .peek(w -> {
                     assertThat(w.getState()).isEqualTo(dev.spinup.api.v1.WorkspaceState.ARCHIVED);
                     assertThat(w.getRegion()).isEqualTo(SpinUpCluster.REGION);
-                }).map(w -> w.getId()).toList();
+                })
+                .map(w -> w.getId())
+                .toList();
         assertThat(ids).contains(archived.toString());
     }
 
@@ -201,10 +254,15 @@ class ApiContractTest {
                 () -> product.listRegions(ListRegionsRequest.getDefaultInstance()),
                 () -> product.listHosts(ListHostsRequest.getDefaultInstance()),
                 () -> product.getHost(GetHostRequest.newBuilder().setHostId(h).build()),
-                () -> product.drainHost(DrainHostRequest.newBuilder().setHostId(h).build()),
-                () -> product.undrainHost(UndrainHostRequest.newBuilder().setHostId(h).build()),
-                () -> product.createEnrollmentToken(CreateEnrollmentTokenRequest.newBuilder().setRegion(SpinUpCluster.REGION).build()),
-                () -> product.listOrphans(ListOrphansRequest.newBuilder().setHostId(h).build()));
+                () -> product.drainHost(
+                        DrainHostRequest.newBuilder().setHostId(h).build()),
+                () -> product.undrainHost(
+                        UndrainHostRequest.newBuilder().setHostId(h).build()),
+                () -> product.createEnrollmentToken(CreateEnrollmentTokenRequest.newBuilder()
+                        .setRegion(SpinUpCluster.REGION)
+                        .build()),
+                () -> product.listOrphans(
+                        ListOrphansRequest.newBuilder().setHostId(h).build()));
         assertThat(adminCalls).hasSize(dev.spinup.controlplane.auth.AuthInterceptor.ADMIN_METHODS.size());
         for (Runnable call : adminCalls) {
             var info = assertError(call::run, Status.Code.PERMISSION_DENIED, ErrorReason.SCOPE_REQUIRED);
@@ -218,27 +276,42 @@ class ApiContractTest {
         Instant t0 = clock.instant().minusSeconds(3600);
         for (int seconds : new int[] {10, 20, 30}) {
             UUID op = Ids.newId(clock);
-            cluster.database().withHandle(h -> h.execute("""
+            cluster.database()
+                    .withHandle(h -> h.execute(
+                            """
                     INSERT INTO operations (id, workspace_id, verb, status, request_id, request_fingerprint, actor,
                         job_id, requested_at, started_at, completed_at)
                     VALUES (?, ?, 'suspend', 'succeeded', ?, 'f', 'system', ?, ?, ?, ?)""",
-                    op, done, "seed-" + op, op.toString(), java.sql.Timestamp.from(t0), java.sql.Timestamp.from(t0),
-                    java.sql.Timestamp.from(t0.plusSeconds(seconds))));
+                            op,
+                            done,
+                            "seed-" + op,
+                            op.toString(),
+                            java.sql.Timestamp.from(t0),
+                            java.sql.Timestamp.from(t0),
+                            java.sql.Timestamp.from(t0.plusSeconds(seconds))));
         }
 
-        var stat = cluster.product().getOperationDurations(dev.spinup.api.v1.GetOperationDurationsRequest.getDefaultInstance())
-                .getDurationsList().stream()
+        var stat = cluster
+                .product()
+                .getOperationDurations(dev.spinup.api.v1.GetOperationDurationsRequest.getDefaultInstance())
+                .getDurationsList()
+                .stream()
                 .filter(d -> d.getVerb() == dev.spinup.api.v1.OperationVerb.SUSPEND && d.getFlavor() == Flavor.HOBBY)
-                .findFirst().orElseThrow();
+                .findFirst()
+                .orElseThrow();
         assertThat(stat.getSampleCount()).isEqualTo(3);
         assertThat(stat.getP50().getSeconds()).isEqualTo(20);
         assertThat(stat.getP95().getSeconds()).isEqualTo(29);
 
-        Operation inFlight = CALLS.get(OperationVerb.SUSPEND).apply(cluster.product(), workspaceIn(WorkspaceState.ACTIVE).toString());
-        Operation polled = cluster.product().getOperation(dev.spinup.api.v1.GetOperationRequest.newBuilder()
-                .setOperationId(inFlight.getId()).build());
+        Operation inFlight = CALLS.get(OperationVerb.SUSPEND)
+                .apply(cluster.product(), workspaceIn(WorkspaceState.ACTIVE).toString());
+        Operation polled = cluster.product()
+                .getOperation(dev.spinup.api.v1.GetOperationRequest.newBuilder()
+                        .setOperationId(inFlight.getId())
+                        .build());
         assertThat(polled.hasEstimatedCompletionAt()).isTrue();
-        assertThat(polled.getEstimatedCompletionAt().getSeconds() - polled.getRequestedAt().getSeconds())
+        assertThat(polled.getEstimatedCompletionAt().getSeconds()
+                        - polled.getRequestedAt().getSeconds())
                 .isBetween(19L, 21L);
     }
 
@@ -251,15 +324,32 @@ class ApiContractTest {
         UUID id = Ids.newId(clock);
         Instant now = clock.instant();
         cluster.database().inTransactionVoid(tx -> {
-            tx.workspaces().insert(new Workspace(id, "ext-" + id, "user-1", "contract", region,
-                    host, dev.spinup.controlplane.core.Flavor.HOBBY, new Envelope(1, 1, 5), state, null,
-                    ProjectTemplate.STARTER, Map.of(), null, 86400, 30, now, now));
+            tx.workspaces()
+                    .insert(new Workspace(
+                            id,
+                            "ext-" + id,
+                            "user-1",
+                            "contract",
+                            region,
+                            host,
+                            dev.spinup.controlplane.core.Flavor.HOBBY,
+                            new Envelope(1, 1, 5),
+                            state,
+                            null,
+                            ProjectTemplate.STARTER,
+                            Map.of(),
+                            null,
+                            86400,
+                            30,
+                            now,
+                            now));
             if (state == WorkspaceState.ARCHIVED) {
                 UUID snapshot = Ids.newId(clock);
                 String uri = "s3://" + SpinUpCluster.BUCKET + "/x";
                 tx.snapshots().begin(snapshot, id, uri, "pre_archive", now);
-                tx.snapshots().record(new Snapshot(snapshot, id, uri, 1, "0".repeat(64), "tar",
-                        "pre_archive", null, now, null, null));
+                tx.snapshots()
+                        .record(new Snapshot(
+                                snapshot, id, uri, 1, "0".repeat(64), "tar", "pre_archive", null, now, null, null));
                 tx.snapshots().markVerified(snapshot, now);
             }
         });

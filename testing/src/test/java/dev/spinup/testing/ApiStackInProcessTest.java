@@ -1,5 +1,8 @@
 package dev.spinup.testing;
 
+import static dev.spinup.testing.ApiAssertions.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.google.rpc.ErrorInfo;
 import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.GetWorkspaceRequest;
@@ -42,9 +45,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import static dev.spinup.testing.ApiAssertions.assertError;
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
  * The WorkspaceService's interceptors and request parsing, exactly as {@link ApiStack#wrap}
  * stacks them, in process: a service whose handlers answer, fail with a SpinUpException or fail
@@ -68,11 +68,14 @@ class ApiStackInProcessTest {
         public void getWorkspace(GetWorkspaceRequest request, StreamObserver<Workspace> response) {
             handled.incrementAndGet();
             switch (request.getWorkspaceId()) {
-                case "missing" -> throw SpinUpException.notFound(dev.spinup.controlplane.core.ErrorReason.WORKSPACE_NOT_FOUND,
-                        "no workspace missing");
+                case "missing" ->
+                    throw SpinUpException.notFound(
+                            dev.spinup.controlplane.core.ErrorReason.WORKSPACE_NOT_FOUND, "no workspace missing");
                 case "boom" -> throw new IllegalStateException("a bug");
                 default -> {
-                    response.onNext(Workspace.newBuilder().setId(request.getWorkspaceId()).build());
+                    response.onNext(Workspace.newBuilder()
+                            .setId(request.getWorkspaceId())
+                            .build());
                     response.onCompleted();
                 }
             }
@@ -85,13 +88,18 @@ class ApiStackInProcessTest {
         db.migrate();
         ApiTokens tokens = new ApiTokens();
         Clock clock = Clock.systemUTC();
-        workspacesToken = db.inTransaction(tx -> tokens.create(tx, Ids.newId(clock), "in-process",
-                Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
+        workspacesToken = db.inTransaction(tx ->
+                tokens.create(tx, Ids.newId(clock), "in-process", Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
         String name = "api-" + UUID.randomUUID();
-        server = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(ApiStack.wrap(new Service().bindService(), new ApiErrorInterceptor(meters),
-                        new AuthInterceptor(db, tokens), new AccessLogInterceptor()))
-                .build().start();
+        server = InProcessServerBuilder.forName(name)
+                .directExecutor()
+                .addService(ApiStack.wrap(
+                        new Service().bindService(),
+                        new ApiErrorInterceptor(meters),
+                        new AuthInterceptor(db, tokens),
+                        new AccessLogInterceptor()))
+                .build()
+                .start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     }
 
@@ -122,32 +130,45 @@ class ApiStackInProcessTest {
     @Test
     void noTokenAnUnknownTokenAndAMissingScopeAreRefusedBeforeTheHandler() {
         int before = handled.get();
-        assertError(() -> WorkspaceServiceGrpc.newBlockingStub(channel).getWorkspace(get("ws-1")),
-                Status.Code.UNAUTHENTICATED, ErrorReason.TOKEN_MISSING);
-        assertError(() -> client("spn_not_a_token").getWorkspace(get("ws-1")),
-                Status.Code.UNAUTHENTICATED, ErrorReason.TOKEN_INVALID);
-        ErrorInfo scope = assertError(() -> client(workspacesToken).listHosts(ListHostsRequest.getDefaultInstance()),
-                Status.Code.PERMISSION_DENIED, ErrorReason.SCOPE_REQUIRED);
+        assertError(
+                () -> WorkspaceServiceGrpc.newBlockingStub(channel).getWorkspace(get("ws-1")),
+                Status.Code.UNAUTHENTICATED,
+                ErrorReason.TOKEN_MISSING);
+        assertError(
+                () -> client("spn_not_a_token").getWorkspace(get("ws-1")),
+                Status.Code.UNAUTHENTICATED,
+                ErrorReason.TOKEN_INVALID);
+        ErrorInfo scope = assertError(
+                () -> client(workspacesToken).listHosts(ListHostsRequest.getDefaultInstance()),
+                Status.Code.PERMISSION_DENIED,
+                ErrorReason.SCOPE_REQUIRED);
         assertThat(scope.getMetadataMap()).containsEntry("scope", Principal.SCOPE_ADMIN);
         assertThat(handled.get()).isEqualTo(before);
     }
 
     @Test
     void aDomainErrorLeavesAsItsStatusAndReason() {
-        assertError(() -> client(workspacesToken).getWorkspace(get("missing")),
-                Status.Code.NOT_FOUND, ErrorReason.WORKSPACE_NOT_FOUND);
+        assertError(
+                () -> client(workspacesToken).getWorkspace(get("missing")),
+                Status.Code.NOT_FOUND,
+                ErrorReason.WORKSPACE_NOT_FOUND);
         assertThat(meters.counter("spinup_api_errors", "method", "GetWorkspace", "reason", "WORKSPACE_NOT_FOUND")
-                .count()).isGreaterThanOrEqualTo(1);
+                        .count())
+                .isGreaterThanOrEqualTo(1);
     }
 
     @Test
     void aBugIsInternalWithAnIncidentIdAndNoStackTrace() {
-        ErrorInfo info = assertError(() -> client(workspacesToken).getWorkspace(get("boom")),
-                Status.Code.INTERNAL, ErrorReason.INTERNAL_ERROR);
+        ErrorInfo info = assertError(
+                () -> client(workspacesToken).getWorkspace(get("boom")),
+                Status.Code.INTERNAL,
+                ErrorReason.INTERNAL_ERROR);
         String incident = info.getMetadataOrThrow("incident");
-        StatusRuntimeException e = org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class,
-                () -> client(workspacesToken).getWorkspace(get("boom")));
-        assertThat(e.getStatus().getDescription()).startsWith("internal error; incident ").doesNotContain("a bug")
+        StatusRuntimeException e = org.assertj.core.api.Assertions.catchThrowableOfType(
+                StatusRuntimeException.class, () -> client(workspacesToken).getWorkspace(get("boom")));
+        assertThat(e.getStatus().getDescription())
+                .startsWith("internal error; incident ")
+                .doesNotContain("a bug")
                 .doesNotContain("IllegalStateException");
         assertThat(UUID.fromString(incident)).isNotNull();
     }
@@ -156,18 +177,20 @@ class ApiStackInProcessTest {
     void aBodyThatIsNotTheRpcsMessageIsMalformedAndNeverReachesTheHandler() {
         int before = handled.get();
         // field 1 (workspace_id, a string) with a length running past the end of the body
-        ErrorInfo info = assertError(() -> raw(new byte[] {0x0a, 0x7f, 'x'}), Status.Code.INVALID_ARGUMENT,
-                ErrorReason.MALFORMED_REQUEST);
+        ErrorInfo info = assertError(
+                () -> raw(new byte[] {0x0a, 0x7f, 'x'}), Status.Code.INVALID_ARGUMENT, ErrorReason.MALFORMED_REQUEST);
         assertThat(info.getMetadataMap()).containsEntry("method", "GetWorkspace");
         assertThat(handled.get()).isEqualTo(before);
     }
 
     @Test
     void aBodyOverTheLimitIsRefusedBeforeItIsParsed() {
-        byte[] big = GetWorkspaceRequest.newBuilder().setWorkspaceId("x".repeat(ApiStack.MAX_REQUEST_BYTES))
-                .build().toByteArray();
-        StatusRuntimeException e = org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class,
-                () -> raw(big));
+        byte[] big = GetWorkspaceRequest.newBuilder()
+                .setWorkspaceId("x".repeat(ApiStack.MAX_REQUEST_BYTES))
+                .build()
+                .toByteArray();
+        StatusRuntimeException e =
+                org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class, () -> raw(big));
         assertThat(ApiAssertions.errorInfo(e).getReason()).isEqualTo(ErrorReason.MALFORMED_REQUEST.name());
         assertThat(e.getStatus().getDescription()).contains("at most " + ApiStack.MAX_REQUEST_BYTES);
     }
@@ -182,21 +205,25 @@ class ApiStackInProcessTest {
     /** GetWorkspace with {@code body} as its raw request bytes, with a valid token. */
     private static Workspace raw(byte[] body) {
         MethodDescriptor<byte[], Workspace> method = WorkspaceServiceGrpc.getGetWorkspaceMethod().toBuilder(
-                new MethodDescriptor.Marshaller<byte[]>() {
-                    @Override
-                    public InputStream stream(byte[] value) {
-                        return new Body(value);
-                    }
+                        new MethodDescriptor.Marshaller<byte[]>() {
+                            @Override
+                            public InputStream stream(byte[] value) {
+                                return new Body(value);
+                            }
 
-                    @Override
-                    public byte[] parse(InputStream stream) {
-                        throw new UnsupportedOperationException();
-                    }
-                }, WorkspaceServiceGrpc.getGetWorkspaceMethod().getResponseMarshaller()).build();
+                            @Override
+                            public byte[] parse(InputStream stream) {
+                                throw new UnsupportedOperationException();
+                            }
+                        },
+                        WorkspaceServiceGrpc.getGetWorkspaceMethod().getResponseMarshaller())
+                .build();
         Metadata headers = new Metadata();
         headers.put(AuthInterceptor.AUTHORIZATION, "Bearer " + workspacesToken);
-        return ClientCalls.blockingUnaryCall(io.grpc.ClientInterceptors.intercept(channel,
-                        MetadataUtils.newAttachHeadersInterceptor(headers)), method,
-                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), body);
+        return ClientCalls.blockingUnaryCall(
+                io.grpc.ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers)),
+                method,
+                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+                body);
     }
 }

@@ -1,5 +1,7 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.ArchiveWorkspaceRequest;
 import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.GetWorkspaceRequest;
@@ -9,16 +11,12 @@ import dev.spinup.api.v1.Workspace;
 import dev.spinup.api.v1.WorkspaceState;
 import dev.spinup.controlplane.core.Envelope;
 import java.io.RandomAccessFile;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** A snapshot corrupted in object storage is caught by the read-back, and the local copy is never wiped. */
 class ArchiveCorruptionTest {
@@ -42,19 +40,29 @@ class ArchiveCorruptionTest {
 
     @Test
     void aFlippedByteInStorageFailsTheArchiveAndKeepsTheWorkspace() throws Exception {
-        Operation create = cluster.product().createWorkspace(Workspaces.hobby("precious").build());
-        assertThat(Workspaces.awaitDone(cluster.product(), create.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
+        Operation create =
+                cluster.product().createWorkspace(Workspaces.hobby("precious").build());
+        assertThat(Workspaces.awaitDone(cluster.product(), create.getId()).getStatus())
+                .isEqualTo(OperationStatus.SUCCEEDED);
         String id = create.getWorkspaceId();
-        Workspace ws = cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+        Workspace ws = cluster.product()
+                .getWorkspace(
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
         Workspaces.putNote(ws.getUrl(), "only-copy", "irreplaceable");
 
-        Operation archive = cluster.product().archiveWorkspace(ArchiveWorkspaceRequest.newBuilder()
-                .setRequestId("req-" + UUID.randomUUID()).setWorkspaceId(id).build());
+        Operation archive = cluster.product()
+                .archiveWorkspace(ArchiveWorkspaceRequest.newBuilder()
+                        .setRequestId("req-" + UUID.randomUUID())
+                        .setWorkspaceId(id)
+                        .build());
         beforeVerify.awaitReached(Duration.ofSeconds(60));
-        String uri = cluster.database().withHandle(h -> h.createQuery(
-                "SELECT object_uri FROM snapshots WHERE workspace_id = :ws").bind("ws", UUID.fromString(id))
-                .mapTo(String.class).one());
-        try (RandomAccessFile object = new RandomAccessFile(cluster.storedObject(ArchiveRestoreTest.key(uri)).toFile(), "rw")) {
+        String uri = cluster.database()
+                .withHandle(h -> h.createQuery("SELECT object_uri FROM snapshots WHERE workspace_id = :ws")
+                        .bind("ws", UUID.fromString(id))
+                        .mapTo(String.class)
+                        .one());
+        try (RandomAccessFile object = new RandomAccessFile(
+                cluster.storedObject(ArchiveRestoreTest.key(uri)).toFile(), "rw")) {
             long middle = object.length() / 2;
             object.seek(middle);
             int b = object.read();
@@ -68,17 +76,30 @@ class ArchiveCorruptionTest {
         assertThat(done.getStatus()).isEqualTo(OperationStatus.ROLLED_BACK);
         assertThat(done.getError().getReason()).isEqualTo(ErrorReason.SNAPSHOT_VERIFICATION_FAILED);
         assertThat(done.getError().getMessage()).contains("does not match").contains("Local data was kept");
-        assertThat(done.getStepsList()).extracting(s -> s.getName() + "=" + s.getStatus().name()).containsExactly(
-                "stop=STEP_DONE", "snapshot=STEP_DONE", "verify=STEP_FAILED", "wipe=STEP_SKIPPED",
-                "routes=STEP_SKIPPED", "rollback:discard_snapshot=STEP_DONE", "rollback:restart=STEP_DONE");
-        Workspace after = cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+        assertThat(done.getStepsList())
+                .extracting(s -> s.getName() + "=" + s.getStatus().name())
+                .containsExactly(
+                        "stop=STEP_DONE",
+                        "snapshot=STEP_DONE",
+                        "verify=STEP_FAILED",
+                        "wipe=STEP_SKIPPED",
+                        "routes=STEP_SKIPPED",
+                        "rollback:discard_snapshot=STEP_DONE",
+                        "rollback:restart=STEP_DONE");
+        Workspace after = cluster.product()
+                .getWorkspace(
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
         assertThat(after.getState()).isEqualTo(WorkspaceState.ACTIVE);
         assertThat(Workspaces.get(after.getUrl() + "/notes/only-copy").body()).isEqualTo("irreplaceable");
-        long verified = cluster.database().withHandle(h -> h.createQuery(
-                "SELECT count(*) FROM snapshots WHERE workspace_id = :ws AND verified_at IS NOT NULL")
-                .bind("ws", UUID.fromString(id)).mapTo(Long.class).one());
+        long verified = cluster.database()
+                .withHandle(h -> h.createQuery(
+                                "SELECT count(*) FROM snapshots WHERE workspace_id = :ws AND verified_at IS NOT NULL")
+                        .bind("ws", UUID.fromString(id))
+                        .mapTo(Long.class)
+                        .one());
         assertThat(verified).as("never marked verified").isZero();
-        assertThat(cluster.storedObject(ArchiveRestoreTest.key(uri))).as("the bad object is deleted with the rollback")
+        assertThat(cluster.storedObject(ArchiveRestoreTest.key(uri)))
+                .as("the bad object is deleted with the rollback")
                 .doesNotExist();
     }
 }

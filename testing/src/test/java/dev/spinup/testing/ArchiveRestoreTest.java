@@ -1,5 +1,7 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.ArchiveWorkspaceRequest;
 import dev.spinup.api.v1.DeleteWorkspaceRequest;
 import dev.spinup.api.v1.GetWorkspaceRequest;
@@ -13,18 +15,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** ARCHIVE to object storage (real S3 protocol) and RESTORE onto another host, with two real agents. */
 class ArchiveRestoreTest {
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
     static SpinUpCluster cluster;
 
     @BeforeAll
@@ -36,21 +35,29 @@ class ArchiveRestoreTest {
 
     @Test
     void dataWrittenBeforeArchiveIsThereAfterRestoreOnAnotherHost() throws Exception {
-        Workspace ws = get(succeed(cluster.product().createWorkspace(Workspaces.hobby("archivist").build()))
+        Workspace ws = get(succeed(cluster.product()
+                        .createWorkspace(Workspaces.hobby("archivist").build()))
                 .getWorkspaceId());
         Workspaces.putNote(ws.getUrl(), "thesis", "chapter one");
         SpinUpCluster.TestHost original = hostOf(ws);
 
-        Operation archive = succeed(cluster.product().archiveWorkspace(ArchiveWorkspaceRequest.newBuilder()
-                .setRequestId(rid()).setWorkspaceId(ws.getId()).build()));
+        Operation archive = succeed(cluster.product()
+                .archiveWorkspace(ArchiveWorkspaceRequest.newBuilder()
+                        .setRequestId(rid())
+                        .setWorkspaceId(ws.getId())
+                        .build()));
 
-        assertThat(archive.getStepsList()).extracting(s -> s.getName())
+        assertThat(archive.getStepsList())
+                .extracting(s -> s.getName())
                 .containsExactly("stop", "snapshot", "verify", "wipe", "routes");
         assertThat(get(ws.getId()).getState()).isEqualTo(WorkspaceState.ARCHIVED);
         assertThat(original.dataDir().resolve("workspaces").resolve(ws.getId())).doesNotExist();
-        Map<String, Object> snapshot = cluster.database().withHandle(h -> h.createQuery(
-                        "SELECT object_uri, size_bytes, checksum, tool, kind, verified_at FROM snapshots WHERE workspace_id = :ws")
-                .bind("ws", UUID.fromString(ws.getId())).mapToMap().one());
+        Map<String, Object> snapshot = cluster.database()
+                .withHandle(h -> h.createQuery(
+                                "SELECT object_uri, size_bytes, checksum, tool, kind, verified_at FROM snapshots WHERE workspace_id = :ws")
+                        .bind("ws", UUID.fromString(ws.getId()))
+                        .mapToMap()
+                        .one());
         assertThat(snapshot).containsEntry("kind", "pre_archive").containsEntry("tool", "tar");
         assertThat(snapshot.get("verified_at")).isNotNull();
         assertThat((String) snapshot.get("checksum")).matches("sha256:[0-9a-f]{64}");
@@ -60,8 +67,11 @@ class ArchiveRestoreTest {
         // Only the other host may take it: the original one stops taking new placements.
         setHostState(original, "draining");
         try {
-            succeed(cluster.product().restoreWorkspace(RestoreWorkspaceRequest.newBuilder()
-                    .setRequestId(rid()).setWorkspaceId(ws.getId()).build()));
+            succeed(cluster.product()
+                    .restoreWorkspace(RestoreWorkspaceRequest.newBuilder()
+                            .setRequestId(rid())
+                            .setWorkspaceId(ws.getId())
+                            .build()));
         } finally {
             setHostState(original, "healthy");
         }
@@ -70,12 +80,18 @@ class ArchiveRestoreTest {
         assertThat(restored.getHostId()).isNotEqualTo(original.id().toString());
         assertThat(Workspaces.get(restored.getUrl() + "/notes/thesis").body()).isEqualTo("chapter one");
 
-        succeed(cluster.product().deleteWorkspace(DeleteWorkspaceRequest.newBuilder()
-                .setRequestId(rid()).setWorkspaceId(ws.getId()).build()));
+        succeed(cluster.product()
+                .deleteWorkspace(DeleteWorkspaceRequest.newBuilder()
+                        .setRequestId(rid())
+                        .setWorkspaceId(ws.getId())
+                        .build()));
         assertThat(object).as("snapshots are purged from object storage").doesNotExist();
-        long unpurged = cluster.database().withHandle(h -> h.createQuery(
-                        "SELECT count(*) FROM snapshots WHERE workspace_id = :ws AND purged_at IS NULL")
-                .bind("ws", UUID.fromString(ws.getId())).mapTo(Long.class).one());
+        long unpurged = cluster.database()
+                .withHandle(h -> h.createQuery(
+                                "SELECT count(*) FROM snapshots WHERE workspace_id = :ws AND purged_at IS NULL")
+                        .bind("ws", UUID.fromString(ws.getId()))
+                        .mapTo(Long.class)
+                        .one());
         assertThat(unpurged).isZero();
     }
 
@@ -84,7 +100,10 @@ class ArchiveRestoreTest {
     }
 
     static SpinUpCluster.TestHost hostOf(Workspace ws) {
-        return cluster.hosts().stream().filter(h -> h.id().toString().equals(ws.getHostId())).findFirst().orElseThrow();
+        return cluster.hosts().stream()
+                .filter(h -> h.id().toString().equals(ws.getHostId()))
+                .findFirst()
+                .orElseThrow();
     }
 
     static void setHostState(SpinUpCluster.TestHost host, String state) {
@@ -98,11 +117,12 @@ class ArchiveRestoreTest {
     }
 
     static Workspace get(String id) {
-        return cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+        return cluster.product()
+                .getWorkspace(
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
     }
 
     static String rid() {
         return "req-" + UUID.randomUUID();
     }
-
 }

@@ -1,5 +1,7 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.github.kagkarlsson.scheduler.testhelper.ManualScheduler;
 import com.github.kagkarlsson.scheduler.testhelper.TestHelper;
 import dev.spinup.controlplane.BackgroundJobs;
@@ -29,8 +31,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
  * The recurring jobs as db-scheduler runs them, at test speed: a {@link ManualScheduler} on the
  * real database, with time moved by hand (one clock for db-scheduler and for the jobs), so hours
@@ -39,6 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BackgroundJobsTest {
     @RegisterExtension
     static final PostgresExtension pg = new PostgresExtension();
+
     @TempDir
     Path dir;
 
@@ -56,7 +57,8 @@ class BackgroundJobsTest {
         db.migrate();
         db.withHandle(h -> h.execute("TRUNCATE scheduled_tasks, hosts CASCADE"));
         s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "jobs", "jobs-secret", "jobs");
-        storage = new ObjectStorage(new ObjectStorage.Config(s3.endpoint(), "us-east-1", "jobs", "jobs", "jobs-secret"));
+        storage =
+                new ObjectStorage(new ObjectStorage.Config(s3.endpoint(), "us-east-1", "jobs", "jobs", "jobs-secret"));
         com.github.kagkarlsson.scheduler.testhelper.SettableClock time =
                 new com.github.kagkarlsson.scheduler.testhelper.SettableClock();
         time.set(Instant.now().truncatedTo(ChronoUnit.MILLIS));
@@ -78,8 +80,11 @@ class BackgroundJobsTest {
         };
         scheduler = TestHelper.createManualScheduler(db.pool())
                 .clock(time)
-                .startTasks(BackgroundJobs.tasks(new HostHealth(db, LEASE, clock, meters), scans::incrementAndGet,
-                        Duration.ofMinutes(10), new SnapshotSweep(db, storage, SnapshotSweep.Config.defaults(), clock, meters)))
+                .startTasks(BackgroundJobs.tasks(
+                        new HostHealth(db, LEASE, clock, meters),
+                        scans::incrementAndGet,
+                        Duration.ofMinutes(10),
+                        new SnapshotSweep(db, storage, SnapshotSweep.Config.defaults(), clock, meters)))
                 .build();
         scheduler.start();
         db.inTransactionVoid(tx -> tx.fleet().ensureRegion("jobs", "Jobs"));
@@ -129,9 +134,13 @@ class BackgroundJobsTest {
     @Test
     void anObjectNoRecordStandsForIsSweptOnlyOnceItIsOlderThanTheGrace() throws Exception {
         String orphan = "workspaces/" + UUID.randomUUID() + "/snapshots/" + UUID.randomUUID() + ".tar.gz";
-        HttpResponse<String> put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        storage.presignPut(orphan, Duration.ofMinutes(5)).toURI())
-                .PUT(HttpRequest.BodyPublishers.ofString("orphan")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> put = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(storage.presignPut(orphan, Duration.ofMinutes(5))
+                                        .toURI())
+                                .PUT(HttpRequest.BodyPublishers.ofString("orphan"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(put.statusCode()).isEqualTo(200);
         Path stored = dir.resolve("s3").resolve("jobs").resolve(orphan);
 

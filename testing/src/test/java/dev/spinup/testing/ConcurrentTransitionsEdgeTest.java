@@ -1,10 +1,11 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.controlplane.core.Envelope;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,13 +15,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Two transitions started at the same instant on two workspaces of one host, fifty times over,
@@ -32,17 +29,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ConcurrentTransitionsEdgeTest {
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
 
     static final int PAIRS = 50;
     static final int ACTIVE = 4;
-    static final List<List<String>> VERBS = List.of(List.of("suspend", "suspend"), List.of("archive", "archive"),
-            List.of("delete", "suspend"), List.of("suspend", "archive"), List.of("delete", "delete"),
+    static final List<List<String>> VERBS = List.of(
+            List.of("suspend", "suspend"),
+            List.of("archive", "archive"),
+            List.of("delete", "suspend"),
+            List.of("suspend", "archive"),
+            List.of("delete", "delete"),
             List.of("archive", "delete"));
 
     /** The state each workspace of the test should answer in, by id; its display name is its key too. */
     final Map<String, String> expected = new LinkedHashMap<>();
+
     final Map<String, String> names = new LinkedHashMap<>();
 
     @BeforeAll
@@ -56,8 +59,10 @@ class ConcurrentTransitionsEdgeTest {
     void twoTransitionsAtOnceNeverLeaveAStaleRouteNorServeAnotherWorkspacesApp() throws Exception {
         topUp();
         for (int pair = 0; pair < PAIRS; pair++) {
-            List<String> active = expected.entrySet().stream().filter(e -> e.getValue().equals("active"))
-                    .map(Map.Entry::getKey).toList();
+            List<String> active = expected.entrySet().stream()
+                    .filter(e -> e.getValue().equals("active"))
+                    .map(Map.Entry::getKey)
+                    .toList();
             String a = active.get(pair % active.size());
             String b = active.get((pair + 1) % active.size());
             List<String> verbs = VERBS.get(pair % VERBS.size());
@@ -65,13 +70,16 @@ class ConcurrentTransitionsEdgeTest {
             List<Operation> done = atOnce(List.of(a, b), verbs);
 
             for (int i = 0; i < 2; i++) {
-                assertThat(done.get(i).getStatus()).as("pair %d: %s %s", pair, verbs.get(i), done.get(i))
+                assertThat(done.get(i).getStatus())
+                        .as("pair %d: %s %s", pair, verbs.get(i), done.get(i))
                         .isEqualTo(OperationStatus.SUCCEEDED);
-                expected.put(List.of(a, b).get(i), switch (verbs.get(i)) {
-                    case "suspend" -> "suspended";
-                    case "archive" -> "archived";
-                    default -> "deleted";
-                });
+                expected.put(
+                        List.of(a, b).get(i),
+                        switch (verbs.get(i)) {
+                            case "suspend" -> "suspended";
+                            case "archive" -> "archived";
+                            default -> "deleted";
+                        });
             }
             checkEveryName("pair " + pair + " (" + verbs + ")");
             // Back to four running: suspended ones are restored, new ones take freed app ports.
@@ -89,7 +97,8 @@ class ConcurrentTransitionsEdgeTest {
     private void topUp() {
         while (expected.values().stream().filter("active"::equals).count() < ACTIVE) {
             String name = "tenant-" + UUID.randomUUID().toString().substring(0, 8);
-            Operation create = cluster.product().createWorkspace(Workspaces.hobby(name).build());
+            Operation create =
+                    cluster.product().createWorkspace(Workspaces.hobby(name).build());
             Workspaces.awaitSucceeded(cluster.product(), create);
             expected.put(create.getWorkspaceId(), "active");
             names.put(create.getWorkspaceId(), name);

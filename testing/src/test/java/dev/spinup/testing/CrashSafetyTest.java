@@ -1,5 +1,7 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.agent.HostAgent;
 import dev.spinup.agent.HostAgentConfig;
 import dev.spinup.agent.drivers.LocalWorkspace;
@@ -10,12 +12,11 @@ import dev.spinup.api.v1.WorkspaceServiceGrpc.WorkspaceServiceBlockingStub;
 import dev.spinup.api.v1.WorkspaceState;
 import dev.spinup.controlplane.auth.ApiTokens;
 import dev.spinup.controlplane.auth.Principal;
-import dev.spinup.controlplane.postgres.Database;
-import dev.spinup.controlplane.core.Ids;
-import dev.spinup.dev.EmbeddedS3;
-import dev.spinup.controlplane.store.FleetStore;
-import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.Ids;
+import dev.spinup.controlplane.pki.CertificateAuthority;
+import dev.spinup.controlplane.postgres.Database;
+import dev.spinup.dev.EmbeddedS3;
 import dev.spinup.testing.crash.ChildJvm;
 import dev.spinup.testing.crash.CrashableControlPlane;
 import io.grpc.ManagedChannel;
@@ -40,13 +41,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Crash safety, proven: the control plane runs as a child JVM and is killed with SIGKILL at every
@@ -59,6 +58,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CrashSafetyTest {
     @RegisterExtension
     static final PostgresExtension pg = new PostgresExtension();
+
     @TempDir
     static Path dir;
 
@@ -109,8 +109,8 @@ class CrashSafetyTest {
             tx.fleet().ensureRegion(SpinUpCluster.REGION, "Crash region");
             tx.fleet().registerHost(hostId, SpinUpCluster.REGION, "crash-host", new Envelope(200, 400, 5000));
         });
-        token = db.inTransaction(tx -> new ApiTokens().create(tx, Ids.newId(clock), "crash-test",
-                Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
+        token = db.inTransaction(tx -> new ApiTokens()
+                .create(tx, Ids.newId(clock), "crash-test", Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(dir.resolve("pki"), "crash CA", clock);
         ca.issueServer(List.of("localhost"), List.of("127.0.0.1"))
                 .writeTo(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"));
@@ -118,11 +118,28 @@ class CrashSafetyTest {
         s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "crash", "crash-secret", SpinUpCluster.BUCKET);
         port = SpinUpCluster.freePort();
         startChild();
-        agent = HostAgent.start(new HostAgentConfig(List.of("localhost:" + port), dir.resolve("host/host.crt"),
-                dir.resolve("host/host.key"), dir.resolve("pki/ca.crt"), dir.resolve("host"), null, "127.0.0.1",
-                25000, 25999, 200, 400, 5000, Duration.ofSeconds(2), Duration.ofSeconds(30)), clock, failOnce);
+        agent = HostAgent.start(
+                new HostAgentConfig(
+                        List.of("localhost:" + port),
+                        dir.resolve("host/host.crt"),
+                        dir.resolve("host/host.key"),
+                        dir.resolve("pki/ca.crt"),
+                        dir.resolve("host"),
+                        null,
+                        "127.0.0.1",
+                        25000,
+                        25999,
+                        200,
+                        400,
+                        5000,
+                        Duration.ofSeconds(2),
+                        Duration.ofSeconds(30)),
+                clock,
+                failOnce);
         channel = NettyChannelBuilder.forAddress("localhost", port)
-                .sslContext(GrpcSslContexts.forClient().trustManager(dir.resolve("pki/ca.crt").toFile()).build())
+                .sslContext(GrpcSslContexts.forClient()
+                        .trustManager(dir.resolve("pki/ca.crt").toFile())
+                        .build())
                 .build();
         Eventually.await(Duration.ofSeconds(30), "the agent to connect", agent::isConnected);
     }
@@ -164,15 +181,16 @@ class CrashSafetyTest {
         runCase(verb, step, point, Workspaces.readyFor(client(), verb), false);
     }
 
-    private static void runCase(String verb, String step, String point, String ws, boolean failsOnce)
-            throws Exception {
+    private static void runCase(String verb, String step, String point, String ws, boolean failsOnce) throws Exception {
         Path spec = dir.resolve("crash.spec");
         Path marker = dir.resolve("crash.marker");
         Files.deleteIfExists(marker);
         Files.writeString(spec, verb + " " + step + " " + point);
 
         Operation op = Workspaces.request(client(), verb, ws);
-        Eventually.await(Duration.ofSeconds(60), "the control plane to reach " + verb + "/" + step + "/" + point,
+        Eventually.await(
+                Duration.ofSeconds(60),
+                "the control plane to reach " + verb + "/" + step + "/" + point,
                 () -> Files.exists(marker));
         ChildJvm.kill(child);
         Files.delete(spec);
@@ -182,12 +200,16 @@ class CrashSafetyTest {
         Operation done = Workspaces.awaitDone(client(), op.getId());
         String outcome = check(verb, done.getWorkspaceId(), done);
         if (failsOnce) {
-            assertThat(done.getStepsList()).filteredOn(s -> s.getName().equals(step)).singleElement()
-                    .satisfies(s -> assertThat(s.getAttempts()).as("tried again after its failure").isEqualTo(2));
+            assertThat(done.getStepsList())
+                    .filteredOn(s -> s.getName().equals(step))
+                    .singleElement()
+                    .satisfies(s -> assertThat(s.getAttempts())
+                            .as("tried again after its failure")
+                            .isEqualTo(2));
             outcome += ", " + step + " failed once and was retried forward";
         }
-        table.add(String.format("%-8s %-16s %-14s %s", verb, step + (failsOnce ? " (fails once)" : ""), point,
-                outcome));
+        table.add(
+                String.format("%-8s %-16s %-14s %s", verb, step + (failsOnce ? " (fails once)" : ""), point, outcome));
     }
 
     static Stream<Arguments> forwardOnlyCases() {
@@ -196,8 +218,8 @@ class CrashSafetyTest {
 
     @ParameterizedTest(name = "{0} {1} {2}, the step failing once")
     @MethodSource("forwardOnlyCases")
-    void killedInAStepPastThePointOfNoReturnThatFailsOnceTheOperationStillSucceeds(String verb, String step,
-                                                                                  String point) throws Exception {
+    void killedInAStepPastThePointOfNoReturnThatFailsOnceTheOperationStillSucceeds(
+            String verb, String step, String point) throws Exception {
         String ws = Workspaces.readyFor(client(), verb);
         failOnce.arm(step, ws, 1);
         try {
@@ -211,7 +233,9 @@ class CrashSafetyTest {
     private static String check(String verb, String ws, Operation done) {
         assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.SUCCEEDED);
         assertThat(done.getStepsList()).extracting(s -> s.getName()).containsExactlyElementsOf(STEPS.get(verb));
-        WorkspaceState state = client().getWorkspace(GetWorkspaceRequest.newBuilder().setWorkspaceId(ws).build()).getState();
+        WorkspaceState state = client().getWorkspace(
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(ws).build())
+                .getState();
         WorkspaceState expected = switch (verb) {
             case "suspend" -> WorkspaceState.SUSPENDED;
             case "archive" -> WorkspaceState.ARCHIVED;
@@ -222,10 +246,14 @@ class CrashSafetyTest {
 
         var local = agent.driver().find(ws);
         if (state == WorkspaceState.ACTIVE) {
-            assertThat(local).as("an active workspace runs on its host").get()
+            assertThat(local)
+                    .as("an active workspace runs on its host")
+                    .get()
                     .satisfies(l -> assertThat(l.state()).isEqualTo(LocalWorkspace.State.RUNNING));
         } else if (state == WorkspaceState.SUSPENDED) {
-            assertThat(local).as("a suspended workspace keeps its disk, stopped").get()
+            assertThat(local)
+                    .as("a suspended workspace keeps its disk, stopped")
+                    .get()
                     .satisfies(l -> assertThat(l.state()).isNotEqualTo(LocalWorkspace.State.RUNNING));
         } else {
             assertThat(local).as("nothing is left on the host").isEmpty();
@@ -233,11 +261,15 @@ class CrashSafetyTest {
 
         for (String step : STEPS.get(verb)) {
             String command = done.getId() + "/" + step;
-            assertThat(agent.timesExecuted(command)).as("times %s ran on the host", command).isLessThanOrEqualTo(1);
+            assertThat(agent.timesExecuted(command))
+                    .as("times %s ran on the host", command)
+                    .isLessThanOrEqualTo(1);
         }
-        List<String> audit = db.withHandle(h -> h.createQuery(
-                        "SELECT event_type FROM audit_log WHERE operation_id = :op ORDER BY id")
-                .bind("op", UUID.fromString(done.getId())).mapTo(String.class).list());
+        List<String> audit = db.withHandle(
+                h -> h.createQuery("SELECT event_type FROM audit_log WHERE operation_id = :op ORDER BY id")
+                        .bind("op", UUID.fromString(done.getId()))
+                        .mapTo(String.class)
+                        .list());
         assertThat(audit).containsExactly("transition." + verb + ".requested", "transition." + verb + ".succeeded");
         return "SUCCEEDED, " + state.name().toLowerCase() + ", host matches, each command ran once, audit ok";
     }
@@ -248,9 +280,20 @@ class CrashSafetyTest {
 
     private static void startChild() throws IOException {
         Path log = dir.resolve("control-plane-" + (++children) + ".log");
-        child = ChildJvm.start(CrashableControlPlane.class, log, List.of(pg.config().jdbcUrl(), pg.config().user(),
-                dir.resolve("pki").toString(), s3.endpoint().toString(), SpinUpCluster.BUCKET, "crash", "crash-secret",
-                Integer.toString(port), dir.resolve("crash.spec").toString(), dir.resolve("crash.marker").toString()));
+        child = ChildJvm.start(
+                CrashableControlPlane.class,
+                log,
+                List.of(
+                        pg.config().jdbcUrl(),
+                        pg.config().user(),
+                        dir.resolve("pki").toString(),
+                        s3.endpoint().toString(),
+                        SpinUpCluster.BUCKET,
+                        "crash",
+                        "crash-secret",
+                        Integer.toString(port),
+                        dir.resolve("crash.spec").toString(),
+                        dir.resolve("crash.marker").toString()));
         try {
             awaitServing();
         } catch (AssertionError e) {
@@ -265,11 +308,15 @@ class CrashSafetyTest {
             }
             try {
                 ManagedChannel probe = NettyChannelBuilder.forAddress("localhost", port)
-                        .sslContext(GrpcSslContexts.forClient().trustManager(dir.resolve("pki/ca.crt").toFile()).build())
+                        .sslContext(GrpcSslContexts.forClient()
+                                .trustManager(dir.resolve("pki/ca.crt").toFile())
+                                .build())
                         .build();
                 try {
-                    return HealthGrpc.newBlockingStub(probe).withDeadlineAfter(2, TimeUnit.SECONDS)
-                            .check(HealthCheckRequest.getDefaultInstance()).getStatus()
+                    return HealthGrpc.newBlockingStub(probe)
+                                    .withDeadlineAfter(2, TimeUnit.SECONDS)
+                                    .check(HealthCheckRequest.getDefaultInstance())
+                                    .getStatus()
                             == HealthCheckResponse.ServingStatus.SERVING;
                 } finally {
                     probe.shutdownNow();
@@ -279,5 +326,4 @@ class CrashSafetyTest {
             }
         });
     }
-
 }

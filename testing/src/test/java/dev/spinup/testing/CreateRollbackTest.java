@@ -1,5 +1,7 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.GetWorkspaceRequest;
 import dev.spinup.api.v1.Operation;
@@ -9,25 +11,23 @@ import dev.spinup.api.v1.WorkspaceState;
 import dev.spinup.controlplane.core.Envelope;
 import java.io.IOException;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** A CREATE whose workspace cannot start is rolled back: process gone, files gone, slot freed, reason given. */
 class CreateRollbackTest {
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
 
     @BeforeAll
     static void start() throws IOException {
         cluster = spinup.cluster();
-        host = cluster.startAgent(new Envelope(1, 1, 5), brokenGuest(spinup.dir().resolve("broken-guest")));
+        host = cluster.startAgent(
+                new Envelope(1, 1, 5), brokenGuest(spinup.dir().resolve("broken-guest")));
     }
 
     /** The real entrypoint, with a starter template whose app dies at once. */
@@ -37,24 +37,33 @@ class CreateRollbackTest {
 
     @Test
     void failedStartIsRolledBackAndFreesTheSlot() {
-        Operation op = cluster.product().createWorkspace(Workspaces.hobby("doomed").build());
+        Operation op =
+                cluster.product().createWorkspace(Workspaces.hobby("doomed").build());
 
         Operation done = Workspaces.awaitDone(cluster.product(), op.getId());
 
         assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.ROLLED_BACK);
         assertThat(done.getError().getReason()).isEqualTo(ErrorReason.AGENT_COMMAND_FAILED);
         assertThat(done.getError().getMessage()).contains("cannot find package.json");
-        assertThat(done.getStepsList()).extracting(s -> s.getName() + "=" + s.getStatus()).containsExactly(
-                "provision=" + StepStatus.STEP_DONE, "start=" + StepStatus.STEP_FAILED,
-                // the undo of what began, in reverse: start's is provision's destroy; routes never began
-                "routes=" + StepStatus.STEP_SKIPPED, "rollback:destroy=" + StepStatus.STEP_DONE);
-        assertThat(cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder().setWorkspaceId(op.getWorkspaceId())
-                .build()).getState()).isEqualTo(WorkspaceState.DELETED);
-        assertThat(host.dataDir().resolve("workspaces").resolve(op.getWorkspaceId())).doesNotExist();
+        assertThat(done.getStepsList())
+                .extracting(s -> s.getName() + "=" + s.getStatus())
+                .containsExactly(
+                        "provision=" + StepStatus.STEP_DONE, "start=" + StepStatus.STEP_FAILED,
+                        // the undo of what began, in reverse: start's is provision's destroy; routes never began
+                        "routes=" + StepStatus.STEP_SKIPPED, "rollback:destroy=" + StepStatus.STEP_DONE);
+        assertThat(cluster.product()
+                        .getWorkspace(GetWorkspaceRequest.newBuilder()
+                                .setWorkspaceId(op.getWorkspaceId())
+                                .build())
+                        .getState())
+                .isEqualTo(WorkspaceState.DELETED);
+        assertThat(host.dataDir().resolve("workspaces").resolve(op.getWorkspaceId()))
+                .doesNotExist();
         assertThat(host.agent().driver().inventory()).isEmpty();
 
         // The host has room for exactly one hobby workspace: the slot is free again.
-        Operation next = cluster.product().createWorkspace(Workspaces.hobby("next").build());
+        Operation next =
+                cluster.product().createWorkspace(Workspaces.hobby("next").build());
         assertThat(Workspaces.awaitDone(cluster.product(), next.getId()).getStatus())
                 .isEqualTo(OperationStatus.ROLLED_BACK);
     }

@@ -1,5 +1,8 @@
 package dev.spinup.testing;
 
+import static dev.spinup.testing.ApiAssertions.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.CreateWorkspaceRequest;
 import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.GetWorkspaceRequest;
@@ -13,20 +16,15 @@ import dev.spinup.api.v1.WorkspaceState;
 import dev.spinup.controlplane.core.Envelope;
 import io.grpc.Status;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static dev.spinup.testing.ApiAssertions.assertError;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** CreateWorkspace through real sockets, real mTLS, a real agent and a real workspace process. */
 class CreateWorkspaceEndToEndTest {
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
 
@@ -38,7 +36,8 @@ class CreateWorkspaceEndToEndTest {
 
     @Test
     void createdWorkspaceBecomesActiveAndServesTheStarterPage() {
-        Operation op = cluster.product().createWorkspace(Workspaces.hobby("Ada's workspace").build());
+        Operation op = cluster.product()
+                .createWorkspace(Workspaces.hobby("Ada's workspace").build());
         assertThat(op.getVerb()).isEqualTo(OperationVerb.CREATE);
         assertThat(op.getStatus()).isIn(OperationStatus.PENDING, OperationStatus.RUNNING);
 
@@ -50,8 +49,10 @@ class CreateWorkspaceEndToEndTest {
             assertThat(s.getAttempts()).isEqualTo(1);
         });
 
-        Workspace ws = cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder()
-                .setWorkspaceId(op.getWorkspaceId()).build());
+        Workspace ws = cluster.product()
+                .getWorkspace(GetWorkspaceRequest.newBuilder()
+                        .setWorkspaceId(op.getWorkspaceId())
+                        .build());
         assertThat(ws.getState()).isEqualTo(WorkspaceState.ACTIVE);
         assertThat(ws.getCurrentOperationId()).isEmpty();
         assertThat(ws.getHostId()).isEqualTo(host.id().toString());
@@ -81,41 +82,60 @@ class CreateWorkspaceEndToEndTest {
         CreateWorkspaceRequest request = Workspaces.hobby("original").build();
         Operation first = cluster.product().createWorkspace(request);
 
-        var info = assertError(() -> cluster.product().createWorkspace(request.toBuilder().setDisplayName("other").build()),
-                Status.Code.INVALID_ARGUMENT, ErrorReason.REQUEST_ID_REUSED);
+        var info = assertError(
+                () -> cluster.product()
+                        .createWorkspace(
+                                request.toBuilder().setDisplayName("other").build()),
+                Status.Code.INVALID_ARGUMENT,
+                ErrorReason.REQUEST_ID_REUSED);
         assertThat(info.getMetadataMap()).containsEntry("operation_id", first.getId());
         Workspaces.awaitDone(cluster.product(), first.getId());
     }
 
     @Test
     void callWithoutTokenIsRefused() {
-        assertError(() -> cluster.anonymous().createWorkspace(Workspaces.hobby("nope").build()),
-                Status.Code.UNAUTHENTICATED, ErrorReason.TOKEN_MISSING);
-        assertError(() -> cluster.client("spn_not-a-real-token").getWorkspace(GetWorkspaceRequest.newBuilder()
-                .setWorkspaceId("01234567-89ab-7def-8123-456789abcdef").build()),
-                Status.Code.UNAUTHENTICATED, ErrorReason.TOKEN_INVALID);
+        assertError(
+                () -> cluster.anonymous()
+                        .createWorkspace(Workspaces.hobby("nope").build()),
+                Status.Code.UNAUTHENTICATED,
+                ErrorReason.TOKEN_MISSING);
+        assertError(
+                () -> cluster.client("spn_not-a-real-token")
+                        .getWorkspace(GetWorkspaceRequest.newBuilder()
+                                .setWorkspaceId("01234567-89ab-7def-8123-456789abcdef")
+                                .build()),
+                Status.Code.UNAUTHENTICATED,
+                ErrorReason.TOKEN_INVALID);
     }
 
     @Test
     void aWorkspaceThatDiesOnItsOwnIsReportedNotLost() throws Exception {
-        Operation op = cluster.product().createWorkspace(Workspaces.hobby("fragile").build());
-        assertThat(Workspaces.awaitDone(cluster.product(), op.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
+        Operation op =
+                cluster.product().createWorkspace(Workspaces.hobby("fragile").build());
+        assertThat(Workspaces.awaitDone(cluster.product(), op.getId()).getStatus())
+                .isEqualTo(OperationStatus.SUCCEEDED);
         double before = crashes();
-        long pid = Long.parseLong(java.nio.file.Files.readString(
-                host.dataDir().resolve("workspaces").resolve(op.getWorkspaceId()).resolve("pid")).trim());
+        long pid = Long.parseLong(java.nio.file.Files.readString(host.dataDir()
+                        .resolve("workspaces")
+                        .resolve(op.getWorkspaceId())
+                        .resolve("pid"))
+                .trim());
 
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
 
-        Eventually.await(java.time.Duration.ofSeconds(30), "the crash to reach the control plane",
-                () -> crashes() > before);
+        Eventually.await(
+                java.time.Duration.ofSeconds(30), "the crash to reach the control plane", () -> crashes() > before);
     }
 
     private double crashes() {
-        return Workspaces.metric(cluster.metricsPort(), "spinup_workspace_local_events_total\\{kind=\"CRASHED\"}").orElse(0);
+        return Workspaces.metric(cluster.metricsPort(), "spinup_workspace_local_events_total\\{kind=\"CRASHED\"}")
+                .orElse(0);
     }
 
     private int countWorkspaces() {
-        return cluster.admin().listWorkspaces(ListWorkspacesRequest.newBuilder().setPageSize(500).build())
+        return cluster.admin()
+                .listWorkspaces(
+                        ListWorkspacesRequest.newBuilder().setPageSize(500).build())
                 .getWorkspacesCount();
     }
 }

@@ -1,5 +1,8 @@
 package dev.spinup.testing;
 
+import static dev.spinup.testing.ApiAssertions.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.AddDomainRequest;
 import dev.spinup.api.v1.CertState;
 import dev.spinup.api.v1.Domain;
@@ -26,14 +29,9 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static dev.spinup.testing.ApiAssertions.assertError;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Custom domains on an HTTPS edge (Caddy's internal issuer, as dev and tests use): AddDomain
@@ -44,6 +42,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CustomDomainTest {
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
 
@@ -55,15 +54,27 @@ class CustomDomainTest {
 
     @Test
     void aCustomDomainGetsACertificateAndIsServedOverHttps() throws Exception {
-        Operation create = cluster.product().createWorkspace(Workspaces.hobby("Shop").build());
+        Operation create =
+                cluster.product().createWorkspace(Workspaces.hobby("Shop").build());
         Workspaces.awaitSucceeded(cluster.product(), create);
         String ws = create.getWorkspaceId();
 
-        Workspaces.awaitSucceeded(cluster.product(), cluster.product().addDomain(AddDomainRequest.newBuilder()
-                .setRequestId("add-" + UUID.randomUUID()).setWorkspaceId(ws).setDomain("Shop.Example.TEST").build()));
+        Workspaces.awaitSucceeded(
+                cluster.product(),
+                cluster.product()
+                        .addDomain(AddDomainRequest.newBuilder()
+                                .setRequestId("add-" + UUID.randomUUID())
+                                .setWorkspaceId(ws)
+                                .setDomain("Shop.Example.TEST")
+                                .build()));
 
-        Domain custom = Eventually.await(Duration.ofSeconds(60), "the certificate to be reported issued",
-                () -> domains(ws).stream().filter(d -> d.getKind() == DomainKind.CUSTOM_DOMAIN).findFirst().orElseThrow(),
+        Domain custom = Eventually.await(
+                Duration.ofSeconds(60),
+                "the certificate to be reported issued",
+                () -> domains(ws).stream()
+                        .filter(d -> d.getKind() == DomainKind.CUSTOM_DOMAIN)
+                        .findFirst()
+                        .orElseThrow(),
                 d -> d.getCertState() == CertState.CERT_ISSUED);
         assertThat(custom.getDomain()).isEqualTo("shop.example.test");
         assertThat(custom.hasCertIssuedAt()).isTrue();
@@ -72,23 +83,46 @@ class CustomDomainTest {
         String response = httpsGet("shop.example.test");
         assertThat(response).startsWith("HTTP/1.1 200").contains("Shop");
 
-        Operation other = cluster.product().createWorkspace(Workspaces.hobby("Other").build());
+        Operation other =
+                cluster.product().createWorkspace(Workspaces.hobby("Other").build());
         Workspaces.awaitSucceeded(cluster.product(), other);
-        assertError(() -> cluster.product().addDomain(AddDomainRequest.newBuilder().setRequestId("steal")
-                        .setWorkspaceId(other.getWorkspaceId()).setDomain("shop.example.test").build()),
-                Status.Code.ALREADY_EXISTS, ErrorReason.DOMAIN_TAKEN);
+        assertError(
+                () -> cluster.product()
+                        .addDomain(AddDomainRequest.newBuilder()
+                                .setRequestId("steal")
+                                .setWorkspaceId(other.getWorkspaceId())
+                                .setDomain("shop.example.test")
+                                .build()),
+                Status.Code.ALREADY_EXISTS,
+                ErrorReason.DOMAIN_TAKEN);
 
-        Workspaces.awaitSucceeded(cluster.product(), cluster.product().removeDomain(RemoveDomainRequest.newBuilder()
-                .setRequestId("rm-" + UUID.randomUUID()).setWorkspaceId(ws).setDomain("shop.example.test").build()));
+        Workspaces.awaitSucceeded(
+                cluster.product(),
+                cluster.product()
+                        .removeDomain(RemoveDomainRequest.newBuilder()
+                                .setRequestId("rm-" + UUID.randomUUID())
+                                .setWorkspaceId(ws)
+                                .setDomain("shop.example.test")
+                                .build()));
         assertThat(domains(ws)).extracting(Domain::getKind).containsExactly(DomainKind.DEFAULT_SUBDOMAIN);
-        assertThat(routed("shop.example.test")).as("the edge no longer answers for the removed name").isFalse();
-        assertError(() -> cluster.product().removeDomain(RemoveDomainRequest.newBuilder().setRequestId("rm-again")
-                        .setWorkspaceId(ws).setDomain("shop.example.test").build()),
-                Status.Code.NOT_FOUND, ErrorReason.DOMAIN_NOT_FOUND);
+        assertThat(routed("shop.example.test"))
+                .as("the edge no longer answers for the removed name")
+                .isFalse();
+        assertError(
+                () -> cluster.product()
+                        .removeDomain(RemoveDomainRequest.newBuilder()
+                                .setRequestId("rm-again")
+                                .setWorkspaceId(ws)
+                                .setDomain("shop.example.test")
+                                .build()),
+                Status.Code.NOT_FOUND,
+                ErrorReason.DOMAIN_NOT_FOUND);
     }
 
     private static List<Domain> domains(String ws) {
-        return cluster.product().listDomains(ListDomainsRequest.newBuilder().setWorkspaceId(ws).build()).getDomainsList();
+        return cluster.product()
+                .listDomains(ListDomainsRequest.newBuilder().setWorkspaceId(ws).build())
+                .getDomainsList();
     }
 
     private static boolean routed(String name) {
@@ -102,15 +136,16 @@ class CustomDomainTest {
     /** GET / over TLS with SNI {@code name}, trusting only Caddy's local root on this host. */
     private static String httpsGet(String name) throws Exception {
         String[] edge = host.agent().edge().address().split(":");
-        try (SSLSocket socket = (SSLSocket) trustCaddyRoot().getSocketFactory()
-                .createSocket(edge[0], Integer.parseInt(edge[1]))) {
+        try (SSLSocket socket =
+                (SSLSocket) trustCaddyRoot().getSocketFactory().createSocket(edge[0], Integer.parseInt(edge[1]))) {
             socket.setSoTimeout(10_000);
             SSLParameters params = socket.getSSLParameters();
             params.setServerNames(List.of(new SNIHostName(name)));
             params.setEndpointIdentificationAlgorithm("HTTPS");
             socket.setSSLParameters(params);
-            socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + name + "\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream()
+                    .write(("GET / HTTP/1.1\r\nHost: " + name + "\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }

@@ -1,5 +1,7 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.controlplane.postgres.Database;
 import dev.spinup.controlplane.postgres.DatabaseConfig;
 import java.util.ArrayList;
@@ -10,8 +12,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A burst of callers longer than the pool's own wait limit (10 s) is served in order, none
@@ -30,7 +30,8 @@ class DatabaseAdmissionTest {
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < callers; i++) {
                 calls.add(threads.submit(() -> db.withHandle(h -> h.createQuery("SELECT 1 FROM pg_sleep(0.01)")
-                        .mapTo(Integer.class).one())));
+                        .mapTo(Integer.class)
+                        .one())));
             }
             int answered = 0;
             for (Future<Integer> call : calls) {

@@ -1,5 +1,7 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.agent.HostAgent;
 import dev.spinup.agent.HostAgentConfig;
 import dev.spinup.api.v1.CreateWorkspaceRequest;
@@ -26,8 +28,6 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
  * What `./spinup dev` does, in process: a data directory with embedded Postgres and S3, a CA, the
  * local host's agent credentials and an admin token, then a workspace created with that token
@@ -44,30 +44,53 @@ class DevEnvironmentTest {
         UUID hostId;
         String caPem;
         try (DevEnvironment env = DevEnvironment.prepare(data, null, null, clock);
-             ControlPlane cp = start(env, clock)) {
+                ControlPlane cp = start(env, clock)) {
             hostId = env.registerLocalHost(cp, clock);
             token = env.adminToken(cp, clock);
             caPem = Files.readString(data.resolve("pki/ca.crt"));
             assertThat(Files.getPosixFilePermissions(data.resolve("admin-token")))
                     .isEqualTo(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
-            assertThat(Workspaces.get(env.objectStorage().endpoint() + "/").statusCode()).as("the S3 endpoint answers")
+            assertThat(Workspaces.get(env.objectStorage().endpoint() + "/").statusCode())
+                    .as("the S3 endpoint answers")
                     .isLessThan(500);
 
-            try (HostAgent agent = HostAgent.start(new HostAgentConfig(List.of("localhost:" + cp.grpcPort()),
-                    data.resolve("agent/host.crt"), data.resolve("agent/host.key"), data.resolve("agent/ca.crt"),
-                    data.resolve("agent"), null, "127.0.0.1", 22000, 22999, 4, 8, 50, Duration.ofSeconds(10),
-                    Duration.ofSeconds(30)), clock)) {
+            try (HostAgent agent = HostAgent.start(
+                    new HostAgentConfig(
+                            List.of("localhost:" + cp.grpcPort()),
+                            data.resolve("agent/host.crt"),
+                            data.resolve("agent/host.key"),
+                            data.resolve("agent/ca.crt"),
+                            data.resolve("agent"),
+                            null,
+                            "127.0.0.1",
+                            22000,
+                            22999,
+                            4,
+                            8,
+                            50,
+                            Duration.ofSeconds(10),
+                            Duration.ofSeconds(30)),
+                    clock)) {
                 Eventually.await(Duration.ofSeconds(30), "the local agent to connect", agent::isConnected);
                 ManagedChannel channel = channel(cp.grpcPort());
                 try {
                     var client = SpinUpCluster.client(channel, token);
                     Operation op = client.createWorkspace(CreateWorkspaceRequest.newBuilder()
-                            .setRequestId("try-1").setExternalWorkspaceId("ws-1").setExternalUserId("u-1")
-                            .setDisplayName("My first workspace").setRegion(DevEnvironment.REGION)
-                            .setFlavor(Flavor.HOBBY).build());
-                    Operation done = Eventually.await(Duration.ofSeconds(60), "the create to finish",
-                            () -> client.getOperation(GetOperationRequest.newBuilder().setOperationId(op.getId()).build()),
-                            o -> o.getStatus() == OperationStatus.SUCCEEDED || o.getStatus() == OperationStatus.ROLLED_BACK);
+                            .setRequestId("try-1")
+                            .setExternalWorkspaceId("ws-1")
+                            .setExternalUserId("u-1")
+                            .setDisplayName("My first workspace")
+                            .setRegion(DevEnvironment.REGION)
+                            .setFlavor(Flavor.HOBBY)
+                            .build());
+                    Operation done = Eventually.await(
+                            Duration.ofSeconds(60),
+                            "the create to finish",
+                            () -> client.getOperation(GetOperationRequest.newBuilder()
+                                    .setOperationId(op.getId())
+                                    .build()),
+                            o -> o.getStatus() == OperationStatus.SUCCEEDED
+                                    || o.getStatus() == OperationStatus.ROLLED_BACK);
                     assertThat(done.getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
                 } finally {
                     channel.shutdownNow();
@@ -79,7 +102,7 @@ class DevEnvironmentTest {
         }
 
         try (DevEnvironment env = DevEnvironment.prepare(data, null, null, clock);
-             ControlPlane cp = start(env, clock)) {
+                ControlPlane cp = start(env, clock)) {
             assertThat(env.registerLocalHost(cp, clock)).isEqualTo(hostId);
             assertThat(env.adminToken(cp, clock)).isEqualTo(token);
             assertThat(Files.readString(data.resolve("pki/ca.crt"))).isEqualTo(caPem);
@@ -87,14 +110,18 @@ class DevEnvironmentTest {
     }
 
     private static ControlPlane start(DevEnvironment env, Clock clock) {
-        return ControlPlane.start(ControlPlaneConfig.defaults(env.database(), env.objectStorage(), env.tls())
+        return ControlPlane.start(
+                ControlPlaneConfig.defaults(env.database(), env.objectStorage(), env.tls())
                         .withPorts("127.0.0.1", 0, 0),
-                clock, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+                clock,
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
     }
 
     private ManagedChannel channel(int port) throws Exception {
         return NettyChannelBuilder.forAddress("localhost", port)
-                .sslContext(GrpcSslContexts.forClient().trustManager(data.resolve("pki/ca.crt").toFile()).build())
+                .sslContext(GrpcSslContexts.forClient()
+                        .trustManager(data.resolve("pki/ca.crt").toFile())
+                        .build())
                 .build();
     }
 }

@@ -1,5 +1,7 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.agent.edge.CaddyEdge;
 import dev.spinup.api.v1.ApplyEdgeRoutes;
 import dev.spinup.api.v1.EdgeRoute;
@@ -14,8 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
  * The edge pages as people see them: a real headless Chromium loads each page from a real Caddy
  * (Chromium sends *.localhost to loopback by itself), the test checks the rendered title, and the
@@ -23,20 +23,32 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class EdgePagesInChromiumTest {
     static final Path SCREENSHOTS = Path.of("target", "screenshots");
+
     @TempDir
     static Path dir;
+
     static CaddyEdge edge;
     static int port;
 
     @BeforeAll
     static void start() throws Exception {
         port = SpinUpCluster.freePort();
-        edge = new CaddyEdge(dir.resolve("edge"), EdgeSettings.plainHttp("127.0.0.1:" + SpinUpCluster.freePort(),
-                "127.0.0.1:" + port, "host-a"), "127.0.0.1:" + port, CaddyEdge.findBinary("caddy"));
-        edge.apply(ApplyEdgeRoutes.newBuilder().setGeneration(1)
-                .addRoutes(route("0197a000-0000-7000-8000-00000000000a", "Team wiki", "wiki", EdgeRouteMode.SUSPENDED_PAGE))
-                .addRoutes(route("0197a000-0000-7000-8000-00000000000b", "Design system", "design", EdgeRouteMode.ARCHIVED_PAGE))
-                .addRoutes(route("0197a000-0000-7000-8000-00000000000c", "deleted workspace", "old-demo", EdgeRouteMode.TOMBSTONE))
+        edge = new CaddyEdge(
+                dir.resolve("edge"),
+                EdgeSettings.plainHttp("127.0.0.1:" + SpinUpCluster.freePort(), "127.0.0.1:" + port, "host-a"),
+                "127.0.0.1:" + port,
+                CaddyEdge.findBinary("caddy"));
+        edge.apply(ApplyEdgeRoutes.newBuilder()
+                .setGeneration(1)
+                .addRoutes(route(
+                        "0197a000-0000-7000-8000-00000000000a", "Team wiki", "wiki", EdgeRouteMode.SUSPENDED_PAGE))
+                .addRoutes(route(
+                        "0197a000-0000-7000-8000-00000000000b", "Design system", "design", EdgeRouteMode.ARCHIVED_PAGE))
+                .addRoutes(route(
+                        "0197a000-0000-7000-8000-00000000000c",
+                        "deleted workspace",
+                        "old-demo",
+                        EdgeRouteMode.TOMBSTONE))
                 .build());
         Files.createDirectories(SCREENSHOTS);
     }
@@ -49,11 +61,14 @@ class EdgePagesInChromiumTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "suspended | wiki     | Team wiki is asleep · SpinUp",
-            "archived  | design   | Design system is archived · SpinUp",
-            "tombstone | old-demo | old-demo.workspaces.localhost no longer exists · SpinUp",
-            "unknown   | nobody   | No workspace here · SpinUp"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "suspended | wiki     | Team wiki is asleep · SpinUp",
+                "archived  | design   | Design system is archived · SpinUp",
+                "tombstone | old-demo | old-demo.workspaces.localhost no longer exists · SpinUp",
+                "unknown   | nobody   | No workspace here · SpinUp"
+            })
     void thePageRendersInChromium(String page, String name, String title) throws Exception {
         String url = "http://" + name + ".workspaces.localhost:" + port + "/";
 
@@ -70,7 +85,11 @@ class EdgePagesInChromiumTest {
     }
 
     private static EdgeRoute route(String id, String displayName, String name, EdgeRouteMode mode) {
-        return EdgeRoute.newBuilder().setWorkspaceId(id).setDisplayName(displayName)
-                .addDomains(name + ".workspaces.localhost").setMode(mode).build();
+        return EdgeRoute.newBuilder()
+                .setWorkspaceId(id)
+                .setDisplayName(displayName)
+                .addDomains(name + ".workspaces.localhost")
+                .setMode(mode)
+                .build();
     }
 }

@@ -1,5 +1,7 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.DrainHostRequest;
 import dev.spinup.api.v1.GetWorkspaceRequest;
 import dev.spinup.api.v1.Operation;
@@ -18,13 +20,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Each host's real Caddy follows every transition: a request for the workspace's own host name,
@@ -34,10 +32,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * never changes: every request goes to the home host.
  */
 class EdgeRoutingTest {
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost home;
     static SpinUpCluster.TestHost other;
@@ -56,7 +58,10 @@ class EdgeRoutingTest {
 
     @Test
     void theHomeEdgeAnswersForTheWorkspaceInEveryState() throws Exception {
-        Operation create = onlyOn(home, () -> cluster.product().createWorkspace(Workspaces.hobby("Edge demo").build()));
+        Operation create = onlyOn(
+                home,
+                () -> cluster.product()
+                        .createWorkspace(Workspaces.hobby("Edge demo").build()));
         Workspaces.awaitSucceeded(cluster.product(), create);
         String ws = create.getWorkspaceId();
         String hostname = workspace(ws).getHostname();
@@ -79,17 +84,24 @@ class EdgeRoutingTest {
         Workspaces.awaitSucceeded(cluster.product(), Workspaces.request(cluster.product(), "archive", ws));
         HttpResponse<String> archived = get(home, hostname);
         assertThat(archived.statusCode()).isEqualTo(503);
-        assertThat(archived.body()).contains("<title>Edge demo is archived · SpinUp</title>").contains("restore it");
+        assertThat(archived.body())
+                .contains("<title>Edge demo is archived · SpinUp</title>")
+                .contains("restore it");
 
         // Restored from object storage onto the other host: DNS still points home, home forwards.
-        Workspaces.awaitSucceeded(cluster.product(),
-                onlyOn(other, () -> Workspaces.request(cluster.product(), "restore", ws)));
+        Workspaces.awaitSucceeded(
+                cluster.product(), onlyOn(other, () -> Workspaces.request(cluster.product(), "restore", ws)));
         assertThat(workspace(ws).getHostId()).isEqualTo(other.id().toString());
         assertThat(get(other, hostname).body()).as("the new host serves it").contains("Edge demo");
-        HttpResponse<String> forwarded = Eventually.await(Duration.ofSeconds(30), "the home host to forward",
-                () -> get(home, hostname), r -> r.statusCode() == 200);
+        HttpResponse<String> forwarded = Eventually.await(
+                Duration.ofSeconds(30),
+                "the home host to forward",
+                () -> get(home, hostname),
+                r -> r.statusCode() == 200);
         assertThat(forwarded.body()).contains("Edge demo");
-        assertThat(webSocketGreeting(home, hostname)).as("websockets through two edges").isEqualTo("hello from Edge demo");
+        assertThat(webSocketGreeting(home, hostname))
+                .as("websockets through two edges")
+                .isEqualTo("hello from Edge demo");
 
         Workspaces.awaitSucceeded(cluster.product(), Workspaces.request(cluster.product(), "delete", ws));
         HttpResponse<String> gone = get(home, hostname);
@@ -102,7 +114,9 @@ class EdgeRoutingTest {
 
         // With the control plane gone, the edges keep serving the last routes they were given.
         cluster.stopReplica(cluster.controlPlane());
-        Eventually.await(Duration.ofSeconds(30), "the agents to notice the control plane is gone",
+        Eventually.await(
+                Duration.ofSeconds(30),
+                "the agents to notice the control plane is gone",
                 () -> !home.agent().isConnected());
         assertThat(get(home, hostname).body()).contains("<title>" + hostname + " no longer exists · SpinUp</title>");
     }
@@ -110,25 +124,39 @@ class EdgeRoutingTest {
     /** Runs {@code call} with every other host drained, so a placement can only pick {@code host}. */
     private static <T> T onlyOn(SpinUpCluster.TestHost host, java.util.function.Supplier<T> call) {
         SpinUpCluster.TestHost drained = host == home ? other : home;
-        cluster.admin().drainHost(DrainHostRequest.newBuilder().setHostId(drained.id().toString()).build());
+        cluster.admin()
+                .drainHost(DrainHostRequest.newBuilder()
+                        .setHostId(drained.id().toString())
+                        .build());
         try {
             return call.get();
         } finally {
-            cluster.admin().undrainHost(UndrainHostRequest.newBuilder().setHostId(drained.id().toString()).build());
+            cluster.admin()
+                    .undrainHost(UndrainHostRequest.newBuilder()
+                            .setHostId(drained.id().toString())
+                            .build());
         }
     }
 
     private static Workspace workspace(String id) {
-        return cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+        return cluster.product()
+                .getWorkspace(
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
     }
 
     /** GET / for {@code hostname}, sent to the host's edge, as DNS would send it. */
     static HttpResponse<String> get(SpinUpCluster.TestHost host, String hostname) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + host.agent().edge().address() + "/"))
-                    .header("Host", hostname).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            return HTTP.send(
+                    HttpRequest.newBuilder(
+                                    URI.create("http://" + host.agent().edge().address() + "/"))
+                            .header("Host", hostname)
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new AssertionError("GET " + hostname + " via " + host.agent().edge().address() + ": " + e, e);
+            throw new AssertionError(
+                    "GET " + hostname + " via " + host.agent().edge().address() + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
@@ -142,8 +170,9 @@ class EdgeRoutingTest {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write(("GET /ws HTTP/1.1\r\nHost: " + hostname + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(new byte[16]) + "\r\n"
-                    + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                            + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(new byte[16]) + "\r\n"
+                            + "Sec-WebSocket-Version: 13\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = socket.getInputStream();
             String head = readHead(in);

@@ -1,5 +1,7 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.controlplane.core.Envelope;
@@ -8,12 +10,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /** The fallback path: the whole flow on the embedded PostgreSQL, as when no server is reachable. */
 class EmbeddedPostgresTest {
     @RegisterExtension
     static final PostgresExtension pg = PostgresExtension.embedded();
+
     @TempDir
     static Path dir;
 
@@ -22,7 +23,8 @@ class EmbeddedPostgresTest {
         assertThat(pg.usedEmbedded()).isTrue();
         try (SpinUpCluster cluster = SpinUpCluster.builder(pg.config(), dir).start()) {
             cluster.startAgent(new Envelope(2, 4, 20));
-            Operation op = cluster.product().createWorkspace(Workspaces.hobby("embedded").build());
+            Operation op = cluster.product()
+                    .createWorkspace(Workspaces.hobby("embedded").build());
             assertThat(Workspaces.awaitDone(cluster.product(), op.getId()).getStatus())
                     .isEqualTo(OperationStatus.SUCCEEDED);
         }

@@ -26,7 +26,8 @@ final class FailingCommands implements CommandHooks {
     @Override
     public void inject(Command command) throws DriverException {
         String s = step;
-        if (s == null || !command.getStep().equals(s)
+        if (s == null
+                || !command.getStep().equals(s)
                 || (workspace != null && !workspace.equals(command.getWorkspaceId()))) {
             return;
         }

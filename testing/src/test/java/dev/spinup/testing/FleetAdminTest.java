@@ -1,5 +1,8 @@
 package dev.spinup.testing;
 
+import static dev.spinup.testing.ApiAssertions.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.agent.drivers.LocalWorkspace;
 import dev.spinup.api.v1.DrainHostRequest;
 import dev.spinup.api.v1.ErrorReason;
@@ -15,22 +18,16 @@ import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.api.v1.OperationVerb;
 import dev.spinup.api.v1.UndrainHostRequest;
 import dev.spinup.api.v1.WorkspaceState;
-import dev.spinup.controlplane.core.Ids;
-import dev.spinup.controlplane.store.FleetStore;
 import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.Ids;
 import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static dev.spinup.testing.ApiAssertions.assertError;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Fleet administration: hosts with derived allocation, draining, the heartbeat lease, orphans, reconcile repairs. */
 class FleetAdminTest {
@@ -47,7 +44,8 @@ class FleetAdminTest {
         cluster = spinup.cluster();
         // A workspace the control plane never heard of, left on the host by someone else.
         Path stray = Files.createDirectories(spinup.dir().resolve("stray"));
-        Files.writeString(stray.resolve("workspace.properties"),
+        Files.writeString(
+                stray.resolve("workspace.properties"),
                 "template=starter\ndisplay_name=stray\nvcpu=1\nram_gb=1\ndisk_gb=1\nport=28999\n");
         agentHost = cluster.startAgent(new Envelope(4, 8, 50), null, host -> {
             Path target = host.resolve("workspaces").resolve(ORPHAN);
@@ -59,28 +57,59 @@ class FleetAdminTest {
     @Test
     void hostsShowDerivedAllocationAndDrainingSteersPlacement() {
         // Another test moves the clock past the lease; the agent's next heartbeat brings it back.
-        Eventually.await(Duration.ofSeconds(30), "the agent's host to be healthy",
+        Eventually.await(
+                Duration.ofSeconds(30),
+                "the agent's host to be healthy",
                 () -> state(agentHost.id()) == HostState.HOST_HEALTHY);
-        Host before = cluster.admin().getHost(GetHostRequest.newBuilder().setHostId(agentHost.id().toString()).build());
-        Operation op = cluster.product().createWorkspace(Workspaces.hobby("on-the-host").build());
-        assertThat(Workspaces.awaitDone(cluster.product(), op.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
-        Host host = cluster.admin().getHost(GetHostRequest.newBuilder().setHostId(agentHost.id().toString()).build());
+        Host before = cluster.admin()
+                .getHost(GetHostRequest.newBuilder()
+                        .setHostId(agentHost.id().toString())
+                        .build());
+        Operation op = cluster.product()
+                .createWorkspace(Workspaces.hobby("on-the-host").build());
+        assertThat(Workspaces.awaitDone(cluster.product(), op.getId()).getStatus())
+                .isEqualTo(OperationStatus.SUCCEEDED);
+        Host host = cluster.admin()
+                .getHost(GetHostRequest.newBuilder()
+                        .setHostId(agentHost.id().toString())
+                        .build());
         assertThat(host.getState()).isEqualTo(HostState.HOST_HEALTHY);
         assertThat(host.getConnected()).isTrue();
-        assertThat(host.getAllocated().getVcpu()).as("derived from its workspaces").isEqualTo(before.getAllocated().getVcpu() + 1);
+        assertThat(host.getAllocated().getVcpu())
+                .as("derived from its workspaces")
+                .isEqualTo(before.getAllocated().getVcpu() + 1);
         assertThat(host.getWorkspaceCount()).isEqualTo(before.getWorkspaceCount() + 1);
-        assertThat(cluster.admin().listHosts(ListHostsRequest.newBuilder().setRegion(SpinUpCluster.REGION).build())
-                .getHostsList()).extracting(Host::getId).contains(agentHost.id().toString());
+        assertThat(cluster.admin()
+                        .listHosts(ListHostsRequest.newBuilder()
+                                .setRegion(SpinUpCluster.REGION)
+                                .build())
+                        .getHostsList())
+                .extracting(Host::getId)
+                .contains(agentHost.id().toString());
 
-        Host drained = cluster.admin().drainHost(DrainHostRequest.newBuilder().setHostId(agentHost.id().toString()).build());
+        Host drained = cluster.admin()
+                .drainHost(DrainHostRequest.newBuilder()
+                        .setHostId(agentHost.id().toString())
+                        .build());
         assertThat(drained.getState()).isEqualTo(HostState.HOST_DRAINING);
-        assertError(() -> cluster.product().createWorkspace(Workspaces.hobby("nowhere").build()),
-                Status.Code.RESOURCE_EXHAUSTED, ErrorReason.NO_CAPACITY);
-        Host back = cluster.admin().undrainHost(UndrainHostRequest.newBuilder().setHostId(agentHost.id().toString()).build());
+        assertError(
+                () -> cluster.product()
+                        .createWorkspace(Workspaces.hobby("nowhere").build()),
+                Status.Code.RESOURCE_EXHAUSTED,
+                ErrorReason.NO_CAPACITY);
+        Host back = cluster.admin()
+                .undrainHost(UndrainHostRequest.newBuilder()
+                        .setHostId(agentHost.id().toString())
+                        .build());
         assertThat(back.getState()).isEqualTo(HostState.HOST_HEALTHY);
 
-        assertError(() -> cluster.admin().getHost(GetHostRequest.newBuilder().setHostId(UUID.randomUUID().toString()).build()),
-                Status.Code.NOT_FOUND, ErrorReason.HOST_NOT_FOUND);
+        assertError(
+                () -> cluster.admin()
+                        .getHost(GetHostRequest.newBuilder()
+                                .setHostId(UUID.randomUUID().toString())
+                                .build()),
+                Status.Code.NOT_FOUND,
+                ErrorReason.HOST_NOT_FOUND);
     }
 
     @Test
@@ -95,7 +124,8 @@ class FleetAdminTest {
 
         clock.advance(Duration.ofSeconds(41));
         cluster.controlPlane().checkForDueWork();
-        Eventually.await(Duration.ofSeconds(30), "the lease to expire", () -> state(silent) == HostState.HOST_UNHEALTHY);
+        Eventually.await(
+                Duration.ofSeconds(30), "the lease to expire", () -> state(silent) == HostState.HOST_UNHEALTHY);
 
         cluster.database().inTransactionVoid(tx -> tx.fleet().heartbeat(silent, clock.instant()));
         assertThat(state(silent)).isEqualTo(HostState.HOST_HEALTHY);
@@ -103,9 +133,14 @@ class FleetAdminTest {
 
     @Test
     void orphansAreListedAndNeverDestroyed() {
-        var orphans = Eventually.await(Duration.ofSeconds(30), "the orphan to be reported",
-                () -> cluster.admin().listOrphans(ListOrphansRequest.newBuilder()
-                        .setHostId(agentHost.id().toString()).build()).getOrphansList(),
+        var orphans = Eventually.await(
+                Duration.ofSeconds(30),
+                "the orphan to be reported",
+                () -> cluster.admin()
+                        .listOrphans(ListOrphansRequest.newBuilder()
+                                .setHostId(agentHost.id().toString())
+                                .build())
+                        .getOrphansList(),
                 list -> !list.isEmpty());
         assertThat(orphans).extracting(o -> o.getWorkspaceId()).containsExactly(ORPHAN);
         assertThat(agentHost.dataDir().resolve("workspaces").resolve(ORPHAN)).exists();
@@ -113,47 +148,74 @@ class FleetAdminTest {
 
     @Test
     void anIdleWorkspaceInTheWrongLocalStateIsRepairedWhenTheAgentReconnects() throws Exception {
-        Eventually.await(Duration.ofSeconds(30), "the agent's host to be healthy",
+        Eventually.await(
+                Duration.ofSeconds(30),
+                "the agent's host to be healthy",
                 () -> state(agentHost.id()) == HostState.HOST_HEALTHY);
-        Operation stopped = cluster.product().createWorkspace(Workspaces.hobby("will-stop").build());
-        Operation woken = cluster.product().createWorkspace(Workspaces.hobby("will-wake").build());
+        Operation stopped =
+                cluster.product().createWorkspace(Workspaces.hobby("will-stop").build());
+        Operation woken =
+                cluster.product().createWorkspace(Workspaces.hobby("will-wake").build());
         Workspaces.awaitSucceeded(cluster.product(), stopped);
         Workspaces.awaitSucceeded(cluster.product(), woken);
-        Workspaces.awaitSucceeded(cluster.product(), Workspaces.request(cluster.product(), "suspend",
-                woken.getWorkspaceId()));
+        Workspaces.awaitSucceeded(
+                cluster.product(), Workspaces.request(cluster.product(), "suspend", woken.getWorkspaceId()));
         double notRunning = metric("spinup_reconcile_mismatches_total\\{kind=\"not_running\"}");
         double runningSuspended = metric("spinup_reconcile_mismatches_total\\{kind=\"running_while_suspended\"}");
 
         // Behind the control plane's back: one active workspace dies, one suspended one is started.
-        long pid = Long.parseLong(Files.readString(agentHost.dataDir().resolve("workspaces")
-                .resolve(stopped.getWorkspaceId()).resolve("pid")).trim());
+        long pid = Long.parseLong(Files.readString(agentHost
+                        .dataDir()
+                        .resolve("workspaces")
+                        .resolve(stopped.getWorkspaceId())
+                        .resolve("pid"))
+                .trim());
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-        Eventually.await(Duration.ofSeconds(30), "the workspace process to be gone",
+        Eventually.await(
+                Duration.ofSeconds(30),
+                "the workspace process to be gone",
                 () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
         agentHost.agent().driver().start(woken.getWorkspaceId());
 
         agentHost = cluster.restartAgent(agentHost, null, new Envelope(4, 8, 50));
 
-        Eventually.await(Duration.ofSeconds(30), "both mismatches to be reported", () ->
-                metric("spinup_reconcile_mismatches_total\\{kind=\"not_running\"}") > notRunning
+        Eventually.await(
+                Duration.ofSeconds(30),
+                "both mismatches to be reported",
+                () -> metric("spinup_reconcile_mismatches_total\\{kind=\"not_running\"}") > notRunning
                         && metric("spinup_reconcile_mismatches_total\\{kind=\"running_while_suspended\"}")
-                        > runningSuspended);
+                                > runningSuspended);
         for (Operation created : java.util.List.of(stopped, woken)) {
-            Operation repair = Eventually.await(Duration.ofSeconds(30), "a repair of " + created.getWorkspaceId(),
-                    () -> cluster.admin().listOperations(ListOperationsRequest.newBuilder()
-                            .setWorkspaceId(created.getWorkspaceId()).setVerb(OperationVerb.REPAIR).build())
-                            .getOperationsList().stream().findFirst(),
-                    java.util.Optional::isPresent).orElseThrow();
+            Operation repair = Eventually.await(
+                            Duration.ofSeconds(30),
+                            "a repair of " + created.getWorkspaceId(),
+                            () -> cluster
+                                    .admin()
+                                    .listOperations(ListOperationsRequest.newBuilder()
+                                            .setWorkspaceId(created.getWorkspaceId())
+                                            .setVerb(OperationVerb.REPAIR)
+                                            .build())
+                                    .getOperationsList()
+                                    .stream()
+                                    .findFirst(),
+                            java.util.Optional::isPresent)
+                    .orElseThrow();
             assertThat(Workspaces.awaitDone(cluster.product(), repair.getId()).getStatus())
                     .isEqualTo(OperationStatus.SUCCEEDED);
         }
         var local = agentHost.agent().driver();
-        assertThat(local.find(stopped.getWorkspaceId())).get()
+        assertThat(local.find(stopped.getWorkspaceId()))
+                .get()
                 .satisfies(w -> assertThat(w.state()).isEqualTo(LocalWorkspace.State.RUNNING));
-        assertThat(local.find(woken.getWorkspaceId())).get()
+        assertThat(local.find(woken.getWorkspaceId()))
+                .get()
                 .satisfies(w -> assertThat(w.state()).isNotEqualTo(LocalWorkspace.State.RUNNING));
-        assertThat(cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder()
-                .setWorkspaceId(woken.getWorkspaceId()).build()).getState()).isEqualTo(WorkspaceState.SUSPENDED);
+        assertThat(cluster.product()
+                        .getWorkspace(GetWorkspaceRequest.newBuilder()
+                                .setWorkspaceId(woken.getWorkspaceId())
+                                .build())
+                        .getState())
+                .isEqualTo(WorkspaceState.SUSPENDED);
     }
 
     private static double metric(String series) {
@@ -161,6 +223,8 @@ class FleetAdminTest {
     }
 
     private static HostState state(UUID host) {
-        return cluster.admin().getHost(GetHostRequest.newBuilder().setHostId(host.toString()).build()).getState();
+        return cluster.admin()
+                .getHost(GetHostRequest.newBuilder().setHostId(host.toString()).build())
+                .getState();
     }
 }

@@ -1,5 +1,7 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import com.google.rpc.ErrorInfo;
@@ -32,13 +34,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Ten thousand random and malformed requests over every RPC of both services, as raw bytes:
@@ -50,6 +48,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FuzzTest {
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
     static SpinUpCluster cluster;
     static SpinUpCluster.RegisteredHost host;
 
@@ -67,10 +66,13 @@ class FuzzTest {
     void randomAndMalformedRequestsGetAStatusWithAnErrorInfoAndTheServerKeepsAnswering() throws Exception {
         long seed = Long.getLong("spinup.fuzz.seed", System.nanoTime());
         System.out.println("fuzz seed " + seed);
-        List<MethodDescriptor<?, ?>> methods = new ArrayList<>(WorkspaceServiceGrpc.getServiceDescriptor().getMethods()
-                .stream().map(m -> (MethodDescriptor<?, ?>) m).toList());
+        List<MethodDescriptor<?, ?>> methods =
+                new ArrayList<>(WorkspaceServiceGrpc.getServiceDescriptor().getMethods().stream()
+                        .map(m -> (MethodDescriptor<?, ?>) m)
+                        .toList());
         methods.addAll(AgentServiceGrpc.getServiceDescriptor().getMethods().stream()
-                .map(m -> (MethodDescriptor<?, ?>) m).toList());
+                .map(m -> (MethodDescriptor<?, ?>) m)
+                .toList());
         Metadata auth = new Metadata();
         auth.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + cluster.adminToken());
         Channel api = ClientInterceptors.intercept(cluster.channel(), MetadataUtils.newAttachHeadersInterceptor(auth));
@@ -95,12 +97,15 @@ class FuzzTest {
                         outcomes.merge(status.getCode().name(), 1, Integer::sum);
                         String problem = problem(status);
                         if (problem != null) {
-                            violations.add(method.getBareMethodName() + " " + java.util.HexFormat.of().formatHex(body)
-                                    + ": " + problem);
+                            violations.add(method.getBareMethodName() + " "
+                                    + java.util.HexFormat.of().formatHex(body) + ": " + problem);
                         }
                         if (done.incrementAndGet() % 1000 == 0) {
-                            assertThat(cluster.admin().listRegions(ListRegionsRequest.getDefaultInstance())
-                                    .getRegionsCount()).as("the server answers after %d calls", done.get()).isPositive();
+                            assertThat(cluster.admin()
+                                            .listRegions(ListRegionsRequest.getDefaultInstance())
+                                            .getRegionsCount())
+                                    .as("the server answers after %d calls", done.get())
+                                    .isPositive();
                         }
                     }
                     return null;
@@ -111,11 +116,17 @@ class FuzzTest {
             }
         }
         System.out.println("fuzz outcomes " + new TreeMap<>(outcomes));
-        assertThat(violations).as("answers without a status and an ErrorInfo (seed %d)", seed).isEmpty();
-        assertThat(incidentsLogged() - incidentsBefore).as("internal errors logged (with a stack trace) meanwhile")
+        assertThat(violations)
+                .as("answers without a status and an ErrorInfo (seed %d)", seed)
+                .isEmpty();
+        assertThat(incidentsLogged() - incidentsBefore)
+                .as("internal errors logged (with a stack trace) meanwhile")
                 .isZero();
         assertThat(done.get()).isEqualTo(CALLS);
-        assertThat(cluster.admin().listRegions(ListRegionsRequest.getDefaultInstance()).getRegionsCount()).isPositive();
+        assertThat(cluster.admin()
+                        .listRegions(ListRegionsRequest.getDefaultInstance())
+                        .getRegionsCount())
+                .isPositive();
     }
 
     /** Internal errors the control plane logged so far (each one with its stack trace). */
@@ -146,16 +157,17 @@ class FuzzTest {
             }
         }
         CompletableFuture<Status> end = new CompletableFuture<>();
-        StreamObserver<byte[]> requests = ClientCalls.asyncBidiStreamingCall(channel.newCall(raw, options),
-                new StreamObserver<>() {
+        StreamObserver<byte[]> requests =
+                ClientCalls.asyncBidiStreamingCall(channel.newCall(raw, options), new StreamObserver<>() {
                     @Override
-                    public void onNext(byte[] value) {
-                    }
+                    public void onNext(byte[] value) {}
 
                     @Override
                     public void onError(Throwable t) {
-                        end.complete(t instanceof StatusRuntimeException e ? withErrorInfoChecked(e)
-                                : Status.fromThrowable(t));
+                        end.complete(
+                                t instanceof StatusRuntimeException e
+                                        ? withErrorInfoChecked(e)
+                                        : Status.fromThrowable(t));
                     }
 
                     @Override
@@ -198,8 +210,8 @@ class FuzzTest {
 
     /** A request of the method with every scalar field set to something random. */
     private static byte[] example(MethodDescriptor<?, ?> method, Random random) {
-        Message prototype = (Message) ((io.grpc.MethodDescriptor.PrototypeMarshaller<?>) method.getRequestMarshaller())
-                .getMessagePrototype();
+        Message prototype = (Message)
+                ((io.grpc.MethodDescriptor.PrototypeMarshaller<?>) method.getRequestMarshaller()).getMessagePrototype();
         return fill(prototype.newBuilderForType(), random, 0).build().toByteArray();
     }
 
@@ -209,8 +221,10 @@ class FuzzTest {
                 continue;
             }
             switch (f.getJavaType()) {
-                case STRING -> b.setField(f, random.nextInt(3) == 0 ? java.util.UUID.randomUUID().toString()
-                        : randomText(random));
+                case STRING ->
+                    b.setField(
+                            f,
+                            random.nextInt(3) == 0 ? java.util.UUID.randomUUID().toString() : randomText(random));
                 case INT -> b.setField(f, random.nextInt(2000) - 100);
                 case LONG -> b.setField(f, random.nextLong());
                 case BOOLEAN -> b.setField(f, random.nextBoolean());
@@ -220,10 +234,12 @@ class FuzzTest {
                 }
                 case MESSAGE -> {
                     if (depth < 3) {
-                        b.setField(f, fill(b.newBuilderForField(f), random, depth + 1).build());
+                        b.setField(
+                                f,
+                                fill(b.newBuilderForField(f), random, depth + 1).build());
                     }
                 }
-                default -> { }
+                default -> {}
             }
         }
         return b;

@@ -1,10 +1,12 @@
 package dev.spinup.testing;
 
-import dev.spinup.controlplane.postgres.Database;
-import dev.spinup.controlplane.core.Ids;
-import dev.spinup.controlplane.store.FleetStore;
-import dev.spinup.controlplane.fleet.HeartbeatWriter;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.Ids;
+import dev.spinup.controlplane.fleet.HeartbeatWriter;
+import dev.spinup.controlplane.postgres.Database;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.time.Clock;
@@ -23,13 +25,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 /** Heartbeats written in groups: every one lands, and a host whose row is locked holds up only itself. */
 class HeartbeatWriterTest {
     @RegisterExtension
     static final PostgresExtension pg = new PostgresExtension();
+
     static Database db;
     static final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     static HeartbeatWriter writer;
@@ -55,8 +55,10 @@ class HeartbeatWriterTest {
     }
 
     private static Instant lastHeartbeat(UUID host) {
-        return db.withHandle(h -> h.createQuery("SELECT last_heartbeat_at FROM hosts WHERE id = :id").bind("id", host)
-                .mapTo(Instant.class).one());
+        return db.withHandle(h -> h.createQuery("SELECT last_heartbeat_at FROM hosts WHERE id = :id")
+                .bind("id", host)
+                .mapTo(Instant.class)
+                .one());
     }
 
     @Test
@@ -87,10 +89,13 @@ class HeartbeatWriterTest {
     void anUnhealthyHostIsHealthyAgainOnceItsHeartbeatReturns() {
         UUID host = newHost();
         db.withHandle(h -> h.createUpdate("UPDATE hosts SET state = 'unhealthy' WHERE id = :id")
-                .bind("id", host).execute());
+                .bind("id", host)
+                .execute());
         writer.record(host, Instant.now());
-        String state = db.withHandle(h -> h.createQuery("SELECT state FROM hosts WHERE id = :id").bind("id", host)
-                .mapTo(String.class).one());
+        String state = db.withHandle(h -> h.createQuery("SELECT state FROM hosts WHERE id = :id")
+                .bind("id", host)
+                .mapTo(String.class)
+                .one());
         assertThat(state).isEqualTo("healthy");
     }
 
@@ -100,13 +105,15 @@ class HeartbeatWriterTest {
         UUID other = newHost();
         Instant at = Instant.now().truncatedTo(ChronoUnit.MICROS);
         try (Connection lock = db.openDedicatedConnection();
-             ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+                ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
             lock.setAutoCommit(false);
             lock.createStatement().execute("SELECT 1 FROM hosts WHERE id = '" + busy + "' FOR UPDATE");
             Future<?> blocked = callers.submit(() -> writer.record(busy, at));
             callers.submit(() -> writer.record(other, at)).get(30, TimeUnit.SECONDS);
             assertThat(lastHeartbeat(other)).isEqualTo(at);
-            assertThat(blocked).as("the busy host's heartbeat waits for its row").isNotDone();
+            assertThat(blocked)
+                    .as("the busy host's heartbeat waits for its row")
+                    .isNotDone();
             lock.commit();
             blocked.get(30, TimeUnit.SECONDS);
         }
@@ -119,11 +126,13 @@ class HeartbeatWriterTest {
         SimpleMeterRegistry own = new SimpleMeterRegistry();
         HeartbeatWriter closing = new HeartbeatWriter(db, own);
         try (Connection lock = db.openDedicatedConnection();
-             ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+                ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
             lock.setAutoCommit(false);
             lock.createStatement().execute("SELECT 1 FROM hosts WHERE id = '" + busy + "' FOR UPDATE");
             Future<?> blocked = callers.submit(() -> closing.record(busy, Instant.now()));
-            Eventually.await(Duration.ofSeconds(30), "a group to skip the locked row",
+            Eventually.await(
+                    Duration.ofSeconds(30),
+                    "a group to skip the locked row",
                     () -> own.get("spinup_heartbeat_group_size").summary().count() > 0);
             closing.close();
             assertThatThrownBy(() -> blocked.get(30, TimeUnit.SECONDS))

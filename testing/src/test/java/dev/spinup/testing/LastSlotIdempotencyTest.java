@@ -1,11 +1,12 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.CreateWorkspaceRequest;
 import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.controlplane.core.Envelope;
 import io.grpc.Status;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -15,13 +16,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A request_id is claimed before anything else: every copy of one CreateWorkspace sent at the same
@@ -32,6 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LastSlotIdempotencyTest {
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
     static SpinUpCluster cluster;
 
     static final int COPIES = 10;
@@ -48,7 +46,8 @@ class LastSlotIdempotencyTest {
     void everyCopyOfACreateAtTheLastSlotGetsTheSameOperation() throws Exception {
         for (int round = 0; round < ROUNDS; round++) {
             cluster.startAgent(ONE_SLOT); // the only free slot in the region (earlier rounds' hosts are full)
-            CreateWorkspaceRequest request = Workspaces.hobby("last-slot-" + round).build();
+            CreateWorkspaceRequest request =
+                    Workspaces.hobby("last-slot-" + round).build();
 
             List<Object> answers = sendAtOnce(COPIES, () -> request);
 
@@ -63,8 +62,10 @@ class LastSlotIdempotencyTest {
     void aCopyWithAnotherPayloadIsARequestIdReuseNotNoCapacity() throws Exception {
         cluster.startAgent(ONE_SLOT);
         String requestId = "req-" + UUID.randomUUID();
-        CreateWorkspaceRequest first = Workspaces.hobby("reuse-a").setRequestId(requestId).build();
-        CreateWorkspaceRequest other = Workspaces.hobby("reuse-b").setRequestId(requestId).build();
+        CreateWorkspaceRequest first =
+                Workspaces.hobby("reuse-a").setRequestId(requestId).build();
+        CreateWorkspaceRequest other =
+                Workspaces.hobby("reuse-b").setRequestId(requestId).build();
 
         List<Object> answers = sendAtOnce(COPIES, new java.util.function.Supplier<>() {
             int n;
@@ -75,16 +76,26 @@ class LastSlotIdempotencyTest {
             }
         });
 
-        List<Operation> ops = answers.stream().filter(a -> a instanceof Operation).map(a -> (Operation) a).toList();
-        assertThat(ops.stream().map(Operation::getId).distinct()).as("at most one operation").hasSizeLessThanOrEqualTo(1);
+        List<Operation> ops = answers.stream()
+                .filter(a -> a instanceof Operation)
+                .map(a -> (Operation) a)
+                .toList();
+        assertThat(ops.stream().map(Operation::getId).distinct())
+                .as("at most one operation")
+                .hasSizeLessThanOrEqualTo(1);
         for (Object a : answers) {
             if (a instanceof RuntimeException e) {
-                ApiAssertions.assertError(() -> {
-                    throw e;
-                }, Status.Code.INVALID_ARGUMENT, ErrorReason.REQUEST_ID_REUSED);
+                ApiAssertions.assertError(
+                        () -> {
+                            throw e;
+                        },
+                        Status.Code.INVALID_ARGUMENT,
+                        ErrorReason.REQUEST_ID_REUSED);
             }
         }
-        assertThat(answers).as("every copy with the winner's payload got its operation").filteredOn(a -> a instanceof Operation)
+        assertThat(answers)
+                .as("every copy with the winner's payload got its operation")
+                .filteredOn(a -> a instanceof Operation)
                 .hasSize(COPIES / 2);
     }
 

@@ -1,5 +1,9 @@
 package dev.spinup.testing;
 
+import static dev.spinup.testing.ApiAssertions.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.spinup.api.v1.DeleteWorkspaceRequest;
 import dev.spinup.api.v1.Envelope;
 import dev.spinup.api.v1.ErrorReason;
@@ -16,20 +20,15 @@ import io.grpc.Status;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static dev.spinup.testing.ApiAssertions.assertError;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** SUSPEND, RESTORE, RESIZE and DELETE through a real agent and real workspace processes. */
 class LifecycleTransitionsTest {
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
 
@@ -44,19 +43,28 @@ class LifecycleTransitionsTest {
         Workspace ws = createActive("suspend-me");
         Workspaces.putNote(ws.getUrl(), "hello", "written before suspend");
 
-        Operation suspend = succeed(cluster.product().suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
-                .setRequestId(rid()).setWorkspaceId(ws.getId()).build()));
+        Operation suspend = succeed(cluster.product()
+                .suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
+                        .setRequestId(rid())
+                        .setWorkspaceId(ws.getId())
+                        .build()));
         assertThat(suspend.getStepsList()).extracting(s -> s.getName()).containsExactly("stop", "routes");
         Workspace suspended = get(ws.getId());
         assertThat(suspended.getState()).isEqualTo(WorkspaceState.SUSPENDED);
         assertThat(suspended.getUrl()).isEmpty();
-        assertThat(host.agent().driver().find(ws.getId())).get()
-                .satisfies(local -> assertThat(local.state()).isNotEqualTo(dev.spinup.agent.drivers.LocalWorkspace.State.RUNNING));
-        assertThatThrownBy(() -> Workspaces.get(ws.getUrl() + "/healthz")).as("nothing answers while suspended")
+        assertThat(host.agent().driver().find(ws.getId()))
+                .get()
+                .satisfies(local ->
+                        assertThat(local.state()).isNotEqualTo(dev.spinup.agent.drivers.LocalWorkspace.State.RUNNING));
+        assertThatThrownBy(() -> Workspaces.get(ws.getUrl() + "/healthz"))
+                .as("nothing answers while suspended")
                 .isInstanceOf(AssertionError.class);
 
-        succeed(cluster.product().restoreWorkspace(RestoreWorkspaceRequest.newBuilder()
-                .setRequestId(rid()).setWorkspaceId(ws.getId()).build()));
+        succeed(cluster.product()
+                .restoreWorkspace(RestoreWorkspaceRequest.newBuilder()
+                        .setRequestId(rid())
+                        .setWorkspaceId(ws.getId())
+                        .build()));
         Workspace restored = get(ws.getId());
         assertThat(restored.getState()).isEqualTo(WorkspaceState.ACTIVE);
         assertThat(Workspaces.get(restored.getUrl() + "/notes/hello").body()).isEqualTo("written before suspend");
@@ -66,26 +74,49 @@ class LifecycleTransitionsTest {
     void resizeReservesRoomOnTheHostOrSaysWhyNot() {
         Workspace ws = createActive("resize-me");
 
-        Operation resize = succeed(cluster.product().resizeWorkspace(ResizeWorkspaceRequest.newBuilder()
-                .setRequestId(rid()).setWorkspaceId(ws.getId()).setFlavor(Flavor.PRO).build()));
+        Operation resize = succeed(cluster.product()
+                .resizeWorkspace(ResizeWorkspaceRequest.newBuilder()
+                        .setRequestId(rid())
+                        .setWorkspaceId(ws.getId())
+                        .setFlavor(Flavor.PRO)
+                        .build()));
         assertThat(resize.getStepsList()).extracting(s -> s.getName()).containsExactly("resize");
         Workspace resized = get(ws.getId());
         assertThat(resized.getFlavor()).isEqualTo(Flavor.PRO);
         assertThat(resized.getEnvelope().getVcpu()).isEqualTo(2);
         assertThat(resized.getState()).isEqualTo(WorkspaceState.ACTIVE);
-        assertThat(host.agent().driver().find(ws.getId()).orElseThrow().spec().vcpu()).isEqualTo(2);
+        assertThat(host.agent().driver().find(ws.getId()).orElseThrow().spec().vcpu())
+                .isEqualTo(2);
 
-        var info = assertError(() -> cluster.product().resizeWorkspace(ResizeWorkspaceRequest.newBuilder()
-                        .setRequestId(rid()).setWorkspaceId(ws.getId()).setFlavor(Flavor.CUSTOM)
-                        .setCustomEnvelope(Envelope.newBuilder().setVcpu(32).setRamGb(4).setDiskGb(20)).build()),
-                Status.Code.FAILED_PRECONDITION, ErrorReason.HOST_LACKS_ROOM);
+        var info = assertError(
+                () -> cluster.product()
+                        .resizeWorkspace(ResizeWorkspaceRequest.newBuilder()
+                                .setRequestId(rid())
+                                .setWorkspaceId(ws.getId())
+                                .setFlavor(Flavor.CUSTOM)
+                                .setCustomEnvelope(Envelope.newBuilder()
+                                        .setVcpu(32)
+                                        .setRamGb(4)
+                                        .setDiskGb(20))
+                                .build()),
+                Status.Code.FAILED_PRECONDITION,
+                ErrorReason.HOST_LACKS_ROOM);
         assertThat(info.getMetadataMap()).containsKey("vcpu");
-        assertThat(get(ws.getId()).getEnvelope().getVcpu()).as("a refused resize changes nothing").isEqualTo(2);
+        assertThat(get(ws.getId()).getEnvelope().getVcpu())
+                .as("a refused resize changes nothing")
+                .isEqualTo(2);
         assertThat(resized.getMaxDeploys()).isEqualTo(1000);
 
-        var ceiling = assertError(() -> cluster.product().resizeWorkspace(ResizeWorkspaceRequest.newBuilder()
-                        .setRequestId(rid()).setWorkspaceId(ws.getId()).setFlavor(Flavor.HOBBY).setDeployCount(501).build()),
-                Status.Code.FAILED_PRECONDITION, ErrorReason.FLAVOR_CEILING_EXCEEDED);
+        var ceiling = assertError(
+                () -> cluster.product()
+                        .resizeWorkspace(ResizeWorkspaceRequest.newBuilder()
+                                .setRequestId(rid())
+                                .setWorkspaceId(ws.getId())
+                                .setFlavor(Flavor.HOBBY)
+                                .setDeployCount(501)
+                                .build()),
+                Status.Code.FAILED_PRECONDITION,
+                ErrorReason.FLAVOR_CEILING_EXCEEDED);
         assertThat(ceiling.getMetadataMap()).containsEntry("max_deploys", "500");
         assertThat(get(ws.getId()).getFlavor()).isEqualTo(Flavor.PRO);
     }
@@ -96,8 +127,11 @@ class LifecycleTransitionsTest {
         Path local = host.dataDir().resolve("workspaces").resolve(ws.getId());
         assertThat(local).exists();
 
-        Operation delete = succeed(cluster.product().deleteWorkspace(DeleteWorkspaceRequest.newBuilder()
-                .setRequestId(rid()).setWorkspaceId(ws.getId()).build()));
+        Operation delete = succeed(cluster.product()
+                .deleteWorkspace(DeleteWorkspaceRequest.newBuilder()
+                        .setRequestId(rid())
+                        .setWorkspaceId(ws.getId())
+                        .build()));
 
         assertThat(delete.getStepsList()).extracting(s -> s.getName()).contains("destroy", "tombstone");
         Workspace deleted = get(ws.getId());
@@ -108,28 +142,48 @@ class LifecycleTransitionsTest {
         assertThat(local).doesNotExist();
         assertThat(host.agent().driver().find(ws.getId())).isEmpty();
 
-        List<String> events = cluster.database().withHandle(h -> h.createQuery(
-                        "SELECT event_type FROM audit_log WHERE workspace_id = :id ORDER BY id")
-                .bind("id", UUID.fromString(ws.getId())).mapTo(String.class).list());
-        assertThat(events).containsExactly("transition.create.requested", "transition.create.succeeded",
-                "transition.delete.requested", "transition.delete.succeeded");
-        String auditText = cluster.database().withHandle(h -> h.createQuery(
-                        "SELECT string_agg(event_data::text || actor, ' ') FROM audit_log WHERE workspace_id = :id")
-                .bind("id", UUID.fromString(ws.getId())).mapTo(String.class).one());
-        assertThat(auditText).as("no PII in the audit log").doesNotContain("delete-me").doesNotContain("user-1");
-        assertThatThrownBy(() -> cluster.database().withHandle(h -> h.execute(
-                "UPDATE audit_log SET actor = 'system' WHERE workspace_id = ?", UUID.fromString(ws.getId()))))
+        List<String> events = cluster.database()
+                .withHandle(h -> h.createQuery("SELECT event_type FROM audit_log WHERE workspace_id = :id ORDER BY id")
+                        .bind("id", UUID.fromString(ws.getId()))
+                        .mapTo(String.class)
+                        .list());
+        assertThat(events)
+                .containsExactly(
+                        "transition.create.requested",
+                        "transition.create.succeeded",
+                        "transition.delete.requested",
+                        "transition.delete.succeeded");
+        String auditText = cluster.database()
+                .withHandle(h -> h.createQuery(
+                                "SELECT string_agg(event_data::text || actor, ' ') FROM audit_log WHERE workspace_id = :id")
+                        .bind("id", UUID.fromString(ws.getId()))
+                        .mapTo(String.class)
+                        .one());
+        assertThat(auditText)
+                .as("no PII in the audit log")
+                .doesNotContain("delete-me")
+                .doesNotContain("user-1");
+        assertThatThrownBy(() -> cluster.database()
+                        .withHandle(h -> h.execute(
+                                "UPDATE audit_log SET actor = 'system' WHERE workspace_id = ?",
+                                UUID.fromString(ws.getId()))))
                 .hasMessageContaining("append-only");
         assertThatThrownBy(() -> cluster.database().withHandle(h -> h.execute("DELETE FROM audit_log")))
                 .hasMessageContaining("append-only");
 
-        assertError(() -> cluster.product().restoreWorkspace(RestoreWorkspaceRequest.newBuilder()
-                        .setRequestId(rid()).setWorkspaceId(ws.getId()).build()),
-                Status.Code.FAILED_PRECONDITION, ErrorReason.INVALID_STATE_TRANSITION);
+        assertError(
+                () -> cluster.product()
+                        .restoreWorkspace(RestoreWorkspaceRequest.newBuilder()
+                                .setRequestId(rid())
+                                .setWorkspaceId(ws.getId())
+                                .build()),
+                Status.Code.FAILED_PRECONDITION,
+                ErrorReason.INVALID_STATE_TRANSITION);
     }
 
     private static Workspace createActive(String name) {
-        Operation op = succeed(cluster.product().createWorkspace(Workspaces.hobby(name).build()));
+        Operation op =
+                succeed(cluster.product().createWorkspace(Workspaces.hobby(name).build()));
         return get(op.getWorkspaceId());
     }
 
@@ -140,11 +194,12 @@ class LifecycleTransitionsTest {
     }
 
     private static Workspace get(String id) {
-        return cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+        return cluster.product()
+                .getWorkspace(
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
     }
 
     private static String rid() {
         return "req-" + UUID.randomUUID();
     }
-
 }

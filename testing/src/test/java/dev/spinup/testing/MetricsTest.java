@@ -1,28 +1,26 @@
 package dev.spinup.testing;
 
+import static dev.spinup.testing.ApiAssertions.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.GetWorkspaceRequest;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.controlplane.core.Envelope;
 import io.grpc.Status;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static dev.spinup.testing.ApiAssertions.assertError;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** After real transitions, /metrics carries the documented catalogue with sane values. */
 class MetricsTest {
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.agentHeartbeat(Duration.ofSeconds(1)));
+
     static SpinUpCluster cluster;
 
     @BeforeAll
@@ -33,25 +31,41 @@ class MetricsTest {
 
     @Test
     void theCatalogueIsThereAfterATransition() {
-        Operation create = cluster.product().createWorkspace(Workspaces.hobby("metered").build());
+        Operation create =
+                cluster.product().createWorkspace(Workspaces.hobby("metered").build());
         Workspaces.awaitSucceeded(cluster.product(), create);
-        Workspaces.awaitSucceeded(cluster.product(), Workspaces.request(cluster.product(), "suspend",
-                create.getWorkspaceId()));
-        assertError(() -> cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder()
-                .setWorkspaceId(UUID.randomUUID().toString()).build()), Status.Code.NOT_FOUND, ErrorReason.WORKSPACE_NOT_FOUND);
-        Eventually.await(Duration.ofSeconds(10), "a heartbeat to be ingested",
+        Workspaces.awaitSucceeded(
+                cluster.product(), Workspaces.request(cluster.product(), "suspend", create.getWorkspaceId()));
+        assertError(
+                () -> cluster.product()
+                        .getWorkspace(GetWorkspaceRequest.newBuilder()
+                                .setWorkspaceId(UUID.randomUUID().toString())
+                                .build()),
+                Status.Code.NOT_FOUND,
+                ErrorReason.WORKSPACE_NOT_FOUND);
+        Eventually.await(
+                Duration.ofSeconds(10),
+                "a heartbeat to be ingested",
                 () -> value("spinup_agent_events_total\\{kind=\"HEARTBEAT\"}") >= 1);
 
-        String text = Workspaces.get("http://127.0.0.1:" + cluster.metricsPort() + "/metrics").body();
+        String text = Workspaces.get("http://127.0.0.1:" + cluster.metricsPort() + "/metrics")
+                .body();
 
         assertThat(value("spinup_operations_started_total\\{verb=\"create\"}")).isGreaterThanOrEqualTo(1);
-        assertThat(value("spinup_operations_finished_total\\{status=\"succeeded\",verb=\"suspend\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(value("spinup_operations_finished_total\\{status=\"succeeded\",verb=\"suspend\"}"))
+                .isGreaterThanOrEqualTo(1);
         // Histograms: buckets and a count per verb and step; the step took less than a minute.
-        assertThat(text).containsPattern("spinup_operation_step_duration_seconds_bucket\\{step=\"provision\",verb=\"create\",le=\"[0-9.]+\"}");
-        assertThat(value("spinup_operation_step_duration_seconds_count\\{step=\"start\",verb=\"create\"}")).isEqualTo(1);
-        assertThat(value("spinup_operation_step_duration_seconds_sum\\{step=\"start\",verb=\"create\"}")).isBetween(0.0, 60.0);
-        assertThat(value("spinup_operation_pickup_seconds_count\\{verb=\"create\"}")).isEqualTo(1);
-        assertThat(value("spinup_operation_pickup_seconds_max\\{verb=\"create\"}")).isBetween(0.0, 5.0);
+        assertThat(text)
+                .containsPattern(
+                        "spinup_operation_step_duration_seconds_bucket\\{step=\"provision\",verb=\"create\",le=\"[0-9.]+\"}");
+        assertThat(value("spinup_operation_step_duration_seconds_count\\{step=\"start\",verb=\"create\"}"))
+                .isEqualTo(1);
+        assertThat(value("spinup_operation_step_duration_seconds_sum\\{step=\"start\",verb=\"create\"}"))
+                .isBetween(0.0, 60.0);
+        assertThat(value("spinup_operation_pickup_seconds_count\\{verb=\"create\"}"))
+                .isEqualTo(1);
+        assertThat(value("spinup_operation_pickup_seconds_max\\{verb=\"create\"}"))
+                .isBetween(0.0, 5.0);
         assertThat(text).containsPattern("spinup_operation_pickup_seconds_bucket\\{verb=\"create\",le=\"[0-9.]+\"}");
         assertThat(value("spinup_placement_duration_seconds_count")).isGreaterThanOrEqualTo(1);
         assertThat(value("spinup_api_errors_total\\{method=\"GetWorkspace\",reason=\"WORKSPACE_NOT_FOUND\"}"))
@@ -66,7 +80,8 @@ class MetricsTest {
 
     /** The value of a series; fails when it is missing. */
     private static double value(String series) {
-        String text = Workspaces.get("http://127.0.0.1:" + cluster.metricsPort() + "/metrics").body();
+        String text = Workspaces.get("http://127.0.0.1:" + cluster.metricsPort() + "/metrics")
+                .body();
         Matcher m = Pattern.compile("(?m)^" + series + " ([0-9.eE+-]+)$").matcher(text);
         assertThat(m.find()).as("series %s on /metrics", series).isTrue();
         return Double.parseDouble(m.group(1));

@@ -1,5 +1,7 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.Flavor;
 import dev.spinup.api.v1.GetWorkspaceRequest;
 import dev.spinup.api.v1.ListOperationsRequest;
@@ -8,7 +10,6 @@ import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.api.v1.OperationVerb;
 import dev.spinup.api.v1.ResizeWorkspaceRequest;
 import dev.spinup.controlplane.core.Envelope;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,9 +18,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Periodic snapshots, driven by db-scheduler on an injected clock that the test moves. */
 class PeriodicSnapshotTest {
@@ -28,7 +26,8 @@ class PeriodicSnapshotTest {
     static SpinUpCluster cluster;
 
     @RegisterExtension
-    static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.clock(clock).hooks(atRetention));
+    static final SpinUpExtension spinup =
+            SpinUpExtension.with(b -> b.clock(clock).hooks(atRetention));
 
     @BeforeAll
     static void start() {
@@ -43,20 +42,29 @@ class PeriodicSnapshotTest {
 
     @Test
     void activeWorkspacesAreSnapshottedOnScheduleDifferentiallyAndWithinRetention() throws Exception {
-        Operation create = cluster.product().createWorkspace(Workspaces.hobby("daily").build());
-        assertThat(Workspaces.awaitDone(cluster.product(), create.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
+        Operation create =
+                cluster.product().createWorkspace(Workspaces.hobby("daily").build());
+        assertThat(Workspaces.awaitDone(cluster.product(), create.getId()).getStatus())
+                .isEqualTo(OperationStatus.SUCCEEDED);
         String ws = create.getWorkspaceId();
 
         // A day later the first periodic snapshot starts; while it is in flight the workspace is not busy.
         clock.advance(Duration.ofHours(25));
         cluster.controlPlane().checkForDueWork();
-        Operation first = atRetention.awaitReached(Duration.ofSeconds(60)).id().toString().transform(this::operation);
+        Operation first =
+                atRetention.awaitReached(Duration.ofSeconds(60)).id().toString().transform(this::operation);
         assertThat(first.getActor()).isEqualTo("system");
-        Operation resize = cluster.product().resizeWorkspace(ResizeWorkspaceRequest.newBuilder()
-                .setRequestId("req-" + UUID.randomUUID()).setWorkspaceId(ws).setFlavor(Flavor.PRO).build());
-        assertThat(Workspaces.awaitDone(cluster.product(), resize.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
+        Operation resize = cluster.product()
+                .resizeWorkspace(ResizeWorkspaceRequest.newBuilder()
+                        .setRequestId("req-" + UUID.randomUUID())
+                        .setWorkspaceId(ws)
+                        .setFlavor(Flavor.PRO)
+                        .build());
+        assertThat(Workspaces.awaitDone(cluster.product(), resize.getId()).getStatus())
+                .isEqualTo(OperationStatus.SUCCEEDED);
         atRetention.release();
-        assertThat(Workspaces.awaitDone(cluster.product(), first.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(Workspaces.awaitDone(cluster.product(), first.getId()).getStatus())
+                .isEqualTo(OperationStatus.SUCCEEDED);
 
         UUID full = onlyPeriodic(ws).getFirst();
         assertThat(base(full)).as("the first periodic snapshot is a full one").isNull();
@@ -66,50 +74,74 @@ class PeriodicSnapshotTest {
         assertThat(base(second)).isEqualTo(full);
 
         // Retention 1: the newest is kept with its base; the one in between is purged from storage.
-        cluster.database().withHandle(h -> h.execute(
-                "UPDATE workspaces SET snapshot_retention_count = 1 WHERE id = ?", UUID.fromString(ws)));
+        cluster.database()
+                .withHandle(h -> h.execute(
+                        "UPDATE workspaces SET snapshot_retention_count = 1 WHERE id = ?", UUID.fromString(ws)));
         UUID third = snapshotAfterADay(ws);
         assertThat(base(third)).isEqualTo(full);
         assertThat(onlyPeriodic(ws)).containsExactlyInAnyOrder(full, third);
         assertThat(cluster.storedObject(objectKey(ws, second))).doesNotExist();
         assertThat(cluster.storedObject(objectKey(ws, third))).exists();
-        assertThat(cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder().setWorkspaceId(ws).build())
-                .getCurrentOperationId()).isEmpty();
+        assertThat(cluster.product()
+                        .getWorkspace(GetWorkspaceRequest.newBuilder()
+                                .setWorkspaceId(ws)
+                                .build())
+                        .getCurrentOperationId())
+                .isEmpty();
     }
 
     private UUID snapshotAfterADay(String ws) {
         int before = snapshotOperations(ws).size();
         clock.advance(Duration.ofHours(25));
         cluster.controlPlane().checkForDueWork();
-        List<Operation> ops = Eventually.await(Duration.ofSeconds(60), "another periodic snapshot of " + ws,
-                () -> snapshotOperations(ws), list -> list.size() > before
-                        && list.getLast().getStatus() == OperationStatus.SUCCEEDED);
+        List<Operation> ops = Eventually.await(
+                Duration.ofSeconds(60),
+                "another periodic snapshot of " + ws,
+                () -> snapshotOperations(ws),
+                list -> list.size() > before && list.getLast().getStatus() == OperationStatus.SUCCEEDED);
         assertThat(ops.getLast().getVerb()).isEqualTo(OperationVerb.SNAPSHOT);
-        return cluster.database().withHandle(h -> h.createQuery("""
+        return cluster.database()
+                .withHandle(h -> h.createQuery("""
                         SELECT id FROM snapshots WHERE workspace_id = :ws AND kind = 'periodic'
                         ORDER BY created_at DESC, id DESC LIMIT 1""")
-                .bind("ws", UUID.fromString(ws)).mapTo(UUID.class).one());
+                        .bind("ws", UUID.fromString(ws))
+                        .mapTo(UUID.class)
+                        .one());
     }
 
     private Operation operation(String id) {
-        return cluster.product().getOperation(dev.spinup.api.v1.GetOperationRequest.newBuilder().setOperationId(id).build());
+        return cluster.product()
+                .getOperation(dev.spinup.api.v1.GetOperationRequest.newBuilder()
+                        .setOperationId(id)
+                        .build());
     }
 
     private static List<Operation> snapshotOperations(String ws) {
-        return cluster.product().listOperations(ListOperationsRequest.newBuilder().setWorkspaceId(ws)
-                .setVerb(OperationVerb.SNAPSHOT).setPageSize(500).build()).getOperationsList();
+        return cluster.product()
+                .listOperations(ListOperationsRequest.newBuilder()
+                        .setWorkspaceId(ws)
+                        .setVerb(OperationVerb.SNAPSHOT)
+                        .setPageSize(500)
+                        .build())
+                .getOperationsList();
     }
 
     private static List<UUID> onlyPeriodic(String ws) {
-        return cluster.database().withHandle(h -> h.createQuery("""
+        return cluster.database()
+                .withHandle(h -> h.createQuery("""
                         SELECT id FROM snapshots WHERE workspace_id = :ws AND kind = 'periodic' AND purged_at IS NULL
                           AND verified_at IS NOT NULL ORDER BY created_at""")
-                .bind("ws", UUID.fromString(ws)).mapTo(UUID.class).list());
+                        .bind("ws", UUID.fromString(ws))
+                        .mapTo(UUID.class)
+                        .list());
     }
 
     private static UUID base(UUID snapshot) {
-        Map<String, Object> row = cluster.database().withHandle(h -> h.createQuery(
-                "SELECT base_id FROM snapshots WHERE id = :id").bind("id", snapshot).mapToMap().one());
+        Map<String, Object> row = cluster.database()
+                .withHandle(h -> h.createQuery("SELECT base_id FROM snapshots WHERE id = :id")
+                        .bind("id", snapshot)
+                        .mapToMap()
+                        .one());
         return (UUID) row.get("base_id");
     }
 

@@ -1,15 +1,15 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.Operation;
-import dev.spinup.controlplane.core.Ids;
-import dev.spinup.controlplane.store.FleetStore;
-import dev.spinup.controlplane.transitions.Placement;
 import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.Ids;
+import dev.spinup.controlplane.transitions.Placement;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,13 +21,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Placement under concurrency: hosts are filled exactly to capacity and never past it. The hosts
@@ -37,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PlacementTest {
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
     static SpinUpCluster cluster;
     static final List<UUID> hosts = new ArrayList<>();
 
@@ -62,7 +59,8 @@ class PlacementTest {
             for (int i = 0; i < callers; i++) {
                 results.add(pool.submit(() -> {
                     try {
-                        return cluster.product().createWorkspace(Workspaces.hobby("p").build());
+                        return cluster.product()
+                                .createWorkspace(Workspaces.hobby("p").build());
                     } catch (StatusRuntimeException e) {
                         return e;
                     }
@@ -81,11 +79,14 @@ class PlacementTest {
             }
         }
         assertThat(placed).isEqualTo(capacity);
-        List<Integer> perHost = cluster.database().withHandle(h -> h.createQuery("""
+        List<Integer> perHost = cluster.database()
+                .withHandle(h -> h.createQuery("""
                         SELECT COALESCE(sum(w.vcpu), 0)::int FROM hosts h
                         LEFT JOIN workspaces w ON w.host_id = h.id AND w.state IN ('active', 'suspended')
                         WHERE h.id = ANY(:ids) GROUP BY h.id""")
-                .bindArray("ids", UUID.class, hosts).mapTo(Integer.class).list());
+                        .bindArray("ids", UUID.class, hosts)
+                        .mapTo(Integer.class)
+                        .list());
         assertThat(perHost).hasSize(3).allSatisfy(used -> assertThat(used).isEqualTo(4));
     }
 
@@ -106,31 +107,45 @@ class PlacementTest {
         });
         Placement placement = new Placement(Duration.ofMinutes(1), Clock.systemUTC(), new SimpleMeterRegistry());
         Jdbi jdbi = cluster.database().jdbi();
-        try (Handle slow = jdbi.open(); Handle a = jdbi.open(); Handle b = jdbi.open();
-             ExecutorService callerB = Executors.newSingleThreadExecutor()) {
+        try (Handle slow = jdbi.open();
+                Handle a = jdbi.open();
+                Handle b = jdbi.open();
+                ExecutorService callerB = Executors.newSingleThreadExecutor()) {
             slow.begin();
             insertWorkspaces(slow, host, 300_000);
-            insertWorkspaces(a, host, 2);  // committed: one slot left
+            insertWorkspaces(a, host, 2); // committed: one slot left
 
             a.begin();
             assertThat(placement.place(cluster.database().on(a), "race", HOBBY)).contains(host);
-            insertWorkspaces(a, host, 1);  // the last slot, not committed yet
-            int pidB = b.createQuery("SELECT pg_backend_pid()").mapTo(Integer.class).one();
+            insertWorkspaces(a, host, 1); // the last slot, not committed yet
+            int pidB = b.createQuery("SELECT pg_backend_pid()")
+                    .mapTo(Integer.class)
+                    .one();
             Future<Optional<UUID>> placedB = callerB.submit(() -> b.inTransaction(tx -> {
                 Optional<UUID> placed = placement.place(cluster.database().on(tx), "race", HOBBY);
                 placed.ifPresent(h -> insertWorkspaces(tx, h, 1));
                 return placed;
             }));
-            Eventually.await(Duration.ofSeconds(30), "caller B's placement statement to be running", () -> jdbi.withHandle(
-                    h -> h.createQuery("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid AND state = 'active' AND query LIKE '%LATERAL%'")
-                            .bind("pid", pidB).mapTo(Integer.class).one()) == 1);
+            Eventually.await(
+                    Duration.ofSeconds(30),
+                    "caller B's placement statement to be running",
+                    () -> jdbi.withHandle(h -> h.createQuery(
+                                            "SELECT count(*) FROM pg_stat_activity WHERE pid = :pid AND state = 'active' AND query LIKE '%LATERAL%'")
+                                    .bind("pid", pidB)
+                                    .mapTo(Integer.class)
+                                    .one())
+                            == 1);
             a.commit();
-            assertThat(placedB.get()).as("caller B's placement, after A took the last slot").isEmpty();
+            assertThat(placedB.get())
+                    .as("caller B's placement, after A took the last slot")
+                    .isEmpty();
             slow.rollback();
         }
         int used = jdbi.withHandle(h -> h.createQuery(
                         "SELECT sum(vcpu)::int FROM workspaces WHERE host_id = :host AND state IN ('active', 'suspended')")
-                .bind("host", host).mapTo(Integer.class).one());
+                .bind("host", host)
+                .mapTo(Integer.class)
+                .one());
         assertThat(used).as("vCPUs allocated on a host of 3").isEqualTo(3);
     }
 

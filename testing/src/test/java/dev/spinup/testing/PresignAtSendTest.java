@@ -1,10 +1,11 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.agent.commands.CommandHooks;
 import dev.spinup.api.v1.Command;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.controlplane.core.Envelope;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -13,13 +14,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A snapshot command's presigned URL is signed when the command is sent, not when its step
@@ -30,11 +27,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PresignAtSendTest {
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.agentHooks(new CommandHooks() {
-            @Override
-            public void beforeExecute(Command command) {
-                delivered.add(command);
-    }
-        }));
+        @Override
+        public void beforeExecute(Command command) {
+            delivered.add(command);
+        }
+    }));
+
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
     static final Envelope CAPACITY = new Envelope(4, 8, 50);
@@ -48,7 +46,8 @@ class PresignAtSendTest {
 
     @Test
     void aRestoreAcceptedWhileTheAgentWasAwayGetsAUrlSignedWhenItIsSent() throws Exception {
-        Operation create = cluster.product().createWorkspace(Workspaces.hobby("away").build());
+        Operation create =
+                cluster.product().createWorkspace(Workspaces.hobby("away").build());
         Workspaces.awaitSucceeded(cluster.product(), create);
         String ws = create.getWorkspaceId();
         Workspaces.awaitSucceeded(cluster.product(), Workspaces.request(cluster.product(), "archive", ws));
@@ -56,27 +55,44 @@ class PresignAtSendTest {
         host.agent().close(); // away; its heartbeat lease still lets placement choose it
         Operation restore = Workspaces.request(cluster.product(), "restore", ws);
         String commandId = restore.getId() + "/download";
-        Instant enqueued = Eventually.await(Duration.ofSeconds(30), "the download command to be enqueued",
-                () -> cluster.database().withHandle(h -> h.createQuery(
-                                "SELECT created_at FROM agent_commands WHERE command_id = :id").bind("id", commandId)
-                        .mapTo(java.sql.Timestamp.class).findOne()), java.util.Optional::isPresent)
-                .orElseThrow().toInstant();
-        byte[] bytes = cluster.database().withHandle(h -> h.createQuery(
-                        "SELECT command FROM agent_commands WHERE command_id = :id").bind("id", commandId)
-                .mapTo(byte[].class).one());
+        Instant enqueued = Eventually.await(
+                        Duration.ofSeconds(30),
+                        "the download command to be enqueued",
+                        () -> cluster.database()
+                                .withHandle(h -> h.createQuery(
+                                                "SELECT created_at FROM agent_commands WHERE command_id = :id")
+                                        .bind("id", commandId)
+                                        .mapTo(java.sql.Timestamp.class)
+                                        .findOne()),
+                        java.util.Optional::isPresent)
+                .orElseThrow()
+                .toInstant();
+        byte[] bytes = cluster.database()
+                .withHandle(h -> h.createQuery("SELECT command FROM agent_commands WHERE command_id = :id")
+                        .bind("id", commandId)
+                        .mapTo(byte[].class)
+                        .one());
         Command stored = Command.parseFrom(bytes);
-        assertThat(stored.getRestoreSnapshot().getDownloadUrl()).as("no URL is decided when the step enqueues").isEmpty();
+        assertThat(stored.getRestoreSnapshot().getDownloadUrl())
+                .as("no URL is decided when the step enqueues")
+                .isEmpty();
         // The signature's date has a resolution of a second: come back a second later.
-        Eventually.await(Duration.ofSeconds(5), "a second to pass", () -> Instant.now().isAfter(enqueued.plusSeconds(1)));
+        Eventually.await(
+                Duration.ofSeconds(5), "a second to pass", () -> Instant.now().isAfter(enqueued.plusSeconds(1)));
         Instant back = Instant.now();
         host = cluster.restartAgent(host, null, CAPACITY);
 
         assertThat(Workspaces.awaitDone(cluster.product(), restore.getId()).getStatus())
                 .isEqualTo(dev.spinup.api.v1.OperationStatus.SUCCEEDED);
-        Command sent = delivered.stream().filter(c -> c.getCommandId().equals(commandId)).findFirst().orElseThrow();
+        Command sent = delivered.stream()
+                .filter(c -> c.getCommandId().equals(commandId))
+                .findFirst()
+                .orElseThrow();
         Instant signed = signedAt(sent.getRestoreSnapshot().getDownloadUrl());
-        assertThat(signed).as("signed when sent, after the agent came back").isAfterOrEqualTo(back.truncatedTo(
-                java.time.temporal.ChronoUnit.SECONDS)).isAfter(enqueued);
+        assertThat(signed)
+                .as("signed when sent, after the agent came back")
+                .isAfterOrEqualTo(back.truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+                .isAfter(enqueued);
     }
 
     /** X-Amz-Date of a SigV4 presigned URL. */

@@ -1,19 +1,16 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.GetWorkspaceRequest;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.ProjectTemplate;
 import dev.spinup.api.v1.Workspace;
 import dev.spinup.controlplane.core.Envelope;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The project templates chosen at CreateWorkspace, each served by its workspace and rendered by
@@ -22,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ProjectTemplatesTest {
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
     static SpinUpCluster cluster;
 
     @BeforeAll
@@ -31,18 +29,27 @@ class ProjectTemplatesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "REACT            | Rendered by React in your SpinUp workspace",
-            "REACT_NATIVE_WEB | Rendered by React Native for Web in your SpinUp workspace",
-            "NEXTJS           | Rendered by Next.js in your SpinUp workspace"})
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "REACT            | Rendered by React in your SpinUp workspace",
+                "REACT_NATIVE_WEB | Rendered by React Native for Web in your SpinUp workspace",
+                "NEXTJS           | Rendered by Next.js in your SpinUp workspace"
+            })
     void theTemplatesAppRendersInABrowser(ProjectTemplate template, String rendered) throws Exception {
-        Operation create = cluster.product().createWorkspace(Workspaces.hobby("tpl-" + template)
-                .setTemplate(template).build());
+        Operation create = cluster.product()
+                .createWorkspace(Workspaces.hobby("tpl-" + template)
+                        .setTemplate(template)
+                        .build());
         Workspaces.awaitSucceeded(cluster.product(), create);
-        Workspace ws = cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder()
-                .setWorkspaceId(create.getWorkspaceId()).build());
+        Workspace ws = cluster.product()
+                .getWorkspace(GetWorkspaceRequest.newBuilder()
+                        .setWorkspaceId(create.getWorkspaceId())
+                        .build());
         assertThat(ws.getTemplate()).isEqualTo(template);
 
-        assertThat(Chromium.renderedDom(spinup.dir(), ws.getUrl() + "/")).contains("id=\"rendered-by\"").contains(rendered);
+        assertThat(Chromium.renderedDom(spinup.dir(), ws.getUrl() + "/"))
+                .contains("id=\"rendered-by\"")
+                .contains(rendered);
     }
 }

@@ -1,26 +1,24 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spinup.agent.drivers.DriverException;
+import dev.spinup.agent.drivers.QemuVmDriver;
 import dev.spinup.api.v1.GetOperationRequest;
 import dev.spinup.api.v1.GetWorkspaceRequest;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.api.v1.Workspace;
 import dev.spinup.api.v1.WorkspaceState;
-import dev.spinup.agent.drivers.DriverException;
-import dev.spinup.agent.drivers.QemuVmDriver;
 import dev.spinup.controlplane.core.Envelope;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Real VMs: a host agent with the qemu driver boots the vm-base-config image (under TCG here, KVM
@@ -33,6 +31,7 @@ class QemuVmTest {
 
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
 
@@ -45,7 +44,8 @@ class QemuVmTest {
 
     @Test
     void dataWrittenInsideTheVmSurvivesSuspendArchiveAndRestore() {
-        Operation create = cluster.product().createWorkspace(Workspaces.hobby("vm-diary").build());
+        Operation create =
+                cluster.product().createWorkspace(Workspaces.hobby("vm-diary").build());
         succeed(create);
         Workspace ws = get(create.getWorkspaceId());
         assertThat(ws.getState()).isEqualTo(WorkspaceState.ACTIVE);
@@ -53,29 +53,38 @@ class QemuVmTest {
         assertThat(Workspaces.get(ws.getUrl() + "/").body()).contains("vm-diary");
         Workspaces.putNote(ws.getUrl(), "diary", "written inside the VM");
         assertThat(rootFilesystemGib(ws.getId())).isBetween(4.0, 5.0); // HOBBY: 5 GiB disk
-        assertThat(bootCopyOfLiveSnapshot(ws.getId())).as("a live snapshot of the running VM, booted as another VM")
+        assertThat(bootCopyOfLiveSnapshot(ws.getId()))
+                .as("a live snapshot of the running VM, booted as another VM")
                 .isEqualTo("written inside the VM");
 
         // RESIZE to PRO (2 vCPU, 4 GiB, 20 GiB) takes effect at the next boot: the restore below
         succeed(Workspaces.request(cluster.product(), "resize", ws.getId()));
         succeed(Workspaces.request(cluster.product(), "suspend", ws.getId()));
         assertThat(get(ws.getId()).getState()).isEqualTo(WorkspaceState.SUSPENDED);
-        assertThat(ProcessHandle.of(firstVm).filter(ProcessHandle::isAlive)).as("qemu after suspend").isEmpty();
+        assertThat(ProcessHandle.of(firstVm).filter(ProcessHandle::isAlive))
+                .as("qemu after suspend")
+                .isEmpty();
 
         succeed(Workspaces.request(cluster.product(), "restore", ws.getId()));
         Workspace resumed = get(ws.getId());
         assertThat(qemuPid(ws.getId())).isPresent().isNotEqualTo(Optional.of(firstVm));
         assertThat(Workspaces.get(resumed.getUrl() + "/notes/diary").body()).isEqualTo("written inside the VM");
-        assertThat(rootFilesystemGib(ws.getId())).as("root filesystem grown in the guest").isBetween(19.0, 20.0);
-        assertThat(commandLine(ProcessHandle.of(qemuPid(ws.getId()).orElseThrow()).orElseThrow()))
-                .contains("-smp 2").contains("-m 4096M");
+        assertThat(rootFilesystemGib(ws.getId()))
+                .as("root filesystem grown in the guest")
+                .isBetween(19.0, 20.0);
+        assertThat(commandLine(
+                        ProcessHandle.of(qemuPid(ws.getId()).orElseThrow()).orElseThrow()))
+                .contains("-smp 2")
+                .contains("-m 4096M");
 
         succeed(Workspaces.request(cluster.product(), "archive", ws.getId()));
         assertThat(get(ws.getId()).getState()).isEqualTo(WorkspaceState.ARCHIVED);
         assertThat(workspaceDir(ws.getId())).doesNotExist();
-        java.util.List<String> tools = cluster.database().withHandle(h -> h.createQuery(
-                        "SELECT tool FROM snapshots WHERE workspace_id = :ws").bind("ws", UUID.fromString(ws.getId()))
-                .mapTo(String.class).list());
+        java.util.List<String> tools = cluster.database()
+                .withHandle(h -> h.createQuery("SELECT tool FROM snapshots WHERE workspace_id = :ws")
+                        .bind("ws", UUID.fromString(ws.getId()))
+                        .mapTo(String.class)
+                        .list());
         assertThat(tools).containsExactly("qemu-img");
 
         succeed(Workspaces.request(cluster.product(), "restore", ws.getId()));
@@ -85,26 +94,33 @@ class QemuVmTest {
         long lastVm = qemuPid(ws.getId()).orElseThrow();
 
         succeed(Workspaces.request(cluster.product(), "delete", ws.getId()));
-        assertThat(ProcessHandle.of(lastVm).filter(ProcessHandle::isAlive)).as("qemu after delete").isEmpty();
+        assertThat(ProcessHandle.of(lastVm).filter(ProcessHandle::isAlive))
+                .as("qemu after delete")
+                .isEmpty();
         assertThat(ProcessHandle.allProcesses().filter(p -> commandLine(p).contains("spinup-" + ws.getId())))
-                .as("processes of the deleted workspace").isEmpty();
+                .as("processes of the deleted workspace")
+                .isEmpty();
         assertThat(workspaceDir(ws.getId())).doesNotExist();
     }
 
     @Test
     void aTemplateChosenAtCreateIsServedFromInsideTheVm() throws Exception {
-        Operation create = cluster.product().createWorkspace(Workspaces.hobby("vm-rn")
-                .setTemplate(dev.spinup.api.v1.ProjectTemplate.REACT_NATIVE_WEB).build());
+        Operation create = cluster.product()
+                .createWorkspace(Workspaces.hobby("vm-rn")
+                        .setTemplate(dev.spinup.api.v1.ProjectTemplate.REACT_NATIVE_WEB)
+                        .build());
         succeed(create);
 
-        assertThat(Chromium.renderedDom(spinup.dir(), get(create.getWorkspaceId()).getUrl() + "/"))
+        assertThat(Chromium.renderedDom(
+                        spinup.dir(), get(create.getWorkspaceId()).getUrl() + "/"))
                 .contains("Rendered by React Native for Web in your SpinUp workspace");
         succeed(Workspaces.request(cluster.product(), "delete", create.getWorkspaceId()));
     }
 
     @Test
     void aVmThatCrashesIsReportedAndTheAgentCarriesOn() {
-        Operation create = cluster.product().createWorkspace(Workspaces.hobby("vm-fragile").build());
+        Operation create =
+                cluster.product().createWorkspace(Workspaces.hobby("vm-fragile").build());
         succeed(create);
         double before = crashes();
         long pid = qemuPid(create.getWorkspaceId()).orElseThrow();
@@ -119,36 +135,50 @@ class QemuVmTest {
 
     @Test
     void aRestartedAgentAdoptsTheRunningVmAndStopsItGracefully() {
-        Operation create = cluster.product().createWorkspace(Workspaces.hobby("vm-adopted").build());
+        Operation create =
+                cluster.product().createWorkspace(Workspaces.hobby("vm-adopted").build());
         succeed(create);
         String id = create.getWorkspaceId();
         long pid = qemuPid(id).orElseThrow();
 
         host = cluster.restartAgent(host, null, new Envelope(4, 8, 50));
 
-        assertThat(host.agent().driver().find(id)).hasValueSatisfying(w ->
-                assertThat(w.state()).isEqualTo(dev.spinup.agent.drivers.LocalWorkspace.State.RUNNING));
+        assertThat(host.agent().driver().find(id))
+                .hasValueSatisfying(
+                        w -> assertThat(w.state()).isEqualTo(dev.spinup.agent.drivers.LocalWorkspace.State.RUNNING));
         assertThat(qemuPid(id)).contains(pid);
         double crashesBefore = crashes();
         succeed(Workspaces.request(cluster.product(), "suspend", id));
-        assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("the adopted qemu after suspend").isEmpty();
+        assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive))
+                .as("the adopted qemu after suspend")
+                .isEmpty();
         assertThat(crashes()).as("a stop on purpose is not a crash").isEqualTo(crashesBefore);
-        assertThat(workspaceDir(id).resolve("console.log")).as("the guest shut down on request, not killed")
-                .content().contains("spinup-guest-agent: powering off");
+        assertThat(workspaceDir(id).resolve("console.log"))
+                .as("the guest shut down on request, not killed")
+                .content()
+                .contains("spinup-guest-agent: powering off");
         succeed(Workspaces.request(cluster.product(), "delete", id));
     }
 
     private static void succeed(Operation op) {
         // a fresh stub per poll: each carries its own call deadline
-        Operation done = Eventually.await(VM_OPERATION, op.getVerb() + " " + op.getId() + " to finish",
-                () -> cluster.product().getOperation(GetOperationRequest.newBuilder().setOperationId(op.getId()).build()),
+        Operation done = Eventually.await(
+                VM_OPERATION,
+                op.getVerb() + " " + op.getId() + " to finish",
+                () -> cluster.product()
+                        .getOperation(GetOperationRequest.newBuilder()
+                                .setOperationId(op.getId())
+                                .build()),
                 o -> o.getStatus() != OperationStatus.PENDING && o.getStatus() != OperationStatus.RUNNING);
-        assertThat(done.getStatus()).as("%s %s: %s", done.getVerb(), done.getId(), done.getError())
+        assertThat(done.getStatus())
+                .as("%s %s: %s", done.getVerb(), done.getId(), done.getError())
                 .isEqualTo(OperationStatus.SUCCEEDED);
     }
 
     private static Workspace get(String id) {
-        return cluster.product().getWorkspace(GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+        return cluster.product()
+                .getWorkspace(
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
     }
 
     private static Path workspaceDir(String id) {
@@ -158,9 +188,11 @@ class QemuVmTest {
     /** The running qemu of a workspace, found by its process name (-name spinup-<id>), not by our records. */
     private static Optional<Long> qemuPid(String id) {
         return ProcessHandle.allProcesses()
-                .filter(p -> commandLine(p).startsWith("qemu-system-x86_64") || commandLine(p).contains("/qemu-system-x86_64"))
+                .filter(p -> commandLine(p).startsWith("qemu-system-x86_64")
+                        || commandLine(p).contains("/qemu-system-x86_64"))
                 .filter(p -> commandLine(p).contains("spinup-" + id))
-                .map(ProcessHandle::pid).findFirst();
+                .map(ProcessHandle::pid)
+                .findFirst();
     }
 
     /**
@@ -172,8 +204,11 @@ class QemuVmTest {
         String copy = UUID.randomUUID().toString();
         try {
             var archive = new java.io.ByteArrayOutputStream();
-            assertThat(vms.exportDisk(id, UUID.randomUUID().toString(), "", archive)).as("a full archive").isEmpty();
-            vms.importDisk(new dev.spinup.agent.drivers.WorkspaceSpec(copy, "starter", "copy", 1, 1, 5),
+            assertThat(vms.exportDisk(id, UUID.randomUUID().toString(), "", archive))
+                    .as("a full archive")
+                    .isEmpty();
+            vms.importDisk(
+                    new dev.spinup.agent.drivers.WorkspaceSpec(copy, "starter", "copy", 1, 1, 5),
                     new java.io.ByteArrayInputStream(archive.toByteArray()));
             return Workspaces.get(vms.start(copy) + "/notes/diary").body();
         } catch (DriverException e) {

@@ -1,5 +1,7 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.AgentCommandsMessage;
 import dev.spinup.api.v1.AgentServiceGrpc;
 import dev.spinup.api.v1.Command;
@@ -8,21 +10,15 @@ import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.api.v1.SessionHello;
-import dev.spinup.controlplane.store.FleetStore;
 import dev.spinup.controlplane.core.Envelope;
 import io.grpc.stub.StreamObserver;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * An agent that refuses a command (e.g. an older agent that does not know a command kind a newer
@@ -33,6 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RejectedCommandTest {
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
     static SpinUpCluster cluster;
     static final List<Command> received = new CopyOnWriteArrayList<>();
 
@@ -41,36 +38,41 @@ class RejectedCommandTest {
         // the provision step's deadline is 5 minutes, awaitDone waits 60 s: only the rejection ends it in time
         cluster = spinup.cluster();
         SpinUpCluster.RegisteredHost host = cluster.registerHost(new Envelope(4, 8, 50));
-        cluster.database().inTransactionVoid(tx -> tx.fleet().heartbeat(host.id(), Clock.systemUTC().instant()));
+        cluster.database()
+                .inTransactionVoid(
+                        tx -> tx.fleet().heartbeat(host.id(), Clock.systemUTC().instant()));
         StreamObserver<AgentCommandsMessage>[] up = new StreamObserver[1];
         up[0] = AgentServiceGrpc.newStub(cluster.hostChannel(host)).commands(new StreamObserver<>() {
             @Override
             public void onNext(Command command) {
                 received.add(command);
                 synchronized (up) {
-                    up[0].onNext(AgentCommandsMessage.newBuilder().setAck(CommandAck.newBuilder()
-                            .setCommandId(command.getCommandId()).setAccepted(false)
-                            .setRejectReason("the command has no kind")).build());
+                    up[0].onNext(AgentCommandsMessage.newBuilder()
+                            .setAck(CommandAck.newBuilder()
+                                    .setCommandId(command.getCommandId())
+                                    .setAccepted(false)
+                                    .setRejectReason("the command has no kind"))
+                            .build());
                 }
             }
 
             @Override
-            public void onError(Throwable t) {
-            }
+            public void onError(Throwable t) {}
 
             @Override
-            public void onCompleted() {
-            }
+            public void onCompleted() {}
         });
         synchronized (up) {
-            up[0].onNext(AgentCommandsMessage.newBuilder().setHello(SessionHello.newBuilder()
-                    .setAgentInstanceId("older-agent")).build());
+            up[0].onNext(AgentCommandsMessage.newBuilder()
+                    .setHello(SessionHello.newBuilder().setAgentInstanceId("older-agent"))
+                    .build());
         }
     }
 
     @Test
     void aRejectedCommandFailsItsStepAtOnceWithTheAgentsReason() {
-        Operation op = cluster.product().createWorkspace(Workspaces.hobby("refused").build());
+        Operation op =
+                cluster.product().createWorkspace(Workspaces.hobby("refused").build());
 
         Operation done = Workspaces.awaitDone(cluster.product(), op.getId());
 
@@ -78,7 +80,9 @@ class RejectedCommandTest {
         assertThat(done.getStatus()).as("%s", done).isIn(OperationStatus.FAILED, OperationStatus.ROLLED_BACK);
         assertThat(done.getError().getReason()).isEqualTo(ErrorReason.AGENT_COMMAND_FAILED);
         assertThat(done.getError().getMessage()).contains("the agent rejected the command: the command has no kind");
-        assertThat(Duration.ofSeconds(done.getCompletedAt().getSeconds() - done.getRequestedAt().getSeconds()))
-                .as("well before the provision step's 5-minute deadline").isLessThan(Duration.ofMinutes(1));
+        assertThat(Duration.ofSeconds(done.getCompletedAt().getSeconds()
+                        - done.getRequestedAt().getSeconds()))
+                .as("well before the provision step's 5-minute deadline")
+                .isLessThan(Duration.ofMinutes(1));
     }
 }

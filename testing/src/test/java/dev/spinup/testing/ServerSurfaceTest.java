@@ -1,5 +1,7 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.controlplane.core.Envelope;
@@ -11,22 +13,18 @@ import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** What grpcurl and Prometheus see: reflection, health, and /metrics. */
 class ServerSurfaceTest {
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
     static SpinUpCluster cluster;
 
     @BeforeAll
@@ -43,7 +41,8 @@ class ServerSurfaceTest {
                     @Override
                     public void onNext(ServerReflectionResponse response) {
                         services.complete(response.getListServicesResponse().getServiceList().stream()
-                                .map(ServiceResponse::getName).toList());
+                                .map(ServiceResponse::getName)
+                                .toList());
                     }
 
                     @Override
@@ -52,15 +51,17 @@ class ServerSurfaceTest {
                     }
 
                     @Override
-                    public void onCompleted() {
-                    }
+                    public void onCompleted() {}
                 });
         requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
         requests.onCompleted();
 
-        assertThat(services.get(10, TimeUnit.SECONDS)).contains(
-                "spinup.v1.WorkspaceService", "spinup.v1.AgentService", "grpc.health.v1.Health",
-                "grpc.reflection.v1.ServerReflection");
+        assertThat(services.get(10, TimeUnit.SECONDS))
+                .contains(
+                        "spinup.v1.WorkspaceService",
+                        "spinup.v1.AgentService",
+                        "grpc.health.v1.Health",
+                        "grpc.reflection.v1.ServerReflection");
     }
 
     @Test
@@ -68,19 +69,25 @@ class ServerSurfaceTest {
         var health = HealthGrpc.newBlockingStub(cluster.channel()).withDeadlineAfter(10, TimeUnit.SECONDS);
         assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
                 .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
-        assertThat(health.check(HealthCheckRequest.newBuilder().setService("spinup.v1.WorkspaceService").build())
-                .getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        assertThat(health.check(HealthCheckRequest.newBuilder()
+                                .setService("spinup.v1.WorkspaceService")
+                                .build())
+                        .getStatus())
+                .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
     }
 
     @Test
     void metricsCountOperationsAndSessions() {
-        Operation op = cluster.product().createWorkspace(Workspaces.hobby("metered").build());
-        assertThat(Workspaces.awaitDone(cluster.product(), op.getId()).getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
+        Operation op =
+                cluster.product().createWorkspace(Workspaces.hobby("metered").build());
+        assertThat(Workspaces.awaitDone(cluster.product(), op.getId()).getStatus())
+                .isEqualTo(OperationStatus.SUCCEEDED);
 
         assertThat(value("spinup_operations_started_total\\{verb=\"create\"}")).isGreaterThanOrEqualTo(1);
         assertThat(value("spinup_operations_finished_total\\{status=\"succeeded\",verb=\"create\"}"))
                 .isGreaterThanOrEqualTo(1);
-        assertThat(value("spinup_operation_pickup_seconds_count\\{verb=\"create\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(value("spinup_operation_pickup_seconds_count\\{verb=\"create\"}"))
+                .isGreaterThanOrEqualTo(1);
         assertThat(value("spinup_agent_sessions")).isEqualTo(1);
         assertThat(value("spinup_agent_events_total\\{kind=\"RESULT\"}")).isGreaterThanOrEqualTo(3);
     }

@@ -1,23 +1,21 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.Operation;
-import dev.spinup.controlplane.storage.ObjectStorage;
-import dev.spinup.controlplane.snapshots.SnapshotSweep;
 import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.snapshots.SnapshotSweep;
+import dev.spinup.controlplane.storage.ObjectStorage;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Nothing stays in object storage without a record: a DELETE removes everything under the
@@ -27,8 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SnapshotStorageHygieneTest {
     @RegisterExtension
-    static final SpinUpExtension spinup = SpinUpExtension.with(b -> b
-            .snapshotSweep(new SnapshotSweep.Config(Duration.ofDays(1), Duration.ZERO)));
+    static final SpinUpExtension spinup =
+            SpinUpExtension.with(b -> b.snapshotSweep(new SnapshotSweep.Config(Duration.ofDays(1), Duration.ZERO)));
+
     static SpinUpCluster cluster;
     static ObjectStorage storage;
 
@@ -37,8 +36,8 @@ class SnapshotStorageHygieneTest {
         // A grace of zero: every object is old enough; only its record keeps it.
         cluster = spinup.cluster();
         cluster.startAgent(new Envelope(4, 8, 50));
-        storage = new ObjectStorage(new ObjectStorage.Config(cluster.s3Endpoint(), "us-east-1", SpinUpCluster.BUCKET,
-                "test-access", "test-secret"));
+        storage = new ObjectStorage(new ObjectStorage.Config(
+                cluster.s3Endpoint(), "us-east-1", SpinUpCluster.BUCKET, "test-access", "test-secret"));
     }
 
     @AfterAll
@@ -55,8 +54,14 @@ class SnapshotStorageHygieneTest {
 
         Workspaces.awaitSucceeded(cluster.product(), Workspaces.request(cluster.product(), "delete", ws));
 
-        try (var left = Files.walk(spinup.dir().resolve("s3").resolve(SpinUpCluster.BUCKET).resolve("workspaces").resolve(ws))) {
-            assertThat(left.filter(Files::isRegularFile).toList()).as("objects left under the workspace").isEmpty();
+        try (var left = Files.walk(spinup.dir()
+                .resolve("s3")
+                .resolve(SpinUpCluster.BUCKET)
+                .resolve("workspaces")
+                .resolve(ws))) {
+            assertThat(left.filter(Files::isRegularFile).toList())
+                    .as("objects left under the workspace")
+                    .isEmpty();
         } catch (java.nio.file.NoSuchFileException gone) {
             // the store removed the folder too
         }
@@ -65,35 +70,48 @@ class SnapshotStorageHygieneTest {
     @Test
     void theSweepDeletesObjectsNoSnapshotStandsForAndKeepsTheRest() throws Exception {
         String ws = archived("kept");
-        String kept = cluster.database().withHandle(h -> h.createQuery(
-                        "SELECT object_uri FROM snapshots WHERE workspace_id = :ws").bind("ws", UUID.fromString(ws))
-                .mapTo(String.class).one());
+        String kept = cluster.database()
+                .withHandle(h -> h.createQuery("SELECT object_uri FROM snapshots WHERE workspace_id = :ws")
+                        .bind("ws", UUID.fromString(ws))
+                        .mapTo(String.class)
+                        .one());
         String orphan = "workspaces/" + UUID.randomUUID() + "/snapshots/" + UUID.randomUUID() + ".tar.gz";
         put(orphan);
-        double before = Workspaces.metric(cluster.metricsPort(), "spinup_snapshot_objects_swept_total").orElse(0);
+        double before = Workspaces.metric(cluster.metricsPort(), "spinup_snapshot_objects_swept_total")
+                .orElse(0);
 
         int swept = cluster.controlPlane().sweepSnapshotObjects();
 
         assertThat(swept).isEqualTo(1);
-        assertThat(cluster.storedObject(orphan)).as("the object no record stands for").doesNotExist();
-        assertThat(cluster.storedObject(ArchiveRestoreTest.key(kept))).as("the archive's verified snapshot").exists();
-        assertThat(Workspaces.metric(cluster.metricsPort(), "spinup_snapshot_objects_swept_total").orElseThrow())
+        assertThat(cluster.storedObject(orphan))
+                .as("the object no record stands for")
+                .doesNotExist();
+        assertThat(cluster.storedObject(ArchiveRestoreTest.key(kept)))
+                .as("the archive's verified snapshot")
+                .exists();
+        assertThat(Workspaces.metric(cluster.metricsPort(), "spinup_snapshot_objects_swept_total")
+                        .orElseThrow())
                 .isEqualTo(before + 1);
     }
 
     private static String archived(String name) {
-        Operation create = cluster.product().createWorkspace(Workspaces.hobby(name).build());
+        Operation create =
+                cluster.product().createWorkspace(Workspaces.hobby(name).build());
         Workspaces.awaitSucceeded(cluster.product(), create);
-        Workspaces.awaitSucceeded(cluster.product(), Workspaces.request(cluster.product(), "archive",
-                create.getWorkspaceId()));
+        Workspaces.awaitSucceeded(
+                cluster.product(), Workspaces.request(cluster.product(), "archive", create.getWorkspaceId()));
         return create.getWorkspaceId();
     }
 
     /** Writes an object as any client of the bucket could. */
     private static void put(String key) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        storage.presignPut(key, Duration.ofMinutes(5)).toURI())
-                .PUT(HttpRequest.BodyPublishers.ofString("stray")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(storage.presignPut(key, Duration.ofMinutes(5))
+                                        .toURI())
+                                .PUT(HttpRequest.BodyPublishers.ofString("stray"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
     }
 }

@@ -1,5 +1,7 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.api.v1.Operation;
 import dev.spinup.controlplane.core.Envelope;
 import io.opentelemetry.api.common.AttributeKey;
@@ -8,19 +10,14 @@ import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * One CreateWorkspace is one trace: the call, every run of the operation's job, each step, the
@@ -33,7 +30,9 @@ class TracingTest {
 
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.openTelemetry(OpenTelemetrySdk.builder()
-            .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
+            .setTracerProvider(SdkTracerProvider.builder()
+                    .addSpanProcessor(SimpleSpanProcessor.create(spans))
+                    .build())
             .build()));
 
     @BeforeAll
@@ -44,30 +43,48 @@ class TracingTest {
 
     @Test
     void aCreateIsOneTraceFromTheCallToTheAgentAndBack() {
-        Operation create = cluster.product().createWorkspace(Workspaces.hobby("traced").build());
+        Operation create =
+                cluster.product().createWorkspace(Workspaces.hobby("traced").build());
         Workspaces.awaitSucceeded(cluster.product(), create);
         String op = create.getId();
 
-        SpanData call = Eventually.await(Duration.ofSeconds(10), "the call's span", () -> spans.getFinishedSpanItems()
-                .stream().filter(s -> s.getName().equals("WorkspaceService.create")
-                        && op.equals(s.getAttributes().get(AttributeKey.stringKey("spinup.operation_id"))))
-                .findFirst(), java.util.Optional::isPresent).orElseThrow();
+        SpanData call = Eventually.await(
+                        Duration.ofSeconds(10),
+                        "the call's span",
+                        () -> spans.getFinishedSpanItems().stream()
+                                .filter(s -> s.getName().equals("WorkspaceService.create")
+                                        && op.equals(
+                                                s.getAttributes().get(AttributeKey.stringKey("spinup.operation_id"))))
+                                .findFirst(),
+                        java.util.Optional::isPresent)
+                .orElseThrow();
         // The last result is handled before the job's final run ends: wait for all three results.
-        List<SpanData> trace = Eventually.await(Duration.ofSeconds(10), "the whole trace", () -> spans
-                        .getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(call.getTraceId())).toList(),
+        List<SpanData> trace = Eventually.await(
+                Duration.ofSeconds(10),
+                "the whole trace",
+                () -> spans.getFinishedSpanItems().stream()
+                        .filter(s -> s.getTraceId().equals(call.getTraceId()))
+                        .toList(),
                 t -> t.stream().filter(s -> s.getName().startsWith("result ")).count() == 3);
         Map<String, SpanData> byId = trace.stream().collect(Collectors.toMap(SpanData::getSpanId, Function.identity()));
 
-        assertThat(call.getParentSpanContext().isValid()).as("the call is the root").isFalse();
+        assertThat(call.getParentSpanContext().isValid())
+                .as("the call is the root")
+                .isFalse();
         List<SpanData> jobs = named(trace, "job create");
-        assertThat(jobs).isNotEmpty().allSatisfy(j -> assertThat(j.getParentSpanId()).isEqualTo(call.getSpanId()));
+        assertThat(jobs)
+                .isNotEmpty()
+                .allSatisfy(j -> assertThat(j.getParentSpanId()).isEqualTo(call.getSpanId()));
         for (String step : List.of("provision", "start", "routes")) {
             List<SpanData> stepSpans = named(trace, "step " + step);
-            assertThat(stepSpans).as("step %s", step).isNotEmpty()
-                    .allSatisfy(s -> assertThat(byId.get(s.getParentSpanId()).getName()).isEqualTo("job create"));
+            assertThat(stepSpans)
+                    .as("step %s", step)
+                    .isNotEmpty()
+                    .allSatisfy(s ->
+                            assertThat(byId.get(s.getParentSpanId()).getName()).isEqualTo("job create"));
         }
-        Map<String, String> commandStep = Map.of("PROVISION_VM", "provision", "START_VM", "start",
-                "APPLY_EDGE_ROUTES", "routes");
+        Map<String, String> commandStep =
+                Map.of("PROVISION_VM", "provision", "START_VM", "start", "APPLY_EDGE_ROUTES", "routes");
         commandStep.forEach((kind, step) -> {
             SpanData agent = named(trace, "agent " + kind).getFirst();
             assertThat(byId.get(agent.getParentSpanId()).getName()).isEqualTo("step " + step);

@@ -1,5 +1,8 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
@@ -10,9 +13,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 /**
  * db-scheduler has no API to schedule inside the caller's transaction; the thread-bound DataSource
  * gives it one. Rows of ours and the job commit together or not at all.
@@ -20,15 +20,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class TransactionalSchedulingTest {
     @RegisterExtension
     static final PostgresExtension pg = new PostgresExtension();
+
     static Database db;
-    static OneTimeTask<Void> task = Tasks.oneTime("probe").execute((instance, ctx) -> { });
+    static OneTimeTask<Void> task = Tasks.oneTime("probe").execute((instance, ctx) -> {});
     static SchedulerClient client;
 
     @BeforeAll
     static void start() {
         db = new Database(pg.config());
         db.migrate();
-        client = SchedulerClient.Builder.create(db.transactionalDataSource(), task).build();
+        client = SchedulerClient.Builder.create(db.transactionalDataSource(), task)
+                .build();
     }
 
     @AfterAll
@@ -39,13 +41,16 @@ class TransactionalSchedulingTest {
     @Test
     void rollbackRemovesBothTheRowAndTheJob() {
         assertThatThrownBy(() -> db.inTransactionVoid(tx -> {
-            tx.fleet().ensureRegion("rolled-back", "x");
-            client.schedule(task.instance("rolled-back"), Instant.now());
-            throw new IllegalStateException("placement failed after scheduling");
-        })).hasMessageContaining("placement failed");
+                    tx.fleet().ensureRegion("rolled-back", "x");
+                    client.schedule(task.instance("rolled-back"), Instant.now());
+                    throw new IllegalStateException("placement failed after scheduling");
+                }))
+                .hasMessageContaining("placement failed");
 
-        assertThat(count("SELECT count(*) FROM regions WHERE id = 'rolled-back'")).isZero();
-        assertThat(count("SELECT count(*) FROM scheduled_tasks WHERE task_instance = 'rolled-back'")).isZero();
+        assertThat(count("SELECT count(*) FROM regions WHERE id = 'rolled-back'"))
+                .isZero();
+        assertThat(count("SELECT count(*) FROM scheduled_tasks WHERE task_instance = 'rolled-back'"))
+                .isZero();
     }
 
     @Test
@@ -56,7 +61,8 @@ class TransactionalSchedulingTest {
         });
 
         assertThat(count("SELECT count(*) FROM regions WHERE id = 'committed'")).isOne();
-        assertThat(count("SELECT count(*) FROM scheduled_tasks WHERE task_instance = 'committed'")).isOne();
+        assertThat(count("SELECT count(*) FROM scheduled_tasks WHERE task_instance = 'committed'"))
+                .isOne();
     }
 
     @Test

@@ -1,15 +1,16 @@
 package dev.spinup.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.spinup.agent.drivers.NoopVmDriver;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.api.v1.OperationStep;
 import dev.spinup.api.v1.RestoreWorkspaceRequest;
 import dev.spinup.api.v1.SuspendWorkspaceRequest;
+import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.engine.StepHooks;
 import dev.spinup.controlplane.engine.StepTimeouts;
-import dev.spinup.controlplane.core.Envelope;
-import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,9 +30,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * An agent's result wakes its operation at once, however it meets the job: while the job is still
@@ -47,15 +45,15 @@ class WakeUpTest {
 
     /** Far below every step deadline (a minute for routes, five for provision and start). */
     static final Duration BOUND = Duration.ofSeconds(5);
+
     static final Duration DEADLINE = Duration.ofSeconds(20);
     static final HoldUntilResult hold = new HoldUntilResult();
     static final int WORKSPACES = 24;
     static final int ROUNDS = 4;
 
     @RegisterExtension
-    static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.hooks(hold)
-                .stepTimeouts(StepTimeouts.all(DEADLINE))
-                );
+    static final SpinUpExtension spinup =
+            SpinUpExtension.with(b -> b.hooks(hold).stepTimeouts(StepTimeouts.all(DEADLINE)));
 
     @BeforeAll
     static void start() {
@@ -92,17 +90,24 @@ class WakeUpTest {
     private void runAndCheckLags(String scenario) throws Exception {
         List<Operation> all = Collections.synchronizedList(new ArrayList<>());
         List<String> workspaces = inParallel(WORKSPACES, i -> {
-            Operation op = done(cluster.product().createWorkspace(Workspaces.hobby("wake-" + i).build()));
+            Operation op = done(cluster.product()
+                    .createWorkspace(Workspaces.hobby("wake-" + i).build()));
             all.add(op);
             return op.getWorkspaceId();
         });
         for (int round = 0; round < ROUNDS; round++) {
             inParallel(WORKSPACES, i -> {
                 String ws = workspaces.get(i);
-                all.add(done(cluster.product().suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
-                        .setRequestId("req-" + UUID.randomUUID()).setWorkspaceId(ws).build())));
-                all.add(done(cluster.product().restoreWorkspace(RestoreWorkspaceRequest.newBuilder()
-                        .setRequestId("req-" + UUID.randomUUID()).setWorkspaceId(ws).build())));
+                all.add(done(cluster.product()
+                        .suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
+                                .setRequestId("req-" + UUID.randomUUID())
+                                .setWorkspaceId(ws)
+                                .build())));
+                all.add(done(cluster.product()
+                        .restoreWorkspace(RestoreWorkspaceRequest.newBuilder()
+                                .setRequestId("req-" + UUID.randomUUID())
+                                .setWorkspaceId(ws)
+                                .build())));
                 return ws;
             });
         }
@@ -112,16 +117,23 @@ class WakeUpTest {
             assertThat(op.getStatus()).as("%s", op).isEqualTo(OperationStatus.SUCCEEDED);
             for (OperationStep step : op.getStepsList()) {
                 Instant result = resultRecordedAt(op.getId() + "/" + step.getName());
-                Instant done = Instant.ofEpochSecond(step.getCompletedAt().getSeconds(), step.getCompletedAt().getNanos());
+                Instant done = Instant.ofEpochSecond(
+                        step.getCompletedAt().getSeconds(),
+                        step.getCompletedAt().getNanos());
                 Duration lag = Duration.between(result, done);
                 lags.add(lag);
-                assertThat(lag).as("result of %s/%s recorded at %s, step done at %s", op.getId(), step.getName(),
-                        result, done).isLessThan(BOUND);
+                assertThat(lag)
+                        .as("result of %s/%s recorded at %s, step done at %s", op.getId(), step.getName(), result, done)
+                        .isLessThan(BOUND);
             }
         }
         Collections.sort(lags);
-        System.out.printf("wake-ups (%s): %d steps, result -> step done p50 %d ms, p99 %d ms, max %d ms%n", scenario, lags.size(),
-                lags.get(lags.size() / 2).toMillis(), lags.get(lags.size() * 99 / 100).toMillis(),
+        System.out.printf(
+                "wake-ups (%s): %d steps, result -> step done p50 %d ms, p99 %d ms, max %d ms%n",
+                scenario,
+                lags.size(),
+                lags.get(lags.size() / 2).toMillis(),
+                lags.get(lags.size() * 99 / 100).toMillis(),
                 lags.getLast().toMillis());
         assertThat(lags).hasSize(WORKSPACES * (3 + ROUNDS * 4));
     }
@@ -142,9 +154,13 @@ class WakeUpTest {
             String command = operation.id() + "/" + step;
             Instant until = Instant.now().plusSeconds(5);
             while (Instant.now().isBefore(until)) {
-                boolean recorded = cluster.database().withHandle(h -> h.createQuery(
-                                "SELECT completed_at IS NOT NULL FROM agent_commands WHERE command_id = :id")
-                        .bind("id", command).mapTo(Boolean.class).findOne().orElse(false));
+                boolean recorded = cluster.database()
+                        .withHandle(h -> h.createQuery(
+                                        "SELECT completed_at IS NOT NULL FROM agent_commands WHERE command_id = :id")
+                                .bind("id", command)
+                                .mapTo(Boolean.class)
+                                .findOne()
+                                .orElse(false));
                 if (recorded) {
                     held.incrementAndGet();
                     return;
@@ -155,16 +171,24 @@ class WakeUpTest {
     }
 
     private static Instant resultRecordedAt(String commandId) {
-        return cluster.database().withHandle(h -> h.createQuery(
-                        "SELECT completed_at FROM agent_commands WHERE command_id = :id")
-                .bind("id", commandId).mapTo(Timestamp.class).one()).toInstant();
+        return cluster.database()
+                .withHandle(h -> h.createQuery("SELECT completed_at FROM agent_commands WHERE command_id = :id")
+                        .bind("id", commandId)
+                        .mapTo(Timestamp.class)
+                        .one())
+                .toInstant();
     }
 
     /** Waits past any step deadline, so a lost wake-up fails on its lag rather than on this wait. */
     private static Operation done(Operation op) {
-        return Eventually.await(Duration.ofMinutes(3), "operation " + op.getId() + " to finish",
-                () -> cluster.product().withDeadlineAfter(10, TimeUnit.SECONDS).getOperation(
-                        dev.spinup.api.v1.GetOperationRequest.newBuilder().setOperationId(op.getId()).build()),
+        return Eventually.await(
+                Duration.ofMinutes(3),
+                "operation " + op.getId() + " to finish",
+                () -> cluster.product()
+                        .withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .getOperation(dev.spinup.api.v1.GetOperationRequest.newBuilder()
+                                .setOperationId(op.getId())
+                                .build()),
                 o -> EnumSet.of(OperationStatus.SUCCEEDED, OperationStatus.FAILED, OperationStatus.ROLLED_BACK)
                         .contains(o.getStatus()));
     }

@@ -3,13 +3,13 @@ package dev.spinup.testing;
 import dev.spinup.api.v1.ArchiveWorkspaceRequest;
 import dev.spinup.api.v1.CreateWorkspaceRequest;
 import dev.spinup.api.v1.DeleteWorkspaceRequest;
-import dev.spinup.api.v1.ResizeWorkspaceRequest;
-import dev.spinup.api.v1.RestoreWorkspaceRequest;
-import dev.spinup.api.v1.SuspendWorkspaceRequest;
 import dev.spinup.api.v1.Flavor;
 import dev.spinup.api.v1.GetOperationRequest;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
+import dev.spinup.api.v1.ResizeWorkspaceRequest;
+import dev.spinup.api.v1.RestoreWorkspaceRequest;
+import dev.spinup.api.v1.SuspendWorkspaceRequest;
 import dev.spinup.api.v1.WorkspaceServiceGrpc.WorkspaceServiceBlockingStub;
 import java.io.IOException;
 import java.net.URI;
@@ -23,7 +23,8 @@ import java.util.UUID;
 
 /** Request builders and waits shared by the end-to-end tests. */
 final class Workspaces {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private Workspaces() {}
 
@@ -45,8 +46,12 @@ final class Workspaces {
         Operation create = client.createWorkspace(hobby("ready-for-" + verb).build());
         awaitSucceeded(client, create);
         if (verb.equals("restore")) {
-            awaitSucceeded(client, client.suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
-                    .setRequestId("req-" + UUID.randomUUID()).setWorkspaceId(create.getWorkspaceId()).build()));
+            awaitSucceeded(
+                    client,
+                    client.suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
+                            .setRequestId("req-" + UUID.randomUUID())
+                            .setWorkspaceId(create.getWorkspaceId())
+                            .build()));
         }
         return create.getWorkspaceId();
     }
@@ -56,16 +61,32 @@ final class Workspaces {
         String rid = "req-" + UUID.randomUUID();
         return switch (verb) {
             case "create" -> client.createWorkspace(hobby("verb-create").build());
-            case "suspend" -> client.suspendWorkspace(SuspendWorkspaceRequest.newBuilder().setRequestId(rid)
-                    .setWorkspaceId(ws).build());
-            case "archive" -> client.archiveWorkspace(ArchiveWorkspaceRequest.newBuilder().setRequestId(rid)
-                    .setWorkspaceId(ws).build());
-            case "restore" -> client.restoreWorkspace(RestoreWorkspaceRequest.newBuilder().setRequestId(rid)
-                    .setWorkspaceId(ws).build());
-            case "resize" -> client.resizeWorkspace(ResizeWorkspaceRequest.newBuilder().setRequestId(rid)
-                    .setWorkspaceId(ws).setFlavor(Flavor.PRO).build());
-            case "delete" -> client.deleteWorkspace(DeleteWorkspaceRequest.newBuilder().setRequestId(rid)
-                    .setWorkspaceId(ws).build());
+            case "suspend" ->
+                client.suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
+                        .setRequestId(rid)
+                        .setWorkspaceId(ws)
+                        .build());
+            case "archive" ->
+                client.archiveWorkspace(ArchiveWorkspaceRequest.newBuilder()
+                        .setRequestId(rid)
+                        .setWorkspaceId(ws)
+                        .build());
+            case "restore" ->
+                client.restoreWorkspace(RestoreWorkspaceRequest.newBuilder()
+                        .setRequestId(rid)
+                        .setWorkspaceId(ws)
+                        .build());
+            case "resize" ->
+                client.resizeWorkspace(ResizeWorkspaceRequest.newBuilder()
+                        .setRequestId(rid)
+                        .setWorkspaceId(ws)
+                        .setFlavor(Flavor.PRO)
+                        .build());
+            case "delete" ->
+                client.deleteWorkspace(DeleteWorkspaceRequest.newBuilder()
+                        .setRequestId(rid)
+                        .setWorkspaceId(ws)
+                        .build());
             default -> throw new IllegalArgumentException("unknown verb " + verb);
         };
     }
@@ -76,10 +97,14 @@ final class Workspaces {
     }
 
     static Operation awaitDone(WorkspaceServiceBlockingStub client, String operationId) {
-        return Eventually.await(Duration.ofSeconds(60), "operation " + operationId + " to finish",
+        return Eventually.await(
+                Duration.ofSeconds(60),
+                "operation " + operationId + " to finish",
                 // each poll with its own deadline: the stub's own may be shorter than the wait
                 () -> client.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
-                        .getOperation(GetOperationRequest.newBuilder().setOperationId(operationId).build()),
+                        .getOperation(GetOperationRequest.newBuilder()
+                                .setOperationId(operationId)
+                                .build()),
                 op -> EnumSet.of(OperationStatus.SUCCEEDED, OperationStatus.FAILED, OperationStatus.ROLLED_BACK)
                         .contains(op.getStatus()));
     }
@@ -87,16 +112,24 @@ final class Workspaces {
     /** The value of a series on a control plane's /metrics ({@code series} is a regex), if it is there. */
     static java.util.OptionalDouble metric(int metricsPort, String series) {
         String metrics = get("http://127.0.0.1:" + metricsPort + "/metrics").body();
-        var m = java.util.regex.Pattern.compile("(?m)^" + series + " ([0-9.eE+-]+)$").matcher(metrics);
-        return m.find() ? java.util.OptionalDouble.of(Double.parseDouble(m.group(1))) : java.util.OptionalDouble.empty();
+        var m = java.util.regex.Pattern.compile("(?m)^" + series + " ([0-9.eE+-]+)$")
+                .matcher(metrics);
+        return m.find()
+                ? java.util.OptionalDouble.of(Double.parseDouble(m.group(1)))
+                : java.util.OptionalDouble.empty();
     }
 
     /** Stores a note in a workspace's starter app (PUT /notes/<name>). */
     static void putNote(String workspaceUrl, String name, String body) {
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(workspaceUrl + "/notes/" + name))
-                    .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-            org.assertj.core.api.Assertions.assertThat(r.statusCode()).as("PUT note %s", name).isEqualTo(204);
+            HttpResponse<String> r = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(workspaceUrl + "/notes/" + name))
+                            .PUT(HttpRequest.BodyPublishers.ofString(body))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            org.assertj.core.api.Assertions.assertThat(r.statusCode())
+                    .as("PUT note %s", name)
+                    .isEqualTo(204);
         } catch (IOException e) {
             throw new AssertionError(e);
         } catch (InterruptedException e) {
@@ -117,7 +150,10 @@ final class Workspaces {
 
     static HttpResponse<String> get(String url) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+            return HTTP.send(
+                    HttpRequest.newBuilder(URI.create(url))
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new AssertionError("GET " + url + " failed: " + e, e);

@@ -16,7 +16,6 @@ import dev.spinup.api.v1.TakeSnapshot;
 import dev.spinup.api.v1.WipeDisk;
 import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.core.ProjectTemplate;
-import dev.spinup.controlplane.core.SnapshotKind;
 import dev.spinup.controlplane.steps.AgentCommand;
 import dev.spinup.controlplane.steps.AgentLink;
 import dev.spinup.controlplane.steps.AgentResult;
@@ -46,8 +45,14 @@ public final class AgentCommands implements AgentLink {
 
     @Override
     public Optional<Sent> find(Tx tx, String commandId) {
-        return outbox.find(tx, commandId).map(r -> new Sent(r.commandId(), r.hostId(), describe(r.command()),
-                r.result() == null ? null : decode(r.result()), r.createdAt(), r.sentAt()));
+        return outbox.find(tx, commandId)
+                .map(r -> new Sent(
+                        r.commandId(),
+                        r.hostId(),
+                        describe(r.command()),
+                        r.result() == null ? null : decode(r.result()),
+                        r.createdAt(),
+                        r.sentAt()));
     }
 
     static Command encode(Outgoing out) {
@@ -58,33 +63,47 @@ public final class AgentCommands implements AgentLink {
                 .setStep(out.step())
                 .putAllTraceContext(out.traceContext());
         if (out.deadline() != null) {
-            b.setDeadline(Timestamp.newBuilder().setSeconds(out.deadline().getEpochSecond())
+            b.setDeadline(Timestamp.newBuilder()
+                    .setSeconds(out.deadline().getEpochSecond())
                     .setNanos(out.deadline().getNano()));
         }
         switch (out.command()) {
-            case AgentCommand.ProvisionVm c -> b.setProvisionVm(ProvisionVm.newBuilder().setEnvelope(envelope(c.envelope()))
-                    .setTemplate(template(c.template())).setDisplayName(c.displayName()));
+            case AgentCommand.ProvisionVm c ->
+                b.setProvisionVm(ProvisionVm.newBuilder()
+                        .setEnvelope(envelope(c.envelope()))
+                        .setTemplate(template(c.template()))
+                        .setDisplayName(c.displayName()));
             case AgentCommand.StartVm c -> b.setStartVm(StartVm.newBuilder().setEnvelope(envelope(c.envelope())));
             case AgentCommand.StopVm c -> b.setStopVm(StopVm.newBuilder().setGraceSeconds(c.graceSeconds()));
             case AgentCommand.DestroyVm c -> b.setDestroyVm(DestroyVm.getDefaultInstance());
             case AgentCommand.ResizeVm c -> b.setResizeVm(ResizeVm.newBuilder().setEnvelope(envelope(c.envelope())));
             case AgentCommand.WipeDisk c -> b.setWipeDisk(WipeDisk.getDefaultInstance());
-            case AgentCommand.TakeSnapshot c -> b.setTakeSnapshot(TakeSnapshot.newBuilder()
-                    .setSnapshotId(c.snapshotId().toString())
-                    .setBaseSnapshotId(c.baseSnapshotId() == null ? "" : c.baseSnapshotId().toString())
-                    .setKind(switch (c.kind()) {
-                        case PERIODIC -> dev.spinup.api.v1.SnapshotKind.PERIODIC;
-                        case PRE_ARCHIVE -> dev.spinup.api.v1.SnapshotKind.PRE_ARCHIVE;
-                    })
-                    .setTarget(ObjectLocation.newBuilder().setBucket(c.bucket()).setKey(c.key())));
-            case AgentCommand.RestoreSnapshot c -> b.setRestoreSnapshot(RestoreSnapshot.newBuilder()
-                    .setSnapshotId(c.snapshotId().toString())
-                    .setSource(ObjectLocation.newBuilder().setBucket(c.bucket()).setKey(c.key()))
-                    .setSizeBytes(c.sizeBytes())
-                    .setSha256(c.sha256Hex())
-                    .setEnvelope(envelope(c.envelope()))
-                    .setTemplate(template(c.template()))
-                    .setDisplayName(c.displayName()));
+            case AgentCommand.TakeSnapshot c ->
+                b.setTakeSnapshot(TakeSnapshot.newBuilder()
+                        .setSnapshotId(c.snapshotId().toString())
+                        .setBaseSnapshotId(
+                                c.baseSnapshotId() == null
+                                        ? ""
+                                        : c.baseSnapshotId().toString())
+                        .setKind(
+                                switch (c.kind()) {
+                                    case PERIODIC -> dev.spinup.api.v1.SnapshotKind.PERIODIC;
+                                    case PRE_ARCHIVE -> dev.spinup.api.v1.SnapshotKind.PRE_ARCHIVE;
+                                })
+                        .setTarget(ObjectLocation.newBuilder()
+                                .setBucket(c.bucket())
+                                .setKey(c.key())));
+            case AgentCommand.RestoreSnapshot c ->
+                b.setRestoreSnapshot(RestoreSnapshot.newBuilder()
+                        .setSnapshotId(c.snapshotId().toString())
+                        .setSource(ObjectLocation.newBuilder()
+                                .setBucket(c.bucket())
+                                .setKey(c.key()))
+                        .setSizeBytes(c.sizeBytes())
+                        .setSha256(c.sha256Hex())
+                        .setEnvelope(envelope(c.envelope()))
+                        .setTemplate(template(c.template()))
+                        .setDisplayName(c.displayName()));
             case AgentCommand.ApplyEdgeRoutes c -> b.setApplyEdgeRoutes(EdgeRoutes.toBeRendered());
         }
         return b.build();
@@ -93,14 +112,18 @@ public final class AgentCommands implements AgentLink {
     static AgentResult decode(CommandResult r) {
         AgentResult.Detail detail = switch (r.getDetailCase()) {
             case VM_STARTED -> new AgentResult.VmStarted(r.getVmStarted().getEndpoint());
-            case SNAPSHOT_TAKEN -> new AgentResult.SnapshotTaken(r.getSnapshotTaken().getSizeBytes(),
-                    r.getSnapshotTaken().getSha256(), r.getSnapshotTaken().getTool(),
-                    r.getSnapshotTaken().getBaseSnapshotId().isEmpty() ? null
-                            : UUID.fromString(r.getSnapshotTaken().getBaseSnapshotId()));
+            case SNAPSHOT_TAKEN ->
+                new AgentResult.SnapshotTaken(
+                        r.getSnapshotTaken().getSizeBytes(),
+                        r.getSnapshotTaken().getSha256(),
+                        r.getSnapshotTaken().getTool(),
+                        r.getSnapshotTaken().getBaseSnapshotId().isEmpty()
+                                ? null
+                                : UUID.fromString(r.getSnapshotTaken().getBaseSnapshotId()));
             case DETAIL_NOT_SET -> new AgentResult.NoDetail();
         };
-        return new AgentResult(r.getOutcome() == CommandOutcome.COMMAND_SUCCEEDED, r.getErrorCode(), r.getMessage(),
-                detail);
+        return new AgentResult(
+                r.getOutcome() == CommandOutcome.COMMAND_SUCCEEDED, r.getErrorCode(), r.getMessage(), detail);
     }
 
     /** The command's name in messages, as {@link AgentCommand#describe} names it. */
@@ -120,7 +143,10 @@ public final class AgentCommands implements AgentLink {
     }
 
     private static dev.spinup.api.v1.Envelope envelope(Envelope e) {
-        return dev.spinup.api.v1.Envelope.newBuilder().setVcpu(e.vcpu()).setRamGb(e.ramGb()).setDiskGb(e.diskGb())
+        return dev.spinup.api.v1.Envelope.newBuilder()
+                .setVcpu(e.vcpu())
+                .setRamGb(e.ramGb())
+                .setDiskGb(e.diskGb())
                 .build();
     }
 

@@ -4,25 +4,14 @@ import dev.spinup.api.LogText;
 import dev.spinup.api.TraceContext;
 import dev.spinup.api.v1.AgentEvent;
 import dev.spinup.api.v1.CommandAck;
+import dev.spinup.controlplane.fleet.HeartbeatWriter;
+import dev.spinup.controlplane.store.Transactions;
+import dev.spinup.controlplane.store.Tx;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
-import dev.spinup.api.v1.Inventory;
-import dev.spinup.api.v1.InventoryWorkspace;
-import dev.spinup.api.v1.LocalWorkspaceState;
-import dev.spinup.controlplane.core.SpinUpException;
-import dev.spinup.controlplane.core.WorkspaceState;
-import dev.spinup.controlplane.store.Transactions;
-import dev.spinup.controlplane.store.WorkspaceStore.Placed;
-import dev.spinup.controlplane.store.Tx;
-import dev.spinup.controlplane.fleet.HeartbeatWriter;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -46,13 +35,21 @@ public final class AgentEventHandler {
     private final MeterRegistry meters;
     private final Tracer tracer;
     /** The replay-buffer depth each host reported in its last heartbeat to this replica. */
-    private final java.util.concurrent.ConcurrentMap<UUID, Integer> replayDepth = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentMap<UUID, Integer> replayDepth =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param wakeJob makes an operation's job due now, inside the transaction that records what it waited for
      * @param repair starts a REPAIR operation on an idle workspace whose host is out of line */
-    public AgentEventHandler(Transactions db, HeartbeatWriter heartbeats, CommandOutbox outbox, BiConsumer<Tx, String> wakeJob,
-                             Consumer<UUID> repair, Clock clock, MeterRegistry meters, Tracer tracer) {
+    public AgentEventHandler(
+            Transactions db,
+            HeartbeatWriter heartbeats,
+            CommandOutbox outbox,
+            BiConsumer<Tx, String> wakeJob,
+            Consumer<UUID> repair,
+            Clock clock,
+            MeterRegistry meters,
+            Tracer tracer) {
         this.tracer = tracer;
         this.heartbeats = heartbeats;
         this.results = new CommandResults(db, outbox, wakeJob, clock, meters);
@@ -60,17 +57,27 @@ public final class AgentEventHandler {
         this.certificates = new CertificateReports(db, meters);
         this.clock = clock;
         this.meters = meters;
-        io.micrometer.core.instrument.Gauge.builder("spinup_agent_replay_buffer_depth_max", replayDepth,
-                        m -> m.values().stream().mapToInt(Integer::intValue).max().orElse(0))
-                .description("the deepest agent replay buffer (events not yet acked; cap 10,000)").register(meters);
-        io.micrometer.core.instrument.Gauge.builder("spinup_agent_replay_buffer_events", replayDepth,
+        io.micrometer.core.instrument.Gauge.builder(
+                        "spinup_agent_replay_buffer_depth_max",
+                        replayDepth,
+                        m -> m.values().stream()
+                                .mapToInt(Integer::intValue)
+                                .max()
+                                .orElse(0))
+                .description("the deepest agent replay buffer (events not yet acked; cap 10,000)")
+                .register(meters);
+        io.micrometer.core.instrument.Gauge.builder(
+                        "spinup_agent_replay_buffer_events",
+                        replayDepth,
                         m -> m.values().stream().mapToInt(Integer::intValue).sum())
-                .description("events waiting in all agents' replay buffers").register(meters);
+                .description("events waiting in all agents' replay buffers")
+                .register(meters);
     }
 
     /** Applies the event; throws {@link RefusedEventException} for one no replay could make acceptable. */
     public void handle(UUID hostId, AgentEvent event) {
-        meters.counter("spinup_agent_events", "kind", event.getKindCase().name()).increment();
+        meters.counter("spinup_agent_events", "kind", event.getKindCase().name())
+                .increment();
         EventValidation.check(event);
         Instant now = clock.instant();
         switch (event.getKindCase()) {
@@ -82,17 +89,29 @@ public final class AgentEventHandler {
                 Span span = tracer.spanBuilder("result " + event.getResult().getCommandId())
                         .setParent(TraceContext.from(event.getTraceContextMap()))
                         .setAttribute("spinup.host_id", hostId.toString())
-                        .setAttribute("spinup.outcome", event.getResult().getOutcome().name()).startSpan();
+                        .setAttribute(
+                                "spinup.outcome", event.getResult().getOutcome().name())
+                        .startSpan();
                 TraceContext.inSpan(span, () -> results.record(hostId, event));
             }
-            case PROGRESS -> log.info("event=command_progress host={} command={} percent={} message=\"{}\"", hostId,
-                    LogText.of(event.getProgress().getCommandId()), event.getProgress().getPercent(),
-                    LogText.of(event.getProgress().getMessage()));
+            case PROGRESS ->
+                log.info(
+                        "event=command_progress host={} command={} percent={} message=\"{}\"",
+                        hostId,
+                        LogText.of(event.getProgress().getCommandId()),
+                        event.getProgress().getPercent(),
+                        LogText.of(event.getProgress().getMessage()));
             case WORKSPACE_EVENT -> {
-                meters.counter("spinup_workspace_local_events", "kind", event.getWorkspaceEvent().getKind().name())
+                meters.counter(
+                                "spinup_workspace_local_events",
+                                "kind",
+                                event.getWorkspaceEvent().getKind().name())
                         .increment();
-                log.warn("event=workspace_local_event host={} workspace={} kind={} message=\"{}\"", hostId,
-                        LogText.of(event.getWorkspaceEvent().getWorkspaceId()), event.getWorkspaceEvent().getKind(),
+                log.warn(
+                        "event=workspace_local_event host={} workspace={} kind={} message=\"{}\"",
+                        hostId,
+                        LogText.of(event.getWorkspaceEvent().getWorkspaceId()),
+                        event.getWorkspaceEvent().getKind(),
                         LogText.of(event.getWorkspaceEvent().getMessage()));
             }
             case INVENTORY -> inventories.record(hostId, event.getInventory(), now);

@@ -1,6 +1,5 @@
 package dev.spinup.controlplane.agents;
 
-import dev.spinup.controlplane.grpc.GrpcErrors;
 import dev.spinup.api.LogText;
 import dev.spinup.api.v1.AgentCommandsMessage;
 import dev.spinup.api.v1.AgentEvent;
@@ -8,12 +7,13 @@ import dev.spinup.api.v1.AgentServiceGrpc;
 import dev.spinup.api.v1.Command;
 import dev.spinup.api.v1.EnrollRequest;
 import dev.spinup.api.v1.EnrollResponse;
-import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.api.v1.EventAck;
+import dev.spinup.controlplane.core.ErrorReason;
+import dev.spinup.controlplane.core.Host;
 import dev.spinup.controlplane.core.SpinUpException;
+import dev.spinup.controlplane.grpc.GrpcErrors;
 import dev.spinup.controlplane.store.StoreException;
 import dev.spinup.controlplane.store.Transactions;
-import dev.spinup.controlplane.core.Host;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -36,9 +36,13 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
     private final RefusedEvents refusals;
     private final io.micrometer.core.instrument.MeterRegistry meters;
 
-    public AgentGrpcService(Transactions db, AgentSessions sessions, AgentEventHandler events,
-                            dev.spinup.controlplane.fleet.Enrollment enrollment, RefusedEvents refusals,
-                            io.micrometer.core.instrument.MeterRegistry meters) {
+    public AgentGrpcService(
+            Transactions db,
+            AgentSessions sessions,
+            AgentEventHandler events,
+            dev.spinup.controlplane.fleet.Enrollment enrollment,
+            RefusedEvents refusals,
+            io.micrometer.core.instrument.MeterRegistry meters) {
         this.enrollment = enrollment;
         this.refusals = refusals;
         this.meters = meters;
@@ -54,11 +58,19 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
     /** Why a session hello cannot be taken, or null: fields that reach the database and the logs are checked first. */
     static String helloProblem(dev.spinup.api.v1.SessionHello hello) {
         String edge = hello.getEdgeAddress();
-        if (!edge.isEmpty() && (edge.length() > 260 || !EDGE_ADDRESS.matcher(edge).matches())) {
-            return "edge_address must be host:port (or empty for a host without an edge): \"" + LogText.of(edge, 64) + "\"";
+        if (!edge.isEmpty()
+                && (edge.length() > 260 || !EDGE_ADDRESS.matcher(edge).matches())) {
+            return "edge_address must be host:port (or empty for a host without an edge): \"" + LogText.of(edge, 64)
+                    + "\"";
         }
-        for (var f : java.util.Map.of("agent_version", hello.getAgentVersion(), "agent_instance_id",
-                hello.getAgentInstanceId(), "driver", hello.getDriver()).entrySet()) {
+        for (var f : java.util.Map.of(
+                        "agent_version",
+                        hello.getAgentVersion(),
+                        "agent_instance_id",
+                        hello.getAgentInstanceId(),
+                        "driver",
+                        hello.getDriver())
+                .entrySet()) {
             if (!PRINTABLE.matcher(f.getValue()).matches()) {
                 return f.getKey() + " must be at most 128 printable ASCII characters";
             }
@@ -69,7 +81,8 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
     @Override
     public void enroll(EnrollRequest request, StreamObserver<EnrollResponse> responseObserver) {
         if (request.getToken().isEmpty()) {
-            throw SpinUpException.unauthenticated(ErrorReason.ENROLLMENT_TOKEN_INVALID, "an enrollment token is required");
+            throw SpinUpException.unauthenticated(
+                    ErrorReason.ENROLLMENT_TOKEN_INVALID, "an enrollment token is required");
         }
         String fqdn = request.getFqdn();
         if (!fqdn.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")) {
@@ -79,7 +92,10 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
         if (total.getVcpu() <= 0 || total.getRamGb() <= 0 || total.getDiskGb() <= 0) {
             throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "total", "total capacity must be positive");
         }
-        var enrolled = enrollment.enroll(request.getToken(), request.getCsrPem(), fqdn.toLowerCase(java.util.Locale.ROOT),
+        var enrolled = enrollment.enroll(
+                request.getToken(),
+                request.getCsrPem(),
+                fqdn.toLowerCase(java.util.Locale.ROOT),
                 new dev.spinup.controlplane.core.Envelope(total.getVcpu(), total.getRamGb(), total.getDiskGb()));
         responseObserver.onNext(EnrollResponse.newBuilder()
                 .setHostId(enrolled.hostId().toString())
@@ -116,18 +132,25 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                             fail(SpinUpException.Kind.INVALID_ARGUMENT, problem);
                             return;
                         }
-                        if (!db.inTransaction(tx -> tx.fleet().openSession(hostId, message.getHello().getEdgeAddress()))) {
+                        if (!db.inTransaction(tx -> tx.fleet()
+                                .openSession(hostId, message.getHello().getEdgeAddress()))) {
                             Optional<Host> host = db.read(tx -> tx.fleet().findHost(hostId));
-                            log.warn("event=agent_refused host={} reason={}", hostId,
+                            log.warn(
+                                    "event=agent_refused host={} reason={}",
+                                    hostId,
                                     host.isEmpty() ? "unknown_host" : "retired");
                             closed = true;
-                            responseObserver.onError(GrpcErrors.toStatus(SpinUpException.notFound(ErrorReason.HOST_NOT_FOUND,
+                            responseObserver.onError(GrpcErrors.toStatus(SpinUpException.notFound(
+                                    ErrorReason.HOST_NOT_FOUND,
                                     "host " + hostId + " is not registered (or is retired)")));
                             return;
                         }
-                        log.info("event=agent_session_opened host={} agent_instance={} driver={} edge={}", hostId,
+                        log.info(
+                                "event=agent_session_opened host={} agent_instance={} driver={} edge={}",
+                                hostId,
                                 LogText.of(message.getHello().getAgentInstanceId()),
-                                LogText.of(message.getHello().getDriver()), message.getHello().getEdgeAddress());
+                                LogText.of(message.getHello().getDriver()),
+                                message.getHello().getEdgeAddress());
                         session = sessions.open(hostId, message.getHello().getAgentInstanceId(), stream);
                     }
                     case ACK -> {
@@ -144,8 +167,8 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
             private void fail(SpinUpException.Kind code, String message) {
                 closed = true;
                 end("refused: " + message);
-                responseObserver.onError(GrpcErrors.toStatus(new SpinUpException(code, ErrorReason.FIELD_INVALID, message,
-                        java.util.Map.of())));
+                responseObserver.onError(GrpcErrors.toStatus(
+                        new SpinUpException(code, ErrorReason.FIELD_INVALID, message, java.util.Map.of())));
             }
 
             @Override
@@ -179,22 +202,20 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
         if (!db.read(tx -> tx.fleet().isActiveHost(hostId))) {
             // A certificate of this CA for a host that is not (or no longer) registered: nothing it
             // says is applied, heartbeats included.
-            meters.counter("spinup_agent_sessions_refused", "reason", "unknown_host").increment();
+            meters.counter("spinup_agent_sessions_refused", "reason", "unknown_host")
+                    .increment();
             log.warn("event=agent_refused host={} stream=events reason=unknown_or_retired_host", hostId);
-            responseObserver.onError(GrpcErrors.toStatus(SpinUpException.notFound(ErrorReason.HOST_NOT_FOUND,
-                    "host " + hostId + " is not registered (or is retired)")));
+            responseObserver.onError(GrpcErrors.toStatus(SpinUpException.notFound(
+                    ErrorReason.HOST_NOT_FOUND, "host " + hostId + " is not registered (or is retired)")));
             return new StreamObserver<>() {
                 @Override
-                public void onNext(AgentEvent value) {
-                }
+                public void onNext(AgentEvent value) {}
 
                 @Override
-                public void onError(Throwable t) {
-                }
+                public void onError(Throwable t) {}
 
                 @Override
-                public void onCompleted() {
-                }
+                public void onCompleted() {}
             };
         }
         // Manual flow control: the next event is read only once this one is durably applied, so a
@@ -219,10 +240,14 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                     // The database refused the event's data itself: a replay would fail the same way.
                     refuse(event, "invalid_data", e.getMessage() == null ? e.toString() : e.getMessage(), ack);
                 } catch (RuntimeException e) {
-                    log.warn("event=agent_event_failed host={} seq={} error=\"{}\"", hostId, event.getSeq(),
+                    log.warn(
+                            "event=agent_event_failed host={} seq={} error=\"{}\"",
+                            hostId,
+                            event.getSeq(),
                             LogText.of(e.toString()));
                     closed = true;
-                    responseObserver.onError(Status.UNAVAILABLE.withDescription("event not applied; replay it")
+                    responseObserver.onError(Status.UNAVAILABLE
+                            .withDescription("event not applied; replay it")
                             .asRuntimeException());
                     return;
                 }
@@ -232,13 +257,18 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
 
             private void refuse(AgentEvent event, String reason, String message, EventAck.Builder ack) {
                 refusals.record(hostId, event, reason, message);
-                ack.addRefused(dev.spinup.api.v1.RefusedEvent.newBuilder().setSeq(event.getSeq()).setReason(reason)
+                ack.addRefused(dev.spinup.api.v1.RefusedEvent.newBuilder()
+                        .setSeq(event.getSeq())
+                        .setReason(reason)
                         .setMessage(LogText.of(message, 1000)));
             }
 
             @Override
             public void onError(Throwable t) {
-                log.info("event=agent_events_closed host={} status={}", hostId, Status.fromThrowable(t).getCode());
+                log.info(
+                        "event=agent_events_closed host={} status={}",
+                        hostId,
+                        Status.fromThrowable(t).getCode());
             }
 
             @Override

@@ -41,8 +41,13 @@ public final class AgentSessions implements AutoCloseable {
      * @param renderer completes each command as it is sent
      * @param wakeJob  makes an operation's job due now, inside the transaction that records what it waited for
      */
-    public AgentSessions(Transactions db, CommandOutbox outbox, CommandRenderer renderer, BiConsumer<Tx, String> wakeJob,
-                         Clock clock, MeterRegistry meters) {
+    public AgentSessions(
+            Transactions db,
+            CommandOutbox outbox,
+            CommandRenderer renderer,
+            BiConsumer<Tx, String> wakeJob,
+            Clock clock,
+            MeterRegistry meters) {
         this.db = db;
         this.outbox = outbox;
         this.renderer = renderer;
@@ -126,7 +131,8 @@ public final class AgentSessions implements AutoCloseable {
                 try {
                     sendOutstanding();
                 } catch (RuntimeException e) {
-                    meters.counter("spinup_background_failures", "loop", "agent_dispatch").increment();
+                    meters.counter("spinup_background_failures", "loop", "agent_dispatch")
+                            .increment();
                     log.warn("event=agent_dispatch_failed host={} error={}", hostId, e.toString());
                 }
                 synchronized (lock) {
@@ -146,7 +152,9 @@ public final class AgentSessions implements AutoCloseable {
          */
         private void sendOutstanding() {
             List<CommandOutbox.Outstanding> outstanding = db.read(tx -> outbox.outstanding(tx, hostId, sent));
-            sent.retainAll(outstanding.stream().map(CommandOutbox.Outstanding::commandId).collect(Collectors.toSet()));
+            sent.retainAll(outstanding.stream()
+                    .map(CommandOutbox.Outstanding::commandId)
+                    .collect(Collectors.toSet()));
             for (CommandOutbox.Outstanding o : outstanding) {
                 if (closed || o.command() == null || !sent.add(o.commandId())) {
                     continue;
@@ -158,9 +166,17 @@ public final class AgentSessions implements AutoCloseable {
                 synchronized (stream) {
                     stream.onNext(command);
                 }
-                meters.counter("spinup_agent_commands_sent", "kind", command.getKindCase().name()).increment();
-                log.info("event=command_sent host={} command={} kind={} bytes={}", hostId, command.getCommandId(),
-                        command.getKindCase(), command.getSerializedSize());
+                meters.counter(
+                                "spinup_agent_commands_sent",
+                                "kind",
+                                command.getKindCase().name())
+                        .increment();
+                log.info(
+                        "event=command_sent host={} command={} kind={} bytes={}",
+                        hostId,
+                        command.getCommandId(),
+                        command.getKindCase(),
+                        command.getSerializedSize());
             }
         }
 
@@ -175,12 +191,26 @@ public final class AgentSessions implements AutoCloseable {
             Command command = renderer.render(tx, hostId, stored, now);
             int bytes = command.getSerializedSize();
             if (bytes > AgentProtocol.MAX_COMMAND_BYTES) {
-                meters.counter("spinup_agent_commands_too_large", "kind", command.getKindCase().name()).increment();
-                log.error("event=command_too_large host={} command={} kind={} bytes={} limit={}", hostId,
-                        command.getCommandId(), command.getKindCase(), bytes, AgentProtocol.MAX_COMMAND_BYTES);
-                outbox.recordRefusal(tx, hostId, command.getCommandId(), "too_large",
+                meters.counter(
+                                "spinup_agent_commands_too_large",
+                                "kind",
+                                command.getKindCase().name())
+                        .increment();
+                log.error(
+                        "event=command_too_large host={} command={} kind={} bytes={} limit={}",
+                        hostId,
+                        command.getCommandId(),
+                        command.getKindCase(),
+                        bytes,
+                        AgentProtocol.MAX_COMMAND_BYTES);
+                outbox.recordRefusal(
+                                tx,
+                                hostId,
+                                command.getCommandId(),
+                                "too_large",
                                 AgentCommands.describe(command) + " for host " + hostId + " is " + bytes
-                                        + " bytes, over the agent protocol's limit of " + AgentProtocol.MAX_COMMAND_BYTES,
+                                        + " bytes, over the agent protocol's limit of "
+                                        + AgentProtocol.MAX_COMMAND_BYTES,
                                 now)
                         .ifPresent(jobId -> wakeJob.accept(tx, jobId));
                 return null;

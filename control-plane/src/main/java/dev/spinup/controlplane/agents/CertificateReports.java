@@ -38,10 +38,18 @@ final class CertificateReports {
             return;
         }
         Instant issued = status.getState() == CertState.CERT_ISSUED && status.hasNotBefore()
-                ? Instant.ofEpochSecond(status.getNotBefore().getSeconds()) : null;
-        boolean applied = db.inTransaction(tx -> tx.domains().recordCertificate(hostId, status.getDomain(), state, issued));
-        meters.counter("spinup_certificate_reports", "state", state, "applied", applied ? "yes" : "no").increment();
-        log.info("event=certificate_status host={} domain={} state={} applied={} message=\"{}\"", hostId,
-                LogText.of(status.getDomain()), state, applied, LogText.of(status.getMessage()));
+                ? Instant.ofEpochSecond(status.getNotBefore().getSeconds())
+                : null;
+        boolean applied =
+                db.inTransaction(tx -> tx.domains().recordCertificate(hostId, status.getDomain(), state, issued));
+        meters.counter("spinup_certificate_reports", "state", state, "applied", applied ? "yes" : "no")
+                .increment();
+        log.info(
+                "event=certificate_status host={} domain={} state={} applied={} message=\"{}\"",
+                hostId,
+                LogText.of(status.getDomain()),
+                state,
+                applied,
+                LogText.of(status.getMessage()));
     }
 }

@@ -19,8 +19,15 @@ import java.util.UUID;
 public final class CommandOutbox {
     public static final String NOTIFY_CHANNEL = "spinup_agent_commands";
 
-    public record Recorded(String commandId, UUID hostId, UUID operationId, String state, Command command,
-                           CommandResult result, Instant createdAt, Instant sentAt) {
+    public record Recorded(
+            String commandId,
+            UUID hostId,
+            UUID operationId,
+            String state,
+            Command command,
+            CommandResult result,
+            Instant createdAt,
+            Instant sentAt) {
         public boolean completed() {
             return result != null;
         }
@@ -35,8 +42,14 @@ public final class CommandOutbox {
      * the replicas at commit. Returns whether this call inserted it.
      */
     public boolean enqueue(Tx tx, UUID hostId, Command command, Instant now) {
-        boolean inserted = tx.commands().enqueue(command.getCommandId(), hostId, UUID.fromString(command.getOperationId()),
-                command.getKindCase().name(), command.toByteArray(), now);
+        boolean inserted = tx.commands()
+                .enqueue(
+                        command.getCommandId(),
+                        hostId,
+                        UUID.fromString(command.getOperationId()),
+                        command.getKindCase().name(),
+                        command.toByteArray(),
+                        now);
         if (inserted) {
             tx.notify(NOTIFY_CHANNEL, hostId.toString());
         }
@@ -44,9 +57,17 @@ public final class CommandOutbox {
     }
 
     public Optional<Recorded> find(Tx tx, String commandId) {
-        return tx.commands().find(commandId).map(c -> new Recorded(c.commandId(), c.hostId(), c.operationId(), c.state(),
-                parseCommand(c.command()), c.result() == null ? null : parseResult(c.result()), c.createdAt(),
-                c.sentAt()));
+        return tx.commands()
+                .find(commandId)
+                .map(c -> new Recorded(
+                        c.commandId(),
+                        c.hostId(),
+                        c.operationId(),
+                        c.state(),
+                        parseCommand(c.command()),
+                        c.result() == null ? null : parseResult(c.result()),
+                        c.createdAt(),
+                        c.sentAt()));
     }
 
     /**
@@ -78,8 +99,8 @@ public final class CommandOutbox {
      * too large to send): that is its result. Returns the job id of the operation to wake, when this
      * call recorded it.
      */
-    public Optional<String> recordRefusal(Tx tx, UUID hostId, String commandId, String code, String message,
-                                          Instant now) {
+    public Optional<String> recordRefusal(
+            Tx tx, UUID hostId, String commandId, String code, String message, Instant now) {
         CommandResult refused = CommandResult.newBuilder()
                 .setCommandId(commandId)
                 .setOutcome(CommandOutcome.COMMAND_FAILED)

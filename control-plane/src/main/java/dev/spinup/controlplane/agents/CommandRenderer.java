@@ -1,11 +1,11 @@
 package dev.spinup.controlplane.agents;
 
 import dev.spinup.api.v1.Command;
+import dev.spinup.controlplane.store.Tx;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.UUID;
-import dev.spinup.controlplane.store.Tx;
 
 /**
  * Completes a command at the moment it is sent, with what must be as fresh as the send itself: a

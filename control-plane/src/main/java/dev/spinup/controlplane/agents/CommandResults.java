@@ -27,8 +27,8 @@ final class CommandResults {
     private final Clock clock;
     private final MeterRegistry meters;
 
-    CommandResults(Transactions db, CommandOutbox outbox, BiConsumer<Tx, String> wakeJob, Clock clock,
-                   MeterRegistry meters) {
+    CommandResults(
+            Transactions db, CommandOutbox outbox, BiConsumer<Tx, String> wakeJob, Clock clock, MeterRegistry meters) {
         this.db = db;
         this.outbox = outbox;
         this.wakeJob = wakeJob;
@@ -50,7 +50,10 @@ final class CommandResults {
             });
             return;
         }
-        log.warn("event=command_rejected host={} command={} reason=\"{}\"", hostId, LogText.of(ack.getCommandId()),
+        log.warn(
+                "event=command_rejected host={} command={} reason=\"{}\"",
+                hostId,
+                LogText.of(ack.getCommandId()),
                 LogText.of(ack.getRejectReason()));
         meters.counter("spinup_agent_commands_rejected").increment();
         db.inTransactionVoid(tx -> outbox.recordRejection(tx, hostId, ack.getCommandId(), ack.getRejectReason(), now)
@@ -66,8 +69,11 @@ final class CommandResults {
         if (job.isEmpty()) {
             refuseForeignResult(hostId, event.getResult().getCommandId());
         }
-        log.info("event=command_result host={} command={} outcome={} message=\"{}\"", hostId,
-                LogText.of(event.getResult().getCommandId()), event.getResult().getOutcome(),
+        log.info(
+                "event=command_result host={} command={} outcome={} message=\"{}\"",
+                hostId,
+                LogText.of(event.getResult().getCommandId()),
+                event.getResult().getOutcome(),
                 LogText.of(event.getResult().getMessage()));
     }
 
@@ -76,7 +82,11 @@ final class CommandResults {
         Optional<UUID> owner = db.read(tx -> tx.commands().hostOf(commandId));
         if (owner.isPresent() && !owner.get().equals(hostId)) {
             meters.counter("spinup_agent_identity_violations").increment();
-            log.warn("event=foreign_result_refused host={} command={} owner={}", hostId, LogText.of(commandId), owner.get());
+            log.warn(
+                    "event=foreign_result_refused host={} command={} owner={}",
+                    hostId,
+                    LogText.of(commandId),
+                    owner.get());
         }
     }
 }

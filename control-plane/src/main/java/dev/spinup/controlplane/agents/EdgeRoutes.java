@@ -28,7 +28,9 @@ public final class EdgeRoutes implements CommandRenderer.Part {
     @Override
     public Command render(Tx tx, UUID hostId, Command stored, Instant now) {
         long generation = tx.edge().nextGeneration(hostId, now.toEpochMilli());
-        return stored.toBuilder().setApplyEdgeRoutes(forHost(tx.edge().routes(hostId), generation)).build();
+        return stored.toBuilder()
+                .setApplyEdgeRoutes(forHost(tx.edge().routes(hostId), generation))
+                .build();
     }
 
     /**
@@ -37,8 +39,12 @@ public final class EdgeRoutes implements CommandRenderer.Part {
      * forwarded to that host's edge (the DNS name still points here).
      */
     static ApplyEdgeRoutes forHost(List<EdgeStore.Route> rows, long generation) {
-        List<EdgeRoute> routes = rows.stream().map(EdgeRoutes::route).filter(Objects::nonNull).toList();
-        return ApplyEdgeRoutes.newBuilder().setGeneration(generation).addAllRoutes(routes).build();
+        List<EdgeRoute> routes =
+                rows.stream().map(EdgeRoutes::route).filter(Objects::nonNull).toList();
+        return ApplyEdgeRoutes.newBuilder()
+                .setGeneration(generation)
+                .addAllRoutes(routes)
+                .build();
     }
 
     private static EdgeRoute route(EdgeStore.Route row) {
@@ -48,8 +54,11 @@ public final class EdgeRoutes implements CommandRenderer.Part {
                 .addAllDomains(row.domains());
         if (!row.here()) {
             // Moved to a host without an edge proxy (or archived off any host): nothing to forward to.
-            return row.elsewhereEdge() == null || row.elsewhereEdge().isEmpty() ? null
-                    : route.setMode(EdgeRouteMode.FORWARD).setUpstream(row.elsewhereEdge()).build();
+            return row.elsewhereEdge() == null || row.elsewhereEdge().isEmpty()
+                    ? null
+                    : route.setMode(EdgeRouteMode.FORWARD)
+                            .setUpstream(row.elsewhereEdge())
+                            .build();
         }
         EdgeMode mode = row.mode() != null ? row.mode() : EdgeMode.of(row.state());
         String endpoint = row.endpoint();
@@ -58,7 +67,9 @@ public final class EdgeRoutes implements CommandRenderer.Part {
             // now" until its own routes step brings its endpoint.
             mode = EdgeMode.SUSPENDED_PAGE;
         }
-        return route.setMode(toProto(mode)).setUpstream(endpoint == null ? "" : endpoint).build();
+        return route.setMode(toProto(mode))
+                .setUpstream(endpoint == null ? "" : endpoint)
+                .build();
     }
 
     static EdgeRouteMode toProto(EdgeMode mode) {

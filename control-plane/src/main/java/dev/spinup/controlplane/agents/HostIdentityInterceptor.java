@@ -1,9 +1,9 @@
 package dev.spinup.controlplane.agents;
 
-import dev.spinup.controlplane.grpc.GrpcErrors;
 import dev.spinup.api.v1.AgentServiceGrpc;
 import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.core.SpinUpException;
+import dev.spinup.controlplane.grpc.GrpcErrors;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Grpc;
@@ -24,14 +24,18 @@ public final class HostIdentityInterceptor implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(
             ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-        if (call.getMethodDescriptor().getFullMethodName().equals(AgentServiceGrpc.getEnrollMethod().getFullMethodName())) {
+        if (call.getMethodDescriptor()
+                .getFullMethodName()
+                .equals(AgentServiceGrpc.getEnrollMethod().getFullMethodName())) {
             return next.startCall(call, headers);
         }
         Optional<UUID> host = HostIdentity.fromSession(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
         if (host.isEmpty()) {
-            log.warn("event=agent_refused reason=no_host_certificate remote={}",
+            log.warn(
+                    "event=agent_refused reason=no_host_certificate remote={}",
                     call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
-            StatusRuntimeException e = GrpcErrors.toStatus(SpinUpException.unauthenticated(ErrorReason.CLIENT_CERTIFICATE_REQUIRED,
+            StatusRuntimeException e = GrpcErrors.toStatus(SpinUpException.unauthenticated(
+                    ErrorReason.CLIENT_CERTIFICATE_REQUIRED,
                     "agent RPCs need a host client certificate issued by this control plane's CA"));
             call.close(e.getStatus(), e.getTrailers());
             return new ServerCall.Listener<>() {};

@@ -47,19 +47,26 @@ final class InventoryReconcile {
             List<Placed> placed = tx.workspaces().placedOn(hostId);
             Set<UUID> known = placed.stream().map(Placed::id).collect(Collectors.toSet());
             List<InventoryWorkspace> unknown = inventory.getWorkspacesList().stream()
-                    .filter(w -> !isPlaced(w.getWorkspaceId(), known)).toList();
+                    .filter(w -> !isPlaced(w.getWorkspaceId(), known))
+                    .toList();
             Map<String, String> states = new LinkedHashMap<>();
             unknown.forEach(w -> states.put(w.getWorkspaceId(), w.getState().name()));
             tx.fleet().replaceOrphans(hostId, states, now);
             return new Read(placed, unknown);
         });
         for (InventoryWorkspace w : read.orphans()) {
-            log.warn("event=orphan_found host={} workspace={} local_state={}", hostId, LogText.of(w.getWorkspaceId()),
+            log.warn(
+                    "event=orphan_found host={} workspace={} local_state={}",
+                    hostId,
+                    LogText.of(w.getWorkspaceId()),
                     w.getState());
         }
         meters.counter("spinup_orphans_found").increment(read.orphans().size());
         reconcile(hostId, inventory, read.placed());
-        log.info("event=inventory host={} workspaces={} orphans={}", hostId, inventory.getWorkspacesCount(),
+        log.info(
+                "event=inventory host={} workspaces={} orphans={}",
+                hostId,
+                inventory.getWorkspacesCount(),
                 read.orphans().size());
     }
 
@@ -90,14 +97,18 @@ final class InventoryReconcile {
             InventoryWorkspace have = local.get(w.id().toString());
             boolean active = w.state() == WorkspaceState.ACTIVE;
             boolean running = have != null && have.getState() == LocalWorkspaceState.LOCAL_RUNNING;
-            String kind = have == null ? "missing_on_host"
-                    : active && !running ? "not_running"
-                    : !active && running ? "running_while_suspended" : null;
+            String kind = have == null
+                    ? "missing_on_host"
+                    : active && !running ? "not_running" : !active && running ? "running_while_suspended" : null;
             if (kind == null) {
                 continue;
             }
             meters.counter("spinup_reconcile_mismatches", "kind", kind).increment();
-            log.error("event=reconcile_mismatch host={} workspace={} state={} kind={}", hostId, w.id(), w.state().wire(),
+            log.error(
+                    "event=reconcile_mismatch host={} workspace={} state={} kind={}",
+                    hostId,
+                    w.id(),
+                    w.state().wire(),
                     kind);
             if (have != null) {
                 try {

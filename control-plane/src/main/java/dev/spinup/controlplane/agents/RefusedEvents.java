@@ -30,11 +30,22 @@ public final class RefusedEvents {
 
     void record(UUID hostId, AgentEvent event, String reason, String message) {
         meters.counter("spinup_agent_events_refused", "reason", reason).increment();
-        log.warn("event=agent_event_refused host={} seq={} kind={} reason={} message=\"{}\"", hostId, event.getSeq(),
-                event.getKindCase(), reason, LogText.of(message));
+        log.warn(
+                "event=agent_event_refused host={} seq={} kind={} reason={} message=\"{}\"",
+                hostId,
+                event.getSeq(),
+                event.getKindCase(),
+                reason,
+                LogText.of(message));
         byte[] bytes = event.toByteArray();
-        db.inTransactionVoid(tx -> tx.refusedEvents().insert(hostId, event.getSeq(), event.getKindCase().name(), reason,
-                LogText.of(message, 2000), bytes.length <= KEEP_BYTES ? bytes : Arrays.copyOf(bytes, KEEP_BYTES),
-                clock.instant()));
+        db.inTransactionVoid(tx -> tx.refusedEvents()
+                .insert(
+                        hostId,
+                        event.getSeq(),
+                        event.getKindCase().name(),
+                        reason,
+                        LogText.of(message, 2000),
+                        bytes.length <= KEEP_BYTES ? bytes : Arrays.copyOf(bytes, KEEP_BYTES),
+                        clock.instant()));
     }
 }

@@ -1,13 +1,12 @@
 package dev.spinup.controlplane.agents;
 
-import dev.spinup.controlplane.storage.ObjectStorage;
 import com.google.protobuf.Timestamp;
 import dev.spinup.api.v1.Command;
-import dev.spinup.controlplane.agents.CommandRenderer;
+import dev.spinup.controlplane.storage.ObjectStorage;
+import dev.spinup.controlplane.store.Tx;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
-import dev.spinup.controlplane.store.Tx;
 
 /**
  * Signs a snapshot command's object-storage URL when the command is sent, not when its step
@@ -32,12 +31,26 @@ public final class SnapshotUrls implements CommandRenderer.Part {
     public Command render(Tx tx, UUID hostId, Command stored, Instant now) {
         Duration ttl = ttl(stored, now);
         return switch (stored.getKindCase()) {
-            case TAKE_SNAPSHOT -> stored.toBuilder().setTakeSnapshot(stored.getTakeSnapshot().toBuilder()
-                    .setUploadUrl(storage.presignPut(stored.getTakeSnapshot().getTarget().getKey(), ttl).toString()))
-                    .build();
-            case RESTORE_SNAPSHOT -> stored.toBuilder().setRestoreSnapshot(stored.getRestoreSnapshot().toBuilder()
-                    .setDownloadUrl(storage.presignGet(stored.getRestoreSnapshot().getSource().getKey(), ttl).toString()))
-                    .build();
+            case TAKE_SNAPSHOT ->
+                stored.toBuilder()
+                        .setTakeSnapshot(stored.getTakeSnapshot().toBuilder()
+                                .setUploadUrl(storage.presignPut(
+                                                stored.getTakeSnapshot()
+                                                        .getTarget()
+                                                        .getKey(),
+                                                ttl)
+                                        .toString()))
+                        .build();
+            case RESTORE_SNAPSHOT ->
+                stored.toBuilder()
+                        .setRestoreSnapshot(stored.getRestoreSnapshot().toBuilder()
+                                .setDownloadUrl(storage.presignGet(
+                                                stored.getRestoreSnapshot()
+                                                        .getSource()
+                                                        .getKey(),
+                                                ttl)
+                                        .toString()))
+                        .build();
             default -> stored;
         };
     }

@@ -16,12 +16,14 @@ public final class ApiStack {
     /** The largest WorkspaceService request accepted, in bytes. */
     public static final int MAX_REQUEST_BYTES = 1 << 20;
 
-    private ApiStack() {
-    }
+    private ApiStack() {}
 
-    public static ServerServiceDefinition wrap(ServerServiceDefinition workspaces, ApiErrorInterceptor errors,
-                                               AuthInterceptor auth, AccessLogInterceptor accessLog) {
-        return ServerInterceptors.intercept(MalformedRequests.guard(workspaces, MAX_REQUEST_BYTES), errors, auth,
-                accessLog);
+    public static ServerServiceDefinition wrap(
+            ServerServiceDefinition workspaces,
+            ApiErrorInterceptor errors,
+            AuthInterceptor auth,
+            AccessLogInterceptor accessLog) {
+        return ServerInterceptors.intercept(
+                MalformedRequests.guard(workspaces, MAX_REQUEST_BYTES), errors, auth, accessLog);
     }
 }

@@ -20,8 +20,8 @@ import java.util.regex.Pattern;
 
 /** Custom domains: adding and removing one is a transition (the edge gets its new table); listing reads. */
 final class DomainApi {
-    private static final Pattern HOSTNAME = Pattern.compile(
-            "^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])$");
+    private static final Pattern HOSTNAME =
+            Pattern.compile("^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])$");
 
     private final Transactions db;
     private final LifecycleApi lifecycle;
@@ -34,14 +34,20 @@ final class DomainApi {
     }
 
     Operation add(AddDomainRequest request) {
-        return lifecycle.transition(OperationVerb.ADD_DOMAIN, request.getRequestId(),
-                request.toBuilder().clearRequestId().build(), request.getWorkspaceId(),
+        return lifecycle.transition(
+                OperationVerb.ADD_DOMAIN,
+                request.getRequestId(),
+                request.toBuilder().clearRequestId().build(),
+                request.getWorkspaceId(),
                 Map.of("domain", customDomain(request.getDomain())));
     }
 
     Operation remove(RemoveDomainRequest request) {
-        return lifecycle.transition(OperationVerb.REMOVE_DOMAIN, request.getRequestId(),
-                request.toBuilder().clearRequestId().build(), request.getWorkspaceId(),
+        return lifecycle.transition(
+                OperationVerb.REMOVE_DOMAIN,
+                request.getRequestId(),
+                request.toBuilder().clearRequestId().build(),
+                request.getWorkspaceId(),
                 Map.of("domain", customDomain(request.getDomain())));
     }
 
@@ -53,11 +59,15 @@ final class DomainApi {
             }
             return tx.domains().of(id);
         });
-        return ListDomainsResponse.newBuilder().addAllDomains(domains.stream().map(d -> toProto(id, d)).toList()).build();
+        return ListDomainsResponse.newBuilder()
+                .addAllDomains(domains.stream().map(d -> toProto(id, d)).toList())
+                .build();
     }
 
     private static Domain toProto(UUID workspaceId, DomainStore.WorkspaceDomain d) {
-        Domain.Builder b = Domain.newBuilder().setDomain(d.domain()).setWorkspaceId(workspaceId.toString())
+        Domain.Builder b = Domain.newBuilder()
+                .setDomain(d.domain())
+                .setWorkspaceId(workspaceId.toString())
                 .setKind("custom".equals(d.kind()) ? DomainKind.CUSTOM_DOMAIN : DomainKind.DEFAULT_SUBDOMAIN)
                 .setCertState(CertState.valueOf("CERT_" + d.certState().toUpperCase(Locale.ROOT)));
         if (d.verifiedAt() != null) {
@@ -72,7 +82,9 @@ final class DomainApi {
     /** A custom domain: a lowercase DNS name with at least two labels, not under the workspace domain. */
     private String customDomain(String raw) {
         if (raw.length() > Requests.MAX_DOMAIN + 16) {
-            throw SpinUpException.invalidField(ErrorReason.DOMAIN_INVALID, "domain",
+            throw SpinUpException.invalidField(
+                    ErrorReason.DOMAIN_INVALID,
+                    "domain",
                     "domain is " + raw.length() + " characters long; a DNS name has at most " + Requests.MAX_DOMAIN);
         }
         String domain = raw.trim().toLowerCase(Locale.ROOT);
@@ -80,12 +92,17 @@ final class DomainApi {
             throw SpinUpException.invalidField(ErrorReason.FIELD_REQUIRED, "domain", "domain is required");
         }
         if (!HOSTNAME.matcher(domain).matches()) {
-            throw SpinUpException.invalidField(ErrorReason.DOMAIN_INVALID, "domain", "domain \"" + Requests.printable(raw)
-                    + "\" is not a DNS name (letters, digits and hyphens in dot-separated labels, e.g. shop.example.com)");
+            throw SpinUpException.invalidField(
+                    ErrorReason.DOMAIN_INVALID,
+                    "domain",
+                    "domain \"" + Requests.printable(raw)
+                            + "\" is not a DNS name (letters, digits and hyphens in dot-separated labels, e.g. shop.example.com)");
         }
         if (domain.equals(workspaceDomain) || domain.endsWith("." + workspaceDomain)) {
-            throw SpinUpException.invalidField(ErrorReason.DOMAIN_INVALID, "domain", "names under " + workspaceDomain
-                    + " belong to SpinUp; every workspace already has one");
+            throw SpinUpException.invalidField(
+                    ErrorReason.DOMAIN_INVALID,
+                    "domain",
+                    "names under " + workspaceDomain + " belong to SpinUp; every workspace already has one");
         }
         return domain;
     }

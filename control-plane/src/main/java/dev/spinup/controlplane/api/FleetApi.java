@@ -40,9 +40,12 @@ final class FleetApi {
 
     ListRegionsResponse regions() {
         var regions = db.read(tx -> tx.fleet().regions()).stream()
-                .map(r -> Region.newBuilder().setId(r.id()).setDisplayName(r.displayName())
+                .map(r -> Region.newBuilder()
+                        .setId(r.id())
+                        .setDisplayName(r.displayName())
                         .setState("active".equals(r.state()) ? RegionState.REGION_ACTIVE : RegionState.REGION_RETIRING)
-                        .setCreatedAt(WorkspaceProtoMapper.timestamp(r.createdAt())).build())
+                        .setCreatedAt(WorkspaceProtoMapper.timestamp(r.createdAt()))
+                        .build())
                 .toList();
         return ListRegionsResponse.newBuilder().addAllRegions(regions).build();
     }
@@ -53,11 +56,14 @@ final class FleetApi {
         String region = request.getRegion().isEmpty() ? null : Requests.region(request.getRegion());
         HostState state = switch (request.getState()) {
             case HOST_STATE_UNSPECIFIED -> null;
-            case UNRECOGNIZED -> throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "state",
-                    "state is not a known HostState");
+            case UNRECOGNIZED ->
+                throw SpinUpException.invalidField(
+                        ErrorReason.FIELD_INVALID, "state", "state is not a known HostState");
             default -> HostState.valueOf(request.getState().name().substring("HOST_".length()));
         };
-        var page = Requests.page(db.read(tx -> tx.fleet().hostViews(region, state, after, size + 1)), size,
+        var page = Requests.page(
+                db.read(tx -> tx.fleet().hostViews(region, state, after, size + 1)),
+                size,
                 v -> v.host().id());
         return ListHostsResponse.newBuilder()
                 .addAllHosts(page.items().stream().map(this::toProto).toList())
@@ -84,26 +90,33 @@ final class FleetApi {
     }
 
     CreateEnrollmentTokenResponse enrollmentToken(CreateEnrollmentTokenRequest request) {
-        var token = enrollment.createToken(Requests.region(request.getRegion()),
-                Requests.duration("ttl", request.getTtl()), Principal.current().actor());
-        return CreateEnrollmentTokenResponse.newBuilder().setToken(token.token())
-                .setExpiresAt(WorkspaceProtoMapper.timestamp(token.expiresAt())).build();
+        var token = enrollment.createToken(
+                Requests.region(request.getRegion()),
+                Requests.duration("ttl", request.getTtl()),
+                Principal.current().actor());
+        return CreateEnrollmentTokenResponse.newBuilder()
+                .setToken(token.token())
+                .setExpiresAt(WorkspaceProtoMapper.timestamp(token.expiresAt()))
+                .build();
     }
 
     ListOrphansResponse orphans(ListOrphansRequest request) {
         UUID host = request.getHostId().isEmpty() ? null : Requests.id("host_id", request.getHostId());
         var orphans = db.read(tx -> tx.fleet().orphans(host)).stream()
-                .map(o -> dev.spinup.api.v1.Orphan.newBuilder().setHostId(o.hostId().toString())
-                        .setWorkspaceId(o.workspaceId()).setLocalState(o.localState())
+                .map(o -> dev.spinup.api.v1.Orphan.newBuilder()
+                        .setHostId(o.hostId().toString())
+                        .setWorkspaceId(o.workspaceId())
+                        .setLocalState(o.localState())
                         .setFirstSeenAt(WorkspaceProtoMapper.timestamp(o.firstSeenAt()))
-                        .setLastSeenAt(WorkspaceProtoMapper.timestamp(o.lastSeenAt())).build())
+                        .setLastSeenAt(WorkspaceProtoMapper.timestamp(o.lastSeenAt()))
+                        .build())
                 .toList();
         return ListOrphansResponse.newBuilder().addAllOrphans(orphans).build();
     }
 
     private FleetStore.HostView hostView(UUID id) {
-        return db.read(tx -> tx.fleet().hostView(id)).orElseThrow(() ->
-                SpinUpException.notFound(ErrorReason.HOST_NOT_FOUND, "no host " + id));
+        return db.read(tx -> tx.fleet().hostView(id))
+                .orElseThrow(() -> SpinUpException.notFound(ErrorReason.HOST_NOT_FOUND, "no host " + id));
     }
 
     private Host toProto(FleetStore.HostView v) {
@@ -112,7 +125,8 @@ final class FleetApi {
                 .setId(host.id().toString())
                 .setRegion(host.regionId())
                 .setFqdn(host.fqdn())
-                .setState(dev.spinup.api.v1.HostState.valueOf("HOST_" + host.state().name()))
+                .setState(dev.spinup.api.v1.HostState.valueOf(
+                        "HOST_" + host.state().name()))
                 .setTotal(WorkspaceProtoMapper.toProto(host.total()))
                 .setAllocated(WorkspaceProtoMapper.toProto(v.allocated()))
                 .setWorkspaceCount(v.workspaceCount())

@@ -39,8 +39,13 @@ final class LifecycleApi {
     private final String workspaceDomain;
     private final Clock clock;
 
-    LifecycleApi(Transactions db, WorkspaceService service, FlavorCatalog flavors, Set<ProjectTemplate> offeredTemplates,
-                 String workspaceDomain, Clock clock) {
+    LifecycleApi(
+            Transactions db,
+            WorkspaceService service,
+            FlavorCatalog flavors,
+            Set<ProjectTemplate> offeredTemplates,
+            String workspaceDomain,
+            Clock clock) {
         this.db = db;
         this.service = service;
         this.flavors = flavors;
@@ -55,7 +60,9 @@ final class LifecycleApi {
         Envelope envelope = envelope(flavor, request.hasCustomEnvelope(), request.getCustomEnvelope());
         ProjectTemplate template = WorkspaceProtoMapper.fromProto(request.getTemplate());
         if (!offeredTemplates.contains(template)) {
-            throw SpinUpException.invalidField(ErrorReason.UNKNOWN_TEMPLATE, "template",
+            throw SpinUpException.invalidField(
+                    ErrorReason.UNKNOWN_TEMPLATE,
+                    "template",
                     "template " + request.getTemplate() + " is not offered by this installation (offered: "
                             + offeredTemplates + ")");
         }
@@ -70,13 +77,14 @@ final class LifecycleApi {
                 envelope,
                 template,
                 Requests.labels(request.getLabelsMap()));
-        return WorkspaceProtoMapper.toProto(service.create(create, Principal.current().actor()), clock.instant());
+        return WorkspaceProtoMapper.toProto(
+                service.create(create, Principal.current().actor()), clock.instant());
     }
 
     dev.spinup.api.v1.Workspace get(GetWorkspaceRequest request) {
         UUID id = Requests.id("workspace_id", request.getWorkspaceId());
-        return toProto(db.read(tx -> tx.workspaces().find(id)).orElseThrow(() ->
-                SpinUpException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + id)));
+        return toProto(db.read(tx -> tx.workspaces().find(id))
+                .orElseThrow(() -> SpinUpException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + id)));
     }
 
     ListWorkspacesResponse list(ListWorkspacesRequest request) {
@@ -85,7 +93,8 @@ final class LifecycleApi {
         var filter = new WorkspaceStore.WorkspaceFilter(
                 WorkspaceProtoMapper.fromProto(request.getState()),
                 request.getRegion().isEmpty() ? null : Requests.region(request.getRegion()),
-                request.getExternalUserId().isEmpty() ? null
+                request.getExternalUserId().isEmpty()
+                        ? null
                         : Requests.text("external_user_id", request.getExternalUserId(), false, 200));
         var page = Requests.page(db.read(tx -> tx.workspaces().list(filter, after, size + 1)), size, Workspace::id);
         return ListWorkspacesResponse.newBuilder()
@@ -95,18 +104,30 @@ final class LifecycleApi {
     }
 
     Operation suspend(SuspendWorkspaceRequest request) {
-        return transition(OperationVerb.SUSPEND, request.getRequestId(), request.toBuilder().clearRequestId().build(),
-                request.getWorkspaceId(), Map.of());
+        return transition(
+                OperationVerb.SUSPEND,
+                request.getRequestId(),
+                request.toBuilder().clearRequestId().build(),
+                request.getWorkspaceId(),
+                Map.of());
     }
 
     Operation archive(ArchiveWorkspaceRequest request) {
-        return transition(OperationVerb.ARCHIVE, request.getRequestId(), request.toBuilder().clearRequestId().build(),
-                request.getWorkspaceId(), Map.of());
+        return transition(
+                OperationVerb.ARCHIVE,
+                request.getRequestId(),
+                request.toBuilder().clearRequestId().build(),
+                request.getWorkspaceId(),
+                Map.of());
     }
 
     Operation restore(RestoreWorkspaceRequest request) {
-        return transition(OperationVerb.RESTORE, request.getRequestId(), request.toBuilder().clearRequestId().build(),
-                request.getWorkspaceId(), Map.of());
+        return transition(
+                OperationVerb.RESTORE,
+                request.getRequestId(),
+                request.toBuilder().clearRequestId().build(),
+                request.getWorkspaceId(),
+                Map.of());
     }
 
     Operation resize(ResizeWorkspaceRequest request) {
@@ -114,45 +135,69 @@ final class LifecycleApi {
         Flavor flavor = WorkspaceProtoMapper.fromProto(request.getFlavor());
         Envelope envelope = envelope(flavor, request.hasCustomEnvelope(), request.getCustomEnvelope());
         if (request.getDeployCount() < 0) {
-            throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "deploy_count", "deploy_count must not be negative");
+            throw SpinUpException.invalidField(
+                    ErrorReason.FIELD_INVALID, "deploy_count", "deploy_count must not be negative");
         }
         int ceiling = flavors.maxDeploysOf(flavor);
         if (request.getDeployCount() > ceiling) {
-            throw SpinUpException.failedPrecondition(ErrorReason.FLAVOR_CEILING_EXCEEDED, "the workspace has "
-                            + request.getDeployCount() + " deploys; flavor " + flavor.wire() + " allows at most " + ceiling,
+            throw SpinUpException.failedPrecondition(
+                    ErrorReason.FLAVOR_CEILING_EXCEEDED,
+                    "the workspace has " + request.getDeployCount() + " deploys; flavor " + flavor.wire()
+                            + " allows at most " + ceiling,
                     Map.of("max_deploys", Integer.toString(ceiling), "flavor", flavor.name()));
         }
-        return transition(OperationVerb.RESIZE, request.getRequestId(), request.toBuilder().clearRequestId().build(),
-                request.getWorkspaceId(), ResizeWorkspaceJob.request(flavor, envelope));
+        return transition(
+                OperationVerb.RESIZE,
+                request.getRequestId(),
+                request.toBuilder().clearRequestId().build(),
+                request.getWorkspaceId(),
+                ResizeWorkspaceJob.request(flavor, envelope));
     }
 
     Operation delete(DeleteWorkspaceRequest request) {
-        return transition(OperationVerb.DELETE, request.getRequestId(), request.toBuilder().clearRequestId().build(),
-                request.getWorkspaceId(), Map.of());
+        return transition(
+                OperationVerb.DELETE,
+                request.getRequestId(),
+                request.toBuilder().clearRequestId().build(),
+                request.getWorkspaceId(),
+                Map.of());
     }
 
     /** Starts {@code verb}; the request's fingerprint is the request without its request_id. */
-    Operation transition(OperationVerb verb, String requestId, Message withoutRequestId, String workspaceId,
-                         Map<String, String> params) {
-        var op = service.transition(verb, Requests.requestId(requestId), Fingerprints.of(withoutRequestId),
-                Requests.id("workspace_id", workspaceId), params, Principal.current().actor());
+    Operation transition(
+            OperationVerb verb,
+            String requestId,
+            Message withoutRequestId,
+            String workspaceId,
+            Map<String, String> params) {
+        var op = service.transition(
+                verb,
+                Requests.requestId(requestId),
+                Fingerprints.of(withoutRequestId),
+                Requests.id("workspace_id", workspaceId),
+                params,
+                Principal.current().actor());
         return WorkspaceProtoMapper.toProto(op, clock.instant());
     }
 
     private Envelope envelope(Flavor flavor, boolean hasCustom, dev.spinup.api.v1.Envelope custom) {
         if (flavor != Flavor.CUSTOM) {
             if (hasCustom) {
-                throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "custom_envelope",
+                throw SpinUpException.invalidField(
+                        ErrorReason.FIELD_INVALID,
+                        "custom_envelope",
                         "custom_envelope is only allowed with flavor CUSTOM");
             }
             return flavors.envelopeOf(flavor);
         }
         if (!hasCustom) {
-            throw SpinUpException.invalidField(ErrorReason.FIELD_REQUIRED, "custom_envelope",
-                    "flavor CUSTOM needs a custom_envelope");
+            throw SpinUpException.invalidField(
+                    ErrorReason.FIELD_REQUIRED, "custom_envelope", "flavor CUSTOM needs a custom_envelope");
         }
         if (custom.getVcpu() <= 0 || custom.getRamGb() <= 0 || custom.getDiskGb() <= 0) {
-            throw SpinUpException.invalidField(ErrorReason.ENVELOPE_INVALID, "custom_envelope",
+            throw SpinUpException.invalidField(
+                    ErrorReason.ENVELOPE_INVALID,
+                    "custom_envelope",
                     "custom_envelope needs positive vcpu, ram_gb and disk_gb");
         }
         Envelope e = new Envelope(custom.getVcpu(), custom.getRamGb(), custom.getDiskGb());
@@ -165,6 +210,7 @@ final class LifecycleApi {
 
     private dev.spinup.api.v1.Workspace toProto(Workspace w) {
         return WorkspaceProtoMapper.toProto(w, flavors.maxDeploysOf(w.flavor())).toBuilder()
-                .setHostname(w.id() + "." + workspaceDomain).build();
+                .setHostname(w.id() + "." + workspaceDomain)
+                .build();
     }
 }

@@ -33,8 +33,8 @@ final class OperationApi {
 
     Operation get(GetOperationRequest request) {
         UUID id = Requests.id("operation_id", request.getOperationId());
-        var op = db.read(tx -> tx.operations().find(id)).orElseThrow(() ->
-                SpinUpException.notFound(ErrorReason.OPERATION_NOT_FOUND, "no operation " + id));
+        var op = db.read(tx -> tx.operations().find(id))
+                .orElseThrow(() -> SpinUpException.notFound(ErrorReason.OPERATION_NOT_FOUND, "no operation " + id));
         return withEstimates(List.of(op)).getFirst();
     }
 
@@ -45,17 +45,21 @@ final class OperationApi {
                 request.getWorkspaceId().isEmpty() ? null : Requests.id("workspace_id", request.getWorkspaceId()),
                 switch (request.getStatus()) {
                     case OPERATION_STATUS_UNSPECIFIED -> null;
-                    case UNRECOGNIZED -> throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "status",
-                            "status is not a known OperationStatus");
+                    case UNRECOGNIZED ->
+                        throw SpinUpException.invalidField(
+                                ErrorReason.FIELD_INVALID, "status", "status is not a known OperationStatus");
                     default -> OperationStatus.valueOf(request.getStatus().name());
                 },
                 switch (request.getVerb()) {
                     case OPERATION_VERB_UNSPECIFIED -> null;
-                    case UNRECOGNIZED -> throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "verb",
-                            "verb is not a known OperationVerb");
+                    case UNRECOGNIZED ->
+                        throw SpinUpException.invalidField(
+                                ErrorReason.FIELD_INVALID, "verb", "verb is not a known OperationVerb");
                     default -> OperationVerb.valueOf(request.getVerb().name());
                 });
-        var page = Requests.page(db.read(tx -> tx.operations().list(filter, after, size + 1)), size,
+        var page = Requests.page(
+                db.read(tx -> tx.operations().list(filter, after, size + 1)),
+                size,
                 dev.spinup.controlplane.core.Operation::id);
         return ListOperationsResponse.newBuilder()
                 .addAllOperations(withEstimates(page.items()))
@@ -79,11 +83,15 @@ final class OperationApi {
     private List<Operation> withEstimates(List<dev.spinup.controlplane.core.Operation> ops) {
         Instant now = clock.instant();
         Map<UUID, Instant> estimates = durations.estimates(ops);
-        return ops.stream().map(op -> WorkspaceProtoMapper.toProto(op, now, Optional.ofNullable(estimates.get(op.id()))))
+        return ops.stream()
+                .map(op -> WorkspaceProtoMapper.toProto(op, now, Optional.ofNullable(estimates.get(op.id()))))
                 .toList();
     }
 
     private static com.google.protobuf.Duration duration(java.time.Duration d) {
-        return com.google.protobuf.Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
+        return com.google.protobuf.Duration.newBuilder()
+                .setSeconds(d.getSeconds())
+                .setNanos(d.getNano())
+                .build();
     }
 }

@@ -1,13 +1,13 @@
 package dev.spinup.controlplane.api;
 
-import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.core.ErrorReason;
+import dev.spinup.controlplane.core.SpinUpException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
-import java.util.function.Function;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /** Validation of request fields: bad input is refused here with a reason, never by the database. */
@@ -22,11 +22,15 @@ final class Requests {
 
     static String requestId(String value) {
         if (value.isEmpty()) {
-            throw SpinUpException.invalidField(ErrorReason.REQUEST_ID_MISSING, "request_id",
+            throw SpinUpException.invalidField(
+                    ErrorReason.REQUEST_ID_MISSING,
+                    "request_id",
                     "request_id is required: a client-chosen id that makes the call idempotent");
         }
         if (!REQUEST_ID.matcher(value).matches()) {
-            throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "request_id",
+            throw SpinUpException.invalidField(
+                    ErrorReason.FIELD_INVALID,
+                    "request_id",
                     "request_id must be 1-128 printable ASCII characters without spaces");
         }
         return value;
@@ -35,8 +39,8 @@ final class Requests {
     /** Free text: required or not, at most {@code max} characters, no control characters. */
     static String text(String field, String value, boolean required, int max) {
         if (value.length() > 2 * max) { // surely over max code points: refused before it is scanned
-            throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, field,
-                    field + " must be at most " + max + " characters");
+            throw SpinUpException.invalidField(
+                    ErrorReason.FIELD_INVALID, field, field + " must be at most " + max + " characters");
         }
         if (value.isBlank()) {
             if (required) {
@@ -45,12 +49,12 @@ final class Requests {
             return value;
         }
         if (value.codePointCount(0, value.length()) > max) {
-            throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, field,
-                    field + " must be at most " + max + " characters");
+            throw SpinUpException.invalidField(
+                    ErrorReason.FIELD_INVALID, field, field + " must be at most " + max + " characters");
         }
         if (value.codePoints().anyMatch(Character::isISOControl)) {
-            throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, field,
-                    field + " must not contain control characters");
+            throw SpinUpException.invalidField(
+                    ErrorReason.FIELD_INVALID, field, field + " must not contain control characters");
         }
         return value;
     }
@@ -60,7 +64,8 @@ final class Requests {
             throw SpinUpException.invalidField(ErrorReason.FIELD_REQUIRED, "region", "region is required");
         }
         if (!REGION.matcher(value).matches()) {
-            throw SpinUpException.invalidField(ErrorReason.UNKNOWN_REGION, "region", "no region named \"" + printable(value) + "\"");
+            throw SpinUpException.invalidField(
+                    ErrorReason.UNKNOWN_REGION, "region", "no region named \"" + printable(value) + "\"");
         }
         return value;
     }
@@ -85,7 +90,9 @@ final class Requests {
         }
         for (Map.Entry<String, String> e : labels.entrySet()) {
             if (!LABEL_KEY.matcher(e.getKey()).matches()) {
-                throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "labels",
+                throw SpinUpException.invalidField(
+                        ErrorReason.FIELD_INVALID,
+                        "labels",
                         "label keys are 1-63 characters of a-z 0-9 . _ / - starting and ending alphanumeric");
             }
             text("labels[" + e.getKey() + "]", e.getValue(), false, 256);
@@ -100,8 +107,12 @@ final class Requests {
     static java.time.Duration duration(String field, com.google.protobuf.Duration d) {
         long s = d.getSeconds();
         int n = d.getNanos();
-        if (s < -MAX_DURATION_SECONDS || s > MAX_DURATION_SECONDS || n <= -1_000_000_000 || n >= 1_000_000_000
-                || (s > 0 && n < 0) || (s < 0 && n > 0)) {
+        if (s < -MAX_DURATION_SECONDS
+                || s > MAX_DURATION_SECONDS
+                || n <= -1_000_000_000
+                || n >= 1_000_000_000
+                || (s > 0 && n < 0)
+                || (s < 0 && n > 0)) {
             throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, field, field + " is not a valid duration");
         }
         return java.time.Duration.ofSeconds(s, n);
@@ -115,7 +126,9 @@ final class Requests {
             return DEFAULT_PAGE_SIZE;
         }
         if (requested < 0 || requested > MAX_PAGE_SIZE) {
-            throw SpinUpException.invalidField(ErrorReason.PAGE_SIZE_INVALID, "page_size",
+            throw SpinUpException.invalidField(
+                    ErrorReason.PAGE_SIZE_INVALID,
+                    "page_size",
                     "page_size must be between 1 and " + MAX_PAGE_SIZE + " (0 means " + DEFAULT_PAGE_SIZE + ")");
         }
         return requested;
@@ -134,7 +147,9 @@ final class Requests {
 
     /** Opaque, forward-only cursor: base64url of "v1:" + the last id returned. */
     static String pageToken(UUID lastId) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(("v1:" + lastId).getBytes(StandardCharsets.UTF_8));
+        return Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(("v1:" + lastId).getBytes(StandardCharsets.UTF_8));
     }
 
     static UUID afterId(String pageToken) {
@@ -148,7 +163,9 @@ final class Requests {
             }
             return UUID.fromString(decoded.substring(3));
         } catch (IllegalArgumentException e) {
-            throw SpinUpException.invalidField(ErrorReason.PAGE_TOKEN_INVALID, "page_token",
+            throw SpinUpException.invalidField(
+                    ErrorReason.PAGE_TOKEN_INVALID,
+                    "page_token",
                     "page_token is not one this server issued; start again with an empty page_token");
         }
     }

@@ -57,9 +57,16 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     private final OperationApi operations;
     private final FleetApi fleet;
 
-    public WorkspaceGrpcService(Transactions db, WorkspaceService service, FlavorCatalog flavors,
-                                Set<ProjectTemplate> offeredTemplates, OperationDurations durations,
-                                Duration heartbeatLease, Enrollment enrollment, String workspaceDomain, Clock clock) {
+    public WorkspaceGrpcService(
+            Transactions db,
+            WorkspaceService service,
+            FlavorCatalog flavors,
+            Set<ProjectTemplate> offeredTemplates,
+            OperationDurations durations,
+            Duration heartbeatLease,
+            Enrollment enrollment,
+            String workspaceDomain,
+            Clock clock) {
         this.lifecycle = new LifecycleApi(db, service, flavors, offeredTemplates, workspaceDomain, clock);
         this.domains = new DomainApi(db, lifecycle, workspaceDomain);
         this.operations = new OperationApi(db, durations, clock);
@@ -132,8 +139,8 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     }
 
     @Override
-    public void getOperationDurations(GetOperationDurationsRequest request,
-                                      StreamObserver<GetOperationDurationsResponse> out) {
+    public void getOperationDurations(
+            GetOperationDurationsRequest request, StreamObserver<GetOperationDurationsResponse> out) {
         reply(out, operations::durations);
     }
 
@@ -163,8 +170,8 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     }
 
     @Override
-    public void createEnrollmentToken(CreateEnrollmentTokenRequest request,
-                                      StreamObserver<CreateEnrollmentTokenResponse> out) {
+    public void createEnrollmentToken(
+            CreateEnrollmentTokenRequest request, StreamObserver<CreateEnrollmentTokenResponse> out) {
         reply(out, () -> fleet.enrollmentToken(request));
     }
 

@@ -1,17 +1,17 @@
 package dev.spinup.controlplane.api;
 
-import dev.spinup.controlplane.core.SpinUpException;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Timestamp;
-import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.api.v1.OperationError;
 import dev.spinup.api.v1.OperationStep;
 import dev.spinup.api.v1.StepStatus;
-import dev.spinup.controlplane.core.Operation;
-import dev.spinup.controlplane.core.StepState;
 import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.core.Flavor;
+import dev.spinup.controlplane.core.Operation;
 import dev.spinup.controlplane.core.ProjectTemplate;
+import dev.spinup.controlplane.core.SpinUpException;
+import dev.spinup.controlplane.core.StepState;
 import dev.spinup.controlplane.core.Workspace;
 import dev.spinup.controlplane.core.WorkspaceState;
 import java.time.Instant;
@@ -31,7 +31,8 @@ public final class WorkspaceProtoMapper {
                 .setFlavor(toProto(w.flavor()))
                 .setEnvelope(toProto(w.envelope()))
                 .setState(toProto(w.state()))
-                .setTemplate(dev.spinup.api.v1.ProjectTemplate.valueOf(w.template().name()))
+                .setTemplate(
+                        dev.spinup.api.v1.ProjectTemplate.valueOf(w.template().name()))
                 .putAllLabels(w.labels())
                 .setSnapshotInterval(Duration.newBuilder().setSeconds(w.snapshotIntervalSeconds()))
                 .setSnapshotRetentionCount(w.snapshotRetentionCount())
@@ -51,7 +52,9 @@ public final class WorkspaceProtoMapper {
 
     public static dev.spinup.api.v1.Operation toProto(Operation op, Instant now, java.util.Optional<Instant> estimate) {
         var proto = toProto(op, now);
-        return estimate.map(e -> proto.toBuilder().setEstimatedCompletionAt(timestamp(e)).build()).orElse(proto);
+        return estimate.map(e ->
+                        proto.toBuilder().setEstimatedCompletionAt(timestamp(e)).build())
+                .orElse(proto);
     }
 
     public static dev.spinup.api.v1.Operation toProto(Operation op, Instant now) {
@@ -85,13 +88,14 @@ public final class WorkspaceProtoMapper {
         boolean retrying = step.status() == StepState.Status.PENDING && step.notBefore() != null;
         var b = OperationStep.newBuilder()
                 .setName(name)
-                .setStatus(switch (step.status()) {
-                    case PENDING -> retrying ? StepStatus.STEP_RUNNING : StepStatus.STEP_PENDING;
-                    case RUNNING -> StepStatus.STEP_RUNNING;
-                    case DONE -> StepStatus.STEP_DONE;
-                    case FAILED -> StepStatus.STEP_FAILED;
-                    case SKIPPED -> StepStatus.STEP_SKIPPED;
-                })
+                .setStatus(
+                        switch (step.status()) {
+                            case PENDING -> retrying ? StepStatus.STEP_RUNNING : StepStatus.STEP_PENDING;
+                            case RUNNING -> StepStatus.STEP_RUNNING;
+                            case DONE -> StepStatus.STEP_DONE;
+                            case FAILED -> StepStatus.STEP_FAILED;
+                            case SKIPPED -> StepStatus.STEP_SKIPPED;
+                        })
                 .setAttempts(step.attempts());
         if (step.startedAt() != null) {
             b.setStartedAt(timestamp(step.startedAt()));
@@ -103,12 +107,14 @@ public final class WorkspaceProtoMapper {
             b.setDeadline(timestamp(step.deadline()));
         }
         if (step.waitingOn() != null && step.status() == StepState.Status.RUNNING) {
-            long ago = Math.max(0, java.time.Duration.between(step.waitingSince(), now).toSeconds());
+            long ago = Math.max(
+                    0, java.time.Duration.between(step.waitingSince(), now).toSeconds());
             b.setWaitingOn("waiting for " + step.waitingOn() + " (sent " + ago + "s ago)");
         }
         if (retrying) {
             // past the verb's point of no return: it is tried again until its deadline
-            long in = Math.max(0, java.time.Duration.between(now, step.notBefore()).toSeconds());
+            long in = Math.max(
+                    0, java.time.Duration.between(now, step.notBefore()).toSeconds());
             b.setWaitingOn("waiting for " + step.waitingOn() + " in " + in + "s");
             if (step.deadline() != null) {
                 b.setDeadline(timestamp(step.deadline()));
@@ -129,7 +135,10 @@ public final class WorkspaceProtoMapper {
     }
 
     public static dev.spinup.api.v1.Envelope toProto(Envelope e) {
-        return dev.spinup.api.v1.Envelope.newBuilder().setVcpu(e.vcpu()).setRamGb(e.ramGb()).setDiskGb(e.diskGb())
+        return dev.spinup.api.v1.Envelope.newBuilder()
+                .setVcpu(e.vcpu())
+                .setRamGb(e.ramGb())
+                .setDiskGb(e.diskGb())
                 .build();
     }
 
@@ -149,8 +158,9 @@ public final class WorkspaceProtoMapper {
             case SUSPENDED -> WorkspaceState.SUSPENDED;
             case ARCHIVED -> WorkspaceState.ARCHIVED;
             case DELETED -> WorkspaceState.DELETED;
-            case UNRECOGNIZED -> throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "state",
-                    "state is not a known WorkspaceState");
+            case UNRECOGNIZED ->
+                throw SpinUpException.invalidField(
+                        ErrorReason.FIELD_INVALID, "state", "state is not a known WorkspaceState");
         };
     }
 
@@ -160,8 +170,9 @@ public final class WorkspaceProtoMapper {
             case PRO -> Flavor.PRO;
             case TEAM -> Flavor.TEAM;
             case CUSTOM -> Flavor.CUSTOM;
-            case FLAVOR_UNSPECIFIED, UNRECOGNIZED -> throw SpinUpException.invalidField(ErrorReason.UNKNOWN_FLAVOR,
-                    "flavor", "flavor must be HOBBY, PRO, TEAM or CUSTOM");
+            case FLAVOR_UNSPECIFIED, UNRECOGNIZED ->
+                throw SpinUpException.invalidField(
+                        ErrorReason.UNKNOWN_FLAVOR, "flavor", "flavor must be HOBBY, PRO, TEAM or CUSTOM");
         };
     }
 
@@ -171,12 +182,16 @@ public final class WorkspaceProtoMapper {
             case NEXTJS -> ProjectTemplate.NEXTJS;
             case REACT -> ProjectTemplate.REACT;
             case REACT_NATIVE_WEB -> ProjectTemplate.REACT_NATIVE_WEB;
-            case UNRECOGNIZED -> throw SpinUpException.invalidField(ErrorReason.UNKNOWN_TEMPLATE, "template",
-                    "template is not a known ProjectTemplate");
+            case UNRECOGNIZED ->
+                throw SpinUpException.invalidField(
+                        ErrorReason.UNKNOWN_TEMPLATE, "template", "template is not a known ProjectTemplate");
         };
     }
 
     public static Timestamp timestamp(Instant i) {
-        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+        return Timestamp.newBuilder()
+                .setSeconds(i.getEpochSecond())
+                .setNanos(i.getNano())
+                .build();
     }
 }

@@ -1,9 +1,9 @@
 package dev.spinup.controlplane.auth;
 
-import dev.spinup.controlplane.grpc.GrpcErrors;
-import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.api.v1.WorkspaceServiceGrpc;
+import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.core.SpinUpException;
+import dev.spinup.controlplane.grpc.GrpcErrors;
 import dev.spinup.controlplane.store.Transactions;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -59,28 +59,32 @@ public final class AuthInterceptor implements ServerInterceptor {
     private Principal authenticate(Metadata headers) {
         String value = headers.get(AUTHORIZATION);
         if (value == null || value.isBlank()) {
-            throw SpinUpException.unauthenticated(ErrorReason.TOKEN_MISSING,
-                    "missing \"authorization: Bearer <token>\" metadata");
+            throw SpinUpException.unauthenticated(
+                    ErrorReason.TOKEN_MISSING, "missing \"authorization: Bearer <token>\" metadata");
         }
         if (!value.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw SpinUpException.unauthenticated(ErrorReason.TOKEN_INVALID, "authorization must be a Bearer token");
         }
         String token = value.substring(7).trim();
         Optional<Principal> principal = db.read(tx -> tokens.authenticate(tx, token));
-        return principal.orElseThrow(() -> SpinUpException.unauthenticated(ErrorReason.TOKEN_INVALID,
-                "the bearer token is unknown or revoked"));
+        return principal.orElseThrow(() ->
+                SpinUpException.unauthenticated(ErrorReason.TOKEN_INVALID, "the bearer token is unknown or revoked"));
     }
 
     private static void authorize(Principal principal, String method) {
         if (ADMIN_METHODS.contains(method)) {
             if (!principal.scopes().contains(Principal.SCOPE_ADMIN)) {
-                throw SpinUpException.permissionDenied(ErrorReason.SCOPE_REQUIRED,
-                        method + " needs a token with the admin scope", Map.of("scope", Principal.SCOPE_ADMIN));
+                throw SpinUpException.permissionDenied(
+                        ErrorReason.SCOPE_REQUIRED,
+                        method + " needs a token with the admin scope",
+                        Map.of("scope", Principal.SCOPE_ADMIN));
             }
         } else if (!principal.scopes().contains(Principal.SCOPE_WORKSPACES)
                 && !principal.scopes().contains(Principal.SCOPE_ADMIN)) {
-            throw SpinUpException.permissionDenied(ErrorReason.SCOPE_REQUIRED,
-                    method + " needs a token with the workspaces scope", Map.of("scope", Principal.SCOPE_WORKSPACES));
+            throw SpinUpException.permissionDenied(
+                    ErrorReason.SCOPE_REQUIRED,
+                    method + " needs a token with the workspaces scope",
+                    Map.of("scope", Principal.SCOPE_WORKSPACES));
         }
     }
 }

@@ -21,7 +21,9 @@ public enum Flavor implements WireValue {
     }
 
     public static Flavor fromWire(String wire) {
-        return Arrays.stream(values()).filter(f -> f.wire.equals(wire)).findFirst()
+        return Arrays.stream(values())
+                .filter(f -> f.wire.equals(wire))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown flavor " + wire));
     }
 }

@@ -1,15 +1,15 @@
 package dev.spinup.controlplane.core;
 
-import java.util.Map;
-
 import static java.util.Objects.requireNonNull;
+
+import java.util.Map;
 
 /**
  * The configured envelope of each fixed flavor, its maxDeploys ceiling (a safety valve, not a
  * sold quantity) and the bounds a CUSTOM envelope must respect.
  */
-public record FlavorCatalog(Map<Flavor, Envelope> envelopes, Map<Flavor, Integer> maxDeploys,
-                            Envelope customMin, Envelope customMax) {
+public record FlavorCatalog(
+        Map<Flavor, Envelope> envelopes, Map<Flavor, Integer> maxDeploys, Envelope customMin, Envelope customMax) {
     public FlavorCatalog {
         envelopes = Map.copyOf(envelopes);
         maxDeploys = Map.copyOf(maxDeploys);
@@ -24,9 +24,13 @@ public record FlavorCatalog(Map<Flavor, Envelope> envelopes, Map<Flavor, Integer
 
     public static FlavorCatalog defaults() {
         return new FlavorCatalog(
-                Map.of(Flavor.HOBBY, new Envelope(1, 1, 5),
-                        Flavor.PRO, new Envelope(2, 4, 20),
-                        Flavor.TEAM, new Envelope(4, 8, 50)),
+                Map.of(
+                        Flavor.HOBBY,
+                        new Envelope(1, 1, 5),
+                        Flavor.PRO,
+                        new Envelope(2, 4, 20),
+                        Flavor.TEAM,
+                        new Envelope(4, 8, 50)),
                 Map.of(Flavor.HOBBY, 500, Flavor.PRO, 1000, Flavor.TEAM, 2000),
                 new Envelope(1, 1, 1),
                 new Envelope(64, 256, 2048));
@@ -35,7 +39,9 @@ public record FlavorCatalog(Map<Flavor, Envelope> envelopes, Map<Flavor, Integer
     /** The flavor's maxDeploys ceiling; CUSTOM has the largest fixed flavor's. */
     public int maxDeploysOf(Flavor flavor) {
         Integer ceiling = maxDeploys.get(flavor);
-        return ceiling != null ? ceiling : maxDeploys.values().stream().max(Integer::compare).orElse(0);
+        return ceiling != null
+                ? ceiling
+                : maxDeploys.values().stream().max(Integer::compare).orElse(0);
     }
 
     public Envelope envelopeOf(Flavor flavor) {

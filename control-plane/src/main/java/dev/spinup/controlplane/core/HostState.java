@@ -20,7 +20,9 @@ public enum HostState implements WireValue {
     }
 
     public static HostState fromWire(String wire) {
-        return Arrays.stream(values()).filter(s -> s.wire.equals(wire)).findFirst()
+        return Arrays.stream(values())
+                .filter(s -> s.wire.equals(wire))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown host state " + wire));
     }
 }

@@ -1,15 +1,15 @@
 package dev.spinup.controlplane.core;
 
+import static dev.spinup.controlplane.core.WorkspaceState.ACTIVE;
+import static dev.spinup.controlplane.core.WorkspaceState.ARCHIVED;
+import static dev.spinup.controlplane.core.WorkspaceState.DELETED;
+import static dev.spinup.controlplane.core.WorkspaceState.SUSPENDED;
+
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-
-import static dev.spinup.controlplane.core.WorkspaceState.ACTIVE;
-import static dev.spinup.controlplane.core.WorkspaceState.ARCHIVED;
-import static dev.spinup.controlplane.core.WorkspaceState.DELETED;
-import static dev.spinup.controlplane.core.WorkspaceState.SUSPENDED;
 
 /**
  * The lifecycle table, in the one place it lives in code: which verb may start from which state

@@ -1,10 +1,10 @@
 package dev.spinup.controlplane.core;
 
+import static java.util.Objects.requireNonNull;
+
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
-
-import static java.util.Objects.requireNonNull;
 
 /** One transition of one workspace (a row of operations). */
 public record Operation(

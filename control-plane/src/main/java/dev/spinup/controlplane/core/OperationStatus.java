@@ -25,7 +25,9 @@ public enum OperationStatus implements WireValue {
     }
 
     public static OperationStatus fromWire(String wire) {
-        return Arrays.stream(values()).filter(s -> s.wire.equals(wire)).findFirst()
+        return Arrays.stream(values())
+                .filter(s -> s.wire.equals(wire))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown status " + wire));
     }
 }

@@ -33,7 +33,9 @@ public enum OperationVerb implements WireValue {
     }
 
     public static OperationVerb fromWire(String wire) {
-        return Arrays.stream(values()).filter(v -> v.wire.equals(wire)).findFirst()
+        return Arrays.stream(values())
+                .filter(v -> v.wire.equals(wire))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown verb " + wire));
     }
 }

@@ -21,7 +21,9 @@ public enum ProjectTemplate implements WireValue {
     }
 
     public static ProjectTemplate fromWire(String wire) {
-        return Arrays.stream(values()).filter(t -> t.wire.equals(wire)).findFirst()
+        return Arrays.stream(values())
+                .filter(t -> t.wire.equals(wire))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown template " + wire));
     }
 }

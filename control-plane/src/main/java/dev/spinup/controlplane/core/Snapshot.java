@@ -8,8 +8,18 @@ import java.util.UUID;
  * snapshot: restoring it needs that full one first. {@code sizeBytes} is -1, and {@code sha256Hex}
  * and {@code tool} null, while it uploads.
  */
-public record Snapshot(UUID id, UUID workspaceId, String objectUri, long sizeBytes, String sha256Hex, String tool,
-                       String kind, UUID baseId, Instant createdAt, Instant verifiedAt, Instant purgedAt) {
+public record Snapshot(
+        UUID id,
+        UUID workspaceId,
+        String objectUri,
+        long sizeBytes,
+        String sha256Hex,
+        String tool,
+        String kind,
+        UUID baseId,
+        Instant createdAt,
+        Instant verifiedAt,
+        Instant purgedAt) {
     public boolean uploaded() {
         return sha256Hex != null;
     }

@@ -2,7 +2,8 @@ package dev.spinup.controlplane.core;
 
 /** Why a snapshot was taken: on the workspace's schedule, or before its local disk is wiped by an archive. */
 public enum SnapshotKind implements WireValue {
-    PERIODIC, PRE_ARCHIVE;
+    PERIODIC,
+    PRE_ARCHIVE;
 
     @Override
     public String wire() {

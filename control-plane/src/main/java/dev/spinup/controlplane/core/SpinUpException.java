@@ -1,9 +1,9 @@
 package dev.spinup.controlplane.core;
 
+import static java.util.Objects.requireNonNull;
+
 import java.util.Map;
 import java.util.TreeMap;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * A refusal a caller sees: what kind of failure it is, a reason from the closed {@link ErrorReason}
@@ -14,12 +14,22 @@ import static java.util.Objects.requireNonNull;
 public final class SpinUpException extends RuntimeException {
     /** The kinds of failure, as the canonical error codes name them (a caller branches on the reason). */
     public enum Kind {
-        INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED, RESOURCE_EXHAUSTED,
-        UNAUTHENTICATED, PERMISSION_DENIED, UNAVAILABLE, UNIMPLEMENTED, INTERNAL
+        INVALID_ARGUMENT,
+        NOT_FOUND,
+        ALREADY_EXISTS,
+        FAILED_PRECONDITION,
+        ABORTED,
+        RESOURCE_EXHAUSTED,
+        UNAUTHENTICATED,
+        PERMISSION_DENIED,
+        UNAVAILABLE,
+        UNIMPLEMENTED,
+        INTERNAL
     }
 
     /** Longest message and metadata value a caller is sent. */
     public static final int MAX_MESSAGE = 1024;
+
     public static final int MAX_METADATA_VALUE = 256;
 
     private final Kind kind;
@@ -64,8 +74,11 @@ public final class SpinUpException extends RuntimeException {
     }
 
     public static SpinUpException unimplemented(String method) {
-        return new SpinUpException(Kind.UNIMPLEMENTED, ErrorReason.NOT_IMPLEMENTED,
-                method + " is part of the v1 API but is not implemented in this release", Map.of("method", method));
+        return new SpinUpException(
+                Kind.UNIMPLEMENTED,
+                ErrorReason.NOT_IMPLEMENTED,
+                method + " is part of the v1 API but is not implemented in this release",
+                Map.of("method", method));
     }
 
     public Kind kind() {

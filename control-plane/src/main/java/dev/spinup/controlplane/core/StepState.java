@@ -11,22 +11,55 @@ import java.util.Map;
  * after a failure), which step is next, each step's timeline, and values steps hand to later steps.
  * Immutable; every change returns a new value that the runner persists.
  */
-public record StepState(Phase phase, int cursor, List<StepRecord> steps, Map<String, String> outputs,
-                        String failureReason, String failureMessage) {
-    public enum Phase { FORWARD, ROLLBACK }
+public record StepState(
+        Phase phase,
+        int cursor,
+        List<StepRecord> steps,
+        Map<String, String> outputs,
+        String failureReason,
+        String failureMessage) {
+    public enum Phase {
+        FORWARD,
+        ROLLBACK
+    }
 
-    public enum Status { PENDING, RUNNING, DONE, FAILED, SKIPPED }
+    public enum Status {
+        PENDING,
+        RUNNING,
+        DONE,
+        FAILED,
+        SKIPPED
+    }
 
     /**
      * @param notBefore a PENDING step that failed and is to be tried again: not before then
      * @param error     the last attempt's error (kept while a retry is due)
      */
-    public record StepRecord(String name, Phase phase, Status status, Instant startedAt, Instant completedAt,
-                             int attempts, String waitingOn, Instant waitingSince, Instant deadline, String error,
-                             Instant notBefore) {
+    public record StepRecord(
+            String name,
+            Phase phase,
+            Status status,
+            Instant startedAt,
+            Instant completedAt,
+            int attempts,
+            String waitingOn,
+            Instant waitingSince,
+            Instant deadline,
+            String error,
+            Instant notBefore) {
         StepRecord withStatus(Status s) {
-            return new StepRecord(name, phase, s, startedAt, completedAt, attempts, waitingOn, waitingSince,
-                    deadline, error, notBefore);
+            return new StepRecord(
+                    name,
+                    phase,
+                    s,
+                    startedAt,
+                    completedAt,
+                    attempts,
+                    waitingOn,
+                    waitingSince,
+                    deadline,
+                    error,
+                    notBefore);
         }
 
         /** Began (and so may have had an effect): running, done or failed. */
@@ -43,7 +76,8 @@ public record StepState(Phase phase, int cursor, List<StepRecord> steps, Map<Str
     public static StepState initial(List<String> forwardSteps) {
         List<StepRecord> records = new ArrayList<>();
         for (String name : forwardSteps) {
-            records.add(new StepRecord(name, Phase.FORWARD, Status.PENDING, null, null, 0, null, null, null, null, null));
+            records.add(
+                    new StepRecord(name, Phase.FORWARD, Status.PENDING, null, null, 0, null, null, null, null, null));
         }
         return new StepState(Phase.FORWARD, 0, records, Map.of(), null, null);
     }
@@ -70,21 +104,50 @@ public record StepState(Phase phase, int cursor, List<StepRecord> steps, Map<Str
     /** The current step has begun (another attempt if it had begun before). */
     public StepState started(Instant now) {
         StepRecord r = current();
-        return replace(new StepRecord(r.name(), r.phase(), Status.RUNNING,
-                r.startedAt() == null ? now : r.startedAt(), null, r.attempts() + 1, null, null, r.deadline(), null,
+        return replace(new StepRecord(
+                r.name(),
+                r.phase(),
+                Status.RUNNING,
+                r.startedAt() == null ? now : r.startedAt(),
+                null,
+                r.attempts() + 1,
+                null,
+                null,
+                r.deadline(),
+                null,
                 null));
     }
 
     public StepState waiting(String waitingOn, Instant since, Instant deadline) {
         StepRecord r = current();
-        return replace(new StepRecord(r.name(), r.phase(), Status.RUNNING, r.startedAt(), null, r.attempts(),
-                waitingOn, since, deadline, null, null));
+        return replace(new StepRecord(
+                r.name(),
+                r.phase(),
+                Status.RUNNING,
+                r.startedAt(),
+                null,
+                r.attempts(),
+                waitingOn,
+                since,
+                deadline,
+                null,
+                null));
     }
 
     public StepState done(Instant now, Map<String, String> newOutputs) {
         StepRecord r = current();
-        StepState next = replace(new StepRecord(r.name(), r.phase(), Status.DONE, r.startedAt(), now, r.attempts(),
-                null, null, r.deadline(), null, null));
+        StepState next = replace(new StepRecord(
+                r.name(),
+                r.phase(),
+                Status.DONE,
+                r.startedAt(),
+                now,
+                r.attempts(),
+                null,
+                null,
+                r.deadline(),
+                null,
+                null));
         Map<String, String> merged = new HashMap<>(outputs);
         merged.putAll(newOutputs);
         return new StepState(phase, cursor + 1, next.steps, merged, failureReason, failureMessage);
@@ -92,9 +155,23 @@ public record StepState(Phase phase, int cursor, List<StepRecord> steps, Map<Str
 
     public StepState failed(Instant now, String reason, String message) {
         StepRecord r = current();
-        StepState next = replace(new StepRecord(r.name(), r.phase(), Status.FAILED, r.startedAt(), now,
-                r.attempts(), null, null, r.deadline(), message, null));
-        return new StepState(phase, cursor, next.steps, outputs,
+        StepState next = replace(new StepRecord(
+                r.name(),
+                r.phase(),
+                Status.FAILED,
+                r.startedAt(),
+                now,
+                r.attempts(),
+                null,
+                null,
+                r.deadline(),
+                message,
+                null));
+        return new StepState(
+                phase,
+                cursor,
+                next.steps,
+                outputs,
                 failureReason == null ? reason : failureReason,
                 failureMessage == null ? message : failureMessage);
     }
@@ -106,13 +183,26 @@ public record StepState(Phase phase, int cursor, List<StepRecord> steps, Map<Str
      */
     public StepState retryAt(Instant at, String reason, String message, Instant deadline) {
         StepRecord r = current();
-        return replace(new StepRecord(r.name(), r.phase(), Status.PENDING, r.startedAt(), null, r.attempts(),
-                "a retry (attempt " + r.attempts() + " failed, " + reason + ")", null, deadline, message, at));
+        return replace(new StepRecord(
+                r.name(),
+                r.phase(),
+                Status.PENDING,
+                r.startedAt(),
+                null,
+                r.attempts(),
+                "a retry (attempt " + r.attempts() + " failed, " + reason + ")",
+                null,
+                deadline,
+                message,
+                at));
     }
 
     /** The forward steps that began, in order. */
     public List<String> begun() {
-        return steps.stream().filter(r -> r.phase() == Phase.FORWARD && r.begun()).map(StepRecord::name).toList();
+        return steps.stream()
+                .filter(r -> r.phase() == Phase.FORWARD && r.begun())
+                .map(StepRecord::name)
+                .toList();
     }
 
     /** Switch to the rollback phase: remaining forward steps are skipped, rollback steps appended. */
@@ -122,7 +212,8 @@ public record StepState(Phase phase, int cursor, List<StepRecord> steps, Map<Str
             records.add(r.status() == Status.PENDING ? r.withStatus(Status.SKIPPED) : r);
         }
         for (String name : rollbackSteps) {
-            records.add(new StepRecord(name, Phase.ROLLBACK, Status.PENDING, null, null, 0, null, null, null, null, null));
+            records.add(
+                    new StepRecord(name, Phase.ROLLBACK, Status.PENDING, null, null, 0, null, null, null, null, null));
         }
         return new StepState(Phase.ROLLBACK, 0, records, outputs, failureReason, failureMessage);
     }

@@ -21,7 +21,9 @@ public enum WorkspaceState implements WireValue {
     }
 
     public static WorkspaceState fromWire(String wire) {
-        return Arrays.stream(values()).filter(s -> s.wire.equals(wire)).findFirst()
+        return Arrays.stream(values())
+                .filter(s -> s.wire.equals(wire))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown workspace state " + wire));
     }
 }

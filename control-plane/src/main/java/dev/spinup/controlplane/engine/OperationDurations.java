@@ -1,17 +1,17 @@
 package dev.spinup.controlplane.engine;
 
+import dev.spinup.controlplane.core.Flavor;
 import dev.spinup.controlplane.core.Operation;
 import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.store.OperationStore.DurationStat;
 import dev.spinup.controlplane.store.Transactions;
 import dev.spinup.controlplane.store.WorkspaceStore;
-import dev.spinup.controlplane.core.Flavor;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.HashMap;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
@@ -56,7 +56,8 @@ public final class OperationDurations {
      * (finished, or no history yet) are absent.
      */
     public Map<UUID, Instant> estimates(List<Operation> ops) {
-        List<Operation> running = ops.stream().filter(op -> !op.status().isTerminal()).toList();
+        List<Operation> running =
+                ops.stream().filter(op -> !op.status().isTerminal()).toList();
         if (running.isEmpty()) {
             return Map.of();
         }

@@ -5,9 +5,9 @@ import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.SchedulerName;
 import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceException;
 import com.github.kagkarlsson.scheduler.task.CompletionHandler;
-import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
 import com.github.kagkarlsson.scheduler.task.FailureHandler;
 import com.github.kagkarlsson.scheduler.task.Task;
+import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
 import com.github.kagkarlsson.scheduler.task.helper.CustomTask;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
@@ -20,12 +20,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,8 +69,13 @@ public final class OperationEngine implements AutoCloseable {
      * A replica that stops heartbeating its executions for {@code heartbeatInterval} times
      * {@code missedHeartbeats} is presumed dead, and another replica resumes its operations.
      */
-    public record Config(int threads, Duration pollingInterval, Duration retryDelay, String replicaName,
-                         Duration heartbeatInterval, int missedHeartbeats) {
+    public record Config(
+            int threads,
+            Duration pollingInterval,
+            Duration retryDelay,
+            String replicaName,
+            Duration heartbeatInterval,
+            int missedHeartbeats) {
         public Config {
             if (threads < 0) {
                 throw new IllegalArgumentException("threads must not be negative");
@@ -86,8 +91,13 @@ public final class OperationEngine implements AutoCloseable {
      * @param dataSource the database as db-scheduler sees it: inside {@link Transactions#inTransaction}
      *                   it must hand out that transaction's own connection, so scheduling joins it
      */
-    public OperationEngine(Transactions db, DataSource dataSource, OperationRunner runner, Config config, Clock clock,
-                           MeterRegistry meters) {
+    public OperationEngine(
+            Transactions db,
+            DataSource dataSource,
+            OperationRunner runner,
+            Config config,
+            Clock clock,
+            MeterRegistry meters) {
         this.db = db;
         this.dataSource = dataSource;
         this.clock = clock;
@@ -103,8 +113,8 @@ public final class OperationEngine implements AutoCloseable {
                 .execute((instance, context) -> {
                     UUID operationId = UUID.fromString(instance.getId());
                     Optional<Instant> next = runner.run(operationId);
-                    return next.<CompletionHandler<Void>>map(at -> (complete, ops) -> rescheduleUnlessWoken(
-                                    operationId, at, when -> ops.reschedule(complete, when)))
+                    return next.<CompletionHandler<Void>>map(at -> (complete, ops) ->
+                                    rescheduleUnlessWoken(operationId, at, when -> ops.reschedule(complete, when)))
                             .orElseGet(() -> (complete, ops) -> ops.remove());
                 });
         this.client = SchedulerClient.Builder.create(dataSource, task).build();
@@ -115,14 +125,16 @@ public final class OperationEngine implements AutoCloseable {
      * looked for it. The row lock makes this and {@link #wake} exclusive: a wake either committed
      * before (its mark is read here) or runs after this reschedule (and finds the job not running).
      */
-    private void rescheduleUnlessWoken(UUID operationId, Instant deadline, java.util.function.Consumer<Instant> reschedule) {
+    private void rescheduleUnlessWoken(
+            UUID operationId, Instant deadline, java.util.function.Consumer<Instant> reschedule) {
         boolean woken = db.inTransaction(tx -> {
             boolean w = tx.operations().lockWoken(operationId);
             reschedule.accept(w ? clock.instant() : deadline); // on this transaction's connection
             return w;
         });
         if (woken) {
-            meters.counter("spinup_operation_wakeups", "path", "job_ending_its_run").increment();
+            meters.counter("spinup_operation_wakeups", "path", "job_ending_its_run")
+                    .increment();
             return;
         }
         // db-scheduler would find it only at its next poll: look for it on time here.
@@ -138,7 +150,9 @@ public final class OperationEngine implements AutoCloseable {
      */
     public void start(List<RecurringTask<?>> recurring) {
         if (config.threads() == 0) {
-            log.info("event=jobs_disabled replica={}: this replica serves the API and agents only", config.replicaName());
+            log.info(
+                    "event=jobs_disabled replica={}: this replica serves the API and agents only",
+                    config.replicaName());
             return;
         }
         // db-scheduler's own statements join the caller's transaction where there is one (the

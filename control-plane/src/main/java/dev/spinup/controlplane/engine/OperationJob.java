@@ -1,11 +1,10 @@
 package dev.spinup.controlplane.engine;
 
-import dev.spinup.controlplane.core.SpinUpException;
-import dev.spinup.controlplane.core.StepState;
 import dev.spinup.controlplane.core.OperationVerb;
-import dev.spinup.controlplane.store.Tx;
+import dev.spinup.controlplane.core.StepState;
 import dev.spinup.controlplane.core.Workspace;
 import dev.spinup.controlplane.core.WorkspaceState;
+import dev.spinup.controlplane.store.Tx;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +35,7 @@ public interface OperationJob {
     }
 
     /** In the transaction that marks the operation SUCCEEDED. */
-    default void onSucceeded(StepContext ctx) {
-    }
+    default void onSucceeded(StepContext ctx) {}
 
     /** The workspace's state after a completed rollback; empty keeps the state it has. */
     default Optional<WorkspaceState> stateAfterRollback(Map<String, String> params) {
@@ -52,7 +50,9 @@ public interface OperationJob {
     default Step step(Map<String, String> params, StepState.Phase phase, String name) {
         Plan plan = plan(params);
         List<Step> candidates = phase == StepState.Phase.FORWARD ? plan.steps() : plan.undoSteps();
-        return candidates.stream().filter(s -> s.name().equals(name)).findFirst()
+        return candidates.stream()
+                .filter(s -> s.name().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException(verb() + " has no " + phase + " step " + name));
     }
 

@@ -1,20 +1,20 @@
 package dev.spinup.controlplane.engine;
 
+import dev.spinup.api.TraceContext;
+import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.core.Lifecycle;
-import dev.spinup.controlplane.core.StepState;
 import dev.spinup.controlplane.core.Operation;
 import dev.spinup.controlplane.core.OperationStatus;
 import dev.spinup.controlplane.core.OperationVerb;
-import dev.spinup.api.TraceContext;
-import dev.spinup.controlplane.core.ErrorReason;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.Tracer;
-import dev.spinup.controlplane.store.Transactions;
-import dev.spinup.controlplane.store.Tx;
+import dev.spinup.controlplane.core.StepState;
 import dev.spinup.controlplane.core.Workspace;
 import dev.spinup.controlplane.core.WorkspaceState;
+import dev.spinup.controlplane.store.Transactions;
+import dev.spinup.controlplane.store.Tx;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,8 +41,13 @@ public final class OperationRunner {
     private final StepHooks hooks;
     private final Tracer tracer;
 
-    public OperationRunner(Transactions db, List<OperationJob> jobs, Clock clock, MeterRegistry meters, StepHooks hooks,
-                           Tracer tracer) {
+    public OperationRunner(
+            Transactions db,
+            List<OperationJob> jobs,
+            Clock clock,
+            MeterRegistry meters,
+            StepHooks hooks,
+            Tracer tracer) {
         this.tracer = tracer;
         this.db = db;
         this.hooks = hooks;
@@ -79,16 +84,19 @@ public final class OperationRunner {
         Optional<Operation> op = db.read(tx -> tx.operations().find(operationId));
         Span span = tracer.spanBuilder("job " + op.map(o -> o.verb().wire()).orElse("operation"))
                 .setParent(TraceContext.from(op.map(Operation::params).orElse(Map.of())))
-                .setAttribute("spinup.operation_id", operationId.toString()).startSpan();
+                .setAttribute("spinup.operation_id", operationId.toString())
+                .startSpan();
         return TraceContext.inSpan(span, () -> runSteps(operationId));
     }
 
     private Optional<Instant> runSteps(UUID operationId) {
         while (true) {
             if (hooks != StepHooks.NONE) {
-                db.read(tx -> tx.operations().find(operationId)).filter(op -> !op.status().isTerminal())
+                db.read(tx -> tx.operations().find(operationId))
+                        .filter(op -> !op.status().isTerminal())
                         .filter(op -> op.stepState().current() != null)
-                        .ifPresent(op -> hooks.beforeStep(op, op.stepState().current().name()));
+                        .ifPresent(op ->
+                                hooks.beforeStep(op, op.stepState().current().name()));
             }
             Advance advance = db.inTransaction(tx -> advance(tx, operationId));
             while (advance instanceof Advance.CallOut call) {
@@ -97,7 +105,7 @@ public final class OperationRunner {
                 advance = db.inTransaction(tx -> afterCallOut(tx, call, outcome));
             }
             switch (advance) {
-                case Advance.Continue c -> { }
+                case Advance.Continue c -> {}
                 case Advance.WaitUntil w -> {
                     hooks.waiting(w.operation(), w.step());
                     return Optional.of(w.at());
@@ -137,14 +145,16 @@ public final class OperationRunner {
 
         StepOutcome then(StepContext ctx) {
             if (failure != null) {
-                return new StepOutcome.Fail(ErrorReason.DEPENDENCY_UNAVAILABLE,
-                        call.waitingOn() + " failed: " + describe(failure));
+                return new StepOutcome.Fail(
+                        ErrorReason.DEPENDENCY_UNAVAILABLE, call.waitingOn() + " failed: " + describe(failure));
             }
             return call.then().apply(ctx, value);
         }
 
         private static String describe(Exception e) {
-            return e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
+            return e.getMessage() == null || e.getMessage().isBlank()
+                    ? e.getClass().getSimpleName()
+                    : e.getMessage();
         }
     }
 
@@ -168,7 +178,8 @@ public final class OperationRunner {
         }
         Step step = job.step(op.params(), state.phase(), state.current().name());
         StepState.StepRecord current = state.current();
-        if (current.status() == StepState.Status.PENDING && current.notBefore() != null
+        if (current.status() == StepState.Status.PENDING
+                && current.notBefore() != null
                 && now.isBefore(current.notBefore())) {
             // A retry is due later (woken early, e.g. by a late result of the failed attempt).
             save(tx, op, state, now);
@@ -176,14 +187,24 @@ public final class OperationRunner {
         }
         if (current.status() == StepState.Status.PENDING) {
             state = state.started(now);
-            log.info("event=step_started operation={} verb={} step={} phase={} attempt={}", op.id(), op.verb().wire(),
-                    step.name(), state.phase(), state.current().attempts());
+            log.info(
+                    "event=step_started operation={} verb={} step={} phase={} attempt={}",
+                    op.id(),
+                    op.verb().wire(),
+                    step.name(),
+                    state.phase(),
+                    state.current().attempts());
         }
         StepOutcome outcome = executeTraced(step, new StepContext(tx, op, workspace, state, now));
         if (outcome instanceof StepOutcome.CallOut<?> call) {
-            StepState calling = state.waiting("the step's call to " + call.waitingOn(),
-                    state.current().waitingSince() == null ? now : state.current().waitingSince(),
-                    state.current().deadline() == null ? now.plus(step.retryWindow()) : state.current().deadline());
+            StepState calling = state.waiting(
+                    "the step's call to " + call.waitingOn(),
+                    state.current().waitingSince() == null
+                            ? now
+                            : state.current().waitingSince(),
+                    state.current().deadline() == null
+                            ? now.plus(step.retryWindow())
+                            : state.current().deadline());
             save(tx, op, calling, now);
             return new Advance.CallOut(withProgress(op, calling), step, call);
         }
@@ -237,14 +258,36 @@ public final class OperationRunner {
 
     /** The operation as {@link #save} left it (the version it bumped, the state it wrote). */
     private static Operation withProgress(Operation op, StepState state) {
-        return new Operation(op.id(), op.workspaceId(), op.verb(), OperationStatus.RUNNING, op.requestId(),
-                op.requestFingerprint(), op.params(), op.actor(), state, op.jobId(), op.errorReason(),
-                op.errorMessage(), op.requestedAt(), op.startedAt(), op.completedAt(), op.version() + 1);
+        return new Operation(
+                op.id(),
+                op.workspaceId(),
+                op.verb(),
+                OperationStatus.RUNNING,
+                op.requestId(),
+                op.requestFingerprint(),
+                op.params(),
+                op.actor(),
+                state,
+                op.jobId(),
+                op.errorReason(),
+                op.errorMessage(),
+                op.requestedAt(),
+                op.startedAt(),
+                op.completedAt(),
+                op.version() + 1);
     }
 
     /** Persists what the step's outcome means: the next step, a wait, a retry, a rollback, or the end. */
-    private Advance apply(Tx tx, Operation op, OperationJob job, Workspace workspace, StepState state, Step step,
-                          StepOutcome outcome, Instant now, AfterPersist afterPersist) {
+    private Advance apply(
+            Tx tx,
+            Operation op,
+            OperationJob job,
+            Workspace workspace,
+            StepState state,
+            Step step,
+            StepOutcome outcome,
+            Instant now,
+            AfterPersist afterPersist) {
         if (hooks != StepHooks.NONE) {
             hooks.afterEffect(op, step.name());
             afterPersist.arm(() -> hooks.afterPersist(op, step.name()));
@@ -254,12 +297,15 @@ public final class OperationRunner {
                 StepState.StepRecord record = state.current();
                 state = state.done(now, done.outputs());
                 save(tx, op, state, now);
-                stepTimer(op.verb(), step.name()).record(Duration.between(record.startedAt(), now).abs());
+                stepTimer(op.verb(), step.name())
+                        .record(Duration.between(record.startedAt(), now).abs());
                 log.info("event=step_done operation={} step={}", op.id(), step.name());
                 yield new Advance.Continue();
             }
             case StepOutcome.Wait wait -> {
-                Instant since = state.current().waitingSince() == null ? now : state.current().waitingSince();
+                Instant since = state.current().waitingSince() == null
+                        ? now
+                        : state.current().waitingSince();
                 state = state.waiting(wait.waitingOn(), since, wait.deadline());
                 save(tx, op, state, now);
                 yield new Advance.WaitUntil(wait.deadline(), op, step.name());
@@ -275,26 +321,55 @@ public final class OperationRunner {
      * deadline, and past that the operation ends FAILED with the workspace in the verb's target
      * state. A failed undo ends the operation FAILED with the workspace's state unchanged.
      */
-    private Advance failed(Tx tx, Operation op, OperationJob job, Workspace workspace, StepState state, Step step,
-                           StepOutcome.Fail fail, Instant now) {
-        log.warn("event=step_failed operation={} step={} attempt={} reason={} message=\"{}\"", op.id(), step.name(),
-                state.current().attempts(), fail.reason(), fail.message());
+    private Advance failed(
+            Tx tx,
+            Operation op,
+            OperationJob job,
+            Workspace workspace,
+            StepState state,
+            Step step,
+            StepOutcome.Fail fail,
+            Instant now) {
+        log.warn(
+                "event=step_failed operation={} step={} attempt={} reason={} message=\"{}\"",
+                op.id(),
+                step.name(),
+                state.current().attempts(),
+                fail.reason(),
+                fail.message());
         Plan plan = job.plan(op.params());
         if (state.phase() == StepState.Phase.FORWARD && plan.forwardOnly(step.name())) {
             StepState.StepRecord record = state.current();
-            Instant deadline = record.deadline() != null ? record.deadline() : record.startedAt().plus(step.retryWindow());
+            Instant deadline = record.deadline() != null
+                    ? record.deadline()
+                    : record.startedAt().plus(step.retryWindow());
             Instant retryAt = now.plus(backoff(record.attempts()));
             if (retryAt.isBefore(deadline)) {
                 state = state.retryAt(retryAt, fail.reason().name(), fail.message(), deadline);
                 save(tx, op, state, now);
-                meters.counter("spinup_operation_step_retries", "verb", op.verb().wire(), "step", step.name()).increment();
-                log.info("event=step_retry operation={} step={} attempt={} at={} deadline={}", op.id(), step.name(),
-                        record.attempts() + 1, retryAt, deadline);
+                meters.counter(
+                                "spinup_operation_step_retries",
+                                "verb",
+                                op.verb().wire(),
+                                "step",
+                                step.name())
+                        .increment();
+                log.info(
+                        "event=step_retry operation={} step={} attempt={} at={} deadline={}",
+                        op.id(),
+                        step.name(),
+                        record.attempts() + 1,
+                        retryAt,
+                        deadline);
                 return new Advance.WaitUntil(retryAt, op, step.name());
             }
-            WorkspaceState target = Lifecycle.target(op.verb(), workspace.state()).orElse(workspace.state());
-            state = state.failed(now, fail.reason().name(), fail.message() + " (past the point of no return at "
-                    + plan.pointOfNoReturn() + ": retried until " + deadline + "; the workspace is " + target.wire() + ")");
+            WorkspaceState target =
+                    Lifecycle.target(op.verb(), workspace.state()).orElse(workspace.state());
+            state = state.failed(
+                    now,
+                    fail.reason().name(),
+                    fail.message() + " (past the point of no return at " + plan.pointOfNoReturn() + ": retried until "
+                            + deadline + "; the workspace is " + target.wire() + ")");
             complete(tx, op, workspace, OperationStatus.FAILED, state, Optional.of(target), now);
             return new Advance.Finished();
         }
@@ -317,8 +392,11 @@ public final class OperationRunner {
     }
 
     private StepOutcome executeTraced(Step step, StepContext ctx) {
-        Span span = tracer.spanBuilder("step " + step.name()).setAttribute("spinup.phase", ctx.step() == null ? ""
-                : ctx.state().phase().name()).startSpan();
+        Span span = tracer.spanBuilder("step " + step.name())
+                .setAttribute(
+                        "spinup.phase",
+                        ctx.step() == null ? "" : ctx.state().phase().name())
+                .startSpan();
         return TraceContext.inSpan(span, () -> {
             StepOutcome outcome = step.execute(ctx);
             span.setAttribute("spinup.outcome", outcome.getClass().getSimpleName());
@@ -328,7 +406,8 @@ public final class OperationRunner {
 
     private void finish(Tx tx, Operation op, OperationJob job, Workspace workspace, StepState state, Instant now) {
         if (state.phase() == StepState.Phase.FORWARD) {
-            WorkspaceState target = Lifecycle.target(op.verb(), workspace.state()).orElse(workspace.state());
+            WorkspaceState target =
+                    Lifecycle.target(op.verb(), workspace.state()).orElse(workspace.state());
             job.onSucceeded(new StepContext(tx, op, workspace, state, now));
             complete(tx, op, workspace, OperationStatus.SUCCEEDED, state, Optional.of(target), now);
         } else {
@@ -336,8 +415,14 @@ public final class OperationRunner {
         }
     }
 
-    private void complete(Tx tx, Operation op, Workspace workspace, OperationStatus status, StepState state,
-                          Optional<WorkspaceState> newState, Instant now) {
+    private void complete(
+            Tx tx,
+            Operation op,
+            Workspace workspace,
+            OperationStatus status,
+            StepState state,
+            Optional<WorkspaceState> newState,
+            Instant now) {
         String reason = status == OperationStatus.SUCCEEDED ? null : state.failureReason();
         String message = status == OperationStatus.SUCCEEDED ? null : state.failureMessage();
         if (!tx.operations().finish(op, status, state, reason, message, now)) {
@@ -347,16 +432,31 @@ public final class OperationRunner {
         Map<String, String> data = reason == null
                 ? Map.of("verb", op.verb().wire(), "operation_id", op.id().toString())
                 : Map.of("verb", op.verb().wire(), "operation_id", op.id().toString(), "reason", reason);
-        tx.audit().append(workspace.id(), op.id(), "transition." + op.verb().wire() + "." + status.wire(),
-                data, op.actor(), now);
-        meters.counter("spinup_operations_finished", "verb", op.verb().wire(), "status", status.wire()).increment();
+        tx.audit()
+                .append(
+                        workspace.id(),
+                        op.id(),
+                        "transition." + op.verb().wire() + "." + status.wire(),
+                        data,
+                        op.actor(),
+                        now);
+        meters.counter("spinup_operations_finished", "verb", op.verb().wire(), "status", status.wire())
+                .increment();
         if (reason != null) {
-            meters.counter("spinup_operation_errors", "verb", op.verb().wire(), "reason", reason).increment();
+            meters.counter("spinup_operation_errors", "verb", op.verb().wire(), "reason", reason)
+                    .increment();
         }
-        Timer.builder("spinup_operation_duration").tag("verb", op.verb().wire()).tag("status", status.wire())
-                .register(meters).record(Duration.between(op.requestedAt(), now).abs());
-        log.info("event=operation_finished operation={} verb={} status={} reason={}", op.id(), op.verb().wire(),
-                status.wire(), reason);
+        Timer.builder("spinup_operation_duration")
+                .tag("verb", op.verb().wire())
+                .tag("status", status.wire())
+                .register(meters)
+                .record(Duration.between(op.requestedAt(), now).abs());
+        log.info(
+                "event=operation_finished operation={} verb={} status={} reason={}",
+                op.id(),
+                op.verb().wire(),
+                status.wire(),
+                reason);
     }
 
     private void save(Tx tx, Operation op, StepState state, Instant now) {
@@ -366,7 +466,9 @@ public final class OperationRunner {
     }
 
     private Timer stepTimer(OperationVerb verb, String step) {
-        return Timer.builder("spinup_operation_step_duration").tag("verb", verb.wire()).tag("step", step)
+        return Timer.builder("spinup_operation_step_duration")
+                .tag("verb", verb.wire())
+                .tag("step", step)
                 .register(meters);
     }
 

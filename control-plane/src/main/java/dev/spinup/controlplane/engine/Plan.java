@@ -48,7 +48,8 @@ public record Plan(List<Stage> stages, String pointOfNoReturn) {
                 }
             }
         }
-        if (pointOfNoReturn != null && stages.stream().noneMatch(s -> s.step().name().equals(pointOfNoReturn))) {
+        if (pointOfNoReturn != null
+                && stages.stream().noneMatch(s -> s.step().name().equals(pointOfNoReturn))) {
             throw new IllegalArgumentException("no step " + pointOfNoReturn);
         }
     }

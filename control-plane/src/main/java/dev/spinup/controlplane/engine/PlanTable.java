@@ -26,13 +26,22 @@ public final class PlanTable {
                 for (Plan.Stage stage : plan.stages()) {
                     String step = stage.step().name();
                     String name = step.equals(plan.pointOfNoReturn()) ? "**" + step + "** (point of no return)" : step;
-                    String undo = stage.undo().isEmpty() ? stage.why()
-                            : String.join(" → ", stage.undo().stream().map(Step::name).toList());
+                    String undo = stage.undo().isEmpty()
+                            ? stage.why()
+                            : String.join(
+                                    " → ", stage.undo().stream().map(Step::name).toList());
                     String onFailure = plan.forwardOnly(step)
                             ? "retried until its deadline, then FAILED with the workspace " + target(job.verb())
                             : anyUndo ? "rolled back (ROLLED_BACK)" : "FAILED, the workspace as it was";
-                    out.append("| ").append(verb).append(" | ").append(name).append(" | ").append(undo).append(" | ")
-                            .append(onFailure).append(" |\n");
+                    out.append("| ")
+                            .append(verb)
+                            .append(" | ")
+                            .append(name)
+                            .append(" | ")
+                            .append(undo)
+                            .append(" | ")
+                            .append(onFailure)
+                            .append(" |\n");
                     verb = "";
                 }
             }

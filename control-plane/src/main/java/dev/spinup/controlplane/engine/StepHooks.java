@@ -10,21 +10,17 @@ public interface StepHooks {
     StepHooks NONE = new StepHooks() {};
 
     /** Before the step's transaction begins. */
-    default void beforeStep(Operation operation, String step) {
-    }
+    default void beforeStep(Operation operation, String step) {}
 
     /** Inside the step's transaction: its effects are made, nothing is committed yet. */
-    default void afterEffect(Operation operation, String step) {
-    }
+    default void afterEffect(Operation operation, String step) {}
 
     /** Right after the step's transaction committed, before anything else runs. */
-    default void afterPersist(Operation operation, String step) {
-    }
+    default void afterPersist(Operation operation, String step) {}
 
     /**
      * The step committed that it waits (its command is sent); the job has not yet ended its run
      * (db-scheduler has not rescheduled it). A result may arrive in this window.
      */
-    default void waiting(Operation operation, String step) {
-    }
+    default void waiting(Operation operation, String step) {}
 }

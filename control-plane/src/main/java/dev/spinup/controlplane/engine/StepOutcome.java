@@ -1,10 +1,10 @@
 package dev.spinup.controlplane.engine;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.spinup.controlplane.core.ErrorReason;
 import java.time.Instant;
 import java.util.Map;
-
-import static java.util.Objects.requireNonNull;
 
 public sealed interface StepOutcome {
     /** The step finished; {@code outputs} are kept in step_state for later steps. */
@@ -30,8 +30,11 @@ public sealed interface StepOutcome {
      *
      * @param waitingOn what is called, for the operation's timeline ("object storage to …")
      */
-    record CallOut<T>(String waitingOn, java.util.concurrent.Callable<T> call,
-                      java.util.function.BiFunction<StepContext, T, StepOutcome> then) implements StepOutcome {
+    record CallOut<T>(
+            String waitingOn,
+            java.util.concurrent.Callable<T> call,
+            java.util.function.BiFunction<StepContext, T, StepOutcome> then)
+            implements StepOutcome {
         public CallOut {
             requireNonNull(waitingOn, "waitingOn");
             requireNonNull(call, "call");

@@ -1,16 +1,24 @@
 package dev.spinup.controlplane.engine;
 
-import java.time.Duration;
-
 import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
 
 /**
  * How long each kind of step may take before it fails with STEP_DEADLINE_EXCEEDED (an agent step
  * waiting for its host), and — past a verb's point of no return — how long a failing step is
  * tried again. {@code storage}: a step that calls object storage itself (verify, retention, purge).
  */
-public record StepTimeouts(Duration provision, Duration start, Duration stop, Duration destroy, Duration routes,
-                           Duration snapshot, Duration restore, Duration resize, Duration storage) {
+public record StepTimeouts(
+        Duration provision,
+        Duration start,
+        Duration stop,
+        Duration destroy,
+        Duration routes,
+        Duration snapshot,
+        Duration restore,
+        Duration resize,
+        Duration storage) {
     public StepTimeouts {
         requireNonNull(provision, "provision");
         requireNonNull(start, "start");
@@ -24,9 +32,16 @@ public record StepTimeouts(Duration provision, Duration start, Duration stop, Du
     }
 
     public static StepTimeouts defaults() {
-        return new StepTimeouts(Duration.ofMinutes(5), Duration.ofMinutes(5), Duration.ofMinutes(2),
-                Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofMinutes(30), Duration.ofMinutes(30),
-                Duration.ofMinutes(1), Duration.ofMinutes(10));
+        return new StepTimeouts(
+                Duration.ofMinutes(5),
+                Duration.ofMinutes(5),
+                Duration.ofMinutes(2),
+                Duration.ofMinutes(5),
+                Duration.ofMinutes(1),
+                Duration.ofMinutes(30),
+                Duration.ofMinutes(30),
+                Duration.ofMinutes(1),
+                Duration.ofMinutes(10));
     }
 
     /** Every step the same (tests that want deadlines to come soon). */

@@ -1,19 +1,17 @@
 package dev.spinup.controlplane.fleet;
 
-import dev.spinup.controlplane.core.Host;
+import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.core.ErrorReason;
-import dev.spinup.controlplane.core.SpinUpException;
+import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.core.Secrets;
+import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.store.TokenStore;
 import dev.spinup.controlplane.store.Transactions;
-import dev.spinup.controlplane.core.Ids;
-import dev.spinup.controlplane.core.Envelope;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +53,8 @@ public final class Enrollment {
         Instant expires = now.plus(validity);
         db.inTransactionVoid(tx -> {
             if (!tx.fleet().regionExists(region)) {
-                throw SpinUpException.invalidField(ErrorReason.UNKNOWN_REGION, "region", "no region named \"" + region + "\"");
+                throw SpinUpException.invalidField(
+                        ErrorReason.UNKNOWN_REGION, "region", "no region named \"" + region + "\"");
             }
             tx.tokens().createEnrollmentToken(Ids.newId(clock), Secrets.sha256Hex(token), region, actor, now, expires);
         });
@@ -65,13 +64,18 @@ public final class Enrollment {
 
     public Enrolled enroll(String token, String csrPem, String fqdn, Envelope total) {
         if (ca == null) {
-            throw new SpinUpException(SpinUpException.Kind.FAILED_PRECONDITION, ErrorReason.NOT_IMPLEMENTED,
-                    "this replica has no CA key configured and cannot enroll hosts", Map.of());
+            throw new SpinUpException(
+                    SpinUpException.Kind.FAILED_PRECONDITION,
+                    ErrorReason.NOT_IMPLEMENTED,
+                    "this replica has no CA key configured and cannot enroll hosts",
+                    Map.of());
         }
         Instant now = clock.instant();
         return db.inTransaction(tx -> {
-            TokenStore.EnrollmentToken row = tx.tokens().lockEnrollmentToken(Secrets.sha256Hex(token))
-                    .orElseThrow(() -> refused(ErrorReason.ENROLLMENT_TOKEN_INVALID, "the enrollment token is not known"));
+            TokenStore.EnrollmentToken row = tx.tokens()
+                    .lockEnrollmentToken(Secrets.sha256Hex(token))
+                    .orElseThrow(
+                            () -> refused(ErrorReason.ENROLLMENT_TOKEN_INVALID, "the enrollment token is not known"));
             if (row.usedAt() != null) {
                 throw refused(ErrorReason.ENROLLMENT_TOKEN_USED, "the enrollment token was already used");
             }
@@ -79,8 +83,11 @@ public final class Enrollment {
                 throw refused(ErrorReason.ENROLLMENT_TOKEN_EXPIRED, "the enrollment token has expired");
             }
             if (tx.fleet().hostNamed(fqdn).isPresent()) {
-                throw new SpinUpException(SpinUpException.Kind.ALREADY_EXISTS, ErrorReason.FIELD_INVALID,
-                        "a host named " + fqdn + " is already enrolled", Map.of("field", "fqdn"));
+                throw new SpinUpException(
+                        SpinUpException.Kind.ALREADY_EXISTS,
+                        ErrorReason.FIELD_INVALID,
+                        "a host named " + fqdn + " is already enrolled",
+                        Map.of("field", "fqdn"));
             }
             UUID hostId = Ids.newId(clock);
             String certificate;
@@ -103,5 +110,4 @@ public final class Enrollment {
         log.warn("event=enrollment_refused reason={}", reason);
         return SpinUpException.unauthenticated(reason, message);
     }
-
 }

@@ -1,6 +1,5 @@
 package dev.spinup.controlplane.fleet;
 
-import dev.spinup.controlplane.core.Host;
 import dev.spinup.controlplane.store.Transactions;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,10 +27,12 @@ import java.util.concurrent.locks.LockSupport;
 public final class HeartbeatWriter implements AutoCloseable {
     private final Transactions db;
     private final DistributionSummary groupSize;
-    private final ExecutorService flusher = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("heartbeat-writer").factory());
+    private final ExecutorService flusher = Executors.newSingleThreadExecutor(
+            Thread.ofVirtual().name("heartbeat-writer").factory());
     private final Object lock = new Object();
     /** Sorted by host id, so two replicas' groups lock their rows in the same order. */
     private TreeMap<UUID, Beat> pending = new TreeMap<>();
+
     private boolean writing;
     private boolean closed;
 
@@ -56,7 +57,8 @@ public final class HeartbeatWriter implements AutoCloseable {
     public HeartbeatWriter(Transactions db, MeterRegistry meters) {
         this.db = db;
         this.groupSize = DistributionSummary.builder("spinup_heartbeat_group_size")
-                .description("heartbeats written per transaction (group commit)").register(meters);
+                .description("heartbeats written per transaction (group commit)")
+                .register(meters);
     }
 
     /** Records that {@code hostId} was alive at {@code at}; returns once that is committed. */

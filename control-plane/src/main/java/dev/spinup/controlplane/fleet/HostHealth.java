@@ -1,8 +1,8 @@
 package dev.spinup.controlplane.fleet;
 
+import dev.spinup.controlplane.core.HostState;
 import dev.spinup.controlplane.store.Transactions;
 import io.micrometer.core.instrument.MeterRegistry;
-import dev.spinup.controlplane.core.HostState;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -32,7 +32,8 @@ public final class HostHealth {
     }
 
     public void check() {
-        List<UUID> expired = db.inTransaction(tx -> tx.fleet().expireLeases(clock.instant().minus(lease)));
+        List<UUID> expired =
+                db.inTransaction(tx -> tx.fleet().expireLeases(clock.instant().minus(lease)));
         for (UUID host : expired) {
             log.warn("event=host_unhealthy host={} no_heartbeat_for_seconds={}", host, lease.toSeconds());
         }

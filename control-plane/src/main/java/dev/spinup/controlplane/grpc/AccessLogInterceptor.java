@@ -30,9 +30,13 @@ public final class AccessLogInterceptor implements ServerInterceptor {
         ServerCall<Q, R> logged = new SimpleForwardingServerCall<>(call) {
             @Override
             public void close(Status status, Metadata trailers) {
-                log.info("event=rpc method={} status={} duration_ms={} peer={} metadata={}",
-                        call.getMethodDescriptor().getFullMethodName(), status.getCode(),
-                        (System.nanoTime() - start) / 1_000_000, peer, metadata);
+                log.info(
+                        "event=rpc method={} status={} duration_ms={} peer={} metadata={}",
+                        call.getMethodDescriptor().getFullMethodName(),
+                        status.getCode(),
+                        (System.nanoTime() - start) / 1_000_000,
+                        peer,
+                        metadata);
                 super.close(status, trailers);
             }
         };

@@ -1,14 +1,12 @@
 package dev.spinup.controlplane.grpc;
 
-import dev.spinup.controlplane.grpc.GrpcErrors;
-import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.core.ErrorReason;
+import dev.spinup.controlplane.core.SpinUpException;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
@@ -84,7 +82,8 @@ public final class ApiErrorInterceptor implements ServerInterceptor {
         }
         String method = call.getMethodDescriptor().getBareMethodName();
         StatusRuntimeException status = toStatus(method, e);
-        meters.counter("spinup_api_errors", "method", method, "reason", reasonOf(e)).increment();
+        meters.counter("spinup_api_errors", "method", method, "reason", reasonOf(e))
+                .increment();
         try {
             call.close(status.getStatus(), status.getTrailers() == null ? new Metadata() : status.getTrailers());
         } catch (IllegalStateException alreadyClosed) {
@@ -102,12 +101,18 @@ public final class ApiErrorInterceptor implements ServerInterceptor {
         }
         if (Throwables.isDatabaseUnavailable(e)) {
             log.warn("event=dependency_unavailable method={} error={}", method, e.toString());
-            return GrpcErrors.toStatus(new SpinUpException(SpinUpException.Kind.UNAVAILABLE, ErrorReason.DEPENDENCY_UNAVAILABLE,
-                    "the database is unavailable; retry with the same request_id", Map.of()));
+            return GrpcErrors.toStatus(new SpinUpException(
+                    SpinUpException.Kind.UNAVAILABLE,
+                    ErrorReason.DEPENDENCY_UNAVAILABLE,
+                    "the database is unavailable; retry with the same request_id",
+                    Map.of()));
         }
         String incident = UUID.randomUUID().toString();
         log.error("event=internal_error method={} incident={}", method, incident, e);
-        return GrpcErrors.toStatus(new SpinUpException(SpinUpException.Kind.INTERNAL, ErrorReason.INTERNAL_ERROR,
-                "internal error; incident " + incident, Map.of("incident", incident)));
+        return GrpcErrors.toStatus(new SpinUpException(
+                SpinUpException.Kind.INTERNAL,
+                ErrorReason.INTERNAL_ERROR,
+                "internal error; incident " + incident,
+                Map.of("incident", incident)));
     }
 }

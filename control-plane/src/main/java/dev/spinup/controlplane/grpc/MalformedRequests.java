@@ -1,7 +1,7 @@
 package dev.spinup.controlplane.grpc;
 
-import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.core.ErrorReason;
+import dev.spinup.controlplane.core.SpinUpException;
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.KnownLength;
 import io.grpc.Metadata;
@@ -42,14 +42,14 @@ public final class MalformedRequests {
             typed.put(m.getMethodDescriptor().getFullMethodName(), m.getMethodDescriptor());
         }
         // Requests travel as bytes down to here; the reflection service keeps the schema.
-        return ServerInterceptors.intercept(ServerInterceptors.useInputStreamMessages(service),
-                new ParseHere(typed, maxBytes));
+        return ServerInterceptors.intercept(
+                ServerInterceptors.useInputStreamMessages(service), new ParseHere(typed, maxBytes));
     }
 
     private record ParseHere(Map<String, MethodDescriptor<?, ?>> typed, int maxBytes) implements ServerInterceptor {
         @Override
-        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                           ServerCallHandler<Q, R> next) {
+        public <Q, R> ServerCall.Listener<Q> interceptCall(
+                ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
             MethodDescriptor<?, ?> method = typed.get(call.getMethodDescriptor().getFullMethodName());
             return new SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
                 @Override
@@ -70,8 +70,9 @@ public final class MalformedRequests {
             try {
                 parsed = method.parseRequest(body);
             } catch (RuntimeException e) {
-                throw malformed(method, "the request body is not a valid " + method.getBareMethodName()
-                        + " request: " + why(e));
+                throw malformed(
+                        method,
+                        "the request body is not a valid " + method.getBareMethodName() + " request: " + why(e));
             }
             return method.streamRequest(parsed);
         }
@@ -90,12 +91,16 @@ public final class MalformedRequests {
                     return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
                 }
             }
-            return Status.fromThrowable(e).getDescription() == null ? e.getClass().getSimpleName()
+            return Status.fromThrowable(e).getDescription() == null
+                    ? e.getClass().getSimpleName()
                     : Status.fromThrowable(e).getDescription();
         }
 
         private static SpinUpException malformed(MethodDescriptor<?, ?> method, String message) {
-            return new SpinUpException(SpinUpException.Kind.INVALID_ARGUMENT, ErrorReason.MALFORMED_REQUEST, message,
+            return new SpinUpException(
+                    SpinUpException.Kind.INVALID_ARGUMENT,
+                    ErrorReason.MALFORMED_REQUEST,
+                    message,
                     Map.of("method", method.getBareMethodName()));
         }
     }

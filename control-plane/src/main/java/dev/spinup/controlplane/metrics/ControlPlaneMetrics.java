@@ -23,10 +23,12 @@ public final class ControlPlaneMetrics {
                 if (id.getType() != Meter.Type.TIMER || !id.getName().startsWith("spinup_")) {
                     return config;
                 }
-                return DistributionStatisticConfig.builder().percentilesHistogram(true)
+                return DistributionStatisticConfig.builder()
+                        .percentilesHistogram(true)
                         .minimumExpectedValue((double) Duration.ofMillis(1).toNanos())
                         .maximumExpectedValue((double) Duration.ofHours(1).toNanos())
-                        .build().merge(config);
+                        .build()
+                        .merge(config);
             }
         });
     }
@@ -52,8 +54,10 @@ public final class ControlPlaneMetrics {
             }
         });
         Gauge.builder("spinup_scheduler_due_executions", () -> read.get().due())
-                .description("db-scheduler executions due now and not picked by any replica").register(meters);
+                .description("db-scheduler executions due now and not picked by any replica")
+                .register(meters);
         Gauge.builder("spinup_scheduler_oldest_due_seconds", () -> read.get().oldestSeconds())
-                .description("how long the oldest due, unpicked execution has waited").register(meters);
+                .description("how long the oldest due, unpicked execution has waited")
+                .register(meters);
     }
 }

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.UUID;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -46,7 +47,6 @@ import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 
 /**
  * The control plane's CA (EC P-256). It signs the server's certificate and every host's client
@@ -87,13 +87,18 @@ public final class CertificateAuthority implements HostCertificates {
             KeyPair pair = newKeyPair();
             Instant now = clock.instant();
             X500Name subject = new X500Name("CN=" + name);
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject, serial(),
-                    Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(CA_LIFETIME)), subject,
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                    subject,
+                    serial(),
+                    Date.from(now.minus(Duration.ofMinutes(5))),
+                    Date.from(now.plus(CA_LIFETIME)),
+                    subject,
                     pair.getPublic());
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            builder.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
+            builder.addExtension(
+                    Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
             X509Certificate cert = convert(builder.build(signer(pair.getPrivate())));
             CertificateAuthority ca = new CertificateAuthority(cert, pair.getPrivate(), clock);
             new Issued(pem(cert), pem(pair.getPrivate())).writeTo(crt, key);
@@ -134,8 +139,11 @@ public final class CertificateAuthority implements HostCertificates {
                 throw new IllegalArgumentException("the CSR's signature does not verify");
             }
             return pem(signHost(hostId, jca.getPublicKey()));
-        } catch (IOException | GeneralSecurityException | OperatorCreationException
-                 | org.bouncycastle.pkcs.PKCSException | ClassCastException e) {
+        } catch (IOException
+                | GeneralSecurityException
+                | OperatorCreationException
+                | org.bouncycastle.pkcs.PKCSException
+                | ClassCastException e) {
             throw new IllegalArgumentException("unreadable CSR: " + e.getMessage(), e);
         }
     }
@@ -151,8 +159,11 @@ public final class CertificateAuthority implements HostCertificates {
         List<GeneralName> names = new ArrayList<>();
         dnsNames.forEach(n -> names.add(new GeneralName(GeneralName.dNSName, n)));
         ipAddresses.forEach(ip -> names.add(new GeneralName(GeneralName.iPAddress, ip)));
-        X509Certificate cert = sign(new X500Name("CN=" + dnsNames.getFirst()), pair.getPublic(),
-                KeyPurposeId.id_kp_serverAuth, new GeneralNames(names.toArray(GeneralName[]::new)));
+        X509Certificate cert = sign(
+                new X500Name("CN=" + dnsNames.getFirst()),
+                pair.getPublic(),
+                KeyPurposeId.id_kp_serverAuth,
+                new GeneralNames(names.toArray(GeneralName[]::new)));
         return new Issued(pem(cert), pem(pair.getPrivate()));
     }
 
@@ -170,13 +181,19 @@ public final class CertificateAuthority implements HostCertificates {
     private X509Certificate sign(X500Name subject, PublicKey publicKey, KeyPurposeId purpose, GeneralNames sans) {
         try {
             Instant now = clock.instant();
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate, serial(),
-                    Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(LEAF_LIFETIME)), subject, publicKey);
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                    certificate,
+                    serial(),
+                    Date.from(now.minus(Duration.ofMinutes(5))),
+                    Date.from(now.plus(LEAF_LIFETIME)),
+                    subject,
+                    publicKey);
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
             builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose));
-            builder.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
+            builder.addExtension(
+                    Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
             if (sans != null) {
                 builder.addExtension(Extension.subjectAlternativeName, false, sans);
             }
@@ -238,13 +255,15 @@ public final class CertificateAuthority implements HostCertificates {
     }
 
     public static X509Certificate readCertificate(Path path) throws IOException, GeneralSecurityException {
-        try (Reader reader = Files.newBufferedReader(path); PEMParser parser = new PEMParser(reader)) {
+        try (Reader reader = Files.newBufferedReader(path);
+                PEMParser parser = new PEMParser(reader)) {
             return convert((X509CertificateHolder) parser.readObject());
         }
     }
 
     public static PrivateKey readPrivateKey(Path path) throws IOException {
-        try (Reader reader = Files.newBufferedReader(path); PEMParser parser = new PEMParser(reader)) {
+        try (Reader reader = Files.newBufferedReader(path);
+                PEMParser parser = new PEMParser(reader)) {
             return new JcaPEMKeyConverter().getPrivateKey((PrivateKeyInfo) parser.readObject());
         }
     }

@@ -73,14 +73,20 @@ public final class ClientCertificateCheck extends X509ExtendedTrustManager {
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
             throws CertificateException {
-        check(chain, engine == null || engine.getPeerHost() == null ? "unknown"
-                : engine.getPeerHost() + ":" + engine.getPeerPort(), () -> jdk.checkClientTrusted(chain, authType, engine));
+        check(
+                chain,
+                engine == null || engine.getPeerHost() == null
+                        ? "unknown"
+                        : engine.getPeerHost() + ":" + engine.getPeerPort(),
+                () -> jdk.checkClientTrusted(chain, authType, engine));
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
             throws CertificateException {
-        check(chain, socket == null ? "unknown" : String.valueOf(socket.getRemoteSocketAddress()),
+        check(
+                chain,
+                socket == null ? "unknown" : String.valueOf(socket.getRemoteSocketAddress()),
                 () -> jdk.checkClientTrusted(chain, authType, socket));
     }
 
@@ -138,7 +144,8 @@ public final class ClientCertificateCheck extends X509ExtendedTrustManager {
                 return "not_a_client_certificate";
             }
         }
-        if (chain != null && chain.length > 0
+        if (chain != null
+                && chain.length > 0
                 && chain[0].getSubjectX500Principal().equals(chain[0].getIssuerX500Principal())) {
             return "self_signed";
         }
@@ -151,11 +158,17 @@ public final class ClientCertificateCheck extends X509ExtendedTrustManager {
         long suppressed = windows.computeIfAbsent(reason, r -> new Window()).admit(clock.millis());
         if (suppressed >= 0) {
             X509Certificate leaf = chain == null || chain.length == 0 ? null : chain[0];
-            log.warn("event=tls_client_refused reason={} peer={} subject=\"{}\" issuer=\"{}\" error=\"{}\" "
-                            + "suppressed_since_last={}", reason, peer,
-                    leaf == null ? "" : LogText.of(leaf.getSubjectX500Principal().getName()),
+            log.warn(
+                    "event=tls_client_refused reason={} peer={} subject=\"{}\" issuer=\"{}\" error=\"{}\" "
+                            + "suppressed_since_last={}",
+                    reason,
+                    peer,
+                    leaf == null
+                            ? ""
+                            : LogText.of(leaf.getSubjectX500Principal().getName()),
                     leaf == null ? "" : LogText.of(leaf.getIssuerX500Principal().getName()),
-                    LogText.of(e.getMessage()), suppressed);
+                    LogText.of(e.getMessage()),
+                    suppressed);
         }
     }
 

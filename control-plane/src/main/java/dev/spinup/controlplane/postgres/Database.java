@@ -2,6 +2,9 @@ package dev.spinup.controlplane.postgres;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.spinup.controlplane.store.StoreException;
+import dev.spinup.controlplane.store.Transactions;
+import dev.spinup.controlplane.store.Tx;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -14,9 +17,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import dev.spinup.controlplane.store.StoreException;
-import dev.spinup.controlplane.store.Transactions;
-import dev.spinup.controlplane.store.Tx;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.ConnectionException;
 import org.jdbi.v3.core.Handle;
@@ -45,6 +45,7 @@ public final class Database implements Transactions, AutoCloseable {
      * permit while they hold a connection; nested calls on one thread take no second permit.
      */
     private final Semaphore admission;
+
     private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
     private static final long ADMISSION_TIMEOUT_MILLIS = 30_000;
 
@@ -60,7 +61,9 @@ public final class Database implements Transactions, AutoCloseable {
         this.pool = new HikariDataSource(hikari);
         this.admission = new Semaphore(config.maxPoolSize(), true);
         this.bound = new ThreadBoundDataSource(pool);
-        this.jdbi = Jdbi.create(pool).installPlugin(new PostgresPlugin()).installPlugin(new SqlObjectPlugin())
+        this.jdbi = Jdbi.create(pool)
+                .installPlugin(new PostgresPlugin())
+                .installPlugin(new SqlObjectPlugin())
                 .registerArgument(new WireValues.Arguments())
                 .registerColumnMapper(new WireValues.Columns())
                 .registerArrayType(Instant.class, "timestamptz", Timestamp::from);
@@ -101,8 +104,8 @@ public final class Database implements Transactions, AutoCloseable {
     private <T> T inTransactionAdmitted(Function<Tx, T> work) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return jdbi.inTransaction(handle -> bound.withConnection(handle.getConnection(),
-                        () -> work.apply(new JdbiTx(handle, true))));
+                return jdbi.inTransaction(handle ->
+                        bound.withConnection(handle.getConnection(), () -> work.apply(new JdbiTx(handle, true))));
             } catch (RuntimeException e) {
                 if (attempt >= MAX_ATTEMPTS || !isRetryable(e)) {
                     throw e;
@@ -134,7 +137,9 @@ public final class Database implements Transactions, AutoCloseable {
 
     /** 40P01 deadlock_detected, 40001 serialization_failure. */
     static boolean isRetryable(Throwable e) {
-        return sqlState(e).filter(state -> state.equals("40P01") || state.equals("40001")).isPresent();
+        return sqlState(e)
+                .filter(state -> state.equals("40P01") || state.equals("40001"))
+                .isPresent();
     }
 
     /**
@@ -189,8 +194,10 @@ public final class Database implements Transactions, AutoCloseable {
     }
 
     private static String constraint(Throwable e) {
-        return cause(e, PSQLException.class).map(PSQLException::getServerErrorMessage)
-                .map(m -> m.getConstraint() == null ? "" : m.getConstraint()).orElse("");
+        return cause(e, PSQLException.class)
+                .map(PSQLException::getServerErrorMessage)
+                .map(m -> m.getConstraint() == null ? "" : m.getConstraint())
+                .orElse("");
     }
 
     /** Callers queued for a database connection right now. */
@@ -216,7 +223,8 @@ public final class Database implements Transactions, AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ConnectionException(new SQLTransientConnectionException("interrupted waiting for a connection", e));
+            throw new ConnectionException(
+                    new SQLTransientConnectionException("interrupted waiting for a connection", e));
         }
         nested[0] = 1;
         try {

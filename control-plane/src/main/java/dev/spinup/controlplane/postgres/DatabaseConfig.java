@@ -37,6 +37,7 @@ public record DatabaseConfig(String jdbcUrl, String user, String password, int m
         }
         String hostPort = uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
         String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
-        return new DatabaseConfig("jdbc:postgresql://" + hostPort + uri.getRawPath() + query, user, password, maxPoolSize);
+        return new DatabaseConfig(
+                "jdbc:postgresql://" + hostPort + uri.getRawPath() + query, user, password, maxPoolSize);
     }
 }

@@ -9,8 +9,8 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 /** audit_log in PostgreSQL (a trigger refuses updates and deletes). */
 interface JdbiAuditLog extends AuditLog {
     @Override
-    default void append(UUID workspaceId, UUID operationId, String eventType, Map<String, String> data, String actor,
-                        Instant now) {
+    default void append(
+            UUID workspaceId, UUID operationId, String eventType, Map<String, String> data, String actor, Instant now) {
         append(workspaceId, operationId, eventType, Json.write(data), actor, now);
     }
 

@@ -23,7 +23,8 @@ interface JdbiDomainStore extends DomainStore {
     Optional<UUID> owner(String domain);
 
     @Override
-    @SqlUpdate("DELETE FROM workspace_domains WHERE workspace_id = :workspaceId AND domain = :domain AND kind = 'custom'")
+    @SqlUpdate(
+            "DELETE FROM workspace_domains WHERE workspace_id = :workspaceId AND domain = :domain AND kind = 'custom'")
     boolean removeCustom(UUID workspaceId, String domain);
 
     @Override

@@ -141,7 +141,8 @@ interface JdbiFleetStore extends FleetStore {
 
     @Override
     default Set<UUID> heartbeats(Map<UUID, Instant> at) {
-        return new HashSet<>(heartbeats(at.keySet().toArray(UUID[]::new), at.values().toArray(Instant[]::new)));
+        return new HashSet<>(
+                heartbeats(at.keySet().toArray(UUID[]::new), at.values().toArray(Instant[]::new)));
     }
 
     @SqlQuery("""
@@ -158,7 +159,10 @@ interface JdbiFleetStore extends FleetStore {
     final class HostMapper implements RowMapper<Host> {
         @Override
         public Host map(ResultSet rs, StatementContext ctx) throws SQLException {
-            return new Host(rs.getObject("id", UUID.class), rs.getString("region_id"), rs.getString("fqdn"),
+            return new Host(
+                    rs.getObject("id", UUID.class),
+                    rs.getString("region_id"),
+                    rs.getString("fqdn"),
                     Rows.get(rs, ctx, "state", HostState.class),
                     new Envelope(rs.getInt("total_vcpu"), rs.getInt("total_ram_gb"), rs.getInt("total_disk_gb")),
                     Rows.get(rs, ctx, "last_heartbeat_at", Instant.class));
@@ -168,8 +172,10 @@ interface JdbiFleetStore extends FleetStore {
     final class HostViewMapper implements RowMapper<HostView> {
         @Override
         public HostView map(ResultSet rs, StatementContext ctx) throws SQLException {
-            return new HostView(new HostMapper().map(rs, ctx),
-                    new Envelope(rs.getInt("vcpu"), rs.getInt("ram"), rs.getInt("disk")), rs.getInt("n"));
+            return new HostView(
+                    new HostMapper().map(rs, ctx),
+                    new Envelope(rs.getInt("vcpu"), rs.getInt("ram"), rs.getInt("disk")),
+                    rs.getInt("n"));
         }
     }
 }

@@ -100,8 +100,13 @@ interface JdbiOperationStore extends OperationStore {
     Optional<Boolean> lockWokenQuery(UUID id);
 
     @Override
-    default boolean finish(Operation op, OperationStatus status, StepState state, String errorReason,
-                           String errorMessage, Instant now) {
+    default boolean finish(
+            Operation op,
+            OperationStatus status,
+            StepState state,
+            String errorReason,
+            String errorMessage,
+            Instant now) {
         if (!status.isTerminal()) {
             throw new IllegalArgumentException(status + " is not terminal");
         }
@@ -113,8 +118,14 @@ interface JdbiOperationStore extends OperationStore {
                 error_reason = :errorReason, error_message = :errorMessage, completed_at = :now,
                 started_at = COALESCE(started_at, :now), version = version + 1
             WHERE id = :id AND version = :version AND status IN ('pending', 'running')""")
-    boolean finish(UUID id, int version, OperationStatus status, String state, String errorReason,
-                   String errorMessage, Instant now);
+    boolean finish(
+            UUID id,
+            int version,
+            OperationStatus status,
+            String state,
+            String errorReason,
+            String errorMessage,
+            Instant now);
 
     @Override
     @SqlQuery("""

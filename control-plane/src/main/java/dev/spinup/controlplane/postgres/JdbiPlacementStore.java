@@ -38,7 +38,9 @@ final class JdbiPlacementStore implements PlacementStore {
 
     @Override
     public Choice place(String regionId, Envelope envelope, Instant leaseCutoff) {
-        UUID start = new UUID(ThreadLocalRandom.current().nextLong(), ThreadLocalRandom.current().nextLong());
+        UUID start = new UUID(
+                ThreadLocalRandom.current().nextLong(),
+                ThreadLocalRandom.current().nextLong());
         int[] stale = new int[1];
         Optional<UUID> host = lockFirstWithRoom(regionId, envelope, leaseCutoff, "h.id >= :start", start, stale)
                 .or(() -> lockFirstWithRoom(regionId, envelope, leaseCutoff, "h.id < :start", start, stale))
@@ -56,9 +58,10 @@ final class JdbiPlacementStore implements PlacementStore {
                         FROM hosts h LEFT JOIN workspaces w ON w.host_id = h.id AND w.id <> :ws
                             AND w.state IN ('active', 'suspended')
                         WHERE h.id = :id GROUP BY h.id""")
-                .bind("id", hostId).bind("ws", workspaceId)
-                .map((rs, ctx) -> new Envelope(Math.max(0, rs.getInt("vcpu")), Math.max(0, rs.getInt("ram")),
-                        Math.max(0, rs.getInt("disk"))))
+                .bind("id", hostId)
+                .bind("ws", workspaceId)
+                .map((rs, ctx) -> new Envelope(
+                        Math.max(0, rs.getInt("vcpu")), Math.max(0, rs.getInt("ram")), Math.max(0, rs.getInt("disk"))))
                 .one();
     }
 
@@ -70,11 +73,17 @@ final class JdbiPlacementStore implements PlacementStore {
      * snapshot, which sees every placement that held the lock before us). A host that turns out full
      * stays locked by us and so cannot come back stale; the search goes on from a fresh snapshot.
      */
-    private Optional<UUID> lockFirstWithRoom(String regionId, Envelope e, Instant cutoff, String range, UUID start,
-                                             int[] stale) {
+    private Optional<UUID> lockFirstWithRoom(
+            String regionId, Envelope e, Instant cutoff, String range, UUID start, int[] stale) {
         while (true) {
-            Optional<UUID> locked = room(" AND " + range + " ORDER BY h.id LIMIT 1 FOR NO KEY UPDATE OF h SKIP LOCKED",
-                    regionId, e, cutoff).bind("start", start).mapTo(UUID.class).findOne();
+            Optional<UUID> locked = room(
+                            " AND " + range + " ORDER BY h.id LIMIT 1 FOR NO KEY UPDATE OF h SKIP LOCKED",
+                            regionId,
+                            e,
+                            cutoff)
+                    .bind("start", start)
+                    .mapTo(UUID.class)
+                    .findOne();
             if (locked.isEmpty() || hasRoom(regionId, e, cutoff, locked.get())) {
                 return locked;
             }
@@ -84,19 +93,29 @@ final class JdbiPlacementStore implements PlacementStore {
 
     /** Whether a host this transaction has locked still has room, by a statement with a fresh snapshot. */
     private boolean hasRoom(String regionId, Envelope e, Instant cutoff, UUID host) {
-        return room(" AND h.id = :id", regionId, e, cutoff).bind("id", host).mapTo(UUID.class).findOne().isPresent();
+        return room(" AND h.id = :id", regionId, e, cutoff)
+                .bind("id", host)
+                .mapTo(UUID.class)
+                .findOne()
+                .isPresent();
     }
 
     /** The hosts with room for {@code e} in the region, narrowed and ordered by {@code rest}. */
     private Query room(String rest, String regionId, Envelope e, Instant cutoff) {
         return h.createQuery(ROOM + rest)
-                .bind("region", regionId).bind("leaseCutoff", cutoff)
-                .bind("vcpu", e.vcpu()).bind("ram", e.ramGb()).bind("disk", e.diskGb());
+                .bind("region", regionId)
+                .bind("leaseCutoff", cutoff)
+                .bind("vcpu", e.vcpu())
+                .bind("ram", e.ramGb())
+                .bind("disk", e.diskGb());
     }
 
     /** Locks the host row until the caller's commit (waiting for a placement that holds it). */
     private void lockHost(UUID hostId) {
-        h.createQuery("SELECT id FROM hosts WHERE id = :id FOR NO KEY UPDATE").bind("id", hostId).mapTo(UUID.class).one();
+        h.createQuery("SELECT id FROM hosts WHERE id = :id FOR NO KEY UPDATE")
+                .bind("id", hostId)
+                .mapTo(UUID.class)
+                .one();
     }
 
     /**
@@ -105,7 +124,9 @@ final class JdbiPlacementStore implements PlacementStore {
      * id order, the same for every caller, so waiters can never deadlock on each other.
      */
     private Optional<UUID> waitForBusyHost(String regionId, Envelope e, Instant cutoff) {
-        List<UUID> candidates = room(" ORDER BY h.id LIMIT 3", regionId, e, cutoff).mapTo(UUID.class).list();
+        List<UUID> candidates = room(" ORDER BY h.id LIMIT 3", regionId, e, cutoff)
+                .mapTo(UUID.class)
+                .list();
         for (UUID candidate : candidates) {
             lockHost(candidate);
             if (hasRoom(regionId, e, cutoff, candidate)) {

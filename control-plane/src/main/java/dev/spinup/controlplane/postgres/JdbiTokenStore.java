@@ -31,7 +31,8 @@ interface JdbiTokenStore extends TokenStore {
     @SqlUpdate("""
             INSERT INTO enrollment_tokens (id, token_sha256, region_id, created_by, created_at, expires_at)
             VALUES (:id, :sha256Hex, :regionId, :actor, :now, :expiresAt)""")
-    void createEnrollmentToken(UUID id, String sha256Hex, String regionId, String actor, Instant now, Instant expiresAt);
+    void createEnrollmentToken(
+            UUID id, String sha256Hex, String regionId, String actor, Instant now, Instant expiresAt);
 
     @Override
     @SqlQuery("""

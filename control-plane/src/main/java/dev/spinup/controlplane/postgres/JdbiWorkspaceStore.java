@@ -89,7 +89,8 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
     void setEnvelope(UUID id, Flavor flavor, @BindMethods("envelope") Envelope envelope, Instant now);
 
     @Override
-    @SqlUpdate("UPDATE workspaces SET host_id = :hostId, state = :state, endpoint = NULL, updated_at = :now WHERE id = :id")
+    @SqlUpdate(
+            "UPDATE workspaces SET host_id = :hostId, state = :state, endpoint = NULL, updated_at = :now WHERE id = :id")
     void moveTo(UUID id, UUID hostId, WorkspaceState state, Instant now);
 
     @Override

@@ -40,7 +40,8 @@ public final class PgNotificationListener implements AutoCloseable {
     private void loop() {
         boolean reconnecting = false;
         while (running) {
-            try (Connection c = db.openDedicatedConnection(); Statement s = c.createStatement()) {
+            try (Connection c = db.openDedicatedConnection();
+                    Statement s = c.createStatement()) {
                 connection = c;
                 for (String channel : handlers.keySet()) {
                     s.execute("LISTEN " + channel);
@@ -60,7 +61,8 @@ public final class PgNotificationListener implements AutoCloseable {
                             try {
                                 handler.accept(n.getParameter());
                             } catch (RuntimeException e) {
-                                meters.counter("spinup_background_failures", "loop", "pg_notify_handler").increment();
+                                meters.counter("spinup_background_failures", "loop", "pg_notify_handler")
+                                        .increment();
                                 log.warn("event=notify_handler_failed channel={} error={}", n.getName(), e.toString());
                             }
                         }
@@ -70,7 +72,8 @@ public final class PgNotificationListener implements AutoCloseable {
                 if (!running) {
                     return;
                 }
-                meters.counter("spinup_background_failures", "loop", "pg_listen").increment();
+                meters.counter("spinup_background_failures", "loop", "pg_listen")
+                        .increment();
                 log.warn("event=pg_listen_failed error={}; reconnecting in 1s", e.toString());
                 reconnecting = true;
                 try {

@@ -26,7 +26,8 @@ final class WireValues {
             if (!WireValue.class.isAssignableFrom(GenericTypes.getErasedType(type))) {
                 return Optional.empty();
             }
-            return Optional.of(value -> value == null ? new NullArgument(Types.VARCHAR)
+            return Optional.of(value -> value == null
+                    ? new NullArgument(Types.VARCHAR)
                     : (position, statement, ctx) -> statement.setString(position, ((WireValue) value).wire()));
         }
     }

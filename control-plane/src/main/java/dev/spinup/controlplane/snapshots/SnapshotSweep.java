@@ -1,5 +1,7 @@
 package dev.spinup.controlplane.snapshots;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.spinup.controlplane.store.SnapshotObjects;
 import dev.spinup.controlplane.store.Transactions;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,8 +13,6 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * Deletes snapshot objects that no live record stands for (an upload cut off before its result was
@@ -41,8 +41,7 @@ public final class SnapshotSweep {
     private final Clock clock;
     private final MeterRegistry meters;
 
-    public SnapshotSweep(Transactions db, SnapshotObjects storage, Config config, Clock clock,
-                         MeterRegistry meters) {
+    public SnapshotSweep(Transactions db, SnapshotObjects storage, Config config, Clock clock, MeterRegistry meters) {
         this.db = db;
         this.storage = storage;
         this.config = config;
@@ -60,13 +59,16 @@ public final class SnapshotSweep {
         AtomicInteger swept = new AtomicInteger();
         try {
             storage.list("workspaces/", page -> {
-                List<String> old = page.stream().filter(o -> o.lastModified().isBefore(cutoff))
-                        .map(o -> storage.uri(o.key())).toList();
+                List<String> old = page.stream()
+                        .filter(o -> o.lastModified().isBefore(cutoff))
+                        .map(o -> storage.uri(o.key()))
+                        .toList();
                 if (old.isEmpty()) {
                     return;
                 }
                 Set<String> known = db.read(tx -> tx.snapshots().referenced(old));
-                List<String> orphans = old.stream().filter(uri -> !known.contains(uri)).toList();
+                List<String> orphans =
+                        old.stream().filter(uri -> !known.contains(uri)).toList();
                 for (String uri : orphans) {
                     storage.delete(storage.keyOf(uri));
                     log.warn("event=snapshot_object_swept object={}", uri);
@@ -78,7 +80,8 @@ public final class SnapshotSweep {
                 }
             });
         } catch (RuntimeException e) {
-            meters.counter("spinup_background_failures", "loop", "snapshot_sweep").increment();
+            meters.counter("spinup_background_failures", "loop", "snapshot_sweep")
+                    .increment();
             log.warn("event=snapshot_sweep_failed error=\"{}\"", e.toString());
         }
         return swept.get();

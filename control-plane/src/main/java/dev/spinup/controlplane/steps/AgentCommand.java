@@ -31,8 +31,16 @@ public sealed interface AgentCommand {
             implements AgentCommand {}
 
     /** Downloads {@code key}, checks its size and SHA-256, and unpacks it; does not start the workspace. */
-    record RestoreSnapshot(UUID snapshotId, String bucket, String key, long sizeBytes, String sha256Hex,
-                           Envelope envelope, ProjectTemplate template, String displayName) implements AgentCommand {}
+    record RestoreSnapshot(
+            UUID snapshotId,
+            String bucket,
+            String key,
+            long sizeBytes,
+            String sha256Hex,
+            Envelope envelope,
+            ProjectTemplate template,
+            String displayName)
+            implements AgentCommand {}
 
     /** The host's whole routing table, derived from committed state when the command is sent. */
     record ApplyEdgeRoutes() implements AgentCommand {}

@@ -26,9 +26,13 @@ public final class AgentCommandStep implements Step {
     private final Function<StepContext, AgentCommand> command;
     private final BiFunction<StepContext, AgentResult, Map<String, String>> onSuccess;
 
-    public AgentCommandStep(String name, Duration timeout, AgentLink link, Function<StepContext, UUID> host,
-                            Function<StepContext, AgentCommand> command,
-                            BiFunction<StepContext, AgentResult, Map<String, String>> onSuccess) {
+    public AgentCommandStep(
+            String name,
+            Duration timeout,
+            AgentLink link,
+            Function<StepContext, UUID> host,
+            Function<StepContext, AgentCommand> command,
+            BiFunction<StepContext, AgentResult, Map<String, String>> onSuccess) {
         this.name = name;
         this.timeout = timeout;
         this.link = link;
@@ -52,11 +56,20 @@ public final class AgentCommandStep implements Step {
      * deadline. What must be fresh when it is sent (a routing table, presigned URLs) is filled in
      * then, by the agent link.
      */
-    static void send(AgentLink link, StepContext ctx, String name, UUID hostId, AgentCommand command,
-                     Instant deadline) {
+    static void send(
+            AgentLink link, StepContext ctx, String name, UUID hostId, AgentCommand command, Instant deadline) {
         int attempt = ctx.step() == null ? 1 : ctx.step().attempts();
-        link.send(ctx.tx(), hostId, new AgentLink.Outgoing(commandId(ctx.operation().id(), name, attempt),
-                ctx.operation().id(), ctx.workspace().id(), name, deadline, TraceContext.current(), command));
+        link.send(
+                ctx.tx(),
+                hostId,
+                new AgentLink.Outgoing(
+                        commandId(ctx.operation().id(), name, attempt),
+                        ctx.operation().id(),
+                        ctx.workspace().id(),
+                        name,
+                        deadline,
+                        TraceContext.current(),
+                        command));
     }
 
     @Override
@@ -76,7 +89,9 @@ public final class AgentCommandStep implements Step {
         if (recorded.isEmpty()) {
             UUID hostId = host.apply(ctx);
             // A retry (past the verb's point of no return) keeps the first attempt's deadline.
-            Instant deadline = ctx.step().deadline() != null ? ctx.step().deadline() : ctx.now().plus(timeout);
+            Instant deadline = ctx.step().deadline() != null
+                    ? ctx.step().deadline()
+                    : ctx.now().plus(timeout);
             AgentCommand toSend = command.apply(ctx);
             send(link, ctx, name, hostId, toSend, deadline);
             return new StepOutcome.Wait(waitingOn(hostId, toSend.describe()), deadline);
@@ -87,15 +102,22 @@ public final class AgentCommandStep implements Step {
                 return new StepOutcome.Done(onSuccess.apply(ctx, r.result()));
             }
             ErrorReason reason = AgentResult.LOST_IN_RESTART.equals(r.result().errorCode())
-                    ? ErrorReason.AGENT_RECONNECTED_WITHOUT_COMPLETION : ErrorReason.AGENT_COMMAND_FAILED;
-            return new StepOutcome.Fail(reason,
-                    "host " + r.hostId() + " could not " + r.description() + ": " + r.result().message());
+                    ? ErrorReason.AGENT_RECONNECTED_WITHOUT_COMPLETION
+                    : ErrorReason.AGENT_COMMAND_FAILED;
+            return new StepOutcome.Fail(
+                    reason,
+                    "host " + r.hostId() + " could not " + r.description() + ": "
+                            + r.result().message());
         }
-        Instant deadline = ctx.step().deadline() != null ? ctx.step().deadline() : r.createdAt().plus(timeout);
+        Instant deadline = ctx.step().deadline() != null
+                ? ctx.step().deadline()
+                : r.createdAt().plus(timeout);
         if (!ctx.now().isBefore(deadline)) {
-            return new StepOutcome.Fail(ErrorReason.STEP_DEADLINE_EXCEEDED, "host " + r.hostId() + " did not report "
-                    + "the result of " + r.description() + " within " + timeout.toSeconds() + "s"
-                    + (r.sentAt() == null ? " (the command was never delivered: is the host connected?)" : ""));
+            return new StepOutcome.Fail(
+                    ErrorReason.STEP_DEADLINE_EXCEEDED,
+                    "host " + r.hostId() + " did not report "
+                            + "the result of " + r.description() + " within " + timeout.toSeconds() + "s"
+                            + (r.sentAt() == null ? " (the command was never delivered: is the host connected?)" : ""));
         }
         return new StepOutcome.Wait(waitingOn(r.hostId(), r.description()), deadline);
     }

@@ -16,16 +16,22 @@ public interface AgentLink {
      * A command as a step sends it. {@code deadline}: after it the agent need not start it (null:
      * none); {@code traceContext}: the step's, so the agent's work joins its trace.
      */
-    record Outgoing(String commandId, UUID operationId, UUID workspaceId, String step, Instant deadline,
-                    Map<String, String> traceContext, AgentCommand command) {
+    record Outgoing(
+            String commandId,
+            UUID operationId,
+            UUID workspaceId,
+            String step,
+            Instant deadline,
+            Map<String, String> traceContext,
+            AgentCommand command) {
         public Outgoing {
             traceContext = Map.copyOf(traceContext);
         }
     }
 
     /** A command in the outbox: {@code result} null until the agent reported; {@code sentAt} null until it went out. */
-    record Sent(String commandId, UUID hostId, String description, AgentResult result, Instant createdAt,
-                Instant sentAt) {}
+    record Sent(
+            String commandId, UUID hostId, String description, AgentResult result, Instant createdAt, Instant sentAt) {}
 
     /** Enqueues the command for {@code hostId} in {@code tx}, unless its id is enqueued already. */
     void send(Tx tx, UUID hostId, Outgoing command);

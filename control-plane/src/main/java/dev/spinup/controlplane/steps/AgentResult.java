@@ -1,8 +1,8 @@
 package dev.spinup.controlplane.steps;
 
-import java.util.UUID;
-
 import static java.util.Objects.requireNonNull;
+
+import java.util.UUID;
 
 /**
  * What a host agent reported for a command. {@code errorCode} is a short machine-readable code

@@ -24,13 +24,21 @@ public final class AgentSteps {
     }
 
     public Step provision() {
-        return onHost("provision", timeouts.provision(), ctx -> new AgentCommand.ProvisionVm(ctx.workspace().envelope(),
-                ctx.workspace().template(), ctx.workspace().displayName()));
+        return onHost(
+                "provision",
+                timeouts.provision(),
+                ctx -> new AgentCommand.ProvisionVm(
+                        ctx.workspace().envelope(),
+                        ctx.workspace().template(),
+                        ctx.workspace().displayName()));
     }
 
     /** Boots the workspace and records where it answers. */
     public Step start(String name) {
-        return onHost(name, timeouts.start(), ctx -> ctx.workspace().hostId(),
+        return onHost(
+                name,
+                timeouts.start(),
+                ctx -> ctx.workspace().hostId(),
                 ctx -> new AgentCommand.StartVm(ctx.workspace().envelope()),
                 (ctx, result) -> {
                     String endpoint = result.vmStarted().endpoint();
@@ -48,7 +56,10 @@ public final class AgentSteps {
     }
 
     public Step resize(String name) {
-        return onHost(name, timeouts.resize(), ctx -> new AgentCommand.ResizeVm(ctx.workspace().envelope()));
+        return onHost(
+                name,
+                timeouts.resize(),
+                ctx -> new AgentCommand.ResizeVm(ctx.workspace().envelope()));
     }
 
     /** Removes the workspace's local data on its host (after a verified snapshot). */
@@ -71,8 +82,10 @@ public final class AgentSteps {
 
     /** Routes for the state the operation's verb leads to. */
     public Step routes() {
-        return routes("routes", ctx -> Lifecycle.target(ctx.operation().verb(), ctx.workspace().state())
-                .orElse(ctx.workspace().state()));
+        return routes(
+                "routes",
+                ctx -> Lifecycle.target(ctx.operation().verb(), ctx.workspace().state())
+                        .orElse(ctx.workspace().state()));
     }
 
     /** Routes for the state the workspace is in now (after a rollback). */
@@ -111,9 +124,12 @@ public final class AgentSteps {
         return onHost(name, timeout, ctx -> ctx.workspace().hostId(), command, (ctx, result) -> Map.of());
     }
 
-    public AgentCommandStep onHost(String name, Duration timeout, Function<StepContext, UUID> host,
-                                   Function<StepContext, AgentCommand> command,
-                                   BiFunction<StepContext, AgentResult, Map<String, String>> onSuccess) {
+    public AgentCommandStep onHost(
+            String name,
+            Duration timeout,
+            Function<StepContext, UUID> host,
+            Function<StepContext, AgentCommand> command,
+            BiFunction<StepContext, AgentResult, Map<String, String>> onSuccess) {
         return new AgentCommandStep(name, timeout, link, host, command, onSuccess);
     }
 

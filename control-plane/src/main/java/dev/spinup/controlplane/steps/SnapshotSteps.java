@@ -3,11 +3,11 @@ package dev.spinup.controlplane.steps;
 import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.core.Snapshot;
 import dev.spinup.controlplane.core.SnapshotKind;
-import dev.spinup.controlplane.store.SnapshotObjects;
 import dev.spinup.controlplane.engine.Step;
 import dev.spinup.controlplane.engine.StepContext;
 import dev.spinup.controlplane.engine.StepOutcome;
 import dev.spinup.controlplane.engine.StepTimeouts;
+import dev.spinup.controlplane.store.SnapshotObjects;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -56,22 +56,44 @@ public final class SnapshotSteps {
      * the same transaction that enqueues the command.
      */
     public Step take(String name, SnapshotKind kind) {
-        return agent.onHost(name, timeouts.snapshot(), ctx -> ctx.workspace().hostId(), ctx -> {
-            UUID snapshotId = snapshotId(ctx);
-            String key = objectKey(ctx.workspace().id(), snapshotId);
-            ctx.tx().snapshots().begin(snapshotId, ctx.workspace().id(), storage.uri(key), kind.wire(), ctx.now());
-            String base = ctx.operation().params().get("base_snapshot_id");
-            return new AgentCommand.TakeSnapshot(snapshotId, base == null || base.isEmpty() ? null : UUID.fromString(base),
-                    kind, storage.bucket(), key);
-        }, (ctx, result) -> {
-            AgentResult.SnapshotTaken taken = result.snapshotTaken();
-            UUID snapshotId = snapshotId(ctx);
-            ctx.tx().snapshots().record(new Snapshot(snapshotId, ctx.workspace().id(),
-                    storage.uri(objectKey(ctx.workspace().id(), snapshotId)), taken.sizeBytes(), taken.sha256Hex(),
-                    taken.tool(), kind.wire(), taken.baseSnapshotId(), ctx.now(), null, null));
-            meters.counter("spinup_snapshot_bytes", "kind", kind.wire()).increment(taken.sizeBytes());
-            return Map.of();
-        });
+        return agent.onHost(
+                name,
+                timeouts.snapshot(),
+                ctx -> ctx.workspace().hostId(),
+                ctx -> {
+                    UUID snapshotId = snapshotId(ctx);
+                    String key = objectKey(ctx.workspace().id(), snapshotId);
+                    ctx.tx()
+                            .snapshots()
+                            .begin(snapshotId, ctx.workspace().id(), storage.uri(key), kind.wire(), ctx.now());
+                    String base = ctx.operation().params().get("base_snapshot_id");
+                    return new AgentCommand.TakeSnapshot(
+                            snapshotId,
+                            base == null || base.isEmpty() ? null : UUID.fromString(base),
+                            kind,
+                            storage.bucket(),
+                            key);
+                },
+                (ctx, result) -> {
+                    AgentResult.SnapshotTaken taken = result.snapshotTaken();
+                    UUID snapshotId = snapshotId(ctx);
+                    ctx.tx()
+                            .snapshots()
+                            .record(new Snapshot(
+                                    snapshotId,
+                                    ctx.workspace().id(),
+                                    storage.uri(objectKey(ctx.workspace().id(), snapshotId)),
+                                    taken.sizeBytes(),
+                                    taken.sha256Hex(),
+                                    taken.tool(),
+                                    kind.wire(),
+                                    taken.baseSnapshotId(),
+                                    ctx.now(),
+                                    null,
+                                    null));
+                    meters.counter("spinup_snapshot_bytes", "kind", kind.wire()).increment(taken.sizeBytes());
+                    return Map.of();
+                });
     }
 
     /**
@@ -85,16 +107,23 @@ public final class SnapshotSteps {
             if (s.verifiedAt() != null) {
                 return StepOutcome.done();
             }
-            return new StepOutcome.CallOut<>("object storage to read back snapshot " + snapshotId,
-                    () -> storage.read(storage.keyOf(s.objectUri())), (after, stored) -> {
-                        if (stored.sizeBytes() != s.sizeBytes() || !stored.sha256Hex().equals(s.sha256Hex())) {
-                            meters.counter("spinup_snapshot_verification_failures").increment();
-                            return new StepOutcome.Fail(ErrorReason.SNAPSHOT_VERIFICATION_FAILED, "snapshot " + snapshotId
-                                    + " in object storage does not match what the host uploaded: stored "
-                                    + (stored.sizeBytes() < 0 ? "nothing"
-                                            : stored.sizeBytes() + " bytes, sha256 " + stored.sha256Hex())
-                                    + "; expected " + s.sizeBytes() + " bytes, sha256 " + s.sha256Hex()
-                                    + ". Local data was kept.");
+            return new StepOutcome.CallOut<>(
+                    "object storage to read back snapshot " + snapshotId,
+                    () -> storage.read(storage.keyOf(s.objectUri())),
+                    (after, stored) -> {
+                        if (stored.sizeBytes() != s.sizeBytes()
+                                || !stored.sha256Hex().equals(s.sha256Hex())) {
+                            meters.counter("spinup_snapshot_verification_failures")
+                                    .increment();
+                            return new StepOutcome.Fail(
+                                    ErrorReason.SNAPSHOT_VERIFICATION_FAILED,
+                                    "snapshot " + snapshotId
+                                            + " in object storage does not match what the host uploaded: stored "
+                                            + (stored.sizeBytes() < 0
+                                                    ? "nothing"
+                                                    : stored.sizeBytes() + " bytes, sha256 " + stored.sha256Hex())
+                                            + "; expected " + s.sizeBytes() + " bytes, sha256 " + s.sha256Hex()
+                                            + ". Local data was kept.");
                         }
                         after.tx().snapshots().markVerified(snapshotId, after.now());
                         return StepOutcome.done();
@@ -113,14 +142,17 @@ public final class SnapshotSteps {
             if (s.isEmpty()) {
                 return StepOutcome.done();
             }
-            return new StepOutcome.CallOut<>("object storage to delete snapshot " + snapshotId, () -> {
-                storage.delete(storage.keyOf(s.get().objectUri()));
-                return true;
-            }, (after, deleted) -> {
-                after.tx().snapshots().markPurged(snapshotId, after.now());
-                meters.counter("spinup_snapshots_discarded").increment();
-                return StepOutcome.done();
-            });
+            return new StepOutcome.CallOut<>(
+                    "object storage to delete snapshot " + snapshotId,
+                    () -> {
+                        storage.delete(storage.keyOf(s.get().objectUri()));
+                        return true;
+                    },
+                    (after, deleted) -> {
+                        after.tx().snapshots().markPurged(snapshotId, after.now());
+                        meters.counter("spinup_snapshots_discarded").increment();
+                        return StepOutcome.done();
+                    });
         });
     }
 
@@ -129,8 +161,14 @@ public final class SnapshotSteps {
         return agent.onHost(name, timeouts.restore(), ctx -> {
             UUID snapshotId = snapshotId(ctx);
             Snapshot s = ctx.tx().snapshots().find(snapshotId).orElseThrow();
-            return new AgentCommand.RestoreSnapshot(snapshotId, storage.bucket(), storage.keyOf(s.objectUri()),
-                    s.sizeBytes(), s.sha256Hex(), ctx.workspace().envelope(), ctx.workspace().template(),
+            return new AgentCommand.RestoreSnapshot(
+                    snapshotId,
+                    storage.bucket(),
+                    storage.keyOf(s.objectUri()),
+                    s.sizeBytes(),
+                    s.sha256Hex(),
+                    ctx.workspace().envelope(),
+                    ctx.workspace().template(),
                     ctx.workspace().displayName());
         });
     }
@@ -142,7 +180,8 @@ public final class SnapshotSteps {
     public Step prune(String name) {
         return storageStep(name, ctx -> {
             var periodic = ctx.tx().snapshots().periodic(ctx.workspace().id());
-            var kept = periodic.subList(0, Math.min(periodic.size(), ctx.workspace().snapshotRetentionCount()));
+            var kept = periodic.subList(
+                    0, Math.min(periodic.size(), ctx.workspace().snapshotRetentionCount()));
             Set<UUID> needed = new HashSet<>();
             kept.forEach(s -> {
                 needed.add(s.id());
@@ -155,13 +194,16 @@ public final class SnapshotSteps {
             if (old.isEmpty()) {
                 return StepOutcome.done();
             }
-            return new StepOutcome.CallOut<>("object storage to delete " + old.size() + " old snapshots", () -> {
-                old.forEach(s -> storage.delete(storage.keyOf(s.objectUri())));
-                return true;
-            }, (after, deleted) -> {
-                old.forEach(s -> after.tx().snapshots().markPurged(s.id(), after.now()));
-                return StepOutcome.done();
-            });
+            return new StepOutcome.CallOut<>(
+                    "object storage to delete " + old.size() + " old snapshots",
+                    () -> {
+                        old.forEach(s -> storage.delete(storage.keyOf(s.objectUri())));
+                        return true;
+                    },
+                    (after, deleted) -> {
+                        old.forEach(s -> after.tx().snapshots().markPurged(s.id(), after.now()));
+                        return StepOutcome.done();
+                    });
         });
     }
 
@@ -172,8 +214,10 @@ public final class SnapshotSteps {
     public Step purge(String name) {
         return storageStep(name, ctx -> {
             UUID ws = ctx.workspace().id();
-            return new StepOutcome.CallOut<>("object storage to delete everything under " + workspacePrefix(ws),
-                    () -> storage.deletePrefix(workspacePrefix(ws)), (after, deleted) -> {
+            return new StepOutcome.CallOut<>(
+                    "object storage to delete everything under " + workspacePrefix(ws),
+                    () -> storage.deletePrefix(workspacePrefix(ws)),
+                    (after, deleted) -> {
                         after.tx().snapshots().markAllPurged(ws, after.now());
                         meters.counter("spinup_snapshot_objects_purged").increment(deleted);
                         return StepOutcome.done();

@@ -1,5 +1,7 @@
 package dev.spinup.controlplane.storage;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.spinup.controlplane.store.SnapshotObjects;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,10 +11,9 @@ import java.net.URL;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.HexFormat;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -26,8 +27,6 @@ import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * Snapshot objects in S3 or any S3-compatible store, through the AWS SDK v2 (endpoint override and
@@ -46,8 +45,8 @@ public final class ObjectStorage implements SnapshotObjects, AutoCloseable {
     }
 
     /** What object storage holds: size and SHA-256, read back in full. */
-
     private final Config config;
+
     private final S3Client s3;
     private final S3Presigner presigner;
 
@@ -56,7 +55,9 @@ public final class ObjectStorage implements SnapshotObjects, AutoCloseable {
         AwsCredentialsProvider credentials = config.accessKey() == null
                 ? DefaultCredentialsProvider.builder().build()
                 : StaticCredentialsProvider.create(AwsBasicCredentials.create(config.accessKey(), config.secretKey()));
-        S3Configuration s3Config = S3Configuration.builder().pathStyleAccessEnabled(config.endpoint() != null).build();
+        S3Configuration s3Config = S3Configuration.builder()
+                .pathStyleAccessEnabled(config.endpoint() != null)
+                .build();
         var builder = S3Client.builder()
                 .region(Region.of(config.region()))
                 .credentialsProvider(credentials)
@@ -98,14 +99,18 @@ public final class ObjectStorage implements SnapshotObjects, AutoCloseable {
 
     @Override
     public URL presignPut(String key, Duration ttl) {
-        return presigner.presignPutObject(r -> r.signatureDuration(ttl)
-                .putObjectRequest(p -> p.bucket(config.bucket()).key(key))).url();
+        return presigner
+                .presignPutObject(r -> r.signatureDuration(ttl)
+                        .putObjectRequest(p -> p.bucket(config.bucket()).key(key)))
+                .url();
     }
 
     @Override
     public URL presignGet(String key, Duration ttl) {
-        return presigner.presignGetObject(r -> r.signatureDuration(ttl)
-                .getObjectRequest(g -> g.bucket(config.bucket()).key(key))).url();
+        return presigner
+                .presignGetObject(r -> r.signatureDuration(ttl)
+                        .getObjectRequest(g -> g.bucket(config.bucket()).key(key)))
+                .url();
     }
 
     /** Reads the whole object back, streaming, and returns its size and SHA-256. */
@@ -114,7 +119,8 @@ public final class ObjectStorage implements SnapshotObjects, AutoCloseable {
         MessageDigest digest = sha256();
         long size = 0;
         byte[] buffer = new byte[64 * 1024];
-        try (InputStream in = s3.getObject(GetObjectRequest.builder().bucket(config.bucket()).key(key).build())) {
+        try (InputStream in = s3.getObject(
+                GetObjectRequest.builder().bucket(config.bucket()).key(key).build())) {
             for (int n; (n = in.read(buffer)) > 0; ) {
                 digest.update(buffer, 0, n);
                 size += n;
@@ -140,9 +146,12 @@ public final class ObjectStorage implements SnapshotObjects, AutoCloseable {
      */
     @Override
     public void list(String prefix, Consumer<List<Listed>> page) {
-        for (ListObjectsV2Response response : s3.listObjectsV2Paginator(r -> r.bucket(config.bucket()).prefix(prefix))) {
-            page.accept(response.contents().stream().filter(o -> !o.key().endsWith("/"))
-                    .map(o -> new Listed(o.key(), o.lastModified(), o.size() == null ? 0 : o.size())).toList());
+        for (ListObjectsV2Response response :
+                s3.listObjectsV2Paginator(r -> r.bucket(config.bucket()).prefix(prefix))) {
+            page.accept(response.contents().stream()
+                    .filter(o -> !o.key().endsWith("/"))
+                    .map(o -> new Listed(o.key(), o.lastModified(), o.size() == null ? 0 : o.size()))
+                    .toList());
         }
     }
 
@@ -150,10 +159,12 @@ public final class ObjectStorage implements SnapshotObjects, AutoCloseable {
     @Override
     public int deletePrefix(String prefix) {
         int[] deleted = {0};
-        list(prefix, page -> page.forEach(o -> {
-            delete(o.key());
-            deleted[0]++;
-        }));
+        list(
+                prefix,
+                page -> page.forEach(o -> {
+                    delete(o.key());
+                    deleted[0]++;
+                }));
         return deleted[0];
     }
 

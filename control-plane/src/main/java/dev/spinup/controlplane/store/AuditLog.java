@@ -6,6 +6,6 @@ import java.util.UUID;
 
 /** The append-only audit log (the database refuses updates and deletes). Event data never holds PII. */
 public interface AuditLog {
-    void append(UUID workspaceId, UUID operationId, String eventType, Map<String, String> data, String actor,
-                Instant now);
+    void append(
+            UUID workspaceId, UUID operationId, String eventType, Map<String, String> data, String actor, Instant now);
 }

@@ -12,8 +12,15 @@ import java.util.UUID;
  */
 public interface CommandStore {
     /** {@code command} and {@code result} as the agent protocol encodes them; {@code result} null until there is one. */
-    record Stored(String commandId, UUID hostId, UUID operationId, String state, byte[] command, byte[] result,
-                  Instant createdAt, Instant sentAt) {}
+    record Stored(
+            String commandId,
+            UUID hostId,
+            UUID operationId,
+            String state,
+            byte[] command,
+            byte[] result,
+            Instant createdAt,
+            Instant sentAt) {}
 
     /** A command for the host that has no result yet; {@code command} null when the caller said it already has it. */
     record Outstanding(String commandId, byte[] command) {}

@@ -12,8 +12,15 @@ public interface EdgeStore {
      * living on another host (with that host's edge address, if it runs one). {@code mode} is the
      * route its transition recorded, null when its state says it.
      */
-    record Route(UUID workspaceId, String displayName, WorkspaceState state, EdgeMode mode, String endpoint,
-                 boolean here, String elsewhereEdge, List<String> domains) {}
+    record Route(
+            UUID workspaceId,
+            String displayName,
+            WorkspaceState state,
+            EdgeMode mode,
+            String endpoint,
+            boolean here,
+            String elsewhereEdge,
+            List<String> domains) {}
 
     /**
      * The host's next generation. The upsert holds the host's row until the transaction ends, so

@@ -59,8 +59,13 @@ public interface OperationStore {
     boolean lockWoken(UUID id);
 
     /** Moves a running operation to a terminal status. False if another writer got there first. */
-    boolean finish(Operation op, OperationStatus status, StepState state, String errorReason, String errorMessage,
-                   Instant now);
+    boolean finish(
+            Operation op,
+            OperationStatus status,
+            StepState state,
+            String errorReason,
+            String errorMessage,
+            Instant now);
 
     /** Per verb and flavor, over the operations that succeeded since {@code since}. */
     List<DurationStat> durationsSince(Instant since);

@@ -16,7 +16,8 @@ public interface TokenStore {
     /** The token with this hash, unless revoked. */
     Optional<ApiToken> apiToken(String sha256Hex);
 
-    void createEnrollmentToken(UUID id, String sha256Hex, String regionId, String actor, Instant now, Instant expiresAt);
+    void createEnrollmentToken(
+            UUID id, String sha256Hex, String regionId, String actor, Instant now, Instant expiresAt);
 
     /** The enrollment token with this hash, locked until the transaction ends. */
     Optional<EnrollmentToken> lockEnrollmentToken(String sha256Hex);

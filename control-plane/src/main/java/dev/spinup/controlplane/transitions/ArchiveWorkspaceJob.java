@@ -1,16 +1,16 @@
 package dev.spinup.controlplane.transitions;
 
-import dev.spinup.controlplane.engine.Step;
-import dev.spinup.controlplane.engine.OperationJob;
-import dev.spinup.controlplane.engine.Plan;
+import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.core.SnapshotKind;
-import dev.spinup.controlplane.steps.AgentSteps;
-import dev.spinup.controlplane.store.Tx;
-import dev.spinup.controlplane.core.Ids;
-import dev.spinup.controlplane.steps.SnapshotSteps;
 import dev.spinup.controlplane.core.Workspace;
 import dev.spinup.controlplane.core.WorkspaceState;
+import dev.spinup.controlplane.engine.OperationJob;
+import dev.spinup.controlplane.engine.Plan;
+import dev.spinup.controlplane.engine.Step;
+import dev.spinup.controlplane.steps.AgentSteps;
+import dev.spinup.controlplane.steps.SnapshotSteps;
+import dev.spinup.controlplane.store.Tx;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
@@ -44,8 +44,7 @@ public final class ArchiveWorkspaceJob implements OperationJob {
         } else {
             plan.step(stop, "none: it was stopped already");
         }
-        return plan
-                .step(snapshots.take("snapshot", SnapshotKind.PRE_ARCHIVE), snapshots.discard("discard_snapshot"))
+        return plan.step(snapshots.take("snapshot", SnapshotKind.PRE_ARCHIVE), snapshots.discard("discard_snapshot"))
                 .step(snapshots.verify("verify"), "none: it only reads")
                 .pointOfNoReturn()
                 .step(agent.wipe("wipe"), "none: past the point of no return")

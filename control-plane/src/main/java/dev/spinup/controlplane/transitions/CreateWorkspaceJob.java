@@ -1,10 +1,10 @@
 package dev.spinup.controlplane.transitions;
 
+import dev.spinup.controlplane.core.OperationVerb;
+import dev.spinup.controlplane.core.WorkspaceState;
 import dev.spinup.controlplane.engine.OperationJob;
 import dev.spinup.controlplane.engine.Plan;
-import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.steps.AgentSteps;
-import dev.spinup.controlplane.core.WorkspaceState;
 import java.util.Map;
 import java.util.Optional;
 

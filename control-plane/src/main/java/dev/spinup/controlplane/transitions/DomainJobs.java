@@ -1,15 +1,14 @@
 package dev.spinup.controlplane.transitions;
 
+import dev.spinup.controlplane.core.ErrorReason;
+import dev.spinup.controlplane.core.Ids;
+import dev.spinup.controlplane.core.OperationVerb;
+import dev.spinup.controlplane.core.SpinUpException;
+import dev.spinup.controlplane.core.Workspace;
 import dev.spinup.controlplane.engine.OperationJob;
 import dev.spinup.controlplane.engine.Plan;
-import dev.spinup.controlplane.core.OperationVerb;
-import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.steps.AgentSteps;
-import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.store.Tx;
-import dev.spinup.controlplane.core.Ids;
-import dev.spinup.controlplane.core.Workspace;
-import io.grpc.Status;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
@@ -32,8 +31,11 @@ public final class DomainJobs {
                 String domain = requested.get("domain");
                 Optional<UUID> owner = tx.domains().owner(domain);
                 if (owner.isPresent() && !owner.get().equals(workspace.id())) {
-                    throw new SpinUpException(SpinUpException.Kind.ALREADY_EXISTS, ErrorReason.DOMAIN_TAKEN,
-                            "domain " + domain + " is already routed to another workspace", Map.of("domain", domain));
+                    throw new SpinUpException(
+                            SpinUpException.Kind.ALREADY_EXISTS,
+                            ErrorReason.DOMAIN_TAKEN,
+                            "domain " + domain + " is already routed to another workspace",
+                            Map.of("domain", domain));
                 }
                 if (owner.isEmpty()) {
                     tx.domains().insert(Ids.newId(clock), workspace.id(), domain, "custom", now);
@@ -51,7 +53,8 @@ public final class DomainJobs {
             public Map<String, String> accept(Tx tx, Workspace workspace, Map<String, String> requested, Instant now) {
                 String domain = requested.get("domain");
                 if (!tx.domains().removeCustom(workspace.id(), domain)) {
-                    throw SpinUpException.notFound(ErrorReason.DOMAIN_NOT_FOUND,
+                    throw SpinUpException.notFound(
+                            ErrorReason.DOMAIN_NOT_FOUND,
                             "workspace " + workspace.id() + " has no custom domain " + domain);
                 }
                 return requested;
@@ -66,7 +69,9 @@ public final class DomainJobs {
         Job(OperationVerb verb, AgentSteps agent) {
             this.verb = verb;
             String why = "none: convergent (calling again applies it again)";
-            this.plan = Plan.builder().step(agent.routesAsIs("routes"), why).step(agent.routesAtHome("home_routes"), why)
+            this.plan = Plan.builder()
+                    .step(agent.routesAsIs("routes"), why)
+                    .step(agent.routesAtHome("home_routes"), why)
                     .build();
         }
 

@@ -1,14 +1,14 @@
 package dev.spinup.controlplane.transitions;
 
+import dev.spinup.controlplane.core.Ids;
+import dev.spinup.controlplane.core.OperationVerb;
+import dev.spinup.controlplane.core.Snapshot;
+import dev.spinup.controlplane.core.SnapshotKind;
+import dev.spinup.controlplane.core.Workspace;
 import dev.spinup.controlplane.engine.OperationJob;
 import dev.spinup.controlplane.engine.Plan;
-import dev.spinup.controlplane.core.Snapshot;
-import dev.spinup.controlplane.core.OperationVerb;
-import dev.spinup.controlplane.core.SnapshotKind;
-import dev.spinup.controlplane.store.Tx;
-import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.steps.SnapshotSteps;
-import dev.spinup.controlplane.core.Workspace;
+import dev.spinup.controlplane.store.Tx;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;

@@ -27,8 +27,8 @@ public final class PeriodicSnapshots {
     private final Clock clock;
     private final MeterRegistry meters;
 
-    public PeriodicSnapshots(Transactions db, WorkspaceService workspaces, Duration scanInterval, Clock clock,
-                             MeterRegistry meters) {
+    public PeriodicSnapshots(
+            Transactions db, WorkspaceService workspaces, Duration scanInterval, Clock clock, MeterRegistry meters) {
         this.db = db;
         this.workspaces = workspaces;
         this.scanInterval = scanInterval;

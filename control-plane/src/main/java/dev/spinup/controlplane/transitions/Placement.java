@@ -34,7 +34,8 @@ public final class Placement {
 
     public Optional<UUID> place(Tx tx, String regionId, Envelope envelope) {
         return timer.record(() -> {
-            PlacementStore.Choice choice = tx.placement().place(regionId, envelope, clock.instant().minus(heartbeatLease));
+            PlacementStore.Choice choice =
+                    tx.placement().place(regionId, envelope, clock.instant().minus(heartbeatLease));
             stalePicks.increment(choice.stalePicks());
             return choice.host();
         });

@@ -1,12 +1,12 @@
 package dev.spinup.controlplane.transitions;
 
-import dev.spinup.controlplane.engine.OperationJob;
-import dev.spinup.controlplane.engine.Plan;
 import dev.spinup.controlplane.core.OperationVerb;
-import dev.spinup.controlplane.steps.AgentSteps;
-import dev.spinup.controlplane.store.Tx;
 import dev.spinup.controlplane.core.Workspace;
 import dev.spinup.controlplane.core.WorkspaceState;
+import dev.spinup.controlplane.engine.OperationJob;
+import dev.spinup.controlplane.engine.Plan;
+import dev.spinup.controlplane.steps.AgentSteps;
+import dev.spinup.controlplane.store.Tx;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,9 +24,14 @@ public final class RepairWorkspaceJob implements OperationJob {
 
     public RepairWorkspaceJob(AgentSteps agent) {
         String why = "none: convergent (the next reconcile tries again)";
-        this.startIt = Plan.builder().step(agent.start("start"), why).step(agent.routesAsIs("routes"), why).build();
-        this.stopIt = Plan.builder().step(agent.stop("stop", SuspendWorkspaceJob.STOP_GRACE_SECONDS), why)
-                .step(agent.routesAsIs("routes"), why).build();
+        this.startIt = Plan.builder()
+                .step(agent.start("start"), why)
+                .step(agent.routesAsIs("routes"), why)
+                .build();
+        this.stopIt = Plan.builder()
+                .step(agent.stop("stop", SuspendWorkspaceJob.STOP_GRACE_SECONDS), why)
+                .step(agent.routesAsIs("routes"), why)
+                .build();
     }
 
     @Override

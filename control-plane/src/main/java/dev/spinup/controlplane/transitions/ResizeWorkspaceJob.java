@@ -1,16 +1,16 @@
 package dev.spinup.controlplane.transitions;
 
-import dev.spinup.controlplane.engine.Step;
+import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.ErrorReason;
+import dev.spinup.controlplane.core.Flavor;
+import dev.spinup.controlplane.core.OperationVerb;
+import dev.spinup.controlplane.core.SpinUpException;
+import dev.spinup.controlplane.core.Workspace;
 import dev.spinup.controlplane.engine.OperationJob;
 import dev.spinup.controlplane.engine.Plan;
-import dev.spinup.controlplane.core.OperationVerb;
-import dev.spinup.controlplane.core.ErrorReason;
+import dev.spinup.controlplane.engine.Step;
 import dev.spinup.controlplane.steps.AgentSteps;
-import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.store.Tx;
-import dev.spinup.controlplane.core.Envelope;
-import dev.spinup.controlplane.core.Flavor;
-import dev.spinup.controlplane.core.Workspace;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -30,15 +30,27 @@ public final class ResizeWorkspaceJob implements OperationJob {
         this.plan = Plan.builder()
                 .step(agent.resize("resize"), Step.local("restore_envelope", ctx -> {
                     Map<String, String> p = ctx.operation().params();
-                    ctx.tx().workspaces().setEnvelope(ctx.workspace().id(), Flavor.fromWire(p.get("old_flavor")),
-                            envelope(p, "old_"), ctx.now());
+                    ctx.tx()
+                            .workspaces()
+                            .setEnvelope(
+                                    ctx.workspace().id(),
+                                    Flavor.fromWire(p.get("old_flavor")),
+                                    envelope(p, "old_"),
+                                    ctx.now());
                 }))
                 .build();
     }
 
     public static Map<String, String> request(Flavor flavor, Envelope envelope) {
-        return Map.of("flavor", flavor.wire(), "vcpu", Integer.toString(envelope.vcpu()),
-                "ram_gb", Integer.toString(envelope.ramGb()), "disk_gb", Integer.toString(envelope.diskGb()));
+        return Map.of(
+                "flavor",
+                flavor.wire(),
+                "vcpu",
+                Integer.toString(envelope.vcpu()),
+                "ram_gb",
+                Integer.toString(envelope.ramGb()),
+                "disk_gb",
+                Integer.toString(envelope.diskGb()));
     }
 
     @Override
@@ -51,15 +63,25 @@ public final class ResizeWorkspaceJob implements OperationJob {
         Envelope wanted = envelope(requested, "");
         Envelope room = placement.roomOnHost(tx, workspace.hostId(), workspace.id());
         if (!wanted.fitsIn(room)) {
-            throw SpinUpException.failedPrecondition(ErrorReason.HOST_LACKS_ROOM,
+            throw SpinUpException.failedPrecondition(
+                    ErrorReason.HOST_LACKS_ROOM,
                     "host " + workspace.hostId() + " has room for at most " + room.vcpu() + " vCPU / " + room.ramGb()
                             + " GiB RAM / " + room.diskGb() + " GiB disk for this workspace",
-                    Map.of("host_id", workspace.hostId().toString(), "vcpu", Integer.toString(room.vcpu()),
-                            "ram_gb", Integer.toString(room.ramGb()), "disk_gb", Integer.toString(room.diskGb())));
+                    Map.of(
+                            "host_id",
+                            workspace.hostId().toString(),
+                            "vcpu",
+                            Integer.toString(room.vcpu()),
+                            "ram_gb",
+                            Integer.toString(room.ramGb()),
+                            "disk_gb",
+                            Integer.toString(room.diskGb())));
         }
         if (wanted.diskGb() < workspace.envelope().diskGb()) {
-            throw SpinUpException.failedPrecondition(ErrorReason.ENVELOPE_INVALID,
-                    "disks only grow: the workspace has " + workspace.envelope().diskGb() + " GiB", Map.of());
+            throw SpinUpException.failedPrecondition(
+                    ErrorReason.ENVELOPE_INVALID,
+                    "disks only grow: the workspace has " + workspace.envelope().diskGb() + " GiB",
+                    Map.of());
         }
         Map<String, String> params = new HashMap<>(requested);
         params.put("old_flavor", workspace.flavor().wire());
@@ -76,7 +98,9 @@ public final class ResizeWorkspaceJob implements OperationJob {
     }
 
     private static Envelope envelope(Map<String, String> p, String prefix) {
-        return new Envelope(Integer.parseInt(p.get(prefix + "vcpu")), Integer.parseInt(p.get(prefix + "ram_gb")),
+        return new Envelope(
+                Integer.parseInt(p.get(prefix + "vcpu")),
+                Integer.parseInt(p.get(prefix + "ram_gb")),
                 Integer.parseInt(p.get(prefix + "disk_gb")));
     }
 }

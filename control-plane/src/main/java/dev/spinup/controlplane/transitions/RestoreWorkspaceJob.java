@@ -1,18 +1,17 @@
 package dev.spinup.controlplane.transitions;
 
-import dev.spinup.controlplane.engine.Step;
-import dev.spinup.controlplane.engine.OperationJob;
-import dev.spinup.controlplane.engine.Plan;
-import dev.spinup.controlplane.core.Snapshot;
-import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.core.ErrorReason;
-import dev.spinup.controlplane.steps.AgentSteps;
+import dev.spinup.controlplane.core.OperationVerb;
+import dev.spinup.controlplane.core.Snapshot;
 import dev.spinup.controlplane.core.SpinUpException;
-import dev.spinup.controlplane.store.Tx;
-import dev.spinup.controlplane.steps.SnapshotSteps;
 import dev.spinup.controlplane.core.Workspace;
 import dev.spinup.controlplane.core.WorkspaceState;
-import io.grpc.Status;
+import dev.spinup.controlplane.engine.OperationJob;
+import dev.spinup.controlplane.engine.Plan;
+import dev.spinup.controlplane.engine.Step;
+import dev.spinup.controlplane.steps.AgentSteps;
+import dev.spinup.controlplane.steps.SnapshotSteps;
+import dev.spinup.controlplane.store.Tx;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -49,12 +48,22 @@ public final class RestoreWorkspaceJob implements OperationJob {
                 .build();
         String newHost = "none: the undo of download covers it";
         this.fromArchived = Plan.builder()
-                .step(snapshotSteps.restore("download"),
+                .step(
+                        snapshotSteps.restore("download"),
                         agent.destroy("discard"),
-                        Step.local("release", ctx -> ctx.tx().workspaces().moveTo(ctx.workspace().id(),
-                                UUID.fromString(ctx.operation().params().get("old_host_id")), ctx.now())),
+                        Step.local(
+                                "release",
+                                ctx -> ctx.tx()
+                                        .workspaces()
+                                        .moveTo(
+                                                ctx.workspace().id(),
+                                                UUID.fromString(
+                                                        ctx.operation().params().get("old_host_id")),
+                                                ctx.now())),
                         agent.routes("routes_back", ctx -> WorkspaceState.ARCHIVED),
-                        agent.routesOn("new_host_routes", ctx -> UUID.fromString(ctx.operation().params().get("host_id"))),
+                        agent.routesOn(
+                                "new_host_routes",
+                                ctx -> UUID.fromString(ctx.operation().params().get("host_id"))),
                         agent.routesAtHome("home_routes_back"))
                 .step(agent.start("start"), newHost)
                 .step(agent.routes(), newHost)
@@ -74,11 +83,17 @@ public final class RestoreWorkspaceJob implements OperationJob {
         if (workspace.state() != WorkspaceState.ARCHIVED) {
             return params;
         }
-        Snapshot snapshot = tx.snapshots().latestVerified(workspace.id()).orElseThrow(() ->
-                SpinUpException.failedPrecondition(ErrorReason.NO_VERIFIED_SNAPSHOT,
-                        "workspace " + workspace.id() + " has no verified snapshot to restore from", Map.of()));
-        UUID host = placement.place(tx, workspace.regionId(), workspace.envelope()).orElseThrow(() ->
-                new SpinUpException(SpinUpException.Kind.RESOURCE_EXHAUSTED, ErrorReason.NO_CAPACITY,
+        Snapshot snapshot = tx.snapshots()
+                .latestVerified(workspace.id())
+                .orElseThrow(() -> SpinUpException.failedPrecondition(
+                        ErrorReason.NO_VERIFIED_SNAPSHOT,
+                        "workspace " + workspace.id() + " has no verified snapshot to restore from",
+                        Map.of()));
+        UUID host = placement
+                .place(tx, workspace.regionId(), workspace.envelope())
+                .orElseThrow(() -> new SpinUpException(
+                        SpinUpException.Kind.RESOURCE_EXHAUSTED,
+                        ErrorReason.NO_CAPACITY,
                         "no healthy host in region " + workspace.regionId() + " has room to restore this workspace",
                         Map.of("region", workspace.regionId())));
         params.put("snapshot_id", snapshot.id().toString());

@@ -1,8 +1,8 @@
 package dev.spinup.controlplane.transitions;
 
+import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.engine.OperationJob;
 import dev.spinup.controlplane.engine.Plan;
-import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.steps.AgentSteps;
 import java.util.Map;
 

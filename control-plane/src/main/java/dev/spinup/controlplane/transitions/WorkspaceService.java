@@ -1,25 +1,25 @@
 package dev.spinup.controlplane.transitions;
 
-import dev.spinup.controlplane.core.WorkspaceState;
-import dev.spinup.controlplane.core.Workspace;
+import dev.spinup.api.TraceContext;
 import dev.spinup.controlplane.core.ErrorReason;
+import dev.spinup.controlplane.core.Ids;
+import dev.spinup.controlplane.core.Lifecycle;
+import dev.spinup.controlplane.core.Operation;
+import dev.spinup.controlplane.core.OperationStatus;
+import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.core.SpinUpException;
+import dev.spinup.controlplane.core.Workspace;
+import dev.spinup.controlplane.core.WorkspaceState;
+import dev.spinup.controlplane.engine.OperationEngine;
+import dev.spinup.controlplane.engine.OperationJob;
+import dev.spinup.controlplane.engine.OperationRunner;
 import dev.spinup.controlplane.store.StoreException;
 import dev.spinup.controlplane.store.Transactions;
 import dev.spinup.controlplane.store.Tx;
-import dev.spinup.api.TraceContext;
-import dev.spinup.controlplane.core.Ids;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
-import dev.spinup.controlplane.core.Lifecycle;
-import dev.spinup.controlplane.engine.OperationJob;
-import dev.spinup.controlplane.core.Operation;
-import dev.spinup.controlplane.engine.OperationEngine;
-import dev.spinup.controlplane.engine.OperationRunner;
-import dev.spinup.controlplane.core.OperationStatus;
-import dev.spinup.controlplane.core.OperationVerb;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
@@ -43,8 +43,15 @@ public final class WorkspaceService {
 
     private final Tracer tracer;
 
-    public WorkspaceService(Transactions db, Placement placement, OperationEngine engine, OperationRunner runner,
-                            String workspaceDomain, Clock clock, MeterRegistry meters, Tracer tracer) {
+    public WorkspaceService(
+            Transactions db,
+            Placement placement,
+            OperationEngine engine,
+            OperationRunner runner,
+            String workspaceDomain,
+            Clock clock,
+            MeterRegistry meters,
+            Tracer tracer) {
         this.tracer = tracer;
         this.db = db;
         this.placement = placement;
@@ -56,7 +63,9 @@ public final class WorkspaceService {
     }
 
     public Operation create(CreateWorkspace request, String actor) {
-        Span span = tracer.spanBuilder("WorkspaceService.create").setSpanKind(SpanKind.SERVER).startSpan();
+        Span span = tracer.spanBuilder("WorkspaceService.create")
+                .setSpanKind(SpanKind.SERVER)
+                .startSpan();
         return TraceContext.inSpan(span, () -> withOperationId(span, createTraced(request, actor)));
     }
 
@@ -73,39 +82,91 @@ public final class WorkspaceService {
                     return sameRequest(existing.get(), request.fingerprint());
                 }
                 if (!tx.fleet().regionExists(request.regionId())) {
-                    throw SpinUpException.invalidField(ErrorReason.UNKNOWN_REGION, "region",
-                            "no region named \"" + request.regionId() + "\"");
+                    throw SpinUpException.invalidField(
+                            ErrorReason.UNKNOWN_REGION, "region", "no region named \"" + request.regionId() + "\"");
                 }
-                UUID hostId = placement.place(tx, request.regionId(), request.envelope())
-                        .orElseThrow(() -> new SpinUpException(SpinUpException.Kind.RESOURCE_EXHAUSTED, ErrorReason.NO_CAPACITY,
+                UUID hostId = placement
+                        .place(tx, request.regionId(), request.envelope())
+                        .orElseThrow(() -> new SpinUpException(
+                                SpinUpException.Kind.RESOURCE_EXHAUSTED,
+                                ErrorReason.NO_CAPACITY,
                                 "no healthy host in region " + request.regionId() + " has room for "
-                                        + request.envelope().vcpu() + " vCPU / " + request.envelope().ramGb()
+                                        + request.envelope().vcpu() + " vCPU / "
+                                        + request.envelope().ramGb()
                                         + " GiB RAM / " + request.envelope().diskGb() + " GiB disk",
                                 Map.of("region", request.regionId())));
                 Instant now = clock.instant();
                 UUID workspaceId = Ids.newId(clock);
                 UUID operationId = Ids.newId(clock);
-                tx.workspaces().insert(new Workspace(workspaceId, request.externalWorkspaceId(),
-                        request.externalUserId(), request.displayName(), request.regionId(), hostId,
-                        request.flavor(), request.envelope(), WorkspaceState.ACTIVE, operationId, request.template(),
-                        request.labels(), null, 86_400, 30, now, now));
-                tx.domains().insert(Ids.newId(clock), workspaceId, workspaceId + "." + workspaceDomain,
-                        "default_subdomain", now);
-                Operation op = new Operation(operationId, workspaceId, OperationVerb.CREATE, OperationStatus.PENDING,
-                        request.requestId(), request.fingerprint(), TraceContext.current(), actor,
-                        runner.job(OperationVerb.CREATE).initialState(Map.of()), operationId.toString(), null, null, now,
-                        null, null, 0);
+                tx.workspaces()
+                        .insert(new Workspace(
+                                workspaceId,
+                                request.externalWorkspaceId(),
+                                request.externalUserId(),
+                                request.displayName(),
+                                request.regionId(),
+                                hostId,
+                                request.flavor(),
+                                request.envelope(),
+                                WorkspaceState.ACTIVE,
+                                operationId,
+                                request.template(),
+                                request.labels(),
+                                null,
+                                86_400,
+                                30,
+                                now,
+                                now));
+                tx.domains()
+                        .insert(
+                                Ids.newId(clock),
+                                workspaceId,
+                                workspaceId + "." + workspaceDomain,
+                                "default_subdomain",
+                                now);
+                Operation op = new Operation(
+                        operationId,
+                        workspaceId,
+                        OperationVerb.CREATE,
+                        OperationStatus.PENDING,
+                        request.requestId(),
+                        request.fingerprint(),
+                        TraceContext.current(),
+                        actor,
+                        runner.job(OperationVerb.CREATE).initialState(Map.of()),
+                        operationId.toString(),
+                        null,
+                        null,
+                        now,
+                        null,
+                        null,
+                        0);
                 tx.operations().insert(op);
                 engine.schedule(tx, op.jobId());
-                tx.audit().append(workspaceId, operationId, "transition.create.requested",
-                        Map.of("verb", "create", "operation_id", operationId.toString(), "host_id", hostId.toString(),
-                                "flavor", request.flavor().wire()), actor, now);
-                meters.counter("spinup_operations_started", "verb", OperationVerb.CREATE.wire()).increment();
+                tx.audit()
+                        .append(
+                                workspaceId,
+                                operationId,
+                                "transition.create.requested",
+                                Map.of(
+                                        "verb",
+                                        "create",
+                                        "operation_id",
+                                        operationId.toString(),
+                                        "host_id",
+                                        hostId.toString(),
+                                        "flavor",
+                                        request.flavor().wire()),
+                                actor,
+                                now);
+                meters.counter("spinup_operations_started", "verb", OperationVerb.CREATE.wire())
+                        .increment();
                 return op;
             });
         } catch (StoreException.Duplicate e) {
             if (e.constraint().equals("operations_request_id_key")) {
-                Operation winner = db.read(tx -> tx.operations().findByRequestId(request.requestId())).orElseThrow();
+                Operation winner = db.read(tx -> tx.operations().findByRequestId(request.requestId()))
+                        .orElseThrow();
                 return sameRequest(winner, request.fingerprint());
             }
             throw e;
@@ -117,8 +178,13 @@ public final class WorkspaceService {
      * transition is in flight (no queueing), and with INVALID_STATE_TRANSITION when the lifecycle
      * table does not allow the verb from the workspace's state.
      */
-    public Operation transition(OperationVerb verb, String requestId, String fingerprint, UUID workspaceId,
-                                Map<String, String> requested, String actor) {
+    public Operation transition(
+            OperationVerb verb,
+            String requestId,
+            String fingerprint,
+            UUID workspaceId,
+            Map<String, String> requested,
+            String actor) {
         return start(verb, requestId, fingerprint, workspaceId, requested, actor);
     }
 
@@ -129,20 +195,38 @@ public final class WorkspaceService {
 
     /** Starts a REPAIR (actor "system") after reconcile found the workspace's host out of line. */
     public Operation repair(UUID workspaceId) {
-        return start(OperationVerb.REPAIR, "repair:" + workspaceId + ":" + Ids.newId(clock), "repair:" + workspaceId,
-                workspaceId, Map.of(), "system");
+        return start(
+                OperationVerb.REPAIR,
+                "repair:" + workspaceId + ":" + Ids.newId(clock),
+                "repair:" + workspaceId,
+                workspaceId,
+                Map.of(),
+                "system");
     }
 
-    private Operation start(OperationVerb verb, String requestId, String fingerprint, UUID workspaceId,
-                            Map<String, String> requested, String actor) {
-        Span span = tracer.spanBuilder("WorkspaceService." + verb.wire()).setSpanKind(SpanKind.SERVER)
-                .setAttribute("spinup.workspace_id", workspaceId.toString()).startSpan();
-        return TraceContext.inSpan(span, () -> withOperationId(span,
-                startTraced(verb, requestId, fingerprint, workspaceId, requested, actor)));
+    private Operation start(
+            OperationVerb verb,
+            String requestId,
+            String fingerprint,
+            UUID workspaceId,
+            Map<String, String> requested,
+            String actor) {
+        Span span = tracer.spanBuilder("WorkspaceService." + verb.wire())
+                .setSpanKind(SpanKind.SERVER)
+                .setAttribute("spinup.workspace_id", workspaceId.toString())
+                .startSpan();
+        return TraceContext.inSpan(
+                span,
+                () -> withOperationId(span, startTraced(verb, requestId, fingerprint, workspaceId, requested, actor)));
     }
 
-    private Operation startTraced(OperationVerb verb, String requestId, String fingerprint, UUID workspaceId,
-                                  Map<String, String> requested, String actor) {
+    private Operation startTraced(
+            OperationVerb verb,
+            String requestId,
+            String fingerprint,
+            UUID workspaceId,
+            Map<String, String> requested,
+            String actor) {
         if (!runner.supports(verb)) {
             throw SpinUpException.unimplemented(verb.name());
         }
@@ -152,15 +236,22 @@ public final class WorkspaceService {
                 if (existing.isPresent()) {
                     return sameRequest(existing.get(), fingerprint);
                 }
-                Workspace workspace = tx.workspaces().findForUpdate(workspaceId).orElseThrow(() ->
-                        SpinUpException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + workspaceId));
+                Workspace workspace = tx.workspaces()
+                        .findForUpdate(workspaceId)
+                        .orElseThrow(() -> SpinUpException.notFound(
+                                ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + workspaceId));
                 if (verb.makesBusy() && workspace.currentOperationId() != null) {
                     throw inProgress(workspace.currentOperationId());
                 }
                 if (!Lifecycle.allows(verb, workspace.state())) {
-                    throw SpinUpException.failedPrecondition(ErrorReason.INVALID_STATE_TRANSITION,
-                            verb.name() + " is not allowed from " + workspace.state().wire() + " (allowed from "
-                                    + Lifecycle.transition(verb).from().stream().map(WorkspaceState::wire).sorted().toList()
+                    throw SpinUpException.failedPrecondition(
+                            ErrorReason.INVALID_STATE_TRANSITION,
+                            verb.name() + " is not allowed from "
+                                    + workspace.state().wire() + " (allowed from "
+                                    + Lifecycle.transition(verb).from().stream()
+                                            .map(WorkspaceState::wire)
+                                            .sorted()
+                                            .toList()
                                     + ")",
                             Map.of("state", workspace.state().name(), "verb", verb.name()));
                 }
@@ -169,34 +260,63 @@ public final class WorkspaceService {
                 Map<String, String> params = new java.util.HashMap<>(job.accept(tx, workspace, requested, now));
                 params.putAll(TraceContext.current());
                 UUID operationId = Ids.newId(clock);
-                Operation op = new Operation(operationId, workspaceId, verb, OperationStatus.PENDING, requestId,
-                        fingerprint, params, actor, job.initialState(params), operationId.toString(), null, null,
-                        now, null, null, 0);
+                Operation op = new Operation(
+                        operationId,
+                        workspaceId,
+                        verb,
+                        OperationStatus.PENDING,
+                        requestId,
+                        fingerprint,
+                        params,
+                        actor,
+                        job.initialState(params),
+                        operationId.toString(),
+                        null,
+                        null,
+                        now,
+                        null,
+                        null,
+                        0);
                 tx.operations().insert(op);
                 if (verb.makesBusy()) {
                     tx.workspaces().startOperation(workspaceId, operationId, now);
                 }
                 engine.schedule(tx, op.jobId());
-                tx.audit().append(workspaceId, operationId, "transition." + verb.wire() + ".requested",
-                        Map.of("verb", verb.wire(), "operation_id", operationId.toString(),
-                                "from_state", workspace.state().wire()), actor, now);
+                tx.audit()
+                        .append(
+                                workspaceId,
+                                operationId,
+                                "transition." + verb.wire() + ".requested",
+                                Map.of(
+                                        "verb",
+                                        verb.wire(),
+                                        "operation_id",
+                                        operationId.toString(),
+                                        "from_state",
+                                        workspace.state().wire()),
+                                actor,
+                                now);
                 meters.counter("spinup_operations_started", "verb", verb.wire()).increment();
                 return op;
             });
         } catch (StoreException.Duplicate e) {
             if (e.constraint().equals("operations_request_id_key")) {
-                Operation winner = db.read(tx -> tx.operations().findByRequestId(requestId)).orElseThrow();
+                Operation winner = db.read(tx -> tx.operations().findByRequestId(requestId))
+                        .orElseThrow();
                 return sameRequest(winner, fingerprint);
             }
             if (e.constraint().equals("operations_one_in_flight")
                     || e.constraint().equals("operations_one_snapshot_in_flight")) {
-                UUID current = db.read(tx -> tx.workspaces().find(workspaceId)).map(Workspace::currentOperationId)
+                UUID current = db.read(tx -> tx.workspaces().find(workspaceId))
+                        .map(Workspace::currentOperationId)
                         .orElse(null);
                 throw inProgress(current);
             }
             if (e.constraint().equals("workspace_domains_domain_key")) {
                 // AddDomain raced another AddDomain of the same name and lost
-                throw new SpinUpException(SpinUpException.Kind.ALREADY_EXISTS, ErrorReason.DOMAIN_TAKEN,
+                throw new SpinUpException(
+                        SpinUpException.Kind.ALREADY_EXISTS,
+                        ErrorReason.DOMAIN_TAKEN,
                         "domain " + requested.get("domain") + " is already routed to another workspace",
                         Map.of("domain", String.valueOf(requested.get("domain"))));
             }
@@ -215,14 +335,18 @@ public final class WorkspaceService {
     }
 
     private static SpinUpException inProgress(UUID operationId) {
-        return new SpinUpException(SpinUpException.Kind.ABORTED, ErrorReason.OPERATION_IN_PROGRESS,
+        return new SpinUpException(
+                SpinUpException.Kind.ABORTED,
+                ErrorReason.OPERATION_IN_PROGRESS,
                 "another operation is in flight on this workspace; poll it and retry with a new request_id",
                 operationId == null ? Map.of() : Map.of("operation_id", operationId.toString()));
     }
 
     private static Operation sameRequest(Operation existing, String fingerprint) {
         if (!existing.requestFingerprint().equals(fingerprint)) {
-            throw new SpinUpException(SpinUpException.Kind.INVALID_ARGUMENT, ErrorReason.REQUEST_ID_REUSED,
+            throw new SpinUpException(
+                    SpinUpException.Kind.INVALID_ARGUMENT,
+                    ErrorReason.REQUEST_ID_REUSED,
                     "request_id was already used for a different request (operation " + existing.id() + ")",
                     Map.of("operation_id", existing.id().toString()));
         }

@@ -1,12 +1,12 @@
 package dev.spinup.controlplane.api;
 
-import dev.spinup.controlplane.core.SpinUpException;
-import dev.spinup.controlplane.core.ErrorReason;
-import java.util.UUID;
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.spinup.controlplane.core.ErrorReason;
+import dev.spinup.controlplane.core.SpinUpException;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
 
 class RequestsTest {
     @Test
@@ -28,6 +28,7 @@ class RequestsTest {
     void textLimitsCountCharactersNotBytes() {
         assertThat(Requests.text("name", "é".repeat(200), true, 200)).hasSize(200);
         assertThat(catchThrowableOfType(SpinUpException.class, () -> Requests.text("name", "é".repeat(201), true, 200))
-                .metadata()).containsEntry("field", "name");
+                        .metadata())
+                .containsEntry("field", "name");
     }
 }

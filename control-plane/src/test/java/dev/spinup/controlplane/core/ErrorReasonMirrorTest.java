@@ -1,10 +1,10 @@
 package dev.spinup.controlplane.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** The domain's reasons are the API's, value for value: the gRPC edge maps one to the other by name. */
 class ErrorReasonMirrorTest {
@@ -13,8 +13,10 @@ class ErrorReasonMirrorTest {
         List<String> api = Arrays.stream(dev.spinup.api.v1.ErrorReason.values())
                 .filter(r -> r != dev.spinup.api.v1.ErrorReason.ERROR_REASON_UNSPECIFIED
                         && r != dev.spinup.api.v1.ErrorReason.UNRECOGNIZED)
-                .map(Enum::name).toList();
-        List<String> domain = Arrays.stream(ErrorReason.values()).map(Enum::name).toList();
+                .map(Enum::name)
+                .toList();
+        List<String> domain =
+                Arrays.stream(ErrorReason.values()).map(Enum::name).toList();
         assertThat(domain).containsExactlyElementsOf(api);
     }
 }

@@ -1,11 +1,11 @@
 package dev.spinup.controlplane.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class StepStateTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
@@ -30,11 +30,16 @@ class StepStateTest {
 
     @Test
     void failureSwitchesToRollbackAndSkipsTheRest() {
-        StepState s = StepState.initial(List.of("a", "b", "c")).started(T0).done(T0, Map.of())
-                .started(T0).failed(T0, "AGENT_COMMAND_FAILED", "boom").rollingBack(List.of("undo"));
+        StepState s = StepState.initial(List.of("a", "b", "c"))
+                .started(T0)
+                .done(T0, Map.of())
+                .started(T0)
+                .failed(T0, "AGENT_COMMAND_FAILED", "boom")
+                .rollingBack(List.of("undo"));
         assertThat(s.phase()).isEqualTo(StepState.Phase.ROLLBACK);
         assertThat(s.current().name()).isEqualTo("undo");
-        assertThat(s.steps()).extracting(r -> r.name() + ":" + r.status())
+        assertThat(s.steps())
+                .extracting(r -> r.name() + ":" + r.status())
                 .containsExactly("a:DONE", "b:FAILED", "c:SKIPPED", "undo:PENDING");
         assertThat(s.failureReason()).isEqualTo("AGENT_COMMAND_FAILED");
         assertThat(s.failureMessage()).isEqualTo("boom");
@@ -43,7 +48,8 @@ class StepStateTest {
     @Test
     void survivesAJsonRoundTrip() {
         StepState s = StepState.initial(List.of("a")).started(T0).waiting("host h to report", T0, T0.plusSeconds(60));
-        StepState back = dev.spinup.controlplane.postgres.Json.read(dev.spinup.controlplane.postgres.Json.write(s), StepState.class);
+        StepState back = dev.spinup.controlplane.postgres.Json.read(
+                dev.spinup.controlplane.postgres.Json.write(s), StepState.class);
         assertThat(back).isEqualTo(s);
     }
 }

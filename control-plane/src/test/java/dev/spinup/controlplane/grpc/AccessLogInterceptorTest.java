@@ -1,9 +1,9 @@
 package dev.spinup.controlplane.grpc;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.grpc.Metadata;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class AccessLogInterceptorTest {
     @Test
@@ -14,7 +14,9 @@ class AccessLogInterceptorTest {
 
         String logged = AccessLogInterceptor.redact(headers);
 
-        assertThat(logged).doesNotContain("spn_secret").contains("authorization=[REDACTED]")
+        assertThat(logged)
+                .doesNotContain("spn_secret")
+                .contains("authorization=[REDACTED]")
                 .contains("x-request-source=frontpage");
     }
 }

@@ -1,13 +1,11 @@
 package dev.spinup.agent.commands;
 
 import dev.spinup.agent.drivers.DriverException;
-import dev.spinup.api.TraceContext;
-import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.Tracer;
 import dev.spinup.agent.drivers.VmDriver;
 import dev.spinup.agent.drivers.WorkspaceSpec;
 import dev.spinup.agent.edge.EdgeController;
+import dev.spinup.agent.snapshots.SnapshotTransfer;
+import dev.spinup.api.TraceContext;
 import dev.spinup.api.v1.AgentEvent;
 import dev.spinup.api.v1.Command;
 import dev.spinup.api.v1.CommandAck;
@@ -16,7 +14,9 @@ import dev.spinup.api.v1.CommandProgress;
 import dev.spinup.api.v1.CommandResult;
 import dev.spinup.api.v1.SnapshotTaken;
 import dev.spinup.api.v1.VmStarted;
-import dev.spinup.agent.snapshots.SnapshotTransfer;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -49,13 +49,14 @@ public final class CommandExecutor implements AutoCloseable {
     private final Tracer tracer;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     /** Executions begun by this process, of the most recent commands only (for tests and logs). */
-    private final Map<String, Integer> executions = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(16, 0.75f, false) {
+    private final Map<String, Integer> executions =
+            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(16, 0.75f, false) {
                 @Override
                 protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
                     return size() > RECENT_EXECUTIONS;
                 }
             });
+
     static final int RECENT_EXECUTIONS = 10_000;
     private final KeyedLocks workspaceLocks = new KeyedLocks();
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
@@ -71,20 +72,47 @@ public final class CommandExecutor implements AutoCloseable {
      * snapshot, restore) leave partial effects whose state is unknown, so a lost one is reported
      * with {@link #LOST_IN_RESTART} and the operation decides.
      */
-    static final Set<Command.KindCase> CONVERGENT = Set.of(Command.KindCase.STOP_VM, Command.KindCase.DESTROY_VM,
-            Command.KindCase.WIPE_DISK, Command.KindCase.APPLY_EDGE_ROUTES, Command.KindCase.RESIZE_VM);
+    static final Set<Command.KindCase> CONVERGENT = Set.of(
+            Command.KindCase.STOP_VM,
+            Command.KindCase.DESTROY_VM,
+            Command.KindCase.WIPE_DISK,
+            Command.KindCase.APPLY_EDGE_ROUTES,
+            Command.KindCase.RESIZE_VM);
 
     /** Commands after which a workspace runs, or no longer runs: the edge renders its table again. */
-    static final Set<Command.KindCase> CHANGES_WHAT_RUNS = Set.of(Command.KindCase.START_VM, Command.KindCase.STOP_VM,
-            Command.KindCase.DESTROY_VM, Command.KindCase.WIPE_DISK);
+    static final Set<Command.KindCase> CHANGES_WHAT_RUNS = Set.of(
+            Command.KindCase.START_VM,
+            Command.KindCase.STOP_VM,
+            Command.KindCase.DESTROY_VM,
+            Command.KindCase.WIPE_DISK);
 
-    public CommandExecutor(VmDriver driver, SnapshotTransfer snapshots, EdgeController edge, ExecutedCommands executed,
-                           EventSink events, Clock clock) {
-        this(driver, snapshots, edge, executed, events, clock, CommandHooks.NONE, OpenTelemetry.noop().getTracer("spinup"));
+    public CommandExecutor(
+            VmDriver driver,
+            SnapshotTransfer snapshots,
+            EdgeController edge,
+            ExecutedCommands executed,
+            EventSink events,
+            Clock clock) {
+        this(
+                driver,
+                snapshots,
+                edge,
+                executed,
+                events,
+                clock,
+                CommandHooks.NONE,
+                OpenTelemetry.noop().getTracer("spinup"));
     }
 
-    public CommandExecutor(VmDriver driver, SnapshotTransfer snapshots, EdgeController edge, ExecutedCommands executed,
-                           EventSink events, Clock clock, CommandHooks hooks, Tracer tracer) {
+    public CommandExecutor(
+            VmDriver driver,
+            SnapshotTransfer snapshots,
+            EdgeController edge,
+            ExecutedCommands executed,
+            EventSink events,
+            Clock clock,
+            CommandHooks hooks,
+            Tracer tracer) {
         this.tracer = tracer;
         this.driver = driver;
         this.snapshots = snapshots;
@@ -99,8 +127,11 @@ public final class CommandExecutor implements AutoCloseable {
         String problem = validate(command);
         if (problem != null) {
             log.warn("event=command_rejected command={} reason=\"{}\"", command.getCommandId(), problem);
-            return CommandAck.newBuilder().setCommandId(command.getCommandId()).setAccepted(false)
-                    .setRejectReason(problem).build();
+            return CommandAck.newBuilder()
+                    .setCommandId(command.getCommandId())
+                    .setAccepted(false)
+                    .setRejectReason(problem)
+                    .build();
         }
         var recorded = executed.result(command.getCommandId());
         if (recorded.isPresent()) {
@@ -108,14 +139,18 @@ public final class CommandExecutor implements AutoCloseable {
             events.emit(AgentEvent.newBuilder().setResult(recorded.get()));
         } else if (inFlight.add(command.getCommandId())) {
             if (executed.wasAccepted(command.getCommandId()) && CONVERGENT.contains(command.getKindCase())) {
-                log.warn("event=command_rerun_after_restart command={} kind={}", command.getCommandId(),
+                log.warn(
+                        "event=command_rerun_after_restart command={} kind={}",
+                        command.getCommandId(),
                         command.getKindCase());
                 workers.execute(() -> run(command));
             } else if (executed.wasAccepted(command.getCommandId())) {
                 // Accepted by an earlier run of this agent that died before finishing it: its effects
                 // are unknown, so it is reported, not run again.
-                CommandResult lost = CommandResult.newBuilder().setCommandId(command.getCommandId())
-                        .setOutcome(CommandOutcome.COMMAND_FAILED).setErrorCode(LOST_IN_RESTART)
+                CommandResult lost = CommandResult.newBuilder()
+                        .setCommandId(command.getCommandId())
+                        .setOutcome(CommandOutcome.COMMAND_FAILED)
+                        .setErrorCode(LOST_IN_RESTART)
                         .setMessage("the agent restarted while executing " + command.getKindCase()
                                 + " and has no record of its completion")
                         .build();
@@ -124,13 +159,20 @@ public final class CommandExecutor implements AutoCloseable {
                 log.warn("event=command_lost_in_restart command={}", command.getCommandId());
                 events.emit(AgentEvent.newBuilder().setResult(lost));
             } else {
-                executed.markAccepted(command.getCommandId(), command.hasDeadline()
-                        ? Instant.ofEpochSecond(command.getDeadline().getSeconds(), command.getDeadline().getNanos())
-                        : null);
+                executed.markAccepted(
+                        command.getCommandId(),
+                        command.hasDeadline()
+                                ? Instant.ofEpochSecond(
+                                        command.getDeadline().getSeconds(),
+                                        command.getDeadline().getNanos())
+                                : null);
                 workers.execute(() -> run(command));
             }
         }
-        return CommandAck.newBuilder().setCommandId(command.getCommandId()).setAccepted(true).build();
+        return CommandAck.newBuilder()
+                .setCommandId(command.getCommandId())
+                .setAccepted(true)
+                .build();
     }
 
     private static String validate(Command c) {
@@ -173,7 +215,8 @@ public final class CommandExecutor implements AutoCloseable {
     private void run(Command command) {
         Span span = tracer.spanBuilder("agent " + command.getKindCase().name())
                 .setParent(TraceContext.from(command.getTraceContextMap()))
-                .setAttribute("spinup.command_id", command.getCommandId()).startSpan();
+                .setAttribute("spinup.command_id", command.getCommandId())
+                .startSpan();
         TraceContext.inSpan(span, () -> runTraced(command));
     }
 
@@ -183,7 +226,9 @@ public final class CommandExecutor implements AutoCloseable {
         CommandResult.Builder result = CommandResult.newBuilder().setCommandId(command.getCommandId());
         workspaceLocks.with(command.getWorkspaceId(), () -> {
             try {
-                Instant deadline = Instant.ofEpochSecond(command.getDeadline().getSeconds(), command.getDeadline().getNanos());
+                Instant deadline = Instant.ofEpochSecond(
+                        command.getDeadline().getSeconds(),
+                        command.getDeadline().getNanos());
                 if (command.hasDeadline() && clock.instant().isAfter(deadline)) {
                     throw new DriverException("deadline_passed", "the command arrived after its deadline " + deadline);
                 }
@@ -195,10 +240,13 @@ public final class CommandExecutor implements AutoCloseable {
                 hooks.afterEffect(command);
                 result.setOutcome(CommandOutcome.COMMAND_SUCCEEDED);
             } catch (DriverException e) {
-                result.setOutcome(CommandOutcome.COMMAND_FAILED).setErrorCode(e.code()).setMessage(e.getMessage());
+                result.setOutcome(CommandOutcome.COMMAND_FAILED)
+                        .setErrorCode(e.code())
+                        .setMessage(e.getMessage());
             } catch (IOException | RuntimeException e) {
                 log.error("event=command_crashed command={}", command.getCommandId(), e);
-                result.setOutcome(CommandOutcome.COMMAND_FAILED).setErrorCode("internal")
+                result.setOutcome(CommandOutcome.COMMAND_FAILED)
+                        .setErrorCode("internal")
                         .setMessage(DriverException.reason(e));
             }
             return null;
@@ -213,8 +261,12 @@ public final class CommandExecutor implements AutoCloseable {
         executed.record(built);
         hooks.afterRecorded(command);
         inFlight.remove(command.getCommandId());
-        log.info("event=command_executed command={} kind={} outcome={} message=\"{}\"", command.getCommandId(),
-                command.getKindCase(), built.getOutcome(), built.getMessage());
+        log.info(
+                "event=command_executed command={} kind={} outcome={} message=\"{}\"",
+                command.getCommandId(),
+                command.getKindCase(),
+                built.getOutcome(),
+                built.getMessage());
         events.emit(AgentEvent.newBuilder().setResult(built).putAllTraceContext(TraceContext.current()));
     }
 
@@ -223,15 +275,20 @@ public final class CommandExecutor implements AutoCloseable {
         switch (c.getKindCase()) {
             case PROVISION_VM -> {
                 var p = c.getProvisionVm();
-                driver.provision(new WorkspaceSpec(ws, p.getTemplate().name().toLowerCase(Locale.ROOT),
-                        p.getDisplayName(), p.getEnvelope().getVcpu(), p.getEnvelope().getRamGb(),
+                driver.provision(new WorkspaceSpec(
+                        ws,
+                        p.getTemplate().name().toLowerCase(Locale.ROOT),
+                        p.getDisplayName(),
+                        p.getEnvelope().getVcpu(),
+                        p.getEnvelope().getRamGb(),
                         p.getEnvelope().getDiskGb()));
                 result.setMessage("provisioned");
             }
             case START_VM -> {
                 progress(c, "starting the workspace", -1);
                 String endpoint = driver.start(ws);
-                result.setVmStarted(VmStarted.newBuilder().setEndpoint(endpoint)).setMessage("answering at " + endpoint);
+                result.setVmStarted(VmStarted.newBuilder().setEndpoint(endpoint))
+                        .setMessage("answering at " + endpoint);
             }
             case STOP_VM -> {
                 driver.stop(ws, c.getStopVm().getGraceSeconds());
@@ -250,21 +307,37 @@ public final class CommandExecutor implements AutoCloseable {
             case TAKE_SNAPSHOT -> {
                 var t = c.getTakeSnapshot();
                 progress(c, "archiving the disk", 0);
-                var up = snapshots.upload(ws, t.getSnapshotId(), t.getBaseSnapshotId(), t.getUploadUrl(),
+                var up = snapshots.upload(
+                        ws,
+                        t.getSnapshotId(),
+                        t.getBaseSnapshotId(),
+                        t.getUploadUrl(),
                         bytes -> progress(c, "uploading " + bytes + " bytes", 50));
-                result.setSnapshotTaken(SnapshotTaken.newBuilder().setSnapshotId(t.getSnapshotId())
-                                .setLocation(t.getTarget()).setSizeBytes(up.sizeBytes()).setSha256(up.sha256Hex())
-                                .setTool(driver.snapshotTool()).setBaseSnapshotId(up.baseSnapshotId()))
+                result.setSnapshotTaken(SnapshotTaken.newBuilder()
+                                .setSnapshotId(t.getSnapshotId())
+                                .setLocation(t.getTarget())
+                                .setSizeBytes(up.sizeBytes())
+                                .setSha256(up.sha256Hex())
+                                .setTool(driver.snapshotTool())
+                                .setBaseSnapshotId(up.baseSnapshotId()))
                         .setMessage("uploaded " + up.sizeBytes() + " bytes"
                                 + (up.baseSnapshotId().isEmpty() ? " (full)" : " (differential)"));
             }
             case RESTORE_SNAPSHOT -> {
                 var r = c.getRestoreSnapshot();
                 progress(c, "downloading " + r.getSizeBytes() + " bytes", 0);
-                snapshots.download(new WorkspaceSpec(ws, r.getTemplate().name().toLowerCase(Locale.ROOT),
-                                r.getDisplayName(), r.getEnvelope().getVcpu(), r.getEnvelope().getRamGb(),
+                snapshots.download(
+                        new WorkspaceSpec(
+                                ws,
+                                r.getTemplate().name().toLowerCase(Locale.ROOT),
+                                r.getDisplayName(),
+                                r.getEnvelope().getVcpu(),
+                                r.getEnvelope().getRamGb(),
                                 r.getEnvelope().getDiskGb()),
-                        r.getSnapshotId(), r.getDownloadUrl(), r.getSizeBytes(), r.getSha256());
+                        r.getSnapshotId(),
+                        r.getDownloadUrl(),
+                        r.getSizeBytes(),
+                        r.getSha256());
                 result.setMessage("restored snapshot " + r.getSnapshotId());
             }
             case WIPE_DISK -> {
@@ -272,13 +345,17 @@ public final class CommandExecutor implements AutoCloseable {
                 result.setMessage("local data wiped");
             }
             case APPLY_EDGE_ROUTES -> result.setMessage(edge.apply(c.getApplyEdgeRoutes()));
-            default -> throw new DriverException("unsupported", "this agent does not support " + c.getKindCase() + " yet");
+            default ->
+                throw new DriverException("unsupported", "this agent does not support " + c.getKindCase() + " yet");
         }
     }
 
     private void progress(Command c, String message, int percent) {
-        events.emit(AgentEvent.newBuilder().setProgress(CommandProgress.newBuilder()
-                .setCommandId(c.getCommandId()).setMessage(message).setPercent(percent)));
+        events.emit(AgentEvent.newBuilder()
+                .setProgress(CommandProgress.newBuilder()
+                        .setCommandId(c.getCommandId())
+                        .setMessage(message)
+                        .setPercent(percent)));
     }
 
     @Override

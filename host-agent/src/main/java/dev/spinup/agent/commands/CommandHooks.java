@@ -7,17 +7,17 @@ import dev.spinup.api.v1.Command;
  * the process there) or make the command fail. Production uses {@link #NONE}.
  */
 public interface CommandHooks {
-    CommandHooks NONE = new CommandHooks() { };
+    CommandHooks NONE = new CommandHooks() {};
 
     /** The command is durably marked accepted and is about to run. */
-    default void beforeExecute(Command command) { }
+    default void beforeExecute(Command command) {}
 
     /** Just before the command's effect: a test may fail it here, as the host would (its result says why). */
-    default void inject(Command command) throws dev.spinup.agent.drivers.DriverException { }
+    default void inject(Command command) throws dev.spinup.agent.drivers.DriverException {}
 
     /** The driver did the work; the result is not recorded yet. */
-    default void afterEffect(Command command) { }
+    default void afterEffect(Command command) {}
 
     /** The result is recorded durably; it has not been sent yet. */
-    default void afterRecorded(Command command) { }
+    default void afterRecorded(Command command) {}
 }

@@ -58,8 +58,11 @@ public final class ExecutedCommands {
 
     /** Durably notes that the command was acked, before it starts executing, with its deadline (null: none). */
     public void markAccepted(String commandId, Instant deadline) {
-        writeDurably(accepted(commandId), deadline == null ? new byte[0]
-                : Long.toString(deadline.toEpochMilli()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        writeDurably(
+                accepted(commandId),
+                deadline == null
+                        ? new byte[0]
+                        : Long.toString(deadline.toEpochMilli()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     /** Past its deadline by this much, a command's record goes: no control plane sends it any more. */
@@ -102,7 +105,8 @@ public final class ExecutedCommands {
             if (Files.exists(marker)) {
                 String deadline = Files.readString(marker).trim();
                 if (!deadline.isEmpty()) {
-                    return now.isAfter(Instant.ofEpochMilli(Long.parseLong(deadline)).plus(PAST_DEADLINE));
+                    return now.isAfter(
+                            Instant.ofEpochMilli(Long.parseLong(deadline)).plus(PAST_DEADLINE));
                 }
             }
             Path record = Files.exists(file(id)) ? file(id) : marker;
@@ -119,8 +123,8 @@ public final class ExecutedCommands {
 
     private void writeDurably(Path file, byte[] content) {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = FileChannel.open(
+                tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.write(ByteBuffer.wrap(content));
             ch.force(true);
         } catch (IOException e) {
@@ -144,7 +148,8 @@ public final class ExecutedCommands {
     public List<String> recent(int limit) {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> f.getFileName().toString().endsWith(".result"))
-                    .sorted((a, b) -> Long.compare(b.toFile().lastModified(), a.toFile().lastModified()))
+                    .sorted((a, b) ->
+                            Long.compare(b.toFile().lastModified(), a.toFile().lastModified()))
                     .limit(limit)
                     .map(f -> decode(f.getFileName().toString()))
                     .toList();
@@ -158,8 +163,8 @@ public final class ExecutedCommands {
     }
 
     private static String decode(String fileName) {
-        String base = fileName.endsWith(".result") ? fileName.substring(0, fileName.length() - ".result".length())
-                : fileName;
+        String base =
+                fileName.endsWith(".result") ? fileName.substring(0, fileName.length() - ".result".length()) : fileName;
         return base.replace("~", "/");
     }
 }

@@ -6,12 +6,12 @@ import java.net.URI;
 
 /** Whether a workspace's app answers: any HTTP status below 500 on {@code /} of a loopback port. */
 public final class AppProbe {
-    private AppProbe() {
-    }
+    private AppProbe() {}
 
     public static boolean answers(int port) {
         try {
-            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/").toURL().openConnection();
+            HttpURLConnection c = (HttpURLConnection)
+                    URI.create("http://127.0.0.1:" + port + "/").toURL().openConnection();
             c.setConnectTimeout(500);
             c.setReadTimeout(2000);
             int status = c.getResponseCode();

@@ -21,7 +21,8 @@ public final class DriverException extends Exception {
     /** What went wrong, for a message: never "null" (many I/O exceptions carry no message of their own). */
     public static String reason(Throwable e) {
         String message = e.getMessage();
-        return message == null || message.isBlank() ? e.getClass().getSimpleName()
+        return message == null || message.isBlank()
+                ? e.getClass().getSimpleName()
                 : e instanceof java.io.IOException ? e.getClass().getSimpleName() + ": " + message : message;
     }
 }

@@ -4,8 +4,8 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.List;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -30,8 +30,7 @@ final class ExternalCommand {
         return t;
     });
 
-    private ExternalCommand() {
-    }
+    private ExternalCommand() {}
 
     /** Runs {@code command}, a quick one; returns its standard output. */
     static String output(List<String> command) throws DriverException {
@@ -58,16 +57,21 @@ final class ExternalCommand {
         try {
             Process process = new ProcessBuilder(command)
                     .redirectError(ProcessBuilder.Redirect.PIPE)
-                    .redirectInput(stdin == null ? ProcessBuilder.Redirect.from(new File("/dev/null"))
-                            : ProcessBuilder.Redirect.PIPE)
+                    .redirectInput(
+                            stdin == null
+                                    ? ProcessBuilder.Redirect.from(new File("/dev/null"))
+                                    : ProcessBuilder.Redirect.PIPE)
                     .redirectOutput(stdout == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.PIPE)
                     .start();
             // Killing it also ends the pipes below, so no read or write here outlives the timeout.
-            watchdog = WATCHDOG.schedule(() -> {
-                killed.set(true);
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
-            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            watchdog = WATCHDOG.schedule(
+                    () -> {
+                        killed.set(true);
+                        process.descendants().forEach(ProcessHandle::destroyForcibly);
+                        process.destroyForcibly();
+                    },
+                    timeout.toMillis(),
+                    TimeUnit.MILLISECONDS);
             // stderr is drained on its own thread so a chatty tool never blocks on a full pipe
             CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> {
                 try (InputStream e = process.getErrorStream()) {
@@ -91,18 +95,22 @@ final class ExternalCommand {
                 killed.set(true);
             }
             if (killed.get()) {
-                throw new DriverException(tool.replace('-', '_') + "_timeout", String.join(" ", command)
-                        + " ran longer than " + timeout.toSeconds() + "s and was killed");
+                throw new DriverException(
+                        tool.replace('-', '_') + "_timeout",
+                        String.join(" ", command) + " ran longer than " + timeout.toSeconds() + "s and was killed");
             }
             int exit = process.exitValue();
             if (exit != 0) {
-                throw new DriverException(tool.replace('-', '_') + "_failed", String.join(" ", command) + " exited "
-                        + exit + ": " + stderr.join().trim());
+                throw new DriverException(
+                        tool.replace('-', '_') + "_failed",
+                        String.join(" ", command) + " exited " + exit + ": "
+                                + stderr.join().trim());
             }
         } catch (IOException e) {
             if (killed.get()) {
-                throw new DriverException(tool.replace('-', '_') + "_timeout", String.join(" ", command)
-                        + " ran longer than " + timeout.toSeconds() + "s and was killed");
+                throw new DriverException(
+                        tool.replace('-', '_') + "_timeout",
+                        String.join(" ", command) + " ran longer than " + timeout.toSeconds() + "s and was killed");
             }
             throw new DriverException("io_error", tool + " failed: " + DriverException.reason(e), e);
         } catch (InterruptedException e) {

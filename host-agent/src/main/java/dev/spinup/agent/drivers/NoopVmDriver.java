@@ -22,15 +22,17 @@ public final class NoopVmDriver implements VmDriver {
 
     @Override
     public void provision(WorkspaceSpec spec) {
-        workspaces.putIfAbsent(spec.workspaceId(), new LocalWorkspace(spec.workspaceId(),
-                LocalWorkspace.State.PROVISIONED, "", spec));
+        workspaces.putIfAbsent(
+                spec.workspaceId(), new LocalWorkspace(spec.workspaceId(), LocalWorkspace.State.PROVISIONED, "", spec));
     }
 
     @Override
     public String start(String workspaceId) throws DriverException {
         String endpoint = "http://127.0.0.1:9";
-        if (workspaces.computeIfPresent(workspaceId, (id, w) -> new LocalWorkspace(id, LocalWorkspace.State.RUNNING,
-                endpoint, w.spec())) == null) {
+        if (workspaces.computeIfPresent(
+                        workspaceId,
+                        (id, w) -> new LocalWorkspace(id, LocalWorkspace.State.RUNNING, endpoint, w.spec()))
+                == null) {
             throw new DriverException("not_provisioned", "workspace " + workspaceId + " is not on this host");
         }
         return endpoint;
@@ -38,13 +40,12 @@ public final class NoopVmDriver implements VmDriver {
 
     @Override
     public void stop(String workspaceId, int graceSeconds) {
-        workspaces.computeIfPresent(workspaceId, (id, w) -> new LocalWorkspace(id, LocalWorkspace.State.STOPPED, "",
-                w.spec()));
+        workspaces.computeIfPresent(
+                workspaceId, (id, w) -> new LocalWorkspace(id, LocalWorkspace.State.STOPPED, "", w.spec()));
     }
 
     @Override
-    public void resize(String workspaceId, int vcpu, int ramGb, int diskGb) {
-    }
+    public void resize(String workspaceId, int vcpu, int ramGb, int diskGb) {}
 
     @Override
     public String exportDisk(String workspaceId, String snapshotId, String baseSnapshotId, OutputStream out) {
@@ -77,10 +78,8 @@ public final class NoopVmDriver implements VmDriver {
     }
 
     @Override
-    public void onUnexpectedExit(Consumer<UnexpectedExit> listener) {
-    }
+    public void onUnexpectedExit(Consumer<UnexpectedExit> listener) {}
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

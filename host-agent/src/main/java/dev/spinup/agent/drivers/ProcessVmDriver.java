@@ -33,8 +33,8 @@ public final class ProcessVmDriver extends SupervisedDriver {
     private final Path guestDir;
     private final Duration startTimeout;
 
-    public ProcessVmDriver(Path root, Path guestDir, String advertiseHost, int portFrom, int portTo,
-                           Duration startTimeout) {
+    public ProcessVmDriver(
+            Path root, Path guestDir, String advertiseHost, int portFrom, int portTo, Duration startTimeout) {
         super(new WorkspaceFiles(root, portFrom, portTo), advertiseHost);
         this.guestDir = guestDir;
         this.startTimeout = startTimeout;
@@ -61,7 +61,8 @@ public final class ProcessVmDriver extends SupervisedDriver {
                 Files.createDirectories(dir.resolve("disk"));
                 writeSpec(spec);
             } catch (IOException e) {
-                throw new DriverException("io_error", "cannot provision " + spec.workspaceId() + ": " + DriverException.reason(e), e);
+                throw new DriverException(
+                        "io_error", "cannot provision " + spec.workspaceId() + ": " + DriverException.reason(e), e);
             }
         } finally {
             lock.unlock();
@@ -109,7 +110,8 @@ public final class ProcessVmDriver extends SupervisedDriver {
             }
             return "";
         } catch (IOException e) {
-            throw new DriverException("io_error", "cannot snapshot " + workspaceId + ": " + DriverException.reason(e), e);
+            throw new DriverException(
+                    "io_error", "cannot snapshot " + workspaceId + ": " + DriverException.reason(e), e);
         }
     }
 
@@ -136,11 +138,15 @@ public final class ProcessVmDriver extends SupervisedDriver {
             try {
                 WorkspaceFiles.deleteTree(partial);
                 Files.createDirectories(partial);
-                ExternalCommand.run(List.of("tar", "--listed-incremental=/dev/null", "-xzf", "-", "-C", partial.toString()), archive, null);
+                ExternalCommand.run(
+                        List.of("tar", "--listed-incremental=/dev/null", "-xzf", "-", "-C", partial.toString()),
+                        archive,
+                        null);
                 Files.move(partial, dir.resolve("disk"), StandardCopyOption.ATOMIC_MOVE);
                 writeSpec(spec);
             } catch (IOException e) {
-                throw new DriverException("io_error", "cannot restore " + spec.workspaceId() + ": " + DriverException.reason(e), e);
+                throw new DriverException(
+                        "io_error", "cannot restore " + spec.workspaceId() + ": " + DriverException.reason(e), e);
             }
         } finally {
             lock.unlock();
@@ -165,10 +171,12 @@ public final class ProcessVmDriver extends SupervisedDriver {
     @Override
     protected ProcessHandle spawn(String workspaceId, Properties p, int port) throws DriverException {
         Path dir = dir(workspaceId);
-        ProcessBuilder pb = new ProcessBuilder("sh", guestDir.resolve("entrypoint.sh").toString())
+        ProcessBuilder pb = new ProcessBuilder(
+                        "sh", guestDir.resolve("entrypoint.sh").toString())
                 .directory(dir.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("guest.log").toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        dir.resolve("guest.log").toFile()));
         Map<String, String> env = pb.environment();
         env.put("SPINUP_WORKSPACE_ID", workspaceId);
         env.put("SPINUP_WORKSPACE_DIR", dir.resolve("disk").toString());
@@ -183,7 +191,8 @@ public final class ProcessVmDriver extends SupervisedDriver {
             log.info("event=workspace_process_started workspace={} pid={} port={}", workspaceId, process.pid(), port);
             return handle;
         } catch (IOException e) {
-            throw new DriverException("spawn_failed", "cannot start the guest entrypoint: " + DriverException.reason(e), e);
+            throw new DriverException(
+                    "spawn_failed", "cannot start the guest entrypoint: " + DriverException.reason(e), e);
         }
     }
 
@@ -214,8 +223,10 @@ public final class ProcessVmDriver extends SupervisedDriver {
                 throw new DriverException("interrupted", "interrupted while waiting for the workspace");
             }
         }
-        throw new DriverException("start_timeout", "the workspace did not answer on port " + port + " within "
-                + startTimeout.toSeconds() + "s: " + logTail(workspaceId));
+        throw new DriverException(
+                "start_timeout",
+                "the workspace did not answer on port " + port + " within " + startTimeout.toSeconds() + "s: "
+                        + logTail(workspaceId));
     }
 
     @Override

@@ -12,8 +12,7 @@ import java.util.regex.Pattern;
 
 /** What this host's CPU and /dev/kvm allow qemu: hardware virtualisation or TCG, and TCG's timer hint. */
 final class QemuAccel {
-    private QemuAccel() {
-    }
+    private QemuAccel() {}
 
     /**
      * KVM is usable when the CPU advertises hardware virtualisation (vmx or svm) and this process
@@ -37,7 +36,8 @@ final class QemuAccel {
     private static boolean hardwareVirtualisation() {
         try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
             return lines.filter(l -> l.startsWith("flags"))
-                    .anyMatch(l -> Arrays.stream(l.substring(l.indexOf(':') + 1).trim().split("\\s+"))
+                    .anyMatch(l -> Arrays.stream(
+                                    l.substring(l.indexOf(':') + 1).trim().split("\\s+"))
                             .anyMatch(f -> f.equals("vmx") || f.equals("svm")));
         } catch (IOException | UncheckedIOException e) {
             return false;
@@ -52,7 +52,8 @@ final class QemuAccel {
      */
     static String tscHint() {
         try {
-            Matcher m = Pattern.compile("(?m)^cpu MHz\\s*:\\s*([0-9.]+)").matcher(Files.readString(Path.of("/proc/cpuinfo")));
+            Matcher m = Pattern.compile("(?m)^cpu MHz\\s*:\\s*([0-9.]+)")
+                    .matcher(Files.readString(Path.of("/proc/cpuinfo")));
             return m.find() ? "tsc_early_khz=" + Math.round(Double.parseDouble(m.group(1)) * 1000) + " " : "";
         } catch (IOException | NumberFormatException e) {
             return "";

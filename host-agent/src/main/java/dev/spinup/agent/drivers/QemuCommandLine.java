@@ -15,33 +15,67 @@ import java.util.List;
  * @param bind       the host address the app's forwarded port listens on
  * @param tscHint    kernel arguments that skip TSC calibration under TCG ("" under KVM)
  */
-record QemuCommandLine(String workspaceId, String template, String displayName, int vcpu, int ramGb, Path image,
-                       Path sockets, String bind, int port, boolean kvm, String tscHint) {
+record QemuCommandLine(
+        String workspaceId,
+        String template,
+        String displayName,
+        int vcpu,
+        int ramGb,
+        Path image,
+        Path sockets,
+        String bind,
+        int port,
+        boolean kvm,
+        String tscHint) {
     /** The port the guest agent starts the app on, inside the VM. */
     static final int GUEST_APP_PORT = 8080;
 
     List<String> arguments() {
-        String config = "workspaceId=" + enc(workspaceId) + "&template=" + enc(template)
-                + "&displayName=" + enc(displayName);
-        return List.of("qemu-system-x86_64",
-                "-name", "spinup-" + workspaceId,
-                "-M", "microvm,acpi=on,rtc=on,isa-serial=on",
-                "-accel", kvm ? "kvm" : "tcg", "-cpu", kvm ? "host" : "max",
-                "-smp", Integer.toString(Math.max(1, vcpu)),
-                "-m", Math.max(256, ramGb * 1024) + "M",
-                "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
-                "-kernel", image.resolve("vmlinuz").toString(), "-initrd", image.resolve("initrd.img").toString(),
-                "-append", "console=ttyS0 panic=-1 quiet " + tscHint + "spinup.config="
+        String config =
+                "workspaceId=" + enc(workspaceId) + "&template=" + enc(template) + "&displayName=" + enc(displayName);
+        return List.of(
+                "qemu-system-x86_64",
+                "-name",
+                "spinup-" + workspaceId,
+                "-M",
+                "microvm,acpi=on,rtc=on,isa-serial=on",
+                "-accel",
+                kvm ? "kvm" : "tcg",
+                "-cpu",
+                kvm ? "host" : "max",
+                "-smp",
+                Integer.toString(Math.max(1, vcpu)),
+                "-m",
+                Math.max(256, ramGb * 1024) + "M",
+                "-nodefaults",
+                "-no-user-config",
+                "-nographic",
+                "-no-reboot",
+                "-kernel",
+                image.resolve("vmlinuz").toString(),
+                "-initrd",
+                image.resolve("initrd.img").toString(),
+                "-append",
+                "console=ttyS0 panic=-1 quiet " + tscHint + "spinup.config="
                         + Base64.getEncoder().encodeToString(config.getBytes(StandardCharsets.UTF_8)),
-                "-drive", "id=root,file=disk.qcow2,format=qcow2,if=none,cache=writeback,discard=unmap",
-                "-device", "virtio-blk-device,drive=root",
-                "-netdev", "user,id=net0,hostfwd=tcp:" + bind + ":" + port + "-:" + GUEST_APP_PORT,
-                "-device", "virtio-net-device,netdev=net0",
-                "-device", "virtio-serial-device",
-                "-chardev", "socket,id=guest,path=" + sockets.resolve("guest.sock") + ",server=on,wait=off",
-                "-device", "virtserialport,chardev=guest,name=spinup.guest",
-                "-qmp", "unix:" + sockets.resolve("qmp.sock") + ",server=on,wait=off",
-                "-serial", "file:console.log");
+                "-drive",
+                "id=root,file=disk.qcow2,format=qcow2,if=none,cache=writeback,discard=unmap",
+                "-device",
+                "virtio-blk-device,drive=root",
+                "-netdev",
+                "user,id=net0,hostfwd=tcp:" + bind + ":" + port + "-:" + GUEST_APP_PORT,
+                "-device",
+                "virtio-net-device,netdev=net0",
+                "-device",
+                "virtio-serial-device",
+                "-chardev",
+                "socket,id=guest,path=" + sockets.resolve("guest.sock") + ",server=on,wait=off",
+                "-device",
+                "virtserialport,chardev=guest,name=spinup.guest",
+                "-qmp",
+                "unix:" + sockets.resolve("qmp.sock") + ",server=on,wait=off",
+                "-serial",
+                "file:console.log");
     }
 
     /** Where the forwarded app port listens: loopback when the host advertises loopback, else every address. */

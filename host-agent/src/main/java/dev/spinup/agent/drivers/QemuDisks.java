@@ -39,9 +39,21 @@ final class QemuDisks {
     void create(Path dir, int diskGb) throws IOException, DriverException {
         Path partial = dir.resolve(DISK + ".partial");
         Files.createDirectories(dir);
-        ExternalCommand.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-b",
-                image.resolve("base.qcow2").toString(), "-F", "qcow2", partial.toString(),
-                Math.max(diskGb, 1) + "G"), null, null);
+        ExternalCommand.run(
+                List.of(
+                        "qemu-img",
+                        "create",
+                        "-q",
+                        "-f",
+                        "qcow2",
+                        "-b",
+                        image.resolve("base.qcow2").toString(),
+                        "-F",
+                        "qcow2",
+                        partial.toString(),
+                        Math.max(diskGb, 1) + "G"),
+                null,
+                null);
         Files.move(partial, dir.resolve(DISK), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
@@ -64,9 +76,24 @@ final class QemuDisks {
      * {@code imageHash}; its backing path names that image, so a restore finds it.
      */
     void export(Path source, String imageHash, Path target) throws DriverException {
-        ExternalCommand.run(List.of("qemu-img", "convert", "-q", "-c", "-f", "qcow2", "-O", "qcow2",
-                "-B", image(imageHash).resolve("base.qcow2").toString(), "-F", "qcow2",
-                source.toString(), target.toString()), null, null);
+        ExternalCommand.run(
+                List.of(
+                        "qemu-img",
+                        "convert",
+                        "-q",
+                        "-c",
+                        "-f",
+                        "qcow2",
+                        "-O",
+                        "qcow2",
+                        "-B",
+                        image(imageHash).resolve("base.qcow2").toString(),
+                        "-F",
+                        "qcow2",
+                        source.toString(),
+                        target.toString()),
+                null,
+                null);
     }
 
     /**
@@ -81,11 +108,25 @@ final class QemuDisks {
         String hash = Path.of(backing).getParent().getFileName().toString();
         Path base = image(hash).resolve("base.qcow2");
         if (!Files.exists(base)) {
-            throw new DriverException("base_image_missing", "the snapshot of " + workspaceId + " overlays image " + hash
-                    + ", which this host does not have (build it with that vm-base-config)");
+            throw new DriverException(
+                    "base_image_missing",
+                    "the snapshot of " + workspaceId + " overlays image " + hash
+                            + ", which this host does not have (build it with that vm-base-config)");
         }
-        ExternalCommand.run(List.of("qemu-img", "rebase", "-u", "-f", "qcow2", "-b", base.toString(), "-F", "qcow2",
-                partial.toString()), null, null);
+        ExternalCommand.run(
+                List.of(
+                        "qemu-img",
+                        "rebase",
+                        "-u",
+                        "-f",
+                        "qcow2",
+                        "-b",
+                        base.toString(),
+                        "-F",
+                        "qcow2",
+                        partial.toString()),
+                null,
+                null);
         Files.move(partial, dir.resolve(DISK), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return hash;
     }

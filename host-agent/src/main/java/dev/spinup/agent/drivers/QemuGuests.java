@@ -29,8 +29,9 @@ final class QemuGuests implements AutoCloseable {
 
     /** @param driverRoot the driver's data directory: it names the socket folder, so two agents never share one */
     QemuGuests(Path driverRoot) {
-        this.socketRoot = Path.of(System.getProperty("java.io.tmpdir"), "spinup-vm-"
-                + shortHash(driverRoot.toAbsolutePath().toString()));
+        this.socketRoot = Path.of(
+                System.getProperty("java.io.tmpdir"),
+                "spinup-vm-" + shortHash(driverRoot.toAbsolutePath().toString()));
     }
 
     Path sockets(String workspaceId) {
@@ -91,7 +92,8 @@ final class QemuGuests implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            throw new DriverException("guest_channel", "cannot ask the guest of " + workspaceId + ": " + DriverException.reason(e), e);
+            throw new DriverException(
+                    "guest_channel", "cannot ask the guest of " + workspaceId + ": " + DriverException.reason(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DriverException("interrupted", "interrupted while asking the guest");
@@ -112,12 +114,17 @@ final class QemuGuests implements AutoCloseable {
     /** A point-in-time copy of the running VM's overlay into {@code target} (see {@link QemuLiveBackup}). */
     void liveBackup(String workspaceId, Path target) throws DriverException {
         try {
-            QemuLiveBackup.copy(workspaceId, channel(workspaceId, System.nanoTime() + TimeUnit.SECONDS.toNanos(30)),
-                    sockets(workspaceId).resolve("qmp.sock"), target);
+            QemuLiveBackup.copy(
+                    workspaceId,
+                    channel(workspaceId, System.nanoTime() + TimeUnit.SECONDS.toNanos(30)),
+                    sockets(workspaceId).resolve("qmp.sock"),
+                    target);
             log.info("event=vm_live_backup workspace={}", workspaceId);
         } catch (IOException e) {
-            throw new DriverException("backup_failed", "cannot back up the running VM of " + workspaceId + ": "
-                    + DriverException.reason(e), e);
+            throw new DriverException(
+                    "backup_failed",
+                    "cannot back up the running VM of " + workspaceId + ": " + DriverException.reason(e),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DriverException("interrupted", "interrupted while backing up " + workspaceId);
@@ -137,7 +144,9 @@ final class QemuGuests implements AutoCloseable {
         if (channel != null && channel.isOpen()) {
             return channel;
         }
-        channel = GuestChannel.connect(sockets(workspaceId).resolve("guest.sock"), workspaceId,
+        channel = GuestChannel.connect(
+                sockets(workspaceId).resolve("guest.sock"),
+                workspaceId,
                 Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
                 message -> log.warn("event=guest_app_exited workspace={} message=\"{}\"", workspaceId, message));
         channels.put(workspaceId, channel);
@@ -152,8 +161,9 @@ final class QemuGuests implements AutoCloseable {
 
     private static String shortHash(String s) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(s.getBytes(StandardCharsets.UTF_8))).substring(0, 12);
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)))
+                    .substring(0, 12);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

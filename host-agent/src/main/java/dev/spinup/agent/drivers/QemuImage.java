@@ -12,15 +12,16 @@ import java.util.concurrent.TimeUnit;
  * given a built image directory (--vm-image).
  */
 public final class QemuImage {
-    private QemuImage() {
-    }
+    private QemuImage() {}
 
     /** Runs the build script of the checkout these tests run in; returns the image directory it printed. */
     public static Path buildFromCheckout() {
         Path script = repositoryRoot().resolve("vm-base-config/build-image.sh");
         try {
             // its progress (stderr) and the image directory (the last line of stdout), together
-            Process build = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true).start();
+            Process build = new ProcessBuilder("bash", script.toString())
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (!build.waitFor(10, TimeUnit.MINUTES) || build.exitValue() != 0) {
                 throw new IllegalStateException(script + " failed (exit " + build.exitValue() + "): " + out);

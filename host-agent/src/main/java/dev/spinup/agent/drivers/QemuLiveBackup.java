@@ -15,8 +15,7 @@ final class QemuLiveBackup {
     private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration BACKUP_TIMEOUT = Duration.ofMinutes(30);
 
-    private QemuLiveBackup() {
-    }
+    private QemuLiveBackup() {}
 
     static void copy(String workspaceId, GuestChannel guest, Path qmpSocket, Path target)
             throws IOException, InterruptedException, DriverException {
@@ -25,7 +24,8 @@ final class QemuLiveBackup {
     }
 
     /** Has the guest write its dirty pages and journal to the disk. */
-    static void flush(String workspaceId, GuestChannel guest) throws IOException, InterruptedException, DriverException {
+    static void flush(String workspaceId, GuestChannel guest)
+            throws IOException, InterruptedException, DriverException {
         long deadline = System.nanoTime() + FLUSH_TIMEOUT.toNanos();
         guest.send("sync");
         String line;
@@ -40,16 +40,31 @@ final class QemuLiveBackup {
     /** Copies drive {@code root}'s top layer as it is now into {@code target}, and waits for the copy to finish. */
     static void driveBackup(String workspaceId, Path qmpSocket, Path target) throws DriverException {
         try (Qmp qmp = Qmp.open(qmpSocket)) {
-            qmp.execute("drive-backup", Map.of("device", "root", "job-id", "spinup-snapshot", "sync", "top",
-                    "mode", "absolute-paths", "format", "qcow2", "target", target.toString()));
+            qmp.execute(
+                    "drive-backup",
+                    Map.of(
+                            "device",
+                            "root",
+                            "job-id",
+                            "spinup-snapshot",
+                            "sync",
+                            "top",
+                            "mode",
+                            "absolute-paths",
+                            "format",
+                            "qcow2",
+                            "target",
+                            target.toString()));
             Map<?, ?> completed = qmp.awaitEvent("BLOCK_JOB_COMPLETED", BACKUP_TIMEOUT);
             if (completed.get("error") != null) {
-                throw new DriverException("backup_failed", "the live backup of " + workspaceId + " failed: "
-                        + completed.get("error"));
+                throw new DriverException(
+                        "backup_failed", "the live backup of " + workspaceId + " failed: " + completed.get("error"));
             }
         } catch (IOException e) {
-            throw new DriverException("backup_failed", "cannot back up the running VM of " + workspaceId + ": "
-                    + DriverException.reason(e), e);
+            throw new DriverException(
+                    "backup_failed",
+                    "cannot back up the running VM of " + workspaceId + ": " + DriverException.reason(e),
+                    e);
         }
     }
 }

@@ -42,23 +42,29 @@ public final class QemuVmDriver extends SupervisedDriver {
     private static final Logger log = LoggerFactory.getLogger(QemuVmDriver.class);
     private static final long GIB = QemuDisks.GIB;
 
-    public enum Accel { AUTO, KVM, TCG }
+    public enum Accel {
+        AUTO,
+        KVM,
+        TCG
+    }
 
     private final QemuDisks disks;
     /** The project templates the image carries (image.properties). */
     private final Set<String> templates;
+
     private final Duration startTimeout;
     private final boolean kvm;
     /** Under TCG, the host's TSC rate for the guest kernel (see {@link QemuAccel#tscHint()}); "" under KVM. */
     private final String tscHint;
+
     private final QemuGuests guests;
 
     /**
      * @param image    a directory built by build-image.sh ({@code <images>/<hash>}); older images
      *                 beside it stay bootable for the workspaces created from them
      */
-    public QemuVmDriver(Path root, Path image, String advertiseHost, int portFrom, int portTo,
-                        Duration startTimeout, Accel accel) {
+    public QemuVmDriver(
+            Path root, Path image, String advertiseHost, int portFrom, int portTo, Duration startTimeout, Accel accel) {
         super(new WorkspaceFiles(root, portFrom, portTo), advertiseHost);
         if (!Files.exists(image.resolve("image.properties"))) {
             throw new IllegalArgumentException(image + " is not a built image (no image.properties): build one with "
@@ -135,10 +141,11 @@ public final class QemuVmDriver extends SupervisedDriver {
         try {
             guests.prepareSockets(workspaceId);
         } catch (IOException e) {
-            throw new DriverException("io_error", "cannot prepare the sockets of " + workspaceId + ": " + DriverException.reason(e), e);
+            throw new DriverException(
+                    "io_error", "cannot prepare the sockets of " + workspaceId + ": " + DriverException.reason(e), e);
         }
-        return new BootCommand(commandLine(workspaceId, p, WorkspaceFiles.port(p)), files.dir(workspaceId),
-                WorkspaceFiles.port(p));
+        return new BootCommand(
+                commandLine(workspaceId, p, WorkspaceFiles.port(p)), files.dir(workspaceId), WorkspaceFiles.port(p));
     }
 
     /** The guest agent's account of a running VM: see {@link QemuGuests#health}. */
@@ -147,10 +154,19 @@ public final class QemuVmDriver extends SupervisedDriver {
     }
 
     private List<String> commandLine(String workspaceId, Properties p, int port) {
-        return new QemuCommandLine(workspaceId, p.getProperty("template"), p.getProperty("display_name"),
-                Integer.parseInt(p.getProperty("vcpu")), Integer.parseInt(p.getProperty("ram_gb")),
-                disks.image(p.getProperty("image")), guests.sockets(workspaceId), QemuCommandLine.bindAddress(advertiseHost),
-                port, kvm, tscHint).arguments();
+        return new QemuCommandLine(
+                        workspaceId,
+                        p.getProperty("template"),
+                        p.getProperty("display_name"),
+                        Integer.parseInt(p.getProperty("vcpu")),
+                        Integer.parseInt(p.getProperty("ram_gb")),
+                        disks.image(p.getProperty("image")),
+                        guests.sockets(workspaceId),
+                        QemuCommandLine.bindAddress(advertiseHost),
+                        port,
+                        kvm,
+                        tscHint)
+                .arguments();
     }
 
     /** Applies a recorded disk growth, then boots the VM. */
@@ -164,11 +180,16 @@ public final class QemuVmDriver extends SupervisedDriver {
             Process process = new ProcessBuilder(commandLine(workspaceId, p, port))
                     .directory(dir.toFile())
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("qemu.log").toFile()))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            dir.resolve("qemu.log").toFile()))
                     .start();
             files.writePid(workspaceId, process.pid());
             supervise(workspaceId, process.toHandle());
-            log.info("event=vm_started workspace={} pid={} port={} accel={}", workspaceId, process.pid(), port,
+            log.info(
+                    "event=vm_started workspace={} pid={} port={} accel={}",
+                    workspaceId,
+                    process.pid(),
+                    port,
                     kvm ? "kvm" : "tcg");
             return process.toHandle();
         } catch (IOException e) {
@@ -185,7 +206,10 @@ public final class QemuVmDriver extends SupervisedDriver {
 
     @Override
     protected boolean isWorkspaceProcess(String workspaceId, ProcessHandle process) {
-        return process.info().commandLine().map(c -> c.contains("spinup-" + workspaceId)).orElse(false);
+        return process.info()
+                .commandLine()
+                .map(c -> c.contains("spinup-" + workspaceId))
+                .orElse(false);
     }
 
     @Override
@@ -209,21 +233,27 @@ public final class QemuVmDriver extends SupervisedDriver {
             if (!process.isAlive()) {
                 throw exited(workspaceId);
             }
-            throw new DriverException("guest_channel", "cannot talk to the guest of " + workspaceId + ": "
-                    + DriverException.reason(e), e);
+            throw new DriverException(
+                    "guest_channel",
+                    "cannot talk to the guest of " + workspaceId + ": " + DriverException.reason(e),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DriverException("interrupted", "interrupted while waiting for the VM");
         }
-        throw new DriverException("start_timeout", "the VM of " + workspaceId + " was not ready within "
-                + startTimeout.toSeconds() + "s (" + (kvm ? "kvm" : "tcg") + "); console: "
-                + WorkspaceFiles.tail(files.dir(workspaceId).resolve("console.log"), 5));
+        throw new DriverException(
+                "start_timeout",
+                "the VM of " + workspaceId + " was not ready within "
+                        + startTimeout.toSeconds() + "s (" + (kvm ? "kvm" : "tcg") + "); console: "
+                        + WorkspaceFiles.tail(files.dir(workspaceId).resolve("console.log"), 5));
     }
 
     private DriverException exited(String workspaceId) {
-        return new DriverException("exited", "the VM exited while starting; qemu: "
-                + WorkspaceFiles.tail(files.dir(workspaceId).resolve("qemu.log"), 3) + "; console: "
-                + WorkspaceFiles.tail(files.dir(workspaceId).resolve("console.log"), 5));
+        return new DriverException(
+                "exited",
+                "the VM exited while starting; qemu: "
+                        + WorkspaceFiles.tail(files.dir(workspaceId).resolve("qemu.log"), 3) + "; console: "
+                        + WorkspaceFiles.tail(files.dir(workspaceId).resolve("console.log"), 5));
     }
 
     @Override
@@ -239,8 +269,12 @@ public final class QemuVmDriver extends SupervisedDriver {
                 guests.requestShutdown(workspaceId);
                 process.onExit().get(graceSeconds, TimeUnit.SECONDS);
             } catch (IOException | ExecutionException | TimeoutException e) {
-                log.warn("event=vm_hard_stop workspace={} grace_seconds={} reason=\"{}\" console=\"{}\"", workspaceId,
-                        graceSeconds, e, WorkspaceFiles.tail(files.dir(workspaceId).resolve("console.log"), 5));
+                log.warn(
+                        "event=vm_hard_stop workspace={} grace_seconds={} reason=\"{}\" console=\"{}\"",
+                        workspaceId,
+                        graceSeconds,
+                        e,
+                        WorkspaceFiles.tail(files.dir(workspaceId).resolve("console.log"), 5));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -268,8 +302,10 @@ public final class QemuVmDriver extends SupervisedDriver {
             Properties p = files.require(workspaceId);
             long current = disks.virtualSize(files.dir(workspaceId).resolve(QemuDisks.DISK));
             if ((long) diskGb * GIB < current) {
-                throw new DriverException("disk_shrink", "the disk of " + workspaceId + " is " + current / GIB
-                        + " GiB; it can grow but not shrink to " + diskGb + " GiB");
+                throw new DriverException(
+                        "disk_shrink",
+                        "the disk of " + workspaceId + " is " + current / GIB + " GiB; it can grow but not shrink to "
+                                + diskGb + " GiB");
             }
             files.storeEnvelope(workspaceId, p, vcpu, ramGb, diskGb);
         } finally {
@@ -279,7 +315,8 @@ public final class QemuVmDriver extends SupervisedDriver {
 
     /** Applies a recorded disk growth before a boot; the guest grows its filesystem as it starts. */
     private void growDisk(String workspaceId, Properties p) throws DriverException {
-        if (disks.grow(files.dir(workspaceId).resolve(QemuDisks.DISK), Long.parseLong(p.getProperty("disk_gb")) * GIB)) {
+        if (disks.grow(
+                files.dir(workspaceId).resolve(QemuDisks.DISK), Long.parseLong(p.getProperty("disk_gb")) * GIB)) {
             log.info("event=vm_disk_grown workspace={} disk_gb={}", workspaceId, p.getProperty("disk_gb"));
         }
     }
@@ -310,7 +347,8 @@ public final class QemuVmDriver extends SupervisedDriver {
             Files.copy(export, out);
             return "";
         } catch (IOException e) {
-            throw new DriverException("io_error", "cannot snapshot " + workspaceId + ": " + DriverException.reason(e), e);
+            throw new DriverException(
+                    "io_error", "cannot snapshot " + workspaceId + ": " + DriverException.reason(e), e);
         } finally {
             try {
                 Files.deleteIfExists(export);

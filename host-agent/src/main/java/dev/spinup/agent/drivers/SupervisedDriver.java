@@ -24,6 +24,7 @@ abstract class SupervisedDriver implements VmDriver {
     protected final Map<String, ProcessHandle> running = new ConcurrentHashMap<>();
     /** Workspaces being stopped on purpose: their exit is consumed here, not reported as a crash. */
     protected final Set<String> stopping = ConcurrentHashMap.newKeySet();
+
     private final List<Consumer<UnexpectedExit>> exitListeners = new CopyOnWriteArrayList<>();
     /**
      * Held while a workspace's files or process are created or changed (provision, restore,
@@ -56,8 +57,9 @@ abstract class SupervisedDriver implements VmDriver {
                 process = existing; // already running: just make sure it answers
             } else if (!WorkspaceFiles.isFree(port)) {
                 // Someone else answers there: waiting for "ready" would mistake them for this workspace.
-                throw new DriverException("port_in_use", "port " + port + " of workspace " + workspaceId
-                        + " is in use by another process on this host");
+                throw new DriverException(
+                        "port_in_use",
+                        "port " + port + " of workspace " + workspaceId + " is in use by another process on this host");
             } else {
                 process = spawn(workspaceId, p, port);
             }
@@ -79,8 +81,7 @@ abstract class SupervisedDriver implements VmDriver {
     protected abstract boolean isWorkspaceProcess(String workspaceId, ProcessHandle process);
 
     /** Called when a workspace's process has ended, before it is reported. */
-    protected void processEnded(String workspaceId) {
-    }
+    protected void processEnded(String workspaceId) {}
 
     protected final void supervise(String workspaceId, ProcessHandle handle) {
         running.put(workspaceId, handle);
@@ -124,7 +125,9 @@ abstract class SupervisedDriver implements VmDriver {
     public Optional<LocalWorkspace> find(String workspaceId) {
         return files.properties(workspaceId).map(p -> {
             boolean alive = isRunning(workspaceId);
-            return new LocalWorkspace(workspaceId, alive ? LocalWorkspace.State.RUNNING : LocalWorkspace.State.STOPPED,
+            return new LocalWorkspace(
+                    workspaceId,
+                    alive ? LocalWorkspace.State.RUNNING : LocalWorkspace.State.STOPPED,
                     alive ? endpoint(WorkspaceFiles.port(p)) : "",
                     WorkspaceFiles.spec(workspaceId, p));
         });

@@ -58,8 +58,7 @@ public interface VmDriver extends AutoCloseable {
      * Ports the driver must not give a new workspace although no workspace of its own holds them:
      * the edge may still proxy to them (see {@code EdgeController#proxiedPorts}).
      */
-    default void holdPorts(java.util.function.Supplier<java.util.Set<Integer>> held) {
-    }
+    default void holdPorts(java.util.function.Supplier<java.util.Set<Integer>> held) {}
 
     @Override
     void close();

@@ -50,7 +50,9 @@ final class WorkspaceFiles {
     /** Every workspace id with a directory here. */
     List<String> ids() {
         try (Stream<Path> dirs = Files.list(root)) {
-            return dirs.map(d -> d.getFileName().toString()).filter(id -> id.matches("[0-9a-f-]{36}")).toList();
+            return dirs.map(d -> d.getFileName().toString())
+                    .filter(id -> id.matches("[0-9a-f-]{36}"))
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -71,8 +73,9 @@ final class WorkspaceFiles {
     }
 
     Properties require(String workspaceId) throws DriverException {
-        return properties(workspaceId).orElseThrow(() ->
-                new DriverException("not_provisioned", "workspace " + workspaceId + " is not on this host"));
+        return properties(workspaceId)
+                .orElseThrow(() ->
+                        new DriverException("not_provisioned", "workspace " + workspaceId + " is not on this host"));
     }
 
     void store(String workspaceId, Properties p) throws IOException {
@@ -80,7 +83,10 @@ final class WorkspaceFiles {
         try (OutputStream out = Files.newOutputStream(tmp)) {
             p.store(out, "SpinUp workspace " + workspaceId);
         }
-        Files.move(tmp, dir(workspaceId).resolve("workspace.properties"), StandardCopyOption.ATOMIC_MOVE,
+        Files.move(
+                tmp,
+                dir(workspaceId).resolve("workspace.properties"),
+                StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);
     }
 
@@ -111,8 +117,12 @@ final class WorkspaceFiles {
     }
 
     static WorkspaceSpec spec(String workspaceId, Properties p) {
-        return new WorkspaceSpec(workspaceId, p.getProperty("template"), p.getProperty("display_name"),
-                Integer.parseInt(p.getProperty("vcpu")), Integer.parseInt(p.getProperty("ram_gb")),
+        return new WorkspaceSpec(
+                workspaceId,
+                p.getProperty("template"),
+                p.getProperty("display_name"),
+                Integer.parseInt(p.getProperty("vcpu")),
+                Integer.parseInt(p.getProperty("ram_gb")),
                 Integer.parseInt(p.getProperty("disk_gb")));
     }
 
@@ -153,8 +163,10 @@ final class WorkspaceFiles {
             if (!Files.exists(pidFile)) {
                 return Optional.empty();
             }
-            Optional<ProcessHandle> process = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim()))
-                    .filter(ProcessHandle::isAlive).filter(ours);
+            Optional<ProcessHandle> process = ProcessHandle.of(
+                            Long.parseLong(Files.readString(pidFile).trim()))
+                    .filter(ProcessHandle::isAlive)
+                    .filter(ours);
             if (process.isEmpty()) {
                 Files.deleteIfExists(pidFile);
             }

@@ -48,6 +48,7 @@ public final class CaddyEdge implements EdgeController {
     private final CaddyWatchdog watchdog;
     /** Loads are one at a time; never held while nothing is loading (no monitor: it blocks on HTTP). */
     private final ReentrantLock lock = new ReentrantLock();
+
     private long appliedGeneration = -1;
     private long serial;
     private ApplyEdgeRoutes table;
@@ -57,7 +58,7 @@ public final class CaddyEdge implements EdgeController {
 
     /** Without certificate reports and without a registry to check routes against (tests of the edge alone). */
     public CaddyEdge(Path dir, EdgeSettings settings, String address, Path caddyBinary) {
-        this(dir, settings, address, caddyBinary, status -> { }, RouteGuard.TRUST_THE_TABLE);
+        this(dir, settings, address, caddyBinary, status -> {}, RouteGuard.TRUST_THE_TABLE);
     }
 
     /**
@@ -67,8 +68,13 @@ public final class CaddyEdge implements EdgeController {
      *                     (with TLS on)
      * @param guard        what this host's registry allows to be proxied
      */
-    public CaddyEdge(Path dir, EdgeSettings settings, String address, Path caddyBinary,
-                     Consumer<dev.spinup.api.v1.CertificateStatus> certificates, RouteGuard guard) {
+    public CaddyEdge(
+            Path dir,
+            EdgeSettings settings,
+            String address,
+            Path caddyBinary,
+            Consumer<dev.spinup.api.v1.CertificateStatus> certificates,
+            RouteGuard guard) {
         this.settings = settings;
         this.address = address;
         this.guard = guard;
@@ -88,12 +94,17 @@ public final class CaddyEdge implements EdgeController {
             // port the table names until a config of this process is confirmed.
             held = table == null ? Set.of() : RouteGuard.proxiedPorts(routes(table));
         });
-        this.certificates = settings.tls() == EdgeSettings.Tls.OFF ? null : new CertificateWatch(localListener(settings),
-                settings.tls() == EdgeSettings.Tls.INTERNAL ? Duration.ofMinutes(1) : Duration.ofMinutes(15), certificates);
+        this.certificates = settings.tls() == EdgeSettings.Tls.OFF
+                ? null
+                : new CertificateWatch(
+                        localListener(settings),
+                        settings.tls() == EdgeSettings.Tls.INTERNAL ? Duration.ofMinutes(1) : Duration.ofMinutes(15),
+                        certificates);
         if (this.certificates != null) {
             this.certificates.track(last.map(LastGoodConfig.Config::hostnames).orElse(List.of()));
         }
-        this.process = caddyBinary == null ? null
+        this.process = caddyBinary == null
+                ? null
                 : new CaddyProcess(dir, caddyBinary, settings.listen(), settings.adminListen(), admin);
         this.watchdog = new CaddyWatchdog(dir, settings, admin, process, lastGood, lock, this.certificates);
         watchdog.start();
@@ -110,7 +121,8 @@ public final class CaddyEdge implements EdgeController {
         lock.lock();
         try {
             if (newTable.getGeneration() < appliedGeneration) {
-                return "ignored generation " + newTable.getGeneration() + " (Caddy already has " + appliedGeneration + ")";
+                return "ignored generation " + newTable.getGeneration() + " (Caddy already has " + appliedGeneration
+                        + ")";
             }
             return load(newTable, "generation " + newTable.getGeneration());
         } finally {
@@ -141,7 +153,8 @@ public final class CaddyEdge implements EdgeController {
     /** Renders {@code t} as the guard allows it now and loads it, unless Caddy runs exactly that already. */
     private String load(ApplyEdgeRoutes t, String what) throws DriverException {
         List<EdgeRoute> effective = guard.effective(routes(t));
-        List<String> names = effective.stream().flatMap(r -> r.hostnames().stream()).toList();
+        List<String> names =
+                effective.stream().flatMap(r -> r.hostnames().stream()).toList();
         long millis = 0;
         long next = serial;
         String config = null;
@@ -155,8 +168,8 @@ public final class CaddyEdge implements EdgeController {
             admin.load(config, CaddyConfig.generationId(next));
             millis = (System.nanoTime() - started) / 1_000_000;
         }
-        lastGood.write(new LastGoodConfig.Config(t.getGeneration(), next,
-                config != null ? config : readLastGoodJson(), t, names));
+        lastGood.write(new LastGoodConfig.Config(
+                t.getGeneration(), next, config != null ? config : readLastGoodJson(), t, names));
         serial = next;
         appliedGeneration = t.getGeneration();
         table = t;
@@ -165,8 +178,13 @@ public final class CaddyEdge implements EdgeController {
         if (certificates != null) {
             certificates.track(names);
         }
-        log.info("event=edge_applied generation={} serial={} routes={} millis={} reloaded={}", t.getGeneration(),
-                next, effective.size(), millis, config != null);
+        log.info(
+                "event=edge_applied generation={} serial={} routes={} millis={} reloaded={}",
+                t.getGeneration(),
+                next,
+                effective.size(),
+                millis,
+                config != null);
         return "Caddy serves " + effective.size() + " routes (" + what + ")"
                 + (config != null ? ", loaded in " + millis + " ms" : ", unchanged");
     }
@@ -193,7 +211,7 @@ public final class CaddyEdge implements EdgeController {
             case FORWARD -> EdgeRoute.Mode.FORWARD;
             case TOMBSTONE -> EdgeRoute.Mode.TOMBSTONE;
             case EDGE_ROUTE_MODE_UNSPECIFIED, UNRECOGNIZED ->
-                    throw new IllegalArgumentException("route for " + r.getWorkspaceId() + " has no mode");
+                throw new IllegalArgumentException("route for " + r.getWorkspaceId() + " has no mode");
         };
         return new EdgeRoute(r.getWorkspaceId(), r.getDisplayName(), r.getDomainsList(), mode, r.getUpstream());
     }

@@ -67,7 +67,8 @@ final class CaddyProcess implements AutoCloseable {
         try {
             ProcessBuilder pb = new ProcessBuilder(binary.toString(), "run", "--config", config.toString())
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("caddy.log").toFile()));
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            dir.resolve("caddy.log").toFile()));
             Map<String, String> env = pb.environment();
             env.put("HOME", dir.resolve("home").toString());
             env.put("XDG_DATA_HOME", dir.resolve("xdg-data").toString());
@@ -81,8 +82,8 @@ final class CaddyProcess implements AutoCloseable {
         Instant deadline = Instant.now().plusSeconds(30);
         while (!admin.answers()) {
             if (!alive() || Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("Caddy did not come up on " + adminListen + "; see "
-                        + dir.resolve("caddy.log"));
+                throw new IllegalStateException(
+                        "Caddy did not come up on " + adminListen + "; see " + dir.resolve("caddy.log"));
             }
             LockSupport.parkNanos(Duration.ofMillis(50).toNanos()); // polling its admin API, bounded above
         }
@@ -91,7 +92,9 @@ final class CaddyProcess implements AutoCloseable {
     private Optional<Long> readPid() {
         try {
             Path pid = dir.resolve("caddy.pid");
-            return Files.exists(pid) ? Optional.of(Long.parseLong(Files.readString(pid).trim())) : Optional.empty();
+            return Files.exists(pid)
+                    ? Optional.of(Long.parseLong(Files.readString(pid).trim()))
+                    : Optional.empty();
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }

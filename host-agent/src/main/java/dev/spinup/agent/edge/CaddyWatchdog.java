@@ -41,8 +41,14 @@ final class CaddyWatchdog implements AutoCloseable {
      * @param loads        the edge's load lock: a re-load never overlaps a new table's
      * @param certificates null with TLS off
      */
-    CaddyWatchdog(Path dir, EdgeSettings settings, CaddyAdmin admin, CaddyProcess process, LastGoodConfig lastGood,
-                  ReentrantLock loads, CertificateWatch certificates) {
+    CaddyWatchdog(
+            Path dir,
+            EdgeSettings settings,
+            CaddyAdmin admin,
+            CaddyProcess process,
+            LastGoodConfig lastGood,
+            ReentrantLock loads,
+            CertificateWatch certificates) {
         this.dir = dir;
         this.settings = settings;
         this.admin = admin;
@@ -86,8 +92,10 @@ final class CaddyWatchdog implements AutoCloseable {
             String id = CaddyConfig.generationId(last.get().serial());
             if (admin.answers() && !admin.has(id)) {
                 admin.load(last.get().json(), id);
-                log.warn("event=edge_reapplied generation={} serial={} reason=\"Caddy came back without it\"",
-                        last.get().generation(), last.get().serial());
+                log.warn(
+                        "event=edge_reapplied generation={} serial={} reason=\"Caddy came back without it\"",
+                        last.get().generation(),
+                        last.get().serial());
             }
         } catch (DriverException | IOException e) {
             log.error("event=edge_reapply_failed error=\"{}\"", e.getMessage());

@@ -97,20 +97,24 @@ final class CertificateWatch {
                 return pendingOrFailed(status, name, now, "the edge serves a certificate for other names");
             }
             if (now.isAfter(leaf.getNotAfter().toInstant())) {
-                return status.setState(CertState.CERT_EXPIRED).setMessage("expired " + leaf.getNotAfter().toInstant())
+                return status.setState(CertState.CERT_EXPIRED)
+                        .setMessage("expired " + leaf.getNotAfter().toInstant())
                         .build();
             }
             return status.setState(CertState.CERT_ISSUED)
-                    .setMessage("issued by " + leaf.getIssuerX500Principal().getName()).build();
+                    .setMessage("issued by " + leaf.getIssuerX500Principal().getName())
+                    .build();
         } catch (Exception e) {
-            return pendingOrFailed(status, name, now, "no certificate yet: " + dev.spinup.agent.drivers.DriverException.reason(e));
+            return pendingOrFailed(
+                    status, name, now, "no certificate yet: " + dev.spinup.agent.drivers.DriverException.reason(e));
         }
     }
 
     private CertificateStatus pendingOrFailed(CertificateStatus.Builder status, String name, Instant now, String why) {
         boolean late = now.isAfter(firstSeen.get(name).plus(issuanceDeadline));
         return status.setState(late ? CertState.CERT_FAILED : CertState.CERT_PENDING)
-                .setMessage(late ? "none issued within " + issuanceDeadline.toSeconds() + " s; " + why : why).build();
+                .setMessage(late ? "none issued within " + issuanceDeadline.toSeconds() + " s; " + why : why)
+                .build();
     }
 
     private static boolean covers(X509Certificate cert, String name) throws Exception {
@@ -120,8 +124,10 @@ final class CertificateWatch {
         for (List<?> san : cert.getSubjectAlternativeNames()) {
             if ((Integer) san.get(0) == 2) { // dNSName
                 String dns = ((String) san.get(1)).toLowerCase(java.util.Locale.ROOT);
-                if (dns.equals(name) || (dns.startsWith("*.") && name.endsWith(dns.substring(1))
-                        && name.indexOf('.') == name.length() - dns.length() + 1)) {
+                if (dns.equals(name)
+                        || (dns.startsWith("*.")
+                                && name.endsWith(dns.substring(1))
+                                && name.indexOf('.') == name.length() - dns.length() + 1)) {
                     return true;
                 }
             }
@@ -132,22 +138,30 @@ final class CertificateWatch {
     /** The probe asks what is served, not whether it is trusted: any certificate is accepted here. */
     private static SSLContext trustAll() throws Exception {
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) { }
+        ctx.init(
+                null,
+                new TrustManager[] {
+                    new X509TrustManager() {
+                        @Override
+                        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) { }
+                        @Override
+                        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
 
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
+                        @Override
+                        public X509Certificate[] getAcceptedIssuers() {
+                            return new X509Certificate[0];
+                        }
+                    }
+                },
+                null);
         return ctx;
     }
 
     private static Timestamp timestamp(Instant i) {
-        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+        return Timestamp.newBuilder()
+                .setSeconds(i.getEpochSecond())
+                .setNanos(i.getNano())
+                .build();
     }
 }

@@ -18,8 +18,7 @@ public interface EdgeController extends AutoCloseable {
      * table again as they allow it now. Never throws; a failure is logged and the ports the running
      * config proxies to stay held.
      */
-    default void refresh() {
-    }
+    default void refresh() {}
 
     /** The local ports the config the edge runs (or may be loading) proxies to: not to be given to another workspace. */
     default Set<Integer> proxiedPorts() {
@@ -32,5 +31,5 @@ public interface EdgeController extends AutoCloseable {
     }
 
     @Override
-    default void close() { }
+    default void close() {}
 }

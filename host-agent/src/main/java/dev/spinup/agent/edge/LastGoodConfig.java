@@ -41,13 +41,18 @@ final class LastGoodConfig {
             long gen = Long.parseLong(Files.readString(generation).trim());
             Path serialFile = dir.resolve("last-good.serial");
             // Written by an agent from before serials: its config's @id was its generation.
-            long serial = Files.exists(serialFile) ? Long.parseLong(Files.readString(serialFile).trim()) : gen;
+            long serial = Files.exists(serialFile)
+                    ? Long.parseLong(Files.readString(serialFile).trim())
+                    : gen;
             Path tableFile = dir.resolve("last-good.table");
-            ApplyEdgeRoutes table = Files.exists(tableFile) ? ApplyEdgeRoutes.parseFrom(Files.readAllBytes(tableFile))
-                    : null;
+            ApplyEdgeRoutes table =
+                    Files.exists(tableFile) ? ApplyEdgeRoutes.parseFrom(Files.readAllBytes(tableFile)) : null;
             Path names = dir.resolve("last-good.hostnames");
             List<String> hostnames = Files.exists(names)
-                    ? Files.readAllLines(names).stream().filter(l -> !l.isBlank()).toList() : List.of();
+                    ? Files.readAllLines(names).stream()
+                            .filter(l -> !l.isBlank())
+                            .toList()
+                    : List.of();
             return Optional.of(new Config(gen, serial, Files.readString(json()), table, hostnames));
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("corrupt " + dir.resolve("last-good.table"), e);
@@ -62,9 +67,15 @@ final class LastGoodConfig {
             // watchdog loads the (newer) config once more
             writeAtomically(json(), c.json().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             writeAtomically(dir.resolve("last-good.table"), c.table().toByteArray());
-            writeAtomically(dir.resolve("last-good.serial"), Long.toString(c.serial()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            writeAtomically(dir.resolve("last-good.generation"), Long.toString(c.generation()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            writeAtomically(dir.resolve("last-good.hostnames"), String.join("\n", c.hostnames()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            writeAtomically(
+                    dir.resolve("last-good.serial"),
+                    Long.toString(c.serial()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            writeAtomically(
+                    dir.resolve("last-good.generation"),
+                    Long.toString(c.generation()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            writeAtomically(
+                    dir.resolve("last-good.hostnames"),
+                    String.join("\n", c.hostnames()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -72,8 +83,8 @@ final class LastGoodConfig {
 
     private static void writeAtomically(Path target, byte[] content) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = FileChannel.open(
+                tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.write(java.nio.ByteBuffer.wrap(content));
             ch.force(true);
         }

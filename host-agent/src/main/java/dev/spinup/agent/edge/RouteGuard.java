@@ -39,18 +39,23 @@ public final class RouteGuard {
             return routes;
         }
         Map<String, String> running = registry.runningEndpoints();
-        return routes.stream().map(r -> {
-            if (r.mode() != EdgeRoute.Mode.PROXY) {
-                return r;
-            }
-            String here = running.get(r.workspaceId());
-            if (here != null && dial(here).equals(r.dial())) {
-                return r;
-            }
-            log.warn("event=edge_route_withheld workspace={} upstream={} registry={}: serving the not-running page",
-                    r.workspaceId(), r.dial(), here == null ? "not running here" : dial(here));
-            return r.withMode(EdgeRoute.Mode.SUSPENDED);
-        }).toList();
+        return routes.stream()
+                .map(r -> {
+                    if (r.mode() != EdgeRoute.Mode.PROXY) {
+                        return r;
+                    }
+                    String here = running.get(r.workspaceId());
+                    if (here != null && dial(here).equals(r.dial())) {
+                        return r;
+                    }
+                    log.warn(
+                            "event=edge_route_withheld workspace={} upstream={} registry={}: serving the not-running page",
+                            r.workspaceId(),
+                            r.dial(),
+                            here == null ? "not running here" : dial(here));
+                    return r.withMode(EdgeRoute.Mode.SUSPENDED);
+                })
+                .toList();
     }
 
     /** The local ports {@code routes} proxy to: not to be given to another workspace while they are live. */

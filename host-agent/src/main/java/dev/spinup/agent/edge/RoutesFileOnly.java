@@ -42,7 +42,8 @@ public final class RoutesFileOnly implements EdgeController {
         }
         Path tmp = dir.resolve("routes.txtpb.tmp");
         Files.writeString(tmp, TextFormat.printer().printToString(routes));
-        Files.move(tmp, dir.resolve("routes.txtpb"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+                tmp, dir.resolve("routes.txtpb"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         appliedGeneration = routes.getGeneration();
         return "recorded " + routes.getRoutesCount() + " routes (generation " + routes.getGeneration()
                 + "); no edge proxy is configured on this host";

@@ -1,10 +1,11 @@
 package dev.spinup.agent.session;
 
 import dev.spinup.agent.commands.CommandExecutor;
-import dev.spinup.api.LogText;
 import dev.spinup.agent.commands.ExecutedCommands;
 import dev.spinup.agent.drivers.LocalWorkspace;
 import dev.spinup.agent.drivers.VmDriver;
+import dev.spinup.api.AgentProtocol;
+import dev.spinup.api.LogText;
 import dev.spinup.api.v1.AgentCommandsMessage;
 import dev.spinup.api.v1.AgentEvent;
 import dev.spinup.api.v1.AgentServiceGrpc;
@@ -19,7 +20,6 @@ import dev.spinup.api.v1.LocalWorkspaceState;
 import dev.spinup.api.v1.SessionHello;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import dev.spinup.api.AgentProtocol;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -67,9 +67,17 @@ public final class ControlPlaneConnection implements AutoCloseable {
     private volatile CountDownLatch currentSession;
     private volatile boolean connected;
 
-    public ControlPlaneConnection(List<String> targets, SslContext ssl, CommandExecutor executor, EventOutbox outbox,
-                                  VmDriver driver, ExecutedCommands executed, Envelope total,
-                                  Duration heartbeatInterval, String agentInstanceId, String edgeAddress) {
+    public ControlPlaneConnection(
+            List<String> targets,
+            SslContext ssl,
+            CommandExecutor executor,
+            EventOutbox outbox,
+            VmDriver driver,
+            ExecutedCommands executed,
+            Envelope total,
+            Duration heartbeatInterval,
+            String agentInstanceId,
+            String edgeAddress) {
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("at least one control-plane address is needed");
         }
@@ -148,9 +156,13 @@ public final class ControlPlaneConnection implements AutoCloseable {
 
         CommandStream commands = new CommandStream(ended);
         stub.commands(commands);
-        commands.send(AgentCommandsMessage.newBuilder().setHello(SessionHello.newBuilder()
-                .setAgentVersion("0.1.0").setAgentInstanceId(agentInstanceId).setDriver(driver.name())
-                .setEdgeAddress(edgeAddress)).build());
+        commands.send(AgentCommandsMessage.newBuilder()
+                .setHello(SessionHello.newBuilder()
+                        .setAgentVersion("0.1.0")
+                        .setAgentInstanceId(agentInstanceId)
+                        .setDriver(driver.name())
+                        .setEdgeAddress(edgeAddress))
+                .build());
 
         StreamObserver<AgentEvent>[] events = new StreamObserver[1];
         events[0] = stub.events(new StreamObserver<EventAck>() {
@@ -162,8 +174,11 @@ public final class ControlPlaneConnection implements AutoCloseable {
                 }
                 for (var refused : ack.getRefusedList()) {
                     // acked all the same: replaying it would be refused again
-                    log.error("event=event_refused_by_control_plane seq={} reason={} message=\"{}\"", refused.getSeq(),
-                            refused.getReason(), LogText.of(refused.getMessage()));
+                    log.error(
+                            "event=event_refused_by_control_plane seq={} reason={} message=\"{}\"",
+                            refused.getSeq(),
+                            refused.getReason(),
+                            LogText.of(refused.getMessage()));
                 }
                 outbox.ack(ack.getAckedSeq());
             }
@@ -185,12 +200,16 @@ public final class ControlPlaneConnection implements AutoCloseable {
         outbox.emit(AgentEvent.newBuilder().setInventory(inventory()));
         outbox.attach(eventStream);
         ScheduledFuture<?> heartbeats = timer.scheduleAtFixedRate(
-                () -> outbox.emit(AgentEvent.newBuilder().setHeartbeat(Heartbeat.newBuilder()
-                        .setTotal(total)
-                        .setReplayBufferDepth(outbox.depth())
-                        .setRunningWorkspaces((int) driver.inventory().stream()
-                                .filter(w -> w.state() == LocalWorkspace.State.RUNNING).count()))),
-                0, heartbeatInterval.toMillis(), TimeUnit.MILLISECONDS);
+                () -> outbox.emit(AgentEvent.newBuilder()
+                        .setHeartbeat(Heartbeat.newBuilder()
+                                .setTotal(total)
+                                .setReplayBufferDepth(outbox.depth())
+                                .setRunningWorkspaces((int) driver.inventory().stream()
+                                        .filter(w -> w.state() == LocalWorkspace.State.RUNNING)
+                                        .count()))),
+                0,
+                heartbeatInterval.toMillis(),
+                TimeUnit.MILLISECONDS);
         try {
             ended.await();
         } finally {
@@ -198,7 +217,8 @@ public final class ControlPlaneConnection implements AutoCloseable {
             outbox.detach(eventStream);
             commands.cancel();
             try {
-                eventStream.onError(Status.CANCELLED.withDescription("session ended").asRuntimeException());
+                eventStream.onError(
+                        Status.CANCELLED.withDescription("session ended").asRuntimeException());
             } catch (RuntimeException e) {
                 // already closed
             }
@@ -211,13 +231,16 @@ public final class ControlPlaneConnection implements AutoCloseable {
         for (LocalWorkspace w : driver.inventory()) {
             b.addWorkspaces(InventoryWorkspace.newBuilder()
                     .setWorkspaceId(w.workspaceId())
-                    .setState(switch (w.state()) {
-                        case PROVISIONED -> LocalWorkspaceState.LOCAL_PROVISIONED;
-                        case RUNNING -> LocalWorkspaceState.LOCAL_RUNNING;
-                        case STOPPED -> LocalWorkspaceState.LOCAL_STOPPED;
-                    })
+                    .setState(
+                            switch (w.state()) {
+                                case PROVISIONED -> LocalWorkspaceState.LOCAL_PROVISIONED;
+                                case RUNNING -> LocalWorkspaceState.LOCAL_RUNNING;
+                                case STOPPED -> LocalWorkspaceState.LOCAL_STOPPED;
+                            })
                     .setEndpoint(w.endpoint())
-                    .setEnvelope(Envelope.newBuilder().setVcpu(w.spec().vcpu()).setRamGb(w.spec().ramGb())
+                    .setEnvelope(Envelope.newBuilder()
+                            .setVcpu(w.spec().vcpu())
+                            .setRamGb(w.spec().ramGb())
                             .setDiskGb(w.spec().diskGb())));
         }
         return b.build();

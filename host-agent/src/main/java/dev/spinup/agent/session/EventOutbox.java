@@ -1,8 +1,8 @@
 package dev.spinup.agent.session;
 
-import dev.spinup.agent.commands.EventSink;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
+import dev.spinup.agent.commands.EventSink;
 import dev.spinup.api.v1.AgentEvent;
 import io.grpc.stub.StreamObserver;
 import java.io.DataInputStream;
@@ -51,6 +51,7 @@ public final class EventOutbox implements EventSink, AutoCloseable {
     private StreamObserver<AgentEvent> stream;
     /** Held across the journal's fsync: a lock, so a waiting virtual thread does not pin its carrier. */
     private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+
     private final java.util.concurrent.locks.Condition room = lock.newCondition();
 
     /** Counters an operator can watch (exposed through heartbeats and logs). */
@@ -61,8 +62,7 @@ public final class EventOutbox implements EventSink, AutoCloseable {
             log.debug("event=event_dropped kind={}", kind);
         }
 
-        default void blocked() {
-        }
+        default void blocked() {}
     }
 
     public EventOutbox(Clock clock, Path dir, int capacity, AgentMetrics metrics) {
@@ -73,8 +73,8 @@ public final class EventOutbox implements EventSink, AutoCloseable {
         try {
             Files.createDirectories(dir);
             recover();
-            this.journal = FileChannel.open(journalFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.APPEND);
+            this.journal = FileChannel.open(
+                    journalFile(), StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the event journal in " + dir, e);
         }
@@ -97,8 +97,11 @@ public final class EventOutbox implements EventSink, AutoCloseable {
                     return -1;
                 }
                 metrics.blocked();
-                log.error("event=event_buffer_full capacity={} acked_seq={}: holding back new results until the "
-                        + "control plane acks", capacity, ackedSeq);
+                log.error(
+                        "event=event_buffer_full capacity={} acked_seq={}: holding back new results until the "
+                                + "control plane acks",
+                        capacity,
+                        ackedSeq);
                 try {
                     room.await(1, java.util.concurrent.TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
@@ -108,7 +111,9 @@ public final class EventOutbox implements EventSink, AutoCloseable {
             }
             Instant now = clock.instant();
             AgentEvent built = event.setSeq(nextSeq++)
-                    .setEmittedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+                    .setEmittedAt(Timestamp.newBuilder()
+                            .setSeconds(now.getEpochSecond())
+                            .setNanos(now.getNano()))
                     .build();
             if (critical) {
                 append(built);
@@ -205,7 +210,10 @@ public final class EventOutbox implements EventSink, AutoCloseable {
     /** A journal record: the event's length, then the event. */
     private static ByteBuffer record(AgentEvent event) {
         byte[] bytes = event.toByteArray();
-        return ByteBuffer.allocate(4 + bytes.length).putInt(bytes.length).put(bytes).flip();
+        return ByteBuffer.allocate(4 + bytes.length)
+                .putInt(bytes.length)
+                .put(bytes)
+                .flip();
     }
 
     private void append(AgentEvent event) {
@@ -235,8 +243,8 @@ public final class EventOutbox implements EventSink, AutoCloseable {
     /** Rewrites the journal with only the critical events still unacked. */
     private void compact() {
         Path tmp = dir.resolve("events.log.tmp");
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel out = FileChannel.open(
+                tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             int records = 0;
             for (AgentEvent e : unacked) {
                 if (isCritical(e.getKindCase())) {
@@ -265,7 +273,8 @@ public final class EventOutbox implements EventSink, AutoCloseable {
         }
         long maxSeq = ackedSeq;
         if (Files.exists(journalFile())) {
-            try (InputStream in = Files.newInputStream(journalFile()); DataInputStream data = new DataInputStream(in)) {
+            try (InputStream in = Files.newInputStream(journalFile());
+                    DataInputStream data = new DataInputStream(in)) {
                 while (true) {
                     int length;
                     try {

@@ -32,7 +32,8 @@ public final class SnapshotTransfer {
 
     private final VmDriver driver;
     private final Path scratch;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     public SnapshotTransfer(VmDriver driver, Path scratch) {
         this.driver = driver;
@@ -44,8 +45,9 @@ public final class SnapshotTransfer {
         }
     }
 
-    public Uploaded upload(String workspaceId, String snapshotId, String baseSnapshotId, String uploadUrl,
-                           LongConsumer progress) throws DriverException {
+    public Uploaded upload(
+            String workspaceId, String snapshotId, String baseSnapshotId, String uploadUrl, LongConsumer progress)
+            throws DriverException {
         Path archive = scratch.resolve(snapshotId + ".tar.gz");
         try {
             MessageDigest digest = sha256();
@@ -55,13 +57,17 @@ public final class SnapshotTransfer {
             }
             long size = Files.size(archive);
             progress.accept(size);
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(uploadUrl))
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create(uploadUrl))
                             .timeout(Duration.ofMinutes(30))
-                            .PUT(HttpRequest.BodyPublishers.ofFile(archive)).build(),
+                            .PUT(HttpRequest.BodyPublishers.ofFile(archive))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() / 100 != 2) {
-                throw new DriverException("upload_failed", "object storage answered " + response.statusCode()
-                        + " to the snapshot upload: " + truncate(response.body()));
+                throw new DriverException(
+                        "upload_failed",
+                        "object storage answered " + response.statusCode() + " to the snapshot upload: "
+                                + truncate(response.body()));
             }
             return new Uploaded(size, HexFormat.of().formatHex(digest.digest()), base);
         } catch (IOException e) {
@@ -74,15 +80,21 @@ public final class SnapshotTransfer {
         }
     }
 
-    public void download(WorkspaceSpec spec, String snapshotId, String downloadUrl, long expectedSize,
-                         String expectedSha256) throws DriverException {
+    public void download(
+            WorkspaceSpec spec, String snapshotId, String downloadUrl, long expectedSize, String expectedSha256)
+            throws DriverException {
         Path archive = scratch.resolve(snapshotId + ".download.tar.gz");
         try {
-            HttpResponse<Path> response = http.send(HttpRequest.newBuilder(URI.create(downloadUrl))
-                    .timeout(Duration.ofMinutes(30)).GET().build(), HttpResponse.BodyHandlers.ofFile(archive));
+            HttpResponse<Path> response = http.send(
+                    HttpRequest.newBuilder(URI.create(downloadUrl))
+                            .timeout(Duration.ofMinutes(30))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofFile(archive));
             if (response.statusCode() / 100 != 2) {
-                throw new DriverException("download_failed", "object storage answered " + response.statusCode()
-                        + " to the snapshot download");
+                throw new DriverException(
+                        "download_failed",
+                        "object storage answered " + response.statusCode() + " to the snapshot download");
             }
             MessageDigest digest = sha256();
             long size;
@@ -96,8 +108,10 @@ public final class SnapshotTransfer {
             }
             String sha = HexFormat.of().formatHex(digest.digest());
             if (size != expectedSize || !sha.equals(expectedSha256)) {
-                throw new DriverException("checksum_mismatch", "the downloaded snapshot is " + size + " bytes, sha256 "
-                        + sha + "; expected " + expectedSize + " bytes, sha256 " + expectedSha256 + ". Nothing was unpacked.");
+                throw new DriverException(
+                        "checksum_mismatch",
+                        "the downloaded snapshot is " + size + " bytes, sha256 " + sha + "; expected " + expectedSize
+                                + " bytes, sha256 " + expectedSha256 + ". Nothing was unpacked.");
             }
             try (InputStream in = Files.newInputStream(archive)) {
                 driver.importDisk(spec, in);

@@ -1,5 +1,7 @@
 package dev.spinup.agent.drivers;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,8 +9,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * An app port a destroyed workspace held goes to a new workspace only once the edge no longer
@@ -22,8 +22,8 @@ class PortReuseTest {
     void aFreedPortTheEdgeStillProxiesToIsNotGivenOut() throws Exception {
         Path guest = dir.resolve("guest");
         Files.createDirectories(guest.resolve("templates/starter"));
-        ProcessVmDriver driver = new ProcessVmDriver(dir.resolve("workspaces"), guest, "127.0.0.1", 24000, 24010,
-                Duration.ofSeconds(5));
+        ProcessVmDriver driver =
+                new ProcessVmDriver(dir.resolve("workspaces"), guest, "127.0.0.1", 24000, 24010, Duration.ofSeconds(5));
         Set<Integer> liveInTheEdge = ConcurrentHashMap.newKeySet();
         driver.holdPorts(() -> Set.copyOf(liveInTheEdge));
 
@@ -33,7 +33,8 @@ class PortReuseTest {
         driver.destroy("0197a000-0000-7000-8000-00000000000a");
 
         driver.provision(spec("0197a000-0000-7000-8000-00000000000b"));
-        assertThat(port(driver, "0197a000-0000-7000-8000-00000000000b")).as("while the edge still routes there")
+        assertThat(port(driver, "0197a000-0000-7000-8000-00000000000b"))
+                .as("while the edge still routes there")
                 .isNotEqualTo(first);
 
         liveInTheEdge.remove(first); // the edge re-rendered without it

@@ -1,5 +1,7 @@
 package dev.spinup.agent.drivers;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -8,8 +10,6 @@ import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 /**
  * Pins the qemu command line: a change to it is a change to every VM, and shows up here as a diff
  * against {@code qemu/command-line.golden} (one argument per line) to be read and accepted.
@@ -17,8 +17,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class QemuCommandLineTest {
     @Test
     void aTcgWorkspaceBootsWithTheGoldenCommandLine() throws IOException {
-        QemuCommandLine machine = new QemuCommandLine("ws-0123", "starter", "My app & co", 2, 1,
-                Path.of("/images/ab12cd"), Path.of("/tmp/spinup-vm-0f0f/ws-0123"), "127.0.0.1", 31001, false,
+        QemuCommandLine machine = new QemuCommandLine(
+                "ws-0123",
+                "starter",
+                "My app & co",
+                2,
+                1,
+                Path.of("/images/ab12cd"),
+                Path.of("/tmp/spinup-vm-0f0f/ws-0123"),
+                "127.0.0.1",
+                31001,
+                false,
                 "tsc_early_khz=2400000 ");
 
         assertEquals(golden("qemu/command-line.golden"), String.join("\n", machine.arguments()) + "\n");
@@ -26,10 +35,22 @@ class QemuCommandLineTest {
 
     @Test
     void theGuestLearnsItsWorkspaceFromTheKernelCommandLine() {
-        List<String> args = new QemuCommandLine("ws-9", "vite_react", "Ünïcode ✓", 1, 1, Path.of("/i/h"),
-                Path.of("/s"), "0.0.0.0", 30000, true, "").arguments();
+        List<String> args = new QemuCommandLine(
+                        "ws-9",
+                        "vite_react",
+                        "Ünïcode ✓",
+                        1,
+                        1,
+                        Path.of("/i/h"),
+                        Path.of("/s"),
+                        "0.0.0.0",
+                        30000,
+                        true,
+                        "")
+                .arguments();
         String append = args.get(args.indexOf("-append") + 1);
-        String config = new String(Base64.getDecoder().decode(append.substring(append.indexOf("spinup.config=") + 14)),
+        String config = new String(
+                Base64.getDecoder().decode(append.substring(append.indexOf("spinup.config=") + 14)),
                 StandardCharsets.UTF_8);
 
         assertEquals("workspaceId=ws-9&template=vite_react&displayName=%C3%9Cn%C3%AFcode+%E2%9C%93", config);

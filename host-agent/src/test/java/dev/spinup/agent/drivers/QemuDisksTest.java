@@ -1,19 +1,20 @@
 package dev.spinup.agent.drivers;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /** The qemu driver's disks, through the real qemu-img: overlays, growth, export and adoption on another host. */
 class QemuDisksTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
     @Test
     void anOverlayGrowsButIsNeverShrunkByGrow() throws Exception {
@@ -47,8 +48,10 @@ class QemuDisksTest {
 
         assertEquals("bbbb", there.adopt(partial, dir, "ws-2"));
         assertEquals(QemuDisks.GIB, there.virtualSize(dir.resolve(QemuDisks.DISK)));
-        String info = ExternalCommand.output(List.of("qemu-img", "info", "--output=json", dir.resolve(QemuDisks.DISK).toString()));
-        assertEquals(images.resolve("bbbb").resolve("base.qcow2").toString(),
+        String info = ExternalCommand.output(List.of(
+                "qemu-img", "info", "--output=json", dir.resolve(QemuDisks.DISK).toString()));
+        assertEquals(
+                images.resolve("bbbb").resolve("base.qcow2").toString(),
                 QemuDisks.Info.parse(info).backingFilename());
     }
 
@@ -68,15 +71,30 @@ class QemuDisksTest {
 
     @Test
     void infoThatIsNotJsonOrHasNoSizeIsABadDisk() {
-        assertEquals("bad_disk", assertThrows(DriverException.class, () -> QemuDisks.Info.parse("qemu-img: oops")).code());
-        assertEquals("bad_disk", assertThrows(DriverException.class, () -> QemuDisks.Info.parse("{\"format\":\"qcow2\"}")).code());
+        assertEquals(
+                "bad_disk",
+                assertThrows(DriverException.class, () -> QemuDisks.Info.parse("qemu-img: oops"))
+                        .code());
+        assertEquals(
+                "bad_disk",
+                assertThrows(DriverException.class, () -> QemuDisks.Info.parse("{\"format\":\"qcow2\"}"))
+                        .code());
     }
 
     /** An image directory with a tiny base disk, as build-image.sh leaves one. */
     private static Path image(Path images, String hash) throws Exception {
         Path dir = Files.createDirectories(images.resolve(hash));
-        ExternalCommand.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", dir.resolve("base.qcow2").toString(), "1G"),
-                null, null);
+        ExternalCommand.run(
+                List.of(
+                        "qemu-img",
+                        "create",
+                        "-q",
+                        "-f",
+                        "qcow2",
+                        dir.resolve("base.qcow2").toString(),
+                        "1G"),
+                null,
+                null);
         return dir;
     }
 }

@@ -1,5 +1,10 @@
 package dev.spinup.agent.drivers;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,17 +17,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /**
  * The QMP client and the live backup against a real qemu: a machine with no guest ({@code -M none})
  * and the workspace's drive, which is all drive-backup needs.
  */
 class QmpTest {
-    @TempDir Path tmp;
+    @TempDir
+    Path tmp;
+
     Process qemu;
     Path socket;
     Path disk;
@@ -33,10 +35,21 @@ class QmpTest {
         ExternalCommand.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", disk.toString(), "64M"), null, null);
         ExternalCommand.run(List.of("qemu-io", "-c", "write -P 0x5a 0 1M", disk.toString()), null, null);
         socket = tmp.resolve("qmp.sock");
-        qemu = new ProcessBuilder("qemu-system-x86_64", "-M", "none", "-nodefaults", "-nographic", "-accel", "tcg",
-                "-drive", "id=root,file=" + disk + ",format=qcow2,if=none",
-                "-qmp", "unix:" + socket + ",server=on,wait=off")
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("qemu.log").toFile()).start();
+        qemu = new ProcessBuilder(
+                        "qemu-system-x86_64",
+                        "-M",
+                        "none",
+                        "-nodefaults",
+                        "-nographic",
+                        "-accel",
+                        "tcg",
+                        "-drive",
+                        "id=root,file=" + disk + ",format=qcow2,if=none",
+                        "-qmp",
+                        "unix:" + socket + ",server=on,wait=off")
+                .redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("qemu.log").toFile())
+                .start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!Files.exists(socket)) {
             assertTrue(qemu.isAlive(), () -> "qemu exited: " + WorkspaceFiles.tail(tmp.resolve("qemu.log"), 5));
@@ -75,7 +88,8 @@ class QmpTest {
     @Test
     void aBackupQemuRefusesIsABackupFailure() {
         // the target's folder does not exist: qemu answers with an error
-        DriverException e = assertThrows(DriverException.class,
+        DriverException e = assertThrows(
+                DriverException.class,
                 () -> QemuLiveBackup.driveBackup("ws-1", socket, tmp.resolve("missing/backup.qcow2")));
         assertEquals("backup_failed", e.code());
     }
@@ -92,7 +106,8 @@ class QmpTest {
     @Test
     void anEventThatNeverComesTimesOut() throws Exception {
         try (Qmp qmp = Qmp.open(socket)) {
-            IOException e = assertThrows(IOException.class, () -> qmp.awaitEvent("BLOCK_JOB_COMPLETED", Duration.ofMillis(200)));
+            IOException e = assertThrows(
+                    IOException.class, () -> qmp.awaitEvent("BLOCK_JOB_COMPLETED", Duration.ofMillis(200)));
             assertTrue(e.getMessage().contains("no BLOCK_JOB_COMPLETED within"), e.getMessage());
         }
     }

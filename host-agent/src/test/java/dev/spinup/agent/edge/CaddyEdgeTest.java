@@ -1,15 +1,16 @@
 package dev.spinup.agent.edge;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
 import dev.spinup.agent.drivers.DriverException;
 import dev.spinup.api.v1.ApplyEdgeRoutes;
 import dev.spinup.api.v1.EdgeRoute;
 import dev.spinup.api.v1.EdgeRouteMode;
 import dev.spinup.edge.EdgeSettings;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,19 +19,21 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 /** The agent's edge against a real Caddy process it runs itself. */
 class CaddyEdgeTest {
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
     @TempDir
     Path dir;
+
     CaddyEdge edge;
 
     @AfterEach
@@ -44,7 +47,9 @@ class CaddyEdgeTest {
     void appliesTheTableAndCaddyServesIt() throws Exception {
         int port = freePort();
         edge = supervised(port);
-        assertThat(get(port, "sleepy.test").statusCode()).as("before any table: unknown host").isEqualTo(404);
+        assertThat(get(port, "sleepy.test").statusCode())
+                .as("before any table: unknown host")
+                .isEqualTo(404);
 
         String result = edge.apply(table(1, "sleepy.test"));
 
@@ -54,7 +59,9 @@ class CaddyEdgeTest {
         assertThat(page.headers().firstValue("retry-after")).hasValue("30");
         assertThat(page.body()).contains("<title>Sleepy is asleep · SpinUp</title>");
         assertThat(edge.apply(table(0, "other.test"))).startsWith("ignored generation 0");
-        assertThat(get(port, "sleepy.test").statusCode()).as("an older table changes nothing").isEqualTo(503);
+        assertThat(get(port, "sleepy.test").statusCode())
+                .as("an older table changes nothing")
+                .isEqualTo(503);
     }
 
     @Test
@@ -62,9 +69,14 @@ class CaddyEdgeTest {
         int port = freePort();
         edge = supervised(port);
         // Another workspace on this host is being created: active, but not started yet.
-        edge.apply(ApplyEdgeRoutes.newBuilder().setGeneration(2).addRoutes(EdgeRoute.newBuilder()
-                .setWorkspaceId("0197a000-0000-7000-8000-000000000002").setDisplayName("Starting")
-                .addDomains("starting.test").setMode(EdgeRouteMode.PROXY)).build());
+        edge.apply(ApplyEdgeRoutes.newBuilder()
+                .setGeneration(2)
+                .addRoutes(EdgeRoute.newBuilder()
+                        .setWorkspaceId("0197a000-0000-7000-8000-000000000002")
+                        .setDisplayName("Starting")
+                        .addDomains("starting.test")
+                        .setMode(EdgeRouteMode.PROXY))
+                .build());
         assertThat(get(port, "starting.test").statusCode()).isEqualTo(503);
     }
 
@@ -80,7 +92,9 @@ class CaddyEdgeTest {
 
         Instant deadline = Instant.now().plusSeconds(30);
         while (status(port, "sleepy.test") != 503) {
-            assertThat(Instant.now()).as("Caddy back with the last routes within 30 s").isBefore(deadline);
+            assertThat(Instant.now())
+                    .as("Caddy back with the last routes within 30 s")
+                    .isBefore(deadline);
             LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
         }
         assertThat(edge.process().orElseThrow().pid()).isNotEqualTo(first.pid());
@@ -101,13 +115,25 @@ class CaddyEdgeTest {
             int appPort = app.getAddress().getPort();
             Map<String, String> running = new ConcurrentHashMap<>();
             int port = freePort();
-            edge = new CaddyEdge(dir, EdgeSettings.plainHttp("127.0.0.1:" + freePort(), "127.0.0.1:" + port, "h"),
-                    "127.0.0.1:" + port, CaddyEdge.findBinary("caddy"), status -> { },
+            edge = new CaddyEdge(
+                    dir,
+                    EdgeSettings.plainHttp("127.0.0.1:" + freePort(), "127.0.0.1:" + port, "h"),
+                    "127.0.0.1:" + port,
+                    CaddyEdge.findBinary("caddy"),
+                    status -> {},
                     new RouteGuard(() -> Map.copyOf(running)));
-            edge.apply(ApplyEdgeRoutes.newBuilder().setGeneration(1).addRoutes(EdgeRoute.newBuilder()
-                    .setWorkspaceId(ws).setDisplayName("Guarded").addDomains("guarded.test")
-                    .setMode(EdgeRouteMode.PROXY).setUpstream("http://127.0.0.1:" + appPort)).build());
-            assertThat(get(port, "guarded.test").statusCode()).as("the table says proxy; the host runs nothing").isEqualTo(503);
+            edge.apply(ApplyEdgeRoutes.newBuilder()
+                    .setGeneration(1)
+                    .addRoutes(EdgeRoute.newBuilder()
+                            .setWorkspaceId(ws)
+                            .setDisplayName("Guarded")
+                            .addDomains("guarded.test")
+                            .setMode(EdgeRouteMode.PROXY)
+                            .setUpstream("http://127.0.0.1:" + appPort))
+                    .build());
+            assertThat(get(port, "guarded.test").statusCode())
+                    .as("the table says proxy; the host runs nothing")
+                    .isEqualTo(503);
             assertThat(edge.proxiedPorts()).isEmpty();
 
             running.put(ws, "http://127.0.0.1:" + appPort);
@@ -117,12 +143,16 @@ class CaddyEdgeTest {
 
             running.put(ws, "http://127.0.0.1:" + freePort());
             edge.refresh();
-            assertThat(get(port, "guarded.test").statusCode()).as("it runs here, but at another port").isEqualTo(503);
+            assertThat(get(port, "guarded.test").statusCode())
+                    .as("it runs here, but at another port")
+                    .isEqualTo(503);
 
             running.remove(ws);
             edge.refresh();
             assertThat(get(port, "guarded.test").statusCode()).as("it stopped").isEqualTo(503);
-            assertThat(edge.proxiedPorts()).as("the port is free for another workspace").isEmpty();
+            assertThat(edge.proxiedPorts())
+                    .as("the port is free for another workspace")
+                    .isEmpty();
         } finally {
             app.stop(0);
         }
@@ -131,8 +161,11 @@ class CaddyEdgeTest {
     @Test
     void anUnreachableCaddyIsTheStepsErrorWithAReason() {
         int adminPort = freePort();
-        edge = new CaddyEdge(dir, EdgeSettings.plainHttp("127.0.0.1:" + adminPort, "127.0.0.1:" + freePort(), "h"),
-                "127.0.0.1:1", null);
+        edge = new CaddyEdge(
+                dir,
+                EdgeSettings.plainHttp("127.0.0.1:" + adminPort, "127.0.0.1:" + freePort(), "h"),
+                "127.0.0.1:1",
+                null);
         assertThatThrownBy(() -> edge.apply(table(1, "sleepy.test")))
                 .isInstanceOf(DriverException.class)
                 .hasMessageContaining("did not answer")
@@ -140,14 +173,22 @@ class CaddyEdgeTest {
     }
 
     private CaddyEdge supervised(int port) {
-        return new CaddyEdge(dir, EdgeSettings.plainHttp("127.0.0.1:" + freePort(), "127.0.0.1:" + port, "h"),
-                "127.0.0.1:" + port, CaddyEdge.findBinary("caddy"));
+        return new CaddyEdge(
+                dir,
+                EdgeSettings.plainHttp("127.0.0.1:" + freePort(), "127.0.0.1:" + port, "h"),
+                "127.0.0.1:" + port,
+                CaddyEdge.findBinary("caddy"));
     }
 
     private static ApplyEdgeRoutes table(long generation, String hostname) {
-        return ApplyEdgeRoutes.newBuilder().setGeneration(generation).addRoutes(EdgeRoute.newBuilder()
-                .setWorkspaceId("0197a000-0000-7000-8000-000000000001").setDisplayName("Sleepy")
-                .addDomains(hostname).setMode(EdgeRouteMode.SUSPENDED_PAGE)).build();
+        return ApplyEdgeRoutes.newBuilder()
+                .setGeneration(generation)
+                .addRoutes(EdgeRoute.newBuilder()
+                        .setWorkspaceId("0197a000-0000-7000-8000-000000000001")
+                        .setDisplayName("Sleepy")
+                        .addDomains(hostname)
+                        .setMode(EdgeRouteMode.SUSPENDED_PAGE))
+                .build();
     }
 
     private static int status(int port, String host) {
@@ -160,8 +201,12 @@ class CaddyEdgeTest {
 
     private static HttpResponse<String> get(int port, String host) throws IOException {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                    .header("Host", host).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            return HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                            .header("Host", host)
+                            .timeout(Duration.ofSeconds(5))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);

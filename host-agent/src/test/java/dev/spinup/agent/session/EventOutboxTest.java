@@ -1,5 +1,8 @@
 package dev.spinup.agent.session;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.spinup.api.v1.AgentEvent;
 import dev.spinup.api.v1.CommandResult;
 import dev.spinup.api.v1.Heartbeat;
@@ -16,9 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class EventOutboxTest {
     @TempDir
@@ -71,7 +71,9 @@ class EventOutboxTest {
         Recorder replay = new Recorder();
         after.attach(replay);
 
-        assertThat(replay.events).extracting(e -> e.getResult().getCommandId()).containsExactly("lost-with-the-process");
+        assertThat(replay.events)
+                .extracting(e -> e.getResult().getCommandId())
+                .containsExactly("lost-with-the-process");
         assertThat(after.emit(heartbeat())).isGreaterThan(3);
     }
 
@@ -83,16 +85,21 @@ class EventOutboxTest {
         outbox.emit(result("r2"));
 
         outbox.emit(result("r3")); // the heartbeat makes room
-        assertThat(outbox.emit(heartbeat())).as("a heartbeat into a buffer full of results is dropped").isEqualTo(-1);
+        assertThat(outbox.emit(heartbeat()))
+                .as("a heartbeat into a buffer full of results is dropped")
+                .isEqualTo(-1);
 
         CompletableFuture<Long> blocked = CompletableFuture.supplyAsync(() -> outbox.emit(result("r4")));
-        assertThatThrownBy(() -> blocked.get(300, TimeUnit.MILLISECONDS)).as("back-pressure, not loss")
+        assertThatThrownBy(() -> blocked.get(300, TimeUnit.MILLISECONDS))
+                .as("back-pressure, not loss")
                 .isInstanceOf(TimeoutException.class);
         Recorder recorder = new Recorder();
         outbox.attach(recorder);
         outbox.ack(recorder.seqs().getFirst());
         assertThat(blocked.get(10, TimeUnit.SECONDS)).isPositive();
-        assertThat(recorder.events).extracting(e -> e.getResult().getCommandId()).containsExactly("r1", "r2", "r3", "r4");
+        assertThat(recorder.events)
+                .extracting(e -> e.getResult().getCommandId())
+                .containsExactly("r1", "r2", "r3", "r4");
     }
 
     private static final class Recorder implements StreamObserver<AgentEvent> {
@@ -108,11 +115,9 @@ class EventOutboxTest {
         }
 
         @Override
-        public void onError(Throwable t) {
-        }
+        public void onError(Throwable t) {}
 
         @Override
-        public void onCompleted() {
-        }
+        public void onCompleted() {}
     }
 }

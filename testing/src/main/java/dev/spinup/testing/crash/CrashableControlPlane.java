@@ -2,9 +2,9 @@ package dev.spinup.testing.crash;
 
 import dev.spinup.controlplane.ControlPlane;
 import dev.spinup.controlplane.ControlPlaneConfig;
-import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.controlplane.core.Operation;
 import dev.spinup.controlplane.engine.StepHooks;
+import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.controlplane.storage.ObjectStorage;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -34,15 +34,22 @@ public final class CrashableControlPlane {
         ControlPlaneConfig config = ControlPlaneConfig.defaults(
                         new DatabaseConfig(args[0], args[1], null, 10),
                         new ObjectStorage.Config(URI.create(args[3]), "us-east-1", args[4], args[5], args[6]),
-                        new ControlPlaneConfig.Tls(pki.resolve("server.crt"), pki.resolve("server.key"),
-                                pki.resolve("ca.crt")))
+                        new ControlPlaneConfig.Tls(
+                                pki.resolve("server.crt"), pki.resolve("server.key"), pki.resolve("ca.crt")))
                 .withPorts("127.0.0.1", Integer.parseInt(args[7]), 0);
         // Poll and take over dead executions quickly: the test restarts a killed replica at once.
-        config = config.withEngine(new dev.spinup.controlplane.engine.OperationEngine.Config(10,
-                java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1), "crash-" + ProcessHandle.current().pid(),
-                java.time.Duration.ofSeconds(1), 4));
+        config = config.withEngine(new dev.spinup.controlplane.engine.OperationEngine.Config(
+                10,
+                java.time.Duration.ofSeconds(1),
+                java.time.Duration.ofSeconds(1),
+                "crash-" + ProcessHandle.current().pid(),
+                java.time.Duration.ofSeconds(1),
+                4));
         try {
-            ControlPlane.start(config, Clock.systemUTC(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+            ControlPlane.start(
+                    config,
+                    Clock.systemUTC(),
+                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                     new KillPoint(spec, marker));
         } catch (RuntimeException e) {
             e.printStackTrace();

@@ -28,9 +28,24 @@ public final class CrashableHostAgent {
     public static void main(String[] args) throws Exception {
         Path hostDir = Path.of(args[1]);
         KillPoint hooks = new KillPoint(Path.of(args[3]), Path.of(args[4]), Path.of(args[5]));
-        HostAgent.start(new HostAgentConfig(List.of(args[0]), hostDir.resolve("host.crt"), hostDir.resolve("host.key"),
-                Path.of(args[2]), hostDir, null, "127.0.0.1", 26000, 26999, 200, 400, 5000,
-                Duration.ofSeconds(2), Duration.ofSeconds(30)), Clock.systemUTC(), hooks);
+        HostAgent.start(
+                new HostAgentConfig(
+                        List.of(args[0]),
+                        hostDir.resolve("host.crt"),
+                        hostDir.resolve("host.key"),
+                        Path.of(args[2]),
+                        hostDir,
+                        null,
+                        "127.0.0.1",
+                        26000,
+                        26999,
+                        200,
+                        400,
+                        5000,
+                        Duration.ofSeconds(2),
+                        Duration.ofSeconds(30)),
+                Clock.systemUTC(),
+                hooks);
         System.out.println("READY");
         System.out.flush();
         new CountDownLatch(1).await();
