@@ -1,9 +1,12 @@
 package dev.spinup.agent.drivers;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -13,6 +16,22 @@ import java.util.concurrent.TimeUnit;
  */
 public final class QemuImage {
     private QemuImage() {}
+
+    /** The project templates a built image carries (its {@code image.properties}). */
+    static Set<String> templates(Path image) {
+        Path properties = image.resolve("image.properties");
+        if (!Files.exists(properties)) {
+            throw new IllegalArgumentException(image
+                    + " is not a built image (no image.properties): build one with vm-base-config/build-image.sh");
+        }
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(properties)) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + properties, e);
+        }
+        return Set.of(p.getProperty("templates", "starter").split(","));
+    }
 
     /** Runs the build script of the checkout these tests run in; returns the image directory it printed. */
     public static Path buildFromCheckout() {

@@ -66,12 +66,8 @@ public final class QemuVmDriver extends SupervisedDriver {
     public QemuVmDriver(
             Path root, Path image, String advertiseHost, int portFrom, int portTo, Duration startTimeout, Accel accel) {
         super(new WorkspaceFiles(root, portFrom, portTo), advertiseHost);
-        if (!Files.exists(image.resolve("image.properties"))) {
-            throw new IllegalArgumentException(image + " is not a built image (no image.properties): build one with "
-                    + "vm-base-config/build-image.sh");
-        }
+        this.templates = QemuImage.templates(image);
         this.disks = new QemuDisks(image.toAbsolutePath());
-        this.templates = templates(image);
         this.startTimeout = startTimeout;
         this.kvm = switch (accel) {
             case KVM -> true;
@@ -82,16 +78,6 @@ public final class QemuVmDriver extends SupervisedDriver {
         this.guests = new QemuGuests(root);
         log.info("event=qemu_driver image={} accel={}", disks.currentImage(), kvm ? "kvm" : "tcg");
         adoptSurvivors();
-    }
-
-    private static Set<String> templates(Path image) {
-        Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(image.resolve("image.properties"))) {
-            p.load(in);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + image.resolve("image.properties"), e);
-        }
-        return Set.of(p.getProperty("templates", "starter").split(","));
     }
 
     public boolean usesKvm() {
