@@ -3,16 +3,10 @@ package dev.spinup.controlplane;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
-import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -118,29 +112,5 @@ class LayersTest {
                 .dependOnClassesThat()
                 .resideInAnyPackage("org.jdbi..", "java.sql..", "org.postgresql..", "com.zaxxer..", "org.flywaydb..")
                 .check(classes);
-    }
-
-    /**
-     * A class that needs a second reason to change is two classes: past ~300 lines look for the seam,
-     * and none is over 400 unless its first lines say why ({@code Over 400 lines because …}).
-     */
-    @Test
-    void noSourceFileIsOver400LinesWithoutAReason() throws IOException {
-        List<String> tooLong;
-        try (var files = Files.walk(Path.of("src/main/java"))) {
-            tooLong = files.filter(f -> f.toString().endsWith(".java"))
-                    .filter(f -> {
-                        try {
-                            List<String> lines = Files.readAllLines(f);
-                            return lines.size() > 400
-                                    && lines.stream().limit(60).noneMatch(l -> l.contains("Over 400 lines because"));
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                    })
-                    .map(Object::toString)
-                    .toList();
-        }
-        assertThat(tooLong).as("source files over 400 lines").isEmpty();
     }
 }
