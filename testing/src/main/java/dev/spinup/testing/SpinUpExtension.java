@@ -90,24 +90,33 @@ public final class SpinUpExtension implements BeforeAllCallback, AfterAllCallbac
         return dir;
     }
 
+    /** Best effort: a file a child process writes while the tree goes only leaves some of it behind in the temp folder. */
     private static void deleteTree(Path root) throws IOException {
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                deleteQuietly(file);
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
             public FileVisitResult visitFileFailed(Path file, IOException e) {
-                return FileVisitResult.CONTINUE; // a socket or a file a child process removed meanwhile
+                return FileVisitResult.CONTINUE; // a file a child process removed meanwhile
             }
 
             @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                Files.deleteIfExists(d);
+            public FileVisitResult postVisitDirectory(Path d, IOException e) {
+                deleteQuietly(d);
                 return FileVisitResult.CONTINUE;
             }
         });
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            // left behind in the temp folder
+        }
     }
 }
