@@ -10,10 +10,12 @@
 #   qemu-system-x86, qemu-utils   the qemu driver: VMs, qcow2 overlays and snapshots
 #   busybox-static, cpio, e2fsprogs   vm-base-config/build-image.sh: the guest userland,
 #                   its initramfs and its root filesystem
+#   libkrb5-dev, ripgrep, make, g++   vm-base-config/build-code-server.sh: code-server's native
+#                   modules (kerberos needs the Kerberos headers) and the IDE's search tool
 # The kernel (linux-image-*-cloud-amd64) is downloaded as a .deb into $SPINUP_DEB_CACHE (default
 # ${XDG_CACHE_HOME:-$HOME/.cache}/spinup/debs), not installed: it boots inside the VMs only.
 set -euo pipefail
-packages=(nodejs caddy chromium curl qemu-system-x86 qemu-utils busybox-static cpio e2fsprogs)
+packages=(nodejs caddy chromium curl qemu-system-x86 qemu-utils busybox-static cpio e2fsprogs libkrb5-dev ripgrep make g++)
 debs=${SPINUP_DEB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spinup/debs}
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,57 @@
+// Opens a code-server workbench in Debian's chromium (playwright-core, no browser download) and
+// reports, as one JSON line on stdout, what a person would see:
+//   {"workbenchMs": n, "explorer": ["README.md", ...], "terminal": "..."|null, "screenshot": path}
+// Usage: node ide.js <url> <screenshot.png> [<terminal command> <text its output contains>]
+// CHROMIUM names the browser binary (default /usr/bin/chromium).
+'use strict';
+const { chromium } = require('playwright-core');
+
+async function main() {
+  const [url, screenshot, command, expected] = process.argv.slice(2);
+  if (!url || !screenshot || (command && !expected)) {
+    throw new Error('usage: node ide.js <url> <screenshot.png> [<terminal command> <text its output contains>]');
+  }
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const started = Date.now();
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60000 });
+    // Interactive: the workbench is there and the explorer lists the folder's files.
+    const rows = page.locator('.explorer-folders-view .monaco-list-row');
+    await rows.first().waitFor({ state: 'visible', timeout: 60000 });
+    const workbenchMs = Date.now() - started;
+    const explorer = (await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') || e.textContent)))
+      .map((label) => label.trim());
+    let terminal = null;
+    if (command) {
+      await page.locator('.monaco-workbench').click({ position: { x: 640, y: 400 } });
+      await page.keyboard.press('Control+Backquote');
+      const xterm = page.locator('.terminal-wrapper .xterm');
+      await xterm.first().waitFor({ state: 'visible', timeout: 30000 });
+      await xterm.first().click();
+      await page.keyboard.type(command);
+      await page.keyboard.press('Enter');
+      // The terminal renders into the DOM (the IDE's settings turn GPU rendering off): read it
+      // until the command's output is there, or give up at the deadline.
+      const rowsOnScreen = page.locator('.terminal-wrapper .xterm-rows').first();
+      const deadline = Date.now() + 30000;
+      do {
+        terminal = (await rowsOnScreen.count()) ? await rowsOnScreen.innerText() : '';
+        if (terminal.split('\n').some((line) => line.trim() === expected)) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      } while (Date.now() < deadline);
+    }
+    await page.screenshot({ path: screenshot });
+    process.stdout.write(JSON.stringify({ workbenchMs, explorer, terminal, screenshot }) + '\n');
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(String(e && e.stack || e) + '\n');
+  process.exit(1);
+});

@@ -1,0 +1,88 @@
+package dev.spinup.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The workspace IDE for tests: code-server built by the checkout's
+ * {@code vm-base-config/build-code-server.sh} (cached by content hash) and started by the
+ * guest's own {@code guest/ide/start-ide.sh}, as a workspace starts it.
+ */
+public final class CodeServer {
+    private static Path built;
+
+    private CodeServer() {}
+
+    /** Builds code-server once per machine and change (minutes the first time, then instant). */
+    public static synchronized Path build() {
+        if (built == null) {
+            Path script = Checkout.root().resolve("vm-base-config/build-code-server.sh");
+            String out = run(
+                    new ProcessBuilder("bash", script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT), 20);
+            String[] lines = out.trim().split("\n", -1);
+            built = Path.of(lines[lines.length - 1]);
+        }
+        return built;
+    }
+
+    /** Starts the IDE of the workspace in {@code workspaceDir} (its project in {@code project/}) on 127.0.0.1:{@code port}. */
+    public static Process start(Path workspaceDir, int port, Path log) {
+        ProcessBuilder b = new ProcessBuilder(
+                        "sh",
+                        Checkout.root()
+                                .resolve("vm-base-config/guest/ide/start-ide.sh")
+                                .toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        b.environment().put("SPINUP_CODE_SERVER", build().toString());
+        b.environment().put("SPINUP_WORKSPACE_DIR", workspaceDir.toString());
+        b.environment().put("SPINUP_IDE_PORT", Integer.toString(port));
+        try {
+            return b.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String run(ProcessBuilder b, int minutes) {
+        try {
+            Process p = b.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(minutes, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", b.command()) + " failed: " + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The resident memory of {@code process} and all its descendants, in MiB (from /proc). */
+    public static long residentMib(ProcessHandle process) {
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(process), process.descendants())
+                        .mapToLong(CodeServer::rssKib)
+                        .sum()
+                / 1024;
+    }
+
+    private static long rssKib(ProcessHandle p) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(p.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // gone meanwhile
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,142 @@
+package dev.spinup.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The workspace IDE on its own: code-server as the repository builds it, started by the guest's
+ * start-ide.sh on a workspace's disk, used through Chromium as a person would — the workbench
+ * comes up, the explorer lists the project, the integrated terminal runs a command — and its
+ * settings live on the workspace's disk, seeded once and never overwritten.
+ */
+class CodeServerIdeTest {
+    private static final Logger log = LoggerFactory.getLogger(CodeServerIdeTest.class);
+
+    @TempDir
+    Path workspace;
+
+    @Test
+    void theIdeOpensTheProjectAndItsTerminalRunsCommands() throws Exception {
+        Path template = Checkout.root().resolve("vm-base-config/guest/templates/starter");
+        copy(template, workspace.resolve("project"));
+        int port = SpinUpCluster.freePort();
+        Process ide = CodeServer.start(workspace, port, workspace.resolve("ide.log"));
+        try {
+            awaitHttp(ide, port);
+            String token = UUID.randomUUID().toString().substring(0, 8);
+            Path screenshot = Files.createDirectories(
+                            Path.of("target/screenshots").toAbsolutePath())
+                    .resolve("ide-process.png");
+
+            Browser.IdeView view = Browser.openIde(
+                    "http://127.0.0.1:" + port + "/",
+                    screenshot,
+                    "echo spinup-$((6*7))-" + token,
+                    "spinup-42-" + token);
+
+            List<String> files;
+            try (Stream<Path> listed = Files.list(template)) {
+                files = listed.map(p -> p.getFileName().toString()).toList();
+            }
+            assertThat(view.explorer()).as("the explorer shows the project").containsAll(files);
+            assertThat(view.terminal().lines()).as("the terminal's screen").contains("spinup-42-" + token);
+            assertThat(screenshot).isNotEmptyFile();
+            log.info(
+                    "event=ide_measured workbench_ms={} rss_mib={}",
+                    view.workbenchMs(),
+                    CodeServer.residentMib(ide.toHandle()));
+        } finally {
+            stop(ide);
+        }
+    }
+
+    @Test
+    void settingsLiveOnTheWorkspaceDiskAndAUsersChangeSurvivesARestart() throws Exception {
+        Files.createDirectories(workspace.resolve("project"));
+        Path settings = workspace.resolve(".ide/user-data/User/settings.json");
+        int port = SpinUpCluster.freePort();
+
+        Process first = CodeServer.start(workspace, port, workspace.resolve("ide-1.log"));
+        awaitHttp(first, port);
+        stop(first);
+        assertThat(Files.readString(settings))
+                .as("seeded on first start")
+                .contains("\"telemetry.telemetryLevel\": \"off\"")
+                .contains("\"update.mode\": \"none\"");
+
+        Files.writeString(settings, "{\"editor.fontSize\": 17}\n");
+        Process second = CodeServer.start(workspace, port, workspace.resolve("ide-2.log"));
+        awaitHttp(second, port);
+        stop(second);
+        assertThat(Files.readString(settings))
+                .as("a user's settings are kept")
+                .isEqualTo("{\"editor.fontSize\": 17}\n");
+        assertThat(workspace.resolve(".ide/config/code-server/config.yaml"))
+                .as("code-server's own config is on the workspace's disk, not in a home directory")
+                .exists();
+    }
+
+    private static void awaitHttp(Process ide, int port) throws Exception {
+        HttpClient http =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (true) {
+            assertThat(ide.isAlive()).as("code-server exited").isTrue();
+            try {
+                int status = http.send(
+                                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz"))
+                                        .timeout(Duration.ofSeconds(5))
+                                        .build(),
+                                HttpResponse.BodyHandlers.discarding())
+                        .statusCode();
+                if (status == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            assertThat(System.nanoTime())
+                    .as("code-server answered within a minute")
+                    .isLessThan(deadline);
+            Thread.sleep(100); // polling a child process's port, bounded by the deadline
+        }
+    }
+
+    private static void stop(Process ide) throws InterruptedException {
+        ide.toHandle().descendants().forEach(ProcessHandle::destroy);
+        ide.destroy();
+        if (!ide.waitFor(10, TimeUnit.SECONDS)) {
+            ide.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+            ide.destroyForcibly().waitFor();
+        }
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        try (Stream<Path> all = Files.walk(from)) {
+            for (Path p : all.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+}
