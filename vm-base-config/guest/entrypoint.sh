@@ -9,6 +9,8 @@
 #   SPINUP_APP_HOST        the address it listens on (default 127.0.0.1; 0.0.0.0 inside a VM)
 #   SPINUP_TEMPLATE        starter | nextjs | react | react_native_web
 #   SPINUP_DISPLAY_NAME    shown by the starter page
+#   SPINUP_IDE_PORT        with SPINUP_CODE_SERVER: the port of the workspace's IDE (ide/start-ide.sh)
+#   SPINUP_CODE_SERVER     the code-server folder; unset: the workspace has no IDE
 #
 # On first boot the template is copied into $SPINUP_WORKSPACE_DIR/project; later boots keep
 # whatever the workspace has changed. The template's spinup-start.sh then runs the app.
@@ -42,4 +44,34 @@ fi
 
 cd "$project"
 echo "spinup-guest: starting workspace $SPINUP_WORKSPACE_ID on port $SPINUP_APP_PORT"
-exec sh ./spinup-start.sh
+if [ -z "${SPINUP_IDE_PORT:-}" ] || [ -z "${SPINUP_CODE_SERVER:-}" ]; then
+  exec sh ./spinup-start.sh
+fi
+
+# With an IDE: it runs beside the app and is started again whenever it exits, without touching
+# the app. The workspace lives as long as its app: when the app ends (or the workspace is told to
+# stop), the IDE goes with it.
+SPINUP_IDE_HOST=${SPINUP_IDE_HOST:-$SPINUP_APP_HOST}
+export SPINUP_IDE_PORT SPINUP_CODE_SERVER SPINUP_IDE_HOST
+# code-server is a wrapper process and a server it forks: each IDE runs in a process group of its
+# own (setsid), so whatever is left of one that ended is stopped with the whole group.
+(
+  trap 'kill -TERM -- "-$ide" 2>/dev/null; exit 0' TERM INT
+  while :; do
+    setsid sh "$guest_dir/ide/start-ide.sh" &
+    ide=$!
+    wait "$ide" || true
+    kill -KILL -- "-$ide" 2>/dev/null || true
+    echo "spinup-guest: the IDE exited; starting it again"
+    sleep 1
+  done
+) &
+ide_loop=$!
+sh ./spinup-start.sh &
+app=$!
+trap 'kill "$app" 2>/dev/null' TERM INT
+status=0
+wait "$app" || status=$?
+kill "$ide_loop" 2>/dev/null || true
+wait "$ide_loop" 2>/dev/null || true
+exit "$status"

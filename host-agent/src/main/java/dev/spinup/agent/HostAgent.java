@@ -112,7 +112,8 @@ public final class HostAgent implements AutoCloseable {
                 config.advertiseHost(),
                 config.portFrom(),
                 config.portTo(),
-                config.startTimeout());
+                config.startTimeout(),
+                config.codeServer());
     }
 
     /** The workspaces running here now and where each answers: what the edge may proxy to. */

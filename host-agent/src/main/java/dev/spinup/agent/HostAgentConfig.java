@@ -15,6 +15,8 @@ import java.util.List;
  * @param advertiseHost  how the edge and clients reach this host's workspaces
  * @param edge           this host's edge proxy, or null for none (routes are only recorded)
  * @param qemu           run workspaces as qemu VMs; null: the process driver
+ * @param codeServer     the IDE every workspace runs beside its app (a folder
+ *                       vm-base-config/build-code-server.sh builds); null: workspaces have no IDE
  */
 public record HostAgentConfig(
         List<String> controlPlanes,
@@ -32,7 +34,8 @@ public record HostAgentConfig(
         Duration heartbeatInterval,
         Duration startTimeout,
         Edge edge,
-        Qemu qemu) {
+        Qemu qemu,
+        Path codeServer) {
     /**
      * @param image an image directory built by vm-base-config/build-image.sh
      * @param accel KVM, TCG, or AUTO (KVM when /dev/kvm is usable)
@@ -86,6 +89,7 @@ public record HostAgentConfig(
                 heartbeatInterval,
                 startTimeout,
                 null,
+                null,
                 null);
     }
 
@@ -106,7 +110,8 @@ public record HostAgentConfig(
                 heartbeatInterval,
                 startTimeout,
                 edge,
-                qemu);
+                qemu,
+                codeServer);
     }
 
     public HostAgentConfig withStartTimeout(Duration startTimeout) {
@@ -126,7 +131,8 @@ public record HostAgentConfig(
                 heartbeatInterval,
                 startTimeout,
                 edge,
-                qemu);
+                qemu,
+                codeServer);
     }
 
     public HostAgentConfig withQemu(Qemu qemu) {
@@ -146,7 +152,8 @@ public record HostAgentConfig(
                 heartbeatInterval,
                 startTimeout,
                 edge,
-                qemu);
+                qemu,
+                codeServer);
     }
 
     public HostAgentConfig {
@@ -159,5 +166,26 @@ public record HostAgentConfig(
         if (portFrom <= 0 || portTo < portFrom || portTo > 65535) {
             throw new IllegalArgumentException("bad workspace port range " + portFrom + "-" + portTo);
         }
+    }
+
+    public HostAgentConfig withCodeServer(Path codeServer) {
+        return new HostAgentConfig(
+                controlPlanes,
+                certificate,
+                privateKey,
+                caCertificate,
+                dataDir,
+                guestDir,
+                advertiseHost,
+                portFrom,
+                portTo,
+                totalVcpu,
+                totalRamGb,
+                totalDiskGb,
+                heartbeatInterval,
+                startTimeout,
+                edge,
+                qemu,
+                codeServer);
     }
 }

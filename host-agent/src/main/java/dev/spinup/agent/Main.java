@@ -38,6 +38,14 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Where this agent keeps workspaces and its records.")
     Path dataDir;
 
+    @Option(
+            names = "--code-server",
+            defaultValue = "${env:SPINUP_CODE_SERVER}",
+            description =
+                    "Run this code-server (a folder vm-base-config/build-code-server.sh builds) as every workspace's"
+                            + " IDE, beside its app (process driver; env SPINUP_CODE_SERVER). Without it workspaces have no IDE.")
+    Path codeServer;
+
     @Option(names = "--guest-dir", description = "Use this unpacked guest instead of the one shipped with the agent.")
     Path guestDir;
 
@@ -256,7 +264,8 @@ public final class Main implements Callable<Integer> {
                         Duration.ofSeconds(heartbeatSeconds),
                         Duration.ofSeconds(startTimeoutSeconds))
                 .withEdge(edgeConfig())
-                .withQemu(qemuConfig());
+                .withQemu(qemuConfig())
+                .withCodeServer(codeServer);
         HostAgent agent = HostAgent.start(
                 config,
                 Clock.systemUTC(),

@@ -279,6 +279,13 @@ public final class SpinUpCluster implements AutoCloseable {
         return agents.start(registered, guestDir, capacity, List.of(controlPlane), c -> c.withEdge(edge), null);
     }
 
+    /** A host whose workspaces each run the IDE beside their app (code-server, built once by {@link CodeServer}). */
+    public TestHost startAgentWithIde(Envelope capacity) {
+        Path codeServer = CodeServer.build();
+        return agents.start(
+                registerHost(capacity), null, capacity, List.of(controlPlane), c -> c.withCodeServer(codeServer), null);
+    }
+
     /**
      * A host whose agent runs workspaces as qemu VMs booting {@code image} (see {@link QemuImage}),
      * with TCG or KVM as the machine allows and a start timeout fit for software emulation.

@@ -23,7 +23,8 @@ public final class NoopVmDriver implements VmDriver {
     @Override
     public void provision(WorkspaceSpec spec) {
         workspaces.putIfAbsent(
-                spec.workspaceId(), new LocalWorkspace(spec.workspaceId(), LocalWorkspace.State.PROVISIONED, "", spec));
+                spec.workspaceId(),
+                new LocalWorkspace(spec.workspaceId(), LocalWorkspace.State.PROVISIONED, "", "", spec));
     }
 
     @Override
@@ -31,7 +32,7 @@ public final class NoopVmDriver implements VmDriver {
         String endpoint = "http://127.0.0.1:9";
         if (workspaces.computeIfPresent(
                         workspaceId,
-                        (id, w) -> new LocalWorkspace(id, LocalWorkspace.State.RUNNING, endpoint, w.spec()))
+                        (id, w) -> new LocalWorkspace(id, LocalWorkspace.State.RUNNING, endpoint, "", w.spec()))
                 == null) {
             throw new DriverException("not_provisioned", "workspace " + workspaceId + " is not on this host");
         }
@@ -41,7 +42,7 @@ public final class NoopVmDriver implements VmDriver {
     @Override
     public void stop(String workspaceId, int graceSeconds) {
         workspaces.computeIfPresent(
-                workspaceId, (id, w) -> new LocalWorkspace(id, LocalWorkspace.State.STOPPED, "", w.spec()));
+                workspaceId, (id, w) -> new LocalWorkspace(id, LocalWorkspace.State.STOPPED, "", "", w.spec()));
     }
 
     @Override

@@ -32,12 +32,27 @@ public final class ProcessVmDriver extends SupervisedDriver {
 
     private final Path guestDir;
     private final Duration startTimeout;
+    /** The IDE workspaces run beside their app (code-server's folder); null: none. */
+    private final Path codeServer;
 
     public ProcessVmDriver(
             Path root, Path guestDir, String advertiseHost, int portFrom, int portTo, Duration startTimeout) {
+        this(root, guestDir, advertiseHost, portFrom, portTo, startTimeout, null);
+    }
+
+    /** @param codeServer the IDE every workspace runs beside its app (a built code-server); null: none */
+    public ProcessVmDriver(
+            Path root,
+            Path guestDir,
+            String advertiseHost,
+            int portFrom,
+            int portTo,
+            Duration startTimeout,
+            Path codeServer) {
         super(new WorkspaceFiles(root, portFrom, portTo), advertiseHost);
         this.guestDir = guestDir;
         this.startTimeout = startTimeout;
+        this.codeServer = codeServer;
         adoptSurvivors();
     }
 
@@ -154,7 +169,11 @@ public final class ProcessVmDriver extends SupervisedDriver {
     }
 
     private void writeSpec(WorkspaceSpec spec) throws IOException, DriverException {
-        files.store(spec.workspaceId(), files.newRecord(spec));
+        Properties record = files.newRecord(spec);
+        if (codeServer != null) {
+            files.addIdePort(record);
+        }
+        files.store(spec.workspaceId(), record);
     }
 
     @Override
@@ -183,6 +202,17 @@ public final class ProcessVmDriver extends SupervisedDriver {
         env.put("SPINUP_APP_PORT", Integer.toString(port));
         env.put("SPINUP_TEMPLATE", p.getProperty("template"));
         env.put("SPINUP_DISPLAY_NAME", p.getProperty("display_name"));
+        if (codeServer != null) {
+            // a workspace provisioned before this host ran an IDE gets its port now
+            files.addIdePort(p);
+            try {
+                files.store(workspaceId, p);
+            } catch (IOException e) {
+                throw new DriverException("io_error", "cannot record the IDE port of " + workspaceId, e);
+            }
+            env.put("SPINUP_IDE_PORT", p.getProperty(WorkspaceFiles.IDE_PORT));
+            env.put("SPINUP_CODE_SERVER", codeServer.toString());
+        }
         try {
             Process process = pb.start();
             files.writePid(workspaceId, process.pid());

@@ -129,6 +129,9 @@ abstract class SupervisedDriver implements VmDriver {
                     workspaceId,
                     alive ? LocalWorkspace.State.RUNNING : LocalWorkspace.State.STOPPED,
                     alive ? endpoint(WorkspaceFiles.port(p)) : "",
+                    alive && p.containsKey(WorkspaceFiles.IDE_PORT)
+                            ? endpoint(Integer.parseInt(p.getProperty(WorkspaceFiles.IDE_PORT)))
+                            : "",
                     WorkspaceFiles.spec(workspaceId, p));
         });
     }

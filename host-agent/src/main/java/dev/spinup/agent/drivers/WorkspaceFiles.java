@@ -24,6 +24,9 @@ import java.util.stream.Stream;
  * handed out from a range.
  */
 final class WorkspaceFiles {
+    /** The record's key for the port the workspace's IDE listens on, on hosts that run one. */
+    static final String IDE_PORT = "ide_port";
+
     private final Path root;
     private final int portFrom;
     private final int portTo;
@@ -140,10 +143,27 @@ final class WorkspaceFiles {
      * port freed by a destroyed workspace is given out again only once the edge stopped routing
      * its old name there.
      */
+    /** Gives the workspace whose record is {@code p} a port for its IDE, unless it has one. */
+    void addIdePort(Properties p) throws DriverException {
+        if (!p.containsKey(IDE_PORT)) {
+            p.setProperty(IDE_PORT, Integer.toString(allocatePort(Set.of(port(p)))));
+        }
+    }
+
     private int allocatePort() throws DriverException {
+        return allocatePort(Set.of());
+    }
+
+    private int allocatePort(Set<Integer> alsoTaken) throws DriverException {
         Set<Integer> taken = new HashSet<>(held.get());
+        taken.addAll(alsoTaken);
         for (String id : ids()) {
-            properties(id).ifPresent(p -> taken.add(port(p)));
+            properties(id).ifPresent(p -> {
+                taken.add(port(p));
+                if (p.containsKey(IDE_PORT)) {
+                    taken.add(Integer.parseInt(p.getProperty(IDE_PORT)));
+                }
+            });
         }
         for (int port = portFrom; port <= portTo; port++) {
             if (!taken.contains(port) && isFree(port)) {

@@ -1,0 +1,135 @@
+package dev.spinup.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spinup.agent.drivers.LocalWorkspace;
+import dev.spinup.api.v1.GetWorkspaceRequest;
+import dev.spinup.api.v1.Operation;
+import dev.spinup.api.v1.OperationStatus;
+import dev.spinup.api.v1.Workspace;
+import dev.spinup.controlplane.core.Envelope;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Every workspace on a host with an IDE runs code-server beside its app: a created workspace's
+ * IDE opens its project in Chromium, and an IDE that dies comes back while the app keeps serving.
+ */
+class WorkspaceIdeTest {
+    @RegisterExtension
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
+    static SpinUpCluster cluster;
+    static SpinUpCluster.TestHost host;
+
+    @BeforeAll
+    static void start() {
+        cluster = spinup.cluster();
+        host = cluster.startAgentWithIde(new Envelope(8, 16, 100));
+    }
+
+    @Test
+    void aNewWorkspacesIdeOpensItsProject() throws Exception {
+        Workspace ws = created("ide");
+        String ide = ideEndpoint(ws.getId());
+        awaitIde(ide, Duration.ofMinutes(1));
+        String token = UUID.randomUUID().toString().substring(0, 8);
+        Path screenshot = Files.createDirectories(Path.of("target/screenshots").toAbsolutePath())
+                .resolve("workspace-ide-process.png");
+
+        Browser.IdeView view = Browser.openIde(
+                ide + "/", screenshot, "cat spinup-start.sh >/dev/null && echo ok-" + token, "ok-" + token);
+
+        assertThat(view.explorer()).contains("index.html", "server.js", "spinup-start.sh");
+        assertThat(view.terminal().lines()).contains("ok-" + token);
+    }
+
+    @Test
+    void anIdeThatDiesComesBackAndTheAppKeepsServing() throws Exception {
+        Workspace ws = created("ide-crash");
+        String ide = ideEndpoint(ws.getId());
+        awaitIde(ide, Duration.ofMinutes(1));
+        List<ProcessHandle> before = codeServerProcesses(ide);
+        // code-server is a wrapper and the server it forks: kill the wrapper alone, the way a crash
+        // would leave its server behind, orphaned and still holding the port
+        ProcessHandle wrapper = before.stream()
+                .filter(p -> p.parent().map(parent -> !before.contains(parent)).orElse(true))
+                .findFirst()
+                .orElseThrow();
+        wrapper.destroyForcibly();
+        wrapper.onExit().get();
+
+        assertThat(Workspaces.get(ws.getUrl()).statusCode())
+                .as("the app, with its IDE down")
+                .isEqualTo(200);
+        Eventually.await(Duration.ofMinutes(1), "a new code-server, and nothing left of the old one", () -> {
+            List<ProcessHandle> now = codeServerProcesses(ide);
+            return !now.isEmpty()
+                    && now.stream().noneMatch(before::contains)
+                    && before.stream().noneMatch(ProcessHandle::isAlive);
+        });
+        awaitIde(ide, Duration.ofMinutes(1));
+        assertThat(Workspaces.get(ws.getUrl()).statusCode()).isEqualTo(200);
+    }
+
+    private static Workspace created(String name) {
+        Operation op = cluster.product().createWorkspace(Workspaces.hobby(name).build());
+        assertThat(Workspaces.awaitDone(cluster.product(), op.getId()).getStatus())
+                .isEqualTo(OperationStatus.SUCCEEDED);
+        return cluster.product()
+                .getWorkspace(GetWorkspaceRequest.newBuilder()
+                        .setWorkspaceId(op.getWorkspaceId())
+                        .build());
+    }
+
+    private static String ideEndpoint(String workspaceId) {
+        LocalWorkspace local = host.agent().driver().find(workspaceId).orElseThrow();
+        assertThat(local.ideEndpoint())
+                .as("the IDE's address on the host")
+                .isNotEmpty()
+                .isNotEqualTo(local.endpoint());
+        return local.ideEndpoint();
+    }
+
+    /** The processes of the code-server on {@code endpoint}: those running entry.js with that port. */
+    private static List<ProcessHandle> codeServerProcesses(String endpoint) {
+        String port = endpoint.substring(endpoint.lastIndexOf(':') + 1);
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info()
+                        .commandLine()
+                        .map(c -> c.contains("out/node/entry.js") && c.contains(":" + port + " "))
+                        .orElse(false))
+                .toList();
+    }
+
+    private static void awaitIde(String endpoint, Duration within) throws Exception {
+        HttpClient http =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        Eventually.await(within, "the IDE at " + endpoint + " to answer", () -> {
+            try {
+                return http.send(
+                                        HttpRequest.newBuilder(URI.create(endpoint + "/healthz"))
+                                                .timeout(Duration.ofSeconds(5))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.discarding())
+                                .statusCode()
+                        == 200;
+            } catch (java.io.IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        });
+    }
+}
