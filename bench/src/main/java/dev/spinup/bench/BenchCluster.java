@@ -151,6 +151,14 @@ final class BenchCluster implements AutoCloseable {
     /** One CreateWorkspace (HOBBY) until its operation SUCCEEDED; returns that time, then deletes it the same way. */
     long createToActiveThenDelete(Duration timeout) {
         long started = System.nanoTime();
+        String workspaceId = createActive(timeout);
+        long took = System.nanoTime() - started;
+        delete(workspaceId, timeout);
+        return took;
+    }
+
+    /** One CreateWorkspace (HOBBY) until its operation SUCCEEDED; returns the workspace's id. */
+    String createActive(Duration timeout) {
         dev.spinup.api.v1.Operation create = api.createWorkspace(dev.spinup.api.v1.CreateWorkspaceRequest.newBuilder()
                 .setRequestId(UUID.randomUUID().toString())
                 .setExternalWorkspaceId("bench")
@@ -160,14 +168,16 @@ final class BenchCluster implements AutoCloseable {
                 .setFlavor(dev.spinup.api.v1.Flavor.HOBBY)
                 .build());
         awaitSucceeded(create, timeout);
-        long took = System.nanoTime() - started;
+        return create.getWorkspaceId();
+    }
+
+    void delete(String workspaceId, Duration timeout) {
         awaitSucceeded(
                 api.deleteWorkspace(dev.spinup.api.v1.DeleteWorkspaceRequest.newBuilder()
                         .setRequestId(UUID.randomUUID().toString())
-                        .setWorkspaceId(create.getWorkspaceId())
+                        .setWorkspaceId(workspaceId)
                         .build()),
                 timeout);
-        return took;
     }
 
     private void awaitSucceeded(dev.spinup.api.v1.Operation op, Duration timeout) {

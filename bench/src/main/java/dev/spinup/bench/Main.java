@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
             VmBootBench.class,
             PlacementBench.class,
             CreateActiveBench.class,
-            FanInBench.class
+            FanInBench.class,
+            IdeReadyBench.class
         },
         description = "Benchmarks. Each scenario measures SpinUp next to a baseline in the same run.")
 public final class Main implements Runnable {

@@ -64,6 +64,15 @@ class QuickBenchTest {
     }
 
     @Test
+    void ideReadyRunsAndWritesItsResults() throws Exception {
+        assertThat(new CommandLine(new Main()).execute("ide-ready", "--quick", "--results", results.toString()))
+                .isZero();
+        assertThat(Files.readString(results.resolve("ide-ready.json")))
+                .contains("\"create_to_ide_interactive\": {\"n\": 3")
+                .contains("\"ide_rss_mib_median\"");
+    }
+
+    @Test
     void fanInRunsAndEveryAgentComesBackAfterItsReplicaIsKilled() throws Exception {
         assertThat(new CommandLine(new Main()).execute("fan-in", "--quick", "--results", results.toString()))
                 .as("exit code: 0 only if every agent was reconciled on the other replica")

@@ -67,10 +67,21 @@ public final class CodeServer {
 
     /** The resident memory of {@code process} and all its descendants, in MiB (from /proc). */
     public static long residentMib(ProcessHandle process) {
-        return java.util.stream.Stream.concat(java.util.stream.Stream.of(process), process.descendants())
-                        .mapToLong(CodeServer::rssKib)
-                        .sum()
-                / 1024;
+        return residentMib(java.util.stream.Stream.concat(java.util.stream.Stream.of(process), process.descendants())
+                .toList());
+    }
+
+    /** The resident memory of {@code processes} together, in MiB (from /proc). */
+    public static long residentMib(java.util.Collection<ProcessHandle> processes) {
+        return processes.stream().mapToLong(CodeServer::rssKib).sum() / 1024;
+    }
+
+    /** Whether {@code process} is part of a code-server (its wrapper, server, extension host, terminals' host, …). */
+    public static boolean isCodeServer(ProcessHandle process) {
+        return process.info()
+                .commandLine()
+                .map(c -> c.contains("/code-server/"))
+                .orElse(false);
     }
 
     private static long rssKib(ProcessHandle p) {
