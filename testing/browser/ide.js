@@ -15,8 +15,9 @@ async function main() {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
   });
+  let page;
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const started = Date.now();
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60000 });
     // Interactive: the workbench is there and the explorer lists the folder's files.
@@ -28,15 +29,16 @@ async function main() {
     let terminal = null;
     if (command) {
       await page.locator('.monaco-workbench').click({ position: { x: 640, y: 400 } });
-      await page.keyboard.press('Control+Backquote');
-      const xterm = page.locator('.terminal-wrapper .xterm');
-      await xterm.first().waitFor({ state: 'visible', timeout: 30000 });
-      await xterm.first().click();
+      // a new terminal, focused, whether or not the panel was open when the workbench came back
+      await page.keyboard.press('Control+Shift+Backquote');
+      const xterm = page.locator('.terminal-wrapper .xterm:visible').last();
+      await xterm.waitFor({ state: 'visible', timeout: 30000 });
+      await xterm.click();
       await page.keyboard.type(command);
       await page.keyboard.press('Enter');
       // The terminal renders into the DOM (the IDE's settings turn GPU rendering off): read it
       // until the command's output is there, or give up at the deadline.
-      const rowsOnScreen = page.locator('.terminal-wrapper .xterm-rows').first();
+      const rowsOnScreen = page.locator('.terminal-wrapper .xterm-rows:visible').last();
       const deadline = Date.now() + 30000;
       do {
         terminal = (await rowsOnScreen.count()) ? await rowsOnScreen.innerText() : '';
@@ -46,6 +48,10 @@ async function main() {
     }
     await page.screenshot({ path: screenshot });
     process.stdout.write(JSON.stringify({ workbenchMs, explorer, terminal, screenshot }) + '\n');
+  } catch (e) {
+    // what the page showed when it went wrong, beside the screenshot it would have taken
+    if (page) await page.screenshot({ path: screenshot.replace(/\.png$/, '') + '-failed.png' }).catch(() => {});
+    throw e;
   } finally {
     await browser.close();
   }

@@ -10,6 +10,9 @@
 #   SPINUP_IDE_PORT       the port the IDE listens on
 #   SPINUP_IDE_HOST       the address it listens on (default 127.0.0.1; 0.0.0.0 inside a VM)
 #
+# It always opens the project given here, never the folder it remembers from its last run: a
+# workspace restored onto another host finds its disk at another path.
+#
 # First start: the user settings are seeded from settings.json beside this script (telemetry,
 # update checks and experiments off, no workspace-trust prompt, a terminal drawn in the page).
 set -eu
@@ -32,6 +35,7 @@ exec node "$SPINUP_CODE_SERVER/out/node/entry.js" \
   --disable-update-check \
   --disable-workspace-trust \
   --disable-getting-started-override \
+  --ignore-last-opened \
   --user-data-dir "$ide/user-data" \
   --extensions-dir "$ide/extensions" \
   "$SPINUP_WORKSPACE_DIR/project"

@@ -3,9 +3,11 @@ package dev.spinup.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spinup.agent.drivers.LocalWorkspace;
+import dev.spinup.api.v1.DrainHostRequest;
 import dev.spinup.api.v1.GetWorkspaceRequest;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
+import dev.spinup.api.v1.UndrainHostRequest;
 import dev.spinup.api.v1.Workspace;
 import dev.spinup.controlplane.core.Envelope;
 import java.net.URI;
@@ -31,17 +33,19 @@ class WorkspaceIdeTest {
 
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
+    static SpinUpCluster.TestHost other;
 
     @BeforeAll
     static void start() {
         cluster = spinup.cluster();
         host = cluster.startAgentWithIde(new Envelope(8, 16, 100));
+        other = cluster.startAgentWithIde(new Envelope(8, 16, 100));
     }
 
     @Test
     void aNewWorkspacesIdeOpensItsProject() throws Exception {
         Workspace ws = created("ide");
-        String ide = ideEndpoint(ws.getId());
+        String ide = ideEndpoint(ws);
         awaitIde(ide, Duration.ofMinutes(1));
         String token = UUID.randomUUID().toString().substring(0, 8);
         Path screenshot = Files.createDirectories(Path.of("target/screenshots").toAbsolutePath())
@@ -57,7 +61,7 @@ class WorkspaceIdeTest {
     @Test
     void anIdeThatDiesComesBackAndTheAppKeepsServing() throws Exception {
         Workspace ws = created("ide-crash");
-        String ide = ideEndpoint(ws.getId());
+        String ide = ideEndpoint(ws);
         awaitIde(ide, Duration.ofMinutes(1));
         List<ProcessHandle> before = codeServerProcesses(ide);
         // code-server is a wrapper and the server it forks: kill the wrapper alone, the way a crash
@@ -82,6 +86,71 @@ class WorkspaceIdeTest {
         assertThat(Workspaces.get(ws.getUrl()).statusCode()).isEqualTo(200);
     }
 
+    @Test
+    void anEditAndAnIdeSettingSurviveSuspendAndArchiveWithARestoreOnAnotherHost() throws Exception {
+        Workspace ws = created("ide-state");
+        String check =
+                "echo $(cat notes.txt)-$(grep -c '\"editor.fontSize\": 19' ../.ide/user-data/User/settings.json)";
+        // as a person would: in the IDE's terminal, an edit to the project and a changed setting
+        inIde(
+                ws,
+                "echo edited > notes.txt && sed -i 's/^{/{ \"editor.fontSize\": 19,/' ../.ide/user-data/User/settings.json"
+                        + " && " + check,
+                "edited-1");
+
+        Workspaces.awaitSucceeded(cluster.product(), Workspaces.request(cluster.product(), "suspend", ws.getId()));
+        Workspaces.awaitSucceeded(cluster.product(), Workspaces.request(cluster.product(), "restore", ws.getId()));
+        assertThat(inIde(get(ws.getId()), check, "edited-1").explorer()).contains("notes.txt");
+
+        SpinUpCluster.TestHost home = hostOf(get(ws.getId()));
+        Workspaces.awaitSucceeded(cluster.product(), Workspaces.request(cluster.product(), "archive", ws.getId()));
+        cluster.admin()
+                .drainHost(DrainHostRequest.newBuilder()
+                        .setHostId(home.id().toString())
+                        .build());
+        try {
+            Workspaces.awaitSucceeded(cluster.product(), Workspaces.request(cluster.product(), "restore", ws.getId()));
+        } finally {
+            cluster.admin()
+                    .undrainHost(UndrainHostRequest.newBuilder()
+                            .setHostId(home.id().toString())
+                            .build());
+        }
+        Workspace restored = get(ws.getId());
+        assertThat(restored.getHostId())
+                .as("restored on the other host")
+                .isNotEqualTo(home.id().toString());
+        assertThat(inIde(restored, check, "edited-1").explorer()).contains("notes.txt");
+    }
+
+    /** Opens the workspace's IDE where it runs now and types {@code command} in its terminal until a line reads {@code expected}. */
+    private static Browser.IdeView inIde(Workspace ws, String command, String expected) throws Exception {
+        SpinUpCluster.TestHost on = hostOf(ws);
+        String ide = on.agent().driver().find(ws.getId()).orElseThrow().ideEndpoint();
+        awaitIde(ide, Duration.ofMinutes(1));
+        Browser.IdeView view = Browser.openIde(
+                ide + "/",
+                Files.createDirectories(Path.of("target/screenshots").toAbsolutePath())
+                        .resolve("ide-state-" + System.nanoTime() + ".png"),
+                command,
+                expected);
+        assertThat(view.terminal().lines()).as("the terminal").contains(expected);
+        return view;
+    }
+
+    private static SpinUpCluster.TestHost hostOf(Workspace ws) {
+        return cluster.hosts().stream()
+                .filter(h -> h.id().toString().equals(ws.getHostId()))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    private static Workspace get(String id) {
+        return cluster.product()
+                .getWorkspace(
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+    }
+
     private static Workspace created(String name) {
         Operation op = cluster.product().createWorkspace(Workspaces.hobby(name).build());
         assertThat(Workspaces.awaitDone(cluster.product(), op.getId()).getStatus())
@@ -92,8 +161,8 @@ class WorkspaceIdeTest {
                         .build());
     }
 
-    private static String ideEndpoint(String workspaceId) {
-        LocalWorkspace local = host.agent().driver().find(workspaceId).orElseThrow();
+    private static String ideEndpoint(Workspace ws) {
+        LocalWorkspace local = hostOf(ws).agent().driver().find(ws.getId()).orElseThrow();
         assertThat(local.ideEndpoint())
                 .as("the IDE's address on the host")
                 .isNotEmpty()
