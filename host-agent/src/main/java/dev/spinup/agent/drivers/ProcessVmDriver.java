@@ -130,8 +130,22 @@ public final class ProcessVmDriver extends SupervisedDriver {
         }
     }
 
+    /**
+     * What a snapshot leaves out: the IDE's logs and caches, which code-server rewrites while it
+     * runs (a live snapshot would meet them changing) and rebuilds when missing. Its settings,
+     * state and extensions are kept.
+     */
+    static final List<String> NOT_SNAPSHOTTED = List.of(
+            "./.ide/user-data/logs",
+            "./.ide/user-data/CachedData",
+            "./.ide/user-data/CachedProfilesData",
+            "./.ide/user-data/User/caches");
+
     private static List<String> tarCreate(Path state, Path disk) {
-        return List.of("tar", "--listed-incremental=" + state, "-czf", "-", "-C", disk.toString(), ".");
+        List<String> command = new java.util.ArrayList<>(List.of("tar", "--listed-incremental=" + state));
+        NOT_SNAPSHOTTED.forEach(path -> command.add("--exclude=" + path));
+        command.addAll(List.of("-czf", "-", "-C", disk.toString(), "."));
+        return command;
     }
 
     private static String safe(String id) {
