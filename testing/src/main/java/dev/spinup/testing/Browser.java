@@ -3,12 +3,11 @@ package dev.spinup.testing;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * What a person sees in a browser, for tests: Debian's chromium driven by playwright-core
@@ -40,25 +39,8 @@ public final class Browser {
     }
 
     private static String run(List<String> command) {
-        Path dir = installed();
-        try {
-            Path log = Files.createTempFile("browser", ".log");
-            Process p = new ProcessBuilder(command)
-                    .directory(dir.toFile())
-                    .redirectError(log.toFile())
-                    .start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(3, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + " failed: " + Files.readString(log));
-            }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return ChildProcesses.run(
+                new ProcessBuilder(command).directory(installed().toFile()), Duration.ofMinutes(3));
     }
 
     /** The checkout's testing/browser with its npm dependencies (npm ci when the lock file changed). */
@@ -70,20 +52,13 @@ public final class Browser {
             if (!Files.exists(marker)
                     || Files.getLastModifiedTime(marker).compareTo(Files.getLastModifiedTime(lock)) < 0) {
                 ProcessBuilder npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
-                        .directory(dir.toFile())
-                        .inheritIO();
+                        .directory(dir.toFile());
                 npm.environment().put("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-                Process p = npm.start();
-                if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                    throw new IllegalStateException("npm ci in " + dir + " failed");
-                }
+                ChildProcesses.run(npm, Duration.ofMinutes(5));
             }
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -2,10 +2,9 @@ package dev.spinup.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 /**
  * The workspace IDE for tests: code-server built by the checkout's
@@ -21,8 +20,9 @@ public final class CodeServer {
     public static synchronized Path build() {
         if (built == null) {
             Path script = Checkout.root().resolve("vm-base-config/build-code-server.sh");
-            String out = run(
-                    new ProcessBuilder("bash", script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT), 20);
+            String out = ChildProcesses.run(
+                    new ProcessBuilder("bash", script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT),
+                    Duration.ofMinutes(20));
             String[] lines = out.trim().split("\n", -1);
             built = Path.of(lines[lines.length - 1]);
         }
@@ -45,23 +45,6 @@ public final class CodeServer {
             return b.start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String run(ProcessBuilder b, int minutes) {
-        try {
-            Process p = b.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(minutes, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", b.command()) + " failed: " + out);
-            }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 
