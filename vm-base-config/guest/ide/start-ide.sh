@@ -25,6 +25,11 @@ if [ ! -f "$ide/user-data/User/settings.json" ]; then
   cp "$here/settings.json" "$ide/user-data/User/settings.json.partial"
   mv "$ide/user-data/User/settings.json.partial" "$ide/user-data/User/settings.json"
 fi
+# The IDE's home (its terminals' shell profile and history) is on the workspace's disk too, never
+# the host user's: a host's own shell setup has no place in a workspace (and a slow one stalls
+# every terminal the IDE opens).
+mkdir -p "$ide/home"
+export HOME="$ide/home"
 # code-server's own config file and state go to the workspace too, never to a home directory;
 # no extension gallery: the IDE never contacts a marketplace
 export XDG_CONFIG_HOME="$ide/config" XDG_DATA_HOME="$ide/data" EXTENSIONS_GALLERY='{"serviceUrl":""}'
