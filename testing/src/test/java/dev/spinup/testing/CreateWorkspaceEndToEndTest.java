@@ -57,6 +57,12 @@ class CreateWorkspaceEndToEndTest {
         assertThat(ws.getCurrentOperationId()).isEmpty();
         assertThat(ws.getHostId()).isEqualTo(host.id().toString());
         assertThat(ws.getUrl()).startsWith("http://127.0.0.1:");
+        String ideEndpoint = cluster.database()
+                .withHandle(h -> h.createQuery("SELECT ide_endpoint FROM workspaces WHERE id = :id")
+                        .bind("id", java.util.UUID.fromString(ws.getId()))
+                        .mapTo(String.class)
+                        .one());
+        assertThat(ideEndpoint).as("a host without an IDE reports none").isNull();
 
         HttpResponse<String> page = Workspaces.get(ws.getUrl());
         assertThat(page.statusCode()).isEqualTo(200);

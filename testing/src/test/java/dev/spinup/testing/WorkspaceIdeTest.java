@@ -55,6 +55,9 @@ class WorkspaceIdeTest {
                 ide + "/", screenshot, "cat spinup-start.sh >/dev/null && echo ok-" + token, "ok-" + token);
 
         assertThat(view.explorer()).contains("index.html", "server.js", "spinup-start.sh");
+        assertThat(recordedIdeEndpoint(ws.getId()))
+                .as("where the control plane knows the IDE answers")
+                .isEqualTo(ide);
         assertThat(view.terminal().lines()).contains("ok-" + token);
     }
 
@@ -136,6 +139,14 @@ class WorkspaceIdeTest {
                 expected);
         assertThat(view.terminal().lines()).as("the terminal").contains(expected);
         return view;
+    }
+
+    private static String recordedIdeEndpoint(String workspaceId) {
+        return cluster.database()
+                .withHandle(h -> h.createQuery("SELECT ide_endpoint FROM workspaces WHERE id = :id")
+                        .bind("id", UUID.fromString(workspaceId))
+                        .mapTo(String.class)
+                        .one());
     }
 
     private static SpinUpCluster.TestHost hostOf(Workspace ws) {

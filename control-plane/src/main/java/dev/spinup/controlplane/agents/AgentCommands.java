@@ -111,7 +111,9 @@ public final class AgentCommands implements AgentLink {
 
     static AgentResult decode(CommandResult r) {
         AgentResult.Detail detail = switch (r.getDetailCase()) {
-            case VM_STARTED -> new AgentResult.VmStarted(r.getVmStarted().getEndpoint());
+            case VM_STARTED ->
+                new AgentResult.VmStarted(
+                        r.getVmStarted().getEndpoint(), r.getVmStarted().getIdeEndpoint());
             case SNAPSHOT_TAKEN ->
                 new AgentResult.SnapshotTaken(
                         r.getSnapshotTaken().getSizeBytes(),

@@ -78,8 +78,10 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
     List<Workspace> list(WorkspaceState state, String regionId, String externalUserId, UUID afterId, int limit);
 
     @Override
-    @SqlUpdate("UPDATE workspaces SET endpoint = :endpoint, updated_at = :now WHERE id = :id")
-    void setEndpoint(UUID id, String endpoint, Instant now);
+    @SqlUpdate("""
+            UPDATE workspaces SET endpoint = :endpoint, ide_endpoint = NULLIF(:ideEndpoint, ''), updated_at = :now
+            WHERE id = :id""")
+    void setEndpoints(UUID id, String endpoint, String ideEndpoint, Instant now);
 
     @Override
     @SqlUpdate("""
@@ -90,11 +92,13 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
 
     @Override
     @SqlUpdate(
-            "UPDATE workspaces SET host_id = :hostId, state = :state, endpoint = NULL, updated_at = :now WHERE id = :id")
+            "UPDATE workspaces SET host_id = :hostId, state = :state, endpoint = NULL, ide_endpoint = NULL, updated_at = :now"
+                    + " WHERE id = :id")
     void moveTo(UUID id, UUID hostId, WorkspaceState state, Instant now);
 
     @Override
-    @SqlUpdate("UPDATE workspaces SET host_id = :hostId, endpoint = NULL, updated_at = :now WHERE id = :id")
+    @SqlUpdate(
+            "UPDATE workspaces SET host_id = :hostId, endpoint = NULL, ide_endpoint = NULL, updated_at = :now WHERE id = :id")
     void moveTo(UUID id, UUID hostId, Instant now);
 
     @Override
@@ -120,7 +124,7 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
     @Override
     @SqlUpdate("""
             UPDATE workspaces SET external_workspace_id = 'deleted:' || id, external_user_id = 'deleted',
-                display_name = 'deleted workspace', labels = '{}'::jsonb, endpoint = NULL
+                display_name = 'deleted workspace', labels = '{}'::jsonb, endpoint = NULL, ide_endpoint = NULL
             WHERE id = :id""")
     void pseudonymize(UUID id);
 

@@ -23,7 +23,8 @@ public record AgentResult(boolean succeeded, String errorCode, String message, D
     public record NoDetail() implements Detail {}
 
     /** Where the workspace's app answers, e.g. "http://10.0.0.5:20001". */
-    public record VmStarted(String endpoint) implements Detail {}
+    /** @param ideEndpoint where its IDE answers, on hosts that run one; empty otherwise */
+    public record VmStarted(String endpoint, String ideEndpoint) implements Detail {}
 
     /** {@code baseSnapshotId}: set when the archive is a differential against that full snapshot. */
     public record SnapshotTaken(long sizeBytes, String sha256Hex, String tool, UUID baseSnapshotId) implements Detail {}

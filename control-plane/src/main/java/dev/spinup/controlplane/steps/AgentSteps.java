@@ -42,7 +42,13 @@ public final class AgentSteps {
                 ctx -> new AgentCommand.StartVm(ctx.workspace().envelope()),
                 (ctx, result) -> {
                     String endpoint = result.vmStarted().endpoint();
-                    ctx.tx().workspaces().setEndpoint(ctx.workspace().id(), endpoint, ctx.now());
+                    ctx.tx()
+                            .workspaces()
+                            .setEndpoints(
+                                    ctx.workspace().id(),
+                                    endpoint,
+                                    result.vmStarted().ideEndpoint(),
+                                    ctx.now());
                     return Map.of("endpoint", endpoint);
                 });
     }

@@ -35,7 +35,8 @@ public interface WorkspaceStore {
     /** A page in id order (ids are time-ordered), after {@code afterId} when given; deleted ones only when asked for. */
     List<Workspace> list(WorkspaceFilter filter, UUID afterId, int limit);
 
-    void setEndpoint(UUID id, String endpoint, Instant now);
+    /** Where the started workspace's app answers, and its IDE ("" or null: it has none). */
+    void setEndpoints(UUID id, String endpoint, String ideEndpoint, Instant now);
 
     void setEnvelope(UUID id, Flavor flavor, Envelope envelope, Instant now);
 

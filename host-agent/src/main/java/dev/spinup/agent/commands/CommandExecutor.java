@@ -1,6 +1,7 @@
 package dev.spinup.agent.commands;
 
 import dev.spinup.agent.drivers.DriverException;
+import dev.spinup.agent.drivers.LocalWorkspace;
 import dev.spinup.agent.drivers.VmDriver;
 import dev.spinup.agent.drivers.WorkspaceSpec;
 import dev.spinup.agent.edge.EdgeController;
@@ -287,8 +288,9 @@ public final class CommandExecutor implements AutoCloseable {
             case START_VM -> {
                 progress(c, "starting the workspace", -1);
                 String endpoint = driver.start(ws);
-                result.setVmStarted(VmStarted.newBuilder().setEndpoint(endpoint))
-                        .setMessage("answering at " + endpoint);
+                String ide = driver.find(ws).map(LocalWorkspace::ideEndpoint).orElse("");
+                result.setVmStarted(VmStarted.newBuilder().setEndpoint(endpoint).setIdeEndpoint(ide))
+                        .setMessage("answering at " + endpoint + (ide.isEmpty() ? "" : ", its IDE at " + ide));
             }
             case STOP_VM -> {
                 driver.stop(ws, c.getStopVm().getGraceSeconds());
