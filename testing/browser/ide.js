@@ -34,6 +34,14 @@ async function main() {
       const xterm = page.locator('.terminal-wrapper .xterm:visible').last();
       await xterm.waitFor({ state: 'visible', timeout: 30000 });
       await xterm.click();
+      // Type only once the shell shows its prompt: keys sent earlier are echoed by the terminal
+      // before the shell reads them and end up mixed into what it prints.
+      const screen = page.locator('.terminal-wrapper .xterm-rows:visible').last();
+      const promptBy = Date.now() + 30000;
+      while (!/[#$]\s*$/.test(((await screen.count()) ? await screen.innerText() : '').trimEnd() + ' ')) {
+        if (Date.now() > promptBy) throw new Error('the terminal showed no prompt within 30 s');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       await page.keyboard.type(command);
       await page.keyboard.press('Enter');
       // The terminal renders into the DOM (the IDE's settings turn GPU rendering off): read it
