@@ -5,10 +5,6 @@ import dev.spinup.agent.drivers.LocalWorkspace;
 import dev.spinup.agent.drivers.ProcessVmDriver;
 import dev.spinup.testing.Browser;
 import dev.spinup.testing.CodeServer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -70,7 +65,7 @@ final class IdeReadyBench implements Callable<Integer> {
                 long started = System.nanoTime();
                 String id = cluster.createActive(Duration.ofSeconds(60));
                 LocalWorkspace local = driver.get().find(id).orElseThrow();
-                awaitIde(local.ideEndpoint());
+                CodeServer.awaitReady(local.ideEndpoint(), Duration.ofMinutes(1));
                 long answering = System.nanoTime() - started;
                 Browser.IdeView view =
                         Browser.openIde(local.ideEndpoint() + "/", dir.resolve("ide-" + i + ".png"), null, null);
@@ -131,30 +126,6 @@ final class IdeReadyBench implements Callable<Integer> {
         List<ProcessHandle> tree = new ArrayList<>(List.of(root));
         tree.addAll(root.descendants().toList());
         return tree;
-    }
-
-    private static void awaitIde(String endpoint) throws Exception {
-        HttpClient http =
-                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (true) {
-            try {
-                if (http.send(
-                                        HttpRequest.newBuilder(URI.create(endpoint + "/healthz"))
-                                                .build(),
-                                        HttpResponse.BodyHandlers.discarding())
-                                .statusCode()
-                        == 200) {
-                    return;
-                }
-            } catch (java.io.IOException notYet) {
-                // not listening yet
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the IDE at " + endpoint + " did not answer within a minute");
-            }
-            LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
-        }
     }
 
     private static long median(List<Long> values) {

@@ -48,6 +48,37 @@ public final class CodeServer {
         }
     }
 
+    /** Waits until the IDE at {@code endpoint} (http://host:port) answers its health check; fails after {@code within}. */
+    public static void awaitReady(String endpoint, Duration within) {
+        awaitReady(endpoint, within, null);
+    }
+
+    /** As {@link #awaitReady(String, Duration)}, failing at once if {@code process} (the IDE's, or null) exits meanwhile. */
+    public static void awaitReady(String endpoint, Duration within, ProcessHandle process) {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1) // code-server does not take h2c upgrades
+                .build();
+        Eventually.await(within, "the IDE at " + endpoint + " to answer", () -> {
+            if (process != null && !process.isAlive()) {
+                throw new AssertionError("code-server exited before it answered at " + endpoint);
+            }
+            try {
+                return http.send(
+                                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(endpoint + "/healthz"))
+                                                .timeout(Duration.ofSeconds(5))
+                                                .build(),
+                                        java.net.http.HttpResponse.BodyHandlers.discarding())
+                                .statusCode()
+                        == 200;
+            } catch (IOException notYet) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        });
+    }
+
     /** The resident memory of {@code process} and all its descendants, in MiB (from /proc). */
     public static long residentMib(ProcessHandle process) {
         return residentMib(java.util.stream.Stream.concat(java.util.stream.Stream.of(process), process.descendants())

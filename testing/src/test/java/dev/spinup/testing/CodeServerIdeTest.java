@@ -3,10 +3,6 @@ package dev.spinup.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,30 +88,8 @@ class CodeServerIdeTest {
                 .exists();
     }
 
-    private static void awaitHttp(Process ide, int port) throws Exception {
-        HttpClient http =
-                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (true) {
-            assertThat(ide.isAlive()).as("code-server exited").isTrue();
-            try {
-                int status = http.send(
-                                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz"))
-                                        .timeout(Duration.ofSeconds(5))
-                                        .build(),
-                                HttpResponse.BodyHandlers.discarding())
-                        .statusCode();
-                if (status == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            assertThat(System.nanoTime())
-                    .as("code-server answered within a minute")
-                    .isLessThan(deadline);
-            Thread.sleep(100); // polling a child process's port, bounded by the deadline
-        }
+    private static void awaitHttp(Process ide, int port) {
+        CodeServer.awaitReady("http://127.0.0.1:" + port, Duration.ofMinutes(1), ide.toHandle());
     }
 
     private static void stop(Process ide) throws InterruptedException {

@@ -107,29 +107,37 @@ class ServeClasspathTest {
         }
     }
 
-    private static String awaitMetrics(Process serve, int port, Path log) throws Exception {
+    private static String awaitMetrics(Process serve, int port, Path log) {
         HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (true) {
-            assertThat(serve.isAlive())
-                    .as("serve exited: %s", Files.readString(log))
-                    .isTrue();
-            try {
-                HttpResponse<String> r = http.send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                                .timeout(Duration.ofSeconds(5))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return r.body();
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            assertThat(System.nanoTime())
-                    .as("serve did not answer /metrics within 2 min: %s", Files.readString(log))
-                    .isLessThan(deadline);
-            Thread.sleep(100); // polling a child process's port, bounded by the deadline
+        return Eventually.await(
+                Duration.ofMinutes(2),
+                "serve to answer /metrics",
+                () -> {
+                    if (!serve.isAlive()) {
+                        throw new AssertionError("serve exited: " + readQuietly(log));
+                    }
+                    try {
+                        HttpResponse<String> r = http.send(
+                                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                                        .timeout(Duration.ofSeconds(5))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        return r.statusCode() == 200 ? r.body() : null;
+                    } catch (IOException notYet) {
+                        return null;
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return null;
+                    }
+                },
+                body -> body != null);
+    }
+
+    private static String readQuietly(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
         }
     }
 

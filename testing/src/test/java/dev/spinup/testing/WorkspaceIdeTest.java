@@ -10,10 +10,6 @@ import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.api.v1.UndrainHostRequest;
 import dev.spinup.api.v1.Workspace;
 import dev.spinup.controlplane.core.Envelope;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +42,7 @@ class WorkspaceIdeTest {
     void aNewWorkspacesIdeOpensItsProject() throws Exception {
         Workspace ws = created("ide");
         String ide = ideEndpoint(ws);
-        awaitIde(ide, Duration.ofMinutes(1));
+        CodeServer.awaitReady(ide, Duration.ofMinutes(1));
         String token = UUID.randomUUID().toString().substring(0, 8);
         Path screenshot = Files.createDirectories(Path.of("target/screenshots").toAbsolutePath())
                 .resolve("workspace-ide-process.png");
@@ -65,7 +61,7 @@ class WorkspaceIdeTest {
     void anIdeThatDiesComesBackAndTheAppKeepsServing() throws Exception {
         Workspace ws = created("ide-crash");
         String ide = ideEndpoint(ws);
-        awaitIde(ide, Duration.ofMinutes(1));
+        CodeServer.awaitReady(ide, Duration.ofMinutes(1));
         List<ProcessHandle> before = codeServerProcesses(ide);
         // code-server is a wrapper and the server it forks: kill the wrapper alone, the way a crash
         // would leave its server behind, orphaned and still holding the port
@@ -85,7 +81,7 @@ class WorkspaceIdeTest {
                     && now.stream().noneMatch(before::contains)
                     && before.stream().noneMatch(ProcessHandle::isAlive);
         });
-        awaitIde(ide, Duration.ofMinutes(1));
+        CodeServer.awaitReady(ide, Duration.ofMinutes(1));
         assertThat(Workspaces.get(ws.getUrl()).statusCode()).isEqualTo(200);
     }
 
@@ -130,7 +126,7 @@ class WorkspaceIdeTest {
     private static Browser.IdeView inIde(Workspace ws, String command, String expected) throws Exception {
         SpinUpCluster.TestHost on = hostOf(ws);
         String ide = on.agent().driver().find(ws.getId()).orElseThrow().ideEndpoint();
-        awaitIde(ide, Duration.ofMinutes(1));
+        CodeServer.awaitReady(ide, Duration.ofMinutes(1));
         Browser.IdeView view = Browser.openIde(
                 ide + "/",
                 Files.createDirectories(Path.of("target/screenshots").toAbsolutePath())
@@ -190,26 +186,5 @@ class WorkspaceIdeTest {
                         .map(c -> c.contains("out/node/entry.js") && c.contains(":" + port + " "))
                         .orElse(false))
                 .toList();
-    }
-
-    private static void awaitIde(String endpoint, Duration within) throws Exception {
-        HttpClient http =
-                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        Eventually.await(within, "the IDE at " + endpoint + " to answer", () -> {
-            try {
-                return http.send(
-                                        HttpRequest.newBuilder(URI.create(endpoint + "/healthz"))
-                                                .timeout(Duration.ofSeconds(5))
-                                                .build(),
-                                        HttpResponse.BodyHandlers.discarding())
-                                .statusCode()
-                        == 200;
-            } catch (java.io.IOException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        });
     }
 }

@@ -1,6 +1,7 @@
 package dev.spinup.agent.drivers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,7 +26,7 @@ class QmpTest {
     @TempDir
     Path tmp;
 
-    Process qemu;
+    ProcessHandle qemu;
     Path socket;
     Path disk;
 
@@ -35,27 +36,30 @@ class QmpTest {
         ExternalCommand.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", disk.toString(), "64M"), null, null);
         ExternalCommand.run(List.of("qemu-io", "-c", "write -P 0x5a 0 1M", disk.toString()), null, null);
         socket = tmp.resolve("qmp.sock");
-        qemu = new ProcessBuilder(
+        // -daemonize: the command returns once qemu is initialised, its QMP socket listening
+        Path pidFile = tmp.resolve("qemu.pid");
+        ExternalCommand.run(
+                List.of(
                         "qemu-system-x86_64",
                         "-M",
                         "none",
                         "-nodefaults",
-                        "-nographic",
+                        "-display",
+                        "none",
                         "-accel",
                         "tcg",
                         "-drive",
                         "id=root,file=" + disk + ",format=qcow2,if=none",
                         "-qmp",
-                        "unix:" + socket + ",server=on,wait=off")
-                .redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("qemu.log").toFile())
-                .start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!Files.exists(socket)) {
-            assertTrue(qemu.isAlive(), () -> "qemu exited: " + WorkspaceFiles.tail(tmp.resolve("qemu.log"), 5));
-            assertTrue(System.nanoTime() < deadline, "qemu made no QMP socket within 30 s");
-            Thread.sleep(10); // polling for the socket, bounded by the deadline
-        }
+                        "unix:" + socket + ",server=on,wait=off",
+                        "-daemonize",
+                        "-pidfile",
+                        pidFile.toString()),
+                null,
+                null);
+        qemu = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim()))
+                .orElseThrow();
+        assertTrue(Files.exists(socket), "qemu's QMP socket");
     }
 
     @AfterEach
@@ -100,7 +104,7 @@ class QmpTest {
             Object answer = qmp.execute("quit", Map.of());
             assertTrue(answer == null || answer instanceof Map, String.valueOf(answer));
         }
-        assertTrue(qemu.waitFor(30, TimeUnit.SECONDS), "qemu still runs after quit");
+        assertFalse(qemu.onExit().get(30, TimeUnit.SECONDS).isAlive(), "qemu still runs after quit");
     }
 
     @Test
