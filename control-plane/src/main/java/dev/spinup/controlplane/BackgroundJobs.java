@@ -3,6 +3,7 @@ package dev.spinup.controlplane;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.FixedDelay;
+import dev.spinup.controlplane.fleet.AccessKeys;
 import dev.spinup.controlplane.fleet.HostHealth;
 import dev.spinup.controlplane.snapshots.SnapshotSweep;
 import java.time.Duration;
@@ -15,26 +16,35 @@ import java.util.List;
  * <ul>
  *   <li>{@value #HOST_HEALTH}, every {@link #HOST_HEALTH_EVERY}: expires heartbeat leases;</li>
  *   <li>{@value #PERIODIC_SNAPSHOTS}, every scan interval: starts the snapshots that are due;</li>
- *   <li>{@value #SNAPSHOT_SWEEP}, every sweep interval: deletes objects no record stands for.</li>
+ *   <li>{@value #SNAPSHOT_SWEEP}, every sweep interval: deletes objects no record stands for;</li>
+ *   <li>{@value #ACCESS_KEYS}, every {@link #ACCESS_KEYS_EVERY}: makes the next access key when due.</li>
  * </ul>
  */
 public final class BackgroundJobs {
     public static final String HOST_HEALTH = "host-health";
     public static final String PERIODIC_SNAPSHOTS = "periodic-snapshots";
     public static final String SNAPSHOT_SWEEP = "snapshot-sweep";
+    public static final String ACCESS_KEYS = "access-keys";
     public static final Duration HOST_HEALTH_EVERY = Duration.ofSeconds(5);
+    public static final Duration ACCESS_KEYS_EVERY = Duration.ofMinutes(1);
 
     private BackgroundJobs() {}
 
     /** @param snapshotScan one pass of the periodic snapshots, run every {@code scanInterval} */
     public static List<RecurringTask<?>> tasks(
-            HostHealth hostHealth, Runnable snapshotScan, Duration scanInterval, SnapshotSweep sweep) {
+            HostHealth hostHealth,
+            Runnable snapshotScan,
+            Duration scanInterval,
+            SnapshotSweep sweep,
+            AccessKeys accessKeys) {
         return List.of(
                 Tasks.recurring(HOST_HEALTH, FixedDelay.of(HOST_HEALTH_EVERY))
                         .execute((instance, context) -> hostHealth.check()),
                 Tasks.recurring(PERIODIC_SNAPSHOTS, FixedDelay.of(scanInterval))
                         .execute((instance, context) -> snapshotScan.run()),
                 Tasks.recurring(SNAPSHOT_SWEEP, FixedDelay.of(sweep.every()))
-                        .execute((instance, context) -> sweep.sweep()));
+                        .execute((instance, context) -> sweep.sweep()),
+                Tasks.recurring(ACCESS_KEYS, FixedDelay.of(ACCESS_KEYS_EVERY))
+                        .execute((instance, context) -> accessKeys.rotate()));
     }
 }

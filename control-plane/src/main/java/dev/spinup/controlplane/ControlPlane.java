@@ -47,11 +47,13 @@ public final class ControlPlane implements AutoCloseable {
         ControlPlane cp = new ControlPlane(new Wiring(config, clock, meters, hooks, otel));
         try {
             cp.w.listener.start();
+            cp.w.accessKeys.rotate(); // a new installation has a key to sign grants with before it serves
             cp.w.engine.start(BackgroundJobs.tasks(
                     cp.w.hostHealth,
                     cp.w.periodicSnapshots::scan,
                     cp.w.periodicSnapshots.scanInterval(),
-                    cp.w.snapshotSweep));
+                    cp.w.snapshotSweep,
+                    cp.w.accessKeys));
             cp.w.server.start();
         } catch (IOException e) {
             cp.close();

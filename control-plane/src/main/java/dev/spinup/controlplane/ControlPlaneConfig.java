@@ -17,6 +17,7 @@ import java.util.Set;
  * Everything a control-plane replica needs to start. Ports may be 0 (pick a free one), which tests use.
  *
  * @param workspaceDomain each workspace answers at {@code <workspace id>.<workspaceDomain>} on its host's edge
+ * @param edgeScheme      how browsers reach the edges ({@code http} or {@code https}): the scheme of access grant URLs
  * @param heartbeatLease  a host whose last heartbeat is older than this gets no placements
  */
 public record ControlPlaneConfig(
@@ -29,6 +30,7 @@ public record ControlPlaneConfig(
         FlavorCatalog flavors,
         Set<ProjectTemplate> offeredTemplates,
         String workspaceDomain,
+        String edgeScheme,
         Duration heartbeatLease,
         OperationEngine.Config engine,
         StepTimeouts stepTimeouts,
@@ -59,6 +61,9 @@ public record ControlPlaneConfig(
         requireNonNull(flavors, "flavors");
         offeredTemplates = Set.copyOf(offeredTemplates);
         requireNonNull(workspaceDomain, "workspaceDomain");
+        if (!"http".equals(edgeScheme) && !"https".equals(edgeScheme)) {
+            throw new IllegalArgumentException("the edge scheme is http or https, not " + edgeScheme);
+        }
         requireNonNull(heartbeatLease, "heartbeatLease");
         requireNonNull(engine, "engine");
         requireNonNull(stepTimeouts, "stepTimeouts");
@@ -78,6 +83,7 @@ public record ControlPlaneConfig(
                 FlavorCatalog.defaults(),
                 java.util.EnumSet.allOf(ProjectTemplate.class),
                 "workspaces.localhost",
+                "http",
                 Duration.ofSeconds(40),
                 new OperationEngine.Config(10, Duration.ofSeconds(5), Duration.ofSeconds(2), hostName()),
                 StepTimeouts.defaults(),
@@ -96,6 +102,7 @@ public record ControlPlaneConfig(
                 flavors,
                 offeredTemplates,
                 workspaceDomain,
+                edgeScheme,
                 heartbeatLease,
                 engine,
                 stepTimeouts,
@@ -115,6 +122,7 @@ public record ControlPlaneConfig(
                 flavors,
                 templates,
                 workspaceDomain,
+                edgeScheme,
                 heartbeatLease,
                 engine,
                 stepTimeouts,
@@ -133,6 +141,7 @@ public record ControlPlaneConfig(
                 flavors,
                 offeredTemplates,
                 workspaceDomain,
+                edgeScheme,
                 heartbeatLease,
                 engine,
                 stepTimeouts,
@@ -151,6 +160,26 @@ public record ControlPlaneConfig(
                 flavors,
                 offeredTemplates,
                 domain,
+                edgeScheme,
+                heartbeatLease,
+                engine,
+                stepTimeouts,
+                snapshotScanInterval,
+                snapshotSweep);
+    }
+
+    public ControlPlaneConfig withEdgeScheme(String scheme) {
+        return new ControlPlaneConfig(
+                bindAddress,
+                grpcPort,
+                metricsPort,
+                database,
+                objectStorage,
+                tls,
+                flavors,
+                offeredTemplates,
+                workspaceDomain,
+                scheme,
                 heartbeatLease,
                 engine,
                 stepTimeouts,
@@ -169,6 +198,7 @@ public record ControlPlaneConfig(
                 flavors,
                 offeredTemplates,
                 workspaceDomain,
+                edgeScheme,
                 heartbeatLease,
                 engine,
                 timeouts,
@@ -187,6 +217,7 @@ public record ControlPlaneConfig(
                 flavors,
                 offeredTemplates,
                 workspaceDomain,
+                edgeScheme,
                 heartbeatLease,
                 engine,
                 stepTimeouts,

@@ -119,6 +119,13 @@ public final class Main {
                         "Each workspace answers at <id>.<this domain>; point a wildcard DNS record per host, or one per workspace, at its home host (default: ${DEFAULT-VALUE}).")
         String workspaceDomain;
 
+        @Option(
+                names = "--edge-scheme",
+                defaultValue = "${env:SPINUP_EDGE_SCHEME:-http}",
+                description =
+                        "How browsers reach the hosts' edges, http or https: the scheme of access grant URLs (default: ${DEFAULT-VALUE}).")
+        String edgeScheme;
+
         @CommandLine.Mixin
         Ports ports;
 
@@ -134,7 +141,8 @@ public final class Main {
                                     System.getenv("SPINUP_S3_SECRET_KEY")),
                             new ControlPlaneConfig.Tls(cert, key, ca, caKey))
                     .withPorts(ports.bind, ports.grpcPort, ports.metricsPort)
-                    .withWorkspaceDomain(workspaceDomain);
+                    .withWorkspaceDomain(workspaceDomain)
+                    .withEdgeScheme(edgeScheme);
             ControlPlaneConfig config = defaults.withEngine(new dev.spinup.controlplane.engine.OperationEngine.Config(
                     jobThreads,
                     defaults.engine().pollingInterval(),

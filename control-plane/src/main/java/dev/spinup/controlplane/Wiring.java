@@ -22,6 +22,7 @@ import dev.spinup.controlplane.engine.OperationJob;
 import dev.spinup.controlplane.engine.OperationRunner;
 import dev.spinup.controlplane.engine.PlanTable;
 import dev.spinup.controlplane.engine.StepHooks;
+import dev.spinup.controlplane.fleet.AccessKeys;
 import dev.spinup.controlplane.fleet.Enrollment;
 import dev.spinup.controlplane.fleet.HeartbeatWriter;
 import dev.spinup.controlplane.fleet.HostHealth;
@@ -91,6 +92,7 @@ final class Wiring {
     final HostHealth hostHealth;
     final PeriodicSnapshots periodicSnapshots;
     final SnapshotSweep snapshotSweep;
+    final AccessKeys accessKeys;
     final PgNotificationListener listener;
     final HealthStatusManager health = new HealthStatusManager();
     final ExecutorService grpcExecutor = Executors.newVirtualThreadPerTaskExecutor();
@@ -118,13 +120,12 @@ final class Wiring {
         CommandOutbox outbox = new CommandOutbox();
         this.sessions = agentSessions(config, outbox, wake, clock, meters);
         Placement placement = new Placement(config.heartbeatLease(), clock, meters);
+        AgentCommands agentCommands = new AgentCommands(sessions, outbox);
+        this.accessKeys =
+                new AccessKeys(db, agentCommands, clock, AccessKeys.DEFAULT_ROTATION, AccessKeys.DEFAULT_LEAD);
         OperationRunner runner = new OperationRunner(
                 db,
-                jobs(
-                        new AgentSteps(new AgentCommands(sessions, outbox), config.stepTimeouts()),
-                        placement,
-                        clock,
-                        meters),
+                jobs(new AgentSteps(agentCommands, config.stepTimeouts()), placement, clock, meters),
                 clock,
                 meters,
                 hooks,
@@ -174,6 +175,8 @@ final class Wiring {
                         config.heartbeatLease(),
                         enrollment,
                         config.workspaceDomain(),
+                        accessKeys,
+                        config.edgeScheme(),
                         clock),
                 new AgentGrpcService(db, sessions, events, enrollment, new RefusedEvents(db, clock, meters), meters));
         this.metrics = new MetricsServer(config.bindAddress(), config.metricsPort(), meters);
@@ -186,7 +189,7 @@ final class Wiring {
             BiConsumer<Tx, String> wake,
             Clock clock,
             PrometheusMeterRegistry meters) {
-        EdgeRoutes edgeRoutes = new EdgeRoutes();
+        EdgeRoutes edgeRoutes = new EdgeRoutes(config.workspaceDomain());
         SnapshotUrls snapshotUrls =
                 new SnapshotUrls(storage, config.stepTimeouts().snapshot());
         return new AgentSessions(
@@ -215,7 +218,8 @@ final class Wiring {
                 new PeriodicSnapshotJob(snapshots, clock),
                 new RepairWorkspaceJob(agent),
                 DomainJobs.add(agent, clock),
-                DomainJobs.remove(agent));
+                DomainJobs.remove(agent),
+                DomainJobs.sharing(agent));
     }
 
     /**

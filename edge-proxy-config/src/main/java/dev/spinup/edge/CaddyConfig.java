@@ -20,6 +20,12 @@ public final class CaddyConfig {
     public static final String SERVER = "spinup";
     private static final String PAGE_VAR = "spinup_page";
     private static final String NAME_VAR = "spinup_name";
+    /** Where the host's access verifier answers Caddy's checks. */
+    public static final String VERIFY_PATH = "/spinup/verify";
+    /** The edge's session cookie, as a private name sets it; never passed on to a workspace. */
+    public static final String SESSION_COOKIE = "spinup_session";
+
+    private static final String SESSION_COOKIE_PATTERN = "(^|;\\s*)" + SESSION_COOKIE + "=[^;]*";
 
     private CaddyConfig() {}
 
@@ -33,38 +39,36 @@ public final class CaddyConfig {
                 .toList();
         List<Object> caddyRoutes = new ArrayList<>();
         for (EdgeRoute r : sorted) {
-            Map<String, Object> route = map("match", List.of(map("host", r.hostnames())));
             switch (r.mode()) {
-                case PROXY ->
-                    route.putAll(map(
-                            "handle",
-                            List.of(map("handler", "reverse_proxy", "upstreams", List.of(map("dial", r.dial())))),
-                            "terminal",
-                            true));
+                case PROXY -> {
+                    caddyRoutes.add(hostRoute(
+                            r.hostnames(),
+                            r.appPublic()
+                                    ? List.of(proxy(r.dial(), Map.of()))
+                                    : guarded(settings, r.workspaceId(), "app", r.dial())));
+                    // On a host without an IDE the IDE's name is not routed: the unknown page.
+                    if (!r.ideHostname().isEmpty() && !r.ideUpstream().isEmpty()) {
+                        caddyRoutes.add(hostRoute(
+                                List.of(r.ideHostname()), guarded(settings, r.workspaceId(), "ide", r.ideDial())));
+                    }
+                }
+                // The other host checks access: this one forwards every name, Host header kept.
                 case FORWARD ->
-                    route.putAll(map(
-                            "handle",
-                            List.of(map(
-                                    "handler",
-                                    "reverse_proxy",
-                                    "upstreams",
-                                    List.of(map("dial", r.dial())),
-                                    "headers",
+                    caddyRoutes.add(hostRoute(
+                            r.allHostnames(),
+                            List.of(proxy(
+                                    r.dial(),
                                     map(
-                                            "request",
+                                            "set",
                                             map(
-                                                    "set",
-                                                    map(
-                                                            "X-Spinup-Forwarded-By",
-                                                            List.of(
-                                                                    settings.hostLabel()
-                                                                                    .isEmpty()
-                                                                            ? "edge"
-                                                                            : settings.hostLabel())))))),
-                            "terminal",
-                            true));
+                                                    "X-Spinup-Forwarded-By",
+                                                    List.of(
+                                                            settings.hostLabel().isEmpty()
+                                                                    ? "edge"
+                                                                    : settings.hostLabel())))))));
                 // The pages are rendered once, below: a route only says which page, with which name.
-                case SUSPENDED, ARCHIVED, TOMBSTONE ->
+                case SUSPENDED, ARCHIVED, TOMBSTONE -> {
+                    Map<String, Object> route = map("match", List.of(map("host", r.allHostnames())));
                     route.put(
                             "handle",
                             List.of(map(
@@ -75,8 +79,9 @@ public final class CaddyConfig {
                                     NAME_VAR,
                                     Pages.esc(Pages.label(
                                             r.displayName(), r.hostnames().getFirst())))));
+                    caddyRoutes.add(route);
+                }
             }
-            caddyRoutes.add(route);
         }
         String name = "{http.vars." + NAME_VAR + "}";
         String host = "{http.request.host}";
@@ -114,6 +119,69 @@ public final class CaddyConfig {
         http.put("servers", map(SERVER, server));
         apps.put("http", http);
         return Json.write(map("admin", map("listen", settings.adminListen()), "apps", apps));
+    }
+
+    private static Map<String, Object> hostRoute(List<String> hosts, List<Object> handlers) {
+        return map("match", List.of(map("host", hosts)), "handle", handlers, "terminal", true);
+    }
+
+    private static Map<String, Object> proxy(String dial, Map<String, Object> requestHeaders) {
+        Map<String, Object> p = map("handler", "reverse_proxy", "upstreams", List.of(map("dial", dial)));
+        if (!requestHeaders.isEmpty()) {
+            p.put("headers", map("request", requestHeaders));
+        }
+        return p;
+    }
+
+    /**
+     * A private name: Caddy's {@code forward_auth} asks the host's verifier first (a GET with the
+     * original URI, host and cookies, and the workspace and target as this config says them, so a
+     * client cannot choose them). A 2xx lets the request through to {@code dial} without the
+     * session cookie; anything else (the 401 page, or the redirect that trades a one-time URL
+     * for a cookie) is the answer. Without a verifier, every request is refused.
+     */
+    private static List<Object> guarded(EdgeSettings settings, String workspaceId, String target, String dial) {
+        Object upstream = proxy(
+                dial,
+                map("replace", map("Cookie", List.of(map("search_regexp", SESSION_COOKIE_PATTERN, "replace", "")))));
+        if (settings.authDial().isEmpty()) {
+            return List.of(page(
+                    401,
+                    Pages.refused(
+                            "{http.request.host}",
+                            "GRANT_MISSING",
+                            "This edge has no access verifier, so it opens no private workspace."),
+                    Map.of("X-Spinup-Reason", "GRANT_MISSING")));
+        }
+        Map<String, Object> check = map(
+                "handler",
+                "reverse_proxy",
+                "upstreams",
+                List.of(map("dial", settings.authDial())),
+                "rewrite",
+                map("method", "GET", "uri", VERIFY_PATH),
+                "headers",
+                map(
+                        "request",
+                        map(
+                                "set",
+                                map(
+                                        "X-Forwarded-Method", List.of("{http.request.method}"),
+                                        "X-Forwarded-Uri", List.of("{http.request.uri}"),
+                                        "X-Spinup-Host", List.of("{http.request.host}"),
+                                        "X-Spinup-Workspace", List.of(workspaceId),
+                                        "X-Spinup-Target", List.of(target),
+                                        "X-Spinup-Tls", List.of(settings.tls() == EdgeSettings.Tls.OFF ? "off" : "on")),
+                                // The check is a plain GET, never a websocket upgrade.
+                                "delete",
+                                List.of("Connection", "Upgrade"))),
+                "handle_response",
+                List.of(map(
+                        "match",
+                        map("status_code", List.of(2)),
+                        "routes",
+                        List.of(map("handle", List.of(map("handler", "vars")))))));
+        return List.of(check, upstream);
     }
 
     private static Map<String, Object> pageRoute(String page, int status, String html, Map<String, String> headers) {

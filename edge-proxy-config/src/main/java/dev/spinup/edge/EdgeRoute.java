@@ -11,8 +11,20 @@ import java.util.Objects;
  * @param displayName shown on the pages
  * @param upstream    PROXY: the workspace app's address; FORWARD: the edge of the host it moved
  *                    to ({@code host:port}, an {@code http://} prefix is allowed); otherwise empty
+ * @param ideHostname the IDE's name, empty if it has none; shows the same page or is forwarded
+ *                    like the app's names
+ * @param ideUpstream PROXY: where the IDE answers; empty when this host runs none
+ * @param appPublic   PROXY: the app's names are served without an access grant (the IDE never is)
  */
-public record EdgeRoute(String workspaceId, String displayName, List<String> hostnames, Mode mode, String upstream) {
+public record EdgeRoute(
+        String workspaceId,
+        String displayName,
+        List<String> hostnames,
+        Mode mode,
+        String upstream,
+        String ideHostname,
+        String ideUpstream,
+        boolean appPublic) {
     public enum Mode {
         /** active: reverse proxy to the workspace (websockets included) */
         PROXY,
@@ -26,14 +38,33 @@ public record EdgeRoute(String workspaceId, String displayName, List<String> hos
         TOMBSTONE
     }
 
-    /** The same route with another mode (and no upstream, unless the new mode dials one). */
+    /** A private app without an IDE. */
+    public EdgeRoute(String workspaceId, String displayName, List<String> hostnames, Mode mode, String upstream) {
+        this(workspaceId, displayName, hostnames, mode, upstream, "", "", false);
+    }
+
+    /** The same route with another mode (and no upstreams, unless the new mode dials one). */
     public EdgeRoute withMode(Mode newMode) {
+        boolean dials = newMode == Mode.PROXY || newMode == Mode.FORWARD;
         return new EdgeRoute(
                 workspaceId,
                 displayName,
                 hostnames,
                 newMode,
-                newMode == Mode.PROXY || newMode == Mode.FORWARD ? upstream : "");
+                dials ? upstream : "",
+                ideHostname,
+                newMode == Mode.PROXY ? ideUpstream : "",
+                appPublic);
+    }
+
+    /** Every name this route answers for: the app's, then the IDE's. */
+    public List<String> allHostnames() {
+        if (ideHostname.isEmpty()) {
+            return hostnames;
+        }
+        List<String> all = new java.util.ArrayList<>(hostnames);
+        all.add(ideHostname);
+        return List.copyOf(all);
     }
 
     public EdgeRoute {
@@ -46,6 +77,8 @@ public record EdgeRoute(String workspaceId, String displayName, List<String> hos
                 .sorted()
                 .toList();
         upstream = upstream == null ? "" : upstream;
+        ideHostname = ideHostname == null ? "" : ideHostname.toLowerCase(java.util.Locale.ROOT);
+        ideUpstream = ideUpstream == null ? "" : ideUpstream;
         if (hostnames.isEmpty()) {
             throw new IllegalArgumentException("workspace " + workspaceId + " has no hostname to route");
         }
@@ -56,7 +89,17 @@ public record EdgeRoute(String workspaceId, String displayName, List<String> hos
 
     /** The upstream as Caddy dials it: host:port. */
     public String dial() {
-        String u = upstream.replaceFirst("^[a-z]+://", "");
+        return dial(upstream);
+    }
+
+    /** The IDE's upstream as Caddy dials it: host:port, empty if none. */
+    public String ideDial() {
+        return dial(ideUpstream);
+    }
+
+    /** {@code host:port} of an address given as {@code host:port} or a URL. */
+    public static String dial(String address) {
+        String u = address.replaceFirst("^[a-z]+://", "");
         return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
     }
 }

@@ -12,9 +12,17 @@ import java.util.Objects;
  *                     public ACME CA (production; needs {@code acmeEmail} and public DNS)
  * @param retryAfterSeconds Retry-After on the suspended page
  * @param hostLabel    this host's name, sent along when it forwards a request to another host
+ * @param authDial     where the host's access verifier answers Caddy's {@code forward_auth}
+ *                     checks ({@code host:port} on loopback); empty: every private name is refused
  */
 public record EdgeSettings(
-        String adminListen, String listen, Tls tls, String acmeEmail, int retryAfterSeconds, String hostLabel) {
+        String adminListen,
+        String listen,
+        Tls tls,
+        String acmeEmail,
+        int retryAfterSeconds,
+        String hostLabel,
+        String authDial) {
     public enum Tls {
         OFF,
         INTERNAL,
@@ -32,6 +40,18 @@ public record EdgeSettings(
             throw new IllegalArgumentException("retryAfterSeconds must be positive");
         }
         hostLabel = hostLabel == null ? "" : hostLabel;
+        authDial = authDial == null ? "" : authDial;
+    }
+
+    /** Without an access verifier (yet): see {@link #withAuthDial}. */
+    public EdgeSettings(
+            String adminListen, String listen, Tls tls, String acmeEmail, int retryAfterSeconds, String hostLabel) {
+        this(adminListen, listen, tls, acmeEmail, retryAfterSeconds, hostLabel, "");
+    }
+
+    /** The same settings with the access verifier at {@code dial}. */
+    public EdgeSettings withAuthDial(String dial) {
+        return new EdgeSettings(adminListen, listen, tls, acmeEmail, retryAfterSeconds, hostLabel, dial);
     }
 
     /** Plain HTTP on {@code listen}, admin on {@code adminListen}: what dev mode and the tests use. */

@@ -36,6 +36,26 @@ public final class Pages {
                 "");
     }
 
+    /**
+     * 401 for a private name opened without a valid grant: what happened, in words, and what to
+     * do (open the workspace again from the product, which asks SpinUp for a fresh link).
+     * {@code reason} is the ErrorReason name the edge also sends in its X-Spinup-Reason header.
+     */
+    public static String refused(String hostname, String reason, String why) {
+        return page(
+                "Sign-in needed",
+                "#7c3aed",
+                LOCK,
+                "Private",
+                "This workspace is private",
+                "<p>" + esc(why) + "</p>"
+                        + "<p><strong>Open it again from the app that sent you here</strong>: it gives you a fresh "
+                        + "link. Links are personal, work once, and expire within a minute.</p>"
+                        + "<p><code>" + esc(reason) + "</code></p>",
+                esc(hostname),
+                "");
+    }
+
     // The *Html forms take HTML: escaped text, or the edge's placeholders, filled in per request.
 
     static String suspendedHtml(String nameHtml, String hostHtml, int retryAfterSeconds) {
@@ -143,6 +163,8 @@ public final class Pages {
                         hostHtml.isEmpty() ? "Served by SpinUp" : hostHtml + " · served by SpinUp");
     }
 
+    private static final String LOCK = "<svg viewBox=\"0 0 24 24\" aria-hidden=\"true\" focusable=\"false\">"
+            + "<rect x=\"5\" y=\"11\" width=\"14\" height=\"10\" rx=\"2\"/><path d=\"M8 11V7a4 4 0 0 1 8 0v4\"/></svg>";
     private static final String MOON = "<svg viewBox=\"0 0 24 24\" aria-hidden=\"true\" focusable=\"false\">"
             + "<path d=\"M21 12.8A9 9 0 1 1 11.2 3a7 7 0 0 0 9.8 9.8z\"/></svg>";
     private static final String BOX = "<svg viewBox=\"0 0 24 24\" aria-hidden=\"true\" focusable=\"false\">"

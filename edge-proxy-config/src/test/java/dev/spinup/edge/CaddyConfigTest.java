@@ -23,7 +23,10 @@ class CaddyConfigTest {
                     "Shop front",
                     List.of("0197a000-0000-7000-8000-000000000001.ws.example.test", "Shop.Example.COM"),
                     EdgeRoute.Mode.PROXY,
-                    "http://127.0.0.1:20000"),
+                    "http://127.0.0.1:20000",
+                    "0197a000-0000-7000-8000-000000000001--ide.ws.example.test",
+                    "http://127.0.0.1:20001",
+                    false),
             new EdgeRoute(
                     "0197a000-0000-7000-8000-000000000002",
                     "Blog <draft>",
@@ -35,7 +38,10 @@ class CaddyConfigTest {
                     "Old project",
                     List.of("0197a000-0000-7000-8000-000000000003.ws.example.test"),
                     EdgeRoute.Mode.ARCHIVED,
-                    ""),
+                    "",
+                    "0197a000-0000-7000-8000-000000000003--ide.ws.example.test",
+                    "",
+                    false),
             new EdgeRoute(
                     "0197a000-0000-7000-8000-000000000004",
                     "Moved",
@@ -47,13 +53,23 @@ class CaddyConfigTest {
                     "deleted",
                     List.of("0197a000-0000-7000-8000-000000000005.ws.example.test"),
                     EdgeRoute.Mode.TOMBSTONE,
-                    ""));
+                    ""),
+            new EdgeRoute(
+                    "0197a000-0000-7000-8000-000000000006",
+                    "Published preview",
+                    List.of("0197a000-0000-7000-8000-000000000006.ws.example.test"),
+                    EdgeRoute.Mode.PROXY,
+                    "127.0.0.1:20002",
+                    "0197a000-0000-7000-8000-000000000006--ide.ws.example.test",
+                    "127.0.0.1:20003",
+                    true));
+
+    static final EdgeSettings PLAIN =
+            EdgeSettings.plainHttp("127.0.0.1:2019", ":8080", "host-a").withAuthDial("127.0.0.1:2100");
 
     @Test
     void plainHttpConfigMatchesItsGoldenFile() throws IOException {
-        assertGolden(
-                "plain-http.json",
-                CaddyConfig.render(EdgeSettings.plainHttp("127.0.0.1:2019", ":8080", "host-a"), 42, ROUTES));
+        assertGolden("plain-http.json", CaddyConfig.render(PLAIN, 42, ROUTES));
     }
 
     @Test
@@ -61,7 +77,8 @@ class CaddyConfigTest {
         assertGolden(
                 "internal-tls.json",
                 CaddyConfig.render(
-                        new EdgeSettings("127.0.0.1:2019", ":443", EdgeSettings.Tls.INTERNAL, null, 30, "host-a"),
+                        new EdgeSettings("127.0.0.1:2019", ":443", EdgeSettings.Tls.INTERNAL, null, 30, "host-a")
+                                .withAuthDial("127.0.0.1:2100"),
                         7,
                         ROUTES.subList(0, 1)));
     }
@@ -72,7 +89,13 @@ class CaddyConfigTest {
                 "acme-tls.json",
                 CaddyConfig.render(
                         new EdgeSettings(
-                                "127.0.0.1:2019", ":443", EdgeSettings.Tls.ACME, "ops@example.test", 30, "host-a"),
+                                        "127.0.0.1:2019",
+                                        ":443",
+                                        EdgeSettings.Tls.ACME,
+                                        "ops@example.test",
+                                        30,
+                                        "host-a")
+                                .withAuthDial("127.0.0.1:2100"),
                         7,
                         ROUTES.subList(0, 1)));
     }
@@ -82,6 +105,17 @@ class CaddyConfigTest {
         assertGolden(
                 "empty.json",
                 CaddyConfig.render(EdgeSettings.plainHttp("127.0.0.1:2019", ":8080", "host-a"), 1, List.of()));
+    }
+
+    @Test
+    void withoutAVerifierEveryPrivateNameIsRefused() {
+        String json = CaddyConfig.render(EdgeSettings.plainHttp("127.0.0.1:2019", ":8080", "h"), 1, ROUTES);
+        assertThat(json)
+                .doesNotContain("\"dial\": \"127.0.0.1:20000\"")
+                .doesNotContain("\"dial\": \"127.0.0.1:20001\"")
+                .contains("\"dial\": \"127.0.0.1:20002\"")
+                .as("the IDE is private even where the app is public")
+                .doesNotContain("\"dial\": \"127.0.0.1:20003\"");
     }
 
     @Test

@@ -54,7 +54,7 @@ public final class HostAgent implements AutoCloseable {
                         .setWorkspaceId(exit.workspaceId())
                         .setKind(exit.crashed() ? WorkspaceLocalEventKind.CRASHED : WorkspaceLocalEventKind.EXITED)
                         .setMessage(exit.message()))));
-        this.edge = edge(config, outbox, new RouteGuard(() -> runningEndpoints(driver)));
+        this.edge = edge(config, outbox, new RouteGuard(() -> running(driver)));
         driver.holdPorts(edge::proxiedPorts);
         driver.onUnexpectedExit(exit -> edge.refresh()); // the edge stops proxying to an app that died
         this.executor = new CommandExecutor(
@@ -117,12 +117,12 @@ public final class HostAgent implements AutoCloseable {
     }
 
     /** The workspaces running here now and where each answers: what the edge may proxy to. */
-    private static java.util.Map<String, String> runningEndpoints(VmDriver driver) {
-        java.util.Map<String, String> running = new java.util.HashMap<>();
+    private static java.util.Map<String, RouteGuard.Running> running(VmDriver driver) {
+        java.util.Map<String, RouteGuard.Running> running = new java.util.HashMap<>();
         for (var w : driver.inventory()) {
             if (w.state() == dev.spinup.agent.drivers.LocalWorkspace.State.RUNNING
                     && !w.endpoint().isEmpty()) {
-                running.put(w.workspaceId(), w.endpoint());
+                running.put(w.workspaceId(), new RouteGuard.Running(w.endpoint(), w.ideEndpoint()));
             }
         }
         return running;

@@ -342,7 +342,9 @@ class ApiContractTest {
                             86400,
                             30,
                             now,
-                            now));
+                            now,
+                            null,
+                            false));
             if (state == WorkspaceState.ARCHIVED) {
                 UUID snapshot = Ids.newId(clock);
                 String uri = "s3://" + SpinUpCluster.BUCKET + "/x";

@@ -5,9 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.github.kagkarlsson.scheduler.testhelper.ManualScheduler;
 import com.github.kagkarlsson.scheduler.testhelper.TestHelper;
 import dev.spinup.controlplane.BackgroundJobs;
+import dev.spinup.controlplane.agents.AgentCommands;
+import dev.spinup.controlplane.agents.AgentSessions;
+import dev.spinup.controlplane.agents.CommandOutbox;
+import dev.spinup.controlplane.agents.CommandRenderer;
 import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.core.HostState;
 import dev.spinup.controlplane.core.Ids;
+import dev.spinup.controlplane.fleet.AccessKeys;
 import dev.spinup.controlplane.fleet.HostHealth;
 import dev.spinup.controlplane.postgres.Database;
 import dev.spinup.controlplane.snapshots.SnapshotSweep;
@@ -23,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -55,7 +61,7 @@ class BackgroundJobsTest {
     void start() throws Exception {
         db = new Database(pg.config());
         db.migrate();
-        db.withHandle(h -> h.execute("TRUNCATE scheduled_tasks, hosts CASCADE"));
+        db.withHandle(h -> h.execute("TRUNCATE scheduled_tasks, hosts, access_keys CASCADE"));
         s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "jobs", "jobs-secret", "jobs");
         storage =
                 new ObjectStorage(new ObjectStorage.Config(s3.endpoint(), "us-east-1", "jobs", "jobs", "jobs-secret"));
@@ -84,7 +90,8 @@ class BackgroundJobsTest {
                         new HostHealth(db, LEASE, clock, meters),
                         scans::incrementAndGet,
                         Duration.ofMinutes(10),
-                        new SnapshotSweep(db, storage, SnapshotSweep.Config.defaults(), clock, meters)))
+                        new SnapshotSweep(db, storage, SnapshotSweep.Config.defaults(), clock, meters),
+                        accessKeys(clock)))
                 .build();
         scheduler.start();
         db.inTransactionVoid(tx -> tx.fleet().ensureRegion("jobs", "Jobs"));
@@ -154,6 +161,68 @@ class BackgroundJobsTest {
         scheduler.runAnyDueExecutions();
         assertThat(stored).as("past the grace").doesNotExist();
         assertThat(meters.counter("spinup_snapshot_objects_swept").count()).isEqualTo(1);
+    }
+
+    @Test
+    void anAccessKeyIsMadeAndSentToEveryEdgeALeadBeforeItSigns() {
+        UUID host = Ids.newId(Clock.systemUTC());
+        db.inTransactionVoid(tx -> {
+            tx.fleet().registerHost(host, "jobs", "jobs-host", new Envelope(4, 8, 50));
+            tx.fleet().openSession(host, "127.0.0.1:8080");
+        });
+        scheduler.runAnyDueExecutions();
+        var first = db.read(tx -> tx.access().newest()).orElseThrow();
+        assertThat(first.signsFrom())
+                .as("a new installation signs at once")
+                .isEqualTo(scheduler.getClock().now());
+        assertThat(tablesSentTo(host)).as("pushed to the host's edge").isEqualTo(1);
+
+        // Made two leads before it is due, so it is published a lead ahead even if the job runs late.
+        scheduler.tick(AccessKeys.DEFAULT_ROTATION
+                .minus(AccessKeys.DEFAULT_LEAD.multipliedBy(2))
+                .minus(BackgroundJobs.ACCESS_KEYS_EVERY));
+        scheduler.runAnyDueExecutions();
+        assertThat(db.read(tx -> tx.access().newest()).orElseThrow().keyId()).isEqualTo(first.keyId());
+
+        scheduler.tick(BackgroundJobs.ACCESS_KEYS_EVERY.plusSeconds(1));
+        scheduler.runAnyDueExecutions();
+        var next = db.read(tx -> tx.access().newest()).orElseThrow();
+        assertThat(next.keyId()).isNotEqualTo(first.keyId());
+        assertThat(next.signsFrom()).isEqualTo(first.signsFrom().plus(AccessKeys.DEFAULT_ROTATION));
+        assertThat(tablesSentTo(host)).isEqualTo(2);
+        Instant now = scheduler.getClock().now();
+        assertThat(db.read(tx -> accessKeys(Clock.systemUTC()).signing(tx, now))
+                        .orElseThrow()
+                        .keyId())
+                .as("until it signs, the old key does")
+                .isEqualTo(first.keyId());
+        assertThat(db.read(tx -> AccessKeys.published(tx, now)).stream()
+                        .map(dev.spinup.controlplane.store.AccessStore.Key::keyId))
+                .as("the hosts know both")
+                .containsExactly(next.keyId(), first.keyId());
+        Instant later = next.signsFrom().plus(AccessKeys.URL_LIFETIME).plusSeconds(1);
+        assertThat(db.read(tx -> accessKeys(Clock.systemUTC()).signing(tx, later))
+                        .orElseThrow()
+                        .keyId())
+                .isEqualTo(next.keyId());
+        assertThat(db.read(tx -> AccessKeys.published(tx, later)).stream()
+                        .map(dev.spinup.controlplane.store.AccessStore.Key::keyId))
+                .as("a URL lifetime after the switch, the old key is no longer accepted")
+                .containsExactly(next.keyId());
+    }
+
+    /** Key rotation on the real outbox (no session holds the host, so nothing is sent: it waits there). */
+    private AccessKeys accessKeys(Clock clock) {
+        CommandOutbox outbox = new CommandOutbox();
+        AgentSessions sessions =
+                new AgentSessions(db, outbox, new CommandRenderer(Map.of()), (tx, job) -> {}, clock, meters);
+        return new AccessKeys(
+                db, new AgentCommands(sessions, outbox), clock, AccessKeys.DEFAULT_ROTATION, AccessKeys.DEFAULT_LEAD);
+    }
+
+    private int tablesSentTo(UUID host) {
+        return db.read(tx -> tx.commands().outstanding(host, java.util.List.of()))
+                .size();
     }
 
     private HostState state(UUID host) {

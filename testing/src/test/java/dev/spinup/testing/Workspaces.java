@@ -38,6 +38,13 @@ final class Workspaces {
                 .setFlavor(Flavor.HOBBY);
     }
 
+    /** A HOBBY workspace named {@code name}, created through the API and active. */
+    static String createActive(WorkspaceServiceBlockingStub client, String name) {
+        Operation create = client.createWorkspace(hobby(name).build());
+        awaitSucceeded(client, create);
+        return create.getWorkspaceId();
+    }
+
     /** A workspace in the state {@code verb} starts from, made through the API (null for create). */
     static String readyFor(WorkspaceServiceBlockingStub client, String verb) {
         if (verb.equals("create")) {
@@ -89,6 +96,28 @@ final class Workspaces {
                         .build());
             default -> throw new IllegalArgumentException("unknown verb " + verb);
         };
+    }
+
+    /** Publishes (or makes private again) the workspace's app at the edge, and waits for the edge to have it. */
+    static void setAppSharing(WorkspaceServiceBlockingStub client, String ws, dev.spinup.api.v1.Sharing sharing) {
+        awaitSucceeded(
+                client,
+                client.setSharing(dev.spinup.api.v1.SetSharingRequest.newBuilder()
+                        .setRequestId("req-" + UUID.randomUUID())
+                        .setWorkspaceId(ws)
+                        .setTarget(dev.spinup.api.v1.AccessTarget.ACCESS_TARGET_APP)
+                        .setSharing(sharing)
+                        .build()));
+    }
+
+    /** A one-time URL into the workspace's {@code target}, with a fresh request id. */
+    static dev.spinup.api.v1.AccessGrant grant(
+            WorkspaceServiceBlockingStub client, String ws, dev.spinup.api.v1.AccessTarget target) {
+        return client.createAccessGrant(dev.spinup.api.v1.CreateAccessGrantRequest.newBuilder()
+                .setRequestId("req-" + UUID.randomUUID())
+                .setWorkspaceId(ws)
+                .setTarget(target)
+                .build());
     }
 
     static void awaitSucceeded(WorkspaceServiceBlockingStub client, Operation op) {

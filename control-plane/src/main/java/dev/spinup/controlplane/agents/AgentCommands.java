@@ -58,8 +58,11 @@ public final class AgentCommands implements AgentLink {
     static Command encode(Outgoing out) {
         Command.Builder b = Command.newBuilder()
                 .setCommandId(out.commandId())
-                .setOperationId(out.operationId().toString())
-                .setWorkspaceId(out.workspaceId().toString())
+                // A routing table pushed outside any operation (new access keys) has neither.
+                .setOperationId(
+                        out.operationId() == null ? "" : out.operationId().toString())
+                .setWorkspaceId(
+                        out.workspaceId() == null ? "" : out.workspaceId().toString())
                 .setStep(out.step())
                 .putAllTraceContext(out.traceContext());
         if (out.deadline() != null) {

@@ -46,7 +46,7 @@ public final class CommandOutbox {
                 .enqueue(
                         command.getCommandId(),
                         hostId,
-                        UUID.fromString(command.getOperationId()),
+                        command.getOperationId().isEmpty() ? null : UUID.fromString(command.getOperationId()),
                         command.getKindCase().name(),
                         command.toByteArray(),
                         now);

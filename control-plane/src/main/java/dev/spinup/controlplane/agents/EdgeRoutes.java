@@ -1,10 +1,13 @@
 package dev.spinup.controlplane.agents;
 
+import com.google.protobuf.ByteString;
+import dev.spinup.api.v1.AccessKey;
 import dev.spinup.api.v1.ApplyEdgeRoutes;
 import dev.spinup.api.v1.Command;
 import dev.spinup.api.v1.EdgeRoute;
 import dev.spinup.api.v1.EdgeRouteMode;
 import dev.spinup.controlplane.core.EdgeMode;
+import dev.spinup.controlplane.fleet.AccessKeys;
 import dev.spinup.controlplane.store.EdgeStore;
 import dev.spinup.controlplane.store.Tx;
 import java.time.Instant;
@@ -20,6 +23,18 @@ import java.util.UUID;
  * always holds every committed change, and two transitions on one host cannot leave either one stale.
  */
 public final class EdgeRoutes implements CommandRenderer.Part {
+    private final String workspaceDomain;
+
+    /** @param workspaceDomain the IDE of workspace {@code w} is named {@code w--ide.<workspaceDomain>} */
+    public EdgeRoutes(String workspaceDomain) {
+        this.workspaceDomain = workspaceDomain;
+    }
+
+    /** The IDE's name of a workspace: one DNS label under the workspace domain, like its own. */
+    public static String ideHostname(UUID workspaceId, String workspaceDomain) {
+        return workspaceId + "--ide." + workspaceDomain;
+    }
+
     /** An ApplyEdgeRoutes as a step enqueues it: its table is filled in when it is sent. */
     public static ApplyEdgeRoutes toBeRendered() {
         return ApplyEdgeRoutes.getDefaultInstance();
@@ -29,7 +44,13 @@ public final class EdgeRoutes implements CommandRenderer.Part {
     public Command render(Tx tx, UUID hostId, Command stored, Instant now) {
         long generation = tx.edge().nextGeneration(hostId, now.toEpochMilli());
         return stored.toBuilder()
-                .setApplyEdgeRoutes(forHost(tx.edge().routes(hostId), generation))
+                .setApplyEdgeRoutes(forHost(tx.edge().routes(hostId), generation, workspaceDomain).toBuilder()
+                        .addAllAccessKeys(AccessKeys.published(tx, now).stream()
+                                .map(k -> AccessKey.newBuilder()
+                                        .setKeyId(k.keyId())
+                                        .setPublicKey(ByteString.copyFrom(k.publicKey()))
+                                        .build())
+                                .toList()))
                 .build();
     }
 
@@ -38,20 +59,23 @@ public final class EdgeRoutes implements CommandRenderer.Part {
      * state says, and every workspace whose home it is but which now lives on another host:
      * forwarded to that host's edge (the DNS name still points here).
      */
-    static ApplyEdgeRoutes forHost(List<EdgeStore.Route> rows, long generation) {
-        List<EdgeRoute> routes =
-                rows.stream().map(EdgeRoutes::route).filter(Objects::nonNull).toList();
+    static ApplyEdgeRoutes forHost(List<EdgeStore.Route> rows, long generation, String workspaceDomain) {
+        List<EdgeRoute> routes = rows.stream()
+                .map(row -> route(row, workspaceDomain))
+                .filter(Objects::nonNull)
+                .toList();
         return ApplyEdgeRoutes.newBuilder()
                 .setGeneration(generation)
                 .addAllRoutes(routes)
                 .build();
     }
 
-    private static EdgeRoute route(EdgeStore.Route row) {
+    private static EdgeRoute route(EdgeStore.Route row, String workspaceDomain) {
         EdgeRoute.Builder route = EdgeRoute.newBuilder()
                 .setWorkspaceId(row.workspaceId().toString())
                 .setDisplayName(row.displayName())
-                .addAllDomains(row.domains());
+                .addAllDomains(row.domains())
+                .setIdeHostname(ideHostname(row.workspaceId(), workspaceDomain));
         if (!row.here()) {
             // Moved to a host without an edge proxy (or archived off any host): nothing to forward to.
             return row.elsewhereEdge() == null || row.elsewhereEdge().isEmpty()
@@ -69,6 +93,8 @@ public final class EdgeRoutes implements CommandRenderer.Part {
         }
         return route.setMode(toProto(mode))
                 .setUpstream(endpoint == null ? "" : endpoint)
+                .setIdeUpstream(mode == EdgeMode.PROXY && row.ideEndpoint() != null ? row.ideEndpoint() : "")
+                .setAppPublic(row.appPublic())
                 .build();
     }
 

@@ -211,6 +211,11 @@ final class LifecycleApi {
     private dev.spinup.api.v1.Workspace toProto(Workspace w) {
         return WorkspaceProtoMapper.toProto(w, flavors.maxDeploysOf(w.flavor())).toBuilder()
                 .setHostname(w.id() + "." + workspaceDomain)
+                .setIdeHostname(dev.spinup.controlplane.agents.EdgeRoutes.ideHostname(w.id(), workspaceDomain))
+                .setAppSharing(
+                        w.appPublic()
+                                ? dev.spinup.api.v1.Sharing.SHARING_PUBLIC
+                                : dev.spinup.api.v1.Sharing.SHARING_PRIVATE)
                 .build();
     }
 }

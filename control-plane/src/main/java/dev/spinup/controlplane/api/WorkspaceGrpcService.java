@@ -1,7 +1,9 @@
 package dev.spinup.controlplane.api;
 
+import dev.spinup.api.v1.AccessGrant;
 import dev.spinup.api.v1.AddDomainRequest;
 import dev.spinup.api.v1.ArchiveWorkspaceRequest;
+import dev.spinup.api.v1.CreateAccessGrantRequest;
 import dev.spinup.api.v1.CreateEnrollmentTokenRequest;
 import dev.spinup.api.v1.CreateEnrollmentTokenResponse;
 import dev.spinup.api.v1.CreateWorkspaceRequest;
@@ -29,6 +31,7 @@ import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.RemoveDomainRequest;
 import dev.spinup.api.v1.ResizeWorkspaceRequest;
 import dev.spinup.api.v1.RestoreWorkspaceRequest;
+import dev.spinup.api.v1.SetSharingRequest;
 import dev.spinup.api.v1.SuspendWorkspaceRequest;
 import dev.spinup.api.v1.UndrainHostRequest;
 import dev.spinup.api.v1.Workspace;
@@ -36,6 +39,7 @@ import dev.spinup.api.v1.WorkspaceServiceGrpc;
 import dev.spinup.controlplane.core.FlavorCatalog;
 import dev.spinup.controlplane.core.ProjectTemplate;
 import dev.spinup.controlplane.engine.OperationDurations;
+import dev.spinup.controlplane.fleet.AccessKeys;
 import dev.spinup.controlplane.fleet.Enrollment;
 import dev.spinup.controlplane.store.Transactions;
 import dev.spinup.controlplane.transitions.WorkspaceService;
@@ -54,6 +58,7 @@ import java.util.function.Supplier;
 public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceServiceImplBase {
     private final LifecycleApi lifecycle;
     private final DomainApi domains;
+    private final AccessApi access;
     private final OperationApi operations;
     private final FleetApi fleet;
 
@@ -66,8 +71,11 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
             Duration heartbeatLease,
             Enrollment enrollment,
             String workspaceDomain,
+            AccessKeys accessKeys,
+            String edgeScheme,
             Clock clock) {
         this.lifecycle = new LifecycleApi(db, service, flavors, offeredTemplates, workspaceDomain, clock);
+        this.access = new AccessApi(db, accessKeys, lifecycle, workspaceDomain, edgeScheme, clock);
         this.domains = new DomainApi(db, lifecycle, workspaceDomain);
         this.operations = new OperationApi(db, durations, clock);
         this.fleet = new FleetApi(db, enrollment, heartbeatLease, clock);
@@ -126,6 +134,16 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     @Override
     public void listDomains(ListDomainsRequest request, StreamObserver<ListDomainsResponse> out) {
         reply(out, () -> domains.list(request));
+    }
+
+    @Override
+    public void createAccessGrant(CreateAccessGrantRequest request, StreamObserver<AccessGrant> out) {
+        reply(out, () -> access.create(request));
+    }
+
+    @Override
+    public void setSharing(SetSharingRequest request, StreamObserver<Operation> out) {
+        reply(out, () -> access.setSharing(request));
     }
 
     @Override

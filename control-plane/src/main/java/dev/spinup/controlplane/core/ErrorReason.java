@@ -26,6 +26,10 @@ public enum ErrorReason {
     DOMAIN_INVALID,
     /** the request's body (or frame) is not a valid message of the RPC's type */
     MALFORMED_REQUEST,
+    /** metadata "min" and "max" are the bounds, in seconds */
+    TTL_OUT_OF_RANGE,
+    /** the workspace has no such target (e.g. no IDE on its host), or the IDE made public */
+    ACCESS_TARGET_INVALID,
 
     // lookups (NOT_FOUND)
     WORKSPACE_NOT_FOUND,
@@ -47,6 +51,8 @@ public enum ErrorReason {
     DOMAIN_TAKEN,
     /** restore from archived: no verified snapshot to restore from */
     NO_VERIFIED_SNAPSHOT,
+    /** an access grant needs an active workspace; metadata "state" */
+    WORKSPACE_NOT_ACTIVE,
 
     // authentication and authorization
     /** UNAUTHENTICATED: no bearer token */
@@ -62,6 +68,13 @@ public enum ErrorReason {
     ENROLLMENT_TOKEN_INVALID,
     ENROLLMENT_TOKEN_EXPIRED,
     ENROLLMENT_TOKEN_USED,
+
+    // access at the edge (HTTP 401 from a host's edge, never from the control plane)
+    GRANT_MISSING,
+    GRANT_EXPIRED,
+    GRANT_REUSED,
+    GRANT_WRONG_WORKSPACE,
+    GRANT_SIGNATURE_INVALID,
 
     // operation failures (Operation.error)
     /** a step did not complete before its deadline */

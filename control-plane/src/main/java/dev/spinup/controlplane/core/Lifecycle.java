@@ -37,6 +37,7 @@ public final class Lifecycle {
         add(OperationVerb.REMOVE_DOMAIN, EnumSet.of(ACTIVE, SUSPENDED, ARCHIVED), null);
         add(OperationVerb.SNAPSHOT, EnumSet.of(ACTIVE), null);
         add(OperationVerb.REPAIR, EnumSet.of(ACTIVE, SUSPENDED), null);
+        add(OperationVerb.SET_SHARING, EnumSet.of(ACTIVE, SUSPENDED, ARCHIVED), null);
     }
 
     private Lifecycle() {}

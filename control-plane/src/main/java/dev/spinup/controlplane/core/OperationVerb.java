@@ -14,7 +14,9 @@ public enum OperationVerb implements WireValue {
     /** A periodic snapshot, started by the control plane; does not make the workspace busy. */
     SNAPSHOT("snapshot"),
     /** Brings a host back in line with the database after reconcile found a mismatch; started by the control plane. */
-    REPAIR("repair");
+    REPAIR("repair"),
+    /** SetSharing: the app's names become public or private at the edge. */
+    SET_SHARING("set_sharing");
 
     private final String wire;
 

@@ -23,7 +23,9 @@ public record Workspace(
         int snapshotIntervalSeconds,
         int snapshotRetentionCount,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        String ideEndpoint,
+        boolean appPublic) {
     public Workspace {
         requireNonNull(id, "id");
         requireNonNull(state, "state");

@@ -18,7 +18,8 @@ interface JdbiEdgeStore extends EdgeStore {
 
     @Override
     @SqlQuery("""
-            SELECT w.id AS workspace_id, w.display_name, w.state, w.edge_mode AS mode, w.endpoint,
+            SELECT w.id AS workspace_id, w.display_name, w.state, w.edge_mode AS mode, w.endpoint, w.ide_endpoint,
+                   w.app_public,
                    w.host_id = :hostId AS here, elsewhere.edge_address AS elsewhere_edge,
                    COALESCE(array_agg(d.domain ORDER BY d.domain) FILTER (WHERE d.domain IS NOT NULL),
                             '{}') AS domains

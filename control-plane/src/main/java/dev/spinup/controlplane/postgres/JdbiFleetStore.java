@@ -68,6 +68,14 @@ interface JdbiFleetStore extends FleetStore {
     Optional<UUID> hostNamed(String fqdn);
 
     @Override
+    @SqlQuery("SELECT id FROM hosts WHERE edge_address <> '' AND state <> 'retired' ORDER BY id")
+    List<UUID> hostsWithEdge();
+
+    @Override
+    @SqlQuery("SELECT edge_address FROM hosts WHERE id = :id AND edge_address <> ''")
+    Optional<String> edgeAddress(UUID id);
+
+    @Override
     @SqlQuery("SELECT EXISTS (SELECT 1 FROM hosts WHERE id = :id AND state <> 'retired')")
     boolean isActiveHost(UUID id);
 

@@ -72,6 +72,11 @@ final class JdbiTx implements Tx {
     }
 
     @Override
+    public dev.spinup.controlplane.store.AccessStore access() {
+        return attach(JdbiAccessStore.class);
+    }
+
+    @Override
     public TokenStore tokens() {
         return attach(JdbiTokenStore.class);
     }

@@ -30,7 +30,7 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
     String COLUMNS = """
             id, external_workspace_id, external_user_id, display_name, region_id, host_id, flavor,
             vcpu, ram_gb, disk_gb, state, current_operation_id, template, labels::text AS labels, endpoint,
-            snapshot_interval_seconds, snapshot_retention_count, created_at, updated_at""";
+            snapshot_interval_seconds, snapshot_retention_count, created_at, updated_at, ide_endpoint, app_public""";
 
     @Override
     default void insert(Workspace w) {
@@ -82,6 +82,10 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
             UPDATE workspaces SET endpoint = :endpoint, ide_endpoint = NULLIF(:ideEndpoint, ''), updated_at = :now
             WHERE id = :id""")
     void setEndpoints(UUID id, String endpoint, String ideEndpoint, Instant now);
+
+    @Override
+    @SqlUpdate("UPDATE workspaces SET app_public = :appPublic, updated_at = :now WHERE id = :id")
+    void setAppPublic(UUID id, boolean appPublic, Instant now);
 
     @Override
     @SqlUpdate("""
@@ -166,7 +170,9 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
                     rs.getInt("snapshot_interval_seconds"),
                     rs.getInt("snapshot_retention_count"),
                     Rows.get(rs, ctx, "created_at", Instant.class),
-                    Rows.get(rs, ctx, "updated_at", Instant.class));
+                    Rows.get(rs, ctx, "updated_at", Instant.class),
+                    rs.getString("ide_endpoint"),
+                    rs.getBoolean("app_public"));
         }
     }
 }

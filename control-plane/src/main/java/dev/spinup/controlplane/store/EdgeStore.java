@@ -18,6 +18,8 @@ public interface EdgeStore {
             WorkspaceState state,
             EdgeMode mode,
             String endpoint,
+            String ideEndpoint,
+            boolean appPublic,
             boolean here,
             String elsewhereEdge,
             List<String> domains) {}

@@ -32,6 +32,12 @@ public interface FleetStore {
 
     Optional<UUID> hostNamed(String fqdn);
 
+    /** Every host that runs an edge (it told its edge's address), but retired ones. */
+    List<UUID> hostsWithEdge();
+
+    /** Where browsers and other hosts reach the host's edge ({@code host:port}); empty if it runs none. */
+    Optional<String> edgeAddress(UUID id);
+
     /** Whether the host is registered and not retired: the only hosts whose agents are listened to. */
     boolean isActiveHost(UUID id);
 

@@ -23,6 +23,8 @@ public interface Tx {
 
     TokenStore tokens();
 
+    AccessStore access();
+
     RefusedEventStore refusedEvents();
 
     PlacementStore placement();

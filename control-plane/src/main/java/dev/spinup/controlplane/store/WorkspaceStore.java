@@ -40,6 +40,9 @@ public interface WorkspaceStore {
 
     void setEnvelope(UUID id, Flavor flavor, Envelope envelope, Instant now);
 
+    /** Whether the app's names are served without an access grant. */
+    void setAppPublic(UUID id, boolean appPublic, Instant now);
+
     /** Places the workspace on {@code hostId} in {@code state} (a restore's reservation). */
     void moveTo(UUID id, UUID hostId, WorkspaceState state, Instant now);
 

@@ -16,10 +16,12 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * ADD_DOMAIN and REMOVE_DOMAIN: the row in workspace_domains changes when the call is accepted
- * (in the same transaction as the operation), then the host's edge gets its new table (and the
- * home host too, when the workspace lives elsewhere). A new custom domain starts with
- * cert_state pending; the host's agent reports issued / failed / expired as it sees them.
+ * The verbs that change only how a workspace is routed. ADD_DOMAIN and REMOVE_DOMAIN: the row in
+ * workspace_domains changes when the call is accepted (in the same transaction as the
+ * operation), then the host's edge gets its new table (and the home host too, when the workspace
+ * lives elsewhere). A new custom domain starts with cert_state pending; the host's agent reports
+ * issued / failed / expired as it sees them. SET_SHARING: the app's names become public or private
+ * the same way.
  */
 public final class DomainJobs {
     private DomainJobs() {}
@@ -57,6 +59,17 @@ public final class DomainJobs {
                             ErrorReason.DOMAIN_NOT_FOUND,
                             "workspace " + workspace.id() + " has no custom domain " + domain);
                 }
+                return requested;
+            }
+        };
+    }
+
+    /** Params: {@code public} is "true" or "false". */
+    public static OperationJob sharing(AgentSteps agent) {
+        return new Job(OperationVerb.SET_SHARING, agent) {
+            @Override
+            public Map<String, String> accept(Tx tx, Workspace workspace, Map<String, String> requested, Instant now) {
+                tx.workspaces().setAppPublic(workspace.id(), Boolean.parseBoolean(requested.get("public")), now);
                 return requested;
             }
         };

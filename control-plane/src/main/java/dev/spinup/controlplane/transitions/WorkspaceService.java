@@ -116,7 +116,9 @@ public final class WorkspaceService {
                                 86_400,
                                 30,
                                 now,
-                                now));
+                                now,
+                                null,
+                                false));
                 tx.domains()
                         .insert(
                                 Ids.newId(clock),

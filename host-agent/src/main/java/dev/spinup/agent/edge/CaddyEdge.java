@@ -46,6 +46,8 @@ public final class CaddyEdge implements EdgeController {
     private final RouteGuard guard;
     private final CertificateWatch certificates;
     private final CaddyWatchdog watchdog;
+    private final AccessVerifier verifier;
+    private final AccessServer access;
     /** Loads are one at a time; never held while nothing is loading (no monitor: it blocks on HTTP). */
     private final ReentrantLock lock = new ReentrantLock();
 
@@ -75,7 +77,10 @@ public final class CaddyEdge implements EdgeController {
             Path caddyBinary,
             Consumer<dev.spinup.api.v1.CertificateStatus> certificates,
             RouteGuard guard) {
-        this.settings = settings;
+        this.verifier = new AccessVerifier(dir.resolve("access"), java.time.Clock.systemUTC());
+        this.access = new AccessServer(verifier, settings.authDial().isEmpty() ? "127.0.0.1:0" : settings.authDial());
+        this.settings = settings.withAuthDial(access.dial());
+        settings = this.settings;
         this.address = address;
         this.guard = guard;
         this.admin = new CaddyAdmin(settings.adminListen());
@@ -90,6 +95,9 @@ public final class CaddyEdge implements EdgeController {
             appliedGeneration = c.generation();
             serial = c.serial();
             table = c.table();
+            if (table != null) {
+                verifier.keys(table.getAccessKeysList());
+            }
             // What the running config proxies to is not known exactly after a restart: hold every
             // port the table names until a config of this process is confirmed.
             held = table == null ? Set.of() : RouteGuard.proxiedPorts(routes(table));
@@ -154,7 +162,7 @@ public final class CaddyEdge implements EdgeController {
     private String load(ApplyEdgeRoutes t, String what) throws DriverException {
         List<EdgeRoute> effective = guard.effective(routes(t));
         List<String> names =
-                effective.stream().flatMap(r -> r.hostnames().stream()).toList();
+                effective.stream().flatMap(r -> r.allHostnames().stream()).toList();
         long millis = 0;
         long next = serial;
         String config = null;
@@ -170,6 +178,7 @@ public final class CaddyEdge implements EdgeController {
         }
         lastGood.write(new LastGoodConfig.Config(
                 t.getGeneration(), next, config != null ? config : readLastGoodJson(), t, names));
+        verifier.keys(t.getAccessKeysList());
         serial = next;
         appliedGeneration = t.getGeneration();
         table = t;
@@ -213,7 +222,15 @@ public final class CaddyEdge implements EdgeController {
             case EDGE_ROUTE_MODE_UNSPECIFIED, UNRECOGNIZED ->
                 throw new IllegalArgumentException("route for " + r.getWorkspaceId() + " has no mode");
         };
-        return new EdgeRoute(r.getWorkspaceId(), r.getDisplayName(), r.getDomainsList(), mode, r.getUpstream());
+        return new EdgeRoute(
+                r.getWorkspaceId(),
+                r.getDisplayName(),
+                r.getDomainsList(),
+                mode,
+                r.getUpstream(),
+                r.getIdeHostname(),
+                r.getIdeUpstream(),
+                r.getAppPublic());
     }
 
     /** Where this machine reaches its own edge listener. */
@@ -238,6 +255,11 @@ public final class CaddyEdge implements EdgeController {
         throw new IllegalStateException(binary + " is not on PATH; scripts/setup-host.sh installs Caddy");
     }
 
+    /** How this host's access checks ended since it started (allowed, redeemed, or a refusal's reason). */
+    public java.util.Map<String, Long> accessOutcomes() {
+        return access.outcomes();
+    }
+
     /** The Caddy this agent runs, if it runs one (for tests). */
     public Optional<ProcessHandle> process() {
         return process == null ? Optional.empty() : process.process();
@@ -247,6 +269,7 @@ public final class CaddyEdge implements EdgeController {
     @Override
     public void close() {
         watchdog.close();
+        access.close();
         lock.lock();
         try {
             if (process != null) {

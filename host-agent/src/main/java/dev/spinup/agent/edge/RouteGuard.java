@@ -18,10 +18,13 @@ import org.slf4j.LoggerFactory;
 public final class RouteGuard {
     private static final Logger log = LoggerFactory.getLogger(RouteGuard.class);
 
-    /** The workspaces running on this host now, each with the address ({@code host:port} or a URL) it answers at. */
+    /** Where a running workspace's app and IDE answer ({@code host:port} or a URL; the IDE's empty if none). */
+    public record Running(String endpoint, String ideEndpoint) {}
+
+    /** The workspaces running on this host now. */
     @FunctionalInterface
     public interface Registry {
-        Map<String, String> runningEndpoints();
+        Map<String, Running> running();
     }
 
     /** For an edge without a local registry (tests of the edge alone): every route as given. */
@@ -38,22 +41,39 @@ public final class RouteGuard {
         if (registry == null) {
             return routes;
         }
-        Map<String, String> running = registry.runningEndpoints();
+        Map<String, Running> running = registry.running();
         return routes.stream()
                 .map(r -> {
                     if (r.mode() != EdgeRoute.Mode.PROXY) {
                         return r;
                     }
-                    String here = running.get(r.workspaceId());
-                    if (here != null && dial(here).equals(r.dial())) {
-                        return r;
+                    Running here = running.get(r.workspaceId());
+                    if (here == null || !EdgeRoute.dial(here.endpoint()).equals(r.dial())) {
+                        log.warn(
+                                "event=edge_route_withheld workspace={} upstream={} registry={}: serving the not-running page",
+                                r.workspaceId(),
+                                r.dial(),
+                                here == null ? "not running here" : EdgeRoute.dial(here.endpoint()));
+                        return r.withMode(EdgeRoute.Mode.SUSPENDED);
                     }
-                    log.warn(
-                            "event=edge_route_withheld workspace={} upstream={} registry={}: serving the not-running page",
-                            r.workspaceId(),
-                            r.dial(),
-                            here == null ? "not running here" : dial(here));
-                    return r.withMode(EdgeRoute.Mode.SUSPENDED);
+                    if (!r.ideUpstream().isEmpty()
+                            && !EdgeRoute.dial(here.ideEndpoint()).equals(r.ideDial())) {
+                        log.warn(
+                                "event=edge_route_withheld workspace={} ide_upstream={} registry={}: IDE not routed",
+                                r.workspaceId(),
+                                r.ideDial(),
+                                here.ideEndpoint().isEmpty() ? "no IDE here" : EdgeRoute.dial(here.ideEndpoint()));
+                        return new EdgeRoute(
+                                r.workspaceId(),
+                                r.displayName(),
+                                r.hostnames(),
+                                r.mode(),
+                                r.upstream(),
+                                r.ideHostname(),
+                                "",
+                                r.appPublic());
+                    }
+                    return r;
                 })
                 .toList();
     }
@@ -63,19 +83,18 @@ public final class RouteGuard {
         Set<Integer> ports = new HashSet<>();
         for (EdgeRoute r : routes) {
             if (r.mode() == EdgeRoute.Mode.PROXY) {
-                String dial = r.dial();
-                try {
-                    ports.add(Integer.parseInt(dial.substring(dial.lastIndexOf(':') + 1)));
-                } catch (NumberFormatException e) {
-                    // not a host:port upstream: nothing local to hold
-                }
+                addPort(ports, r.dial());
+                addPort(ports, r.ideDial());
             }
         }
         return ports;
     }
 
-    private static String dial(String endpoint) {
-        String u = endpoint.replaceFirst("^[a-z]+://", "");
-        return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
+    private static void addPort(Set<Integer> ports, String dial) {
+        try {
+            ports.add(Integer.parseInt(dial.substring(dial.lastIndexOf(':') + 1)));
+        } catch (NumberFormatException e) {
+            // not a host:port upstream (or none): nothing local to hold
+        }
     }
 }

@@ -113,7 +113,7 @@ class CaddyEdgeTest {
         app.start();
         try {
             int appPort = app.getAddress().getPort();
-            Map<String, String> running = new ConcurrentHashMap<>();
+            Map<String, RouteGuard.Running> running = new ConcurrentHashMap<>();
             int port = freePort();
             edge = new CaddyEdge(
                     dir,
@@ -136,12 +136,12 @@ class CaddyEdgeTest {
                     .isEqualTo(503);
             assertThat(edge.proxiedPorts()).isEmpty();
 
-            running.put(ws, "http://127.0.0.1:" + appPort);
+            running.put(ws, new RouteGuard.Running("http://127.0.0.1:" + appPort, ""));
             edge.refresh();
             assertThat(get(port, "guarded.test").body()).isEqualTo("app of " + ws);
             assertThat(edge.proxiedPorts()).containsExactly(appPort);
 
-            running.put(ws, "http://127.0.0.1:" + freePort());
+            running.put(ws, new RouteGuard.Running("http://127.0.0.1:" + freePort(), ""));
             edge.refresh();
             assertThat(get(port, "guarded.test").statusCode())
                     .as("it runs here, but at another port")

@@ -1,0 +1,266 @@
+package dev.spinup.controlplane.api;
+
+import dev.spinup.api.v1.AccessGrant;
+import dev.spinup.api.v1.AccessTarget;
+import dev.spinup.api.v1.CreateAccessGrantRequest;
+import dev.spinup.api.v1.Operation;
+import dev.spinup.api.v1.SetSharingRequest;
+import dev.spinup.controlplane.agents.EdgeRoutes;
+import dev.spinup.controlplane.auth.Principal;
+import dev.spinup.controlplane.core.ErrorReason;
+import dev.spinup.controlplane.core.Ids;
+import dev.spinup.controlplane.core.OperationVerb;
+import dev.spinup.controlplane.core.SpinUpException;
+import dev.spinup.controlplane.core.Workspace;
+import dev.spinup.controlplane.core.WorkspaceState;
+import dev.spinup.controlplane.fleet.AccessKeys;
+import dev.spinup.controlplane.store.AccessStore;
+import dev.spinup.controlplane.store.Transactions;
+import dev.spinup.controlplane.store.Tx;
+import dev.spinup.edge.GrantToken;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * CreateAccessGrant and SetSharing: who may open a workspace's names at the edge. A grant is a
+ * one-time URL to the workspace's own name (app) or its IDE's name, on the edge of its home host
+ * (where DNS points), signed with the current access key. Nothing about it is sent to a host: the
+ * host checks the signature with the public key it already has.
+ */
+final class AccessApi {
+    static final Duration DEFAULT_TTL = Duration.ofHours(1);
+    static final Duration MIN_TTL = Duration.ofMinutes(1);
+    static final Duration MAX_TTL = Duration.ofHours(12);
+
+    /** Verbs in flight during which the workspace is not (or not yet, or no longer) running. */
+    private static final Set<OperationVerb> STOPPING = EnumSet.of(
+            OperationVerb.CREATE,
+            OperationVerb.SUSPEND,
+            OperationVerb.ARCHIVE,
+            OperationVerb.RESTORE,
+            OperationVerb.DELETE,
+            OperationVerb.RESIZE,
+            OperationVerb.REPAIR);
+
+    private final Transactions db;
+    private final AccessKeys keys;
+    private final LifecycleApi lifecycle;
+    private final String workspaceDomain;
+    private final String edgeScheme;
+    private final Clock clock;
+
+    AccessApi(
+            Transactions db,
+            AccessKeys keys,
+            LifecycleApi lifecycle,
+            String workspaceDomain,
+            String edgeScheme,
+            Clock clock) {
+        this.db = db;
+        this.keys = keys;
+        this.lifecycle = lifecycle;
+        this.workspaceDomain = workspaceDomain;
+        this.edgeScheme = edgeScheme;
+        this.clock = clock;
+    }
+
+    AccessGrant create(CreateAccessGrantRequest request) {
+        String requestId = Requests.requestId(request.getRequestId());
+        UUID workspaceId = Requests.id("workspace_id", request.getWorkspaceId());
+        String target = target(request.getTarget());
+        Duration ttl = ttl(request);
+        String fingerprint =
+                Fingerprints.of(request.toBuilder().clearRequestId().build());
+        String actor = Principal.current().actor();
+        return db.inTransaction(tx -> {
+            var earlier = tx.access().grantByRequest(requestId);
+            if (earlier.isPresent()) {
+                return again(tx, earlier.get(), fingerprint);
+            }
+            Workspace w = tx.workspaces()
+                    .find(workspaceId)
+                    .orElseThrow(() ->
+                            SpinUpException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + workspaceId));
+            requireRunning(tx, w);
+            if (target.equals("ide")
+                    && (w.ideEndpoint() == null || w.ideEndpoint().isEmpty())) {
+                throw SpinUpException.failedPrecondition(
+                        ErrorReason.ACCESS_TARGET_INVALID,
+                        "workspace " + workspaceId + " has no IDE: its host runs none",
+                        Map.of("workspaceId", workspaceId.toString(), "target", "ide"));
+            }
+            // Whole seconds, as the grant's token carries them: a retried request returns the same grant.
+            Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            AccessKeys.Signing key = keys.signing(tx, now)
+                    .orElseThrow(() -> new SpinUpException(
+                            SpinUpException.Kind.UNAVAILABLE,
+                            ErrorReason.DEPENDENCY_UNAVAILABLE,
+                            "no access key is signing yet; retry in a moment",
+                            Map.of()));
+            AccessStore.Grant grant = new AccessStore.Grant(
+                    Ids.newId(clock),
+                    requestId,
+                    fingerprint,
+                    workspaceId,
+                    target,
+                    target.equals("ide")
+                            ? EdgeRoutes.ideHostname(workspaceId, workspaceDomain)
+                            : workspaceId + "." + workspaceDomain,
+                    key.keyId(),
+                    now.plus(AccessKeys.URL_LIFETIME),
+                    now.plus(ttl),
+                    actor,
+                    now);
+            if (!tx.access().insertGrant(grant)) {
+                // The same request, concurrently: its grant is the answer.
+                return again(tx, tx.access().grantByRequest(requestId).orElseThrow(), fingerprint);
+            }
+            tx.audit()
+                    .append(
+                            workspaceId,
+                            null,
+                            "access.granted",
+                            Map.of(
+                                    "grant_id", grant.grantId().toString(),
+                                    "target", target,
+                                    "ttl_seconds", Long.toString(ttl.toSeconds())),
+                            actor,
+                            now);
+            return toProto(tx, grant, key);
+        });
+    }
+
+    Operation setSharing(SetSharingRequest request) {
+        if (request.getTarget() == AccessTarget.ACCESS_TARGET_IDE) {
+            throw SpinUpException.invalidField(
+                    ErrorReason.ACCESS_TARGET_INVALID,
+                    "target",
+                    "the IDE is always private; only the app can be shared");
+        }
+        target(request.getTarget());
+        boolean published = switch (request.getSharing()) {
+            case SHARING_PUBLIC -> true;
+            case SHARING_PRIVATE -> false;
+            case SHARING_UNSPECIFIED, UNRECOGNIZED ->
+                throw SpinUpException.invalidField(
+                        ErrorReason.FIELD_REQUIRED,
+                        "sharing",
+                        "sharing is required: SHARING_PUBLIC or SHARING_PRIVATE");
+        };
+        return lifecycle.transition(
+                OperationVerb.SET_SHARING,
+                request.getRequestId(),
+                request.toBuilder().clearRequestId().build(),
+                request.getWorkspaceId(),
+                Map.of("public", Boolean.toString(published)));
+    }
+
+    /** A workspace a browser can be let into now: active, and not in a transition that stops or moves it. */
+    private static void requireRunning(Tx tx, Workspace w) {
+        if (w.state() != WorkspaceState.ACTIVE) {
+            throw SpinUpException.failedPrecondition(
+                    ErrorReason.WORKSPACE_NOT_ACTIVE,
+                    "workspace " + w.id() + " is " + w.state().wire() + "; restore it first",
+                    Map.of("workspaceId", w.id().toString(), "state", w.state().wire()));
+        }
+        if (w.currentOperationId() != null) {
+            var op = tx.operations().find(w.currentOperationId());
+            if (op.isPresent() && STOPPING.contains(op.get().verb())) {
+                throw SpinUpException.failedPrecondition(
+                        ErrorReason.WORKSPACE_NOT_ACTIVE,
+                        "workspace " + w.id() + " is in a " + op.get().verb().wire()
+                                + " that stops or moves it; ask again when operation "
+                                + op.get().id() + " ends",
+                        Map.of(
+                                "workspaceId", w.id().toString(),
+                                "state", w.state().wire(),
+                                "operationId", op.get().id().toString()));
+            }
+        }
+    }
+
+    /** The grant made for this request id before: the same URL again (Ed25519 signs deterministically). */
+    private AccessGrant again(Tx tx, AccessStore.Grant grant, String fingerprint) {
+        if (!grant.fingerprint().equals(fingerprint)) {
+            throw new SpinUpException(
+                    SpinUpException.Kind.INVALID_ARGUMENT,
+                    ErrorReason.REQUEST_ID_REUSED,
+                    "request_id was already used for a different request (grant " + grant.grantId() + ")",
+                    Map.of("grantId", grant.grantId().toString()));
+        }
+        return toProto(tx, grant, keys.key(tx, grant.keyId()));
+    }
+
+    private AccessGrant toProto(Tx tx, AccessStore.Grant grant, AccessKeys.Signing key) {
+        String token = new GrantToken(
+                        key.keyId(),
+                        grant.grantId().toString(),
+                        grant.workspaceId().toString(),
+                        grant.target(),
+                        grant.urlExpiresAt(),
+                        grant.sessionExpiresAt())
+                .sign(key.key());
+        return AccessGrant.newBuilder()
+                .setGrantId(grant.grantId().toString())
+                .setWorkspaceId(grant.workspaceId().toString())
+                .setTarget(
+                        grant.target().equals("ide") ? AccessTarget.ACCESS_TARGET_IDE : AccessTarget.ACCESS_TARGET_APP)
+                .setUrl(origin(tx, grant) + "/?" + GrantToken.QUERY_PARAMETER + "=" + token)
+                .setUrlExpireTime(WorkspaceProtoMapper.timestamp(grant.urlExpiresAt()))
+                .setSessionExpireTime(WorkspaceProtoMapper.timestamp(grant.sessionExpiresAt()))
+                .build();
+    }
+
+    /** scheme://name[:port] of the workspace's home host's edge, where DNS sends the browser. */
+    private String origin(Tx tx, AccessStore.Grant grant) {
+        Workspace w = tx.workspaces().find(grant.workspaceId()).orElseThrow();
+        UUID home = tx.workspaces().homeHost(w.id()).orElse(w.hostId());
+        String edge = home == null ? null : tx.fleet().edgeAddress(home).orElse(null);
+        if (edge == null) {
+            throw SpinUpException.failedPrecondition(
+                    ErrorReason.ACCESS_TARGET_INVALID,
+                    "workspace " + w.id() + " is not behind an edge: its home host runs none",
+                    Map.of("workspaceId", w.id().toString()));
+        }
+        String port = edge.substring(edge.lastIndexOf(':') + 1);
+        boolean usual =
+                (edgeScheme.equals("http") && port.equals("80")) || (edgeScheme.equals("https") && port.equals("443"));
+        return edgeScheme + "://" + grant.hostname() + (usual ? "" : ":" + port);
+    }
+
+    private static String target(AccessTarget target) {
+        return switch (target) {
+            case ACCESS_TARGET_IDE -> "ide";
+            case ACCESS_TARGET_APP -> "app";
+            case ACCESS_TARGET_UNSPECIFIED, UNRECOGNIZED ->
+                throw SpinUpException.invalidField(
+                        ErrorReason.FIELD_REQUIRED,
+                        "target",
+                        "target is required: ACCESS_TARGET_IDE or ACCESS_TARGET_APP");
+        };
+    }
+
+    private static Duration ttl(CreateAccessGrantRequest request) {
+        if (!request.hasTtl()) {
+            return DEFAULT_TTL;
+        }
+        Duration ttl = Requests.duration("ttl", request.getTtl());
+        if (ttl.compareTo(MIN_TTL) < 0 || ttl.compareTo(MAX_TTL) > 0) {
+            throw new SpinUpException(
+                    SpinUpException.Kind.INVALID_ARGUMENT,
+                    ErrorReason.TTL_OUT_OF_RANGE,
+                    "ttl is " + ttl.toSeconds() + " s; a session lasts " + MIN_TTL.toSeconds() + " to "
+                            + MAX_TTL.toSeconds() + " s",
+                    Map.of(
+                            "field", "ttl",
+                            "min", Long.toString(MIN_TTL.toSeconds()),
+                            "max", Long.toString(MAX_TTL.toSeconds())));
+        }
+        return ttl;
+    }
+}

@@ -1,0 +1,139 @@
+package dev.spinup.agent.edge;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.spinup.edge.CaddyConfig;
+import dev.spinup.edge.Pages;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP face of the {@link AccessVerifier}, on loopback only, for Caddy's {@code forward_auth}
+ * checks ({@link CaddyConfig#VERIFY_PATH}): 200 lets the request through, 302 trades a grant for
+ * a session cookie, 401 is the "this workspace is private" page with the reason in
+ * {@code X-Spinup-Reason}. It trusts the X-Spinup-* headers because only Caddy reaches it, and
+ * Caddy sets them from its config, overwriting whatever a browser sent.
+ */
+public final class AccessServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AccessServer.class);
+
+    private final AccessVerifier verifier;
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
+
+    /** @param listen {@code host:port} to bind, port 0 for any free one */
+    public AccessServer(AccessVerifier verifier, String listen) {
+        this.verifier = verifier;
+        String host = listen.substring(0, listen.lastIndexOf(':'));
+        int port = Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
+        try {
+            server = HttpServer.create(new InetSocketAddress(host, port), 64);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen for access checks on " + listen, e);
+        }
+        server.createContext(CaddyConfig.VERIFY_PATH, this::handle);
+        server.setExecutor(executor);
+        server.start();
+    }
+
+    /** Where Caddy reaches this server ({@code host:port}). */
+    public String dial() {
+        return server.getAddress().getHostString() + ":" + server.getAddress().getPort();
+    }
+
+    /** How many checks ended how (allowed, redeemed, or a refusal's reason) since the agent started. */
+    public Map<String, Long> outcomes() {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        outcomes.forEach((k, v) -> counts.put(k, v.sum()));
+        return counts;
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            var h = exchange.getRequestHeaders();
+            String workspace = h.getFirst("X-Spinup-Workspace");
+            String target = h.getFirst("X-Spinup-Target");
+            String host = h.getFirst("X-Spinup-Host");
+            String uri = h.getFirst("X-Forwarded-Uri");
+            if (workspace == null || target == null || host == null || uri == null) {
+                respond(
+                        exchange,
+                        host == null ? "" : host,
+                        new AccessVerifier.Decision.Refuse(
+                                "GRANT_MISSING", "This check did not come from the edge's configuration."));
+                return;
+            }
+            AccessVerifier.Decision d;
+            try {
+                d = verifier.check(
+                        workspace, target, host, uri, h.getFirst("Cookie"), "on".equals(h.getFirst("X-Spinup-Tls")));
+            } catch (RuntimeException e) {
+                log.warn(
+                        "event=access_check_failed workspace={} target={} error=\"{}\"",
+                        workspace,
+                        target,
+                        e.getMessage());
+                exchange.getResponseHeaders().set("Cache-Control", "no-store");
+                exchange.sendResponseHeaders(503, -1);
+                count("error");
+                return;
+            }
+            switch (d) {
+                case AccessVerifier.Decision.Refuse r ->
+                    log.info("event=access_refused workspace={} target={} reason={}", workspace, target, r.reason());
+                case AccessVerifier.Decision.Redirect r ->
+                    log.info("event=access_granted workspace={} target={} grant={}", workspace, target, r.grantId());
+                case AccessVerifier.Decision.Allow a -> {}
+            }
+            respond(exchange, host, d);
+        }
+    }
+
+    private void respond(HttpExchange exchange, String host, AccessVerifier.Decision d) throws IOException {
+        var out = exchange.getResponseHeaders();
+        out.set("Cache-Control", "no-store");
+        switch (d) {
+            case AccessVerifier.Decision.Allow a -> {
+                count("allowed");
+                exchange.sendResponseHeaders(200, -1);
+            }
+            case AccessVerifier.Decision.Redirect r -> {
+                count("redeemed");
+                out.set("Location", r.location());
+                out.set("Set-Cookie", r.setCookie());
+                exchange.sendResponseHeaders(302, -1);
+            }
+            case AccessVerifier.Decision.Refuse r -> {
+                count(r.reason());
+                byte[] page = Pages.refused(host, r.reason(), r.message()).getBytes(StandardCharsets.UTF_8);
+                out.set("Content-Type", "text/html; charset=utf-8");
+                out.set("X-Spinup-Reason", r.reason());
+                exchange.sendResponseHeaders(401, page.length);
+                try (OutputStream body = exchange.getResponseBody()) {
+                    body.write(page);
+                }
+            }
+        }
+    }
+
+    private void count(String outcome) {
+        outcomes.computeIfAbsent(outcome, k -> new LongAdder()).increment();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.close();
+    }
+}

@@ -1,0 +1,277 @@
+package dev.spinup.testing;
+
+import static dev.spinup.testing.ApiAssertions.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spinup.api.v1.AccessGrant;
+import dev.spinup.api.v1.AccessTarget;
+import dev.spinup.api.v1.CreateAccessGrantRequest;
+import dev.spinup.api.v1.ErrorReason;
+import dev.spinup.api.v1.GetWorkspaceRequest;
+import dev.spinup.api.v1.SetSharingRequest;
+import dev.spinup.api.v1.Sharing;
+import dev.spinup.api.v1.Workspace;
+import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.edge.GrantToken;
+import io.grpc.Status;
+import java.net.http.HttpResponse;
+import java.security.KeyFactory;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Private by default, through a host's real Caddy and the agent's verifier: a workspace's names
+ * answer 401 with a reason until a browser brings a one-time URL from CreateAccessGrant, which
+ * the edge trades for a session cookie bound to that workspace and name. Every way in without a
+ * good grant is refused with its own reason; a published app needs none.
+ */
+class AccessGrantTest {
+    @RegisterExtension
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
+    static SpinUpCluster cluster;
+    static SpinUpCluster.TestHost host;
+    static String edge;
+    static String ws;
+    static String other;
+
+    @BeforeAll
+    static void start() {
+        cluster = spinup.cluster();
+        host = cluster.startAgentWithEdge(new Envelope(4, 8, 50), null);
+        edge = host.agent().edge().address();
+        ws = Workspaces.createActive(cluster.product(), "Private shop");
+        other = Workspaces.createActive(cluster.product(), "Someone else's");
+    }
+
+    @Test
+    void aWorkspaceIsPrivateUntilAGrantOpensItForOneBrowser() {
+        Workspace w = workspace(ws);
+        assertThat(w.getAppSharing()).isEqualTo(Sharing.SHARING_PRIVATE);
+        assertThat(w.getIdeHostname()).isEqualTo(ws + "--ide.workspaces.localhost");
+
+        HttpResponse<String> refused = EdgeHttp.get(edge, "http://" + w.getHostname() + "/", null);
+        assertRefused(refused, "GRANT_MISSING");
+        assertThat(refused.body()).contains("This workspace is private").contains("Open it again from the app");
+
+        AccessGrant grant = Workspaces.grant(cluster.product(), ws, AccessTarget.ACCESS_TARGET_APP);
+        assertThat(grant.getUrl())
+                .startsWith("http://" + w.getHostname() + ":" + edge.substring(edge.lastIndexOf(':') + 1) + "/?")
+                .contains(GrantToken.QUERY_PARAMETER + "=");
+        assertThat(Duration.between(Instant.now(), toInstant(grant.getUrlExpireTime())))
+                .isBetween(Duration.ofSeconds(30), Duration.ofSeconds(61));
+        assertThat(Duration.between(Instant.now(), toInstant(grant.getSessionExpireTime())))
+                .as("the default session")
+                .isBetween(Duration.ofMinutes(59), Duration.ofMinutes(61));
+
+        HttpResponse<String> traded = EdgeHttp.get(edge, grant.getUrl(), null);
+        assertThat(traded.statusCode()).isEqualTo(302);
+        assertThat(traded.headers().firstValue("location")).hasValue("/");
+        String setCookie = traded.headers().firstValue("set-cookie").orElseThrow();
+        assertThat(setCookie)
+                .startsWith("spinup_session=")
+                .contains("HttpOnly")
+                .contains("SameSite=Lax")
+                .contains("Path=/")
+                .as("host-only: no Domain, so no other workspace's name ever gets it")
+                .doesNotContainIgnoringCase("domain=")
+                .as("plain HTTP here: not Secure")
+                .doesNotContain("Secure");
+        String cookie = EdgeHttp.cookieOf(traded);
+
+        HttpResponse<String> app = EdgeHttp.get(edge, "http://" + w.getHostname() + "/", cookie);
+        assertThat(app.statusCode()).isEqualTo(200);
+        assertThat(app.body()).contains("Private shop");
+
+        assertRefused(EdgeHttp.get(edge, grant.getUrl(), null), "GRANT_REUSED");
+        assertRefused(
+                EdgeHttp.get(edge, "http://" + workspace(other).getHostname() + "/", cookie), "GRANT_WRONG_WORKSPACE");
+        assertRefused(
+                EdgeHttp.get(edge, "http://" + w.getHostname() + "/", cookie.substring(0, cookie.length() - 2) + "xx"),
+                "GRANT_SIGNATURE_INVALID");
+    }
+
+    @Test
+    void everyBadGrantIsRefusedWithItsReason() throws Exception {
+        String name = workspace(ws).getHostname();
+        AccessGrant forOther = Workspaces.grant(cluster.product(), other, AccessTarget.ACCESS_TARGET_APP);
+        assertRefused(
+                EdgeHttp.get(edge, forOther.getUrl().replace(other + ".", ws + "."), null), "GRANT_WRONG_WORKSPACE");
+
+        AccessGrant good = Workspaces.grant(cluster.product(), ws, AccessTarget.ACCESS_TARGET_APP);
+        String url = good.getUrl();
+        char last = url.charAt(url.length() - 1);
+        String tampered = url.substring(0, url.length() - 1) + (last == 'A' ? 'B' : 'A');
+        assertRefused(EdgeHttp.get(edge, tampered, null), "GRANT_SIGNATURE_INVALID");
+
+        // A grant made by someone without the control plane's key: right form, own key.
+        Instant later = Instant.now().plusSeconds(60);
+        String forged = new GrantToken(signingKeyId(), UUID.randomUUID().toString(), ws, "app", later, later)
+                .sign(KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPrivate());
+        assertRefused(
+                EdgeHttp.get(edge, "http://" + name + "/?" + GrantToken.QUERY_PARAMETER + "=" + forged, null),
+                "GRANT_SIGNATURE_INVALID");
+
+        // Signed with the real key, but past its deadline: as if opened two minutes late.
+        Instant past = Instant.now().minusSeconds(60);
+        String expired = new GrantToken(
+                        signingKeyId(), UUID.randomUUID().toString(), ws, "app", past, past.plusSeconds(3600))
+                .sign(signingKey());
+        assertRefused(
+                EdgeHttp.get(edge, "http://" + name + "/?" + GrantToken.QUERY_PARAMETER + "=" + expired, null),
+                "GRANT_EXPIRED");
+
+        // An app grant does not open the IDE's name (the IDE is another target).
+        String forIde = new GrantToken(signingKeyId(), UUID.randomUUID().toString(), ws, "ide", later, later)
+                .sign(signingKey());
+        assertRefused(
+                EdgeHttp.get(edge, "http://" + name + "/?" + GrantToken.QUERY_PARAMETER + "=" + forIde, null),
+                "GRANT_WRONG_WORKSPACE");
+
+        // The good one still works after all that, once.
+        assertThat(EdgeHttp.get(edge, url, null).statusCode()).isEqualTo(302);
+    }
+
+    @Test
+    void aSpentGrantStaysSpentAcrossAnAgentRestart() {
+        AccessGrant grant = Workspaces.grant(cluster.product(), ws, AccessTarget.ACCESS_TARGET_APP);
+        assertThat(EdgeHttp.get(edge, grant.getUrl(), null).statusCode()).isEqualTo(302);
+        host = cluster.restartAgent(host, null, new Envelope(4, 8, 50));
+        edge = host.agent().edge().address();
+        Eventually.await(
+                Duration.ofSeconds(30),
+                "the restarted edge to serve the workspace",
+                () -> EdgeHttp.get(edge, "http://" + workspace(ws).getHostname() + "/", null),
+                r -> "GRANT_MISSING"
+                        .equals(r.headers().firstValue("x-spinup-reason").orElse("")));
+        assertRefused(EdgeHttp.get(edge, grant.getUrl(), null), "GRANT_REUSED");
+    }
+
+    @Test
+    void aPublishedAppNeedsNoGrantAndThePrivateOneAgainDoes() {
+        String name = workspace(ws).getHostname();
+        Workspaces.setAppSharing(cluster.product(), ws, Sharing.SHARING_PUBLIC);
+        assertThat(workspace(ws).getAppSharing()).isEqualTo(Sharing.SHARING_PUBLIC);
+        HttpResponse<String> open = EdgeHttp.get(edge, "http://" + name + "/", null);
+        assertThat(open.statusCode()).isEqualTo(200);
+        assertThat(open.body()).contains("Private shop");
+        assertRefused(EdgeHttp.get(edge, "http://" + workspace(other).getHostname() + "/", null), "GRANT_MISSING");
+
+        Workspaces.setAppSharing(cluster.product(), ws, Sharing.SHARING_PRIVATE);
+        assertRefused(EdgeHttp.get(edge, "http://" + name + "/", null), "GRANT_MISSING");
+
+        assertError(
+                () -> cluster.product()
+                        .setSharing(SetSharingRequest.newBuilder()
+                                .setRequestId("req-" + UUID.randomUUID())
+                                .setWorkspaceId(ws)
+                                .setTarget(AccessTarget.ACCESS_TARGET_IDE)
+                                .setSharing(Sharing.SHARING_PUBLIC)
+                                .build()),
+                Status.Code.INVALID_ARGUMENT,
+                ErrorReason.ACCESS_TARGET_INVALID);
+    }
+
+    @Test
+    void badRequestsGetAReasonAndNeverAGrant() {
+        var product = cluster.product();
+        assertError(
+                () -> product.createAccessGrant(request(UUID.randomUUID().toString(), AccessTarget.ACCESS_TARGET_APP)
+                        .build()),
+                Status.Code.NOT_FOUND,
+                ErrorReason.WORKSPACE_NOT_FOUND);
+        assertError(
+                () -> product.createAccessGrant(
+                        request(ws, AccessTarget.ACCESS_TARGET_UNSPECIFIED).build()),
+                Status.Code.INVALID_ARGUMENT,
+                ErrorReason.FIELD_REQUIRED);
+        var tooShort = assertError(
+                () -> product.createAccessGrant(request(ws, AccessTarget.ACCESS_TARGET_APP)
+                        .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(10))
+                        .build()),
+                Status.Code.INVALID_ARGUMENT,
+                ErrorReason.TTL_OUT_OF_RANGE);
+        assertThat(tooShort.getMetadataMap()).containsEntry("min", "60").containsEntry("max", "43200");
+        assertError(
+                () -> product.createAccessGrant(request(ws, AccessTarget.ACCESS_TARGET_APP)
+                        .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(13 * 3600))
+                        .build()),
+                Status.Code.INVALID_ARGUMENT,
+                ErrorReason.TTL_OUT_OF_RANGE);
+        assertError(
+                () -> product.createAccessGrant(
+                        request(ws, AccessTarget.ACCESS_TARGET_IDE).build()),
+                Status.Code.FAILED_PRECONDITION,
+                ErrorReason.ACCESS_TARGET_INVALID);
+
+        String asleep = Workspaces.createActive(product, "Asleep");
+        Workspaces.awaitSucceeded(product, Workspaces.request(product, "suspend", asleep));
+        var notActive = assertError(
+                () -> product.createAccessGrant(
+                        request(asleep, AccessTarget.ACCESS_TARGET_APP).build()),
+                Status.Code.FAILED_PRECONDITION,
+                ErrorReason.WORKSPACE_NOT_ACTIVE);
+        assertThat(notActive.getMetadataMap()).containsEntry("state", "suspended");
+
+        // Idempotent: the same request id gives the same URL; with other parameters it is refused.
+        CreateAccessGrantRequest once =
+                request(ws, AccessTarget.ACCESS_TARGET_APP).build();
+        AccessGrant first = product.createAccessGrant(once);
+        assertThat(product.createAccessGrant(once)).isEqualTo(first);
+        assertError(
+                () -> product.createAccessGrant(once.toBuilder()
+                        .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(120))
+                        .build()),
+                Status.Code.INVALID_ARGUMENT,
+                ErrorReason.REQUEST_ID_REUSED);
+    }
+
+    private static CreateAccessGrantRequest.Builder request(String workspace, AccessTarget target) {
+        return CreateAccessGrantRequest.newBuilder()
+                .setRequestId("req-" + UUID.randomUUID())
+                .setWorkspaceId(workspace)
+                .setTarget(target);
+    }
+
+    private static void assertRefused(HttpResponse<String> response, String reason) {
+        assertThat(response.statusCode())
+                .as("status of a refused request (%s)", reason)
+                .isEqualTo(401);
+        assertThat(response.headers().firstValue("x-spinup-reason")).hasValue(reason);
+        assertThat(response.headers().firstValue("cache-control")).hasValue("no-store");
+        assertThat(response.body()).contains(reason);
+    }
+
+    private static Workspace workspace(String id) {
+        return cluster.product()
+                .getWorkspace(
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+    }
+
+    private static String signingKeyId() {
+        return cluster.database()
+                .withHandle(h -> h.createQuery("SELECT key_id FROM access_keys ORDER BY signs_from DESC LIMIT 1")
+                        .mapTo(String.class)
+                        .one());
+    }
+
+    private static PrivateKey signingKey() throws Exception {
+        byte[] pkcs8 = cluster.database()
+                .withHandle(h -> h.createQuery("SELECT private_key FROM access_keys WHERE key_id = :id")
+                        .bind("id", signingKeyId())
+                        .mapTo(byte[].class)
+                        .one());
+        return KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+    }
+
+    private static Instant toInstant(com.google.protobuf.Timestamp t) {
+        return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
+    }
+}
