@@ -91,7 +91,7 @@ public final class HostAgent implements AutoCloseable {
                 total,
                 config.heartbeatInterval(),
                 UUID.randomUUID().toString(),
-                edge.address());
+                edge);
     }
 
     private static VmDriver driver(HostAgentConfig config, Path guestDir) {

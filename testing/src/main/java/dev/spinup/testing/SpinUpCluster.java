@@ -272,18 +272,32 @@ public final class SpinUpCluster implements AutoCloseable {
     /** With {@code tls} INTERNAL the edge serves HTTPS with certificates from Caddy's local CA. */
     public TestHost startAgentWithEdge(Envelope capacity, Path guestDir, EdgeSettings.Tls tls) {
         RegisteredHost registered = registerHost(capacity);
-        HostAgentConfig.Edge edge = new HostAgentConfig.Edge(
-                new EdgeSettings(
-                        "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(), tls, null, 30, "host-" + registered.id()),
-                CaddyEdge.findBinary("caddy"));
+        HostAgentConfig.Edge edge = edge(registered, tls);
         return agents.start(registered, guestDir, capacity, List.of(controlPlane), c -> c.withEdge(edge), null);
     }
 
-    /** A host whose workspaces each run the IDE beside their app (code-server, built once by {@link CodeServer}). */
+    /**
+     * A host whose workspaces each run the IDE beside their app (code-server, built once by
+     * {@link CodeServer}), behind a real Caddy edge as {@link #startAgentWithEdge} runs it.
+     */
     public TestHost startAgentWithIde(Envelope capacity) {
         Path codeServer = CodeServer.build();
+        RegisteredHost registered = registerHost(capacity);
+        HostAgentConfig.Edge edge = edge(registered, EdgeSettings.Tls.OFF);
         return agents.start(
-                registerHost(capacity), null, capacity, List.of(controlPlane), c -> c.withCodeServer(codeServer), null);
+                registered,
+                null,
+                capacity,
+                List.of(controlPlane),
+                c -> c.withCodeServer(codeServer).withEdge(edge),
+                null);
+    }
+
+    private static HostAgentConfig.Edge edge(RegisteredHost host, EdgeSettings.Tls tls) {
+        return new HostAgentConfig.Edge(
+                new EdgeSettings(
+                        "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(), tls, null, 30, "host-" + host.id()),
+                CaddyEdge.findBinary("caddy"));
     }
 
     /**

@@ -96,6 +96,16 @@ class AccessGrantTest {
         assertRefused(
                 EdgeHttp.get(edge, "http://" + w.getHostname() + "/", cookie.substring(0, cookie.length() - 2) + "xx"),
                 "GRANT_SIGNATURE_INVALID");
+
+        // The hosts' checks, counted on the control plane from their heartbeats.
+        Eventually.await(
+                Duration.ofSeconds(30),
+                "the reused grant to be counted",
+                () -> Workspaces.metric(
+                                cluster.controlPlane().metricsPort(),
+                                "spinup_edge_access_checks_total\\{outcome=\"GRANT_REUSED\"\\}")
+                        .orElse(0),
+                n -> n >= 1);
     }
 
     @Test

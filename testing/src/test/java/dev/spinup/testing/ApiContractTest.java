@@ -87,6 +87,13 @@ class ApiContractTest {
                     (c, id) -> c.deleteWorkspace(DeleteWorkspaceRequest.newBuilder()
                             .setRequestId(rid())
                             .setWorkspaceId(id)
+                            .build()),
+            OperationVerb.SET_SHARING,
+                    (c, id) -> c.setSharing(dev.spinup.api.v1.SetSharingRequest.newBuilder()
+                            .setRequestId(rid())
+                            .setWorkspaceId(id)
+                            .setTarget(dev.spinup.api.v1.AccessTarget.ACCESS_TARGET_APP)
+                            .setSharing(dev.spinup.api.v1.Sharing.SHARING_PUBLIC)
                             .build()));
 
     /**
@@ -98,7 +105,9 @@ class ApiContractTest {
             OperationVerb.ARCHIVE, Set.of(WorkspaceState.ACTIVE, WorkspaceState.SUSPENDED),
             OperationVerb.RESTORE, Set.of(WorkspaceState.SUSPENDED, WorkspaceState.ARCHIVED),
             OperationVerb.RESIZE, Set.of(WorkspaceState.ACTIVE, WorkspaceState.SUSPENDED),
-            OperationVerb.DELETE, Set.of(WorkspaceState.ACTIVE, WorkspaceState.SUSPENDED, WorkspaceState.ARCHIVED));
+            OperationVerb.DELETE, Set.of(WorkspaceState.ACTIVE, WorkspaceState.SUSPENDED, WorkspaceState.ARCHIVED),
+            OperationVerb.SET_SHARING,
+                    Set.of(WorkspaceState.ACTIVE, WorkspaceState.SUSPENDED, WorkspaceState.ARCHIVED));
 
     @BeforeAll
     static void start() {

@@ -100,6 +100,8 @@ class ConcurrentTransitionsEdgeTest {
             Operation create =
                     cluster.product().createWorkspace(Workspaces.hobby(name).build());
             Workspaces.awaitSucceeded(cluster.product(), create);
+            Workspaces.setAppSharing(
+                    cluster.product(), create.getWorkspaceId(), dev.spinup.api.v1.Sharing.SHARING_PUBLIC);
             expected.put(create.getWorkspaceId(), "active");
             names.put(create.getWorkspaceId(), name);
         }

@@ -80,6 +80,11 @@ class CustomDomainTest {
         assertThat(custom.hasCertIssuedAt()).isTrue();
         assertThat(domains(ws)).extracting(Domain::getKind).contains(DomainKind.DEFAULT_SUBDOMAIN);
 
+        assertThat(httpsGet("shop.example.test"))
+                .as("private until published, over HTTPS too")
+                .startsWith("HTTP/1.1 401")
+                .containsIgnoringCase("x-spinup-reason: GRANT_MISSING");
+        Workspaces.setAppSharing(cluster.product(), ws, dev.spinup.api.v1.Sharing.SHARING_PUBLIC);
         String response = httpsGet("shop.example.test");
         assertThat(response).startsWith("HTTP/1.1 200").contains("Shop");
 

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Each host's real Caddy follows every transition: a request for the workspace's own host name,
+ * Each host's real Caddy follows every transition of a published app: a request for the workspace's own host name,
  * sent to the edge of its home host, gets the app (websockets included), the suspended page, the
  * archived page, the app again on another host after a cross-host restore (the home host
  * forwards), and finally the tombstone — which it keeps serving with the control plane down. DNS
@@ -66,6 +66,10 @@ class EdgeRoutingTest {
         String ws = create.getWorkspaceId();
         String hostname = workspace(ws).getHostname();
         assertThat(hostname).isEqualTo(ws + ".workspaces.localhost");
+        assertThat(get(home, hostname).statusCode())
+                .as("private until published")
+                .isEqualTo(401);
+        Workspaces.setAppSharing(cluster.product(), ws, dev.spinup.api.v1.Sharing.SHARING_PUBLIC);
 
         HttpResponse<String> app = get(home, hostname);
         assertThat(app.statusCode()).isEqualTo(200);

@@ -3,6 +3,8 @@ package dev.spinup.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spinup.agent.drivers.LocalWorkspace;
+import dev.spinup.api.v1.AccessGrant;
+import dev.spinup.api.v1.AccessTarget;
 import dev.spinup.api.v1.DrainHostRequest;
 import dev.spinup.api.v1.GetWorkspaceRequest;
 import dev.spinup.api.v1.Operation;
@@ -21,7 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every workspace on a host with an IDE runs code-server beside its app: a created workspace's
- * IDE opens its project in Chromium, and an IDE that dies comes back while the app keeps serving.
+ * IDE opens its project in Chromium through the edge with an access grant (and not without one),
+ * and an IDE that dies comes back while the app keeps serving.
  */
 class WorkspaceIdeTest {
     @RegisterExtension
@@ -47,8 +50,16 @@ class WorkspaceIdeTest {
         Path screenshot = Files.createDirectories(Path.of("target/screenshots").toAbsolutePath())
                 .resolve("workspace-ide-process.png");
 
+        assertThat(EdgeHttp.get(home(ws), "http://" + ws.getIdeHostname() + "/", null)
+                        .statusCode())
+                .as("the IDE's name, without a grant")
+                .isEqualTo(401);
+
+        // As a product opens it for its user: one grant, then the browser goes to its URL.
+        AccessGrant grant = Workspaces.grant(cluster.product(), ws.getId(), AccessTarget.ACCESS_TARGET_IDE);
+        assertThat(grant.getUrl()).startsWith("http://" + ws.getIdeHostname() + ":");
         Browser.IdeView view = Browser.openIde(
-                ide + "/", screenshot, "cat spinup-start.sh >/dev/null && echo ok-" + token, "ok-" + token);
+                grant.getUrl(), screenshot, "cat spinup-start.sh >/dev/null && echo ok-" + token, "ok-" + token);
 
         assertThat(view.explorer()).contains("index.html", "server.js", "spinup-start.sh");
         assertThat(recordedIdeEndpoint(ws.getId()))
@@ -127,8 +138,10 @@ class WorkspaceIdeTest {
         SpinUpCluster.TestHost on = hostOf(ws);
         String ide = on.agent().driver().find(ws.getId()).orElseThrow().ideEndpoint();
         CodeServer.awaitReady(ide, Duration.ofMinutes(1));
+        // Through the edge of the workspace's home host, which forwards once it lives elsewhere.
         Browser.IdeView view = Browser.openIde(
-                ide + "/",
+                Workspaces.grant(cluster.product(), ws.getId(), AccessTarget.ACCESS_TARGET_IDE)
+                        .getUrl(),
                 Files.createDirectories(Path.of("target/screenshots").toAbsolutePath())
                         .resolve("ide-state-" + System.nanoTime() + ".png"),
                 command,
@@ -150,6 +163,22 @@ class WorkspaceIdeTest {
                 .filter(h -> h.id().toString().equals(ws.getHostId()))
                 .findFirst()
                 .orElseThrow();
+    }
+
+    /** The edge the workspace's names point at: its home host's, where it was created. */
+    private static String home(Workspace ws) {
+        String home = cluster.database()
+                .withHandle(h -> h.createQuery("SELECT home_host_id::text FROM workspaces WHERE id = :id")
+                        .bind("id", UUID.fromString(ws.getId()))
+                        .mapTo(String.class)
+                        .one());
+        return cluster.hosts().stream()
+                .filter(h -> h.id().toString().equals(home))
+                .findFirst()
+                .orElseThrow()
+                .agent()
+                .edge()
+                .address();
     }
 
     private static Workspace get(String id) {

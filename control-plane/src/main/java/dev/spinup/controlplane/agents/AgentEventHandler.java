@@ -12,6 +12,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -35,6 +36,19 @@ public final class AgentEventHandler {
     private final MeterRegistry meters;
     private final Tracer tracer;
     /** The replay-buffer depth each host reported in its last heartbeat to this replica. */
+    /** The outcomes an agent reports (anything else is counted as "other": a host cannot grow the metric). */
+    private static final java.util.Set<String> EDGE_ACCESS_OUTCOMES = java.util.Set.of(
+            "allowed",
+            "redeemed",
+            "error",
+            "GRANT_MISSING",
+            "GRANT_EXPIRED",
+            "GRANT_REUSED",
+            "GRANT_WRONG_WORKSPACE",
+            "GRANT_SIGNATURE_INVALID");
+
+    private final java.util.concurrent.ConcurrentMap<UUID, Map<String, Long>> edgeAccessSeen =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.ConcurrentMap<UUID, Integer> replayDepth =
             new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -74,6 +88,25 @@ public final class AgentEventHandler {
                 .register(meters);
     }
 
+    /**
+     * The hosts' edge access checks as one counter: each heartbeat carries the agent's totals
+     * since it started, so the counter grows by what is new since the host's last heartbeat (all
+     * of it after an agent restart, when the totals start again).
+     */
+    private void countEdgeAccess(UUID hostId, Map<String, Long> totals) {
+        Map<String, Long> before = edgeAccessSeen.getOrDefault(hostId, Map.of());
+        boolean restarted = totals.entrySet().stream()
+                .anyMatch(e -> e.getValue() < before.getOrDefault(e.getKey(), 0L));
+        totals.forEach((outcome, total) -> {
+            long added = restarted ? total : total - before.getOrDefault(outcome, 0L);
+            if (added > 0) {
+                meters.counter("spinup_edge_access_checks", "outcome", EDGE_ACCESS_OUTCOMES.contains(outcome) ? outcome : "other")
+                        .increment(added);
+            }
+        });
+        edgeAccessSeen.put(hostId, Map.copyOf(totals));
+    }
+
     /** Applies the event; throws {@link RefusedEventException} for one no replay could make acceptable. */
     public void handle(UUID hostId, AgentEvent event) {
         meters.counter("spinup_agent_events", "kind", event.getKindCase().name())
@@ -83,6 +116,7 @@ public final class AgentEventHandler {
         switch (event.getKindCase()) {
             case HEARTBEAT -> {
                 replayDepth.put(hostId, event.getHeartbeat().getReplayBufferDepth());
+                countEdgeAccess(hostId, event.getHeartbeat().getEdgeAccessMap());
                 heartbeats.record(hostId, now);
             }
             case RESULT -> {

@@ -255,7 +255,7 @@ public final class CaddyEdge implements EdgeController {
         throw new IllegalStateException(binary + " is not on PATH; scripts/setup-host.sh installs Caddy");
     }
 
-    /** How this host's access checks ended since it started (allowed, redeemed, or a refusal's reason). */
+    @Override
     public java.util.Map<String, Long> accessOutcomes() {
         return access.outcomes();
     }

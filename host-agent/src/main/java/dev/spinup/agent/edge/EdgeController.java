@@ -25,6 +25,14 @@ public interface EdgeController extends AutoCloseable {
         return Set.of();
     }
 
+    /**
+     * How this edge's access checks ended since the agent started: counts by outcome (allowed,
+     * redeemed, or the refusal's reason), sent with every heartbeat.
+     */
+    default java.util.Map<String, Long> accessOutcomes() {
+        return java.util.Map.of();
+    }
+
     /** Where other hosts reach this edge ({@code host:port}), empty without an edge proxy. */
     default String address() {
         return "";

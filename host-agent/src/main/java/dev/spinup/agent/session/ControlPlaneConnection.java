@@ -56,7 +56,7 @@ public final class ControlPlaneConnection implements AutoCloseable {
     private final Envelope total;
     private final Duration heartbeatInterval;
     private final String agentInstanceId;
-    private final String edgeAddress;
+    private final dev.spinup.agent.edge.EdgeController edge;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "agent-heartbeat");
         t.setDaemon(true);
@@ -77,7 +77,7 @@ public final class ControlPlaneConnection implements AutoCloseable {
             Envelope total,
             Duration heartbeatInterval,
             String agentInstanceId,
-            String edgeAddress) {
+            dev.spinup.agent.edge.EdgeController edge) {
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("at least one control-plane address is needed");
         }
@@ -90,7 +90,7 @@ public final class ControlPlaneConnection implements AutoCloseable {
         this.total = total;
         this.heartbeatInterval = heartbeatInterval;
         this.agentInstanceId = agentInstanceId;
-        this.edgeAddress = edgeAddress;
+        this.edge = edge;
         this.loop = Thread.ofPlatform().name("agent-connection").daemon().unstarted(this::run);
     }
 
@@ -161,7 +161,7 @@ public final class ControlPlaneConnection implements AutoCloseable {
                         .setAgentVersion("0.1.0")
                         .setAgentInstanceId(agentInstanceId)
                         .setDriver(driver.name())
-                        .setEdgeAddress(edgeAddress))
+                        .setEdgeAddress(edge.address()))
                 .build());
 
         StreamObserver<AgentEvent>[] events = new StreamObserver[1];
@@ -206,7 +206,8 @@ public final class ControlPlaneConnection implements AutoCloseable {
                                 .setReplayBufferDepth(outbox.depth())
                                 .setRunningWorkspaces((int) driver.inventory().stream()
                                         .filter(w -> w.state() == LocalWorkspace.State.RUNNING)
-                                        .count()))),
+                                        .count())
+                                .putAllEdgeAccess(edge.accessOutcomes()))),
                 0,
                 heartbeatInterval.toMillis(),
                 TimeUnit.MILLISECONDS);
