@@ -81,8 +81,11 @@ public final class Main implements Callable<Integer> {
                     %s spinup.v1.WorkspaceService/CreateWorkspace
                   grpcurl -cacert %s -H "authorization: Bearer $SPINUP_TOKEN" \\
                     -d '{"workspace_id":"<workspace_id from above>"}' %s spinup.v1.WorkspaceService/GetWorkspace
-                  then open its "hostname" on the local edge (Caddy, run by the host agent):
-                    curl http://<hostname>:${SPINUP_EDGE_PORT:-8080}/
+                  workspaces are private: ask for a one-time link and open its "url" in a browser
+                  (target ACCESS_TARGET_IDE for the IDE, on a host started with SPINUP_CODE_SERVER):
+                  grpcurl -cacert %s -H "authorization: Bearer $SPINUP_TOKEN" \
+                    -d '{"request_id":"open-1","workspace_id":"<workspace_id>","target":"ACCESS_TARGET_APP"}' \
+                    %s spinup.v1.WorkspaceService/CreateAccessGrant
 
                 """,
                 target,
@@ -97,6 +100,8 @@ public final class Main implements Callable<Integer> {
                 token,
                 dataDir.resolve("admin-token"),
                 dataDir.resolve("admin-token"),
+                ca,
+                target,
                 ca,
                 target,
                 ca,

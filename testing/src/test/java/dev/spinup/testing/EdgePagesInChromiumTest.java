@@ -17,7 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The edge pages as people see them: a real headless Chromium loads each page from a real Caddy
+ * The edge pages as people see them (the private one from the host's access verifier): a real headless Chromium loads each page from a real Caddy
  * (Chromium sends *.localhost to loopback by itself), the test checks the rendered title, and the
  * screenshot is saved under target/screenshots/ (the README shows copies of them).
  */
@@ -49,6 +49,10 @@ class EdgePagesInChromiumTest {
                         "deleted workspace",
                         "old-demo",
                         EdgeRouteMode.TOMBSTONE))
+                // running, private: opened without a grant, the verifier's page
+                .addRoutes(
+                        route("0197a000-0000-7000-8000-00000000000d", "Shop", "shop", EdgeRouteMode.PROXY).toBuilder()
+                                .setUpstream("127.0.0.1:" + SpinUpCluster.freePort()))
                 .build());
         Files.createDirectories(SCREENSHOTS);
     }
@@ -67,7 +71,8 @@ class EdgePagesInChromiumTest {
                 "suspended | wiki     | Team wiki is asleep · SpinUp",
                 "archived  | design   | Design system is archived · SpinUp",
                 "tombstone | old-demo | old-demo.workspaces.localhost no longer exists · SpinUp",
-                "unknown   | nobody   | No workspace here · SpinUp"
+                "unknown   | nobody   | No workspace here · SpinUp",
+                "private   | shop     | Sign-in needed · SpinUp"
             })
     void thePageRendersInChromium(String page, String name, String title) throws Exception {
         String url = "http://" + name + ".workspaces.localhost:" + port + "/";

@@ -95,12 +95,15 @@ public final class AgentEventHandler {
      */
     private void countEdgeAccess(UUID hostId, Map<String, Long> totals) {
         Map<String, Long> before = edgeAccessSeen.getOrDefault(hostId, Map.of());
-        boolean restarted = totals.entrySet().stream()
-                .anyMatch(e -> e.getValue() < before.getOrDefault(e.getKey(), 0L));
+        boolean restarted =
+                totals.entrySet().stream().anyMatch(e -> e.getValue() < before.getOrDefault(e.getKey(), 0L));
         totals.forEach((outcome, total) -> {
             long added = restarted ? total : total - before.getOrDefault(outcome, 0L);
             if (added > 0) {
-                meters.counter("spinup_edge_access_checks", "outcome", EDGE_ACCESS_OUTCOMES.contains(outcome) ? outcome : "other")
+                meters.counter(
+                                "spinup_edge_access_checks",
+                                "outcome",
+                                EDGE_ACCESS_OUTCOMES.contains(outcome) ? outcome : "other")
                         .increment(added);
             }
         });
