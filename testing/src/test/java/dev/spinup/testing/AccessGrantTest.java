@@ -243,6 +243,40 @@ class AccessGrantTest {
                 ErrorReason.REQUEST_ID_REUSED);
     }
 
+    @Test
+    void grantsAndSessionsAppearInNoLog() throws Exception {
+        ch.qos.logback.classic.Logger root =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        var captured = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        captured.start();
+        root.addAppender(captured);
+        String token;
+        String cookie;
+        try {
+            AccessGrant grant = Workspaces.grant(cluster.product(), ws, AccessTarget.ACCESS_TARGET_APP);
+            token = grant.getUrl().substring(grant.getUrl().indexOf('=') + 1);
+            cookie = EdgeHttp.cookieOf(EdgeHttp.get(edge, grant.getUrl(), null));
+            assertRefused(EdgeHttp.get(edge, grant.getUrl(), null), "GRANT_REUSED");
+            EdgeHttp.get(edge, "http://" + workspace(other).getHostname() + "/", cookie);
+        } finally {
+            root.detachAppender(captured);
+        }
+        String secret = token.substring(token.lastIndexOf('.') + 1);
+        String session = cookie.substring(cookie.lastIndexOf('.') + 1);
+        assertThat(captured.list)
+                .as("the agent logged the refusal")
+                .anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("reason=GRANT_REUSED"));
+        for (var event : captured.list) {
+            assertThat(event.getFormattedMessage()).doesNotContain(secret).doesNotContain(session);
+        }
+        java.nio.file.Path caddyLog = host.dataDir().resolve("edge/caddy.log");
+        if (java.nio.file.Files.exists(caddyLog)) {
+            assertThat(java.nio.file.Files.readString(caddyLog))
+                    .doesNotContain(secret)
+                    .doesNotContain(session);
+        }
+    }
+
     private static CreateAccessGrantRequest.Builder request(String workspace, AccessTarget target) {
         return CreateAccessGrantRequest.newBuilder()
                 .setRequestId("req-" + UUID.randomUUID())
