@@ -42,14 +42,12 @@ public final class CaddyConfig {
             switch (r.mode()) {
                 case PROXY -> {
                     caddyRoutes.add(hostRoute(
-                            r.hostnames(),
-                            r.appPublic()
-                                    ? List.of(proxy(r.dial(), Map.of()))
-                                    : guarded(settings, r.workspaceId(), "app", r.dial())));
+                            r.hostnames(), guarded(settings, r.workspaceId(), "app", r.appPublic(), r.dial())));
                     // On a host without an IDE the IDE's name is not routed: the unknown page.
                     if (!r.ideHostname().isEmpty() && !r.ideUpstream().isEmpty()) {
                         caddyRoutes.add(hostRoute(
-                                List.of(r.ideHostname()), guarded(settings, r.workspaceId(), "ide", r.ideDial())));
+                                List.of(r.ideHostname()),
+                                guarded(settings, r.workspaceId(), "ide", false, r.ideDial())));
                     }
                 }
                 // The other host checks access: this one forwards every name, Host header kept.
@@ -134,16 +132,28 @@ public final class CaddyConfig {
     }
 
     /**
-     * A private name: Caddy's {@code forward_auth} asks the host's verifier first (a GET with the
-     * original URI, host and cookies, and the workspace and target as this config says them, so a
-     * client cannot choose them). A 2xx lets the request through to {@code dial} without the
-     * session cookie; anything else (the 401 page, or the redirect that trades a one-time URL
-     * for a cookie) is the answer. Without a verifier, every request is refused.
+     * A workspace's name: Caddy's {@code forward_auth} asks the host's verifier first (a GET with
+     * the original URI, host and cookies, and the workspace, target and sharing as this config
+     * says them, so a client cannot choose them). A 2xx lets the request through to {@code dial}
+     * without the session cookie; anything else (the 401 page, or the redirect that trades a
+     * one-time URL for a cookie) is the answer. A public app is let through at once; it is asked
+     * all the same because every request through is the workspace being used. Without a
+     * verifier, public apps are served and every private name is refused.
+     *
+     * <p>The IDE's upstream keeps no idle connections: an open connection to it is then a browser
+     * using it (the workbench's WebSocket), which the host counts as activity.
      */
-    private static List<Object> guarded(EdgeSettings settings, String workspaceId, String target, String dial) {
-        Object upstream = proxy(
+    private static List<Object> guarded(
+            EdgeSettings settings, String workspaceId, String target, boolean isPublic, String dial) {
+        Map<String, Object> upstream = proxy(
                 dial,
                 map("replace", map("Cookie", List.of(map("search_regexp", SESSION_COOKIE_PATTERN, "replace", "")))));
+        if (target.equals("ide")) {
+            upstream.put("transport", map("protocol", "http", "keep_alive", map("enabled", false)));
+        }
+        if (settings.authDial().isEmpty() && isPublic) {
+            return List.of(proxy(dial, Map.of()));
+        }
         if (settings.authDial().isEmpty()) {
             return List.of(page(
                     401,
@@ -171,6 +181,7 @@ public final class CaddyConfig {
                                         "X-Spinup-Host", List.of("{http.request.host}"),
                                         "X-Spinup-Workspace", List.of(workspaceId),
                                         "X-Spinup-Target", List.of(target),
+                                        "X-Spinup-Sharing", List.of(isPublic ? "public" : "private"),
                                         "X-Spinup-Tls", List.of(settings.tls() == EdgeSettings.Tls.OFF ? "off" : "on")),
                                 // The check is a plain GET, never a websocket upgrade.
                                 "delete",

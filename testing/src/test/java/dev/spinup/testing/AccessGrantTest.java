@@ -33,8 +33,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * good grant is refused with its own reason; a published app needs none.
  */
 class AccessGrantTest {
+    // Heartbeats carry the edge's counts and activity: often, so the tests need not wait long.
     @RegisterExtension
-    static final SpinUpExtension spinup = SpinUpExtension.defaults();
+    static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.agentHeartbeat(Duration.ofMillis(500)));
 
     static SpinUpCluster cluster;
     static SpinUpCluster.TestHost host;
@@ -117,8 +118,9 @@ class AccessGrantTest {
 
         AccessGrant good = Workspaces.grant(cluster.product(), ws, AccessTarget.ACCESS_TARGET_APP);
         String url = good.getUrl();
-        char last = url.charAt(url.length() - 1);
-        String tampered = url.substring(0, url.length() - 1) + (last == 'A' ? 'B' : 'A');
+        // one character well inside the signature (the last one may carry only padding bits)
+        int at = url.length() - 10;
+        String tampered = url.substring(0, at) + (url.charAt(at) == 'A' ? 'B' : 'A') + url.substring(at + 1);
         assertRefused(EdgeHttp.get(edge, tampered, null), "GRANT_SIGNATURE_INVALID");
 
         // A grant made by someone without the control plane's key: right form, own key.
@@ -241,6 +243,53 @@ class AccessGrantTest {
                         .build()),
                 Status.Code.INVALID_ARGUMENT,
                 ErrorReason.REQUEST_ID_REUSED);
+    }
+
+    @Test
+    void lastActiveAtMovesWhenTheAppIsUsedAndOnlyThen() {
+        String fresh = Workspaces.createActive(cluster.product(), "Activity");
+        String name = workspace(fresh).getHostname();
+        assertThat(workspace(fresh).hasLastActiveAt()).as("never used").isFalse();
+
+        assertRefused(EdgeHttp.get(edge, "http://" + name + "/", null), "GRANT_MISSING");
+        twoMoreHeartbeats();
+        assertThat(workspace(fresh).hasLastActiveAt())
+                .as("a refused request is not use")
+                .isFalse();
+
+        AccessGrant grant = Workspaces.grant(cluster.product(), fresh, AccessTarget.ACCESS_TARGET_APP);
+        String cookie = EdgeHttp.cookieOf(EdgeHttp.get(edge, grant.getUrl(), null));
+        assertThat(EdgeHttp.get(edge, "http://" + name + "/", cookie).statusCode())
+                .isEqualTo(200);
+        com.google.protobuf.Timestamp first = Eventually.await(
+                        Duration.ofSeconds(30),
+                        "the host to report the workspace used",
+                        () -> workspace(fresh),
+                        Workspace::hasLastActiveAt)
+                .getLastActiveAt();
+
+        twoMoreHeartbeats();
+        assertThat(workspace(fresh).getLastActiveAt()).as("unused since").isEqualTo(first);
+
+        assertThat(EdgeHttp.get(edge, "http://" + name + "/", cookie).statusCode())
+                .isEqualTo(200);
+        Eventually.await(
+                Duration.ofSeconds(30),
+                "last_active_at to move with the next request",
+                () -> toInstant(workspace(fresh).getLastActiveAt()),
+                at -> at.isAfter(toInstant(first)));
+    }
+
+    /** Returns once the host's heartbeats went in twice more: whatever it had to report until now is recorded. */
+    private static void twoMoreHeartbeats() {
+        java.util.function.Supplier<Instant> last = () -> toInstant(cluster.admin()
+                .getHost(dev.spinup.api.v1.GetHostRequest.newBuilder()
+                        .setHostId(host.id().toString())
+                        .build())
+                .getLastHeartbeatAt());
+        Instant now = last.get();
+        Instant next = Eventually.await(Duration.ofSeconds(30), "a heartbeat", last, t -> t.isAfter(now));
+        Eventually.await(Duration.ofSeconds(30), "another heartbeat", last, t -> t.isAfter(next));
     }
 
     @Test

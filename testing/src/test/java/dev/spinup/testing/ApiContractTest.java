@@ -353,7 +353,8 @@ class ApiContractTest {
                             now,
                             now,
                             null,
-                            false));
+                            false,
+                            null));
             if (state == WorkspaceState.ARCHIVED) {
                 UUID snapshot = Ids.newId(clock);
                 String uri = "s3://" + SpinUpCluster.BUCKET + "/x";

@@ -66,6 +66,11 @@ class WorkspaceIdeTest {
                 .as("where the control plane knows the IDE answers")
                 .isEqualTo(ide);
         assertThat(view.terminal().lines()).contains("ok-" + token);
+        Eventually.await(
+                Duration.ofSeconds(60),
+                "the host to report the IDE used",
+                () -> get(ws.getId()),
+                Workspace::hasLastActiveAt);
     }
 
     @Test

@@ -12,7 +12,6 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Map;
 import java.util.UUID;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -36,19 +35,8 @@ public final class AgentEventHandler {
     private final MeterRegistry meters;
     private final Tracer tracer;
     /** The replay-buffer depth each host reported in its last heartbeat to this replica. */
-    /** The outcomes an agent reports (anything else is counted as "other": a host cannot grow the metric). */
-    private static final java.util.Set<String> EDGE_ACCESS_OUTCOMES = java.util.Set.of(
-            "allowed",
-            "redeemed",
-            "error",
-            "GRANT_MISSING",
-            "GRANT_EXPIRED",
-            "GRANT_REUSED",
-            "GRANT_WRONG_WORKSPACE",
-            "GRANT_SIGNATURE_INVALID");
+    private final EdgeReports edge;
 
-    private final java.util.concurrent.ConcurrentMap<UUID, Map<String, Long>> edgeAccessSeen =
-            new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.ConcurrentMap<UUID, Integer> replayDepth =
             new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -69,6 +57,7 @@ public final class AgentEventHandler {
         this.results = new CommandResults(db, outbox, wakeJob, clock, meters);
         this.inventories = new InventoryReconcile(db, repair, meters);
         this.certificates = new CertificateReports(db, meters);
+        this.edge = new EdgeReports(db, clock, meters);
         this.clock = clock;
         this.meters = meters;
         io.micrometer.core.instrument.Gauge.builder(
@@ -88,28 +77,6 @@ public final class AgentEventHandler {
                 .register(meters);
     }
 
-    /**
-     * The hosts' edge access checks as one counter: each heartbeat carries the agent's totals
-     * since it started, so the counter grows by what is new since the host's last heartbeat (all
-     * of it after an agent restart, when the totals start again).
-     */
-    private void countEdgeAccess(UUID hostId, Map<String, Long> totals) {
-        Map<String, Long> before = edgeAccessSeen.getOrDefault(hostId, Map.of());
-        boolean restarted =
-                totals.entrySet().stream().anyMatch(e -> e.getValue() < before.getOrDefault(e.getKey(), 0L));
-        totals.forEach((outcome, total) -> {
-            long added = restarted ? total : total - before.getOrDefault(outcome, 0L);
-            if (added > 0) {
-                meters.counter(
-                                "spinup_edge_access_checks",
-                                "outcome",
-                                EDGE_ACCESS_OUTCOMES.contains(outcome) ? outcome : "other")
-                        .increment(added);
-            }
-        });
-        edgeAccessSeen.put(hostId, Map.copyOf(totals));
-    }
-
     /** Applies the event; throws {@link RefusedEventException} for one no replay could make acceptable. */
     public void handle(UUID hostId, AgentEvent event) {
         meters.counter("spinup_agent_events", "kind", event.getKindCase().name())
@@ -119,7 +86,7 @@ public final class AgentEventHandler {
         switch (event.getKindCase()) {
             case HEARTBEAT -> {
                 replayDepth.put(hostId, event.getHeartbeat().getReplayBufferDepth());
-                countEdgeAccess(hostId, event.getHeartbeat().getEdgeAccessMap());
+                edge.record(hostId, event.getHeartbeat());
                 heartbeats.record(hostId, now);
             }
             case RESULT -> {

@@ -47,6 +47,9 @@ public final class WorkspaceProtoMapper {
         if (w.endpoint() != null && w.state() == WorkspaceState.ACTIVE) {
             b.setUrl(w.endpoint());
         }
+        if (w.lastActiveAt() != null) {
+            b.setLastActiveAt(timestamp(w.lastActiveAt()));
+        }
         return b.build();
     }
 

@@ -25,7 +25,8 @@ public record Workspace(
         Instant createdAt,
         Instant updatedAt,
         String ideEndpoint,
-        boolean appPublic) {
+        boolean appPublic,
+        Instant lastActiveAt) {
     public Workspace {
         requireNonNull(id, "id");
         requireNonNull(state, "state");

@@ -30,7 +30,8 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
     String COLUMNS = """
             id, external_workspace_id, external_user_id, display_name, region_id, host_id, flavor,
             vcpu, ram_gb, disk_gb, state, current_operation_id, template, labels::text AS labels, endpoint,
-            snapshot_interval_seconds, snapshot_retention_count, created_at, updated_at, ide_endpoint, app_public""";
+            snapshot_interval_seconds, snapshot_retention_count, created_at, updated_at, ide_endpoint, app_public,
+            last_active_at""";
 
     @Override
     default void insert(Workspace w) {
@@ -82,6 +83,12 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
             UPDATE workspaces SET endpoint = :endpoint, ide_endpoint = NULLIF(:ideEndpoint, ''), updated_at = :now
             WHERE id = :id""")
     void setEndpoints(UUID id, String endpoint, String ideEndpoint, Instant now);
+
+    @Override
+    @SqlUpdate("""
+            UPDATE workspaces SET last_active_at = :at
+            WHERE id = :id AND host_id = :hostId AND (last_active_at IS NULL OR last_active_at < :at)""")
+    void touch(UUID hostId, UUID id, Instant at);
 
     @Override
     @SqlUpdate("UPDATE workspaces SET app_public = :appPublic, updated_at = :now WHERE id = :id")
@@ -172,7 +179,8 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
                     Rows.get(rs, ctx, "created_at", Instant.class),
                     Rows.get(rs, ctx, "updated_at", Instant.class),
                     rs.getString("ide_endpoint"),
-                    rs.getBoolean("app_public"));
+                    rs.getBoolean("app_public"),
+                    Rows.get(rs, ctx, "last_active_at", Instant.class));
         }
     }
 }

@@ -40,6 +40,9 @@ public interface WorkspaceStore {
 
     void setEnvelope(UUID id, Flavor flavor, Envelope envelope, Instant now);
 
+    /** The workspace was used at {@code at}, says its host: moves last_active_at forward, only on that host. */
+    void touch(UUID hostId, UUID id, Instant at);
+
     /** Whether the app's names are served without an access grant. */
     void setAppPublic(UUID id, boolean appPublic, Instant now);
 

@@ -118,7 +118,8 @@ public final class WorkspaceService {
                                 now,
                                 now,
                                 null,
-                                false));
+                                false,
+                                null));
                 tx.domains()
                         .insert(
                                 Ids.newId(clock),

@@ -28,13 +28,15 @@ public final class AccessServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AccessServer.class);
 
     private final AccessVerifier verifier;
+    private final Activity activity;
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
 
     /** @param listen {@code host:port} to bind, port 0 for any free one */
-    public AccessServer(AccessVerifier verifier, String listen) {
+    public AccessServer(AccessVerifier verifier, Activity activity, String listen) {
         this.verifier = verifier;
+        this.activity = activity;
         String host = listen.substring(0, listen.lastIndexOf(':'));
         int port = Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
         try {
@@ -76,8 +78,15 @@ public final class AccessServer implements AutoCloseable {
             }
             AccessVerifier.Decision d;
             try {
-                d = verifier.check(
-                        workspace, target, host, uri, h.getFirst("Cookie"), "on".equals(h.getFirst("X-Spinup-Tls")));
+                d = "public".equals(h.getFirst("X-Spinup-Sharing"))
+                        ? new AccessVerifier.Decision.Allow()
+                        : verifier.check(
+                                workspace,
+                                target,
+                                host,
+                                uri,
+                                h.getFirst("Cookie"),
+                                "on".equals(h.getFirst("X-Spinup-Tls")));
             } catch (RuntimeException e) {
                 log.warn(
                         "event=access_check_failed workspace={} target={} error=\"{}\"",
@@ -92,9 +101,11 @@ public final class AccessServer implements AutoCloseable {
             switch (d) {
                 case AccessVerifier.Decision.Refuse r ->
                     log.info("event=access_refused workspace={} target={} reason={}", workspace, target, r.reason());
-                case AccessVerifier.Decision.Redirect r ->
+                case AccessVerifier.Decision.Redirect r -> {
                     log.info("event=access_granted workspace={} target={} grant={}", workspace, target, r.grantId());
-                case AccessVerifier.Decision.Allow a -> {}
+                    activity.touch(workspace);
+                }
+                case AccessVerifier.Decision.Allow a -> activity.touch(workspace);
             }
             respond(exchange, host, d);
         }

@@ -48,6 +48,7 @@ public final class CaddyEdge implements EdgeController {
     private final CaddyWatchdog watchdog;
     private final AccessVerifier verifier;
     private final AccessServer access;
+    private final Activity activity = new Activity(java.time.Clock.systemUTC());
     /** Loads are one at a time; never held while nothing is loading (no monitor: it blocks on HTTP). */
     private final ReentrantLock lock = new ReentrantLock();
 
@@ -78,7 +79,8 @@ public final class CaddyEdge implements EdgeController {
             Consumer<dev.spinup.api.v1.CertificateStatus> certificates,
             RouteGuard guard) {
         this.verifier = new AccessVerifier(dir.resolve("access"), java.time.Clock.systemUTC());
-        this.access = new AccessServer(verifier, settings.authDial().isEmpty() ? "127.0.0.1:0" : settings.authDial());
+        this.access = new AccessServer(
+                verifier, activity, settings.authDial().isEmpty() ? "127.0.0.1:0" : settings.authDial());
         this.settings = settings.withAuthDial(access.dial());
         settings = this.settings;
         this.address = address;
@@ -253,6 +255,11 @@ public final class CaddyEdge implements EdgeController {
             }
         }
         throw new IllegalStateException(binary + " is not on PATH; scripts/setup-host.sh installs Caddy");
+    }
+
+    @Override
+    public java.util.Map<String, java.time.Instant> takeActivity(java.util.Map<String, Integer> idePorts) {
+        return activity.take(idePorts);
     }
 
     @Override

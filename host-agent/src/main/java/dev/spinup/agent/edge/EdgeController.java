@@ -33,6 +33,15 @@ public interface EdgeController extends AutoCloseable {
         return java.util.Map.of();
     }
 
+    /**
+     * The workspaces used since the last call (requests let through, a connection open to the
+     * IDE's port in {@code idePorts}: workspace → port), each with when it last was; sent with
+     * every heartbeat.
+     */
+    default java.util.Map<String, java.time.Instant> takeActivity(java.util.Map<String, Integer> idePorts) {
+        return java.util.Map.of();
+    }
+
     /** Where other hosts reach this edge ({@code host:port}), empty without an edge proxy. */
     default String address() {
         return "";

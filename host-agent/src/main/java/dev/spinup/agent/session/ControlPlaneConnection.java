@@ -27,6 +27,7 @@ import io.grpc.stub.StreamObserver;
 import io.netty.handler.ssl.SslContext;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -200,14 +201,7 @@ public final class ControlPlaneConnection implements AutoCloseable {
         outbox.emit(AgentEvent.newBuilder().setInventory(inventory()));
         outbox.attach(eventStream);
         ScheduledFuture<?> heartbeats = timer.scheduleAtFixedRate(
-                () -> outbox.emit(AgentEvent.newBuilder()
-                        .setHeartbeat(Heartbeat.newBuilder()
-                                .setTotal(total)
-                                .setReplayBufferDepth(outbox.depth())
-                                .setRunningWorkspaces((int) driver.inventory().stream()
-                                        .filter(w -> w.state() == LocalWorkspace.State.RUNNING)
-                                        .count())
-                                .putAllEdgeAccess(edge.accessOutcomes()))),
+                () -> outbox.emit(AgentEvent.newBuilder().setHeartbeat(heartbeat())),
                 0,
                 heartbeatInterval.toMillis(),
                 TimeUnit.MILLISECONDS);
@@ -225,6 +219,36 @@ public final class ControlPlaneConnection implements AutoCloseable {
             }
         }
         return answered.get();
+    }
+
+    /**
+     * This host now: its capacity, replay buffer, running workspaces, how its edge's access
+     * checks went and which workspaces were used since the last heartbeat.
+     */
+    private Heartbeat heartbeat() {
+        List<LocalWorkspace> local = driver.inventory();
+        Map<String, Integer> idePorts = new java.util.HashMap<>();
+        for (LocalWorkspace w : local) {
+            if (w.state() == LocalWorkspace.State.RUNNING && !w.ideEndpoint().isEmpty()) {
+                String ide = w.ideEndpoint();
+                idePorts.put(w.workspaceId(), Integer.parseInt(ide.substring(ide.lastIndexOf(':') + 1)));
+            }
+        }
+        Heartbeat.Builder b = Heartbeat.newBuilder()
+                .setTotal(total)
+                .setReplayBufferDepth(outbox.depth())
+                .setRunningWorkspaces((int) local.stream()
+                        .filter(w -> w.state() == LocalWorkspace.State.RUNNING)
+                        .count())
+                .putAllEdgeAccess(edge.accessOutcomes());
+        edge.takeActivity(idePorts)
+                .forEach((workspace, at) -> b.putLastActive(
+                        workspace,
+                        com.google.protobuf.Timestamp.newBuilder()
+                                .setSeconds(at.getEpochSecond())
+                                .setNanos(at.getNano())
+                                .build()));
+        return b.build();
     }
 
     private Inventory inventory() {

@@ -129,7 +129,8 @@ class CaddyEdgeTest {
                             .setDisplayName("Guarded")
                             .addDomains("guarded.test")
                             .setMode(EdgeRouteMode.PROXY)
-                            .setUpstream("http://127.0.0.1:" + appPort))
+                            .setUpstream("http://127.0.0.1:" + appPort)
+                            .setAppPublic(true))
                     .build());
             assertThat(get(port, "guarded.test").statusCode())
                     .as("the table says proxy; the host runs nothing")
