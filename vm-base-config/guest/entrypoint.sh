@@ -11,6 +11,8 @@
 #   SPINUP_DISPLAY_NAME    shown by the starter page
 #   SPINUP_IDE_PORT        with SPINUP_CODE_SERVER: the port of the workspace's IDE (ide/start-ide.sh)
 #   SPINUP_CODE_SERVER     the code-server folder; unset: the workspace has no IDE
+#   SPINUP_TEMPLATE_DEPS   a folder with <template>/node_modules: a new project gets a copy, so
+#                          its dev server runs without a registry; unset: it serves its build
 #
 # On first boot the template is copied into $SPINUP_WORKSPACE_DIR/project; later boots keep
 # whatever the workspace has changed. The template's spinup-start.sh then runs the app.
@@ -38,6 +40,11 @@ if [ ! -d "$project" ]; then
   # Copy then rename, so a crash mid-copy never leaves a half project that looks complete.
   rm -rf "$project.partial"
   cp -R "$template_dir" "$project.partial"
+  if [ -n "${SPINUP_TEMPLATE_DEPS:-}" ] && [ -d "$SPINUP_TEMPLATE_DEPS/$SPINUP_TEMPLATE/node_modules" ]; then
+    # hard links where the folder is on the same filesystem (instant, no space), else a copy
+    cp -R -l -P "$SPINUP_TEMPLATE_DEPS/$SPINUP_TEMPLATE/node_modules" "$project.partial/" 2>/dev/null \
+      || { rm -rf "$project.partial/node_modules"; cp -R "$SPINUP_TEMPLATE_DEPS/$SPINUP_TEMPLATE/node_modules" "$project.partial/"; }
+  fi
   mv "$project.partial" "$project"
   echo "spinup-guest: created project from template '$SPINUP_TEMPLATE'"
 fi

@@ -2,7 +2,10 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
 // React Native components rendered for the web: imports of 'react-native' resolve to react-native-web.
+// The dev server answers whatever name the edge routes to it; its hot-reload WebSocket comes back
+// through the same edge.
 export default defineConfig({
   plugins: [react()],
   resolve: { alias: { 'react-native': 'react-native-web' }, extensions: ['.web.jsx', '.web.js', '.jsx', '.js'] },
+  server: { allowedHosts: true },
 });

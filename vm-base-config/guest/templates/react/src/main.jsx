@@ -8,7 +8,7 @@ function App() {
       <h1>React starter</h1>
       <p id="rendered-by">Rendered by React {count === 0 ? 'in your SpinUp workspace' : ''}</p>
       <button onClick={() => setCount(count + 1)}>clicked {count} times</button>
-      <p>Edit <code>src/main.jsx</code>, then <code>npm install &amp;&amp; npm run build</code>.</p>
+      <p>Edit <code>src/main.jsx</code> in the IDE: this page follows every save.</p>
     </main>
   );
 }

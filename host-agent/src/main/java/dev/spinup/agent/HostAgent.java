@@ -113,7 +113,8 @@ public final class HostAgent implements AutoCloseable {
                 config.portFrom(),
                 config.portTo(),
                 config.startTimeout(),
-                config.codeServer());
+                config.codeServer(),
+                config.templateDeps());
     }
 
     /** The workspaces running here now and where each answers: what the edge may proxy to. */

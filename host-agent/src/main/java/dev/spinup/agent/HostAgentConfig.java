@@ -17,6 +17,9 @@ import java.util.List;
  * @param qemu           run workspaces as qemu VMs; null: the process driver
  * @param codeServer     the IDE every workspace runs beside its app (a folder
  *                       vm-base-config/build-code-server.sh builds); null: workspaces have no IDE
+ * @param templateDeps   {@code <template>/node_modules} for each npm template (a folder
+ *                       vm-base-config/build-templates.sh fills): a new project gets a copy and
+ *                       runs its dev server; null: projects serve their build
  */
 public record HostAgentConfig(
         List<String> controlPlanes,
@@ -35,7 +38,8 @@ public record HostAgentConfig(
         Duration startTimeout,
         Edge edge,
         Qemu qemu,
-        Path codeServer) {
+        Path codeServer,
+        Path templateDeps) {
     /**
      * @param image an image directory built by vm-base-config/build-image.sh
      * @param accel KVM, TCG, or AUTO (KVM when /dev/kvm is usable)
@@ -90,6 +94,7 @@ public record HostAgentConfig(
                 startTimeout,
                 null,
                 null,
+                null,
                 null);
     }
 
@@ -111,7 +116,8 @@ public record HostAgentConfig(
                 startTimeout,
                 edge,
                 qemu,
-                codeServer);
+                codeServer,
+                templateDeps);
     }
 
     public HostAgentConfig withStartTimeout(Duration startTimeout) {
@@ -132,7 +138,8 @@ public record HostAgentConfig(
                 startTimeout,
                 edge,
                 qemu,
-                codeServer);
+                codeServer,
+                templateDeps);
     }
 
     public HostAgentConfig withQemu(Qemu qemu) {
@@ -153,7 +160,8 @@ public record HostAgentConfig(
                 startTimeout,
                 edge,
                 qemu,
-                codeServer);
+                codeServer,
+                templateDeps);
     }
 
     public HostAgentConfig {
@@ -186,6 +194,29 @@ public record HostAgentConfig(
                 startTimeout,
                 edge,
                 qemu,
-                codeServer);
+                codeServer,
+                templateDeps);
+    }
+
+    public HostAgentConfig withTemplateDeps(Path templateDeps) {
+        return new HostAgentConfig(
+                controlPlanes,
+                certificate,
+                privateKey,
+                caCertificate,
+                dataDir,
+                guestDir,
+                advertiseHost,
+                portFrom,
+                portTo,
+                totalVcpu,
+                totalRamGb,
+                totalDiskGb,
+                heartbeatInterval,
+                startTimeout,
+                edge,
+                qemu,
+                codeServer,
+                templateDeps);
     }
 }

@@ -46,6 +46,15 @@ public final class Main implements Callable<Integer> {
                             + " IDE, beside its app (process driver; env SPINUP_CODE_SERVER). Without it workspaces have no IDE.")
     Path codeServer;
 
+    @Option(
+            names = "--template-deps",
+            defaultValue = "${env:SPINUP_TEMPLATE_DEPS}",
+            description =
+                    "A folder with <template>/node_modules for each npm template (vm-base-config/build-templates.sh fills"
+                            + " one): a new project gets a copy and runs its dev server with hot reload (process driver;"
+                            + " env SPINUP_TEMPLATE_DEPS). Without it projects serve their production build.")
+    Path templateDeps;
+
     @Option(names = "--guest-dir", description = "Use this unpacked guest instead of the one shipped with the agent.")
     Path guestDir;
 
@@ -265,7 +274,8 @@ public final class Main implements Callable<Integer> {
                         Duration.ofSeconds(startTimeoutSeconds))
                 .withEdge(edgeConfig())
                 .withQemu(qemuConfig())
-                .withCodeServer(codeServer);
+                .withCodeServer(codeServer)
+                .withTemplateDeps(templateDeps);
         HostAgent agent = HostAgent.start(
                 config,
                 Clock.systemUTC(),

@@ -38,6 +38,25 @@ public final class Browser {
         }
     }
 
+    /** An edit as the preview showed it: how long after the save, whether the page reloaded, its text before and after. */
+    public record EditView(long saveToPreviewMs, boolean reloaded, String before, String after, String screenshot) {}
+
+    /**
+     * With the app's preview at {@code previewUrl} open in one tab and the IDE at {@code ideUrl}
+     * in another, opens {@code file} in the IDE's editor, types {@code replacement} over the first
+     * {@code find}, saves, and waits for the preview to show it.
+     */
+    public static EditView editAndWatch(
+            String previewUrl, String ideUrl, String file, String find, String replacement, Path screenshot) {
+        String out =
+                run(List.of("node", "edit.js", previewUrl, ideUrl, file, find, replacement, screenshot.toString()));
+        try {
+            return JSON.readValue(out, EditView.class);
+        } catch (IOException e) {
+            throw new IllegalStateException("edit.js printed no view: " + out, e);
+        }
+    }
+
     private static String run(List<String> command) {
         return ChildProcesses.run(
                 new ProcessBuilder(command).directory(installed().toFile()), Duration.ofMinutes(3));

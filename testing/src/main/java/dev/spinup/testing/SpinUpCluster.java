@@ -27,6 +27,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -278,7 +279,8 @@ public final class SpinUpCluster implements AutoCloseable {
 
     /**
      * A host whose workspaces each run the IDE beside their app (code-server, built once by
-     * {@link CodeServer}), behind a real Caddy edge as {@link #startAgentWithEdge} runs it.
+     * {@link CodeServer}), behind a real Caddy edge as {@link #startAgentWithEdge} runs it; new
+     * npm projects get the build's node_modules and run their dev servers.
      */
     public TestHost startAgentWithIde(Envelope capacity) {
         Path codeServer = CodeServer.build();
@@ -289,8 +291,14 @@ public final class SpinUpCluster implements AutoCloseable {
                 null,
                 capacity,
                 List.of(controlPlane),
-                c -> c.withCodeServer(codeServer).withEdge(edge),
+                c -> c.withCodeServer(codeServer).withEdge(edge).withTemplateDeps(templateDeps()),
                 null);
+    }
+
+    /** The npm templates' node_modules the build made (vm-base-config/target/template-deps), if it did. */
+    private static Path templateDeps() {
+        Path deps = Checkout.root().resolve("vm-base-config/target/template-deps");
+        return Files.isDirectory(deps) ? deps : null;
     }
 
     private static HostAgentConfig.Edge edge(RegisteredHost host, EdgeSettings.Tls tls) {

@@ -40,7 +40,12 @@ final class Workspaces {
 
     /** A HOBBY workspace named {@code name}, created through the API and active. */
     static String createActive(WorkspaceServiceBlockingStub client, String name) {
-        Operation create = client.createWorkspace(hobby(name).build());
+        return createActive(client, hobby(name));
+    }
+
+    /** The workspace {@code request} makes, once it is active. */
+    static String createActive(WorkspaceServiceBlockingStub client, CreateWorkspaceRequest.Builder request) {
+        Operation create = client.createWorkspace(request.build());
         awaitSucceeded(client, create);
         return create.getWorkspaceId();
     }

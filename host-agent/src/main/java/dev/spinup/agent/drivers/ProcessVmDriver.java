@@ -35,12 +35,17 @@ public final class ProcessVmDriver extends SupervisedDriver {
     /** The IDE workspaces run beside their app (code-server's folder); null: none. */
     private final Path codeServer;
 
+    private final Path templateDeps;
+
     public ProcessVmDriver(
             Path root, Path guestDir, String advertiseHost, int portFrom, int portTo, Duration startTimeout) {
-        this(root, guestDir, advertiseHost, portFrom, portTo, startTimeout, null);
+        this(root, guestDir, advertiseHost, portFrom, portTo, startTimeout, null, null);
     }
 
-    /** @param codeServer the IDE every workspace runs beside its app (a built code-server); null: none */
+    /**
+     * @param codeServer   the IDE every workspace runs beside its app (a built code-server); null: none
+     * @param templateDeps {@code <template>/node_modules} a new project gets a copy of; null: none
+     */
     public ProcessVmDriver(
             Path root,
             Path guestDir,
@@ -48,11 +53,13 @@ public final class ProcessVmDriver extends SupervisedDriver {
             int portFrom,
             int portTo,
             Duration startTimeout,
-            Path codeServer) {
+            Path codeServer,
+            Path templateDeps) {
         super(new WorkspaceFiles(root, portFrom, portTo), advertiseHost);
         this.guestDir = guestDir;
         this.startTimeout = startTimeout;
         this.codeServer = codeServer;
+        this.templateDeps = templateDeps;
         adoptSurvivors();
     }
 
@@ -216,6 +223,9 @@ public final class ProcessVmDriver extends SupervisedDriver {
         env.put("SPINUP_APP_PORT", Integer.toString(port));
         env.put("SPINUP_TEMPLATE", p.getProperty("template"));
         env.put("SPINUP_DISPLAY_NAME", p.getProperty("display_name"));
+        if (templateDeps != null) {
+            env.put("SPINUP_TEMPLATE_DEPS", templateDeps.toString());
+        }
         if (codeServer != null) {
             // a workspace provisioned before this host ran an IDE gets its port now
             files.addIdePort(p);

@@ -1,0 +1,95 @@
+package dev.spinup.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spinup.api.v1.AccessTarget;
+import dev.spinup.api.v1.GetWorkspaceRequest;
+import dev.spinup.api.v1.ProjectTemplate;
+import dev.spinup.api.v1.Workspace;
+import dev.spinup.controlplane.core.Envelope;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A React workspace is a project under development: its app is Vite's dev server, started from
+ * the node_modules its host gave the new project (no registry reached from the workspace). In
+ * Chromium, through the edge with two grants, an edit typed into the file in the IDE and saved
+ * shows up in the app's preview by hot reload, without the page reloading. A project that asks
+ * for its production build gets it at its next start.
+ */
+class DevServerTest {
+    @RegisterExtension
+    static final SpinUpExtension spinup = SpinUpExtension.defaults();
+
+    static SpinUpCluster cluster;
+    static SpinUpCluster.TestHost host;
+
+    @BeforeAll
+    static void start() {
+        cluster = spinup.cluster();
+        host = cluster.startAgentWithIde(new Envelope(8, 16, 100));
+    }
+
+    @Test
+    void anEditSavedInTheIdeShowsInThePreviewByHotReload() throws Exception {
+        String ws = Workspaces.createActive(
+                cluster.product(), Workspaces.hobby("Dev server").setTemplate(ProjectTemplate.REACT));
+        Workspace w = workspace(ws);
+        Path project = host.dataDir().resolve("workspaces").resolve(ws).resolve("disk/project");
+        assertThat(project.resolve("node_modules/.bin/vite"))
+                .as("the project's own node_modules")
+                .exists();
+        CodeServer.awaitReady(host.agent().driver().find(ws).orElseThrow().ideEndpoint(), Duration.ofMinutes(1));
+
+        HttpResponse<String> page = EdgeHttp.get(
+                host.agent().edge().address(),
+                "http://" + w.getHostname() + "/",
+                EdgeHttp.cookieOf(EdgeHttp.get(
+                        host.agent().edge().address(),
+                        Workspaces.grant(cluster.product(), ws, AccessTarget.ACCESS_TARGET_APP)
+                                .getUrl(),
+                        null)));
+        assertThat(page.body()).as("served by Vite's dev server").contains("/@vite/client");
+
+        Path screenshot = Files.createDirectories(Path.of("target/screenshots").toAbsolutePath())
+                .resolve("dev-server-hot-reload.png");
+        Browser.EditView view = Browser.editAndWatch(
+                Workspaces.grant(cluster.product(), ws, AccessTarget.ACCESS_TARGET_APP)
+                        .getUrl(),
+                Workspaces.grant(cluster.product(), ws, AccessTarget.ACCESS_TARGET_IDE)
+                        .getUrl(),
+                "src/main.jsx",
+                "React starter",
+                "Edited live",
+                screenshot);
+        assertThat(view.before()).contains("React starter");
+        assertThat(view.after()).contains("Edited live").doesNotContain("React starter");
+        assertThat(view.reloaded()).as("hot reload, not a page reload").isFalse();
+        System.out.println("hot reload: save -> preview shows it in " + view.saveToPreviewMs() + " ms");
+        assertThat(Files.readString(project.resolve("src/main.jsx")))
+                .as("saved to the workspace's disk")
+                .contains("<h1>Edited live</h1>");
+
+        // The production build instead, from the next start on.
+        Files.writeString(project.resolve(".spinup-serve-build"), "");
+        Workspaces.awaitSucceeded(cluster.product(), Workspaces.request(cluster.product(), "suspend", ws));
+        Workspaces.awaitSucceeded(cluster.product(), Workspaces.request(cluster.product(), "restore", ws));
+        HttpResponse<String> built = Workspaces.get(workspace(ws).getUrl() + "/");
+        assertThat(built.statusCode()).isEqualTo(200);
+        assertThat(built.body())
+                .as("dist/, not the dev server")
+                .doesNotContain("/@vite/client")
+                .contains("/assets/");
+    }
+
+    private static Workspace workspace(String id) {
+        return cluster.product()
+                .getWorkspace(
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+    }
+}
