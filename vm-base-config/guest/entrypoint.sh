@@ -59,16 +59,18 @@ fi
 # the app. The workspace lives as long as its app: when the app ends (or the workspace is told to
 # stop), the IDE goes with it.
 SPINUP_IDE_HOST=${SPINUP_IDE_HOST:-$SPINUP_APP_HOST}
-export SPINUP_IDE_PORT SPINUP_CODE_SERVER SPINUP_IDE_HOST
+# the IDE watches this process and stops itself when it is gone (ide/start-ide.sh)
+SPINUP_WORKSPACE_PID=$$
+export SPINUP_IDE_PORT SPINUP_CODE_SERVER SPINUP_IDE_HOST SPINUP_WORKSPACE_PID
 # code-server is a wrapper process and a server it forks: each IDE runs in a process group of its
 # own (setsid), so whatever is left of one that ended is stopped with the whole group.
 (
-  trap 'kill -TERM -- "-$ide" 2>/dev/null; exit 0' TERM INT
+  trap 'kill -TERM "-$ide" 2>/dev/null; exit 0' TERM INT
   while :; do
     setsid sh "$guest_dir/ide/start-ide.sh" &
     ide=$!
     wait "$ide" || true
-    kill -KILL -- "-$ide" 2>/dev/null || true
+    kill -KILL "-$ide" 2>/dev/null || true
     echo "spinup-guest: the IDE exited; starting it again"
     sleep 1
   done

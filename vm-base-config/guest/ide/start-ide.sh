@@ -33,6 +33,14 @@ export HOME="$ide/home"
 # code-server's own config file and state go to the workspace too, never to a home directory;
 # no extension gallery: the IDE never contacts a marketplace
 export XDG_CONFIG_HOME="$ide/config" XDG_DATA_HOME="$ide/data" EXTENSIONS_GALLERY='{"serviceUrl":""}'
+# The IDE never outlives its workspace: should the entrypoint that started it be gone (killed, or
+# ended before it could stop the IDE), this watcher stops the IDE's whole process group.
+if [ -n "${SPINUP_WORKSPACE_PID:-}" ]; then
+  (
+    while kill -0 "$SPINUP_WORKSPACE_PID" 2>/dev/null; do sleep 1; done
+    kill -KILL "-$$"
+  ) &
+fi
 exec node "$SPINUP_CODE_SERVER/out/node/entry.js" \
   --auth none \
   --bind-addr "$SPINUP_IDE_HOST:$SPINUP_IDE_PORT" \

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The workspace IDE for tests: code-server built by the checkout's
@@ -31,13 +32,23 @@ public final class CodeServer {
 
     /** Starts the IDE of the workspace in {@code workspaceDir} (its project in {@code project/}) on 127.0.0.1:{@code port}. */
     public static Process start(Path workspaceDir, int port, Path log) {
+        return start(workspaceDir, port, log, null);
+    }
+
+    /**
+     * As {@link #start(Path, int, Path)}, in a session of its own as the guest entrypoint starts it,
+     * watching {@code workspace} (null: none) as the entrypoint it belongs to.
+     */
+    public static Process start(Path workspaceDir, int port, Path log, ProcessHandle workspace) {
+        String script =
+                Checkout.root().resolve("vm-base-config/guest/ide/start-ide.sh").toString();
         ProcessBuilder b = new ProcessBuilder(
-                        "sh",
-                        Checkout.root()
-                                .resolve("vm-base-config/guest/ide/start-ide.sh")
-                                .toString())
+                        workspace == null ? List.of("sh", script) : List.of("setsid", "sh", script))
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
+        if (workspace != null) {
+            b.environment().put("SPINUP_WORKSPACE_PID", Long.toString(workspace.pid()));
+        }
         b.environment().put("SPINUP_CODE_SERVER", build().toString());
         b.environment().put("SPINUP_WORKSPACE_DIR", workspaceDir.toString());
         b.environment().put("SPINUP_IDE_PORT", Integer.toString(port));

@@ -88,6 +88,31 @@ class CodeServerIdeTest {
                 .exists();
     }
 
+    @Test
+    void anIdeWhoseWorkspaceIsGoneStopsItself() throws Exception {
+        Files.createDirectories(workspace.resolve("project"));
+        int port = SpinUpCluster.freePort();
+        // the workspace's entrypoint, as far as the IDE can tell
+        Process entrypoint = new ProcessBuilder("sleep", "600").start();
+        Process ide = CodeServer.start(workspace, port, workspace.resolve("ide.log"), entrypoint.toHandle());
+        try {
+            awaitHttp(ide, port);
+            List<ProcessHandle> group = Stream.concat(
+                            Stream.of(ide.toHandle()), ide.toHandle().descendants())
+                    .toList();
+            assertThat(group.size()).as("code-server and its server").isGreaterThan(1);
+
+            entrypoint.destroyForcibly().waitFor();
+            Eventually.await(
+                    Duration.ofSeconds(30),
+                    "the IDE to stop with its workspace gone",
+                    () -> group.stream().noneMatch(ProcessHandle::isAlive));
+        } finally {
+            entrypoint.destroyForcibly();
+            stop(ide);
+        }
+    }
+
     private static void awaitHttp(Process ide, int port) {
         CodeServer.awaitReady("http://127.0.0.1:" + port, Duration.ofMinutes(1), ide.toHandle());
     }

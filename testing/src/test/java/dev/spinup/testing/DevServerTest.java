@@ -70,7 +70,11 @@ class DevServerTest {
         assertThat(view.before()).contains("React starter");
         assertThat(view.after()).contains("Edited live").doesNotContain("React starter");
         assertThat(view.reloaded()).as("hot reload, not a page reload").isFalse();
-        System.out.println("hot reload: save -> preview shows it in " + view.saveToPreviewMs() + " ms");
+        System.out.println("hot reload: save -> preview shows it in " + view.saveToPreviewMs() + " ms; RSS: dev server "
+                + CodeServer.residentMib(serving(w.getUrl())) + " MiB, IDE "
+                + CodeServer.residentMib(
+                        ide(host.agent().driver().find(ws).orElseThrow().ideEndpoint()))
+                + " MiB");
         assertThat(Files.readString(project.resolve("src/main.jsx")))
                 .as("saved to the workspace's disk")
                 .contains("<h1>Edited live</h1>");
@@ -85,6 +89,47 @@ class DevServerTest {
                 .as("dist/, not the dev server")
                 .doesNotContain("/@vite/client")
                 .contains("/assets/");
+    }
+
+    @Test
+    void aNextJsProjectRunsNextDev() {
+        String ws = Workspaces.createActive(
+                cluster.product(), Workspaces.hobby("Next dev").setTemplate(ProjectTemplate.NEXTJS));
+        Workspaces.setAppSharing(cluster.product(), ws, dev.spinup.api.v1.Sharing.SHARING_PUBLIC);
+        // next dev compiles the page on its first request (about ten seconds here)
+        HttpResponse<String> page = Eventually.await(
+                Duration.ofMinutes(2),
+                "next dev to serve the page through the edge",
+                () -> EdgeHttp.get(
+                        host.agent().edge().address(), "http://" + workspace(ws).getHostname() + "/", null),
+                r -> r.statusCode() == 200);
+        assertThat(page.body())
+                .as("the dev server's page, not the static export")
+                .contains("/_next/static/chunks/main-app.js")
+                .contains("Next.js starter");
+        System.out.println(
+                "next dev: RSS " + CodeServer.residentMib(serving(workspace(ws).getUrl())) + " MiB");
+    }
+
+    /** The code-server answering at {@code endpoint}: the processes started with its port, with their children. */
+    private static java.util.List<ProcessHandle> ide(String endpoint) {
+        String port = endpoint.substring(endpoint.lastIndexOf(':') + 1);
+        return ProcessHandle.allProcesses()
+                .filter(CodeServer::isCodeServer)
+                .filter(p -> p.info().commandLine().orElse("").contains(":" + port + " "))
+                .flatMap(p -> java.util.stream.Stream.concat(java.util.stream.Stream.of(p), p.descendants()))
+                .distinct()
+                .toList();
+    }
+
+    /** The processes of the dev server listening on {@code url}'s port, with their children. */
+    private static java.util.List<ProcessHandle> serving(String url) {
+        String port = url.substring(url.lastIndexOf(':') + 1).replace("/", "");
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().orElse("").contains("--port " + port))
+                .flatMap(p -> java.util.stream.Stream.concat(java.util.stream.Stream.of(p), p.descendants()))
+                .distinct()
+                .toList();
     }
 
     private static Workspace workspace(String id) {
