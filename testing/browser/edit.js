@@ -27,6 +27,8 @@ async function main() {
     const before = await preview.evaluate(() => document.body.innerText);
     // A full reload would lose this; hot reload keeps it.
     await preview.evaluate(() => { window.__spinupLoaded = true; });
+    let navigations = 0;
+    preview.on('framenavigated', (frame) => { if (frame === preview.mainFrame()) navigations++; });
 
     ide = await context.newPage();
     await ide.goto(ideUrl, { waitUntil: 'domcontentloaded', timeout: 60000 });
@@ -63,9 +65,9 @@ async function main() {
     await preview.bringToFront();
     await preview.waitForFunction((text) => document.body.innerText.includes(text), replacement, { timeout: 60000 });
     const saveToPreviewMs = Date.now() - saved;
-    const reloaded = !(await preview.evaluate(() => window.__spinupLoaded === true));
     const after = await preview.evaluate(() => document.body.innerText);
     await preview.screenshot({ path: screenshot });
+    const reloaded = navigations > 0 || !(await preview.evaluate(() => window.__spinupLoaded === true));
     process.stdout.write(JSON.stringify({ saveToPreviewMs, reloaded, before, after, screenshot }) + '\n');
   } catch (e) {
     const base = screenshot.replace(/\.png$/, '');

@@ -159,6 +159,10 @@ final class BenchCluster implements AutoCloseable {
 
     /** One CreateWorkspace (HOBBY) until its operation SUCCEEDED; returns the workspace's id. */
     String createActive(Duration timeout) {
+        return createActive(dev.spinup.api.v1.ProjectTemplate.STARTER, timeout);
+    }
+
+    String createActive(dev.spinup.api.v1.ProjectTemplate template, Duration timeout) {
         dev.spinup.api.v1.Operation create = api.createWorkspace(dev.spinup.api.v1.CreateWorkspaceRequest.newBuilder()
                 .setRequestId(UUID.randomUUID().toString())
                 .setExternalWorkspaceId("bench")
@@ -166,6 +170,7 @@ final class BenchCluster implements AutoCloseable {
                 .setDisplayName("bench")
                 .setRegion("bench")
                 .setFlavor(dev.spinup.api.v1.Flavor.HOBBY)
+                .setTemplate(template)
                 .build());
         awaitSucceeded(create, timeout);
         return create.getWorkspaceId();

@@ -19,13 +19,15 @@ import picocli.CommandLine.Option;
 
 /**
  * CreateWorkspace until its IDE is usable in Chromium (the workbench up and its explorer listing
- * the project), process driver, one workspace at a time; and what an IDE costs a workspace in
- * memory next to its app. The file-save-to-preview figure waits for the dev-server templates.
+ * the project), process driver, one workspace at a time; what an IDE costs a workspace in memory
+ * next to its app; and, for React workspaces running Vite's dev server, the dev server's memory
+ * and the time from saving an edit in the IDE to the preview tab showing it (hot reload).
  */
 @Command(
         name = "ide-ready",
         mixinStandardHelpOptions = true,
-        description = "Create -> IDE interactive in Chromium (process driver), and the IDE's and app's RSS.")
+        description = "Create -> IDE interactive in Chromium (process driver), the IDE's, app's and dev server's RSS,"
+                + " and save -> preview by hot reload.")
 final class IdeReadyBench implements Callable<Integer> {
     @Option(names = "--quick", description = "3 workspaces instead of 10 (CI).")
     boolean quick;
@@ -43,11 +45,14 @@ final class IdeReadyBench implements Callable<Integer> {
     public Integer call() throws Exception {
         int n = quick ? 3 : 10;
         Path codeServer = CodeServer.build();
+        Path templateDeps = dev.spinup.testing.Checkout.root().resolve("vm-base-config/target/template-deps");
         Path dir = ScratchDir.create("ide-ready");
         AtomicReference<ProcessVmDriver> driver = new AtomicReference<>();
         List<Long> ready = new ArrayList<>();
         List<Long> ideMib = new ArrayList<>();
         List<Long> appMib = new ArrayList<>();
+        List<Long> saveToPreview = new ArrayList<>();
+        List<Long> devServerMib = new ArrayList<>();
         try (BenchPostgres.Scratch scratch =
                         pg.create("spinup_bench_ide_" + ProcessHandle.current().pid());
                 BenchCluster cluster = new BenchCluster(dir.resolve("cluster"), scratch.url(), pg.user, 1, hostDir -> {
@@ -58,7 +63,8 @@ final class IdeReadyBench implements Callable<Integer> {
                             33000,
                             33199,
                             Duration.ofSeconds(30),
-                            codeServer));
+                            codeServer,
+                            Files.isDirectory(templateDeps) ? templateDeps : null));
                     return driver.get();
                 })) {
             for (int i = 0; i <= n; i++) { // the first is a warm-up
@@ -75,6 +81,25 @@ final class IdeReadyBench implements Callable<Integer> {
                     ideMib.add(CodeServer.residentMib(
                             tree.stream().filter(CodeServer::isCodeServer).toList()));
                     appMib.add(CodeServer.residentMib(tree.stream()
+                            .filter(p -> !CodeServer.isCodeServer(p))
+                            .toList()));
+                }
+                cluster.delete(id, Duration.ofSeconds(60));
+            }
+            for (int i = 0; i <= n; i++) { // the first is a warm-up
+                String id = cluster.createActive(dev.spinup.api.v1.ProjectTemplate.REACT, Duration.ofSeconds(60));
+                LocalWorkspace local = driver.get().find(id).orElseThrow();
+                CodeServer.awaitReady(local.ideEndpoint(), Duration.ofMinutes(1));
+                Browser.EditView edit = Browser.editAndWatch(
+                        local.endpoint() + "/",
+                        local.ideEndpoint() + "/",
+                        "src/App.jsx",
+                        "React starter",
+                        "Edited " + i,
+                        dir.resolve("edit-" + i + ".png"));
+                if (i > 0) {
+                    saveToPreview.add(Duration.ofMillis(edit.saveToPreviewMs()).toNanos());
+                    devServerMib.add(CodeServer.residentMib(workspaceTree(dir, id).stream()
                             .filter(p -> !CodeServer.isCodeServer(p))
                             .toList()));
                 }
@@ -98,20 +123,40 @@ final class IdeReadyBench implements Callable<Integer> {
                 "RSS per workspace, median: IDE (code-server, its extension host and terminal) %d MiB, app %d MiB%n",
                 median(ideMib),
                 median(appMib));
+        Stats hot = Stats.ofNanos(saveToPreview);
+        System.out.printf(
+                Locale.ROOT,
+                "save in the IDE -> preview shows it (React, Vite hot reload): p50 %7.1f ms  p90 %7.1f ms  (n=%d);"
+                        + " dev server RSS median %d MiB%n",
+                hot.p50(),
+                hot.p90(),
+                hot.n(),
+                median(devServerMib));
         Files.createDirectories(results);
         Path out = results.resolve("ide-ready.json");
         Files.writeString(
                 out,
-                String.format(Locale.ROOT, """
+                String.format(
+                        Locale.ROOT,
+                        """
                 {
                   "scenario": "ide-ready",
                   "machine": "%s",
                   "quick": %s,
                   "create_to_ide_interactive": %s,
                   "ide_rss_mib_median": %d,
-                  "app_rss_mib_median": %d
+                  "app_rss_mib_median": %d,
+                  "save_to_preview": %s,
+                  "dev_server_rss_mib_median": %d
                 }
-                """, Stats.machine(), quick, all.json(), median(ideMib), median(appMib)));
+                """,
+                        Stats.machine(),
+                        quick,
+                        all.json(),
+                        median(ideMib),
+                        median(appMib),
+                        hot.json(),
+                        median(devServerMib)));
         System.out.println("written to " + out);
         return 0;
     }

@@ -69,7 +69,9 @@ class QuickBenchTest {
                 .isZero();
         assertThat(Files.readString(results.resolve("ide-ready.json")))
                 .contains("\"create_to_ide_interactive\": {\"n\": 3")
-                .contains("\"ide_rss_mib_median\"");
+                .contains("\"ide_rss_mib_median\"")
+                .contains("\"save_to_preview\": {\"n\": 3")
+                .contains("\"dev_server_rss_mib_median\"");
     }
 
     @Test

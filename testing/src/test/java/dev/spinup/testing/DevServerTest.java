@@ -63,7 +63,7 @@ class DevServerTest {
                         .getUrl(),
                 Workspaces.grant(cluster.product(), ws, AccessTarget.ACCESS_TARGET_IDE)
                         .getUrl(),
-                "src/main.jsx",
+                "src/App.jsx",
                 "React starter",
                 "Edited live",
                 screenshot);
@@ -75,7 +75,7 @@ class DevServerTest {
                 + CodeServer.residentMib(
                         ide(host.agent().driver().find(ws).orElseThrow().ideEndpoint()))
                 + " MiB");
-        assertThat(Files.readString(project.resolve("src/main.jsx")))
+        assertThat(Files.readString(project.resolve("src/App.jsx")))
                 .as("saved to the workspace's disk")
                 .contains("<h1>Edited live</h1>");
 
