@@ -93,9 +93,17 @@ class ServeClasspathTest {
             try {
                 String metrics = awaitMetrics(serve, metricsPort, log);
                 assertThat(metrics).contains("spinup_agent_sessions");
-                try (var socket = new java.net.Socket("127.0.0.1", grpcPort)) {
-                    assertThat(socket.isConnected()).isTrue();
-                }
+                // /metrics answers from the start; gRPC once the replica has started its work
+                Eventually.await(Duration.ofMinutes(1), "serve to listen for gRPC", () -> {
+                    if (!serve.isAlive()) {
+                        throw new AssertionError("serve exited: " + readQuietly(log));
+                    }
+                    try (var socket = new java.net.Socket("127.0.0.1", grpcPort)) {
+                        return socket.isConnected();
+                    } catch (IOException notYet) {
+                        return false;
+                    }
+                });
                 assertThat(Files.readString(log))
                         .doesNotContain("sun.misc.Unsafe")
                         .doesNotContain("ClassNotFound")
