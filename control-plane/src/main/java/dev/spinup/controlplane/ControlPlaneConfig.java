@@ -92,137 +92,36 @@ public record ControlPlaneConfig(
     }
 
     public ControlPlaneConfig withPorts(String bindAddress, int grpcPort, int metricsPort) {
-        return new ControlPlaneConfig(
-                bindAddress,
-                grpcPort,
-                metricsPort,
-                database,
-                objectStorage,
-                tls,
-                flavors,
-                offeredTemplates,
-                workspaceDomain,
-                edgeScheme,
-                heartbeatLease,
-                engine,
-                stepTimeouts,
-                snapshotScanInterval,
-                snapshotSweep);
+        return with(b -> {
+            b.bindAddress = bindAddress;
+            b.grpcPort = grpcPort;
+            b.metricsPort = metricsPort;
+        });
     }
 
     /** The templates CreateWorkspace accepts (others: UNKNOWN_TEMPLATE); every host must carry them. */
     public ControlPlaneConfig withOfferedTemplates(Set<ProjectTemplate> templates) {
-        return new ControlPlaneConfig(
-                bindAddress,
-                grpcPort,
-                metricsPort,
-                database,
-                objectStorage,
-                tls,
-                flavors,
-                templates,
-                workspaceDomain,
-                edgeScheme,
-                heartbeatLease,
-                engine,
-                stepTimeouts,
-                snapshotScanInterval,
-                snapshotSweep);
+        return with(b -> b.offeredTemplates = templates);
     }
 
     public ControlPlaneConfig withEngine(OperationEngine.Config engine) {
-        return new ControlPlaneConfig(
-                bindAddress,
-                grpcPort,
-                metricsPort,
-                database,
-                objectStorage,
-                tls,
-                flavors,
-                offeredTemplates,
-                workspaceDomain,
-                edgeScheme,
-                heartbeatLease,
-                engine,
-                stepTimeouts,
-                snapshotScanInterval,
-                snapshotSweep);
+        return with(b -> b.engine = engine);
     }
 
     public ControlPlaneConfig withWorkspaceDomain(String domain) {
-        return new ControlPlaneConfig(
-                bindAddress,
-                grpcPort,
-                metricsPort,
-                database,
-                objectStorage,
-                tls,
-                flavors,
-                offeredTemplates,
-                domain,
-                edgeScheme,
-                heartbeatLease,
-                engine,
-                stepTimeouts,
-                snapshotScanInterval,
-                snapshotSweep);
+        return with(b -> b.workspaceDomain = domain);
     }
 
     public ControlPlaneConfig withEdgeScheme(String scheme) {
-        return new ControlPlaneConfig(
-                bindAddress,
-                grpcPort,
-                metricsPort,
-                database,
-                objectStorage,
-                tls,
-                flavors,
-                offeredTemplates,
-                workspaceDomain,
-                scheme,
-                heartbeatLease,
-                engine,
-                stepTimeouts,
-                snapshotScanInterval,
-                snapshotSweep);
+        return with(b -> b.edgeScheme = scheme);
     }
 
     public ControlPlaneConfig withStepTimeouts(StepTimeouts timeouts) {
-        return new ControlPlaneConfig(
-                bindAddress,
-                grpcPort,
-                metricsPort,
-                database,
-                objectStorage,
-                tls,
-                flavors,
-                offeredTemplates,
-                workspaceDomain,
-                edgeScheme,
-                heartbeatLease,
-                engine,
-                timeouts,
-                snapshotScanInterval,
-                snapshotSweep);
+        return with(b -> b.stepTimeouts = timeouts);
     }
 
     public ControlPlaneConfig withSnapshotSweep(SnapshotSweep.Config sweep) {
-        return new ControlPlaneConfig(
-                bindAddress,
-                grpcPort,
-                metricsPort,
-                database,
-                objectStorage,
-                tls,
-                flavors,
-                offeredTemplates,
-                workspaceDomain,
-                edgeScheme,
-                heartbeatLease,
-                engine,
-                stepTimeouts,
-                snapshotScanInterval,
-                sweep);
+        return with(b -> b.snapshotSweep = sweep);
     }
 
     static String hostName() {
@@ -231,6 +130,69 @@ public record ControlPlaneConfig(
                     + ProcessHandle.current().pid();
         } catch (java.io.IOException e) {
             return "replica-" + ProcessHandle.current().pid();
+        }
+    }
+
+    /** A copy with {@code change} made to it: what every {@code with…} method is. */
+    private ControlPlaneConfig with(java.util.function.Consumer<Copy> change) {
+        Copy b = new Copy(this);
+        change.accept(b);
+        return b.build();
+    }
+
+    /** The components of a {@link ControlPlaneConfig}, to change some and build a new one. */
+    private static final class Copy {
+        String bindAddress;
+        int grpcPort;
+        int metricsPort;
+        DatabaseConfig database;
+        ObjectStorage.Config objectStorage;
+        Tls tls;
+        FlavorCatalog flavors;
+        Set<ProjectTemplate> offeredTemplates;
+        String workspaceDomain;
+        String edgeScheme;
+        Duration heartbeatLease;
+        OperationEngine.Config engine;
+        StepTimeouts stepTimeouts;
+        Duration snapshotScanInterval;
+        SnapshotSweep.Config snapshotSweep;
+
+        Copy(ControlPlaneConfig c) {
+            bindAddress = c.bindAddress();
+            grpcPort = c.grpcPort();
+            metricsPort = c.metricsPort();
+            database = c.database();
+            objectStorage = c.objectStorage();
+            tls = c.tls();
+            flavors = c.flavors();
+            offeredTemplates = c.offeredTemplates();
+            workspaceDomain = c.workspaceDomain();
+            edgeScheme = c.edgeScheme();
+            heartbeatLease = c.heartbeatLease();
+            engine = c.engine();
+            stepTimeouts = c.stepTimeouts();
+            snapshotScanInterval = c.snapshotScanInterval();
+            snapshotSweep = c.snapshotSweep();
+        }
+
+        ControlPlaneConfig build() {
+            return new ControlPlaneConfig(
+                    bindAddress,
+                    grpcPort,
+                    metricsPort,
+                    database,
+                    objectStorage,
+                    tls,
+                    flavors,
+                    offeredTemplates,
+                    workspaceDomain,
+                    edgeScheme,
+                    heartbeatLease,
+                    engine,
+                    stepTimeouts,
+                    snapshotScanInterval,
+                    snapshotSweep);
         }
     }
 }

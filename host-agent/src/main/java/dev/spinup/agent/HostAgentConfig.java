@@ -99,69 +99,15 @@ public record HostAgentConfig(
     }
 
     public HostAgentConfig withEdge(Edge edge) {
-        return new HostAgentConfig(
-                controlPlanes,
-                certificate,
-                privateKey,
-                caCertificate,
-                dataDir,
-                guestDir,
-                advertiseHost,
-                portFrom,
-                portTo,
-                totalVcpu,
-                totalRamGb,
-                totalDiskGb,
-                heartbeatInterval,
-                startTimeout,
-                edge,
-                qemu,
-                codeServer,
-                templateDeps);
+        return with(b -> b.edge = edge);
     }
 
     public HostAgentConfig withStartTimeout(Duration startTimeout) {
-        return new HostAgentConfig(
-                controlPlanes,
-                certificate,
-                privateKey,
-                caCertificate,
-                dataDir,
-                guestDir,
-                advertiseHost,
-                portFrom,
-                portTo,
-                totalVcpu,
-                totalRamGb,
-                totalDiskGb,
-                heartbeatInterval,
-                startTimeout,
-                edge,
-                qemu,
-                codeServer,
-                templateDeps);
+        return with(b -> b.startTimeout = startTimeout);
     }
 
     public HostAgentConfig withQemu(Qemu qemu) {
-        return new HostAgentConfig(
-                controlPlanes,
-                certificate,
-                privateKey,
-                caCertificate,
-                dataDir,
-                guestDir,
-                advertiseHost,
-                portFrom,
-                portTo,
-                totalVcpu,
-                totalRamGb,
-                totalDiskGb,
-                heartbeatInterval,
-                startTimeout,
-                edge,
-                qemu,
-                codeServer,
-                templateDeps);
+        return with(b -> b.qemu = qemu);
     }
 
     public HostAgentConfig {
@@ -177,46 +123,82 @@ public record HostAgentConfig(
     }
 
     public HostAgentConfig withCodeServer(Path codeServer) {
-        return new HostAgentConfig(
-                controlPlanes,
-                certificate,
-                privateKey,
-                caCertificate,
-                dataDir,
-                guestDir,
-                advertiseHost,
-                portFrom,
-                portTo,
-                totalVcpu,
-                totalRamGb,
-                totalDiskGb,
-                heartbeatInterval,
-                startTimeout,
-                edge,
-                qemu,
-                codeServer,
-                templateDeps);
+        return with(b -> b.codeServer = codeServer);
     }
 
     public HostAgentConfig withTemplateDeps(Path templateDeps) {
-        return new HostAgentConfig(
-                controlPlanes,
-                certificate,
-                privateKey,
-                caCertificate,
-                dataDir,
-                guestDir,
-                advertiseHost,
-                portFrom,
-                portTo,
-                totalVcpu,
-                totalRamGb,
-                totalDiskGb,
-                heartbeatInterval,
-                startTimeout,
-                edge,
-                qemu,
-                codeServer,
-                templateDeps);
+        return with(b -> b.templateDeps = templateDeps);
+    }
+
+    /** A copy with {@code change} made to it: what every {@code with…} method is. */
+    private HostAgentConfig with(java.util.function.Consumer<Copy> change) {
+        Copy b = new Copy(this);
+        change.accept(b);
+        return b.build();
+    }
+
+    /** The components of a {@link HostAgentConfig}, to change some and build a new one. */
+    private static final class Copy {
+        List<String> controlPlanes;
+        Path certificate;
+        Path privateKey;
+        Path caCertificate;
+        Path dataDir;
+        Path guestDir;
+        String advertiseHost;
+        int portFrom;
+        int portTo;
+        int totalVcpu;
+        int totalRamGb;
+        int totalDiskGb;
+        Duration heartbeatInterval;
+        Duration startTimeout;
+        Edge edge;
+        Qemu qemu;
+        Path codeServer;
+        Path templateDeps;
+
+        Copy(HostAgentConfig c) {
+            controlPlanes = c.controlPlanes();
+            certificate = c.certificate();
+            privateKey = c.privateKey();
+            caCertificate = c.caCertificate();
+            dataDir = c.dataDir();
+            guestDir = c.guestDir();
+            advertiseHost = c.advertiseHost();
+            portFrom = c.portFrom();
+            portTo = c.portTo();
+            totalVcpu = c.totalVcpu();
+            totalRamGb = c.totalRamGb();
+            totalDiskGb = c.totalDiskGb();
+            heartbeatInterval = c.heartbeatInterval();
+            startTimeout = c.startTimeout();
+            edge = c.edge();
+            qemu = c.qemu();
+            codeServer = c.codeServer();
+            templateDeps = c.templateDeps();
+        }
+
+        HostAgentConfig build() {
+            return new HostAgentConfig(
+                    controlPlanes,
+                    certificate,
+                    privateKey,
+                    caCertificate,
+                    dataDir,
+                    guestDir,
+                    advertiseHost,
+                    portFrom,
+                    portTo,
+                    totalVcpu,
+                    totalRamGb,
+                    totalDiskGb,
+                    heartbeatInterval,
+                    startTimeout,
+                    edge,
+                    qemu,
+                    codeServer,
+                    templateDeps);
+        }
     }
 }
