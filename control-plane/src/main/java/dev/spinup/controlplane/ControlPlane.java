@@ -66,6 +66,11 @@ public final class ControlPlane implements AutoCloseable {
         return cp;
     }
 
+    /** What the access-keys job does, now: makes the next access key when it is due (and pushes it to the hosts). */
+    public boolean rotateAccessKeys() {
+        return w.accessKeys.rotate();
+    }
+
     /** Every verb's steps, undos and point of no return, as the README's Markdown table. */
     public String planTable() {
         return w.planTable;

@@ -116,7 +116,29 @@ public final class CaddyConfig {
         }
         http.put("servers", map(SERVER, server));
         apps.put("http", http);
-        return Json.write(map("admin", map("listen", settings.adminListen()), "apps", apps));
+        // Caddy's own logs (its error log names the request) never hold a grant or a session.
+        Map<String, Object> redacted = map(
+                "format",
+                "filter",
+                "wrap",
+                map("format", "json"),
+                "fields",
+                map(
+                        "request>uri",
+                        map(
+                                "filter",
+                                "query",
+                                "actions",
+                                List.of(map("type", "delete", "parameter", GrantToken.QUERY_PARAMETER))),
+                        "request>headers>Cookie",
+                        map("filter", "cookie", "actions", List.of(map("type", "delete", "name", SESSION_COOKIE)))));
+        return Json.write(map(
+                "admin",
+                map("listen", settings.adminListen()),
+                "logging",
+                map("logs", map("default", map("encoder", redacted))),
+                "apps",
+                apps));
     }
 
     private static Map<String, Object> hostRoute(List<String> hosts, List<Object> handlers) {

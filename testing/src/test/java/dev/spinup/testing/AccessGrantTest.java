@@ -167,6 +167,49 @@ class AccessGrantTest {
     }
 
     @Test
+    void aNewKeyReachesTheEdgesBeforeItSigns() throws Exception {
+        String old = signingKeyId();
+        // as if the current key had signed for its whole period
+        cluster.database()
+                .withHandle(h -> h.execute(
+                        "UPDATE access_keys SET signs_from = signs_from - interval '24 hours' WHERE key_id = ?", old));
+        assertThat(cluster.controlPlane().rotateAccessKeys()).isTrue();
+        String next = cluster.database()
+                .withHandle(h -> h.createQuery("SELECT key_id FROM access_keys ORDER BY signs_from DESC LIMIT 1")
+                        .mapTo(String.class)
+                        .one());
+        assertThat(next).isNotEqualTo(old);
+        PrivateKey nextKey = key(next);
+
+        // Pushed to the host in a routing table of its own, outside any operation: once it is
+        // applied, a grant signed with the new key opens, though no replica signs with it yet.
+        Eventually.await(
+                Duration.ofSeconds(30),
+                "the host to apply the table with the new key",
+                () -> cluster.database()
+                        .withHandle(h -> h.createQuery(
+                                        "SELECT count(*) FROM agent_commands WHERE command_id LIKE 'access-keys-' || ? || '%'"
+                                                + " AND state = 'succeeded'")
+                                .bind(0, next)
+                                .mapTo(Integer.class)
+                                .one()),
+                n -> n == 1);
+        Instant later = Instant.now().plusSeconds(60);
+        String signed = new GrantToken(next, UUID.randomUUID().toString(), ws, "app", later, later).sign(nextKey);
+        assertThat(EdgeHttp.get(
+                                edge,
+                                "http://" + workspace(ws).getHostname() + "/?" + GrantToken.QUERY_PARAMETER + "="
+                                        + signed,
+                                null)
+                        .statusCode())
+                .isEqualTo(302);
+        assertThat(Workspaces.grant(cluster.product(), ws, AccessTarget.ACCESS_TARGET_APP)
+                        .getUrl())
+                .as("replicas sign with the new key only once its time comes; until then, the old one signs")
+                .contains("g1." + old + ".");
+    }
+
+    @Test
     void aPublishedAppNeedsNoGrantAndThePrivateOneAgainDoes() {
         String name = workspace(ws).getHostname();
         Workspaces.setAppSharing(cluster.product(), ws, Sharing.SHARING_PUBLIC);
@@ -348,17 +391,23 @@ class AccessGrantTest {
                         GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
     }
 
+    /** The key that signs now: the newest whose signing has begun. */
     private static String signingKeyId() {
         return cluster.database()
-                .withHandle(h -> h.createQuery("SELECT key_id FROM access_keys ORDER BY signs_from DESC LIMIT 1")
+                .withHandle(h -> h.createQuery(
+                                "SELECT key_id FROM access_keys WHERE signs_from <= now() ORDER BY signs_from DESC LIMIT 1")
                         .mapTo(String.class)
                         .one());
     }
 
     private static PrivateKey signingKey() throws Exception {
+        return key(signingKeyId());
+    }
+
+    private static PrivateKey key(String keyId) throws Exception {
         byte[] pkcs8 = cluster.database()
                 .withHandle(h -> h.createQuery("SELECT private_key FROM access_keys WHERE key_id = :id")
-                        .bind("id", signingKeyId())
+                        .bind("id", keyId)
                         .mapTo(byte[].class)
                         .one());
         return KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));

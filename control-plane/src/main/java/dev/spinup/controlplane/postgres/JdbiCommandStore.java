@@ -57,9 +57,7 @@ interface JdbiCommandStore extends CommandStore {
     @Override
     @SqlQuery("""
             UPDATE agent_commands c SET state = :state, result = :result, completed_at = :now
-            FROM operations o
             WHERE c.command_id = :commandId AND c.host_id = :hostId AND c.completed_at IS NULL
-              AND o.id = c.operation_id
-            RETURNING o.job_id""")
+            RETURNING (SELECT o.job_id FROM operations o WHERE o.id = c.operation_id)""")
     Optional<String> recordResult(UUID hostId, String commandId, String state, byte[] result, Instant now);
 }

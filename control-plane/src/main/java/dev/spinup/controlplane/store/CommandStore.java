@@ -43,7 +43,8 @@ public interface CommandStore {
 
     /**
      * Records the command's result once ({@code state}: succeeded, failed or rejected; a replayed
-     * result changes nothing). Returns the job id of the operation to wake, when this call recorded it.
+     * result changes nothing). Returns the job id of the operation to wake, when this call recorded it
+     * (none for a command outside any operation, such as a routing table pushed with new access keys).
      */
     Optional<String> recordResult(UUID hostId, String commandId, String state, byte[] result, Instant now);
 }
