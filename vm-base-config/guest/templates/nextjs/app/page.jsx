@@ -5,7 +5,7 @@ export default function Home() {
     <main>
       <h1>Next.js starter</h1>
       <Counter />
-      <p>Edit <code>app/page.jsx</code>, then <code>npm install &amp;&amp; npm run build</code>.</p>
+      <p>Edit <code>app/page.jsx</code> in the IDE: this page follows every save.</p>
     </main>
   );
 }
