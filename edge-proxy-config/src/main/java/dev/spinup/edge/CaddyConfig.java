@@ -155,12 +155,12 @@ public final class CaddyConfig {
 
     /**
      * A workspace's name: Caddy's {@code forward_auth} asks the host's verifier first (a GET with
-     * the original URI, host and cookies, and the workspace, target and sharing as this config
-     * says them, so a client cannot choose them). A 2xx lets the request through to {@code dial}
-     * without the session cookie; anything else (the 401 page, or the redirect that trades a
-     * one-time URL for a cookie) is the answer. A public app is let through at once; it is asked
-     * all the same because every request through is the workspace being used. Without a
-     * verifier, public apps are served and every private name is refused.
+     * the original URI, host and cookies, and the workspace and target as this config says them,
+     * so a client cannot choose them). A 2xx lets the request through to {@code dial} without the
+     * session cookie; anything else (the 401 page, or the redirect that trades a one-time URL for
+     * a cookie) is the answer. Without a verifier every private name is refused. A public app is
+     * proxied without asking: it keeps serving whatever happens to the agent, as every route did
+     * before access grants.
      *
      * <p>The IDE's upstream keeps no idle connections: an open connection to it is then a browser
      * using it (the workbench's WebSocket), which the host counts as activity.
@@ -173,7 +173,7 @@ public final class CaddyConfig {
         if (target.equals("ide")) {
             upstream.put("transport", map("protocol", "http", "keep_alive", map("enabled", false)));
         }
-        if (settings.authDial().isEmpty() && isPublic) {
+        if (isPublic) {
             return List.of(proxy(dial, Map.of()));
         }
         if (settings.authDial().isEmpty()) {
@@ -203,7 +203,6 @@ public final class CaddyConfig {
                                         "X-Spinup-Host", List.of("{http.request.host}"),
                                         "X-Spinup-Workspace", List.of(workspaceId),
                                         "X-Spinup-Target", List.of(target),
-                                        "X-Spinup-Sharing", List.of(isPublic ? "public" : "private"),
                                         "X-Spinup-Tls", List.of(settings.tls() == EdgeSettings.Tls.OFF ? "off" : "on")),
                                 // The check is a plain GET, never a websocket upgrade.
                                 "delete",

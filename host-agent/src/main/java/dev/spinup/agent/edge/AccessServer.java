@@ -78,15 +78,8 @@ public final class AccessServer implements AutoCloseable {
             }
             AccessVerifier.Decision d;
             try {
-                d = "public".equals(h.getFirst("X-Spinup-Sharing"))
-                        ? new AccessVerifier.Decision.Allow()
-                        : verifier.check(
-                                workspace,
-                                target,
-                                host,
-                                uri,
-                                h.getFirst("Cookie"),
-                                "on".equals(h.getFirst("X-Spinup-Tls")));
+                d = verifier.check(
+                        workspace, target, host, uri, h.getFirst("Cookie"), "on".equals(h.getFirst("X-Spinup-Tls")));
             } catch (RuntimeException e) {
                 log.warn(
                         "event=access_check_failed workspace={} target={} error=\"{}\"",

@@ -15,8 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * When this host's workspaces were last used: each request the edge lets through to a
- * workspace, and each moment a browser holds a connection open to its IDE (Caddy keeps no idle
+ * When this host's workspaces were last used: each request the edge lets through to a private
+ * name (a published app's requests do not pass the verifier), and each moment a browser holds a connection open to its IDE (Caddy keeps no idle
  * connections to an IDE, so an established one is a workbench in use). Reported with every
  * heartbeat, then forgotten: the control plane keeps {@code last_active_at}.
  */
