@@ -95,8 +95,10 @@ final class AccessApi {
                         Map.of("workspaceId", workspaceId.toString(), "target", "ide"));
             }
             // Whole seconds, as the grant's token carries them: a retried request returns the same grant.
-            Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-            AccessKeys.Signing key = keys.signing(tx, now)
+            Instant exact = clock.instant();
+            Instant now = exact.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            // the key is chosen at the exact instant: a key made within this second signs already
+            AccessKeys.Signing key = keys.signing(tx, exact)
                     .orElseThrow(() -> new SpinUpException(
                             SpinUpException.Kind.UNAVAILABLE,
                             ErrorReason.DEPENDENCY_UNAVAILABLE,
