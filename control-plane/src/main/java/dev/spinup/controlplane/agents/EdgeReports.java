@@ -17,16 +17,16 @@ import java.util.concurrent.ConcurrentMap;
  * (their {@code last_active_at}).
  */
 final class EdgeReports {
-    /** The outcomes an agent reports; anything else counts as "other", so a host cannot grow the metric. */
-    private static final Set<String> OUTCOMES = Set.of(
-            "allowed",
-            "redeemed",
-            "error",
-            "GRANT_MISSING",
-            "GRANT_EXPIRED",
-            "GRANT_REUSED",
-            "GRANT_WRONG_WORKSPACE",
-            "GRANT_SIGNATURE_INVALID");
+    /**
+     * The outcomes an agent reports: its own three and the edge's refusal reasons (the GRANT_*
+     * values of the closed enum). Anything else counts as "other", so a host cannot grow the metric.
+     */
+    private static final Set<String> OUTCOMES = java.util.stream.Stream.concat(
+                    java.util.stream.Stream.of("allowed", "redeemed", "error"),
+                    java.util.Arrays.stream(dev.spinup.controlplane.core.ErrorReason.values())
+                            .map(Enum::name)
+                            .filter(name -> name.startsWith("GRANT_")))
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     private final Transactions db;
     private final Clock clock;
