@@ -6,8 +6,8 @@ import dev.spinup.api.v1.EdgeRoute;
 import dev.spinup.api.v1.EdgeRouteMode;
 import dev.spinup.edge.CaddyConfig;
 import dev.spinup.edge.EdgeSettings;
+import dev.spinup.testing.Ports;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,8 +40,8 @@ final class EdgeApplyBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path dir = ScratchDir.create("edge");
-        int port = freePort();
-        int admin = freePort();
+        int port = Ports.free();
+        int admin = Ports.free();
         EdgeSettings settings = EdgeSettings.plainHttp("127.0.0.1:" + admin, "127.0.0.1:" + port, "bench");
         List<String> rows = new ArrayList<>();
         List<String> json = new ArrayList<>();
@@ -155,12 +155,6 @@ final class EdgeApplyBench implements Callable<Integer> {
                 .start();
         if (p.waitFor() != 0) {
             throw new IllegalStateException("curl /load failed with exit code " + p.exitValue());
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

@@ -6,8 +6,8 @@ import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.postgres.Database;
 import dev.spinup.controlplane.postgres.DatabaseConfig;
 import dev.spinup.dev.EmbeddedS3;
+import dev.spinup.testing.Ports;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -128,7 +128,7 @@ final class FanInBench implements Callable<Integer> {
                 List.of("-Xmx2g"),
                 Map.of(),
                 RawAgentServer.class.getName(),
-                List.of(pki.toString(), Integer.toString(freePort())))) {
+                List.of(pki.toString(), Integer.toString(Ports.free())))) {
             int port = Integer.parseInt(server.await("@listening", Duration.ofMinutes(1))[0]);
             long idle = server.heapAfterGc();
             try (ChildJvm fleet = startFleet(dir, identities, List.of(port))) {
@@ -145,8 +145,8 @@ final class FanInBench implements Callable<Integer> {
             registerHosts(scratch.url(), hosts);
             // The second replica starts only after the ramp, so every session lands on the first
             // (an agent whose session fails moves on to the next address, and finds nothing there).
-            int secondPort = freePort();
-            try (Replica first = startReplica(dir, "replica-a", freePort(), scratch.url(), s3, pki)) {
+            int secondPort = Ports.free();
+            try (Replica first = startReplica(dir, "replica-a", Ports.free(), scratch.url(), s3, pki)) {
                 long idle = first.jvm.heapAfterGc();
                 try (ChildJvm fleet = startFleet(dir, identities, List.of(first.grpcPort, secondPort))) {
                     spinup = measure(first.jvm, idle, fleet, agents, ingestSeconds);
@@ -352,7 +352,7 @@ final class FanInBench implements Callable<Integer> {
 
     private Replica startReplica(Path dir, String name, int grpcPort, String url, EmbeddedS3 s3, Path pki)
             throws Exception {
-        int metricsPort = freePort();
+        int metricsPort = Ports.free();
         String databaseUrl = url + (url.contains("?") ? "&" : "?") + "user=" + pg.user;
         List<String> options = new ArrayList<>(List.of("-Xmx2g"));
         if (jfr != null) {
@@ -401,12 +401,6 @@ final class FanInBench implements Callable<Integer> {
                 }
                 LockSupport.parkNanos(Duration.ofMillis(100).toNanos()); // polling with a deadline
             }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 

@@ -325,11 +325,7 @@ public final class SpinUpCluster implements AutoCloseable {
 
     /** A port nothing listens on right now. */
     public static int freePort() {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Ports.free();
     }
 
     /** A host in the database with its certificate ({@code host.crt}, {@code host.key}) in its data directory. */

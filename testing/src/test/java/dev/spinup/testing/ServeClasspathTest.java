@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.dev.EmbeddedS3;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -55,8 +54,8 @@ class ServeClasspathTest {
                 CertificateAuthority.loadOrCreate(dir.resolve("pki"), "serve test CA", Clock.systemUTC());
         ca.issueServer(List.of("localhost"), List.of("127.0.0.1"))
                 .writeTo(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"));
-        int grpcPort = freePort();
-        int metricsPort = freePort();
+        int grpcPort = Ports.free();
+        int metricsPort = Ports.free();
         try (EmbeddedS3 s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "serve", "serve-secret", "serve-bucket")) {
             List<String> command = new ArrayList<>(List.of(
                     ProcessHandle.current().info().command().orElseThrow(),
@@ -146,12 +145,6 @@ class ServeClasspathTest {
             return Files.readString(log);
         } catch (IOException e) {
             return "(no log: " + e + ")";
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -82,10 +83,21 @@ final class CaddyProcess implements AutoCloseable {
         Instant deadline = Instant.now().plusSeconds(30);
         while (!admin.answers()) {
             if (!alive() || Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException(
-                        "Caddy did not come up on " + adminListen + "; see " + dir.resolve("caddy.log"));
+                throw new IllegalStateException("Caddy did not come up on " + adminListen
+                        + (alive() ? " within 30 s" : ": it exited") + "; " + dir.resolve("caddy.log")
+                        + " ends with:\n" + logTail());
             }
             LockSupport.parkNanos(Duration.ofMillis(50).toNanos()); // polling its admin API, bounded above
+        }
+    }
+
+    /** The last lines of Caddy's log: why it did not start (an address in use, a bad config). */
+    private String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(dir.resolve("caddy.log"));
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+        } catch (IOException e) {
+            return "(cannot read it: " + e.getMessage() + ")";
         }
     }
 
