@@ -214,11 +214,22 @@ class CaddyEdgeTest {
         }
     }
 
+    private static final java.util.concurrent.atomic.AtomicInteger nextPort =
+            new java.util.concurrent.atomic.AtomicInteger(
+                    12_000 + (int) (ProcessHandle.current().pid() % 8_000));
+
+    /**
+     * A port below the kernel's ephemeral range, as the testing module's {@code Ports.free}: one
+     * from {@code bind(0)}, closed and handed to Caddy, could be taken by the next {@code bind(0)}.
+     */
     private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        while (true) {
+            int port = 12_000 + Math.floorMod(nextPort.getAndIncrement() - 12_000, 9_000);
+            try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException inUse) {
+                // taken by something else: the next one
+            }
         }
     }
 }
