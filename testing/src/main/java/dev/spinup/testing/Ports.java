@@ -26,7 +26,6 @@ public final class Ports {
         for (int tries = 0; tries < END - FIRST; tries++) {
             int port = FIRST + Math.floorMod(next.getAndIncrement() - FIRST, END - FIRST);
             try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                s.setReuseAddress(true);
                 return port;
             } catch (IOException inUse) {
                 // taken by something outside this run: try the next one

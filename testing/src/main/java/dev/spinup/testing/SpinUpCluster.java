@@ -304,7 +304,7 @@ public final class SpinUpCluster implements AutoCloseable {
     private static HostAgentConfig.Edge edge(RegisteredHost host, EdgeSettings.Tls tls) {
         return new HostAgentConfig.Edge(
                 new EdgeSettings(
-                        "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(), tls, null, 30, "host-" + host.id()),
+                        "127.0.0.1:" + Ports.free(), "127.0.0.1:" + Ports.free(), tls, null, 30, "host-" + host.id()),
                 CaddyEdge.findBinary("caddy"));
     }
 
@@ -321,11 +321,6 @@ public final class SpinUpCluster implements AutoCloseable {
                 c -> c.withStartTimeout(startTimeout)
                         .withQemu(new HostAgentConfig.Qemu(image, QemuVmDriver.Accel.AUTO)),
                 null);
-    }
-
-    /** A port nothing listens on right now. */
-    public static int freePort() {
-        return Ports.free();
     }
 
     /** A host in the database with its certificate ({@code host.crt}, {@code host.key}) in its data directory. */

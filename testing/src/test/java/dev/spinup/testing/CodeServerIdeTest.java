@@ -31,7 +31,7 @@ class CodeServerIdeTest {
     void theIdeOpensTheProjectAndItsTerminalRunsCommands() throws Exception {
         Path template = Checkout.root().resolve("vm-base-config/guest/templates/starter");
         copy(template, workspace.resolve("project"));
-        int port = SpinUpCluster.freePort();
+        int port = Ports.free();
         Process ide = CodeServer.start(workspace, port, workspace.resolve("ide.log"));
         try {
             awaitHttp(ide, port);
@@ -66,7 +66,7 @@ class CodeServerIdeTest {
     void settingsLiveOnTheWorkspaceDiskAndAUsersChangeSurvivesARestart() throws Exception {
         Files.createDirectories(workspace.resolve("project"));
         Path settings = workspace.resolve(".ide/user-data/User/settings.json");
-        int port = SpinUpCluster.freePort();
+        int port = Ports.free();
 
         Process first = CodeServer.start(workspace, port, workspace.resolve("ide-1.log"));
         awaitHttp(first, port);
@@ -91,7 +91,7 @@ class CodeServerIdeTest {
     @Test
     void anIdeWhoseWorkspaceIsGoneStopsItself() throws Exception {
         Files.createDirectories(workspace.resolve("project"));
-        int port = SpinUpCluster.freePort();
+        int port = Ports.free();
         // the workspace's entrypoint, as far as the IDE can tell
         Process entrypoint = new ProcessBuilder("sleep", "600").start();
         Process ide = CodeServer.start(workspace, port, workspace.resolve("ide.log"), entrypoint.toHandle());

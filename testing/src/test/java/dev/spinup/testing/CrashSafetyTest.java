@@ -116,7 +116,7 @@ class CrashSafetyTest {
                 .writeTo(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"));
         ca.issueHost(hostId).writeTo(dir.resolve("host/host.crt"), dir.resolve("host/host.key"));
         s3 = EmbeddedS3.start(dir.resolve("s3"), 0, "crash", "crash-secret", SpinUpCluster.BUCKET);
-        port = SpinUpCluster.freePort();
+        port = Ports.free();
         startChild();
         agent = HostAgent.start(
                 new HostAgentConfig(

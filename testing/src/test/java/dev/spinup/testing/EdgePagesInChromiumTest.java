@@ -32,10 +32,10 @@ class EdgePagesInChromiumTest {
 
     @BeforeAll
     static void start() throws Exception {
-        port = SpinUpCluster.freePort();
+        port = Ports.free();
         edge = new CaddyEdge(
                 dir.resolve("edge"),
-                EdgeSettings.plainHttp("127.0.0.1:" + SpinUpCluster.freePort(), "127.0.0.1:" + port, "host-a"),
+                EdgeSettings.plainHttp("127.0.0.1:" + Ports.free(), "127.0.0.1:" + port, "host-a"),
                 "127.0.0.1:" + port,
                 CaddyEdge.findBinary("caddy"));
         edge.apply(ApplyEdgeRoutes.newBuilder()
@@ -52,7 +52,7 @@ class EdgePagesInChromiumTest {
                 // running, private: opened without a grant, the verifier's page
                 .addRoutes(
                         route("0197a000-0000-7000-8000-00000000000d", "Shop", "shop", EdgeRouteMode.PROXY).toBuilder()
-                                .setUpstream("127.0.0.1:" + SpinUpCluster.freePort()))
+                                .setUpstream("127.0.0.1:" + Ports.free()))
                 .build());
         Files.createDirectories(SCREENSHOTS);
     }
