@@ -10,8 +10,9 @@
 # needs libkrb5-dev (scripts/setup-host.sh installs it), and @vscode/ripgrep's post-install
 # downloads rg from GitHub, which these machines cannot reach. So: unpack the package, install
 # its dependencies and those of its lib/vscode without install scripts, rebuild the native
-# modules, put Debian's ripgrep where @vscode/ripgrep expects its binary, and link
-# lib/vscode/node_modules.asar to node_modules (the workbench loads modules through that name).
+# modules, put Debian's ripgrep where @vscode/ripgrep expects its binary, link
+# lib/vscode/node_modules.asar to node_modules (the workbench loads modules through that name),
+# and give the server a minute, not 10 s, to start (see below).
 # Usage: build-code-server.sh
 set -euo pipefail
 version=4.100.3
@@ -52,6 +53,12 @@ mkdir -p "$work"
   mkdir -p "$rg_dir"
   cp "$(command -v rg)" "$rg_dir/rg"
   ln -sfn node_modules lib/vscode/node_modules.asar
+  # code-server's wrapper gives the server it forks 10 s to say hello, then kills it and tries
+  # again; a VM under software emulation (or a busy host) needs longer, and every retry starts
+  # from scratch. A minute, as a start deadline rather than a liveness check.
+  sed -i 's/^const timeoutInterval = 10000;/const timeoutInterval = 60000;/' out/node/wrapper.js
+  grep -q '^const timeoutInterval = 60000;' out/node/wrapper.js \
+    || { echo "build-code-server: out/node/wrapper.js has no start timeout to lengthen" >&2; exit 1; }
   step "[5/5] checking it starts"
   XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" node out/node/entry.js --version >&2
 )

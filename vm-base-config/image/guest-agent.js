@@ -6,6 +6,8 @@
 //   host -> guest   status            guest -> host   status <starting|ready|restarting|stopping> <app restarts>
 //                   health            health <state> restarts=<n> root_bytes=<n> root_free=<n>
 //                   sync              synced (filesystems flushed: a live snapshot follows)
+//                   ports             ports [<port> ...] (what the workspace listens on besides the
+//                                     app and the IDE, reachable through the host's forwards)
 //                   shutdown                          stopping, then the guest powers off
 //   guest -> host, unsolicited: ready | app-exited <code>
 'use strict';
@@ -15,6 +17,10 @@ const path = require('path');
 const { spawn, execFile, execFileSync } = require('child_process');
 
 const APP_PORT = 8080;
+// The IDE listens here inside the VM; the host forwards the workspace's IDE port to it.
+const IDE_PORT = 8081;
+const CODE_SERVER = '/opt/spinup/code-server';
+const TEMPLATE_DEPS = '/opt/spinup/template-deps';
 const cmdline = fs.readFileSync('/proc/cmdline', 'utf8');
 const encoded = /(?:^|\s)spinup\.config=([A-Za-z0-9+/=_-]+)/.exec(cmdline);
 // workspaceId, template, displayName: a URL-encoded query string, base64'd onto the kernel command line
@@ -75,10 +81,32 @@ function handle(command) {
   else if (command === 'health') {
     const root = fs.statfsSync('/');
     send(`health ${state} restarts=${restarts} root_bytes=${root.blocks * root.bsize} root_free=${root.bavail * root.bsize}`);
+  } else if (command === 'ports') {
+    send(['ports', ...listeningPorts()].join(' '));
   } else if (command === 'sync') {
     execFile('sync', () => send('synced'));
   } else if (command === 'shutdown') shutdown();
   else if (command !== '') send('error unknown command ' + command);
+}
+
+// The TCP ports listening on every address or on the guest's own (10.0.2.15, where the host's
+// forwards arrive), less the app's and the IDE's: /proc/net/tcp{,6}, state 0A. A server bound to
+// loopback only cannot be reached from outside the VM, so it is not a preview.
+function listeningPorts() {
+  const ports = new Set();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let lines;
+    try { lines = fs.readFileSync(table, 'utf8').split('\n').slice(1); } catch (e) { continue; }
+    for (const line of lines) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 4 || f[3] !== '0A') continue;
+      const [address, portHex] = f[1].split(':');
+      const reachable = /^0+$/.test(address) || address === '0F02000A' || address === '0000000000000000FFFF00000F02000A';
+      const port = parseInt(portHex, 16);
+      if (reachable && port !== APP_PORT && port !== IDE_PORT) ports.add(port);
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
 }
 
 function startApp() {
@@ -92,6 +120,11 @@ function startApp() {
     SPINUP_TEMPLATE: config.template || 'starter',
     SPINUP_DISPLAY_NAME: config.displayName || config.workspaceId || 'workspace',
   });
+  // what the image carries (build-image.sh): the IDE beside the app, and the templates' node_modules
+  if (fs.existsSync(CODE_SERVER)) {
+    Object.assign(env, { SPINUP_CODE_SERVER: CODE_SERVER, SPINUP_IDE_PORT: String(IDE_PORT), SPINUP_IDE_HOST: '0.0.0.0' });
+  }
+  if (fs.existsSync(TEMPLATE_DEPS)) env.SPINUP_TEMPLATE_DEPS = TEMPLATE_DEPS;
   app = spawn('sh', ['/opt/spinup/guest/entrypoint.sh'], { env, stdio: 'inherit', detached: true });
   app.on('exit', (code, signal) => {
     app = null;

@@ -20,6 +20,10 @@ public final class CaddyConfig {
     public static final String SERVER = "spinup";
     private static final String PAGE_VAR = "spinup_page";
     private static final String NAME_VAR = "spinup_name";
+    /** A preview's upstream, as the verifier's check answered it. */
+    private static final String UPSTREAM_VAR = "spinup_upstream";
+    /** The Host matcher of a workspace's preview names. */
+    private static final String PREVIEW_MATCH = "spinup_preview";
     /** Where the host's access verifier answers Caddy's checks. */
     public static final String VERIFY_PATH = "/spinup/verify";
     /** The edge's session cookie, as a private name sets it; never passed on to a workspace. */
@@ -49,11 +53,19 @@ public final class CaddyConfig {
                                 List.of(r.ideHostname()),
                                 guarded(settings, r.workspaceId(), "ide", false, r.ideDial())));
                     }
+                    // Previews: the verifier says whether the workspace listens on the port the
+                    // name asks for, and where this host reaches it.
+                    if (!r.previewHostPattern().isEmpty()) {
+                        caddyRoutes.add(map(
+                                "match", List.of(previewMatcher(r)), "handle", preview(settings, r), "terminal", true));
+                    }
                 }
                 // The other host checks access: this one forwards every name, Host header kept.
                 case FORWARD ->
-                    caddyRoutes.add(hostRoute(
-                            r.allHostnames(),
+                    caddyRoutes.add(map(
+                            "match",
+                            matchers(r),
+                            "handle",
                             List.of(proxy(
                                     r.dial(),
                                     map(
@@ -63,10 +75,12 @@ public final class CaddyConfig {
                                                     List.of(
                                                             settings.hostLabel().isEmpty()
                                                                     ? "edge"
-                                                                    : settings.hostLabel())))))));
+                                                                    : settings.hostLabel()))))),
+                            "terminal",
+                            true));
                 // The pages are rendered once, below: a route only says which page, with which name.
                 case SUSPENDED, ARCHIVED, TOMBSTONE -> {
-                    Map<String, Object> route = map("match", List.of(map("host", r.allHostnames())));
+                    Map<String, Object> route = map("match", matchers(r));
                     route.put(
                             "handle",
                             List.of(map(
@@ -141,6 +155,29 @@ public final class CaddyConfig {
                 apps));
     }
 
+    /** Every name of the route: its own and its IDE's, and its previews' if it has a domain for them. */
+    private static List<Object> matchers(EdgeRoute r) {
+        return r.previewHostPattern().isEmpty()
+                ? List.of(map("host", r.allHostnames()))
+                : List.of(map("host", r.allHostnames()), previewMatcher(r));
+    }
+
+    private static Map<String, Object> previewMatcher(EdgeRoute r) {
+        return map("header_regexp", map("Host", map("name", PREVIEW_MATCH, "pattern", r.previewHostPattern())));
+    }
+
+    /**
+     * A preview name: the verifier's check (as for any private name, and for a published port
+     * too, since only the host knows whether and where the workspace listens on it) answers 2xx
+     * with {@code X-Spinup-Upstream}, which becomes this request's upstream. A browser's own
+     * header of that name never reaches the check's answer: Caddy takes it from the verifier.
+     */
+    private static List<Object> preview(EdgeSettings settings, EdgeRoute r) {
+        String publicPorts =
+                String.join(",", r.publicPorts().stream().map(String::valueOf).toList());
+        return guarded(settings, r.workspaceId(), "port", false, "{http.vars." + UPSTREAM_VAR + "}", publicPorts);
+    }
+
     private static Map<String, Object> hostRoute(List<String> hosts, List<Object> handlers) {
         return map("match", List.of(map("host", hosts)), "handle", handlers, "terminal", true);
     }
@@ -167,6 +204,17 @@ public final class CaddyConfig {
      */
     private static List<Object> guarded(
             EdgeSettings settings, String workspaceId, String target, boolean isPublic, String dial) {
+        return guarded(settings, workspaceId, target, isPublic, dial, null);
+    }
+
+    /** As above; with {@code publicPorts} (a preview name's check) the upstream comes from the verifier. */
+    private static List<Object> guarded(
+            EdgeSettings settings,
+            String workspaceId,
+            String target,
+            boolean isPublic,
+            String dial,
+            String publicPorts) {
         Map<String, Object> upstream = proxy(
                 dial,
                 map("replace", map("Cookie", List.of(map("search_regexp", SESSION_COOKIE_PATTERN, "replace", "")))));
@@ -185,6 +233,18 @@ public final class CaddyConfig {
                             "This edge has no access verifier, so it opens no private workspace."),
                     Map.of("X-Spinup-Reason", "GRANT_MISSING")));
         }
+        Map<String, Object> set = map(
+                "X-Forwarded-Method", List.of("{http.request.method}"),
+                "X-Forwarded-Uri", List.of("{http.request.uri}"),
+                "X-Spinup-Host", List.of("{http.request.host}"),
+                "X-Spinup-Workspace", List.of(workspaceId),
+                "X-Spinup-Target", List.of(target),
+                "X-Spinup-Tls", List.of(settings.tls() == EdgeSettings.Tls.OFF ? "off" : "on"));
+        Map<String, Object> passed = map("handler", "vars");
+        if (publicPorts != null) {
+            set.put("X-Spinup-Public-Ports", List.of(publicPorts));
+            passed.put(UPSTREAM_VAR, "{http.reverse_proxy.header.X-Spinup-Upstream}");
+        }
         Map<String, Object> check = map(
                 "handler",
                 "reverse_proxy",
@@ -197,22 +257,13 @@ public final class CaddyConfig {
                         "request",
                         map(
                                 "set",
-                                map(
-                                        "X-Forwarded-Method", List.of("{http.request.method}"),
-                                        "X-Forwarded-Uri", List.of("{http.request.uri}"),
-                                        "X-Spinup-Host", List.of("{http.request.host}"),
-                                        "X-Spinup-Workspace", List.of(workspaceId),
-                                        "X-Spinup-Target", List.of(target),
-                                        "X-Spinup-Tls", List.of(settings.tls() == EdgeSettings.Tls.OFF ? "off" : "on")),
+                                set,
                                 // The check is a plain GET, never a websocket upgrade.
                                 "delete",
                                 List.of("Connection", "Upgrade"))),
                 "handle_response",
                 List.of(map(
-                        "match",
-                        map("status_code", List.of(2)),
-                        "routes",
-                        List.of(map("handle", List.of(map("handler", "vars")))))));
+                        "match", map("status_code", List.of(2)), "routes", List.of(map("handle", List.of(passed))))));
         return List.of(check, upstream);
     }
 

@@ -15,6 +15,9 @@ import java.util.Objects;
  *                    like the app's names
  * @param ideUpstream PROXY: where the IDE answers; empty when this host runs none
  * @param appPublic   PROXY: the app's names are served without an access grant (the IDE never is)
+ * @param publicPorts PROXY: the preview ports served without an access grant; every other port
+ *                    the workspace listens on is previewed privately at {@code <id>--<port>.<domain>}
+ *                    (the domain of its IDE's name)
  */
 public record EdgeRoute(
         String workspaceId,
@@ -24,7 +27,8 @@ public record EdgeRoute(
         String upstream,
         String ideHostname,
         String ideUpstream,
-        boolean appPublic) {
+        boolean appPublic,
+        List<Integer> publicPorts) {
     public enum Mode {
         /** active: reverse proxy to the workspace (websockets included) */
         PROXY,
@@ -40,7 +44,26 @@ public record EdgeRoute(
 
     /** A private app without an IDE. */
     public EdgeRoute(String workspaceId, String displayName, List<String> hostnames, Mode mode, String upstream) {
-        this(workspaceId, displayName, hostnames, mode, upstream, "", "", false);
+        this(workspaceId, displayName, hostnames, mode, upstream, "", "", false, List.of());
+    }
+
+    /** A route with an IDE and no published preview ports. */
+    public EdgeRoute(
+            String workspaceId,
+            String displayName,
+            List<String> hostnames,
+            Mode mode,
+            String upstream,
+            String ideHostname,
+            String ideUpstream,
+            boolean appPublic) {
+        this(workspaceId, displayName, hostnames, mode, upstream, ideHostname, ideUpstream, appPublic, List.of());
+    }
+
+    /** The same route without a proxied IDE (its name then shows the unknown page). */
+    public EdgeRoute withoutIdeUpstream() {
+        return new EdgeRoute(
+                workspaceId, displayName, hostnames, mode, upstream, ideHostname, "", appPublic, publicPorts);
     }
 
     /** The same route with another mode (and no upstreams, unless the new mode dials one). */
@@ -54,7 +77,41 @@ public record EdgeRoute(
                 dials ? upstream : "",
                 ideHostname,
                 newMode == Mode.PROXY ? ideUpstream : "",
-                appPublic);
+                appPublic,
+                publicPorts);
+    }
+
+    /**
+     * The RE2 pattern (for Caddy's {@code header_regexp} on Host) of the workspace's preview names,
+     * {@code <id>--<port>.<domain>} with an optional {@code :port} of the edge, the preview's port
+     * as group 1; "" when the route names no IDE (and so no domain to preview under).
+     */
+    public String previewHostPattern() {
+        if (ideHostname.isEmpty()) {
+            return "";
+        }
+        String domain = ideHostname.substring(ideHostname.indexOf('.') + 1);
+        return "(?i)^" + quote(workspaceId) + "--([0-9]{1,5})\\." + quote(domain) + "(:[0-9]+)?$";
+    }
+
+    /** The preview port a name of this route asks for (see {@link #previewHostPattern}), or -1. */
+    public static int previewPort(String host) {
+        int dot = host.indexOf('.');
+        String label = dot < 0 ? host : host.substring(0, dot);
+        int dashes = label.lastIndexOf("--");
+        if (dashes < 0 || label.length() - dashes - 2 > 5) {
+            return -1;
+        }
+        try {
+            int port = Integer.parseInt(label.substring(dashes + 2));
+            return port >= 1 && port <= 65535 ? port : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static String quote(String literal) {
+        return literal.replaceAll("([\\\\.^$|?*+()\\[\\]{}])", "\\\\$1");
     }
 
     /** Every name this route answers for: the app's, then the IDE's. */
@@ -79,6 +136,9 @@ public record EdgeRoute(
         upstream = upstream == null ? "" : upstream;
         ideHostname = ideHostname == null ? "" : ideHostname.toLowerCase(java.util.Locale.ROOT);
         ideUpstream = ideUpstream == null ? "" : ideUpstream;
+        publicPorts = publicPorts == null
+                ? List.of()
+                : publicPorts.stream().distinct().sorted().toList();
         if (hostnames.isEmpty()) {
             throw new IllegalArgumentException("workspace " + workspaceId + " has no hostname to route");
         }

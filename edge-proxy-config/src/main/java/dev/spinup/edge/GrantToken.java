@@ -15,7 +15,7 @@ import java.util.function.Function;
 /**
  * The one-time access grant in a URL the control plane hands out and a host's edge trades for a
  * session: {@code g1.<key id>.<payload>.<signature>}, base64url without padding. The payload
- * names the grant, the workspace, the target (ide or app) and two deadlines; the Ed25519
+ * names the grant, the workspace, the target (ide, app or port:<n>) and two deadlines; the Ed25519
  * signature covers the key id and the payload. The control plane signs with a private key only it
  * holds; hosts hold the public halves (they come with every routing table), so a host can check a
  * grant but never mint one.

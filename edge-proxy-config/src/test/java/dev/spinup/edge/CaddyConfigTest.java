@@ -62,7 +62,8 @@ class CaddyConfigTest {
                     "127.0.0.1:20002",
                     "0197a000-0000-7000-8000-000000000006--ide.ws.example.test",
                     "127.0.0.1:20003",
-                    true));
+                    true,
+                    List.of(5173, 3000)));
 
     static final EdgeSettings PLAIN =
             EdgeSettings.plainHttp("127.0.0.1:2019", ":8080", "host-a").withAuthDial("127.0.0.1:2100");
@@ -170,6 +171,35 @@ class CaddyConfigTest {
                 .contains("<title>Shop front is archived · SpinUp</title>")
                 .contains("restore it");
         assertThat(pages.get(2)).contains("<title>s.test no longer exists · SpinUp</title>");
+    }
+
+    @Test
+    void previewNamesAreOneLabelUnderTheIdesDomainWithTheirPort() {
+        EdgeRoute r = ROUTES.getFirst();
+        java.util.regex.Pattern names = java.util.regex.Pattern.compile(r.previewHostPattern());
+        String id = r.workspaceId();
+
+        assertThat(names.matcher(id + "--3000.ws.example.test").matches()).isTrue();
+        assertThat(names.matcher(id.toUpperCase(java.util.Locale.ROOT) + "--5173.WS.example.test:8080")
+                        .matches())
+                .as("names are case-insensitive; the edge's port may follow")
+                .isTrue();
+        assertThat(List.of(
+                        id + "--ide.ws.example.test",
+                        id + ".ws.example.test",
+                        id + "--3000.ws.example.test.evil.test",
+                        id + "--3000.wsXexample.test",
+                        "x" + id + "--3000.ws.example.test",
+                        id + "--123456.ws.example.test"))
+                .noneMatch(h -> names.matcher(h).matches());
+        assertThat(EdgeRoute.previewPort(id + "--3000.ws.example.test:8080")).isEqualTo(3000);
+        assertThat(EdgeRoute.previewPort(id + "--ide.ws.example.test")).isEqualTo(-1);
+        assertThat(EdgeRoute.previewPort(id + "--0.ws.example.test")).isEqualTo(-1);
+        assertThat(EdgeRoute.previewPort(id + "--65536.ws.example.test")).isEqualTo(-1);
+        assertThat(new EdgeRoute(id, "n", List.of(id + ".ws.example.test"), EdgeRoute.Mode.PROXY, "127.0.0.1:1")
+                        .previewHostPattern())
+                .as("no IDE name, so no domain for previews")
+                .isEmpty();
     }
 
     @Test

@@ -54,7 +54,8 @@ public final class HostAgent implements AutoCloseable {
                         .setWorkspaceId(exit.workspaceId())
                         .setKind(exit.crashed() ? WorkspaceLocalEventKind.CRASHED : WorkspaceLocalEventKind.EXITED)
                         .setMessage(exit.message()))));
-        this.edge = edge(config, outbox, new RouteGuard(() -> running(driver)));
+        dev.spinup.agent.edge.PreviewPorts previews = new dev.spinup.agent.edge.PreviewPorts(driver);
+        this.edge = edge(config, outbox, new RouteGuard(() -> running(driver), previews));
         driver.holdPorts(edge::proxiedPorts);
         driver.onUnexpectedExit(exit -> edge.refresh()); // the edge stops proxying to an app that died
         this.executor = new CommandExecutor(
@@ -91,7 +92,8 @@ public final class HostAgent implements AutoCloseable {
                 total,
                 config.heartbeatInterval(),
                 UUID.randomUUID().toString(),
-                edge);
+                edge,
+                previews);
     }
 
     private static VmDriver driver(HostAgentConfig config, Path guestDir) {

@@ -310,16 +310,20 @@ public final class SpinUpCluster implements AutoCloseable {
 
     /**
      * A host whose agent runs workspaces as qemu VMs booting {@code image} (see {@link QemuImage}),
-     * with TCG or KVM as the machine allows and a start timeout fit for software emulation.
+     * with TCG or KVM as the machine allows, a start timeout fit for software emulation and a
+     * Caddy edge (no TLS) in front of its VMs.
      */
     public TestHost startAgentWithQemu(Envelope capacity, Path image, Duration startTimeout) {
+        RegisteredHost registered = registerHost(capacity);
+        HostAgentConfig.Edge edge = edge(registered, EdgeSettings.Tls.OFF);
         return agents.start(
-                registerHost(capacity),
+                registered,
                 null,
                 capacity,
                 List.of(controlPlane),
                 c -> c.withStartTimeout(startTimeout)
-                        .withQemu(new HostAgentConfig.Qemu(image, QemuVmDriver.Accel.AUTO)),
+                        .withQemu(new HostAgentConfig.Qemu(image, QemuVmDriver.Accel.AUTO))
+                        .withEdge(edge),
                 null);
     }
 

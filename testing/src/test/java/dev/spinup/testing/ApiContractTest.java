@@ -354,7 +354,9 @@ class ApiContractTest {
                             now,
                             null,
                             false,
-                            null));
+                            null,
+                            java.util.List.of(),
+                            java.util.List.of()));
             if (state == WorkspaceState.ARCHIVED) {
                 UUID snapshot = Ids.newId(clock);
                 String uri = "s3://" + SpinUpCluster.BUCKET + "/x";

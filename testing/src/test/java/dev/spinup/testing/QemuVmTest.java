@@ -111,10 +111,82 @@ class QemuVmTest {
                         .build());
         succeed(create);
 
-        assertThat(Chromium.renderedDom(
-                        spinup.dir(), get(create.getWorkspaceId()).getUrl() + "/"))
+        String url = get(create.getWorkspaceId()).getUrl() + "/";
+        // Vite answers at once but prepares the project's modules on first use, which under TCG
+        // takes a while: poll, with a deadline, until a browser sees the page rendered.
+        assertThat(Eventually.await(
+                        VM_OPERATION, "the dev server's first page", () -> pageOrEmpty(url), page -> !page.isEmpty()))
+                .as("served by Vite's dev server, from the node_modules the image carries")
+                .contains("/@vite/client");
+        assertThat(Eventually.await(
+                        VM_OPERATION,
+                        "the page rendered in Chromium",
+                        () -> {
+                            try {
+                                return Chromium.renderedDom(spinup.dir(), url);
+                            } catch (java.io.IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                throw new AssertionError(e);
+                            }
+                        },
+                        dom -> dom.contains("Rendered by React Native for Web")))
                 .contains("Rendered by React Native for Web in your SpinUp workspace");
         succeed(Workspaces.request(cluster.product(), "delete", create.getWorkspaceId()));
+    }
+
+    @Test
+    void theIdeAndAPortPreviewInsideTheVmOpenThroughTheEdgeWithGrants() throws Exception {
+        Operation create =
+                cluster.product().createWorkspace(Workspaces.hobby("vm-ide").build());
+        succeed(create);
+        Workspace ws = get(create.getWorkspaceId());
+        String ide = host.agent().driver().find(ws.getId()).orElseThrow().ideEndpoint();
+        assertThat(ide).as("the IDE's forwarded port").isNotEmpty();
+        CodeServer.awaitReady(ide, VM_OPERATION);
+        assertThat(EdgeHttp.get(host.agent().edge().address(), "http://" + ws.getIdeHostname() + "/", null)
+                        .statusCode())
+                .as("the IDE's name, without a grant")
+                .isEqualTo(401);
+
+        // In the VM's terminal, as a user would: a server on port 3000, left running.
+        String token = UUID.randomUUID().toString().substring(0, 8);
+        String server = "require('http').createServer((q, s) => s.end('vm preview " + token + "')).listen(3000)";
+        Browser.IdeView view = Browser.openIde(
+                Workspaces.grant(cluster.product(), ws.getId(), dev.spinup.api.v1.AccessTarget.ACCESS_TARGET_IDE)
+                        .getUrl(),
+                java.nio.file.Files.createDirectories(
+                                Path.of("target/screenshots").toAbsolutePath())
+                        .resolve("workspace-ide-qemu.png"),
+                "nohup node -e \"" + server + "\" >/dev/null 2>&1 & cat spinup-start.sh >/dev/null && echo ok-" + token,
+                "ok-" + token);
+
+        assertThat(view.explorer()).contains("index.html", "server.js", "spinup-start.sh");
+        assertThat(view.terminal().lines())
+                .as("the terminal, a shell inside the VM")
+                .contains("ok-" + token);
+
+        // The guest reports the port, the host forwards it, the edge previews it with a grant.
+        Eventually.await(
+                VM_OPERATION,
+                "the VM's host to report port 3000",
+                () -> get(ws.getId()).getPreviewPortsList().contains(3000));
+        dev.spinup.api.v1.AccessGrant grant = cluster.product()
+                .createAccessGrant(dev.spinup.api.v1.CreateAccessGrantRequest.newBuilder()
+                        .setRequestId("req-" + UUID.randomUUID())
+                        .setWorkspaceId(ws.getId())
+                        .setTarget(dev.spinup.api.v1.AccessTarget.ACCESS_TARGET_PORT)
+                        .setPort(3000)
+                        .build());
+        String cookie = EdgeHttp.cookieOf(EdgeHttp.get(host.agent().edge().address(), grant.getUrl(), null));
+        assertThat(EdgeHttp.get(
+                                host.agent().edge().address(),
+                                "http://" + ws.getId() + "--3000.workspaces.localhost/",
+                                cookie)
+                        .body())
+                .isEqualTo("vm preview " + token);
+        succeed(Workspaces.request(cluster.product(), "delete", ws.getId()));
     }
 
     @Test
@@ -179,6 +251,15 @@ class QemuVmTest {
         return cluster.product()
                 .getWorkspace(
                         GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+    }
+
+    /** The page at {@code url}, or "" while it does not answer within a GET's timeout. */
+    private static String pageOrEmpty(String url) {
+        try {
+            return Workspaces.get(url).body();
+        } catch (AssertionError timedOut) {
+            return "";
+        }
     }
 
     private static Path workspaceDir(String id) {

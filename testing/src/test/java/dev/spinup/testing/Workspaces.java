@@ -23,8 +23,12 @@ import java.util.UUID;
 
 /** Request builders and waits shared by the end-to-end tests. */
 final class Workspaces {
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // HTTP/1.1 as browsers speak it to a plain-HTTP server: the client's default would ask for an
+    // h2c upgrade, which a dev server that takes WebSocket upgrades (Vite) leaves unanswered.
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     private Workspaces() {}
 

@@ -14,18 +14,18 @@ import java.util.concurrent.ConcurrentMap;
 /**
  * What a host's heartbeat says about its edge: how its access checks ended (one counter for all
  * hosts, {@code spinup_edge_access_checks_total{outcome}}) and which of its workspaces were used
- * (their {@code last_active_at}).
+ * (their {@code last_active_at}) and what they listen on (their preview ports).
  */
 final class EdgeReports {
     /**
      * The outcomes an agent reports: its own three and the edge's refusal reasons (the GRANT_*
-     * values of the closed enum). Anything else counts as "other", so a host cannot grow the metric.
+     * values of the closed enum, and PORT_NOT_LISTENING for a closed preview port). Anything else counts as "other", so a host cannot grow the metric.
      */
     private static final Set<String> OUTCOMES = java.util.stream.Stream.concat(
                     java.util.stream.Stream.of("allowed", "redeemed", "error"),
                     java.util.Arrays.stream(dev.spinup.controlplane.core.ErrorReason.values())
                             .map(Enum::name)
-                            .filter(name -> name.startsWith("GRANT_")))
+                            .filter(name -> name.startsWith("GRANT_") || name.equals("PORT_NOT_LISTENING")))
             .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     private final Transactions db;
@@ -42,6 +42,28 @@ final class EdgeReports {
     void record(UUID hostId, Heartbeat heartbeat) {
         countAccess(hostId, heartbeat.getEdgeAccessMap());
         recordActivity(hostId, heartbeat.getLastActiveMap());
+        if (heartbeat.hasPreviewPorts()) {
+            recordPreviewPorts(hostId, heartbeat.getPreviewPorts());
+        }
+    }
+
+    /** The host's whole report of what its workspaces listen on (sent when it changed). */
+    private void recordPreviewPorts(UUID hostId, dev.spinup.api.v1.PreviewPortsReport report) {
+        Map<UUID, java.util.List<Integer>> ports = new java.util.HashMap<>();
+        report.getWorkspacesMap().forEach((workspace, listening) -> {
+            try {
+                ports.put(
+                        UUID.fromString(workspace),
+                        listening.getPortsList().stream()
+                                .filter(p -> p >= 1 && p <= 65535)
+                                .distinct()
+                                .sorted()
+                                .toList());
+            } catch (IllegalArgumentException e) {
+                // not a workspace id: nothing of ours to touch
+            }
+        });
+        db.inTransactionVoid(tx -> tx.workspaces().reportPreviewPorts(hostId, ports));
     }
 
     /**

@@ -35,6 +35,11 @@ public final class EdgeRoutes implements CommandRenderer.Part {
         return workspaceId + "--ide." + workspaceDomain;
     }
 
+    /** The name port {@code port} of a workspace is previewed at: one DNS label, like its own. */
+    public static String previewHostname(UUID workspaceId, int port, String workspaceDomain) {
+        return workspaceId + "--" + port + "." + workspaceDomain;
+    }
+
     /** An ApplyEdgeRoutes as a step enqueues it: its table is filled in when it is sent. */
     public static ApplyEdgeRoutes toBeRendered() {
         return ApplyEdgeRoutes.getDefaultInstance();
@@ -95,6 +100,7 @@ public final class EdgeRoutes implements CommandRenderer.Part {
                 .setUpstream(endpoint == null ? "" : endpoint)
                 .setIdeUpstream(mode == EdgeMode.PROXY && row.ideEndpoint() != null ? row.ideEndpoint() : "")
                 .setAppPublic(row.appPublic())
+                .addAllPublicPorts(row.publicPorts())
                 .build();
     }
 

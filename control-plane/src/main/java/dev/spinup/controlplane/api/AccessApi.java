@@ -28,7 +28,8 @@ import java.util.UUID;
 
 /**
  * CreateAccessGrant and SetSharing: who may open a workspace's names at the edge. A grant is a
- * one-time URL to the workspace's own name (app) or its IDE's name, on the edge of its home host
+ * one-time URL to the workspace's own name (app), its IDE's name or one of its preview names
+ * ({@code <id>--<port>.<domain>}, for a port it listens on), on the edge of its home host
  * (where DNS points), signed with the current access key. Nothing about it is sent to a host: the
  * host checks the signature with the public key it already has.
  */
@@ -46,6 +47,9 @@ final class AccessApi {
             OperationVerb.DELETE,
             OperationVerb.RESIZE,
             OperationVerb.REPAIR);
+
+    /** The prefix of a preview port's target: {@code port:3000}. */
+    private static final String PORT = "port:";
 
     private final Transactions db;
     private final AccessKeys keys;
@@ -72,7 +76,7 @@ final class AccessApi {
     AccessGrant create(CreateAccessGrantRequest request) {
         String requestId = Requests.requestId(request.getRequestId());
         UUID workspaceId = Requests.id("workspace_id", request.getWorkspaceId());
-        String target = target(request.getTarget());
+        String target = target(request.getTarget(), request.getPort());
         Duration ttl = ttl(request);
         String fingerprint =
                 Fingerprints.of(request.toBuilder().clearRequestId().build());
@@ -94,6 +98,22 @@ final class AccessApi {
                         "workspace " + workspaceId + " has no IDE: its host runs none",
                         Map.of("workspaceId", workspaceId.toString(), "target", "ide"));
             }
+            int port = request.getPort();
+            if (target.startsWith(PORT) && !w.previewPorts().contains(port)) {
+                String listening = String.join(
+                        ",", w.previewPorts().stream().map(String::valueOf).toList());
+                throw SpinUpException.failedPrecondition(
+                        ErrorReason.PORT_NOT_LISTENING,
+                        "workspace " + workspaceId + " does not listen on port " + port
+                                + (listening.isEmpty()
+                                        ? " (nor on any port besides its app's and IDE's)"
+                                        : "; it listens on " + listening)
+                                + ", as its host last reported",
+                        Map.of(
+                                "workspaceId", workspaceId.toString(),
+                                "port", Integer.toString(port),
+                                "previewPorts", listening));
+            }
             // Whole seconds, as the grant's token carries them: a retried request returns the same grant.
             Instant exact = clock.instant();
             Instant now = exact.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
@@ -110,9 +130,11 @@ final class AccessApi {
                     fingerprint,
                     workspaceId,
                     target,
-                    target.equals("ide")
-                            ? EdgeRoutes.ideHostname(workspaceId, workspaceDomain)
-                            : workspaceId + "." + workspaceDomain,
+                    switch (target) {
+                        case "ide" -> EdgeRoutes.ideHostname(workspaceId, workspaceDomain);
+                        case "app" -> workspaceId + "." + workspaceDomain;
+                        default -> EdgeRoutes.previewHostname(workspaceId, port, workspaceDomain);
+                    },
                     key.keyId(),
                     now.plus(AccessKeys.URL_LIFETIME),
                     now.plus(ttl),
@@ -142,9 +164,9 @@ final class AccessApi {
             throw SpinUpException.invalidField(
                     ErrorReason.ACCESS_TARGET_INVALID,
                     "target",
-                    "the IDE is always private; only the app can be shared");
+                    "the IDE is always private; only the app and preview ports can be shared");
         }
-        target(request.getTarget());
+        String target = target(request.getTarget(), request.getPort());
         boolean published = switch (request.getSharing()) {
             case SHARING_PUBLIC -> true;
             case SHARING_PRIVATE -> false;
@@ -159,7 +181,9 @@ final class AccessApi {
                 request.getRequestId(),
                 request.toBuilder().clearRequestId().build(),
                 request.getWorkspaceId(),
-                Map.of("public", Boolean.toString(published)));
+                target.startsWith(PORT)
+                        ? Map.of("public", Boolean.toString(published), "port", Integer.toString(request.getPort()))
+                        : Map.of("public", Boolean.toString(published)));
     }
 
     /** A workspace a browser can be let into now: active, and not in a transition that stops or moves it. */
@@ -211,7 +235,15 @@ final class AccessApi {
                 .setGrantId(grant.grantId().toString())
                 .setWorkspaceId(grant.workspaceId().toString())
                 .setTarget(
-                        grant.target().equals("ide") ? AccessTarget.ACCESS_TARGET_IDE : AccessTarget.ACCESS_TARGET_APP)
+                        switch (grant.target()) {
+                            case "ide" -> AccessTarget.ACCESS_TARGET_IDE;
+                            case "app" -> AccessTarget.ACCESS_TARGET_APP;
+                            default -> AccessTarget.ACCESS_TARGET_PORT;
+                        })
+                .setPort(
+                        grant.target().startsWith(PORT)
+                                ? Integer.parseInt(grant.target().substring(PORT.length()))
+                                : 0)
                 .setUrl(origin(tx, grant) + "/?" + GrantToken.QUERY_PARAMETER + "=" + token)
                 .setUrlExpireTime(WorkspaceProtoMapper.timestamp(grant.urlExpiresAt()))
                 .setSessionExpireTime(WorkspaceProtoMapper.timestamp(grant.sessionExpiresAt()))
@@ -235,15 +267,29 @@ final class AccessApi {
         return edgeScheme + "://" + grant.hostname() + (usual ? "" : ":" + port);
     }
 
-    private static String target(AccessTarget target) {
+    /** The target as grants, sessions and the edge name it: ide, app, or port:<n>. */
+    private static String target(AccessTarget target, int port) {
+        if (target != AccessTarget.ACCESS_TARGET_PORT && port != 0) {
+            throw SpinUpException.invalidField(
+                    ErrorReason.FIELD_INVALID, "port", "port goes with ACCESS_TARGET_PORT only");
+        }
         return switch (target) {
             case ACCESS_TARGET_IDE -> "ide";
             case ACCESS_TARGET_APP -> "app";
+            case ACCESS_TARGET_PORT -> {
+                if (port < 1 || port > 65535) {
+                    throw SpinUpException.invalidField(
+                            port == 0 ? ErrorReason.FIELD_REQUIRED : ErrorReason.FIELD_INVALID,
+                            "port",
+                            "ACCESS_TARGET_PORT needs a port from 1 to 65535");
+                }
+                yield PORT + port;
+            }
             case ACCESS_TARGET_UNSPECIFIED, UNRECOGNIZED ->
                 throw SpinUpException.invalidField(
                         ErrorReason.FIELD_REQUIRED,
                         "target",
-                        "target is required: ACCESS_TARGET_IDE or ACCESS_TARGET_APP");
+                        "target is required: ACCESS_TARGET_IDE, ACCESS_TARGET_APP or ACCESS_TARGET_PORT");
         };
     }
 

@@ -50,7 +50,10 @@ public final class WorkspaceProtoMapper {
         if (w.lastActiveAt() != null) {
             b.setLastActiveAt(timestamp(w.lastActiveAt()));
         }
-        return b.build();
+        if (w.state() == WorkspaceState.ACTIVE) {
+            b.addAllPreviewPorts(w.previewPorts());
+        }
+        return b.addAllPublicPorts(w.publicPorts()).build();
     }
 
     public static dev.spinup.api.v1.Operation toProto(Operation op, Instant now, java.util.Optional<Instant> estimate) {

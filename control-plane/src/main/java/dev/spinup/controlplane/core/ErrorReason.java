@@ -53,6 +53,11 @@ public enum ErrorReason {
     NO_VERIFIED_SNAPSHOT,
     /** an access grant needs an active workspace; metadata "state" */
     WORKSPACE_NOT_ACTIVE,
+    /**
+     * a grant for a port the workspace does not listen on; metadata "port", "previewPorts". The
+     * edge's page for a preview name whose port is closed carries it too (502).
+     */
+    PORT_NOT_LISTENING,
 
     // authentication and authorization
     /** UNAUTHENTICATED: no bearer token */

@@ -3,6 +3,7 @@ package dev.spinup.controlplane.core;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -26,12 +27,16 @@ public record Workspace(
         Instant updatedAt,
         String ideEndpoint,
         boolean appPublic,
-        Instant lastActiveAt) {
+        Instant lastActiveAt,
+        List<Integer> previewPorts,
+        List<Integer> publicPorts) {
     public Workspace {
         requireNonNull(id, "id");
         requireNonNull(state, "state");
         requireNonNull(flavor, "flavor");
         requireNonNull(envelope, "envelope");
         labels = Map.copyOf(labels);
+        previewPorts = previewPorts == null ? List.of() : List.copyOf(previewPorts);
+        publicPorts = publicPorts == null ? List.of() : List.copyOf(publicPorts);
     }
 }

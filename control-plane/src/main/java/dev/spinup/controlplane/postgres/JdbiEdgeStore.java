@@ -22,7 +22,8 @@ interface JdbiEdgeStore extends EdgeStore {
                    w.app_public,
                    w.host_id = :hostId AS here, elsewhere.edge_address AS elsewhere_edge,
                    COALESCE(array_agg(d.domain ORDER BY d.domain) FILTER (WHERE d.domain IS NOT NULL),
-                            '{}') AS domains
+                            '{}') AS domains,
+                   w.public_ports
             FROM workspaces w
             LEFT JOIN workspace_domains d ON d.workspace_id = w.id
             LEFT JOIN hosts elsewhere ON elsewhere.id = w.host_id AND w.host_id <> :hostId

@@ -31,7 +31,7 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
             id, external_workspace_id, external_user_id, display_name, region_id, host_id, flavor,
             vcpu, ram_gb, disk_gb, state, current_operation_id, template, labels::text AS labels, endpoint,
             snapshot_interval_seconds, snapshot_retention_count, created_at, updated_at, ide_endpoint, app_public,
-            last_active_at""";
+            last_active_at, preview_ports, public_ports""";
 
     @Override
     default void insert(Workspace w) {
@@ -96,20 +96,53 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
 
     @Override
     @SqlUpdate("""
+            UPDATE workspaces
+               SET public_ports = CASE WHEN :isPublic
+                                       THEN (SELECT array_agg(DISTINCT p ORDER BY p) FROM unnest(public_ports || :port) p)
+                                       ELSE array_remove(public_ports, :port) END,
+                   updated_at = :now
+             WHERE id = :id""")
+    void setPortPublic(UUID id, int port, boolean isPublic, Instant now);
+
+    @Override
+    default void reportPreviewPorts(UUID hostId, java.util.Map<UUID, List<Integer>> ports) {
+        UUID[] ids = ports.keySet().toArray(UUID[]::new);
+        // one text per workspace, '{3000,5173}', in the order of ids: a two-dimensional array
+        // would need every row to be as long as the longest
+        String[] lists = java.util.Arrays.stream(ids)
+                .map(id -> "{"
+                        + String.join(
+                                ",", ports.get(id).stream().map(String::valueOf).toList()) + "}")
+                .toArray(String[]::new);
+        reportPreviewPorts(hostId, ids, lists);
+    }
+
+    /** The host's report replaces the last: ports it names are set, every other workspace on it has none. */
+    @SqlUpdate("""
+            UPDATE workspaces w
+               SET preview_ports = COALESCE(r.ports, '{}')
+              FROM (SELECT w2.id, CAST(r2.ports AS integer[]) AS ports
+                      FROM workspaces w2
+                      LEFT JOIN unnest(CAST(:ids AS uuid[]), CAST(:lists AS text[])) AS r2(id, ports) ON r2.id = w2.id
+                     WHERE w2.host_id = :hostId) r
+             WHERE w.id = r.id AND w.host_id = :hostId AND w.preview_ports IS DISTINCT FROM COALESCE(r.ports, '{}')""")
+    void reportPreviewPorts(UUID hostId, UUID[] ids, String[] lists);
+
+    @Override
+    @SqlUpdate("""
             UPDATE workspaces SET flavor = :flavor, vcpu = :envelope.vcpu, ram_gb = :envelope.ramGb,
                 disk_gb = :envelope.diskGb, updated_at = :now
             WHERE id = :id""")
     void setEnvelope(UUID id, Flavor flavor, @BindMethods("envelope") Envelope envelope, Instant now);
 
     @Override
-    @SqlUpdate(
-            "UPDATE workspaces SET host_id = :hostId, state = :state, endpoint = NULL, ide_endpoint = NULL, updated_at = :now"
-                    + " WHERE id = :id")
+    @SqlUpdate("UPDATE workspaces SET host_id = :hostId, state = :state, endpoint = NULL, ide_endpoint = NULL,"
+            + " preview_ports = '{}', updated_at = :now WHERE id = :id")
     void moveTo(UUID id, UUID hostId, WorkspaceState state, Instant now);
 
     @Override
-    @SqlUpdate(
-            "UPDATE workspaces SET host_id = :hostId, endpoint = NULL, ide_endpoint = NULL, updated_at = :now WHERE id = :id")
+    @SqlUpdate("UPDATE workspaces SET host_id = :hostId, endpoint = NULL, ide_endpoint = NULL, preview_ports = '{}',"
+            + " updated_at = :now WHERE id = :id")
     void moveTo(UUID id, UUID hostId, Instant now);
 
     @Override
@@ -180,7 +213,14 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
                     Rows.get(rs, ctx, "updated_at", Instant.class),
                     rs.getString("ide_endpoint"),
                     rs.getBoolean("app_public"),
-                    Rows.get(rs, ctx, "last_active_at", Instant.class));
+                    Rows.get(rs, ctx, "last_active_at", Instant.class),
+                    ports(rs, "preview_ports"),
+                    ports(rs, "public_ports"));
+        }
+
+        private static List<Integer> ports(ResultSet rs, String column) throws SQLException {
+            java.sql.Array array = rs.getArray(column);
+            return array == null ? List.of() : List.of((Integer[]) array.getArray());
         }
     }
 }

@@ -22,7 +22,8 @@ public interface EdgeStore {
             boolean appPublic,
             boolean here,
             String elsewhereEdge,
-            List<String> domains) {}
+            List<String> domains,
+            List<Integer> publicPorts) {}
 
     /**
      * The host's next generation. The upsert holds the host's row until the transaction ends, so

@@ -46,6 +46,16 @@ public interface WorkspaceStore {
     /** Whether the app's names are served without an access grant. */
     void setAppPublic(UUID id, boolean appPublic, Instant now);
 
+    /** Publishes preview port {@code port} of the workspace (anyone may open it) or makes it private. */
+    void setPortPublic(UUID id, int port, boolean isPublic, Instant now);
+
+    /**
+     * What a host says its workspaces listen on, replacing its last report: each workspace on it
+     * named in {@code ports} has those preview ports, every other one on it has none. Only rows
+     * that change are written.
+     */
+    void reportPreviewPorts(UUID hostId, java.util.Map<UUID, List<Integer>> ports);
+
     /** Places the workspace on {@code hostId} in {@code state} (a restore's reservation). */
     void moveTo(UUID id, UUID hostId, WorkspaceState state, Instant now);
 

@@ -20,7 +20,7 @@ import java.util.UUID;
  * workspace_domains changes when the call is accepted (in the same transaction as the
  * operation), then the host's edge gets its new table (and the home host too, when the workspace
  * lives elsewhere). A new custom domain starts with cert_state pending; the host's agent reports
- * issued / failed / expired as it sees them. SET_SHARING: the app's names become public or private
+ * issued / failed / expired as it sees them. SET_SHARING: the app's names (or a preview port's) become public or private
  * the same way.
  */
 public final class DomainJobs {
@@ -64,12 +64,18 @@ public final class DomainJobs {
         };
     }
 
-    /** Params: {@code public} is "true" or "false". */
+    /** Params: {@code public} is "true" or "false"; {@code port}, if given, is the preview port shared (else the app). */
     public static OperationJob sharing(AgentSteps agent) {
         return new Job(OperationVerb.SET_SHARING, agent) {
             @Override
             public Map<String, String> accept(Tx tx, Workspace workspace, Map<String, String> requested, Instant now) {
-                tx.workspaces().setAppPublic(workspace.id(), Boolean.parseBoolean(requested.get("public")), now);
+                boolean published = Boolean.parseBoolean(requested.get("public"));
+                if (requested.containsKey("port")) {
+                    tx.workspaces()
+                            .setPortPublic(workspace.id(), Integer.parseInt(requested.get("port")), published, now);
+                } else {
+                    tx.workspaces().setAppPublic(workspace.id(), published, now);
+                }
                 return requested;
             }
         };

@@ -119,7 +119,9 @@ public final class WorkspaceService {
                                 now,
                                 null,
                                 false,
-                                null));
+                                null,
+                                java.util.List.of(),
+                                java.util.List.of()));
                 tx.domains()
                         .insert(
                                 Ids.newId(clock),

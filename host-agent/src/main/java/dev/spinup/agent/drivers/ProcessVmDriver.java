@@ -250,6 +250,72 @@ public final class ProcessVmDriver extends SupervisedDriver {
         }
     }
 
+    /**
+     * A workspace's processes are those that carry its id in their environment (the entrypoint
+     * exports it, so everything started inside inherits it, also what a terminal sends to the
+     * background and outlives its parent). Their listening sockets, less the app's and the IDE's
+     * ports, are its previews; they listen on this machine, so the edge dials them on loopback.
+     */
+    @Override
+    public Map<String, Map<Integer, String>> previewPorts() {
+        Map<String, Properties> runningHere = new java.util.HashMap<>();
+        for (String id : running.keySet()) {
+            if (isRunning(id)) {
+                files.properties(id).ifPresent(p -> runningHere.put(id, p));
+            }
+        }
+        if (runningHere.isEmpty()) {
+            return Map.of();
+        }
+        Map<Long, String> owners = new java.util.HashMap<>();
+        ProcessHandle.allProcesses().forEach(p -> {
+            String id = workspaceOf(p.pid());
+            if (id != null && runningHere.containsKey(id)) {
+                owners.put(p.pid(), id);
+            }
+        });
+        Map<String, Map<Integer, String>> previews = new java.util.HashMap<>();
+        TcpSockets.listening(owners.keySet()).forEach((pid, ports) -> {
+            String id = owners.get(pid);
+            Properties p = runningHere.get(id);
+            ports.forEach((port, dial) -> {
+                boolean own = port == WorkspaceFiles.port(p)
+                        || Integer.toString(port).equals(p.getProperty(WorkspaceFiles.IDE_PORT));
+                if (!own) {
+                    previews.computeIfAbsent(id, k -> new java.util.TreeMap<>()).put(port, dial);
+                }
+            });
+        });
+        return previews;
+    }
+
+    private static final byte[] ID_VARIABLE =
+            "SPINUP_WORKSPACE_ID=".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** The workspace id in a process's environment, if it has one (and it is ours to read). */
+    private static String workspaceOf(long pid) {
+        byte[] environ;
+        try {
+            environ = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
+        } catch (IOException | SecurityException goneOrNotOurs) {
+            return null;
+        }
+        // NUL-separated NAME=value entries; a workspace id is 36 characters
+        for (int start = 0; start < environ.length; ) {
+            int end = start;
+            while (end < environ.length && environ[end] != 0) {
+                end++;
+            }
+            if (end - start == ID_VARIABLE.length + 36
+                    && java.util.Arrays.equals(
+                            environ, start, start + ID_VARIABLE.length, ID_VARIABLE, 0, ID_VARIABLE.length)) {
+                return new String(environ, start + ID_VARIABLE.length, 36, java.nio.charset.StandardCharsets.US_ASCII);
+            }
+            start = end + 1;
+        }
+        return null;
+    }
+
     @Override
     protected String unexpectedExitMessage(String workspaceId, ProcessHandle process) {
         return "the workspace process " + process.pid() + " exited on its own; last output: " + logTail(workspaceId);

@@ -12,7 +12,8 @@ import java.util.List;
  *
  * @param image      the image directory the workspace boots (kernel and initramfs)
  * @param sockets    where qemu listens for the guest channel and QMP
- * @param bind       the host address the app's forwarded port listens on
+ * @param bind       the host address the app's (and the IDE's) forwarded ports listen on
+ * @param idePort    the host port forwarded to the IDE in the guest; 0: the image has no IDE
  * @param tscHint    kernel arguments that skip TSC calibration under TCG ("" under KVM)
  */
 record QemuCommandLine(
@@ -25,10 +26,13 @@ record QemuCommandLine(
         Path sockets,
         String bind,
         int port,
+        int idePort,
         boolean kvm,
         String tscHint) {
     /** The port the guest agent starts the app on, inside the VM. */
     static final int GUEST_APP_PORT = 8080;
+    /** The port the guest agent starts the IDE on, inside the VM (guest-agent.js). */
+    static final int GUEST_IDE_PORT = 8081;
 
     List<String> arguments() {
         String config =
@@ -63,7 +67,8 @@ record QemuCommandLine(
                 "-device",
                 "virtio-blk-device,drive=root",
                 "-netdev",
-                "user,id=net0,hostfwd=tcp:" + bind + ":" + port + "-:" + GUEST_APP_PORT,
+                "user,id=net0,hostfwd=tcp:" + bind + ":" + port + "-:" + GUEST_APP_PORT
+                        + (idePort > 0 ? ",hostfwd=tcp:" + bind + ":" + idePort + "-:" + GUEST_IDE_PORT : ""),
                 "-device",
                 "virtio-net-device,netdev=net0",
                 "-device",

@@ -37,6 +37,14 @@ final class QemuDisks {
 
     /** A new, empty overlay of {@code diskGb} GiB on the current image's base, as {@code dir/disk.qcow2}. */
     void create(Path dir, int diskGb) throws IOException, DriverException {
+        long base = virtualSize(image.resolve("base.qcow2"));
+        if ((long) diskGb * GIB < base) {
+            // the guest would see its root filesystem cut short
+            throw new DriverException(
+                    "disk_too_small",
+                    "a " + diskGb + " GiB disk cannot hold this host's VM image (" + (base + GIB - 1) / GIB
+                            + " GiB); give the workspace a larger disk");
+        }
         Path partial = dir.resolve(DISK + ".partial");
         Files.createDirectories(dir);
         ExternalCommand.run(
@@ -51,7 +59,7 @@ final class QemuDisks {
                         "-F",
                         "qcow2",
                         partial.toString(),
-                        Math.max(diskGb, 1) + "G"),
+                        diskGb + "G"),
                 null,
                 null);
         Files.move(partial, dir.resolve(DISK), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -60,13 +60,15 @@ final class QemuGuests implements AutoCloseable {
             if (!process.isAlive()) {
                 throw exited.get();
             }
-            channel.send("status");
-            for (String line; (line = channel.next(Duration.ofMillis(500))) != null; ) {
-                if (line.equals("ready") || line.startsWith("status ready")) {
-                    return true;
-                }
-                if (line.equals("closed")) {
-                    throw exited.get();
+            synchronized (channel) { // a question, then its answers: not interleaved with another's
+                channel.send("status");
+                for (String line; (line = channel.next(Duration.ofMillis(500))) != null; ) {
+                    if (line.equals("ready") || line.startsWith("status ready")) {
+                        return true;
+                    }
+                    if (line.equals("closed")) {
+                        throw exited.get();
+                    }
                 }
             }
         }
@@ -78,17 +80,60 @@ final class QemuGuests implements AutoCloseable {
      * root_free=<n>} (state: starting, ready, restarting, stopping).
      */
     String health(String workspaceId) throws DriverException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        return ask(workspaceId, "health", Duration.ofSeconds(10));
+    }
+
+    /** The ports the guest listens on besides its app's and IDE's, reachable through a host forward. */
+    java.util.List<Integer> listeningPorts(String workspaceId) throws DriverException {
+        String answer = ask(workspaceId, "ports", Duration.ofSeconds(5));
+        return java.util.Arrays.stream(answer.split(" "))
+                .skip(1)
+                .filter(p -> !p.isEmpty())
+                .map(Integer::valueOf)
+                .toList();
+    }
+
+    /**
+     * Forwards {@code hostPort} on {@code bind} to {@code guestPort} inside the running VM, as
+     * the command line forwards the app's (qemu's {@code hostfwd_add} on its user network).
+     */
+    void forward(String workspaceId, String bind, int hostPort, int guestPort) throws DriverException {
+        try (Qmp qmp = Qmp.open(sockets(workspaceId).resolve("qmp.sock"))) {
+            Object said = qmp.execute(
+                    "human-monitor-command",
+                    Map.of("command-line", "hostfwd_add net0 tcp:" + bind + ":" + hostPort + "-:" + guestPort));
+            // the monitor command answers with text, empty when it worked
+            if (said instanceof String text && !text.isBlank()) {
+                throw new DriverException(
+                        "forward_failed",
+                        "qemu could not forward port " + hostPort + " to " + guestPort + " of " + workspaceId + ": "
+                                + text.trim());
+            }
+        } catch (IOException e) {
+            throw new DriverException(
+                    "forward_failed", "cannot forward a port to " + workspaceId + ": " + DriverException.reason(e), e);
+        }
+    }
+
+    /**
+     * Sends {@code command} on the guest channel and returns the guest's answer, the first line
+     * that starts with the command's name. One question at a time per VM: the channel is one
+     * stream of lines.
+     */
+    private String ask(String workspaceId, String command, Duration timeout) throws DriverException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
             GuestChannel channel = channel(workspaceId, deadline);
-            channel.send("health");
-            while (System.nanoTime() < deadline) {
-                String line = channel.next(Duration.ofMillis(500));
-                if (line != null && line.startsWith("health ")) {
-                    return line;
-                }
-                if ("closed".equals(line)) {
-                    break;
+            synchronized (channel) {
+                channel.send(command);
+                while (System.nanoTime() < deadline) {
+                    String line = channel.next(Duration.ofMillis(500));
+                    if (line != null && (line.equals(command) || line.startsWith(command + " "))) {
+                        return line;
+                    }
+                    if ("closed".equals(line)) {
+                        break;
+                    }
                 }
             }
         } catch (IOException e) {
@@ -98,7 +143,7 @@ final class QemuGuests implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new DriverException("interrupted", "interrupted while asking the guest");
         }
-        throw new DriverException("guest_silent", "the guest of " + workspaceId + " did not answer a health check");
+        throw new DriverException("guest_silent", "the guest of " + workspaceId + " did not answer '" + command + "'");
     }
 
     /** Asks the guest to stop its app and power off. */

@@ -19,6 +19,15 @@ public final class QemuImage {
 
     /** The project templates a built image carries (its {@code image.properties}). */
     static Set<String> templates(Path image) {
+        return Set.of(properties(image).getProperty("templates", "starter").split(","));
+    }
+
+    /** Whether the image's guest runs the IDE beside the app (images built before it had one do not). */
+    static boolean hasIde(Path image) {
+        return properties(image).containsKey("ide");
+    }
+
+    private static Properties properties(Path image) {
         Path properties = image.resolve("image.properties");
         if (!Files.exists(properties)) {
             throw new IllegalArgumentException(image
@@ -30,7 +39,7 @@ public final class QemuImage {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read " + properties, e);
         }
-        return Set.of(p.getProperty("templates", "starter").split(","));
+        return p;
     }
 
     /** Runs the build script of the checkout these tests run in; returns the image directory it printed. */

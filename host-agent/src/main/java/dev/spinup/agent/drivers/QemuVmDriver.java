@@ -8,8 +8,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -25,8 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@link QemuCommandLine}: the machine — {@code microvm} with virtio-mmio devices and no
- *       firmware, user-mode networking forwarding the workspace's host port to the app's 8080, a
- *       virtio-serial guest channel and QMP. Pure and golden-tested.</li>
+ *       firmware, user-mode networking forwarding the workspace's host ports to the app's 8080
+ *       and the IDE's 8081, a virtio-serial guest channel and QMP. Pure and golden-tested.</li>
  *   <li>{@link QemuAccel}: KVM when the CPU has vmx/svm and /dev/kvm is usable, else TCG (software
  *       emulation, 10–50x slower).</li>
  *   <li>{@link QemuDisks}: the overlay, through qemu-img (create, grow, export, adopt).</li>
@@ -58,6 +60,8 @@ public final class QemuVmDriver extends SupervisedDriver {
     private final String tscHint;
 
     private final QemuGuests guests;
+    /** Running VMs' preview ports forwarded so far: workspace → guest port → host port. */
+    private final Map<String, Map<Integer, Integer>> forwards = new ConcurrentHashMap<>();
 
     /**
      * @param image    a directory built by build-image.sh ({@code <images>/<hash>}); older images
@@ -107,15 +111,23 @@ public final class QemuVmDriver extends SupervisedDriver {
             }
             try {
                 disks.create(files.dir(id), spec.diskGb());
-                Properties p = files.newRecord(spec);
-                p.setProperty("image", disks.currentImage());
-                files.store(id, p);
+                files.store(id, newRecord(spec, disks.currentImage()));
             } catch (IOException e) {
                 throw new DriverException("io_error", "cannot provision " + id + ": " + DriverException.reason(e), e);
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The record of a workspace that boots {@code image}: with a port for its IDE if the image has one. */
+    private Properties newRecord(WorkspaceSpec spec, String image) throws DriverException {
+        Properties p = files.newRecord(spec);
+        p.setProperty("image", image);
+        if (QemuImage.hasIde(disks.image(image))) {
+            files.addIdePort(p);
+        }
+        return p;
     }
 
     /** How the driver boots a provisioned workspace: qemu's command line, run in {@code directory}. */
@@ -150,6 +162,7 @@ public final class QemuVmDriver extends SupervisedDriver {
                         guests.sockets(workspaceId),
                         QemuCommandLine.bindAddress(advertiseHost),
                         port,
+                        Integer.parseInt(p.getProperty(WorkspaceFiles.IDE_PORT, "0")),
                         kvm,
                         tscHint)
                 .arguments();
@@ -159,6 +172,14 @@ public final class QemuVmDriver extends SupervisedDriver {
     @Override
     protected ProcessHandle spawn(String workspaceId, Properties p, int port) throws DriverException {
         growDisk(workspaceId, p);
+        int idePort = Integer.parseInt(p.getProperty(WorkspaceFiles.IDE_PORT, "0"));
+        if (idePort > 0 && !WorkspaceFiles.isFree(idePort)) {
+            // qemu would fail to forward it, and the VM would not start at all
+            throw new DriverException(
+                    "port_in_use",
+                    "the IDE port " + idePort + " of workspace " + workspaceId
+                            + " is in use by another process on this host");
+        }
         Path dir = files.dir(workspaceId);
         try {
             guests.prepareSockets(workspaceId);
@@ -201,6 +222,57 @@ public final class QemuVmDriver extends SupervisedDriver {
     @Override
     protected void processEnded(String workspaceId) {
         guests.ended(workspaceId);
+        forwards.remove(workspaceId);
+    }
+
+    /**
+     * What each running VM's guest agent says it listens on, each port forwarded from a host port
+     * of the range the first time it is seen (qemu's {@code hostfwd_add}; the forward lasts as
+     * long as the VM). A VM that does not answer now is left out of this look.
+     */
+    @Override
+    public Map<String, Map<Integer, String>> previewPorts() {
+        Map<String, Map<Integer, String>> previews = new java.util.HashMap<>();
+        for (String id : running.keySet()) {
+            if (!isRunning(id)) {
+                continue;
+            }
+            try {
+                List<Integer> listening = guests.listeningPorts(id);
+                Map<Integer, Integer> forwarded = forwards.computeIfAbsent(id, k -> new ConcurrentHashMap<>());
+                Map<Integer, String> dial = new java.util.TreeMap<>();
+                for (int guestPort : listening) {
+                    Integer hostPort = forwarded.get(guestPort);
+                    if (hostPort == null) {
+                        hostPort = forward(id, guestPort);
+                        forwarded.put(guestPort, hostPort);
+                    }
+                    dial.put(guestPort, "127.0.0.1:" + hostPort);
+                }
+                if (!dial.isEmpty()) {
+                    previews.put(id, dial);
+                }
+            } catch (DriverException e) {
+                log.debug("event=preview_ports_unknown workspace={} reason=\"{}\"", id, e.getMessage());
+            }
+        }
+        return previews;
+    }
+
+    private int forward(String workspaceId, int guestPort) throws DriverException {
+        lock.lock(); // one port given out at a time, as for new workspaces
+        try {
+            int hostPort = files.allocatePort(Set.of());
+            guests.forward(workspaceId, QemuCommandLine.bindAddress(advertiseHost), hostPort, guestPort);
+            log.info(
+                    "event=vm_port_forwarded workspace={} guest_port={} host_port={}",
+                    workspaceId,
+                    guestPort,
+                    hostPort);
+            return hostPort;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Waits until the guest agent says the app answers, then until it answers through the forwarded port. */
@@ -358,10 +430,7 @@ public final class QemuVmDriver extends SupervisedDriver {
             try {
                 Files.createDirectories(dir);
                 Files.copy(archive, partial, StandardCopyOption.REPLACE_EXISTING);
-                String hash = disks.adopt(partial, dir, id);
-                Properties p = files.newRecord(spec);
-                p.setProperty("image", hash);
-                files.store(id, p);
+                files.store(id, newRecord(spec, disks.adopt(partial, dir, id)));
             } catch (IOException e) {
                 throw new DriverException("io_error", "cannot restore " + id + ": " + DriverException.reason(e), e);
             }

@@ -1,6 +1,7 @@
 package dev.spinup.agent.drivers;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -48,6 +49,15 @@ public interface VmDriver extends AutoCloseable {
     List<LocalWorkspace> inventory();
 
     Optional<LocalWorkspace> find(String workspaceId);
+
+    /**
+     * What each running workspace listens on besides its app and its IDE, for previews at
+     * {@code <id>--<port>.<domain>}: workspace → its port → the address this host's edge dials
+     * to reach it ({@code host:port}). Looked at anew on every call.
+     */
+    default Map<String, Map<Integer, String>> previewPorts() {
+        return Map.of();
+    }
 
     /** Reports workspaces that stop on their own (exit or crash), not by {@link #stop}. */
     void onUnexpectedExit(Consumer<UnexpectedExit> listener);

@@ -138,11 +138,6 @@ final class WorkspaceFiles {
         this.held = held;
     }
 
-    /**
-     * A port no workspace here holds, nothing listens on, and no live edge config proxies to: a
-     * port freed by a destroyed workspace is given out again only once the edge stopped routing
-     * its old name there.
-     */
     /** Gives the workspace whose record is {@code p} a port for its IDE, unless it has one. */
     void addIdePort(Properties p) throws DriverException {
         if (!p.containsKey(IDE_PORT)) {
@@ -154,7 +149,12 @@ final class WorkspaceFiles {
         return allocatePort(Set.of());
     }
 
-    private int allocatePort(Set<Integer> alsoTaken) throws DriverException {
+    /**
+     * A port no workspace here holds, nothing listens on, no live edge config proxies to, and
+     * not in {@code alsoTaken}: a port freed by a destroyed workspace is given out again only
+     * once the edge stopped routing its old name there.
+     */
+    int allocatePort(Set<Integer> alsoTaken) throws DriverException {
         Set<Integer> taken = new HashSet<>(held.get());
         taken.addAll(alsoTaken);
         for (String id : ids()) {

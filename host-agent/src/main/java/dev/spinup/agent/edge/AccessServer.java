@@ -29,14 +29,23 @@ public final class AccessServer implements AutoCloseable {
 
     private final AccessVerifier verifier;
     private final Activity activity;
+    private final PreviewPorts previews;
+    /** The refusal of a preview name whose port nothing listens on (an ErrorReason). */
+    static final String PORT_NOT_LISTENING = "PORT_NOT_LISTENING";
+
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
 
-    /** @param listen {@code host:port} to bind, port 0 for any free one */
-    public AccessServer(AccessVerifier verifier, Activity activity, String listen) {
+    /**
+     * @param previews what the workspaces here listen on: a preview name's check answers where its
+     *                 port is reached ({@code X-Spinup-Upstream}), or that nothing listens there
+     * @param listen   {@code host:port} to bind, port 0 for any free one
+     */
+    public AccessServer(AccessVerifier verifier, Activity activity, PreviewPorts previews, String listen) {
         this.verifier = verifier;
         this.activity = activity;
+        this.previews = previews;
         String host = listen.substring(0, listen.lastIndexOf(':'));
         int port = Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
         try {
@@ -73,13 +82,38 @@ public final class AccessServer implements AutoCloseable {
                         exchange,
                         host == null ? "" : host,
                         new AccessVerifier.Decision.Refuse(
-                                "GRANT_MISSING", "This check did not come from the edge's configuration."));
+                                "GRANT_MISSING", "This check did not come from the edge's configuration."),
+                        null);
                 return;
             }
             AccessVerifier.Decision d;
+            String upstream = null;
             try {
-                d = verifier.check(
-                        workspace, target, host, uri, h.getFirst("Cookie"), "on".equals(h.getFirst("X-Spinup-Tls")));
+                // A preview name: its grant and session are for that port alone, and a published
+                // port needs neither. Either way it must be listening, here, now.
+                boolean preview = target.equals("port");
+                int port = preview ? dev.spinup.edge.EdgeRoute.previewPort(host) : -1;
+                if (preview) {
+                    target = "port:" + port;
+                }
+                d = preview && publicPorts(h.getFirst("X-Spinup-Public-Ports")).contains(port)
+                        ? new AccessVerifier.Decision.Allow()
+                        : verifier.check(
+                                workspace,
+                                target,
+                                host,
+                                uri,
+                                h.getFirst("Cookie"),
+                                "on".equals(h.getFirst("X-Spinup-Tls")));
+                if (preview && d instanceof AccessVerifier.Decision.Allow) {
+                    upstream = port < 0 ? null : previews.dial(workspace, port);
+                    if (upstream == null) {
+                        d = new AccessVerifier.Decision.Refuse(
+                                PORT_NOT_LISTENING,
+                                "Nothing in this workspace listens on port " + port
+                                        + " now. Start it there, then reload this page.");
+                    }
+                }
             } catch (RuntimeException e) {
                 log.warn(
                         "event=access_check_failed workspace={} target={} error=\"{}\"",
@@ -100,16 +134,33 @@ public final class AccessServer implements AutoCloseable {
                 }
                 case AccessVerifier.Decision.Allow a -> activity.touch(workspace);
             }
-            respond(exchange, host, d);
+            respond(exchange, host, d, upstream);
         }
     }
 
-    private void respond(HttpExchange exchange, String host, AccessVerifier.Decision d) throws IOException {
+    /** The ports the route publishes, as Caddy's config lists them ("3000,5173"; empty: none). */
+    private static java.util.Set<Integer> publicPorts(String header) {
+        java.util.Set<Integer> ports = new java.util.HashSet<>();
+        if (header != null) {
+            for (String p : header.split(",")) {
+                if (!p.isBlank()) {
+                    ports.add(Integer.parseInt(p.trim()));
+                }
+            }
+        }
+        return ports;
+    }
+
+    private void respond(HttpExchange exchange, String host, AccessVerifier.Decision d, String upstream)
+            throws IOException {
         var out = exchange.getResponseHeaders();
         out.set("Cache-Control", "no-store");
         switch (d) {
             case AccessVerifier.Decision.Allow a -> {
                 count("allowed");
+                if (upstream != null) {
+                    out.set("X-Spinup-Upstream", upstream);
+                }
                 exchange.sendResponseHeaders(200, -1);
             }
             case AccessVerifier.Decision.Redirect r -> {
@@ -123,7 +174,8 @@ public final class AccessServer implements AutoCloseable {
                 byte[] page = Pages.refused(host, r.reason(), r.message()).getBytes(StandardCharsets.UTF_8);
                 out.set("Content-Type", "text/html; charset=utf-8");
                 out.set("X-Spinup-Reason", r.reason());
-                exchange.sendResponseHeaders(401, page.length);
+                // a closed preview port is not a question of access: the edge could not reach it
+                exchange.sendResponseHeaders(r.reason().equals(PORT_NOT_LISTENING) ? 502 : 401, page.length);
                 try (OutputStream body = exchange.getResponseBody()) {
                     body.write(page);
                 }

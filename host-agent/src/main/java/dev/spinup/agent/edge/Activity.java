@@ -1,14 +1,11 @@
 package dev.spinup.agent.edge;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.spinup.agent.drivers.TcpSockets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,11 +18,6 @@ import java.util.concurrent.ConcurrentMap;
  * heartbeat, then forgotten: the control plane keeps {@code last_active_at}.
  */
 public final class Activity {
-    /** /proc/net/tcp's state of an established connection. */
-    private static final String ESTABLISHED = "01";
-
-    private static final List<Path> TCP_TABLES = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
-
     private final Clock clock;
     private final ConcurrentMap<String, Instant> used = new ConcurrentHashMap<>();
 
@@ -66,23 +58,9 @@ public final class Activity {
     static Set<Integer> establishedLocalPorts(Collection<Integer> ports) {
         Set<Integer> wanted = Set.copyOf(ports);
         Set<Integer> open = new HashSet<>();
-        for (Path table : TCP_TABLES) {
-            List<String> lines;
-            try {
-                lines = Files.readAllLines(table);
-            } catch (IOException e) {
-                continue; // no IPv6, or not Linux: nothing to see there
-            }
-            for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length < 4 || !f[3].equals(ESTABLISHED)) {
-                    continue;
-                }
-                String local = f[1];
-                int port = Integer.parseInt(local.substring(local.lastIndexOf(':') + 1), 16);
-                if (wanted.contains(port)) {
-                    open.add(port);
-                }
+        for (TcpSockets.Socket s : TcpSockets.all()) {
+            if (s.state().equals(TcpSockets.ESTABLISHED) && wanted.contains(s.port())) {
+                open.add(s.port());
             }
         }
         return open;

@@ -80,7 +80,10 @@ public final class CaddyEdge implements EdgeController {
             RouteGuard guard) {
         this.verifier = new AccessVerifier(dir.resolve("access"), java.time.Clock.systemUTC());
         this.access = new AccessServer(
-                verifier, activity, settings.authDial().isEmpty() ? "127.0.0.1:0" : settings.authDial());
+                verifier,
+                activity,
+                guard.previews(),
+                settings.authDial().isEmpty() ? "127.0.0.1:0" : settings.authDial());
         this.settings = settings.withAuthDial(access.dial());
         settings = this.settings;
         this.address = address;
@@ -232,7 +235,8 @@ public final class CaddyEdge implements EdgeController {
                 r.getUpstream(),
                 r.getIdeHostname(),
                 r.getIdeUpstream(),
-                r.getAppPublic());
+                r.getAppPublic(),
+                r.getPublicPortsList());
     }
 
     /** Where this machine reaches its own edge listener. */

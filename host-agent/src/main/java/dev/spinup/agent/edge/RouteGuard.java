@@ -31,9 +31,21 @@ public final class RouteGuard {
     public static final RouteGuard TRUST_THE_TABLE = new RouteGuard(null);
 
     private final Registry registry;
+    private final PreviewPorts previews;
 
     public RouteGuard(Registry registry) {
+        this(registry, PreviewPorts.NONE);
+    }
+
+    /** @param previews what the workspaces running here listen on, for their preview names */
+    public RouteGuard(Registry registry, PreviewPorts previews) {
         this.registry = registry;
+        this.previews = previews;
+    }
+
+    /** A preview name is proxied only to a port its workspace listens on here now: these. */
+    PreviewPorts previews() {
+        return previews;
     }
 
     /** The routes as the edge may serve them now. */
@@ -63,15 +75,7 @@ public final class RouteGuard {
                                 r.workspaceId(),
                                 r.ideDial(),
                                 here.ideEndpoint().isEmpty() ? "no IDE here" : EdgeRoute.dial(here.ideEndpoint()));
-                        return new EdgeRoute(
-                                r.workspaceId(),
-                                r.displayName(),
-                                r.hostnames(),
-                                r.mode(),
-                                r.upstream(),
-                                r.ideHostname(),
-                                "",
-                                r.appPublic());
+                        return r.withoutIdeUpstream();
                     }
                     return r;
                 })

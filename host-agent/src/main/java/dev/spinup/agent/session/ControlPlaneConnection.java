@@ -17,6 +17,8 @@ import dev.spinup.api.v1.Heartbeat;
 import dev.spinup.api.v1.Inventory;
 import dev.spinup.api.v1.InventoryWorkspace;
 import dev.spinup.api.v1.LocalWorkspaceState;
+import dev.spinup.api.v1.PreviewPorts;
+import dev.spinup.api.v1.PreviewPortsReport;
 import dev.spinup.api.v1.SessionHello;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -58,6 +60,10 @@ public final class ControlPlaneConnection implements AutoCloseable {
     private final Duration heartbeatInterval;
     private final String agentInstanceId;
     private final dev.spinup.agent.edge.EdgeController edge;
+    private final dev.spinup.agent.edge.PreviewPorts previews;
+    /** The preview ports this session's last heartbeat reported; null: none yet in this session. */
+    private volatile Map<String, java.util.Set<Integer>> reportedPreviews;
+
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "agent-heartbeat");
         t.setDaemon(true);
@@ -78,7 +84,8 @@ public final class ControlPlaneConnection implements AutoCloseable {
             Envelope total,
             Duration heartbeatInterval,
             String agentInstanceId,
-            dev.spinup.agent.edge.EdgeController edge) {
+            dev.spinup.agent.edge.EdgeController edge,
+            dev.spinup.agent.edge.PreviewPorts previews) {
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("at least one control-plane address is needed");
         }
@@ -92,6 +99,7 @@ public final class ControlPlaneConnection implements AutoCloseable {
         this.heartbeatInterval = heartbeatInterval;
         this.agentInstanceId = agentInstanceId;
         this.edge = edge;
+        this.previews = previews;
         this.loop = Thread.ofPlatform().name("agent-connection").daemon().unstarted(this::run);
     }
 
@@ -200,6 +208,7 @@ public final class ControlPlaneConnection implements AutoCloseable {
         StreamObserver<AgentEvent> eventStream = new SynchronizedObserver<>(events[0]);
         outbox.emit(AgentEvent.newBuilder().setInventory(inventory()));
         outbox.attach(eventStream);
+        reportedPreviews = null;
         ScheduledFuture<?> heartbeats = timer.scheduleAtFixedRate(
                 () -> outbox.emit(AgentEvent.newBuilder().setHeartbeat(heartbeat())),
                 0,
@@ -248,6 +257,15 @@ public final class ControlPlaneConnection implements AutoCloseable {
                                 .setSeconds(at.getEpochSecond())
                                 .setNanos(at.getNano())
                                 .build()));
+        Map<String, java.util.Set<Integer>> listening = new java.util.TreeMap<>();
+        previews.now().forEach((workspace, ports) -> listening.put(workspace, new java.util.TreeSet<>(ports.keySet())));
+        if (!listening.equals(reportedPreviews)) {
+            PreviewPortsReport.Builder report = PreviewPortsReport.newBuilder();
+            listening.forEach((workspace, ports) -> report.putWorkspaces(
+                    workspace, PreviewPorts.newBuilder().addAllPorts(ports).build()));
+            b.setPreviewPorts(report);
+            reportedPreviews = listening;
+        }
         return b.build();
     }
 

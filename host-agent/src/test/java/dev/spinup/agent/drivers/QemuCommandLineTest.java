@@ -27,6 +27,7 @@ class QemuCommandLineTest {
                 Path.of("/tmp/spinup-vm-0f0f/ws-0123"),
                 "127.0.0.1",
                 31001,
+                31002,
                 false,
                 "tsc_early_khz=2400000 ");
 
@@ -45,6 +46,7 @@ class QemuCommandLineTest {
                         Path.of("/s"),
                         "0.0.0.0",
                         30000,
+                        0,
                         true,
                         "")
                 .arguments();
@@ -57,6 +59,10 @@ class QemuCommandLineTest {
         assertEquals("kvm", args.get(args.indexOf("-accel") + 1));
         assertEquals("host", args.get(args.indexOf("-cpu") + 1));
         assertEquals("1024M", args.get(args.indexOf("-m") + 1));
+        assertEquals(
+                "user,id=net0,hostfwd=tcp:0.0.0.0:30000-:8080",
+                args.get(args.indexOf("-netdev") + 1),
+                "an image without an IDE forwards the app's port only");
     }
 
     @Test

@@ -33,6 +33,29 @@ class QemuDisksTest {
     }
 
     @Test
+    void aDiskSmallerThanTheImageIsRefusedWithItsSize() throws Exception {
+        Path images = tmp.resolve("big");
+        Path big = Files.createDirectories(images.resolve("ffff"));
+        ExternalCommand.run(
+                List.of(
+                        "qemu-img",
+                        "create",
+                        "-q",
+                        "-f",
+                        "qcow2",
+                        big.resolve("base.qcow2").toString(),
+                        "1536M"),
+                null,
+                null);
+        QemuDisks disks = new QemuDisks(big);
+
+        DriverException e = assertThrows(DriverException.class, () -> disks.create(tmp.resolve("ws-small"), 1));
+        assertEquals("disk_too_small", e.code());
+        assertTrue(e.getMessage().contains("(2 GiB)"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("ws-small").resolve(QemuDisks.DISK)));
+    }
+
+    @Test
     void anExportIsAdoptedOnAHostThatHasItsImage() throws Exception {
         QemuDisks here = new QemuDisks(image(tmp.resolve("here"), "bbbb"));
         here.create(tmp.resolve("ws-2"), 1);
