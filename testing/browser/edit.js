@@ -6,17 +6,14 @@
 // Usage: node edit.js <preview url> <ide url> <file> <find> <replacement> <screenshot.png>
 // CHROMIUM names the browser binary (default /usr/bin/chromium).
 'use strict';
-const { chromium } = require('playwright-core');
+const { launch, openWorkbench, run } = require('./browser');
 
 async function main() {
   const [previewUrl, ideUrl, file, find, replacement, screenshot] = process.argv.slice(2);
   if (!screenshot) {
     throw new Error('usage: node edit.js <preview url> <ide url> <file> <find> <replacement> <screenshot.png>');
   }
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  const browser = await launch();
   let preview;
   let ide;
   try {
@@ -31,8 +28,7 @@ async function main() {
     preview.on('framenavigated', (frame) => { if (frame === preview.mainFrame()) navigations++; });
 
     ide = await context.newPage();
-    await ide.goto(ideUrl, { waitUntil: 'domcontentloaded', timeout: 60000 });
-    await ide.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ state: 'visible', timeout: 60000 });
+    await openWorkbench(ide, ideUrl);
     // Quick Open, then the file.
     await ide.locator('.monaco-workbench').click({ position: { x: 640, y: 300 } });
     await ide.keyboard.press('Control+P');
@@ -79,7 +75,4 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  process.stderr.write(String(e && e.stack || e) + '\n');
-  process.exit(1);
-});
+run(main);

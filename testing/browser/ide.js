@@ -4,25 +4,20 @@
 // Usage: node ide.js <url> <screenshot.png> [<terminal command> <text its output contains>]
 // CHROMIUM names the browser binary (default /usr/bin/chromium).
 'use strict';
-const { chromium } = require('playwright-core');
+const { launch, openWorkbench, run } = require('./browser');
 
 async function main() {
   const [url, screenshot, command, expected] = process.argv.slice(2);
   if (!url || !screenshot || (command && !expected)) {
     throw new Error('usage: node ide.js <url> <screenshot.png> [<terminal command> <text its output contains>]');
   }
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  const browser = await launch();
   let page;
   try {
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const started = Date.now();
-    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60000 });
     // Interactive: the workbench is there and the explorer lists the folder's files.
-    const rows = page.locator('.explorer-folders-view .monaco-list-row');
-    await rows.first().waitFor({ state: 'visible', timeout: 60000 });
+    const rows = await openWorkbench(page, url);
     const workbenchMs = Date.now() - started;
     const explorer = (await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') || e.textContent)))
       .map((label) => label.trim());
@@ -65,7 +60,4 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  process.stderr.write(String(e && e.stack || e) + '\n');
-  process.exit(1);
-});
+run(main);

@@ -3,10 +3,10 @@ package dev.spinup.testing;
 import static dev.spinup.testing.ApiAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.rpc.ErrorInfo;
 import dev.spinup.api.v1.AccessGrant;
 import dev.spinup.api.v1.AccessTarget;
 import dev.spinup.api.v1.CreateAccessGrantRequest;
-import dev.spinup.api.v1.ErrorInfo;
 import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.GetWorkspaceRequest;
 import dev.spinup.api.v1.SetSharingRequest;

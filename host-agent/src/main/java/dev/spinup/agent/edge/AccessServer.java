@@ -80,6 +80,8 @@ public final class AccessServer implements AutoCloseable {
             if (workspace == null || target == null || host == null || uri == null) {
                 respond(
                         exchange,
+                        workspace,
+                        target,
                         host == null ? "" : host,
                         new AccessVerifier.Decision.Refuse(
                                 "GRANT_MISSING", "This check did not come from the edge's configuration."),
@@ -125,16 +127,7 @@ public final class AccessServer implements AutoCloseable {
                 count("error");
                 return;
             }
-            switch (d) {
-                case AccessVerifier.Decision.Refuse r ->
-                    log.info("event=access_refused workspace={} target={} reason={}", workspace, target, r.reason());
-                case AccessVerifier.Decision.Redirect r -> {
-                    log.info("event=access_granted workspace={} target={} grant={}", workspace, target, r.grantId());
-                    activity.touch(workspace);
-                }
-                case AccessVerifier.Decision.Allow a -> activity.touch(workspace);
-            }
-            respond(exchange, host, d, upstream);
+            respond(exchange, workspace, target, host, d, upstream);
         }
     }
 
@@ -151,13 +144,21 @@ public final class AccessServer implements AutoCloseable {
         return ports;
     }
 
-    private void respond(HttpExchange exchange, String host, AccessVerifier.Decision d, String upstream)
+    /** Answers Caddy, and counts, logs and records as use what was decided. */
+    private void respond(
+            HttpExchange exchange,
+            String workspace,
+            String target,
+            String host,
+            AccessVerifier.Decision d,
+            String upstream)
             throws IOException {
         var out = exchange.getResponseHeaders();
         out.set("Cache-Control", "no-store");
         switch (d) {
             case AccessVerifier.Decision.Allow a -> {
                 count("allowed");
+                activity.touch(workspace);
                 if (upstream != null) {
                     out.set("X-Spinup-Upstream", upstream);
                 }
@@ -165,12 +166,15 @@ public final class AccessServer implements AutoCloseable {
             }
             case AccessVerifier.Decision.Redirect r -> {
                 count("redeemed");
+                log.info("event=access_granted workspace={} target={} grant={}", workspace, target, r.grantId());
+                activity.touch(workspace);
                 out.set("Location", r.location());
                 out.set("Set-Cookie", r.setCookie());
                 exchange.sendResponseHeaders(302, -1);
             }
             case AccessVerifier.Decision.Refuse r -> {
                 count(r.reason());
+                log.info("event=access_refused workspace={} target={} reason={}", workspace, target, r.reason());
                 byte[] page = Pages.refused(host, r.reason(), r.message()).getBytes(StandardCharsets.UTF_8);
                 out.set("Content-Type", "text/html; charset=utf-8");
                 out.set("X-Spinup-Reason", r.reason());

@@ -85,10 +85,9 @@ public final class CaddyEdge implements EdgeController {
                 guard.previews(),
                 settings.authDial().isEmpty() ? "127.0.0.1:0" : settings.authDial());
         this.settings = settings.withAuthDial(access.dial());
-        settings = this.settings;
         this.address = address;
         this.guard = guard;
-        this.admin = new CaddyAdmin(settings.adminListen());
+        this.admin = new CaddyAdmin(this.settings.adminListen());
         this.lastGood = new LastGoodConfig(dir);
         try {
             Files.createDirectories(dir);
@@ -107,19 +106,21 @@ public final class CaddyEdge implements EdgeController {
             // port the table names until a config of this process is confirmed.
             held = table == null ? Set.of() : RouteGuard.proxiedPorts(routes(table));
         });
-        this.certificates = settings.tls() == EdgeSettings.Tls.OFF
+        this.certificates = this.settings.tls() == EdgeSettings.Tls.OFF
                 ? null
                 : new CertificateWatch(
-                        localListener(settings),
-                        settings.tls() == EdgeSettings.Tls.INTERNAL ? Duration.ofMinutes(1) : Duration.ofMinutes(15),
+                        localListener(this.settings),
+                        this.settings.tls() == EdgeSettings.Tls.INTERNAL
+                                ? Duration.ofMinutes(1)
+                                : Duration.ofMinutes(15),
                         certificates);
         if (this.certificates != null) {
             this.certificates.track(last.map(LastGoodConfig.Config::hostnames).orElse(List.of()));
         }
         this.process = caddyBinary == null
                 ? null
-                : new CaddyProcess(dir, caddyBinary, settings.listen(), settings.adminListen(), admin);
-        this.watchdog = new CaddyWatchdog(dir, settings, admin, process, lastGood, lock, this.certificates);
+                : new CaddyProcess(dir, caddyBinary, this.settings.listen(), this.settings.adminListen(), admin);
+        this.watchdog = new CaddyWatchdog(dir, this.settings, admin, process, lastGood, lock, this.certificates);
         watchdog.start();
         refresh();
     }

@@ -20,6 +20,9 @@ import org.slf4j.LoggerFactory;
  * twice when a previous agent process left one running.
  */
 final class CaddyProcess implements AutoCloseable {
+    /** How long a started Caddy has to answer on its admin API. */
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
     private static final Logger log = LoggerFactory.getLogger(CaddyProcess.class);
 
     private final Path dir;
@@ -80,11 +83,12 @@ final class CaddyProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start Caddy (" + binary + ")", e);
         }
-        Instant deadline = Instant.now().plusSeconds(30);
+        Instant deadline = Instant.now().plus(START_TIMEOUT);
         while (!admin.answers()) {
             if (!alive() || Instant.now().isAfter(deadline)) {
                 throw new IllegalStateException("Caddy did not come up on " + adminListen
-                        + (alive() ? " within 30 s" : ": it exited") + "; " + dir.resolve("caddy.log")
+                        + (alive() ? " within " + START_TIMEOUT.toSeconds() + " s" : ": it exited") + "; "
+                        + dir.resolve("caddy.log")
                         + " ends with:\n" + logTail());
             }
             LockSupport.parkNanos(Duration.ofMillis(50).toNanos()); // polling its admin API, bounded above
