@@ -22,6 +22,8 @@ public final class CaddyConfig {
     private static final String NAME_VAR = "spinup_name";
     /** A preview's upstream, as the verifier's check answered it. */
     private static final String UPSTREAM_VAR = "spinup_upstream";
+    /** The access logger of published apps' requests ({@link EdgeSettings#accessLog}). */
+    private static final String PUBLISHED_LOGGER = "spinup_published";
     /** The Host matcher of a workspace's preview names. */
     private static final String PREVIEW_MATCH = "spinup_preview";
     /** Where the host's access verifier answers Caddy's checks. */
@@ -109,6 +111,21 @@ public final class CaddyConfig {
 
         Map<String, Object> server =
                 map("@id", generationId(generation), "listen", List.of(settings.listen()), "routes", caddyRoutes);
+        if (!settings.accessLog().isEmpty()) {
+            // Published apps' requests pass no verifier: Caddy logs them (only them) for their
+            // activity. Caddy 2.6 matches the Host header as sent, so each name with the port too.
+            Map<String, Object> names = new java.util.TreeMap<>();
+            String port = ":" + port(settings.listen());
+            for (EdgeRoute r : sorted) {
+                if (r.mode() == EdgeRoute.Mode.PROXY && r.appPublic()) {
+                    for (String h : r.hostnames()) {
+                        names.put(h, PUBLISHED_LOGGER);
+                        names.put(h + port, PUBLISHED_LOGGER);
+                    }
+                }
+            }
+            server.put("logs", map("logger_names", names, "skip_unmapped_hosts", true));
+        }
         Map<String, Object> apps = new LinkedHashMap<>();
         Map<String, Object> http = new LinkedHashMap<>();
         if (settings.tls() == EdgeSettings.Tls.OFF) {
@@ -146,13 +163,35 @@ public final class CaddyConfig {
                                 List.of(map("type", "delete", "parameter", GrantToken.QUERY_PARAMETER))),
                         "request>headers>Cookie",
                         map("filter", "cookie", "actions", List.of(map("type", "delete", "name", SESSION_COOKIE)))));
-        return Json.write(map(
-                "admin",
-                map("listen", settings.adminListen()),
-                "logging",
-                map("logs", map("default", map("encoder", redacted))),
-                "apps",
-                apps));
+        Map<String, Object> logs = new LinkedHashMap<>();
+        Map<String, Object> defaultLog = map("encoder", redacted);
+        logs.put("default", defaultLog);
+        if (!settings.accessLog().isEmpty()) {
+            String logger = "http.log.access." + PUBLISHED_LOGGER;
+            defaultLog.put("exclude", List.of(logger));
+            // Only when and where: the host and the time, never a URI, header or address.
+            Map<String, Object> fields = new LinkedHashMap<>();
+            for (String field : List.of(
+                    "request>uri",
+                    "request>headers",
+                    "request>remote_ip",
+                    "request>remote_port",
+                    "resp_headers",
+                    "user_id")) {
+                fields.put(field, map("filter", "delete"));
+            }
+            logs.put(
+                    "published",
+                    map(
+                            "writer",
+                            map("output", "file", "filename", settings.accessLog(), "roll_size_mb", 1, "roll_keep", 1),
+                            "encoder",
+                            map("format", "filter", "wrap", map("format", "json"), "fields", fields),
+                            "include",
+                            List.of(logger)));
+        }
+        return Json.write(
+                map("admin", map("listen", settings.adminListen()), "logging", map("logs", logs), "apps", apps));
     }
 
     /** Every name of the route: its own and its IDE's, and its previews' if it has a domain for them. */

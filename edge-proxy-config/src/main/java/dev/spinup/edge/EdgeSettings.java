@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param hostLabel    this host's name, sent along when it forwards a request to another host
  * @param authDial     where the host's access verifier answers Caddy's {@code forward_auth}
  *                     checks ({@code host:port} on loopback); empty: every private name is refused
+ * @param accessLog    the file Caddy logs published apps' requests to (one JSON object per line:
+ *                     the host agent reads it for their activity); empty: none
  */
 public record EdgeSettings(
         String adminListen,
@@ -22,7 +24,8 @@ public record EdgeSettings(
         String acmeEmail,
         int retryAfterSeconds,
         String hostLabel,
-        String authDial) {
+        String authDial,
+        String accessLog) {
     public enum Tls {
         OFF,
         INTERNAL,
@@ -41,17 +44,23 @@ public record EdgeSettings(
         }
         hostLabel = hostLabel == null ? "" : hostLabel;
         authDial = authDial == null ? "" : authDial;
+        accessLog = accessLog == null ? "" : accessLog;
     }
 
     /** Without an access verifier (yet): see {@link #withAuthDial}. */
     public EdgeSettings(
             String adminListen, String listen, Tls tls, String acmeEmail, int retryAfterSeconds, String hostLabel) {
-        this(adminListen, listen, tls, acmeEmail, retryAfterSeconds, hostLabel, "");
+        this(adminListen, listen, tls, acmeEmail, retryAfterSeconds, hostLabel, "", "");
     }
 
     /** The same settings with the access verifier at {@code dial}. */
     public EdgeSettings withAuthDial(String dial) {
-        return new EdgeSettings(adminListen, listen, tls, acmeEmail, retryAfterSeconds, hostLabel, dial);
+        return new EdgeSettings(adminListen, listen, tls, acmeEmail, retryAfterSeconds, hostLabel, dial, accessLog);
+    }
+
+    /** The same settings with published apps' requests logged to {@code file}. */
+    public EdgeSettings withAccessLog(String file) {
+        return new EdgeSettings(adminListen, listen, tls, acmeEmail, retryAfterSeconds, hostLabel, authDial, file);
     }
 
     /** Plain HTTP on {@code listen}, admin on {@code adminListen}: what dev mode and the tests use. */

@@ -65,8 +65,9 @@ class CaddyConfigTest {
                     true,
                     List.of(5173, 3000)));
 
-    static final EdgeSettings PLAIN =
-            EdgeSettings.plainHttp("127.0.0.1:2019", ":8080", "host-a").withAuthDial("127.0.0.1:2100");
+    static final EdgeSettings PLAIN = EdgeSettings.plainHttp("127.0.0.1:2019", ":8080", "host-a")
+            .withAuthDial("127.0.0.1:2100")
+            .withAccessLog("/var/lib/spinup/edge/published-access.log");
 
     @Test
     void plainHttpConfigMatchesItsGoldenFile() throws IOException {

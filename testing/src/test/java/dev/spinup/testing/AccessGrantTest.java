@@ -46,7 +46,7 @@ class AccessGrantTest {
     @BeforeAll
     static void start() {
         cluster = spinup.cluster();
-        host = cluster.startAgentWithEdge(new Envelope(4, 8, 50), null);
+        host = cluster.startAgentWithEdge(new Envelope(8, 16, 100), null);
         edge = host.agent().edge().address();
         ws = Workspaces.createActive(cluster.product(), "Private shop");
         other = Workspaces.createActive(cluster.product(), "Someone else's");
@@ -155,7 +155,7 @@ class AccessGrantTest {
     void aSpentGrantStaysSpentAcrossAnAgentRestart() {
         AccessGrant grant = Workspaces.grant(cluster.product(), ws, AccessTarget.ACCESS_TARGET_APP);
         assertThat(EdgeHttp.get(edge, grant.getUrl(), null).statusCode()).isEqualTo(302);
-        host = cluster.restartAgent(host, null, new Envelope(4, 8, 50));
+        host = cluster.restartAgent(host, null, new Envelope(8, 16, 100));
         edge = host.agent().edge().address();
         Eventually.await(
                 Duration.ofSeconds(30),
@@ -321,6 +321,30 @@ class AccessGrantTest {
                 "last_active_at to move with the next request",
                 () -> toInstant(workspace(fresh).getLastActiveAt()),
                 at -> at.isAfter(toInstant(first)));
+    }
+
+    @Test
+    void aPublishedAppsRequestsMoveLastActiveAtTooAndNeverLogItsUri() throws Exception {
+        String published = Workspaces.createActive(cluster.product(), "Published activity");
+        String name = workspace(published).getHostname();
+        Workspaces.setAppSharing(cluster.product(), published, Sharing.SHARING_PUBLIC);
+        twoMoreHeartbeats();
+        assertThat(workspace(published).hasLastActiveAt())
+                .as("publishing is not use")
+                .isFalse();
+
+        // No verifier sees these: Caddy's log of published apps' requests is what the host reads.
+        String secret = UUID.randomUUID().toString();
+        assertThat(EdgeHttp.get(edge, "http://" + name + "/?token=" + secret, null)
+                        .statusCode())
+                .isEqualTo(200);
+        Eventually.await(
+                Duration.ofSeconds(30),
+                "the host to report the published app used",
+                () -> workspace(published),
+                Workspace::hasLastActiveAt);
+        java.nio.file.Path log = host.dataDir().resolve("edge/published-access.log");
+        assertThat(log).content().contains(name).doesNotContain(secret).doesNotContain("127.0.0.1");
     }
 
     /** Returns once the host's heartbeats went in twice more: whatever it had to report until now is recorded. */

@@ -159,7 +159,8 @@ class QemuVmTest {
                 java.nio.file.Files.createDirectories(
                                 Path.of("target/screenshots").toAbsolutePath())
                         .resolve("workspace-ide-qemu.png"),
-                "nohup node -e \"" + server + "\" >/dev/null 2>&1 & cat spinup-start.sh >/dev/null && echo ok-" + token,
+                // (busybox has no nohup; the terminal outlives the browser anyway)
+                "node -e \"" + server + "\" >/dev/null 2>&1 & cat spinup-start.sh >/dev/null && echo ok-" + token,
                 "ok-" + token);
 
         assertThat(view.explorer()).contains("index.html", "server.js", "spinup-start.sh");

@@ -252,14 +252,17 @@ final class AccessApi {
 
     /** scheme://name[:port] of the workspace's home host's edge, where DNS sends the browser. */
     private String origin(Tx tx, AccessStore.Grant grant) {
-        Workspace w = tx.workspaces().find(grant.workspaceId()).orElseThrow();
-        UUID home = tx.workspaces().homeHost(w.id()).orElse(w.hostId());
+        UUID id = grant.workspaceId();
+        UUID home = tx.workspaces()
+                .homeHost(id)
+                .or(() -> tx.workspaces().find(id).map(Workspace::hostId))
+                .orElse(null);
         String edge = home == null ? null : tx.fleet().edgeAddress(home).orElse(null);
         if (edge == null) {
             throw SpinUpException.failedPrecondition(
                     ErrorReason.ACCESS_TARGET_INVALID,
-                    "workspace " + w.id() + " is not behind an edge: its home host runs none",
-                    Map.of("workspaceId", w.id().toString()));
+                    "workspace " + id + " is not behind an edge: its home host runs none",
+                    Map.of("workspaceId", id.toString()));
         }
         String port = edge.substring(edge.lastIndexOf(':') + 1);
         boolean usual =

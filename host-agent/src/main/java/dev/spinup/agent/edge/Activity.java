@@ -13,8 +13,9 @@ import java.util.concurrent.ConcurrentMap;
 
 /**
  * When this host's workspaces were last used: each request the edge lets through to a private
- * name (a published app's requests do not pass the verifier), and each moment a browser holds a connection open to its IDE (Caddy keeps no idle
- * connections to an IDE, so an established one is a workbench in use). Reported with every
+ * name or a preview (the verifier sees them), each request to a published app (Caddy logs them,
+ * see {@link PublishedRequests}), and each moment a browser holds a connection open to its IDE
+ * (Caddy keeps no idle connections to an IDE, so an established one is a workbench in use). Reported with every
  * heartbeat, then forgotten: the control plane keeps {@code last_active_at}.
  */
 public final class Activity {
@@ -27,8 +28,12 @@ public final class Activity {
 
     /** A request to the workspace went through the edge now. */
     void touch(String workspaceId) {
-        Instant now = clock.instant();
-        used.merge(workspaceId, now, (a, b) -> a.isAfter(b) ? a : b);
+        touch(workspaceId, clock.instant());
+    }
+
+    /** A request to the workspace went through the edge at {@code at}. */
+    void touch(String workspaceId, Instant at) {
+        used.merge(workspaceId, at, (a, b) -> a.isAfter(b) ? a : b);
     }
 
     /**

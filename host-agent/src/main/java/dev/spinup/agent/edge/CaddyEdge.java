@@ -49,13 +49,14 @@ public final class CaddyEdge implements EdgeController {
     private final AccessVerifier verifier;
     private final AccessServer access;
     private final Activity activity = new Activity(java.time.Clock.systemUTC());
+    private final PublishedRequests publishedRequests;
     /** Loads are one at a time; never held while nothing is loading (no monitor: it blocks on HTTP). */
     private final ReentrantLock lock = new ReentrantLock();
 
     private long appliedGeneration = -1;
     private long serial;
     private ApplyEdgeRoutes table;
-    private List<EdgeRoute> loaded;
+    private volatile List<EdgeRoute> loaded;
     /** Ports a config Caddy runs (or may be loading) proxies to. */
     private volatile Set<Integer> held = Set.of();
 
@@ -84,7 +85,9 @@ public final class CaddyEdge implements EdgeController {
                 activity,
                 guard.previews(),
                 settings.authDial().isEmpty() ? "127.0.0.1:0" : settings.authDial());
-        this.settings = settings.withAuthDial(access.dial());
+        Path publishedLog = dir.resolve("published-access.log").toAbsolutePath();
+        this.publishedRequests = new PublishedRequests(publishedLog);
+        this.settings = settings.withAuthDial(access.dial()).withAccessLog(publishedLog.toString());
         this.address = address;
         this.guard = guard;
         this.admin = new CaddyAdmin(this.settings.adminListen());
@@ -264,6 +267,21 @@ public final class CaddyEdge implements EdgeController {
 
     @Override
     public java.util.Map<String, java.time.Instant> takeActivity(java.util.Map<String, Integer> idePorts) {
+        java.util.Map<String, String> published = new java.util.HashMap<>();
+        List<EdgeRoute> routes = loaded;
+        if (routes != null) {
+            for (EdgeRoute r : routes) {
+                if (r.mode() == EdgeRoute.Mode.PROXY && r.appPublic()) {
+                    r.hostnames().forEach(h -> published.put(h, r.workspaceId()));
+                }
+            }
+        }
+        publishedRequests.read((host, at) -> {
+            String workspace = published.get(host);
+            if (workspace != null) {
+                activity.touch(workspace, at);
+            }
+        });
         return activity.take(idePorts);
     }
 

@@ -258,7 +258,14 @@ public final class ControlPlaneConnection implements AutoCloseable {
                                 .setNanos(at.getNano())
                                 .build()));
         Map<String, java.util.Set<Integer>> listening = new java.util.TreeMap<>();
-        previews.now().forEach((workspace, ports) -> listening.put(workspace, new java.util.TreeSet<>(ports.keySet())));
+        try {
+            previews.now()
+                    .forEach((workspace, ports) -> listening.put(workspace, new java.util.TreeSet<>(ports.keySet())));
+        } catch (RuntimeException e) {
+            // a heartbeat goes out whatever the scan of the workspaces' sockets ran into
+            log.warn("event=preview_ports_scan_failed error=\"{}\"", e.toString());
+            return b.build();
+        }
         if (!listening.equals(reportedPreviews)) {
             PreviewPortsReport.Builder report = PreviewPortsReport.newBuilder();
             listening.forEach((workspace, ports) -> report.putWorkspaces(
