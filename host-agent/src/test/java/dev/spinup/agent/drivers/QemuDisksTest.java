@@ -34,20 +34,7 @@ class QemuDisksTest {
 
     @Test
     void aDiskSmallerThanTheImageIsRefusedWithItsSize() throws Exception {
-        Path images = tmp.resolve("big");
-        Path big = Files.createDirectories(images.resolve("ffff"));
-        ExternalCommand.run(
-                List.of(
-                        "qemu-img",
-                        "create",
-                        "-q",
-                        "-f",
-                        "qcow2",
-                        big.resolve("base.qcow2").toString(),
-                        "1536M"),
-                null,
-                null);
-        QemuDisks disks = new QemuDisks(big);
+        QemuDisks disks = new QemuDisks(image(tmp.resolve("big"), "ffff", "1536M"));
 
         DriverException e = assertThrows(DriverException.class, () -> disks.create(tmp.resolve("ws-small"), 1));
         assertEquals("disk_too_small", e.code());
@@ -106,6 +93,11 @@ class QemuDisksTest {
 
     /** An image directory with a tiny base disk, as build-image.sh leaves one. */
     private static Path image(Path images, String hash) throws Exception {
+        return image(images, hash, "1G");
+    }
+
+    /** An image directory whose base is an empty qcow2 of {@code size}. */
+    private static Path image(Path images, String hash, String size) throws Exception {
         Path dir = Files.createDirectories(images.resolve(hash));
         ExternalCommand.run(
                 List.of(
@@ -115,7 +107,7 @@ class QemuDisksTest {
                         "-f",
                         "qcow2",
                         dir.resolve("base.qcow2").toString(),
-                        "1G"),
+                        size),
                 null,
                 null);
         return dir;
