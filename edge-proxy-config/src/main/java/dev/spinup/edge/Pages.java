@@ -56,6 +56,25 @@ public final class Pages {
                 "");
     }
 
+    /**
+     * 502 for a preview name whose port nothing in the workspace listens on (yet): a server that
+     * is still starting shows up by itself, since the page asks again every few seconds.
+     */
+    public static String portClosed(String hostname, int port, String reason) {
+        return page(
+                "Nothing on port " + port,
+                "#b45309",
+                BOX,
+                "Not listening",
+                "Nothing listens on port " + port,
+                "<p>Nothing in this workspace listens on port " + port + " right now. Start the server in the "
+                        + "workspace (its terminal, or its project's scripts), and this page shows it: it checks "
+                        + "again by itself every 5 seconds.</p>"
+                        + "<p><code>" + esc(reason) + "</code></p>",
+                esc(hostname),
+                "<meta http-equiv=\"refresh\" content=\"5\">");
+    }
+
     // The *Html forms take HTML: escaped text, or the edge's placeholders, filled in per request.
 
     static String suspendedHtml(String nameHtml, String hostHtml, int retryAfterSeconds) {

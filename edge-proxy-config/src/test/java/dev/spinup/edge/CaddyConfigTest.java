@@ -153,7 +153,8 @@ class CaddyConfigTest {
                 Pages.suspended("Shop front", "s.test", 30),
                 Pages.archived("Shop front", "s.test"),
                 Pages.tombstone("s.test"),
-                Pages.unknown());
+                Pages.unknown(),
+                Pages.portClosed("w--3000.s.test", 3000, "PORT_NOT_LISTENING"));
         for (String page : pages) {
             assertThat(page)
                     .startsWith("<!doctype html>")
@@ -172,6 +173,11 @@ class CaddyConfigTest {
                 .contains("<title>Shop front is archived · SpinUp</title>")
                 .contains("restore it");
         assertThat(pages.get(2)).contains("<title>s.test no longer exists · SpinUp</title>");
+        assertThat(pages.get(4))
+                .contains("<title>Nothing on port 3000 · SpinUp</title>")
+                .contains("PORT_NOT_LISTENING")
+                .as("a server still starting shows up by itself")
+                .contains("http-equiv=\"refresh\" content=\"5\"");
     }
 
     @Test

@@ -108,7 +108,9 @@ class PortPreviewTest {
                 Duration.ofSeconds(30),
                 "the host to report the port closed",
                 () -> workspace(ws).getPreviewPortsList().isEmpty());
-        assertRefused(EdgeHttp.get(edge, preview, null), 502, "PORT_NOT_LISTENING");
+        HttpResponse<String> gone = EdgeHttp.get(edge, preview, null);
+        assertRefused(gone, 502, "PORT_NOT_LISTENING");
+        assertThat(gone.body()).contains("Nothing listens on port " + port);
     }
 
     @Test

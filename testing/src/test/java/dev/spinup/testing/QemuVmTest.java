@@ -104,7 +104,7 @@ class QemuVmTest {
     }
 
     @Test
-    void aTemplateChosenAtCreateIsServedFromInsideTheVm() throws Exception {
+    void aTemplatesDevServerRunsInsideTheVmAndAnEditInTheIdeHotReloadsIt() throws Exception {
         Operation create = cluster.product()
                 .createWorkspace(Workspaces.hobby("vm-rn")
                         .setTemplate(dev.spinup.api.v1.ProjectTemplate.REACT_NATIVE_WEB)
@@ -133,7 +133,26 @@ class QemuVmTest {
                         },
                         dom -> dom.contains("Rendered by React Native for Web")))
                 .contains("Rendered by React Native for Web in your SpinUp workspace");
-        succeed(Workspaces.request(cluster.product(), "delete", create.getWorkspaceId()));
+
+        // As its user works on it: the preview in one tab, the IDE in another, both through the
+        // edge with grants; an edit saved in the IDE shows in the preview by hot reload.
+        String id = create.getWorkspaceId();
+        CodeServer.awaitReady(host.agent().driver().find(id).orElseThrow().ideEndpoint(), VM_OPERATION);
+        Browser.EditView edit = Browser.editAndWatch(
+                Workspaces.grant(cluster.product(), id, dev.spinup.api.v1.AccessTarget.ACCESS_TARGET_APP)
+                        .getUrl(),
+                Workspaces.grant(cluster.product(), id, dev.spinup.api.v1.AccessTarget.ACCESS_TARGET_IDE)
+                        .getUrl(),
+                "src/App.jsx",
+                "Rendered by React Native for Web",
+                "Edited inside the VM",
+                java.nio.file.Files.createDirectories(
+                                Path.of("target/screenshots").toAbsolutePath())
+                        .resolve("dev-server-hot-reload-qemu.png"));
+        assertThat(edit.after()).contains("Edited inside the VM");
+        assertThat(edit.reloaded()).as("hot reload, not a page reload").isFalse();
+        System.out.println("hot reload inside the VM (TCG): save -> preview in " + edit.saveToPreviewMs() + " ms");
+        succeed(Workspaces.request(cluster.product(), "delete", id));
     }
 
     @Test

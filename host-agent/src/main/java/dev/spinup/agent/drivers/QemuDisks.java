@@ -65,6 +65,17 @@ final class QemuDisks {
         Files.move(partial, dir.resolve(DISK), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /** A disk can grow but never shrink: {@code disk_shrink} if {@code diskGb} is less than it has. */
+    void refuseShrink(Path disk, int diskGb, String workspaceId) throws DriverException {
+        long current = virtualSize(disk);
+        if ((long) diskGb * GIB < current) {
+            throw new DriverException(
+                    "disk_shrink",
+                    "the disk of " + workspaceId + " is " + current / GIB + " GiB; it can grow but not shrink to "
+                            + diskGb + " GiB");
+        }
+    }
+
     /** The size the guest sees, in bytes. */
     long virtualSize(Path disk) throws DriverException {
         return info(disk).virtualSize();

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -34,6 +33,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link QemuDisks}: the overlay, through qemu-img (create, grow, export, adopt).</li>
  *   <li>{@link QemuGuests}: the guest agent's channel (readiness, health, flush, shutdown) and QMP,
  *       with {@link QemuLiveBackup} for a point-in-time copy of a running VM.</li>
+ *   <li>{@link QemuPreviews}: what each VM listens on, each port forwarded from the host.</li>
  * </ul>
  *
  * <p>Layout: {@code <root>/<workspace id>/} holds {@code workspace.properties} (spec, port, the
@@ -42,7 +42,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class QemuVmDriver extends SupervisedDriver {
     private static final Logger log = LoggerFactory.getLogger(QemuVmDriver.class);
-    private static final long GIB = QemuDisks.GIB;
 
     public enum Accel {
         AUTO,
@@ -60,8 +59,7 @@ public final class QemuVmDriver extends SupervisedDriver {
     private final String tscHint;
 
     private final QemuGuests guests;
-    /** Running VMs' preview ports forwarded so far: workspace → guest port → host port. */
-    private final Map<String, Map<Integer, Integer>> forwards = new ConcurrentHashMap<>();
+    private final QemuPreviews previews;
 
     /**
      * @param image    a directory built by build-image.sh ({@code <images>/<hash>}); older images
@@ -80,6 +78,7 @@ public final class QemuVmDriver extends SupervisedDriver {
         };
         this.tscHint = kvm ? "" : QemuAccel.tscHint();
         this.guests = new QemuGuests(root);
+        this.previews = new QemuPreviews(guests, files, lock, QemuCommandLine.bindAddress(advertiseHost));
         log.info("event=qemu_driver image={} accel={}", disks.currentImage(), kvm ? "kvm" : "tcg");
         adoptSurvivors();
     }
@@ -173,12 +172,9 @@ public final class QemuVmDriver extends SupervisedDriver {
     protected ProcessHandle spawn(String workspaceId, Properties p, int port) throws DriverException {
         growDisk(workspaceId, p);
         int idePort = Integer.parseInt(p.getProperty(WorkspaceFiles.IDE_PORT, "0"));
-        if (idePort > 0 && !WorkspaceFiles.isFree(idePort)) {
-            // qemu would fail to forward it, and the VM would not start at all
+        if (idePort > 0 && !WorkspaceFiles.isFree(idePort)) { // qemu could not forward it: no VM at all
             throw new DriverException(
-                    "port_in_use",
-                    "the IDE port " + idePort + " of workspace " + workspaceId
-                            + " is in use by another process on this host");
+                    "port_in_use", "the IDE port " + idePort + " of " + workspaceId + " is in use on this host");
         }
         Path dir = files.dir(workspaceId);
         try {
@@ -192,12 +188,8 @@ public final class QemuVmDriver extends SupervisedDriver {
                     .start();
             files.writePid(workspaceId, process.pid());
             supervise(workspaceId, process.toHandle());
-            log.info(
-                    "event=vm_started workspace={} pid={} port={} accel={}",
-                    workspaceId,
-                    process.pid(),
-                    port,
-                    kvm ? "kvm" : "tcg");
+            String accel = kvm ? "kvm" : "tcg";
+            log.info("event=vm_started workspace={} pid={} port={} accel={}", workspaceId, process.pid(), port, accel);
             return process.toHandle();
         } catch (IOException e) {
             throw new DriverException("spawn_failed", "cannot start qemu: " + DriverException.reason(e), e);
@@ -206,8 +198,12 @@ public final class QemuVmDriver extends SupervisedDriver {
 
     @Override
     protected String unexpectedExitMessage(String workspaceId, ProcessHandle process) {
-        return "the VM (qemu " + process.pid() + ") stopped on its own; qemu: "
-                + WorkspaceFiles.tail(files.dir(workspaceId).resolve("qemu.log"), 3) + "; console: "
+        return "the VM (qemu " + process.pid() + ") stopped on its own; " + logTails(workspaceId);
+    }
+
+    /** The last lines qemu and the guest's console wrote: what a failure message quotes. */
+    private String logTails(String workspaceId) {
+        return "qemu: " + WorkspaceFiles.tail(files.dir(workspaceId).resolve("qemu.log"), 3) + "; console: "
                 + WorkspaceFiles.tail(files.dir(workspaceId).resolve("console.log"), 5);
     }
 
@@ -222,57 +218,12 @@ public final class QemuVmDriver extends SupervisedDriver {
     @Override
     protected void processEnded(String workspaceId) {
         guests.ended(workspaceId);
-        forwards.remove(workspaceId);
+        previews.ended(workspaceId);
     }
 
-    /**
-     * What each running VM's guest agent says it listens on, each port forwarded from a host port
-     * of the range the first time it is seen (qemu's {@code hostfwd_add}; the forward lasts as
-     * long as the VM). A VM that does not answer now is left out of this look.
-     */
     @Override
     public Map<String, Map<Integer, String>> previewPorts() {
-        Map<String, Map<Integer, String>> previews = new java.util.HashMap<>();
-        for (String id : running.keySet()) {
-            if (!isRunning(id)) {
-                continue;
-            }
-            try {
-                List<Integer> listening = guests.listeningPorts(id);
-                Map<Integer, Integer> forwarded = forwards.computeIfAbsent(id, k -> new ConcurrentHashMap<>());
-                Map<Integer, String> dial = new java.util.TreeMap<>();
-                for (int guestPort : listening) {
-                    Integer hostPort = forwarded.get(guestPort);
-                    if (hostPort == null) {
-                        hostPort = forward(id, guestPort);
-                        forwarded.put(guestPort, hostPort);
-                    }
-                    dial.put(guestPort, "127.0.0.1:" + hostPort);
-                }
-                if (!dial.isEmpty()) {
-                    previews.put(id, dial);
-                }
-            } catch (DriverException e) {
-                log.debug("event=preview_ports_unknown workspace={} reason=\"{}\"", id, e.getMessage());
-            }
-        }
-        return previews;
-    }
-
-    private int forward(String workspaceId, int guestPort) throws DriverException {
-        lock.lock(); // one port given out at a time, as for new workspaces
-        try {
-            int hostPort = files.allocatePort(Set.of());
-            guests.forward(workspaceId, QemuCommandLine.bindAddress(advertiseHost), hostPort, guestPort);
-            log.info(
-                    "event=vm_port_forwarded workspace={} guest_port={} host_port={}",
-                    workspaceId,
-                    guestPort,
-                    hostPort);
-            return hostPort;
-        } finally {
-            lock.unlock();
-        }
+        return previews.scan(running.keySet().stream().filter(this::isRunning).toList());
     }
 
     /** Waits until the guest agent says the app answers, then until it answers through the forwarded port. */
@@ -307,11 +258,7 @@ public final class QemuVmDriver extends SupervisedDriver {
     }
 
     private DriverException exited(String workspaceId) {
-        return new DriverException(
-                "exited",
-                "the VM exited while starting; qemu: "
-                        + WorkspaceFiles.tail(files.dir(workspaceId).resolve("qemu.log"), 3) + "; console: "
-                        + WorkspaceFiles.tail(files.dir(workspaceId).resolve("console.log"), 5));
+        return new DriverException("exited", "the VM exited while starting; " + logTails(workspaceId));
     }
 
     @Override
@@ -358,13 +305,7 @@ public final class QemuVmDriver extends SupervisedDriver {
         lock.lock();
         try {
             Properties p = files.require(workspaceId);
-            long current = disks.virtualSize(files.dir(workspaceId).resolve(QemuDisks.DISK));
-            if ((long) diskGb * GIB < current) {
-                throw new DriverException(
-                        "disk_shrink",
-                        "the disk of " + workspaceId + " is " + current / GIB + " GiB; it can grow but not shrink to "
-                                + diskGb + " GiB");
-            }
+            disks.refuseShrink(files.dir(workspaceId).resolve(QemuDisks.DISK), diskGb, workspaceId);
             files.storeEnvelope(workspaceId, p, vcpu, ramGb, diskGb);
         } finally {
             lock.unlock();
@@ -373,8 +314,8 @@ public final class QemuVmDriver extends SupervisedDriver {
 
     /** Applies a recorded disk growth before a boot; the guest grows its filesystem as it starts. */
     private void growDisk(String workspaceId, Properties p) throws DriverException {
-        if (disks.grow(
-                files.dir(workspaceId).resolve(QemuDisks.DISK), Long.parseLong(p.getProperty("disk_gb")) * GIB)) {
+        long bytes = Long.parseLong(p.getProperty("disk_gb")) * QemuDisks.GIB;
+        if (disks.grow(files.dir(workspaceId).resolve(QemuDisks.DISK), bytes)) {
             log.info("event=vm_disk_grown workspace={} disk_gb={}", workspaceId, p.getProperty("disk_gb"));
         }
     }

@@ -26,13 +26,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class AccessServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AccessServer.class);
+    /** The refusal of a preview name whose port nothing listens on (an ErrorReason). */
+    static final String PORT_NOT_LISTENING = "PORT_NOT_LISTENING";
 
     private final AccessVerifier verifier;
     private final Activity activity;
     private final PreviewPorts previews;
-    /** The refusal of a preview name whose port nothing listens on (an ErrorReason). */
-    static final String PORT_NOT_LISTENING = "PORT_NOT_LISTENING";
-
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
@@ -111,9 +110,7 @@ public final class AccessServer implements AutoCloseable {
                     upstream = port < 0 ? null : previews.dial(workspace, port);
                     if (upstream == null) {
                         d = new AccessVerifier.Decision.Refuse(
-                                PORT_NOT_LISTENING,
-                                "Nothing in this workspace listens on port " + port
-                                        + " now. Start it there, then reload this page.");
+                                PORT_NOT_LISTENING, "Nothing in this workspace listens on port " + port + ".");
                     }
                 }
             } catch (RuntimeException e) {
@@ -175,11 +172,15 @@ public final class AccessServer implements AutoCloseable {
             case AccessVerifier.Decision.Refuse r -> {
                 count(r.reason());
                 log.info("event=access_refused workspace={} target={} reason={}", workspace, target, r.reason());
-                byte[] page = Pages.refused(host, r.reason(), r.message()).getBytes(StandardCharsets.UTF_8);
+                // a closed preview port is not a question of access: the edge could not reach it
+                boolean closed = r.reason().equals(PORT_NOT_LISTENING);
+                byte[] page = (closed
+                                ? Pages.portClosed(host, dev.spinup.edge.EdgeRoute.previewPort(host), r.reason())
+                                : Pages.refused(host, r.reason(), r.message()))
+                        .getBytes(StandardCharsets.UTF_8);
                 out.set("Content-Type", "text/html; charset=utf-8");
                 out.set("X-Spinup-Reason", r.reason());
-                // a closed preview port is not a question of access: the edge could not reach it
-                exchange.sendResponseHeaders(r.reason().equals(PORT_NOT_LISTENING) ? 502 : 401, page.length);
+                exchange.sendResponseHeaders(closed ? 502 : 401, page.length);
                 try (OutputStream body = exchange.getResponseBody()) {
                     body.write(page);
                 }
