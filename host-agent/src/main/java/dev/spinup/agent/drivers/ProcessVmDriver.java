@@ -279,8 +279,7 @@ public final class ProcessVmDriver extends SupervisedDriver {
             String id = owners.get(pid);
             Properties p = runningHere.get(id);
             ports.forEach((port, dial) -> {
-                boolean own = port == WorkspaceFiles.port(p)
-                        || Integer.toString(port).equals(p.getProperty(WorkspaceFiles.IDE_PORT));
+                boolean own = port == WorkspaceFiles.port(p) || port == WorkspaceFiles.idePort(p);
                 if (!own) {
                     previews.computeIfAbsent(id, k -> new java.util.TreeMap<>()).put(port, dial);
                 }

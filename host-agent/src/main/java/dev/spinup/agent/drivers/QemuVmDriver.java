@@ -161,7 +161,7 @@ public final class QemuVmDriver extends SupervisedDriver {
                         guests.sockets(workspaceId),
                         QemuCommandLine.bindAddress(advertiseHost),
                         port,
-                        Integer.parseInt(p.getProperty(WorkspaceFiles.IDE_PORT, "0")),
+                        WorkspaceFiles.idePort(p),
                         kvm,
                         tscHint)
                 .arguments();
@@ -171,7 +171,7 @@ public final class QemuVmDriver extends SupervisedDriver {
     @Override
     protected ProcessHandle spawn(String workspaceId, Properties p, int port) throws DriverException {
         growDisk(workspaceId, p);
-        int idePort = Integer.parseInt(p.getProperty(WorkspaceFiles.IDE_PORT, "0"));
+        int idePort = WorkspaceFiles.idePort(p);
         if (idePort > 0 && !WorkspaceFiles.isFree(idePort)) { // qemu could not forward it: no VM at all
             throw new DriverException(
                     "port_in_use", "the IDE port " + idePort + " of " + workspaceId + " is in use on this host");

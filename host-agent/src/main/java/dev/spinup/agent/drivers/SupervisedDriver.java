@@ -129,9 +129,7 @@ abstract class SupervisedDriver implements VmDriver {
                     workspaceId,
                     alive ? LocalWorkspace.State.RUNNING : LocalWorkspace.State.STOPPED,
                     alive ? endpoint(WorkspaceFiles.port(p)) : "",
-                    alive && p.containsKey(WorkspaceFiles.IDE_PORT)
-                            ? endpoint(Integer.parseInt(p.getProperty(WorkspaceFiles.IDE_PORT)))
-                            : "",
+                    alive && WorkspaceFiles.idePort(p) > 0 ? endpoint(WorkspaceFiles.idePort(p)) : "",
                     WorkspaceFiles.spec(workspaceId, p));
         });
     }

@@ -133,6 +133,11 @@ final class WorkspaceFiles {
         return Integer.parseInt(p.getProperty("port"));
     }
 
+    /** The port of the workspace's IDE, 0 when it has none (its host or its image runs no IDE). */
+    static int idePort(Properties p) {
+        return Integer.parseInt(p.getProperty(IDE_PORT, "0"));
+    }
+
     /** Ports not to hand out although no workspace here holds them (the edge may still proxy to them). */
     void holdPorts(java.util.function.Supplier<Set<Integer>> held) {
         this.held = held;
@@ -160,8 +165,8 @@ final class WorkspaceFiles {
         for (String id : ids()) {
             properties(id).ifPresent(p -> {
                 taken.add(port(p));
-                if (p.containsKey(IDE_PORT)) {
-                    taken.add(Integer.parseInt(p.getProperty(IDE_PORT)));
+                if (idePort(p) > 0) {
+                    taken.add(idePort(p));
                 }
             });
         }
