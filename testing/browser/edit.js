@@ -6,7 +6,7 @@
 // Usage: node edit.js <preview url> <ide url> <file> <find> <replacement> <screenshot.png>
 // CHROMIUM names the browser binary (default /usr/bin/chromium).
 'use strict';
-const { launch, openWorkbench, run } = require('./browser');
+const { launch, openWorkbench, patience, run } = require('./browser');
 
 async function main() {
   const [previewUrl, ideUrl, file, find, replacement, screenshot] = process.argv.slice(2);
@@ -19,8 +19,8 @@ async function main() {
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     preview = await context.newPage();
-    await preview.goto(previewUrl, { waitUntil: 'load', timeout: 60000 });
-    await preview.waitForFunction((text) => document.body.innerText.includes(text), find, { timeout: 60000 });
+    await preview.goto(previewUrl, { waitUntil: 'load', timeout: patience(60000) });
+    await preview.waitForFunction((text) => document.body.innerText.includes(text), find, { timeout: patience(60000) });
     const before = await preview.evaluate(() => document.body.innerText);
     // A full reload would lose this; hot reload keeps it.
     await preview.evaluate(() => { window.__spinupLoaded = true; });
@@ -33,33 +33,33 @@ async function main() {
     await ide.locator('.monaco-workbench').click({ position: { x: 640, y: 300 } });
     await ide.keyboard.press('Control+P');
     const quickOpen = ide.locator('.quick-input-widget input');
-    await quickOpen.waitFor({ state: 'visible', timeout: 30000 });
+    await quickOpen.waitFor({ state: 'visible', timeout: patience(30000) });
     await quickOpen.fill(file);
-    await ide.locator('.quick-input-widget .monaco-list-row').first().waitFor({ state: 'visible', timeout: 30000 });
+    await ide.locator('.quick-input-widget .monaco-list-row').first().waitFor({ state: 'visible', timeout: patience(30000) });
     await ide.keyboard.press('Enter');
     const editor = ide.locator('.editor-instance .monaco-editor').first();
-    await editor.waitFor({ state: 'visible', timeout: 30000 });
-    await ide.locator('.view-lines').first().filter({ hasText: find }).waitFor({ timeout: 30000 });
+    await editor.waitFor({ state: 'visible', timeout: patience(30000) });
+    await ide.locator('.view-lines').first().filter({ hasText: find }).waitFor({ timeout: patience(30000) });
     await editor.click();
     // Find selects the text; closing the find widget leaves it selected; typing replaces it.
     await ide.keyboard.press('Control+F');
     const findInput = ide.locator('.find-widget textarea, .find-widget input').first();
-    await findInput.waitFor({ state: 'visible', timeout: 30000 });
+    await findInput.waitFor({ state: 'visible', timeout: patience(30000) });
     await findInput.fill(find);
     await findInput.press('Enter');
     // the match is selected once the widget counts it
-    await ide.locator('.find-widget .matchesCount').filter({ hasText: /^1 of/ }).waitFor({ timeout: 30000 });
+    await ide.locator('.find-widget .matchesCount').filter({ hasText: /^1 of/ }).waitFor({ timeout: patience(30000) });
     // closing the widget gives the editor its focus back, the match still selected
     await ide.locator('.find-widget.visible .codicon-widget-close').click();
-    await ide.locator('.find-widget.visible').waitFor({ state: 'hidden', timeout: 30000 });
+    await ide.locator('.find-widget.visible').waitFor({ state: 'hidden', timeout: patience(30000) });
     await ide.keyboard.insertText(replacement);
     await ide.keyboard.press('Control+S');
     const saved = Date.now();
     // The editor's tab loses its "unsaved" dot once the file is written.
-    await ide.locator('.tab.active:not(.dirty)').waitFor({ timeout: 30000 });
+    await ide.locator('.tab.active:not(.dirty)').waitFor({ timeout: patience(30000) });
 
     await preview.bringToFront();
-    await preview.waitForFunction((text) => document.body.innerText.includes(text), replacement, { timeout: 60000 });
+    await preview.waitForFunction((text) => document.body.innerText.includes(text), replacement, { timeout: patience(60000) });
     const saveToPreviewMs = Date.now() - saved;
     const after = await preview.evaluate(() => document.body.innerText);
     await preview.screenshot({ path: screenshot });

@@ -148,7 +148,8 @@ class QemuVmTest {
                 "Edited inside the VM",
                 java.nio.file.Files.createDirectories(
                                 Path.of("target/screenshots").toAbsolutePath())
-                        .resolve("dev-server-hot-reload-qemu.png"));
+                        .resolve("dev-server-hot-reload-qemu.png"),
+                Browser.Pace.TCG_VM);
         assertThat(edit.after()).contains("Edited inside the VM");
         assertThat(edit.reloaded()).as("hot reload, not a page reload").isFalse();
         System.out.println("hot reload inside the VM (TCG): save -> preview in " + edit.saveToPreviewMs() + " ms");
@@ -183,8 +184,11 @@ class QemuVmTest {
                         .resolve("workspace-ide-qemu.png"),
                 // (busybox has no nohup; the terminal outlives the browser anyway)
                 "node -e \"" + server + "\" >/dev/null 2>&1 & cat spinup-start.sh >/dev/null && echo ok-" + token,
-                "ok-" + token);
+                "ok-" + token,
+                Browser.Pace.TCG_VM);
 
+        System.out.println("the VM's IDE (TCG): workbench in " + view.workbenchMs() + " ms, a new terminal's prompt in "
+                + view.promptMs() + " ms");
         assertThat(view.explorer()).contains("index.html", "package.json", "spinup-start.sh");
         assertThat(view.terminal().lines())
                 .as("the terminal, a shell inside the VM")
