@@ -57,6 +57,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.ssl.ClientAuth;
@@ -257,6 +258,9 @@ final class Wiring {
                             accessLog))
                     .addService(health.getHealthService())
                     .addService(ProtoReflectionServiceV1.newInstance())
+                    // the same index under v1alpha, which older grpcurl, Postman, evans and grpc-js
+                    // tools speak exclusively
+                    .addService(ProtoReflectionService.newInstance())
                     .build();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot set up TLS from " + config.tls(), e);

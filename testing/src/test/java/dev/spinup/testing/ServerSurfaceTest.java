@@ -35,33 +35,74 @@ class ServerSurfaceTest {
 
     @Test
     void reflectionListsTheServices() throws Exception {
-        CompletableFuture<List<String>> services = new CompletableFuture<>();
-        StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(cluster.channel())
-                .serverReflectionInfo(new StreamObserver<>() {
-                    @Override
-                    public void onNext(ServerReflectionResponse response) {
-                        services.complete(response.getListServicesResponse().getServiceList().stream()
-                                .map(ServiceResponse::getName)
-                                .toList());
-                    }
+        ServerReflectionResponse response = ask(
+                ServerReflectionGrpc.newStub(cluster.channel())::serverReflectionInfo,
+                ServerReflectionRequest.newBuilder().setListServices("").build());
 
-                    @Override
-                    public void onError(Throwable t) {
-                        services.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {}
-                });
-        requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
-        requests.onCompleted();
-
-        assertThat(services.get(10, TimeUnit.SECONDS))
+        assertThat(response.getListServicesResponse().getServiceList().stream().map(ServiceResponse::getName))
                 .contains(
                         "spinup.v1.WorkspaceService",
                         "spinup.v1.AgentService",
                         "grpc.health.v1.Health",
-                        "grpc.reflection.v1.ServerReflection");
+                        "grpc.reflection.v1.ServerReflection",
+                        "grpc.reflection.v1alpha.ServerReflection");
+    }
+
+    /**
+     * Older grpcurl, Postman, evans and grpc-js tools speak only v1alpha: they list the services
+     * and then ask for the file that declares one, to know its methods and messages.
+     */
+    @Test
+    void reflectionAnswersV1alphaClients() throws Exception {
+        var stub = io.grpc.reflection.v1alpha.ServerReflectionGrpc.newStub(cluster.channel());
+        io.grpc.reflection.v1alpha.ServerReflectionResponse listed = ask(
+                stub::serverReflectionInfo,
+                io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder()
+                        .setListServices("")
+                        .build());
+        assertThat(listed.getListServicesResponse().getServiceList().stream()
+                        .map(io.grpc.reflection.v1alpha.ServiceResponse::getName))
+                .contains("spinup.v1.WorkspaceService");
+
+        io.grpc.reflection.v1alpha.ServerReflectionResponse file = ask(
+                stub::serverReflectionInfo,
+                io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder()
+                        .setFileContainingSymbol("spinup.v1.WorkspaceService")
+                        .build());
+        List<String> methods = new java.util.ArrayList<>();
+        for (com.google.protobuf.ByteString bytes :
+                file.getFileDescriptorResponse().getFileDescriptorProtoList()) {
+            for (var service : com.google.protobuf.DescriptorProtos.FileDescriptorProto.parseFrom(bytes)
+                    .getServiceList()) {
+                if (service.getName().equals("WorkspaceService")) {
+                    service.getMethodList().forEach(m -> methods.add(m.getName()));
+                }
+            }
+        }
+        assertThat(methods).contains("CreateWorkspace", "GetOperation", "CreateAccessGrant");
+    }
+
+    /** One request on a reflection stream, and its one answer. */
+    private static <Q, A> A ask(java.util.function.Function<StreamObserver<A>, StreamObserver<Q>> open, Q request)
+            throws Exception {
+        CompletableFuture<A> answer = new CompletableFuture<>();
+        StreamObserver<Q> requests = open.apply(new StreamObserver<>() {
+            @Override
+            public void onNext(A response) {
+                answer.complete(response);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                answer.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {}
+        });
+        requests.onNext(request);
+        requests.onCompleted();
+        return answer.get(10, TimeUnit.SECONDS);
     }
 
     @Test
