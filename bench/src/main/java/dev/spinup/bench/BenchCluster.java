@@ -165,7 +165,7 @@ final class BenchCluster implements AutoCloseable {
     String createActive(dev.spinup.api.v1.ProjectTemplate template, Duration timeout) {
         dev.spinup.api.v1.Operation create = api.createWorkspace(dev.spinup.api.v1.CreateWorkspaceRequest.newBuilder()
                 .setRequestId(UUID.randomUUID().toString())
-                .setExternalWorkspaceId("bench")
+                .setExternalWorkspaceId("bench-" + UUID.randomUUID())
                 .setExternalUserId("bench")
                 .setDisplayName("bench")
                 .setRegion("bench")

@@ -192,7 +192,7 @@ final class EngineBench implements Callable<Integer> {
                 .withDeadlineAfter(30, TimeUnit.SECONDS)
                 .createWorkspace(CreateWorkspaceRequest.newBuilder()
                         .setRequestId(UUID.randomUUID().toString())
-                        .setExternalWorkspaceId("bench")
+                        .setExternalWorkspaceId("bench-" + UUID.randomUUID())
                         .setExternalUserId("bench")
                         .setDisplayName("bench")
                         .setRegion("bench")

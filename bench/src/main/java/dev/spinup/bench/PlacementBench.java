@@ -191,7 +191,7 @@ final class PlacementBench implements Callable<Integer> {
             h.createUpdate("""
                     INSERT INTO workspaces (id, external_workspace_id, external_user_id, display_name, region_id, host_id,
                                             flavor, vcpu, ram_gb, disk_gb, state, template)
-                    SELECT md5('ws' || n)::uuid, 'seed', 'seed', 'seed', 'bench', md5('host' || (n % :hosts))::uuid,
+                    SELECT md5('ws' || n)::uuid, 'seed-' || n, 'seed', 'seed', 'bench', md5('host' || (n % :hosts))::uuid,
                            'hobby', 1, 1, 5, 'active', 'starter'
                     FROM generate_series(0, :workspaces - 1) n""")
                     .bind("hosts", hosts)
@@ -213,7 +213,7 @@ final class PlacementBench implements Callable<Integer> {
             tx.createUpdate("""
                     INSERT INTO workspaces (id, external_workspace_id, external_user_id, display_name, region_id, host_id,
                                             flavor, vcpu, ram_gb, disk_gb, state, template)
-                    VALUES (:id, 'placed', 'bench', 'bench', 'bench', :host, 'hobby', :vcpu, :ram, :disk, 'active', 'starter')""")
+                    VALUES (:id, 'placed-' || :id, 'bench', 'bench', 'bench', :host, 'hobby', :vcpu, :ram, :disk, 'active', 'starter')""")
                     .bind("id", UUID.randomUUID())
                     .bind("host", host)
                     .bind("vcpu", HOBBY.vcpu())
@@ -265,7 +265,7 @@ final class PlacementBench implements Callable<Integer> {
     }
 
     private static void reset(Database db) {
-        db.withHandle(h -> h.execute("DELETE FROM workspaces WHERE external_workspace_id = 'placed'"));
+        db.withHandle(h -> h.execute("DELETE FROM workspaces WHERE external_workspace_id LIKE 'placed-%'"));
     }
 
     /** Hosts whose active and suspended workspaces need more than they have, in any dimension. */

@@ -283,16 +283,19 @@ class ApiContractTest {
     void durationsArePublishedAndInFlightOperationsCarryAnEstimate() {
         UUID done = workspaceIn(WorkspaceState.SUSPENDED);
         Instant t0 = clock.instant().minusSeconds(3600);
-        for (int seconds : new int[] {10, 20, 30}) {
+        // three suspends while the workspace was HOBBY (as it is now), and one from a time it was
+        // TEAM: that one is filed under TEAM, the flavor it ran at
+        for (int seconds : new int[] {10, 20, 30, 100}) {
             UUID op = Ids.newId(clock);
             cluster.database()
                     .withHandle(h -> h.execute(
                             """
-                    INSERT INTO operations (id, workspace_id, verb, status, request_id, request_fingerprint, actor,
-                        job_id, requested_at, started_at, completed_at)
-                    VALUES (?, ?, 'suspend', 'succeeded', ?, 'f', 'system', ?, ?, ?, ?)""",
+                    INSERT INTO operations (id, workspace_id, verb, flavor, status, request_id, request_fingerprint,
+                        actor, job_id, requested_at, started_at, completed_at)
+                    VALUES (?, ?, 'suspend', ?, 'succeeded', ?, 'f', 'system', ?, ?, ?, ?)""",
                             op,
                             done,
+                            seconds == 100 ? "team" : "hobby",
                             "seed-" + op,
                             op.toString(),
                             java.sql.Timestamp.from(t0),
@@ -300,17 +303,24 @@ class ApiContractTest {
                             java.sql.Timestamp.from(t0.plusSeconds(seconds))));
         }
 
-        var stat = cluster
-                .product()
+        var durations = cluster.product()
                 .getOperationDurations(dev.spinup.api.v1.GetOperationDurationsRequest.getDefaultInstance())
-                .getDurationsList()
-                .stream()
+                .getDurationsList();
+        var stat = durations.stream()
                 .filter(d -> d.getVerb() == dev.spinup.api.v1.OperationVerb.SUSPEND && d.getFlavor() == Flavor.HOBBY)
                 .findFirst()
                 .orElseThrow();
         assertThat(stat.getSampleCount()).isEqualTo(3);
         assertThat(stat.getP50().getSeconds()).isEqualTo(20);
         assertThat(stat.getP95().getSeconds()).isEqualTo(29);
+        assertThat(durations.stream()
+                        .filter(d ->
+                                d.getVerb() == dev.spinup.api.v1.OperationVerb.SUSPEND && d.getFlavor() == Flavor.TEAM)
+                        .findFirst()
+                        .orElseThrow()
+                        .getSampleCount())
+                .as("a suspend made while the workspace was TEAM, filed under TEAM")
+                .isEqualTo(1);
 
         Operation inFlight = CALLS.get(OperationVerb.SUSPEND)
                 .apply(cluster.product(), workspaceIn(WorkspaceState.ACTIVE).toString());

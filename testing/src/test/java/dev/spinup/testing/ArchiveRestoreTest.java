@@ -50,6 +50,23 @@ class ArchiveRestoreTest {
         assertThat(archive.getStepsList())
                 .extracting(s -> s.getName())
                 .containsExactly("stop", "snapshot", "verify", "wipe", "routes");
+        var verify = archive.getStepsList().stream()
+                .filter(s -> s.getName().equals("verify"))
+                .findFirst()
+                .orElseThrow();
+        long verifyNanos =
+                (verify.getCompletedAt().getSeconds() - verify.getStartedAt().getSeconds()) * 1_000_000_000L
+                        + verify.getCompletedAt().getNanos()
+                        - verify.getStartedAt().getNanos();
+        assertThat(verifyNanos)
+                .as("the verify step's time: it reads the whole snapshot back from object storage")
+                .isPositive();
+        assertThat(Workspaces.metric(
+                                cluster.metricsPort(),
+                                "spinup_operation_step_duration_seconds_sum\\{step=\"verify\",verb=\"archive\"}")
+                        .orElseThrow())
+                .as("the verify step's time in the step-duration metric")
+                .isEqualTo(verifyNanos / 1e9, org.assertj.core.data.Offset.offset(0.05));
         assertThat(get(ws.getId()).getState()).isEqualTo(WorkspaceState.ARCHIVED);
         assertThat(original.dataDir().resolve("workspaces").resolve(ws.getId())).doesNotExist();
         Map<String, Object> snapshot = cluster.database()

@@ -87,6 +87,15 @@ class LifecycleTransitionsTest {
         assertThat(resized.getState()).isEqualTo(WorkspaceState.ACTIVE);
         assertThat(host.agent().driver().find(ws.getId()).orElseThrow().spec().vcpu())
                 .isEqualTo(2);
+        List<String> filed = cluster.database()
+                .withHandle(h -> h.createQuery(
+                                "SELECT verb || ':' || flavor FROM operations WHERE workspace_id = ? ORDER BY requested_at")
+                        .bind(0, UUID.fromString(ws.getId()))
+                        .mapTo(String.class)
+                        .list());
+        assertThat(filed)
+                .as("each operation filed under the flavor it was requested at, whatever came after")
+                .containsExactly("create:hobby", "resize:hobby");
 
         var info = assertError(
                 () -> cluster.product()

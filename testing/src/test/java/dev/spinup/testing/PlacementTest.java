@@ -155,7 +155,7 @@ class PlacementTest {
         h.createUpdate("""
                 INSERT INTO workspaces (id, external_workspace_id, external_user_id, display_name, region_id, host_id,
                                         flavor, vcpu, ram_gb, disk_gb, state, template)
-                SELECT gen_random_uuid(), 'raced', 'u', 'raced', 'race', :host, 'hobby', 1, 1, 5, 'active', 'starter'
+                SELECT gen_random_uuid(), 'raced-' || gen_random_uuid(), 'u', 'raced', 'race', :host, 'hobby', 1, 1, 5, 'active', 'starter'
                 FROM generate_series(1, :n)""").bind("host", host).bind("n", n).execute();
     }
 }

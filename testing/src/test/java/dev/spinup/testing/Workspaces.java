@@ -32,10 +32,11 @@ final class Workspaces {
 
     private Workspaces() {}
 
+    /** A create of a HOBBY workspace called {@code name}, under an external id of its own. */
     static CreateWorkspaceRequest.Builder hobby(String name) {
         return CreateWorkspaceRequest.newBuilder()
                 .setRequestId("req-" + UUID.randomUUID())
-                .setExternalWorkspaceId("ext-" + name)
+                .setExternalWorkspaceId("ext-" + name + "-" + UUID.randomUUID())
                 .setExternalUserId("user-1")
                 .setDisplayName(name)
                 .setRegion(SpinUpCluster.REGION)

@@ -60,6 +60,17 @@ public final class AgentEventHandler {
         this.edge = new EdgeReports(db, clock, meters);
         this.clock = clock;
         this.meters = meters;
+        // documented series exist from start, at 0, so a rate() sees their first increase
+        for (AgentEvent.KindCase kind : AgentEvent.KindCase.values()) {
+            if (kind != AgentEvent.KindCase.KIND_NOT_SET) {
+                meters.counter("spinup_agent_events", "kind", kind.name());
+            }
+        }
+        for (dev.spinup.api.v1.WorkspaceLocalEventKind kind : dev.spinup.api.v1.WorkspaceLocalEventKind.values()) {
+            if (kind != dev.spinup.api.v1.WorkspaceLocalEventKind.UNRECOGNIZED && kind.getNumber() != 0) {
+                meters.counter("spinup_workspace_local_events", "kind", kind.name());
+            }
+        }
         io.micrometer.core.instrument.Gauge.builder(
                         "spinup_agent_replay_buffer_depth_max",
                         replayDepth,

@@ -46,6 +46,8 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
         this.enrollment = enrollment;
         this.refusals = refusals;
         this.meters = meters;
+        // documented series exist from start, at 0, so a rate() sees their first increase
+        meters.counter("spinup_agent_sessions_refused", "reason", "unknown_host");
         this.db = db;
         this.sessions = sessions;
         this.events = events;

@@ -5,6 +5,7 @@ import dev.spinup.api.v1.Command;
 import dev.spinup.controlplane.store.Transactions;
 import dev.spinup.controlplane.store.Tx;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Instant;
@@ -34,6 +35,7 @@ public final class AgentSessions implements AutoCloseable {
     private final BiConsumer<Tx, String> wakeJob;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final Counter agentSessionsOpened;
     private final ConcurrentMap<UUID, Session> sessions = new ConcurrentHashMap<>();
     private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -54,6 +56,15 @@ public final class AgentSessions implements AutoCloseable {
         this.wakeJob = wakeJob;
         this.clock = clock;
         this.meters = meters;
+        // documented series exist from start, at 0, so a rate() sees their first increase
+        meters.counter("spinup_background_failures", "loop", "agent_dispatch");
+        for (Command.KindCase kind : Command.KindCase.values()) {
+            if (kind != Command.KindCase.KIND_NOT_SET) {
+                meters.counter("spinup_agent_commands_sent", "kind", kind.name());
+                meters.counter("spinup_agent_commands_too_large", "kind", kind.name());
+            }
+        }
+        this.agentSessionsOpened = meters.counter("spinup_agent_sessions_opened");
         meters.gauge("spinup_agent_sessions", sessions, ConcurrentMap::size);
     }
 
@@ -83,7 +94,7 @@ public final class AgentSessions implements AutoCloseable {
             log.info("event=agent_session_replaced host={} previous_instance={}", hostId, previous.agentInstanceId);
             previous.close();
         }
-        meters.counter("spinup_agent_sessions_opened").increment();
+        agentSessionsOpened.increment();
         session.requestSend();
         return session;
     }

@@ -20,6 +20,12 @@ final class CertificateReports {
     CertificateReports(Transactions db, MeterRegistry meters) {
         this.db = db;
         this.meters = meters;
+        // documented series exist from start, at 0, so a rate() sees their first increase
+        for (String state : java.util.List.of("pending", "issued", "failed", "expired")) {
+            for (String applied : java.util.List.of("yes", "no")) {
+                meters.counter("spinup_certificate_reports", "state", state, "applied", applied);
+            }
+        }
     }
 
     /**

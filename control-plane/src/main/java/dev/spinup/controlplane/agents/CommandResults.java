@@ -5,6 +5,7 @@ import dev.spinup.api.v1.AgentEvent;
 import dev.spinup.api.v1.CommandAck;
 import dev.spinup.controlplane.store.Transactions;
 import dev.spinup.controlplane.store.Tx;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Instant;
@@ -26,6 +27,8 @@ final class CommandResults {
     private final BiConsumer<Tx, String> wakeJob;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final Counter agentCommandsRejected;
+    private final Counter agentIdentityViolations;
 
     CommandResults(
             Transactions db, CommandOutbox outbox, BiConsumer<Tx, String> wakeJob, Clock clock, MeterRegistry meters) {
@@ -34,6 +37,8 @@ final class CommandResults {
         this.wakeJob = wakeJob;
         this.clock = clock;
         this.meters = meters;
+        this.agentCommandsRejected = meters.counter("spinup_agent_commands_rejected");
+        this.agentIdentityViolations = meters.counter("spinup_agent_identity_violations");
     }
 
     /**
@@ -55,7 +60,7 @@ final class CommandResults {
                 hostId,
                 LogText.of(ack.getCommandId()),
                 LogText.of(ack.getRejectReason()));
-        meters.counter("spinup_agent_commands_rejected").increment();
+        agentCommandsRejected.increment();
         db.inTransactionVoid(tx -> outbox.recordRejection(tx, hostId, ack.getCommandId(), ack.getRejectReason(), now)
                 .ifPresent(jobId -> wakeJob.accept(tx, jobId)));
     }
@@ -81,7 +86,7 @@ final class CommandResults {
     private void refuseForeignResult(UUID hostId, String commandId) {
         Optional<UUID> owner = db.read(tx -> tx.commands().hostOf(commandId));
         if (owner.isPresent() && !owner.get().equals(hostId)) {
-            meters.counter("spinup_agent_identity_violations").increment();
+            agentIdentityViolations.increment();
             log.warn(
                     "event=foreign_result_refused host={} command={} owner={}",
                     hostId,

@@ -37,6 +37,11 @@ final class EdgeReports {
         this.db = db;
         this.clock = clock;
         this.meters = meters;
+        // documented series exist from start, at 0, so a rate() sees their first increase
+        for (String outcome : OUTCOMES) {
+            meters.counter("spinup_edge_access_checks", "outcome", outcome);
+        }
+        meters.counter("spinup_edge_access_checks", "outcome", "other");
     }
 
     void record(UUID hostId, Heartbeat heartbeat) {

@@ -8,6 +8,7 @@ import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.core.WorkspaceState;
 import dev.spinup.controlplane.store.Transactions;
 import dev.spinup.controlplane.store.WorkspaceStore.Placed;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.util.HashMap;
@@ -32,12 +33,18 @@ final class InventoryReconcile {
     private final Transactions db;
     private final Consumer<UUID> repair;
     private final MeterRegistry meters;
+    private final Counter orphansFound;
 
     /** @param repair starts a REPAIR operation on an idle workspace whose host is out of line */
     InventoryReconcile(Transactions db, Consumer<UUID> repair, MeterRegistry meters) {
         this.db = db;
         this.repair = repair;
         this.meters = meters;
+        // documented series exist from start, at 0, so a rate() sees their first increase
+        for (String kind : java.util.List.of("missing_on_host", "not_running", "running_while_suspended")) {
+            meters.counter("spinup_reconcile_mismatches", "kind", kind);
+        }
+        this.orphansFound = meters.counter("spinup_orphans_found");
     }
 
     /** Workspaces the host has that the control plane does not place there are orphans: recorded, never destroyed. */
@@ -61,7 +68,7 @@ final class InventoryReconcile {
                     LogText.of(w.getWorkspaceId()),
                     w.getState());
         }
-        meters.counter("spinup_orphans_found").increment(read.orphans().size());
+        orphansFound.increment(read.orphans().size());
         reconcile(hostId, inventory, read.placed());
         log.info(
                 "event=inventory host={} workspaces={} orphans={}",

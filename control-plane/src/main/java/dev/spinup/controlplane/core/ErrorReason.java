@@ -58,6 +58,11 @@ public enum ErrorReason {
      * edge's page for a preview name whose port is closed carries it too (502).
      */
     PORT_NOT_LISTENING,
+    /**
+     * ALREADY_EXISTS: a workspace that is not deleted has this external_workspace_id; metadata
+     * "externalWorkspaceId", "workspaceId"
+     */
+    EXTERNAL_WORKSPACE_ID_IN_USE,
 
     // authentication and authorization
     /** UNAUTHENTICATED: no bearer token */

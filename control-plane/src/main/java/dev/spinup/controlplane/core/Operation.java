@@ -6,11 +6,16 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 
-/** One transition of one workspace (a row of operations). */
+/**
+ * One transition of one workspace (a row of operations). {@code flavor} is the workspace's flavor
+ * when the operation was requested (a resize's: the flavor it starts from), so what the operation
+ * took is filed under the size it ran at, whatever the workspace is resized to later.
+ */
 public record Operation(
         UUID id,
         UUID workspaceId,
         OperationVerb verb,
+        Flavor flavor,
         OperationStatus status,
         String requestId,
         String requestFingerprint,
@@ -28,6 +33,7 @@ public record Operation(
         requireNonNull(id, "id");
         requireNonNull(workspaceId, "workspaceId");
         requireNonNull(verb, "verb");
+        requireNonNull(flavor, "flavor");
         requireNonNull(status, "status");
         requireNonNull(stepState, "stepState");
         params = Map.copyOf(params);

@@ -5,14 +5,12 @@ import dev.spinup.controlplane.core.Operation;
 import dev.spinup.controlplane.core.OperationVerb;
 import dev.spinup.controlplane.store.OperationStore.DurationStat;
 import dev.spinup.controlplane.store.Transactions;
-import dev.spinup.controlplane.store.WorkspaceStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -52,7 +50,7 @@ public final class OperationDurations {
 
     /**
      * When each of {@code ops} still in flight should finish: its request time plus the median for
-     * its verb and its workspace's flavor (one read for all of them). Operations with no estimate
+     * its verb and the flavor it was requested at. Operations with no estimate
      * (finished, or no history yet) are absent.
      */
     public Map<UUID, Instant> estimates(List<Operation> ops) {
@@ -62,12 +60,9 @@ public final class OperationDurations {
             return Map.of();
         }
         recent();
-        Set<UUID> workspaces = running.stream().map(Operation::workspaceId).collect(Collectors.toSet());
-        Map<UUID, Flavor> flavors = db.read(tx -> tx.workspaces().flavorsOf(workspaces)).stream()
-                .collect(Collectors.toMap(WorkspaceStore.Sized::id, WorkspaceStore.Sized::flavor));
         Map<UUID, Instant> estimates = new HashMap<>();
         for (Operation op : running) {
-            DurationStat stat = byKey.get(new Key(op.verb(), flavors.get(op.workspaceId())));
+            DurationStat stat = byKey.get(new Key(op.verb(), op.flavor()));
             if (stat != null) {
                 estimates.put(op.id(), op.requestedAt().plus(stat.p50()));
             }

@@ -13,6 +13,7 @@ import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import dev.spinup.controlplane.store.Transactions;
 import dev.spinup.controlplane.store.Tx;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -53,6 +54,7 @@ public final class OperationEngine implements AutoCloseable {
     private final DataSource dataSource;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final Counter operationJobFailures;
     private final Config config;
     private final CustomTask<Void> task;
     private final SchedulerClient client;
@@ -102,12 +104,17 @@ public final class OperationEngine implements AutoCloseable {
         this.dataSource = dataSource;
         this.clock = clock;
         this.meters = meters;
+        // documented series exist from start, at 0, so a rate() sees their first increase
+        for (String path : java.util.List.of("made_due", "job_running", "job_ending_its_run")) {
+            meters.counter("spinup_operation_wakeups", "path", path);
+        }
+        this.operationJobFailures = meters.counter("spinup_operation_job_failures");
         this.config = config;
         this.task = Tasks.custom(TASK_NAME, Void.class)
                 .onFailure((FailureHandler<Void>) (complete, ops) -> {
                     // A step threw (a bug, or the database went away): try again shortly. Steps are
                     // idempotent, and the operation's own deadlines bound how long this can go on.
-                    meters.counter("spinup_operation_job_failures").increment();
+                    operationJobFailures.increment();
                     ops.reschedule(complete, clock.instant().plus(config.retryDelay()));
                 })
                 .execute((instance, context) -> {

@@ -220,6 +220,7 @@ public final class OperationRunner {
                 op.id(),
                 op.workspaceId(),
                 op.verb(),
+                op.flavor(),
                 OperationStatus.RUNNING,
                 op.requestId(),
                 op.requestFingerprint(),

@@ -31,6 +31,14 @@ final class StepOutcomes {
 
     StepOutcomes(MeterRegistry meters) {
         this.meters = meters;
+        // documented series exist from start, at 0, so a rate() sees their first increase
+        for (OperationVerb verb : OperationVerb.values()) {
+            for (OperationStatus status : OperationStatus.values()) {
+                if (status.isTerminal()) {
+                    meters.counter("spinup_operations_finished", "verb", verb.wire(), "status", status.wire());
+                }
+            }
+        }
     }
 
     /** Persists what the step's outcome means: the next step, a wait, a retry, a rollback, or the end. */

@@ -7,6 +7,7 @@ import dev.spinup.controlplane.core.Secrets;
 import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.store.TokenStore;
 import dev.spinup.controlplane.store.Transactions;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,12 +36,21 @@ public final class Enrollment {
     private final HostCertificates ca; // null: this replica cannot sign
     private final Clock clock;
     private final MeterRegistry meters;
+    private final Counter hostsEnrolled;
 
     public Enrollment(Transactions db, HostCertificates ca, Clock clock, MeterRegistry meters) {
         this.db = db;
         this.ca = ca;
         this.clock = clock;
         this.meters = meters;
+        // documented series exist from start, at 0, so a rate() sees their first increase
+        for (ErrorReason reason : java.util.List.of(
+                ErrorReason.ENROLLMENT_TOKEN_INVALID,
+                ErrorReason.ENROLLMENT_TOKEN_EXPIRED,
+                ErrorReason.ENROLLMENT_TOKEN_USED)) {
+            meters.counter("spinup_enrollments_refused", "reason", reason.name());
+        }
+        this.hostsEnrolled = meters.counter("spinup_hosts_enrolled");
     }
 
     public Token createToken(String region, Duration ttl, String actor) {
@@ -99,7 +109,7 @@ public final class Enrollment {
             String region = row.regionId();
             tx.fleet().registerHost(hostId, region, fqdn, total);
             tx.tokens().markEnrollmentTokenUsed(row.id(), hostId, now);
-            meters.counter("spinup_hosts_enrolled").increment();
+            hostsEnrolled.increment();
             log.info("event=host_enrolled host={} region={} fqdn={}", hostId, region, fqdn);
             return new Enrolled(hostId, certificate, ca.certificatePem(), region);
         });

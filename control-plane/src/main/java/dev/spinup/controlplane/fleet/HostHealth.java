@@ -2,6 +2,7 @@ package dev.spinup.controlplane.fleet;
 
 import dev.spinup.controlplane.core.HostState;
 import dev.spinup.controlplane.store.Transactions;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,12 +23,14 @@ public final class HostHealth {
     private final Duration lease;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final Counter hostsMarkedUnhealthy;
 
     public HostHealth(Transactions db, Duration lease, Clock clock, MeterRegistry meters) {
         this.db = db;
         this.lease = lease;
         this.clock = clock;
         this.meters = meters;
+        this.hostsMarkedUnhealthy = meters.counter("spinup_hosts_marked_unhealthy");
         meters.gauge("spinup_hosts_unhealthy", this, HostHealth::countUnhealthy);
     }
 
@@ -37,7 +40,7 @@ public final class HostHealth {
         for (UUID host : expired) {
             log.warn("event=host_unhealthy host={} no_heartbeat_for_seconds={}", host, lease.toSeconds());
         }
-        meters.counter("spinup_hosts_marked_unhealthy").increment(expired.size());
+        hostsMarkedUnhealthy.increment(expired.size());
     }
 
     private double countUnhealthy() {

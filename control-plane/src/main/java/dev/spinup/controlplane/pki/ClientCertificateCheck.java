@@ -45,6 +45,11 @@ public final class ClientCertificateCheck extends X509ExtendedTrustManager {
     private ClientCertificateCheck(X509ExtendedTrustManager jdk, MeterRegistry meters, Clock clock) {
         this.jdk = jdk;
         this.meters = meters;
+        // documented series exist from start, at 0, so a rate() sees their first increase
+        for (String reason : java.util.List.of(
+                "expired", "not_yet_valid", "not_a_client_certificate", "self_signed", "untrusted_issuer")) {
+            meters.counter("spinup_tls_handshake_failures", "reason", reason);
+        }
         this.clock = clock;
     }
 

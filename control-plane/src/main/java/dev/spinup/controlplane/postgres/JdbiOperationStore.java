@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.postgres;
 
+import dev.spinup.controlplane.core.Flavor;
 import dev.spinup.controlplane.core.Operation;
 import dev.spinup.controlplane.core.OperationStatus;
 import dev.spinup.controlplane.core.OperationVerb;
@@ -24,7 +25,7 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 @RegisterConstructorMapper(OperationStore.DurationStat.class)
 interface JdbiOperationStore extends OperationStore {
     String COLUMNS = """
-            id, workspace_id, verb, status, request_id, request_fingerprint, params::text AS params, actor,
+            id, workspace_id, verb, flavor, status, request_id, request_fingerprint, params::text AS params, actor,
             step_state::text AS step_state, job_id, error_reason, error_message, requested_at, started_at,
             completed_at, version""";
 
@@ -34,9 +35,9 @@ interface JdbiOperationStore extends OperationStore {
     }
 
     @SqlUpdate("""
-            INSERT INTO operations (id, workspace_id, verb, status, request_id, request_fingerprint, params,
+            INSERT INTO operations (id, workspace_id, verb, flavor, status, request_id, request_fingerprint, params,
                 actor, step_state, job_id, requested_at, version)
-            VALUES (:op.id, :op.workspaceId, :op.verb, :op.status, :op.requestId, :op.requestFingerprint,
+            VALUES (:op.id, :op.workspaceId, :op.verb, :op.flavor, :op.status, :op.requestId, :op.requestFingerprint,
                 CAST(:params AS jsonb), :op.actor, CAST(:stepState AS jsonb), :op.jobId, :op.requestedAt, 0)""")
     void insert(@BindMethods("op") Operation op, String params, String stepState);
 
@@ -129,14 +130,14 @@ interface JdbiOperationStore extends OperationStore {
 
     @Override
     @SqlQuery("""
-            SELECT o.verb, w.flavor, count(*) AS samples,
+            SELECT o.verb, o.flavor, count(*) AS samples,
                    make_interval(secs => percentile_cont(0.5) WITHIN GROUP
                        (ORDER BY extract(epoch FROM o.completed_at - o.requested_at))) AS p50,
                    make_interval(secs => percentile_cont(0.95) WITHIN GROUP
                        (ORDER BY extract(epoch FROM o.completed_at - o.requested_at))) AS p95
-            FROM operations o JOIN workspaces w ON w.id = o.workspace_id
+            FROM operations o
             WHERE o.status = 'succeeded' AND o.completed_at >= :since
-            GROUP BY o.verb, w.flavor ORDER BY o.verb, w.flavor""")
+            GROUP BY o.verb, o.flavor ORDER BY o.verb, o.flavor""")
     List<DurationStat> durationsSince(Instant since);
 
     /**
@@ -162,6 +163,7 @@ interface JdbiOperationStore extends OperationStore {
                     rs.getObject("id", UUID.class),
                     rs.getObject("workspace_id", UUID.class),
                     Rows.get(rs, ctx, "verb", OperationVerb.class),
+                    Rows.get(rs, ctx, "flavor", Flavor.class),
                     Rows.get(rs, ctx, "status", OperationStatus.class),
                     rs.getString("request_id"),
                     rs.getString("request_fingerprint"),

@@ -10,7 +10,6 @@ import dev.spinup.controlplane.store.WorkspaceStore;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -25,7 +24,6 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 /** workspaces in PostgreSQL. */
 @RegisterRowMapper(JdbiWorkspaceStore.WorkspaceMapper.class)
 @RegisterConstructorMapper(WorkspaceStore.Placed.class)
-@RegisterConstructorMapper(WorkspaceStore.Sized.class)
 interface JdbiWorkspaceStore extends WorkspaceStore {
     String COLUMNS = """
             id, external_workspace_id, external_user_id, display_name, region_id, host_id, flavor,
@@ -51,14 +49,6 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
     @Override
     @SqlQuery("SELECT " + COLUMNS + " FROM workspaces WHERE id = :id")
     Optional<Workspace> find(UUID id);
-
-    @Override
-    default List<Sized> flavorsOf(Collection<UUID> ids) {
-        return flavorsOf(ids.toArray(UUID[]::new));
-    }
-
-    @SqlQuery("SELECT id, flavor FROM workspaces WHERE id = ANY(:ids)")
-    List<Sized> flavorsOf(UUID[] ids);
 
     @Override
     @SqlQuery("SELECT " + COLUMNS + " FROM workspaces WHERE id = :id FOR UPDATE")
@@ -164,6 +154,10 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
     @Override
     @SqlQuery("SELECT home_host_id FROM workspaces WHERE id = :id AND home_host_id IS NOT NULL")
     Optional<UUID> homeHost(UUID id);
+
+    @Override
+    @SqlQuery("SELECT id FROM workspaces WHERE external_workspace_id = :externalWorkspaceId AND state <> 'deleted'")
+    Optional<UUID> liveByExternalId(String externalWorkspaceId);
 
     @Override
     @SqlUpdate("""

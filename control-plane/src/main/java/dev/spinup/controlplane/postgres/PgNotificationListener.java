@@ -30,6 +30,9 @@ public final class PgNotificationListener implements AutoCloseable {
         this.db = db;
         this.handlers = Map.copyOf(handlers);
         this.meters = meters;
+        // documented series exist from start, at 0, so a rate() sees their first increase
+        meters.counter("spinup_background_failures", "loop", "pg_listen");
+        meters.counter("spinup_background_failures", "loop", "pg_notify_handler");
         this.thread = Thread.ofPlatform().daemon().name("pg-listen").unstarted(this::loop);
     }
 

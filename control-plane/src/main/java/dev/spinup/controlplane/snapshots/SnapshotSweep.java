@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.spinup.controlplane.store.SnapshotObjects;
 import dev.spinup.controlplane.store.Transactions;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,6 +41,7 @@ public final class SnapshotSweep {
     private final Config config;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final Counter snapshotObjectsSwept;
 
     public SnapshotSweep(Transactions db, SnapshotObjects storage, Config config, Clock clock, MeterRegistry meters) {
         this.db = db;
@@ -47,6 +49,9 @@ public final class SnapshotSweep {
         this.config = config;
         this.clock = clock;
         this.meters = meters;
+        // documented series exist from start, at 0, so a rate() sees their first increase
+        meters.counter("spinup_background_failures", "loop", "snapshot_sweep");
+        this.snapshotObjectsSwept = meters.counter("spinup_snapshot_objects_swept");
     }
 
     public Duration every() {
@@ -76,7 +81,7 @@ public final class SnapshotSweep {
                 if (!orphans.isEmpty()) {
                     db.inTransactionVoid(tx -> tx.snapshots().markPurgedByUri(orphans, clock.instant()));
                     swept.addAndGet(orphans.size());
-                    meters.counter("spinup_snapshot_objects_swept").increment(orphans.size());
+                    snapshotObjectsSwept.increment(orphans.size());
                 }
             });
         } catch (RuntimeException e) {

@@ -8,6 +8,7 @@ import dev.spinup.controlplane.engine.StepContext;
 import dev.spinup.controlplane.engine.StepOutcome;
 import dev.spinup.controlplane.engine.StepTimeouts;
 import dev.spinup.controlplane.store.SnapshotObjects;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,12 +30,22 @@ public final class SnapshotSteps {
     private final SnapshotObjects storage;
     private final StepTimeouts timeouts;
     private final MeterRegistry meters;
+    private final Counter snapshotVerificationFailures;
+    private final Counter snapshotsDiscarded;
+    private final Counter snapshotObjectsPurged;
 
     public SnapshotSteps(AgentSteps agent, SnapshotObjects storage, MeterRegistry meters) {
         this.agent = agent;
         this.storage = storage;
         this.timeouts = agent.timeouts();
         this.meters = meters;
+        // documented series exist from start, at 0, so a rate() sees their first increase
+        for (SnapshotKind kind : SnapshotKind.values()) {
+            meters.counter("spinup_snapshot_bytes", "kind", kind.wire());
+        }
+        this.snapshotVerificationFailures = meters.counter("spinup_snapshot_verification_failures");
+        this.snapshotsDiscarded = meters.counter("spinup_snapshots_discarded");
+        this.snapshotObjectsPurged = meters.counter("spinup_snapshot_objects_purged");
     }
 
     public static String objectKey(UUID workspaceId, UUID snapshotId) {
@@ -113,8 +124,7 @@ public final class SnapshotSteps {
                     (after, stored) -> {
                         if (stored.sizeBytes() != s.sizeBytes()
                                 || !stored.sha256Hex().equals(s.sha256Hex())) {
-                            meters.counter("spinup_snapshot_verification_failures")
-                                    .increment();
+                            snapshotVerificationFailures.increment();
                             return new StepOutcome.Fail(
                                     ErrorReason.SNAPSHOT_VERIFICATION_FAILED,
                                     "snapshot " + snapshotId
@@ -150,7 +160,7 @@ public final class SnapshotSteps {
                     },
                     (after, deleted) -> {
                         after.tx().snapshots().markPurged(snapshotId, after.now());
-                        meters.counter("spinup_snapshots_discarded").increment();
+                        snapshotsDiscarded.increment();
                         return StepOutcome.done();
                     });
         });
@@ -219,7 +229,7 @@ public final class SnapshotSteps {
                     () -> storage.deletePrefix(workspacePrefix(ws)),
                     (after, deleted) -> {
                         after.tx().snapshots().markAllPurged(ws, after.now());
-                        meters.counter("spinup_snapshot_objects_purged").increment(deleted);
+                        snapshotObjectsPurged.increment(deleted);
                         return StepOutcome.done();
                     });
         });

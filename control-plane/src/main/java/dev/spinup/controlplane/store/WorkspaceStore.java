@@ -6,7 +6,6 @@ import dev.spinup.controlplane.core.Flavor;
 import dev.spinup.controlplane.core.Workspace;
 import dev.spinup.controlplane.core.WorkspaceState;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -18,16 +17,10 @@ public interface WorkspaceStore {
     /** A workspace the database places on a host; idle: no operation in flight. */
     record Placed(UUID id, WorkspaceState state, boolean idle) {}
 
-    /** What a workspace was sized as. */
-    record Sized(UUID id, Flavor flavor) {}
-
     /** Inserts it, its home host being the host it is placed on. */
     void insert(Workspace w);
 
     Optional<Workspace> find(UUID id);
-
-    /** The flavors of those of {@code ids} that exist, in one statement. */
-    List<Sized> flavorsOf(Collection<UUID> ids);
 
     /** Locks the row until the transaction ends. */
     Optional<Workspace> findForUpdate(UUID id);
@@ -76,6 +69,9 @@ public interface WorkspaceStore {
 
     /** The host its DNS name points to (where it was created). */
     Optional<UUID> homeHost(UUID id);
+
+    /** The workspace, not deleted, that the product knows as {@code externalWorkspaceId}. */
+    Optional<UUID> liveByExternalId(String externalWorkspaceId);
 
     /** Nothing that identifies a person survives: external ids, name and labels are replaced. */
     void pseudonymize(UUID id);

@@ -2,6 +2,7 @@ package dev.spinup.controlplane.transitions;
 
 import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.store.Transactions;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +27,7 @@ public final class PeriodicSnapshots {
     private final Duration scanInterval;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final Counter periodicSnapshotsStarted;
 
     public PeriodicSnapshots(
             Transactions db, WorkspaceService workspaces, Duration scanInterval, Clock clock, MeterRegistry meters) {
@@ -34,6 +36,7 @@ public final class PeriodicSnapshots {
         this.scanInterval = scanInterval;
         this.clock = clock;
         this.meters = meters;
+        this.periodicSnapshotsStarted = meters.counter("spinup_periodic_snapshots_started");
     }
 
     public Duration scanInterval() {
@@ -54,7 +57,7 @@ public final class PeriodicSnapshots {
                 log.info("event=periodic_snapshot_skipped workspace={} reason={}", id, e.reason());
             }
         }
-        meters.counter("spinup_periodic_snapshots_started").increment(started);
+        periodicSnapshotsStarted.increment(started);
         if (!due.isEmpty()) {
             log.info("event=periodic_snapshot_scan due={} started={}", due.size(), started);
         }

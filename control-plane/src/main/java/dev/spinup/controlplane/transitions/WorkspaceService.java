@@ -60,6 +60,10 @@ public final class WorkspaceService {
         this.workspaceDomain = workspaceDomain;
         this.clock = clock;
         this.meters = meters;
+        // documented series exist from start, at 0, so a rate() sees their first increase
+        for (OperationVerb verb : OperationVerb.values()) {
+            meters.counter("spinup_operations_started", "verb", verb.wire());
+        }
     }
 
     public Operation create(CreateWorkspace request, String actor) {
@@ -80,6 +84,10 @@ public final class WorkspaceService {
                 Optional<Operation> existing = claim(tx, request.requestId());
                 if (existing.isPresent()) {
                     return sameRequest(existing.get(), request.fingerprint());
+                }
+                Optional<UUID> namesake = tx.workspaces().liveByExternalId(request.externalWorkspaceId());
+                if (namesake.isPresent()) {
+                    throw externalIdInUse(request.externalWorkspaceId(), namesake.get());
                 }
                 if (!tx.fleet().regionExists(request.regionId())) {
                     throw SpinUpException.invalidField(
@@ -133,6 +141,7 @@ public final class WorkspaceService {
                         operationId,
                         workspaceId,
                         OperationVerb.CREATE,
+                        request.flavor(),
                         OperationStatus.PENDING,
                         request.requestId(),
                         request.fingerprint(),
@@ -174,8 +183,29 @@ public final class WorkspaceService {
                         .orElseThrow();
                 return sameRequest(winner, request.fingerprint());
             }
+            if (e.constraint().equals("workspaces_external_workspace_id_live")) {
+                // a create with another request_id for the same external id committed first
+                UUID winner = db.read(tx -> tx.workspaces().liveByExternalId(request.externalWorkspaceId()))
+                        .orElse(null);
+                throw externalIdInUse(request.externalWorkspaceId(), winner);
+            }
             throw e;
         }
+    }
+
+    /**
+     * A product that retries a create with a new request_id (after a timeout, say) must not get a
+     * second workspace: the external id names one live workspace at a time.
+     */
+    private static SpinUpException externalIdInUse(String externalWorkspaceId, UUID workspaceId) {
+        return new SpinUpException(
+                SpinUpException.Kind.ALREADY_EXISTS,
+                ErrorReason.EXTERNAL_WORKSPACE_ID_IN_USE,
+                "external_workspace_id \"" + externalWorkspaceId + "\" already names workspace " + workspaceId
+                        + "; get it, or delete it before creating another under that id",
+                workspaceId == null
+                        ? Map.of("externalWorkspaceId", externalWorkspaceId)
+                        : Map.of("externalWorkspaceId", externalWorkspaceId, "workspaceId", workspaceId.toString()));
     }
 
     /**
@@ -269,6 +299,7 @@ public final class WorkspaceService {
                         operationId,
                         workspaceId,
                         verb,
+                        workspace.flavor(),
                         OperationStatus.PENDING,
                         requestId,
                         fingerprint,
