@@ -30,7 +30,6 @@ import dev.spinup.controlplane.grpc.AccessLogInterceptor;
 import dev.spinup.controlplane.grpc.ApiErrorInterceptor;
 import dev.spinup.controlplane.grpc.MalformedRequests;
 import dev.spinup.controlplane.metrics.ControlPlaneMetrics;
-import dev.spinup.controlplane.metrics.MetricsServer;
 import dev.spinup.controlplane.pki.CertificateAuthority;
 import dev.spinup.controlplane.pki.ClientCertificateCheck;
 import dev.spinup.controlplane.postgres.Database;
@@ -98,7 +97,7 @@ final class Wiring {
     final HealthStatusManager health = new HealthStatusManager();
     final ExecutorService grpcExecutor = Executors.newVirtualThreadPerTaskExecutor();
     final Server server;
-    final MetricsServer metrics;
+    final dev.spinup.api.Metrics.Endpoint metrics;
 
     /** The engine is built after the sessions that must wake it: they reach it through this. */
     private volatile OperationEngine wakeTarget;
@@ -110,8 +109,11 @@ final class Wiring {
             StepHooks hooks,
             OpenTelemetry otel) {
         Tracer tracer = otel.getTracer("dev.spinup.controlplane");
-        ControlPlaneMetrics.configure(meters);
+        dev.spinup.api.Metrics.standard(meters);
         this.db = new Database(config.database());
+        db.pool()
+                .setMetricsTrackerFactory(
+                        new com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory(meters));
         meters.gauge("spinup_db_callers_waiting", db, Database::callersWaiting);
         db.migrate();
         ControlPlaneMetrics.schedulerQueue(db, clock, meters);
@@ -180,7 +182,7 @@ final class Wiring {
                         config.edgeScheme(),
                         clock),
                 new AgentGrpcService(db, sessions, events, enrollment, new RefusedEvents(db, clock, meters), meters));
-        this.metrics = new MetricsServer(config.bindAddress(), config.metricsPort(), meters);
+        this.metrics = new dev.spinup.api.Metrics.Endpoint(config.bindAddress(), config.metricsPort(), meters);
     }
 
     /** Sessions complete each command as it is sent: a host's routing table, presigned snapshot URLs. */
@@ -249,6 +251,8 @@ final class Wiring {
                     .permitKeepAliveTime(5, TimeUnit.SECONDS)
                     .permitKeepAliveWithoutCalls(true)
                     .decompressorRegistry(MalformedRequests.decompressors())
+                    // grpc_server_* per service and method: requests, responses, processing time by status
+                    .intercept(new io.micrometer.core.instrument.binder.grpc.MetricCollectingServerInterceptor(meters))
                     .addService(
                             ApiStack.wrap(workspaces.bindService(), errors, new AuthInterceptor(db, tokens), accessLog))
                     .addService(ServerInterceptors.intercept(

@@ -17,6 +17,12 @@ import dev.spinup.api.v1.Envelope;
 import dev.spinup.api.v1.WorkspaceLocalEvent;
 import dev.spinup.api.v1.WorkspaceLocalEventKind;
 import io.grpc.netty.GrpcSslContexts;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.ssl.SslContext;
 import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
@@ -32,6 +38,8 @@ public final class HostAgent implements AutoCloseable {
     private final ControlPlaneConnection connection;
     private final EventOutbox outbox;
     private final EdgeController edge;
+    /** What /metrics serves ({@link #meters()}; the agent's Main opens the endpoint). */
+    private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     /** Prunes the executed-command records once an hour (they would otherwise grow for the host's life). */
     private final java.util.concurrent.ScheduledExecutorService housekeeping =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -46,16 +54,23 @@ public final class HostAgent implements AutoCloseable {
                 ? config.guestDir()
                 : GuestFiles.extract(config.dataDir().resolve("guest"));
         this.driver = customDriver != null ? customDriver : driver(config, guestDir);
-        ExecutedCommands executed = new ExecutedCommands(config.dataDir().resolve("commands"));
+        dev.spinup.api.Metrics.standard(meters);
+        ExecutedCommands executed = new ExecutedCommands(config.dataDir().resolve("commands"), meters);
         this.outbox = new EventOutbox(
-                clock, config.dataDir().resolve("events"), EventOutbox.DEFAULT_CAPACITY, EventOutbox.AgentMetrics.NONE);
+                clock, config.dataDir().resolve("events"), EventOutbox.DEFAULT_CAPACITY, outboxMeters(meters));
+        Gauge.builder("spinup_agent_outbox_depth", outbox, EventOutbox::depth)
+                .description("events sent and not yet acknowledged by the control plane (replayed on reconnect)")
+                .register(meters);
+        Gauge.builder("spinup_agent_vms_running", driver, HostAgent::runningCount)
+                .description("workspaces (VMs or processes) running on this host")
+                .register(meters);
         driver.onUnexpectedExit(exit -> outbox.emit(AgentEvent.newBuilder()
                 .setWorkspaceEvent(WorkspaceLocalEvent.newBuilder()
                         .setWorkspaceId(exit.workspaceId())
                         .setKind(exit.crashed() ? WorkspaceLocalEventKind.CRASHED : WorkspaceLocalEventKind.EXITED)
                         .setMessage(exit.message()))));
         dev.spinup.agent.edge.PreviewPorts previews = new dev.spinup.agent.edge.PreviewPorts(driver);
-        this.edge = edge(config, outbox, new RouteGuard(() -> running(driver), previews));
+        this.edge = edge(config, outbox, new RouteGuard(() -> running(driver), previews), meters);
         driver.holdPorts(edge::proxiedPorts);
         driver.onUnexpectedExit(exit -> edge.refresh()); // the edge stops proxying to an app that died
         this.executor = new CommandExecutor(
@@ -66,7 +81,8 @@ public final class HostAgent implements AutoCloseable {
                 outbox,
                 clock,
                 hooks,
-                otel.getTracer("dev.spinup.agent"));
+                otel.getTracer("dev.spinup.agent"),
+                meters);
         SslContext ssl;
         try {
             ssl = GrpcSslContexts.forClient()
@@ -93,7 +109,46 @@ public final class HostAgent implements AutoCloseable {
                 config.heartbeatInterval(),
                 UUID.randomUUID().toString(),
                 edge,
-                previews);
+                previews,
+                meters);
+        Gauge.builder("spinup_agent_connected", connection, c -> c.isConnected() ? 1 : 0)
+                .description("1 while both streams to a control plane are open")
+                .register(meters);
+    }
+
+    /**
+     * The outbox's troubles on /metrics: events dropped for want of room, by kind; emitters held
+     * back until an ack makes room; and the journal's fsyncs ({@code file="journal"}).
+     */
+    private static EventOutbox.AgentMetrics outboxMeters(MeterRegistry meters) {
+        for (AgentEvent.KindCase kind : AgentEvent.KindCase.values()) {
+            meters.counter("spinup_agent_events_dropped", "kind", kind.name());
+        }
+        Counter blocked = meters.counter("spinup_agent_outbox_blocked");
+        Timer fsyncs = meters.timer("spinup_agent_fsync", "file", "journal");
+        return new EventOutbox.AgentMetrics() {
+            @Override
+            public void dropped(AgentEvent.KindCase kind) {
+                meters.counter("spinup_agent_events_dropped", "kind", kind.name())
+                        .increment();
+            }
+
+            @Override
+            public void blocked() {
+                blocked.increment();
+            }
+
+            @Override
+            public void fsynced(long nanos) {
+                fsyncs.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
+        };
+    }
+
+    private static int runningCount(VmDriver driver) {
+        return (int) driver.inventory().stream()
+                .filter(w -> w.state() == dev.spinup.agent.drivers.LocalWorkspace.State.RUNNING)
+                .count();
     }
 
     private static VmDriver driver(HostAgentConfig config, Path guestDir) {
@@ -131,7 +186,8 @@ public final class HostAgent implements AutoCloseable {
         return running;
     }
 
-    private static EdgeController edge(HostAgentConfig config, EventOutbox outbox, RouteGuard guard) {
+    private static EdgeController edge(
+            HostAgentConfig config, EventOutbox outbox, RouteGuard guard, MeterRegistry meters) {
         Path dir = config.dataDir().resolve("edge");
         if (config.edge() == null) {
             return new RoutesFileOnly(dir);
@@ -144,7 +200,8 @@ public final class HostAgent implements AutoCloseable {
                 config.advertiseHost() + ":" + port,
                 config.edge().caddyBinary(),
                 status -> outbox.emit(AgentEvent.newBuilder().setCertificate(status)),
-                guard);
+                guard,
+                meters);
     }
 
     public static HostAgent start(HostAgentConfig config, Clock clock) {
@@ -186,6 +243,11 @@ public final class HostAgent implements AutoCloseable {
     /** How many times this agent process began executing the command. */
     public int timesExecuted(String commandId) {
         return executor.timesExecuted(commandId);
+    }
+
+    /** This agent's meters, in the Prometheus text format by {@code scrape()}. */
+    public PrometheusMeterRegistry meters() {
+        return meters;
     }
 
     public VmDriver driver() {

@@ -137,6 +137,19 @@ public final class Main implements Callable<Integer> {
     int startTimeoutSeconds;
 
     @Option(
+            names = "--metrics-port",
+            defaultValue = "${env:SPINUP_AGENT_METRICS_PORT:-9091}",
+            description = "Serve Prometheus /metrics on this port; 0: not at all (env SPINUP_AGENT_METRICS_PORT, "
+                    + "default ${DEFAULT-VALUE}).")
+    int metricsPort;
+
+    @Option(
+            names = "--metrics-bind",
+            defaultValue = "0.0.0.0",
+            description = "The address /metrics listens on (default ${DEFAULT-VALUE}).")
+    String metricsBind;
+
+    @Option(
             names = "--heartbeat-seconds",
             defaultValue = "10",
             description = "Heartbeat interval (default: ${DEFAULT-VALUE}).")
@@ -281,10 +294,26 @@ public final class Main implements Callable<Integer> {
                 Clock.systemUTC(),
                 dev.spinup.agent.commands.CommandHooks.NONE,
                 dev.spinup.api.Telemetry.fromEnvironment("spinup-host-agent"));
+        dev.spinup.api.Metrics.Endpoint metrics;
+        try {
+            metrics = metricsPort == 0
+                    ? null
+                    : new dev.spinup.api.Metrics.Endpoint(metricsBind, metricsPort, agent.meters());
+        } catch (java.io.UncheckedIOException e) {
+            agent.close();
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "cannot serve /metrics on " + metricsBind + ":" + metricsPort + " ("
+                            + e.getCause().getMessage()
+                            + "); choose another port with --metrics-port or SPINUP_AGENT_METRICS_PORT, 0 for none");
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
+                            if (metrics != null) {
+                                metrics.close();
+                            }
                             agent.close();
                             stopped.countDown();
                         },

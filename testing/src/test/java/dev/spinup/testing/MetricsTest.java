@@ -76,6 +76,16 @@ class MetricsTest {
         assertThat(value("spinup_orphans_found_total")).isZero();
         assertThat(value("spinup_scheduler_due_executions")).isGreaterThanOrEqualTo(0);
         assertThat(value("spinup_scheduler_oldest_due_seconds")).isBetween(0.0, 3600.0);
+        // the process beneath: its pool, its gRPC server, the JVM, the build
+        assertThat(value("hikaricp_connections_max\\{pool=\"[^\"]+\"}")).isGreaterThanOrEqualTo(1);
+        assertThat(text)
+                .containsPattern("(?m)^hikaricp_connections_acquire_seconds_count\\{")
+                .containsPattern(
+                        "(?m)^grpc_server_processing_duration_seconds_count\\{method=\"GetWorkspace\",methodType=\"UNARY\",service=\"spinup.v1.WorkspaceService\",statusCode=\"NOT_FOUND\"} 1")
+                .containsPattern("(?m)^grpc_server_requests_received_messages_total\\{method=\"Events\"")
+                .containsPattern("(?m)^jvm_threads_live_threads ")
+                .containsPattern("(?m)^process_uptime_seconds ")
+                .containsPattern("(?m)^spinup_build_info\\{commit=\"([0-9a-f]{7,}|unknown)\",version=\"[^\"]+\"} 1");
     }
 
     /** The value of a series; fails when it is missing. */

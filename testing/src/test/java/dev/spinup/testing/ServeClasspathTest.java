@@ -114,6 +114,64 @@ class ServeClasspathTest {
         }
     }
 
+    /**
+     * The host agent's Main, on the host-agent module's own classpath, serves /metrics on
+     * --metrics-port from the start, whether or not a control plane answers yet.
+     */
+    @Test
+    void theAgentServesMetricsOnItsPort() throws Exception {
+        Path module = Path.of("..", "host-agent", "target").toAbsolutePath().normalize();
+        Path jar;
+        try (Stream<Path> jars = Files.list(module)) {
+            jar = jars.filter(p -> p.getFileName().toString().matches("spinup-host-agent-.*\\.jar")
+                            && !p.getFileName().toString().contains("tests"))
+                    .findFirst()
+                    .orElseThrow();
+        }
+        CertificateAuthority ca =
+                CertificateAuthority.loadOrCreate(dir.resolve("pki"), "agent test CA", Clock.systemUTC());
+        ca.issueHost(java.util.UUID.randomUUID()).writeTo(dir.resolve("pki/host.crt"), dir.resolve("pki/host.key"));
+        int metricsPort = Ports.free();
+        int from = Ports.free();
+        Path log = dir.resolve("agent.log");
+        Process agent = new ProcessBuilder(
+                        ProcessHandle.current().info().command().orElseThrow(),
+                        "-cp",
+                        jar + ":" + module.resolve("lib") + "/*",
+                        "dev.spinup.agent.Main",
+                        "--control-plane",
+                        "127.0.0.1:" + Ports.free(),
+                        "--cert",
+                        dir.resolve("pki/host.crt").toString(),
+                        "--key",
+                        dir.resolve("pki/host.key").toString(),
+                        "--ca",
+                        dir.resolve("pki/ca.crt").toString(),
+                        "--data-dir",
+                        dir.resolve("agent").toString(),
+                        "--edge",
+                        "none",
+                        "--port-range",
+                        from + "-" + (from + 10),
+                        "--metrics-bind",
+                        "127.0.0.1",
+                        "--metrics-port",
+                        Integer.toString(metricsPort))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        try {
+            String metrics = awaitMetrics(agent, metricsPort, log);
+            assertThat(metrics)
+                    .contains("spinup_agent_connected 0")
+                    .containsPattern("(?m)^spinup_agent_commands_total\\{kind=\"START_VM\",outcome=\"succeeded\"} 0")
+                    .containsPattern("(?m)^spinup_build_info\\{");
+        } finally {
+            agent.destroy();
+            agent.waitFor();
+        }
+    }
+
     private static String awaitMetrics(Process serve, int port, Path log) {
         HttpClient http = HttpClient.newHttpClient();
         return Eventually.await(

@@ -2,36 +2,14 @@ package dev.spinup.controlplane.metrics;
 
 import dev.spinup.controlplane.store.Transactions;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.config.MeterFilter;
-import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** Registry-wide metric settings, and the gauges that read the database (cached between scrapes). */
+/** The gauges that read the database (cached between scrapes). */
 public final class ControlPlaneMetrics {
     private ControlPlaneMetrics() {}
-
-    /** Every spinup_* timer publishes a histogram (Prometheus buckets), 1 ms to 1 h. */
-    public static void configure(MeterRegistry meters) {
-        meters.config().meterFilter(new MeterFilter() {
-            @Override
-            public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
-                if (id.getType() != Meter.Type.TIMER || !id.getName().startsWith("spinup_")) {
-                    return config;
-                }
-                return DistributionStatisticConfig.builder()
-                        .percentilesHistogram(true)
-                        .minimumExpectedValue((double) Duration.ofMillis(1).toNanos())
-                        .maximumExpectedValue((double) Duration.ofHours(1).toNanos())
-                        .build()
-                        .merge(config);
-            }
-        });
-    }
 
     private record Queue(Instant readAt, long due, double oldestSeconds) {}
 

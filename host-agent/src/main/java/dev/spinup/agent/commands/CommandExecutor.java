@@ -48,6 +48,7 @@ public final class CommandExecutor implements AutoCloseable {
     private final Clock clock;
     private final CommandHooks hooks;
     private final Tracer tracer;
+    private final CommandMeters meters;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     /** Executions begun by this process, of the most recent commands only (for tests and logs). */
     private final Map<String, Integer> executions =
@@ -102,7 +103,8 @@ public final class CommandExecutor implements AutoCloseable {
                 events,
                 clock,
                 CommandHooks.NONE,
-                OpenTelemetry.noop().getTracer("spinup"));
+                OpenTelemetry.noop().getTracer("spinup"),
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
     public CommandExecutor(
@@ -113,8 +115,10 @@ public final class CommandExecutor implements AutoCloseable {
             EventSink events,
             Clock clock,
             CommandHooks hooks,
-            Tracer tracer) {
+            Tracer tracer,
+            io.micrometer.core.instrument.MeterRegistry meters) {
         this.tracer = tracer;
+        this.meters = new CommandMeters(meters);
         this.driver = driver;
         this.snapshots = snapshots;
         this.edge = edge;
@@ -128,6 +132,7 @@ public final class CommandExecutor implements AutoCloseable {
         String problem = validate(command);
         if (problem != null) {
             log.warn("event=command_rejected command={} reason=\"{}\"", command.getCommandId(), problem);
+            meters.refused(command.getKindCase(), "rejected");
             return CommandAck.newBuilder()
                     .setCommandId(command.getCommandId())
                     .setAccepted(false)
@@ -158,6 +163,7 @@ public final class CommandExecutor implements AutoCloseable {
                 executed.record(lost);
                 inFlight.remove(command.getCommandId());
                 log.warn("event=command_lost_in_restart command={}", command.getCommandId());
+                meters.refused(command.getKindCase(), "lost_in_restart");
                 events.emit(AgentEvent.newBuilder().setResult(lost));
             } else {
                 executed.markAccepted(
@@ -225,6 +231,7 @@ public final class CommandExecutor implements AutoCloseable {
         hooks.beforeExecute(command);
         executions.merge(command.getCommandId(), 1, Integer::sum);
         CommandResult.Builder result = CommandResult.newBuilder().setCommandId(command.getCommandId());
+        long started = System.nanoTime();
         workspaceLocks.with(command.getWorkspaceId(), () -> {
             try {
                 Instant deadline = Instant.ofEpochSecond(
@@ -241,6 +248,7 @@ public final class CommandExecutor implements AutoCloseable {
                 hooks.afterEffect(command);
                 result.setOutcome(CommandOutcome.COMMAND_SUCCEEDED);
             } catch (DriverException e) {
+                meters.driverFailed(command.getKindCase(), e.code());
                 result.setOutcome(CommandOutcome.COMMAND_FAILED)
                         .setErrorCode(e.code())
                         .setMessage(e.getMessage());
@@ -259,6 +267,10 @@ public final class CommandExecutor implements AutoCloseable {
             return;
         }
         CommandResult built = result.build();
+        meters.ended(
+                command.getKindCase(),
+                built.getOutcome() == CommandOutcome.COMMAND_SUCCEEDED ? "succeeded" : "failed",
+                java.time.Duration.ofNanos(System.nanoTime() - started));
         executed.record(built);
         hooks.afterRecorded(command);
         inFlight.remove(command.getCommandId());

@@ -28,9 +28,17 @@ import java.util.stream.Stream;
  */
 public final class ExecutedCommands {
     private final Path dir;
+    /** Each record's two fsyncs (the file, then its directory for the rename), one sample per record. */
+    private final io.micrometer.core.instrument.Timer fsyncs;
 
     public ExecutedCommands(Path dir) {
+        this(dir, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    }
+
+    /** Timing each durable write's fsyncs as {@code spinup_agent_fsync_seconds{file="command_record"}}. */
+    public ExecutedCommands(Path dir, io.micrometer.core.instrument.MeterRegistry meters) {
         this.dir = dir;
+        this.fsyncs = meters.timer("spinup_agent_fsync", "file", "command_record");
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -126,14 +134,18 @@ public final class ExecutedCommands {
         try (FileChannel ch = FileChannel.open(
                 tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.write(ByteBuffer.wrap(content));
+            long started = System.nanoTime();
             ch.force(true);
+            fsyncs.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         try {
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                long started = System.nanoTime();
                 d.force(true); // the rename itself must survive a crash
+                fsyncs.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -5,6 +5,9 @@ import dev.spinup.api.v1.ApplyEdgeRoutes;
 import dev.spinup.edge.CaddyConfig;
 import dev.spinup.edge.EdgeRoute;
 import dev.spinup.edge.EdgeSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -53,6 +56,9 @@ public final class CaddyEdge implements EdgeController {
     /** Loads are one at a time; never held while nothing is loading (no monitor: it blocks on HTTP). */
     private final ReentrantLock lock = new ReentrantLock();
 
+    private final MeterRegistry meters;
+    private final Timer loads;
+
     private long appliedGeneration = -1;
     private long serial;
     private ApplyEdgeRoutes table;
@@ -79,6 +85,28 @@ public final class CaddyEdge implements EdgeController {
             Path caddyBinary,
             Consumer<dev.spinup.api.v1.CertificateStatus> certificates,
             RouteGuard guard) {
+        this(dir, settings, address, caddyBinary, certificates, guard, new SimpleMeterRegistry());
+    }
+
+    /**
+     * As above, counting every apply and re-render by outcome ({@code spinup_agent_edge_applies_total})
+     * and timing Caddy's loads ({@code spinup_agent_edge_load_seconds}) in {@code meters}.
+     */
+    public CaddyEdge(
+            Path dir,
+            EdgeSettings settings,
+            String address,
+            Path caddyBinary,
+            Consumer<dev.spinup.api.v1.CertificateStatus> certificates,
+            RouteGuard guard,
+            MeterRegistry meters) {
+        this.meters = meters;
+        for (String trigger : List.of("command", "refresh")) {
+            for (String outcome : List.of("loaded", "unchanged", "ignored", "failed")) {
+                meters.counter("spinup_agent_edge_applies", "trigger", trigger, "outcome", outcome);
+            }
+        }
+        this.loads = meters.timer("spinup_agent_edge_load");
         this.verifier = new AccessVerifier(dir.resolve("access"), java.time.Clock.systemUTC());
         this.access = new AccessServer(
                 verifier,
@@ -138,10 +166,14 @@ public final class CaddyEdge implements EdgeController {
         lock.lock();
         try {
             if (newTable.getGeneration() < appliedGeneration) {
+                counted("command", "ignored");
                 return "ignored generation " + newTable.getGeneration() + " (Caddy already has " + appliedGeneration
                         + ")";
             }
-            return load(newTable, "generation " + newTable.getGeneration());
+            return load(newTable, "generation " + newTable.getGeneration(), "command");
+        } catch (DriverException | RuntimeException e) {
+            counted("command", "failed");
+            throw e;
         } finally {
             lock.unlock();
         }
@@ -153,9 +185,13 @@ public final class CaddyEdge implements EdgeController {
         try {
             if (table != null && !guard.effective(routes(table)).equals(loaded)) {
                 log.info("event=edge_refresh generation={}", table.getGeneration());
-                load(table, "generation " + table.getGeneration() + ", re-rendered for this host's workspaces");
+                load(
+                        table,
+                        "generation " + table.getGeneration() + ", re-rendered for this host's workspaces",
+                        "refresh");
             }
         } catch (DriverException | RuntimeException e) {
+            counted("refresh", "failed");
             log.warn("event=edge_refresh_failed generation={} error=\"{}\"", appliedGeneration, e.getMessage());
         } finally {
             lock.unlock();
@@ -168,7 +204,12 @@ public final class CaddyEdge implements EdgeController {
     }
 
     /** Renders {@code t} as the guard allows it now and loads it, unless Caddy runs exactly that already. */
-    private String load(ApplyEdgeRoutes t, String what) throws DriverException {
+    private void counted(String trigger, String outcome) {
+        meters.counter("spinup_agent_edge_applies", "trigger", trigger, "outcome", outcome)
+                .increment();
+    }
+
+    private String load(ApplyEdgeRoutes t, String what, String trigger) throws DriverException {
         List<EdgeRoute> effective = guard.effective(routes(t));
         List<String> names =
                 effective.stream().flatMap(r -> r.allHostnames().stream()).toList();
@@ -183,8 +224,10 @@ public final class CaddyEdge implements EdgeController {
             held = Set.copyOf(both); // while it loads, either config may be the one running
             long started = System.nanoTime();
             admin.load(config, CaddyConfig.generationId(next));
+            loads.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
             millis = (System.nanoTime() - started) / 1_000_000;
         }
+        counted(trigger, config != null ? "loaded" : "unchanged");
         lastGood.write(new LastGoodConfig.Config(
                 t.getGeneration(), next, config != null ? config : readLastGoodJson(), t, names));
         verifier.keys(t.getAccessKeysList());

@@ -73,6 +73,7 @@ public final class ControlPlaneConnection implements AutoCloseable {
     private volatile boolean running = true;
     private volatile CountDownLatch currentSession;
     private volatile boolean connected;
+    private final io.grpc.ClientInterceptor metering;
 
     public ControlPlaneConnection(
             List<String> targets,
@@ -85,11 +86,14 @@ public final class ControlPlaneConnection implements AutoCloseable {
             Duration heartbeatInterval,
             String agentInstanceId,
             dev.spinup.agent.edge.EdgeController edge,
-            dev.spinup.agent.edge.PreviewPorts previews) {
+            dev.spinup.agent.edge.PreviewPorts previews,
+            io.micrometer.core.instrument.MeterRegistry meters) {
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("at least one control-plane address is needed");
         }
         this.targets = List.copyOf(targets);
+        // grpc_client_* for the two streams and Enroll-free unary calls: requests, responses, status
+        this.metering = new io.micrometer.core.instrument.binder.grpc.MetricCollectingClientInterceptor(meters);
         this.ssl = ssl;
         this.executor = executor;
         this.outbox = outbox;
@@ -131,6 +135,7 @@ public final class ControlPlaneConnection implements AutoCloseable {
                     .maxInboundMessageSize(AgentProtocol.MAX_COMMAND_BYTES)
                     .keepAliveTime(20, TimeUnit.SECONDS)
                     .keepAliveWithoutCalls(true)
+                    .intercept(metering)
                     .build();
             boolean established;
             try {

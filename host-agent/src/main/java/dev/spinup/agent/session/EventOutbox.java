@@ -63,6 +63,9 @@ public final class EventOutbox implements EventSink, AutoCloseable {
         }
 
         default void blocked() {}
+
+        /** The journal was fsync'd (a critical event appended, or the journal compacted); it took {@code nanos}. */
+        default void fsynced(long nanos) {}
     }
 
     public EventOutbox(Clock clock, Path dir, int capacity, AgentMetrics metrics) {
@@ -222,7 +225,9 @@ public final class EventOutbox implements EventSink, AutoCloseable {
             while (record.hasRemaining()) {
                 journal.write(record);
             }
+            long started = System.nanoTime();
             journal.force(false);
+            metrics.fsynced(System.nanoTime() - started);
             journalRecords++;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the event journal", e);
@@ -255,7 +260,9 @@ public final class EventOutbox implements EventSink, AutoCloseable {
                     records++;
                 }
             }
+            long started = System.nanoTime();
             out.force(true);
+            metrics.fsynced(System.nanoTime() - started);
             journal.close();
             Files.move(tmp, journalFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             journal = FileChannel.open(journalFile(), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
