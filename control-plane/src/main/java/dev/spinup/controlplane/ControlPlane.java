@@ -120,6 +120,7 @@ public final class ControlPlane implements AutoCloseable {
         w.heartbeats.close();
         w.listener.close();
         w.metrics.close();
+        w.processMeters.close();
         w.grpcExecutor.shutdownNow();
         w.storage.close();
         w.db.close();

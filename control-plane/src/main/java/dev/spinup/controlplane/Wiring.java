@@ -98,6 +98,8 @@ final class Wiring {
     final ExecutorService grpcExecutor = Executors.newVirtualThreadPerTaskExecutor();
     final Server server;
     final dev.spinup.api.Metrics.Endpoint metrics;
+    /** The JVM and process meters' hold on the JVM, released at stop. */
+    final dev.spinup.api.Metrics.Binding processMeters;
 
     /** The engine is built after the sessions that must wake it: they reach it through this. */
     private volatile OperationEngine wakeTarget;
@@ -109,7 +111,7 @@ final class Wiring {
             StepHooks hooks,
             OpenTelemetry otel) {
         Tracer tracer = otel.getTracer("dev.spinup.controlplane");
-        dev.spinup.api.Metrics.standard(meters);
+        this.processMeters = dev.spinup.api.Metrics.standard(meters);
         this.db = new Database(config.database());
         db.pool()
                 .setMetricsTrackerFactory(

@@ -40,6 +40,8 @@ public final class HostAgent implements AutoCloseable {
     private final EdgeController edge;
     /** What /metrics serves ({@link #meters()}; the agent's Main opens the endpoint). */
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** The JVM and process meters' hold on the JVM, released at close. */
+    private final dev.spinup.api.Metrics.Binding processMeters;
     /** Prunes the executed-command records once an hour (they would otherwise grow for the host's life). */
     private final java.util.concurrent.ScheduledExecutorService housekeeping =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -54,7 +56,7 @@ public final class HostAgent implements AutoCloseable {
                 ? config.guestDir()
                 : GuestFiles.extract(config.dataDir().resolve("guest"));
         this.driver = customDriver != null ? customDriver : driver(config, guestDir);
-        dev.spinup.api.Metrics.standard(meters);
+        this.processMeters = dev.spinup.api.Metrics.standard(meters);
         ExecutedCommands executed = new ExecutedCommands(config.dataDir().resolve("commands"), meters);
         this.outbox = new EventOutbox(
                 clock, config.dataDir().resolve("events"), EventOutbox.DEFAULT_CAPACITY, outboxMeters(meters));
@@ -267,5 +269,7 @@ public final class HostAgent implements AutoCloseable {
         edge.close();
         driver.close();
         outbox.close();
+        processMeters.close();
+        meters.close();
     }
 }

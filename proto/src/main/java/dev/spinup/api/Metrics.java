@@ -50,8 +50,12 @@ public final class Metrics {
         }
     }
 
-    /** Binds the common meters to {@code meters}. Call once per registry, before any timer is made. */
-    public static void standard(PrometheusMeterRegistry meters) {
+    /**
+     * Binds the common meters to {@code meters}. Call once per registry, before any timer is made;
+     * close what it returns when the process part that owns the registry stops (the GC meters
+     * listen to the JVM, and would keep the registry and all it refers to alive).
+     */
+    public static Binding standard(PrometheusMeterRegistry meters) {
         meters.config().meterFilter(new MeterFilter() {
             @Override
             public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
@@ -67,7 +71,8 @@ public final class Metrics {
             }
         });
         new JvmMemoryMetrics().bindTo(meters);
-        new JvmGcMetrics().bindTo(meters);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
         new ClassLoaderMetrics().bindTo(meters);
         new ProcessorMetrics().bindTo(meters);
@@ -81,6 +86,13 @@ public final class Metrics {
                 .labelNames("version", "commit")
                 .register(meters.getPrometheusRegistry())
                 .setLabelValues(build.version(), build.commit());
+        return gc::close;
+    }
+
+    /** What {@link #standard} bound, to release. */
+    public interface Binding extends AutoCloseable {
+        @Override
+        void close();
     }
 
     /** Serves the Prometheus text format of {@code registry} on GET /metrics. */
