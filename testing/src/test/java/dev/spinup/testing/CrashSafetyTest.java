@@ -147,7 +147,8 @@ class CrashSafetyTest {
     @AfterAll
     static void stop() throws Exception {
         System.out.println("\nCrash safety: control plane killed with SIGKILL at each step boundary, then restarted");
-        System.out.printf("%-8s %-16s %-14s %s%n", "verb", "step", "kill point", "outcome");
+        System.out.printf("%-8s %-16s %-14s %10s  %s%n", "verb", "step", "kill point", "finished", "outcome");
+        System.out.println("(finished: from the restarted replica serving to the operation's end)");
         table.forEach(System.out::println);
         if (channel != null) {
             channel.shutdownNow();
@@ -196,8 +197,10 @@ class CrashSafetyTest {
         Files.delete(spec);
         Files.delete(marker);
         startChild();
+        long serving = System.nanoTime();
 
         Operation done = Workspaces.awaitDone(client(), op.getId());
+        long finishedMs = (System.nanoTime() - serving) / 1_000_000;
         String outcome = check(verb, done.getWorkspaceId(), done);
         if (failsOnce) {
             assertThat(done.getStepsList())
@@ -208,15 +211,16 @@ class CrashSafetyTest {
                             .isEqualTo(2));
             outcome += ", " + step + " failed once and was retried forward";
         }
-        table.add(
-                String.format("%-8s %-16s %-14s %s", verb, step + (failsOnce ? " (fails once)" : ""), point, outcome));
+        table.add(String.format(
+                "%-8s %-16s %-14s %7d ms  %s",
+                verb, step + (failsOnce ? " (fails once)" : ""), point, finishedMs, outcome));
     }
 
     static Stream<Arguments> forwardOnlyCases() {
         return CrashCases.of(FORWARD_ONLY, POINTS);
     }
 
-    @ParameterizedTest(name = "{0} {1} {2}, the step failing once")
+    @ParameterizedTest(name = "{0} {1} {2}, the step failing once", allowZeroInvocations = true)
     @MethodSource("forwardOnlyCases")
     void killedInAStepPastThePointOfNoReturnThatFailsOnceTheOperationStillSucceeds(
             String verb, String step, String point) throws Exception {

@@ -38,12 +38,15 @@ public final class CrashableControlPlane {
                                 pki.resolve("server.crt"), pki.resolve("server.key"), pki.resolve("ca.crt")))
                 .withPorts("127.0.0.1", Integer.parseInt(args[7]), 0);
         // Poll and take over dead executions quickly: the test restarts a killed replica at once.
+        // A heartbeat every 500 ms, 4 missed: the dead replica's executions are free (2 s) by the
+        // time its successor serves (3 s), and a live replica still has 2 s of slack on a loaded
+        // machine before its own executions would look dead.
         config = config.withEngine(new dev.spinup.controlplane.engine.OperationEngine.Config(
                 10,
                 java.time.Duration.ofSeconds(1),
                 java.time.Duration.ofSeconds(1),
                 "crash-" + ProcessHandle.current().pid(),
-                java.time.Duration.ofSeconds(1),
+                java.time.Duration.ofMillis(500),
                 4));
         try {
             ControlPlane.start(
