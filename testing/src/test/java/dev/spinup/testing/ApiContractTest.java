@@ -234,6 +234,57 @@ class ApiContractTest {
         assertThat(seen.stream().map(UUID::fromString).toList()).containsAll(before);
     }
 
+    /**
+     * AIP-158: a page_size above the maximum gets the maximum, not an error; a page_token
+     * continues only the list it came from (page_size may change, the filters may not).
+     */
+    @Test
+    void pagesAreCoercedToTheMaximumAndTokensBoundToTheirFilters() {
+        String region = "paging-" + UUID.randomUUID().toString().substring(0, 8);
+        cluster.database().inTransactionVoid(tx -> tx.fleet().ensureRegion(region, "Paging"));
+        cluster.database()
+                .withHandle(h -> h.createUpdate("""
+                        INSERT INTO workspaces (id, external_workspace_id, external_user_id, display_name, region_id,
+                            flavor, vcpu, ram_gb, disk_gb, state, template)
+                        SELECT gen_random_uuid(), 'paged-' || gen_random_uuid(), 'u', 'paged', :region,
+                            'hobby', 1, 1, 5, 'archived', 'starter'
+                        FROM generate_series(1, 510)""").bind("region", region).execute());
+
+        ListWorkspacesResponse first = cluster.product()
+                .listWorkspaces(ListWorkspacesRequest.newBuilder()
+                        .setRegion(region)
+                        .setPageSize(100_000)
+                        .build());
+        assertThat(first.getWorkspacesCount()).as("coerced to the maximum").isEqualTo(500);
+        assertThat(first.getNextPageToken()).isNotEmpty();
+
+        ListWorkspacesResponse rest = cluster.product()
+                .listWorkspaces(ListWorkspacesRequest.newBuilder()
+                        .setRegion(region)
+                        .setPageSize(20)
+                        .setPageToken(first.getNextPageToken())
+                        .build());
+        assertThat(rest.getWorkspacesCount()).as("another page size, same list").isEqualTo(10);
+        assertThat(rest.getNextPageToken()).isEmpty();
+
+        var info = assertError(
+                () -> cluster.product()
+                        .listWorkspaces(ListWorkspacesRequest.newBuilder()
+                                .setRegion(SpinUpCluster.REGION)
+                                .setPageToken(first.getNextPageToken())
+                                .build()),
+                Status.Code.INVALID_ARGUMENT,
+                ErrorReason.PAGE_TOKEN_FILTERS_CHANGED);
+        assertThat(info.getMetadataMap()).containsEntry("field", "page_token");
+        assertError(
+                () -> cluster.product()
+                        .listOperations(dev.spinup.api.v1.ListOperationsRequest.newBuilder()
+                                .setPageToken(first.getNextPageToken())
+                                .build()),
+                Status.Code.INVALID_ARGUMENT,
+                ErrorReason.PAGE_TOKEN_FILTERS_CHANGED);
+    }
+
     @Test
     void listsFilterByStateAndRegion() {
         UUID archived = workspaceIn(WorkspaceState.ARCHIVED);

@@ -52,7 +52,7 @@ final class FleetApi {
 
     ListHostsResponse hosts(ListHostsRequest request) {
         int size = Requests.pageSize(request.getPageSize());
-        UUID after = Requests.afterId(request.getPageToken());
+        UUID after = Requests.afterId(request);
         String region = request.getRegion().isEmpty() ? null : Requests.region(request.getRegion());
         HostState state = switch (request.getState()) {
             case HOST_STATE_UNSPECIFIED -> null;
@@ -64,7 +64,8 @@ final class FleetApi {
         var page = Requests.page(
                 db.read(tx -> tx.fleet().hostViews(region, state, after, size + 1)),
                 size,
-                v -> v.host().id());
+                v -> v.host().id(),
+                request);
         return ListHostsResponse.newBuilder()
                 .addAllHosts(page.items().stream().map(this::toProto).toList())
                 .setNextPageToken(page.nextPageToken())

@@ -89,14 +89,15 @@ final class LifecycleApi {
 
     ListWorkspacesResponse list(ListWorkspacesRequest request) {
         int size = Requests.pageSize(request.getPageSize());
-        UUID after = Requests.afterId(request.getPageToken());
+        UUID after = Requests.afterId(request);
         var filter = new WorkspaceStore.WorkspaceFilter(
                 WorkspaceProtoMapper.fromProto(request.getState()),
                 request.getRegion().isEmpty() ? null : Requests.region(request.getRegion()),
                 request.getExternalUserId().isEmpty()
                         ? null
                         : Requests.text("external_user_id", request.getExternalUserId(), false, 200));
-        var page = Requests.page(db.read(tx -> tx.workspaces().list(filter, after, size + 1)), size, Workspace::id);
+        var page = Requests.page(
+                db.read(tx -> tx.workspaces().list(filter, after, size + 1)), size, Workspace::id, request);
         return ListWorkspacesResponse.newBuilder()
                 .addAllWorkspaces(page.items().stream().map(this::toProto).toList())
                 .setNextPageToken(page.nextPageToken())

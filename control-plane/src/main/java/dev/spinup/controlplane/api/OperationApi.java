@@ -40,7 +40,7 @@ final class OperationApi {
 
     ListOperationsResponse list(ListOperationsRequest request) {
         int size = Requests.pageSize(request.getPageSize());
-        UUID after = Requests.afterId(request.getPageToken());
+        UUID after = Requests.afterId(request);
         var filter = new OperationStore.OperationFilter(
                 request.getWorkspaceId().isEmpty() ? null : Requests.id("workspace_id", request.getWorkspaceId()),
                 switch (request.getStatus()) {
@@ -60,7 +60,8 @@ final class OperationApi {
         var page = Requests.page(
                 db.read(tx -> tx.operations().list(filter, after, size + 1)),
                 size,
-                dev.spinup.controlplane.core.Operation::id);
+                dev.spinup.controlplane.core.Operation::id,
+                request);
         return ListOperationsResponse.newBuilder()
                 .addAllOperations(withEstimates(page.items()))
                 .setNextPageToken(page.nextPageToken())

@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.api;
 
+import com.google.protobuf.Message;
 import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.core.SpinUpException;
 import java.nio.charset.StandardCharsets;
@@ -121,52 +122,90 @@ final class Requests {
     /** At most this long before anything else is done with it: a DNS name's longest. */
     static final int MAX_DOMAIN = 253;
 
+    /**
+     * AIP-158: 0 means the default; above the maximum is coerced to it (a client asking for "all"
+     * gets the largest page, not an error); negative is refused.
+     */
     static int pageSize(int requested) {
         if (requested == 0) {
             return DEFAULT_PAGE_SIZE;
         }
-        if (requested < 0 || requested > MAX_PAGE_SIZE) {
+        if (requested < 0) {
             throw SpinUpException.invalidField(
                     ErrorReason.PAGE_SIZE_INVALID,
                     "page_size",
-                    "page_size must be between 1 and " + MAX_PAGE_SIZE + " (0 means " + DEFAULT_PAGE_SIZE + ")");
+                    "page_size must not be negative (0 means " + DEFAULT_PAGE_SIZE + ", at most " + MAX_PAGE_SIZE
+                            + ")");
         }
-        return requested;
+        return Math.min(requested, MAX_PAGE_SIZE);
     }
 
     /** One page out of a query that fetched up to {@code size + 1} rows: the extra row means there is more. */
     record Page<T>(List<T> items, String nextPageToken) {}
 
-    static <T> Page<T> page(List<T> fetched, int size, Function<T, UUID> id) {
+    /**
+     * The page of {@code fetched} for the list request {@code query}; its next_page_token carries
+     * the last id and a digest of the query's filters, so it continues only that query.
+     */
+    static <T> Page<T> page(List<T> fetched, int size, Function<T, UUID> id, Message query) {
         if (fetched.size() <= size) {
             return new Page<>(fetched, "");
         }
         List<T> items = fetched.subList(0, size);
-        return new Page<>(items, pageToken(id.apply(items.getLast())));
+        return new Page<>(items, pageToken(id.apply(items.getLast()), query));
     }
 
-    /** Opaque, forward-only cursor: base64url of "v1:" + the last id returned. */
-    static String pageToken(UUID lastId) {
+    /** Opaque, forward-only cursor: base64url of "v2:" + the last id returned + ":" + the filters' digest. */
+    static String pageToken(UUID lastId, Message query) {
         return Base64.getUrlEncoder()
                 .withoutPadding()
-                .encodeToString(("v1:" + lastId).getBytes(StandardCharsets.UTF_8));
+                .encodeToString(("v2:" + lastId + ":" + filters(query)).getBytes(StandardCharsets.UTF_8));
     }
 
-    static UUID afterId(String pageToken) {
+    /**
+     * Where {@code query}'s page_token says to continue (null for the first page). A token of
+     * another query (other filters) is refused: its position means nothing there.
+     */
+    static UUID afterId(Message query) {
+        String pageToken = (String) query.getField(query.getDescriptorForType().findFieldByName("page_token"));
         if (pageToken.isEmpty()) {
             return null;
         }
+        String[] parts;
+        UUID after;
         try {
-            String decoded = new String(Base64.getUrlDecoder().decode(pageToken), StandardCharsets.UTF_8);
-            if (!decoded.startsWith("v1:") || decoded.length() != 39) {
+            parts = new String(Base64.getUrlDecoder().decode(pageToken), StandardCharsets.UTF_8).split(":", -1);
+            if (parts.length != 3 || !parts[0].equals("v2") || parts[1].length() != 36) {
                 throw new IllegalArgumentException();
             }
-            return UUID.fromString(decoded.substring(3));
+            after = UUID.fromString(parts[1]);
         } catch (IllegalArgumentException e) {
             throw SpinUpException.invalidField(
                     ErrorReason.PAGE_TOKEN_INVALID,
                     "page_token",
                     "page_token is not one this server issued; start again with an empty page_token");
+        }
+        if (!parts[2].equals(filters(query))) {
+            throw SpinUpException.invalidField(
+                    ErrorReason.PAGE_TOKEN_FILTERS_CHANGED,
+                    "page_token",
+                    "page_token was issued for a list with other filters; keep the filters of the first page,"
+                            + " or start again with an empty page_token");
+        }
+        return after;
+    }
+
+    /** A digest of the request without its page_size and page_token: what the list is of. */
+    private static String filters(Message query) {
+        Message.Builder b = query.toBuilder();
+        b.clearField(query.getDescriptorForType().findFieldByName("page_token"));
+        b.clearField(query.getDescriptorForType().findFieldByName("page_size"));
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(b.build().toByteArray());
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(digest, 9));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -22,6 +22,7 @@ public enum ErrorReason {
     /** custom envelope outside the allowed bounds */
     ENVELOPE_INVALID,
     PAGE_TOKEN_INVALID,
+    /** a negative page_size (one above the maximum is coerced to it) */
     PAGE_SIZE_INVALID,
     DOMAIN_INVALID,
     /** the request's body (or frame) is not a valid message of the RPC's type */
@@ -30,6 +31,8 @@ public enum ErrorReason {
     TTL_OUT_OF_RANGE,
     /** the workspace has no such target (e.g. no IDE on its host), or the IDE made public */
     ACCESS_TARGET_INVALID,
+    /** a page_token reused with other filters than the list it came from */
+    PAGE_TOKEN_FILTERS_CHANGED,
 
     // lookups (NOT_FOUND)
     WORKSPACE_NOT_FOUND,
