@@ -285,6 +285,72 @@ class ApiContractTest {
                 ErrorReason.PAGE_TOKEN_FILTERS_CHANGED);
     }
 
+    /** ListRegions, ListDomains and ListOrphans page like the other lists: all of it, once each. */
+    @Test
+    void everyListPages() {
+        String prefix = "pages-" + UUID.randomUUID().toString().substring(0, 6);
+        UUID ws = workspaceIn(WorkspaceState.ACTIVE);
+        cluster.database().inTransactionVoid(tx -> {
+            for (int i = 0; i < 5; i++) {
+                tx.fleet().ensureRegion(prefix + "-" + i, "Pages " + i);
+                tx.domains()
+                        .insert(
+                                Ids.newId(clock),
+                                ws,
+                                "d" + i + "." + prefix + ".example.com",
+                                "custom",
+                                clock.instant());
+            }
+        });
+        cluster.database()
+                .withHandle(h -> h.createUpdate(
+                                "INSERT INTO host_orphans (host_id, workspace_id, local_state) SELECT :host, 'orphan-' || n, 'running' FROM generate_series(1, 5) n")
+                        .bind("host", host)
+                        .execute());
+
+        List<String> regions = new ArrayList<>();
+        List<String> domains = new ArrayList<>();
+        List<String> orphans = new ArrayList<>();
+        String token = "";
+        do {
+            var page = cluster.admin()
+                    .listRegions(ListRegionsRequest.newBuilder()
+                            .setPageSize(2)
+                            .setPageToken(token)
+                            .build());
+            assertThat(page.getRegionsCount()).isLessThanOrEqualTo(2);
+            page.getRegionsList().forEach(r -> regions.add(r.getId()));
+            token = page.getNextPageToken();
+        } while (!token.isEmpty());
+        do {
+            var page = cluster.product()
+                    .listDomains(dev.spinup.api.v1.ListDomainsRequest.newBuilder()
+                            .setWorkspaceId(ws.toString())
+                            .setPageSize(2)
+                            .setPageToken(token)
+                            .build());
+            page.getDomainsList().forEach(d -> domains.add(d.getDomain()));
+            token = page.getNextPageToken();
+        } while (!token.isEmpty());
+        do {
+            var page = cluster.admin()
+                    .listOrphans(ListOrphansRequest.newBuilder()
+                            .setHostId(host.toString())
+                            .setPageSize(2)
+                            .setPageToken(token)
+                            .build());
+            page.getOrphansList().forEach(o -> orphans.add(o.getWorkspaceId()));
+            token = page.getNextPageToken();
+        } while (!token.isEmpty());
+
+        assertThat(regions).doesNotHaveDuplicates().isSorted().contains(prefix + "-0", prefix + "-4");
+        assertThat(domains)
+                .doesNotHaveDuplicates()
+                .filteredOn(d -> d.contains(prefix))
+                .hasSize(5);
+        assertThat(orphans).containsExactly("orphan-1", "orphan-2", "orphan-3", "orphan-4", "orphan-5");
+    }
+
     @Test
     void listsFilterByStateAndRegion() {
         UUID archived = workspaceIn(WorkspaceState.ARCHIVED);

@@ -266,7 +266,7 @@ class BadInputTest {
                         "list: well-formed base64, foreign content",
                         c -> c.listWorkspaces(ListWorkspacesRequest.newBuilder()
                                 .setPageToken(Base64.getUrlEncoder()
-                                        .encodeToString("v2:not-an-id:x".getBytes(StandardCharsets.UTF_8)))
+                                        .encodeToString("v1:not-an-id".getBytes(StandardCharsets.UTF_8)))
                                 .build()),
                         Status.Code.INVALID_ARGUMENT,
                         ErrorReason.PAGE_TOKEN_INVALID),

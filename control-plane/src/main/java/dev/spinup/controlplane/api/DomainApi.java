@@ -53,14 +53,21 @@ final class DomainApi {
 
     ListDomainsResponse list(ListDomainsRequest request) {
         UUID id = Requests.id("workspace_id", request.getWorkspaceId());
-        var domains = db.read(tx -> {
-            if (tx.workspaces().find(id).isEmpty()) {
-                throw SpinUpException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + id);
-            }
-            return tx.domains().of(id);
-        });
+        int size = Requests.pageSize(request.getPageSize());
+        String after = Requests.afterKey(request);
+        var page = Requests.pageAt(
+                db.read(tx -> {
+                    if (tx.workspaces().find(id).isEmpty()) {
+                        throw SpinUpException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + id);
+                    }
+                    return tx.domains().page(id, after, size + 1);
+                }),
+                size,
+                DomainStore.WorkspaceDomain::domain,
+                request);
         return ListDomainsResponse.newBuilder()
-                .addAllDomains(domains.stream().map(d -> toProto(id, d)).toList())
+                .addAllDomains(page.items().stream().map(d -> toProto(id, d)).toList())
+                .setNextPageToken(page.nextPageToken())
                 .build();
     }
 

@@ -9,6 +9,7 @@ import dev.spinup.api.v1.ListHostsRequest;
 import dev.spinup.api.v1.ListHostsResponse;
 import dev.spinup.api.v1.ListOrphansRequest;
 import dev.spinup.api.v1.ListOrphansResponse;
+import dev.spinup.api.v1.ListRegionsRequest;
 import dev.spinup.api.v1.ListRegionsResponse;
 import dev.spinup.api.v1.Region;
 import dev.spinup.api.v1.RegionState;
@@ -38,8 +39,15 @@ final class FleetApi {
         this.clock = clock;
     }
 
-    ListRegionsResponse regions() {
-        var regions = db.read(tx -> tx.fleet().regions()).stream()
+    ListRegionsResponse regions(ListRegionsRequest request) {
+        int size = Requests.pageSize(request.getPageSize());
+        String after = Requests.afterKey(request);
+        var page = Requests.pageAt(
+                db.read(tx -> tx.fleet().regions(after, size + 1)),
+                size,
+                dev.spinup.controlplane.core.Region::id,
+                request);
+        var regions = page.items().stream()
                 .map(r -> Region.newBuilder()
                         .setId(r.id())
                         .setDisplayName(r.displayName())
@@ -47,7 +55,10 @@ final class FleetApi {
                         .setCreatedAt(WorkspaceProtoMapper.timestamp(r.createdAt()))
                         .build())
                 .toList();
-        return ListRegionsResponse.newBuilder().addAllRegions(regions).build();
+        return ListRegionsResponse.newBuilder()
+                .addAllRegions(regions)
+                .setNextPageToken(page.nextPageToken())
+                .build();
     }
 
     ListHostsResponse hosts(ListHostsRequest request) {
@@ -103,7 +114,14 @@ final class FleetApi {
 
     ListOrphansResponse orphans(ListOrphansRequest request) {
         UUID host = request.getHostId().isEmpty() ? null : Requests.id("host_id", request.getHostId());
-        var orphans = db.read(tx -> tx.fleet().orphans(host)).stream()
+        int size = Requests.pageSize(request.getPageSize());
+        FleetStore.OrphanKey after = orphanKey(Requests.afterKey(request));
+        var page = Requests.pageAt(
+                db.read(tx -> tx.fleet().orphans(host, after, size + 1)),
+                size,
+                o -> o.hostId() + "/" + o.workspaceId(),
+                request);
+        var orphans = page.items().stream()
                 .map(o -> dev.spinup.api.v1.Orphan.newBuilder()
                         .setHostId(o.hostId().toString())
                         .setWorkspaceId(o.workspaceId())
@@ -112,7 +130,25 @@ final class FleetApi {
                         .setLastSeenAt(WorkspaceProtoMapper.timestamp(o.lastSeenAt()))
                         .build())
                 .toList();
-        return ListOrphansResponse.newBuilder().addAllOrphans(orphans).build();
+        return ListOrphansResponse.newBuilder()
+                .addAllOrphans(orphans)
+                .setNextPageToken(page.nextPageToken())
+                .build();
+    }
+
+    /** A page token's "host/workspace" key (only ever written by {@link #orphans}). */
+    private static FleetStore.OrphanKey orphanKey(String key) {
+        if (key == null) {
+            return null;
+        }
+        int slash = key.indexOf('/');
+        try {
+            return new FleetStore.OrphanKey(
+                    UUID.fromString(key.substring(0, Math.max(slash, 0))), key.substring(slash + 1));
+        } catch (IllegalArgumentException e) {
+            throw SpinUpException.invalidField(
+                    ErrorReason.PAGE_TOKEN_INVALID, "page_token", "page_token is not one this server issued");
+        }
     }
 
     private FleetStore.HostView hostView(UUID id) {

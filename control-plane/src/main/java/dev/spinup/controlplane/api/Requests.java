@@ -148,18 +148,27 @@ final class Requests {
      * the last id and a digest of the query's filters, so it continues only that query.
      */
     static <T> Page<T> page(List<T> fetched, int size, Function<T, UUID> id, Message query) {
+        return pageAt(fetched, size, item -> id.apply(item).toString(), query);
+    }
+
+    /** As {@link #page}, for a list ordered by a key that is not a UUID (written as text in the token). */
+    static <T> Page<T> pageAt(List<T> fetched, int size, Function<T, String> key, Message query) {
         if (fetched.size() <= size) {
             return new Page<>(fetched, "");
         }
         List<T> items = fetched.subList(0, size);
-        return new Page<>(items, pageToken(id.apply(items.getLast()), query));
+        return new Page<>(items, pageToken(key.apply(items.getLast()), query));
     }
 
-    /** Opaque, forward-only cursor: base64url of "v2:" + the last id returned + ":" + the filters' digest. */
+    /** Opaque, forward-only cursor: base64url of "v2:" + the filters' digest + ":" + the last key returned. */
     static String pageToken(UUID lastId, Message query) {
+        return pageToken(lastId.toString(), query);
+    }
+
+    private static String pageToken(String lastKey, Message query) {
         return Base64.getUrlEncoder()
                 .withoutPadding()
-                .encodeToString(("v2:" + lastId + ":" + filters(query)).getBytes(StandardCharsets.UTF_8));
+                .encodeToString(("v2:" + filters(query) + ":" + lastKey).getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -167,32 +176,50 @@ final class Requests {
      * another query (other filters) is refused: its position means nothing there.
      */
     static UUID afterId(Message query) {
+        String after = afterKey(query);
+        if (after == null) {
+            return null;
+        }
+        try {
+            if (after.length() != 36) {
+                throw new IllegalArgumentException();
+            }
+            return UUID.fromString(after);
+        } catch (IllegalArgumentException e) {
+            throw foreignToken();
+        }
+    }
+
+    /** As {@link #afterId}, for a list ordered by a text key (see {@link #pageAt}). */
+    static String afterKey(Message query) {
         String pageToken = (String) query.getField(query.getDescriptorForType().findFieldByName("page_token"));
         if (pageToken.isEmpty()) {
             return null;
         }
         String[] parts;
-        UUID after;
         try {
-            parts = new String(Base64.getUrlDecoder().decode(pageToken), StandardCharsets.UTF_8).split(":", -1);
-            if (parts.length != 3 || !parts[0].equals("v2") || parts[1].length() != 36) {
-                throw new IllegalArgumentException();
-            }
-            after = UUID.fromString(parts[1]);
+            parts = new String(Base64.getUrlDecoder().decode(pageToken), StandardCharsets.UTF_8).split(":", 3);
         } catch (IllegalArgumentException e) {
-            throw SpinUpException.invalidField(
-                    ErrorReason.PAGE_TOKEN_INVALID,
-                    "page_token",
-                    "page_token is not one this server issued; start again with an empty page_token");
+            throw foreignToken();
         }
-        if (!parts[2].equals(filters(query))) {
+        if (parts.length != 3 || !parts[0].equals("v2") || parts[2].isEmpty()) {
+            throw foreignToken();
+        }
+        if (!parts[1].equals(filters(query))) {
             throw SpinUpException.invalidField(
                     ErrorReason.PAGE_TOKEN_FILTERS_CHANGED,
                     "page_token",
                     "page_token was issued for a list with other filters; keep the filters of the first page,"
                             + " or start again with an empty page_token");
         }
-        return after;
+        return parts[2];
+    }
+
+    private static SpinUpException foreignToken() {
+        return SpinUpException.invalidField(
+                ErrorReason.PAGE_TOKEN_INVALID,
+                "page_token",
+                "page_token is not one this server issued; start again with an empty page_token");
     }
 
     /** A digest of the request without its page_size and page_token: what the list is of. */

@@ -164,7 +164,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
 
     @Override
     public void listRegions(ListRegionsRequest request, StreamObserver<ListRegionsResponse> out) {
-        reply(out, fleet::regions);
+        reply(out, () -> fleet.regions(request));
     }
 
     @Override

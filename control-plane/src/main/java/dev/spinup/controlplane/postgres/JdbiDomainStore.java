@@ -30,8 +30,9 @@ interface JdbiDomainStore extends DomainStore {
     @Override
     @SqlQuery("""
             SELECT domain, kind, cert_state, verified_at, cert_issued_at FROM workspace_domains
-            WHERE workspace_id = :workspaceId ORDER BY kind, domain""")
-    List<WorkspaceDomain> of(UUID workspaceId);
+            WHERE workspace_id = :workspaceId AND (CAST(:afterDomain AS text) IS NULL OR domain > :afterDomain)
+            ORDER BY domain LIMIT :limit""")
+    List<WorkspaceDomain> page(UUID workspaceId, String afterDomain, int limit);
 
     @Override
     @SqlUpdate("""

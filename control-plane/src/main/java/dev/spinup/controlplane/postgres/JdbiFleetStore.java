@@ -44,8 +44,10 @@ interface JdbiFleetStore extends FleetStore {
     void ensureRegion(String id, String displayName);
 
     @Override
-    @SqlQuery("SELECT id, display_name, state, created_at FROM regions ORDER BY id")
-    List<Region> regions();
+    @SqlQuery("""
+            SELECT id, display_name, state, created_at FROM regions
+            WHERE CAST(:afterId AS text) IS NULL OR id > :afterId ORDER BY id LIMIT :limit""")
+    List<Region> regions(String afterId, int limit);
 
     @Override
     @SqlQuery("SELECT EXISTS (SELECT 1 FROM regions WHERE id = :id)")
@@ -113,10 +115,17 @@ interface JdbiFleetStore extends FleetStore {
     List<UUID> expireLeases(Instant cutoff);
 
     @Override
+    default List<Orphan> orphans(UUID hostId, OrphanKey after, int limit) {
+        return orphansAfter(
+                hostId, after == null ? null : after.hostId(), after == null ? null : after.workspaceId(), limit);
+    }
+
     @SqlQuery("""
             SELECT host_id, workspace_id, local_state, first_seen_at, last_seen_at FROM host_orphans
-            WHERE (CAST(:hostId AS uuid) IS NULL OR host_id = :hostId) ORDER BY host_id, workspace_id""")
-    List<Orphan> orphans(UUID hostId);
+            WHERE (CAST(:hostId AS uuid) IS NULL OR host_id = :hostId)
+              AND (CAST(:afterHost AS uuid) IS NULL OR (host_id, workspace_id) > (:afterHost, :afterWorkspace))
+            ORDER BY host_id, workspace_id LIMIT :limit""")
+    List<Orphan> orphansAfter(UUID hostId, UUID afterHost, String afterWorkspace, int limit);
 
     @Override
     default void replaceOrphans(UUID hostId, Map<String, String> localStates, Instant now) {

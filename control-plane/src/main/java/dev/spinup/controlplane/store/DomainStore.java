@@ -18,7 +18,8 @@ public interface DomainStore {
     boolean removeCustom(UUID workspaceId, String domain);
 
     /** The workspace's names, default first. */
-    List<WorkspaceDomain> of(UUID workspaceId);
+    /** Up to {@code limit} of the workspace's domains after {@code afterDomain} (null: from the first), by name. */
+    List<WorkspaceDomain> page(UUID workspaceId, String afterDomain, int limit);
 
     /**
      * A host's edge reports the certificate state of {@code domain}. Applied only when the host

@@ -21,7 +21,8 @@ public interface FleetStore {
 
     void ensureRegion(String id, String displayName);
 
-    List<Region> regions();
+    /** Up to {@code limit} regions after {@code afterId} (null: from the first), by id. */
+    List<Region> regions(String afterId, int limit);
 
     boolean regionExists(String id);
 
@@ -56,8 +57,14 @@ public interface FleetStore {
     /** Healthy hosts whose last heartbeat is older than the cutoff become unhealthy; returns their ids. */
     List<UUID> expireLeases(Instant cutoff);
 
-    /** Every host's orphans, or {@code hostId}'s when given. */
-    List<Orphan> orphans(UUID hostId);
+    /**
+     * Up to {@code limit} orphans, every host's or {@code hostId}'s when given, after (host,
+     * workspace) {@code after} (null: from the first).
+     */
+    List<Orphan> orphans(UUID hostId, OrphanKey after, int limit);
+
+    /** Where a page of orphans ends. */
+    record OrphanKey(UUID hostId, String workspaceId) {}
 
     /** What the host reported now replaces what it reported before: workspace id → its local state. */
     void replaceOrphans(UUID hostId, Map<String, String> localStates, Instant now);
