@@ -25,7 +25,39 @@ final class ApiAssertions {
                         "reason (status %s: %s)",
                         e.getStatus().getCode(), e.getStatus().getDescription())
                 .isEqualTo(reason.name());
+        assertAip193(e, info);
         return info;
+    }
+
+    /**
+     * AIP-193 beyond the ErrorInfo: metadata keys in lowerCamelCase; a field's problem is also a
+     * google.rpc.BadRequest field violation naming the same field; a lookup that found nothing
+     * names what it looked for in the metadata.
+     */
+    private static void assertAip193(StatusRuntimeException e, ErrorInfo info) {
+        assertThat(info.getMetadataMap().keySet())
+                .as("metadata keys of %s", info.getReason())
+                .allMatch(k -> k.matches("[a-z][a-zA-Z0-9]*"), "lowerCamelCase");
+        String field = info.getMetadataMap().get("field");
+        if (field != null) {
+            assertThat(StatusProto.fromThrowable(e).getDetailsList().stream()
+                            .filter(a -> a.is(com.google.rpc.BadRequest.class))
+                            .flatMap(a -> {
+                                try {
+                                    return a.unpack(com.google.rpc.BadRequest.class).getFieldViolationsList().stream();
+                                } catch (com.google.protobuf.InvalidProtocolBufferException x) {
+                                    throw new AssertionError(x);
+                                }
+                            })
+                            .map(com.google.rpc.BadRequest.FieldViolation::getField))
+                    .as("BadRequest field violations of %s", info.getReason())
+                    .containsExactly(field);
+        }
+        if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+            assertThat(info.getMetadataMap())
+                    .as("what %s looked for", info.getReason())
+                    .isNotEmpty();
+        }
     }
 
     static ErrorInfo errorInfo(StatusRuntimeException e) {

@@ -157,7 +157,7 @@ class ApiContractTest {
                 () -> CALLS.get(OperationVerb.ARCHIVE).apply(cluster.product(), id.toString()),
                 Status.Code.ABORTED,
                 ErrorReason.OPERATION_IN_PROGRESS);
-        assertThat(info.getMetadataMap()).containsEntry("operation_id", inFlight.getId());
+        assertThat(info.getMetadataMap()).containsEntry("operationId", inFlight.getId());
         assertError(
                 () -> CALLS.get(OperationVerb.SUSPEND).apply(cluster.product(), id.toString()),
                 Status.Code.ABORTED,
@@ -186,7 +186,7 @@ class ApiContractTest {
                                 .build()),
                 Status.Code.INVALID_ARGUMENT,
                 ErrorReason.REQUEST_ID_REUSED);
-        assertThat(other.getMetadataMap()).containsEntry("operation_id", first.getId());
+        assertThat(other.getMetadataMap()).containsEntry("operationId", first.getId());
         assertError(
                 () -> cluster.product()
                         .deleteWorkspace(DeleteWorkspaceRequest.newBuilder()

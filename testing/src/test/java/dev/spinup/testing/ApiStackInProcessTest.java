@@ -70,7 +70,10 @@ class ApiStackInProcessTest {
             switch (request.getWorkspaceId()) {
                 case "missing" ->
                     throw SpinUpException.notFound(
-                            dev.spinup.controlplane.core.ErrorReason.WORKSPACE_NOT_FOUND, "no workspace missing");
+                            dev.spinup.controlplane.core.ErrorReason.WORKSPACE_NOT_FOUND,
+                            "workspaceId",
+                            "missing",
+                            "no workspace missing");
                 case "boom" -> throw new IllegalStateException("a bug");
                 default -> {
                     response.onNext(Workspace.newBuilder()

@@ -94,7 +94,7 @@ class CreateWorkspaceEndToEndTest {
                                 request.toBuilder().setDisplayName("other").build()),
                 Status.Code.INVALID_ARGUMENT,
                 ErrorReason.REQUEST_ID_REUSED);
-        assertThat(info.getMetadataMap()).containsEntry("operation_id", first.getId());
+        assertThat(info.getMetadataMap()).containsEntry("operationId", first.getId());
         Workspaces.awaitDone(cluster.product(), first.getId());
     }
 

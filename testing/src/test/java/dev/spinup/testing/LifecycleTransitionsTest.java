@@ -126,7 +126,7 @@ class LifecycleTransitionsTest {
                                 .build()),
                 Status.Code.FAILED_PRECONDITION,
                 ErrorReason.FLAVOR_CEILING_EXCEEDED);
-        assertThat(ceiling.getMetadataMap()).containsEntry("max_deploys", "500");
+        assertThat(ceiling.getMetadataMap()).containsEntry("maxDeploys", "500");
         assertThat(get(ws.getId()).getFlavor()).isEqualTo(Flavor.PRO);
     }
 

@@ -144,6 +144,8 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                             closed = true;
                             responseObserver.onError(GrpcErrors.toStatus(SpinUpException.notFound(
                                     ErrorReason.HOST_NOT_FOUND,
+                                    "hostId",
+                                    hostId,
                                     "host " + hostId + " is not registered (or is retired)")));
                             return;
                         }
@@ -208,7 +210,10 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                     .increment();
             log.warn("event=agent_refused host={} stream=events reason=unknown_or_retired_host", hostId);
             responseObserver.onError(GrpcErrors.toStatus(SpinUpException.notFound(
-                    ErrorReason.HOST_NOT_FOUND, "host " + hostId + " is not registered (or is retired)")));
+                    ErrorReason.HOST_NOT_FOUND,
+                    "hostId",
+                    hostId,
+                    "host " + hostId + " is not registered (or is retired)")));
             return new StreamObserver<>() {
                 @Override
                 public void onNext(AgentEvent value) {}

@@ -86,10 +86,8 @@ final class AccessApi {
             if (earlier.isPresent()) {
                 return again(tx, earlier.get(), fingerprint);
             }
-            Workspace w = tx.workspaces()
-                    .find(workspaceId)
-                    .orElseThrow(() ->
-                            SpinUpException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + workspaceId));
+            Workspace w =
+                    tx.workspaces().find(workspaceId).orElseThrow(() -> SpinUpException.workspaceNotFound(workspaceId));
             requireRunning(tx, w);
             if (target.equals("ide")
                     && (w.ideEndpoint() == null || w.ideEndpoint().isEmpty())) {

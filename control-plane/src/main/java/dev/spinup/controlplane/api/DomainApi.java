@@ -58,7 +58,7 @@ final class DomainApi {
         var page = Requests.pageAt(
                 db.read(tx -> {
                     if (tx.workspaces().find(id).isEmpty()) {
-                        throw SpinUpException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + id);
+                        throw SpinUpException.workspaceNotFound(id);
                     }
                     return tx.domains().page(id, after, size + 1);
                 }),

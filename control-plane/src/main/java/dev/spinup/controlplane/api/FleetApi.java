@@ -153,7 +153,7 @@ final class FleetApi {
 
     private FleetStore.HostView hostView(UUID id) {
         return db.read(tx -> tx.fleet().hostView(id))
-                .orElseThrow(() -> SpinUpException.notFound(ErrorReason.HOST_NOT_FOUND, "no host " + id));
+                .orElseThrow(() -> SpinUpException.notFound(ErrorReason.HOST_NOT_FOUND, "hostId", id, "no host " + id));
     }
 
     private Host toProto(FleetStore.HostView v) {

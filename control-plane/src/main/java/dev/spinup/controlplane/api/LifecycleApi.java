@@ -83,8 +83,8 @@ final class LifecycleApi {
 
     dev.spinup.api.v1.Workspace get(GetWorkspaceRequest request) {
         UUID id = Requests.id("workspace_id", request.getWorkspaceId());
-        return toProto(db.read(tx -> tx.workspaces().find(id))
-                .orElseThrow(() -> SpinUpException.notFound(ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + id)));
+        return toProto(
+                db.read(tx -> tx.workspaces().find(id)).orElseThrow(() -> SpinUpException.workspaceNotFound(id)));
     }
 
     ListWorkspacesResponse list(ListWorkspacesRequest request) {
@@ -145,7 +145,7 @@ final class LifecycleApi {
                     ErrorReason.FLAVOR_CEILING_EXCEEDED,
                     "the workspace has " + request.getDeployCount() + " deploys; flavor " + flavor.wire()
                             + " allows at most " + ceiling,
-                    Map.of("max_deploys", Integer.toString(ceiling), "flavor", flavor.name()));
+                    Map.of("maxDeploys", Integer.toString(ceiling), "flavor", flavor.name()));
         }
         return transition(
                 OperationVerb.RESIZE,

@@ -34,7 +34,8 @@ final class OperationApi {
     Operation get(GetOperationRequest request) {
         UUID id = Requests.id("operation_id", request.getOperationId());
         var op = db.read(tx -> tx.operations().find(id))
-                .orElseThrow(() -> SpinUpException.notFound(ErrorReason.OPERATION_NOT_FOUND, "no operation " + id));
+                .orElseThrow(() -> SpinUpException.notFound(
+                        ErrorReason.OPERATION_NOT_FOUND, "operationId", id, "no operation " + id));
         return withEstimates(List.of(op)).getFirst();
     }
 

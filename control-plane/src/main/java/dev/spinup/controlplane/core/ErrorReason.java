@@ -41,7 +41,7 @@ public enum ErrorReason {
     DOMAIN_NOT_FOUND,
 
     // lifecycle (ABORTED / FAILED_PRECONDITION / RESOURCE_EXHAUSTED)
-    /** metadata "operation_id" is the in-flight operation */
+    /** metadata "operationId" is the in-flight operation */
     OPERATION_IN_PROGRESS,
     /** metadata "state" and "verb" */
     INVALID_STATE_TRANSITION,

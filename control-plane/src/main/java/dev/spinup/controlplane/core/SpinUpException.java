@@ -57,8 +57,16 @@ public final class SpinUpException extends RuntimeException {
         return new SpinUpException(Kind.INVALID_ARGUMENT, reason, message, Map.of("field", field));
     }
 
-    public static SpinUpException notFound(ErrorReason reason, String message) {
-        return new SpinUpException(Kind.NOT_FOUND, reason, message, Map.of());
+    /**
+     * NOT_FOUND for the thing {@code key} names (metadata key, lowerCamelCase per AIP-193, e.g.
+     * "workspaceId"): every value the message names is in the metadata too.
+     */
+    public static SpinUpException notFound(ErrorReason reason, String key, Object id, String message) {
+        return new SpinUpException(Kind.NOT_FOUND, reason, message, Map.of(key, String.valueOf(id)));
+    }
+
+    public static SpinUpException workspaceNotFound(java.util.UUID id) {
+        return notFound(ErrorReason.WORKSPACE_NOT_FOUND, "workspaceId", id, "no workspace " + id);
     }
 
     public static SpinUpException failedPrecondition(ErrorReason reason, String message, Map<String, String> metadata) {

@@ -1,6 +1,7 @@
 package dev.spinup.controlplane.grpc;
 
 import com.google.protobuf.Any;
+import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
 import dev.spinup.controlplane.core.SpinUpException;
 import io.grpc.Status;
@@ -9,7 +10,8 @@ import io.grpc.protobuf.StatusProto;
 
 /**
  * The one place a {@link SpinUpException} becomes a gRPC status: its kind is the status code, and
- * a google.rpc.ErrorInfo (domain {@value #DOMAIN}) carries its reason by name and its metadata.
+ * a google.rpc.ErrorInfo (domain {@value #DOMAIN}) carries its reason by name and its metadata,
+ * and a problem with one field (metadata "field") is also a google.rpc.BadRequest field violation.
  */
 public final class GrpcErrors {
     public static final String DOMAIN = "spinup.dev";
@@ -22,12 +24,21 @@ public final class GrpcErrors {
                 .setReason(e.reason().name())
                 .putAllMetadata(e.metadata())
                 .build();
-        com.google.rpc.Status status = com.google.rpc.Status.newBuilder()
+        com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder()
                 .setCode(code(e.kind()).value())
                 .setMessage(e.getMessage())
-                .addDetails(Any.pack(info))
-                .build();
-        return StatusProto.toStatusRuntimeException(status);
+                .addDetails(Any.pack(info));
+        String field = e.metadata().get("field");
+        if (field != null) {
+            // AIP-193: a field's problem is also a BadRequest field violation
+            status.addDetails(Any.pack(BadRequest.newBuilder()
+                    .addFieldViolations(BadRequest.FieldViolation.newBuilder()
+                            .setField(field)
+                            .setDescription(e.getMessage())
+                            .setReason(e.reason().name()))
+                    .build()));
+        }
+        return StatusProto.toStatusRuntimeException(status.build());
     }
 
     public static Status.Code code(SpinUpException.Kind kind) {

@@ -55,9 +55,11 @@ public final class DomainJobs {
             public Map<String, String> accept(Tx tx, Workspace workspace, Map<String, String> requested, Instant now) {
                 String domain = requested.get("domain");
                 if (!tx.domains().removeCustom(workspace.id(), domain)) {
-                    throw SpinUpException.notFound(
+                    throw new SpinUpException(
+                            SpinUpException.Kind.NOT_FOUND,
                             ErrorReason.DOMAIN_NOT_FOUND,
-                            "workspace " + workspace.id() + " has no custom domain " + domain);
+                            "workspace " + workspace.id() + " has no custom domain " + domain,
+                            Map.of("workspaceId", workspace.id().toString(), "domain", domain));
                 }
                 return requested;
             }

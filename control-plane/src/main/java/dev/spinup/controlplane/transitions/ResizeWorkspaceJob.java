@@ -68,13 +68,13 @@ public final class ResizeWorkspaceJob implements OperationJob {
                     "host " + workspace.hostId() + " has room for at most " + room.vcpu() + " vCPU / " + room.ramGb()
                             + " GiB RAM / " + room.diskGb() + " GiB disk for this workspace",
                     Map.of(
-                            "host_id",
+                            "hostId",
                             workspace.hostId().toString(),
                             "vcpu",
                             Integer.toString(room.vcpu()),
-                            "ram_gb",
+                            "ramGb",
                             Integer.toString(room.ramGb()),
-                            "disk_gb",
+                            "diskGb",
                             Integer.toString(room.diskGb())));
         }
         if (wanted.diskGb() < workspace.envelope().diskGb()) {

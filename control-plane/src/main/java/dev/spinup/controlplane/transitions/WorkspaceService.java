@@ -102,7 +102,15 @@ public final class WorkspaceService {
                                         + request.envelope().vcpu() + " vCPU / "
                                         + request.envelope().ramGb()
                                         + " GiB RAM / " + request.envelope().diskGb() + " GiB disk",
-                                Map.of("region", request.regionId())));
+                                Map.of(
+                                        "region",
+                                        request.regionId(),
+                                        "vcpu",
+                                        Integer.toString(request.envelope().vcpu()),
+                                        "ramGb",
+                                        Integer.toString(request.envelope().ramGb()),
+                                        "diskGb",
+                                        Integer.toString(request.envelope().diskGb()))));
                 Instant now = clock.instant();
                 UUID workspaceId = Ids.newId(clock);
                 UUID operationId = Ids.newId(clock);
@@ -273,8 +281,7 @@ public final class WorkspaceService {
                 }
                 Workspace workspace = tx.workspaces()
                         .findForUpdate(workspaceId)
-                        .orElseThrow(() -> SpinUpException.notFound(
-                                ErrorReason.WORKSPACE_NOT_FOUND, "no workspace " + workspaceId));
+                        .orElseThrow(() -> SpinUpException.workspaceNotFound(workspaceId));
                 if (verb.makesBusy() && workspace.currentOperationId() != null) {
                     throw inProgress(workspace.currentOperationId());
                 }
@@ -375,7 +382,7 @@ public final class WorkspaceService {
                 SpinUpException.Kind.ABORTED,
                 ErrorReason.OPERATION_IN_PROGRESS,
                 "another operation is in flight on this workspace; poll it and retry with a new request_id",
-                operationId == null ? Map.of() : Map.of("operation_id", operationId.toString()));
+                operationId == null ? Map.of() : Map.of("operationId", operationId.toString()));
     }
 
     private static Operation sameRequest(Operation existing, String fingerprint) {
@@ -384,7 +391,7 @@ public final class WorkspaceService {
                     SpinUpException.Kind.INVALID_ARGUMENT,
                     ErrorReason.REQUEST_ID_REUSED,
                     "request_id was already used for a different request (operation " + existing.id() + ")",
-                    Map.of("operation_id", existing.id().toString()));
+                    Map.of("operationId", existing.id().toString()));
         }
         return existing;
     }
