@@ -37,13 +37,7 @@ class ServeClasspathTest {
     @Test
     void serveRunsOnAClasspathWithoutDevServices() throws Exception {
         Path module = Path.of("..", "control-plane", "target").toAbsolutePath().normalize();
-        Path jar;
-        try (Stream<Path> jars = Files.list(module)) {
-            jar = jars.filter(p -> p.getFileName().toString().matches("spinup-control-plane-.*\\.jar")
-                            && !p.getFileName().toString().contains("tests"))
-                    .findFirst()
-                    .orElseThrow();
-        }
+        Path jar = moduleJar(module, "spinup-control-plane");
         List<String> libs;
         try (Stream<Path> files = Files.list(module.resolve("lib"))) {
             libs = files.map(p -> p.getFileName().toString()).toList();
@@ -121,13 +115,7 @@ class ServeClasspathTest {
     @Test
     void theAgentServesMetricsOnItsPort() throws Exception {
         Path module = Path.of("..", "host-agent", "target").toAbsolutePath().normalize();
-        Path jar;
-        try (Stream<Path> jars = Files.list(module)) {
-            jar = jars.filter(p -> p.getFileName().toString().matches("spinup-host-agent-.*\\.jar")
-                            && !p.getFileName().toString().contains("tests"))
-                    .findFirst()
-                    .orElseThrow();
-        }
+        Path jar = moduleJar(module, "spinup-host-agent");
         CertificateAuthority ca =
                 CertificateAuthority.loadOrCreate(dir.resolve("pki"), "agent test CA", Clock.systemUTC());
         ca.issueHost(java.util.UUID.randomUUID()).writeTo(dir.resolve("pki/host.crt"), dir.resolve("pki/host.key"));
@@ -169,6 +157,16 @@ class ServeClasspathTest {
         } finally {
             agent.destroy();
             agent.waitFor();
+        }
+    }
+
+    /** The module's own jar in its target directory (beside target/lib, its runtime classpath). */
+    private static Path moduleJar(Path target, String artifact) throws IOException {
+        try (Stream<Path> jars = Files.list(target)) {
+            return jars.filter(p -> p.getFileName().toString().matches(artifact + "-.*\\.jar")
+                            && !p.getFileName().toString().contains("tests"))
+                    .findFirst()
+                    .orElseThrow();
         }
     }
 

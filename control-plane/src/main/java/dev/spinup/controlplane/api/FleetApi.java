@@ -146,8 +146,7 @@ final class FleetApi {
             return new FleetStore.OrphanKey(
                     UUID.fromString(key.substring(0, Math.max(slash, 0))), key.substring(slash + 1));
         } catch (IllegalArgumentException e) {
-            throw SpinUpException.invalidField(
-                    ErrorReason.PAGE_TOKEN_INVALID, "page_token", "page_token is not one this server issued");
+            throw Requests.foreignToken();
         }
     }
 

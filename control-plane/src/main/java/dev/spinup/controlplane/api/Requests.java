@@ -215,7 +215,8 @@ final class Requests {
         return parts[2];
     }
 
-    private static SpinUpException foreignToken() {
+    /** A page_token this server did not issue (or cannot read). */
+    static SpinUpException foreignToken() {
         return SpinUpException.invalidField(
                 ErrorReason.PAGE_TOKEN_INVALID,
                 "page_token",
