@@ -185,24 +185,53 @@ public final class Main implements Callable<Integer> {
         @Option(names = "--out", required = true, description = "Where to write the credentials.")
         Path out;
 
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Override
         public Integer call() {
-            String[] cap = capacity.split(",");
+            int[] cap = numbers(spec.commandLine(), "--capacity", capacity, ",", "vcpu,ram_gb,disk_gb");
             var response = HostEnrollment.enroll(
                     controlPlane,
                     ca,
                     token,
                     fqdn,
                     dev.spinup.api.v1.Envelope.newBuilder()
-                            .setVcpu(Integer.parseInt(cap[0]))
-                            .setRamGb(Integer.parseInt(cap[1]))
-                            .setDiskGb(Integer.parseInt(cap[2]))
+                            .setVcpu(cap[0])
+                            .setRamGb(cap[1])
+                            .setDiskGb(cap[2])
                             .build(),
                     out);
             System.out.println("enrolled as host " + response.getHostId() + " in region " + response.getRegion()
                     + "; credentials in " + out);
             return 0;
         }
+    }
+
+    /**
+     * {@code value} as positive whole numbers separated by {@code separator}, as many as {@code
+     * shape} names; otherwise a usage error naming the option, what it must look like and what it got.
+     */
+    static int[] numbers(picocli.CommandLine cl, String option, String value, String separator, String shape) {
+        String[] parts = value.split(java.util.regex.Pattern.quote(separator), -1);
+        int expected = shape.split(java.util.regex.Pattern.quote(separator)).length;
+        int[] numbers = new int[parts.length];
+        try {
+            if (parts.length != expected) {
+                throw new NumberFormatException();
+            }
+            for (int i = 0; i < parts.length; i++) {
+                numbers[i] = Integer.parseInt(parts[i].trim());
+                if (numbers[i] <= 0) {
+                    throw new NumberFormatException();
+                }
+            }
+        } catch (NumberFormatException e) {
+            throw new picocli.CommandLine.ParameterException(
+                    cl,
+                    option + " must be " + shape + " (" + expected + " positive whole numbers), not \"" + value + "\"");
+        }
+        return numbers;
     }
 
     public static void main(String[] args) {
@@ -268,8 +297,13 @@ public final class Main implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(
                     spec.commandLine(), "running the agent needs --control-plane, --cert, --key, --ca and --data-dir");
         }
-        String[] ports = portRange.split("-");
-        String[] cap = capacity.split(",");
+        int[] ports = numbers(spec.commandLine(), "--port-range", portRange, "-", "first-last");
+        if (ports[1] < ports[0] || ports[1] > 65535) {
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--port-range must be first-last with first <= last <= 65535, not " + portRange);
+        }
+        int[] cap = numbers(spec.commandLine(), "--capacity", capacity, ",", "vcpu,ram_gb,disk_gb");
         HostAgentConfig config = new HostAgentConfig(
                         controlPlanes,
                         cert,
@@ -278,11 +312,11 @@ public final class Main implements Callable<Integer> {
                         dataDir,
                         guestDir,
                         advertiseHost,
-                        Integer.parseInt(ports[0]),
-                        Integer.parseInt(ports[1]),
-                        Integer.parseInt(cap[0]),
-                        Integer.parseInt(cap[1]),
-                        Integer.parseInt(cap[2]),
+                        ports[0],
+                        ports[1],
+                        cap[0],
+                        cap[1],
+                        cap[2],
                         Duration.ofSeconds(heartbeatSeconds),
                         Duration.ofSeconds(startTimeoutSeconds))
                 .withEdge(edgeConfig())
