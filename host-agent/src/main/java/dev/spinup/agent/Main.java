@@ -190,7 +190,7 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            int[] cap = numbers(spec.commandLine(), "--capacity", capacity, ",", "vcpu,ram_gb,disk_gb");
+            int[] cap = numbers(spec.commandLine(), "--capacity", capacity, ",", "vcpu,ram_gb,disk_gb", 1);
             var response = HostEnrollment.enroll(
                     controlPlane,
                     ca,
@@ -209,10 +209,10 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
-     * {@code value} as positive whole numbers separated by {@code separator}, as many as {@code
-     * shape} names; otherwise a usage error naming the option, what it must look like and what it got.
+     * {@code value} as whole numbers of at least {@code min} separated by {@code separator}, as many
+     * as {@code shape} names; otherwise a usage error naming the option, its shape and the value.
      */
-    static int[] numbers(picocli.CommandLine cl, String option, String value, String separator, String shape) {
+    static int[] numbers(picocli.CommandLine cl, String option, String value, String separator, String shape, int min) {
         String[] parts = value.split(java.util.regex.Pattern.quote(separator), -1);
         int expected = shape.split(java.util.regex.Pattern.quote(separator)).length;
         int[] numbers = new int[parts.length];
@@ -222,14 +222,15 @@ public final class Main implements Callable<Integer> {
             }
             for (int i = 0; i < parts.length; i++) {
                 numbers[i] = Integer.parseInt(parts[i].trim());
-                if (numbers[i] <= 0) {
+                if (numbers[i] < min) {
                     throw new NumberFormatException();
                 }
             }
         } catch (NumberFormatException e) {
             throw new picocli.CommandLine.ParameterException(
                     cl,
-                    option + " must be " + shape + " (" + expected + " positive whole numbers), not \"" + value + "\"");
+                    option + " must be " + shape + " (" + expected + " whole numbers of at least " + min + "), not \""
+                            + value + "\"");
         }
         return numbers;
     }
@@ -297,13 +298,14 @@ public final class Main implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(
                     spec.commandLine(), "running the agent needs --control-plane, --cert, --key, --ca and --data-dir");
         }
-        int[] ports = numbers(spec.commandLine(), "--port-range", portRange, "-", "first-last");
+        int[] ports = numbers(spec.commandLine(), "--port-range", portRange, "-", "first-last", 1);
         if (ports[1] < ports[0] || ports[1] > 65535) {
             throw new picocli.CommandLine.ParameterException(
                     spec.commandLine(),
                     "--port-range must be first-last with first <= last <= 65535, not " + portRange);
         }
-        int[] cap = numbers(spec.commandLine(), "--capacity", capacity, ",", "vcpu,ram_gb,disk_gb");
+        // 0,0,0 (the default): the host's capacity is what its registration says
+        int[] cap = numbers(spec.commandLine(), "--capacity", capacity, ",", "vcpu,ram_gb,disk_gb", 0);
         HostAgentConfig config = new HostAgentConfig(
                         controlPlanes,
                         cert,

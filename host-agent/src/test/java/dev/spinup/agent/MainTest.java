@@ -19,10 +19,10 @@ class MainTest {
     @CsvSource(
             delimiter = ';',
             value = {
-                "--capacity;4,8;--capacity must be vcpu,ram_gb,disk_gb (3 positive whole numbers), not \"4,8\"",
-                "--capacity;4,x,50;--capacity must be vcpu,ram_gb,disk_gb (3 positive whole numbers), not \"4,x,50\"",
-                "--capacity;0,8,50;--capacity must be vcpu,ram_gb,disk_gb (3 positive whole numbers), not \"0,8,50\"",
-                "--port-range;21000;--port-range must be first-last (2 positive whole numbers), not \"21000\"",
+                "--capacity;4,8;--capacity must be vcpu,ram_gb,disk_gb (3 whole numbers of at least 0), not \"4,8\"",
+                "--capacity;4,x,50;--capacity must be vcpu,ram_gb,disk_gb (3 whole numbers of at least 0), not \"4,x,50\"",
+                "--capacity;-1,8,50;--capacity must be vcpu,ram_gb,disk_gb (3 whole numbers of at least 0), not \"-1,8,50\"",
+                "--port-range;21000;--port-range must be first-last (2 whole numbers of at least 1), not \"21000\"",
                 "--port-range;21010-21000;--port-range must be first-last with first <= last <= 65535, not 21010-21000",
             })
     void aBadValueIsOneLineNamingItsOption(String option, String value, String message) {
