@@ -159,19 +159,20 @@ final class BenchCluster implements AutoCloseable {
 
     /** One CreateWorkspace (HOBBY) until its operation SUCCEEDED; returns the workspace's id. */
     String createActive(Duration timeout) {
-        return createActive(dev.spinup.api.v1.ProjectTemplate.STARTER, timeout);
+        return createActive(dev.spinup.api.v1.ProjectTemplate.PROJECT_TEMPLATE_STARTER, timeout);
     }
 
     String createActive(dev.spinup.api.v1.ProjectTemplate template, Duration timeout) {
         dev.spinup.api.v1.Operation create = api.createWorkspace(dev.spinup.api.v1.CreateWorkspaceRequest.newBuilder()
-                .setRequestId(UUID.randomUUID().toString())
-                .setExternalWorkspaceId("bench-" + UUID.randomUUID())
-                .setExternalUserId("bench")
-                .setDisplayName("bench")
-                .setRegion("bench")
-                .setFlavor(dev.spinup.api.v1.Flavor.HOBBY)
-                .setTemplate(template)
-                .build());
+                        .setRequestId(UUID.randomUUID().toString())
+                        .setExternalWorkspaceId("bench-" + UUID.randomUUID())
+                        .setExternalUserId("bench")
+                        .setDisplayName("bench")
+                        .setRegion("bench")
+                        .setFlavor(dev.spinup.api.v1.Flavor.FLAVOR_HOBBY)
+                        .setTemplate(template)
+                        .build())
+                .getOperation();
         awaitSucceeded(create, timeout);
         return create.getWorkspaceId();
     }
@@ -179,9 +180,10 @@ final class BenchCluster implements AutoCloseable {
     void delete(String workspaceId, Duration timeout) {
         awaitSucceeded(
                 api.deleteWorkspace(dev.spinup.api.v1.DeleteWorkspaceRequest.newBuilder()
-                        .setRequestId(UUID.randomUUID().toString())
-                        .setWorkspaceId(workspaceId)
-                        .build()),
+                                .setRequestId(UUID.randomUUID().toString())
+                                .setWorkspaceId(workspaceId)
+                                .build())
+                        .getOperation(),
                 timeout);
     }
 
@@ -190,16 +192,16 @@ final class BenchCluster implements AutoCloseable {
                 .setOperationId(op.getId())
                 .build();
         long deadline = System.nanoTime() + timeout.toNanos();
-        dev.spinup.api.v1.Operation last = api.getOperation(get);
-        while (last.getStatus() == dev.spinup.api.v1.OperationStatus.PENDING
-                || last.getStatus() == dev.spinup.api.v1.OperationStatus.RUNNING) {
+        dev.spinup.api.v1.Operation last = api.getOperation(get).getOperation();
+        while (last.getStatus() == dev.spinup.api.v1.OperationStatus.OPERATION_STATUS_PENDING
+                || last.getStatus() == dev.spinup.api.v1.OperationStatus.OPERATION_STATUS_RUNNING) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("timed out waiting for " + op.getVerb() + " " + op.getId());
             }
             LockSupport.parkNanos(Duration.ofMillis(2).toNanos()); // polling the API, bounded by the deadline
-            last = api.getOperation(get);
+            last = api.getOperation(get).getOperation();
         }
-        if (last.getStatus() != dev.spinup.api.v1.OperationStatus.SUCCEEDED) {
+        if (last.getStatus() != dev.spinup.api.v1.OperationStatus.OPERATION_STATUS_SUCCEEDED) {
             throw new IllegalStateException(op.getVerb() + " failed: " + last.getError());
         }
     }

@@ -125,14 +125,16 @@ final class EdgeApplyBench implements Callable<Integer> {
         for (int i = 0; i < routes; i++) {
             String id = new UUID(0x0197a00000007000L, 0x8000000000000000L | i).toString();
             EdgeRouteMode mode = i % 10 < 6
-                    ? EdgeRouteMode.PROXY
-                    : i % 10 < 9 ? EdgeRouteMode.SUSPENDED_PAGE : EdgeRouteMode.ARCHIVED_PAGE;
+                    ? EdgeRouteMode.EDGE_ROUTE_MODE_PROXY
+                    : i % 10 < 9
+                            ? EdgeRouteMode.EDGE_ROUTE_MODE_SUSPENDED_PAGE
+                            : EdgeRouteMode.EDGE_ROUTE_MODE_ARCHIVED_PAGE;
             table.addRoutes(EdgeRoute.newBuilder()
                     .setWorkspaceId(id)
                     .setDisplayName("Workspace " + i)
                     .addDomains(id + ".workspaces.example.test")
                     .setMode(mode)
-                    .setUpstream(mode == EdgeRouteMode.PROXY ? "http://127.0.0.1:" + (20000 + i) : ""));
+                    .setUpstream(mode == EdgeRouteMode.EDGE_ROUTE_MODE_PROXY ? "http://127.0.0.1:" + (20000 + i) : ""));
         }
         return table;
     }

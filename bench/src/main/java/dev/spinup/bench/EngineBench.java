@@ -196,8 +196,9 @@ final class EngineBench implements Callable<Integer> {
                         .setExternalUserId("bench")
                         .setDisplayName("bench")
                         .setRegion("bench")
-                        .setFlavor(Flavor.HOBBY)
-                        .build());
+                        .setFlavor(Flavor.FLAVOR_HOBBY)
+                        .build())
+                .getOperation();
     }
 
     private static double throughput(BenchCluster cluster, int n) throws Exception {

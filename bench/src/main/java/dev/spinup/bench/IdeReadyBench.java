@@ -87,7 +87,8 @@ final class IdeReadyBench implements Callable<Integer> {
                 cluster.delete(id, Duration.ofSeconds(60));
             }
             for (int i = 0; i <= n; i++) { // the first is a warm-up
-                String id = cluster.createActive(dev.spinup.api.v1.ProjectTemplate.REACT, Duration.ofSeconds(60));
+                String id = cluster.createActive(
+                        dev.spinup.api.v1.ProjectTemplate.PROJECT_TEMPLATE_REACT, Duration.ofSeconds(60));
                 LocalWorkspace local = driver.get().find(id).orElseThrow();
                 CodeServer.awaitReady(local.ideEndpoint(), Duration.ofMinutes(1));
                 Browser.EditView edit = Browser.editAndWatch(

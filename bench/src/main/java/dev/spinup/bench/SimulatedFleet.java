@@ -292,7 +292,7 @@ public final class SimulatedFleet {
             send(AgentEvent.newBuilder()
                     .setResult(CommandResult.newBuilder()
                             .setCommandId(command.getCommandId())
-                            .setOutcome(CommandOutcome.COMMAND_SUCCEEDED)));
+                            .setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED)));
         }
 
         private void send(AgentEvent.Builder event) {

@@ -77,7 +77,7 @@ public final class Main implements Callable<Integer> {
                 Try it (grpcurl):
                   export SPINUP_TOKEN=$(cat %s)
                   grpcurl -cacert %s -H "authorization: Bearer $SPINUP_TOKEN" \\
-                    -d '{"request_id":"try-1","external_workspace_id":"ws-1","external_user_id":"u-1","display_name":"My first workspace","region":"local","flavor":"HOBBY"}' \\
+                    -d '{"request_id":"try-1","external_workspace_id":"ws-1","external_user_id":"u-1","display_name":"My first workspace","region":"local","flavor":"FLAVOR_HOBBY"}' \\
                     %s spinup.v1.WorkspaceService/CreateWorkspace
                   grpcurl -cacert %s -H "authorization: Bearer $SPINUP_TOKEN" \\
                     -d '{"workspace_id":"<workspace_id from above>"}' %s spinup.v1.WorkspaceService/GetWorkspace

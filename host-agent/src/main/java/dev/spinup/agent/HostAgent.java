@@ -69,7 +69,10 @@ public final class HostAgent implements AutoCloseable {
         driver.onUnexpectedExit(exit -> outbox.emit(AgentEvent.newBuilder()
                 .setWorkspaceEvent(WorkspaceLocalEvent.newBuilder()
                         .setWorkspaceId(exit.workspaceId())
-                        .setKind(exit.crashed() ? WorkspaceLocalEventKind.CRASHED : WorkspaceLocalEventKind.EXITED)
+                        .setKind(
+                                exit.crashed()
+                                        ? WorkspaceLocalEventKind.WORKSPACE_LOCAL_EVENT_KIND_CRASHED
+                                        : WorkspaceLocalEventKind.WORKSPACE_LOCAL_EVENT_KIND_EXITED)
                         .setMessage(exit.message()))));
         dev.spinup.agent.edge.PreviewPorts previews = new dev.spinup.agent.edge.PreviewPorts(driver);
         this.edge = edge(config, outbox, new RouteGuard(() -> running(driver), previews), meters);

@@ -38,7 +38,7 @@ class AccessDuringTransitionTest {
             var info = assertError(
                     () -> Workspaces.grant(product, ws, AccessTarget.ACCESS_TARGET_APP),
                     Status.Code.FAILED_PRECONDITION,
-                    ErrorReason.WORKSPACE_NOT_ACTIVE);
+                    ErrorReason.ERROR_REASON_WORKSPACE_NOT_ACTIVE);
             assertThat(info.getMetadataMap())
                     .containsEntry("state", "active")
                     .containsEntry("operationId", suspend.getId());
@@ -49,6 +49,6 @@ class AccessDuringTransitionTest {
         assertError(
                 () -> Workspaces.grant(product, ws, AccessTarget.ACCESS_TARGET_APP),
                 Status.Code.FAILED_PRECONDITION,
-                ErrorReason.WORKSPACE_NOT_ACTIVE);
+                ErrorReason.ERROR_REASON_WORKSPACE_NOT_ACTIVE);
     }
 }

@@ -229,9 +229,10 @@ class AccessGrantTest {
                                 .setWorkspaceId(ws)
                                 .setTarget(AccessTarget.ACCESS_TARGET_IDE)
                                 .setSharing(Sharing.SHARING_PUBLIC)
-                                .build()),
+                                .build())
+                        .getOperation(),
                 Status.Code.INVALID_ARGUMENT,
-                ErrorReason.ACCESS_TARGET_INVALID);
+                ErrorReason.ERROR_REASON_ACCESS_TARGET_INVALID);
     }
 
     @Test
@@ -239,53 +240,63 @@ class AccessGrantTest {
         var product = cluster.product();
         assertError(
                 () -> product.createAccessGrant(request(UUID.randomUUID().toString(), AccessTarget.ACCESS_TARGET_APP)
-                        .build()),
+                                .build())
+                        .getAccessGrant(),
                 Status.Code.NOT_FOUND,
-                ErrorReason.WORKSPACE_NOT_FOUND);
+                ErrorReason.ERROR_REASON_WORKSPACE_NOT_FOUND);
         assertError(
-                () -> product.createAccessGrant(
-                        request(ws, AccessTarget.ACCESS_TARGET_UNSPECIFIED).build()),
+                () -> product.createAccessGrant(request(ws, AccessTarget.ACCESS_TARGET_UNSPECIFIED)
+                                .build())
+                        .getAccessGrant(),
                 Status.Code.INVALID_ARGUMENT,
-                ErrorReason.FIELD_REQUIRED);
+                ErrorReason.ERROR_REASON_FIELD_REQUIRED);
         var tooShort = assertError(
                 () -> product.createAccessGrant(request(ws, AccessTarget.ACCESS_TARGET_APP)
-                        .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(10))
-                        .build()),
+                                .setTtl(com.google.protobuf.Duration.newBuilder()
+                                        .setSeconds(10))
+                                .build())
+                        .getAccessGrant(),
                 Status.Code.INVALID_ARGUMENT,
-                ErrorReason.TTL_OUT_OF_RANGE);
+                ErrorReason.ERROR_REASON_TTL_OUT_OF_RANGE);
         assertThat(tooShort.getMetadataMap()).containsEntry("min", "60").containsEntry("max", "43200");
         assertError(
                 () -> product.createAccessGrant(request(ws, AccessTarget.ACCESS_TARGET_APP)
-                        .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(13 * 3600))
-                        .build()),
+                                .setTtl(com.google.protobuf.Duration.newBuilder()
+                                        .setSeconds(13 * 3600))
+                                .build())
+                        .getAccessGrant(),
                 Status.Code.INVALID_ARGUMENT,
-                ErrorReason.TTL_OUT_OF_RANGE);
+                ErrorReason.ERROR_REASON_TTL_OUT_OF_RANGE);
         assertError(
                 () -> product.createAccessGrant(
-                        request(ws, AccessTarget.ACCESS_TARGET_IDE).build()),
+                                request(ws, AccessTarget.ACCESS_TARGET_IDE).build())
+                        .getAccessGrant(),
                 Status.Code.FAILED_PRECONDITION,
-                ErrorReason.ACCESS_TARGET_INVALID);
+                ErrorReason.ERROR_REASON_ACCESS_TARGET_INVALID);
 
         String asleep = Workspaces.createActive(product, "Asleep");
         Workspaces.awaitSucceeded(product, Workspaces.request(product, "suspend", asleep));
         var notActive = assertError(
                 () -> product.createAccessGrant(
-                        request(asleep, AccessTarget.ACCESS_TARGET_APP).build()),
+                                request(asleep, AccessTarget.ACCESS_TARGET_APP).build())
+                        .getAccessGrant(),
                 Status.Code.FAILED_PRECONDITION,
-                ErrorReason.WORKSPACE_NOT_ACTIVE);
+                ErrorReason.ERROR_REASON_WORKSPACE_NOT_ACTIVE);
         assertThat(notActive.getMetadataMap()).containsEntry("state", "suspended");
 
         // Idempotent: the same request id gives the same URL; with other parameters it is refused.
         CreateAccessGrantRequest once =
                 request(ws, AccessTarget.ACCESS_TARGET_APP).build();
-        AccessGrant first = product.createAccessGrant(once);
-        assertThat(product.createAccessGrant(once)).isEqualTo(first);
+        AccessGrant first = product.createAccessGrant(once).getAccessGrant();
+        assertThat(product.createAccessGrant(once).getAccessGrant()).isEqualTo(first);
         assertError(
                 () -> product.createAccessGrant(once.toBuilder()
-                        .setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(120))
-                        .build()),
+                                .setTtl(com.google.protobuf.Duration.newBuilder()
+                                        .setSeconds(120))
+                                .build())
+                        .getAccessGrant(),
                 Status.Code.INVALID_ARGUMENT,
-                ErrorReason.REQUEST_ID_REUSED);
+                ErrorReason.ERROR_REASON_REQUEST_ID_REUSED);
     }
 
     @Test
@@ -353,6 +364,7 @@ class AccessGrantTest {
                 .getHost(dev.spinup.api.v1.GetHostRequest.newBuilder()
                         .setHostId(host.id().toString())
                         .build())
+                .getHost()
                 .getLastHeartbeatAt());
         Instant now = last.get();
         Instant next = Eventually.await(Duration.ofSeconds(30), "a heartbeat", last, t -> t.isAfter(now));
@@ -412,7 +424,8 @@ class AccessGrantTest {
     private static Workspace workspace(String id) {
         return cluster.product()
                 .getWorkspace(
-                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build())
+                .getWorkspace();
     }
 
     /** The key that signs now: the newest whose signing has begun. */

@@ -131,15 +131,17 @@ class AgentCrashSafetyTest {
         Operation done = Workspaces.awaitDone(cluster.product(), op.getId());
         boolean survives = point.equals("recorded") || CONVERGENT.contains(step);
         if (survives) {
-            assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.SUCCEEDED);
+            assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
         } else {
-            assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.ROLLED_BACK);
-            assertThat(done.getError().getReason()).isEqualTo(ErrorReason.AGENT_RECONNECTED_WITHOUT_COMPLETION);
+            assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.OPERATION_STATUS_ROLLED_BACK);
+            assertThat(done.getError().getReason())
+                    .isEqualTo(ErrorReason.ERROR_REASON_AGENT_RECONNECTED_WITHOUT_COMPLETION);
         }
         Workspace after = cluster.product()
                 .getWorkspace(GetWorkspaceRequest.newBuilder()
                         .setWorkspaceId(done.getWorkspaceId())
-                        .build());
+                        .build())
+                .getWorkspace();
         assertHostMatches(after);
         assertNothingInStorageWithoutARecord(after);
         assertExecutedOnce(done, step);
@@ -151,14 +153,23 @@ class AgentCrashSafetyTest {
         assertThat(audit)
                 .containsExactly(
                         "transition." + verb + ".requested",
-                        "transition." + verb + "." + done.getStatus().name().toLowerCase());
+                        "transition." + verb + "."
+                                + done.getStatus()
+                                        .name()
+                                        .substring("OPERATION_STATUS_".length())
+                                        .toLowerCase());
         table.add(String.format(
                 "%-8s %-10s %-10s %s, %s, host matches, audit ok",
                 verb,
                 step,
                 point,
-                done.getStatus() + (survives ? "" : " (" + done.getError().getReason() + ")"),
-                after.getState().name().toLowerCase()));
+                dev.spinup.api.ProtoEnums.bare(done.getStatus())
+                        + (survives
+                                ? ""
+                                : " ("
+                                        + dev.spinup.api.ProtoEnums.bare(
+                                                done.getError().getReason()) + ")"),
+                dev.spinup.api.ProtoEnums.bare(after.getState()).toLowerCase()));
     }
 
     /** What runs on the host is what the database says: a running app answering, a stopped disk, or nothing. */
@@ -166,10 +177,10 @@ class AgentCrashSafetyTest {
         Path local = host.dataDir().resolve("workspaces").resolve(w.getId());
         Optional<ProcessHandle> process =
                 pid(local.resolve("pid")).flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive);
-        if (w.getState() == WorkspaceState.ACTIVE) {
+        if (w.getState() == WorkspaceState.WORKSPACE_STATE_ACTIVE) {
             assertThat(process).as("an active workspace runs on its host").isPresent();
             assertThat(Workspaces.get(w.getUrl() + "/healthz").statusCode()).isEqualTo(200);
-        } else if (w.getState() == WorkspaceState.SUSPENDED) {
+        } else if (w.getState() == WorkspaceState.WORKSPACE_STATE_SUSPENDED) {
             assertThat(local).as("a suspended workspace keeps its disk").isDirectory();
             assertThat(process).as("a suspended workspace does not run").isEmpty();
         } else {
@@ -247,6 +258,7 @@ class AgentCrashSafetyTest {
                     .getHost(GetHostRequest.newBuilder()
                             .setHostId(host.id().toString())
                             .build())
+                    .getHost()
                     .getConnected();
         });
     }

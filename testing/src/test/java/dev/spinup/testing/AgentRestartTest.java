@@ -40,7 +40,8 @@ class AgentRestartTest {
     @Test
     void aCommandInFlightWhenTheAgentDiedFailsTheOperationWithTheReason() {
         Operation create = cluster.product()
-                .createWorkspace(Workspaces.hobby("interrupted").build());
+                .createWorkspace(Workspaces.hobby("interrupted").build())
+                .getOperation();
         Eventually.await(
                 Duration.ofSeconds(30),
                 "StartVm to be acked by the agent",
@@ -55,15 +56,17 @@ class AgentRestartTest {
         host = cluster.restartAgent(host, slowGuest, CAPACITY);
 
         Operation done = Workspaces.awaitDone(cluster.product(), create.getId());
-        assertThat(done.getStatus()).isEqualTo(OperationStatus.ROLLED_BACK);
-        assertThat(done.getError().getReason()).isEqualTo(ErrorReason.AGENT_RECONNECTED_WITHOUT_COMPLETION);
+        assertThat(done.getStatus()).isEqualTo(OperationStatus.OPERATION_STATUS_ROLLED_BACK);
+        assertThat(done.getError().getReason())
+                .isEqualTo(ErrorReason.ERROR_REASON_AGENT_RECONNECTED_WITHOUT_COMPLETION);
         assertThat(done.getError().getMessage()).contains("restarted while executing START_VM");
         assertThat(cluster.product()
                         .getWorkspace(GetWorkspaceRequest.newBuilder()
                                 .setWorkspaceId(create.getWorkspaceId())
                                 .build())
+                        .getWorkspace()
                         .getState())
-                .isEqualTo(WorkspaceState.DELETED);
+                .isEqualTo(WorkspaceState.WORKSPACE_STATE_DELETED);
         assertThat(host.dataDir().resolve("workspaces").resolve(create.getWorkspaceId()))
                 .as("the rollback removed what the lost command left behind")
                 .doesNotExist();

@@ -24,7 +24,7 @@ final class ApiAssertions {
                 .as(
                         "reason (status %s: %s)",
                         e.getStatus().getCode(), e.getStatus().getDescription())
-                .isEqualTo(reason.name());
+                .isEqualTo(reason.name().substring("ERROR_REASON_".length()));
         assertAip193(e, info);
         return info;
     }

@@ -64,37 +64,43 @@ class ApiContractTest {
     static final Map<OperationVerb, BiFunction<WorkspaceServiceBlockingStub, String, Operation>> CALLS = Map.of(
             OperationVerb.SUSPEND,
                     (c, id) -> c.suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
-                            .setRequestId(rid())
-                            .setWorkspaceId(id)
-                            .build()),
+                                    .setRequestId(rid())
+                                    .setWorkspaceId(id)
+                                    .build())
+                            .getOperation(),
             OperationVerb.ARCHIVE,
                     (c, id) -> c.archiveWorkspace(ArchiveWorkspaceRequest.newBuilder()
-                            .setRequestId(rid())
-                            .setWorkspaceId(id)
-                            .build()),
+                                    .setRequestId(rid())
+                                    .setWorkspaceId(id)
+                                    .build())
+                            .getOperation(),
             OperationVerb.RESTORE,
                     (c, id) -> c.restoreWorkspace(RestoreWorkspaceRequest.newBuilder()
-                            .setRequestId(rid())
-                            .setWorkspaceId(id)
-                            .build()),
+                                    .setRequestId(rid())
+                                    .setWorkspaceId(id)
+                                    .build())
+                            .getOperation(),
             OperationVerb.RESIZE,
                     (c, id) -> c.resizeWorkspace(ResizeWorkspaceRequest.newBuilder()
-                            .setRequestId(rid())
-                            .setWorkspaceId(id)
-                            .setFlavor(Flavor.PRO)
-                            .build()),
+                                    .setRequestId(rid())
+                                    .setWorkspaceId(id)
+                                    .setFlavor(Flavor.FLAVOR_PRO)
+                                    .build())
+                            .getOperation(),
             OperationVerb.DELETE,
                     (c, id) -> c.deleteWorkspace(DeleteWorkspaceRequest.newBuilder()
-                            .setRequestId(rid())
-                            .setWorkspaceId(id)
-                            .build()),
+                                    .setRequestId(rid())
+                                    .setWorkspaceId(id)
+                                    .build())
+                            .getOperation(),
             OperationVerb.SET_SHARING,
                     (c, id) -> c.setSharing(dev.spinup.api.v1.SetSharingRequest.newBuilder()
-                            .setRequestId(rid())
-                            .setWorkspaceId(id)
-                            .setTarget(dev.spinup.api.v1.AccessTarget.ACCESS_TARGET_APP)
-                            .setSharing(dev.spinup.api.v1.Sharing.SHARING_PUBLIC)
-                            .build()));
+                                    .setRequestId(rid())
+                                    .setWorkspaceId(id)
+                                    .setTarget(dev.spinup.api.v1.AccessTarget.ACCESS_TARGET_APP)
+                                    .setSharing(dev.spinup.api.v1.Sharing.SHARING_PUBLIC)
+                                    .build())
+                            .getOperation());
 
     /**
      * The lifecycle table as the README states it, written out here rather than asked of the code:
@@ -131,13 +137,14 @@ class ApiContractTest {
         UUID id = workspaceIn(state);
         if (ALLOWED_FROM.get(verb).contains(state)) {
             Operation op = CALLS.get(verb).apply(cluster.product(), id.toString());
-            assertThat(op.getVerb().name()).isEqualTo(verb.name());
-            assertThat(op.getStatus()).isIn(OperationStatus.PENDING, OperationStatus.RUNNING);
+            assertThat(op.getVerb().name()).isEqualTo("OPERATION_VERB_" + verb.name());
+            assertThat(op.getStatus())
+                    .isIn(OperationStatus.OPERATION_STATUS_PENDING, OperationStatus.OPERATION_STATUS_RUNNING);
         } else {
             var info = assertError(
                     () -> CALLS.get(verb).apply(cluster.product(), id.toString()),
                     Status.Code.FAILED_PRECONDITION,
-                    ErrorReason.INVALID_STATE_TRANSITION);
+                    ErrorReason.ERROR_REASON_INVALID_STATE_TRANSITION);
             assertThat(info.getMetadataMap())
                     .containsEntry("state", state.name())
                     .containsEntry("verb", verb.name());
@@ -151,18 +158,18 @@ class ApiContractTest {
                 .setRequestId(rid())
                 .setWorkspaceId(id.toString())
                 .build();
-        Operation inFlight = cluster.product().suspendWorkspace(suspend);
+        Operation inFlight = cluster.product().suspendWorkspace(suspend).getOperation();
 
         var info = assertError(
                 () -> CALLS.get(OperationVerb.ARCHIVE).apply(cluster.product(), id.toString()),
                 Status.Code.ABORTED,
-                ErrorReason.OPERATION_IN_PROGRESS);
+                ErrorReason.ERROR_REASON_OPERATION_IN_PROGRESS);
         assertThat(info.getMetadataMap()).containsEntry("operationId", inFlight.getId());
         assertError(
                 () -> CALLS.get(OperationVerb.SUSPEND).apply(cluster.product(), id.toString()),
                 Status.Code.ABORTED,
-                ErrorReason.OPERATION_IN_PROGRESS);
-        assertThat(cluster.product().suspendWorkspace(suspend).getId())
+                ErrorReason.ERROR_REASON_OPERATION_IN_PROGRESS);
+        assertThat(cluster.product().suspendWorkspace(suspend).getOperation().getId())
                 .as("a retry is not a conflict")
                 .isEqualTo(inFlight.getId());
     }
@@ -176,25 +183,28 @@ class ApiContractTest {
                 .suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
                         .setRequestId(requestId)
                         .setWorkspaceId(a.toString())
-                        .build());
+                        .build())
+                .getOperation();
 
         var other = assertError(
                 () -> cluster.product()
                         .suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
                                 .setRequestId(requestId)
                                 .setWorkspaceId(b.toString())
-                                .build()),
+                                .build())
+                        .getOperation(),
                 Status.Code.INVALID_ARGUMENT,
-                ErrorReason.REQUEST_ID_REUSED);
+                ErrorReason.ERROR_REASON_REQUEST_ID_REUSED);
         assertThat(other.getMetadataMap()).containsEntry("operationId", first.getId());
         assertError(
                 () -> cluster.product()
                         .deleteWorkspace(DeleteWorkspaceRequest.newBuilder()
                                 .setRequestId(requestId)
                                 .setWorkspaceId(a.toString())
-                                .build()),
+                                .build())
+                        .getOperation(),
                 Status.Code.INVALID_ARGUMENT,
-                ErrorReason.REQUEST_ID_REUSED);
+                ErrorReason.ERROR_REASON_REQUEST_ID_REUSED);
     }
 
     @Test
@@ -274,7 +284,7 @@ class ApiContractTest {
                                 .setPageToken(first.getNextPageToken())
                                 .build()),
                 Status.Code.INVALID_ARGUMENT,
-                ErrorReason.PAGE_TOKEN_FILTERS_CHANGED);
+                ErrorReason.ERROR_REASON_PAGE_TOKEN_FILTERS_CHANGED);
         assertThat(info.getMetadataMap()).containsEntry("field", "page_token");
         assertError(
                 () -> cluster.product()
@@ -282,7 +292,7 @@ class ApiContractTest {
                                 .setPageToken(first.getNextPageToken())
                                 .build()),
                 Status.Code.INVALID_ARGUMENT,
-                ErrorReason.PAGE_TOKEN_FILTERS_CHANGED);
+                ErrorReason.ERROR_REASON_PAGE_TOKEN_FILTERS_CHANGED);
     }
 
     /** ListRegions, ListDomains and ListOrphans page like the other lists: all of it, once each. */
@@ -357,14 +367,14 @@ class ApiContractTest {
         List<String> ids = cluster
                 .product()
                 .listWorkspaces(ListWorkspacesRequest.newBuilder()
-                        .setState(dev.spinup.api.v1.WorkspaceState.ARCHIVED)
+                        .setState(dev.spinup.api.v1.WorkspaceState.WORKSPACE_STATE_ARCHIVED)
                         .setRegion(SpinUpCluster.REGION)
                         .setPageSize(500)
                         .build())
                 .getWorkspacesList()
                 .stream()
                 .peek(w -> {
-                    assertThat(w.getState()).isEqualTo(dev.spinup.api.v1.WorkspaceState.ARCHIVED);
+                    assertThat(w.getState()).isEqualTo(dev.spinup.api.v1.WorkspaceState.WORKSPACE_STATE_ARCHIVED);
                     assertThat(w.getRegion()).isEqualTo(SpinUpCluster.REGION);
                 })
                 .map(w -> w.getId())
@@ -379,11 +389,14 @@ class ApiContractTest {
         List<Runnable> adminCalls = List.of(
                 () -> product.listRegions(ListRegionsRequest.getDefaultInstance()),
                 () -> product.listHosts(ListHostsRequest.getDefaultInstance()),
-                () -> product.getHost(GetHostRequest.newBuilder().setHostId(h).build()),
+                () -> product.getHost(GetHostRequest.newBuilder().setHostId(h).build())
+                        .getHost(),
                 () -> product.drainHost(
-                        DrainHostRequest.newBuilder().setHostId(h).build()),
+                                DrainHostRequest.newBuilder().setHostId(h).build())
+                        .getHost(),
                 () -> product.undrainHost(
-                        UndrainHostRequest.newBuilder().setHostId(h).build()),
+                                UndrainHostRequest.newBuilder().setHostId(h).build())
+                        .getHost(),
                 () -> product.createEnrollmentToken(CreateEnrollmentTokenRequest.newBuilder()
                         .setRegion(SpinUpCluster.REGION)
                         .build()),
@@ -391,7 +404,7 @@ class ApiContractTest {
                         ListOrphansRequest.newBuilder().setHostId(h).build()));
         assertThat(adminCalls).hasSize(dev.spinup.controlplane.auth.AuthInterceptor.ADMIN_METHODS.size());
         for (Runnable call : adminCalls) {
-            var info = assertError(call::run, Status.Code.PERMISSION_DENIED, ErrorReason.SCOPE_REQUIRED);
+            var info = assertError(call::run, Status.Code.PERMISSION_DENIED, ErrorReason.ERROR_REASON_SCOPE_REQUIRED);
             assertThat(info.getMetadataMap()).containsEntry("scope", "admin");
         }
     }
@@ -424,15 +437,16 @@ class ApiContractTest {
                 .getOperationDurations(dev.spinup.api.v1.GetOperationDurationsRequest.getDefaultInstance())
                 .getDurationsList();
         var stat = durations.stream()
-                .filter(d -> d.getVerb() == dev.spinup.api.v1.OperationVerb.SUSPEND && d.getFlavor() == Flavor.HOBBY)
+                .filter(d -> d.getVerb() == dev.spinup.api.v1.OperationVerb.OPERATION_VERB_SUSPEND
+                        && d.getFlavor() == Flavor.FLAVOR_HOBBY)
                 .findFirst()
                 .orElseThrow();
         assertThat(stat.getSampleCount()).isEqualTo(3);
         assertThat(stat.getP50().getSeconds()).isEqualTo(20);
         assertThat(stat.getP95().getSeconds()).isEqualTo(29);
         assertThat(durations.stream()
-                        .filter(d ->
-                                d.getVerb() == dev.spinup.api.v1.OperationVerb.SUSPEND && d.getFlavor() == Flavor.TEAM)
+                        .filter(d -> d.getVerb() == dev.spinup.api.v1.OperationVerb.OPERATION_VERB_SUSPEND
+                                && d.getFlavor() == Flavor.FLAVOR_TEAM)
                         .findFirst()
                         .orElseThrow()
                         .getSampleCount())
@@ -444,7 +458,8 @@ class ApiContractTest {
         Operation polled = cluster.product()
                 .getOperation(dev.spinup.api.v1.GetOperationRequest.newBuilder()
                         .setOperationId(inFlight.getId())
-                        .build());
+                        .build())
+                .getOperation();
         assertThat(polled.hasEstimatedCompletionAt()).isTrue();
         assertThat(polled.getEstimatedCompletionAt().getSeconds()
                         - polled.getRequestedAt().getSeconds())

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.rpc.ErrorInfo;
 import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.GetWorkspaceRequest;
+import dev.spinup.api.v1.GetWorkspaceResponse;
 import dev.spinup.api.v1.ListHostsRequest;
 import dev.spinup.api.v1.Workspace;
 import dev.spinup.api.v1.WorkspaceServiceGrpc;
@@ -65,7 +66,7 @@ class ApiStackInProcessTest {
     /** Answers GetWorkspace by its id: "missing" is not found, "boom" is a bug, anything else exists. */
     static final class Service extends WorkspaceServiceGrpc.WorkspaceServiceImplBase {
         @Override
-        public void getWorkspace(GetWorkspaceRequest request, StreamObserver<Workspace> response) {
+        public void getWorkspace(GetWorkspaceRequest request, StreamObserver<GetWorkspaceResponse> response) {
             handled.incrementAndGet();
             switch (request.getWorkspaceId()) {
                 case "missing" ->
@@ -76,8 +77,8 @@ class ApiStackInProcessTest {
                             "no workspace missing");
                 case "boom" -> throw new IllegalStateException("a bug");
                 default -> {
-                    response.onNext(Workspace.newBuilder()
-                            .setId(request.getWorkspaceId())
+                    response.onNext(GetWorkspaceResponse.newBuilder()
+                            .setWorkspace(Workspace.newBuilder().setId(request.getWorkspaceId()))
                             .build());
                     response.onCompleted();
                 }
@@ -127,24 +128,30 @@ class ApiStackInProcessTest {
 
     @Test
     void aCallerWithAValidTokenReachesTheHandler() {
-        assertThat(client(workspacesToken).getWorkspace(get("ws-1")).getId()).isEqualTo("ws-1");
+        assertThat(client(workspacesToken)
+                        .getWorkspace(get("ws-1"))
+                        .getWorkspace()
+                        .getId())
+                .isEqualTo("ws-1");
     }
 
     @Test
     void noTokenAnUnknownTokenAndAMissingScopeAreRefusedBeforeTheHandler() {
         int before = handled.get();
         assertError(
-                () -> WorkspaceServiceGrpc.newBlockingStub(channel).getWorkspace(get("ws-1")),
+                () -> WorkspaceServiceGrpc.newBlockingStub(channel)
+                        .getWorkspace(get("ws-1"))
+                        .getWorkspace(),
                 Status.Code.UNAUTHENTICATED,
-                ErrorReason.TOKEN_MISSING);
+                ErrorReason.ERROR_REASON_TOKEN_MISSING);
         assertError(
-                () -> client("spn_not_a_token").getWorkspace(get("ws-1")),
+                () -> client("spn_not_a_token").getWorkspace(get("ws-1")).getWorkspace(),
                 Status.Code.UNAUTHENTICATED,
-                ErrorReason.TOKEN_INVALID);
+                ErrorReason.ERROR_REASON_TOKEN_INVALID);
         ErrorInfo scope = assertError(
                 () -> client(workspacesToken).listHosts(ListHostsRequest.getDefaultInstance()),
                 Status.Code.PERMISSION_DENIED,
-                ErrorReason.SCOPE_REQUIRED);
+                ErrorReason.ERROR_REASON_SCOPE_REQUIRED);
         assertThat(scope.getMetadataMap()).containsEntry("scope", Principal.SCOPE_ADMIN);
         assertThat(handled.get()).isEqualTo(before);
     }
@@ -152,9 +159,9 @@ class ApiStackInProcessTest {
     @Test
     void aDomainErrorLeavesAsItsStatusAndReason() {
         assertError(
-                () -> client(workspacesToken).getWorkspace(get("missing")),
+                () -> client(workspacesToken).getWorkspace(get("missing")).getWorkspace(),
                 Status.Code.NOT_FOUND,
-                ErrorReason.WORKSPACE_NOT_FOUND);
+                ErrorReason.ERROR_REASON_WORKSPACE_NOT_FOUND);
         assertThat(meters.counter("spinup_api_errors", "method", "GetWorkspace", "reason", "WORKSPACE_NOT_FOUND")
                         .count())
                 .isGreaterThanOrEqualTo(1);
@@ -163,12 +170,13 @@ class ApiStackInProcessTest {
     @Test
     void aBugIsInternalWithAnIncidentIdAndNoStackTrace() {
         ErrorInfo info = assertError(
-                () -> client(workspacesToken).getWorkspace(get("boom")),
+                () -> client(workspacesToken).getWorkspace(get("boom")).getWorkspace(),
                 Status.Code.INTERNAL,
-                ErrorReason.INTERNAL_ERROR);
+                ErrorReason.ERROR_REASON_INTERNAL_ERROR);
         String incident = info.getMetadataOrThrow("incident");
         StatusRuntimeException e = org.assertj.core.api.Assertions.catchThrowableOfType(
-                StatusRuntimeException.class, () -> client(workspacesToken).getWorkspace(get("boom")));
+                StatusRuntimeException.class,
+                () -> client(workspacesToken).getWorkspace(get("boom")).getWorkspace());
         assertThat(e.getStatus().getDescription())
                 .startsWith("internal error; incident ")
                 .doesNotContain("a bug")
@@ -181,7 +189,9 @@ class ApiStackInProcessTest {
         int before = handled.get();
         // field 1 (workspace_id, a string) with a length running past the end of the body
         ErrorInfo info = assertError(
-                () -> raw(new byte[] {0x0a, 0x7f, 'x'}), Status.Code.INVALID_ARGUMENT, ErrorReason.MALFORMED_REQUEST);
+                () -> raw(new byte[] {0x0a, 0x7f, 'x'}),
+                Status.Code.INVALID_ARGUMENT,
+                ErrorReason.ERROR_REASON_MALFORMED_REQUEST);
         assertThat(info.getMetadataMap()).containsEntry("method", "GetWorkspace");
         assertThat(handled.get()).isEqualTo(before);
     }
@@ -194,7 +204,7 @@ class ApiStackInProcessTest {
                 .toByteArray();
         StatusRuntimeException e =
                 org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class, () -> raw(big));
-        assertThat(ApiAssertions.errorInfo(e).getReason()).isEqualTo(ErrorReason.MALFORMED_REQUEST.name());
+        assertThat(ApiAssertions.errorInfo(e).getReason()).isEqualTo("MALFORMED_REQUEST");
         assertThat(e.getStatus().getDescription()).contains("at most " + ApiStack.MAX_REQUEST_BYTES);
     }
 
@@ -206,8 +216,8 @@ class ApiStackInProcessTest {
     }
 
     /** GetWorkspace with {@code body} as its raw request bytes, with a valid token. */
-    private static Workspace raw(byte[] body) {
-        MethodDescriptor<byte[], Workspace> method = WorkspaceServiceGrpc.getGetWorkspaceMethod().toBuilder(
+    private static GetWorkspaceResponse raw(byte[] body) {
+        MethodDescriptor<byte[], GetWorkspaceResponse> method = WorkspaceServiceGrpc.getGetWorkspaceMethod().toBuilder(
                         new MethodDescriptor.Marshaller<byte[]>() {
                             @Override
                             public InputStream stream(byte[] value) {

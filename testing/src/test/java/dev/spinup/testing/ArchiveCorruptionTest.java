@@ -40,21 +40,24 @@ class ArchiveCorruptionTest {
 
     @Test
     void aFlippedByteInStorageFailsTheArchiveAndKeepsTheWorkspace() throws Exception {
-        Operation create =
-                cluster.product().createWorkspace(Workspaces.hobby("precious").build());
+        Operation create = cluster.product()
+                .createWorkspace(Workspaces.hobby("precious").build())
+                .getOperation();
         assertThat(Workspaces.awaitDone(cluster.product(), create.getId()).getStatus())
-                .isEqualTo(OperationStatus.SUCCEEDED);
+                .isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
         String id = create.getWorkspaceId();
         Workspace ws = cluster.product()
                 .getWorkspace(
-                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build())
+                .getWorkspace();
         Workspaces.putNote(ws.getUrl(), "only-copy", "irreplaceable");
 
         Operation archive = cluster.product()
                 .archiveWorkspace(ArchiveWorkspaceRequest.newBuilder()
                         .setRequestId("req-" + UUID.randomUUID())
                         .setWorkspaceId(id)
-                        .build());
+                        .build())
+                .getOperation();
         beforeVerify.awaitReached(Duration.ofSeconds(60));
         String uri = cluster.database()
                 .withHandle(h -> h.createQuery("SELECT object_uri FROM snapshots WHERE workspace_id = :ws")
@@ -73,23 +76,24 @@ class ArchiveCorruptionTest {
 
         Operation done = Workspaces.awaitDone(cluster.product(), archive.getId());
 
-        assertThat(done.getStatus()).isEqualTo(OperationStatus.ROLLED_BACK);
-        assertThat(done.getError().getReason()).isEqualTo(ErrorReason.SNAPSHOT_VERIFICATION_FAILED);
+        assertThat(done.getStatus()).isEqualTo(OperationStatus.OPERATION_STATUS_ROLLED_BACK);
+        assertThat(done.getError().getReason()).isEqualTo(ErrorReason.ERROR_REASON_SNAPSHOT_VERIFICATION_FAILED);
         assertThat(done.getError().getMessage()).contains("does not match").contains("Local data was kept");
         assertThat(done.getStepsList())
                 .extracting(s -> s.getName() + "=" + s.getStatus().name())
                 .containsExactly(
-                        "stop=STEP_DONE",
-                        "snapshot=STEP_DONE",
-                        "verify=STEP_FAILED",
-                        "wipe=STEP_SKIPPED",
-                        "routes=STEP_SKIPPED",
-                        "rollback:discard_snapshot=STEP_DONE",
-                        "rollback:restart=STEP_DONE");
+                        "stop=STEP_STATUS_DONE",
+                        "snapshot=STEP_STATUS_DONE",
+                        "verify=STEP_STATUS_FAILED",
+                        "wipe=STEP_STATUS_SKIPPED",
+                        "routes=STEP_STATUS_SKIPPED",
+                        "rollback:discard_snapshot=STEP_STATUS_DONE",
+                        "rollback:restart=STEP_STATUS_DONE");
         Workspace after = cluster.product()
                 .getWorkspace(
-                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
-        assertThat(after.getState()).isEqualTo(WorkspaceState.ACTIVE);
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build())
+                .getWorkspace();
+        assertThat(after.getState()).isEqualTo(WorkspaceState.WORKSPACE_STATE_ACTIVE);
         assertThat(Workspaces.get(after.getUrl() + "/notes/only-copy").body()).isEqualTo("irreplaceable");
         long verified = cluster.database()
                 .withHandle(h -> h.createQuery(

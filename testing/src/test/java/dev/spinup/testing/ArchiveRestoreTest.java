@@ -36,7 +36,8 @@ class ArchiveRestoreTest {
     @Test
     void dataWrittenBeforeArchiveIsThereAfterRestoreOnAnotherHost() throws Exception {
         Workspace ws = get(succeed(cluster.product()
-                        .createWorkspace(Workspaces.hobby("archivist").build()))
+                        .createWorkspace(Workspaces.hobby("archivist").build())
+                        .getOperation())
                 .getWorkspaceId());
         Workspaces.putNote(ws.getUrl(), "thesis", "chapter one");
         SpinUpCluster.TestHost original = hostOf(ws);
@@ -45,7 +46,8 @@ class ArchiveRestoreTest {
                 .archiveWorkspace(ArchiveWorkspaceRequest.newBuilder()
                         .setRequestId(rid())
                         .setWorkspaceId(ws.getId())
-                        .build()));
+                        .build())
+                .getOperation());
 
         assertThat(archive.getStepsList())
                 .extracting(s -> s.getName())
@@ -67,7 +69,7 @@ class ArchiveRestoreTest {
                         .orElseThrow())
                 .as("the verify step's time in the step-duration metric")
                 .isEqualTo(verifyNanos / 1e9, org.assertj.core.data.Offset.offset(0.05));
-        assertThat(get(ws.getId()).getState()).isEqualTo(WorkspaceState.ARCHIVED);
+        assertThat(get(ws.getId()).getState()).isEqualTo(WorkspaceState.WORKSPACE_STATE_ARCHIVED);
         assertThat(original.dataDir().resolve("workspaces").resolve(ws.getId())).doesNotExist();
         Map<String, Object> snapshot = cluster.database()
                 .withHandle(h -> h.createQuery(
@@ -88,12 +90,13 @@ class ArchiveRestoreTest {
                     .restoreWorkspace(RestoreWorkspaceRequest.newBuilder()
                             .setRequestId(rid())
                             .setWorkspaceId(ws.getId())
-                            .build()));
+                            .build())
+                    .getOperation());
         } finally {
             setHostState(original, "healthy");
         }
         Workspace restored = get(ws.getId());
-        assertThat(restored.getState()).isEqualTo(WorkspaceState.ACTIVE);
+        assertThat(restored.getState()).isEqualTo(WorkspaceState.WORKSPACE_STATE_ACTIVE);
         assertThat(restored.getHostId()).isNotEqualTo(original.id().toString());
         assertThat(Workspaces.get(restored.getUrl() + "/notes/thesis").body()).isEqualTo("chapter one");
 
@@ -101,7 +104,8 @@ class ArchiveRestoreTest {
                 .deleteWorkspace(DeleteWorkspaceRequest.newBuilder()
                         .setRequestId(rid())
                         .setWorkspaceId(ws.getId())
-                        .build()));
+                        .build())
+                .getOperation());
         assertThat(object).as("snapshots are purged from object storage").doesNotExist();
         long unpurged = cluster.database()
                 .withHandle(h -> h.createQuery(
@@ -129,14 +133,15 @@ class ArchiveRestoreTest {
 
     static Operation succeed(Operation op) {
         Operation done = Workspaces.awaitDone(cluster.product(), op.getId());
-        assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
         return done;
     }
 
     static Workspace get(String id) {
         return cluster.product()
                 .getWorkspace(
-                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build())
+                .getWorkspace();
     }
 
     static String rid() {

@@ -72,16 +72,31 @@ class CompensationTableTest {
     static final Local RUNNING = Local.RUNNING;
     static final Local STOPPED = Local.STOPPED;
     static final Local GONE = Local.GONE;
-    static final OperationStatus ROLLED_BACK = OperationStatus.ROLLED_BACK;
-    static final OperationStatus FAILED = OperationStatus.FAILED;
-    static final OperationStatus SUCCEEDED = OperationStatus.SUCCEEDED;
+    static final OperationStatus ROLLED_BACK = OperationStatus.OPERATION_STATUS_ROLLED_BACK;
+    static final OperationStatus FAILED = OperationStatus.OPERATION_STATUS_FAILED;
+    static final OperationStatus SUCCEEDED = OperationStatus.OPERATION_STATUS_SUCCEEDED;
     static final List<String> RESTORE_ARCHIVED_UNDO =
             List.of("discard", "release", "routes_back", "new_host_routes", "home_routes_back");
 
     static final List<Case> SPEC = List.of(
             new Case(
-                    "create", null, "provision", ALWAYS, ROLLED_BACK, List.of("destroy"), WorkspaceState.DELETED, GONE),
-            new Case("create", null, "start", ALWAYS, ROLLED_BACK, List.of("destroy"), WorkspaceState.DELETED, GONE),
+                    "create",
+                    null,
+                    "provision",
+                    ALWAYS,
+                    ROLLED_BACK,
+                    List.of("destroy"),
+                    WorkspaceState.WORKSPACE_STATE_DELETED,
+                    GONE),
+            new Case(
+                    "create",
+                    null,
+                    "start",
+                    ALWAYS,
+                    ROLLED_BACK,
+                    List.of("destroy"),
+                    WorkspaceState.WORKSPACE_STATE_DELETED,
+                    GONE),
             new Case(
                     "create",
                     null,
@@ -89,7 +104,7 @@ class CompensationTableTest {
                     ALWAYS,
                     ROLLED_BACK,
                     List.of("tombstone", "destroy"),
-                    WorkspaceState.DELETED,
+                    WorkspaceState.WORKSPACE_STATE_DELETED,
                     GONE),
             new Case(
                     "suspend",
@@ -98,7 +113,7 @@ class CompensationTableTest {
                     ALWAYS,
                     ROLLED_BACK,
                     List.of("restart"),
-                    WorkspaceState.ACTIVE,
+                    WorkspaceState.WORKSPACE_STATE_ACTIVE,
                     RUNNING),
             new Case(
                     "suspend",
@@ -107,7 +122,7 @@ class CompensationTableTest {
                     ALWAYS,
                     ROLLED_BACK,
                     List.of("routes_back", "restart"),
-                    WorkspaceState.ACTIVE,
+                    WorkspaceState.WORKSPACE_STATE_ACTIVE,
                     RUNNING),
             new Case(
                     "archive",
@@ -116,7 +131,7 @@ class CompensationTableTest {
                     ALWAYS,
                     ROLLED_BACK,
                     List.of("restart"),
-                    WorkspaceState.ACTIVE,
+                    WorkspaceState.WORKSPACE_STATE_ACTIVE,
                     RUNNING),
             new Case(
                     "archive",
@@ -125,13 +140,45 @@ class CompensationTableTest {
                     ALWAYS,
                     ROLLED_BACK,
                     List.of("discard_snapshot", "restart"),
-                    WorkspaceState.ACTIVE,
+                    WorkspaceState.WORKSPACE_STATE_ACTIVE,
                     RUNNING),
-            new Case("archive", "active", "wipe", ONCE, SUCCEEDED, List.of(), WorkspaceState.ARCHIVED, GONE),
-            new Case("archive", "active", "routes", ONCE, SUCCEEDED, List.of(), WorkspaceState.ARCHIVED, GONE),
+            new Case(
+                    "archive",
+                    "active",
+                    "wipe",
+                    ONCE,
+                    SUCCEEDED,
+                    List.of(),
+                    WorkspaceState.WORKSPACE_STATE_ARCHIVED,
+                    GONE),
+            new Case(
+                    "archive",
+                    "active",
+                    "routes",
+                    ONCE,
+                    SUCCEEDED,
+                    List.of(),
+                    WorkspaceState.WORKSPACE_STATE_ARCHIVED,
+                    GONE),
             // the wipe never happened (it failed before its effect): the disk is still there, stopped
-            new Case("archive", "active", "wipe", ALWAYS, FAILED, List.of(), WorkspaceState.ARCHIVED, STOPPED),
-            new Case("archive", "active", "routes", ALWAYS, FAILED, List.of(), WorkspaceState.ARCHIVED, GONE),
+            new Case(
+                    "archive",
+                    "active",
+                    "wipe",
+                    ALWAYS,
+                    FAILED,
+                    List.of(),
+                    WorkspaceState.WORKSPACE_STATE_ARCHIVED,
+                    STOPPED),
+            new Case(
+                    "archive",
+                    "active",
+                    "routes",
+                    ALWAYS,
+                    FAILED,
+                    List.of(),
+                    WorkspaceState.WORKSPACE_STATE_ARCHIVED,
+                    GONE),
             new Case(
                     "archive",
                     "suspended",
@@ -139,7 +186,7 @@ class CompensationTableTest {
                     ALWAYS,
                     ROLLED_BACK,
                     List.of("discard_snapshot"),
-                    WorkspaceState.SUSPENDED,
+                    WorkspaceState.WORKSPACE_STATE_SUSPENDED,
                     STOPPED),
             new Case(
                     "restore",
@@ -148,7 +195,7 @@ class CompensationTableTest {
                     ALWAYS,
                     ROLLED_BACK,
                     List.of("stop_back"),
-                    WorkspaceState.SUSPENDED,
+                    WorkspaceState.WORKSPACE_STATE_SUSPENDED,
                     STOPPED),
             new Case(
                     "restore",
@@ -157,7 +204,7 @@ class CompensationTableTest {
                     ALWAYS,
                     ROLLED_BACK,
                     List.of("routes_back", "stop_back"),
-                    WorkspaceState.SUSPENDED,
+                    WorkspaceState.WORKSPACE_STATE_SUSPENDED,
                     STOPPED),
             new Case(
                     "restore",
@@ -166,7 +213,7 @@ class CompensationTableTest {
                     ALWAYS,
                     ROLLED_BACK,
                     RESTORE_ARCHIVED_UNDO,
-                    WorkspaceState.ARCHIVED,
+                    WorkspaceState.WORKSPACE_STATE_ARCHIVED,
                     GONE),
             new Case(
                     "restore",
@@ -175,7 +222,7 @@ class CompensationTableTest {
                     ALWAYS,
                     ROLLED_BACK,
                     RESTORE_ARCHIVED_UNDO,
-                    WorkspaceState.ARCHIVED,
+                    WorkspaceState.WORKSPACE_STATE_ARCHIVED,
                     GONE),
             new Case(
                     "restore",
@@ -184,7 +231,7 @@ class CompensationTableTest {
                     ALWAYS,
                     ROLLED_BACK,
                     RESTORE_ARCHIVED_UNDO,
-                    WorkspaceState.ARCHIVED,
+                    WorkspaceState.WORKSPACE_STATE_ARCHIVED,
                     GONE),
             new Case(
                     "resize",
@@ -193,11 +240,35 @@ class CompensationTableTest {
                     ALWAYS,
                     ROLLED_BACK,
                     List.of("restore_envelope"),
-                    WorkspaceState.ACTIVE,
+                    WorkspaceState.WORKSPACE_STATE_ACTIVE,
                     RUNNING),
-            new Case("delete", "active", "destroy", ALWAYS, FAILED, List.of(), WorkspaceState.ACTIVE, RUNNING),
-            new Case("delete", "active", "tombstone", ONCE, SUCCEEDED, List.of(), WorkspaceState.DELETED, GONE),
-            new Case("delete", "active", "tombstone", ALWAYS, FAILED, List.of(), WorkspaceState.DELETED, GONE));
+            new Case(
+                    "delete",
+                    "active",
+                    "destroy",
+                    ALWAYS,
+                    FAILED,
+                    List.of(),
+                    WorkspaceState.WORKSPACE_STATE_ACTIVE,
+                    RUNNING),
+            new Case(
+                    "delete",
+                    "active",
+                    "tombstone",
+                    ONCE,
+                    SUCCEEDED,
+                    List.of(),
+                    WorkspaceState.WORKSPACE_STATE_DELETED,
+                    GONE),
+            new Case(
+                    "delete",
+                    "active",
+                    "tombstone",
+                    ALWAYS,
+                    FAILED,
+                    List.of(),
+                    WorkspaceState.WORKSPACE_STATE_DELETED,
+                    GONE));
 
     @RegisterExtension
     static final SpinUpExtension spinup =
@@ -239,7 +310,7 @@ class CompensationTableTest {
 
         assertThat(done.getStatus()).as("%s: %s", c, done).isEqualTo(c.status());
         if (c.status() != SUCCEEDED) {
-            assertThat(done.getError().getReason()).isEqualTo(ErrorReason.AGENT_COMMAND_FAILED);
+            assertThat(done.getError().getReason()).isEqualTo(ErrorReason.ERROR_REASON_AGENT_COMMAND_FAILED);
             assertThat(done.getError().getMessage()).contains("injected failure of " + c.failing());
         }
         assertThat(done.getStepsList().stream()
@@ -251,7 +322,7 @@ class CompensationTableTest {
                 .isEqualTo(c.rollback());
         assertThat(done.getStepsList())
                 .filteredOn(s -> s.getName().startsWith("rollback:"))
-                .allSatisfy(s -> assertThat(s.getStatus()).isEqualTo(StepStatus.STEP_DONE));
+                .allSatisfy(s -> assertThat(s.getStatus()).isEqualTo(StepStatus.STEP_STATUS_DONE));
         OperationStep failed = done.getStepsList().stream()
                 .filter(s -> s.getName().equals(c.failing()))
                 .findFirst()
@@ -263,7 +334,8 @@ class CompensationTableTest {
         Workspace after = cluster.product()
                 .getWorkspace(GetWorkspaceRequest.newBuilder()
                         .setWorkspaceId(done.getWorkspaceId())
-                        .build());
+                        .build())
+                .getWorkspace();
         assertThat(after.getState()).as("%s: the workspace's state", c).isEqualTo(c.state());
         Optional<LocalWorkspace> local = host.agent().driver().find(done.getWorkspaceId());
         switch (c.local()) {
@@ -298,7 +370,8 @@ class CompensationTableTest {
     /** A workspace made through the API and brought to {@code state}. */
     private static String workspaceIn(String state) {
         Operation create = cluster.product()
-                .createWorkspace(Workspaces.hobby("table-" + state).build());
+                .createWorkspace(Workspaces.hobby("table-" + state).build())
+                .getOperation();
         Workspaces.awaitSucceeded(cluster.product(), create);
         String ws = create.getWorkspaceId();
         if (!state.equals("active")) {

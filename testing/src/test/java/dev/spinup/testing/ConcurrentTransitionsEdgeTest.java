@@ -72,7 +72,7 @@ class ConcurrentTransitionsEdgeTest {
             for (int i = 0; i < 2; i++) {
                 assertThat(done.get(i).getStatus())
                         .as("pair %d: %s %s", pair, verbs.get(i), done.get(i))
-                        .isEqualTo(OperationStatus.SUCCEEDED);
+                        .isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
                 expected.put(
                         List.of(a, b).get(i),
                         switch (verbs.get(i)) {
@@ -97,8 +97,9 @@ class ConcurrentTransitionsEdgeTest {
     private void topUp() {
         while (expected.values().stream().filter("active"::equals).count() < ACTIVE) {
             String name = "tenant-" + UUID.randomUUID().toString().substring(0, 8);
-            Operation create =
-                    cluster.product().createWorkspace(Workspaces.hobby(name).build());
+            Operation create = cluster.product()
+                    .createWorkspace(Workspaces.hobby(name).build())
+                    .getOperation();
             Workspaces.awaitSucceeded(cluster.product(), create);
             Workspaces.setAppSharing(
                     cluster.product(), create.getWorkspaceId(), dev.spinup.api.v1.Sharing.SHARING_PUBLIC);

@@ -235,26 +235,27 @@ class CrashSafetyTest {
 
     /** The invariants after recovery; returns the outcome for the table. */
     private static String check(String verb, String ws, Operation done) {
-        assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
         assertThat(done.getStepsList()).extracting(s -> s.getName()).containsExactlyElementsOf(STEPS.get(verb));
         WorkspaceState state = client().getWorkspace(
                         GetWorkspaceRequest.newBuilder().setWorkspaceId(ws).build())
+                .getWorkspace()
                 .getState();
         WorkspaceState expected = switch (verb) {
-            case "suspend" -> WorkspaceState.SUSPENDED;
-            case "archive" -> WorkspaceState.ARCHIVED;
-            case "delete" -> WorkspaceState.DELETED;
-            default -> WorkspaceState.ACTIVE;
+            case "suspend" -> WorkspaceState.WORKSPACE_STATE_SUSPENDED;
+            case "archive" -> WorkspaceState.WORKSPACE_STATE_ARCHIVED;
+            case "delete" -> WorkspaceState.WORKSPACE_STATE_DELETED;
+            default -> WorkspaceState.WORKSPACE_STATE_ACTIVE;
         };
         assertThat(state).isEqualTo(expected);
 
         var local = agent.driver().find(ws);
-        if (state == WorkspaceState.ACTIVE) {
+        if (state == WorkspaceState.WORKSPACE_STATE_ACTIVE) {
             assertThat(local)
                     .as("an active workspace runs on its host")
                     .get()
                     .satisfies(l -> assertThat(l.state()).isEqualTo(LocalWorkspace.State.RUNNING));
-        } else if (state == WorkspaceState.SUSPENDED) {
+        } else if (state == WorkspaceState.WORKSPACE_STATE_SUSPENDED) {
             assertThat(local)
                     .as("a suspended workspace keeps its disk, stopped")
                     .get()

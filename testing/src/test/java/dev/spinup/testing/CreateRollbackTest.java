@@ -37,34 +37,37 @@ class CreateRollbackTest {
 
     @Test
     void failedStartIsRolledBackAndFreesTheSlot() {
-        Operation op =
-                cluster.product().createWorkspace(Workspaces.hobby("doomed").build());
+        Operation op = cluster.product()
+                .createWorkspace(Workspaces.hobby("doomed").build())
+                .getOperation();
 
         Operation done = Workspaces.awaitDone(cluster.product(), op.getId());
 
-        assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.ROLLED_BACK);
-        assertThat(done.getError().getReason()).isEqualTo(ErrorReason.AGENT_COMMAND_FAILED);
+        assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.OPERATION_STATUS_ROLLED_BACK);
+        assertThat(done.getError().getReason()).isEqualTo(ErrorReason.ERROR_REASON_AGENT_COMMAND_FAILED);
         assertThat(done.getError().getMessage()).contains("cannot find package.json");
         assertThat(done.getStepsList())
                 .extracting(s -> s.getName() + "=" + s.getStatus())
                 .containsExactly(
-                        "provision=" + StepStatus.STEP_DONE, "start=" + StepStatus.STEP_FAILED,
+                        "provision=" + StepStatus.STEP_STATUS_DONE, "start=" + StepStatus.STEP_STATUS_FAILED,
                         // the undo of what began, in reverse: start's is provision's destroy; routes never began
-                        "routes=" + StepStatus.STEP_SKIPPED, "rollback:destroy=" + StepStatus.STEP_DONE);
+                        "routes=" + StepStatus.STEP_STATUS_SKIPPED, "rollback:destroy=" + StepStatus.STEP_STATUS_DONE);
         assertThat(cluster.product()
                         .getWorkspace(GetWorkspaceRequest.newBuilder()
                                 .setWorkspaceId(op.getWorkspaceId())
                                 .build())
+                        .getWorkspace()
                         .getState())
-                .isEqualTo(WorkspaceState.DELETED);
+                .isEqualTo(WorkspaceState.WORKSPACE_STATE_DELETED);
         assertThat(host.dataDir().resolve("workspaces").resolve(op.getWorkspaceId()))
                 .doesNotExist();
         assertThat(host.agent().driver().inventory()).isEmpty();
 
         // The host has room for exactly one hobby workspace: the slot is free again.
-        Operation next =
-                cluster.product().createWorkspace(Workspaces.hobby("next").build());
+        Operation next = cluster.product()
+                .createWorkspace(Workspaces.hobby("next").build())
+                .getOperation();
         assertThat(Workspaces.awaitDone(cluster.product(), next.getId()).getStatus())
-                .isEqualTo(OperationStatus.ROLLED_BACK);
+                .isEqualTo(OperationStatus.OPERATION_STATUS_ROLLED_BACK);
     }
 }

@@ -37,23 +37,26 @@ class CreateWorkspaceEndToEndTest {
     @Test
     void createdWorkspaceBecomesActiveAndServesTheStarterPage() {
         Operation op = cluster.product()
-                .createWorkspace(Workspaces.hobby("Ada's workspace").build());
-        assertThat(op.getVerb()).isEqualTo(OperationVerb.CREATE);
-        assertThat(op.getStatus()).isIn(OperationStatus.PENDING, OperationStatus.RUNNING);
+                .createWorkspace(Workspaces.hobby("Ada's workspace").build())
+                .getOperation();
+        assertThat(op.getVerb()).isEqualTo(OperationVerb.OPERATION_VERB_CREATE);
+        assertThat(op.getStatus())
+                .isIn(OperationStatus.OPERATION_STATUS_PENDING, OperationStatus.OPERATION_STATUS_RUNNING);
 
         Operation done = Workspaces.awaitDone(cluster.product(), op.getId());
-        assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
         assertThat(done.getStepsList()).extracting(s -> s.getName()).containsExactly("provision", "start", "routes");
         assertThat(done.getStepsList()).allSatisfy(s -> {
-            assertThat(s.getStatus()).isEqualTo(StepStatus.STEP_DONE);
+            assertThat(s.getStatus()).isEqualTo(StepStatus.STEP_STATUS_DONE);
             assertThat(s.getAttempts()).isEqualTo(1);
         });
 
         Workspace ws = cluster.product()
                 .getWorkspace(GetWorkspaceRequest.newBuilder()
                         .setWorkspaceId(op.getWorkspaceId())
-                        .build());
-        assertThat(ws.getState()).isEqualTo(WorkspaceState.ACTIVE);
+                        .build())
+                .getWorkspace();
+        assertThat(ws.getState()).isEqualTo(WorkspaceState.WORKSPACE_STATE_ACTIVE);
         assertThat(ws.getCurrentOperationId()).isEmpty();
         assertThat(ws.getHostId()).isEqualTo(host.id().toString());
         assertThat(ws.getUrl()).startsWith("http://127.0.0.1:");
@@ -72,10 +75,10 @@ class CreateWorkspaceEndToEndTest {
     @Test
     void sameRequestIdReturnsTheSameOperationAndCreatesNothing() {
         CreateWorkspaceRequest request = Workspaces.hobby("twice").build();
-        Operation first = cluster.product().createWorkspace(request);
+        Operation first = cluster.product().createWorkspace(request).getOperation();
         int before = countWorkspaces();
 
-        Operation again = cluster.product().createWorkspace(request);
+        Operation again = cluster.product().createWorkspace(request).getOperation();
 
         assertThat(again.getId()).isEqualTo(first.getId());
         assertThat(again.getWorkspaceId()).isEqualTo(first.getWorkspaceId());
@@ -86,14 +89,15 @@ class CreateWorkspaceEndToEndTest {
     @Test
     void sameRequestIdWithDifferentParametersIsRefused() {
         CreateWorkspaceRequest request = Workspaces.hobby("original").build();
-        Operation first = cluster.product().createWorkspace(request);
+        Operation first = cluster.product().createWorkspace(request).getOperation();
 
         var info = assertError(
                 () -> cluster.product()
                         .createWorkspace(
-                                request.toBuilder().setDisplayName("other").build()),
+                                request.toBuilder().setDisplayName("other").build())
+                        .getOperation(),
                 Status.Code.INVALID_ARGUMENT,
-                ErrorReason.REQUEST_ID_REUSED);
+                ErrorReason.ERROR_REASON_REQUEST_ID_REUSED);
         assertThat(info.getMetadataMap()).containsEntry("operationId", first.getId());
         Workspaces.awaitDone(cluster.product(), first.getId());
     }
@@ -102,24 +106,27 @@ class CreateWorkspaceEndToEndTest {
     void callWithoutTokenIsRefused() {
         assertError(
                 () -> cluster.anonymous()
-                        .createWorkspace(Workspaces.hobby("nope").build()),
+                        .createWorkspace(Workspaces.hobby("nope").build())
+                        .getOperation(),
                 Status.Code.UNAUTHENTICATED,
-                ErrorReason.TOKEN_MISSING);
+                ErrorReason.ERROR_REASON_TOKEN_MISSING);
         assertError(
                 () -> cluster.client("spn_not-a-real-token")
                         .getWorkspace(GetWorkspaceRequest.newBuilder()
                                 .setWorkspaceId("01234567-89ab-7def-8123-456789abcdef")
-                                .build()),
+                                .build())
+                        .getWorkspace(),
                 Status.Code.UNAUTHENTICATED,
-                ErrorReason.TOKEN_INVALID);
+                ErrorReason.ERROR_REASON_TOKEN_INVALID);
     }
 
     @Test
     void aWorkspaceThatDiesOnItsOwnIsReportedNotLost() throws Exception {
-        Operation op =
-                cluster.product().createWorkspace(Workspaces.hobby("fragile").build());
+        Operation op = cluster.product()
+                .createWorkspace(Workspaces.hobby("fragile").build())
+                .getOperation();
         assertThat(Workspaces.awaitDone(cluster.product(), op.getId()).getStatus())
-                .isEqualTo(OperationStatus.SUCCEEDED);
+                .isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
         double before = crashes();
         long pid = Long.parseLong(java.nio.file.Files.readString(host.dataDir()
                         .resolve("workspaces")

@@ -54,8 +54,9 @@ class CustomDomainTest {
 
     @Test
     void aCustomDomainGetsACertificateAndIsServedOverHttps() throws Exception {
-        Operation create =
-                cluster.product().createWorkspace(Workspaces.hobby("Shop").build());
+        Operation create = cluster.product()
+                .createWorkspace(Workspaces.hobby("Shop").build())
+                .getOperation();
         Workspaces.awaitSucceeded(cluster.product(), create);
         String ws = create.getWorkspaceId();
 
@@ -66,19 +67,20 @@ class CustomDomainTest {
                                 .setRequestId("add-" + UUID.randomUUID())
                                 .setWorkspaceId(ws)
                                 .setDomain("Shop.Example.TEST")
-                                .build()));
+                                .build())
+                        .getOperation());
 
         Domain custom = Eventually.await(
                 Duration.ofSeconds(60),
                 "the certificate to be reported issued",
                 () -> domains(ws).stream()
-                        .filter(d -> d.getKind() == DomainKind.CUSTOM_DOMAIN)
+                        .filter(d -> d.getKind() == DomainKind.DOMAIN_KIND_CUSTOM)
                         .findFirst()
                         .orElseThrow(),
-                d -> d.getCertState() == CertState.CERT_ISSUED);
+                d -> d.getCertState() == CertState.CERT_STATE_ISSUED);
         assertThat(custom.getDomain()).isEqualTo("shop.example.test");
         assertThat(custom.hasCertIssuedAt()).isTrue();
-        assertThat(domains(ws)).extracting(Domain::getKind).contains(DomainKind.DEFAULT_SUBDOMAIN);
+        assertThat(domains(ws)).extracting(Domain::getKind).contains(DomainKind.DOMAIN_KIND_DEFAULT_SUBDOMAIN);
 
         assertThat(httpsGet("shop.example.test"))
                 .as("private until published, over HTTPS too")
@@ -88,8 +90,9 @@ class CustomDomainTest {
         String response = httpsGet("shop.example.test");
         assertThat(response).startsWith("HTTP/1.1 200").contains("Shop");
 
-        Operation other =
-                cluster.product().createWorkspace(Workspaces.hobby("Other").build());
+        Operation other = cluster.product()
+                .createWorkspace(Workspaces.hobby("Other").build())
+                .getOperation();
         Workspaces.awaitSucceeded(cluster.product(), other);
         assertError(
                 () -> cluster.product()
@@ -97,9 +100,10 @@ class CustomDomainTest {
                                 .setRequestId("steal")
                                 .setWorkspaceId(other.getWorkspaceId())
                                 .setDomain("shop.example.test")
-                                .build()),
+                                .build())
+                        .getOperation(),
                 Status.Code.ALREADY_EXISTS,
-                ErrorReason.DOMAIN_TAKEN);
+                ErrorReason.ERROR_REASON_DOMAIN_TAKEN);
 
         Workspaces.awaitSucceeded(
                 cluster.product(),
@@ -108,8 +112,9 @@ class CustomDomainTest {
                                 .setRequestId("rm-" + UUID.randomUUID())
                                 .setWorkspaceId(ws)
                                 .setDomain("shop.example.test")
-                                .build()));
-        assertThat(domains(ws)).extracting(Domain::getKind).containsExactly(DomainKind.DEFAULT_SUBDOMAIN);
+                                .build())
+                        .getOperation());
+        assertThat(domains(ws)).extracting(Domain::getKind).containsExactly(DomainKind.DOMAIN_KIND_DEFAULT_SUBDOMAIN);
         assertThat(routed("shop.example.test"))
                 .as("the edge no longer answers for the removed name")
                 .isFalse();
@@ -119,9 +124,10 @@ class CustomDomainTest {
                                 .setRequestId("rm-again")
                                 .setWorkspaceId(ws)
                                 .setDomain("shop.example.test")
-                                .build()),
+                                .build())
+                        .getOperation(),
                 Status.Code.NOT_FOUND,
-                ErrorReason.DOMAIN_NOT_FOUND);
+                ErrorReason.ERROR_REASON_DOMAIN_NOT_FOUND);
     }
 
     private static List<Domain> domains(String ws) {

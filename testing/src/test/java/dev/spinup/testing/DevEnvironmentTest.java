@@ -76,22 +76,24 @@ class DevEnvironmentTest {
                 try {
                     var client = SpinUpCluster.client(channel, token);
                     Operation op = client.createWorkspace(CreateWorkspaceRequest.newBuilder()
-                            .setRequestId("try-1")
-                            .setExternalWorkspaceId("ws-1")
-                            .setExternalUserId("u-1")
-                            .setDisplayName("My first workspace")
-                            .setRegion(DevEnvironment.REGION)
-                            .setFlavor(Flavor.HOBBY)
-                            .build());
+                                    .setRequestId("try-1")
+                                    .setExternalWorkspaceId("ws-1")
+                                    .setExternalUserId("u-1")
+                                    .setDisplayName("My first workspace")
+                                    .setRegion(DevEnvironment.REGION)
+                                    .setFlavor(Flavor.FLAVOR_HOBBY)
+                                    .build())
+                            .getOperation();
                     Operation done = Eventually.await(
                             Duration.ofSeconds(60),
                             "the create to finish",
                             () -> client.getOperation(GetOperationRequest.newBuilder()
-                                    .setOperationId(op.getId())
-                                    .build()),
-                            o -> o.getStatus() == OperationStatus.SUCCEEDED
-                                    || o.getStatus() == OperationStatus.ROLLED_BACK);
-                    assertThat(done.getStatus()).isEqualTo(OperationStatus.SUCCEEDED);
+                                            .setOperationId(op.getId())
+                                            .build())
+                                    .getOperation(),
+                            o -> o.getStatus() == OperationStatus.OPERATION_STATUS_SUCCEEDED
+                                    || o.getStatus() == OperationStatus.OPERATION_STATUS_ROLLED_BACK);
+                    assertThat(done.getStatus()).isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
                 } finally {
                     channel.shutdownNow();
                 }

@@ -38,7 +38,7 @@ class DevServerTest {
     @Test
     void anEditSavedInTheIdeShowsInThePreviewByHotReload() throws Exception {
         String ws = Workspaces.createActive(
-                cluster.product(), Workspaces.hobby("Dev server").setTemplate(ProjectTemplate.REACT));
+                cluster.product(), Workspaces.hobby("Dev server").setTemplate(ProjectTemplate.PROJECT_TEMPLATE_REACT));
         Workspace w = workspace(ws);
         Path project = host.dataDir().resolve("workspaces").resolve(ws).resolve("disk/project");
         assertThat(project.resolve("node_modules/.bin/vite"))
@@ -94,7 +94,7 @@ class DevServerTest {
     @Test
     void aNextJsProjectRunsNextDevAndFollowsAnEdit() throws Exception {
         String ws = Workspaces.createActive(
-                cluster.product(), Workspaces.hobby("Next dev").setTemplate(ProjectTemplate.NEXTJS));
+                cluster.product(), Workspaces.hobby("Next dev").setTemplate(ProjectTemplate.PROJECT_TEMPLATE_NEXTJS));
         Workspaces.setAppSharing(cluster.product(), ws, dev.spinup.api.v1.Sharing.SHARING_PUBLIC);
         // next dev compiles the page on its first request (about ten seconds here)
         HttpResponse<String> page = Eventually.await(
@@ -155,6 +155,7 @@ class DevServerTest {
     private static Workspace workspace(String id) {
         return cluster.product()
                 .getWorkspace(
-                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build())
+                .getWorkspace();
     }
 }

@@ -38,22 +38,33 @@ class EdgePagesInChromiumTest {
                 EdgeSettings.plainHttp("127.0.0.1:" + Ports.free(), "127.0.0.1:" + port, "host-a"),
                 "127.0.0.1:" + port,
                 CaddyEdge.findBinary("caddy"));
-        edge.apply(ApplyEdgeRoutes.newBuilder()
-                .setGeneration(1)
-                .addRoutes(route(
-                        "0197a000-0000-7000-8000-00000000000a", "Team wiki", "wiki", EdgeRouteMode.SUSPENDED_PAGE))
-                .addRoutes(route(
-                        "0197a000-0000-7000-8000-00000000000b", "Design system", "design", EdgeRouteMode.ARCHIVED_PAGE))
-                .addRoutes(route(
-                        "0197a000-0000-7000-8000-00000000000c",
-                        "deleted workspace",
-                        "old-demo",
-                        EdgeRouteMode.TOMBSTONE))
-                // running, private: opened without a grant, the verifier's page
-                .addRoutes(
-                        route("0197a000-0000-7000-8000-00000000000d", "Shop", "shop", EdgeRouteMode.PROXY).toBuilder()
+        edge.apply(
+                ApplyEdgeRoutes.newBuilder()
+                        .setGeneration(1)
+                        .addRoutes(route(
+                                "0197a000-0000-7000-8000-00000000000a",
+                                "Team wiki",
+                                "wiki",
+                                EdgeRouteMode.EDGE_ROUTE_MODE_SUSPENDED_PAGE))
+                        .addRoutes(route(
+                                "0197a000-0000-7000-8000-00000000000b",
+                                "Design system",
+                                "design",
+                                EdgeRouteMode.EDGE_ROUTE_MODE_ARCHIVED_PAGE))
+                        .addRoutes(route(
+                                "0197a000-0000-7000-8000-00000000000c",
+                                "deleted workspace",
+                                "old-demo",
+                                EdgeRouteMode.EDGE_ROUTE_MODE_TOMBSTONE))
+                        // running, private: opened without a grant, the verifier's page
+                        .addRoutes(route(
+                                        "0197a000-0000-7000-8000-00000000000d",
+                                        "Shop",
+                                        "shop",
+                                        EdgeRouteMode.EDGE_ROUTE_MODE_PROXY)
+                                .toBuilder()
                                 .setUpstream("127.0.0.1:" + Ports.free()))
-                .build());
+                        .build());
         Files.createDirectories(SCREENSHOTS);
     }
 

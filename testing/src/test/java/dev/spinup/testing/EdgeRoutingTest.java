@@ -61,7 +61,8 @@ class EdgeRoutingTest {
         Operation create = onlyOn(
                 home,
                 () -> cluster.product()
-                        .createWorkspace(Workspaces.hobby("Edge demo").build()));
+                        .createWorkspace(Workspaces.hobby("Edge demo").build())
+                        .getOperation());
         Workspaces.awaitSucceeded(cluster.product(), create);
         String ws = create.getWorkspaceId();
         String hostname = workspace(ws).getHostname();
@@ -131,21 +132,24 @@ class EdgeRoutingTest {
         cluster.admin()
                 .drainHost(DrainHostRequest.newBuilder()
                         .setHostId(drained.id().toString())
-                        .build());
+                        .build())
+                .getHost();
         try {
             return call.get();
         } finally {
             cluster.admin()
                     .undrainHost(UndrainHostRequest.newBuilder()
                             .setHostId(drained.id().toString())
-                            .build());
+                            .build())
+                    .getHost();
         }
     }
 
     private static Workspace workspace(String id) {
         return cluster.product()
                 .getWorkspace(
-                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build())
+                .getWorkspace();
     }
 
     /** GET / for {@code hostname}, sent to the host's edge, as DNS would send it. */

@@ -24,9 +24,10 @@ class EmbeddedPostgresTest {
         try (SpinUpCluster cluster = SpinUpCluster.builder(pg.config(), dir).start()) {
             cluster.startAgent(new Envelope(2, 4, 20));
             Operation op = cluster.product()
-                    .createWorkspace(Workspaces.hobby("embedded").build());
+                    .createWorkspace(Workspaces.hobby("embedded").build())
+                    .getOperation();
             assertThat(Workspaces.awaitDone(cluster.product(), op.getId()).getStatus())
-                    .isEqualTo(OperationStatus.SUCCEEDED);
+                    .isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
         }
     }
 }

@@ -83,8 +83,9 @@ class EnrollmentTest {
                     () -> cluster.admin()
                             .getHost(GetHostRequest.newBuilder()
                                     .setHostId(enrolled.getHostId())
-                                    .build()),
-                    h -> h.getState() == HostState.HOST_HEALTHY);
+                                    .build())
+                            .getHost(),
+                    h -> h.getState() == HostState.HOST_STATE_HEALTHY);
             assertThat(host.getFqdn()).isEqualTo("new-host.test");
             assertThat(host.getTotal().getVcpu()).isEqualTo(4);
         }
@@ -98,7 +99,7 @@ class EnrollmentTest {
                         CAPACITY,
                         spinup.dir().resolve("second")),
                 Status.Code.UNAUTHENTICATED,
-                ErrorReason.ENROLLMENT_TOKEN_USED);
+                ErrorReason.ERROR_REASON_ENROLLMENT_TOKEN_USED);
     }
 
     @Test
@@ -114,7 +115,7 @@ class EnrollmentTest {
                         CAPACITY,
                         spinup.dir().resolve("late")),
                 Status.Code.UNAUTHENTICATED,
-                ErrorReason.ENROLLMENT_TOKEN_EXPIRED);
+                ErrorReason.ERROR_REASON_ENROLLMENT_TOKEN_EXPIRED);
         assertError(
                 () -> HostEnrollment.enroll(
                         target(),
@@ -124,15 +125,14 @@ class EnrollmentTest {
                         CAPACITY,
                         spinup.dir().resolve("fake")),
                 Status.Code.UNAUTHENTICATED,
-                ErrorReason.ENROLLMENT_TOKEN_INVALID);
+                ErrorReason.ERROR_REASON_ENROLLMENT_TOKEN_INVALID);
     }
 
     @Test
     void agentRpcsWithoutAHostCertificateAreRefused() throws Exception {
         StatusRuntimeException error = helloRefused(cluster.channel(), SessionHello.getDefaultInstance());
         assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
-        assertThat(ApiAssertions.errorInfo(error).getReason())
-                .isEqualTo(ErrorReason.CLIENT_CERTIFICATE_REQUIRED.name());
+        assertThat(ApiAssertions.errorInfo(error).getReason()).isEqualTo("CLIENT_CERTIFICATE_REQUIRED");
     }
 
     @Test
@@ -147,7 +147,7 @@ class EnrollmentTest {
                 cluster.hostChannel(retired),
                 SessionHello.newBuilder().setEdgeAddress("10.0.0.9:80").build());
         assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-        assertThat(ApiAssertions.errorInfo(error).getReason()).isEqualTo(ErrorReason.HOST_NOT_FOUND.name());
+        assertThat(ApiAssertions.errorInfo(error).getReason()).isEqualTo("HOST_NOT_FOUND");
         String edge = cluster.database()
                 .withHandle(h -> h.createQuery("SELECT edge_address FROM hosts WHERE id = :id")
                         .bind("id", retired.id())

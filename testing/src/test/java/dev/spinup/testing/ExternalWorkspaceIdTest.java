@@ -45,13 +45,14 @@ class ExternalWorkspaceIdTest {
                 () -> cluster.product()
                         .createWorkspace(first.toBuilder()
                                 .setRequestId("req-" + UUID.randomUUID())
-                                .build()),
+                                .build())
+                        .getOperation(),
                 Status.Code.ALREADY_EXISTS,
-                ErrorReason.EXTERNAL_WORKSPACE_ID_IN_USE);
+                ErrorReason.ERROR_REASON_EXTERNAL_WORKSPACE_ID_IN_USE);
         assertThat(info.getMetadataMap())
                 .containsEntry("externalWorkspaceId", first.getExternalWorkspaceId())
                 .containsEntry("workspaceId", id);
-        assertThat(cluster.product().createWorkspace(first).getWorkspaceId())
+        assertThat(cluster.product().createWorkspace(first).getOperation().getWorkspaceId())
                 .as("the same request_id is still a retry of the first create")
                 .isEqualTo(id);
 
@@ -72,7 +73,8 @@ class ExternalWorkspaceIdTest {
                 Callable<Operation> call = () -> cluster.product()
                         .createWorkspace(request.toBuilder()
                                 .setRequestId("req-" + UUID.randomUUID())
-                                .build());
+                                .build())
+                        .getOperation();
                 calls.add(pool.submit(call));
             }
             List<Operation> created = new ArrayList<>();
@@ -87,9 +89,7 @@ class ExternalWorkspaceIdTest {
                 }
             }
             assertThat(created).hasSize(1);
-            assertThat(refusals)
-                    .hasSize(copies - 1)
-                    .containsOnly("ALREADY_EXISTS " + ErrorReason.EXTERNAL_WORKSPACE_ID_IN_USE.name());
+            assertThat(refusals).hasSize(copies - 1).containsOnly("ALREADY_EXISTS " + "EXTERNAL_WORKSPACE_ID_IN_USE");
             Workspaces.awaitSucceeded(cluster.product(), created.get(0));
         } finally {
             pool.shutdownNow();

@@ -60,20 +60,23 @@ class FleetAdminTest {
         Eventually.await(
                 Duration.ofSeconds(30),
                 "the agent's host to be healthy",
-                () -> state(agentHost.id()) == HostState.HOST_HEALTHY);
+                () -> state(agentHost.id()) == HostState.HOST_STATE_HEALTHY);
         Host before = cluster.admin()
                 .getHost(GetHostRequest.newBuilder()
                         .setHostId(agentHost.id().toString())
-                        .build());
+                        .build())
+                .getHost();
         Operation op = cluster.product()
-                .createWorkspace(Workspaces.hobby("on-the-host").build());
+                .createWorkspace(Workspaces.hobby("on-the-host").build())
+                .getOperation();
         assertThat(Workspaces.awaitDone(cluster.product(), op.getId()).getStatus())
-                .isEqualTo(OperationStatus.SUCCEEDED);
+                .isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
         Host host = cluster.admin()
                 .getHost(GetHostRequest.newBuilder()
                         .setHostId(agentHost.id().toString())
-                        .build());
-        assertThat(host.getState()).isEqualTo(HostState.HOST_HEALTHY);
+                        .build())
+                .getHost();
+        assertThat(host.getState()).isEqualTo(HostState.HOST_STATE_HEALTHY);
         assertThat(host.getConnected()).isTrue();
         assertThat(host.getAllocated().getVcpu())
                 .as("derived from its workspaces")
@@ -90,26 +93,30 @@ class FleetAdminTest {
         Host drained = cluster.admin()
                 .drainHost(DrainHostRequest.newBuilder()
                         .setHostId(agentHost.id().toString())
-                        .build());
-        assertThat(drained.getState()).isEqualTo(HostState.HOST_DRAINING);
+                        .build())
+                .getHost();
+        assertThat(drained.getState()).isEqualTo(HostState.HOST_STATE_DRAINING);
         assertError(
                 () -> cluster.product()
-                        .createWorkspace(Workspaces.hobby("nowhere").build()),
+                        .createWorkspace(Workspaces.hobby("nowhere").build())
+                        .getOperation(),
                 Status.Code.RESOURCE_EXHAUSTED,
-                ErrorReason.NO_CAPACITY);
+                ErrorReason.ERROR_REASON_NO_CAPACITY);
         Host back = cluster.admin()
                 .undrainHost(UndrainHostRequest.newBuilder()
                         .setHostId(agentHost.id().toString())
-                        .build());
-        assertThat(back.getState()).isEqualTo(HostState.HOST_HEALTHY);
+                        .build())
+                .getHost();
+        assertThat(back.getState()).isEqualTo(HostState.HOST_STATE_HEALTHY);
 
         assertError(
                 () -> cluster.admin()
                         .getHost(GetHostRequest.newBuilder()
                                 .setHostId(UUID.randomUUID().toString())
-                                .build()),
+                                .build())
+                        .getHost(),
                 Status.Code.NOT_FOUND,
-                ErrorReason.HOST_NOT_FOUND);
+                ErrorReason.ERROR_REASON_HOST_NOT_FOUND);
     }
 
     @Test
@@ -120,15 +127,15 @@ class FleetAdminTest {
             tx.fleet().registerHost(silent, "quiet", "silent-" + silent, new Envelope(4, 8, 50));
             tx.fleet().heartbeat(silent, clock.instant());
         });
-        assertThat(state(silent)).isEqualTo(HostState.HOST_HEALTHY);
+        assertThat(state(silent)).isEqualTo(HostState.HOST_STATE_HEALTHY);
 
         clock.advance(Duration.ofSeconds(41));
         cluster.controlPlane().checkForDueWork();
         Eventually.await(
-                Duration.ofSeconds(30), "the lease to expire", () -> state(silent) == HostState.HOST_UNHEALTHY);
+                Duration.ofSeconds(30), "the lease to expire", () -> state(silent) == HostState.HOST_STATE_UNHEALTHY);
 
         cluster.database().inTransactionVoid(tx -> tx.fleet().heartbeat(silent, clock.instant()));
-        assertThat(state(silent)).isEqualTo(HostState.HOST_HEALTHY);
+        assertThat(state(silent)).isEqualTo(HostState.HOST_STATE_HEALTHY);
     }
 
     @Test
@@ -151,11 +158,13 @@ class FleetAdminTest {
         Eventually.await(
                 Duration.ofSeconds(30),
                 "the agent's host to be healthy",
-                () -> state(agentHost.id()) == HostState.HOST_HEALTHY);
-        Operation stopped =
-                cluster.product().createWorkspace(Workspaces.hobby("will-stop").build());
-        Operation woken =
-                cluster.product().createWorkspace(Workspaces.hobby("will-wake").build());
+                () -> state(agentHost.id()) == HostState.HOST_STATE_HEALTHY);
+        Operation stopped = cluster.product()
+                .createWorkspace(Workspaces.hobby("will-stop").build())
+                .getOperation();
+        Operation woken = cluster.product()
+                .createWorkspace(Workspaces.hobby("will-wake").build())
+                .getOperation();
         Workspaces.awaitSucceeded(cluster.product(), stopped);
         Workspaces.awaitSucceeded(cluster.product(), woken);
         Workspaces.awaitSucceeded(
@@ -193,7 +202,7 @@ class FleetAdminTest {
                                     .admin()
                                     .listOperations(ListOperationsRequest.newBuilder()
                                             .setWorkspaceId(created.getWorkspaceId())
-                                            .setVerb(OperationVerb.REPAIR)
+                                            .setVerb(OperationVerb.OPERATION_VERB_REPAIR)
                                             .build())
                                     .getOperationsList()
                                     .stream()
@@ -201,7 +210,7 @@ class FleetAdminTest {
                             java.util.Optional::isPresent)
                     .orElseThrow();
             assertThat(Workspaces.awaitDone(cluster.product(), repair.getId()).getStatus())
-                    .isEqualTo(OperationStatus.SUCCEEDED);
+                    .isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
         }
         var local = agentHost.agent().driver();
         assertThat(local.find(stopped.getWorkspaceId()))
@@ -214,8 +223,9 @@ class FleetAdminTest {
                         .getWorkspace(GetWorkspaceRequest.newBuilder()
                                 .setWorkspaceId(woken.getWorkspaceId())
                                 .build())
+                        .getWorkspace()
                         .getState())
-                .isEqualTo(WorkspaceState.SUSPENDED);
+                .isEqualTo(WorkspaceState.WORKSPACE_STATE_SUSPENDED);
     }
 
     private static double metric(String series) {
@@ -225,6 +235,7 @@ class FleetAdminTest {
     private static HostState state(UUID host) {
         return cluster.admin()
                 .getHost(GetHostRequest.newBuilder().setHostId(host.toString()).build())
+                .getHost()
                 .getState();
     }
 }

@@ -146,7 +146,7 @@ class HostileInputTest {
                         throw e;
                     },
                     Status.Code.INVALID_ARGUMENT,
-                    ErrorReason.MALFORMED_REQUEST);
+                    ErrorReason.ERROR_REASON_MALFORMED_REQUEST);
         }
         assertThat(cluster.admin()
                         .listRegions(ListRegionsRequest.getDefaultInstance())
@@ -168,7 +168,7 @@ class HostileInputTest {
                     throw e;
                 },
                 Status.Code.INVALID_ARGUMENT,
-                ErrorReason.MALFORMED_REQUEST);
+                ErrorReason.ERROR_REASON_MALFORMED_REQUEST);
     }
 
     /** A unary call whose message is flagged compressed with {@code encoding} but is sent as it is. */
@@ -227,9 +227,10 @@ class HostileInputTest {
                                 .setRequestId("req-" + UUID.randomUUID())
                                 .setWorkspaceId(UUID.randomUUID().toString())
                                 .setDomain(huge)
-                                .build()),
+                                .build())
+                        .getOperation(),
                 Status.Code.INVALID_ARGUMENT,
-                ErrorReason.DOMAIN_INVALID);
+                ErrorReason.ERROR_REASON_DOMAIN_INVALID);
         assertThat(info.getMetadataMap().values())
                 .allSatisfy(v -> assertThat(v.length()).isLessThan(300));
         StatusRuntimeException e = org.assertj.core.api.Assertions.catchThrowableOfType(
@@ -239,7 +240,8 @@ class HostileInputTest {
                                 .setRequestId("req-" + UUID.randomUUID())
                                 .setWorkspaceId(UUID.randomUUID().toString())
                                 .setDomain(huge)
-                                .build()));
+                                .build())
+                        .getOperation());
         assertThat(e.getStatus().getDescription()).hasSizeLessThan(1100);
         assertThat(cluster.admin()
                         .listRegions(ListRegionsRequest.getDefaultInstance())
@@ -258,7 +260,7 @@ class HostileInputTest {
                                         .setNanos(-1))
                                 .build()),
                 Status.Code.INVALID_ARGUMENT,
-                ErrorReason.FIELD_INVALID);
+                ErrorReason.ERROR_REASON_FIELD_INVALID);
         assertThat(info.getMetadataMap()).containsEntry("field", "ttl");
     }
 
@@ -277,7 +279,7 @@ class HostileInputTest {
                     throw (RuntimeException) t;
                 },
                 Status.Code.INVALID_ARGUMENT,
-                ErrorReason.FIELD_INVALID);
+                ErrorReason.ERROR_REASON_FIELD_INVALID);
         boolean none = cluster.database()
                 .withHandle(h -> h.createQuery("SELECT edge_address IS NULL FROM hosts WHERE id = :id")
                         .bind("id", host.id())
@@ -297,7 +299,7 @@ class HostileInputTest {
                 .setSeq(2)
                 .setCertificate(CertificateStatus.newBuilder()
                         .setDomain("shop.example.com")
-                        .setState(CertState.CERT_ISSUED)
+                        .setState(CertState.CERT_STATE_ISSUED)
                         .setNotBefore(Timestamp.newBuilder().setSeconds(Long.MAX_VALUE)))
                 .build());
         events.onNext(AgentEvent.newBuilder()
@@ -368,7 +370,7 @@ class HostileInputTest {
                     throw (RuntimeException) t;
                 },
                 Status.Code.NOT_FOUND,
-                ErrorReason.HOST_NOT_FOUND);
+                ErrorReason.ERROR_REASON_HOST_NOT_FOUND);
     }
 
     @Test

@@ -90,7 +90,7 @@ class LastSlotIdempotencyTest {
                             throw e;
                         },
                         Status.Code.INVALID_ARGUMENT,
-                        ErrorReason.REQUEST_ID_REUSED);
+                        ErrorReason.ERROR_REASON_REQUEST_ID_REUSED);
             }
         }
         assertThat(answers)
@@ -111,7 +111,7 @@ class LastSlotIdempotencyTest {
                 futures.add(pool.submit(() -> {
                     go.await();
                     try {
-                        return client.createWorkspace(request);
+                        return client.createWorkspace(request).getOperation();
                     } catch (RuntimeException e) {
                         return e;
                     }

@@ -47,10 +47,11 @@ class LifecycleTransitionsTest {
                 .suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
                         .setRequestId(rid())
                         .setWorkspaceId(ws.getId())
-                        .build()));
+                        .build())
+                .getOperation());
         assertThat(suspend.getStepsList()).extracting(s -> s.getName()).containsExactly("stop", "routes");
         Workspace suspended = get(ws.getId());
-        assertThat(suspended.getState()).isEqualTo(WorkspaceState.SUSPENDED);
+        assertThat(suspended.getState()).isEqualTo(WorkspaceState.WORKSPACE_STATE_SUSPENDED);
         assertThat(suspended.getUrl()).isEmpty();
         assertThat(host.agent().driver().find(ws.getId()))
                 .get()
@@ -64,9 +65,10 @@ class LifecycleTransitionsTest {
                 .restoreWorkspace(RestoreWorkspaceRequest.newBuilder()
                         .setRequestId(rid())
                         .setWorkspaceId(ws.getId())
-                        .build()));
+                        .build())
+                .getOperation());
         Workspace restored = get(ws.getId());
-        assertThat(restored.getState()).isEqualTo(WorkspaceState.ACTIVE);
+        assertThat(restored.getState()).isEqualTo(WorkspaceState.WORKSPACE_STATE_ACTIVE);
         assertThat(Workspaces.get(restored.getUrl() + "/notes/hello").body()).isEqualTo("written before suspend");
     }
 
@@ -78,13 +80,14 @@ class LifecycleTransitionsTest {
                 .resizeWorkspace(ResizeWorkspaceRequest.newBuilder()
                         .setRequestId(rid())
                         .setWorkspaceId(ws.getId())
-                        .setFlavor(Flavor.PRO)
-                        .build()));
+                        .setFlavor(Flavor.FLAVOR_PRO)
+                        .build())
+                .getOperation());
         assertThat(resize.getStepsList()).extracting(s -> s.getName()).containsExactly("resize");
         Workspace resized = get(ws.getId());
-        assertThat(resized.getFlavor()).isEqualTo(Flavor.PRO);
+        assertThat(resized.getFlavor()).isEqualTo(Flavor.FLAVOR_PRO);
         assertThat(resized.getEnvelope().getVcpu()).isEqualTo(2);
-        assertThat(resized.getState()).isEqualTo(WorkspaceState.ACTIVE);
+        assertThat(resized.getState()).isEqualTo(WorkspaceState.WORKSPACE_STATE_ACTIVE);
         assertThat(host.agent().driver().find(ws.getId()).orElseThrow().spec().vcpu())
                 .isEqualTo(2);
         List<String> filed = cluster.database()
@@ -102,14 +105,15 @@ class LifecycleTransitionsTest {
                         .resizeWorkspace(ResizeWorkspaceRequest.newBuilder()
                                 .setRequestId(rid())
                                 .setWorkspaceId(ws.getId())
-                                .setFlavor(Flavor.CUSTOM)
+                                .setFlavor(Flavor.FLAVOR_CUSTOM)
                                 .setCustomEnvelope(Envelope.newBuilder()
                                         .setVcpu(32)
                                         .setRamGb(4)
                                         .setDiskGb(20))
-                                .build()),
+                                .build())
+                        .getOperation(),
                 Status.Code.FAILED_PRECONDITION,
-                ErrorReason.HOST_LACKS_ROOM);
+                ErrorReason.ERROR_REASON_HOST_LACKS_ROOM);
         assertThat(info.getMetadataMap()).containsKey("vcpu");
         assertThat(get(ws.getId()).getEnvelope().getVcpu())
                 .as("a refused resize changes nothing")
@@ -121,13 +125,14 @@ class LifecycleTransitionsTest {
                         .resizeWorkspace(ResizeWorkspaceRequest.newBuilder()
                                 .setRequestId(rid())
                                 .setWorkspaceId(ws.getId())
-                                .setFlavor(Flavor.HOBBY)
+                                .setFlavor(Flavor.FLAVOR_HOBBY)
                                 .setDeployCount(501)
-                                .build()),
+                                .build())
+                        .getOperation(),
                 Status.Code.FAILED_PRECONDITION,
-                ErrorReason.FLAVOR_CEILING_EXCEEDED);
+                ErrorReason.ERROR_REASON_FLAVOR_CEILING_EXCEEDED);
         assertThat(ceiling.getMetadataMap()).containsEntry("maxDeploys", "500");
-        assertThat(get(ws.getId()).getFlavor()).isEqualTo(Flavor.PRO);
+        assertThat(get(ws.getId()).getFlavor()).isEqualTo(Flavor.FLAVOR_PRO);
     }
 
     @Test
@@ -140,11 +145,12 @@ class LifecycleTransitionsTest {
                 .deleteWorkspace(DeleteWorkspaceRequest.newBuilder()
                         .setRequestId(rid())
                         .setWorkspaceId(ws.getId())
-                        .build()));
+                        .build())
+                .getOperation());
 
         assertThat(delete.getStepsList()).extracting(s -> s.getName()).contains("destroy", "tombstone");
         Workspace deleted = get(ws.getId());
-        assertThat(deleted.getState()).isEqualTo(WorkspaceState.DELETED);
+        assertThat(deleted.getState()).isEqualTo(WorkspaceState.WORKSPACE_STATE_DELETED);
         assertThat(deleted.getDisplayName()).isEqualTo("deleted workspace");
         assertThat(deleted.getExternalUserId()).isEqualTo("deleted");
         assertThat(deleted.getLabelsMap()).isEmpty();
@@ -185,27 +191,30 @@ class LifecycleTransitionsTest {
                         .restoreWorkspace(RestoreWorkspaceRequest.newBuilder()
                                 .setRequestId(rid())
                                 .setWorkspaceId(ws.getId())
-                                .build()),
+                                .build())
+                        .getOperation(),
                 Status.Code.FAILED_PRECONDITION,
-                ErrorReason.INVALID_STATE_TRANSITION);
+                ErrorReason.ERROR_REASON_INVALID_STATE_TRANSITION);
     }
 
     private static Workspace createActive(String name) {
-        Operation op =
-                succeed(cluster.product().createWorkspace(Workspaces.hobby(name).build()));
+        Operation op = succeed(cluster.product()
+                .createWorkspace(Workspaces.hobby(name).build())
+                .getOperation());
         return get(op.getWorkspaceId());
     }
 
     private static Operation succeed(Operation op) {
         Operation done = Workspaces.awaitDone(cluster.product(), op.getId());
-        assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.SUCCEEDED);
+        assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
         return done;
     }
 
     private static Workspace get(String id) {
         return cluster.product()
                 .getWorkspace(
-                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build())
+                .getWorkspace();
     }
 
     private static String rid() {

@@ -31,8 +31,9 @@ class MetricsTest {
 
     @Test
     void theCatalogueIsThereAfterATransition() {
-        Operation create =
-                cluster.product().createWorkspace(Workspaces.hobby("metered").build());
+        Operation create = cluster.product()
+                .createWorkspace(Workspaces.hobby("metered").build())
+                .getOperation();
         Workspaces.awaitSucceeded(cluster.product(), create);
         Workspaces.awaitSucceeded(
                 cluster.product(), Workspaces.request(cluster.product(), "suspend", create.getWorkspaceId()));
@@ -40,9 +41,10 @@ class MetricsTest {
                 () -> cluster.product()
                         .getWorkspace(GetWorkspaceRequest.newBuilder()
                                 .setWorkspaceId(UUID.randomUUID().toString())
-                                .build()),
+                                .build())
+                        .getWorkspace(),
                 Status.Code.NOT_FOUND,
-                ErrorReason.WORKSPACE_NOT_FOUND);
+                ErrorReason.ERROR_REASON_WORKSPACE_NOT_FOUND);
         Eventually.await(
                 Duration.ofSeconds(10),
                 "a heartbeat to be ingested",

@@ -42,10 +42,11 @@ class PeriodicSnapshotTest {
 
     @Test
     void activeWorkspacesAreSnapshottedOnScheduleDifferentiallyAndWithinRetention() throws Exception {
-        Operation create =
-                cluster.product().createWorkspace(Workspaces.hobby("daily").build());
+        Operation create = cluster.product()
+                .createWorkspace(Workspaces.hobby("daily").build())
+                .getOperation();
         assertThat(Workspaces.awaitDone(cluster.product(), create.getId()).getStatus())
-                .isEqualTo(OperationStatus.SUCCEEDED);
+                .isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
         String ws = create.getWorkspaceId();
 
         // A day later the first periodic snapshot starts; while it is in flight the workspace is not busy.
@@ -58,13 +59,14 @@ class PeriodicSnapshotTest {
                 .resizeWorkspace(ResizeWorkspaceRequest.newBuilder()
                         .setRequestId("req-" + UUID.randomUUID())
                         .setWorkspaceId(ws)
-                        .setFlavor(Flavor.PRO)
-                        .build());
+                        .setFlavor(Flavor.FLAVOR_PRO)
+                        .build())
+                .getOperation();
         assertThat(Workspaces.awaitDone(cluster.product(), resize.getId()).getStatus())
-                .isEqualTo(OperationStatus.SUCCEEDED);
+                .isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
         atRetention.release();
         assertThat(Workspaces.awaitDone(cluster.product(), first.getId()).getStatus())
-                .isEqualTo(OperationStatus.SUCCEEDED);
+                .isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
 
         UUID full = onlyPeriodic(ws).getFirst();
         assertThat(base(full)).as("the first periodic snapshot is a full one").isNull();
@@ -86,6 +88,7 @@ class PeriodicSnapshotTest {
                         .getWorkspace(GetWorkspaceRequest.newBuilder()
                                 .setWorkspaceId(ws)
                                 .build())
+                        .getWorkspace()
                         .getCurrentOperationId())
                 .isEmpty();
     }
@@ -98,8 +101,9 @@ class PeriodicSnapshotTest {
                 Duration.ofSeconds(60),
                 "another periodic snapshot of " + ws,
                 () -> snapshotOperations(ws),
-                list -> list.size() > before && list.getLast().getStatus() == OperationStatus.SUCCEEDED);
-        assertThat(ops.getLast().getVerb()).isEqualTo(OperationVerb.SNAPSHOT);
+                list -> list.size() > before
+                        && list.getLast().getStatus() == OperationStatus.OPERATION_STATUS_SUCCEEDED);
+        assertThat(ops.getLast().getVerb()).isEqualTo(OperationVerb.OPERATION_VERB_SNAPSHOT);
         return cluster.database()
                 .withHandle(h -> h.createQuery("""
                         SELECT id FROM snapshots WHERE workspace_id = :ws AND kind = 'periodic'
@@ -113,14 +117,15 @@ class PeriodicSnapshotTest {
         return cluster.product()
                 .getOperation(dev.spinup.api.v1.GetOperationRequest.newBuilder()
                         .setOperationId(id)
-                        .build());
+                        .build())
+                .getOperation();
     }
 
     private static List<Operation> snapshotOperations(String ws) {
         return cluster.product()
                 .listOperations(ListOperationsRequest.newBuilder()
                         .setWorkspaceId(ws)
-                        .setVerb(OperationVerb.SNAPSHOT)
+                        .setVerb(OperationVerb.OPERATION_VERB_SNAPSHOT)
                         .setPageSize(500)
                         .build())
                 .getOperationsList();

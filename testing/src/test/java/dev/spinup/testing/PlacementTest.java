@@ -2,7 +2,6 @@ package dev.spinup.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spinup.api.v1.ErrorReason;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.core.Ids;
@@ -60,7 +59,8 @@ class PlacementTest {
                 results.add(pool.submit(() -> {
                     try {
                         return cluster.product()
-                                .createWorkspace(Workspaces.hobby("p").build());
+                                .createWorkspace(Workspaces.hobby("p").build())
+                                .getOperation();
                     } catch (StatusRuntimeException e) {
                         return e;
                     }
@@ -75,7 +75,7 @@ class PlacementTest {
             } else {
                 StatusRuntimeException e = (StatusRuntimeException) outcome;
                 assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-                assertThat(ApiAssertions.errorInfo(e).getReason()).isEqualTo(ErrorReason.NO_CAPACITY.name());
+                assertThat(ApiAssertions.errorInfo(e).getReason()).isEqualTo("NO_CAPACITY");
             }
         }
         assertThat(placed).isEqualTo(capacity);

@@ -51,9 +51,9 @@ class PortPreviewTest {
                 .as("the app and the IDE are not previews")
                 .isEmpty();
         ErrorInfo closed = assertError(
-                () -> cluster.product().createAccessGrant(portGrant(ws, port)),
+                () -> cluster.product().createAccessGrant(portGrant(ws, port)).getAccessGrant(),
                 Status.Code.FAILED_PRECONDITION,
-                ErrorReason.PORT_NOT_LISTENING);
+                ErrorReason.ERROR_REASON_PORT_NOT_LISTENING);
         assertThat(closed.getMetadataMap())
                 .containsEntry("port", Integer.toString(port))
                 .containsEntry("workspaceId", ws);
@@ -79,7 +79,8 @@ class PortPreviewTest {
         String appCookie = session(Workspaces.grant(cluster.product(), ws, AccessTarget.ACCESS_TARGET_APP));
         assertRefused(EdgeHttp.get(edge, preview, appCookie), 401, "GRANT_WRONG_WORKSPACE");
 
-        AccessGrant grant = cluster.product().createAccessGrant(portGrant(ws, port));
+        AccessGrant grant =
+                cluster.product().createAccessGrant(portGrant(ws, port)).getAccessGrant();
         assertThat(grant.getTarget()).isEqualTo(AccessTarget.ACCESS_TARGET_PORT);
         assertThat(grant.getPort()).isEqualTo(port);
         assertThat(grant.getUrl()).startsWith("http://" + ws + "--" + port + ".workspaces.localhost:");
@@ -93,7 +94,9 @@ class PortPreviewTest {
                 401,
                 "GRANT_WRONG_WORKSPACE");
 
-        Workspaces.awaitSucceeded(cluster.product(), cluster.product().setSharing(sharing(ws, port)));
+        Workspaces.awaitSucceeded(
+                cluster.product(),
+                cluster.product().setSharing(sharing(ws, port)).getOperation());
         assertThat(workspace(ws).getPublicPortsList()).containsExactly(port);
         assertThat(EdgeHttp.get(edge, preview, null).body())
                 .as("a published port, without a grant")
@@ -117,26 +120,29 @@ class PortPreviewTest {
     void aGrantForAPortNeedsAPortAndNoOtherTargetTakesOne() {
         String ws = Workspaces.createActive(cluster.product(), "Ports asked wrongly");
         assertThat(assertError(
-                                () -> cluster.product().createAccessGrant(portGrant(ws, 0)),
+                                () -> cluster.product()
+                                        .createAccessGrant(portGrant(ws, 0))
+                                        .getAccessGrant(),
                                 Status.Code.INVALID_ARGUMENT,
-                                ErrorReason.FIELD_REQUIRED)
+                                ErrorReason.ERROR_REASON_FIELD_REQUIRED)
                         .getMetadataMap())
                 .containsEntry("field", "port");
         assertError(
-                () -> cluster.product().createAccessGrant(portGrant(ws, 65536)),
+                () -> cluster.product().createAccessGrant(portGrant(ws, 65536)).getAccessGrant(),
                 Status.Code.INVALID_ARGUMENT,
-                ErrorReason.FIELD_INVALID);
+                ErrorReason.ERROR_REASON_FIELD_INVALID);
         assertError(
                 () -> cluster.product()
                         .createAccessGrant(portGrant(ws, 3000).toBuilder()
                                 .setTarget(AccessTarget.ACCESS_TARGET_APP)
-                                .build()),
+                                .build())
+                        .getAccessGrant(),
                 Status.Code.INVALID_ARGUMENT,
-                ErrorReason.FIELD_INVALID);
+                ErrorReason.ERROR_REASON_FIELD_INVALID);
         assertError(
-                () -> cluster.product().setSharing(sharing(ws, 0)),
+                () -> cluster.product().setSharing(sharing(ws, 0)).getOperation(),
                 Status.Code.INVALID_ARGUMENT,
-                ErrorReason.FIELD_REQUIRED);
+                ErrorReason.ERROR_REASON_FIELD_REQUIRED);
     }
 
     private static CreateAccessGrantRequest portGrant(String ws, int port) {
@@ -175,6 +181,7 @@ class PortPreviewTest {
     private static Workspace workspace(String id) {
         return cluster.product()
                 .getWorkspace(
-                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build())
+                .getWorkspace();
     }
 }

@@ -46,8 +46,9 @@ class PresignAtSendTest {
 
     @Test
     void aRestoreAcceptedWhileTheAgentWasAwayGetsAUrlSignedWhenItIsSent() throws Exception {
-        Operation create =
-                cluster.product().createWorkspace(Workspaces.hobby("away").build());
+        Operation create = cluster.product()
+                .createWorkspace(Workspaces.hobby("away").build())
+                .getOperation();
         Workspaces.awaitSucceeded(cluster.product(), create);
         String ws = create.getWorkspaceId();
         Workspaces.awaitSucceeded(cluster.product(), Workspaces.request(cluster.product(), "archive", ws));
@@ -83,7 +84,7 @@ class PresignAtSendTest {
         host = cluster.restartAgent(host, null, CAPACITY);
 
         assertThat(Workspaces.awaitDone(cluster.product(), restore.getId()).getStatus())
-                .isEqualTo(dev.spinup.api.v1.OperationStatus.SUCCEEDED);
+                .isEqualTo(dev.spinup.api.v1.OperationStatus.OPERATION_STATUS_SUCCEEDED);
         Command sent = delivered.stream()
                 .filter(c -> c.getCommandId().equals(commandId))
                 .findFirst()

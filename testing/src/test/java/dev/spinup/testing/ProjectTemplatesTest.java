@@ -32,20 +32,22 @@ class ProjectTemplatesTest {
     @CsvSource(
             delimiter = '|',
             value = {
-                "REACT            | Rendered by React in your SpinUp workspace",
-                "REACT_NATIVE_WEB | Rendered by React Native for Web in your SpinUp workspace",
-                "NEXTJS           | Rendered by Next.js in your SpinUp workspace"
+                "PROJECT_TEMPLATE_REACT            | Rendered by React in your SpinUp workspace",
+                "PROJECT_TEMPLATE_REACT_NATIVE_WEB | Rendered by React Native for Web in your SpinUp workspace",
+                "PROJECT_TEMPLATE_NEXTJS           | Rendered by Next.js in your SpinUp workspace"
             })
     void theTemplatesAppRendersInABrowser(ProjectTemplate template, String rendered) throws Exception {
         Operation create = cluster.product()
                 .createWorkspace(Workspaces.hobby("tpl-" + template)
                         .setTemplate(template)
-                        .build());
+                        .build())
+                .getOperation();
         Workspaces.awaitSucceeded(cluster.product(), create);
         Workspace ws = cluster.product()
                 .getWorkspace(GetWorkspaceRequest.newBuilder()
                         .setWorkspaceId(create.getWorkspaceId())
-                        .build());
+                        .build())
+                .getWorkspace();
         assertThat(ws.getTemplate()).isEqualTo(template);
 
         assertThat(Chromium.renderedDom(spinup.dir(), ws.getUrl() + "/"))

@@ -44,11 +44,12 @@ class QemuVmTest {
 
     @Test
     void dataWrittenInsideTheVmSurvivesSuspendArchiveAndRestore() {
-        Operation create =
-                cluster.product().createWorkspace(Workspaces.hobby("vm-diary").build());
+        Operation create = cluster.product()
+                .createWorkspace(Workspaces.hobby("vm-diary").build())
+                .getOperation();
         succeed(create);
         Workspace ws = get(create.getWorkspaceId());
-        assertThat(ws.getState()).isEqualTo(WorkspaceState.ACTIVE);
+        assertThat(ws.getState()).isEqualTo(WorkspaceState.WORKSPACE_STATE_ACTIVE);
         long firstVm = qemuPid(ws.getId()).orElseThrow(() -> new AssertionError("no qemu process runs the workspace"));
         assertThat(Workspaces.get(ws.getUrl() + "/").body()).contains("vm-diary");
         Workspaces.putNote(ws.getUrl(), "diary", "written inside the VM");
@@ -60,7 +61,7 @@ class QemuVmTest {
         // RESIZE to PRO (2 vCPU, 4 GiB, 20 GiB) takes effect at the next boot: the restore below
         succeed(Workspaces.request(cluster.product(), "resize", ws.getId()));
         succeed(Workspaces.request(cluster.product(), "suspend", ws.getId()));
-        assertThat(get(ws.getId()).getState()).isEqualTo(WorkspaceState.SUSPENDED);
+        assertThat(get(ws.getId()).getState()).isEqualTo(WorkspaceState.WORKSPACE_STATE_SUSPENDED);
         assertThat(ProcessHandle.of(firstVm).filter(ProcessHandle::isAlive))
                 .as("qemu after suspend")
                 .isEmpty();
@@ -78,7 +79,7 @@ class QemuVmTest {
                 .contains("-m 4096M");
 
         succeed(Workspaces.request(cluster.product(), "archive", ws.getId()));
-        assertThat(get(ws.getId()).getState()).isEqualTo(WorkspaceState.ARCHIVED);
+        assertThat(get(ws.getId()).getState()).isEqualTo(WorkspaceState.WORKSPACE_STATE_ARCHIVED);
         assertThat(workspaceDir(ws.getId())).doesNotExist();
         java.util.List<String> tools = cluster.database()
                 .withHandle(h -> h.createQuery("SELECT tool FROM snapshots WHERE workspace_id = :ws")
@@ -89,7 +90,7 @@ class QemuVmTest {
 
         succeed(Workspaces.request(cluster.product(), "restore", ws.getId()));
         Workspace restored = get(ws.getId());
-        assertThat(restored.getState()).isEqualTo(WorkspaceState.ACTIVE);
+        assertThat(restored.getState()).isEqualTo(WorkspaceState.WORKSPACE_STATE_ACTIVE);
         assertThat(Workspaces.get(restored.getUrl() + "/notes/diary").body()).isEqualTo("written inside the VM");
         long lastVm = qemuPid(ws.getId()).orElseThrow();
 
@@ -107,8 +108,9 @@ class QemuVmTest {
     void aProjectIsDevelopedInsideTheVmThroughTheEdge() throws Exception {
         Operation create = cluster.product()
                 .createWorkspace(Workspaces.hobby("vm-rn")
-                        .setTemplate(dev.spinup.api.v1.ProjectTemplate.REACT_NATIVE_WEB)
-                        .build());
+                        .setTemplate(dev.spinup.api.v1.ProjectTemplate.PROJECT_TEMPLATE_REACT_NATIVE_WEB)
+                        .build())
+                .getOperation();
         succeed(create);
 
         String url = get(create.getWorkspaceId()).getUrl() + "/";
@@ -205,7 +207,8 @@ class QemuVmTest {
                         .setWorkspaceId(ws.getId())
                         .setTarget(dev.spinup.api.v1.AccessTarget.ACCESS_TARGET_PORT)
                         .setPort(3000)
-                        .build());
+                        .build())
+                .getAccessGrant();
         String cookie = EdgeHttp.cookieOf(EdgeHttp.get(host.agent().edge().address(), grant.getUrl(), null));
         assertThat(EdgeHttp.get(
                                 host.agent().edge().address(),
@@ -217,8 +220,9 @@ class QemuVmTest {
 
     @Test
     void aVmThatCrashesIsReportedAndTheAgentCarriesOn() {
-        Operation create =
-                cluster.product().createWorkspace(Workspaces.hobby("vm-fragile").build());
+        Operation create = cluster.product()
+                .createWorkspace(Workspaces.hobby("vm-fragile").build())
+                .getOperation();
         succeed(create);
         double before = crashes();
         long pid = qemuPid(create.getWorkspaceId()).orElseThrow();
@@ -233,8 +237,9 @@ class QemuVmTest {
 
     @Test
     void aRestartedAgentAdoptsTheRunningVmAndStopsItGracefully() {
-        Operation create =
-                cluster.product().createWorkspace(Workspaces.hobby("vm-adopted").build());
+        Operation create = cluster.product()
+                .createWorkspace(Workspaces.hobby("vm-adopted").build())
+                .getOperation();
         succeed(create);
         String id = create.getWorkspaceId();
         long pid = qemuPid(id).orElseThrow();
@@ -266,17 +271,20 @@ class QemuVmTest {
                 () -> cluster.product()
                         .getOperation(GetOperationRequest.newBuilder()
                                 .setOperationId(op.getId())
-                                .build()),
-                o -> o.getStatus() != OperationStatus.PENDING && o.getStatus() != OperationStatus.RUNNING);
+                                .build())
+                        .getOperation(),
+                o -> o.getStatus() != OperationStatus.OPERATION_STATUS_PENDING
+                        && o.getStatus() != OperationStatus.OPERATION_STATUS_RUNNING);
         assertThat(done.getStatus())
                 .as("%s %s: %s", done.getVerb(), done.getId(), done.getError())
-                .isEqualTo(OperationStatus.SUCCEEDED);
+                .isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
     }
 
     private static Workspace get(String id) {
         return cluster.product()
                 .getWorkspace(
-                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build())
+                .getWorkspace();
     }
 
     /** The page at {@code url}, or "" while it does not answer within a GET's timeout. */

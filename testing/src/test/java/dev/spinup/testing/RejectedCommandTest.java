@@ -71,14 +71,17 @@ class RejectedCommandTest {
 
     @Test
     void aRejectedCommandFailsItsStepAtOnceWithTheAgentsReason() {
-        Operation op =
-                cluster.product().createWorkspace(Workspaces.hobby("refused").build());
+        Operation op = cluster.product()
+                .createWorkspace(Workspaces.hobby("refused").build())
+                .getOperation();
 
         Operation done = Workspaces.awaitDone(cluster.product(), op.getId());
 
         assertThat(received).extracting(Command::getCommandId).contains(op.getId() + "/provision");
-        assertThat(done.getStatus()).as("%s", done).isIn(OperationStatus.FAILED, OperationStatus.ROLLED_BACK);
-        assertThat(done.getError().getReason()).isEqualTo(ErrorReason.AGENT_COMMAND_FAILED);
+        assertThat(done.getStatus())
+                .as("%s", done)
+                .isIn(OperationStatus.OPERATION_STATUS_FAILED, OperationStatus.OPERATION_STATUS_ROLLED_BACK);
+        assertThat(done.getError().getReason()).isEqualTo(ErrorReason.ERROR_REASON_AGENT_COMMAND_FAILED);
         assertThat(done.getError().getMessage()).contains("the agent rejected the command: the command has no kind");
         assertThat(Duration.ofSeconds(done.getCompletedAt().getSeconds()
                         - done.getRequestedAt().getSeconds()))

@@ -46,11 +46,12 @@ class ReplicasTest {
         List<Operation> ops = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             ops.add(cluster.product(a)
-                    .createWorkspace(Workspaces.hobby("via-a-" + i).build()));
+                    .createWorkspace(Workspaces.hobby("via-a-" + i).build())
+                    .getOperation());
         }
         for (Operation op : ops) {
             assertThat(Workspaces.awaitDone(cluster.product(a), op.getId()).getStatus())
-                    .isEqualTo(OperationStatus.SUCCEEDED);
+                    .isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
         }
         assertThat(metric(b, "spinup_operation_step_duration_seconds_count\\{step=\"provision\",verb=\"create\"}"))
                 .as("replica B ran the steps")
@@ -66,9 +67,10 @@ class ReplicasTest {
         Eventually.await(
                 Duration.ofSeconds(30), "the agent to reconnect to B", () -> metric(b, "spinup_agent_sessions") == 1);
         Operation after = cluster.product(b)
-                .createWorkspace(Workspaces.hobby("after-failover").build());
+                .createWorkspace(Workspaces.hobby("after-failover").build())
+                .getOperation();
         assertThat(Workspaces.awaitDone(cluster.product(b), after.getId()).getStatus())
-                .isEqualTo(OperationStatus.SUCCEEDED);
+                .isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
     }
 
     private static double metric(ControlPlane replica, String series) {

@@ -119,10 +119,11 @@ class ServerSurfaceTest {
 
     @Test
     void metricsCountOperationsAndSessions() {
-        Operation op =
-                cluster.product().createWorkspace(Workspaces.hobby("metered").build());
+        Operation op = cluster.product()
+                .createWorkspace(Workspaces.hobby("metered").build())
+                .getOperation();
         assertThat(Workspaces.awaitDone(cluster.product(), op.getId()).getStatus())
-                .isEqualTo(OperationStatus.SUCCEEDED);
+                .isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
 
         assertThat(value("spinup_operations_started_total\\{verb=\"create\"}")).isGreaterThanOrEqualTo(1);
         assertThat(value("spinup_operations_finished_total\\{status=\"succeeded\",verb=\"create\"}"))

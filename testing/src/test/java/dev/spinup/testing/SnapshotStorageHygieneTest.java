@@ -95,8 +95,9 @@ class SnapshotStorageHygieneTest {
     }
 
     private static String archived(String name) {
-        Operation create =
-                cluster.product().createWorkspace(Workspaces.hobby(name).build());
+        Operation create = cluster.product()
+                .createWorkspace(Workspaces.hobby(name).build())
+                .getOperation();
         Workspaces.awaitSucceeded(cluster.product(), create);
         Workspaces.awaitSucceeded(
                 cluster.product(), Workspaces.request(cluster.product(), "archive", create.getWorkspaceId()));

@@ -53,19 +53,22 @@ class StreamIndependenceTest {
         cluster.admin()
                 .drainHost(DrainHostRequest.newBuilder()
                         .setHostId(busyHost.id().toString())
-                        .build());
+                        .build())
+                .getHost();
         Operation create;
         try {
             create = cluster.product()
-                    .createWorkspace(Workspaces.hobby("independent").build());
+                    .createWorkspace(Workspaces.hobby("independent").build())
+                    .getOperation();
         } finally {
             cluster.admin()
                     .undrainHost(UndrainHostRequest.newBuilder()
                             .setHostId(busyHost.id().toString())
-                            .build());
+                            .build())
+                    .getHost();
         }
         assertThat(Workspaces.awaitDone(cluster.product(), create.getId()).getStatus())
-                .isEqualTo(OperationStatus.SUCCEEDED);
+                .isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
         String ws = create.getWorkspaceId();
 
         Handle blocker = cluster.database().jdbi().open();
@@ -92,7 +95,8 @@ class StreamIndependenceTest {
                     .suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
                             .setRequestId("req-" + UUID.randomUUID())
                             .setWorkspaceId(ws)
-                            .build());
+                            .build())
+                    .getOperation();
 
             Eventually.await(
                     Duration.ofSeconds(30),
@@ -122,7 +126,7 @@ class StreamIndependenceTest {
                     () -> lastHeartbeat(host).isAfter(stalledAt));
 
             assertThat(Workspaces.awaitDone(cluster.product(), suspend.getId()).getStatus())
-                    .isEqualTo(OperationStatus.SUCCEEDED);
+                    .isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
         } finally {
             if (blocker.isInTransaction()) {
                 blocker.rollback();
@@ -136,10 +140,12 @@ class StreamIndependenceTest {
         cluster.admin()
                 .drainHost(DrainHostRequest.newBuilder()
                         .setHostId(host.id().toString())
-                        .build());
+                        .build())
+                .getHost();
         try {
-            Operation create =
-                    cluster.product().createWorkspace(Workspaces.hobby("heavy").build());
+            Operation create = cluster.product()
+                    .createWorkspace(Workspaces.hobby("heavy").build())
+                    .getOperation();
             String start = create.getId() + "/start";
             Eventually.await(
                     Duration.ofSeconds(30),
@@ -157,7 +163,8 @@ class StreamIndependenceTest {
             cluster.admin()
                     .undrainHost(UndrainHostRequest.newBuilder()
                             .setHostId(host.id().toString())
-                            .build());
+                            .build())
+                    .getHost();
         }
     }
 
@@ -182,7 +189,8 @@ class StreamIndependenceTest {
         cluster.admin()
                 .drainHost(DrainHostRequest.newBuilder()
                         .setHostId(busyHost.id().toString())
-                        .build());
+                        .build())
+                .getHost();
         AtomicLong longestGap = new AtomicLong();
         AtomicBoolean sampling = new AtomicBoolean(true);
         Thread sampler = Thread.ofVirtual().start(() -> {
@@ -201,9 +209,10 @@ class StreamIndependenceTest {
         });
         try {
             Operation create = cluster.product()
-                    .createWorkspace(Workspaces.hobby("big-table").build());
+                    .createWorkspace(Workspaces.hobby("big-table").build())
+                    .getOperation();
             Operation done = Workspaces.awaitDone(cluster.product(), create.getId());
-            assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.SUCCEEDED);
+            assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
             Map.Entry<Long, String> routes = cluster.database()
                     .withHandle(h -> h.createQuery(
                                     "SELECT sent_bytes AS size, result FROM agent_commands WHERE command_id = :id")
@@ -228,7 +237,8 @@ class StreamIndependenceTest {
             cluster.admin()
                     .undrainHost(UndrainHostRequest.newBuilder()
                             .setHostId(busyHost.id().toString())
-                            .build());
+                            .build())
+                    .getHost();
             cluster.database().withHandle(h -> h.execute("DELETE FROM workspaces WHERE external_user_id = 'user-big'"));
         }
         assertThat(longestGap.get())

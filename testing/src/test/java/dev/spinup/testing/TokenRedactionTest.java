@@ -38,7 +38,8 @@ class TokenRedactionTest {
             assertThat(catchThrowable(() -> cluster.product()
                             .getWorkspace(GetWorkspaceRequest.newBuilder()
                                     .setWorkspaceId("01234567-89ab-7def-8123-456789abcdef")
-                                    .build())))
+                                    .build())
+                            .getWorkspace()))
                     .as("an unknown workspace")
                     .isInstanceOf(io.grpc.StatusRuntimeException.class);
             assertThat(catchThrowable(() ->

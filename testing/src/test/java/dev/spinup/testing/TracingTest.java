@@ -43,8 +43,9 @@ class TracingTest {
 
     @Test
     void aCreateIsOneTraceFromTheCallToTheAgentAndBack() {
-        Operation create =
-                cluster.product().createWorkspace(Workspaces.hobby("traced").build());
+        Operation create = cluster.product()
+                .createWorkspace(Workspaces.hobby("traced").build())
+                .getOperation();
         Workspaces.awaitSucceeded(cluster.product(), create);
         String op = create.getId();
 

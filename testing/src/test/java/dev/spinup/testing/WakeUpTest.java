@@ -91,7 +91,8 @@ class WakeUpTest {
         List<Operation> all = Collections.synchronizedList(new ArrayList<>());
         List<String> workspaces = inParallel(WORKSPACES, i -> {
             Operation op = done(cluster.product()
-                    .createWorkspace(Workspaces.hobby("wake-" + i).build()));
+                    .createWorkspace(Workspaces.hobby("wake-" + i).build())
+                    .getOperation());
             all.add(op);
             return op.getWorkspaceId();
         });
@@ -102,19 +103,21 @@ class WakeUpTest {
                         .suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
                                 .setRequestId("req-" + UUID.randomUUID())
                                 .setWorkspaceId(ws)
-                                .build())));
+                                .build())
+                        .getOperation()));
                 all.add(done(cluster.product()
                         .restoreWorkspace(RestoreWorkspaceRequest.newBuilder()
                                 .setRequestId("req-" + UUID.randomUUID())
                                 .setWorkspaceId(ws)
-                                .build())));
+                                .build())
+                        .getOperation()));
                 return ws;
             });
         }
 
         List<Duration> lags = new ArrayList<>();
         for (Operation op : all) {
-            assertThat(op.getStatus()).as("%s", op).isEqualTo(OperationStatus.SUCCEEDED);
+            assertThat(op.getStatus()).as("%s", op).isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
             for (OperationStep step : op.getStepsList()) {
                 Instant result = resultRecordedAt(op.getId() + "/" + step.getName());
                 Instant done = Instant.ofEpochSecond(
@@ -188,8 +191,12 @@ class WakeUpTest {
                         .withDeadlineAfter(10, TimeUnit.SECONDS)
                         .getOperation(dev.spinup.api.v1.GetOperationRequest.newBuilder()
                                 .setOperationId(op.getId())
-                                .build()),
-                o -> EnumSet.of(OperationStatus.SUCCEEDED, OperationStatus.FAILED, OperationStatus.ROLLED_BACK)
+                                .build())
+                        .getOperation(),
+                o -> EnumSet.of(
+                                OperationStatus.OPERATION_STATUS_SUCCEEDED,
+                                OperationStatus.OPERATION_STATUS_FAILED,
+                                OperationStatus.OPERATION_STATUS_ROLLED_BACK)
                         .contains(o.getStatus()));
     }
 

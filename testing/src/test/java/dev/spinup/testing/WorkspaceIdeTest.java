@@ -122,14 +122,16 @@ class WorkspaceIdeTest {
         cluster.admin()
                 .drainHost(DrainHostRequest.newBuilder()
                         .setHostId(home.id().toString())
-                        .build());
+                        .build())
+                .getHost();
         try {
             Workspaces.awaitSucceeded(cluster.product(), Workspaces.request(cluster.product(), "restore", ws.getId()));
         } finally {
             cluster.admin()
                     .undrainHost(UndrainHostRequest.newBuilder()
                             .setHostId(home.id().toString())
-                            .build());
+                            .build())
+                    .getHost();
         }
         Workspace restored = get(ws.getId());
         assertThat(restored.getHostId())
@@ -189,17 +191,21 @@ class WorkspaceIdeTest {
     private static Workspace get(String id) {
         return cluster.product()
                 .getWorkspace(
-                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build());
+                        GetWorkspaceRequest.newBuilder().setWorkspaceId(id).build())
+                .getWorkspace();
     }
 
     private static Workspace created(String name) {
-        Operation op = cluster.product().createWorkspace(Workspaces.hobby(name).build());
+        Operation op = cluster.product()
+                .createWorkspace(Workspaces.hobby(name).build())
+                .getOperation();
         assertThat(Workspaces.awaitDone(cluster.product(), op.getId()).getStatus())
-                .isEqualTo(OperationStatus.SUCCEEDED);
+                .isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
         return cluster.product()
                 .getWorkspace(GetWorkspaceRequest.newBuilder()
                         .setWorkspaceId(op.getWorkspaceId())
-                        .build());
+                        .build())
+                .getWorkspace();
     }
 
     private static String ideEndpoint(Workspace ws) {

@@ -40,7 +40,7 @@ final class Workspaces {
                 .setExternalUserId("user-1")
                 .setDisplayName(name)
                 .setRegion(SpinUpCluster.REGION)
-                .setFlavor(Flavor.HOBBY);
+                .setFlavor(Flavor.FLAVOR_HOBBY);
     }
 
     /** A HOBBY workspace named {@code name}, created through the API and active. */
@@ -50,7 +50,7 @@ final class Workspaces {
 
     /** The workspace {@code request} makes, once it is active. */
     static String createActive(WorkspaceServiceBlockingStub client, CreateWorkspaceRequest.Builder request) {
-        Operation create = client.createWorkspace(request.build());
+        Operation create = client.createWorkspace(request.build()).getOperation();
         awaitSucceeded(client, create);
         return create.getWorkspaceId();
     }
@@ -60,15 +60,17 @@ final class Workspaces {
         if (verb.equals("create")) {
             return null;
         }
-        Operation create = client.createWorkspace(hobby("ready-for-" + verb).build());
+        Operation create =
+                client.createWorkspace(hobby("ready-for-" + verb).build()).getOperation();
         awaitSucceeded(client, create);
         if (verb.equals("restore")) {
             awaitSucceeded(
                     client,
                     client.suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
-                            .setRequestId("req-" + UUID.randomUUID())
-                            .setWorkspaceId(create.getWorkspaceId())
-                            .build()));
+                                    .setRequestId("req-" + UUID.randomUUID())
+                                    .setWorkspaceId(create.getWorkspaceId())
+                                    .build())
+                            .getOperation());
         }
         return create.getWorkspaceId();
     }
@@ -77,33 +79,39 @@ final class Workspaces {
     static Operation request(WorkspaceServiceBlockingStub client, String verb, String ws) {
         String rid = "req-" + UUID.randomUUID();
         return switch (verb) {
-            case "create" -> client.createWorkspace(hobby("verb-create").build());
+            case "create" ->
+                client.createWorkspace(hobby("verb-create").build()).getOperation();
             case "suspend" ->
                 client.suspendWorkspace(SuspendWorkspaceRequest.newBuilder()
-                        .setRequestId(rid)
-                        .setWorkspaceId(ws)
-                        .build());
+                                .setRequestId(rid)
+                                .setWorkspaceId(ws)
+                                .build())
+                        .getOperation();
             case "archive" ->
                 client.archiveWorkspace(ArchiveWorkspaceRequest.newBuilder()
-                        .setRequestId(rid)
-                        .setWorkspaceId(ws)
-                        .build());
+                                .setRequestId(rid)
+                                .setWorkspaceId(ws)
+                                .build())
+                        .getOperation();
             case "restore" ->
                 client.restoreWorkspace(RestoreWorkspaceRequest.newBuilder()
-                        .setRequestId(rid)
-                        .setWorkspaceId(ws)
-                        .build());
+                                .setRequestId(rid)
+                                .setWorkspaceId(ws)
+                                .build())
+                        .getOperation();
             case "resize" ->
                 client.resizeWorkspace(ResizeWorkspaceRequest.newBuilder()
-                        .setRequestId(rid)
-                        .setWorkspaceId(ws)
-                        .setFlavor(Flavor.PRO)
-                        .build());
+                                .setRequestId(rid)
+                                .setWorkspaceId(ws)
+                                .setFlavor(Flavor.FLAVOR_PRO)
+                                .build())
+                        .getOperation();
             case "delete" ->
                 client.deleteWorkspace(DeleteWorkspaceRequest.newBuilder()
-                        .setRequestId(rid)
-                        .setWorkspaceId(ws)
-                        .build());
+                                .setRequestId(rid)
+                                .setWorkspaceId(ws)
+                                .build())
+                        .getOperation();
             default -> throw new IllegalArgumentException("unknown verb " + verb);
         };
     }
@@ -113,26 +121,28 @@ final class Workspaces {
         awaitSucceeded(
                 client,
                 client.setSharing(dev.spinup.api.v1.SetSharingRequest.newBuilder()
-                        .setRequestId("req-" + UUID.randomUUID())
-                        .setWorkspaceId(ws)
-                        .setTarget(dev.spinup.api.v1.AccessTarget.ACCESS_TARGET_APP)
-                        .setSharing(sharing)
-                        .build()));
+                                .setRequestId("req-" + UUID.randomUUID())
+                                .setWorkspaceId(ws)
+                                .setTarget(dev.spinup.api.v1.AccessTarget.ACCESS_TARGET_APP)
+                                .setSharing(sharing)
+                                .build())
+                        .getOperation());
     }
 
     /** A one-time URL into the workspace's {@code target}, with a fresh request id. */
     static dev.spinup.api.v1.AccessGrant grant(
             WorkspaceServiceBlockingStub client, String ws, dev.spinup.api.v1.AccessTarget target) {
         return client.createAccessGrant(dev.spinup.api.v1.CreateAccessGrantRequest.newBuilder()
-                .setRequestId("req-" + UUID.randomUUID())
-                .setWorkspaceId(ws)
-                .setTarget(target)
-                .build());
+                        .setRequestId("req-" + UUID.randomUUID())
+                        .setWorkspaceId(ws)
+                        .setTarget(target)
+                        .build())
+                .getAccessGrant();
     }
 
     static void awaitSucceeded(WorkspaceServiceBlockingStub client, Operation op) {
         org.assertj.core.api.Assertions.assertThat(awaitDone(client, op.getId()).getStatus())
-                .isEqualTo(OperationStatus.SUCCEEDED);
+                .isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
     }
 
     static Operation awaitDone(WorkspaceServiceBlockingStub client, String operationId) {
@@ -143,8 +153,12 @@ final class Workspaces {
                 () -> client.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
                         .getOperation(GetOperationRequest.newBuilder()
                                 .setOperationId(operationId)
-                                .build()),
-                op -> EnumSet.of(OperationStatus.SUCCEEDED, OperationStatus.FAILED, OperationStatus.ROLLED_BACK)
+                                .build())
+                        .getOperation(),
+                op -> EnumSet.of(
+                                OperationStatus.OPERATION_STATUS_SUCCEEDED,
+                                OperationStatus.OPERATION_STATUS_FAILED,
+                                OperationStatus.OPERATION_STATUS_ROLLED_BACK)
                         .contains(op.getStatus()));
     }
 

@@ -1,6 +1,7 @@
 package dev.spinup.controlplane.agents;
 
 import com.google.protobuf.Timestamp;
+import dev.spinup.api.ProtoEnums;
 import dev.spinup.api.v1.Command;
 import dev.spinup.api.v1.CommandOrBuilder;
 import dev.spinup.api.v1.CommandOutcome;
@@ -90,8 +91,8 @@ public final class AgentCommands implements AgentLink {
                                         : c.baseSnapshotId().toString())
                         .setKind(
                                 switch (c.kind()) {
-                                    case PERIODIC -> dev.spinup.api.v1.SnapshotKind.PERIODIC;
-                                    case PRE_ARCHIVE -> dev.spinup.api.v1.SnapshotKind.PRE_ARCHIVE;
+                                    case PERIODIC -> dev.spinup.api.v1.SnapshotKind.SNAPSHOT_KIND_PERIODIC;
+                                    case PRE_ARCHIVE -> dev.spinup.api.v1.SnapshotKind.SNAPSHOT_KIND_PRE_ARCHIVE;
                                 })
                         .setTarget(ObjectLocation.newBuilder()
                                 .setBucket(c.bucket())
@@ -128,7 +129,7 @@ public final class AgentCommands implements AgentLink {
             case DETAIL_NOT_SET -> new AgentResult.NoDetail();
         };
         return new AgentResult(
-                r.getOutcome() == CommandOutcome.COMMAND_SUCCEEDED, r.getErrorCode(), r.getMessage(), detail);
+                r.getOutcome() == CommandOutcome.COMMAND_OUTCOME_SUCCEEDED, r.getErrorCode(), r.getMessage(), detail);
     }
 
     /** The command's name in messages, as {@link AgentCommand#describe} names it. */
@@ -156,6 +157,6 @@ public final class AgentCommands implements AgentLink {
     }
 
     private static dev.spinup.api.v1.ProjectTemplate template(ProjectTemplate t) {
-        return dev.spinup.api.v1.ProjectTemplate.valueOf(t.name());
+        return ProtoEnums.of(dev.spinup.api.v1.ProjectTemplate.class, t);
     }
 }

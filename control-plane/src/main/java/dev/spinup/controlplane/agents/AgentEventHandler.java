@@ -1,6 +1,7 @@
 package dev.spinup.controlplane.agents;
 
 import dev.spinup.api.LogText;
+import dev.spinup.api.ProtoEnums;
 import dev.spinup.api.TraceContext;
 import dev.spinup.api.v1.AgentEvent;
 import dev.spinup.api.v1.CommandAck;
@@ -68,7 +69,7 @@ public final class AgentEventHandler {
         }
         for (dev.spinup.api.v1.WorkspaceLocalEventKind kind : dev.spinup.api.v1.WorkspaceLocalEventKind.values()) {
             if (kind != dev.spinup.api.v1.WorkspaceLocalEventKind.UNRECOGNIZED && kind.getNumber() != 0) {
-                meters.counter("spinup_workspace_local_events", "kind", kind.name());
+                meters.counter("spinup_workspace_local_events", "kind", ProtoEnums.bare(kind));
             }
         }
         io.micrometer.core.instrument.Gauge.builder(
@@ -105,7 +106,8 @@ public final class AgentEventHandler {
                         .setParent(TraceContext.from(event.getTraceContextMap()))
                         .setAttribute("spinup.host_id", hostId.toString())
                         .setAttribute(
-                                "spinup.outcome", event.getResult().getOutcome().name())
+                                "spinup.outcome",
+                                ProtoEnums.bare(event.getResult().getOutcome()))
                         .startSpan();
                 TraceContext.inSpan(span, () -> results.record(hostId, event));
             }
@@ -120,7 +122,7 @@ public final class AgentEventHandler {
                 meters.counter(
                                 "spinup_workspace_local_events",
                                 "kind",
-                                event.getWorkspaceEvent().getKind().name())
+                                ProtoEnums.bare(event.getWorkspaceEvent().getKind()))
                         .increment();
                 log.warn(
                         "event=workspace_local_event host={} workspace={} kind={} message=\"{}\"",

@@ -34,16 +34,16 @@ final class CertificateReports {
      */
     void record(UUID hostId, CertificateStatus status) {
         String state = switch (status.getState()) {
-            case CERT_PENDING -> "pending";
-            case CERT_ISSUED -> "issued";
-            case CERT_FAILED -> "failed";
-            case CERT_EXPIRED -> "expired";
+            case CERT_STATE_PENDING -> "pending";
+            case CERT_STATE_ISSUED -> "issued";
+            case CERT_STATE_FAILED -> "failed";
+            case CERT_STATE_EXPIRED -> "expired";
             case CERT_STATE_UNSPECIFIED, UNRECOGNIZED -> null;
         };
         if (state == null) {
             return;
         }
-        Instant issued = status.getState() == CertState.CERT_ISSUED && status.hasNotBefore()
+        Instant issued = status.getState() == CertState.CERT_STATE_ISSUED && status.hasNotBefore()
                 ? Instant.ofEpochSecond(status.getNotBefore().getSeconds())
                 : null;
         boolean applied =

@@ -33,7 +33,7 @@ public final class CommandOutbox {
         }
 
         public boolean succeeded() {
-            return result != null && result.getOutcome() == CommandOutcome.COMMAND_SUCCEEDED;
+            return result != null && result.getOutcome() == CommandOutcome.COMMAND_OUTCOME_SUCCEEDED;
         }
     }
 
@@ -103,7 +103,7 @@ public final class CommandOutbox {
             Tx tx, UUID hostId, String commandId, String code, String message, Instant now) {
         CommandResult refused = CommandResult.newBuilder()
                 .setCommandId(commandId)
-                .setOutcome(CommandOutcome.COMMAND_FAILED)
+                .setOutcome(CommandOutcome.COMMAND_OUTCOME_FAILED)
                 .setErrorCode(code)
                 .setMessage(message)
                 .build();
@@ -115,7 +115,7 @@ public final class CommandOutbox {
      * operation to wake, when this call recorded it.
      */
     public Optional<String> recordResult(Tx tx, UUID hostId, CommandResult result, Instant now) {
-        String state = result.getOutcome() == CommandOutcome.COMMAND_SUCCEEDED ? "succeeded" : "failed";
+        String state = result.getOutcome() == CommandOutcome.COMMAND_OUTCOME_SUCCEEDED ? "succeeded" : "failed";
         return tx.commands().recordResult(hostId, result.getCommandId(), state, result.toByteArray(), now);
     }
 

@@ -85,7 +85,7 @@ public final class EdgeRoutes implements CommandRenderer.Part {
             // Moved to a host without an edge proxy (or archived off any host): nothing to forward to.
             return row.elsewhereEdge() == null || row.elsewhereEdge().isEmpty()
                     ? null
-                    : route.setMode(EdgeRouteMode.FORWARD)
+                    : route.setMode(EdgeRouteMode.EDGE_ROUTE_MODE_FORWARD)
                             .setUpstream(row.elsewhereEdge())
                             .build();
         }
@@ -106,11 +106,11 @@ public final class EdgeRoutes implements CommandRenderer.Part {
 
     static EdgeRouteMode toProto(EdgeMode mode) {
         return switch (mode) {
-            case PROXY -> EdgeRouteMode.PROXY;
-            case SUSPENDED_PAGE -> EdgeRouteMode.SUSPENDED_PAGE;
-            case ARCHIVED_PAGE -> EdgeRouteMode.ARCHIVED_PAGE;
-            case TOMBSTONE -> EdgeRouteMode.TOMBSTONE;
-            case FORWARD -> EdgeRouteMode.FORWARD;
+            case PROXY -> EdgeRouteMode.EDGE_ROUTE_MODE_PROXY;
+            case SUSPENDED_PAGE -> EdgeRouteMode.EDGE_ROUTE_MODE_SUSPENDED_PAGE;
+            case ARCHIVED_PAGE -> EdgeRouteMode.EDGE_ROUTE_MODE_ARCHIVED_PAGE;
+            case TOMBSTONE -> EdgeRouteMode.EDGE_ROUTE_MODE_TOMBSTONE;
+            case FORWARD -> EdgeRouteMode.EDGE_ROUTE_MODE_FORWARD;
         };
     }
 }

@@ -1,6 +1,7 @@
 package dev.spinup.controlplane.agents;
 
 import dev.spinup.api.LogText;
+import dev.spinup.api.ProtoEnums;
 import dev.spinup.api.v1.Inventory;
 import dev.spinup.api.v1.InventoryWorkspace;
 import dev.spinup.api.v1.LocalWorkspaceState;
@@ -57,7 +58,7 @@ final class InventoryReconcile {
                     .filter(w -> !isPlaced(w.getWorkspaceId(), known))
                     .toList();
             Map<String, String> states = new LinkedHashMap<>();
-            unknown.forEach(w -> states.put(w.getWorkspaceId(), w.getState().name()));
+            unknown.forEach(w -> states.put(w.getWorkspaceId(), ProtoEnums.bare(w.getState())));
             tx.fleet().replaceOrphans(hostId, states, now);
             return new Read(placed, unknown);
         });
@@ -103,7 +104,7 @@ final class InventoryReconcile {
         for (Placed w : expected) {
             InventoryWorkspace have = local.get(w.id().toString());
             boolean active = w.state() == WorkspaceState.ACTIVE;
-            boolean running = have != null && have.getState() == LocalWorkspaceState.LOCAL_RUNNING;
+            boolean running = have != null && have.getState() == LocalWorkspaceState.LOCAL_WORKSPACE_STATE_RUNNING;
             String kind = have == null
                     ? "missing_on_host"
                     : active && !running ? "not_running" : !active && running ? "running_while_suspended" : null;

@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.api;
 
+import dev.spinup.api.ProtoEnums;
 import dev.spinup.api.v1.AddDomainRequest;
 import dev.spinup.api.v1.CertState;
 import dev.spinup.api.v1.Domain;
@@ -75,8 +76,11 @@ final class DomainApi {
         Domain.Builder b = Domain.newBuilder()
                 .setDomain(d.domain())
                 .setWorkspaceId(workspaceId.toString())
-                .setKind("custom".equals(d.kind()) ? DomainKind.CUSTOM_DOMAIN : DomainKind.DEFAULT_SUBDOMAIN)
-                .setCertState(CertState.valueOf("CERT_" + d.certState().toUpperCase(Locale.ROOT)));
+                .setKind(
+                        "custom".equals(d.kind())
+                                ? DomainKind.DOMAIN_KIND_CUSTOM
+                                : DomainKind.DOMAIN_KIND_DEFAULT_SUBDOMAIN)
+                .setCertState(ProtoEnums.of(CertState.class, d.certState().toUpperCase(Locale.ROOT)));
         if (d.verifiedAt() != null) {
             b.setVerifiedAt(WorkspaceProtoMapper.timestamp(d.verifiedAt()));
         }

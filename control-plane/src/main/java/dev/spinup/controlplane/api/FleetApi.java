@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.api;
 
+import dev.spinup.api.ProtoEnums;
 import dev.spinup.api.v1.CreateEnrollmentTokenRequest;
 import dev.spinup.api.v1.CreateEnrollmentTokenResponse;
 import dev.spinup.api.v1.DrainHostRequest;
@@ -51,7 +52,10 @@ final class FleetApi {
                 .map(r -> Region.newBuilder()
                         .setId(r.id())
                         .setDisplayName(r.displayName())
-                        .setState("active".equals(r.state()) ? RegionState.REGION_ACTIVE : RegionState.REGION_RETIRING)
+                        .setState(
+                                "active".equals(r.state())
+                                        ? RegionState.REGION_STATE_ACTIVE
+                                        : RegionState.REGION_STATE_RETIRING)
                         .setCreatedAt(WorkspaceProtoMapper.timestamp(r.createdAt()))
                         .build())
                 .toList();
@@ -70,7 +74,7 @@ final class FleetApi {
             case UNRECOGNIZED ->
                 throw SpinUpException.invalidField(
                         ErrorReason.FIELD_INVALID, "state", "state is not a known HostState");
-            default -> HostState.valueOf(request.getState().name().substring("HOST_".length()));
+            default -> HostState.valueOf(ProtoEnums.bare(request.getState()));
         };
         var page = Requests.page(
                 db.read(tx -> tx.fleet().hostViews(region, state, after, size + 1)),
@@ -161,8 +165,7 @@ final class FleetApi {
                 .setId(host.id().toString())
                 .setRegion(host.regionId())
                 .setFqdn(host.fqdn())
-                .setState(dev.spinup.api.v1.HostState.valueOf(
-                        "HOST_" + host.state().name()))
+                .setState(ProtoEnums.of(dev.spinup.api.v1.HostState.class, host.state()))
                 .setTotal(WorkspaceProtoMapper.toProto(host.total()))
                 .setAllocated(WorkspaceProtoMapper.toProto(v.allocated()))
                 .setWorkspaceCount(v.workspaceCount())

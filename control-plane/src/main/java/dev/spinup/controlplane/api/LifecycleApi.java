@@ -187,13 +187,13 @@ final class LifecycleApi {
                 throw SpinUpException.invalidField(
                         ErrorReason.FIELD_INVALID,
                         "custom_envelope",
-                        "custom_envelope is only allowed with flavor CUSTOM");
+                        "custom_envelope is only allowed with flavor FLAVOR_CUSTOM");
             }
             return flavors.envelopeOf(flavor);
         }
         if (!hasCustom) {
             throw SpinUpException.invalidField(
-                    ErrorReason.FIELD_REQUIRED, "custom_envelope", "flavor CUSTOM needs a custom_envelope");
+                    ErrorReason.FIELD_REQUIRED, "custom_envelope", "flavor FLAVOR_CUSTOM needs a custom_envelope");
         }
         if (custom.getVcpu() <= 0 || custom.getRamGb() <= 0 || custom.getDiskGb() <= 0) {
             throw SpinUpException.invalidField(

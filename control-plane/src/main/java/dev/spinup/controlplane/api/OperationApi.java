@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.api;
 
+import dev.spinup.api.ProtoEnums;
 import dev.spinup.api.v1.GetOperationDurationsResponse;
 import dev.spinup.api.v1.GetOperationRequest;
 import dev.spinup.api.v1.ListOperationsRequest;
@@ -49,14 +50,14 @@ final class OperationApi {
                     case UNRECOGNIZED ->
                         throw SpinUpException.invalidField(
                                 ErrorReason.FIELD_INVALID, "status", "status is not a known OperationStatus");
-                    default -> OperationStatus.valueOf(request.getStatus().name());
+                    default -> OperationStatus.valueOf(ProtoEnums.bare(request.getStatus()));
                 },
                 switch (request.getVerb()) {
                     case OPERATION_VERB_UNSPECIFIED -> null;
                     case UNRECOGNIZED ->
                         throw SpinUpException.invalidField(
                                 ErrorReason.FIELD_INVALID, "verb", "verb is not a known OperationVerb");
-                    default -> OperationVerb.valueOf(request.getVerb().name());
+                    default -> OperationVerb.valueOf(ProtoEnums.bare(request.getVerb()));
                 });
         var page = Requests.page(
                 db.read(tx -> tx.operations().list(filter, after, size + 1)),
@@ -73,7 +74,7 @@ final class OperationApi {
         var response = GetOperationDurationsResponse.newBuilder();
         for (OperationStore.DurationStat s : durations.recent()) {
             response.addDurations(dev.spinup.api.v1.OperationDuration.newBuilder()
-                    .setVerb(dev.spinup.api.v1.OperationVerb.valueOf(s.verb().name()))
+                    .setVerb(ProtoEnums.of(dev.spinup.api.v1.OperationVerb.class, s.verb()))
                     .setFlavor(WorkspaceProtoMapper.toProto(s.flavor()))
                     .setP50(duration(s.p50()))
                     .setP95(duration(s.p95()))

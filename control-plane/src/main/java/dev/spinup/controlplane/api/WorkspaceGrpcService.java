@@ -1,20 +1,27 @@
 package dev.spinup.controlplane.api;
 
-import dev.spinup.api.v1.AccessGrant;
 import dev.spinup.api.v1.AddDomainRequest;
+import dev.spinup.api.v1.AddDomainResponse;
 import dev.spinup.api.v1.ArchiveWorkspaceRequest;
+import dev.spinup.api.v1.ArchiveWorkspaceResponse;
 import dev.spinup.api.v1.CreateAccessGrantRequest;
+import dev.spinup.api.v1.CreateAccessGrantResponse;
 import dev.spinup.api.v1.CreateEnrollmentTokenRequest;
 import dev.spinup.api.v1.CreateEnrollmentTokenResponse;
 import dev.spinup.api.v1.CreateWorkspaceRequest;
+import dev.spinup.api.v1.CreateWorkspaceResponse;
 import dev.spinup.api.v1.DeleteWorkspaceRequest;
+import dev.spinup.api.v1.DeleteWorkspaceResponse;
 import dev.spinup.api.v1.DrainHostRequest;
+import dev.spinup.api.v1.DrainHostResponse;
 import dev.spinup.api.v1.GetHostRequest;
+import dev.spinup.api.v1.GetHostResponse;
 import dev.spinup.api.v1.GetOperationDurationsRequest;
 import dev.spinup.api.v1.GetOperationDurationsResponse;
 import dev.spinup.api.v1.GetOperationRequest;
+import dev.spinup.api.v1.GetOperationResponse;
 import dev.spinup.api.v1.GetWorkspaceRequest;
-import dev.spinup.api.v1.Host;
+import dev.spinup.api.v1.GetWorkspaceResponse;
 import dev.spinup.api.v1.ListDomainsRequest;
 import dev.spinup.api.v1.ListDomainsResponse;
 import dev.spinup.api.v1.ListHostsRequest;
@@ -27,14 +34,18 @@ import dev.spinup.api.v1.ListRegionsRequest;
 import dev.spinup.api.v1.ListRegionsResponse;
 import dev.spinup.api.v1.ListWorkspacesRequest;
 import dev.spinup.api.v1.ListWorkspacesResponse;
-import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.RemoveDomainRequest;
+import dev.spinup.api.v1.RemoveDomainResponse;
 import dev.spinup.api.v1.ResizeWorkspaceRequest;
+import dev.spinup.api.v1.ResizeWorkspaceResponse;
 import dev.spinup.api.v1.RestoreWorkspaceRequest;
+import dev.spinup.api.v1.RestoreWorkspaceResponse;
 import dev.spinup.api.v1.SetSharingRequest;
+import dev.spinup.api.v1.SetSharingResponse;
 import dev.spinup.api.v1.SuspendWorkspaceRequest;
+import dev.spinup.api.v1.SuspendWorkspaceResponse;
 import dev.spinup.api.v1.UndrainHostRequest;
-import dev.spinup.api.v1.Workspace;
+import dev.spinup.api.v1.UndrainHostResponse;
 import dev.spinup.api.v1.WorkspaceServiceGrpc;
 import dev.spinup.controlplane.core.FlavorCatalog;
 import dev.spinup.controlplane.core.ProjectTemplate;
@@ -82,13 +93,21 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     }
 
     @Override
-    public void createWorkspace(CreateWorkspaceRequest request, StreamObserver<Operation> out) {
-        reply(out, () -> lifecycle.create(request));
+    public void createWorkspace(CreateWorkspaceRequest request, StreamObserver<CreateWorkspaceResponse> out) {
+        reply(
+                out,
+                () -> CreateWorkspaceResponse.newBuilder()
+                        .setOperation(lifecycle.create(request))
+                        .build());
     }
 
     @Override
-    public void getWorkspace(GetWorkspaceRequest request, StreamObserver<Workspace> out) {
-        reply(out, () -> lifecycle.get(request));
+    public void getWorkspace(GetWorkspaceRequest request, StreamObserver<GetWorkspaceResponse> out) {
+        reply(
+                out,
+                () -> GetWorkspaceResponse.newBuilder()
+                        .setWorkspace(lifecycle.get(request))
+                        .build());
     }
 
     @Override
@@ -97,38 +116,66 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     }
 
     @Override
-    public void suspendWorkspace(SuspendWorkspaceRequest request, StreamObserver<Operation> out) {
-        reply(out, () -> lifecycle.suspend(request));
+    public void suspendWorkspace(SuspendWorkspaceRequest request, StreamObserver<SuspendWorkspaceResponse> out) {
+        reply(
+                out,
+                () -> SuspendWorkspaceResponse.newBuilder()
+                        .setOperation(lifecycle.suspend(request))
+                        .build());
     }
 
     @Override
-    public void archiveWorkspace(ArchiveWorkspaceRequest request, StreamObserver<Operation> out) {
-        reply(out, () -> lifecycle.archive(request));
+    public void archiveWorkspace(ArchiveWorkspaceRequest request, StreamObserver<ArchiveWorkspaceResponse> out) {
+        reply(
+                out,
+                () -> ArchiveWorkspaceResponse.newBuilder()
+                        .setOperation(lifecycle.archive(request))
+                        .build());
     }
 
     @Override
-    public void restoreWorkspace(RestoreWorkspaceRequest request, StreamObserver<Operation> out) {
-        reply(out, () -> lifecycle.restore(request));
+    public void restoreWorkspace(RestoreWorkspaceRequest request, StreamObserver<RestoreWorkspaceResponse> out) {
+        reply(
+                out,
+                () -> RestoreWorkspaceResponse.newBuilder()
+                        .setOperation(lifecycle.restore(request))
+                        .build());
     }
 
     @Override
-    public void resizeWorkspace(ResizeWorkspaceRequest request, StreamObserver<Operation> out) {
-        reply(out, () -> lifecycle.resize(request));
+    public void resizeWorkspace(ResizeWorkspaceRequest request, StreamObserver<ResizeWorkspaceResponse> out) {
+        reply(
+                out,
+                () -> ResizeWorkspaceResponse.newBuilder()
+                        .setOperation(lifecycle.resize(request))
+                        .build());
     }
 
     @Override
-    public void deleteWorkspace(DeleteWorkspaceRequest request, StreamObserver<Operation> out) {
-        reply(out, () -> lifecycle.delete(request));
+    public void deleteWorkspace(DeleteWorkspaceRequest request, StreamObserver<DeleteWorkspaceResponse> out) {
+        reply(
+                out,
+                () -> DeleteWorkspaceResponse.newBuilder()
+                        .setOperation(lifecycle.delete(request))
+                        .build());
     }
 
     @Override
-    public void addDomain(AddDomainRequest request, StreamObserver<Operation> out) {
-        reply(out, () -> domains.add(request));
+    public void addDomain(AddDomainRequest request, StreamObserver<AddDomainResponse> out) {
+        reply(
+                out,
+                () -> AddDomainResponse.newBuilder()
+                        .setOperation(domains.add(request))
+                        .build());
     }
 
     @Override
-    public void removeDomain(RemoveDomainRequest request, StreamObserver<Operation> out) {
-        reply(out, () -> domains.remove(request));
+    public void removeDomain(RemoveDomainRequest request, StreamObserver<RemoveDomainResponse> out) {
+        reply(
+                out,
+                () -> RemoveDomainResponse.newBuilder()
+                        .setOperation(domains.remove(request))
+                        .build());
     }
 
     @Override
@@ -137,18 +184,30 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     }
 
     @Override
-    public void createAccessGrant(CreateAccessGrantRequest request, StreamObserver<AccessGrant> out) {
-        reply(out, () -> access.create(request));
+    public void createAccessGrant(CreateAccessGrantRequest request, StreamObserver<CreateAccessGrantResponse> out) {
+        reply(
+                out,
+                () -> CreateAccessGrantResponse.newBuilder()
+                        .setAccessGrant(access.create(request))
+                        .build());
     }
 
     @Override
-    public void setSharing(SetSharingRequest request, StreamObserver<Operation> out) {
-        reply(out, () -> access.setSharing(request));
+    public void setSharing(SetSharingRequest request, StreamObserver<SetSharingResponse> out) {
+        reply(
+                out,
+                () -> SetSharingResponse.newBuilder()
+                        .setOperation(access.setSharing(request))
+                        .build());
     }
 
     @Override
-    public void getOperation(GetOperationRequest request, StreamObserver<Operation> out) {
-        reply(out, () -> operations.get(request));
+    public void getOperation(GetOperationRequest request, StreamObserver<GetOperationResponse> out) {
+        reply(
+                out,
+                () -> GetOperationResponse.newBuilder()
+                        .setOperation(operations.get(request))
+                        .build());
     }
 
     @Override
@@ -173,18 +232,28 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     }
 
     @Override
-    public void getHost(GetHostRequest request, StreamObserver<Host> out) {
-        reply(out, () -> fleet.host(request));
+    public void getHost(GetHostRequest request, StreamObserver<GetHostResponse> out) {
+        reply(
+                out,
+                () -> GetHostResponse.newBuilder().setHost(fleet.host(request)).build());
     }
 
     @Override
-    public void drainHost(DrainHostRequest request, StreamObserver<Host> out) {
-        reply(out, () -> fleet.drain(request));
+    public void drainHost(DrainHostRequest request, StreamObserver<DrainHostResponse> out) {
+        reply(
+                out,
+                () -> DrainHostResponse.newBuilder()
+                        .setHost(fleet.drain(request))
+                        .build());
     }
 
     @Override
-    public void undrainHost(UndrainHostRequest request, StreamObserver<Host> out) {
-        reply(out, () -> fleet.undrain(request));
+    public void undrainHost(UndrainHostRequest request, StreamObserver<UndrainHostResponse> out) {
+        reply(
+                out,
+                () -> UndrainHostResponse.newBuilder()
+                        .setHost(fleet.undrain(request))
+                        .build());
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.spinup.controlplane.api;
 
 import com.google.protobuf.Duration;
 import com.google.protobuf.Timestamp;
+import dev.spinup.api.ProtoEnums;
 import dev.spinup.api.v1.OperationError;
 import dev.spinup.api.v1.OperationStep;
 import dev.spinup.api.v1.StepStatus;
@@ -31,8 +32,7 @@ public final class WorkspaceProtoMapper {
                 .setFlavor(toProto(w.flavor()))
                 .setEnvelope(toProto(w.envelope()))
                 .setState(toProto(w.state()))
-                .setTemplate(
-                        dev.spinup.api.v1.ProjectTemplate.valueOf(w.template().name()))
+                .setTemplate(ProtoEnums.of(dev.spinup.api.v1.ProjectTemplate.class, w.template()))
                 .putAllLabels(w.labels())
                 .setSnapshotInterval(Duration.newBuilder().setSeconds(w.snapshotIntervalSeconds()))
                 .setSnapshotRetentionCount(w.snapshotRetentionCount())
@@ -67,8 +67,8 @@ public final class WorkspaceProtoMapper {
         var b = dev.spinup.api.v1.Operation.newBuilder()
                 .setId(op.id().toString())
                 .setWorkspaceId(op.workspaceId().toString())
-                .setVerb(dev.spinup.api.v1.OperationVerb.valueOf(op.verb().name()))
-                .setStatus(dev.spinup.api.v1.OperationStatus.valueOf(op.status().name()))
+                .setVerb(ProtoEnums.of(dev.spinup.api.v1.OperationVerb.class, op.verb()))
+                .setStatus(ProtoEnums.of(dev.spinup.api.v1.OperationStatus.class, op.status()))
                 .setRequestId(op.requestId())
                 .setActor(op.actor())
                 .setRequestedAt(timestamp(op.requestedAt()));
@@ -96,11 +96,11 @@ public final class WorkspaceProtoMapper {
                 .setName(name)
                 .setStatus(
                         switch (step.status()) {
-                            case PENDING -> retrying ? StepStatus.STEP_RUNNING : StepStatus.STEP_PENDING;
-                            case RUNNING -> StepStatus.STEP_RUNNING;
-                            case DONE -> StepStatus.STEP_DONE;
-                            case FAILED -> StepStatus.STEP_FAILED;
-                            case SKIPPED -> StepStatus.STEP_SKIPPED;
+                            case PENDING -> retrying ? StepStatus.STEP_STATUS_RUNNING : StepStatus.STEP_STATUS_PENDING;
+                            case RUNNING -> StepStatus.STEP_STATUS_RUNNING;
+                            case DONE -> StepStatus.STEP_STATUS_DONE;
+                            case FAILED -> StepStatus.STEP_STATUS_FAILED;
+                            case SKIPPED -> StepStatus.STEP_STATUS_SKIPPED;
                         })
                 .setAttempts(step.attempts());
         if (step.startedAt() != null) {
@@ -134,9 +134,9 @@ public final class WorkspaceProtoMapper {
 
     private static dev.spinup.api.v1.ErrorReason reason(String name) {
         try {
-            return dev.spinup.api.v1.ErrorReason.valueOf(name);
+            return ProtoEnums.of(dev.spinup.api.v1.ErrorReason.class, name);
         } catch (IllegalArgumentException e) {
-            return dev.spinup.api.v1.ErrorReason.INTERNAL_ERROR;
+            return dev.spinup.api.v1.ErrorReason.ERROR_REASON_INTERNAL_ERROR;
         }
     }
 
@@ -149,21 +149,21 @@ public final class WorkspaceProtoMapper {
     }
 
     public static dev.spinup.api.v1.Flavor toProto(Flavor f) {
-        return dev.spinup.api.v1.Flavor.valueOf(f.name());
+        return ProtoEnums.of(dev.spinup.api.v1.Flavor.class, f);
     }
 
     public static dev.spinup.api.v1.WorkspaceState toProto(WorkspaceState s) {
-        return dev.spinup.api.v1.WorkspaceState.valueOf(s.name());
+        return ProtoEnums.of(dev.spinup.api.v1.WorkspaceState.class, s);
     }
 
     /** Empty when the caller sent UNSPECIFIED (no filter). */
     public static WorkspaceState fromProto(dev.spinup.api.v1.WorkspaceState s) {
         return switch (s) {
             case WORKSPACE_STATE_UNSPECIFIED -> null;
-            case ACTIVE -> WorkspaceState.ACTIVE;
-            case SUSPENDED -> WorkspaceState.SUSPENDED;
-            case ARCHIVED -> WorkspaceState.ARCHIVED;
-            case DELETED -> WorkspaceState.DELETED;
+            case WORKSPACE_STATE_ACTIVE -> WorkspaceState.ACTIVE;
+            case WORKSPACE_STATE_SUSPENDED -> WorkspaceState.SUSPENDED;
+            case WORKSPACE_STATE_ARCHIVED -> WorkspaceState.ARCHIVED;
+            case WORKSPACE_STATE_DELETED -> WorkspaceState.DELETED;
             case UNRECOGNIZED ->
                 throw SpinUpException.invalidField(
                         ErrorReason.FIELD_INVALID, "state", "state is not a known WorkspaceState");
@@ -172,22 +172,24 @@ public final class WorkspaceProtoMapper {
 
     public static Flavor fromProto(dev.spinup.api.v1.Flavor f) {
         return switch (f) {
-            case HOBBY -> Flavor.HOBBY;
-            case PRO -> Flavor.PRO;
-            case TEAM -> Flavor.TEAM;
-            case CUSTOM -> Flavor.CUSTOM;
+            case FLAVOR_HOBBY -> Flavor.HOBBY;
+            case FLAVOR_PRO -> Flavor.PRO;
+            case FLAVOR_TEAM -> Flavor.TEAM;
+            case FLAVOR_CUSTOM -> Flavor.CUSTOM;
             case FLAVOR_UNSPECIFIED, UNRECOGNIZED ->
                 throw SpinUpException.invalidField(
-                        ErrorReason.UNKNOWN_FLAVOR, "flavor", "flavor must be HOBBY, PRO, TEAM or CUSTOM");
+                        ErrorReason.UNKNOWN_FLAVOR,
+                        "flavor",
+                        "flavor must be FLAVOR_HOBBY, FLAVOR_PRO, FLAVOR_TEAM or FLAVOR_CUSTOM");
         };
     }
 
     public static ProjectTemplate fromProto(dev.spinup.api.v1.ProjectTemplate t) {
         return switch (t) {
-            case PROJECT_TEMPLATE_UNSPECIFIED, STARTER -> ProjectTemplate.STARTER;
-            case NEXTJS -> ProjectTemplate.NEXTJS;
-            case REACT -> ProjectTemplate.REACT;
-            case REACT_NATIVE_WEB -> ProjectTemplate.REACT_NATIVE_WEB;
+            case PROJECT_TEMPLATE_UNSPECIFIED, PROJECT_TEMPLATE_STARTER -> ProjectTemplate.STARTER;
+            case PROJECT_TEMPLATE_NEXTJS -> ProjectTemplate.NEXTJS;
+            case PROJECT_TEMPLATE_REACT -> ProjectTemplate.REACT;
+            case PROJECT_TEMPLATE_REACT_NATIVE_WEB -> ProjectTemplate.REACT_NATIVE_WEB;
             case UNRECOGNIZED ->
                 throw SpinUpException.invalidField(
                         ErrorReason.UNKNOWN_TEMPLATE, "template", "template is not a known ProjectTemplate");

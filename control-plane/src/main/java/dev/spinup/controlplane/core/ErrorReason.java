@@ -2,7 +2,8 @@ package dev.spinup.controlplane.core;
 
 /**
  * Why a call or an operation failed: the closed set of reasons of the API's {@code ErrorReason}
- * (spinup/v1/errors.proto), value for value, by name. The API edge maps one to the other by name;
+ * (spinup/v1/errors.proto), value for value, by name (without the proto's ERROR_REASON_ prefix). The
+ * API edge maps one to the other by name;
  * {@code ErrorReasonMirrorTest} fails when the two sets differ. Stored by name (operations.error_reason).
  */
 public enum ErrorReason {

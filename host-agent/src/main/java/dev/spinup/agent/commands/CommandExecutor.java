@@ -6,6 +6,7 @@ import dev.spinup.agent.drivers.VmDriver;
 import dev.spinup.agent.drivers.WorkspaceSpec;
 import dev.spinup.agent.edge.EdgeController;
 import dev.spinup.agent.snapshots.SnapshotTransfer;
+import dev.spinup.api.ProtoEnums;
 import dev.spinup.api.TraceContext;
 import dev.spinup.api.v1.AgentEvent;
 import dev.spinup.api.v1.Command;
@@ -155,7 +156,7 @@ public final class CommandExecutor implements AutoCloseable {
                 // are unknown, so it is reported, not run again.
                 CommandResult lost = CommandResult.newBuilder()
                         .setCommandId(command.getCommandId())
-                        .setOutcome(CommandOutcome.COMMAND_FAILED)
+                        .setOutcome(CommandOutcome.COMMAND_OUTCOME_FAILED)
                         .setErrorCode(LOST_IN_RESTART)
                         .setMessage("the agent restarted while executing " + command.getKindCase()
                                 + " and has no record of its completion")
@@ -246,15 +247,15 @@ public final class CommandExecutor implements AutoCloseable {
                     edge.refresh(); // before the result: the edge no longer proxies to an app that stopped
                 }
                 hooks.afterEffect(command);
-                result.setOutcome(CommandOutcome.COMMAND_SUCCEEDED);
+                result.setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED);
             } catch (DriverException e) {
                 meters.driverFailed(command.getKindCase(), e.code());
-                result.setOutcome(CommandOutcome.COMMAND_FAILED)
+                result.setOutcome(CommandOutcome.COMMAND_OUTCOME_FAILED)
                         .setErrorCode(e.code())
                         .setMessage(e.getMessage());
             } catch (IOException | RuntimeException e) {
                 log.error("event=command_crashed command={}", command.getCommandId(), e);
-                result.setOutcome(CommandOutcome.COMMAND_FAILED)
+                result.setOutcome(CommandOutcome.COMMAND_OUTCOME_FAILED)
                         .setErrorCode("internal")
                         .setMessage(DriverException.reason(e));
             }
@@ -269,7 +270,7 @@ public final class CommandExecutor implements AutoCloseable {
         CommandResult built = result.build();
         meters.ended(
                 command.getKindCase(),
-                built.getOutcome() == CommandOutcome.COMMAND_SUCCEEDED ? "succeeded" : "failed",
+                built.getOutcome() == CommandOutcome.COMMAND_OUTCOME_SUCCEEDED ? "succeeded" : "failed",
                 java.time.Duration.ofNanos(System.nanoTime() - started));
         executed.record(built);
         hooks.afterRecorded(command);
@@ -290,7 +291,7 @@ public final class CommandExecutor implements AutoCloseable {
                 var p = c.getProvisionVm();
                 driver.provision(new WorkspaceSpec(
                         ws,
-                        p.getTemplate().name().toLowerCase(Locale.ROOT),
+                        ProtoEnums.bare(p.getTemplate()).toLowerCase(Locale.ROOT),
                         p.getDisplayName(),
                         p.getEnvelope().getVcpu(),
                         p.getEnvelope().getRamGb(),
@@ -343,7 +344,7 @@ public final class CommandExecutor implements AutoCloseable {
                 snapshots.download(
                         new WorkspaceSpec(
                                 ws,
-                                r.getTemplate().name().toLowerCase(Locale.ROOT),
+                                ProtoEnums.bare(r.getTemplate()).toLowerCase(Locale.ROOT),
                                 r.getDisplayName(),
                                 r.getEnvelope().getVcpu(),
                                 r.getEnvelope().getRamGb(),

@@ -266,11 +266,11 @@ public final class CaddyEdge implements EdgeController {
     public static EdgeRoute route(dev.spinup.api.v1.EdgeRoute r) {
         EdgeRoute.Mode mode = switch (r.getMode()) {
             // nothing to proxy to yet: the 503 page, rather than refusing the whole table
-            case PROXY -> r.getUpstream().isEmpty() ? EdgeRoute.Mode.SUSPENDED : EdgeRoute.Mode.PROXY;
-            case SUSPENDED_PAGE -> EdgeRoute.Mode.SUSPENDED;
-            case ARCHIVED_PAGE -> EdgeRoute.Mode.ARCHIVED;
-            case FORWARD -> EdgeRoute.Mode.FORWARD;
-            case TOMBSTONE -> EdgeRoute.Mode.TOMBSTONE;
+            case EDGE_ROUTE_MODE_PROXY -> r.getUpstream().isEmpty() ? EdgeRoute.Mode.SUSPENDED : EdgeRoute.Mode.PROXY;
+            case EDGE_ROUTE_MODE_SUSPENDED_PAGE -> EdgeRoute.Mode.SUSPENDED;
+            case EDGE_ROUTE_MODE_ARCHIVED_PAGE -> EdgeRoute.Mode.ARCHIVED;
+            case EDGE_ROUTE_MODE_FORWARD -> EdgeRoute.Mode.FORWARD;
+            case EDGE_ROUTE_MODE_TOMBSTONE -> EdgeRoute.Mode.TOMBSTONE;
             case EDGE_ROUTE_MODE_UNSPECIFIED, UNRECOGNIZED ->
                 throw new IllegalArgumentException("route for " + r.getWorkspaceId() + " has no mode");
         };

@@ -73,7 +73,7 @@ final class CertificateWatch {
             }
             firstSeen.putIfAbsent(name, now);
             CertificateStatus status = probe(name, now);
-            nextCheck.put(name, status.getState() == CertState.CERT_ISSUED ? now.plus(RECHECK_ISSUED) : now);
+            nextCheck.put(name, status.getState() == CertState.CERT_STATE_ISSUED ? now.plus(RECHECK_ISSUED) : now);
             if (status.getState() != reported.get(name)) {
                 reported.put(name, status.getState());
                 report.accept(status);
@@ -97,11 +97,11 @@ final class CertificateWatch {
                 return pendingOrFailed(status, name, now, "the edge serves a certificate for other names");
             }
             if (now.isAfter(leaf.getNotAfter().toInstant())) {
-                return status.setState(CertState.CERT_EXPIRED)
+                return status.setState(CertState.CERT_STATE_EXPIRED)
                         .setMessage("expired " + leaf.getNotAfter().toInstant())
                         .build();
             }
-            return status.setState(CertState.CERT_ISSUED)
+            return status.setState(CertState.CERT_STATE_ISSUED)
                     .setMessage("issued by " + leaf.getIssuerX500Principal().getName())
                     .build();
         } catch (Exception e) {
@@ -112,7 +112,7 @@ final class CertificateWatch {
 
     private CertificateStatus pendingOrFailed(CertificateStatus.Builder status, String name, Instant now, String why) {
         boolean late = now.isAfter(firstSeen.get(name).plus(issuanceDeadline));
-        return status.setState(late ? CertState.CERT_FAILED : CertState.CERT_PENDING)
+        return status.setState(late ? CertState.CERT_STATE_FAILED : CertState.CERT_STATE_PENDING)
                 .setMessage(late ? "none issued within " + issuanceDeadline.toSeconds() + " s; " + why : why)
                 .build();
     }

@@ -288,9 +288,9 @@ public final class ControlPlaneConnection implements AutoCloseable {
                     .setWorkspaceId(w.workspaceId())
                     .setState(
                             switch (w.state()) {
-                                case PROVISIONED -> LocalWorkspaceState.LOCAL_PROVISIONED;
-                                case RUNNING -> LocalWorkspaceState.LOCAL_RUNNING;
-                                case STOPPED -> LocalWorkspaceState.LOCAL_STOPPED;
+                                case PROVISIONED -> LocalWorkspaceState.LOCAL_WORKSPACE_STATE_PROVISIONED;
+                                case RUNNING -> LocalWorkspaceState.LOCAL_WORKSPACE_STATE_RUNNING;
+                                case STOPPED -> LocalWorkspaceState.LOCAL_WORKSPACE_STATE_STOPPED;
                             })
                     .setEndpoint(w.endpoint())
                     .setEnvelope(Envelope.newBuilder()

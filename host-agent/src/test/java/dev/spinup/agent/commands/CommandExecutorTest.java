@@ -41,7 +41,7 @@ class CommandExecutorTest {
                 .setCommandId(UUID.randomUUID() + "/provision")
                 .setWorkspaceId(ws)
                 .setProvisionVm(ProvisionVm.newBuilder()
-                        .setTemplate(ProjectTemplate.STARTER)
+                        .setTemplate(ProjectTemplate.PROJECT_TEMPLATE_STARTER)
                         .setDisplayName("x")
                         .setEnvelope(
                                 Envelope.newBuilder().setVcpu(1).setRamGb(1).setDiskGb(1)))
@@ -51,7 +51,7 @@ class CommandExecutorTest {
         List<CommandResult> firstResults = run(guest, provision);
         assertThat(firstResults)
                 .extracting(CommandResult::getOutcome)
-                .containsExactly(CommandOutcome.COMMAND_SUCCEEDED);
+                .containsExactly(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED);
         Path workspaceDir = data.resolve("workspaces").resolve(ws);
         assertThat(workspaceDir).exists();
 
@@ -74,7 +74,7 @@ class CommandExecutorTest {
                 .setCommandId(UUID.randomUUID() + "/provision")
                 .setWorkspaceId(ws)
                 .setProvisionVm(ProvisionVm.newBuilder()
-                        .setTemplate(ProjectTemplate.STARTER)
+                        .setTemplate(ProjectTemplate.PROJECT_TEMPLATE_STARTER)
                         .setDisplayName("x")
                         .setEnvelope(
                                 Envelope.newBuilder().setVcpu(1).setRamGb(1).setDiskGb(1)))
@@ -86,7 +86,7 @@ class CommandExecutorTest {
                 .build();
         assertThat(run(guest, provision))
                 .extracting(CommandResult::getOutcome)
-                .containsExactly(CommandOutcome.COMMAND_SUCCEEDED);
+                .containsExactly(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED);
         // An earlier agent run accepted both and died before recording a result.
         ExecutedCommands records = new ExecutedCommands(data.resolve("commands"));
         Command lostProvision = provision.toBuilder()
@@ -96,12 +96,12 @@ class CommandExecutorTest {
         records.markAccepted(destroy.getCommandId(), null);
 
         assertThat(run(guest, lostProvision)).singleElement().satisfies(r -> {
-            assertThat(r.getOutcome()).isEqualTo(CommandOutcome.COMMAND_FAILED);
+            assertThat(r.getOutcome()).isEqualTo(CommandOutcome.COMMAND_OUTCOME_FAILED);
             assertThat(r.getErrorCode()).isEqualTo(CommandExecutor.LOST_IN_RESTART);
         });
         assertThat(run(guest, destroy))
                 .extracting(CommandResult::getOutcome)
-                .containsExactly(CommandOutcome.COMMAND_SUCCEEDED);
+                .containsExactly(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED);
         assertThat(data.resolve("workspaces").resolve(ws))
                 .as("the destroy ran to its end")
                 .doesNotExist();
@@ -117,12 +117,12 @@ class CommandExecutorTest {
         records.markAccepted(past, now.minus(ExecutedCommands.PAST_DEADLINE).minusSeconds(1));
         records.record(CommandResult.newBuilder()
                 .setCommandId(past)
-                .setOutcome(CommandOutcome.COMMAND_SUCCEEDED)
+                .setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED)
                 .build());
         records.markAccepted(soon, now.plusSeconds(60));
         records.record(CommandResult.newBuilder()
                 .setCommandId(soon)
-                .setOutcome(CommandOutcome.COMMAND_SUCCEEDED)
+                .setOutcome(CommandOutcome.COMMAND_OUTCOME_SUCCEEDED)
                 .build());
         records.markAccepted(running, now.minus(Duration.ofHours(1)));
 

@@ -75,7 +75,7 @@ class CaddyEdgeTest {
                         .setWorkspaceId("0197a000-0000-7000-8000-000000000002")
                         .setDisplayName("Starting")
                         .addDomains("starting.test")
-                        .setMode(EdgeRouteMode.PROXY))
+                        .setMode(EdgeRouteMode.EDGE_ROUTE_MODE_PROXY))
                 .build());
         assertThat(get(port, "starting.test").statusCode()).isEqualTo(503);
     }
@@ -128,7 +128,7 @@ class CaddyEdgeTest {
                             .setWorkspaceId(ws)
                             .setDisplayName("Guarded")
                             .addDomains("guarded.test")
-                            .setMode(EdgeRouteMode.PROXY)
+                            .setMode(EdgeRouteMode.EDGE_ROUTE_MODE_PROXY)
                             .setUpstream("http://127.0.0.1:" + appPort)
                             .setAppPublic(true))
                     .build());
@@ -188,7 +188,7 @@ class CaddyEdgeTest {
                         .setWorkspaceId("0197a000-0000-7000-8000-000000000001")
                         .setDisplayName("Sleepy")
                         .addDomains(hostname)
-                        .setMode(EdgeRouteMode.SUSPENDED_PAGE))
+                        .setMode(EdgeRouteMode.EDGE_ROUTE_MODE_SUSPENDED_PAGE))
                 .build();
     }
 
