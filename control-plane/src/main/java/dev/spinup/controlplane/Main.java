@@ -177,9 +177,21 @@ public final class Main {
             try (var db = new dev.spinup.controlplane.postgres.Database(DatabaseConfig.fromUrl(databaseUrl, 2))) {
                 db.migrate();
                 Clock clock = Clock.systemUTC();
-                String token = db.inTransaction(tx -> new dev.spinup.controlplane.auth.ApiTokens()
-                        .create(tx, Ids.newId(clock), name, new LinkedHashSet<>(scopes), clock.instant()));
-                System.out.println(token);
+                var token = db.inTransaction(tx -> new dev.spinup.controlplane.auth.ApiTokens(clock)
+                        .create(
+                                tx,
+                                Ids.newId(clock),
+                                name,
+                                new LinkedHashSet<>(scopes),
+                                clock.instant(),
+                                null,
+                                "system"));
+                if (token.isEmpty()) {
+                    System.err.println("create-token: an API token named " + name
+                            + " exists (names are never reused; pick another, or revoke it with spinup tokens revoke)");
+                    return 1;
+                }
+                System.out.println(token.get());
             }
             return 0;
         }

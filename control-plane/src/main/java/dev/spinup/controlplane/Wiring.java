@@ -84,7 +84,7 @@ import java.util.function.BiConsumer;
 final class Wiring {
     final Database db;
     final ObjectStorage storage;
-    final ApiTokens tokens = new ApiTokens();
+    final ApiTokens tokens;
     final AgentSessions sessions;
     final OperationEngine engine;
     final String planTable;
@@ -118,6 +118,7 @@ final class Wiring {
                         new com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory(meters));
         meters.gauge("spinup_db_callers_waiting", db, Database::callersWaiting);
         db.migrate();
+        this.tokens = new ApiTokens(clock);
         ControlPlaneMetrics.schedulerQueue(db, clock, meters);
         this.storage = new ObjectStorage(config.objectStorage());
 
@@ -182,6 +183,7 @@ final class Wiring {
                         config.workspaceDomain(),
                         accessKeys,
                         config.edgeScheme(),
+                        tokens,
                         clock),
                 new AgentGrpcService(db, sessions, events, enrollment, new RefusedEvents(db, clock, meters), meters));
         this.metrics = new dev.spinup.api.Metrics.Endpoint(config.bindAddress(), config.metricsPort(), meters);

@@ -64,9 +64,13 @@ public final class DevEnvironment implements AutoCloseable {
         if (databaseUrl != null && !databaseUrl.isBlank()) {
             database = DatabaseConfig.fromUrl(databaseUrl, 20);
         } else {
+            Path pgData = dataDir.resolve("postgres");
+            stopLeftoverPostgres(pgData);
             postgres = EmbeddedPostgres.builder()
-                    .setDataDirectory(dataDir.resolve("postgres"))
+                    .setDataDirectory(pgData)
                     .setCleanDataDirectory(false)
+                    // the library's default is off: an acknowledged operation must survive a crash here too
+                    .setServerConfig("synchronous_commit", "on")
                     .start();
             database = new DatabaseConfig(postgres.getJdbcUrl("postgres", "postgres"), "postgres", null, 20);
         }
@@ -114,8 +118,64 @@ public final class DevEnvironment implements AutoCloseable {
         return objectStorage;
     }
 
+    /**
+     * The embedded PostgreSQL runs in its own session, so it outlives a dev run killed with -9 and
+     * would hold its data directory against the next start. Such a server (postmaster.pid names a
+     * live postgres) is shut down first: SIGTERM, a smart shutdown that finishes once the dead
+     * run's connections are gone; SIGKILL only if it has not stopped within 30 s.
+     */
+    static void stopLeftoverPostgres(Path pgData) throws Exception {
+        Path pidFile = pgData.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readAllLines(pidFile).getFirst().strip());
+        } catch (RuntimeException e) {
+            return; // unreadable: PostgreSQL itself treats it as stale
+        }
+        var server = ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(false));
+        if (server.isEmpty()) {
+            return;
+        }
+        System.err.println("dev: stopping the embedded PostgreSQL (pid " + pid + ") a previous run left on " + pgData);
+        server.get().destroy();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (server.get().isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(100); // polling a foreign process's exit, with a deadline
+        }
+        if (server.get().isAlive()) {
+            server.get().destroyForcibly();
+            server.get().onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     public Path caCertificate() {
         return dataDir.resolve("pki/ca.crt");
+    }
+
+    /**
+     * {@code <data>/cli.conf}, the spinup CLI's settings for this control plane (written on every
+     * start, since the port may change): with no settings of its own the CLI finds it from the
+     * checkout, so {@code ./spinup workspaces list} just works.
+     */
+    public Path writeCliConfig(int grpcPort) {
+        Path file = dataDir.resolve("cli.conf");
+        try {
+            Files.writeString(file, """
+                    # Written by ./spinup dev on every start: the spinup CLI's settings for this dev control plane.
+                    # Paths are relative to this file.
+                    server = localhost:%d
+                    ca = pki/ca.crt
+                    token-file = admin-token
+                    """.formatted(grpcPort));
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**

@@ -56,11 +56,36 @@ public final class Main implements Callable<Integer> {
                 Telemetry.fromEnvironment("spinup-control-plane"));
         UUID hostId = env.registerLocalHost(cp, clock);
         String token = env.adminToken(cp, clock);
-        printBanner(cp, env, hostId, token);
+        Path cliConfig = env.writeCliConfig(cp.grpcPort());
+        awaitPlaceable(cp, hostId, config.heartbeatLease(), clock);
+        printBanner(cp, env, hostId, token, cliConfig);
         return dev.spinup.controlplane.Main.runUntilStopped(cp, env);
     }
 
-    private void printBanner(ControlPlane cp, DevEnvironment env, UUID hostId, String token) {
+    /**
+     * The banner says "try this": it comes once a create can be placed, i.e. the local host is
+     * healthy with a heartbeat inside the lease (its agent is connected, or was a moment ago).
+     * Until then, one line says what it waits for.
+     */
+    static void awaitPlaceable(ControlPlane cp, UUID hostId, java.time.Duration lease, Clock clock)
+            throws InterruptedException {
+        System.out.println(
+                "dev: control plane up on localhost:" + cp.grpcPort() + "; waiting for the local host agent …");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(3);
+        while (System.nanoTime() < deadline) {
+            var host = cp.database().read(tx -> tx.fleet().findHost(hostId)).orElseThrow();
+            if (host.state() == dev.spinup.controlplane.core.HostState.HEALTHY
+                    && host.lastHeartbeatAt() != null
+                    && host.lastHeartbeatAt().isAfter(clock.instant().minus(lease))) {
+                return;
+            }
+            Thread.sleep(100); // polling the host's first heartbeat, with a deadline
+        }
+        System.out.println(
+                "dev: the local host agent has not connected within 3 min: creates get NO_CAPACITY until it does");
+    }
+
+    private void printBanner(ControlPlane cp, DevEnvironment env, UUID hostId, String token, Path cliConfig) {
         String target = "localhost:" + cp.grpcPort();
         String ca = env.caCertificate().toString();
         System.out.printf(
@@ -73,19 +98,12 @@ public final class Main implements Callable<Integer> {
                   S3 endpoint  %s
                   local host   %s (region "%s"); its agent credentials are in %s
                   admin token  %s   (also in %s)
+                  CLI settings %s   (the spinup CLI finds them from this checkout)
 
-                Try it (grpcurl):
-                  export SPINUP_TOKEN=$(cat %s)
-                  grpcurl -cacert %s -H "authorization: Bearer $SPINUP_TOKEN" \\
-                    -d '{"request_id":"try-1","external_workspace_id":"ws-1","external_user_id":"u-1","display_name":"My first workspace","region":"local","flavor":"FLAVOR_HOBBY"}' \\
-                    %s spinup.v1.WorkspaceService/CreateWorkspace
-                  grpcurl -cacert %s -H "authorization: Bearer $SPINUP_TOKEN" \\
-                    -d '{"workspace_id":"<workspace_id from above>"}' %s spinup.v1.WorkspaceService/GetWorkspace
-                  workspaces are private: ask for a one-time link and open its "url" in a browser
-                  (target ACCESS_TARGET_IDE for the IDE, on a host started with SPINUP_CODE_SERVER):
-                  grpcurl -cacert %s -H "authorization: Bearer $SPINUP_TOKEN" \
-                    -d '{"request_id":"open-1","workspace_id":"<workspace_id>","target":"ACCESS_TARGET_APP"}' \
-                    %s spinup.v1.WorkspaceService/CreateAccessGrant
+                Try it (the spinup CLI; grpcurl works too, see the README):
+                  ./spinup workspaces create --external-id ws-1 --user u-1 --name "My first workspace" --wait
+                  ./spinup workspaces list
+                  ./spinup workspaces open <workspace id>     # a one-time link into its IDE (--target app: the app)
 
                 """,
                 target,
@@ -99,13 +117,7 @@ public final class Main implements Callable<Integer> {
                 dataDir.resolve("agent"),
                 token,
                 dataDir.resolve("admin-token"),
-                dataDir.resolve("admin-token"),
-                ca,
-                target,
-                ca,
-                target,
-                ca,
-                target);
+                cliConfig);
         System.out.flush();
     }
 }

@@ -90,8 +90,8 @@ class ApiStackInProcessTest {
     static void start() throws IOException {
         db = new Database(pg.config());
         db.migrate();
-        ApiTokens tokens = new ApiTokens();
         Clock clock = Clock.systemUTC();
+        ApiTokens tokens = new ApiTokens(clock);
         workspacesToken = db.inTransaction(tx ->
                 tokens.create(tx, Ids.newId(clock), "in-process", Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
         String name = "api-" + UUID.randomUUID();

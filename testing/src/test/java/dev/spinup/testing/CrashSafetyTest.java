@@ -109,7 +109,7 @@ class CrashSafetyTest {
             tx.fleet().ensureRegion(SpinUpCluster.REGION, "Crash region");
             tx.fleet().registerHost(hostId, SpinUpCluster.REGION, "crash-host", new Envelope(200, 400, 5000));
         });
-        token = db.inTransaction(tx -> new ApiTokens()
+        token = db.inTransaction(tx -> new ApiTokens(clock)
                 .create(tx, Ids.newId(clock), "crash-test", Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(dir.resolve("pki"), "crash CA", clock);
         ca.issueServer(List.of("localhost"), List.of("127.0.0.1"))

@@ -6,6 +6,8 @@ import dev.spinup.api.v1.ArchiveWorkspaceRequest;
 import dev.spinup.api.v1.ArchiveWorkspaceResponse;
 import dev.spinup.api.v1.CreateAccessGrantRequest;
 import dev.spinup.api.v1.CreateAccessGrantResponse;
+import dev.spinup.api.v1.CreateApiTokenRequest;
+import dev.spinup.api.v1.CreateApiTokenResponse;
 import dev.spinup.api.v1.CreateEnrollmentTokenRequest;
 import dev.spinup.api.v1.CreateEnrollmentTokenResponse;
 import dev.spinup.api.v1.CreateWorkspaceRequest;
@@ -22,6 +24,8 @@ import dev.spinup.api.v1.GetOperationRequest;
 import dev.spinup.api.v1.GetOperationResponse;
 import dev.spinup.api.v1.GetWorkspaceRequest;
 import dev.spinup.api.v1.GetWorkspaceResponse;
+import dev.spinup.api.v1.ListApiTokensRequest;
+import dev.spinup.api.v1.ListApiTokensResponse;
 import dev.spinup.api.v1.ListDomainsRequest;
 import dev.spinup.api.v1.ListDomainsResponse;
 import dev.spinup.api.v1.ListHostsRequest;
@@ -40,6 +44,8 @@ import dev.spinup.api.v1.ResizeWorkspaceRequest;
 import dev.spinup.api.v1.ResizeWorkspaceResponse;
 import dev.spinup.api.v1.RestoreWorkspaceRequest;
 import dev.spinup.api.v1.RestoreWorkspaceResponse;
+import dev.spinup.api.v1.RevokeApiTokenRequest;
+import dev.spinup.api.v1.RevokeApiTokenResponse;
 import dev.spinup.api.v1.SetSharingRequest;
 import dev.spinup.api.v1.SetSharingResponse;
 import dev.spinup.api.v1.SuspendWorkspaceRequest;
@@ -47,6 +53,7 @@ import dev.spinup.api.v1.SuspendWorkspaceResponse;
 import dev.spinup.api.v1.UndrainHostRequest;
 import dev.spinup.api.v1.UndrainHostResponse;
 import dev.spinup.api.v1.WorkspaceServiceGrpc;
+import dev.spinup.controlplane.auth.ApiTokens;
 import dev.spinup.controlplane.core.FlavorCatalog;
 import dev.spinup.controlplane.core.ProjectTemplate;
 import dev.spinup.controlplane.engine.OperationDurations;
@@ -72,6 +79,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     private final AccessApi access;
     private final OperationApi operations;
     private final FleetApi fleet;
+    private final TokenApi tokens;
 
     public WorkspaceGrpcService(
             Transactions db,
@@ -84,12 +92,14 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
             String workspaceDomain,
             AccessKeys accessKeys,
             String edgeScheme,
+            ApiTokens apiTokens,
             Clock clock) {
         this.lifecycle = new LifecycleApi(db, service, flavors, offeredTemplates, workspaceDomain, clock);
         this.access = new AccessApi(db, accessKeys, lifecycle, workspaceDomain, edgeScheme, clock);
         this.domains = new DomainApi(db, lifecycle, workspaceDomain);
         this.operations = new OperationApi(db, durations, clock);
         this.fleet = new FleetApi(db, enrollment, heartbeatLease, clock);
+        this.tokens = new TokenApi(db, apiTokens, clock);
     }
 
     @Override
@@ -270,5 +280,20 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     private static <T> void reply(StreamObserver<T> out, Supplier<T> answer) {
         out.onNext(answer.get());
         out.onCompleted();
+    }
+
+    @Override
+    public void createApiToken(CreateApiTokenRequest request, StreamObserver<CreateApiTokenResponse> out) {
+        reply(out, () -> tokens.create(request));
+    }
+
+    @Override
+    public void listApiTokens(ListApiTokensRequest request, StreamObserver<ListApiTokensResponse> out) {
+        reply(out, () -> tokens.list(request));
+    }
+
+    @Override
+    public void revokeApiToken(RevokeApiTokenRequest request, StreamObserver<RevokeApiTokenResponse> out) {
+        reply(out, () -> tokens.revoke(request));
     }
 }

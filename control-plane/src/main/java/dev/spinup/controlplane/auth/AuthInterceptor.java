@@ -32,7 +32,10 @@ public final class AuthInterceptor implements ServerInterceptor {
             WorkspaceServiceGrpc.getDrainHostMethod().getBareMethodName(),
             WorkspaceServiceGrpc.getUndrainHostMethod().getBareMethodName(),
             WorkspaceServiceGrpc.getCreateEnrollmentTokenMethod().getBareMethodName(),
-            WorkspaceServiceGrpc.getListOrphansMethod().getBareMethodName());
+            WorkspaceServiceGrpc.getListOrphansMethod().getBareMethodName(),
+            WorkspaceServiceGrpc.getCreateApiTokenMethod().getBareMethodName(),
+            WorkspaceServiceGrpc.getListApiTokensMethod().getBareMethodName(),
+            WorkspaceServiceGrpc.getRevokeApiTokenMethod().getBareMethodName());
 
     private final Transactions db;
     private final ApiTokens tokens;

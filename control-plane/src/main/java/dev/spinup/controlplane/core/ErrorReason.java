@@ -40,6 +40,8 @@ public enum ErrorReason {
     OPERATION_NOT_FOUND,
     HOST_NOT_FOUND,
     DOMAIN_NOT_FOUND,
+    /** metadata "name": no API token of that name */
+    API_TOKEN_NOT_FOUND,
 
     // lifecycle (ABORTED / FAILED_PRECONDITION / RESOURCE_EXHAUSTED)
     /** metadata "operationId" is the in-flight operation */
@@ -82,6 +84,10 @@ public enum ErrorReason {
     ENROLLMENT_TOKEN_INVALID,
     ENROLLMENT_TOKEN_EXPIRED,
     ENROLLMENT_TOKEN_USED,
+    /** UNAUTHENTICATED: the bearer token is past its expiry */
+    TOKEN_EXPIRED,
+    /** ALREADY_EXISTS: an API token (live or revoked) has this name; metadata "name" */
+    API_TOKEN_NAME_TAKEN,
 
     // access at the edge (HTTP 401 from a host's edge, never from the control plane)
     GRANT_MISSING,

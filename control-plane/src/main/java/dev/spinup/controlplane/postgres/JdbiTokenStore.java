@@ -2,6 +2,7 @@ package dev.spinup.controlplane.postgres;
 
 import dev.spinup.controlplane.store.TokenStore;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -11,21 +12,53 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
 /** api_tokens and enrollment_tokens in PostgreSQL. */
 @RegisterConstructorMapper(TokenStore.ApiToken.class)
+@RegisterConstructorMapper(TokenStore.ApiTokenInfo.class)
 @RegisterConstructorMapper(TokenStore.EnrollmentToken.class)
 interface JdbiTokenStore extends TokenStore {
     @Override
-    default void createApiToken(UUID id, String name, String sha256Hex, Set<String> scopes, Instant now) {
-        createApiToken(id, name, sha256Hex, scopes.stream().sorted().toArray(String[]::new), now);
+    default boolean createApiToken(
+            UUID id,
+            String name,
+            String sha256Hex,
+            Set<String> scopes,
+            Instant now,
+            Instant expiresAt,
+            String createdBy) {
+        return insertApiToken(
+                        id, name, sha256Hex, scopes.stream().sorted().toArray(String[]::new), now, expiresAt, createdBy)
+                == 1;
     }
 
     @SqlUpdate("""
-            INSERT INTO api_tokens (id, name, token_sha256, scopes, created_at)
-            VALUES (:id, :name, :sha256Hex, :scopes, :now)""")
-    void createApiToken(UUID id, String name, String sha256Hex, String[] scopes, Instant now);
+            INSERT INTO api_tokens (id, name, token_sha256, scopes, created_at, expires_at, created_by)
+            VALUES (:id, :name, :sha256Hex, :scopes, :now, :expiresAt, :createdBy)
+            ON CONFLICT (name) DO NOTHING""")
+    int insertApiToken(
+            UUID id, String name, String sha256Hex, String[] scopes, Instant now, Instant expiresAt, String createdBy);
 
     @Override
-    @SqlQuery("SELECT name, scopes FROM api_tokens WHERE token_sha256 = :sha256Hex AND revoked_at IS NULL")
+    @SqlQuery("""
+            SELECT name, scopes, expires_at FROM api_tokens
+            WHERE token_sha256 = :sha256Hex AND revoked_at IS NULL""")
     Optional<ApiToken> apiToken(String sha256Hex);
+
+    @Override
+    @SqlQuery("""
+            SELECT name, scopes, created_at, expires_at, revoked_at, created_by FROM api_tokens
+            WHERE name = :name""")
+    Optional<ApiTokenInfo> apiTokenNamed(String name);
+
+    @Override
+    @SqlQuery("""
+            SELECT name, scopes, created_at, expires_at, revoked_at, created_by FROM api_tokens
+            WHERE (CAST(:afterName AS text) IS NULL OR name > :afterName)
+              AND (:withRevoked OR revoked_at IS NULL)
+            ORDER BY name LIMIT :limit""")
+    List<ApiTokenInfo> apiTokens(String afterName, boolean withRevoked, int limit);
+
+    @Override
+    @SqlUpdate("UPDATE api_tokens SET revoked_at = :now WHERE name = :name AND revoked_at IS NULL")
+    boolean revokeApiToken(String name, Instant now);
 
     @Override
     @SqlUpdate("""

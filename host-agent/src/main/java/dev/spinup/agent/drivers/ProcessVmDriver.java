@@ -211,8 +211,8 @@ public final class ProcessVmDriver extends SupervisedDriver {
     @Override
     protected ProcessHandle spawn(String workspaceId, Properties p, int port) throws DriverException {
         Path dir = dir(workspaceId);
-        ProcessBuilder pb = new ProcessBuilder(
-                        "sh", guestDir.resolve("entrypoint.sh").toString())
+        ProcessBuilder pb = new ProcessBuilder(OwnSession.command(
+                        List.of("sh", guestDir.resolve("entrypoint.sh").toString())))
                 .directory(dir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(

@@ -180,7 +180,7 @@ public final class QemuVmDriver extends SupervisedDriver {
         try {
             guests.prepareSockets(workspaceId);
             Files.deleteIfExists(dir.resolve("console.log"));
-            Process process = new ProcessBuilder(commandLine(workspaceId, p, port))
+            Process process = new ProcessBuilder(OwnSession.command(commandLine(workspaceId, p, port)))
                     .directory(dir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(

@@ -1,5 +1,6 @@
 package dev.spinup.agent.edge;
 
+import dev.spinup.agent.drivers.OwnSession;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -68,8 +69,16 @@ final class CaddyProcess implements AutoCloseable {
             log.info("event=caddy_adopted pid={}", caddy.pid());
             return;
         }
+        if (admin.answers()) {
+            // Not the Caddy this agent recorded: loading our routes into it would replace its sites.
+            throw new ForeignEdgeException("the edge admin address " + adminListen
+                    + " is answered by a process this agent did not start (another Caddy?); refusing to load"
+                    + " the edge's routes into it. Stop it, or give this agent another --edge-admin"
+                    + " (./spinup dev: SPINUP_EDGE_ADMIN_PORT)");
+        }
         try {
-            ProcessBuilder pb = new ProcessBuilder(binary.toString(), "run", "--config", config.toString())
+            ProcessBuilder pb = new ProcessBuilder(
+                            OwnSession.command(List.of(binary.toString(), "run", "--config", config.toString())))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(
                             dir.resolve("caddy.log").toFile()));
@@ -126,6 +135,13 @@ final class CaddyProcess implements AutoCloseable {
             } catch (Exception e) {
                 p.destroyForcibly();
             }
+        }
+    }
+
+    /** The edge's admin address is held by someone else's process. */
+    static final class ForeignEdgeException extends IllegalStateException {
+        ForeignEdgeException(String message) {
+            super(message);
         }
     }
 }

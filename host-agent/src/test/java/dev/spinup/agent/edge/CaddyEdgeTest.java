@@ -173,6 +173,57 @@ class CaddyEdgeTest {
                 .satisfies(e -> assertThat(((DriverException) e).code()).isEqualTo("edge_unreachable"));
     }
 
+    @Test
+    void aCaddyThisAgentDidNotStartOnTheAdminAddressIsRefusedAndKeepsServing() throws Exception {
+        int adminPort = freePort();
+        int sitePort = freePort();
+        java.nio.file.Files.writeString(dir.resolve("foreign.json"), """
+                {"admin": {"listen": "127.0.0.1:%d"},
+                 "apps": {"http": {"servers": {"theirs": {"listen": ["127.0.0.1:%d"],
+                   "routes": [{"handle": [{"handler": "static_response", "body": "their own site"}]}]}}}}}
+                """.formatted(adminPort, sitePort));
+        Process foreign = new ProcessBuilder(
+                        CaddyEdge.findBinary("caddy").toString(),
+                        "run",
+                        "--config",
+                        dir.resolve("foreign.json").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("foreign.log").toFile())
+                .start();
+        try {
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+            while (!answers(sitePort)) {
+                assertThat(Instant.now()).as("the foreign Caddy to serve").isBefore(deadline);
+                LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+            }
+            assertThatThrownBy(() -> {
+                        edge = new CaddyEdge(
+                                dir.resolve("agent-edge"),
+                                EdgeSettings.plainHttp("127.0.0.1:" + adminPort, "127.0.0.1:" + freePort(), "h"),
+                                "127.0.0.1:" + freePort(),
+                                CaddyEdge.findBinary("caddy"));
+                        edge.apply(table(1, "sleepy.test"));
+                    })
+                    .hasMessageContaining("the edge admin address 127.0.0.1:" + adminPort)
+                    .hasMessageContaining("did not start")
+                    .hasMessageContaining("--edge-admin");
+            assertThat(get(sitePort, "anything.test").body())
+                    .as("their site is untouched")
+                    .isEqualTo("their own site");
+        } finally {
+            foreign.destroy();
+            foreign.waitFor();
+        }
+    }
+
+    private static boolean answers(int port) {
+        try {
+            return get(port, "anything.test").statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private CaddyEdge supervised(int port) {
         return new CaddyEdge(
                 dir,
