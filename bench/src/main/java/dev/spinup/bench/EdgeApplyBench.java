@@ -45,8 +45,9 @@ final class EdgeApplyBench implements Callable<Integer> {
         EdgeSettings settings = EdgeSettings.plainHttp("127.0.0.1:" + admin, "127.0.0.1:" + port, "bench");
         List<String> rows = new ArrayList<>();
         List<String> json = new ArrayList<>();
-        try (CaddyEdge edge =
-                new CaddyEdge(dir.resolve("edge"), settings, "127.0.0.1:" + port, CaddyEdge.findBinary("caddy"))) {
+        CaddyEdge edge =
+                new CaddyEdge(dir.resolve("edge"), settings, "127.0.0.1:" + port, CaddyEdge.findBinary("caddy"));
+        try {
             long generation = 1;
             for (int routes : new int[] {1, 100, 1000}) {
                 int iterations = quick ? 5 : routes >= 1000 ? 30 : 100;
@@ -102,6 +103,8 @@ final class EdgeApplyBench implements Callable<Integer> {
                         c.json(),
                         a.p50() / c.p50()));
             }
+        } finally {
+            edge.closeAndStopCaddy();
         }
         System.out.println();
         System.out.println(

@@ -51,6 +51,9 @@ final class Waiter {
                 continue;
             }
             for (OperationStep step : op.getStepsList()) {
+                if (step.getStatus() == dev.spinup.api.v1.StepStatus.STEP_STATUS_PENDING) {
+                    continue; // a line once it starts
+                }
                 String state = Output.name(step.getStatus()) + "|" + step.getWaitingOn();
                 if (!state.equals(shown.put(step.getName(), state))) {
                     session.err.println(progress(op, step, start));
@@ -96,7 +99,7 @@ final class Waiter {
             b.append(" ").append(seconds(Duration.between(instant(step.getStartedAt()), until)));
         }
         if (!step.getWaitingOn().isEmpty()) {
-            b.append("  waiting on ").append(step.getWaitingOn());
+            b.append("  (").append(step.getWaitingOn()).append(")");
         }
         if (op.hasEstimatedCompletionAt() && !ended(op.getStatus())) {
             Duration eta = Duration.between(now, instant(op.getEstimatedCompletionAt()));

@@ -98,7 +98,7 @@ public final class Main implements Callable<Integer> {
                   S3 endpoint  %s
                   local host   %s (region "%s"); its agent credentials are in %s
                   admin token  %s   (also in %s)
-                  CLI settings %s   (the spinup CLI finds them from this checkout)
+                  CLI settings %s   (./spinup finds them: SPINUP_DATA_DIR, else the nearest .spinup/)
 
                 Try it (the spinup CLI; grpcurl works too, see the README):
                   ./spinup workspaces create --external-id ws-1 --user u-1 --name "My first workspace" --wait

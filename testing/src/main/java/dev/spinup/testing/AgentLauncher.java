@@ -158,11 +158,12 @@ final class AgentLauncher implements AutoCloseable {
         return agent;
     }
 
-    /** Stops every agent and every workspace process they started. */
+    /** Stops every agent, every workspace process they started and the Caddy they left serving. */
     @Override
     public void close() {
         for (TestHost host : hosts()) {
             host.agent().close();
+            stopCaddy(host.dataDir());
             for (LocalWorkspace w : host.agent().driver().inventory()) {
                 try {
                     host.agent().driver().stop(w.workspaceId(), 0);
@@ -170,6 +171,31 @@ final class AgentLauncher implements AutoCloseable {
                     // best effort: the work directory is removed anyway
                 }
             }
+        }
+    }
+
+    /** An agent leaves its Caddy serving when it stops (a next agent adopts it); a test ends it. */
+    static void stopCaddy(Path agentDataDir) {
+        Path pid = agentDataDir.resolve("edge/caddy.pid");
+        try {
+            if (java.nio.file.Files.exists(pid)) {
+                ProcessHandle.of(Long.parseLong(
+                                java.nio.file.Files.readString(pid).strip()))
+                        .filter(p ->
+                                p.info().command().map(c -> c.endsWith("caddy")).orElse(false))
+                        .ifPresent(p -> {
+                            p.destroy();
+                            p.onExit()
+                                    .orTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
+                                    .exceptionally(e -> {
+                                        p.destroyForcibly();
+                                        return p;
+                                    })
+                                    .join();
+                        });
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // no Caddy recorded
         }
     }
 }

@@ -71,7 +71,7 @@ class EdgePagesInChromiumTest {
     @AfterAll
     static void stop() {
         if (edge != null) {
-            edge.close();
+            edge.closeAndStopCaddy();
         }
     }
 

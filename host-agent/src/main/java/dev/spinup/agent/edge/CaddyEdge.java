@@ -352,4 +352,12 @@ public final class CaddyEdge implements EdgeController {
             lock.unlock();
         }
     }
+
+    /** Closes the edge and stops the Caddy it runs (which {@link #close} leaves serving). */
+    public void closeAndStopCaddy() {
+        close();
+        if (process != null) {
+            process.stop();
+        }
+    }
 }

@@ -125,8 +125,20 @@ final class CaddyProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * The agent stops; Caddy does not: it keeps serving the last routes (its own session, its pid
+     * in caddy.pid), and the next agent on this data directory adopts it.
+     */
     @Override
     public void close() {
+        ProcessHandle p = caddy;
+        if (p != null && p.isAlive()) {
+            log.info("event=caddy_left_running pid={} reason=\"it keeps serving; the next agent adopts it\"", p.pid());
+        }
+    }
+
+    /** Stops Caddy too (a host taken out of service; tests). */
+    void stop() {
         ProcessHandle p = caddy;
         if (p != null && p.isAlive()) {
             p.destroy();

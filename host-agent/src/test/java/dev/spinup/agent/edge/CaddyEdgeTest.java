@@ -39,7 +39,7 @@ class CaddyEdgeTest {
     @AfterEach
     void stop() {
         if (edge != null) {
-            edge.close();
+            edge.closeAndStopCaddy();
         }
     }
 
