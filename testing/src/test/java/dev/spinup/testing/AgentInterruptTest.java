@@ -49,7 +49,7 @@ class AgentInterruptTest {
         }
         AgentLauncher.stopCaddy(host.dataDir());
         try (var pids = Files.find(host.dataDir().resolve("workspaces"), 2, (p, a) -> p.endsWith("pid"))) {
-            pids.forEach(p -> pid(p).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly));
+            pids.forEach(p -> pid(p).flatMap(ProcessHandle::of).ifPresent(ReadmeQuickStartTest::killTree));
         }
     }
 
