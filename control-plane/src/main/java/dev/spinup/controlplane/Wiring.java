@@ -172,6 +172,7 @@ final class Wiring {
                 config,
                 clock,
                 meters,
+                otel,
                 new WorkspaceGrpcService(
                         db,
                         service,
@@ -237,6 +238,7 @@ final class Wiring {
             ControlPlaneConfig config,
             Clock clock,
             PrometheusMeterRegistry meters,
+            OpenTelemetry otel,
             WorkspaceGrpcService workspaces,
             AgentGrpcService agents) {
         ApiErrorInterceptor errors = new ApiErrorInterceptor(meters);
@@ -257,8 +259,8 @@ final class Wiring {
                     .decompressorRegistry(MalformedRequests.decompressors())
                     // grpc_server_* per service and method: requests, responses, processing time by status
                     .intercept(new io.micrometer.core.instrument.binder.grpc.MetricCollectingServerInterceptor(meters))
-                    .addService(
-                            ApiStack.wrap(workspaces.bindService(), errors, new AuthInterceptor(db, tokens), accessLog))
+                    .addService(ApiStack.wrap(
+                            workspaces.bindService(), errors, new AuthInterceptor(db, tokens), accessLog, otel))
                     .addService(ServerInterceptors.intercept(
                             MalformedRequests.guard(agents.bindService(), AgentProtocol.MAX_EVENT_BYTES),
                             errors,

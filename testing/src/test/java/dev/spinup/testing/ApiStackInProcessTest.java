@@ -101,7 +101,8 @@ class ApiStackInProcessTest {
                         new Service().bindService(),
                         new ApiErrorInterceptor(meters),
                         new AuthInterceptor(db, tokens),
-                        new AccessLogInterceptor()))
+                        new AccessLogInterceptor(),
+                        io.opentelemetry.api.OpenTelemetry.noop()))
                 .build()
                 .start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();

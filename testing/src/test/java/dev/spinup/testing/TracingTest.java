@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * One CreateWorkspace is one trace: the call, every run of the operation's job, each step, the
+ * One CreateWorkspace is one trace: the RPC's server span (OpenTelemetry's gRPC instrumentation,
+ * semantic-convention name and rpc.* attributes), the call, every run of the operation's job, each step, the
  * agent's execution of each command (its context travels in the command) and the control
  * plane's handling of each result (its context travels back in the event), correctly parented.
  */
@@ -69,9 +70,23 @@ class TracingTest {
                 t -> t.stream().filter(s -> s.getName().startsWith("result ")).count() == 3);
         Map<String, SpanData> byId = trace.stream().collect(Collectors.toMap(SpanData::getSpanId, Function.identity()));
 
-        assertThat(call.getParentSpanContext().isValid())
-                .as("the call is the root")
+        SpanData rpc = byId.get(call.getParentSpanId());
+        assertThat(rpc).as("the RPC's server span is the call's parent").isNotNull();
+        assertThat(rpc.getName()).isEqualTo("spinup.v1.WorkspaceService/CreateWorkspace");
+        assertThat(rpc.getKind()).isEqualTo(io.opentelemetry.api.trace.SpanKind.SERVER);
+        assertThat(rpc.getParentSpanContext().isValid())
+                .as("the RPC is the root")
                 .isFalse();
+        assertThat(rpc.getAttributes().get(AttributeKey.stringKey("rpc.system")))
+                .isEqualTo("grpc");
+        assertThat(rpc.getAttributes().get(AttributeKey.stringKey("rpc.service")))
+                .isEqualTo("spinup.v1.WorkspaceService");
+        assertThat(rpc.getAttributes().get(AttributeKey.stringKey("rpc.method")))
+                .isEqualTo("CreateWorkspace");
+        assertThat(trace)
+                .extracting(SpanData::getName)
+                .as("span names carry no ids")
+                .noneMatch(n -> n.matches(".*[0-9a-f]{8}-[0-9a-f]{4}-.*"));
         List<SpanData> jobs = named(trace, "job create");
         assertThat(jobs)
                 .isNotEmpty()
@@ -89,9 +104,35 @@ class TracingTest {
         commandStep.forEach((kind, step) -> {
             SpanData agent = named(trace, "agent " + kind).getFirst();
             assertThat(byId.get(agent.getParentSpanId()).getName()).isEqualTo("step " + step);
-            SpanData result = named(trace, "result " + op + "/" + step).getFirst();
+            SpanData result = named(trace, "result " + step).getFirst();
+            assertThat(result.getAttributes().get(AttributeKey.stringKey("spinup.command_id")))
+                    .isEqualTo(op + "/" + step);
             assertThat(result.getParentSpanId()).as("the result of %s", kind).isEqualTo(agent.getSpanId());
         });
+    }
+
+    @Test
+    void aClientErrorIsNotASpanErrorAndNamesNoId() {
+        String missing = java.util.UUID.randomUUID().toString();
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> cluster.product()
+                        .getWorkspace(dev.spinup.api.v1.GetWorkspaceRequest.newBuilder()
+                                .setWorkspaceId(missing)
+                                .build())))
+                .isInstanceOf(io.grpc.StatusRuntimeException.class);
+        SpanData rpc = Eventually.await(
+                        Duration.ofSeconds(10),
+                        "the GetWorkspace span",
+                        () -> spans.getFinishedSpanItems().stream()
+                                .filter(s -> s.getName().equals("spinup.v1.WorkspaceService/GetWorkspace")
+                                        && Long.valueOf(5)
+                                                .equals(s.getAttributes()
+                                                        .get(AttributeKey.longKey("rpc.grpc.status_code"))))
+                                .findFirst(),
+                        java.util.Optional::isPresent)
+                .orElseThrow();
+        assertThat(rpc.getStatus().getStatusCode())
+                .as("NOT_FOUND is the caller's problem, not the server's")
+                .isEqualTo(io.opentelemetry.api.trace.StatusCode.UNSET);
     }
 
     private static List<SpanData> named(List<SpanData> trace, String name) {

@@ -102,8 +102,11 @@ public final class AgentEventHandler {
                 heartbeats.record(hostId, now);
             }
             case RESULT -> {
-                Span span = tracer.spanBuilder("result " + event.getResult().getCommandId())
+                // command ids are <operation id>/<step>: the span is named by the step, never by an id
+                String commandId = event.getResult().getCommandId();
+                Span span = tracer.spanBuilder("result " + commandId.substring(commandId.lastIndexOf('/') + 1))
                         .setParent(TraceContext.from(event.getTraceContextMap()))
+                        .setAttribute("spinup.command_id", commandId)
                         .setAttribute("spinup.host_id", hostId.toString())
                         .setAttribute(
                                 "spinup.outcome",
