@@ -24,7 +24,8 @@ public final class Main {
     public static void main(String[] args) {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(dev.spinup.api.Settings.run(
+                "control-plane", java.util.Set.of("SPINUP_S3_ACCESS_KEY", "SPINUP_S3_SECRET_KEY"), new Main(), args));
     }
 
     /** The listening options every way of running the control plane shares. */
@@ -137,8 +138,12 @@ public final class Main {
                                     s3Endpoint,
                                     region,
                                     bucket,
-                                    System.getenv("SPINUP_S3_ACCESS_KEY"),
-                                    System.getenv("SPINUP_S3_SECRET_KEY")),
+                                    dev.spinup.api.Settings.current()
+                                            .get("SPINUP_S3_ACCESS_KEY")
+                                            .orElse(null),
+                                    dev.spinup.api.Settings.current()
+                                            .get("SPINUP_S3_SECRET_KEY")
+                                            .orElse(null)),
                             new ControlPlaneConfig.Tls(cert, key, ca, caKey))
                     .withPorts(ports.bind, ports.grpcPort, ports.metricsPort)
                     .withWorkspaceDomain(workspaceDomain)

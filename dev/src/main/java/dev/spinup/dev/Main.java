@@ -28,7 +28,7 @@ public final class Main implements Callable<Integer> {
     public static void main(String[] args) {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(dev.spinup.api.Settings.run("dev", java.util.Set.of(), new Main(), args));
     }
 
     @Option(

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.bridge.SLF4JBridgeHandler;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,16 +25,22 @@ public final class Main implements Callable<Integer> {
             description = "Control-plane addresses host:port, comma separated (env SPINUP_CONTROL_PLANES).")
     List<String> controlPlanes;
 
-    @Option(names = "--cert", description = "Host client certificate, PEM.")
+    @Option(names = "--cert", defaultValue = "${env:SPINUP_AGENT_CERT}", description = "Host client certificate, PEM.")
     Path cert;
 
-    @Option(names = "--key", description = "Host private key, PKCS#8 PEM.")
+    @Option(names = "--key", defaultValue = "${env:SPINUP_AGENT_KEY}", description = "Host private key, PKCS#8 PEM.")
     Path key;
 
-    @Option(names = "--ca", description = "CA certificate of the control plane, PEM.")
+    @Option(
+            names = "--ca",
+            defaultValue = "${env:SPINUP_AGENT_CA}",
+            description = "CA certificate of the control plane, PEM.")
     Path ca;
 
-    @Option(names = "--data-dir", description = "Where this agent keeps workspaces and its records.")
+    @Option(
+            names = "--data-dir",
+            defaultValue = "${env:SPINUP_AGENT_DATA_DIR}",
+            description = "Where this agent keeps workspaces and its records.")
     Path dataDir;
 
     @Option(
@@ -55,84 +60,91 @@ public final class Main implements Callable<Integer> {
                             + " env SPINUP_TEMPLATE_DEPS). Without it projects serve their production build.")
     Path templateDeps;
 
-    @Option(names = "--guest-dir", description = "Use this unpacked guest instead of the one shipped with the agent.")
+    @Option(
+            names = "--guest-dir",
+            defaultValue = "${env:SPINUP_AGENT_GUEST_DIR}",
+            description = "Use this unpacked guest instead of the one shipped with the agent.")
     Path guestDir;
 
     @Option(
             names = "--advertise-host",
-            defaultValue = "127.0.0.1",
+            defaultValue = "${env:SPINUP_AGENT_ADVERTISE_HOST:-127.0.0.1}",
             description = "Address workspaces are reached at (default: ${DEFAULT-VALUE}).")
     String advertiseHost;
 
     @Option(
             names = "--port-range",
-            defaultValue = "20000-20999",
+            defaultValue = "${env:SPINUP_AGENT_PORT_RANGE:-20000-20999}",
             description = "Ports for workspace apps (default: ${DEFAULT-VALUE}).")
     String portRange;
 
     @Option(
             names = "--capacity",
-            defaultValue = "0,0,0",
+            defaultValue = "${env:SPINUP_AGENT_CAPACITY:-0,0,0}",
             description = "vcpu,ram_gb,disk_gb this host offers (reported in heartbeats).")
     String capacity;
 
     @Option(
             names = "--edge",
-            defaultValue = "none",
+            defaultValue = "${env:SPINUP_AGENT_EDGE:-none}",
             description = "Edge proxy: none (routes only recorded), caddy (the agent runs and supervises Caddy), "
                     + "system (drive a Caddy the system runs, through its admin API). Default: ${DEFAULT-VALUE}.")
     String edge;
 
     @Option(
             names = "--edge-listen",
-            defaultValue = ":80",
+            defaultValue = "${env:SPINUP_AGENT_EDGE_LISTEN:-:80}",
             description = "Where the edge answers workspace requests (default: ${DEFAULT-VALUE}).")
     String edgeListen;
 
     @Option(
             names = "--edge-admin",
-            defaultValue = "127.0.0.1:2019",
+            defaultValue = "${env:SPINUP_AGENT_EDGE_ADMIN:-127.0.0.1:2019}",
             description = "Caddy's admin API, loopback only (default: ${DEFAULT-VALUE}).")
     String edgeAdmin;
 
     @Option(
             names = "--edge-tls",
-            defaultValue = "off",
+            defaultValue = "${env:SPINUP_AGENT_EDGE_TLS:-off}",
             description =
                     "off (plain HTTP), internal (Caddy's local CA), acme (public certificates; needs --acme-email). Default: ${DEFAULT-VALUE}.")
     String edgeTls;
 
-    @Option(names = "--acme-email", description = "ACME account e-mail, for --edge-tls acme.")
+    @Option(
+            names = "--acme-email",
+            defaultValue = "${env:SPINUP_AGENT_ACME_EMAIL}",
+            description = "ACME account e-mail, for --edge-tls acme.")
     String acmeEmail;
 
     @Option(
             names = "--caddy",
-            defaultValue = "caddy",
+            defaultValue = "${env:SPINUP_AGENT_CADDY:-caddy}",
             description = "The Caddy binary for --edge caddy (default: ${DEFAULT-VALUE}, from PATH).")
     String caddyBinary;
 
     @Option(
             names = "--driver",
-            defaultValue = "process",
+            defaultValue = "${env:SPINUP_AGENT_DRIVER:-process}",
             description = "How workspaces run: process (a supervised process tree, no isolation) or qemu (one VM each; "
                     + "needs --vm-image). Default: ${DEFAULT-VALUE}.")
     String driver;
 
     @Option(
             names = "--vm-image",
+            defaultValue = "${env:SPINUP_AGENT_VM_IMAGE}",
             description = "For --driver qemu: the image directory vm-base-config/build-image.sh printed.")
     Path vmImage;
 
     @Option(
             names = "--qemu-accel",
-            defaultValue = "auto",
+            defaultValue = "${env:SPINUP_AGENT_QEMU_ACCEL:-auto}",
             description =
                     "For --driver qemu: kvm, tcg, or auto (KVM when /dev/kvm is usable, else TCG). Default: ${DEFAULT-VALUE}.")
     String qemuAccel;
 
     @Option(
             names = "--start-timeout-seconds",
-            defaultValue = "120",
+            defaultValue = "${env:SPINUP_AGENT_START_TIMEOUT_SECONDS:-120}",
             description = "How long a workspace may take to boot and answer (default: ${DEFAULT-VALUE}).")
     int startTimeoutSeconds;
 
@@ -145,13 +157,13 @@ public final class Main implements Callable<Integer> {
 
     @Option(
             names = "--metrics-bind",
-            defaultValue = "0.0.0.0",
+            defaultValue = "${env:SPINUP_AGENT_METRICS_BIND:-0.0.0.0}",
             description = "The address /metrics listens on (default ${DEFAULT-VALUE}).")
     String metricsBind;
 
     @Option(
             names = "--heartbeat-seconds",
-            defaultValue = "10",
+            defaultValue = "${env:SPINUP_AGENT_HEARTBEAT_SECONDS:-10}",
             description = "Heartbeat interval (default: ${DEFAULT-VALUE}).")
     int heartbeatSeconds;
 
@@ -238,7 +250,7 @@ public final class Main implements Callable<Integer> {
     public static void main(String[] args) {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(dev.spinup.api.Settings.run("host-agent", java.util.Set.of(), new Main(), args));
     }
 
     @picocli.CommandLine.Spec

@@ -47,4 +47,33 @@ class MainTest {
         assertThat(err.toString().lines().findFirst()).contains(message);
         assertThat(err.toString()).doesNotContain("Exception").doesNotContain("\tat ");
     }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(
+            delimiter = ';',
+            value = {
+                // where the value came from is named; the environment wins over the file
+                "file;;SPINUP_AGENT_HEARTBEAT_SECONDS=soon;'soon' is not an int (from CONFIG: SPINUP_AGENT_HEARTBEAT_SECONDS)",
+                "env over file;soon;SPINUP_AGENT_HEARTBEAT_SECONDS=5;'soon' is not an int (from environment variable SPINUP_AGENT_HEARTBEAT_SECONDS)",
+                "a name no setting has;;SPINUP_AGENT_HEARTBEAT_SECOND=5;CONFIG: SPINUP_AGENT_HEARTBEAT_SECOND is not a setting of spinup-host-agent",
+            })
+    void aSettingFromTheEnvironmentOrTheConfigFileIsCheckedAndNamedLikeAFlag(
+            String what, String environment, String line, String message) throws Exception {
+        java.nio.file.Path config = dir.resolve("host-agent.conf");
+        java.nio.file.Files.writeString(config, "SPINUP_AGENT_DATA_DIR=" + dir + "\n" + line + "\n");
+        java.util.Map<String, String> env =
+                new java.util.HashMap<>(java.util.Map.of("SPINUP_CONFIG_FILE", config.toString()));
+        if (environment != null) {
+            env.put("SPINUP_AGENT_HEARTBEAT_SECONDS", environment);
+        }
+        StringWriter err = new StringWriter();
+        int exit = dev.spinup.api.Settings.load("host-agent", env, java.util.Set.of())
+                .execute(
+                        new Main(),
+                        new String[] {"--control-plane", "127.0.0.1:1", "--metrics-port", "0"},
+                        new PrintWriter(err));
+        assertThat(exit).as(what).isEqualTo(2);
+        assertThat(err.toString().lines().toList()).hasSize(1);
+        assertThat(err.toString()).contains(message.replace("CONFIG", config.toString()));
+    }
 }
