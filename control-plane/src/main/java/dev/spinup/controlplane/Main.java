@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
         name = "spinup-control-plane",
         mixinStandardHelpOptions = true,
         description = "The SpinUp control plane.",
-        subcommands = {Main.Serve.class, Main.CreateToken.class})
+        subcommands = {Main.Serve.class, Main.CreateToken.class, Main.CreateRegion.class})
 public final class Main {
     public static void main(String[] args) {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
@@ -160,6 +160,38 @@ public final class Main {
                     dev.spinup.controlplane.engine.StepHooks.NONE,
                     dev.spinup.api.Telemetry.fromEnvironment("spinup-control-plane"));
             return runUntilStopped(cp, null);
+        }
+    }
+
+    @Command(
+            name = "create-region",
+            description = "Create a region hosts can enroll in (nothing happens if it exists).")
+    static final class CreateRegion implements Callable<Integer> {
+        @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}", required = true)
+        String databaseUrl;
+
+        @Option(
+                names = "--id",
+                required = true,
+                description = "The region's id, e.g. eu-west-1: lower case, digits and -.")
+        String id;
+
+        @Option(names = "--name", description = "Its display name (default: the id).")
+        String name;
+
+        @Override
+        public Integer call() {
+            if (!id.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+                System.err.println(
+                        "create-region: --id must be lower case letters, digits and -, 1-63 long (got \"" + id + "\")");
+                return 2;
+            }
+            try (var db = new dev.spinup.controlplane.postgres.Database(DatabaseConfig.fromUrl(databaseUrl, 2))) {
+                db.migrate();
+                db.inTransactionVoid(tx -> tx.fleet().ensureRegion(id, name == null ? id : name));
+                System.out.println("region " + id);
+            }
+            return 0;
         }
     }
 

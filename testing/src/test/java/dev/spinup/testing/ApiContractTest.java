@@ -401,7 +401,15 @@ class ApiContractTest {
                         .setRegion(SpinUpCluster.REGION)
                         .build()),
                 () -> product.listOrphans(
-                        ListOrphansRequest.newBuilder().setHostId(h).build()));
+                        ListOrphansRequest.newBuilder().setHostId(h).build()),
+                () -> product.createApiToken(dev.spinup.api.v1.CreateApiTokenRequest.newBuilder()
+                        .setName("not-by-a-product")
+                        .addScopes("admin")
+                        .build()),
+                () -> product.listApiTokens(dev.spinup.api.v1.ListApiTokensRequest.getDefaultInstance()),
+                () -> product.revokeApiToken(dev.spinup.api.v1.RevokeApiTokenRequest.newBuilder()
+                        .setName("anything")
+                        .build()));
         assertThat(adminCalls).hasSize(dev.spinup.controlplane.auth.AuthInterceptor.ADMIN_METHODS.size());
         for (Runnable call : adminCalls) {
             var info = assertError(call::run, Status.Code.PERMISSION_DENIED, ErrorReason.ERROR_REASON_SCOPE_REQUIRED);
