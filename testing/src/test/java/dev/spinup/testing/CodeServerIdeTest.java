@@ -51,7 +51,9 @@ class CodeServerIdeTest {
                 files = listed.map(p -> p.getFileName().toString()).toList();
             }
             assertThat(view.explorer()).as("the explorer shows the project").containsAll(files);
-            assertThat(view.terminal().lines()).as("the terminal's screen").contains("spinup-42-" + token);
+            assertThat(view.terminal().lines().map(String::strip))
+                    .as("the terminal's screen")
+                    .contains("spinup-42-" + token);
             assertThat(screenshot).isNotEmptyFile();
             log.info(
                     "event=ide_measured workbench_ms={} rss_mib={}",

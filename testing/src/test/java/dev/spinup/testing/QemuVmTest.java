@@ -192,7 +192,7 @@ class QemuVmTest {
         System.out.println("the VM's IDE (TCG): workbench in " + view.workbenchMs() + " ms, a new terminal's prompt in "
                 + view.promptMs() + " ms");
         assertThat(view.explorer()).contains("index.html", "package.json", "spinup-start.sh");
-        assertThat(view.terminal().lines())
+        assertThat(view.terminal().lines().map(String::strip))
                 .as("the terminal, a shell inside the VM")
                 .contains("ok-" + token);
 

@@ -65,7 +65,7 @@ class WorkspaceIdeTest {
         assertThat(recordedIdeEndpoint(ws.getId()))
                 .as("where the control plane knows the IDE answers")
                 .isEqualTo(ide);
-        assertThat(view.terminal().lines()).contains("ok-" + token);
+        assertThat(view.terminal().lines().map(String::strip)).contains("ok-" + token);
         Eventually.await(
                 Duration.ofSeconds(60),
                 "the host to report the IDE used",
@@ -153,7 +153,9 @@ class WorkspaceIdeTest {
                         .resolve("ide-state-" + System.nanoTime() + ".png"),
                 command,
                 expected);
-        assertThat(view.terminal().lines()).as("the terminal").contains(expected);
+        assertThat(view.terminal().lines().map(String::strip))
+                .as("the terminal")
+                .contains(expected);
         return view;
     }
 
