@@ -14,6 +14,8 @@
 #                   modules (kerberos needs the Kerberos headers) and the IDE's search tool
 # The kernel (linux-image-*-cloud-amd64) is downloaded as a .deb into $SPINUP_DEB_CACHE (default
 # ${XDG_CACHE_HOME:-$HOME/.cache}/spinup/debs), not installed: it boots inside the VMs only.
+# promtool (the alert rules' checker) is taken out of Debian's prometheus package into
+# ${XDG_CACHE_HOME:-$HOME/.cache}/spinup/promtool/, without installing the Prometheus server.
 set -euo pipefail
 packages=(nodejs caddy chromium curl qemu-system-x86 qemu-utils busybox-static cpio e2fsprogs libkrb5-dev ripgrep make g++)
 debs=${SPINUP_DEB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spinup/debs}
@@ -23,7 +25,10 @@ for p in "${packages[@]}"; do
 done
 kernel_missing=false
 ls "$debs"/linux-image-*-cloud-amd64_*.deb >/dev/null 2>&1 || kernel_missing=true
-[ ${#missing[@]} -eq 0 ] && [ "$kernel_missing" = false ] && exit 0
+promtool_dir=${XDG_CACHE_HOME:-$HOME/.cache}/spinup/promtool
+promtool_missing=false
+[ -x "$promtool_dir/promtool" ] || promtool_missing=true
+[ ${#missing[@]} -eq 0 ] && [ "$kernel_missing" = false ] && [ "$promtool_missing" = false ] && exit 0
 
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
@@ -41,4 +46,14 @@ if [ "$kernel_missing" = true ]; then
   mkdir -p "$debs"
   (cd "$debs" && apt-get download -q "$kernel" 2>&1 | grep -v "^W: Download is performed unsandboxed" || true)
   ls "$debs"/linux-image-*-cloud-amd64_*.deb >/dev/null 2>&1 || { echo "setup-host: downloading $kernel failed" >&2; exit 1; }
+fi
+if [ "$promtool_missing" = true ]; then
+  echo "setup-host: taking promtool out of Debian's prometheus package into $promtool_dir"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -q prometheus 2>&1 | grep -v "^W: Download is performed unsandboxed" || true)
+  dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/x"
+  mkdir -p "$promtool_dir"
+  cp "$tmp/x/usr/bin/promtool" "$promtool_dir/promtool"
+  rm -rf "$tmp"
+  "$promtool_dir/promtool" --version >/dev/null || { echo "setup-host: promtool does not run" >&2; exit 1; }
 fi
