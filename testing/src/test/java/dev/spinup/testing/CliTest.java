@@ -287,6 +287,10 @@ class CliTest {
             }
             List<String> command = new ArrayList<>(List.of(
                     ProcessHandle.current().info().command().orElseThrow(),
+                    "-XX:TieredStopAtLevel=1",
+                    "-XX:+UseSerialGC",
+                    "-XX:+AutoCreateSharedArchive",
+                    "-XX:SharedArchiveFile=" + module.resolve("cli-test.jsa"),
                     "-cp",
                     jar + ":" + module.resolve("lib") + "/*",
                     "dev.spinup.cli.Main"));

@@ -14,6 +14,10 @@ public final class ChildJvm {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED",
+                // a child lives seconds: C1 alone and one GC thread start it faster on 2 cores,
+                // where C2's compiler threads would compete with the test's own JVM
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
                 "-cp",
                 System.getProperty("java.class.path"),
                 main.getName()));
