@@ -47,4 +47,32 @@ final class ChildProcesses {
             throw new IllegalStateException(e);
         }
     }
+
+    /** The pid a file holds (a workspace's pid, caddy.pid, postmaster.pid's first line), if it holds one. */
+    static java.util.Optional<Long> pidIn(Path file) {
+        try {
+            return java.util.Optional.of(
+                    Long.parseLong(Files.readAllLines(file).getFirst().strip()));
+        } catch (IOException | RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** A process and everything it started (a workspace's entrypoint and its app). */
+    static void killTree(ProcessHandle p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+    }
+
+    /** A module's own jar in its target directory ({@code ../cli/target}, "spinup-cli"). */
+    static Path moduleJar(Path target, String artifact) {
+        try (java.util.stream.Stream<Path> files = Files.list(target)) {
+            return files.filter(f -> f.getFileName().toString().matches(artifact + "-[0-9].*\\.jar")
+                            && !f.getFileName().toString().contains("tests"))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + artifact + " jar in " + target));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

@@ -49,7 +49,7 @@ class AgentInterruptTest {
         }
         AgentLauncher.stopCaddy(host.dataDir());
         try (var pids = Files.find(host.dataDir().resolve("workspaces"), 2, (p, a) -> p.endsWith("pid"))) {
-            pids.forEach(p -> pid(p).flatMap(ProcessHandle::of).ifPresent(ReadmeQuickStartTest::killTree));
+            pids.forEach(p -> ChildProcesses.pidIn(p).flatMap(ProcessHandle::of).ifPresent(ChildProcesses::killTree));
         }
     }
 
@@ -70,8 +70,10 @@ class AgentInterruptTest {
                 Duration.ofSeconds(30),
                 "the app through the edge",
                 () -> EdgeHttp.get(edge, url, null).statusCode() == 200);
-        long app = pid(host.dataDir().resolve("workspaces/" + ws + "/pid")).orElseThrow();
-        long caddy = pid(host.dataDir().resolve("edge/caddy.pid")).orElseThrow();
+        long app = ChildProcesses.pidIn(host.dataDir().resolve("workspaces/" + ws + "/pid"))
+                .orElseThrow();
+        long caddy =
+                ChildProcesses.pidIn(host.dataDir().resolve("edge/caddy.pid")).orElseThrow();
 
         // What a terminal does on Ctrl-C: SIGINT to the foreground process group (the agent's own here).
         Process kill = new ProcessBuilder("kill", "-INT", "--", "-" + agent.pid())
@@ -90,11 +92,11 @@ class AgentInterruptTest {
                 .isEqualTo(200);
 
         agent = startAgent("second");
-        assertThat(pid(host.dataDir().resolve("edge/caddy.pid")))
+        assertThat(ChildProcesses.pidIn(host.dataDir().resolve("edge/caddy.pid")))
                 .as("the second agent adopts the Caddy the first left")
                 .hasValue(caddy);
         assertThat(ProcessHandle.of(caddy).filter(ProcessHandle::isAlive)).isPresent();
-        assertThat(pid(host.dataDir().resolve("workspaces/" + ws + "/pid")))
+        assertThat(ChildProcesses.pidIn(host.dataDir().resolve("workspaces/" + ws + "/pid")))
                 .as("adopted, not restarted")
                 .hasValue(app);
         assertThat(cluster.product()
@@ -153,14 +155,6 @@ class AgentInterruptTest {
                     .getConnected();
         });
         return p;
-    }
-
-    private static java.util.Optional<Long> pid(Path file) {
-        try {
-            return java.util.Optional.of(Long.parseLong(Files.readString(file).strip()));
-        } catch (IOException | NumberFormatException e) {
-            return java.util.Optional.empty();
-        }
     }
 
     private static String read(Path log) {

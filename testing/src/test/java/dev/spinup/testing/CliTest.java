@@ -15,7 +15,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -279,12 +278,7 @@ class CliTest {
     private static Result run(Path dir, Map<String, String> env, String... args) {
         try {
             Path module = Path.of("..", "cli", "target").toAbsolutePath().normalize();
-            Path jar;
-            try (Stream<Path> files = Files.list(module)) {
-                jar = files.filter(p -> p.getFileName().toString().matches("spinup-cli-.*\\.jar"))
-                        .findFirst()
-                        .orElseThrow();
-            }
+            Path jar = ChildProcesses.moduleJar(module, "spinup-cli");
             List<String> command = new ArrayList<>(List.of(
                     ProcessHandle.current().info().command().orElseThrow(),
                     "-XX:TieredStopAtLevel=1",

@@ -49,7 +49,8 @@ class DebianPackagesTest {
         }
         if (Files.isDirectory(dir.resolve("agent/workspaces"))) {
             try (var pids = Files.find(dir.resolve("agent/workspaces"), 2, (p, a) -> p.endsWith("pid"))) {
-                pids.forEach(p -> pid(p).flatMap(ProcessHandle::of).ifPresent(ReadmeQuickStartTest::killTree));
+                pids.forEach(
+                        p -> ChildProcesses.pidIn(p).flatMap(ProcessHandle::of).ifPresent(ChildProcesses::killTree));
             }
         }
         if (isRoot()) {
@@ -235,13 +236,5 @@ class DebianPackagesTest {
 
     private static boolean isRoot() {
         return "root".equals(System.getProperty("user.name"));
-    }
-
-    private static java.util.Optional<Long> pid(Path file) {
-        try {
-            return java.util.Optional.of(Long.parseLong(Files.readString(file).strip()));
-        } catch (IOException | NumberFormatException e) {
-            return java.util.Optional.empty();
-        }
     }
 }

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,12 +75,7 @@ class DevRestartTest {
 
     private Process startDev(Path data, int grpcPort, Path log) throws IOException {
         Path module = Path.of("..", "dev", "target").toAbsolutePath().normalize();
-        Path jar;
-        try (Stream<Path> files = Files.list(module)) {
-            jar = files.filter(p -> p.getFileName().toString().matches("spinup-dev-.*\\.jar"))
-                    .findFirst()
-                    .orElseThrow();
-        }
+        Path jar = ChildProcesses.moduleJar(module, "spinup-dev");
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElseThrow(),
                 "--enable-native-access=ALL-UNNAMED",

@@ -50,10 +50,13 @@ class ReadmeQuickStartTest {
         AgentLauncher.stopCaddy(data.resolve("agent"));
         if (Files.isDirectory(data.resolve("agent/workspaces"))) {
             try (var pids = Files.find(data.resolve("agent/workspaces"), 2, (p, a) -> p.endsWith("pid"))) {
-                pids.forEach(p -> pid(p).flatMap(ProcessHandle::of).ifPresent(ReadmeQuickStartTest::killTree));
+                pids.forEach(
+                        p -> ChildProcesses.pidIn(p).flatMap(ProcessHandle::of).ifPresent(ChildProcesses::killTree));
             }
         }
-        pid(data.resolve("postgres/postmaster.pid")).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroy);
+        ChildProcesses.pidIn(data.resolve("postgres/postmaster.pid"))
+                .flatMap(ProcessHandle::of)
+                .ifPresent(ProcessHandle::destroy);
     }
 
     @Test
@@ -255,20 +258,5 @@ class ReadmeQuickStartTest {
         } catch (IOException e) {
             return "";
         }
-    }
-
-    private static Optional<Long> pid(Path file) {
-        try {
-            return Optional.of(
-                    Long.parseLong(Files.readAllLines(file).getFirst().strip()));
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
-        }
-    }
-
-    /** A workspace's process and what it started (its app). */
-    static void killTree(ProcessHandle p) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
     }
 }

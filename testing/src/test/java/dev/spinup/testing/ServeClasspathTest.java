@@ -37,7 +37,7 @@ class ServeClasspathTest {
     @Test
     void serveRunsOnAClasspathWithoutDevServices() throws Exception {
         Path module = Path.of("..", "control-plane", "target").toAbsolutePath().normalize();
-        Path jar = moduleJar(module, "spinup-control-plane");
+        Path jar = ChildProcesses.moduleJar(module, "spinup-control-plane");
         List<String> libs;
         try (Stream<Path> files = Files.list(module.resolve("lib"))) {
             libs = files.map(p -> p.getFileName().toString()).toList();
@@ -115,7 +115,7 @@ class ServeClasspathTest {
     @Test
     void theAgentServesMetricsOnItsPort() throws Exception {
         Path module = Path.of("..", "host-agent", "target").toAbsolutePath().normalize();
-        Path jar = moduleJar(module, "spinup-host-agent");
+        Path jar = ChildProcesses.moduleJar(module, "spinup-host-agent");
         CertificateAuthority ca =
                 CertificateAuthority.loadOrCreate(dir.resolve("pki"), "agent test CA", Clock.systemUTC());
         ca.issueHost(java.util.UUID.randomUUID()).writeTo(dir.resolve("pki/host.crt"), dir.resolve("pki/host.key"));
@@ -161,15 +161,6 @@ class ServeClasspathTest {
     }
 
     /** The module's own jar in its target directory (beside target/lib, its runtime classpath). */
-    private static Path moduleJar(Path target, String artifact) throws IOException {
-        try (Stream<Path> jars = Files.list(target)) {
-            return jars.filter(p -> p.getFileName().toString().matches(artifact + "-.*\\.jar")
-                            && !p.getFileName().toString().contains("tests"))
-                    .findFirst()
-                    .orElseThrow();
-        }
-    }
-
     private static String awaitMetrics(Process serve, int port, Path log) {
         HttpClient http = HttpClient.newHttpClient();
         return Eventually.await(

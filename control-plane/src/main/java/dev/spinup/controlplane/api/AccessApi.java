@@ -298,18 +298,6 @@ final class AccessApi {
         if (!request.hasTtl()) {
             return DEFAULT_TTL;
         }
-        Duration ttl = Requests.duration("ttl", request.getTtl());
-        if (ttl.compareTo(MIN_TTL) < 0 || ttl.compareTo(MAX_TTL) > 0) {
-            throw new SpinUpException(
-                    SpinUpException.Kind.INVALID_ARGUMENT,
-                    ErrorReason.TTL_OUT_OF_RANGE,
-                    "ttl is " + ttl.toSeconds() + " s; a session lasts " + MIN_TTL.toSeconds() + " to "
-                            + MAX_TTL.toSeconds() + " s",
-                    Map.of(
-                            "field", "ttl",
-                            "min", Long.toString(MIN_TTL.toSeconds()),
-                            "max", Long.toString(MAX_TTL.toSeconds())));
-        }
-        return ttl;
+        return Requests.ttl("ttl", request.getTtl(), MIN_TTL, MAX_TTL, "a session");
     }
 }

@@ -105,6 +105,27 @@ final class Requests {
     private static final long MAX_DURATION_SECONDS = 315_576_000_000L;
 
     /** A protobuf Duration as a java.time one; a value outside Duration's range is refused, not overflowed. */
+    /**
+     * The duration {@code field} holds, between {@code min} and {@code max}; else TTL_OUT_OF_RANGE
+     * naming the field and the bounds (in seconds), the message saying what lasts that long.
+     */
+    static java.time.Duration ttl(
+            String field, com.google.protobuf.Duration d, java.time.Duration min, java.time.Duration max, String what) {
+        java.time.Duration ttl = duration(field, d);
+        if (ttl.compareTo(min) < 0 || ttl.compareTo(max) > 0) {
+            throw new SpinUpException(
+                    SpinUpException.Kind.INVALID_ARGUMENT,
+                    ErrorReason.TTL_OUT_OF_RANGE,
+                    field + " is " + ttl.toSeconds() + " s; " + what + " lasts " + min.toSeconds() + " to "
+                            + max.toSeconds() + " s",
+                    java.util.Map.of(
+                            "field", field,
+                            "min", Long.toString(min.toSeconds()),
+                            "max", Long.toString(max.toSeconds())));
+        }
+        return ttl;
+    }
+
     static java.time.Duration duration(String field, com.google.protobuf.Duration d) {
         long s = d.getSeconds();
         int n = d.getNanos();

@@ -140,19 +140,7 @@ final class TokenApi {
     }
 
     private static Duration ttl(com.google.protobuf.Duration value) {
-        Duration ttl = Requests.duration("ttl", value);
-        if (ttl.compareTo(MIN_TTL) < 0 || ttl.compareTo(MAX_TTL) > 0) {
-            throw new SpinUpException(
-                    SpinUpException.Kind.INVALID_ARGUMENT,
-                    ErrorReason.TTL_OUT_OF_RANGE,
-                    "ttl is " + ttl.toSeconds() + " s; a token lasts " + MIN_TTL.toSeconds() + " to "
-                            + MAX_TTL.toSeconds() + " s (or, without a ttl, until revoked)",
-                    Map.of(
-                            "field", "ttl",
-                            "min", Long.toString(MIN_TTL.toSeconds()),
-                            "max", Long.toString(MAX_TTL.toSeconds())));
-        }
-        return ttl;
+        return Requests.ttl("ttl", value, MIN_TTL, MAX_TTL, "a token (without a ttl: until revoked)");
     }
 
     private static ApiToken toProto(ApiTokenInfo t) {
