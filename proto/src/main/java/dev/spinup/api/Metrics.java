@@ -51,11 +51,37 @@ public final class Metrics {
     }
 
     /**
+     * Label values in one casing: an enumeration's value (UPPER_SNAKE, as enum and oneof names
+     * are: PROVISION_VM, NO_CAPACITY, CRASHED) is written in lower case (provision_vm, no_capacity,
+     * crashed), like the verbs, statuses and outcomes already are. Names of things (an RPC method
+     * such as GetWorkspace, a version) are left as they are.
+     */
+    static final MeterFilter LOWER_CASE_VALUES = new MeterFilter() {
+        @Override
+        public Meter.Id map(Meter.Id id) {
+            if (!id.getName().startsWith("spinup_")
+                    || id.getTags().stream()
+                            .noneMatch(t -> ENUM_VALUE.matcher(t.getValue()).matches())) {
+                return id;
+            }
+            return id.replaceTags(id.getTags().stream()
+                    .map(t -> ENUM_VALUE.matcher(t.getValue()).matches()
+                            ? io.micrometer.core.instrument.Tag.of(
+                                    t.getKey(), t.getValue().toLowerCase(java.util.Locale.ROOT))
+                            : t)
+                    .toList());
+        }
+    };
+
+    private static final java.util.regex.Pattern ENUM_VALUE = java.util.regex.Pattern.compile("[A-Z][A-Z0-9_]*");
+
+    /**
      * Binds the common meters to {@code meters}. Call once per registry, before any timer is made;
      * close what it returns when the process part that owns the registry stops (the GC meters
      * listen to the JVM, and would keep the registry and all it refers to alive).
      */
     public static Binding standard(PrometheusMeterRegistry meters) {
+        meters.config().meterFilter(LOWER_CASE_VALUES);
         meters.config().meterFilter(new MeterFilter() {
             @Override
             public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {

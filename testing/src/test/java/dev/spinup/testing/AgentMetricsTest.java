@@ -41,7 +41,7 @@ class AgentMetricsTest {
     @Test
     void theAgentsWorkShowsOnItsMetricsEndpoint() {
         String before = scrape();
-        assertThat(value(before, "spinup_agent_commands_total\\{kind=\"START_VM\",outcome=\"failed\"}"))
+        assertThat(value(before, "spinup_agent_commands_total\\{kind=\"start_vm\",outcome=\"failed\"}"))
                 .as("series exist from the start")
                 .isZero();
 
@@ -53,14 +53,14 @@ class AgentMetricsTest {
                 Duration.ofSeconds(10),
                 "the suspend's commands to be counted",
                 AgentMetricsTest::scrape,
-                t -> value(t, "spinup_agent_commands_total\\{kind=\"STOP_VM\",outcome=\"succeeded\"}") >= 1);
-        assertThat(value(text, "spinup_agent_commands_total\\{kind=\"START_VM\",outcome=\"succeeded\"}"))
+                t -> value(t, "spinup_agent_commands_total\\{kind=\"stop_vm\",outcome=\"succeeded\"}") >= 1);
+        assertThat(value(text, "spinup_agent_commands_total\\{kind=\"start_vm\",outcome=\"succeeded\"}"))
                 .isEqualTo(1);
-        assertThat(value(text, "spinup_agent_command_duration_seconds_count\\{kind=\"START_VM\"}"))
+        assertThat(value(text, "spinup_agent_command_duration_seconds_count\\{kind=\"start_vm\"}"))
                 .isEqualTo(1);
-        assertThat(value(text, "spinup_agent_command_duration_seconds_sum\\{kind=\"START_VM\"}"))
+        assertThat(value(text, "spinup_agent_command_duration_seconds_sum\\{kind=\"start_vm\"}"))
                 .isBetween(0.0, 120.0);
-        assertThat(text).containsPattern("spinup_agent_command_duration_seconds_bucket\\{kind=\"STOP_VM\",le=");
+        assertThat(text).containsPattern("spinup_agent_command_duration_seconds_bucket\\{kind=\"stop_vm\",le=");
         assertThat(value(text, "spinup_agent_vms_running")).isZero();
         assertThat(value(text, "spinup_agent_fsync_seconds_count\\{file=\"journal\"}"))
                 .as("results are journalled before they are sent")
@@ -73,7 +73,7 @@ class AgentMetricsTest {
         assertThat(value(text, "spinup_agent_edge_load_seconds_count")).isGreaterThanOrEqualTo(2);
         assertThat(value(text, "spinup_agent_outbox_depth")).isBetween(0.0, 10_000.0);
         assertThat(value(text, "spinup_agent_connected")).isEqualTo(1);
-        assertThat(value(text, "spinup_agent_driver_failures_total\\{code=\"[a-z_]+\",kind=\"START_VM\"}"))
+        assertThat(value(text, "spinup_agent_driver_failures_total\\{code=\"[a-z_]+\",kind=\"start_vm\"}"))
                 .as("no driver failed")
                 .isEqualTo(-1);
         assertThat(text)

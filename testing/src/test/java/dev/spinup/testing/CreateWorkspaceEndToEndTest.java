@@ -141,7 +141,7 @@ class CreateWorkspaceEndToEndTest {
     }
 
     private double crashes() {
-        return Workspaces.metric(cluster.metricsPort(), "spinup_workspace_local_events_total\\{kind=\"CRASHED\"}")
+        return Workspaces.metric(cluster.metricsPort(), "spinup_workspace_local_events_total\\{kind=\"crashed\"}")
                 .orElse(0);
     }
 

@@ -48,7 +48,7 @@ class MetricsTest {
         Eventually.await(
                 Duration.ofSeconds(10),
                 "a heartbeat to be ingested",
-                () -> value("spinup_agent_events_total\\{kind=\"HEARTBEAT\"}") >= 1);
+                () -> value("spinup_agent_events_total\\{kind=\"heartbeat\"}") >= 1);
 
         String text = Workspaces.get("http://127.0.0.1:" + cluster.metricsPort() + "/metrics")
                 .body();
@@ -70,10 +70,10 @@ class MetricsTest {
                 .isBetween(0.0, 5.0);
         assertThat(text).containsPattern("spinup_operation_pickup_seconds_bucket\\{verb=\"create\",le=\"[0-9.]+\"}");
         assertThat(value("spinup_placement_duration_seconds_count")).isGreaterThanOrEqualTo(1);
-        assertThat(value("spinup_api_errors_total\\{method=\"GetWorkspace\",reason=\"WORKSPACE_NOT_FOUND\"}"))
+        assertThat(value("spinup_api_errors_total\\{method=\"GetWorkspace\",reason=\"workspace_not_found\"}"))
                 .isEqualTo(1);
         assertThat(value("spinup_agent_sessions")).isEqualTo(1);
-        assertThat(value("spinup_agent_events_total\\{kind=\"RESULT\"}")).isGreaterThanOrEqualTo(5);
+        assertThat(value("spinup_agent_events_total\\{kind=\"result\"}")).isGreaterThanOrEqualTo(5);
         assertThat(value("spinup_agent_replay_buffer_depth_max")).isBetween(0.0, 10_000.0);
         assertThat(value("spinup_orphans_found_total")).isZero();
         assertThat(value("spinup_scheduler_due_executions")).isGreaterThanOrEqualTo(0);

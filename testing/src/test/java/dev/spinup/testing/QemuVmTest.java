@@ -354,7 +354,7 @@ class QemuVmTest {
     }
 
     private static double crashes() {
-        return Workspaces.metric(cluster.metricsPort(), "spinup_workspace_local_events_total\\{kind=\"CRASHED\"}")
+        return Workspaces.metric(cluster.metricsPort(), "spinup_workspace_local_events_total\\{kind=\"crashed\"}")
                 .orElse(0);
     }
 }

@@ -152,7 +152,7 @@ class ServeClasspathTest {
             String metrics = awaitMetrics(agent, metricsPort, log);
             assertThat(metrics)
                     .contains("spinup_agent_connected 0")
-                    .containsPattern("(?m)^spinup_agent_commands_total\\{kind=\"START_VM\",outcome=\"succeeded\"} 0")
+                    .containsPattern("(?m)^spinup_agent_commands_total\\{kind=\"start_vm\",outcome=\"succeeded\"} 0")
                     .containsPattern("(?m)^spinup_build_info\\{");
         } finally {
             agent.destroy();

@@ -131,7 +131,7 @@ class ServerSurfaceTest {
         assertThat(value("spinup_operation_pickup_seconds_count\\{verb=\"create\"}"))
                 .isGreaterThanOrEqualTo(1);
         assertThat(value("spinup_agent_sessions")).isEqualTo(1);
-        assertThat(value("spinup_agent_events_total\\{kind=\"RESULT\"}")).isGreaterThanOrEqualTo(3);
+        assertThat(value("spinup_agent_events_total\\{kind=\"result\"}")).isGreaterThanOrEqualTo(3);
     }
 
     private static double value(String series) {
