@@ -112,12 +112,16 @@ final class InventoryReconcile {
                 continue;
             }
             meters.counter("spinup_reconcile_mismatches", "kind", kind).increment();
-            log.error(
-                    "event=reconcile_mismatch host={} workspace={} state={} kind={}",
-                    hostId,
-                    w.id(),
-                    w.state().wire(),
-                    kind);
+            // a workspace the host lost is an operator's problem; one that runs when it should not
+            // (or the reverse) is repaired right below: expected after a crash, so a warning
+            org.slf4j.event.Level level = have == null ? org.slf4j.event.Level.ERROR : org.slf4j.event.Level.WARN;
+            log.atLevel(level)
+                    .log(
+                            "event=reconcile_mismatch host={} workspace={} state={} kind={}",
+                            hostId,
+                            w.id(),
+                            w.state().wire(),
+                            kind);
             if (have != null) {
                 try {
                     repair.accept(w.id());

@@ -114,7 +114,8 @@ final class CaddyWatchdog implements AutoCloseable {
             }
             try {
                 if (process != null && !process.alive()) {
-                    log.error("event=caddy_exited pid={}; starting it again", process.pid());
+                    // the watchdog repairs it: a warning (the edge is down until it is back)
+                    log.warn("event=caddy_exited pid={}; starting it again", process.pid());
                     process.ensureRunning(startupConfig());
                 }
                 restoreLastGood();
