@@ -30,6 +30,31 @@ public final class Main {
 
     /** The listening options every way of running the control plane shares. */
     public static class Ports {
+        /**
+         * Starts the control plane; a port it cannot listen on is one usage line naming the port,
+         * why, and the setting that changes it (exit 2), never a stack trace.
+         */
+        public ControlPlane start(CommandLine cli, java.util.function.Supplier<ControlPlane> start) {
+            try {
+                return start.get();
+            } catch (java.io.UncheckedIOException e) {
+                if (e.getMessage() == null || !e.getMessage().startsWith("cannot listen")) {
+                    throw e;
+                }
+                boolean metrics = e.getMessage().contains("metrics");
+                Throwable cause = e;
+                while (cause.getCause() != null) {
+                    cause = cause.getCause();
+                }
+                throw new CommandLine.ParameterException(
+                        cli,
+                        e.getMessage() + " (" + cause.getMessage() + "); choose another with "
+                                + (metrics
+                                        ? "--metrics-port or SPINUP_METRICS_PORT"
+                                        : "--grpc-port or SPINUP_GRPC_PORT"));
+            }
+        }
+
         @Option(
                 names = "--bind",
                 defaultValue = "${env:SPINUP_BIND:-0.0.0.0}",
@@ -51,6 +76,9 @@ public final class Main {
 
     @Command(name = "serve", description = "Run a control-plane replica (production).")
     static final class Serve implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Option(
                 names = "--database-url",
                 defaultValue = "${env:DATABASE_URL}",
@@ -153,12 +181,14 @@ public final class Main {
                     defaults.engine().pollingInterval(),
                     defaults.engine().retryDelay(),
                     defaults.engine().replicaName()));
-            ControlPlane cp = ControlPlane.start(
-                    config,
-                    Clock.systemUTC(),
-                    new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                    dev.spinup.controlplane.engine.StepHooks.NONE,
-                    dev.spinup.api.Telemetry.fromEnvironment("spinup-control-plane"));
+            ControlPlane cp = ports.start(
+                    spec.commandLine(),
+                    () -> ControlPlane.start(
+                            config,
+                            Clock.systemUTC(),
+                            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                            dev.spinup.controlplane.engine.StepHooks.NONE,
+                            dev.spinup.api.Telemetry.fromEnvironment("spinup-control-plane")));
             return runUntilStopped(cp, null);
         }
     }

@@ -40,6 +40,9 @@ public final class Main implements Callable<Integer> {
     @CommandLine.Mixin
     dev.spinup.controlplane.Main.Ports ports;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         Clock clock = Clock.systemUTC();
@@ -48,12 +51,20 @@ public final class Main implements Callable<Integer> {
         String bind = ports.bind.equals("0.0.0.0") ? "127.0.0.1" : ports.bind;
         ControlPlaneConfig config = ControlPlaneConfig.defaults(env.database(), env.objectStorage(), env.tls())
                 .withPorts(bind, ports.grpcPort, ports.metricsPort);
-        ControlPlane cp = ControlPlane.start(
-                config,
-                clock,
-                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                StepHooks.NONE,
-                Telemetry.fromEnvironment("spinup-control-plane"));
+        ControlPlane cp;
+        try {
+            cp = ports.start(
+                    spec.commandLine(),
+                    () -> ControlPlane.start(
+                            config,
+                            clock,
+                            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                            StepHooks.NONE,
+                            Telemetry.fromEnvironment("spinup-control-plane")));
+        } catch (CommandLine.ParameterException e) {
+            env.close(); // the embedded services it started
+            throw e;
+        }
         UUID hostId = env.registerLocalHost(cp, clock);
         String token = env.adminToken(cp, clock);
         Path cliConfig = env.writeCliConfig(cp.grpcPort());

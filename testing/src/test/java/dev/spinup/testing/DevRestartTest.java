@@ -73,6 +73,29 @@ class DevRestartTest {
         }
     }
 
+    @Test
+    void aPortInUseIsOneLineNamingThePortAndTheSettingThatChangesIt() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Path log = dir.resolve("taken.log");
+            Process dev = startDev(dir.resolve("taken"), taken.getLocalPort(), log);
+            assertThat(dev.waitFor(2, java.util.concurrent.TimeUnit.MINUTES))
+                    .as("dev mode gives up")
+                    .isTrue();
+            assertThat(dev.exitValue()).isEqualTo(2);
+            List<String> errors = Files.readAllLines(log).stream()
+                    .filter(l -> !l.contains(" INFO ") && !l.startsWith("WARNING:") && !l.isBlank())
+                    .toList();
+            assertThat(errors).as("one line: %s", errors).hasSize(1);
+            assertThat(errors.getFirst())
+                    .contains("cannot listen on 127.0.0.1:" + taken.getLocalPort())
+                    .contains("Address already in use")
+                    .contains("--grpc-port or SPINUP_GRPC_PORT");
+            assertThat(postgres(dir.resolve("taken")))
+                    .as("the embedded PostgreSQL it started is stopped")
+                    .isEmpty();
+        }
+    }
+
     private Process startDev(Path data, int grpcPort, Path log) throws IOException {
         Path module = Path.of("..", "dev", "target").toAbsolutePath().normalize();
         Path jar = ChildProcesses.moduleJar(module, "spinup-dev");
