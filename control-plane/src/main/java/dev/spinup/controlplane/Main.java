@@ -21,7 +21,11 @@ import picocli.CommandLine.Option;
         description = "The SpinUp control plane.",
         subcommands = {Main.Serve.class, Main.CreateToken.class, Main.CreateRegion.class})
 public final class Main {
+    @CommandLine.Mixin
+    dev.spinup.api.Settings.LogFormatOption logFormat;
+
     public static void main(String[] args) {
+        dev.spinup.api.Settings.configureLogFormat("control-plane", args);
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
         System.exit(dev.spinup.api.Settings.run(

@@ -25,7 +25,11 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = "Run the control plane on this machine with everything embedded (Postgres, S3, CA).")
 public final class Main implements Callable<Integer> {
+    @CommandLine.Mixin
+    dev.spinup.api.Settings.LogFormatOption logFormat;
+
     public static void main(String[] args) {
+        dev.spinup.api.Settings.configureLogFormat("dev", args);
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
         System.exit(dev.spinup.api.Settings.run("dev", java.util.Set.of(), new Main(), args));

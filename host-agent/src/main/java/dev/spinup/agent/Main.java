@@ -247,7 +247,11 @@ public final class Main implements Callable<Integer> {
         return numbers;
     }
 
+    @picocli.CommandLine.Mixin
+    dev.spinup.api.Settings.LogFormatOption logFormat;
+
     public static void main(String[] args) {
+        dev.spinup.api.Settings.configureLogFormat("host-agent", args);
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
         System.exit(dev.spinup.api.Settings.run("host-agent", java.util.Set.of(), new Main(), args));

@@ -125,6 +125,50 @@ public final class Settings implements CommandLine.IDefaultValueProvider {
         return cli.execute(args);
     }
 
+    /** The {@code --log-format} option every process has (a mixin). */
+    public static final class LogFormatOption {
+        /** How log lines are written. */
+        public enum Format {
+            logfmt,
+            json
+        }
+
+        @CommandLine.Option(
+                names = "--log-format",
+                scope = CommandLine.ScopeType.INHERIT,
+                defaultValue = "${env:SPINUP_LOG_FORMAT:-logfmt}",
+                description =
+                        "Log lines as logfmt (time LEVEL [thread] Logger key=value …) or json (one object a line, every key a field).")
+        public Format logFormat;
+    }
+
+    /**
+     * Chooses the log format before anything logs (logback reads it once, from the system
+     * property spinup.log.format): the {@code --log-format} argument, else SPINUP_LOG_FORMAT from
+     * the environment, else from the config file. A value that is neither is left for the option's
+     * own check to refuse, with one line.
+     */
+    public static void configureLogFormat(String component, String[] args) {
+        String chosen = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].startsWith("--log-format=")) {
+                chosen = args[i].substring("--log-format=".length());
+            } else if (args[i].equals("--log-format") && i + 1 < args.length) {
+                chosen = args[i + 1];
+            }
+        }
+        if (chosen == null) {
+            try {
+                chosen = load(component, Set.of()).get("SPINUP_LOG_FORMAT").orElse(null);
+            } catch (RuntimeException e) {
+                chosen = null; // run() reports a config file it cannot read
+            }
+        }
+        if ("json".equals(chosen) || "logfmt".equals(chosen)) {
+            System.setProperty("spinup.log.format", chosen);
+        }
+    }
+
     /** A setting with no flag: the environment's value, else the config file's. */
     public Optional<String> get(String name) {
         return Optional.ofNullable(env.get(name)).or(() -> Optional.ofNullable(file.get(name)));

@@ -100,7 +100,10 @@ class ServeClasspathTest {
                 assertThat(Files.readString(log))
                         .doesNotContain("sun.misc.Unsafe")
                         .doesNotContain("ClassNotFound")
-                        .doesNotContain("NoClassDefFound");
+                        .doesNotContain("NoClassDefFound")
+                        .as("the module's own logback.xml configures its logging")
+                        .doesNotContain("JoranException")
+                        .containsPattern("(?m)^[0-9:.]+ INFO  \\[[^]]+] ControlPlane event=control_plane_started");
             } finally {
                 serve.destroy();
                 serve.waitFor();
@@ -150,6 +153,9 @@ class ServeClasspathTest {
                 .start();
         try {
             String metrics = awaitMetrics(agent, metricsPort, log);
+            assertThat(Files.readString(log))
+                    .as("the agent's own logback.xml configures its logging")
+                    .doesNotContain("JoranException");
             assertThat(metrics)
                     .contains("spinup_agent_connected 0")
                     .containsPattern("(?m)^spinup_agent_commands_total\\{kind=\"start_vm\",outcome=\"succeeded\"} 0")
