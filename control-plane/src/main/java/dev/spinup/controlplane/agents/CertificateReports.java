@@ -21,7 +21,11 @@ final class CertificateReports {
         this.db = db;
         this.meters = meters;
         // documented series exist from start, at 0, so a rate() sees their first increase
-        for (String state : java.util.List.of("pending", "issued", "failed", "expired")) {
+        for (CertState known : CertState.values()) {
+            String state = state(known);
+            if (state == null) {
+                continue;
+            }
             for (String applied : java.util.List.of("yes", "no")) {
                 meters.counter("spinup_certificate_reports", "state", state, "applied", applied);
             }
@@ -33,13 +37,7 @@ final class CertificateReports {
      * runs there, or it is its home) may report on its names; anything else is ignored and counted.
      */
     void record(UUID hostId, CertificateStatus status) {
-        String state = switch (status.getState()) {
-            case CERT_STATE_PENDING -> "pending";
-            case CERT_STATE_ISSUED -> "issued";
-            case CERT_STATE_FAILED -> "failed";
-            case CERT_STATE_EXPIRED -> "expired";
-            case CERT_STATE_UNSPECIFIED, UNRECOGNIZED -> null;
-        };
+        String state = state(status.getState());
         if (state == null) {
             return;
         }
@@ -57,5 +55,12 @@ final class CertificateReports {
                 state,
                 applied,
                 LogText.of(status.getMessage()));
+    }
+
+    /** The state as the database and the metric name it (pending, issued, failed, expired); null for none. */
+    private static String state(CertState s) {
+        return s == CertState.CERT_STATE_UNSPECIFIED || s == CertState.UNRECOGNIZED
+                ? null
+                : dev.spinup.api.ProtoEnums.bare(s).toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -42,8 +42,8 @@ final class InventoryReconcile {
         this.repair = repair;
         this.meters = meters;
         // documented series exist from start, at 0, so a rate() sees their first increase
-        for (String kind : java.util.List.of("missing_on_host", "not_running", "running_while_suspended")) {
-            meters.counter("spinup_reconcile_mismatches", "kind", kind);
+        for (Mismatch kind : Mismatch.values()) {
+            meters.counter("spinup_reconcile_mismatches", "kind", kind.label());
         }
         this.orphansFound = meters.counter("spinup_orphans_found");
     }
@@ -105,13 +105,15 @@ final class InventoryReconcile {
             InventoryWorkspace have = local.get(w.id().toString());
             boolean active = w.state() == WorkspaceState.ACTIVE;
             boolean running = have != null && have.getState() == LocalWorkspaceState.LOCAL_WORKSPACE_STATE_RUNNING;
-            String kind = have == null
-                    ? "missing_on_host"
-                    : active && !running ? "not_running" : !active && running ? "running_while_suspended" : null;
+            Mismatch kind = have == null
+                    ? Mismatch.MISSING_ON_HOST
+                    : active && !running
+                            ? Mismatch.NOT_RUNNING
+                            : !active && running ? Mismatch.RUNNING_WHILE_SUSPENDED : null;
             if (kind == null) {
                 continue;
             }
-            meters.counter("spinup_reconcile_mismatches", "kind", kind).increment();
+            meters.counter("spinup_reconcile_mismatches", "kind", kind.label()).increment();
             // a workspace the host lost is an operator's problem; one that runs when it should not
             // (or the reverse) is repaired right below: expected after a crash, so a warning
             org.slf4j.event.Level level = have == null ? org.slf4j.event.Level.ERROR : org.slf4j.event.Level.WARN;
@@ -121,7 +123,7 @@ final class InventoryReconcile {
                             hostId,
                             w.id(),
                             w.state().wire(),
-                            kind);
+                            kind.label());
             if (have != null) {
                 try {
                     repair.accept(w.id());
@@ -130,6 +132,17 @@ final class InventoryReconcile {
                     log.info("event=repair_skipped workspace={} reason={}", w.id(), e.reason());
                 }
             }
+        }
+    }
+
+    /** How a host's inventory differs from what the control plane has placed there (the metric's kinds). */
+    enum Mismatch {
+        MISSING_ON_HOST,
+        NOT_RUNNING,
+        RUNNING_WHILE_SUSPENDED;
+
+        String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
         }
     }
 }
