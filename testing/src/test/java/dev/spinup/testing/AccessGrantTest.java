@@ -104,7 +104,7 @@ class AccessGrantTest {
                 "the reused grant to be counted",
                 () -> Workspaces.metric(
                                 cluster.controlPlane().metricsPort(),
-                                "spinup_edge_access_checks_total\\{outcome=\"GRANT_REUSED\"\\}")
+                                "spinup_edge_access_checks_total\\{outcome=\"grant_reused\"\\}")
                         .orElse(0),
                 n -> n >= 1);
     }
