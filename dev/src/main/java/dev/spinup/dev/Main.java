@@ -119,6 +119,8 @@ public final class Main implements Callable<Integer> {
                   ./spinup workspaces create --external-id ws-1 --user u-1 --name "My first workspace" --wait
                   ./spinup workspaces list
                   ./spinup workspaces open <workspace id>     # a one-time link into its IDE (--target app: the app)
+                or with grpcurl (any gRPC client; reflection is on):
+                  grpcurl -cacert %s -H "authorization: Bearer $(cat %s)" %s spinup.v1.WorkspaceService/ListWorkspaces
 
                 """,
                 target,
@@ -132,7 +134,10 @@ public final class Main implements Callable<Integer> {
                 dataDir.resolve("agent"),
                 token,
                 dataDir.resolve("admin-token"),
-                cliConfig);
+                cliConfig,
+                ca,
+                dataDir.resolve("admin-token"),
+                target);
         System.out.flush();
     }
 }
