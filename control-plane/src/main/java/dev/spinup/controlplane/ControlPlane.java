@@ -62,7 +62,11 @@ public final class ControlPlane implements AutoCloseable {
         cp.w.health.setStatus("", ServingStatus.SERVING);
         cp.w.health.setStatus("spinup.v1.WorkspaceService", ServingStatus.SERVING);
         cp.w.health.setStatus("spinup.v1.AgentService", ServingStatus.SERVING);
-        log.info("event=control_plane_started grpc_port={} metrics_port={}", cp.grpcPort(), cp.metricsPort());
+        log.atInfo()
+                .setMessage("control_plane_started")
+                .addKeyValue("grpc_port", cp.grpcPort())
+                .addKeyValue("metrics_port", cp.metricsPort())
+                .log();
         return cp;
     }
 
@@ -124,6 +128,6 @@ public final class ControlPlane implements AutoCloseable {
         w.grpcExecutor.shutdownNow();
         w.storage.close();
         w.db.close();
-        log.info("event=control_plane_stopped");
+        log.atInfo().setMessage("control_plane_stopped").log();
     }
 }

@@ -237,7 +237,10 @@ public final class HostAgent implements AutoCloseable {
             executor.pruneRecords();
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(HostAgent.class)
-                    .warn("event=command_records_prune_failed error=\"{}\"", e.toString());
+                    .atWarn()
+                    .setMessage("command_records_prune_failed")
+                    .addKeyValue("error", e.toString())
+                    .log();
         }
     }
 

@@ -16,17 +16,25 @@ import org.slf4j.event.KeyValuePair;
 /**
  * SpinUp's log lines, one event a line, as {@code logfmt} (the default: {@code time LEVEL
  * [thread] Logger event=… key=value …}) or {@code json} (one object a line: time, level, thread,
- * logger, every {@code key=value} of the message and every SLF4J key-value pair as a field of its
- * own, the message itself, and the error with its stack). The processes choose with
- * {@code --log-format} / {@code SPINUP_LOG_FORMAT} ({@link Settings#configureLogFormat}).
+ * logger, the event, every SLF4J key-value pair as a field of its own, the message and the error
+ * with its stack). The processes choose with {@code --log-format} / {@code SPINUP_LOG_FORMAT}
+ * ({@link Settings#configureLogFormat}).
  *
- * <p>Values are escaped for their format: a quote, a backslash or a line break in a value never
- * splits or breaks a line — in logfmt the message's values come escaped already ({@link LogText}),
- * in JSON every string is escaped here.
+ * <p>SpinUp's own code logs through SLF4J's key-value API: the message is the event's name (one
+ * lower_snake word), the rest are pairs: {@code log.atInfo().setMessage("step_done")
+ * .addKeyValue("operation", id).log()}. A library's message is written as it is.
+ *
+ * <p>Values are escaped for their format and cut to {@link #MAX_VALUE} characters: a quote, a
+ * backslash or a line break in a value (an agent's message, a caller's input) never splits,
+ * forges or breaks a line.
  */
 public final class LogEncoder extends EncoderBase<ILoggingEvent> {
     private static final DateTimeFormatter TIME =
             DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
+    /** How much of one value a line repeats. */
+    public static final int MAX_VALUE = 1000;
+
+    private static final java.util.regex.Pattern EVENT = java.util.regex.Pattern.compile("[a-z][a-z0-9_]*");
     private String format = "logfmt";
 
     /** "logfmt" or "json" (logback sets it from the configuration). */
@@ -59,8 +67,9 @@ public final class LogEncoder extends EncoderBase<ILoggingEvent> {
                 .append(e.getThreadName())
                 .append("] ")
                 .append(shortName(e.getLoggerName()))
-                .append(' ')
-                .append(e.getFormattedMessage());
+                .append(' ');
+        String message = e.getFormattedMessage();
+        b.append(isEvent(message) ? "event=" + message : message);
         if (e.getKeyValuePairs() != null) {
             for (KeyValuePair kv : e.getKeyValuePairs()) {
                 b.append(' ').append(kv.key).append('=').append(logfmtValue(String.valueOf(kv.value)));
@@ -84,10 +93,12 @@ public final class LogEncoder extends EncoderBase<ILoggingEvent> {
         fields.put("thread", e.getThreadName());
         fields.put("logger", e.getLoggerName());
         String message = e.getFormattedMessage();
-        logfmtPairs(message).forEach(fields::putIfAbsent);
+        if (isEvent(message)) {
+            fields.put("event", message);
+        }
         if (e.getKeyValuePairs() != null) {
             for (KeyValuePair kv : e.getKeyValuePairs()) {
-                fields.putIfAbsent(kv.key, String.valueOf(kv.value));
+                fields.putIfAbsent(kv.key, cut(String.valueOf(kv.value)));
             }
         }
         e.getMDCPropertyMap().forEach(fields::putIfAbsent);
@@ -108,67 +119,19 @@ public final class LogEncoder extends EncoderBase<ILoggingEvent> {
         return b.append('}').toString();
     }
 
-    /**
-     * The {@code key=value} pairs of a logfmt message, values unescaped: {@code k=v}, {@code k="a \"b\""}.
-     * Words that are not a pair are left to the message.
-     */
-    static Map<String, String> logfmtPairs(String message) {
-        Map<String, String> pairs = new LinkedHashMap<>();
-        int i = 0;
-        int n = message.length();
-        while (i < n) {
-            while (i < n && message.charAt(i) == ' ') {
-                i++;
-            }
-            int keyStart = i;
-            while (i < n && isKeyChar(message.charAt(i))) {
-                i++;
-            }
-            if (i == keyStart || i >= n || message.charAt(i) != '=') {
-                while (i < n && message.charAt(i) != ' ') { // not a pair: skip the word
-                    i++;
-                }
-                continue;
-            }
-            String key = message.substring(keyStart, i);
-            i++; // '='
-            StringBuilder value = new StringBuilder();
-            if (i < n && message.charAt(i) == '"') {
-                i++;
-                while (i < n && message.charAt(i) != '"') {
-                    char c = message.charAt(i++);
-                    if (c == '\\' && i < n) {
-                        char x = message.charAt(i++);
-                        value.append(
-                                switch (x) {
-                                    case 'n' -> '\n';
-                                    case 'r' -> '\r';
-                                    case 't' -> '\t';
-                                    default -> x;
-                                });
-                    } else {
-                        value.append(c);
-                    }
-                }
-                i++; // closing quote
-            } else {
-                while (i < n && message.charAt(i) != ' ') {
-                    value.append(message.charAt(i++));
-                }
-            }
-            pairs.putIfAbsent(key, value.toString());
-        }
-        return pairs;
+    /** A message that is one lower_snake word names the event (SpinUp's own lines). */
+    private static boolean isEvent(String message) {
+        return message != null && EVENT.matcher(message).matches();
     }
 
-    private static boolean isKeyChar(char c) {
-        return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.';
+    private static String cut(String v) {
+        return v.length() <= MAX_VALUE ? v : v.substring(0, MAX_VALUE) + "…(" + (v.length() - MAX_VALUE) + " more)";
     }
 
     private static String logfmtValue(String v) {
         return v.isEmpty() || v.chars().anyMatch(c -> c == ' ' || c == '"' || c == '=' || c < 0x20)
-                ? '"' + LogText.of(v, Integer.MAX_VALUE) + '"'
-                : v;
+                ? '"' + LogText.of(v, MAX_VALUE) + '"'
+                : cut(v);
     }
 
     private static StringBuilder jsonString(StringBuilder b, String s) {

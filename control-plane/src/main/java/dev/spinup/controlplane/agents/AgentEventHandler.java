@@ -1,6 +1,5 @@
 package dev.spinup.controlplane.agents;
 
-import dev.spinup.api.LogText;
 import dev.spinup.api.ProtoEnums;
 import dev.spinup.api.TraceContext;
 import dev.spinup.api.v1.AgentEvent;
@@ -115,24 +114,26 @@ public final class AgentEventHandler {
                 TraceContext.inSpan(span, () -> results.record(hostId, event));
             }
             case PROGRESS ->
-                log.info(
-                        "event=command_progress host={} command={} percent={} message=\"{}\"",
-                        hostId,
-                        LogText.of(event.getProgress().getCommandId()),
-                        event.getProgress().getPercent(),
-                        LogText.of(event.getProgress().getMessage()));
+                log.atInfo()
+                        .setMessage("command_progress")
+                        .addKeyValue("host", hostId)
+                        .addKeyValue("command", event.getProgress().getCommandId())
+                        .addKeyValue("percent", event.getProgress().getPercent())
+                        .addKeyValue("message", event.getProgress().getMessage())
+                        .log();
             case WORKSPACE_EVENT -> {
                 meters.counter(
                                 "spinup_workspace_local_events",
                                 "kind",
                                 ProtoEnums.bare(event.getWorkspaceEvent().getKind()))
                         .increment();
-                log.warn(
-                        "event=workspace_local_event host={} workspace={} kind={} message=\"{}\"",
-                        hostId,
-                        LogText.of(event.getWorkspaceEvent().getWorkspaceId()),
-                        event.getWorkspaceEvent().getKind(),
-                        LogText.of(event.getWorkspaceEvent().getMessage()));
+                log.atWarn()
+                        .setMessage("workspace_local_event")
+                        .addKeyValue("host", hostId)
+                        .addKeyValue("workspace", event.getWorkspaceEvent().getWorkspaceId())
+                        .addKeyValue("kind", event.getWorkspaceEvent().getKind())
+                        .addKeyValue("message", event.getWorkspaceEvent().getMessage())
+                        .log();
             }
             case INVENTORY -> inventories.record(hostId, event.getInventory(), now);
             case CERTIFICATE -> certificates.record(hostId, event.getCertificate());

@@ -130,17 +130,23 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                         }
                         String problem = helloProblem(message.getHello());
                         if (problem != null) {
-                            log.warn("event=agent_refused host={} reason=bad_hello problem=\"{}\"", hostId, problem);
+                            log.atWarn()
+                                    .setMessage("agent_refused")
+                                    .addKeyValue("host", hostId)
+                                    .addKeyValue("reason", "bad_hello")
+                                    .addKeyValue("problem", problem)
+                                    .log();
                             fail(SpinUpException.Kind.INVALID_ARGUMENT, problem);
                             return;
                         }
                         if (!db.inTransaction(tx -> tx.fleet()
                                 .openSession(hostId, message.getHello().getEdgeAddress()))) {
                             Optional<Host> host = db.read(tx -> tx.fleet().findHost(hostId));
-                            log.warn(
-                                    "event=agent_refused host={} reason={}",
-                                    hostId,
-                                    host.isEmpty() ? "unknown_host" : "retired");
+                            log.atWarn()
+                                    .setMessage("agent_refused")
+                                    .addKeyValue("host", hostId)
+                                    .addKeyValue("reason", host.isEmpty() ? "unknown_host" : "retired")
+                                    .log();
                             closed = true;
                             responseObserver.onError(GrpcErrors.toStatus(SpinUpException.notFound(
                                     ErrorReason.HOST_NOT_FOUND,
@@ -149,12 +155,14 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                                     "host " + hostId + " is not registered (or is retired)")));
                             return;
                         }
-                        log.info(
-                                "event=agent_session_opened host={} agent_instance={} driver={} edge={}",
-                                hostId,
-                                LogText.of(message.getHello().getAgentInstanceId()),
-                                LogText.of(message.getHello().getDriver()),
-                                message.getHello().getEdgeAddress());
+                        log.atInfo()
+                                .setMessage("agent_session_opened")
+                                .addKeyValue("host", hostId)
+                                .addKeyValue(
+                                        "agent_instance", message.getHello().getAgentInstanceId())
+                                .addKeyValue("driver", message.getHello().getDriver())
+                                .addKeyValue("edge", message.getHello().getEdgeAddress())
+                                .log();
                         session = sessions.open(hostId, message.getHello().getAgentInstanceId(), stream);
                     }
                     case ACK -> {
@@ -192,7 +200,11 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
             private void end(String why) {
                 if (session != null) {
                     sessions.closed(session);
-                    log.info("event=agent_session_closed host={} why=\"{}\"", hostId, LogText.of(why));
+                    log.atInfo()
+                            .setMessage("agent_session_closed")
+                            .addKeyValue("host", hostId)
+                            .addKeyValue("why", why)
+                            .log();
                     session = null;
                 }
             }
@@ -208,7 +220,12 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
             // says is applied, heartbeats included.
             meters.counter("spinup_agent_sessions_refused", "reason", "unknown_host")
                     .increment();
-            log.warn("event=agent_refused host={} stream=events reason=unknown_or_retired_host", hostId);
+            log.atWarn()
+                    .setMessage("agent_refused")
+                    .addKeyValue("host", hostId)
+                    .addKeyValue("stream", "events")
+                    .addKeyValue("reason", "unknown_or_retired_host")
+                    .log();
             responseObserver.onError(GrpcErrors.toStatus(SpinUpException.notFound(
                     ErrorReason.HOST_NOT_FOUND,
                     "hostId",
@@ -247,11 +264,12 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                     // The database refused the event's data itself: a replay would fail the same way.
                     refuse(event, "invalid_data", e.getMessage() == null ? e.toString() : e.getMessage(), ack);
                 } catch (RuntimeException e) {
-                    log.warn(
-                            "event=agent_event_failed host={} seq={} error=\"{}\"",
-                            hostId,
-                            event.getSeq(),
-                            LogText.of(e.toString()));
+                    log.atWarn()
+                            .setMessage("agent_event_failed")
+                            .addKeyValue("host", hostId)
+                            .addKeyValue("seq", event.getSeq())
+                            .addKeyValue("error", e.toString())
+                            .log();
                     closed = true;
                     responseObserver.onError(Status.UNAVAILABLE
                             .withDescription("event not applied; replay it")
@@ -272,10 +290,11 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
 
             @Override
             public void onError(Throwable t) {
-                log.info(
-                        "event=agent_events_closed host={} status={}",
-                        hostId,
-                        Status.fromThrowable(t).getCode());
+                log.atInfo()
+                        .setMessage("agent_events_closed")
+                        .addKeyValue("host", hostId)
+                        .addKeyValue("status", Status.fromThrowable(t).getCode())
+                        .log();
             }
 
             @Override

@@ -91,7 +91,11 @@ public final class AgentSessions implements AutoCloseable {
         Session session = new Session(hostId, agentInstanceId, stream);
         Session previous = sessions.put(hostId, session);
         if (previous != null) {
-            log.info("event=agent_session_replaced host={} previous_instance={}", hostId, previous.agentInstanceId);
+            log.atInfo()
+                    .setMessage("agent_session_replaced")
+                    .addKeyValue("host", hostId)
+                    .addKeyValue("previous_instance", previous.agentInstanceId)
+                    .log();
             previous.close();
         }
         agentSessionsOpened.increment();
@@ -144,7 +148,11 @@ public final class AgentSessions implements AutoCloseable {
                 } catch (RuntimeException e) {
                     meters.counter("spinup_background_failures", "loop", "agent_dispatch")
                             .increment();
-                    log.warn("event=agent_dispatch_failed host={} error={}", hostId, e.toString());
+                    log.atWarn()
+                            .setMessage("agent_dispatch_failed")
+                            .addKeyValue("host", hostId)
+                            .addKeyValue("error", e.toString())
+                            .log();
                 }
                 synchronized (lock) {
                     if (!again || closed) {
@@ -182,12 +190,13 @@ public final class AgentSessions implements AutoCloseable {
                                 "kind",
                                 command.getKindCase().name())
                         .increment();
-                log.info(
-                        "event=command_sent host={} command={} kind={} bytes={}",
-                        hostId,
-                        command.getCommandId(),
-                        command.getKindCase(),
-                        command.getSerializedSize());
+                log.atInfo()
+                        .setMessage("command_sent")
+                        .addKeyValue("host", hostId)
+                        .addKeyValue("command", command.getCommandId())
+                        .addKeyValue("kind", command.getKindCase())
+                        .addKeyValue("bytes", command.getSerializedSize())
+                        .log();
             }
         }
 
@@ -207,13 +216,14 @@ public final class AgentSessions implements AutoCloseable {
                                 "kind",
                                 command.getKindCase().name())
                         .increment();
-                log.error(
-                        "event=command_too_large host={} command={} kind={} bytes={} limit={}",
-                        hostId,
-                        command.getCommandId(),
-                        command.getKindCase(),
-                        bytes,
-                        AgentProtocol.MAX_COMMAND_BYTES);
+                log.atError()
+                        .setMessage("command_too_large")
+                        .addKeyValue("host", hostId)
+                        .addKeyValue("command", command.getCommandId())
+                        .addKeyValue("kind", command.getKindCase())
+                        .addKeyValue("bytes", bytes)
+                        .addKeyValue("limit", AgentProtocol.MAX_COMMAND_BYTES)
+                        .log();
                 outbox.recordRefusal(
                                 tx,
                                 hostId,

@@ -1,6 +1,5 @@
 package dev.spinup.controlplane.agents;
 
-import dev.spinup.api.LogText;
 import dev.spinup.api.v1.CertState;
 import dev.spinup.api.v1.CertificateStatus;
 import dev.spinup.controlplane.store.Transactions;
@@ -48,13 +47,14 @@ final class CertificateReports {
                 db.inTransaction(tx -> tx.domains().recordCertificate(hostId, status.getDomain(), state, issued));
         meters.counter("spinup_certificate_reports", "state", state, "applied", applied ? "yes" : "no")
                 .increment();
-        log.info(
-                "event=certificate_status host={} domain={} state={} applied={} message=\"{}\"",
-                hostId,
-                LogText.of(status.getDomain()),
-                state,
-                applied,
-                LogText.of(status.getMessage()));
+        log.atInfo()
+                .setMessage("certificate_status")
+                .addKeyValue("host", hostId)
+                .addKeyValue("domain", status.getDomain())
+                .addKeyValue("state", state)
+                .addKeyValue("applied", applied)
+                .addKeyValue("message", status.getMessage())
+                .log();
     }
 
     /** The state as the database and the metric name it (pending, issued, failed, expired); null for none. */

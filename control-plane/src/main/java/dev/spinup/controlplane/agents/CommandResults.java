@@ -1,6 +1,5 @@
 package dev.spinup.controlplane.agents;
 
-import dev.spinup.api.LogText;
 import dev.spinup.api.v1.AgentEvent;
 import dev.spinup.api.v1.CommandAck;
 import dev.spinup.controlplane.store.Transactions;
@@ -55,11 +54,12 @@ final class CommandResults {
             });
             return;
         }
-        log.warn(
-                "event=command_rejected host={} command={} reason=\"{}\"",
-                hostId,
-                LogText.of(ack.getCommandId()),
-                LogText.of(ack.getRejectReason()));
+        log.atWarn()
+                .setMessage("command_rejected")
+                .addKeyValue("host", hostId)
+                .addKeyValue("command", ack.getCommandId())
+                .addKeyValue("reason", ack.getRejectReason())
+                .log();
         agentCommandsRejected.increment();
         db.inTransactionVoid(tx -> outbox.recordRejection(tx, hostId, ack.getCommandId(), ack.getRejectReason(), now)
                 .ifPresent(jobId -> wakeJob.accept(tx, jobId)));
@@ -74,12 +74,13 @@ final class CommandResults {
         if (job.isEmpty()) {
             refuseForeignResult(hostId, event.getResult().getCommandId());
         }
-        log.info(
-                "event=command_result host={} command={} outcome={} message=\"{}\"",
-                hostId,
-                LogText.of(event.getResult().getCommandId()),
-                event.getResult().getOutcome(),
-                LogText.of(event.getResult().getMessage()));
+        log.atInfo()
+                .setMessage("command_result")
+                .addKeyValue("host", hostId)
+                .addKeyValue("command", event.getResult().getCommandId())
+                .addKeyValue("outcome", event.getResult().getOutcome())
+                .addKeyValue("message", event.getResult().getMessage())
+                .log();
     }
 
     /** A host may only report on its own commands; anything else is refused, logged and counted. */
@@ -87,11 +88,12 @@ final class CommandResults {
         Optional<UUID> owner = db.read(tx -> tx.commands().hostOf(commandId));
         if (owner.isPresent() && !owner.get().equals(hostId)) {
             agentIdentityViolations.increment();
-            log.warn(
-                    "event=foreign_result_refused host={} command={} owner={}",
-                    hostId,
-                    LogText.of(commandId),
-                    owner.get());
+            log.atWarn()
+                    .setMessage("foreign_result_refused")
+                    .addKeyValue("host", hostId)
+                    .addKeyValue("command", commandId)
+                    .addKeyValue("owner", owner.get())
+                    .log();
         }
     }
 }

@@ -31,9 +31,11 @@ public final class HostIdentityInterceptor implements ServerInterceptor {
         }
         Optional<UUID> host = HostIdentity.fromSession(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
         if (host.isEmpty()) {
-            log.warn(
-                    "event=agent_refused reason=no_host_certificate remote={}",
-                    call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+            log.atWarn()
+                    .setMessage("agent_refused")
+                    .addKeyValue("reason", "no_host_certificate")
+                    .addKeyValue("remote", call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR))
+                    .log();
             StatusRuntimeException e = GrpcErrors.toStatus(SpinUpException.unauthenticated(
                     ErrorReason.CLIENT_CERTIFICATE_REQUIRED,
                     "agent RPCs need a host client certificate issued by this control plane's CA"));

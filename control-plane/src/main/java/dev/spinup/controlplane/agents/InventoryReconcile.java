@@ -1,6 +1,5 @@
 package dev.spinup.controlplane.agents;
 
-import dev.spinup.api.LogText;
 import dev.spinup.api.ProtoEnums;
 import dev.spinup.api.v1.Inventory;
 import dev.spinup.api.v1.InventoryWorkspace;
@@ -63,19 +62,21 @@ final class InventoryReconcile {
             return new Read(placed, unknown);
         });
         for (InventoryWorkspace w : read.orphans()) {
-            log.warn(
-                    "event=orphan_found host={} workspace={} local_state={}",
-                    hostId,
-                    LogText.of(w.getWorkspaceId()),
-                    w.getState());
+            log.atWarn()
+                    .setMessage("orphan_found")
+                    .addKeyValue("host", hostId)
+                    .addKeyValue("workspace", w.getWorkspaceId())
+                    .addKeyValue("local_state", w.getState())
+                    .log();
         }
         orphansFound.increment(read.orphans().size());
         reconcile(hostId, inventory, read.placed());
-        log.info(
-                "event=inventory host={} workspaces={} orphans={}",
-                hostId,
-                inventory.getWorkspacesCount(),
-                read.orphans().size());
+        log.atInfo()
+                .setMessage("inventory")
+                .addKeyValue("host", hostId)
+                .addKeyValue("workspaces", inventory.getWorkspacesCount())
+                .addKeyValue("orphans", read.orphans().size())
+                .log();
     }
 
     private static boolean isPlaced(String workspaceId, Set<UUID> placed) {
@@ -129,7 +130,11 @@ final class InventoryReconcile {
                     repair.accept(w.id());
                 } catch (SpinUpException e) {
                     // it became busy or changed state since the query: that operation sets the host right
-                    log.info("event=repair_skipped workspace={} reason={}", w.id(), e.reason());
+                    log.atInfo()
+                            .setMessage("repair_skipped")
+                            .addKeyValue("workspace", w.id())
+                            .addKeyValue("reason", e.reason())
+                            .log();
                 }
             }
         }

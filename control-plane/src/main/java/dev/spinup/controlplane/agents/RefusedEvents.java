@@ -30,13 +30,14 @@ public final class RefusedEvents {
 
     void record(UUID hostId, AgentEvent event, String reason, String message) {
         meters.counter("spinup_agent_events_refused", "reason", reason).increment();
-        log.warn(
-                "event=agent_event_refused host={} seq={} kind={} reason={} message=\"{}\"",
-                hostId,
-                event.getSeq(),
-                event.getKindCase(),
-                reason,
-                LogText.of(message));
+        log.atWarn()
+                .setMessage("agent_event_refused")
+                .addKeyValue("host", hostId)
+                .addKeyValue("seq", event.getSeq())
+                .addKeyValue("kind", event.getKindCase())
+                .addKeyValue("reason", reason)
+                .addKeyValue("message", message)
+                .log();
         byte[] bytes = event.toByteArray();
         db.inTransactionVoid(tx -> tx.refusedEvents()
                 .insert(

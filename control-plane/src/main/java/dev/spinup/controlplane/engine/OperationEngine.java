@@ -157,9 +157,11 @@ public final class OperationEngine implements AutoCloseable {
      */
     public void start(List<RecurringTask<?>> recurring) {
         if (config.threads() == 0) {
-            log.info(
-                    "event=jobs_disabled replica={}: this replica serves the API and agents only",
-                    config.replicaName());
+            log.atInfo()
+                    .setMessage("jobs_disabled")
+                    .addKeyValue("replica", config.replicaName())
+                    .addKeyValue("serves", "api_and_agents_only")
+                    .log();
             return;
         }
         // db-scheduler's own statements join the caller's transaction where there is one (the

@@ -145,13 +145,14 @@ public final class OperationRunner {
         }
         if (current.status() == StepState.Status.PENDING) {
             state = state.started(now);
-            log.info(
-                    "event=step_started operation={} verb={} step={} phase={} attempt={}",
-                    op.id(),
-                    op.verb().wire(),
-                    step.name(),
-                    state.phase(),
-                    state.current().attempts());
+            log.atInfo()
+                    .setMessage("step_started")
+                    .addKeyValue("operation", op.id())
+                    .addKeyValue("verb", op.verb().wire())
+                    .addKeyValue("step", step.name())
+                    .addKeyValue("phase", state.phase())
+                    .addKeyValue("attempt", state.current().attempts())
+                    .log();
         }
         StepOutcome outcome = executeTraced(step, new StepContext(tx, op, workspace, state, now));
         if (outcome instanceof StepOutcome.CallOut<?> call) {

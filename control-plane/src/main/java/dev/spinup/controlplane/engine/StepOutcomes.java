@@ -58,7 +58,11 @@ final class StepOutcomes {
                 save(tx, op, state, now);
                 stepTimer(op.verb(), step.name())
                         .record(Duration.between(record.startedAt(), now).abs());
-                log.info("event=step_done operation={} step={}", op.id(), step.name());
+                log.atInfo()
+                        .setMessage("step_done")
+                        .addKeyValue("operation", op.id())
+                        .addKeyValue("step", step.name())
+                        .log();
                 yield new Advance.Continue();
             }
             case StepOutcome.Wait wait -> {
@@ -89,13 +93,14 @@ final class StepOutcomes {
             Step step,
             StepOutcome.Fail fail,
             Instant now) {
-        log.warn(
-                "event=step_failed operation={} step={} attempt={} reason={} message=\"{}\"",
-                op.id(),
-                step.name(),
-                state.current().attempts(),
-                fail.reason(),
-                fail.message());
+        log.atWarn()
+                .setMessage("step_failed")
+                .addKeyValue("operation", op.id())
+                .addKeyValue("step", step.name())
+                .addKeyValue("attempt", state.current().attempts())
+                .addKeyValue("reason", fail.reason())
+                .addKeyValue("message", fail.message())
+                .log();
         Plan plan = job.plan(op.params());
         if (state.phase() == StepState.Phase.FORWARD && plan.forwardOnly(step.name())) {
             StepState.StepRecord record = state.current();
@@ -113,13 +118,14 @@ final class StepOutcomes {
                                 "step",
                                 step.name())
                         .increment();
-                log.info(
-                        "event=step_retry operation={} step={} attempt={} at={} deadline={}",
-                        op.id(),
-                        step.name(),
-                        record.attempts() + 1,
-                        retryAt,
-                        deadline);
+                log.atInfo()
+                        .setMessage("step_retry")
+                        .addKeyValue("operation", op.id())
+                        .addKeyValue("step", step.name())
+                        .addKeyValue("attempt", record.attempts() + 1)
+                        .addKeyValue("at", retryAt)
+                        .addKeyValue("deadline", deadline)
+                        .log();
                 return new Advance.WaitUntil(retryAt, op, step.name());
             }
             WorkspaceState target =
@@ -197,12 +203,13 @@ final class StepOutcomes {
                 .tag("status", status.wire())
                 .register(meters)
                 .record(Duration.between(op.requestedAt(), now).abs());
-        log.info(
-                "event=operation_finished operation={} verb={} status={} reason={}",
-                op.id(),
-                op.verb().wire(),
-                status.wire(),
-                reason);
+        log.atInfo()
+                .setMessage("operation_finished")
+                .addKeyValue("operation", op.id())
+                .addKeyValue("verb", op.verb().wire())
+                .addKeyValue("status", status.wire())
+                .addKeyValue("reason", reason)
+                .log();
     }
 
     void save(Tx tx, Operation op, StepState state, Instant now) {

@@ -96,7 +96,12 @@ public final class AccessKeys {
             for (UUID host : hosts) {
                 pushTable(tx, host, keyId);
             }
-            log.info("event=access_key_made key={} signs_from={} hosts={}", keyId, signsFrom, hosts.size());
+            log.atInfo()
+                    .setMessage("access_key_made")
+                    .addKeyValue("key", keyId)
+                    .addKeyValue("signs_from", signsFrom)
+                    .addKeyValue("hosts", hosts.size())
+                    .log();
             return true;
         });
     }

@@ -68,7 +68,12 @@ public final class Enrollment {
             }
             tx.tokens().createEnrollmentToken(Ids.newId(clock), Secrets.sha256Hex(token), region, actor, now, expires);
         });
-        log.info("event=enrollment_token_created region={} expires_at={} actor={}", region, expires, actor);
+        log.atInfo()
+                .setMessage("enrollment_token_created")
+                .addKeyValue("region", region)
+                .addKeyValue("expires_at", expires)
+                .addKeyValue("actor", actor)
+                .log();
         return new Token(token, expires);
     }
 
@@ -110,14 +115,22 @@ public final class Enrollment {
             tx.fleet().registerHost(hostId, region, fqdn, total);
             tx.tokens().markEnrollmentTokenUsed(row.id(), hostId, now);
             hostsEnrolled.increment();
-            log.info("event=host_enrolled host={} region={} fqdn={}", hostId, region, fqdn);
+            log.atInfo()
+                    .setMessage("host_enrolled")
+                    .addKeyValue("host", hostId)
+                    .addKeyValue("region", region)
+                    .addKeyValue("fqdn", fqdn)
+                    .log();
             return new Enrolled(hostId, certificate, ca.certificatePem(), region);
         });
     }
 
     private SpinUpException refused(ErrorReason reason, String message) {
         meters.counter("spinup_enrollments_refused", "reason", reason.name()).increment();
-        log.warn("event=enrollment_refused reason={}", reason);
+        log.atWarn()
+                .setMessage("enrollment_refused")
+                .addKeyValue("reason", reason)
+                .log();
         return SpinUpException.unauthenticated(reason, message);
     }
 }

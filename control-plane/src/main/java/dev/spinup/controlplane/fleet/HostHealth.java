@@ -38,7 +38,11 @@ public final class HostHealth {
         List<UUID> expired =
                 db.inTransaction(tx -> tx.fleet().expireLeases(clock.instant().minus(lease)));
         for (UUID host : expired) {
-            log.warn("event=host_unhealthy host={} no_heartbeat_for_seconds={}", host, lease.toSeconds());
+            log.atWarn()
+                    .setMessage("host_unhealthy")
+                    .addKeyValue("host", host)
+                    .addKeyValue("no_heartbeat_for_seconds", lease.toSeconds())
+                    .log();
         }
         hostsMarkedUnhealthy.increment(expired.size());
     }

@@ -30,13 +30,14 @@ public final class AccessLogInterceptor implements ServerInterceptor {
         ServerCall<Q, R> logged = new SimpleForwardingServerCall<>(call) {
             @Override
             public void close(Status status, Metadata trailers) {
-                log.info(
-                        "event=rpc method={} status={} duration_ms={} peer={} metadata={}",
-                        call.getMethodDescriptor().getFullMethodName(),
-                        status.getCode(),
-                        (System.nanoTime() - start) / 1_000_000,
-                        peer,
-                        metadata);
+                log.atInfo()
+                        .setMessage("rpc")
+                        .addKeyValue("method", call.getMethodDescriptor().getFullMethodName())
+                        .addKeyValue("status", status.getCode())
+                        .addKeyValue("duration_ms", (System.nanoTime() - start) / 1_000_000)
+                        .addKeyValue("peer", peer)
+                        .addKeyValue("metadata", metadata)
+                        .log();
                 super.close(status, trailers);
             }
         };

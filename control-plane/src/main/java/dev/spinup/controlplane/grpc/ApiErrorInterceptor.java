@@ -100,7 +100,11 @@ public final class ApiErrorInterceptor implements ServerInterceptor {
             return GrpcErrors.toStatus(api);
         }
         if (Throwables.isDatabaseUnavailable(e)) {
-            log.warn("event=dependency_unavailable method={} error={}", method, e.toString());
+            log.atWarn()
+                    .setMessage("dependency_unavailable")
+                    .addKeyValue("method", method)
+                    .addKeyValue("error", e.toString())
+                    .log();
             return GrpcErrors.toStatus(new SpinUpException(
                     SpinUpException.Kind.UNAVAILABLE,
                     ErrorReason.DEPENDENCY_UNAVAILABLE,
@@ -108,7 +112,12 @@ public final class ApiErrorInterceptor implements ServerInterceptor {
                     Map.of()));
         }
         String incident = UUID.randomUUID().toString();
-        log.error("event=internal_error method={} incident={}", method, incident, e);
+        log.atError()
+                .setMessage("internal_error")
+                .addKeyValue("method", method)
+                .addKeyValue("incident", incident)
+                .setCause(e)
+                .log();
         return GrpcErrors.toStatus(new SpinUpException(
                 SpinUpException.Kind.INTERNAL,
                 ErrorReason.INTERNAL_ERROR,

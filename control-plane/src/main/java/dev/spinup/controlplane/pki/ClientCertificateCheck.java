@@ -1,6 +1,5 @@
 package dev.spinup.controlplane.pki;
 
-import dev.spinup.api.LogText;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -163,17 +162,19 @@ public final class ClientCertificateCheck extends X509ExtendedTrustManager {
         long suppressed = windows.computeIfAbsent(reason, r -> new Window()).admit(clock.millis());
         if (suppressed >= 0) {
             X509Certificate leaf = chain == null || chain.length == 0 ? null : chain[0];
-            log.warn(
-                    "event=tls_client_refused reason={} peer={} subject=\"{}\" issuer=\"{}\" error=\"{}\" "
-                            + "suppressed_since_last={}",
-                    reason,
-                    peer,
-                    leaf == null
-                            ? ""
-                            : LogText.of(leaf.getSubjectX500Principal().getName()),
-                    leaf == null ? "" : LogText.of(leaf.getIssuerX500Principal().getName()),
-                    LogText.of(e.getMessage()),
-                    suppressed);
+            log.atWarn()
+                    .setMessage("tls_client_refused")
+                    .addKeyValue("reason", reason)
+                    .addKeyValue("peer", peer)
+                    .addKeyValue(
+                            "subject",
+                            leaf == null ? "" : leaf.getSubjectX500Principal().getName())
+                    .addKeyValue(
+                            "issuer",
+                            leaf == null ? "" : leaf.getIssuerX500Principal().getName())
+                    .addKeyValue("error", e.getMessage())
+                    .addKeyValue("suppressed_since_last", suppressed)
+                    .log();
         }
     }
 

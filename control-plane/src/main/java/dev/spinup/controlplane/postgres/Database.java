@@ -110,7 +110,11 @@ public final class Database implements Transactions, AutoCloseable {
                 if (attempt >= MAX_ATTEMPTS || !isRetryable(e)) {
                     throw e;
                 }
-                log.info("event=transaction_retried attempt={} cause={}", attempt, e.getMessage());
+                log.atInfo()
+                        .setMessage("transaction_retried")
+                        .addKeyValue("attempt", attempt)
+                        .addKeyValue("cause", e.getMessage())
+                        .log();
             }
         }
     }

@@ -66,7 +66,11 @@ public final class PgNotificationListener implements AutoCloseable {
                             } catch (RuntimeException e) {
                                 meters.counter("spinup_background_failures", "loop", "pg_notify_handler")
                                         .increment();
-                                log.warn("event=notify_handler_failed channel={} error={}", n.getName(), e.toString());
+                                log.atWarn()
+                                        .setMessage("notify_handler_failed")
+                                        .addKeyValue("channel", n.getName())
+                                        .addKeyValue("error", e.toString())
+                                        .log();
                             }
                         }
                     }
@@ -77,7 +81,11 @@ public final class PgNotificationListener implements AutoCloseable {
                 }
                 meters.counter("spinup_background_failures", "loop", "pg_listen")
                         .increment();
-                log.warn("event=pg_listen_failed error={}; reconnecting in 1s", e.toString());
+                log.atWarn()
+                        .setMessage("pg_listen_failed")
+                        .addKeyValue("error", e.toString())
+                        .addKeyValue("retry_in_ms", 1000)
+                        .log();
                 reconnecting = true;
                 try {
                     Thread.sleep(1000);

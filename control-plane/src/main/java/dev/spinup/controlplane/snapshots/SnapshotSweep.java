@@ -76,7 +76,10 @@ public final class SnapshotSweep {
                         old.stream().filter(uri -> !known.contains(uri)).toList();
                 for (String uri : orphans) {
                     storage.delete(storage.keyOf(uri));
-                    log.warn("event=snapshot_object_swept object={}", uri);
+                    log.atWarn()
+                            .setMessage("snapshot_object_swept")
+                            .addKeyValue("object", uri)
+                            .log();
                 }
                 if (!orphans.isEmpty()) {
                     db.inTransactionVoid(tx -> tx.snapshots().markPurgedByUri(orphans, clock.instant()));
@@ -87,7 +90,10 @@ public final class SnapshotSweep {
         } catch (RuntimeException e) {
             meters.counter("spinup_background_failures", "loop", "snapshot_sweep")
                     .increment();
-            log.warn("event=snapshot_sweep_failed error=\"{}\"", e.toString());
+            log.atWarn()
+                    .setMessage("snapshot_sweep_failed")
+                    .addKeyValue("error", e.toString())
+                    .log();
         }
         return swept.get();
     }

@@ -54,12 +54,20 @@ public final class PeriodicSnapshots {
                 started++;
             } catch (SpinUpException e) {
                 // busy or no longer active since the query: the next scan looks again
-                log.info("event=periodic_snapshot_skipped workspace={} reason={}", id, e.reason());
+                log.atInfo()
+                        .setMessage("periodic_snapshot_skipped")
+                        .addKeyValue("workspace", id)
+                        .addKeyValue("reason", e.reason())
+                        .log();
             }
         }
         periodicSnapshotsStarted.increment(started);
         if (!due.isEmpty()) {
-            log.info("event=periodic_snapshot_scan due={} started={}", due.size(), started);
+            log.atInfo()
+                    .setMessage("periodic_snapshot_scan")
+                    .addKeyValue("due", due.size())
+                    .addKeyValue("started", started)
+                    .log();
         }
     }
 }

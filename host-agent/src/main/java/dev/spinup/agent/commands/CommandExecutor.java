@@ -132,7 +132,11 @@ public final class CommandExecutor implements AutoCloseable {
     public CommandAck accept(Command command) {
         String problem = validate(command);
         if (problem != null) {
-            log.warn("event=command_rejected command={} reason=\"{}\"", command.getCommandId(), problem);
+            log.atWarn()
+                    .setMessage("command_rejected")
+                    .addKeyValue("command", command.getCommandId())
+                    .addKeyValue("reason", problem)
+                    .log();
             meters.refused(command.getKindCase(), "rejected");
             return CommandAck.newBuilder()
                     .setCommandId(command.getCommandId())
@@ -142,14 +146,18 @@ public final class CommandExecutor implements AutoCloseable {
         }
         var recorded = executed.result(command.getCommandId());
         if (recorded.isPresent()) {
-            log.info("event=command_replayed command={}", command.getCommandId());
+            log.atInfo()
+                    .setMessage("command_replayed")
+                    .addKeyValue("command", command.getCommandId())
+                    .log();
             events.emit(AgentEvent.newBuilder().setResult(recorded.get()));
         } else if (inFlight.add(command.getCommandId())) {
             if (executed.wasAccepted(command.getCommandId()) && CONVERGENT.contains(command.getKindCase())) {
-                log.warn(
-                        "event=command_rerun_after_restart command={} kind={}",
-                        command.getCommandId(),
-                        command.getKindCase());
+                log.atWarn()
+                        .setMessage("command_rerun_after_restart")
+                        .addKeyValue("command", command.getCommandId())
+                        .addKeyValue("kind", command.getKindCase())
+                        .log();
                 workers.execute(() -> run(command));
             } else if (executed.wasAccepted(command.getCommandId())) {
                 // Accepted by an earlier run of this agent that died before finishing it: its effects
@@ -163,7 +171,10 @@ public final class CommandExecutor implements AutoCloseable {
                         .build();
                 executed.record(lost);
                 inFlight.remove(command.getCommandId());
-                log.warn("event=command_lost_in_restart command={}", command.getCommandId());
+                log.atWarn()
+                        .setMessage("command_lost_in_restart")
+                        .addKeyValue("command", command.getCommandId())
+                        .log();
                 meters.refused(command.getKindCase(), "lost_in_restart");
                 events.emit(AgentEvent.newBuilder().setResult(lost));
             } else {
@@ -209,7 +220,10 @@ public final class CommandExecutor implements AutoCloseable {
     public int pruneRecords() {
         int pruned = executed.prune(clock.instant(), Set.copyOf(inFlight));
         if (pruned > 0) {
-            log.info("event=command_records_pruned count={}", pruned);
+            log.atInfo()
+                    .setMessage("command_records_pruned")
+                    .addKeyValue("count", pruned)
+                    .log();
         }
         return pruned;
     }
@@ -254,7 +268,11 @@ public final class CommandExecutor implements AutoCloseable {
                         .setErrorCode(e.code())
                         .setMessage(e.getMessage());
             } catch (IOException | RuntimeException e) {
-                log.error("event=command_crashed command={}", command.getCommandId(), e);
+                log.atError()
+                        .setMessage("command_crashed")
+                        .addKeyValue("command", command.getCommandId())
+                        .setCause(e)
+                        .log();
                 result.setOutcome(CommandOutcome.COMMAND_OUTCOME_FAILED)
                         .setErrorCode("internal")
                         .setMessage(DriverException.reason(e));
@@ -275,12 +293,13 @@ public final class CommandExecutor implements AutoCloseable {
         executed.record(built);
         hooks.afterRecorded(command);
         inFlight.remove(command.getCommandId());
-        log.info(
-                "event=command_executed command={} kind={} outcome={} message=\"{}\"",
-                command.getCommandId(),
-                command.getKindCase(),
-                built.getOutcome(),
-                built.getMessage());
+        log.atInfo()
+                .setMessage("command_executed")
+                .addKeyValue("command", command.getCommandId())
+                .addKeyValue("kind", command.getKindCase())
+                .addKeyValue("outcome", built.getOutcome())
+                .addKeyValue("message", built.getMessage())
+                .log();
         events.emit(AgentEvent.newBuilder().setResult(built).putAllTraceContext(TraceContext.current()));
     }
 

@@ -242,7 +242,12 @@ public final class ProcessVmDriver extends SupervisedDriver {
             files.writePid(workspaceId, process.pid());
             ProcessHandle handle = process.toHandle();
             supervise(workspaceId, handle);
-            log.info("event=workspace_process_started workspace={} pid={} port={}", workspaceId, process.pid(), port);
+            log.atInfo()
+                    .setMessage("workspace_process_started")
+                    .addKeyValue("workspace", workspaceId)
+                    .addKeyValue("pid", process.pid())
+                    .addKeyValue("port", port)
+                    .log();
             return handle;
         } catch (IOException e) {
             throw new DriverException(
@@ -269,7 +274,7 @@ public final class ProcessVmDriver extends SupervisedDriver {
         }
         Map<Long, String> owners = new java.util.HashMap<>();
         ProcessHandle.allProcesses().forEach(p -> {
-            String id = workspaceOf(p.pid());
+            String id = WorkspaceProcesses.workspaceOf(p.pid());
             if (id != null && runningHere.containsKey(id)) {
                 owners.put(p.pid(), id);
             }
@@ -286,33 +291,6 @@ public final class ProcessVmDriver extends SupervisedDriver {
             });
         });
         return previews;
-    }
-
-    private static final byte[] ID_VARIABLE =
-            "SPINUP_WORKSPACE_ID=".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-
-    /** The workspace id in a process's environment, if it has one (and it is ours to read). */
-    private static String workspaceOf(long pid) {
-        byte[] environ;
-        try {
-            environ = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
-        } catch (IOException | SecurityException goneOrNotOurs) {
-            return null;
-        }
-        // NUL-separated NAME=value entries; a workspace id is 36 characters
-        for (int start = 0; start < environ.length; ) {
-            int end = start;
-            while (end < environ.length && environ[end] != 0) {
-                end++;
-            }
-            if (end - start == ID_VARIABLE.length + 36
-                    && java.util.Arrays.equals(
-                            environ, start, start + ID_VARIABLE.length, ID_VARIABLE, 0, ID_VARIABLE.length)) {
-                return new String(environ, start + ID_VARIABLE.length, 36, java.nio.charset.StandardCharsets.US_ASCII);
-            }
-            start = end + 1;
-        }
-        return null;
     }
 
     @Override
@@ -363,7 +341,11 @@ public final class ProcessVmDriver extends SupervisedDriver {
             process.onExit().get(Math.max(graceSeconds, 0), java.util.concurrent.TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             if (graceSeconds > 0) {
-                log.warn("event=workspace_hard_stop workspace={} grace_seconds={}", workspaceId, graceSeconds);
+                log.atWarn()
+                        .setMessage("workspace_hard_stop")
+                        .addKeyValue("workspace", workspaceId)
+                        .addKeyValue("grace_seconds", graceSeconds)
+                        .log();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -2,11 +2,14 @@ package dev.spinup.agent.drivers;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A workspace's disk, through qemu-img: a qcow2 overlay on the read-only base of the image it was
@@ -15,6 +18,7 @@ import java.util.Map;
  * the old disk or the new one.
  */
 final class QemuDisks {
+    private static final Logger log = LoggerFactory.getLogger(QemuDisks.class);
     static final long GIB = 1L << 30;
     static final String DISK = "disk.qcow2";
 
@@ -88,6 +92,48 @@ final class QemuDisks {
         }
         ExternalCommand.run(List.of("qemu-img", "resize", "-q", disk.toString(), Long.toString(bytes)), null, null);
         return true;
+    }
+
+    /**
+     * The workspace's overlay as a compressed qcow2 holding only what differs from its base image
+     * (the base is named by content hash in its backing path), written to {@code out}. A running VM
+     * ({@code live} not null) is first told to flush its filesystems (guest
+     * channel {@code sync}), then copied at that point in time by a QMP {@code drive-backup}
+     * (sync=top: the overlay alone, copy-before-write while the guest keeps running), so the
+     * snapshot is what a power cut at that instant would leave, with the data written before it.
+     */
+    void exportOverlay(Path dir, String imageHash, LiveBackup live, OutputStream out) throws DriverException {
+        Path backup = dir.resolve("backup.qcow2.partial");
+        Path export = dir.resolve("export.qcow2.partial");
+        try {
+            Files.deleteIfExists(backup);
+            Path source = dir.resolve(DISK);
+            if (live != null) {
+                live.to(backup);
+                source = backup;
+            }
+            export(source, imageHash, export);
+            Files.copy(export, out);
+        } catch (IOException e) {
+            throw new DriverException(
+                    "io_error", "cannot snapshot " + dir.getFileName() + ": " + DriverException.reason(e), e);
+        } finally {
+            try {
+                Files.deleteIfExists(export);
+                Files.deleteIfExists(backup);
+            } catch (IOException e) {
+                log.atWarn()
+                        .setMessage("export_cleanup_failed")
+                        .addKeyValue("workspace", dir.getFileName())
+                        .addKeyValue("error", e.toString())
+                        .log();
+            }
+        }
+    }
+
+    /** Copies a running VM's overlay, as it is at this instant, to a file. */
+    interface LiveBackup {
+        void to(Path target) throws DriverException;
     }
 
     /**

@@ -164,7 +164,10 @@ final class QemuGuests implements AutoCloseable {
                     channel(workspaceId, System.nanoTime() + TimeUnit.SECONDS.toNanos(30)),
                     sockets(workspaceId).resolve("qmp.sock"),
                     target);
-            log.info("event=vm_live_backup workspace={}", workspaceId);
+            log.atInfo()
+                    .setMessage("vm_live_backup")
+                    .addKeyValue("workspace", workspaceId)
+                    .log();
         } catch (IOException e) {
             throw new DriverException(
                     "backup_failed",
@@ -193,7 +196,11 @@ final class QemuGuests implements AutoCloseable {
                 sockets(workspaceId).resolve("guest.sock"),
                 workspaceId,
                 Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
-                message -> log.warn("event=guest_app_exited workspace={} message=\"{}\"", workspaceId, message));
+                message -> log.atWarn()
+                        .setMessage("guest_app_exited")
+                        .addKeyValue("workspace", workspaceId)
+                        .addKeyValue("message", message)
+                        .log());
         channels.put(workspaceId, channel);
         return channel;
     }

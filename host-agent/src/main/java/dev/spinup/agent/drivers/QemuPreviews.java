@@ -59,7 +59,11 @@ final class QemuPreviews {
                     previews.put(id, dial);
                 }
             } catch (DriverException e) {
-                log.debug("event=preview_ports_unknown workspace={} reason=\"{}\"", id, e.getMessage());
+                log.atDebug()
+                        .setMessage("preview_ports_unknown")
+                        .addKeyValue("workspace", id)
+                        .addKeyValue("reason", e.getMessage())
+                        .log();
             }
         }
         return previews;
@@ -75,11 +79,12 @@ final class QemuPreviews {
         try {
             int hostPort = files.allocatePort(Set.of());
             guests.forward(workspaceId, bind, hostPort, guestPort);
-            log.info(
-                    "event=vm_port_forwarded workspace={} guest_port={} host_port={}",
-                    workspaceId,
-                    guestPort,
-                    hostPort);
+            log.atInfo()
+                    .setMessage("vm_port_forwarded")
+                    .addKeyValue("workspace", workspaceId)
+                    .addKeyValue("guest_port", guestPort)
+                    .addKeyValue("host_port", hostPort)
+                    .log();
             return hostPort;
         } finally {
             lock.unlock();

@@ -79,7 +79,11 @@ public final class QemuVmDriver extends SupervisedDriver {
         this.tscHint = kvm ? "" : QemuAccel.tscHint();
         this.guests = new QemuGuests(root);
         this.previews = new QemuPreviews(guests, files, lock, QemuCommandLine.bindAddress(advertiseHost));
-        log.info("event=qemu_driver image={} accel={}", disks.currentImage(), kvm ? "kvm" : "tcg");
+        log.atInfo()
+                .setMessage("qemu_driver")
+                .addKeyValue("image", disks.currentImage())
+                .addKeyValue("accel", kvm ? "kvm" : "tcg")
+                .log();
         adoptSurvivors();
     }
 
@@ -189,7 +193,13 @@ public final class QemuVmDriver extends SupervisedDriver {
             files.writePid(workspaceId, process.pid());
             supervise(workspaceId, process.toHandle());
             String accel = kvm ? "kvm" : "tcg";
-            log.info("event=vm_started workspace={} pid={} port={} accel={}", workspaceId, process.pid(), port, accel);
+            log.atInfo()
+                    .setMessage("vm_started")
+                    .addKeyValue("workspace", workspaceId)
+                    .addKeyValue("pid", process.pid())
+                    .addKeyValue("port", port)
+                    .addKeyValue("accel", accel)
+                    .log();
             return process.toHandle();
         } catch (IOException e) {
             throw new DriverException("spawn_failed", "cannot start qemu: " + DriverException.reason(e), e);
@@ -274,12 +284,15 @@ public final class QemuVmDriver extends SupervisedDriver {
                 guests.requestShutdown(workspaceId);
                 process.onExit().get(graceSeconds, TimeUnit.SECONDS);
             } catch (IOException | ExecutionException | TimeoutException e) {
-                log.warn(
-                        "event=vm_hard_stop workspace={} grace_seconds={} reason=\"{}\" console=\"{}\"",
-                        workspaceId,
-                        graceSeconds,
-                        e,
-                        WorkspaceFiles.tail(files.dir(workspaceId).resolve("console.log"), 5));
+                log.atWarn()
+                        .setMessage("vm_hard_stop")
+                        .addKeyValue("workspace", workspaceId)
+                        .addKeyValue("grace_seconds", graceSeconds)
+                        .addKeyValue("reason", e)
+                        .addKeyValue(
+                                "console",
+                                WorkspaceFiles.tail(files.dir(workspaceId).resolve("console.log"), 5))
+                        .log();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -289,7 +302,11 @@ public final class QemuVmDriver extends SupervisedDriver {
                 guests.quit(workspaceId);
                 process.onExit().get(5, TimeUnit.SECONDS);
             } catch (IOException | ExecutionException | TimeoutException e) {
-                log.warn("event=vm_kill workspace={} reason=\"{}\"", workspaceId, e.toString());
+                log.atWarn()
+                        .setMessage("vm_kill")
+                        .addKeyValue("workspace", workspaceId)
+                        .addKeyValue("reason", e.toString())
+                        .log();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -316,46 +333,22 @@ public final class QemuVmDriver extends SupervisedDriver {
     private void growDisk(String workspaceId, Properties p) throws DriverException {
         long bytes = Long.parseLong(p.getProperty("disk_gb")) * QemuDisks.GIB;
         if (disks.grow(files.dir(workspaceId).resolve(QemuDisks.DISK), bytes)) {
-            log.info("event=vm_disk_grown workspace={} disk_gb={}", workspaceId, p.getProperty("disk_gb"));
+            log.atInfo()
+                    .setMessage("vm_disk_grown")
+                    .addKeyValue("workspace", workspaceId)
+                    .addKeyValue("disk_gb", p.getProperty("disk_gb"))
+                    .log();
         }
     }
 
-    /**
-     * The workspace's overlay as a compressed qcow2 holding only what differs from its base image
-     * (the base is named by content hash in its backing path). Always a full archive of the
-     * workspace's own data: returns "". A running VM is first told to flush its filesystems (guest
-     * channel {@code sync}), then copied at that point in time by a QMP {@code drive-backup}
-     * (sync=top: the overlay alone, copy-before-write while the guest keeps running), so the
-     * snapshot is what a power cut at that instant would leave, with the data written before it.
-     */
+    /** A full archive of the workspace's own data (see {@link QemuDisks#exportOverlay}): returns "". */
     @Override
     public String exportDisk(String workspaceId, String snapshotId, String baseSnapshotId, OutputStream out)
             throws DriverException {
         Properties p = files.require(workspaceId);
-        Path dir = files.dir(workspaceId);
-        Path backup = dir.resolve("backup.qcow2.partial");
-        Path export = dir.resolve("export.qcow2.partial");
-        try {
-            Files.deleteIfExists(backup);
-            Path source = dir.resolve(QemuDisks.DISK);
-            if (isRunning(workspaceId)) {
-                guests.liveBackup(workspaceId, backup);
-                source = backup;
-            }
-            disks.export(source, p.getProperty("image"), export);
-            Files.copy(export, out);
-            return "";
-        } catch (IOException e) {
-            throw new DriverException(
-                    "io_error", "cannot snapshot " + workspaceId + ": " + DriverException.reason(e), e);
-        } finally {
-            try {
-                Files.deleteIfExists(export);
-                Files.deleteIfExists(backup);
-            } catch (IOException e) {
-                log.warn("event=export_cleanup_failed workspace={} error={}", workspaceId, e.toString());
-            }
-        }
+        QemuDisks.LiveBackup live = isRunning(workspaceId) ? target -> guests.liveBackup(workspaceId, target) : null;
+        disks.exportOverlay(files.dir(workspaceId), p.getProperty("image"), live, out);
+        return "";
     }
 
     @Override

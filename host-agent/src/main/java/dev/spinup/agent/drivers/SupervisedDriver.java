@@ -92,7 +92,12 @@ abstract class SupervisedDriver implements VmDriver {
                 return;
             }
             String message = unexpectedExitMessage(workspaceId, h);
-            log.warn("event=workspace_exited driver={} workspace={} pid={}", name(), workspaceId, h.pid());
+            log.atWarn()
+                    .setMessage("workspace_exited")
+                    .addKeyValue("driver", name())
+                    .addKeyValue("workspace", workspaceId)
+                    .addKeyValue("pid", h.pid())
+                    .log();
             exitListeners.forEach(l -> l.accept(new UnexpectedExit(workspaceId, true, message)));
         });
     }
@@ -103,10 +108,19 @@ abstract class SupervisedDriver implements VmDriver {
             try {
                 files.recordedProcess(id, h -> isWorkspaceProcess(id, h)).ifPresent(process -> {
                     supervise(id, process);
-                    log.info("event=workspace_adopted driver={} workspace={} pid={}", name(), id, process.pid());
+                    log.atInfo()
+                            .setMessage("workspace_adopted")
+                            .addKeyValue("driver", name())
+                            .addKeyValue("workspace", id)
+                            .addKeyValue("pid", process.pid())
+                            .log();
                 });
             } catch (IllegalStateException e) {
-                log.warn("event=adopt_failed workspace={} error={}", id, e.getMessage());
+                log.atWarn()
+                        .setMessage("adopt_failed")
+                        .addKeyValue("workspace", id)
+                        .addKeyValue("error", e.getMessage())
+                        .log();
             }
         }
     }

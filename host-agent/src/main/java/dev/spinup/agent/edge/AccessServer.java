@@ -114,11 +114,12 @@ public final class AccessServer implements AutoCloseable {
                     }
                 }
             } catch (RuntimeException e) {
-                log.warn(
-                        "event=access_check_failed workspace={} target={} error=\"{}\"",
-                        workspace,
-                        target,
-                        e.getMessage());
+                log.atWarn()
+                        .setMessage("access_check_failed")
+                        .addKeyValue("workspace", workspace)
+                        .addKeyValue("target", target)
+                        .addKeyValue("error", e.getMessage())
+                        .log();
                 exchange.getResponseHeaders().set("Cache-Control", "no-store");
                 exchange.sendResponseHeaders(503, -1);
                 count("error");
@@ -163,7 +164,12 @@ public final class AccessServer implements AutoCloseable {
             }
             case AccessVerifier.Decision.Redirect r -> {
                 count("redeemed");
-                log.info("event=access_granted workspace={} target={} grant={}", workspace, target, r.grantId());
+                log.atInfo()
+                        .setMessage("access_granted")
+                        .addKeyValue("workspace", workspace)
+                        .addKeyValue("target", target)
+                        .addKeyValue("grant", r.grantId())
+                        .log();
                 activity.touch(workspace);
                 out.set("Location", r.location());
                 out.set("Set-Cookie", r.setCookie());
@@ -171,7 +177,12 @@ public final class AccessServer implements AutoCloseable {
             }
             case AccessVerifier.Decision.Refuse r -> {
                 count(r.reason());
-                log.info("event=access_refused workspace={} target={} reason={}", workspace, target, r.reason());
+                log.atInfo()
+                        .setMessage("access_refused")
+                        .addKeyValue("workspace", workspace)
+                        .addKeyValue("target", target)
+                        .addKeyValue("reason", r.reason())
+                        .log();
                 // a closed preview port is not a question of access: the edge could not reach it
                 boolean closed = r.reason().equals(PORT_NOT_LISTENING);
                 byte[] page = (closed

@@ -184,7 +184,10 @@ public final class CaddyEdge implements EdgeController {
         lock.lock();
         try {
             if (table != null && !guard.effective(routes(table)).equals(loaded)) {
-                log.info("event=edge_refresh generation={}", table.getGeneration());
+                log.atInfo()
+                        .setMessage("edge_refresh")
+                        .addKeyValue("generation", table.getGeneration())
+                        .log();
                 load(
                         table,
                         "generation " + table.getGeneration() + ", re-rendered for this host's workspaces",
@@ -192,7 +195,11 @@ public final class CaddyEdge implements EdgeController {
             }
         } catch (DriverException | RuntimeException e) {
             counted("refresh", "failed");
-            log.warn("event=edge_refresh_failed generation={} error=\"{}\"", appliedGeneration, e.getMessage());
+            log.atWarn()
+                    .setMessage("edge_refresh_failed")
+                    .addKeyValue("generation", appliedGeneration)
+                    .addKeyValue("error", e.getMessage())
+                    .log();
         } finally {
             lock.unlock();
         }
@@ -239,13 +246,14 @@ public final class CaddyEdge implements EdgeController {
         if (certificates != null) {
             certificates.track(names);
         }
-        log.info(
-                "event=edge_applied generation={} serial={} routes={} millis={} reloaded={}",
-                t.getGeneration(),
-                next,
-                effective.size(),
-                millis,
-                config != null);
+        log.atInfo()
+                .setMessage("edge_applied")
+                .addKeyValue("generation", t.getGeneration())
+                .addKeyValue("serial", next)
+                .addKeyValue("routes", effective.size())
+                .addKeyValue("millis", millis)
+                .addKeyValue("reloaded", config != null)
+                .log();
         return "Caddy serves " + effective.size() + " routes (" + what + ")"
                 + (config != null ? ", loaded in " + millis + " ms" : ", unchanged");
     }

@@ -66,7 +66,10 @@ final class CaddyProcess implements AutoCloseable {
         Optional<ProcessHandle> previous = readPid().flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive);
         if (previous.isPresent() && admin.answers()) {
             caddy = previous.get();
-            log.info("event=caddy_adopted pid={}", caddy.pid());
+            log.atInfo()
+                    .setMessage("caddy_adopted")
+                    .addKeyValue("pid", caddy.pid())
+                    .log();
             return;
         }
         if (admin.answers()) {
@@ -88,7 +91,12 @@ final class CaddyProcess implements AutoCloseable {
             env.put("XDG_CONFIG_HOME", dir.resolve("xdg-config").toString());
             caddy = pb.start().toHandle();
             Files.writeString(dir.resolve("caddy.pid"), Long.toString(caddy.pid()));
-            log.info("event=caddy_started pid={} admin={} listen={}", caddy.pid(), adminListen, listen);
+            log.atInfo()
+                    .setMessage("caddy_started")
+                    .addKeyValue("pid", caddy.pid())
+                    .addKeyValue("admin", adminListen)
+                    .addKeyValue("listen", listen)
+                    .log();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start Caddy (" + binary + ")", e);
         }
@@ -133,7 +141,11 @@ final class CaddyProcess implements AutoCloseable {
     public void close() {
         ProcessHandle p = caddy;
         if (p != null && p.isAlive()) {
-            log.info("event=caddy_left_running pid={} reason=\"it keeps serving; the next agent adopts it\"", p.pid());
+            log.atInfo()
+                    .setMessage("caddy_left_running")
+                    .addKeyValue("pid", p.pid())
+                    .addKeyValue("reason", "it keeps serving; the next agent adopts it")
+                    .log();
         }
     }
 

@@ -92,13 +92,18 @@ final class CaddyWatchdog implements AutoCloseable {
             String id = CaddyConfig.generationId(last.get().serial());
             if (admin.answers() && !admin.has(id)) {
                 admin.load(last.get().json(), id);
-                log.warn(
-                        "event=edge_reapplied generation={} serial={} reason=\"Caddy came back without it\"",
-                        last.get().generation(),
-                        last.get().serial());
+                log.atWarn()
+                        .setMessage("edge_reapplied")
+                        .addKeyValue("generation", last.get().generation())
+                        .addKeyValue("serial", last.get().serial())
+                        .addKeyValue("reason", "Caddy came back without it")
+                        .log();
             }
         } catch (DriverException | IOException e) {
-            log.error("event=edge_reapply_failed error=\"{}\"", e.getMessage());
+            log.atError()
+                    .setMessage("edge_reapply_failed")
+                    .addKeyValue("error", e.getMessage())
+                    .log();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -115,7 +120,11 @@ final class CaddyWatchdog implements AutoCloseable {
             try {
                 if (process != null && !process.alive()) {
                     // the watchdog repairs it: a warning (the edge is down until it is back)
-                    log.warn("event=caddy_exited pid={}; starting it again", process.pid());
+                    log.atWarn()
+                            .setMessage("caddy_exited")
+                            .addKeyValue("pid", process.pid())
+                            .addKeyValue("repair", "starting_it_again")
+                            .log();
                     process.ensureRunning(startupConfig());
                 }
                 restoreLastGood();
@@ -123,7 +132,10 @@ final class CaddyWatchdog implements AutoCloseable {
                     certificates.check(Instant.now());
                 }
             } catch (RuntimeException e) {
-                log.error("event=caddy_watchdog_failed error=\"{}\"", e.toString());
+                log.atError()
+                        .setMessage("caddy_watchdog_failed")
+                        .addKeyValue("error", e.toString())
+                        .log();
             }
         }
     }

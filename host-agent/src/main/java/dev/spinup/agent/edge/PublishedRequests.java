@@ -43,7 +43,11 @@ final class PublishedRequests {
         } catch (NoSuchFileException nothingPublishedYet) {
             return;
         } catch (IOException e) {
-            log.warn("event=published_log_unreadable file={} error=\"{}\"", file, e.toString());
+            log.atWarn()
+                    .setMessage("published_log_unreadable")
+                    .addKeyValue("file", file)
+                    .addKeyValue("error", e.toString())
+                    .log();
             return;
         }
         Object key = attributes.fileKey();
@@ -67,7 +71,11 @@ final class PublishedRequests {
                 parse(line, each);
             }
         } catch (IOException e) {
-            log.warn("event=published_log_unreadable file={} error=\"{}\"", file, e.toString());
+            log.atWarn()
+                    .setMessage("published_log_unreadable")
+                    .addKeyValue("file", file)
+                    .addKeyValue("error", e.toString())
+                    .log();
         }
     }
 
@@ -85,7 +93,10 @@ final class PublishedRequests {
                         Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1000));
             }
         } catch (IOException | RuntimeException notAnEntry) {
-            log.debug("event=published_log_line_skipped reason=\"{}\"", notAnEntry.toString());
+            log.atDebug()
+                    .setMessage("published_log_line_skipped")
+                    .addKeyValue("reason", notAnEntry.toString())
+                    .log();
         }
     }
 }

@@ -61,20 +61,29 @@ public final class RouteGuard {
                     }
                     Running here = running.get(r.workspaceId());
                     if (here == null || !EdgeRoute.dial(here.endpoint()).equals(r.dial())) {
-                        log.warn(
-                                "event=edge_route_withheld workspace={} upstream={} registry={}: serving the not-running page",
-                                r.workspaceId(),
-                                r.dial(),
-                                here == null ? "not running here" : EdgeRoute.dial(here.endpoint()));
+                        log.atWarn()
+                                .setMessage("edge_route_withheld")
+                                .addKeyValue("workspace", r.workspaceId())
+                                .addKeyValue("upstream", r.dial())
+                                .addKeyValue(
+                                        "registry", here == null ? "not running here" : EdgeRoute.dial(here.endpoint()))
+                                .addKeyValue("serving", "not_running_page")
+                                .log();
                         return r.withMode(EdgeRoute.Mode.SUSPENDED);
                     }
                     if (!r.ideUpstream().isEmpty()
                             && !EdgeRoute.dial(here.ideEndpoint()).equals(r.ideDial())) {
-                        log.warn(
-                                "event=edge_route_withheld workspace={} ide_upstream={} registry={}: IDE not routed",
-                                r.workspaceId(),
-                                r.ideDial(),
-                                here.ideEndpoint().isEmpty() ? "no IDE here" : EdgeRoute.dial(here.ideEndpoint()));
+                        log.atWarn()
+                                .setMessage("edge_route_withheld")
+                                .addKeyValue("workspace", r.workspaceId())
+                                .addKeyValue("ide_upstream", r.ideDial())
+                                .addKeyValue(
+                                        "registry",
+                                        here.ideEndpoint().isEmpty()
+                                                ? "no IDE here"
+                                                : EdgeRoute.dial(here.ideEndpoint()))
+                                .addKeyValue("serving", "ide_not_routed")
+                                .log();
                         return r.withoutIdeUpstream();
                     }
                     return r;

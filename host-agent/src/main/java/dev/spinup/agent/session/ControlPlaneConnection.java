@@ -5,7 +5,6 @@ import dev.spinup.agent.commands.ExecutedCommands;
 import dev.spinup.agent.drivers.LocalWorkspace;
 import dev.spinup.agent.drivers.VmDriver;
 import dev.spinup.api.AgentProtocol;
-import dev.spinup.api.LogText;
 import dev.spinup.api.v1.AgentCommandsMessage;
 import dev.spinup.api.v1.AgentEvent;
 import dev.spinup.api.v1.AgentServiceGrpc;
@@ -152,7 +151,11 @@ public final class ControlPlaneConnection implements AutoCloseable {
                 return;
             }
             long delay = reconnectDelay(failures).toMillis();
-            log.info("event=reconnect_scheduled delay_ms={} failures={}", delay, failures);
+            log.atInfo()
+                    .setMessage("reconnect_scheduled")
+                    .addKeyValue("delay_ms", delay)
+                    .addKeyValue("failures", failures)
+                    .log();
             try {
                 Thread.sleep(delay);
             } catch (InterruptedException e) {
@@ -184,15 +187,19 @@ public final class ControlPlaneConnection implements AutoCloseable {
             public void onNext(EventAck ack) {
                 if (!answered.getAndSet(true)) {
                     connected = true;
-                    log.info("event=session_established target={}", target);
+                    log.atInfo()
+                            .setMessage("session_established")
+                            .addKeyValue("target", target)
+                            .log();
                 }
                 for (var refused : ack.getRefusedList()) {
                     // acked all the same: replaying it would be refused again
-                    log.error(
-                            "event=event_refused_by_control_plane seq={} reason={} message=\"{}\"",
-                            refused.getSeq(),
-                            refused.getReason(),
-                            LogText.of(refused.getMessage()));
+                    log.atError()
+                            .setMessage("event_refused_by_control_plane")
+                            .addKeyValue("seq", refused.getSeq())
+                            .addKeyValue("reason", refused.getReason())
+                            .addKeyValue("message", refused.getMessage())
+                            .log();
                 }
                 outbox.ack(ack.getAckedSeq());
             }
@@ -200,7 +207,11 @@ public final class ControlPlaneConnection implements AutoCloseable {
             @Override
             public void onError(Throwable t) {
                 if (running) {
-                    log.warn("event=events_stream_failed target={} status={}", target, Status.fromThrowable(t));
+                    log.atWarn()
+                            .setMessage("events_stream_failed")
+                            .addKeyValue("target", target)
+                            .addKeyValue("status", Status.fromThrowable(t))
+                            .log();
                 }
                 ended.countDown();
             }
@@ -268,7 +279,10 @@ public final class ControlPlaneConnection implements AutoCloseable {
                     .forEach((workspace, ports) -> listening.put(workspace, new java.util.TreeSet<>(ports.keySet())));
         } catch (RuntimeException e) {
             // a heartbeat goes out whatever the scan of the workspaces' sockets ran into
-            log.warn("event=preview_ports_scan_failed error=\"{}\"", e.toString());
+            log.atWarn()
+                    .setMessage("preview_ports_scan_failed")
+                    .addKeyValue("error", e.toString())
+                    .log();
             return b.build();
         }
         if (!listening.equals(reportedPreviews)) {
@@ -332,7 +346,10 @@ public final class ControlPlaneConnection implements AutoCloseable {
         @Override
         public void onError(Throwable t) {
             if (running) {
-                log.warn("event=commands_stream_failed status={}", Status.fromThrowable(t));
+                log.atWarn()
+                        .setMessage("commands_stream_failed")
+                        .addKeyValue("status", Status.fromThrowable(t))
+                        .log();
             }
             ended.countDown();
         }

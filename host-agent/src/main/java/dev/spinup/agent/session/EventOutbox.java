@@ -59,7 +59,7 @@ public final class EventOutbox implements EventSink, AutoCloseable {
         AgentMetrics NONE = new AgentMetrics() {};
 
         default void dropped(AgentEvent.KindCase kind) {
-            log.debug("event=event_dropped kind={}", kind);
+            log.atDebug().setMessage("event_dropped").addKeyValue("kind", kind).log();
         }
 
         default void blocked() {}
@@ -100,11 +100,12 @@ public final class EventOutbox implements EventSink, AutoCloseable {
                     return -1;
                 }
                 metrics.blocked();
-                log.error(
-                        "event=event_buffer_full capacity={} acked_seq={}: holding back new results until the "
-                                + "control plane acks",
-                        capacity,
-                        ackedSeq);
+                log.atError()
+                        .setMessage("event_buffer_full")
+                        .addKeyValue("capacity", capacity)
+                        .addKeyValue("acked_seq", ackedSeq)
+                        .addKeyValue("holding", "new_results_until_acked")
+                        .log();
                 try {
                     room.await(1, java.util.concurrent.TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
@@ -241,7 +242,10 @@ public final class EventOutbox implements EventSink, AutoCloseable {
             Files.move(tmp, dir.resolve("acked"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             // Losing the mark only means re-sending events the control plane already has; it ignores them.
-            log.warn("event=ack_mark_failed error={}", e.toString());
+            log.atWarn()
+                    .setMessage("ack_mark_failed")
+                    .addKeyValue("error", e.toString())
+                    .log();
         }
     }
 
@@ -293,14 +297,17 @@ public final class EventOutbox implements EventSink, AutoCloseable {
                     try {
                         data.readFully(bytes);
                     } catch (EOFException torn) {
-                        log.warn("event=event_journal_torn_record ignored_bytes={}", length);
+                        log.atWarn()
+                                .setMessage("event_journal_torn_record")
+                                .addKeyValue("ignored_bytes", length)
+                                .log();
                         break;
                     }
                     AgentEvent e;
                     try {
                         e = AgentEvent.parseFrom(bytes);
                     } catch (InvalidProtocolBufferException corrupt) {
-                        log.warn("event=event_journal_corrupt_record");
+                        log.atWarn().setMessage("event_journal_corrupt_record").log();
                         break;
                     }
                     journalRecords++;
@@ -313,7 +320,11 @@ public final class EventOutbox implements EventSink, AutoCloseable {
         }
         nextSeq = maxSeq + 1;
         if (!unacked.isEmpty()) {
-            log.info("event=event_journal_recovered unacked={} next_seq={}", unacked.size(), nextSeq);
+            log.atInfo()
+                    .setMessage("event_journal_recovered")
+                    .addKeyValue("unacked", unacked.size())
+                    .addKeyValue("next_seq", nextSeq)
+                    .log();
         }
     }
 
