@@ -127,7 +127,9 @@ public final class HostAgent implements AutoCloseable {
      */
     private static EventOutbox.AgentMetrics outboxMeters(MeterRegistry meters) {
         for (AgentEvent.KindCase kind : AgentEvent.KindCase.values()) {
-            meters.counter("spinup_agent_events_dropped", "kind", kind.name());
+            if (kind != AgentEvent.KindCase.KIND_NOT_SET) {
+                meters.counter("spinup_agent_events_dropped", "kind", kind.name());
+            }
         }
         Counter blocked = meters.counter("spinup_agent_outbox_blocked");
         Timer fsyncs = meters.timer("spinup_agent_fsync", "file", "journal");

@@ -35,6 +35,7 @@ public final class AgentSessions implements AutoCloseable {
     private final BiConsumer<Tx, String> wakeJob;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final Counter dispatchFailures;
     private final Counter agentSessionsOpened;
     private final ConcurrentMap<UUID, Session> sessions = new ConcurrentHashMap<>();
     private final ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
@@ -57,7 +58,7 @@ public final class AgentSessions implements AutoCloseable {
         this.clock = clock;
         this.meters = meters;
         // documented series exist from start, at 0, so a rate() sees their first increase
-        meters.counter("spinup_background_failures", "loop", "agent_dispatch");
+        this.dispatchFailures = meters.counter("spinup_background_failures", "loop", "agent_dispatch");
         for (Command.KindCase kind : Command.KindCase.values()) {
             if (kind != Command.KindCase.KIND_NOT_SET) {
                 meters.counter("spinup_agent_commands_sent", "kind", kind.name());
@@ -146,8 +147,7 @@ public final class AgentSessions implements AutoCloseable {
                 try {
                     sendOutstanding();
                 } catch (RuntimeException e) {
-                    meters.counter("spinup_background_failures", "loop", "agent_dispatch")
-                            .increment();
+                    dispatchFailures.increment();
                     log.atWarn()
                             .setMessage("agent_dispatch_failed")
                             .addKeyValue("host", hostId)

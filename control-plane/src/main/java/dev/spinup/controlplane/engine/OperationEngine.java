@@ -50,10 +50,14 @@ public final class OperationEngine implements AutoCloseable {
     public static final String NOTIFY_CHANNEL = "spinup_jobs";
     private static final Logger log = LoggerFactory.getLogger(OperationEngine.class);
 
+    /** spinup_operation_wakeups by path: made due now, marked for a running job, taken at the end of a run. */
+    private final Counter wokenMadeDue;
+
+    private final Counter wokenWhileRunning;
+    private final Counter wokenAtEndOfRun;
     private final Transactions db;
     private final DataSource dataSource;
     private final Clock clock;
-    private final MeterRegistry meters;
     private final Counter operationJobFailures;
     private final Config config;
     private final CustomTask<Void> task;
@@ -103,11 +107,10 @@ public final class OperationEngine implements AutoCloseable {
         this.db = db;
         this.dataSource = dataSource;
         this.clock = clock;
-        this.meters = meters;
-        // documented series exist from start, at 0, so a rate() sees their first increase
-        for (String path : java.util.List.of("made_due", "job_running", "job_ending_its_run")) {
-            meters.counter("spinup_operation_wakeups", "path", path);
-        }
+        // made here, so the documented series exist from start, at 0, and a rate() sees their first increase
+        this.wokenMadeDue = meters.counter("spinup_operation_wakeups", "path", "made_due");
+        this.wokenWhileRunning = meters.counter("spinup_operation_wakeups", "path", "job_running");
+        this.wokenAtEndOfRun = meters.counter("spinup_operation_wakeups", "path", "job_ending_its_run");
         this.operationJobFailures = meters.counter("spinup_operation_job_failures");
         this.config = config;
         this.task = Tasks.custom(TASK_NAME, Void.class)
@@ -140,8 +143,7 @@ public final class OperationEngine implements AutoCloseable {
             return w;
         });
         if (woken) {
-            meters.counter("spinup_operation_wakeups", "path", "job_ending_its_run")
-                    .increment();
+            wokenAtEndOfRun.increment();
             return;
         }
         // db-scheduler would find it only at its next poll: look for it on time here.
@@ -204,10 +206,10 @@ public final class OperationEngine implements AutoCloseable {
         } catch (TaskInstanceException running) {
             // Picked (running, or just picked by a poll): that run reads the result after this
             // commits, or finds the mark when it ends. Nothing is written here.
-            meters.counter("spinup_operation_wakeups", "path", "job_running").increment();
+            wokenWhileRunning.increment();
             return;
         }
-        meters.counter("spinup_operation_wakeups", "path", "made_due").increment();
+        wokenMadeDue.increment();
         tx.notify(NOTIFY_CHANNEL, "");
         tx.afterCommit(this::checkForDueWork);
     }

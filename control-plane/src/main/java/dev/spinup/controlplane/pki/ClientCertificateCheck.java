@@ -39,15 +39,27 @@ public final class ClientCertificateCheck extends X509ExtendedTrustManager {
     private final X509ExtendedTrustManager jdk;
     private final MeterRegistry meters;
     private final Clock clock;
-    private final Map<String, Window> windows = new ConcurrentHashMap<>();
+    private final Map<Refusal, Window> windows = new ConcurrentHashMap<>();
+
+    /** Why a client certificate was refused: the metric's and the log line's {@code reason}. */
+    enum Refusal {
+        EXPIRED,
+        NOT_YET_VALID,
+        NOT_A_CLIENT_CERTIFICATE,
+        SELF_SIGNED,
+        UNTRUSTED_ISSUER;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     private ClientCertificateCheck(X509ExtendedTrustManager jdk, MeterRegistry meters, Clock clock) {
         this.jdk = jdk;
         this.meters = meters;
         // documented series exist from start, at 0, so a rate() sees their first increase
-        for (String reason : java.util.List.of(
-                "expired", "not_yet_valid", "not_a_client_certificate", "self_signed", "untrusted_issuer")) {
-            meters.counter("spinup_tls_handshake_failures", "reason", reason);
+        for (Refusal reason : Refusal.values()) {
+            meters.counter("spinup_tls_handshake_failures", "reason", reason.label());
         }
         this.clock = clock;
     }
@@ -135,36 +147,37 @@ public final class ClientCertificateCheck extends X509ExtendedTrustManager {
     }
 
     /** Why the JDK refused the certificate, as a metric label. */
-    static String reason(CertificateException e, X509Certificate[] chain) {
+    static Refusal reason(CertificateException e, X509Certificate[] chain) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof CertificateExpiredException) {
-                return "expired";
+                return Refusal.EXPIRED;
             }
             if (t instanceof CertificateNotYetValidException) {
-                return "not_yet_valid";
+                return Refusal.NOT_YET_VALID;
             }
             String m = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
             if (m.contains("extended key usage") || m.contains("keyusage") || m.contains("key usage")) {
-                return "not_a_client_certificate";
+                return Refusal.NOT_A_CLIENT_CERTIFICATE;
             }
         }
         if (chain != null
                 && chain.length > 0
                 && chain[0].getSubjectX500Principal().equals(chain[0].getIssuerX500Principal())) {
-            return "self_signed";
+            return Refusal.SELF_SIGNED;
         }
-        return "untrusted_issuer";
+        return Refusal.UNTRUSTED_ISSUER;
     }
 
     private void refused(CertificateException e, X509Certificate[] chain, String peer) {
-        String reason = reason(e, chain);
-        meters.counter("spinup_tls_handshake_failures", "reason", reason).increment();
+        Refusal reason = reason(e, chain);
+        meters.counter("spinup_tls_handshake_failures", "reason", reason.label())
+                .increment();
         long suppressed = windows.computeIfAbsent(reason, r -> new Window()).admit(clock.millis());
         if (suppressed >= 0) {
             X509Certificate leaf = chain == null || chain.length == 0 ? null : chain[0];
             log.atWarn()
                     .setMessage("tls_client_refused")
-                    .addKeyValue("reason", reason)
+                    .addKeyValue("reason", reason.label())
                     .addKeyValue("peer", peer)
                     .addKeyValue(
                             "subject",

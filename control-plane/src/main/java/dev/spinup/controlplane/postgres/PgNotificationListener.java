@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.postgres;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -21,7 +22,8 @@ public final class PgNotificationListener implements AutoCloseable {
 
     private final Database db;
     private final Map<String, Consumer<String>> handlers;
-    private final MeterRegistry meters;
+    private final Counter listenFailures;
+    private final Counter handlerFailures;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Connection connection;
@@ -29,10 +31,9 @@ public final class PgNotificationListener implements AutoCloseable {
     public PgNotificationListener(Database db, Map<String, Consumer<String>> handlers, MeterRegistry meters) {
         this.db = db;
         this.handlers = Map.copyOf(handlers);
-        this.meters = meters;
         // documented series exist from start, at 0, so a rate() sees their first increase
-        meters.counter("spinup_background_failures", "loop", "pg_listen");
-        meters.counter("spinup_background_failures", "loop", "pg_notify_handler");
+        this.listenFailures = meters.counter("spinup_background_failures", "loop", "pg_listen");
+        this.handlerFailures = meters.counter("spinup_background_failures", "loop", "pg_notify_handler");
         this.thread = Thread.ofPlatform().daemon().name("pg-listen").unstarted(this::loop);
     }
 
@@ -64,8 +65,7 @@ public final class PgNotificationListener implements AutoCloseable {
                             try {
                                 handler.accept(n.getParameter());
                             } catch (RuntimeException e) {
-                                meters.counter("spinup_background_failures", "loop", "pg_notify_handler")
-                                        .increment();
+                                handlerFailures.increment();
                                 log.atWarn()
                                         .setMessage("notify_handler_failed")
                                         .addKeyValue("channel", n.getName())
@@ -79,8 +79,7 @@ public final class PgNotificationListener implements AutoCloseable {
                 if (!running) {
                     return;
                 }
-                meters.counter("spinup_background_failures", "loop", "pg_listen")
-                        .increment();
+                listenFailures.increment();
                 log.atWarn()
                         .setMessage("pg_listen_failed")
                         .addKeyValue("error", e.toString())
