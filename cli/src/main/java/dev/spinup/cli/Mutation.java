@@ -21,7 +21,7 @@ final class Mutation {
             paramLabel = "DURATION",
             converter = Main.Durations.class,
             description = "How long --wait waits (default 30m).")
-    Duration waitTimeout = Duration.ofMinutes(30);
+    Duration waitTimeout = Waiter.DEFAULT_LIMIT;
 
     /** Prints the operation the call returned, or waits for it and prints how it ended. */
     int print(Session s, Operation op) {

@@ -93,7 +93,7 @@ final class OpsCommand {
                             description = "Give up after this long (default 30m); the operation goes on.")
                     Duration limit) {
         try (Session s = Session.of(spec)) {
-            print(s, new Waiter(s, limit == null ? Duration.ofMinutes(30) : limit).await(id));
+            print(s, new Waiter(s, limit == null ? Waiter.DEFAULT_LIMIT : limit).await(id));
             return 0;
         }
     }

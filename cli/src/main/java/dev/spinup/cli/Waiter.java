@@ -19,6 +19,9 @@ import java.util.Map;
  * again until the wait's own deadline.
  */
 final class Waiter {
+    /** How long --wait and ops wait wait unless --wait-timeout says otherwise. */
+    static final Duration DEFAULT_LIMIT = Duration.ofMinutes(30);
+
     private static final Duration POLL = Duration.ofMillis(250);
     private final Session session;
     private final Duration limit;

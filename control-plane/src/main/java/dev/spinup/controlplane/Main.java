@@ -215,13 +215,12 @@ public final class Main {
 
         @Override
         public Integer call() {
-            if (!id.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+            if (!dev.spinup.controlplane.core.Region.ID.matcher(id).matches()) {
                 System.err.println(
                         "create-region: --id must be lower case letters, digits and -, 1-63 long (got \"" + id + "\")");
                 return 2;
             }
-            try (var db = new dev.spinup.controlplane.postgres.Database(DatabaseConfig.fromUrl(databaseUrl, 2))) {
-                db.migrate();
+            try (var db = migrated(databaseUrl)) {
                 db.inTransactionVoid(tx -> tx.fleet().ensureRegion(id, name == null ? id : name));
                 System.out.println("region " + id);
             }
@@ -245,8 +244,7 @@ public final class Main {
 
         @Override
         public Integer call() {
-            try (var db = new dev.spinup.controlplane.postgres.Database(DatabaseConfig.fromUrl(databaseUrl, 2))) {
-                db.migrate();
+            try (var db = migrated(databaseUrl)) {
                 Clock clock = Clock.systemUTC();
                 var token = db.inTransaction(tx -> new dev.spinup.controlplane.auth.ApiTokens(clock)
                         .create(
@@ -265,6 +263,18 @@ public final class Main {
                 System.out.println(token.get());
             }
             return 0;
+        }
+    }
+
+    /** The database of an admin subcommand (create-region, create-token), its schema brought up to date. */
+    private static dev.spinup.controlplane.postgres.Database migrated(String databaseUrl) {
+        var db = new dev.spinup.controlplane.postgres.Database(DatabaseConfig.fromUrl(databaseUrl, 2));
+        try {
+            db.migrate();
+            return db;
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
         }
     }
 

@@ -17,7 +17,6 @@ final class Requests {
     static final int MAX_PAGE_SIZE = 500;
     private static final Pattern REQUEST_ID = Pattern.compile("[\\x21-\\x7E]{1,128}");
     private static final Pattern LABEL_KEY = Pattern.compile("[a-z0-9]([a-z0-9._/-]{0,61}[a-z0-9])?");
-    private static final Pattern REGION = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
     private Requests() {}
 
@@ -64,7 +63,7 @@ final class Requests {
         if (value.isEmpty()) {
             throw SpinUpException.invalidField(ErrorReason.FIELD_REQUIRED, "region", "region is required");
         }
-        if (!REGION.matcher(value).matches()) {
+        if (!dev.spinup.controlplane.core.Region.ID.matcher(value).matches()) {
             throw SpinUpException.invalidField(
                     ErrorReason.UNKNOWN_REGION, "region", "no region named \"" + printable(value) + "\"");
         }
