@@ -135,25 +135,26 @@ public final class Main implements Runnable {
         }
     }
 
-    /** "30s", "2m", "1h", "500ms", or an ISO-8601 duration. */
+    /** "30s", "2m", "1h", "90d", "500ms", or an ISO-8601 duration. */
     static final class Durations implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
-            var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(value);
+            var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(value);
             if (m.matches()) {
                 long n = Long.parseLong(m.group(1));
                 return switch (m.group(2)) {
                     case "ms" -> Duration.ofMillis(n);
                     case "s" -> Duration.ofSeconds(n);
                     case "m" -> Duration.ofMinutes(n);
-                    default -> Duration.ofHours(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
                 };
             }
             try {
                 return Duration.parse(value);
             } catch (java.time.format.DateTimeParseException e) {
                 throw new CommandLine.TypeConversionException(
-                        "'" + value + "' is not a duration (e.g. 30s, 2m, 1h, 500ms)");
+                        "'" + value + "' is not a duration (e.g. 30s, 2m, 1h, 90d, 500ms)");
             }
         }
     }

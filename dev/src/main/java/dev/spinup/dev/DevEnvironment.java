@@ -36,6 +36,8 @@ public final class DevEnvironment implements AutoCloseable {
     private final DatabaseConfig database;
     private final CertificateAuthority ca;
     private final ObjectStorage.Config objectStorage;
+    /** DATABASE_URL for another replica on the same database (credentials included). */
+    private final String replicaDatabaseUrl;
 
     private DevEnvironment(
             Path dataDir,
@@ -43,7 +45,9 @@ public final class DevEnvironment implements AutoCloseable {
             EmbeddedS3 s3,
             DatabaseConfig database,
             CertificateAuthority ca,
-            ObjectStorage.Config objectStorage) {
+            ObjectStorage.Config objectStorage,
+            String replicaDatabaseUrl) {
+        this.replicaDatabaseUrl = replicaDatabaseUrl;
         this.dataDir = dataDir;
         this.postgres = postgres;
         this.s3 = s3;
@@ -99,7 +103,8 @@ public final class DevEnvironment implements AutoCloseable {
                             CertificateAuthority.localIpAddresses())
                     .writeTo(serverCrt, dataDir.resolve("pki/server.key"));
         }
-        return new DevEnvironment(dataDir, postgres, s3, database, ca, storage);
+        String replicaDatabaseUrl = postgres == null ? databaseUrl : postgres.getJdbcUrl("postgres", "postgres");
+        return new DevEnvironment(dataDir, postgres, s3, database, ca, storage, replicaDatabaseUrl);
     }
 
     public ControlPlaneConfig.Tls tls() {
@@ -179,10 +184,53 @@ public final class DevEnvironment implements AutoCloseable {
     }
 
     /**
+     * {@code <data>/replica.conf}: the settings of a second control plane beside this one, on the
+     * same database, bucket and CA ({@code SPINUP_CONFIG_FILE=<data>/replica.conf ./spinup serve
+     * --grpc-port 8444 --metrics-port 9092}). Written on every start (the embedded services' ports
+     * change), readable only by its owner: it holds the credentials.
+     */
+    public Path writeReplicaConfig() {
+        Path file = dataDir.resolve("replica.conf");
+        ControlPlaneConfig.Tls tls = tls();
+        java.util.Map<String, Object> settings = new java.util.LinkedHashMap<>();
+        settings.put("DATABASE_URL", replicaDatabaseUrl);
+        settings.put("SPINUP_TLS_CERT", tls.serverCertificate().toAbsolutePath());
+        settings.put("SPINUP_TLS_KEY", tls.serverKey().toAbsolutePath());
+        settings.put("SPINUP_CA_CERT", tls.caCertificate().toAbsolutePath());
+        settings.put("SPINUP_CA_KEY", tls.caKey().toAbsolutePath());
+        settings.put("SPINUP_S3_ENDPOINT", objectStorage.endpoint());
+        settings.put("SPINUP_S3_REGION", objectStorage.region());
+        settings.put("SPINUP_S3_BUCKET", objectStorage.bucket());
+        settings.put("SPINUP_S3_ACCESS_KEY", objectStorage.accessKey());
+        settings.put("SPINUP_S3_SECRET_KEY", objectStorage.secretKey());
+        settings.put("SPINUP_BIND", "127.0.0.1");
+        StringBuilder text = new StringBuilder("""
+                # Written by ./spinup dev on every start: a second control plane replica beside it runs with
+                #   SPINUP_CONFIG_FILE=%s ./spinup serve --grpc-port 8444 --metrics-port 9092
+                """.formatted(file.toAbsolutePath()));
+        settings.forEach((k, v) -> {
+            if (v != null) {
+                text.append(k).append('=').append(v).append('\n');
+            }
+        });
+        try {
+            Files.deleteIfExists(file);
+            Files.createFile(
+                    file,
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, text);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
      * Registers this machine as host of region "local" and writes the agent's credentials to
      * {@code <data>/agent/}: host.crt, host.key, ca.crt and host-id.
      */
-    public UUID registerLocalHost(ControlPlane cp, Clock clock) {
+    public UUID registerLocalHost(ControlPlane cp, Clock clock, Envelope capacity) {
         Path agentDir = dataDir.resolve("agent");
         Path idFile = agentDir.resolve("host-id");
         try {
@@ -192,7 +240,8 @@ public final class DevEnvironment implements AutoCloseable {
                     : Ids.newId(clock);
             cp.database().inTransactionVoid(tx -> {
                 tx.fleet().ensureRegion(REGION, "This machine");
-                tx.fleet().registerHost(hostId, REGION, "local-" + hostId, localCapacity());
+                tx.fleet()
+                        .registerHost(hostId, REGION, "local-" + hostId, capacity == null ? localCapacity() : capacity);
             });
             if (!Files.exists(agentDir.resolve("host.crt"))) {
                 ca.issueHost(hostId).writeTo(agentDir.resolve("host.crt"), agentDir.resolve("host.key"));

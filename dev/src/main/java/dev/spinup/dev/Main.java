@@ -3,6 +3,7 @@ package dev.spinup.dev;
 import dev.spinup.api.Telemetry;
 import dev.spinup.controlplane.ControlPlane;
 import dev.spinup.controlplane.ControlPlaneConfig;
+import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.engine.StepHooks;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -41,6 +42,13 @@ public final class Main implements Callable<Integer> {
             description = "Where dev state lives (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
+    @Option(
+            names = "--host-capacity",
+            defaultValue = "${env:SPINUP_DEV_HOST_CAPACITY}",
+            description = "vcpu,ram_gb,disk_gb the local host offers (env SPINUP_DEV_HOST_CAPACITY; default: 4 vCPU a"
+                    + " core, twice the RAM in GiB, the data directory's free disk in GiB).")
+    String hostCapacity;
+
     @CommandLine.Mixin
     dev.spinup.controlplane.Main.Ports ports;
 
@@ -50,6 +58,10 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Clock clock = Clock.systemUTC();
+        int[] capacity = hostCapacity == null
+                ? null
+                : dev.spinup.api.Settings.numbers(
+                        spec.commandLine(), "--host-capacity", hostCapacity, ",", "vcpu,ram_gb,disk_gb", 1);
         DevEnvironment env = DevEnvironment.prepare(
                 dataDir, System.getenv("DATABASE_URL"), System.getenv("SPINUP_S3_ENDPOINT"), clock);
         String bind = ports.bind.equals("0.0.0.0") ? "127.0.0.1" : ports.bind;
@@ -69,9 +81,11 @@ public final class Main implements Callable<Integer> {
             env.close(); // the embedded services it started
             throw e;
         }
-        UUID hostId = env.registerLocalHost(cp, clock);
+        UUID hostId = env.registerLocalHost(
+                cp, clock, capacity == null ? null : new Envelope(capacity[0], capacity[1], capacity[2]));
         String token = env.adminToken(cp, clock);
         Path cliConfig = env.writeCliConfig(cp.grpcPort());
+        env.writeReplicaConfig();
         awaitPlaceable(cp, hostId, config.heartbeatLease(), clock);
         printBanner(cp, env, hostId, token, cliConfig);
         return dev.spinup.controlplane.Main.runUntilStopped(cp, env);
@@ -103,6 +117,10 @@ public final class Main implements Callable<Integer> {
     private void printBanner(ControlPlane cp, DevEnvironment env, UUID hostId, String token, Path cliConfig) {
         String target = "localhost:" + cp.grpcPort();
         String ca = env.caCertificate().toString();
+        Envelope capacity = cp.database()
+                .read(tx -> tx.fleet().findHost(hostId))
+                .orElseThrow()
+                .total();
         System.out.printf(
                 """
 
@@ -112,6 +130,7 @@ public final class Main implements Callable<Integer> {
                   database     %s
                   S3 endpoint  %s
                   local host   %s (region "%s"); its agent credentials are in %s
+                  capacity     %d vCPU, %d GiB RAM, %d GiB disk (--host-capacity or SPINUP_DEV_HOST_CAPACITY)
                   admin token  %s   (also in %s)
                   CLI settings %s   (./spinup finds them: SPINUP_DATA_DIR, else the nearest .spinup/)
 
@@ -132,6 +151,9 @@ public final class Main implements Callable<Integer> {
                 hostId,
                 DevEnvironment.REGION,
                 dataDir.resolve("agent"),
+                capacity.vcpu(),
+                capacity.ramGb(),
+                capacity.diskGb(),
                 token,
                 dataDir.resolve("admin-token"),
                 cliConfig,

@@ -202,7 +202,8 @@ public final class Main implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            int[] cap = numbers(spec.commandLine(), "--capacity", capacity, ",", "vcpu,ram_gb,disk_gb", 1);
+            int[] cap = dev.spinup.api.Settings.numbers(
+                    spec.commandLine(), "--capacity", capacity, ",", "vcpu,ram_gb,disk_gb", 1);
             var response = HostEnrollment.enroll(
                     controlPlane,
                     ca,
@@ -218,33 +219,6 @@ public final class Main implements Callable<Integer> {
                     + "; credentials in " + out);
             return 0;
         }
-    }
-
-    /**
-     * {@code value} as whole numbers of at least {@code min} separated by {@code separator}, as many
-     * as {@code shape} names; otherwise a usage error naming the option, its shape and the value.
-     */
-    static int[] numbers(picocli.CommandLine cl, String option, String value, String separator, String shape, int min) {
-        String[] parts = value.split(java.util.regex.Pattern.quote(separator), -1);
-        int expected = shape.split(java.util.regex.Pattern.quote(separator)).length;
-        int[] numbers = new int[parts.length];
-        try {
-            if (parts.length != expected) {
-                throw new NumberFormatException();
-            }
-            for (int i = 0; i < parts.length; i++) {
-                numbers[i] = Integer.parseInt(parts[i].trim());
-                if (numbers[i] < min) {
-                    throw new NumberFormatException();
-                }
-            }
-        } catch (NumberFormatException e) {
-            throw new picocli.CommandLine.ParameterException(
-                    cl,
-                    option + " must be " + shape + " (" + expected + " whole numbers of at least " + min + "), not \""
-                            + value + "\"");
-        }
-        return numbers;
     }
 
     @picocli.CommandLine.Mixin
@@ -314,14 +288,16 @@ public final class Main implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(
                     spec.commandLine(), "running the agent needs --control-plane, --cert, --key, --ca and --data-dir");
         }
-        int[] ports = numbers(spec.commandLine(), "--port-range", portRange, "-", "first-last", 1);
+        int[] ports =
+                dev.spinup.api.Settings.numbers(spec.commandLine(), "--port-range", portRange, "-", "first-last", 1);
         if (ports[1] < ports[0] || ports[1] > 65535) {
             throw new picocli.CommandLine.ParameterException(
                     spec.commandLine(),
                     "--port-range must be first-last with first <= last <= 65535, not " + portRange);
         }
         // 0,0,0 (the default): the host's capacity is what its registration says
-        int[] cap = numbers(spec.commandLine(), "--capacity", capacity, ",", "vcpu,ram_gb,disk_gb", 0);
+        int[] cap = dev.spinup.api.Settings.numbers(
+                spec.commandLine(), "--capacity", capacity, ",", "vcpu,ram_gb,disk_gb", 0);
         HostAgentConfig config = new HostAgentConfig(
                         controlPlanes,
                         cert,
@@ -341,11 +317,16 @@ public final class Main implements Callable<Integer> {
                 .withQemu(qemuConfig())
                 .withCodeServer(codeServer)
                 .withTemplateDeps(templateDeps);
-        HostAgent agent = HostAgent.start(
-                config,
-                Clock.systemUTC(),
-                dev.spinup.agent.commands.CommandHooks.NONE,
-                dev.spinup.api.Telemetry.fromEnvironment("spinup-host-agent"));
+        HostAgent agent;
+        try {
+            agent = HostAgent.start(
+                    config,
+                    Clock.systemUTC(),
+                    dev.spinup.agent.commands.CommandHooks.NONE,
+                    dev.spinup.api.Telemetry.fromEnvironment("spinup-host-agent"));
+        } catch (dev.spinup.agent.edge.ForeignEdgeException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         dev.spinup.api.Metrics.Endpoint metrics;
         try {
             metrics = metricsPort == 0

@@ -48,6 +48,53 @@ class MainTest {
         assertThat(err.toString()).doesNotContain("Exception").doesNotContain("\tat ");
     }
 
+    /** Another process on the edge's admin address (another Caddy) is one line naming it, not a stack trace. */
+    @org.junit.jupiter.api.Test
+    void aForeignEdgeOnTheAdminAddressIsOneLine() throws Exception {
+        com.sun.net.httpserver.HttpServer foreign =
+                com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        foreign.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        foreign.start();
+        String admin = "127.0.0.1:" + foreign.getAddress().getPort();
+        try {
+            StringWriter err = new StringWriter();
+            java.nio.file.Path config = java.nio.file.Files.writeString(dir.resolve("host-agent.conf"), "");
+            int exit = dev.spinup.api.Settings.load(
+                            "host-agent", java.util.Map.of("SPINUP_CONFIG_FILE", config.toString()), java.util.Set.of())
+                    .execute(
+                            new Main(),
+                            new String[] {
+                                "--control-plane",
+                                "127.0.0.1:1",
+                                "--cert",
+                                dir.resolve("host.crt").toString(),
+                                "--key",
+                                dir.resolve("host.key").toString(),
+                                "--ca",
+                                dir.resolve("ca.crt").toString(),
+                                "--data-dir",
+                                dir.toString(),
+                                "--metrics-port",
+                                "0",
+                                "--edge",
+                                "caddy",
+                                "--edge-admin",
+                                admin
+                            },
+                            new PrintWriter(err));
+            assertThat(exit).isEqualTo(2);
+            assertThat(err.toString().lines().toList())
+                    .singleElement()
+                    .asString()
+                    .contains("the edge admin address " + admin + " is answered by a process this agent did not start");
+        } finally {
+            foreign.stop(0);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(
             delimiter = ';',

@@ -217,6 +217,35 @@ public final class Settings implements CommandLine.IDefaultValueProvider {
     /** One setting: its flag (with the commands that have it), variable/config key, default, meaning. */
     public record Row(String flag, String variable, String defaultValue, String description) {}
 
+    /**
+     * {@code value} as whole numbers of at least {@code min} separated by {@code separator}, as many
+     * as {@code shape} names ({@code vcpu,ram_gb,disk_gb}, {@code first-last}); otherwise a usage
+     * error naming the option, its shape and the value.
+     */
+    public static int[] numbers(
+            picocli.CommandLine cl, String option, String value, String separator, String shape, int min) {
+        String[] parts = value.split(java.util.regex.Pattern.quote(separator), -1);
+        int expected = shape.split(java.util.regex.Pattern.quote(separator)).length;
+        int[] numbers = new int[parts.length];
+        try {
+            if (parts.length != expected) {
+                throw new NumberFormatException();
+            }
+            for (int i = 0; i < parts.length; i++) {
+                numbers[i] = Integer.parseInt(parts[i].trim());
+                if (numbers[i] < min) {
+                    throw new NumberFormatException();
+                }
+            }
+        } catch (NumberFormatException e) {
+            throw new picocli.CommandLine.ParameterException(
+                    cl,
+                    option + " must be " + shape + " (" + expected + " whole numbers of at least " + min + "), not \""
+                            + value + "\"");
+        }
+        return numbers;
+    }
+
     /** Every setting of {@code root} and its subcommands that names its variable, in order. */
     public static List<Row> rows(CommandSpec root) {
         Map<String, Row> rows = new LinkedHashMap<>();

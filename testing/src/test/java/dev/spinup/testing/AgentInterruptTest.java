@@ -114,6 +114,8 @@ class AgentInterruptTest {
         Path log = host.dataDir().resolve("agent-" + name + ".log");
         int from = 20_000 + (int) (ProcessHandle.current().pid() % 45) * 20;
         Process p = new ProcessBuilder(List.of(
+                        "env",
+                        "--default-signal=INT", // as from a terminal, whatever this JVM inherited
                         "setsid",
                         ProcessHandle.current().info().command().orElseThrow(),
                         "--enable-native-access=ALL-UNNAMED",

@@ -11,6 +11,7 @@ import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.controlplane.ControlPlane;
 import dev.spinup.controlplane.ControlPlaneConfig;
+import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.dev.DevEnvironment;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.GrpcSslContexts;
@@ -45,7 +46,7 @@ class DevEnvironmentTest {
         String caPem;
         try (DevEnvironment env = DevEnvironment.prepare(data, null, null, clock);
                 ControlPlane cp = start(env, clock)) {
-            hostId = env.registerLocalHost(cp, clock);
+            hostId = env.registerLocalHost(cp, clock, null);
             token = env.adminToken(cp, clock);
             caPem = Files.readString(data.resolve("pki/ca.crt"));
             assertThat(Files.getPosixFilePermissions(data.resolve("admin-token")))
@@ -105,7 +106,13 @@ class DevEnvironmentTest {
 
         try (DevEnvironment env = DevEnvironment.prepare(data, null, null, clock);
                 ControlPlane cp = start(env, clock)) {
-            assertThat(env.registerLocalHost(cp, clock)).isEqualTo(hostId);
+            assertThat(env.registerLocalHost(cp, clock, new Envelope(3, 5, 70))).isEqualTo(hostId);
+            assertThat(cp.database()
+                            .read(tx -> tx.fleet().findHost(hostId))
+                            .orElseThrow()
+                            .total())
+                    .as("--host-capacity replaces the measured capacity")
+                    .isEqualTo(new Envelope(3, 5, 70));
             assertThat(env.adminToken(cp, clock)).isEqualTo(token);
             assertThat(Files.readString(data.resolve("pki/ca.crt"))).isEqualTo(caPem);
         }

@@ -161,11 +161,4 @@ final class CaddyProcess implements AutoCloseable {
             }
         }
     }
-
-    /** The edge's admin address is held by someone else's process. */
-    static final class ForeignEdgeException extends IllegalStateException {
-        ForeignEdgeException(String message) {
-            super(message);
-        }
-    }
 }
