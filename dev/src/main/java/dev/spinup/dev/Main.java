@@ -86,6 +86,9 @@ public final class Main implements Callable<Integer> {
         String token = env.adminToken(cp, clock);
         Path cliConfig = env.writeCliConfig(cp.grpcPort());
         env.writeReplicaConfig();
+        // The API answers already (the banner waits for the local host): say how to reach it.
+        System.out.println("dev: control plane up on localhost:" + cp.grpcPort() + "; already answering: "
+                + grpcurl(env, cp) + " list");
         awaitPlaceable(cp, hostId, config.heartbeatLease(), clock);
         printBanner(cp, env, hostId, token, cliConfig);
         return dev.spinup.controlplane.Main.runUntilStopped(cp, env);
@@ -98,8 +101,7 @@ public final class Main implements Callable<Integer> {
      */
     static void awaitPlaceable(ControlPlane cp, UUID hostId, java.time.Duration lease, Clock clock)
             throws InterruptedException {
-        System.out.println(
-                "dev: control plane up on localhost:" + cp.grpcPort() + "; waiting for the local host agent …");
+        System.out.println("dev: waiting for the local host agent …");
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(3);
         while (System.nanoTime() < deadline) {
             var host = cp.database().read(tx -> tx.fleet().findHost(hostId)).orElseThrow();
@@ -112,6 +114,12 @@ public final class Main implements Callable<Integer> {
         }
         System.out.println(
                 "dev: the local host agent has not connected within 3 min: creates get NO_CAPACITY until it does");
+    }
+
+    /** A grpcurl command line that reaches this control plane, up to the method. */
+    private String grpcurl(DevEnvironment env, ControlPlane cp) {
+        return "grpcurl -cacert " + env.caCertificate() + " -H \"authorization: Bearer $(cat "
+                + dataDir.resolve("admin-token") + ")\" localhost:" + cp.grpcPort();
     }
 
     private void printBanner(ControlPlane cp, DevEnvironment env, UUID hostId, String token, Path cliConfig) {
@@ -139,7 +147,7 @@ public final class Main implements Callable<Integer> {
                   ./spinup workspaces list
                   ./spinup workspaces open <workspace id>     # a one-time link into its IDE (--target app: the app)
                 or with grpcurl (any gRPC client; reflection is on):
-                  grpcurl -cacert %s -H "authorization: Bearer $(cat %s)" %s spinup.v1.WorkspaceService/ListWorkspaces
+                  %s spinup.v1.WorkspaceService/ListWorkspaces
 
                 """,
                 target,
@@ -157,9 +165,7 @@ public final class Main implements Callable<Integer> {
                 token,
                 dataDir.resolve("admin-token"),
                 cliConfig,
-                ca,
-                dataDir.resolve("admin-token"),
-                target);
+                grpcurl(env, cp));
         System.out.flush();
     }
 }

@@ -28,21 +28,7 @@ class MainTest {
     void aBadValueIsOneLineNamingItsOption(String option, String value, String message) {
         StringWriter err = new StringWriter();
         CommandLine cl = new CommandLine(new Main()).setErr(new PrintWriter(err));
-        int exit = cl.execute(
-                "--control-plane",
-                "127.0.0.1:1",
-                "--cert",
-                dir.resolve("host.crt").toString(),
-                "--key",
-                dir.resolve("host.key").toString(),
-                "--ca",
-                dir.resolve("ca.crt").toString(),
-                "--data-dir",
-                dir.toString(),
-                "--metrics-port",
-                "0",
-                option,
-                value);
+        int exit = cl.execute(agentArgs(option, value));
         assertThat(exit).isEqualTo(2);
         assertThat(err.toString().lines().findFirst()).contains(message);
         assertThat(err.toString()).doesNotContain("Exception").doesNotContain("\tat ");
@@ -64,27 +50,7 @@ class MainTest {
             java.nio.file.Path config = java.nio.file.Files.writeString(dir.resolve("host-agent.conf"), "");
             int exit = dev.spinup.api.Settings.load(
                             "host-agent", java.util.Map.of("SPINUP_CONFIG_FILE", config.toString()), java.util.Set.of())
-                    .execute(
-                            new Main(),
-                            new String[] {
-                                "--control-plane",
-                                "127.0.0.1:1",
-                                "--cert",
-                                dir.resolve("host.crt").toString(),
-                                "--key",
-                                dir.resolve("host.key").toString(),
-                                "--ca",
-                                dir.resolve("ca.crt").toString(),
-                                "--data-dir",
-                                dir.toString(),
-                                "--metrics-port",
-                                "0",
-                                "--edge",
-                                "caddy",
-                                "--edge-admin",
-                                admin
-                            },
-                            new PrintWriter(err));
+                    .execute(new Main(), agentArgs("--edge", "caddy", "--edge-admin", admin), new PrintWriter(err));
             assertThat(exit).isEqualTo(2);
             assertThat(err.toString().lines().toList())
                     .singleElement()
@@ -122,5 +88,24 @@ class MainTest {
         assertThat(exit).as(what).isEqualTo(2);
         assertThat(err.toString().lines().toList()).hasSize(1);
         assertThat(err.toString()).contains(message.replace("CONFIG", config.toString()));
+    }
+
+    /** An agent's command line with the settings it needs (nothing answers on them), then {@code more}. */
+    private String[] agentArgs(String... more) {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
+                "--control-plane",
+                "127.0.0.1:1",
+                "--cert",
+                dir.resolve("host.crt").toString(),
+                "--key",
+                dir.resolve("host.key").toString(),
+                "--ca",
+                dir.resolve("ca.crt").toString(),
+                "--data-dir",
+                dir.toString(),
+                "--metrics-port",
+                "0"));
+        args.addAll(java.util.List.of(more));
+        return args.toArray(String[]::new);
     }
 }

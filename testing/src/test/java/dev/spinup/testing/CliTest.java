@@ -284,6 +284,7 @@ class CliTest {
                     "-XX:TieredStopAtLevel=1",
                     "-XX:+UseSerialGC",
                     "-XX:+AutoCreateSharedArchive",
+                    "-Xlog:disable", // as the launcher runs it: a remade archive says nothing
                     "-XX:SharedArchiveFile=" + module.resolve("cli-test.jsa"),
                     "-cp",
                     jar + ":" + module.resolve("lib") + "/*",
