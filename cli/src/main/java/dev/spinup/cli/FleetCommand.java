@@ -5,7 +5,9 @@ import dev.spinup.api.v1.CreateEnrollmentTokenRequest;
 import dev.spinup.api.v1.CreateEnrollmentTokenResponse;
 import dev.spinup.api.v1.DrainHostRequest;
 import dev.spinup.api.v1.Envelope;
+import dev.spinup.api.v1.Flavor;
 import dev.spinup.api.v1.GetHostRequest;
+import dev.spinup.api.v1.GetRegionRequest;
 import dev.spinup.api.v1.Host;
 import dev.spinup.api.v1.HostState;
 import dev.spinup.api.v1.ListHostsRequest;
@@ -14,6 +16,9 @@ import dev.spinup.api.v1.ListOrphansRequest;
 import dev.spinup.api.v1.ListOrphansResponse;
 import dev.spinup.api.v1.ListRegionsRequest;
 import dev.spinup.api.v1.ListRegionsResponse;
+import dev.spinup.api.v1.RegionCapacity;
+import dev.spinup.api.v1.RegionStatus;
+import dev.spinup.api.v1.SetRegionCapacityRequest;
 import dev.spinup.api.v1.UndrainHostRequest;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -56,10 +61,93 @@ final class FleetCommand {
         }
     }
 
+    @Command(
+            name = "region",
+            description = "Show a region: its capacity settings, hosts by state, free room, headroom.")
+    int region(@Parameters(paramLabel = "REGION") String id) {
+        try (Session s = Session.of(spec)) {
+            print(
+                    s,
+                    s.api()
+                            .getRegion(
+                                    GetRegionRequest.newBuilder().setRegion(id).build())
+                            .getRegion());
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "set-capacity",
+            description = "Set a region's min/max hosts, warm headroom and scale-in cool-down (all of them).")
+    int setCapacity(
+            @Parameters(paramLabel = "REGION") String id,
+            @Option(names = "--min-hosts", defaultValue = "0") int minHosts,
+            @Option(names = "--max-hosts", defaultValue = "0", description = "0: no limit.") int maxHosts,
+            @Option(
+                            names = "--headroom",
+                            defaultValue = "0",
+                            description = "Workspaces of --headroom-flavor kept room for at all times.")
+                    int headroom,
+            @Option(names = "--headroom-flavor", defaultValue = "hobby", description = "hobby, pro or team.")
+                    String flavor,
+            @Option(
+                            names = "--cool-down",
+                            converter = Main.Durations.class,
+                            description = "How long an empty host stays before scale-in (default 10m).")
+                    java.time.Duration coolDown) {
+        try (Session s = Session.of(spec)) {
+            RegionCapacity.Builder c = RegionCapacity.newBuilder()
+                    .setMinHosts(minHosts)
+                    .setMaxHosts(maxHosts)
+                    .setHeadroomWorkspaces(headroom)
+                    .setHeadroomFlavor(WorkspacesCommand.value(Flavor.class, flavor, "--headroom-flavor"));
+            if (coolDown != null) {
+                c.setScaleInCoolDown(Duration.newBuilder().setSeconds(coolDown.toSeconds()));
+            }
+            print(
+                    s,
+                    s.api()
+                            .setRegionCapacity(SetRegionCapacityRequest.newBuilder()
+                                    .setRegion(id)
+                                    .setCapacity(c)
+                                    .build())
+                            .getRegion());
+            return 0;
+        }
+    }
+
+    private static void print(Session s, RegionStatus r) {
+        if (s.out.json) {
+            s.out.json(r);
+            return;
+        }
+        RegionCapacity c = r.getCapacity();
+        s.out.fields(
+                "id",
+                r.getRegion().getId(),
+                "name",
+                r.getRegion().getDisplayName(),
+                "state",
+                Output.name(r.getRegion().getState()),
+                "hosts",
+                r.getHosts() + " (" + r.getHostsPlaceable() + " placeable, " + r.getHostsEnrolling() + " enrolling, "
+                        + r.getHostsDraining() + " draining, " + r.getHostsUnhealthy() + " unhealthy)",
+                "min/max hosts",
+                c.getMinHosts() + " / " + (c.getMaxHosts() == 0 ? "no limit" : c.getMaxHosts()),
+                "free",
+                room(r.getFree()),
+                "headroom",
+                r.getHeadroomFree() + " of " + r.getHeadroomTarget() + " " + Output.name(c.getHeadroomFlavor())
+                        + " free",
+                "scale-in after",
+                c.getScaleInCoolDown().getSeconds() + " s empty");
+    }
+
     @Command(name = "hosts", description = "List hosts with their room and load.")
     int hosts(
             @Option(names = "--region") String region,
-            @Option(names = "--state", description = "healthy, unhealthy, draining or retired.") String state,
+            @Option(names = "--state", description = "enrolling, healthy, unhealthy, draining or retired.")
+                    String state,
             @Mixin Pages pages) {
         try (Session s = Session.of(spec)) {
             ListHostsRequest.Builder r = ListHostsRequest.newBuilder();
@@ -205,6 +293,8 @@ final class FleetCommand {
                 "region", h.getRegion(),
                 "fqdn", h.getFqdn(),
                 "state", Output.name(h.getState()),
+                "since", Output.time(h.getStateSince()),
+                "why", h.getStateReason(),
                 "connected", h.getConnected() ? "yes" : "no",
                 "total", room(h.getTotal()),
                 "allocated", room(h.getAllocated()),

@@ -57,6 +57,7 @@ public final class SpinUpCluster implements AutoCloseable {
     private final ControlPlaneConfig config;
     private final StepHooks hooks;
     private final List<ControlPlane> replicas = new ArrayList<>();
+    private static final String ADMIN_TOKEN_NAME = "test-admin";
     private final String adminToken;
     private final String workspacesToken;
     private final Clock clock;
@@ -109,7 +110,7 @@ public final class SpinUpCluster implements AutoCloseable {
                 .create(
                         tx,
                         Ids.newId(clock),
-                        "test-admin",
+                        ADMIN_TOKEN_NAME,
                         Set.of(Principal.SCOPE_ADMIN, Principal.SCOPE_WORKSPACES),
                         clock.instant()));
         this.workspacesToken = db.inTransaction(tx -> controlPlane
@@ -355,6 +356,11 @@ public final class SpinUpCluster implements AutoCloseable {
     }
 
     /** The admin bearer token (for tests that call the API through a channel of their own). */
+    /** Who the admin client's calls are by, as audit entries and host states name it. */
+    public String adminActor() {
+        return "admin:" + ADMIN_TOKEN_NAME;
+    }
+
     public String adminToken() {
         return adminToken;
     }

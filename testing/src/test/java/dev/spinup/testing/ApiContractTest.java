@@ -388,6 +388,12 @@ class ApiContractTest {
         String h = host.toString();
         List<Runnable> adminCalls = List.of(
                 () -> product.listRegions(ListRegionsRequest.getDefaultInstance()),
+                () -> product.getRegion(dev.spinup.api.v1.GetRegionRequest.newBuilder()
+                        .setRegion(SpinUpCluster.REGION)
+                        .build()),
+                () -> product.setRegionCapacity(dev.spinup.api.v1.SetRegionCapacityRequest.newBuilder()
+                        .setRegion(SpinUpCluster.REGION)
+                        .build()),
                 () -> product.listHosts(ListHostsRequest.getDefaultInstance()),
                 () -> product.getHost(GetHostRequest.newBuilder().setHostId(h).build())
                         .getHost(),

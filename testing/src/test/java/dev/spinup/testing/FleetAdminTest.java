@@ -24,6 +24,7 @@ import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -96,6 +97,9 @@ class FleetAdminTest {
                         .build())
                 .getHost();
         assertThat(drained.getState()).isEqualTo(HostState.HOST_STATE_DRAINING);
+        assertThat(drained.getStateReason()).isEqualTo("drained by " + cluster.adminActor());
+        assertThat(drained.getStateSince().getSeconds())
+                .isEqualTo(clock.instant().getEpochSecond());
         assertError(
                 () -> cluster.product()
                         .createWorkspace(Workspaces.hobby("nowhere").build())
@@ -108,6 +112,7 @@ class FleetAdminTest {
                         .build())
                 .getHost();
         assertThat(back.getState()).isEqualTo(HostState.HOST_STATE_HEALTHY);
+        assertThat(back.getStateReason()).isEqualTo("undrained by " + cluster.adminActor());
 
         assertError(
                 () -> cluster.admin()
@@ -120,22 +125,37 @@ class FleetAdminTest {
     }
 
     @Test
-    void aHostThatStopsHeartbeatingBecomesUnhealthyAndComesBack() {
+    void aHostIsEnrollingUntilItsFirstHeartbeatAndEveryStateSaysSinceWhenAndWhy() {
         UUID silent = Ids.newId(clock);
         cluster.database().inTransactionVoid(tx -> {
             tx.fleet().ensureRegion("quiet", "A region of its own, so no placement lands here");
             tx.fleet().registerHost(silent, "quiet", "silent-" + silent, new Envelope(4, 8, 50));
-            tx.fleet().heartbeat(silent, clock.instant());
         });
-        assertThat(state(silent)).isEqualTo(HostState.HOST_STATE_HEALTHY);
+        assertThat(host(silent).getState()).isEqualTo(HostState.HOST_STATE_ENROLLING);
+        assertThat(host(silent).getStateReason()).isEqualTo("registered; waiting for its first heartbeat");
+
+        Instant first = clock.instant();
+        cluster.database().inTransactionVoid(tx -> tx.fleet().heartbeat(silent, first));
+        assertThat(host(silent))
+                .returns(HostState.HOST_STATE_HEALTHY, Host::getState)
+                .returns("first heartbeat", Host::getStateReason)
+                .returns(first.getEpochSecond(), h -> h.getStateSince().getSeconds());
 
         clock.advance(Duration.ofSeconds(41));
+        Instant expired = clock.instant();
         cluster.controlPlane().checkForDueWork();
         Eventually.await(
                 Duration.ofSeconds(30), "the lease to expire", () -> state(silent) == HostState.HOST_STATE_UNHEALTHY);
+        assertThat(host(silent))
+                .returns(
+                        "no heartbeat since " + first.truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+                        Host::getStateReason)
+                .returns(expired.getEpochSecond(), h -> h.getStateSince().getSeconds());
 
         cluster.database().inTransactionVoid(tx -> tx.fleet().heartbeat(silent, clock.instant()));
-        assertThat(state(silent)).isEqualTo(HostState.HOST_STATE_HEALTHY);
+        assertThat(host(silent))
+                .returns(HostState.HOST_STATE_HEALTHY, Host::getState)
+                .returns("heartbeating again", Host::getStateReason);
     }
 
     @Test
@@ -233,9 +253,12 @@ class FleetAdminTest {
     }
 
     private static HostState state(UUID host) {
+        return host(host).getState();
+    }
+
+    private static Host host(UUID host) {
         return cluster.admin()
                 .getHost(GetHostRequest.newBuilder().setHostId(host.toString()).build())
-                .getHost()
-                .getState();
+                .getHost();
     }
 }

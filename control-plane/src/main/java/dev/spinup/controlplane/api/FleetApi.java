@@ -48,20 +48,21 @@ final class FleetApi {
                 size,
                 dev.spinup.controlplane.core.Region::id,
                 request);
-        var regions = page.items().stream()
-                .map(r -> Region.newBuilder()
-                        .setId(r.id())
-                        .setDisplayName(r.displayName())
-                        .setState(
-                                "active".equals(r.state())
-                                        ? RegionState.REGION_STATE_ACTIVE
-                                        : RegionState.REGION_STATE_RETIRING)
-                        .setCreatedAt(WorkspaceProtoMapper.timestamp(r.createdAt()))
-                        .build())
-                .toList();
         return ListRegionsResponse.newBuilder()
-                .addAllRegions(regions)
+                .addAllRegions(page.items().stream().map(FleetApi::toProto).toList())
                 .setNextPageToken(page.nextPageToken())
+                .build();
+    }
+
+    static Region toProto(dev.spinup.controlplane.core.Region r) {
+        return Region.newBuilder()
+                .setId(r.id())
+                .setDisplayName(r.displayName())
+                .setState(
+                        "active".equals(r.state())
+                                ? RegionState.REGION_STATE_ACTIVE
+                                : RegionState.REGION_STATE_RETIRING)
+                .setCreatedAt(WorkspaceProtoMapper.timestamp(r.createdAt()))
                 .build();
     }
 
@@ -94,14 +95,20 @@ final class FleetApi {
     Host drain(DrainHostRequest request) {
         UUID id = Requests.id("host_id", request.getHostId());
         hostView(id);
-        db.inTransactionVoid(tx -> tx.fleet().drain(id));
+        db.inTransactionVoid(tx -> tx.fleet()
+                .drain(id, clock.instant(), "drained by " + Principal.current().actor()));
         return toProto(hostView(id));
     }
 
     Host undrain(UndrainHostRequest request) {
         UUID id = Requests.id("host_id", request.getHostId());
         hostView(id);
-        db.inTransactionVoid(tx -> tx.fleet().undrain(id, clock.instant().minus(heartbeatLease)));
+        db.inTransactionVoid(tx -> tx.fleet()
+                .undrain(
+                        id,
+                        clock.instant().minus(heartbeatLease),
+                        clock.instant(),
+                        "undrained by " + Principal.current().actor()));
         return toProto(hostView(id));
     }
 
@@ -166,6 +173,8 @@ final class FleetApi {
                 .setRegion(host.regionId())
                 .setFqdn(host.fqdn())
                 .setState(ProtoEnums.of(dev.spinup.api.v1.HostState.class, host.state()))
+                .setStateSince(WorkspaceProtoMapper.timestamp(host.stateSince()))
+                .setStateReason(host.stateReason())
                 .setTotal(WorkspaceProtoMapper.toProto(host.total()))
                 .setAllocated(WorkspaceProtoMapper.toProto(v.allocated()))
                 .setWorkspaceCount(v.workspaceCount())

@@ -22,6 +22,8 @@ import dev.spinup.api.v1.GetOperationDurationsRequest;
 import dev.spinup.api.v1.GetOperationDurationsResponse;
 import dev.spinup.api.v1.GetOperationRequest;
 import dev.spinup.api.v1.GetOperationResponse;
+import dev.spinup.api.v1.GetRegionRequest;
+import dev.spinup.api.v1.GetRegionResponse;
 import dev.spinup.api.v1.GetWorkspaceRequest;
 import dev.spinup.api.v1.GetWorkspaceResponse;
 import dev.spinup.api.v1.ListApiTokensRequest;
@@ -46,6 +48,8 @@ import dev.spinup.api.v1.RestoreWorkspaceRequest;
 import dev.spinup.api.v1.RestoreWorkspaceResponse;
 import dev.spinup.api.v1.RevokeApiTokenRequest;
 import dev.spinup.api.v1.RevokeApiTokenResponse;
+import dev.spinup.api.v1.SetRegionCapacityRequest;
+import dev.spinup.api.v1.SetRegionCapacityResponse;
 import dev.spinup.api.v1.SetSharingRequest;
 import dev.spinup.api.v1.SetSharingResponse;
 import dev.spinup.api.v1.SuspendWorkspaceRequest;
@@ -80,6 +84,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     private final OperationApi operations;
     private final FleetApi fleet;
     private final TokenApi tokens;
+    private final RegionApi regions;
 
     public WorkspaceGrpcService(
             Transactions db,
@@ -100,6 +105,7 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
         this.operations = new OperationApi(db, durations, clock);
         this.fleet = new FleetApi(db, enrollment, heartbeatLease, clock);
         this.tokens = new TokenApi(db, apiTokens, clock);
+        this.regions = new RegionApi(db, flavors, clock);
     }
 
     @Override
@@ -234,6 +240,24 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     @Override
     public void listRegions(ListRegionsRequest request, StreamObserver<ListRegionsResponse> out) {
         reply(out, () -> fleet.regions(request));
+    }
+
+    @Override
+    public void getRegion(GetRegionRequest request, StreamObserver<GetRegionResponse> out) {
+        reply(
+                out,
+                () -> GetRegionResponse.newBuilder()
+                        .setRegion(regions.get(request))
+                        .build());
+    }
+
+    @Override
+    public void setRegionCapacity(SetRegionCapacityRequest request, StreamObserver<SetRegionCapacityResponse> out) {
+        reply(
+                out,
+                () -> SetRegionCapacityResponse.newBuilder()
+                        .setRegion(regions.setCapacity(request))
+                        .build());
     }
 
     @Override

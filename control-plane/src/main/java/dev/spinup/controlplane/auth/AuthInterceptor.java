@@ -27,6 +27,8 @@ public final class AuthInterceptor implements ServerInterceptor {
     /** The fleet/admin RPCs. */
     public static final Set<String> ADMIN_METHODS = Set.of(
             WorkspaceServiceGrpc.getListRegionsMethod().getBareMethodName(),
+            WorkspaceServiceGrpc.getGetRegionMethod().getBareMethodName(),
+            WorkspaceServiceGrpc.getSetRegionCapacityMethod().getBareMethodName(),
             WorkspaceServiceGrpc.getListHostsMethod().getBareMethodName(),
             WorkspaceServiceGrpc.getGetHostMethod().getBareMethodName(),
             WorkspaceServiceGrpc.getDrainHostMethod().getBareMethodName(),

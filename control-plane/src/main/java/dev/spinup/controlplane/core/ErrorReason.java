@@ -42,6 +42,7 @@ public enum ErrorReason {
     DOMAIN_NOT_FOUND,
     /** metadata "name": no API token of that name */
     API_TOKEN_NOT_FOUND,
+    REGION_NOT_FOUND,
 
     // lifecycle (ABORTED / FAILED_PRECONDITION / RESOURCE_EXHAUSTED)
     /** metadata "operationId" is the in-flight operation */

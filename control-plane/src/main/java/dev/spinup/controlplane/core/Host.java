@@ -3,4 +3,13 @@ package dev.spinup.controlplane.core;
 import java.time.Instant;
 import java.util.UUID;
 
-public record Host(UUID id, String regionId, String fqdn, HostState state, Envelope total, Instant lastHeartbeatAt) {}
+/** A host of a region; {@code state} holds since {@code stateSince}, for {@code stateReason}. */
+public record Host(
+        UUID id,
+        String regionId,
+        String fqdn,
+        HostState state,
+        Instant stateSince,
+        String stateReason,
+        Envelope total,
+        Instant lastHeartbeatAt) {}

@@ -3,6 +3,8 @@ package dev.spinup.controlplane.core;
 import java.util.Arrays;
 
 public enum HostState implements WireValue {
+    /** Enrolled (or registered), no heartbeat yet: no placements. */
+    ENROLLING("enrolling"),
     HEALTHY("healthy"),
     UNHEALTHY("unhealthy"),
     DRAINING("draining"),

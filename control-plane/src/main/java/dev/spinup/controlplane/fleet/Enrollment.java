@@ -112,7 +112,14 @@ public final class Enrollment {
                 throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "csr_pem", e.getMessage());
             }
             String region = row.regionId();
-            tx.fleet().registerHost(hostId, region, fqdn, total);
+            tx.fleet()
+                    .registerHost(
+                            hostId,
+                            region,
+                            fqdn,
+                            total,
+                            now,
+                            "enrolled with a one-time token; waiting for its first heartbeat");
             tx.tokens().markEnrollmentTokenUsed(row.id(), hostId, now);
             hostsEnrolled.increment();
             log.atInfo()

@@ -36,7 +36,7 @@ public final class HostHealth {
 
     public void check() {
         List<UUID> expired =
-                db.inTransaction(tx -> tx.fleet().expireLeases(clock.instant().minus(lease)));
+                db.inTransaction(tx -> tx.fleet().expireLeases(clock.instant().minus(lease), clock.instant()));
         for (UUID host : expired) {
             log.atWarn()
                     .setMessage("host_unhealthy")

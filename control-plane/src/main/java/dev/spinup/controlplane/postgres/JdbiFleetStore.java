@@ -1,9 +1,11 @@
 package dev.spinup.controlplane.postgres;
 
 import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.Flavor;
 import dev.spinup.controlplane.core.Host;
 import dev.spinup.controlplane.core.HostState;
 import dev.spinup.controlplane.core.Region;
+import dev.spinup.controlplane.core.RegionCapacity;
 import dev.spinup.controlplane.store.FleetStore;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -28,11 +30,12 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 @RegisterConstructorMapper(Region.class)
 @RegisterConstructorMapper(FleetStore.Orphan.class)
 interface JdbiFleetStore extends FleetStore {
-    String HOST = "id, region_id, fqdn, state, total_vcpu, total_ram_gb, total_disk_gb, last_heartbeat_at";
+    String HOST = "id, region_id, fqdn, state, state_since, state_reason, total_vcpu, total_ram_gb, total_disk_gb,"
+            + " last_heartbeat_at";
 
     String HOST_VIEW = """
-            SELECT h.id, h.region_id, h.fqdn, h.state, h.total_vcpu, h.total_ram_gb, h.total_disk_gb,
-                   h.last_heartbeat_at, u.vcpu, u.ram, u.disk, u.n
+            SELECT h.id, h.region_id, h.fqdn, h.state, h.state_since, h.state_reason, h.total_vcpu,
+                   h.total_ram_gb, h.total_disk_gb, h.last_heartbeat_at, u.vcpu, u.ram, u.disk, u.n
             FROM hosts h CROSS JOIN LATERAL (
                 SELECT COALESCE(sum(w.vcpu), 0) AS vcpu, COALESCE(sum(w.ram_gb), 0) AS ram,
                        COALESCE(sum(w.disk_gb), 0) AS disk, count(*) AS n
@@ -54,12 +57,54 @@ interface JdbiFleetStore extends FleetStore {
     boolean regionExists(String id);
 
     @Override
+    @SqlQuery("SELECT id, display_name, state, created_at FROM regions WHERE id = :id")
+    Optional<Region> findRegion(String id);
+
+    @Override
+    default Optional<RegionCapacity> capacity(String regionId) {
+        return capacityRow(regionId)
+                .map(r -> new RegionCapacity(
+                        r.minHosts(),
+                        r.maxHosts(),
+                        r.headroomWorkspaces(),
+                        r.headroomFlavor(),
+                        java.time.Duration.ofSeconds(r.scaleInCoolDownSeconds())));
+    }
+
+    record CapacityRow(
+            int minHosts, int maxHosts, int headroomWorkspaces, Flavor headroomFlavor, int scaleInCoolDownSeconds) {}
+
+    @SqlQuery("""
+            SELECT min_hosts, max_hosts, headroom_workspaces, headroom_flavor, scale_in_cool_down_seconds
+            FROM regions WHERE id = :regionId""")
+    @RegisterConstructorMapper(CapacityRow.class)
+    Optional<CapacityRow> capacityRow(String regionId);
+
+    @Override
+    default boolean setCapacity(String regionId, RegionCapacity c) {
+        return setCapacityRow(regionId, c.minHosts(), c.maxHosts(), c.headroomWorkspaces(), c.headroomFlavor(), (int)
+                c.scaleInCoolDown().toSeconds());
+    }
+
     @SqlUpdate("""
-            INSERT INTO hosts (id, region_id, fqdn, total_vcpu, total_ram_gb, total_disk_gb)
-            VALUES (:id, :regionId, :fqdn, :total.vcpu, :total.ramGb, :total.diskGb)
+            UPDATE regions SET min_hosts = :min, max_hosts = :max, headroom_workspaces = :headroom,
+                               headroom_flavor = :flavor, scale_in_cool_down_seconds = :coolDown
+            WHERE id = :regionId""")
+    boolean setCapacityRow(String regionId, int min, int max, int headroom, Flavor flavor, int coolDown);
+
+    @Override
+    @SqlQuery("SELECT state, count(*) AS hosts FROM hosts WHERE region_id = :regionId GROUP BY state")
+    @RegisterConstructorMapper(FleetStore.StateCount.class)
+    List<StateCount> hostCounts(String regionId);
+
+    @Override
+    @SqlUpdate("""
+            INSERT INTO hosts (id, region_id, fqdn, total_vcpu, total_ram_gb, total_disk_gb, state_since, state_reason)
+            VALUES (:id, :regionId, :fqdn, :total.vcpu, :total.ramGb, :total.diskGb, :now, :reason)
             ON CONFLICT (id) DO UPDATE SET total_vcpu = excluded.total_vcpu,
                 total_ram_gb = excluded.total_ram_gb, total_disk_gb = excluded.total_disk_gb""")
-    void registerHost(UUID id, String regionId, String fqdn, @BindMethods("total") Envelope total);
+    void registerHost(
+            UUID id, String regionId, String fqdn, @BindMethods("total") Envelope total, Instant now, String reason);
 
     @Override
     @SqlQuery("SELECT " + HOST + " FROM hosts WHERE id = :id")
@@ -98,21 +143,28 @@ interface JdbiFleetStore extends FleetStore {
     long countIn(HostState state);
 
     @Override
-    @SqlUpdate("UPDATE hosts SET state = 'draining' WHERE id = :id AND state <> 'retired'")
-    boolean drain(UUID id);
+    @SqlUpdate("""
+            UPDATE hosts SET state = 'draining', state_since = :now, state_reason = :reason
+            WHERE id = :id AND state NOT IN ('retired', 'draining')""")
+    boolean drain(UUID id, Instant now, String reason);
 
     @Override
     @SqlUpdate("""
-            UPDATE hosts SET state = CASE WHEN last_heartbeat_at >= :leaseCutoff THEN 'healthy' ELSE 'unhealthy' END
+            UPDATE hosts SET state = CASE WHEN last_heartbeat_at >= :leaseCutoff THEN 'healthy'
+                                          WHEN last_heartbeat_at IS NULL THEN 'enrolling' ELSE 'unhealthy' END,
+                             state_since = :now, state_reason = :reason
             WHERE id = :id AND state = 'draining'""")
-    boolean undrain(UUID id, Instant leaseCutoff);
+    boolean undrain(UUID id, Instant leaseCutoff, Instant now, String reason);
 
     @Override
     @SqlQuery("""
-            UPDATE hosts SET state = 'unhealthy'
+            UPDATE hosts SET state = 'unhealthy', state_since = :now,
+                             state_reason = CASE WHEN last_heartbeat_at IS NULL THEN 'no heartbeat yet'
+                                 ELSE 'no heartbeat since ' || to_char(last_heartbeat_at AT TIME ZONE 'UTC',
+                                                                       'YYYY-MM-DD"T"HH24:MI:SS"Z"') END
             WHERE state = 'healthy' AND (last_heartbeat_at IS NULL OR last_heartbeat_at < :cutoff)
             RETURNING id""")
-    List<UUID> expireLeases(Instant cutoff);
+    List<UUID> expireLeases(Instant cutoff, Instant now);
 
     @Override
     default List<Orphan> orphans(UUID hostId, OrphanKey after, int limit) {
@@ -167,7 +219,13 @@ interface JdbiFleetStore extends FleetStore {
                  free AS (SELECT hosts.id FROM hosts JOIN beat USING (id) ORDER BY hosts.id
                           FOR NO KEY UPDATE OF hosts SKIP LOCKED),
                  done AS (UPDATE hosts SET last_heartbeat_at = beat.at,
-                              state = CASE WHEN hosts.state = 'unhealthy' THEN 'healthy' ELSE hosts.state END
+                              state = CASE WHEN hosts.state IN ('unhealthy', 'enrolling') THEN 'healthy'
+                                           ELSE hosts.state END,
+                              state_since = CASE WHEN hosts.state IN ('unhealthy', 'enrolling') THEN beat.at
+                                                 ELSE hosts.state_since END,
+                              state_reason = CASE WHEN hosts.state = 'enrolling' THEN 'first heartbeat'
+                                                  WHEN hosts.state = 'unhealthy' THEN 'heartbeating again'
+                                                  ELSE hosts.state_reason END
                           FROM beat JOIN free USING (id) WHERE hosts.id = beat.id
                           RETURNING hosts.id)
             SELECT hosts.id FROM hosts JOIN beat USING (id) WHERE hosts.id NOT IN (SELECT id FROM done)""")
@@ -181,6 +239,8 @@ interface JdbiFleetStore extends FleetStore {
                     rs.getString("region_id"),
                     rs.getString("fqdn"),
                     Rows.get(rs, ctx, "state", HostState.class),
+                    Rows.get(rs, ctx, "state_since", Instant.class),
+                    rs.getString("state_reason"),
                     new Envelope(rs.getInt("total_vcpu"), rs.getInt("total_ram_gb"), rs.getInt("total_disk_gb")),
                     Rows.get(rs, ctx, "last_heartbeat_at", Instant.class));
         }

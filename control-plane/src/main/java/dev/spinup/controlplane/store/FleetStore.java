@@ -4,6 +4,7 @@ import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.core.Host;
 import dev.spinup.controlplane.core.HostState;
 import dev.spinup.controlplane.core.Region;
+import dev.spinup.controlplane.core.RegionCapacity;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +27,29 @@ public interface FleetStore {
 
     boolean regionExists(String id);
 
-    /** Registers a host, or updates the capacity of an existing one with the same id. */
-    void registerHost(UUID id, String regionId, String fqdn, Envelope total);
+    Optional<Region> findRegion(String id);
+
+    /** The region's capacity settings; empty if there is no such region. */
+    Optional<RegionCapacity> capacity(String regionId);
+
+    /** Replaces the region's capacity settings; false if there is no such region. */
+    boolean setCapacity(String regionId, RegionCapacity capacity);
+
+    /** How many of the region's hosts are in each state. */
+    record StateCount(HostState state, int hosts) {}
+
+    List<StateCount> hostCounts(String regionId);
+
+    /**
+     * Registers a host (it is enrolling, for {@code reason}, until its first heartbeat), or updates
+     * the capacity of an existing one with the same id.
+     */
+    void registerHost(UUID id, String regionId, String fqdn, Envelope total, Instant now, String reason);
+
+    /** A host an operator registered out of band (dev mode's own, a test's). */
+    default void registerHost(UUID id, String regionId, String fqdn, Envelope total) {
+        registerHost(id, regionId, fqdn, total, Instant.now(), "registered; waiting for its first heartbeat");
+    }
 
     Optional<Host> findHost(UUID id);
 
@@ -48,14 +70,17 @@ public interface FleetStore {
 
     long countIn(HostState state);
 
-    /** Draining hosts take no new workspaces; the ones they have stay. False if no such (unretired) host. */
-    boolean drain(UUID id);
+    /**
+     * Draining hosts take no new workspaces; the ones they have stay. False if no such host, or it is
+     * retired or draining already (it keeps the since and reason it has).
+     */
+    boolean drain(UUID id, Instant now, String reason);
 
-    /** Back to healthy, or unhealthy if its lease has run out meanwhile. */
-    boolean undrain(UUID id, Instant leaseCutoff);
+    /** Back to healthy, or unhealthy if its lease has run out meanwhile (enrolling if it never beat). */
+    boolean undrain(UUID id, Instant leaseCutoff, Instant now, String reason);
 
     /** Healthy hosts whose last heartbeat is older than the cutoff become unhealthy; returns their ids. */
-    List<UUID> expireLeases(Instant cutoff);
+    List<UUID> expireLeases(Instant cutoff, Instant now);
 
     /**
      * Up to {@code limit} orphans, every host's or {@code hostId}'s when given, after (host,
