@@ -187,7 +187,11 @@ final class Wiring {
                         tokens,
                         clock),
                 new AgentGrpcService(db, sessions, events, enrollment, new RefusedEvents(db, clock, meters), meters));
-        this.metrics = new dev.spinup.api.Metrics.Endpoint(config.bindAddress(), config.metricsPort(), meters);
+        this.metrics = new dev.spinup.api.Metrics.Endpoint(
+                config.bindAddress(),
+                config.metricsPort(),
+                meters,
+                new dev.spinup.controlplane.fleet.RegionGauges(db, config.flavors(), meters));
     }
 
     /** Sessions complete each command as it is sent: a host's routing table, presigned snapshot URLs. */

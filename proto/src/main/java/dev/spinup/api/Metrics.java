@@ -126,12 +126,18 @@ public final class Metrics {
         private final HttpServer server;
 
         public Endpoint(String bindAddress, int port, PrometheusMeterRegistry registry) {
+            this(bindAddress, port, registry, () -> {});
+        }
+
+        /** As above; {@code beforeScrape} runs before each scrape (gauges read fresh). */
+        public Endpoint(String bindAddress, int port, PrometheusMeterRegistry registry, Runnable beforeScrape) {
             try {
                 server = HttpServer.create(new InetSocketAddress(bindAddress, port), 0);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot listen for metrics on " + bindAddress + ":" + port, e);
             }
             server.createContext("/metrics", exchange -> {
+                beforeScrape.run();
                 byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
                 exchange.sendResponseHeaders(200, body.length);

@@ -139,6 +139,25 @@ class RegionCapacityTest {
         assertThat(unknown.getMetadataMap()).containsEntry("region", "nowhere");
     }
 
+    @Test
+    void everyReplicaPublishesEachRegionsHostsAndHeadroomFreshAtEachScrape() {
+        RegionStatus status = region();
+        for (var expected : java.util.Map.of("enrolling", 1, "healthy", 2, "draining", 1, "retired", 0)
+                .entrySet()) {
+            assertThat(metric("spinup_region_hosts\\{region=\"" + REGION + "\",state=\"" + expected.getKey() + "\"}"))
+                    .as("hosts %s", expected.getKey())
+                    .isEqualTo(expected.getValue().doubleValue());
+        }
+        assertThat(metric("spinup_region_headroom_free\\{region=\"" + REGION + "\"}"))
+                .isEqualTo((double) status.getHeadroomFree());
+        assertThat(metric("spinup_region_headroom_target\\{region=\"" + REGION + "\"}"))
+                .isEqualTo((double) status.getHeadroomTarget());
+    }
+
+    private static double metric(String series) {
+        return Workspaces.metric(cluster.metricsPort(), series).orElseThrow(() -> new AssertionError(series));
+    }
+
     private static RegionStatus region() {
         return cluster.admin()
                 .getRegion(GetRegionRequest.newBuilder().setRegion(REGION).build())

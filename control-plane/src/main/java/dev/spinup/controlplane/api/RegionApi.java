@@ -4,29 +4,23 @@ import dev.spinup.api.v1.GetRegionRequest;
 import dev.spinup.api.v1.RegionStatus;
 import dev.spinup.api.v1.SetRegionCapacityRequest;
 import dev.spinup.controlplane.auth.Principal;
-import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.core.Flavor;
 import dev.spinup.controlplane.core.FlavorCatalog;
 import dev.spinup.controlplane.core.HostState;
 import dev.spinup.controlplane.core.RegionCapacity;
 import dev.spinup.controlplane.core.SpinUpException;
-import dev.spinup.controlplane.store.FleetStore;
+import dev.spinup.controlplane.fleet.RegionReport;
 import dev.spinup.controlplane.store.Transactions;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 /** GetRegion and SetRegionCapacity: a region's capacity settings and what it has now (admin). */
 final class RegionApi {
     /** Longest scale-in cool-down: a week. */
     static final Duration MAX_COOL_DOWN = Duration.ofDays(7);
 
-    private static final int PAGE = 500;
     private final Transactions db;
     private final FlavorCatalog flavors;
     private final Clock clock;
@@ -115,53 +109,28 @@ final class RegionApi {
         return id;
     }
 
-    /** The region now: its settings, its hosts by state, free room over placeable hosts, headroom. */
     private RegionStatus status(String id) {
-        record Snapshot(
-                dev.spinup.controlplane.core.Region region,
-                RegionCapacity capacity,
-                List<FleetStore.StateCount> counts,
-                List<Envelope> free) {}
-        Snapshot s = db.read(tx -> {
-            var region = tx.fleet().findRegion(id).orElseThrow();
-            List<Envelope> free = new ArrayList<>();
-            UUID after = null;
-            while (true) {
-                var page = tx.fleet().hostViews(id, HostState.HEALTHY, after, PAGE);
-                page.forEach(v -> free.add(v.host().total().leftAfter(v.allocated())));
-                if (page.size() < PAGE) {
-                    break;
-                }
-                after = page.getLast().host().id();
-            }
-            return new Snapshot(
-                    region, tx.fleet().capacity(id).orElseThrow(), tx.fleet().hostCounts(id), free);
-        });
-        Map<HostState, Integer> byState = new EnumMap<>(HostState.class);
-        s.counts().forEach(c -> byState.put(c.state(), c.hosts()));
-        Envelope headroomFlavor = flavors.envelopeOf(s.capacity().headroomFlavor());
-        Envelope free = s.free().stream().reduce(new Envelope(0, 0, 0), Envelope::plus);
+        RegionReport r = db.read(tx -> RegionReport.of(tx.fleet(), id, flavors))
+                .orElseThrow(
+                        () -> SpinUpException.notFound(ErrorReason.REGION_NOT_FOUND, "region", id, "no region " + id));
         return RegionStatus.newBuilder()
-                .setRegion(FleetApi.toProto(s.region()))
+                .setRegion(FleetApi.toProto(r.region()))
                 .setCapacity(dev.spinup.api.v1.RegionCapacity.newBuilder()
-                        .setMinHosts(s.capacity().minHosts())
-                        .setMaxHosts(s.capacity().maxHosts())
-                        .setHeadroomWorkspaces(s.capacity().headroomWorkspaces())
+                        .setMinHosts(r.capacity().minHosts())
+                        .setMaxHosts(r.capacity().maxHosts())
+                        .setHeadroomWorkspaces(r.capacity().headroomWorkspaces())
                         .setHeadroomFlavor(
-                                WorkspaceProtoMapper.toProto(s.capacity().headroomFlavor()))
+                                WorkspaceProtoMapper.toProto(r.capacity().headroomFlavor()))
                         .setScaleInCoolDown(com.google.protobuf.Duration.newBuilder()
-                                .setSeconds(s.capacity().scaleInCoolDown().toSeconds())))
-                .setHosts(byState.entrySet().stream()
-                        .filter(e -> e.getKey() != HostState.RETIRED)
-                        .mapToInt(Map.Entry::getValue)
-                        .sum())
-                .setHostsPlaceable(byState.getOrDefault(HostState.HEALTHY, 0))
-                .setHostsEnrolling(byState.getOrDefault(HostState.ENROLLING, 0))
-                .setHostsDraining(byState.getOrDefault(HostState.DRAINING, 0))
-                .setHostsUnhealthy(byState.getOrDefault(HostState.UNHEALTHY, 0))
-                .setFree(WorkspaceProtoMapper.toProto(free))
-                .setHeadroomFree(RegionCapacity.fits(s.free(), headroomFlavor))
-                .setHeadroomTarget(s.capacity().headroomWorkspaces())
+                                .setSeconds(r.capacity().scaleInCoolDown().toSeconds())))
+                .setHosts(r.activeHosts())
+                .setHostsPlaceable(r.hostsIn(HostState.HEALTHY))
+                .setHostsEnrolling(r.hostsIn(HostState.ENROLLING))
+                .setHostsDraining(r.hostsIn(HostState.DRAINING))
+                .setHostsUnhealthy(r.hostsIn(HostState.UNHEALTHY))
+                .setFree(WorkspaceProtoMapper.toProto(r.free()))
+                .setHeadroomFree(r.headroomFree())
+                .setHeadroomTarget(r.capacity().headroomWorkspaces())
                 .build();
     }
 }
