@@ -137,6 +137,14 @@ class RegionCapacityTest {
                 Status.Code.NOT_FOUND,
                 ErrorReason.ERROR_REASON_REGION_NOT_FOUND);
         assertThat(unknown.getMetadataMap()).containsEntry("region", "nowhere");
+        assertError(
+                () -> cluster.admin()
+                        .setRegionCapacity(SetRegionCapacityRequest.newBuilder()
+                                .setRegion("nowhere")
+                                .build())
+                        .getRegion(),
+                Status.Code.NOT_FOUND,
+                ErrorReason.ERROR_REASON_REGION_NOT_FOUND);
     }
 
     @Test

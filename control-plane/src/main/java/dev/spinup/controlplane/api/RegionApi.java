@@ -32,16 +32,18 @@ final class RegionApi {
     }
 
     RegionStatus get(GetRegionRequest request) {
-        return status(known(request.getRegion()));
+        return status(Requests.region(request.getRegion()));
     }
 
     /** Replaces the capacity settings, audited in the same transaction. */
     RegionStatus setCapacity(SetRegionCapacityRequest request) {
-        String region = known(request.getRegion());
+        String region = Requests.region(request.getRegion());
         RegionCapacity capacity = capacity(request.getCapacity());
         String actor = Principal.current().actor();
         db.inTransactionVoid(tx -> {
-            tx.fleet().setCapacity(region, capacity);
+            if (!tx.fleet().setCapacity(region, capacity)) {
+                throw notFound(region);
+            }
             tx.audit()
                     .append(
                             null,
@@ -101,18 +103,12 @@ final class RegionApi {
         return new RegionCapacity(c.getMinHosts(), c.getMaxHosts(), c.getHeadroomWorkspaces(), flavor, coolDown);
     }
 
-    private String known(String region) {
-        String id = Requests.region(region);
-        if (!db.read(tx -> tx.fleet().regionExists(id))) {
-            throw SpinUpException.notFound(ErrorReason.REGION_NOT_FOUND, "region", id, "no region " + id);
-        }
-        return id;
+    private static SpinUpException notFound(String region) {
+        return SpinUpException.notFound(ErrorReason.REGION_NOT_FOUND, "region", region, "no region " + region);
     }
 
     private RegionStatus status(String id) {
-        RegionReport r = db.read(tx -> RegionReport.of(tx.fleet(), id, flavors))
-                .orElseThrow(
-                        () -> SpinUpException.notFound(ErrorReason.REGION_NOT_FOUND, "region", id, "no region " + id));
+        RegionReport r = db.read(tx -> RegionReport.of(tx.fleet(), id, flavors)).orElseThrow(() -> notFound(id));
         return RegionStatus.newBuilder()
                 .setRegion(FleetApi.toProto(r.region()))
                 .setCapacity(dev.spinup.api.v1.RegionCapacity.newBuilder()
