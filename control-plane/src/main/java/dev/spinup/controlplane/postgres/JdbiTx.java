@@ -42,6 +42,11 @@ final class JdbiTx implements Tx {
     }
 
     @Override
+    public dev.spinup.controlplane.store.ScalingStore scaling() {
+        return attach(JdbiScalingStore.class);
+    }
+
+    @Override
     public FleetStore fleet() {
         return attach(JdbiFleetStore.class);
     }

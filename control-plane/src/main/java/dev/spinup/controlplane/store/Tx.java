@@ -29,6 +29,8 @@ public interface Tx {
 
     PlacementStore placement();
 
+    ScalingStore scaling();
+
     /** Runs {@code action} after this transaction commits (never after a rollback). */
     void afterCommit(Runnable action);
 
