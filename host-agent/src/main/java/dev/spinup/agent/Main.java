@@ -204,17 +204,53 @@ public final class Main implements Callable<Integer> {
         public Integer call() {
             int[] cap = dev.spinup.api.Settings.numbers(
                     spec.commandLine(), "--capacity", capacity, ",", "vcpu,ram_gb,disk_gb", 1);
-            var response = HostEnrollment.enroll(
-                    controlPlane,
-                    ca,
-                    token,
-                    fqdn,
-                    dev.spinup.api.v1.Envelope.newBuilder()
-                            .setVcpu(cap[0])
-                            .setRamGb(cap[1])
-                            .setDiskGb(cap[2])
-                            .build(),
-                    out);
+            dev.spinup.api.v1.EnrollResponse response;
+            try {
+                response = HostEnrollment.enroll(
+                        controlPlane,
+                        ca,
+                        token,
+                        fqdn,
+                        dev.spinup.api.v1.Envelope.newBuilder()
+                                .setVcpu(cap[0])
+                                .setRamGb(cap[1])
+                                .setDiskGb(cap[2])
+                                .build(),
+                        out);
+            } catch (io.grpc.StatusRuntimeException e) {
+                // the control plane's answer: status, ErrorInfo reason, what it said
+                com.google.rpc.Status details = io.grpc.protobuf.StatusProto.fromThrowable(e);
+                String reason = details == null
+                        ? ""
+                        : details.getDetailsList().stream()
+                                .filter(d -> d.is(com.google.rpc.ErrorInfo.class))
+                                .map(d -> {
+                                    try {
+                                        return " "
+                                                + d.unpack(com.google.rpc.ErrorInfo.class)
+                                                        .getReason();
+                                    } catch (com.google.protobuf.InvalidProtocolBufferException bad) {
+                                        return "";
+                                    }
+                                })
+                                .findFirst()
+                                .orElse("");
+                spec.commandLine()
+                        .getErr()
+                        .println("enroll: " + e.getStatus().getCode() + reason + ": "
+                                + e.getStatus().getDescription());
+                return 1;
+            } catch (IllegalArgumentException e) {
+                // e.g. --ca names a file without a certificate
+                spec.commandLine().getErr().println("enroll: " + e.getMessage());
+                return 2;
+            } catch (java.io.UncheckedIOException e) {
+                spec.commandLine()
+                        .getErr()
+                        .println("enroll: cannot write the credentials: "
+                                + e.getCause().getMessage());
+                return 1;
+            }
             System.out.println("enrolled as host " + response.getHostId() + " in region " + response.getRegion()
                     + "; credentials in " + out);
             return 0;
