@@ -27,6 +27,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class LocalHostsTest {
     static final String REGION = "local-test";
+    static final String FIRST = "first.local-test.localhost";
+    static final String SECOND = "second.local-test.localhost";
     static SpinUpCluster cluster;
     static LocalHosts hosts;
     static List<String> agent;
@@ -58,23 +60,25 @@ class LocalHostsTest {
 
     @AfterAll
     static void stop() {
-        for (int i = 0; i < 2; i++) {
-            hosts.stop(LocalHosts.name(REGION, i));
+        for (String fqdn : List.of(FIRST, SECOND)) {
+            hosts.stop(fqdn);
         }
     }
 
     @Test
     void hostsEnrollWithAOneTimeTokenRunAndStop() throws Exception {
-        String first = hosts.start(REGION, 0, token());
-        String second = hosts.start(REGION, 1, token());
+        String first = hosts.start(FIRST, LocalHostsTest::token);
+        String second = hosts.start(SECOND, LocalHostsTest::token);
         Eventually.await(
                 java.time.Duration.ofMinutes(2),
                 "both local hosts healthy",
                 () -> healthy().containsAll(List.of(first, second)));
         long pid = pid(first);
 
-        assertThat(hosts.start(REGION, 0, "spe_never-used"))
-                .as("a host that runs is left alone (its token is not even needed)")
+        assertThat(hosts.start(FIRST, () -> {
+                    throw new AssertionError("no token is asked for a host that has credentials");
+                }))
+                .as("a host that runs is left alone")
                 .isEqualTo(first);
         assertThat(pid(first)).isEqualTo(pid);
         assertThat(regionHosts()).as("no third host").hasSize(2);

@@ -32,8 +32,8 @@ public final class LocalHosts {
      * @param controlPlanes the addresses the agents dial, host:port, comma separated
      * @param caCertificate the control plane's CA certificate (what an instance gets out of band)
      * @param capacity what each host offers
-     * @param firstPort the first workspace port of host 0; host n gets {@code portsPerHost} from
-     *     {@code firstPort + n * portsPerHost}
+     * @param firstPort the first workspace port of the first host; the n-th gets {@code
+     *     portsPerHost} from {@code firstPort + n * portsPerHost}
      */
     public record Config(
             List<String> agentCommand,
@@ -49,30 +49,33 @@ public final class LocalHosts {
     }
 
     private final Config config;
+    /** One start or stop at a time: port slots are handed out in order. */
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
 
     public LocalHosts(Config config) {
         this.config = config;
     }
 
-    /** The name of the region's host number {@code index}, as it enrolls. */
-    public static String name(String region, int index) {
-        return region + "-local-" + index + ".localhost";
+    /** What each host offers. */
+    public Envelope capacity() {
+        return config.capacity();
     }
 
     /**
-     * Makes the region's host number {@code index} run: enrolls it with {@code token} unless it
-     * has credentials already, then starts its agent unless one runs. Returns the host's name.
+     * Makes the host named {@code fqdn} run: enrolls it with a token from {@code token} unless it
+     * has credentials already, then starts its agent unless one runs. Each new host gets the next
+     * free port range (kept in its directory). Returns the host's name.
      */
-    public String start(String region, int index, String token) {
-        String fqdn = name(region, index);
+    public String start(String fqdn, java.util.function.Supplier<String> token) {
         Path dir = config.root().resolve(fqdn);
+        lock.lock();
         try {
-            Files.createDirectories(dir);
+            int slot = slot(dir);
             if (!Files.exists(dir.resolve("host.crt"))) {
-                enroll(fqdn, dir, token);
+                enroll(fqdn, dir, token.get());
             }
             if (running(dir).isEmpty()) {
-                int from = config.firstPort() + index * config.portsPerHost();
+                int from = config.firstPort() + slot * config.portsPerHost();
                 List<String> command = new ArrayList<>(config.agentCommand());
                 command.addAll(List.of(
                         "--control-plane", config.controlPlanes(),
@@ -98,24 +101,50 @@ public final class LocalHosts {
             return fqdn;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start local host " + fqdn, e);
+        } finally {
+            lock.unlock();
         }
     }
 
     /** Stops the agent of the host named {@code fqdn} (its credentials stay); false if none ran. */
     public boolean stop(String fqdn) {
-        Optional<ProcessHandle> agent = running(config.root().resolve(fqdn));
-        if (agent.isEmpty()) {
-            return false;
-        }
-        ProcessHandle p = agent.get();
-        p.destroy();
+        lock.lock();
         try {
-            p.onExit().get(STOP_GRACE.toSeconds(), TimeUnit.SECONDS);
-        } catch (Exception e) {
-            p.destroyForcibly();
+            Optional<ProcessHandle> agent = running(config.root().resolve(fqdn));
+            if (agent.isEmpty()) {
+                return false;
+            }
+            ProcessHandle p = agent.get();
+            p.destroy();
+            try {
+                p.onExit().get(STOP_GRACE.toSeconds(), TimeUnit.SECONDS);
+            } catch (Exception e) {
+                p.destroyForcibly();
+            }
+            log.atInfo()
+                    .setMessage("local_host_stopped")
+                    .addKeyValue("host", fqdn)
+                    .log();
+            return true;
+        } finally {
+            lock.unlock();
         }
-        log.atInfo().setMessage("local_host_stopped").addKeyValue("host", fqdn).log();
-        return true;
+    }
+
+    /** The host's port slot: the one its directory records, else the next one, recorded. */
+    private int slot(Path dir) throws IOException {
+        Path file = dir.resolve("port-slot");
+        if (Files.exists(file)) {
+            return Integer.parseInt(Files.readString(file).strip());
+        }
+        Files.createDirectories(config.root());
+        int next;
+        try (var dirs = Files.list(config.root())) {
+            next = (int) dirs.filter(d -> Files.exists(d.resolve("port-slot"))).count();
+        }
+        Files.createDirectories(dir);
+        Files.writeString(file, Integer.toString(next));
+        return next;
     }
 
     /** The agent process a host's pid file names, if it still runs. */

@@ -93,6 +93,14 @@ interface JdbiFleetStore extends FleetStore {
     boolean setCapacityRow(String regionId, int min, int max, int headroom, Flavor flavor, int coolDown);
 
     @Override
+    @SqlUpdate("UPDATE regions SET provider = :provider WHERE id = :regionId")
+    boolean setProvider(String regionId, String provider);
+
+    @Override
+    @SqlQuery("SELECT id FROM regions WHERE provider = :provider ORDER BY id")
+    List<String> regionsGrownBy(String provider);
+
+    @Override
     @SqlQuery("SELECT state, count(*) AS hosts FROM hosts WHERE region_id = :regionId GROUP BY state")
     @RegisterConstructorMapper(FleetStore.StateCount.class)
     List<StateCount> hostCounts(String regionId);

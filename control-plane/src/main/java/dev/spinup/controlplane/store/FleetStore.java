@@ -35,6 +35,12 @@ public interface FleetStore {
     /** Replaces the region's capacity settings; false if there is no such region. */
     boolean setCapacity(String regionId, RegionCapacity capacity);
 
+    /** Names the capacity provider that grows the region ("static": none). */
+    boolean setProvider(String regionId, String provider);
+
+    /** The regions a provider grows, by id. */
+    List<String> regionsGrownBy(String provider);
+
     /** How many of the region's hosts are in each state. */
     record StateCount(HostState state, int hosts) {}
 

@@ -1,0 +1,34 @@
+package dev.spinup.controlplane.fleet;
+
+import dev.spinup.controlplane.core.Envelope;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/** The {@code local} provider: new hosts are real agents on this machine ({@link LocalHosts}). */
+public final class LocalProvider implements CapacityProvider {
+    private final LocalHosts hosts;
+
+    public LocalProvider(LocalHosts hosts) {
+        this.hosts = hosts;
+    }
+
+    @Override
+    public String name() {
+        return "local";
+    }
+
+    @Override
+    public Envelope hostCapacity() {
+        return hosts.capacity();
+    }
+
+    /** Host k of an activity is named after it, so a repeated call finds the hosts it started. */
+    @Override
+    public String add(String region, UUID activity, int count, Supplier<String> tokens) {
+        String tag = activity.toString().substring(activity.toString().length() - 8);
+        for (int k = 0; k < count; k++) {
+            hosts.start(region + "-" + tag + "-" + k + ".localhost", tokens);
+        }
+        return "local:" + region + ":" + tag + "x" + count;
+    }
+}

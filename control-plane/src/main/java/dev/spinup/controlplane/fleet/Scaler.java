@@ -1,0 +1,154 @@
+package dev.spinup.controlplane.fleet;
+
+import dev.spinup.controlplane.core.FlavorCatalog;
+import dev.spinup.controlplane.core.HostState;
+import dev.spinup.controlplane.core.Ids;
+import dev.spinup.controlplane.core.RegionCapacity;
+import dev.spinup.controlplane.core.ScalingActivity;
+import dev.spinup.controlplane.store.Transactions;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps each region a provider grows at its warm headroom. One pass ({@link #tick}) first moves
+ * every decision in flight on — asks the provider for a decided one (what a crashed replica left
+ * too), marks a requested one fulfilled once the region has the hosts healthy, or failed past
+ * the deadline — then, for a region with no decision in flight whose free room is below its
+ * headroom and which is below its max, records one decision sized to close the gap (a burst
+ * makes one), and asks the provider. A decision is recorded before the provider is asked, and the
+ * provider is asked outside any transaction.
+ */
+public final class Scaler {
+    private static final Logger log = LoggerFactory.getLogger(Scaler.class);
+    private final Transactions db;
+    private final CapacityProvider provider;
+    private final FlavorCatalog flavors;
+    private final Function<String, String> tokens;
+    private final Duration deadline;
+    private final Clock clock;
+    private final Counter decided;
+    private final Counter failed;
+    private final Counter fulfilled;
+
+    /**
+     * @param tokens a one-time enrollment token for a region
+     * @param deadline how long a requested scale-up may take to have its hosts healthy
+     */
+    public Scaler(
+            Transactions db,
+            CapacityProvider provider,
+            FlavorCatalog flavors,
+            Function<String, String> tokens,
+            Duration deadline,
+            Clock clock,
+            MeterRegistry meters) {
+        this.db = db;
+        this.provider = provider;
+        this.flavors = flavors;
+        this.tokens = tokens;
+        this.deadline = deadline;
+        this.clock = clock;
+        this.decided = meters.counter("spinup_scale_ups", "outcome", "decided");
+        this.failed = meters.counter("spinup_scale_ups", "outcome", "failed");
+        this.fulfilled = meters.counter("spinup_scale_ups", "outcome", "fulfilled");
+    }
+
+    public void tick() {
+        List<String> regions = db.read(tx -> tx.fleet().regionsGrownBy(provider.name()));
+        for (ScalingActivity a : db.read(tx -> tx.scaling().allInFlight())) {
+            if (regions.contains(a.regionId())) {
+                advance(a);
+            }
+        }
+        for (String region : regions) {
+            decide(region).ifPresent(this::advance);
+        }
+    }
+
+    /** A decision for the region if it lacks headroom, is below its max and has none in flight. */
+    private Optional<ScalingActivity> decide(String region) {
+        return db.inTransaction(tx -> {
+            if (tx.scaling().inFlight(region).isPresent()) {
+                return Optional.empty();
+            }
+            RegionReport r = RegionReport.of(tx.fleet(), region, flavors).orElseThrow();
+            RegionCapacity c = r.capacity();
+            int missing = c.headroomWorkspaces() - r.headroomFree();
+            if (missing <= 0) {
+                return Optional.empty();
+            }
+            int perHost = RegionCapacity.fits(List.of(provider.hostCapacity()), flavors.envelopeOf(c.headroomFlavor()));
+            int before = r.activeHosts();
+            int wanted = before + Math.max(1, (missing + Math.max(perHost, 1) - 1) / Math.max(perHost, 1));
+            if (c.maxHosts() > 0) {
+                wanted = Math.min(wanted, c.maxHosts());
+            }
+            if (wanted <= before) {
+                return Optional.empty(); // at its max
+            }
+            String reason = "headroom " + r.headroomFree() + " of " + c.headroomWorkspaces() + " "
+                    + c.headroomFlavor().wire();
+            Optional<ScalingActivity> made =
+                    tx.scaling().decide(Ids.newId(clock), region, before, wanted, reason, clock.instant());
+            made.ifPresent(a -> decided.increment());
+            return made;
+        });
+    }
+
+    private void advance(ScalingActivity a) {
+        switch (a.state()) {
+            case DECIDED -> {
+                String record;
+                try {
+                    record = provider.add(
+                            a.regionId(), a.id(), a.hostsWanted() - a.hostsBefore(), () -> tokens.apply(a.regionId()));
+                } catch (RuntimeException e) {
+                    end(a, false, provider.name() + " could not add hosts: " + e.getMessage());
+                    return;
+                }
+                db.inTransaction(tx -> tx.scaling().requested(a.id(), record, clock.instant()));
+                log.atInfo()
+                        .setMessage("scale_up_requested")
+                        .addKeyValue("region", a.regionId())
+                        .addKeyValue("hosts", a.hostsBefore() + "->" + a.hostsWanted())
+                        .addKeyValue("activity", record)
+                        .addKeyValue("reason", a.reason())
+                        .log();
+            }
+            case REQUESTED -> {
+                int healthy = db.read(tx -> RegionReport.of(tx.fleet(), a.regionId(), flavors)
+                        .map(r -> r.hostsIn(HostState.HEALTHY))
+                        .orElse(0));
+                if (healthy >= a.hostsWanted()) {
+                    end(a, true, null);
+                } else if (clock.instant().isAfter(a.requestedAt().plus(deadline))) {
+                    end(
+                            a,
+                            false,
+                            "only " + healthy + " of " + a.hostsWanted() + " hosts healthy after "
+                                    + deadline.toSeconds() + " s");
+                }
+            }
+            case FULFILLED, FAILED -> {}
+        }
+    }
+
+    private void end(ScalingActivity a, boolean done, String error) {
+        if (db.inTransaction(tx -> tx.scaling().ended(a.id(), done, error, clock.instant()))) {
+            (done ? fulfilled : failed).increment();
+            (done ? log.atInfo() : log.atWarn())
+                    .setMessage(done ? "scale_up_fulfilled" : "scale_up_failed")
+                    .addKeyValue("region", a.regionId())
+                    .addKeyValue("hosts", a.hostsWanted())
+                    .addKeyValue("error", error == null ? "" : error)
+                    .log();
+        }
+    }
+}
