@@ -5,6 +5,7 @@ import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.FixedDelay;
 import dev.spinup.controlplane.fleet.AccessKeys;
 import dev.spinup.controlplane.fleet.HostHealth;
+import dev.spinup.controlplane.fleet.Scaler;
 import dev.spinup.controlplane.snapshots.SnapshotSweep;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +18,8 @@ import java.util.List;
  *   <li>{@value #HOST_HEALTH}, every {@link #HOST_HEALTH_EVERY}: expires heartbeat leases;</li>
  *   <li>{@value #PERIODIC_SNAPSHOTS}, every scan interval: starts the snapshots that are due;</li>
  *   <li>{@value #SNAPSHOT_SWEEP}, every sweep interval: deletes objects no record stands for;</li>
- *   <li>{@value #ACCESS_KEYS}, every {@link #ACCESS_KEYS_EVERY}: makes the next access key when due.</li>
+ *   <li>{@value #ACCESS_KEYS}, every {@link #ACCESS_KEYS_EVERY}: makes the next access key when due;</li>
+ *   <li>{@value #SCALER}, every {@link #SCALER_EVERY}: keeps the regions a provider grows at their headroom.</li>
  * </ul>
  */
 public final class BackgroundJobs {
@@ -25,6 +27,8 @@ public final class BackgroundJobs {
     public static final String PERIODIC_SNAPSHOTS = "periodic-snapshots";
     public static final String SNAPSHOT_SWEEP = "snapshot-sweep";
     public static final String ACCESS_KEYS = "access-keys";
+    public static final String SCALER = "scaler";
+    public static final Duration SCALER_EVERY = Duration.ofSeconds(5);
     public static final Duration HOST_HEALTH_EVERY = Duration.ofSeconds(5);
     public static final Duration ACCESS_KEYS_EVERY = Duration.ofMinutes(1);
 
@@ -36,7 +40,8 @@ public final class BackgroundJobs {
             Runnable snapshotScan,
             Duration scanInterval,
             SnapshotSweep sweep,
-            AccessKeys accessKeys) {
+            AccessKeys accessKeys,
+            Scaler scaler) {
         return List.of(
                 Tasks.recurring(HOST_HEALTH, FixedDelay.of(HOST_HEALTH_EVERY))
                         .execute((instance, context) -> hostHealth.check()),
@@ -45,6 +50,7 @@ public final class BackgroundJobs {
                 Tasks.recurring(SNAPSHOT_SWEEP, FixedDelay.of(sweep.every()))
                         .execute((instance, context) -> sweep.sweep()),
                 Tasks.recurring(ACCESS_KEYS, FixedDelay.of(ACCESS_KEYS_EVERY))
-                        .execute((instance, context) -> accessKeys.rotate()));
+                        .execute((instance, context) -> accessKeys.rotate()),
+                Tasks.recurring(SCALER, FixedDelay.of(SCALER_EVERY)).execute((instance, context) -> scaler.tick()));
     }
 }

@@ -53,7 +53,8 @@ public final class ControlPlane implements AutoCloseable {
                     cp.w.periodicSnapshots::scan,
                     cp.w.periodicSnapshots.scanInterval(),
                     cp.w.snapshotSweep,
-                    cp.w.accessKeys));
+                    cp.w.accessKeys,
+                    cp.w.scaler));
             cp.w.server.start();
         } catch (IOException e) {
             cp.close();

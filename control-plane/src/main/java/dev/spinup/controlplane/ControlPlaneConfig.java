@@ -19,6 +19,7 @@ import java.util.Set;
  * @param workspaceDomain each workspace answers at {@code <workspace id>.<workspaceDomain>} on its host's edge
  * @param edgeScheme      how browsers reach the edges ({@code http} or {@code https}): the scheme of access grant URLs
  * @param heartbeatLease  a host whose last heartbeat is older than this gets no placements
+ * @param localHosts      where the {@code local} capacity provider starts agents; null: it is not offered
  */
 public record ControlPlaneConfig(
         String bindAddress,
@@ -35,7 +36,8 @@ public record ControlPlaneConfig(
         OperationEngine.Config engine,
         StepTimeouts stepTimeouts,
         Duration snapshotScanInterval,
-        SnapshotSweep.Config snapshotSweep) {
+        SnapshotSweep.Config snapshotSweep,
+        dev.spinup.controlplane.fleet.LocalHosts.Config localHosts) {
 
     /**
      * PEM files: the server's certificate and key, and the CA that signs host (client) certificates.
@@ -88,7 +90,8 @@ public record ControlPlaneConfig(
                 new OperationEngine.Config(10, Duration.ofSeconds(5), Duration.ofSeconds(2), hostName()),
                 StepTimeouts.defaults(),
                 Duration.ofMinutes(1),
-                SnapshotSweep.Config.defaults());
+                SnapshotSweep.Config.defaults(),
+                null);
     }
 
     public ControlPlaneConfig withPorts(String bindAddress, int grpcPort, int metricsPort) {
@@ -124,6 +127,11 @@ public record ControlPlaneConfig(
         return with(b -> b.snapshotSweep = sweep);
     }
 
+    /** Offers the {@code local} capacity provider: regions set to it grow with agents started here. */
+    public ControlPlaneConfig withLocalHosts(dev.spinup.controlplane.fleet.LocalHosts.Config localHosts) {
+        return with(b -> b.localHosts = localHosts);
+    }
+
     static String hostName() {
         try {
             return java.net.InetAddress.getLocalHost().getHostName() + "-"
@@ -157,6 +165,7 @@ public record ControlPlaneConfig(
         StepTimeouts stepTimeouts;
         Duration snapshotScanInterval;
         SnapshotSweep.Config snapshotSweep;
+        dev.spinup.controlplane.fleet.LocalHosts.Config localHosts;
 
         Copy(ControlPlaneConfig c) {
             bindAddress = c.bindAddress();
@@ -174,6 +183,7 @@ public record ControlPlaneConfig(
             stepTimeouts = c.stepTimeouts();
             snapshotScanInterval = c.snapshotScanInterval();
             snapshotSweep = c.snapshotSweep();
+            localHosts = c.localHosts();
         }
 
         ControlPlaneConfig build() {
@@ -192,7 +202,8 @@ public record ControlPlaneConfig(
                     engine,
                     stepTimeouts,
                     snapshotScanInterval,
-                    snapshotSweep);
+                    snapshotSweep,
+                    localHosts);
         }
     }
 }

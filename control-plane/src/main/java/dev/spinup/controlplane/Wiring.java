@@ -90,6 +90,7 @@ final class Wiring {
     final String planTable;
     final HeartbeatWriter heartbeats;
     final HostHealth hostHealth;
+    final dev.spinup.controlplane.fleet.Scaler scaler;
     final PeriodicSnapshots periodicSnapshots;
     final SnapshotSweep snapshotSweep;
     final AccessKeys accessKeys;
@@ -164,6 +165,19 @@ final class Wiring {
                         ? null
                         : CertificateAuthority.load(
                                 config.tls().caCertificate(), config.tls().caKey(), clock),
+                clock,
+                meters);
+        this.scaler = new dev.spinup.controlplane.fleet.Scaler(
+                db,
+                config.localHosts() == null
+                        ? null
+                        : new dev.spinup.controlplane.fleet.LocalProvider(
+                                new dev.spinup.controlplane.fleet.LocalHosts(config.localHosts())),
+                config.flavors(),
+                region -> enrollment
+                        .createToken(region, java.time.Duration.ofMinutes(10), "system")
+                        .token(),
+                java.time.Duration.ofMinutes(10),
                 clock,
                 meters);
         AgentEventHandler events =

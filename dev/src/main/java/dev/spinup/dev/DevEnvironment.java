@@ -227,6 +227,52 @@ public final class DevEnvironment implements AutoCloseable {
     }
 
     /**
+     * The local capacity provider's settings: agents from {@code agentBuild} (the host-agent
+     * module's target: its jar and lib/), data under {@code <data>/local-hosts}, apps from port
+     * 22000, each host 2 vCPU, 4 GiB, 40 GiB, dialling this control plane.
+     */
+    public dev.spinup.controlplane.fleet.LocalHosts.Config localHosts(Path agentBuild, int grpcPort)
+            throws IOException {
+        Path jar;
+        try (var files = Files.list(agentBuild)) {
+            jar = files.filter(f -> f.getFileName().toString().matches("spinup-host-agent-[0-9].*\\.jar"))
+                    .findFirst()
+                    .orElseThrow(() -> new IOException("no host agent jar in " + agentBuild + " (build it first)"));
+        }
+        return new dev.spinup.controlplane.fleet.LocalHosts.Config(
+                List.of(
+                        ProcessHandle.current().info().command().orElseThrow(),
+                        "-XX:TieredStopAtLevel=1",
+                        "-XX:+UseSerialGC",
+                        "-cp",
+                        jar.toAbsolutePath() + ":" + agentBuild.toAbsolutePath().resolve("lib") + "/*",
+                        "dev.spinup.agent.Main"),
+                dataDir.resolve("local-hosts").toAbsolutePath(),
+                "localhost:" + grpcPort,
+                caCertificate().toAbsolutePath(),
+                new Envelope(2, 4, 40),
+                22_000,
+                100);
+    }
+
+    /** A region the local provider grows to {@code maxHosts} to keep {@code headroom} HOBBY workspaces' room. */
+    public void elasticRegion(ControlPlane cp, String region, int maxHosts, int headroom) {
+        cp.database().inTransactionVoid(tx -> {
+            tx.fleet().ensureRegion(region, "Grows on this machine");
+            tx.fleet().setProvider(region, "local");
+            tx.fleet()
+                    .setCapacity(
+                            region,
+                            new dev.spinup.controlplane.core.RegionCapacity(
+                                    0,
+                                    maxHosts,
+                                    headroom,
+                                    dev.spinup.controlplane.core.Flavor.HOBBY,
+                                    dev.spinup.controlplane.core.RegionCapacity.DEFAULT.scaleInCoolDown()));
+        });
+    }
+
+    /**
      * Registers this machine as host of region "local" and writes the agent's credentials to
      * {@code <data>/agent/}: host.crt, host.key, ca.crt and host-id.
      */

@@ -49,6 +49,24 @@ public final class Main implements Callable<Integer> {
                     + " core, twice the RAM in GiB, the data directory's free disk in GiB).")
     String hostCapacity;
 
+    @Option(
+            names = "--local-hosts-max",
+            defaultValue = "${env:SPINUP_DEV_LOCAL_HOSTS_MAX:-0}",
+            description = "Make region \"" + ELASTIC_REGION
+                    + "\" grow to this many hosts started on this machine (agents"
+                    + " of their own, enrolled with one-time tokens) to keep room for "
+                    + ELASTIC_HEADROOM + " HOBBY workspaces (env SPINUP_DEV_LOCAL_HOSTS_MAX; 0: no such region).")
+    int localHostsMax;
+
+    @Option(
+            names = "--agent-build",
+            defaultValue = "host-agent/target",
+            description = "Where the host agent's jar and lib/ are, for --local-hosts-max (default: ${DEFAULT-VALUE}).")
+    Path agentBuild;
+
+    static final String ELASTIC_REGION = "local-elastic";
+    static final int ELASTIC_HEADROOM = 2;
+
     @CommandLine.Mixin
     dev.spinup.controlplane.Main.Ports ports;
 
@@ -67,12 +85,22 @@ public final class Main implements Callable<Integer> {
         String bind = ports.bind.equals("0.0.0.0") ? "127.0.0.1" : ports.bind;
         ControlPlaneConfig config = ControlPlaneConfig.defaults(env.database(), env.objectStorage(), env.tls())
                 .withPorts(bind, ports.grpcPort, ports.metricsPort);
+        if (localHostsMax < 0 || (localHostsMax > 0 && ports.grpcPort == 0)) {
+            env.close();
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--local-hosts-max must be 0 or more, with a fixed --grpc-port for the agents to dial");
+        }
+        if (localHostsMax > 0) {
+            config = config.withLocalHosts(env.localHosts(agentBuild, ports.grpcPort));
+        }
         ControlPlane cp;
+        ControlPlaneConfig chosen = config;
         try {
             cp = ports.start(
                     spec.commandLine(),
                     () -> ControlPlane.start(
-                            config,
+                            chosen,
                             clock,
                             new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                             StepHooks.NONE,
@@ -86,6 +114,12 @@ public final class Main implements Callable<Integer> {
         String token = env.adminToken(cp, clock);
         Path cliConfig = env.writeCliConfig(cp.grpcPort());
         env.writeReplicaConfig();
+        if (localHostsMax > 0) {
+            env.elasticRegion(cp, ELASTIC_REGION, localHostsMax, ELASTIC_HEADROOM);
+            System.out.println("dev: region " + ELASTIC_REGION + " grows to " + localHostsMax
+                    + " hosts on this machine for a headroom of " + ELASTIC_HEADROOM
+                    + " HOBBY workspaces: ./spinup fleet region " + ELASTIC_REGION);
+        }
         // The API answers already (the banner waits for the local host): say how to reach it.
         System.out.println("dev: control plane up on localhost:" + cp.grpcPort() + "; already answering: "
                 + grpcurl(env, cp) + " list");

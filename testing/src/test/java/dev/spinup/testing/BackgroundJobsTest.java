@@ -91,7 +91,15 @@ class BackgroundJobsTest {
                         scans::incrementAndGet,
                         Duration.ofMinutes(10),
                         new SnapshotSweep(db, storage, SnapshotSweep.Config.defaults(), clock, meters),
-                        accessKeys(clock)))
+                        accessKeys(clock),
+                        new dev.spinup.controlplane.fleet.Scaler(
+                                db,
+                                null,
+                                dev.spinup.controlplane.core.FlavorCatalog.defaults(),
+                                r -> "",
+                                LEASE,
+                                clock,
+                                meters)))
                 .build();
         scheduler.start();
         db.inTransactionVoid(tx -> tx.fleet().ensureRegion("jobs", "Jobs"));

@@ -96,7 +96,53 @@ class DevRestartTest {
         }
     }
 
-    private Process startDev(Path data, int grpcPort, Path log) throws IOException {
+    /** --local-hosts-max: a region that grows with real agents started here, for its headroom. */
+    @Test
+    void anElasticLocalRegionGrowsAHostOfItsOwnForItsHeadroom() throws Exception {
+        Path data = dir.resolve("elastic");
+        int grpcPort = Ports.free();
+        Path log = dir.resolve("elastic.log");
+        Process devMode =
+                startDev(data, grpcPort, log, "--local-hosts-max", "1", "--agent-build", "../host-agent/target");
+        try {
+            awaitServing(devMode, data, grpcPort, log);
+            try (Client admin = new Client(data, grpcPort)) {
+                Eventually.await(Duration.ofMinutes(2), "a healthy host in local-elastic", () -> {
+                    assertThat(devMode.isAlive())
+                            .as("dev mode runs: %s", read(log))
+                            .isTrue();
+                    return admin.stub()
+                                    .getRegion(dev.spinup.api.v1.GetRegionRequest.newBuilder()
+                                            .setRegion("local-elastic")
+                                            .build())
+                                    .getRegion()
+                                    .getHostsPlaceable()
+                            == 1;
+                });
+                var region = admin.stub()
+                        .getRegion(dev.spinup.api.v1.GetRegionRequest.newBuilder()
+                                .setRegion("local-elastic")
+                                .build())
+                        .getRegion();
+                assertThat(region.getHeadroomFree())
+                        .as("2 HOBBY fit on the new host")
+                        .isEqualTo(2);
+                assertThat(region.getCapacity().getMaxHosts()).isEqualTo(1);
+            }
+            assertThat(read(log)).contains("event=scale_up_requested region=local-elastic hosts=0->1");
+        } finally {
+            devMode.destroy();
+            devMode.waitFor();
+            try (var hosts = Files.list(data.resolve("local-hosts"))) {
+                hosts.forEach(h -> ChildProcesses.pidIn(h.resolve("agent.pid"))
+                        .flatMap(ProcessHandle::of)
+                        .ifPresent(ProcessHandle::destroyForcibly));
+            }
+            postgres(data).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    private Process startDev(Path data, int grpcPort, Path log, String... more) throws IOException {
         Path module = Path.of("..", "dev", "target").toAbsolutePath().normalize();
         Path jar = ChildProcesses.moduleJar(module, "spinup-dev");
         List<String> command = new ArrayList<>(List.of(
@@ -112,6 +158,7 @@ class DevRestartTest {
                 Integer.toString(grpcPort),
                 "--metrics-port",
                 Integer.toString(Ports.free())));
+        command.addAll(List.of(more));
         ProcessBuilder pb =
                 new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().remove("DATABASE_URL");

@@ -38,6 +38,7 @@ public final class Scaler {
     private final Counter fulfilled;
 
     /**
+     * @param provider where new hosts come from; null: none is offered (regions stay static)
      * @param tokens a one-time enrollment token for a region
      * @param deadline how long a requested scale-up may take to have its hosts healthy
      */
@@ -60,7 +61,11 @@ public final class Scaler {
         this.fulfilled = meters.counter("spinup_scale_ups", "outcome", "fulfilled");
     }
 
+    /** One pass; nothing when this installation offers no provider. */
     public void tick() {
+        if (provider == null) {
+            return;
+        }
         List<String> regions = db.read(tx -> tx.fleet().regionsGrownBy(provider.name()));
         for (ScalingActivity a : db.read(tx -> tx.scaling().allInFlight())) {
             if (regions.contains(a.regionId())) {
