@@ -214,6 +214,36 @@ class CliTest {
     }
 
     @Test
+    void aRegionsCapacityIsShownAndSet() {
+        Result set = cli(
+                "fleet",
+                "set-capacity",
+                SpinUpCluster.REGION,
+                "--max-hosts",
+                "7",
+                "--headroom",
+                "3",
+                "--headroom-flavor",
+                "pro",
+                "--cool-down",
+                "15m");
+        assertThat(set.code).as(set.toString()).isZero();
+        assertThat(set.out)
+                .containsPattern("min/max hosts: +0 / 7")
+                .containsPattern("headroom: +\\d+ of 3 pro free")
+                .containsPattern("scale-in after: +900 s empty");
+        Result shown = cli("fleet", "region", SpinUpCluster.REGION);
+        assertThat(shown.code).isZero();
+        assertThat(shown.out).isEqualTo(set.out);
+        assertFails(cli("fleet", "region", "nowhere"), 4, "NOT_FOUND REGION_NOT_FOUND", "region=nowhere");
+        assertFails(
+                cli("fleet", "set-capacity", SpinUpCluster.REGION, "--min-hosts", "5", "--max-hosts", "2"),
+                3,
+                "INVALID_ARGUMENT FIELD_INVALID",
+                "capacity.max_hosts");
+    }
+
+    @Test
     void withNoSettingsItUsesTheDevDataDirectorysConfigFromTheCheckout() throws IOException {
         Path checkout = spinup.dir().resolve("checkout");
         Path data = Files.createDirectories(checkout.resolve(".spinup"));
