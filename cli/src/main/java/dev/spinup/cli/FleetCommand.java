@@ -140,7 +140,13 @@ final class FleetCommand {
                 r.getHeadroomFree() + " of " + r.getHeadroomTarget() + " " + Output.name(c.getHeadroomFlavor())
                         + " free",
                 "scale-in after",
-                c.getScaleInCoolDown().getSeconds() + " s empty");
+                c.getScaleInCoolDown().getSeconds() + " s empty",
+                "scaling",
+                r.getPendingScaleUpsList().stream()
+                        .map(a -> Output.name(a.getState()) + " " + a.getHostsBefore() + " -> " + a.getHostsWanted()
+                                + " hosts (" + a.getReason() + ", " + a.getAge().getSeconds() + " s ago)")
+                        .findFirst()
+                        .orElse("-"));
     }
 
     @Command(name = "hosts", description = "List hosts with their room and load.")

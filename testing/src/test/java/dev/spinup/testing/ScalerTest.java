@@ -93,6 +93,17 @@ class ScalerTest {
         assertThat(a.hostsWanted()).as("4 HOBBY at 2 a host").isEqualTo(2);
         assertThat(a.reason()).isEqualTo("headroom 0 of 4 hobby");
 
+        var pending = region(region).getPendingScaleUpsList();
+        assertThat(pending).singleElement().satisfies(p -> {
+            assertThat(p.getId()).isEqualTo(a.id().toString());
+            assertThat(p.getState()).isEqualTo(dev.spinup.api.v1.ScalingActivityState.SCALING_ACTIVITY_STATE_REQUESTED);
+            assertThat(p.getHostsWanted()).isEqualTo(2);
+            assertThat(p.getProviderActivity()).startsWith("local:" + region);
+        });
+        assertThat(Workspaces.metric(
+                        cluster.metricsPort(), "spinup_region_scale_ups_pending\\{region=\"" + region + "\"}"))
+                .hasValue(1.0);
+
         scaler.tick(); // a burst of passes while it is in flight
         scaler.tick();
         assertThat(hostDirs(region)).as("hosts started for the region").isEqualTo(2);
@@ -104,6 +115,7 @@ class ScalerTest {
             return inFlight(region).isEmpty();
         });
         RegionStatus status = region(region);
+        assertThat(status.getPendingScaleUpsList()).isEmpty();
         assertThat(status.getHostsPlaceable()).isEqualTo(2);
         assertThat(status.getHeadroomFree()).isEqualTo(4);
         scaler.tick();

@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.api;
 
+import dev.spinup.api.ProtoEnums;
 import dev.spinup.api.v1.GetRegionRequest;
 import dev.spinup.api.v1.RegionStatus;
 import dev.spinup.api.v1.SetRegionCapacityRequest;
@@ -108,7 +109,7 @@ final class RegionApi {
     }
 
     private RegionStatus status(String id) {
-        RegionReport r = db.read(tx -> RegionReport.of(tx.fleet(), id, flavors)).orElseThrow(() -> notFound(id));
+        RegionReport r = db.read(tx -> RegionReport.of(tx, id, flavors)).orElseThrow(() -> notFound(id));
         return RegionStatus.newBuilder()
                 .setRegion(FleetApi.toProto(r.region()))
                 .setCapacity(dev.spinup.api.v1.RegionCapacity.newBuilder()
@@ -127,6 +128,20 @@ final class RegionApi {
                 .setFree(WorkspaceProtoMapper.toProto(r.free()))
                 .setHeadroomFree(r.headroomFree())
                 .setHeadroomTarget(r.capacity().headroomWorkspaces())
+                .addAllPendingScaleUps(r.scaling().stream()
+                        .map(a -> dev.spinup.api.v1.ScalingActivity.newBuilder()
+                                .setId(a.id().toString())
+                                .setState(ProtoEnums.of(dev.spinup.api.v1.ScalingActivityState.class, a.state()))
+                                .setHostsBefore(a.hostsBefore())
+                                .setHostsWanted(a.hostsWanted())
+                                .setReason(a.reason())
+                                .setProviderActivity(a.providerActivity() == null ? "" : a.providerActivity())
+                                .setDecidedAt(WorkspaceProtoMapper.timestamp(a.decidedAt()))
+                                .setAge(com.google.protobuf.Duration.newBuilder()
+                                        .setSeconds(java.time.Duration.between(a.decidedAt(), clock.instant())
+                                                .toSeconds()))
+                                .build())
+                        .toList())
                 .build();
     }
 }

@@ -24,6 +24,7 @@ public final class RegionGauges implements Runnable {
     private final MultiGauge hosts;
     private final MultiGauge headroomFree;
     private final MultiGauge headroomTarget;
+    private final MultiGauge scaleUpsPending;
     private final Counter failures;
 
     public RegionGauges(Transactions db, FlavorCatalog flavors, MeterRegistry meters) {
@@ -37,6 +38,9 @@ public final class RegionGauges implements Runnable {
                 .register(meters);
         this.headroomTarget = MultiGauge.builder("spinup_region_headroom_target")
                 .description("the headroom the region is set to keep (SetRegionCapacity)")
+                .register(meters);
+        this.scaleUpsPending = MultiGauge.builder("spinup_region_scale_ups_pending")
+                .description("the region's scaling decision in flight (0 or 1)")
                 .register(meters);
         this.failures = meters.counter("spinup_background_failures", "loop", "region_gauges");
         run(); // the documented series exist from start
@@ -53,7 +57,7 @@ public final class RegionGauges implements Runnable {
                 while (true) {
                     List<Region> page = tx.fleet().regions(after, PAGE);
                     for (Region r : page) {
-                        RegionReport.of(tx.fleet(), r.id(), flavors).ifPresent(all::add);
+                        RegionReport.of(tx, r.id(), flavors).ifPresent(all::add);
                     }
                     if (page.size() < PAGE) {
                         return all;
@@ -68,6 +72,7 @@ public final class RegionGauges implements Runnable {
         List<MultiGauge.Row<?>> hostRows = new ArrayList<>();
         List<MultiGauge.Row<?>> freeRows = new ArrayList<>();
         List<MultiGauge.Row<?>> targetRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> pendingRows = new ArrayList<>();
         for (RegionReport r : reports) {
             String region = r.region().id();
             for (HostState state : HostState.values()) {
@@ -76,9 +81,12 @@ public final class RegionGauges implements Runnable {
             freeRows.add(MultiGauge.Row.of(Tags.of("region", region), r.headroomFree()));
             targetRows.add(
                     MultiGauge.Row.of(Tags.of("region", region), r.capacity().headroomWorkspaces()));
+            pendingRows.add(
+                    MultiGauge.Row.of(Tags.of("region", region), r.scaling().isPresent() ? 1 : 0));
         }
         hosts.register(hostRows, true);
         headroomFree.register(freeRows, true);
         headroomTarget.register(targetRows, true);
+        scaleUpsPending.register(pendingRows, true);
     }
 }

@@ -5,7 +5,9 @@ import dev.spinup.controlplane.core.FlavorCatalog;
 import dev.spinup.controlplane.core.HostState;
 import dev.spinup.controlplane.core.Region;
 import dev.spinup.controlplane.core.RegionCapacity;
+import dev.spinup.controlplane.core.ScalingActivity;
 import dev.spinup.controlplane.store.FleetStore;
+import dev.spinup.controlplane.store.Tx;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -16,11 +18,17 @@ import java.util.UUID;
 /**
  * A region now, all derived from its hosts and workspaces: its capacity settings, its hosts by
  * state, the free room over the hosts that take placements, and how many workspaces of the
- * headroom flavor still fit (each on one host) against the target. GetRegion answers with it;
+ * headroom flavor still fit (each on one host) against the target, and its scaling decision in
+ * flight. GetRegion answers with it;
  * the region gauges publish it.
  */
 public record RegionReport(
-        Region region, RegionCapacity capacity, Map<HostState, Integer> hosts, Envelope free, int headroomFree) {
+        Region region,
+        RegionCapacity capacity,
+        Map<HostState, Integer> hosts,
+        Envelope free,
+        int headroomFree,
+        Optional<ScalingActivity> scaling) {
     private static final int PAGE = 500;
 
     /** Hosts that are not retired. */
@@ -36,7 +44,8 @@ public record RegionReport(
     }
 
     /** Read in one transaction's view; empty if there is no such region. */
-    public static Optional<RegionReport> of(FleetStore fleet, String regionId, FlavorCatalog flavors) {
+    public static Optional<RegionReport> of(Tx tx, String regionId, FlavorCatalog flavors) {
+        FleetStore fleet = tx.fleet();
         Optional<Region> region = fleet.findRegion(regionId);
         if (region.isEmpty()) {
             return Optional.empty();
@@ -59,6 +68,7 @@ public record RegionReport(
                 capacity,
                 hosts,
                 free.stream().reduce(new Envelope(0, 0, 0), Envelope::plus),
-                RegionCapacity.fits(free, flavors.envelopeOf(capacity.headroomFlavor()))));
+                RegionCapacity.fits(free, flavors.envelopeOf(capacity.headroomFlavor())),
+                tx.scaling().inFlight(regionId)));
     }
 }

@@ -83,7 +83,7 @@ public final class Scaler {
             if (tx.scaling().inFlight(region).isPresent()) {
                 return Optional.empty();
             }
-            RegionReport r = RegionReport.of(tx.fleet(), region, flavors).orElseThrow();
+            RegionReport r = RegionReport.of(tx, region, flavors).orElseThrow();
             RegionCapacity c = r.capacity();
             int missing = c.headroomWorkspaces() - r.headroomFree();
             if (missing <= 0) {
@@ -128,7 +128,7 @@ public final class Scaler {
                         .log();
             }
             case REQUESTED -> {
-                int healthy = db.read(tx -> RegionReport.of(tx.fleet(), a.regionId(), flavors)
+                int healthy = db.read(tx -> RegionReport.of(tx, a.regionId(), flavors)
                         .map(r -> r.hostsIn(HostState.HEALTHY))
                         .orElse(0));
                 if (healthy >= a.hostsWanted()) {
