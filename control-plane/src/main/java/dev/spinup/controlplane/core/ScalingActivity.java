@@ -4,8 +4,8 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * A region's decision to grow from {@code hostsBefore} to {@code hostsWanted} hosts, and how far
- * it got: decided (recorded, the provider not yet asked), requested (the provider said yes;
+ * A region's decision to grow from {@code hostsBefore} to {@code hostsWanted} healthy hosts, and
+ * how far it got: decided (recorded, the provider not yet asked), requested (the provider said yes;
  * {@code providerActivity} names its record), fulfilled or failed.
  */
 public record ScalingActivity(

@@ -90,14 +90,19 @@ public final class Scaler {
                 return Optional.empty();
             }
             int perHost = RegionCapacity.fits(List.of(provider.hostCapacity()), flavors.envelopeOf(c.headroomFlavor()));
-            int before = r.activeHosts();
-            int wanted = before + Math.max(1, (missing + Math.max(perHost, 1) - 1) / Math.max(perHost, 1));
-            if (c.maxHosts() > 0) {
-                wanted = Math.min(wanted, c.maxHosts());
+            if (perHost == 0) {
+                return Optional.empty(); // the provider's hosts cannot hold one: more of them would not help
             }
-            if (wanted <= before) {
+            int add = (missing + perHost - 1) / perHost;
+            if (c.maxHosts() > 0) {
+                add = Math.min(add, c.maxHosts() - r.activeHosts()); // max counts every host not retired
+            }
+            if (add <= 0) {
                 return Optional.empty(); // at its max
             }
+            // counted in healthy hosts: an unhealthy or draining one neither helps nor blocks the goal
+            int before = r.hostsIn(HostState.HEALTHY);
+            int wanted = before + add;
             String reason = "headroom " + r.headroomFree() + " of " + c.headroomWorkspaces() + " "
                     + c.headroomFlavor().wire();
             Optional<ScalingActivity> made =
