@@ -5,6 +5,7 @@ import dev.spinup.controlplane.core.HostState;
 import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.core.RegionCapacity;
 import dev.spinup.controlplane.core.ScalingActivity;
+import dev.spinup.controlplane.store.FleetStore;
 import dev.spinup.controlplane.store.Transactions;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -80,10 +81,10 @@ public final class Scaler {
     /** A decision for the region if it lacks headroom, is below its max and has none in flight. */
     private Optional<ScalingActivity> decide(String region) {
         return db.inTransaction(tx -> {
-            if (tx.scaling().inFlight(region).isPresent()) {
-                return Optional.empty();
-            }
             RegionReport r = RegionReport.of(tx, region, flavors).orElseThrow();
+            if (r.scaling().isPresent()) {
+                return Optional.empty(); // one decision in flight at a time
+            }
             RegionCapacity c = r.capacity();
             int missing = c.headroomWorkspaces() - r.headroomFree();
             if (missing <= 0) {
@@ -133,9 +134,10 @@ public final class Scaler {
                         .log();
             }
             case REQUESTED -> {
-                int healthy = db.read(tx -> RegionReport.of(tx, a.regionId(), flavors)
-                        .map(r -> r.hostsIn(HostState.HEALTHY))
-                        .orElse(0));
+                int healthy = db.read(tx -> tx.fleet().hostCounts(a.regionId()).stream()
+                        .filter(c -> c.state() == HostState.HEALTHY)
+                        .mapToInt(FleetStore.StateCount::hosts)
+                        .sum());
                 if (healthy >= a.hostsWanted()) {
                     end(a, true, null);
                 } else if (clock.instant().isAfter(a.requestedAt().plus(deadline))) {
