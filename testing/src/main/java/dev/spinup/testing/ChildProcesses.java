@@ -75,4 +75,16 @@ final class ChildProcesses {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** The host agent's Main in a JVM of its own, on the host-agent module's built jar and lib/. */
+    static java.util.List<String> agentCommand() {
+        Path module = Path.of("..", "host-agent", "target").toAbsolutePath().normalize();
+        return java.util.List.of(
+                ProcessHandle.current().info().command().orElseThrow(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                moduleJar(module, "spinup-host-agent") + ":" + module.resolve("lib") + "/*",
+                "dev.spinup.agent.Main");
+    }
 }

@@ -40,14 +40,7 @@ class LocalHostsTest {
     static void start() {
         cluster = spinup.cluster();
         cluster.database().inTransactionVoid(tx -> tx.fleet().ensureRegion(REGION, "Local hosts"));
-        Path module = Path.of("..", "host-agent", "target").toAbsolutePath().normalize();
-        agent = List.of(
-                ProcessHandle.current().info().command().orElseThrow(),
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-cp",
-                ChildProcesses.moduleJar(module, "spinup-host-agent") + ":" + module.resolve("lib") + "/*",
-                "dev.spinup.agent.Main");
+        agent = ChildProcesses.agentCommand();
         hosts = new LocalHosts(new LocalHosts.Config(
                 agent,
                 spinup.dir().resolve("local-hosts"),

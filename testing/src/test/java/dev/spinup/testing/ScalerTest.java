@@ -20,7 +20,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -48,16 +47,9 @@ class ScalerTest {
     @BeforeAll
     static void start() {
         cluster = spinup.cluster();
-        Path module = Path.of("..", "host-agent", "target").toAbsolutePath().normalize();
         root = spinup.dir().resolve("local-hosts");
         hosts = new LocalHosts(new LocalHosts.Config(
-                List.of(
-                        ProcessHandle.current().info().command().orElseThrow(),
-                        "-XX:TieredStopAtLevel=1",
-                        "-XX:+UseSerialGC",
-                        "-cp",
-                        ChildProcesses.moduleJar(module, "spinup-host-agent") + ":" + module.resolve("lib") + "/*",
-                        "dev.spinup.agent.Main"),
+                ChildProcesses.agentCommand(),
                 root,
                 "localhost:" + cluster.controlPlane().grpcPort(),
                 cluster.caCertificate(),
