@@ -121,6 +121,7 @@ public final class ControlPlane implements AutoCloseable {
             Thread.currentThread().interrupt();
             w.server.shutdownNow();
         }
+        w.scaler.close();
         w.engine.close();
         w.heartbeats.close();
         w.listener.close();

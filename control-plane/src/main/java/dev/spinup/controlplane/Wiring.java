@@ -40,6 +40,7 @@ import dev.spinup.controlplane.steps.SnapshotSteps;
 import dev.spinup.controlplane.storage.ObjectStorage;
 import dev.spinup.controlplane.store.Tx;
 import dev.spinup.controlplane.transitions.ArchiveWorkspaceJob;
+import dev.spinup.controlplane.transitions.CapacityWait;
 import dev.spinup.controlplane.transitions.CreateWorkspaceJob;
 import dev.spinup.controlplane.transitions.DeleteWorkspaceJob;
 import dev.spinup.controlplane.transitions.DomainJobs;
@@ -127,12 +128,39 @@ final class Wiring {
         CommandOutbox outbox = new CommandOutbox();
         this.sessions = agentSessions(config, outbox, wake, clock, meters);
         Placement placement = new Placement(config.heartbeatLease(), clock, meters);
+        Enrollment enrollment = new Enrollment(
+                db,
+                config.tls().caKey() == null
+                        ? null
+                        : CertificateAuthority.load(
+                                config.tls().caCertificate(), config.tls().caKey(), clock),
+                clock,
+                meters);
+        this.scaler = new dev.spinup.controlplane.fleet.Scaler(
+                db,
+                config.localHosts() == null
+                        ? null
+                        : new dev.spinup.controlplane.fleet.LocalProvider(
+                                new dev.spinup.controlplane.fleet.LocalHosts(config.localHosts())),
+                config.flavors(),
+                region -> enrollment
+                        .createToken(region, java.time.Duration.ofMinutes(10), "system")
+                        .token(),
+                java.time.Duration.ofMinutes(10),
+                wake,
+                clock,
+                meters);
         AgentCommands agentCommands = new AgentCommands(sessions, outbox);
         this.accessKeys =
                 new AccessKeys(db, agentCommands, clock, AccessKeys.DEFAULT_ROTATION, AccessKeys.DEFAULT_LEAD);
         OperationRunner runner = new OperationRunner(
                 db,
-                jobs(new AgentSteps(agentCommands, config.stepTimeouts()), placement, clock, meters),
+                jobs(
+                        new AgentSteps(agentCommands, config.stepTimeouts()),
+                        placement,
+                        new CapacityWait(placement, config.stepTimeouts().capacity(), scaler::nudge, meters),
+                        clock,
+                        meters),
                 clock,
                 meters,
                 hooks,
@@ -159,27 +187,6 @@ final class Wiring {
                                 }),
                 meters);
 
-        Enrollment enrollment = new Enrollment(
-                db,
-                config.tls().caKey() == null
-                        ? null
-                        : CertificateAuthority.load(
-                                config.tls().caCertificate(), config.tls().caKey(), clock),
-                clock,
-                meters);
-        this.scaler = new dev.spinup.controlplane.fleet.Scaler(
-                db,
-                config.localHosts() == null
-                        ? null
-                        : new dev.spinup.controlplane.fleet.LocalProvider(
-                                new dev.spinup.controlplane.fleet.LocalHosts(config.localHosts())),
-                config.flavors(),
-                region -> enrollment
-                        .createToken(region, java.time.Duration.ofMinutes(10), "system")
-                        .token(),
-                java.time.Duration.ofMinutes(10),
-                clock,
-                meters);
         AgentEventHandler events =
                 new AgentEventHandler(db, heartbeats, outbox, engine::wake, service::repair, clock, meters, tracer);
         this.server = grpcServer(
@@ -232,13 +239,13 @@ final class Wiring {
 
     /** Every verb, each with its plan. */
     private List<OperationJob> jobs(
-            AgentSteps agent, Placement placement, Clock clock, PrometheusMeterRegistry meters) {
+            AgentSteps agent, Placement placement, CapacityWait capacity, Clock clock, PrometheusMeterRegistry meters) {
         SnapshotSteps snapshots = new SnapshotSteps(agent, storage, meters);
         return List.of(
-                new CreateWorkspaceJob(agent),
+                new CreateWorkspaceJob(agent, capacity),
                 new SuspendWorkspaceJob(agent),
                 new ArchiveWorkspaceJob(agent, snapshots, clock),
-                new RestoreWorkspaceJob(agent, snapshots, placement),
+                new RestoreWorkspaceJob(agent, snapshots, placement, capacity),
                 new ResizeWorkspaceJob(agent, placement),
                 new DeleteWorkspaceJob(agent, snapshots.purge("purge_snapshots")),
                 new PeriodicSnapshotJob(snapshots, clock),

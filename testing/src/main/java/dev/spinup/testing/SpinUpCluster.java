@@ -47,6 +47,8 @@ public final class SpinUpCluster implements AutoCloseable {
     public static final String REGION = "test-region";
 
     public static final String BUCKET = "snapshots";
+    /** The local provider's hosts take workspace ports from here, 20 each (below the kernel's ephemeral range). */
+    private static final int LOCAL_HOST_PORTS = 28_000;
 
     private final Path dir;
     private final EmbeddedS3 s3;
@@ -97,6 +99,19 @@ public final class SpinUpCluster implements AutoCloseable {
         if (b.snapshotSweep != null) {
             config = config.withSnapshotSweep(b.snapshotSweep);
         }
+        if (b.localHosts != null) {
+            // the local provider's agents dial a port known before the control plane starts
+            int grpcPort = Ports.free();
+            config = config.withPorts("127.0.0.1", grpcPort, 0)
+                    .withLocalHosts(new dev.spinup.controlplane.fleet.LocalHosts.Config(
+                            ChildProcesses.agentCommand(),
+                            localHostsDir(),
+                            "localhost:" + grpcPort,
+                            pki.caCertificate(),
+                            b.localHosts,
+                            LOCAL_HOST_PORTS,
+                            20));
+        }
         this.config = config;
         this.hooks = b.hooks;
         this.controlPlane = ControlPlane.start(
@@ -134,6 +149,7 @@ public final class SpinUpCluster implements AutoCloseable {
         private OpenTelemetry openTelemetry = OpenTelemetry.noop();
         private Set<dev.spinup.controlplane.core.ProjectTemplate> offeredTemplates;
         private dev.spinup.controlplane.snapshots.SnapshotSweep.Config snapshotSweep;
+        private Envelope localHosts;
 
         private Builder(DatabaseConfig database, Path dir) {
             this.database = database;
@@ -149,6 +165,15 @@ public final class SpinUpCluster implements AutoCloseable {
         /** How the sweep of unreferenced snapshot objects runs (default: hourly, 24 h grace). */
         public Builder snapshotSweep(dev.spinup.controlplane.snapshots.SnapshotSweep.Config sweep) {
             this.snapshotSweep = sweep;
+            return this;
+        }
+
+        /**
+         * Offers the {@code local} capacity provider: regions set to it grow with real agents in
+         * child processes, each offering {@code capacity} (see {@link #localHostsDir()}).
+         */
+        public Builder localHosts(Envelope capacity) {
+            this.localHosts = capacity;
             return this;
         }
 
@@ -455,11 +480,17 @@ public final class SpinUpCluster implements AutoCloseable {
         return agents.hosts();
     }
 
+    /** Where the local provider's hosts have their directories (agent.pid, agent.log, their workspaces). */
+    public Path localHostsDir() {
+        return dir.resolve("local-hosts");
+    }
+
     /** Stops everything, including every workspace process the agents started. */
     @Override
     public void close() {
         channels.close();
         agents.close();
+        stopLocalHosts();
         for (ControlPlane replica : replicas) {
             replica.close();
         }
@@ -467,6 +498,21 @@ public final class SpinUpCluster implements AutoCloseable {
             s3.close();
         } catch (Exception e) {
             // the work directory is removed anyway
+        }
+    }
+
+    /** Kills every local-provider agent with what it started (its workspaces run in their own sessions). */
+    private void stopLocalHosts() {
+        if (!Files.isDirectory(localHostsDir())) {
+            return;
+        }
+        try (var hosts = Files.list(localHostsDir())) {
+            hosts.map(h -> h.resolve("agent.pid"))
+                    .flatMap(f -> ChildProcesses.pidIn(f).stream())
+                    .flatMap(pid -> ProcessHandle.of(pid).stream())
+                    .forEach(ChildProcesses::killTree);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -98,6 +98,7 @@ class BackgroundJobsTest {
                                 dev.spinup.controlplane.core.FlavorCatalog.defaults(),
                                 r -> "",
                                 LEASE,
+                                (tx, job) -> {},
                                 clock,
                                 meters)))
                 .build();

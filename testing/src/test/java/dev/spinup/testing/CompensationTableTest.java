@@ -281,7 +281,7 @@ class CompensationTableTest {
     private static StepTimeouts timeouts() {
         Duration slow = Duration.ofSeconds(60);
         Duration quick = Duration.ofSeconds(6);
-        return new StepTimeouts(slow, slow, slow, quick, quick, slow, slow, slow, slow);
+        return new StepTimeouts(slow, slow, slow, quick, quick, slow, slow, slow, slow, slow);
     }
 
     @BeforeAll

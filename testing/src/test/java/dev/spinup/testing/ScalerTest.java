@@ -62,6 +62,7 @@ class ScalerTest {
                 FlavorCatalog.defaults(),
                 ScalerTest::token,
                 java.time.Duration.ofMinutes(2),
+                (tx, job) -> {}, // no operation waits for room here
                 clock,
                 meters);
     }

@@ -115,7 +115,7 @@ public final class WorkspaceProtoMapper {
         if (step.waitingOn() != null && step.status() == StepState.Status.RUNNING) {
             long ago = Math.max(
                     0, java.time.Duration.between(step.waitingSince(), now).toSeconds());
-            b.setWaitingOn("waiting for " + step.waitingOn() + " (sent " + ago + "s ago)");
+            b.setWaitingOn("waiting for " + step.waitingOn() + " (for " + ago + "s)");
         }
         if (retrying) {
             // past the verb's point of no return: it is tried again until its deadline

@@ -14,11 +14,23 @@ public sealed interface StepOutcome {
         }
     }
 
-    /** The step waits (e.g. for an agent's result) and is run again when woken or at {@code deadline}. */
-    record Wait(String waitingOn, Instant deadline) implements StepOutcome {
+    /**
+     * The step waits (e.g. for an agent's result) until {@code deadline} at the latest, and is run
+     * again when woken or at {@code lookAgainAt} (a step that polls), whichever comes first.
+     */
+    record Wait(String waitingOn, Instant deadline, Instant lookAgainAt) implements StepOutcome {
         public Wait {
             requireNonNull(waitingOn, "waitingOn");
             requireNonNull(deadline, "deadline");
+            requireNonNull(lookAgainAt, "lookAgainAt");
+            if (lookAgainAt.isAfter(deadline)) {
+                lookAgainAt = deadline;
+            }
+        }
+
+        /** Run again when woken, or at the deadline. */
+        public Wait(String waitingOn, Instant deadline) {
+            this(waitingOn, deadline, deadline);
         }
     }
 

@@ -71,7 +71,7 @@ final class StepOutcomes {
                         : state.current().waitingSince();
                 state = state.waiting(wait.waitingOn(), since, wait.deadline());
                 save(tx, op, state, now);
-                yield new Advance.WaitUntil(wait.deadline(), op, step.name());
+                yield new Advance.WaitUntil(wait.lookAgainAt(), op, step.name());
             }
             case StepOutcome.Fail fail -> failed(tx, op, job, workspace, state, step, fail, now);
             case StepOutcome.CallOut<?> call -> throw new IllegalStateException("a call out is run by the runner");
@@ -139,6 +139,7 @@ final class StepOutcomes {
             return new Advance.Finished();
         }
         state = state.failed(now, fail.reason().name(), fail.message());
+        Optional<WorkspaceState> after = Optional.empty();
         if (state.phase() == StepState.Phase.FORWARD) {
             List<Step> undo = plan.undoFor(state.begun());
             if (!undo.isEmpty()) {
@@ -146,8 +147,11 @@ final class StepOutcomes {
                 save(tx, op, state, now);
                 return new Advance.Continue();
             }
+            // nothing began that needs undoing (a create that never got a host): the verb did not
+            // happen, so the workspace is left as a rollback would leave it
+            after = job.stateAfterRollback(op.params());
         }
-        complete(tx, op, workspace, OperationStatus.FAILED, state, Optional.empty(), now);
+        complete(tx, op, workspace, OperationStatus.FAILED, state, after, now);
         return new Advance.Finished();
     }
 

@@ -8,6 +8,8 @@ import java.time.Duration;
  * How long each kind of step may take before it fails with STEP_DEADLINE_EXCEEDED (an agent step
  * waiting for its host), and — past a verb's point of no return — how long a failing step is
  * tried again. {@code storage}: a step that calls object storage itself (verify, retention, purge).
+ * {@code capacity}: how long a create or restore in an elastic region waits for a host with room
+ * (a new cloud instance boots and enrolls in minutes).
  */
 public record StepTimeouts(
         Duration provision,
@@ -18,7 +20,8 @@ public record StepTimeouts(
         Duration snapshot,
         Duration restore,
         Duration resize,
-        Duration storage) {
+        Duration storage,
+        Duration capacity) {
     public StepTimeouts {
         requireNonNull(provision, "provision");
         requireNonNull(start, "start");
@@ -29,6 +32,7 @@ public record StepTimeouts(
         requireNonNull(restore, "restore");
         requireNonNull(resize, "resize");
         requireNonNull(storage, "storage");
+        requireNonNull(capacity, "capacity");
     }
 
     public static StepTimeouts defaults() {
@@ -41,11 +45,17 @@ public record StepTimeouts(
                 Duration.ofMinutes(30),
                 Duration.ofMinutes(30),
                 Duration.ofMinutes(1),
-                Duration.ofMinutes(10));
+                Duration.ofMinutes(10),
+                Duration.ofMinutes(15));
     }
 
     /** Every step the same (tests that want deadlines to come soon). */
     public static StepTimeouts all(Duration d) {
-        return new StepTimeouts(d, d, d, d, d, d, d, d, d);
+        return new StepTimeouts(d, d, d, d, d, d, d, d, d, d);
+    }
+
+    /** These, with a create or restore waiting for room at most {@code d}. */
+    public StepTimeouts withCapacity(Duration d) {
+        return new StepTimeouts(provision, start, stop, destroy, routes, snapshot, restore, resize, storage, d);
     }
 }

@@ -19,13 +19,15 @@ import java.util.UUID;
  * A region now, all derived from its hosts and workspaces: its capacity settings, its hosts by
  * state, the free room over the hosts that take placements, and how many workspaces of the
  * headroom flavor still fit (each on one host) against the target, and its scaling decision in
- * flight. GetRegion answers with it;
- * the region gauges publish it.
+ * flight. GetRegion answers with it; the region gauges publish it; the scaler sizes by it.
+ *
+ * @param hostsFree what each placeable host has free
  */
 public record RegionReport(
         Region region,
         RegionCapacity capacity,
         Map<HostState, Integer> hosts,
+        List<Envelope> hostsFree,
         Envelope free,
         int headroomFree,
         Optional<ScalingActivity> scaling) {
@@ -67,6 +69,7 @@ public record RegionReport(
                 region.get(),
                 capacity,
                 hosts,
+                List.copyOf(free),
                 free.stream().reduce(new Envelope(0, 0, 0), Envelope::plus),
                 RegionCapacity.fits(free, flavors.envelopeOf(capacity.headroomFlavor())),
                 tx.scaling().inFlight(regionId)));

@@ -1,18 +1,25 @@
 package dev.spinup.controlplane.fleet;
 
+import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.core.FlavorCatalog;
 import dev.spinup.controlplane.core.HostState;
 import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.core.RegionCapacity;
 import dev.spinup.controlplane.core.ScalingActivity;
 import dev.spinup.controlplane.store.FleetStore;
+import dev.spinup.controlplane.store.ScalingStore;
 import dev.spinup.controlplane.store.Transactions;
+import dev.spinup.controlplane.store.Tx;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * every decision in flight on — asks the provider for a decided one (what a crashed replica left
  * too), marks a requested one fulfilled once the region has the hosts healthy, or failed past
  * the deadline — then, for a region with no decision in flight whose free room is below its
- * headroom and which is below its max, records one decision sized to close the gap (a burst
- * makes one), and asks the provider. A decision is recorded before the provider is asked, and the
+ * headroom, or where operations wait for room, and which is below its max, records one decision
+ * sized for both ({@link ScaleUpSize}; a burst makes one), and asks the provider. A decision is recorded before the provider is asked, and the
  * provider is asked outside any transaction.
  */
 public final class Scaler {
@@ -37,11 +44,22 @@ public final class Scaler {
     private final Counter decided;
     private final Counter failed;
     private final Counter fulfilled;
+    private final Counter nudgeFailures;
+    private final BiConsumer<Tx, String> wake;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final AtomicBoolean nudged = new AtomicBoolean();
+    private volatile boolean closed;
+
+    /** How long after a failed scale-up the region gets no new decision. */
+    static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(30);
+    /** How long a nudge waits for the rest of a burst before its pass. */
+    static final Duration NUDGE_DEBOUNCE = Duration.ofMillis(200);
 
     /**
      * @param provider where new hosts come from; null: none is offered (regions stay static)
      * @param tokens a one-time enrollment token for a region
      * @param deadline how long a requested scale-up may take to have its hosts healthy
+     * @param wake makes an operation's job due now (the waiting ones, when a scale-up ends)
      */
     public Scaler(
             Transactions db,
@@ -49,8 +67,10 @@ public final class Scaler {
             FlavorCatalog flavors,
             Function<String, String> tokens,
             Duration deadline,
+            BiConsumer<Tx, String> wake,
             Clock clock,
             MeterRegistry meters) {
+        this.wake = wake;
         this.db = db;
         this.provider = provider;
         this.flavors = flavors;
@@ -60,13 +80,52 @@ public final class Scaler {
         this.decided = meters.counter("spinup_scale_ups", "outcome", "decided");
         this.failed = meters.counter("spinup_scale_ups", "outcome", "failed");
         this.fulfilled = meters.counter("spinup_scale_ups", "outcome", "fulfilled");
+        this.nudgeFailures = meters.counter("spinup_background_failures", "loop", "scaler_nudge");
     }
 
-    /** One pass; nothing when this installation offers no provider. */
+    /**
+     * Asks for a pass soon, on this replica: an operation began to wait for room. The cues of a
+     * burst within {@link #NUDGE_DEBOUNCE} make one pass, and so one decision sized for all of them.
+     */
+    public void nudge() {
+        if (provider == null || closed || !nudged.compareAndSet(false, true)) {
+            return;
+        }
+        Thread.ofVirtual().name("scaler-nudge").start(() -> {
+            try {
+                Thread.sleep(NUDGE_DEBOUNCE);
+                nudged.set(false);
+                if (!closed) {
+                    tick();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                nudgeFailures.increment();
+                log.atWarn().setMessage("scaler_pass_failed").setCause(e).log();
+            }
+        });
+    }
+
+    /** No more passes on a nudge (the replica stops). */
+    public void close() {
+        closed = true;
+    }
+
+    /** One pass; nothing when this installation offers no provider. One pass at a time on a replica. */
     public void tick() {
         if (provider == null) {
             return;
         }
+        lock.lock();
+        try {
+            pass();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void pass() {
         List<String> regions = db.read(tx -> tx.fleet().regionsGrownBy(provider.name()));
         for (ScalingActivity a : db.read(tx -> tx.scaling().allInFlight())) {
             if (regions.contains(a.regionId())) {
@@ -78,36 +137,47 @@ public final class Scaler {
         }
     }
 
-    /** A decision for the region if it lacks headroom, is below its max and has none in flight. */
+    /**
+     * A decision for the region if its waiting workspaces or its headroom need hosts, it is below
+     * its max, it has none in flight, and its last one did not fail just now.
+     */
     private Optional<ScalingActivity> decide(String region) {
         return db.inTransaction(tx -> {
             RegionReport r = RegionReport.of(tx, region, flavors).orElseThrow();
             if (r.scaling().isPresent()) {
                 return Optional.empty(); // one decision in flight at a time
             }
+            Instant now = clock.instant();
+            if (tx.scaling()
+                    .latest(region)
+                    .filter(a -> a.state() == ScalingActivity.State.FAILED)
+                    .filter(a -> a.endedAt().plus(RETRY_AFTER_FAILURE).isAfter(now))
+                    .isPresent()) {
+                return Optional.empty(); // a provider that just refused (throttled, out of instances) is given time
+            }
             RegionCapacity c = r.capacity();
-            int missing = c.headroomWorkspaces() - r.headroomFree();
-            if (missing <= 0) {
-                return Optional.empty();
-            }
-            int perHost = RegionCapacity.fits(List.of(provider.hostCapacity()), flavors.envelopeOf(c.headroomFlavor()));
-            if (perHost == 0) {
-                return Optional.empty(); // the provider's hosts cannot hold one: more of them would not help
-            }
-            int add = (missing + perHost - 1) / perHost;
+            List<Envelope> waiting = tx.scaling().capacityWaits(region).stream()
+                    .map(ScalingStore.CapacityWait::envelope)
+                    .toList();
+            int add = ScaleUpSize.hostsToAdd(
+                    r.hostsFree(),
+                    waiting,
+                    c.headroomWorkspaces(),
+                    flavors.envelopeOf(c.headroomFlavor()),
+                    provider.hostCapacity());
             if (c.maxHosts() > 0) {
                 add = Math.min(add, c.maxHosts() - r.activeHosts()); // max counts every host not retired
             }
             if (add <= 0) {
-                return Optional.empty(); // at its max
+                return Optional.empty(); // nothing needed, or at its max
             }
             // counted in healthy hosts: an unhealthy or draining one neither helps nor blocks the goal
             int before = r.hostsIn(HostState.HEALTHY);
             int wanted = before + add;
-            String reason = "headroom " + r.headroomFree() + " of " + c.headroomWorkspaces() + " "
+            String reason = (waiting.isEmpty() ? "" : waiting.size() + " waiting for room, ")
+                    + "headroom " + r.headroomFree() + " of " + c.headroomWorkspaces() + " "
                     + c.headroomFlavor().wire();
-            Optional<ScalingActivity> made =
-                    tx.scaling().decide(Ids.newId(clock), region, before, wanted, reason, clock.instant());
+            Optional<ScalingActivity> made = tx.scaling().decide(Ids.newId(clock), region, before, wanted, reason, now);
             made.ifPresent(a -> decided.increment());
             return made;
         });
@@ -152,8 +222,15 @@ public final class Scaler {
         }
     }
 
+    /** Ends the activity; the operations waiting for room in its region look again at once. */
     private void end(ScalingActivity a, boolean done, String error) {
-        if (db.inTransaction(tx -> tx.scaling().ended(a.id(), done, error, clock.instant()))) {
+        if (db.inTransaction(tx -> {
+            if (!tx.scaling().ended(a.id(), done, error, clock.instant())) {
+                return false;
+            }
+            tx.scaling().capacityWaitJobs(a.regionId()).forEach(job -> wake.accept(tx, job));
+            return true;
+        })) {
             (done ? fulfilled : failed).increment();
             (done ? log.atInfo() : log.atWarn())
                     .setMessage(done ? "scale_up_fulfilled" : "scale_up_failed")

@@ -101,6 +101,10 @@ interface JdbiFleetStore extends FleetStore {
     List<String> regionsGrownBy(String provider);
 
     @Override
+    @SqlQuery("SELECT provider FROM regions WHERE id = :regionId")
+    Optional<String> provider(String regionId);
+
+    @Override
     @SqlQuery("SELECT state, count(*) AS hosts FROM hosts WHERE region_id = :regionId GROUP BY state")
     @RegisterConstructorMapper(FleetStore.StateCount.class)
     List<StateCount> hostCounts(String regionId);

@@ -136,6 +136,11 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
     void moveTo(UUID id, UUID hostId, Instant now);
 
     @Override
+    @SqlUpdate("UPDATE workspaces SET host_id = :hostId, home_host_id = :hostId, updated_at = :now"
+            + " WHERE id = :id AND host_id IS NULL")
+    void firstHost(UUID id, UUID hostId, Instant now);
+
+    @Override
     @SqlUpdate("""
             UPDATE workspaces SET current_operation_id = :operationId, updated_at = :now
             WHERE id = :id AND current_operation_id IS NULL""")

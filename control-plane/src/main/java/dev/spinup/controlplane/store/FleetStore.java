@@ -41,6 +41,14 @@ public interface FleetStore {
     /** The regions a provider grows, by id. */
     List<String> regionsGrownBy(String provider);
 
+    /** The provider that grows the region ("static": none); empty if there is no such region. */
+    Optional<String> provider(String regionId);
+
+    /** Whether a provider grows the region, so a create finding no room waits for one. */
+    default boolean elastic(String regionId) {
+        return provider(regionId).filter(p -> !p.equals("static")).isPresent();
+    }
+
     /** How many of the region's hosts are in each state. */
     record StateCount(HostState state, int hosts) {}
 

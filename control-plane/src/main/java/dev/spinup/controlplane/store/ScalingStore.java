@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.store;
 
+import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.core.ScalingActivity;
 import java.time.Instant;
 import java.util.List;
@@ -26,4 +27,25 @@ public interface ScalingStore {
 
     /** Ends an activity in flight, fulfilled or failed (with why). False if it had ended. */
     boolean ended(UUID id, boolean fulfilled, String error, Instant now);
+
+    /** The region's newest activity, in flight or ended, if it ever had one. */
+    Optional<ScalingActivity> latest(String regionId);
+
+    /** An operation waiting for room in a region, and for how much. */
+    record CapacityWait(UUID operationId, String regionId, Envelope envelope, Instant since) {}
+
+    /**
+     * Records that {@code operationId} waits for room in its region (the scaler sizes its next
+     * decision by these). False if it was already recorded.
+     */
+    boolean waitForCapacity(CapacityWait wait);
+
+    /** The operation waits no more (it was placed, or gave up). */
+    void capacityWaitEnded(UUID operationId);
+
+    /** The operations waiting for room in {@code regionId}, oldest first. */
+    List<CapacityWait> capacityWaits(String regionId);
+
+    /** The db-scheduler job ids of the operations waiting for room in {@code regionId}. */
+    List<String> capacityWaitJobs(String regionId);
 }

@@ -55,6 +55,9 @@ public interface WorkspaceStore {
     /** Puts the workspace back on {@code hostId}, keeping its state. */
     void moveTo(UUID id, UUID hostId, Instant now);
 
+    /** Places a workspace created with no host yet on {@code hostId}, also its home (where its name points). */
+    void firstHost(UUID id, UUID hostId, Instant now);
+
     /** Marks the workspace busy with {@code operationId}; only succeeds when it is not busy. */
     boolean startOperation(UUID id, UUID operationId, Instant now);
 

@@ -31,6 +31,10 @@ import java.util.UUID;
  *     again (ROLLED_BACK).
  * </ul>
  * No point of no return: until the final commit the archive and its snapshot are untouched.
+ *
+ * <p>In an elastic region a restore from archived that finds no room when it is accepted stays
+ * archived and first waits for a host ({@link CapacityWait}), which it then takes as above; if none
+ * comes in time it ends FAILED with NO_CAPACITY, still archived.
  */
 public final class RestoreWorkspaceJob implements OperationJob {
     private static final String FROM = "from_state";
@@ -38,17 +42,32 @@ public final class RestoreWorkspaceJob implements OperationJob {
     private final Placement placement;
     private final Plan fromSuspended;
     private final Plan fromArchived;
+    private final Plan fromArchivedWaiting;
 
-    public RestoreWorkspaceJob(AgentSteps agent, SnapshotSteps snapshotSteps, Placement placement) {
+    public RestoreWorkspaceJob(
+            AgentSteps agent, SnapshotSteps snapshotSteps, Placement placement, CapacityWait capacity) {
         this.placement = placement;
         // A start that failed half-way (e.g. the agent died in it) may have left the app running.
         this.fromSuspended = Plan.builder()
                 .step(agent.start("start"), agent.stop("stop_back", SuspendWorkspaceJob.STOP_GRACE_SECONDS))
                 .step(agent.routes(), agent.routesAsIs("routes_back"))
                 .build();
+        this.fromArchived = fromArchived(Plan.builder(), agent, snapshotSteps);
+        this.fromArchivedWaiting = fromArchived(
+                Plan.builder()
+                        .step(
+                                capacity.step((ctx, host) -> ctx.tx()
+                                        .workspaces()
+                                        .moveTo(ctx.workspace().id(), host, WorkspaceState.ACTIVE, ctx.now())),
+                                "none: the host is taken in the step's last transaction; the undo of"
+                                        + " download gives it back"),
+                agent,
+                snapshotSteps);
+    }
+
+    private static Plan fromArchived(Plan.Builder plan, AgentSteps agent, SnapshotSteps snapshotSteps) {
         String newHost = "none: the undo of download covers it";
-        this.fromArchived = Plan.builder()
-                .step(
+        return plan.step(
                         snapshotSteps.restore("download"),
                         agent.destroy("discard"),
                         Step.local(
@@ -61,9 +80,7 @@ public final class RestoreWorkspaceJob implements OperationJob {
                                                         ctx.operation().params().get("old_host_id")),
                                                 ctx.now())),
                         agent.routes("routes_back", ctx -> WorkspaceState.ARCHIVED),
-                        agent.routesOn(
-                                "new_host_routes",
-                                ctx -> UUID.fromString(ctx.operation().params().get("host_id"))),
+                        agent.routesOn("new_host_routes", CapacityWait::host),
                         agent.routesAtHome("home_routes_back"))
                 .step(agent.start("start"), newHost)
                 .step(agent.routes(), newHost)
@@ -89,15 +106,18 @@ public final class RestoreWorkspaceJob implements OperationJob {
                         ErrorReason.NO_VERIFIED_SNAPSHOT,
                         "workspace " + workspace.id() + " has no verified snapshot to restore from",
                         Map.of()));
-        UUID host = placement
-                .place(tx, workspace.regionId(), workspace.envelope())
-                .orElseThrow(() -> new SpinUpException(
-                        SpinUpException.Kind.RESOURCE_EXHAUSTED,
-                        ErrorReason.NO_CAPACITY,
-                        "no healthy host in region " + workspace.regionId() + " has room to restore this workspace",
-                        Map.of("region", workspace.regionId())));
         params.put("snapshot_id", snapshot.id().toString());
         params.put("old_host_id", workspace.hostId().toString());
+        Optional<UUID> placed = placement.place(tx, workspace.regionId(), workspace.envelope());
+        if (placed.isEmpty() && tx.fleet().elastic(workspace.regionId())) {
+            params.put(CapacityWait.PARAM, "true"); // stays archived until the step finds a host
+            return params;
+        }
+        UUID host = placed.orElseThrow(() -> new SpinUpException(
+                SpinUpException.Kind.RESOURCE_EXHAUSTED,
+                ErrorReason.NO_CAPACITY,
+                "no healthy host in region " + workspace.regionId() + " has room to restore this workspace",
+                Map.of("region", workspace.regionId())));
         params.put("host_id", host.toString());
         // The new slot is held from now on: the workspace counts as active on its new host.
         tx.workspaces().moveTo(workspace.id(), host, WorkspaceState.ACTIVE, now);
@@ -106,12 +126,21 @@ public final class RestoreWorkspaceJob implements OperationJob {
 
     @Override
     public Map<String, Plan> plans() {
-        return Map.of("from suspended", fromSuspended, "from archived", fromArchived);
+        return Map.of(
+                "from suspended",
+                fromSuspended,
+                "from archived",
+                fromArchived,
+                "from archived, waiting for capacity",
+                fromArchivedWaiting);
     }
 
     @Override
     public Plan plan(Map<String, String> params) {
-        return archived(params) ? fromArchived : fromSuspended;
+        if (!archived(params)) {
+            return fromSuspended;
+        }
+        return CapacityWait.awaiting(params) ? fromArchivedWaiting : fromArchived;
     }
 
     @Override

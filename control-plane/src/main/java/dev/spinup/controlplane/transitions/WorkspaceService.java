@@ -93,9 +93,12 @@ public final class WorkspaceService {
                     throw SpinUpException.invalidField(
                             ErrorReason.UNKNOWN_REGION, "region", "no region named \"" + request.regionId() + "\"");
                 }
-                UUID hostId = placement
-                        .place(tx, request.regionId(), request.envelope())
-                        .orElseThrow(() -> new SpinUpException(
+                Optional<UUID> placed = placement.place(tx, request.regionId(), request.envelope());
+                // an elastic region grows: the create waits for a host in its first step
+                boolean awaiting = placed.isEmpty() && tx.fleet().elastic(request.regionId());
+                UUID hostId = awaiting
+                        ? null
+                        : placed.orElseThrow(() -> new SpinUpException(
                                 SpinUpException.Kind.RESOURCE_EXHAUSTED,
                                 ErrorReason.NO_CAPACITY,
                                 "no healthy host in region " + request.regionId() + " has room for "
@@ -145,6 +148,10 @@ public final class WorkspaceService {
                                 workspaceId + "." + workspaceDomain,
                                 "default_subdomain",
                                 now);
+                Map<String, String> params = new java.util.HashMap<>(TraceContext.current());
+                if (awaiting) {
+                    params.put(CapacityWait.PARAM, "true");
+                }
                 Operation op = new Operation(
                         operationId,
                         workspaceId,
@@ -153,9 +160,9 @@ public final class WorkspaceService {
                         OperationStatus.PENDING,
                         request.requestId(),
                         request.fingerprint(),
-                        TraceContext.current(),
+                        params,
                         actor,
-                        runner.job(OperationVerb.CREATE).initialState(Map.of()),
+                        runner.job(OperationVerb.CREATE).initialState(params),
                         operationId.toString(),
                         null,
                         null,
@@ -176,7 +183,7 @@ public final class WorkspaceService {
                                         "operation_id",
                                         operationId.toString(),
                                         "host_id",
-                                        hostId.toString(),
+                                        awaiting ? "none yet: waiting for capacity" : hostId.toString(),
                                         "flavor",
                                         request.flavor().wire()),
                                 actor,
