@@ -20,3 +20,8 @@ ALTER TABLE workspaces ADD CONSTRAINT workspaces_host_check
 -- A region may be grown by an EC2 Auto Scaling group.
 ALTER TABLE regions DROP CONSTRAINT regions_provider_check;
 ALTER TABLE regions ADD CONSTRAINT regions_provider_check CHECK (provider IN ('static', 'local', 'aws-asg'));
+
+-- Scale-in: since when a healthy host of an elastic region has held no active or suspended
+-- workspace (NULL: it holds one). The scaler marks and clears it; past the region's cool-down
+-- an empty host may be drained, released by its provider, and retired.
+ALTER TABLE hosts ADD COLUMN empty_since timestamptz;

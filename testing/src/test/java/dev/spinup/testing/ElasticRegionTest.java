@@ -25,7 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Elastic regions end to end with the {@code local} provider, for real: the control plane itself
  * starts host agents in child processes, each enrolled with a one-time token, when its regions
- * need them — for waiting creates and for warm headroom.
+ * need them — for waiting creates and for warm headroom — and stops those that stay empty.
  */
 class ElasticRegionTest {
     /** Each new host has room for two HOBBY workspaces. */
@@ -99,6 +99,34 @@ class ElasticRegionTest {
                         .orElse(0))
                 .as("the time from the scale-up's request to its first placement, recorded")
                 .isGreaterThanOrEqualTo(1);
+
+        // the burst leaves: two hosts are empty; past the cool-down one of them is given back,
+        // the other stays for the headroom of 2 (the first host is full)
+        for (Operation op : burst) {
+            Workspaces.awaitSucceeded(api(), Workspaces.request(api(), "delete", op.getWorkspaceId()));
+        }
+        setCapacity(region, 4, 2, Duration.ofSeconds(1));
+        List<String> retired = Eventually.await(
+                GROWTH,
+                "a host retired",
+                () -> cluster.database()
+                        .withHandle(h -> h.createQuery("SELECT fqdn || ' ' || state_reason FROM hosts"
+                                        + " WHERE region_id = :r AND state = 'retired'")
+                                .bind("r", region)
+                                .mapTo(String.class)
+                                .list()),
+                r -> !r.isEmpty());
+        assertThat(region(region).getHostsPlaceable()).isEqualTo(2);
+        assertThat(retired).singleElement().satisfies(r -> assertThat(r).contains(" scale-in: released by local"));
+        String fqdn = retired.getFirst().split(" ")[0];
+        assertThat(ChildProcesses.pidIn(cluster.localHostsDir().resolve(fqdn).resolve("agent.pid"))
+                        .flatMap(ProcessHandle::of)
+                        .filter(ProcessHandle::isAlive))
+                .as("the retired host's agent stopped")
+                .isEmpty();
+        assertThat(region(region).getHeadroomFree()).isEqualTo(2);
+        assertThat(Workspaces.metric(cluster.metricsPort(), "spinup_scale_ins_retired_total"))
+                .hasValue(1.0);
     }
 
     @Test
@@ -125,13 +153,19 @@ class ElasticRegionTest {
     }
 
     private static void setCapacity(String region, int maxHosts, int headroom) {
+        setCapacity(region, maxHosts, headroom, Duration.ofMinutes(10));
+    }
+
+    private static void setCapacity(String region, int maxHosts, int headroom, Duration scaleInCoolDown) {
         cluster.admin()
                 .setRegionCapacity(SetRegionCapacityRequest.newBuilder()
                         .setRegion(region)
                         .setCapacity(RegionCapacity.newBuilder()
                                 .setMaxHosts(maxHosts)
                                 .setHeadroomWorkspaces(headroom)
-                                .setHeadroomFlavor(Flavor.FLAVOR_HOBBY))
+                                .setHeadroomFlavor(Flavor.FLAVOR_HOBBY)
+                                .setScaleInCoolDown(com.google.protobuf.Duration.newBuilder()
+                                        .setSeconds(scaleInCoolDown.toSeconds())))
                         .build());
     }
 

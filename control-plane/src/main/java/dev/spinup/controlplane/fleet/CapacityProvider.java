@@ -1,6 +1,7 @@
 package dev.spinup.controlplane.fleet;
 
 import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.Host;
 import java.util.UUID;
 
 /**
@@ -20,4 +21,10 @@ public interface CapacityProvider {
      * enroll with tokens from {@code tokens}. Returns the provider's own record of it.
      */
     String add(String region, UUID activity, int count, java.util.function.Supplier<String> tokens);
+
+    /** Whether the provider brought {@code host} (only such hosts are scaled in). */
+    boolean owns(Host host);
+
+    /** Gives back an empty host that scale-in drained; safe to repeat (after a crash). */
+    void release(String region, Host host);
 }

@@ -106,6 +106,11 @@ public final class LocalHosts {
         }
     }
 
+    /** Whether this started (or enrolled) the host named {@code fqdn}. */
+    public boolean has(String fqdn) {
+        return Files.exists(config.root().resolve(fqdn).resolve("host.crt"));
+    }
+
     /** Stops the agent of the host named {@code fqdn} (its credentials stay); false if none ran. */
     public boolean stop(String fqdn) {
         lock.lock();

@@ -1,6 +1,7 @@
 package dev.spinup.controlplane.fleet;
 
 import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.Host;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -30,5 +31,16 @@ public final class LocalProvider implements CapacityProvider {
             hosts.start(region + "-" + tag + "-" + k + ".localhost", tokens);
         }
         return "local:" + region + ":" + tag + "x" + count;
+    }
+
+    @Override
+    public boolean owns(Host host) {
+        return hosts.has(host.fqdn());
+    }
+
+    /** Stops the host's agent; its directory (credentials, logs) stays. */
+    @Override
+    public void release(String region, Host host) {
+        hosts.stop(host.fqdn());
     }
 }

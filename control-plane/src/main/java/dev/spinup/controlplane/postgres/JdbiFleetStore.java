@@ -101,6 +101,59 @@ interface JdbiFleetStore extends FleetStore {
     List<String> regionsGrownBy(String provider);
 
     @Override
+    default List<EmptyHost> emptyHosts(String regionId, Instant now) {
+        markEmpty(regionId, now);
+        return emptyHostsQuery(regionId);
+    }
+
+    @SqlUpdate("""
+            UPDATE hosts h SET empty_since = CASE WHEN held.occupied THEN NULL ELSE COALESCE(h.empty_since, :now) END
+            FROM (SELECT h2.id, EXISTS (SELECT 1 FROM workspaces w WHERE w.host_id = h2.id
+                                        AND w.state IN ('active', 'suspended')) AS occupied
+                  FROM hosts h2 WHERE h2.region_id = :regionId AND h2.state = 'healthy') held
+            WHERE h.id = held.id AND (held.occupied = (h.empty_since IS NOT NULL))""")
+    void markEmpty(String regionId, Instant now);
+
+    @SqlQuery("SELECT " + HOST + ", empty_since FROM hosts"
+            + " WHERE region_id = :regionId AND state = 'healthy' AND empty_since IS NOT NULL"
+            + " ORDER BY empty_since, id")
+    @RegisterRowMapper(EmptyHostMapper.class)
+    List<EmptyHost> emptyHostsQuery(String regionId);
+
+    @Override
+    default boolean drainIfEmpty(UUID id, Instant now, String reason) {
+        lockHost(id); // waits for a placement on it to commit; the next statement sees that
+        return drainEmpty(id, now, reason);
+    }
+
+    @SqlQuery("SELECT id FROM hosts WHERE id = :id FOR UPDATE")
+    Optional<UUID> lockHost(UUID id);
+
+    @SqlUpdate("""
+            UPDATE hosts SET state = 'draining', state_since = :now, state_reason = :reason, empty_since = NULL
+            WHERE id = :id AND state = 'healthy'
+              AND NOT EXISTS (SELECT 1 FROM workspaces w WHERE w.host_id = :id AND w.state IN ('active', 'suspended'))""")
+    boolean drainEmpty(UUID id, Instant now, String reason);
+
+    @Override
+    @SqlQuery("SELECT " + HOST + " FROM hosts WHERE region_id = :regionId AND state = 'draining'"
+            + " AND starts_with(state_reason, :reasonPrefix) ORDER BY id")
+    List<Host> draining(String regionId, String reasonPrefix);
+
+    @Override
+    @SqlUpdate("""
+            UPDATE hosts SET state = 'retired', state_since = :now, state_reason = :reason
+            WHERE id = :id AND state = 'draining'""")
+    boolean retire(UUID id, Instant now, String reason);
+
+    final class EmptyHostMapper implements RowMapper<EmptyHost> {
+        @Override
+        public EmptyHost map(ResultSet rs, StatementContext ctx) throws SQLException {
+            return new EmptyHost(new HostMapper().map(rs, ctx), Rows.get(rs, ctx, "empty_since", Instant.class));
+        }
+    }
+
+    @Override
     @SqlQuery("SELECT provider FROM regions WHERE id = :regionId")
     Optional<String> provider(String regionId);
 

@@ -41,6 +41,27 @@ public interface FleetStore {
     /** The regions a provider grows, by id. */
     List<String> regionsGrownBy(String provider);
 
+    /** A healthy host that holds no active or suspended workspace, and since when. */
+    record EmptyHost(Host host, Instant emptySince) {}
+
+    /**
+     * The region's healthy hosts that hold no active or suspended workspace, oldest empty first:
+     * marks those that just became empty (since {@code now}) and unmarks those that are not.
+     */
+    List<EmptyHost> emptyHosts(String regionId, Instant now);
+
+    /**
+     * Drains the host for scale-in if it is healthy and still holds no active or suspended
+     * workspace. The check is made with its row locked, after any placement on it has committed.
+     */
+    boolean drainIfEmpty(UUID id, Instant now, String reason);
+
+    /** The region's draining hosts whose reason starts with {@code reasonPrefix} (scale-in's own). */
+    List<Host> draining(String regionId, String reasonPrefix);
+
+    /** Draining to retired: its certificate opens no session from now on. */
+    boolean retire(UUID id, Instant now, String reason);
+
     /** The provider that grows the region ("static": none); empty if there is no such region. */
     Optional<String> provider(String regionId);
 
