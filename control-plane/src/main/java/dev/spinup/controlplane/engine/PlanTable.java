@@ -23,8 +23,11 @@ public final class PlanTable {
                 Plan plan = variant.getValue();
                 String verb = job.verb().name() + (variant.getKey().isEmpty() ? "" : " (" + variant.getKey() + ")");
                 boolean anyUndo = plan.stages().stream().anyMatch(s -> !s.undo().isEmpty());
+                List<String> begun = new java.util.ArrayList<>();
                 for (Plan.Stage stage : plan.stages()) {
                     String step = stage.step().name();
+                    begun.add(step);
+                    boolean rollsBack = !plan.undoFor(begun).isEmpty();
                     String name = step.equals(plan.pointOfNoReturn()) ? "**" + step + "** (point of no return)" : step;
                     String undo = stage.undo().isEmpty()
                             ? stage.why()
@@ -32,7 +35,11 @@ public final class PlanTable {
                                     " → ", stage.undo().stream().map(Step::name).toList());
                     String onFailure = plan.forwardOnly(step)
                             ? "retried until its deadline, then FAILED with the workspace " + target(job.verb())
-                            : anyUndo ? "rolled back (ROLLED_BACK)" : "FAILED, the workspace as it was";
+                            : rollsBack
+                                    ? "rolled back (ROLLED_BACK)"
+                                    : anyUndo
+                                            ? "FAILED, nothing to undo (the workspace as a rollback leaves it)"
+                                            : "FAILED, the workspace as it was";
                     out.append("| ")
                             .append(verb)
                             .append(" | ")

@@ -25,6 +25,7 @@ public final class RegionGauges implements Runnable {
     private final MultiGauge headroomFree;
     private final MultiGauge headroomTarget;
     private final MultiGauge scaleUpsPending;
+    private final MultiGauge hostsDesired;
     private final Counter failures;
 
     public RegionGauges(Transactions db, FlavorCatalog flavors, MeterRegistry meters) {
@@ -41,6 +42,10 @@ public final class RegionGauges implements Runnable {
                 .register(meters);
         this.scaleUpsPending = MultiGauge.builder("spinup_region_scale_ups_pending")
                 .description("the region's scaling decision in flight (0 or 1)")
+                .register(meters);
+        this.hostsDesired = MultiGauge.builder("spinup_region_hosts_desired")
+                .description(
+                        "the healthy hosts the region is heading for: its scale-up's goal, else the healthy it has")
                 .register(meters);
         this.failures = meters.counter("spinup_background_failures", "loop", "region_gauges");
         run(); // the documented series exist from start
@@ -73,6 +78,7 @@ public final class RegionGauges implements Runnable {
         List<MultiGauge.Row<?>> freeRows = new ArrayList<>();
         List<MultiGauge.Row<?>> targetRows = new ArrayList<>();
         List<MultiGauge.Row<?>> pendingRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> desiredRows = new ArrayList<>();
         for (RegionReport r : reports) {
             String region = r.region().id();
             for (HostState state : HostState.values()) {
@@ -83,10 +89,14 @@ public final class RegionGauges implements Runnable {
                     MultiGauge.Row.of(Tags.of("region", region), r.capacity().headroomWorkspaces()));
             pendingRows.add(
                     MultiGauge.Row.of(Tags.of("region", region), r.scaling().isPresent() ? 1 : 0));
+            desiredRows.add(MultiGauge.Row.of(
+                    Tags.of("region", region),
+                    r.scaling().map(a -> a.hostsWanted()).orElse(r.hostsIn(HostState.HEALTHY))));
         }
         hosts.register(hostRows, true);
         headroomFree.register(freeRows, true);
         headroomTarget.register(targetRows, true);
         scaleUpsPending.register(pendingRows, true);
+        hostsDesired.register(desiredRows, true);
     }
 }
