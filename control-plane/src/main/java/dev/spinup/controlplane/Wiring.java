@@ -148,6 +148,7 @@ final class Wiring {
                         .token(),
                 java.time.Duration.ofMinutes(10),
                 wake,
+                hooks,
                 clock,
                 meters);
         AgentCommands agentCommands = new AgentCommands(sessions, outbox);

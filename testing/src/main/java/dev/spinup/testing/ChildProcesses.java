@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /** Runs a tool of the test harness (npm, node, a build script) to its end, bounded in time. */
-final class ChildProcesses {
+public final class ChildProcesses {
     private ChildProcesses() {}
 
     /**
@@ -77,7 +77,7 @@ final class ChildProcesses {
     }
 
     /** The host agent's Main in a JVM of its own, on the host-agent module's built jar and lib/. */
-    static java.util.List<String> agentCommand() {
+    public static java.util.List<String> agentCommand() {
         Path module = Path.of("..", "host-agent", "target").toAbsolutePath().normalize();
         return java.util.List.of(
                 ProcessHandle.current().info().command().orElseThrow(),

@@ -99,6 +99,7 @@ class BackgroundJobsTest {
                                 r -> "",
                                 LEASE,
                                 (tx, job) -> {},
+                                dev.spinup.controlplane.engine.StepHooks.NONE,
                                 clock,
                                 meters)))
                 .build();

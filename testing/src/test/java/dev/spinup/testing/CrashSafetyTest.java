@@ -45,6 +45,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -157,6 +158,13 @@ class CrashSafetyTest {
             child.toHandle().destroyForcibly();
             child.waitFor();
         }
+        if (Files.isDirectory(dir.resolve("local-hosts"))) {
+            try (Stream<Path> hosts = Files.list(dir.resolve("local-hosts"))) {
+                hosts.flatMap(h -> ChildProcesses.pidIn(h.resolve("agent.pid")).stream())
+                        .flatMap(pid -> ProcessHandle.of(pid).stream())
+                        .forEach(ChildProcesses::killTree);
+            }
+        }
         if (agent != null) {
             agent.close();
             for (LocalWorkspace w : agent.driver().inventory()) {
@@ -214,6 +222,87 @@ class CrashSafetyTest {
         table.add(String.format(
                 "%-8s %-16s %-14s %7d ms  %s",
                 verb, step + (failsOnce ? " (fails once)" : ""), point, finishedMs, outcome));
+    }
+
+    /**
+     * A create into an elastic region with no host: the control plane is killed at the waiting
+     * step's boundaries and at the scaler's (decision committed, provider not asked; provider
+     * asked, "requested" not recorded). Exactly one scale-up happens, one host is started, and the
+     * create finishes.
+     */
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @CsvSource({
+        "create, capacity, before",
+        "create, capacity, after_effect",
+        "create, capacity, after_persist",
+        "scaler, decided, -",
+        "scaler, provider_asked, -"
+    })
+    void killedWhileACreateWaitsForAScaleUpOneHostIsAddedAndTheCreateFinishes(String verb, String step, String point)
+            throws Exception {
+        String region =
+                "crash-" + step.replace('_', '-') + "-" + point.replace("_", "").replace("-", "x");
+        db.inTransactionVoid(tx -> {
+            tx.fleet().ensureRegion(region, region);
+            tx.fleet().setProvider(region, "local");
+        });
+        Path spec = dir.resolve("crash.spec");
+        Path marker = dir.resolve("crash.marker");
+        Files.deleteIfExists(marker);
+        Files.writeString(spec, verb + " " + step + " " + point);
+
+        Operation op = client().createWorkspace(
+                        Workspaces.hobby("elastic").setRegion(region).build())
+                .getOperation();
+        Eventually.await(
+                Duration.ofSeconds(60),
+                "the control plane to reach " + verb + "/" + step + "/" + point,
+                () -> Files.exists(marker));
+        ChildJvm.kill(child);
+        Files.delete(spec);
+        Files.delete(marker);
+        startChild();
+        long serving = System.nanoTime();
+
+        Operation done;
+        try {
+            done = Workspaces.awaitDone(client(), op.getId());
+        } catch (AssertionError e) {
+            throw new AssertionError(
+                    e.getMessage() + "\n--- control plane log ---\n"
+                            + Files.readString(dir.resolve("control-plane-" + children + ".log")),
+                    e);
+        }
+        long finishedMs = (System.nanoTime() - serving) / 1_000_000;
+        assertThat(done.getStatus())
+                .as(done.getError().getMessage())
+                .isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
+        assertThat(done.getStepsList())
+                .extracting(s -> s.getName())
+                .containsExactly("capacity", "provision", "start", "routes");
+        List<String> activities = db.withHandle(
+                h -> h.createQuery("SELECT state || ' ' || hosts_before || '->' || hosts_wanted FROM scaling_activities"
+                                + " WHERE region_id = :r")
+                        .bind("r", region)
+                        .mapTo(String.class)
+                        .list());
+        assertThat(activities)
+                .as("one scale-up")
+                .singleElement()
+                .satisfies(a -> assertThat(a).matches("(requested|fulfilled) 0->1"));
+        try (Stream<Path> hosts = Files.list(dir.resolve("local-hosts"))) {
+            assertThat(hosts.filter(h -> h.getFileName().toString().startsWith(region + "-")))
+                    .as("one host started")
+                    .hasSize(1);
+        }
+        int enrolled = db.withHandle(h -> h.createQuery("SELECT count(*) FROM hosts WHERE region_id = :r")
+                .bind("r", region)
+                .mapTo(Integer.class)
+                .one());
+        assertThat(enrolled).as("one host enrolled").isEqualTo(1);
+        table.add(String.format(
+                "%-8s %-16s %-14s %7d ms  %s",
+                verb, step, point, finishedMs, "one scale-up, one host, the create succeeded"));
     }
 
     static Stream<Arguments> forwardOnlyCases() {
@@ -298,7 +387,9 @@ class CrashSafetyTest {
                         "crash-secret",
                         Integer.toString(port),
                         dir.resolve("crash.spec").toString(),
-                        dir.resolve("crash.marker").toString()));
+                        dir.resolve("crash.marker").toString(),
+                        dir.resolve("local-hosts").toString(),
+                        "2,4,40"));
         try {
             awaitServing();
         } catch (AssertionError e) {

@@ -63,6 +63,7 @@ class ScalerTest {
                 ScalerTest::token,
                 java.time.Duration.ofMinutes(2),
                 (tx, job) -> {}, // no operation waits for room here
+                dev.spinup.controlplane.engine.StepHooks.NONE,
                 clock,
                 meters);
     }

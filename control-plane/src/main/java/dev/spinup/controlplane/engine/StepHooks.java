@@ -3,7 +3,7 @@ package dev.spinup.controlplane.engine;
 import dev.spinup.controlplane.core.Operation;
 
 /**
- * Test hooks at the boundaries of every step. Production uses {@link #NONE}; tests use them
+ * Test hooks at the boundaries of every step (and of the scaler's decisions). Production uses {@link #NONE}; tests use them
  * to pause an operation at a named step, or to kill the process there.
  */
 public interface StepHooks {
@@ -23,4 +23,11 @@ public interface StepHooks {
      * (db-scheduler has not rescheduled it). A result may arrive in this window.
      */
     default void waiting(Operation operation, String step) {}
+
+    /**
+     * The scaler's boundaries in a region: {@code decided} (the decision is committed, the provider
+     * not yet asked) and {@code provider_asked} (the provider said yes; "requested" is not yet
+     * recorded).
+     */
+    default void atScaling(String point, String regionId) {}
 }

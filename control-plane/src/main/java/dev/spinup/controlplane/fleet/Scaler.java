@@ -7,6 +7,7 @@ import dev.spinup.controlplane.core.HostState;
 import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.core.RegionCapacity;
 import dev.spinup.controlplane.core.ScalingActivity;
+import dev.spinup.controlplane.engine.StepHooks;
 import dev.spinup.controlplane.store.FleetStore;
 import dev.spinup.controlplane.store.ScalingStore;
 import dev.spinup.controlplane.store.Transactions;
@@ -49,6 +50,7 @@ public final class Scaler {
     private final Counter nudgeFailures;
     private final Counter retired;
     private final BiConsumer<Tx, String> wake;
+    private final StepHooks hooks;
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicBoolean nudged = new AtomicBoolean();
     private volatile boolean closed;
@@ -65,6 +67,7 @@ public final class Scaler {
      * @param tokens a one-time enrollment token for a region
      * @param deadline how long a requested scale-up may take to have its hosts healthy
      * @param wake makes an operation's job due now (the waiting ones, when a scale-up ends)
+     * @param hooks test hooks at the decision's boundaries (production: none)
      */
     public Scaler(
             Transactions db,
@@ -73,9 +76,11 @@ public final class Scaler {
             Function<String, String> tokens,
             Duration deadline,
             BiConsumer<Tx, String> wake,
+            StepHooks hooks,
             Clock clock,
             MeterRegistry meters) {
         this.wake = wake;
+        this.hooks = hooks;
         this.db = db;
         this.provider = provider;
         this.flavors = flavors;
@@ -250,6 +255,7 @@ public final class Scaler {
     private void advance(ScalingActivity a) {
         switch (a.state()) {
             case DECIDED -> {
+                hooks.atScaling("decided", a.regionId());
                 String record;
                 try {
                     record = provider.add(
@@ -258,6 +264,7 @@ public final class Scaler {
                     end(a, false, provider.name() + " could not add hosts: " + e.getMessage());
                     return;
                 }
+                hooks.atScaling("provider_asked", a.regionId());
                 db.inTransaction(tx -> tx.scaling().requested(a.id(), record, clock.instant()));
                 log.atInfo()
                         .setMessage("scale_up_requested")
