@@ -57,6 +57,22 @@ final class BenchCluster implements AutoCloseable {
     BenchCluster(
             Path dir, String jdbcUrl, String user, int hosts, Function<Path, VmDriver> drivers, boolean jobsElsewhere)
             throws Exception {
+        this(dir, jdbcUrl, user, hosts, drivers, jobsElsewhere, null);
+    }
+
+    /**
+     * @param localHosts what each host of the {@code local} capacity provider offers (agents in child
+     *                   processes under {@code dir/local-hosts}); null: the provider is not offered
+     */
+    BenchCluster(
+            Path dir,
+            String jdbcUrl,
+            String user,
+            int hosts,
+            Function<Path, VmDriver> drivers,
+            boolean jobsElsewhere,
+            Envelope localHosts)
+            throws Exception {
         Clock clock = Clock.systemUTC();
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(dir.resolve("pki"), "bench CA", clock);
         ca.issueServer(List.of("localhost"), List.of("127.0.0.1"))
@@ -68,8 +84,30 @@ final class BenchCluster implements AutoCloseable {
                         new ControlPlaneConfig.Tls(
                                 dir.resolve("pki/server.crt"),
                                 dir.resolve("pki/server.key"),
-                                dir.resolve("pki/ca.crt")))
+                                dir.resolve("pki/ca.crt"),
+                                dir.resolve("pki/ca.key")))
                 .withPorts("127.0.0.1", 0, 0);
+        if (localHosts != null) {
+            int port;
+            try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+                port = probe.getLocalPort(); // the agents it starts dial a port known in advance
+            }
+            config = config.withPorts("127.0.0.1", port, 0)
+                    .withLocalHosts(new dev.spinup.controlplane.fleet.LocalHosts.Config(
+                            List.of(
+                                    ProcessHandle.current().info().command().orElse("java"),
+                                    "-XX:TieredStopAtLevel=1",
+                                    "-XX:+UseSerialGC",
+                                    "-cp",
+                                    System.getProperty("java.class.path"),
+                                    "dev.spinup.agent.Main"),
+                            dir.resolve("local-hosts"),
+                            "localhost:" + port,
+                            dir.resolve("pki/ca.crt"),
+                            localHosts,
+                            31000,
+                            20));
+        }
         controlPlane = ControlPlane.start(
                 jobsElsewhere ? withJobThreads(config, 0, "bench-api") : config,
                 clock,

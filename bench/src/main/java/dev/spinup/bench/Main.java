@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
             PlacementBench.class,
             CreateActiveBench.class,
             FanInBench.class,
-            IdeReadyBench.class
+            IdeReadyBench.class,
+            ScaleUpBench.class
         },
         description = "Benchmarks. Each scenario measures SpinUp next to a baseline in the same run.")
 public final class Main implements Runnable {

@@ -84,4 +84,14 @@ class QuickBenchTest {
                 .contains("\"ratio_ingest\"")
                 .contains("\"sessions_on_other_replica\": 200");
     }
+
+    @Test
+    void scaleUpRunsAndWritesItsResults() throws Exception {
+        assertThat(new CommandLine(new Main()).execute("scale-up", "--quick", "--results", results.toString()))
+                .isZero();
+        assertThat(Files.readString(results.resolve("scale-up.json")))
+                .contains("\"create_through_scale_up\"")
+                .contains("\"new_agent_start_and_enrollment\"")
+                .contains("\"baseline_create_with_room\"");
+    }
 }

@@ -2,7 +2,6 @@ package dev.spinup.controlplane.fleet;
 
 import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.core.FlavorCatalog;
-import dev.spinup.controlplane.core.Host;
 import dev.spinup.controlplane.core.HostState;
 import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.core.RegionCapacity;
@@ -33,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * the deadline — then, for a region with no decision in flight whose free room is below its
  * headroom, or where operations wait for room, and which is below its max, records one decision
  * sized for both ({@link ScaleUpSize}; a burst makes one), and asks the provider; last, it gives
- * back hosts that stayed empty past the region's cool-down ({@link #scaleIn}). A decision is
+ * back hosts that stayed empty past the region's cool-down ({@link ScaleIn}). A decision is
  * recorded before the provider is asked, and the provider is asked outside any transaction.
  */
 public final class Scaler {
@@ -48,15 +47,13 @@ public final class Scaler {
     private final Counter failed;
     private final Counter fulfilled;
     private final Counter nudgeFailures;
-    private final Counter retired;
+    private final ScaleIn scaleIn;
     private final BiConsumer<Tx, String> wake;
     private final StepHooks hooks;
     private final ReentrantLock lock = new ReentrantLock();
     private final AtomicBoolean nudged = new AtomicBoolean();
     private volatile boolean closed;
 
-    /** How every scale-in reason begins: what marks a host scale-in drained. */
-    static final String SCALE_IN = "scale-in: ";
     /** How long after a failed scale-up the region gets no new decision. */
     static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(30);
     /** How long a nudge waits for the rest of a burst before its pass. */
@@ -90,7 +87,7 @@ public final class Scaler {
         this.decided = meters.counter("spinup_scale_ups", "outcome", "decided");
         this.failed = meters.counter("spinup_scale_ups", "outcome", "failed");
         this.fulfilled = meters.counter("spinup_scale_ups", "outcome", "fulfilled");
-        this.retired = meters.counter("spinup_scale_ins_retired");
+        this.scaleIn = provider == null ? null : new ScaleIn(db, provider, flavors, clock, meters);
         this.nudgeFailures = meters.counter("spinup_background_failures", "loop", "scaler_nudge");
     }
 
@@ -145,64 +142,7 @@ public final class Scaler {
         }
         for (String region : regions) {
             decide(region).ifPresent(this::advance);
-            scaleIn(region);
-        }
-    }
-
-    /**
-     * Gives back the region's hosts that have been empty for its cool-down, oldest empty first,
-     * while the region keeps its min hosts and its headroom without them: each is drained (checked
-     * empty with its row locked), released by the provider, then retired. A host a crashed pass
-     * drained is released and retired first. Nothing while a decision is in flight or an
-     * operation waits for room.
-     */
-    private void scaleIn(String region) {
-        for (Host h : db.read(tx -> tx.fleet().draining(region, SCALE_IN))) {
-            release(h);
-        }
-        Instant now = clock.instant();
-        record View(RegionReport report, List<FleetStore.EmptyHost> empty, boolean waiting) {}
-        View v = db.inTransaction(tx -> new View(
-                RegionReport.of(tx, region, flavors).orElseThrow(),
-                tx.fleet().emptyHosts(region, now),
-                !tx.scaling().capacityWaits(region).isEmpty()));
-        RegionCapacity c = v.report().capacity();
-        if (v.report().scaling().isPresent() || v.waiting()) {
-            return;
-        }
-        Envelope each = flavors.envelopeOf(c.headroomFlavor());
-        int healthy = v.report().hostsIn(HostState.HEALTHY);
-        int headroom = v.report().headroomFree();
-        for (FleetStore.EmptyHost e : v.empty()) {
-            Host h = e.host();
-            int holds = RegionCapacity.fits(List.of(h.total()), each);
-            if (e.emptySince().plus(c.scaleInCoolDown()).isAfter(now)
-                    || healthy - 1 < c.minHosts()
-                    || headroom - holds < c.headroomWorkspaces()
-                    || !provider.owns(h)) {
-                continue;
-            }
-            String reason = SCALE_IN + "empty since " + e.emptySince() + ", past the cool-down of "
-                    + c.scaleInCoolDown().toSeconds() + " s";
-            if (db.inTransaction(tx -> tx.fleet().drainIfEmpty(h.id(), now, reason))) {
-                healthy--;
-                headroom -= holds;
-                release(h);
-            }
-        }
-    }
-
-    /** A drained host goes back to its provider, then is retired (both safe to repeat). */
-    private void release(Host h) {
-        provider.release(h.regionId(), h);
-        if (db.inTransaction(
-                tx -> tx.fleet().retire(h.id(), clock.instant(), SCALE_IN + "released by " + provider.name()))) {
-            retired.increment();
-            log.atInfo()
-                    .setMessage("scale_in_retired")
-                    .addKeyValue("region", h.regionId())
-                    .addKeyValue("host", h.fqdn())
-                    .log();
+            scaleIn.run(region);
         }
     }
 
