@@ -20,6 +20,7 @@ import java.util.Set;
  * @param edgeScheme      how browsers reach the edges ({@code http} or {@code https}): the scheme of access grant URLs
  * @param heartbeatLease  a host whose last heartbeat is older than this gets no placements
  * @param localHosts      where the {@code local} capacity provider starts agents; null: it is not offered
+ * @param asg             the {@code aws-asg} capacity provider's groups; null: it is not offered
  */
 public record ControlPlaneConfig(
         String bindAddress,
@@ -37,7 +38,8 @@ public record ControlPlaneConfig(
         StepTimeouts stepTimeouts,
         Duration snapshotScanInterval,
         SnapshotSweep.Config snapshotSweep,
-        dev.spinup.controlplane.fleet.LocalHosts.Config localHosts) {
+        dev.spinup.controlplane.fleet.LocalHosts.Config localHosts,
+        dev.spinup.controlplane.aws.AsgProvider.Config asg) {
 
     /**
      * PEM files: the server's certificate and key, and the CA that signs host (client) certificates.
@@ -91,6 +93,7 @@ public record ControlPlaneConfig(
                 StepTimeouts.defaults(),
                 Duration.ofMinutes(1),
                 SnapshotSweep.Config.defaults(),
+                null,
                 null);
     }
 
@@ -132,6 +135,11 @@ public record ControlPlaneConfig(
         return with(b -> b.localHosts = localHosts);
     }
 
+    /** Offers the {@code aws-asg} capacity provider: regions set to it grow through their Auto Scaling groups. */
+    public ControlPlaneConfig withAsg(dev.spinup.controlplane.aws.AsgProvider.Config asg) {
+        return with(b -> b.asg = asg);
+    }
+
     static String hostName() {
         try {
             return java.net.InetAddress.getLocalHost().getHostName() + "-"
@@ -166,6 +174,7 @@ public record ControlPlaneConfig(
         Duration snapshotScanInterval;
         SnapshotSweep.Config snapshotSweep;
         dev.spinup.controlplane.fleet.LocalHosts.Config localHosts;
+        dev.spinup.controlplane.aws.AsgProvider.Config asg;
 
         Copy(ControlPlaneConfig c) {
             bindAddress = c.bindAddress();
@@ -184,6 +193,7 @@ public record ControlPlaneConfig(
             snapshotScanInterval = c.snapshotScanInterval();
             snapshotSweep = c.snapshotSweep();
             localHosts = c.localHosts();
+            asg = c.asg();
         }
 
         ControlPlaneConfig build() {
@@ -203,7 +213,8 @@ public record ControlPlaneConfig(
                     stepTimeouts,
                     snapshotScanInterval,
                     snapshotSweep,
-                    localHosts);
+                    localHosts,
+                    asg);
         }
     }
 }

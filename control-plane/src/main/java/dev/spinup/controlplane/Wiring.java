@@ -138,10 +138,7 @@ final class Wiring {
                 meters);
         this.scaler = new dev.spinup.controlplane.fleet.Scaler(
                 db,
-                config.localHosts() == null
-                        ? null
-                        : new dev.spinup.controlplane.fleet.LocalProvider(
-                                new dev.spinup.controlplane.fleet.LocalHosts(config.localHosts())),
+                capacityProvider(config),
                 config.flavors(),
                 region -> enrollment
                         .createToken(region, java.time.Duration.ofMinutes(10), "system")
@@ -236,6 +233,15 @@ final class Wiring {
                 wake,
                 clock,
                 meters);
+    }
+
+    /** The capacity provider this replica offers: local agents, an Auto Scaling group per region, or none. */
+    private static dev.spinup.controlplane.fleet.CapacityProvider capacityProvider(ControlPlaneConfig config) {
+        if (config.localHosts() != null) {
+            return new dev.spinup.controlplane.fleet.LocalProvider(
+                    new dev.spinup.controlplane.fleet.LocalHosts(config.localHosts()));
+        }
+        return config.asg() == null ? null : new dev.spinup.controlplane.aws.AsgProvider(config.asg());
     }
 
     /** Every verb, each with its plan. */

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * <pre>
  *   wiring       ControlPlane, Wiring, Main
  *   api          the gRPC WorkspaceService, auth
- *   adapters     postgres, agents (the agent link), storage (S3), pki, metrics, grpc (shared gRPC plumbing)
+ *   adapters     postgres, agents (the agent link), storage (S3), aws (Auto Scaling), pki, metrics, grpc
  *   transitions  one class per verb, and the fleet's and snapshots' background work
  *   steps        the step kits verbs are made of (agent commands, snapshots), with the ports they need
  *   engine       steps, plans, the runner, db-scheduler
@@ -53,6 +53,7 @@ class LayersTest {
                         "..controlplane.postgres..",
                         "..controlplane.agents..",
                         "..controlplane.storage..",
+                        "..controlplane.aws..",
                         "..controlplane.pki..",
                         "..controlplane.metrics..",
                         "..controlplane.grpc..")

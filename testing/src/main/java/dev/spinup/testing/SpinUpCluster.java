@@ -99,6 +99,9 @@ public final class SpinUpCluster implements AutoCloseable {
         if (b.snapshotSweep != null) {
             config = config.withSnapshotSweep(b.snapshotSweep);
         }
+        if (b.asg != null) {
+            config = config.withAsg(b.asg);
+        }
         if (b.localHosts != null) {
             // the local provider's agents dial a port known before the control plane starts
             int grpcPort = Ports.free();
@@ -150,6 +153,7 @@ public final class SpinUpCluster implements AutoCloseable {
         private Set<dev.spinup.controlplane.core.ProjectTemplate> offeredTemplates;
         private dev.spinup.controlplane.snapshots.SnapshotSweep.Config snapshotSweep;
         private Envelope localHosts;
+        private dev.spinup.controlplane.aws.AsgProvider.Config asg;
 
         private Builder(DatabaseConfig database, Path dir) {
             this.database = database;
@@ -174,6 +178,12 @@ public final class SpinUpCluster implements AutoCloseable {
          */
         public Builder localHosts(Envelope capacity) {
             this.localHosts = capacity;
+            return this;
+        }
+
+        /** Offers the {@code aws-asg} capacity provider (against a stand-in for AWS, in tests). */
+        public Builder asg(dev.spinup.controlplane.aws.AsgProvider.Config asg) {
+            this.asg = asg;
             return this;
         }
 

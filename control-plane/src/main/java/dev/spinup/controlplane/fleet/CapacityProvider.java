@@ -2,7 +2,7 @@ package dev.spinup.controlplane.fleet;
 
 import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.core.Host;
-import java.util.UUID;
+import dev.spinup.controlplane.core.ScalingActivity;
 
 /**
  * Where an elastic region's new hosts come from. Called outside any transaction; each call is
@@ -17,10 +17,16 @@ public interface CapacityProvider {
     Envelope hostCapacity();
 
     /**
-     * Adds {@code count} hosts to {@code region} for the scaling activity {@code activity}; they
-     * enroll with tokens from {@code tokens}. Returns the provider's own record of it.
+     * Carries out the scaling decision {@code a}: the region is to have {@code a.hostsWanted()}
+     * hosts, {@code a.hostsWanted() - a.hostsBefore()} more; they enroll with tokens from {@code
+     * tokens} (one each). Returns the provider's own record of it (an Auto Scaling activity id).
      */
-    String add(String region, UUID activity, int count, java.util.function.Supplier<String> tokens);
+    String add(ScalingActivity a, java.util.function.Supplier<String> tokens);
+
+    /** Why the provider's record of a scale-up says it failed; empty while it has not. */
+    default java.util.Optional<String> failure(String record) {
+        return java.util.Optional.empty();
+    }
 
     /** Whether the provider brought {@code host} (only such hosts are scaled in). */
     boolean owns(Host host);

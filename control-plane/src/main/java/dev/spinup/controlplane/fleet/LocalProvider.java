@@ -2,7 +2,7 @@ package dev.spinup.controlplane.fleet;
 
 import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.core.Host;
-import java.util.UUID;
+import dev.spinup.controlplane.core.ScalingActivity;
 import java.util.function.Supplier;
 
 /** The {@code local} provider: new hosts are real agents on this machine ({@link LocalHosts}). */
@@ -25,8 +25,10 @@ public final class LocalProvider implements CapacityProvider {
 
     /** Host k of an activity is named after it, so a repeated call finds the hosts it started. */
     @Override
-    public String add(String region, UUID activity, int count, Supplier<String> tokens) {
-        String tag = activity.toString().substring(activity.toString().length() - 8);
+    public String add(ScalingActivity a, Supplier<String> tokens) {
+        String region = a.regionId();
+        int count = a.hostsWanted() - a.hostsBefore();
+        String tag = a.id().toString().substring(a.id().toString().length() - 8);
         for (int k = 0; k < count; k++) {
             hosts.start(region + "-" + tag + "-" + k + ".localhost", tokens);
         }

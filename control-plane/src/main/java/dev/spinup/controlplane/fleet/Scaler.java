@@ -198,8 +198,7 @@ public final class Scaler {
                 hooks.atScaling("decided", a.regionId());
                 String record;
                 try {
-                    record = provider.add(
-                            a.regionId(), a.id(), a.hostsWanted() - a.hostsBefore(), () -> tokens.apply(a.regionId()));
+                    record = provider.add(a, () -> tokens.apply(a.regionId()));
                 } catch (RuntimeException e) {
                     end(a, false, provider.name() + " could not add hosts: " + e.getMessage());
                     return;
@@ -219,8 +218,11 @@ public final class Scaler {
                         .filter(c -> c.state() == HostState.HEALTHY)
                         .mapToInt(FleetStore.StateCount::hosts)
                         .sum());
+                Optional<String> failure = healthy >= a.hostsWanted() ? Optional.empty() : failure(a);
                 if (healthy >= a.hostsWanted()) {
                     end(a, true, null);
+                } else if (failure.isPresent()) {
+                    end(a, false, failure.get());
                 } else if (clock.instant().isAfter(a.requestedAt().plus(deadline))) {
                     end(
                             a,
@@ -230,6 +232,21 @@ public final class Scaler {
                 }
             }
             case FULFILLED, FAILED -> {}
+        }
+    }
+
+    /** What the provider says went wrong with a requested scale-up; asking it may fail too (tried again next pass). */
+    private Optional<String> failure(ScalingActivity a) {
+        try {
+            return provider.failure(a.providerActivity());
+        } catch (RuntimeException e) {
+            log.atWarn()
+                    .setMessage("scale_up_status_unknown")
+                    .addKeyValue("region", a.regionId())
+                    .addKeyValue("activity", a.providerActivity())
+                    .addKeyValue("error", e.getMessage())
+                    .log();
+            return Optional.empty();
         }
     }
 
