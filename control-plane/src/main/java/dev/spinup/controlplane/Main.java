@@ -29,7 +29,14 @@ public final class Main {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
         System.exit(dev.spinup.api.Settings.run(
-                "control-plane", java.util.Set.of("SPINUP_S3_ACCESS_KEY", "SPINUP_S3_SECRET_KEY"), new Main(), args));
+                "control-plane",
+                java.util.Set.of(
+                        "SPINUP_S3_ACCESS_KEY",
+                        "SPINUP_S3_SECRET_KEY",
+                        "SPINUP_AWS_ACCESS_KEY",
+                        "SPINUP_AWS_SECRET_KEY"),
+                new Main(),
+                args));
     }
 
     /** The listening options every way of running the control plane shares. */
@@ -162,8 +169,18 @@ public final class Main {
         @CommandLine.Mixin
         Ports ports;
 
+        @CommandLine.Mixin
+        AsgOptions asg;
+
         @Override
         public Integer call() throws Exception {
+            dev.spinup.controlplane.aws.AsgProvider.Config asgConfig;
+            try {
+                asgConfig = asg.config();
+            } catch (IllegalArgumentException e) {
+                System.err.println("serve: " + e.getMessage());
+                return 2;
+            }
             ControlPlaneConfig defaults = ControlPlaneConfig.defaults(
                             DatabaseConfig.fromUrl(databaseUrl, 20),
                             new dev.spinup.controlplane.storage.ObjectStorage.Config(
@@ -179,7 +196,8 @@ public final class Main {
                             new ControlPlaneConfig.Tls(cert, key, ca, caKey))
                     .withPorts(ports.bind, ports.grpcPort, ports.metricsPort)
                     .withWorkspaceDomain(workspaceDomain)
-                    .withEdgeScheme(edgeScheme);
+                    .withEdgeScheme(edgeScheme)
+                    .withAsg(asgConfig);
             ControlPlaneConfig config = defaults.withEngine(new dev.spinup.controlplane.engine.OperationEngine.Config(
                     jobThreads,
                     defaults.engine().pollingInterval(),
@@ -213,6 +231,12 @@ public final class Main {
         @Option(names = "--name", description = "Its display name (default: the id).")
         String name;
 
+        @Option(
+                names = "--provider",
+                description = "What grows it: static (hosts join by enrollment only), local or aws-asg"
+                        + " (default: as it is; static for a new region).")
+        String provider;
+
         @Override
         public Integer call() {
             if (!dev.spinup.controlplane.core.Region.ID.matcher(id).matches()) {
@@ -220,9 +244,20 @@ public final class Main {
                         "create-region: --id must be lower case letters, digits and -, 1-63 long (got \"" + id + "\")");
                 return 2;
             }
+            if (provider != null
+                    && !java.util.List.of("static", "local", "aws-asg").contains(provider)) {
+                System.err.println(
+                        "create-region: --provider must be static, local or aws-asg (got \"" + provider + "\")");
+                return 2;
+            }
             try (var db = migrated(databaseUrl)) {
-                db.inTransactionVoid(tx -> tx.fleet().ensureRegion(id, name == null ? id : name));
-                System.out.println("region " + id);
+                db.inTransactionVoid(tx -> {
+                    tx.fleet().ensureRegion(id, name == null ? id : name);
+                    if (provider != null) {
+                        tx.fleet().setProvider(id, provider);
+                    }
+                });
+                System.out.println("region " + id + (provider == null ? "" : " (" + provider + ")"));
             }
             return 0;
         }
