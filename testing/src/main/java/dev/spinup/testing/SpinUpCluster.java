@@ -490,6 +490,15 @@ public final class SpinUpCluster implements AutoCloseable {
         return agents.hosts();
     }
 
+    /** Makes region {@code id} (if it is new), grown by {@code provider} (local, aws-asg). */
+    public String elasticRegion(String id, String provider) {
+        database().inTransactionVoid(tx -> {
+            tx.fleet().ensureRegion(id, id);
+            tx.fleet().setProvider(id, provider);
+        });
+        return id;
+    }
+
     /** Where the local provider's hosts have their directories (agent.pid, agent.log, their workspaces). */
     public Path localHostsDir() {
         return dir.resolve("local-hosts");

@@ -3,7 +3,6 @@ package dev.spinup.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spinup.api.v1.Flavor;
-import dev.spinup.api.v1.GetOperationRequest;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.api.v1.RegionCapacity;
@@ -82,10 +81,7 @@ class AsgProviderTest {
                 "AGENT", String.join(" ", ChildProcesses.agentCommand()),
                 "CP", "localhost:" + cluster.controlPlane().grpcPort(),
                 "CA", cluster.caCertificate().toString()));
-        cluster.database().inTransactionVoid(tx -> {
-            tx.fleet().ensureRegion(REGION, "ASG east");
-            tx.fleet().setProvider(REGION, AsgProvider.NAME);
-        });
+        cluster.elasticRegion(REGION, AsgProvider.NAME);
         setCapacity(Duration.ofMinutes(10));
     }
 
@@ -174,16 +170,7 @@ class AsgProviderTest {
     }
 
     private static void awaitSucceeded(Operation op) {
-        Operation done = Eventually.await(
-                GROWTH,
-                "operation " + op.getId() + " to finish",
-                () -> cluster.product()
-                        .getOperation(GetOperationRequest.newBuilder()
-                                .setOperationId(op.getId())
-                                .build())
-                        .getOperation(),
-                o -> o.getStatus() != OperationStatus.OPERATION_STATUS_PENDING
-                        && o.getStatus() != OperationStatus.OPERATION_STATUS_RUNNING);
+        Operation done = Workspaces.awaitDone(cluster.product(), op.getId(), GROWTH);
         assertThat(done.getStatus())
                 .as(done.getError().getMessage())
                 .isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);

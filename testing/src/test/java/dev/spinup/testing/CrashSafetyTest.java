@@ -191,20 +191,7 @@ class CrashSafetyTest {
     }
 
     private static void runCase(String verb, String step, String point, String ws, boolean failsOnce) throws Exception {
-        Path spec = dir.resolve("crash.spec");
-        Path marker = dir.resolve("crash.marker");
-        Files.deleteIfExists(marker);
-        Files.writeString(spec, verb + " " + step + " " + point);
-
-        Operation op = Workspaces.request(client(), verb, ws);
-        Eventually.await(
-                Duration.ofSeconds(60),
-                "the control plane to reach " + verb + "/" + step + "/" + point,
-                () -> Files.exists(marker));
-        ChildJvm.kill(child);
-        Files.delete(spec);
-        Files.delete(marker);
-        startChild();
+        Operation op = killedAt(verb, step, point, () -> Workspaces.request(client(), verb, ws));
         long serving = System.nanoTime();
 
         Operation done = Workspaces.awaitDone(client(), op.getId());
@@ -246,22 +233,13 @@ class CrashSafetyTest {
             tx.fleet().ensureRegion(region, region);
             tx.fleet().setProvider(region, "local");
         });
-        Path spec = dir.resolve("crash.spec");
-        Path marker = dir.resolve("crash.marker");
-        Files.deleteIfExists(marker);
-        Files.writeString(spec, verb + " " + step + " " + point);
-
-        Operation op = client().createWorkspace(
-                        Workspaces.hobby("elastic").setRegion(region).build())
-                .getOperation();
-        Eventually.await(
-                Duration.ofSeconds(60),
-                "the control plane to reach " + verb + "/" + step + "/" + point,
-                () -> Files.exists(marker));
-        ChildJvm.kill(child);
-        Files.delete(spec);
-        Files.delete(marker);
-        startChild();
+        Operation op = killedAt(
+                verb,
+                step,
+                point,
+                () -> client().createWorkspace(
+                                Workspaces.hobby("elastic").setRegion(region).build())
+                        .getOperation());
         long serving = System.nanoTime();
 
         Operation done;
@@ -303,6 +281,28 @@ class CrashSafetyTest {
         table.add(String.format(
                 "%-8s %-16s %-14s %7d ms  %s",
                 verb, step, point, finishedMs, "one scale-up, one host, the create succeeded"));
+    }
+
+    /**
+     * Makes the request, kills the control plane with SIGKILL where the spec says ("verb step
+     * point"), and starts another; returns the request's operation once the new one serves.
+     */
+    private static Operation killedAt(
+            String verb, String step, String point, java.util.function.Supplier<Operation> request) throws Exception {
+        Path spec = dir.resolve("crash.spec");
+        Path marker = dir.resolve("crash.marker");
+        Files.deleteIfExists(marker);
+        Files.writeString(spec, verb + " " + step + " " + point);
+        Operation op = request.get();
+        Eventually.await(
+                Duration.ofSeconds(60),
+                "the control plane to reach " + verb + "/" + step + "/" + point,
+                () -> Files.exists(marker));
+        ChildJvm.kill(child);
+        Files.delete(spec);
+        Files.delete(marker);
+        startChild();
+        return op;
     }
 
     static Stream<Arguments> forwardOnlyCases() {

@@ -144,12 +144,7 @@ class ElasticRegionTest {
     }
 
     private static String elastic(String name) {
-        String region = name + "-" + Long.toHexString(System.nanoTime() % 0xfffff);
-        cluster.database().inTransactionVoid(tx -> {
-            tx.fleet().ensureRegion(region, name);
-            tx.fleet().setProvider(region, "local");
-        });
-        return region;
+        return cluster.elasticRegion(name + "-" + Long.toHexString(System.nanoTime() % 0xfffff), "local");
     }
 
     private static void setCapacity(String region, int maxHosts, int headroom) {
@@ -198,11 +193,6 @@ class ElasticRegionTest {
     }
 
     private static Operation awaitDone(String id) {
-        return Eventually.await(
-                GROWTH,
-                "operation " + id + " to finish",
-                () -> operation(id),
-                op -> op.getStatus() != OperationStatus.OPERATION_STATUS_PENDING
-                        && op.getStatus() != OperationStatus.OPERATION_STATUS_RUNNING);
+        return Workspaces.awaitDone(api(), id, GROWTH);
     }
 }

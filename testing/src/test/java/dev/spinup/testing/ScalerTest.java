@@ -136,11 +136,7 @@ class ScalerTest {
     }
 
     private static String elastic(String name, int headroom, int maxHosts) {
-        String region = name + "-" + Long.toHexString(System.nanoTime() % 0xfffff);
-        cluster.database().inTransactionVoid(tx -> {
-            tx.fleet().ensureRegion(region, name);
-            tx.fleet().setProvider(region, "local");
-        });
+        String region = cluster.elasticRegion(name + "-" + Long.toHexString(System.nanoTime() % 0xfffff), "local");
         cluster.admin()
                 .setRegionCapacity(SetRegionCapacityRequest.newBuilder()
                         .setRegion(region)

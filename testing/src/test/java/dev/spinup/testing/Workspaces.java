@@ -146,8 +146,13 @@ final class Workspaces {
     }
 
     static Operation awaitDone(WorkspaceServiceBlockingStub client, String operationId) {
+        return awaitDone(client, operationId, Duration.ofSeconds(60));
+    }
+
+    /** The operation once it has ended, polled for at most {@code timeout}. */
+    static Operation awaitDone(WorkspaceServiceBlockingStub client, String operationId, Duration timeout) {
         return Eventually.await(
-                Duration.ofSeconds(60),
+                timeout,
                 "operation " + operationId + " to finish",
                 // each poll with its own deadline: the stub's own may be shorter than the wait
                 () -> client.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)

@@ -14,10 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.autoscaling.model.Activity;
@@ -79,9 +76,7 @@ public final class AsgProvider implements CapacityProvider {
 
     public AsgProvider(Config config) {
         this.config = config;
-        AwsCredentialsProvider credentials = config.accessKey() == null
-                ? DefaultCredentialsProvider.builder().build()
-                : StaticCredentialsProvider.create(AwsBasicCredentials.create(config.accessKey(), config.secretKey()));
+        AwsCredentialsProvider credentials = AwsCredentials.of(config.accessKey(), config.secretKey());
         var asg = AutoScalingClient.builder()
                 .region(Region.of(config.awsRegion()))
                 .credentialsProvider(credentials);

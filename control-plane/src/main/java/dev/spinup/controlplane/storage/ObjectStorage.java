@@ -14,10 +14,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Consumer;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.regions.Region;
@@ -52,9 +49,8 @@ public final class ObjectStorage implements SnapshotObjects, AutoCloseable {
 
     public ObjectStorage(Config config) {
         this.config = config;
-        AwsCredentialsProvider credentials = config.accessKey() == null
-                ? DefaultCredentialsProvider.builder().build()
-                : StaticCredentialsProvider.create(AwsBasicCredentials.create(config.accessKey(), config.secretKey()));
+        AwsCredentialsProvider credentials =
+                dev.spinup.controlplane.aws.AwsCredentials.of(config.accessKey(), config.secretKey());
         S3Configuration s3Config = S3Configuration.builder()
                 .pathStyleAccessEnabled(config.endpoint() != null)
                 .build();
