@@ -87,7 +87,7 @@ public final class Scaler {
         this.decided = meters.counter("spinup_scale_ups", "outcome", "decided");
         this.failed = meters.counter("spinup_scale_ups", "outcome", "failed");
         this.fulfilled = meters.counter("spinup_scale_ups", "outcome", "fulfilled");
-        this.scaleIn = provider == null ? null : new ScaleIn(db, provider, flavors, clock, meters);
+        this.scaleIn = new ScaleIn(db, provider, flavors, clock, meters); // its counter exists from start
         this.nudgeFailures = meters.counter("spinup_background_failures", "loop", "scaler_nudge");
     }
 

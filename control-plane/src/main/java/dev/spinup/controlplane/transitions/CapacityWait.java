@@ -94,7 +94,9 @@ public final class CapacityWait {
                 ctx.tx().afterCommit(wanted);
             }
             String waitingOn = "a new host in region " + region
-                    + activity.filter(a -> a.state().inFlight())
+                    // one in flight, or one that failed (the next comes after a pause); a fulfilled one's hosts were
+                    // taken
+                    + activity.filter(a -> a.state() != ScalingActivity.State.FULFILLED)
                             .map(a -> ": " + describe(a, ctx.now()))
                             .orElse(": a scale-up to be decided");
             return new StepOutcome.Wait(waitingOn, deadline, ctx.now().plus(POLL));

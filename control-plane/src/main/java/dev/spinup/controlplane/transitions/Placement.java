@@ -1,6 +1,8 @@
 package dev.spinup.controlplane.transitions;
 
 import dev.spinup.controlplane.core.Envelope;
+import dev.spinup.controlplane.core.ErrorReason;
+import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.store.PlacementStore;
 import dev.spinup.controlplane.store.Tx;
 import io.micrometer.core.instrument.Counter;
@@ -8,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -39,6 +42,24 @@ public final class Placement {
             stalePicks.increment(choice.stalePicks());
             return choice.host();
         });
+    }
+
+    /** NO_CAPACITY: no healthy host of a static region has room for {@code envelope}. */
+    public static SpinUpException noCapacity(String regionId, Envelope envelope) {
+        return new SpinUpException(
+                SpinUpException.Kind.RESOURCE_EXHAUSTED,
+                ErrorReason.NO_CAPACITY,
+                "no healthy host in region " + regionId + " has room for " + envelope.vcpu() + " vCPU / "
+                        + envelope.ramGb() + " GiB RAM / " + envelope.diskGb() + " GiB disk",
+                Map.of(
+                        "region",
+                        regionId,
+                        "vcpu",
+                        Integer.toString(envelope.vcpu()),
+                        "ramGb",
+                        Integer.toString(envelope.ramGb()),
+                        "diskGb",
+                        Integer.toString(envelope.diskGb())));
     }
 
     /** What the host has left for {@code workspace}, with the host row locked until the caller's commit. */

@@ -98,22 +98,7 @@ public final class WorkspaceService {
                 boolean awaiting = placed.isEmpty() && tx.fleet().elastic(request.regionId());
                 UUID hostId = awaiting
                         ? null
-                        : placed.orElseThrow(() -> new SpinUpException(
-                                SpinUpException.Kind.RESOURCE_EXHAUSTED,
-                                ErrorReason.NO_CAPACITY,
-                                "no healthy host in region " + request.regionId() + " has room for "
-                                        + request.envelope().vcpu() + " vCPU / "
-                                        + request.envelope().ramGb()
-                                        + " GiB RAM / " + request.envelope().diskGb() + " GiB disk",
-                                Map.of(
-                                        "region",
-                                        request.regionId(),
-                                        "vcpu",
-                                        Integer.toString(request.envelope().vcpu()),
-                                        "ramGb",
-                                        Integer.toString(request.envelope().ramGb()),
-                                        "diskGb",
-                                        Integer.toString(request.envelope().diskGb()))));
+                        : placed.orElseThrow(() -> Placement.noCapacity(request.regionId(), request.envelope()));
                 Instant now = clock.instant();
                 UUID workspaceId = Ids.newId(clock);
                 UUID operationId = Ids.newId(clock);
