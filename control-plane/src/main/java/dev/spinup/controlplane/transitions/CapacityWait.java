@@ -88,9 +88,11 @@ public final class CapacityWait {
                                 + activity.map(a -> "; " + describe(a, ctx.now()))
                                         .orElse("; no scale-up was made"));
             }
-            boolean first = scaling.waitForCapacity(new ScalingStore.CapacityWait(
-                    operation, region, ctx.workspace().envelope(), ctx.now()));
-            if (first) {
+            // the wait is recorded once, with the step's first wait (they commit together): a look
+            // again writes nothing
+            if (ctx.step().waitingSince() == null
+                    && scaling.waitForCapacity(new ScalingStore.CapacityWait(
+                            operation, region, ctx.workspace().envelope(), ctx.now()))) {
                 ctx.tx().afterCommit(wanted);
             }
             String waitingOn = "a new host in region " + region
