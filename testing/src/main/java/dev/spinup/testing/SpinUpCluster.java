@@ -499,6 +499,22 @@ public final class SpinUpCluster implements AutoCloseable {
         return id;
     }
 
+    /**
+     * Sets a region's capacity through the admin API: at most {@code maxHosts}, room for {@code
+     * headroom} HOBBY workspaces kept free, empty hosts retired after {@code scaleInCoolDown}.
+     */
+    public void setRegionCapacity(String region, int maxHosts, int headroom, Duration scaleInCoolDown) {
+        admin().setRegionCapacity(dev.spinup.api.v1.SetRegionCapacityRequest.newBuilder()
+                .setRegion(region)
+                .setCapacity(dev.spinup.api.v1.RegionCapacity.newBuilder()
+                        .setMaxHosts(maxHosts)
+                        .setHeadroomWorkspaces(headroom)
+                        .setHeadroomFlavor(dev.spinup.api.v1.Flavor.FLAVOR_HOBBY)
+                        .setScaleInCoolDown(
+                                com.google.protobuf.Duration.newBuilder().setSeconds(scaleInCoolDown.toSeconds())))
+                .build());
+    }
+
     /** Where the local provider's hosts have their directories (agent.pid, agent.log, their workspaces). */
     public Path localHostsDir() {
         return dir.resolve("local-hosts");

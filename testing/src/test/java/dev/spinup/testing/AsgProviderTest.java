@@ -2,11 +2,8 @@ package dev.spinup.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spinup.api.v1.Flavor;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
-import dev.spinup.api.v1.RegionCapacity;
-import dev.spinup.api.v1.SetRegionCapacityRequest;
 import dev.spinup.controlplane.aws.AsgProvider;
 import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.core.ScalingActivity;
@@ -177,15 +174,7 @@ class AsgProviderTest {
     }
 
     private static void setCapacity(Duration coolDown) {
-        cluster.admin()
-                .setRegionCapacity(SetRegionCapacityRequest.newBuilder()
-                        .setRegion(REGION)
-                        .setCapacity(RegionCapacity.newBuilder()
-                                .setMaxHosts(4)
-                                .setHeadroomFlavor(Flavor.FLAVOR_HOBBY)
-                                .setScaleInCoolDown(com.google.protobuf.Duration.newBuilder()
-                                        .setSeconds(coolDown.toSeconds())))
-                        .build());
+        cluster.setRegionCapacity(REGION, 4, 0, coolDown);
     }
 
     private static ScalingActivity latestActivity() {

@@ -2,15 +2,12 @@ package dev.spinup.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.spinup.api.v1.Flavor;
 import dev.spinup.api.v1.GetOperationRequest;
 import dev.spinup.api.v1.GetRegionRequest;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.api.v1.OperationStep;
-import dev.spinup.api.v1.RegionCapacity;
 import dev.spinup.api.v1.RegionStatus;
-import dev.spinup.api.v1.SetRegionCapacityRequest;
 import dev.spinup.api.v1.StepStatus;
 import dev.spinup.api.v1.WorkspaceServiceGrpc.WorkspaceServiceBlockingStub;
 import dev.spinup.controlplane.core.Envelope;
@@ -152,16 +149,7 @@ class ElasticRegionTest {
     }
 
     private static void setCapacity(String region, int maxHosts, int headroom, Duration scaleInCoolDown) {
-        cluster.admin()
-                .setRegionCapacity(SetRegionCapacityRequest.newBuilder()
-                        .setRegion(region)
-                        .setCapacity(RegionCapacity.newBuilder()
-                                .setMaxHosts(maxHosts)
-                                .setHeadroomWorkspaces(headroom)
-                                .setHeadroomFlavor(Flavor.FLAVOR_HOBBY)
-                                .setScaleInCoolDown(com.google.protobuf.Duration.newBuilder()
-                                        .setSeconds(scaleInCoolDown.toSeconds())))
-                        .build());
+        cluster.setRegionCapacity(region, maxHosts, headroom, scaleInCoolDown);
     }
 
     private static void awaitPlaceable(String region, int hosts) {

@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Duration;
 import dev.spinup.api.v1.CreateEnrollmentTokenRequest;
-import dev.spinup.api.v1.Flavor;
 import dev.spinup.api.v1.GetRegionRequest;
-import dev.spinup.api.v1.RegionCapacity;
 import dev.spinup.api.v1.RegionStatus;
-import dev.spinup.api.v1.SetRegionCapacityRequest;
 import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.core.FlavorCatalog;
 import dev.spinup.controlplane.core.Ids;
@@ -137,15 +134,7 @@ class ScalerTest {
 
     private static String elastic(String name, int headroom, int maxHosts) {
         String region = cluster.elasticRegion(name + "-" + Long.toHexString(System.nanoTime() % 0xfffff), "local");
-        cluster.admin()
-                .setRegionCapacity(SetRegionCapacityRequest.newBuilder()
-                        .setRegion(region)
-                        .setCapacity(RegionCapacity.newBuilder()
-                                .setMaxHosts(maxHosts)
-                                .setHeadroomWorkspaces(headroom)
-                                .setHeadroomFlavor(Flavor.FLAVOR_HOBBY))
-                        .build())
-                .getRegion();
+        cluster.setRegionCapacity(region, maxHosts, headroom, java.time.Duration.ofMinutes(10));
         return region;
     }
 
