@@ -39,7 +39,8 @@ public record ControlPlaneConfig(
         Duration snapshotScanInterval,
         SnapshotSweep.Config snapshotSweep,
         dev.spinup.controlplane.fleet.LocalHosts.Config localHosts,
-        dev.spinup.controlplane.aws.AsgProvider.Config asg) {
+        dev.spinup.controlplane.aws.AsgProvider.Config asg,
+        dev.spinup.controlplane.fleet.FleetTimings fleetTimings) {
 
     /**
      * PEM files: the server's certificate and key, and the CA that signs host (client) certificates.
@@ -73,6 +74,7 @@ public record ControlPlaneConfig(
         requireNonNull(stepTimeouts, "stepTimeouts");
         requireNonNull(snapshotScanInterval, "snapshotScanInterval");
         requireNonNull(snapshotSweep, "snapshotSweep");
+        requireNonNull(fleetTimings, "fleetTimings");
     }
 
     /** Production defaults around the given database and TLS files. */
@@ -94,7 +96,8 @@ public record ControlPlaneConfig(
                 Duration.ofMinutes(1),
                 SnapshotSweep.Config.defaults(),
                 null,
-                null);
+                null,
+                dev.spinup.controlplane.fleet.FleetTimings.defaults());
     }
 
     public ControlPlaneConfig withPorts(String bindAddress, int grpcPort, int metricsPort) {
@@ -140,6 +143,10 @@ public record ControlPlaneConfig(
         return with(b -> b.asg = asg);
     }
 
+    public ControlPlaneConfig withFleetTimings(dev.spinup.controlplane.fleet.FleetTimings timings) {
+        return with(b -> b.fleetTimings = timings);
+    }
+
     static String hostName() {
         try {
             return java.net.InetAddress.getLocalHost().getHostName() + "-"
@@ -175,6 +182,7 @@ public record ControlPlaneConfig(
         SnapshotSweep.Config snapshotSweep;
         dev.spinup.controlplane.fleet.LocalHosts.Config localHosts;
         dev.spinup.controlplane.aws.AsgProvider.Config asg;
+        dev.spinup.controlplane.fleet.FleetTimings fleetTimings;
 
         Copy(ControlPlaneConfig c) {
             bindAddress = c.bindAddress();
@@ -194,6 +202,7 @@ public record ControlPlaneConfig(
             snapshotSweep = c.snapshotSweep();
             localHosts = c.localHosts();
             asg = c.asg();
+            fleetTimings = c.fleetTimings();
         }
 
         ControlPlaneConfig build() {
@@ -214,7 +223,8 @@ public record ControlPlaneConfig(
                     snapshotScanInterval,
                     snapshotSweep,
                     localHosts,
-                    asg);
+                    asg,
+                    fleetTimings);
         }
     }
 }

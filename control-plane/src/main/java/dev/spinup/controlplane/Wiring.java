@@ -143,7 +143,7 @@ final class Wiring {
                 region -> enrollment
                         .createToken(region, java.time.Duration.ofMinutes(10), "system")
                         .token(),
-                java.time.Duration.ofMinutes(10),
+                config.fleetTimings(),
                 wake,
                 hooks,
                 clock,

@@ -102,6 +102,9 @@ public final class SpinUpCluster implements AutoCloseable {
         if (b.asg != null) {
             config = config.withAsg(b.asg);
         }
+        if (b.fleetTimings != null) {
+            config = config.withFleetTimings(b.fleetTimings);
+        }
         if (b.localHosts != null) {
             // the local provider's agents dial a port known before the control plane starts
             int grpcPort = Ports.free();
@@ -154,6 +157,7 @@ public final class SpinUpCluster implements AutoCloseable {
         private dev.spinup.controlplane.snapshots.SnapshotSweep.Config snapshotSweep;
         private Envelope localHosts;
         private dev.spinup.controlplane.aws.AsgProvider.Config asg;
+        private dev.spinup.controlplane.fleet.FleetTimings fleetTimings;
 
         private Builder(DatabaseConfig database, Path dir) {
             this.database = database;
@@ -184,6 +188,12 @@ public final class SpinUpCluster implements AutoCloseable {
         /** Offers the {@code aws-asg} capacity provider (against a stand-in for AWS, in tests). */
         public Builder asg(dev.spinup.controlplane.aws.AsgProvider.Config asg) {
             this.asg = asg;
+            return this;
+        }
+
+        /** How long the fleet's background work waits (default: production's). */
+        public Builder fleetTimings(dev.spinup.controlplane.fleet.FleetTimings timings) {
+            this.fleetTimings = timings;
             return this;
         }
 

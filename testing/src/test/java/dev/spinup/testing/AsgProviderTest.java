@@ -7,6 +7,7 @@ import dev.spinup.api.v1.OperationStatus;
 import dev.spinup.controlplane.aws.AsgProvider;
 import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.core.ScalingActivity;
+import dev.spinup.controlplane.fleet.FleetTimings;
 import dev.spinup.testing.aws.AutoScalingStub;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -58,6 +59,7 @@ class AsgProviderTest {
 
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.pollingInterval(Duration.ofSeconds(1))
+            .fleetTimings(FleetTimings.defaults().withRetryAfterFailedScaleUp(Duration.ofSeconds(2)))
             .asg(new AsgProvider.Config(
                     Map.of(REGION, GROUP),
                     LAUNCH_TEMPLATE,

@@ -97,7 +97,7 @@ class BackgroundJobsTest {
                                 null,
                                 dev.spinup.controlplane.core.FlavorCatalog.defaults(),
                                 r -> "",
-                                LEASE,
+                                dev.spinup.controlplane.fleet.FleetTimings.defaults(),
                                 (tx, job) -> {},
                                 dev.spinup.controlplane.engine.StepHooks.NONE,
                                 clock,

@@ -58,7 +58,8 @@ class ScalerTest {
                 new LocalProvider(hosts),
                 FlavorCatalog.defaults(),
                 ScalerTest::token,
-                java.time.Duration.ofMinutes(2),
+                new dev.spinup.controlplane.fleet.FleetTimings(
+                        java.time.Duration.ofMinutes(2), java.time.Duration.ofSeconds(30)),
                 (tx, job) -> {}, // no operation waits for room here
                 dev.spinup.controlplane.engine.StepHooks.NONE,
                 clock,

@@ -41,7 +41,7 @@ public final class Scaler {
     private final CapacityProvider provider;
     private final FlavorCatalog flavors;
     private final Function<String, String> tokens;
-    private final Duration deadline;
+    private final FleetTimings timings;
     private final Clock clock;
     private final Counter decided;
     private final Counter failed;
@@ -54,15 +54,13 @@ public final class Scaler {
     private final AtomicBoolean nudged = new AtomicBoolean();
     private volatile boolean closed;
 
-    /** How long after a failed scale-up the region gets no new decision. */
-    static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(30);
     /** How long a nudge waits for the rest of a burst before its pass. */
     static final Duration NUDGE_DEBOUNCE = Duration.ofMillis(200);
 
     /**
      * @param provider where new hosts come from; null: none is offered (regions stay static)
      * @param tokens a one-time enrollment token for a region
-     * @param deadline how long a requested scale-up may take to have its hosts healthy
+     * @param timings a scale-up's deadline, and the pause after a failed one
      * @param wake makes an operation's job due now (the waiting ones, when a scale-up ends)
      * @param hooks test hooks at the decision's boundaries (production: none)
      */
@@ -71,7 +69,7 @@ public final class Scaler {
             CapacityProvider provider,
             FlavorCatalog flavors,
             Function<String, String> tokens,
-            Duration deadline,
+            FleetTimings timings,
             BiConsumer<Tx, String> wake,
             StepHooks hooks,
             Clock clock,
@@ -82,7 +80,7 @@ public final class Scaler {
         this.provider = provider;
         this.flavors = flavors;
         this.tokens = tokens;
-        this.deadline = deadline;
+        this.timings = timings;
         this.clock = clock;
         this.decided = meters.counter("spinup_scale_ups", "outcome", "decided");
         this.failed = meters.counter("spinup_scale_ups", "outcome", "failed");
@@ -160,7 +158,8 @@ public final class Scaler {
             if (tx.scaling()
                     .latest(region)
                     .filter(a -> a.state() == ScalingActivity.State.FAILED)
-                    .filter(a -> a.endedAt().plus(RETRY_AFTER_FAILURE).isAfter(now))
+                    .filter(a ->
+                            a.endedAt().plus(timings.retryAfterFailedScaleUp()).isAfter(now))
                     .isPresent()) {
                 return Optional.empty(); // a provider that just refused (throttled, out of instances) is given time
             }
@@ -223,12 +222,12 @@ public final class Scaler {
                     end(a, true, null);
                 } else if (failure.isPresent()) {
                     end(a, false, failure.get());
-                } else if (clock.instant().isAfter(a.requestedAt().plus(deadline))) {
+                } else if (clock.instant().isAfter(a.requestedAt().plus(timings.scaleUpDeadline()))) {
                     end(
                             a,
                             false,
                             "only " + healthy + " of " + a.hostsWanted() + " hosts healthy after "
-                                    + deadline.toSeconds() + " s");
+                                    + timings.scaleUpDeadline().toSeconds() + " s");
                 }
             }
             case FULFILLED, FAILED -> {}
