@@ -187,6 +187,11 @@ final class CreateActiveBench implements Callable<Integer> {
         }
 
         @Override
+        public void importDisk(WorkspaceSpec spec, InputStream full, InputStream differential) throws DriverException {
+            driver.importDisk(spec, full, differential);
+        }
+
+        @Override
         public String snapshotTool() {
             return driver.snapshotTool();
         }

@@ -7,6 +7,7 @@ import dev.spinup.controlplane.fleet.AccessKeys;
 import dev.spinup.controlplane.fleet.HostHealth;
 import dev.spinup.controlplane.fleet.Scaler;
 import dev.spinup.controlplane.snapshots.SnapshotSweep;
+import dev.spinup.controlplane.transitions.HostLoss;
 import java.time.Duration;
 import java.util.List;
 
@@ -37,14 +38,17 @@ public final class BackgroundJobs {
     /** @param snapshotScan one pass of the periodic snapshots, run every {@code scanInterval} */
     public static List<RecurringTask<?>> tasks(
             HostHealth hostHealth,
+            HostLoss hostLoss,
             Runnable snapshotScan,
             Duration scanInterval,
             SnapshotSweep sweep,
             AccessKeys accessKeys,
             Scaler scaler) {
         return List.of(
-                Tasks.recurring(HOST_HEALTH, FixedDelay.of(HOST_HEALTH_EVERY))
-                        .execute((instance, context) -> hostHealth.check()),
+                Tasks.recurring(HOST_HEALTH, FixedDelay.of(HOST_HEALTH_EVERY)).execute((instance, context) -> {
+                    hostHealth.check();
+                    hostLoss.scan();
+                }),
                 Tasks.recurring(PERIODIC_SNAPSHOTS, FixedDelay.of(scanInterval))
                         .execute((instance, context) -> snapshotScan.run()),
                 Tasks.recurring(SNAPSHOT_SWEEP, FixedDelay.of(sweep.every()))

@@ -50,6 +50,7 @@ public final class ControlPlane implements AutoCloseable {
             cp.w.accessKeys.rotate(); // a new installation has a key to sign grants with before it serves
             cp.w.engine.start(BackgroundJobs.tasks(
                     cp.w.hostHealth,
+                    cp.w.hostLoss,
                     cp.w.periodicSnapshots::scan,
                     cp.w.periodicSnapshots.scanInterval(),
                     cp.w.snapshotSweep,

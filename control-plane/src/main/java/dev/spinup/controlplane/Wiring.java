@@ -91,6 +91,7 @@ final class Wiring {
     final String planTable;
     final HeartbeatWriter heartbeats;
     final HostHealth hostHealth;
+    final dev.spinup.controlplane.transitions.HostLoss hostLoss;
     final dev.spinup.controlplane.fleet.Scaler scaler;
     final PeriodicSnapshots periodicSnapshots;
     final SnapshotSweep snapshotSweep;
@@ -170,6 +171,18 @@ final class Wiring {
                 new WorkspaceService(db, placement, engine, runner, config.workspaceDomain(), clock, meters, tracer);
 
         this.hostHealth = new HostHealth(db, config.heartbeatLease(), clock, meters);
+        this.hostLoss = new dev.spinup.controlplane.transitions.HostLoss(
+                db,
+                service,
+                config.heartbeatLease(),
+                config.fleetTimings().hostLossGrace(),
+                wake,
+                (host, reason) -> sessions.fence(
+                        host,
+                        dev.spinup.controlplane.grpc.GrpcErrors.toStatus(
+                                dev.spinup.controlplane.agents.AgentGrpcService.lost(host, reason))),
+                clock,
+                meters);
         this.periodicSnapshots = new PeriodicSnapshots(db, service, config.snapshotScanInterval(), clock, meters);
         this.snapshotSweep = new SnapshotSweep(db, storage, config.snapshotSweep(), clock, meters);
         this.heartbeats = new HeartbeatWriter(db, meters);
@@ -204,6 +217,7 @@ final class Wiring {
                         accessKeys,
                         config.edgeScheme(),
                         tokens,
+                        hostLoss,
                         clock),
                 new AgentGrpcService(db, sessions, events, enrollment, new RefusedEvents(db, clock, meters), meters));
         this.metrics = new dev.spinup.api.Metrics.Endpoint(
@@ -257,6 +271,8 @@ final class Wiring {
                 new DeleteWorkspaceJob(agent, snapshots.purge("purge_snapshots")),
                 new PeriodicSnapshotJob(snapshots, clock),
                 new RepairWorkspaceJob(agent),
+                new dev.spinup.controlplane.transitions.RecoverWorkspaceJob(
+                        agent, snapshots, placement, capacity, meters),
                 DomainJobs.add(agent, clock),
                 DomainJobs.remove(agent),
                 DomainJobs.sharing(agent));

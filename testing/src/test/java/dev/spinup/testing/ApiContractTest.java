@@ -512,7 +512,8 @@ class ApiContractTest {
                             false,
                             null,
                             java.util.List.of(),
-                            java.util.List.of()));
+                            java.util.List.of(),
+                            ""));
             if (state == WorkspaceState.ARCHIVED) {
                 UUID snapshot = Ids.newId(clock);
                 String uri = "s3://" + SpinUpCluster.BUCKET + "/x";

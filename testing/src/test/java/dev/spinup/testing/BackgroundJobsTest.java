@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,6 +51,7 @@ class BackgroundJobsTest {
     Path dir;
 
     static final Duration LEASE = Duration.ofSeconds(30);
+    static final Duration LOSS_GRACE = Duration.ofMinutes(10);
     Database db;
     EmbeddedS3 s3;
     ObjectStorage storage;
@@ -88,6 +90,15 @@ class BackgroundJobsTest {
                 .clock(time)
                 .startTasks(BackgroundJobs.tasks(
                         new HostHealth(db, LEASE, clock, meters),
+                        new dev.spinup.controlplane.transitions.HostLoss(
+                                db,
+                                null, // no workspace here: no RECOVER is started
+                                LEASE,
+                                LOSS_GRACE,
+                                (tx, job) -> {},
+                                (host, reason) -> {},
+                                clock,
+                                meters),
                         scans::incrementAndGet,
                         Duration.ofMinutes(10),
                         new SnapshotSweep(db, storage, SnapshotSweep.Config.defaults(), clock, meters),
@@ -132,6 +143,34 @@ class BackgroundJobsTest {
         scheduler.runAnyDueExecutions();
         assertThat(state(host)).as("one check after its lease ran out").isEqualTo(HostState.UNHEALTHY);
         assertThat(meters.counter("spinup_hosts_marked_unhealthy").count()).isEqualTo(1);
+    }
+
+    @Test
+    void aHostSilentPastItsLeaseAndTheLossGraceIsLostAndAudited() {
+        UUID host = Ids.newId(Clock.systemUTC());
+        db.inTransactionVoid(tx -> {
+            tx.fleet().registerHost(host, "jobs", "jobs-silent", new Envelope(4, 8, 50));
+            tx.fleet().heartbeat(host, scheduler.getClock().now());
+        });
+        scheduler.runAnyDueExecutions();
+        scheduler.tick(LEASE.plusSeconds(6));
+        scheduler.runAnyDueExecutions();
+        assertThat(state(host)).isEqualTo(HostState.UNHEALTHY);
+
+        scheduler.tick(LOSS_GRACE.minusSeconds(30));
+        scheduler.runAnyDueExecutions();
+        assertThat(state(host)).as("inside the grace").isEqualTo(HostState.UNHEALTHY);
+
+        scheduler.tick(Duration.ofSeconds(30).plus(BackgroundJobs.HOST_HEALTH_EVERY));
+        scheduler.runAnyDueExecutions();
+        assertThat(state(host)).as("past the lease and the grace").isEqualTo(HostState.LOST);
+        assertThat(meters.counter("spinup_hosts_lost", "how", "silent").count()).isEqualTo(1);
+        List<String> audited = db.withHandle(h -> h.createQuery("SELECT actor FROM audit_log"
+                        + " WHERE event_type = 'host.lost' AND event_data->>'hostId' = :host")
+                .bind("host", host.toString())
+                .mapTo(String.class)
+                .list());
+        assertThat(audited).containsExactly("system");
     }
 
     @Test

@@ -59,7 +59,9 @@ class ScalerTest {
                 FlavorCatalog.defaults(),
                 ScalerTest::token,
                 new dev.spinup.controlplane.fleet.FleetTimings(
-                        java.time.Duration.ofMinutes(2), java.time.Duration.ofSeconds(30)),
+                        java.time.Duration.ofMinutes(2),
+                        java.time.Duration.ofSeconds(30),
+                        java.time.Duration.ofMinutes(10)),
                 (tx, job) -> {}, // no operation waits for room here
                 dev.spinup.controlplane.engine.StepHooks.NONE,
                 clock,

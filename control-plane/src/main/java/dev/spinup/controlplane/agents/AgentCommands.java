@@ -97,8 +97,8 @@ public final class AgentCommands implements AgentLink {
                         .setTarget(ObjectLocation.newBuilder()
                                 .setBucket(c.bucket())
                                 .setKey(c.key())));
-            case AgentCommand.RestoreSnapshot c ->
-                b.setRestoreSnapshot(RestoreSnapshot.newBuilder()
+            case AgentCommand.RestoreSnapshot c -> {
+                RestoreSnapshot.Builder restore = RestoreSnapshot.newBuilder()
                         .setSnapshotId(c.snapshotId().toString())
                         .setSource(ObjectLocation.newBuilder()
                                 .setBucket(c.bucket())
@@ -107,7 +107,18 @@ public final class AgentCommands implements AgentLink {
                         .setSha256(c.sha256Hex())
                         .setEnvelope(envelope(c.envelope()))
                         .setTemplate(template(c.template()))
-                        .setDisplayName(c.displayName()));
+                        .setDisplayName(c.displayName());
+                if (c.base() != null) {
+                    restore.setBase(dev.spinup.api.v1.SnapshotLayer.newBuilder()
+                            .setSnapshotId(c.base().snapshotId().toString())
+                            .setSource(ObjectLocation.newBuilder()
+                                    .setBucket(c.bucket())
+                                    .setKey(c.base().key()))
+                            .setSizeBytes(c.base().sizeBytes())
+                            .setSha256(c.base().sha256Hex()));
+                }
+                b.setRestoreSnapshot(restore);
+            }
             case AgentCommand.ApplyEdgeRoutes c -> b.setApplyEdgeRoutes(EdgeRoutes.toBeRendered());
         }
         return b.build();

@@ -10,6 +10,7 @@ import dev.spinup.api.v1.EnrollResponse;
 import dev.spinup.api.v1.EventAck;
 import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.core.Host;
+import dev.spinup.controlplane.core.HostState;
 import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.grpc.GrpcErrors;
 import dev.spinup.controlplane.store.StoreException;
@@ -47,7 +48,9 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
         this.refusals = refusals;
         this.meters = meters;
         // documented series exist from start, at 0, so a rate() sees their first increase
-        meters.counter("spinup_agent_sessions_refused", "reason", "unknown_host");
+        for (String reason : java.util.List.of("unknown_host", "retired", "lost")) {
+            meters.counter("spinup_agent_sessions_refused", "reason", reason);
+        }
         this.db = db;
         this.sessions = sessions;
         this.events = events;
@@ -141,18 +144,8 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
                         }
                         if (!db.inTransaction(tx -> tx.fleet()
                                 .openSession(hostId, message.getHello().getEdgeAddress()))) {
-                            Optional<Host> host = db.read(tx -> tx.fleet().findHost(hostId));
-                            log.atWarn()
-                                    .setMessage("agent_refused")
-                                    .addKeyValue("host", hostId)
-                                    .addKeyValue("reason", host.isEmpty() ? "unknown_host" : "retired")
-                                    .log();
                             closed = true;
-                            responseObserver.onError(GrpcErrors.toStatus(SpinUpException.notFound(
-                                    ErrorReason.HOST_NOT_FOUND,
-                                    "hostId",
-                                    hostId,
-                                    "host " + hostId + " is not registered (or is retired)")));
+                            responseObserver.onError(refusal(hostId, "commands"));
                             return;
                         }
                         log.atInfo()
@@ -211,26 +204,44 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
         };
     }
 
+    /**
+     * Why a host's session is refused: unknown or retired (NOT_FOUND), or lost (PERMISSION_DENIED,
+     * HOST_LOST: its agent stops every workspace it still runs and keeps their disks).
+     */
+    private Throwable refusal(UUID hostId, String stream) {
+        Optional<Host> host = db.read(tx -> tx.fleet().findHost(hostId));
+        String reason = host.isEmpty() ? "unknown_host" : host.get().state().wire();
+        meters.counter("spinup_agent_sessions_refused", "reason", reason).increment();
+        log.atWarn()
+                .setMessage("agent_refused")
+                .addKeyValue("host", hostId)
+                .addKeyValue("stream", stream)
+                .addKeyValue("reason", reason)
+                .log();
+        if (host.isPresent() && host.get().state() == HostState.LOST) {
+            return GrpcErrors.toStatus(lost(hostId, host.get().stateReason()));
+        }
+        return GrpcErrors.toStatus(SpinUpException.notFound(
+                ErrorReason.HOST_NOT_FOUND, "hostId", hostId, "host " + hostId + " is not registered (or is retired)"));
+    }
+
+    /** What a fenced host is told: its session is refused, and why. */
+    public static SpinUpException lost(UUID hostId, String why) {
+        return SpinUpException.permissionDenied(
+                ErrorReason.HOST_LOST,
+                "host " + hostId + " was declared lost (" + why + "): its workspaces run elsewhere; stop every"
+                        + " workspace here and keep the disks",
+                java.util.Map.of("hostId", hostId.toString()));
+    }
+
     @Override
     public StreamObserver<AgentEvent> events(StreamObserver<EventAck> responseObserver) {
         UUID hostId = HostIdentity.current();
         ServerCallStreamObserver<EventAck> acks = (ServerCallStreamObserver<EventAck>) responseObserver;
         if (!db.read(tx -> tx.fleet().isActiveHost(hostId))) {
-            // A certificate of this CA for a host that is not (or no longer) registered: nothing it
-            // says is applied, heartbeats included.
-            meters.counter("spinup_agent_sessions_refused", "reason", "unknown_host")
-                    .increment();
-            log.atWarn()
-                    .setMessage("agent_refused")
-                    .addKeyValue("host", hostId)
-                    .addKeyValue("stream", "events")
-                    .addKeyValue("reason", "unknown_or_retired_host")
-                    .log();
-            responseObserver.onError(GrpcErrors.toStatus(SpinUpException.notFound(
-                    ErrorReason.HOST_NOT_FOUND,
-                    "hostId",
-                    hostId,
-                    "host " + hostId + " is not registered (or is retired)")));
+            // A certificate of this CA for a host that is not (or no longer) registered, or is
+            // fenced: nothing it says is applied, heartbeats included.
+            responseObserver.onError(refusal(hostId, "events"));
             return new StreamObserver<>() {
                 @Override
                 public void onNext(AgentEvent value) {}

@@ -104,6 +104,17 @@ public final class AgentSessions implements AutoCloseable {
         return session;
     }
 
+    /**
+     * Ends the host's session on this replica, if it holds one, with {@code why}: the host was
+     * declared lost, and its agent is to stop what it runs.
+     */
+    public void fence(UUID hostId, Throwable why) {
+        Session session = sessions.get(hostId);
+        if (session != null) {
+            session.close(why);
+        }
+    }
+
     void closed(Session session) {
         sessions.remove(session.hostId, session);
     }
@@ -242,11 +253,20 @@ public final class AgentSessions implements AutoCloseable {
         }
 
         void close() {
+            close(null);
+        }
+
+        /** @param why the error the agent is told; null: the stream just completes */
+        void close(Throwable why) {
             closed = true;
             sessions.remove(hostId, this);
             try {
                 synchronized (stream) {
-                    stream.onCompleted();
+                    if (why == null) {
+                        stream.onCompleted();
+                    } else {
+                        stream.onError(why);
+                    }
                 }
             } catch (RuntimeException e) {
                 // already cancelled by the peer

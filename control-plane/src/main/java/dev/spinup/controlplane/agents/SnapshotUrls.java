@@ -41,16 +41,19 @@ public final class SnapshotUrls implements CommandRenderer.Part {
                                                 ttl)
                                         .toString()))
                         .build();
-            case RESTORE_SNAPSHOT ->
-                stored.toBuilder()
-                        .setRestoreSnapshot(stored.getRestoreSnapshot().toBuilder()
-                                .setDownloadUrl(storage.presignGet(
-                                                stored.getRestoreSnapshot()
-                                                        .getSource()
-                                                        .getKey(),
-                                                ttl)
-                                        .toString()))
-                        .build();
+            case RESTORE_SNAPSHOT -> {
+                var restore = stored.getRestoreSnapshot().toBuilder()
+                        .setDownloadUrl(storage.presignGet(
+                                        stored.getRestoreSnapshot().getSource().getKey(), ttl)
+                                .toString());
+                if (restore.hasBase()) {
+                    restore.getBaseBuilder()
+                            .setDownloadUrl(storage.presignGet(
+                                            restore.getBase().getSource().getKey(), ttl)
+                                    .toString());
+                }
+                yield stored.toBuilder().setRestoreSnapshot(restore).build();
+            }
             default -> stored;
         };
     }

@@ -30,12 +30,19 @@ import java.util.UUID;
 final class FleetApi {
     private final Transactions db;
     private final Enrollment enrollment;
+    private final dev.spinup.controlplane.transitions.HostLoss hostLoss;
     private final Duration heartbeatLease;
     private final Clock clock;
 
-    FleetApi(Transactions db, Enrollment enrollment, Duration heartbeatLease, Clock clock) {
+    FleetApi(
+            Transactions db,
+            Enrollment enrollment,
+            dev.spinup.controlplane.transitions.HostLoss hostLoss,
+            Duration heartbeatLease,
+            Clock clock) {
         this.db = db;
         this.enrollment = enrollment;
+        this.hostLoss = hostLoss;
         this.heartbeatLease = heartbeatLease;
         this.clock = clock;
     }
@@ -97,6 +104,13 @@ final class FleetApi {
         hostView(id);
         db.inTransactionVoid(tx -> tx.fleet()
                 .drain(id, clock.instant(), "drained by " + Principal.current().actor()));
+        return toProto(hostView(id));
+    }
+
+    /** Fences the host and starts its workspaces' recoveries (audited as host.lost). */
+    Host declareLost(dev.spinup.api.v1.DeclareHostLostRequest request) {
+        UUID id = Requests.id("host_id", request.getHostId());
+        hostLoss.declare(id, request.getReason(), Principal.current().actor());
         return toProto(hostView(id));
     }
 

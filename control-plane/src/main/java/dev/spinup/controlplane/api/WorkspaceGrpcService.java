@@ -98,12 +98,13 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
             AccessKeys accessKeys,
             String edgeScheme,
             ApiTokens apiTokens,
+            dev.spinup.controlplane.transitions.HostLoss hostLoss,
             Clock clock) {
         this.lifecycle = new LifecycleApi(db, service, flavors, offeredTemplates, workspaceDomain, clock);
         this.access = new AccessApi(db, accessKeys, lifecycle, workspaceDomain, edgeScheme, clock);
         this.domains = new DomainApi(db, lifecycle, workspaceDomain);
         this.operations = new OperationApi(db, durations, clock);
-        this.fleet = new FleetApi(db, enrollment, heartbeatLease, clock);
+        this.fleet = new FleetApi(db, enrollment, hostLoss, heartbeatLease, clock);
         this.tokens = new TokenApi(db, apiTokens, clock);
         this.regions = new RegionApi(db, flavors, clock);
     }
@@ -287,6 +288,17 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
                 out,
                 () -> UndrainHostResponse.newBuilder()
                         .setHost(fleet.undrain(request))
+                        .build());
+    }
+
+    @Override
+    public void declareHostLost(
+            dev.spinup.api.v1.DeclareHostLostRequest request,
+            StreamObserver<dev.spinup.api.v1.DeclareHostLostResponse> out) {
+        reply(
+                out,
+                () -> dev.spinup.api.v1.DeclareHostLostResponse.newBuilder()
+                        .setHost(fleet.declareLost(request))
                         .build());
     }
 

@@ -53,6 +53,9 @@ public final class WorkspaceProtoMapper {
         if (w.state() == WorkspaceState.ACTIVE) {
             b.addAllPreviewPorts(w.previewPorts());
         }
+        if (Workspace.NO_SNAPSHOT.equals(w.stateReason())) {
+            b.setStateReason(dev.spinup.api.v1.ErrorReason.ERROR_REASON_NO_SNAPSHOT);
+        }
         return b.addAllPublicPorts(w.publicPorts()).build();
     }
 
@@ -80,6 +83,10 @@ public final class WorkspaceProtoMapper {
         }
         for (StepState.StepRecord step : op.stepState().steps()) {
             b.addSteps(toProto(step, now));
+        }
+        String recoveryPoint = op.params().get(Operation.RECOVERY_POINT);
+        if (recoveryPoint != null) {
+            b.setRecoveryPoint(timestamp(Instant.parse(recoveryPoint)));
         }
         if (op.errorReason() != null) {
             b.setError(OperationError.newBuilder()

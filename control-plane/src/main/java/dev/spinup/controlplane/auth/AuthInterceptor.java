@@ -33,6 +33,7 @@ public final class AuthInterceptor implements ServerInterceptor {
             WorkspaceServiceGrpc.getGetHostMethod().getBareMethodName(),
             WorkspaceServiceGrpc.getDrainHostMethod().getBareMethodName(),
             WorkspaceServiceGrpc.getUndrainHostMethod().getBareMethodName(),
+            WorkspaceServiceGrpc.getDeclareHostLostMethod().getBareMethodName(),
             WorkspaceServiceGrpc.getCreateEnrollmentTokenMethod().getBareMethodName(),
             WorkspaceServiceGrpc.getListOrphansMethod().getBareMethodName(),
             WorkspaceServiceGrpc.getCreateApiTokenMethod().getBareMethodName(),

@@ -104,6 +104,10 @@ public enum ErrorReason {
     AGENT_COMMAND_FAILED,
     AGENT_RECONNECTED_WITHOUT_COMPLETION,
     SNAPSHOT_VERIFICATION_FAILED,
+    /** the host was declared lost and is fenced: its sessions are refused, its steps fail at once */
+    HOST_LOST,
+    /** a lost host's workspace had no verified snapshot: archived with none (Workspace.state_reason) */
+    NO_SNAPSHOT,
 
     // server side
     /** UNIMPLEMENTED: part of v1, not built in this release */

@@ -8,7 +8,9 @@ public enum HostState implements WireValue {
     HEALTHY("healthy"),
     UNHEALTHY("unhealthy"),
     DRAINING("draining"),
-    RETIRED("retired");
+    RETIRED("retired"),
+    /** Declared lost (or silent past the loss grace): fenced, its workspaces recovered elsewhere. */
+    LOST("lost");
 
     private final String wire;
 

@@ -29,6 +29,9 @@ public record Operation(
         Instant startedAt,
         Instant completedAt,
         int version) {
+    /** The param of a RECOVER: the time of the snapshot it recovers from (ISO-8601). */
+    public static final String RECOVERY_POINT = "recovery_point";
+
     public Operation {
         requireNonNull(id, "id");
         requireNonNull(workspaceId, "workspaceId");

@@ -16,7 +16,9 @@ public enum OperationVerb implements WireValue {
     /** Brings a host back in line with the database after reconcile found a mismatch; started by the control plane. */
     REPAIR("repair"),
     /** SetSharing: the app's names become public or private at the edge. */
-    SET_SHARING("set_sharing");
+    SET_SHARING("set_sharing"),
+    /** Brings a lost host's workspace back elsewhere from its newest verified snapshot; started by the control plane. */
+    RECOVER("recover");
 
     private final String wire;
 

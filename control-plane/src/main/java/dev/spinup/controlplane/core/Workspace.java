@@ -29,8 +29,13 @@ public record Workspace(
         boolean appPublic,
         Instant lastActiveAt,
         List<Integer> previewPorts,
-        List<Integer> publicPorts) {
+        List<Integer> publicPorts,
+        String stateReason) {
+    /** Why the control plane put a lost host's workspace in its state: archived with no snapshot. */
+    public static final String NO_SNAPSHOT = "no_snapshot";
+
     public Workspace {
+        stateReason = stateReason == null ? "" : stateReason;
         requireNonNull(id, "id");
         requireNonNull(state, "state");
         requireNonNull(flavor, "flavor");

@@ -37,6 +37,14 @@ public interface OperationJob {
     /** In the transaction that marks the operation SUCCEEDED. */
     default void onSucceeded(StepContext ctx) {}
 
+    /**
+     * The workspace's state when the operation succeeds, where the lifecycle table leaves it to
+     * the plan (its {@code to} is null); empty: the table's target, else the state it has.
+     */
+    default Optional<WorkspaceState> stateAfterSuccess(Map<String, String> params) {
+        return Optional.empty();
+    }
+
     /** The workspace's state after a completed rollback; empty keeps the state it has. */
     default Optional<WorkspaceState> stateAfterRollback(Map<String, String> params) {
         return Optional.empty();

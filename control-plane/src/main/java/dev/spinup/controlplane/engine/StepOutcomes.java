@@ -162,8 +162,9 @@ final class StepOutcomes {
 
     void finish(Tx tx, Operation op, OperationJob job, Workspace workspace, StepState state, Instant now) {
         if (state.phase() == StepState.Phase.FORWARD) {
-            WorkspaceState target =
-                    Lifecycle.target(op.verb(), workspace.state()).orElse(workspace.state());
+            WorkspaceState target = job.stateAfterSuccess(op.params())
+                    .orElseGet(
+                            () -> Lifecycle.target(op.verb(), workspace.state()).orElse(workspace.state()));
             job.onSucceeded(new StepContext(tx, op, workspace, state, now));
             complete(tx, op, workspace, OperationStatus.SUCCEEDED, state, Optional.of(target), now);
         } else {

@@ -10,18 +10,25 @@ import java.time.Duration;
  * @param scaleUpDeadline how long a requested scale-up may take to have its hosts healthy before it
  *     is marked failed
  * @param retryAfterFailedScaleUp how long after a failed scale-up its region gets no new decision
+ * @param hostLossGrace how long past its heartbeat lease a silent host is lost: fenced, and its
+ *     workspaces recovered elsewhere
  */
-public record FleetTimings(Duration scaleUpDeadline, Duration retryAfterFailedScaleUp) {
+public record FleetTimings(Duration scaleUpDeadline, Duration retryAfterFailedScaleUp, Duration hostLossGrace) {
     public FleetTimings {
         requireNonNull(scaleUpDeadline, "scaleUpDeadline");
         requireNonNull(retryAfterFailedScaleUp, "retryAfterFailedScaleUp");
+        requireNonNull(hostLossGrace, "hostLossGrace");
     }
 
     public static FleetTimings defaults() {
-        return new FleetTimings(Duration.ofMinutes(10), Duration.ofSeconds(30));
+        return new FleetTimings(Duration.ofMinutes(10), Duration.ofSeconds(30), Duration.ofMinutes(10));
     }
 
     public FleetTimings withRetryAfterFailedScaleUp(Duration retry) {
-        return new FleetTimings(scaleUpDeadline, retry);
+        return new FleetTimings(scaleUpDeadline, retry, hostLossGrace);
+    }
+
+    public FleetTimings withHostLossGrace(Duration grace) {
+        return new FleetTimings(scaleUpDeadline, retryAfterFailedScaleUp, grace);
     }
 }

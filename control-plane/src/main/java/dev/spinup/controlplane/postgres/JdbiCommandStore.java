@@ -43,6 +43,12 @@ interface JdbiCommandStore extends CommandStore {
     List<Outstanding> outstanding(UUID hostId, String[] sent);
 
     @Override
+    @SqlQuery("""
+            SELECT DISTINCT o.job_id FROM agent_commands c JOIN operations o ON o.id = c.operation_id
+            WHERE c.host_id = :hostId AND c.state IN ('pending', 'acked') AND o.status IN ('pending', 'running')""")
+    List<String> jobsAwaiting(UUID hostId);
+
+    @Override
     @SqlUpdate("""
             UPDATE agent_commands SET sent_at = :now, send_count = send_count + 1, sent_bytes = :bytes
             WHERE command_id = :commandId""")

@@ -180,7 +180,7 @@ interface JdbiFleetStore extends FleetStore {
     Optional<UUID> hostNamed(String fqdn);
 
     @Override
-    @SqlQuery("SELECT id FROM hosts WHERE edge_address <> '' AND state <> 'retired' ORDER BY id")
+    @SqlQuery("SELECT id FROM hosts WHERE edge_address <> '' AND state NOT IN ('retired', 'lost') ORDER BY id")
     List<UUID> hostsWithEdge();
 
     @Override
@@ -188,8 +188,30 @@ interface JdbiFleetStore extends FleetStore {
     Optional<String> edgeAddress(UUID id);
 
     @Override
-    @SqlQuery("SELECT EXISTS (SELECT 1 FROM hosts WHERE id = :id AND state <> 'retired')")
+    @SqlQuery("SELECT EXISTS (SELECT 1 FROM hosts WHERE id = :id AND state NOT IN ('retired', 'lost'))")
     boolean isActiveHost(UUID id);
+
+    @Override
+    @SqlUpdate("""
+            UPDATE hosts SET state = 'lost', state_since = :now, state_reason = :reason, empty_since = NULL
+            WHERE id = :id AND state NOT IN ('lost', 'retired')""")
+    boolean declareLost(UUID id, Instant now, String reason);
+
+    @Override
+    @SqlQuery(
+            "SELECT id FROM hosts WHERE state IN ('unhealthy', 'draining') AND last_heartbeat_at < :cutoff ORDER BY id")
+    List<UUID> silentSince(Instant cutoff);
+
+    @Override
+    @SqlQuery("""
+            SELECT h.id FROM hosts h WHERE h.state = 'lost'
+              AND EXISTS (SELECT 1 FROM workspaces w WHERE w.host_id = h.id AND w.state IN ('active', 'suspended'))
+            ORDER BY h.id""")
+    List<UUID> lostWithWorkspaces();
+
+    @Override
+    @SqlQuery("SELECT EXISTS (SELECT 1 FROM hosts WHERE id = :id AND state = 'lost')")
+    boolean isLost(UUID id);
 
     @Override
     @SqlQuery(HOST_VIEW + " WHERE h.id = :id")
@@ -210,7 +232,7 @@ interface JdbiFleetStore extends FleetStore {
     @Override
     @SqlUpdate("""
             UPDATE hosts SET state = 'draining', state_since = :now, state_reason = :reason
-            WHERE id = :id AND state NOT IN ('retired', 'draining')""")
+            WHERE id = :id AND state NOT IN ('retired', 'draining', 'lost')""")
     boolean drain(UUID id, Instant now, String reason);
 
     @Override
@@ -264,7 +286,7 @@ interface JdbiFleetStore extends FleetStore {
     /** One statement, as every agent of a replica that died reconnects at once. */
     @SqlQuery("""
             UPDATE hosts SET edge_address = NULLIF(:edgeAddress, '')
-            WHERE id = :id AND state <> 'retired'
+            WHERE id = :id AND state NOT IN ('retired', 'lost')
             RETURNING true""")
     Optional<Boolean> openSessionQuery(UUID id, String edgeAddress);
 

@@ -41,8 +41,11 @@ interface JdbiSnapshotStore extends SnapshotStore {
 
     @Override
     @SqlQuery("SELECT " + COLUMNS + """
-             FROM snapshots WHERE workspace_id = :workspaceId AND verified_at IS NOT NULL AND purged_at IS NULL
-              AND base_id IS NULL
+             FROM snapshots s WHERE workspace_id = :workspaceId AND verified_at IS NOT NULL AND purged_at IS NULL
+              AND (base_id IS NULL OR EXISTS (SELECT 1 FROM snapshots b
+                                              WHERE b.id = s.base_id AND b.workspace_id = s.workspace_id
+                                                AND b.base_id IS NULL AND b.verified_at IS NOT NULL
+                                                AND b.purged_at IS NULL))
             ORDER BY created_at DESC, id DESC LIMIT 1""")
     Optional<Snapshot> latestVerified(UUID workspaceId);
 

@@ -29,7 +29,7 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
             id, external_workspace_id, external_user_id, display_name, region_id, host_id, flavor,
             vcpu, ram_gb, disk_gb, state, current_operation_id, template, labels::text AS labels, endpoint,
             snapshot_interval_seconds, snapshot_retention_count, created_at, updated_at, ide_endpoint, app_public,
-            last_active_at, preview_ports, public_ports""";
+            last_active_at, preview_ports, public_ports, state_reason""";
 
     @Override
     default void insert(Workspace w) {
@@ -172,6 +172,14 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
     void pseudonymize(UUID id);
 
     @Override
+    @SqlUpdate("UPDATE workspaces SET home_host_id = :hostId, updated_at = :now WHERE id = :id")
+    void moveHome(UUID id, UUID hostId, Instant now);
+
+    @Override
+    @SqlUpdate("UPDATE workspaces SET state_reason = :reason, updated_at = :now WHERE id = :id")
+    void setStateReason(UUID id, String reason, Instant now);
+
+    @Override
     @SqlQuery("""
             SELECT id, state, current_operation_id IS NULL AS idle FROM workspaces
             WHERE host_id = :hostId AND state <> 'deleted'""")
@@ -214,7 +222,8 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
                     rs.getBoolean("app_public"),
                     Rows.get(rs, ctx, "last_active_at", Instant.class),
                     ports(rs, "preview_ports"),
-                    ports(rs, "public_ports"));
+                    ports(rs, "public_ports"),
+                    rs.getString("state_reason"));
         }
 
         private static List<Integer> ports(ResultSet rs, String column) throws SQLException {

@@ -30,7 +30,11 @@ public sealed interface AgentCommand {
     record TakeSnapshot(UUID snapshotId, UUID baseSnapshotId, SnapshotKind kind, String bucket, String key)
             implements AgentCommand {}
 
-    /** Downloads {@code key}, checks its size and SHA-256, and unpacks it; does not start the workspace. */
+    /**
+     * Downloads {@code key}, checks its size and SHA-256, and unpacks it; does not start the
+     * workspace. A differential names its full snapshot ({@code base}, else null): that one is
+     * downloaded, checked and unpacked first.
+     */
     record RestoreSnapshot(
             UUID snapshotId,
             String bucket,
@@ -39,8 +43,12 @@ public sealed interface AgentCommand {
             String sha256Hex,
             Envelope envelope,
             ProjectTemplate template,
-            String displayName)
+            String displayName,
+            Layer base)
             implements AgentCommand {}
+
+    /** One archive of a snapshot chain, in the command's bucket. */
+    record Layer(UUID snapshotId, String key, long sizeBytes, String sha256Hex) {}
 
     /** The host's whole routing table, derived from committed state when the command is sent. */
     record ApplyEdgeRoutes() implements AgentCommand {}

@@ -88,6 +88,9 @@ public final class AgentCommandStep implements Step {
         Optional<AgentLink.Sent> recorded = link.find(ctx.tx(), id);
         if (recorded.isEmpty()) {
             UUID hostId = host.apply(ctx);
+            if (ctx.tx().fleet().isLost(hostId)) {
+                return hostLost(hostId);
+            }
             // A retry (past the verb's point of no return) keeps the first attempt's deadline.
             Instant deadline = ctx.step().deadline() != null
                     ? ctx.step().deadline()
@@ -109,6 +112,9 @@ public final class AgentCommandStep implements Step {
                     "host " + r.hostId() + " could not " + r.description() + ": "
                             + r.result().message());
         }
+        if (ctx.tx().fleet().isLost(r.hostId())) {
+            return hostLost(r.hostId());
+        }
         Instant deadline = ctx.step().deadline() != null
                 ? ctx.step().deadline()
                 : r.createdAt().plus(timeout);
@@ -120,6 +126,12 @@ public final class AgentCommandStep implements Step {
                             + (r.sentAt() == null ? " (the command was never delivered: is the host connected?)" : ""));
         }
         return new StepOutcome.Wait(waitingOn(r.hostId(), r.description()), deadline);
+    }
+
+    /** The host is fenced: nothing it does counts any more, so the step fails now, not at its deadline. */
+    private static StepOutcome hostLost(UUID hostId) {
+        return new StepOutcome.Fail(
+                ErrorReason.HOST_LOST, "host " + hostId + " was declared lost: its workspaces are recovered elsewhere");
     }
 
     private static String waitingOn(UUID hostId, String command) {

@@ -113,13 +113,13 @@ public final class AgentSteps {
     }
 
     /**
-     * Sends the host {@code host} names (nothing when it names none) its table, derived when sent.
-     * Not waited for: the host applies it whenever it is connected again.
+     * Sends the host {@code host} names (nothing when it names none, or it is lost) its table,
+     * derived when sent. Not waited for: the host applies it whenever it is connected again.
      */
     public Step routesOn(String name, Function<StepContext, UUID> host) {
         return Step.of(name, timeouts.routes(), ctx -> {
             UUID target = host.apply(ctx);
-            if (target != null) {
+            if (target != null && !ctx.tx().fleet().isLost(target)) {
                 AgentCommandStep.send(link, ctx, name, target, new AgentCommand.ApplyEdgeRoutes(), null);
             }
             return StepOutcome.done();

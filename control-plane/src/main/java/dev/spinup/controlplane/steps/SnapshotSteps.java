@@ -166,11 +166,22 @@ public final class SnapshotSteps {
         });
     }
 
-    /** The workspace's host downloads the snapshot, checks size and SHA-256, then unpacks it. */
+    /**
+     * The workspace's host downloads the snapshot (a differential: its full one first), checks
+     * each archive's size and SHA-256, then unpacks them in order.
+     */
     public Step restore(String name) {
         return agent.onHost(name, timeouts.restore(), ctx -> {
             UUID snapshotId = snapshotId(ctx);
             Snapshot s = ctx.tx().snapshots().find(snapshotId).orElseThrow();
+            AgentCommand.Layer base = s.baseId() == null
+                    ? null
+                    : ctx.tx()
+                            .snapshots()
+                            .find(s.baseId())
+                            .map(b -> new AgentCommand.Layer(
+                                    b.id(), storage.keyOf(b.objectUri()), b.sizeBytes(), b.sha256Hex()))
+                            .orElseThrow();
             return new AgentCommand.RestoreSnapshot(
                     snapshotId,
                     storage.bucket(),
@@ -179,7 +190,8 @@ public final class SnapshotSteps {
                     s.sha256Hex(),
                     ctx.workspace().envelope(),
                     ctx.workspace().template(),
-                    ctx.workspace().displayName());
+                    ctx.workspace().displayName(),
+                    base);
         });
     }
 

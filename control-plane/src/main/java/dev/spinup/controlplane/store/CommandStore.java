@@ -35,6 +35,9 @@ public interface CommandStore {
     /** The host's commands that have no result yet, oldest first, without the bytes of those in {@code alreadySent}. */
     List<Outstanding> outstanding(UUID hostId, Collection<String> alreadySent);
 
+    /** The jobs of operations in flight that wait for a result from the host. */
+    List<String> jobsAwaiting(UUID hostId);
+
     /** The command, {@code bytes} long as completed for this send, goes out now. */
     void markSent(String commandId, int bytes, Instant now);
 

@@ -96,7 +96,7 @@ public interface FleetStore {
     /** Where browsers and other hosts reach the host's edge ({@code host:port}); empty if it runs none. */
     Optional<String> edgeAddress(UUID id);
 
-    /** Whether the host is registered and not retired: the only hosts whose agents are listened to. */
+    /** Whether the host is registered and neither retired nor lost: the only hosts whose agents are listened to. */
     boolean isActiveHost(UUID id);
 
     Optional<HostView> hostView(UUID id);
@@ -116,6 +116,21 @@ public interface FleetStore {
 
     /** Healthy hosts whose last heartbeat is older than the cutoff become unhealthy; returns their ids. */
     List<UUID> expireLeases(Instant cutoff, Instant now);
+
+    /**
+     * Fences the host: lost from now on (its certificate opens no session, its steps fail). False
+     * if there is no such host or it is lost or retired already.
+     */
+    boolean declareLost(UUID id, Instant now, String reason);
+
+    /** Unhealthy or draining hosts whose last heartbeat is older than the cutoff: lost past the grace. */
+    List<UUID> silentSince(Instant cutoff);
+
+    /** Lost hosts that still hold an active or suspended workspace: recovery is not done with them. */
+    List<UUID> lostWithWorkspaces();
+
+    /** Whether the host was declared lost. */
+    boolean isLost(UUID id);
 
     /**
      * Up to {@code limit} orphans, every host's or {@code hostId}'s when given, after (host,

@@ -21,7 +21,10 @@ public interface SnapshotStore {
 
     Optional<Snapshot> find(UUID id);
 
-    /** The newest verified full snapshot: what a restore downloads. */
+    /**
+     * The newest snapshot a restore can download whole: verified and in object storage, and, for
+     * a differential, its full snapshot too (each link of the chain checked here).
+     */
     Optional<Snapshot> latestVerified(UUID workspaceId);
 
     /** Periodic snapshots uploaded and still in object storage, newest first. */

@@ -79,6 +79,12 @@ public interface WorkspaceStore {
     /** Nothing that identifies a person survives: external ids, name and labels are replaced. */
     void pseudonymize(UUID id);
 
+    /** Its names' home (where its DNS name points) moves to {@code hostId}: its home host was lost. */
+    void moveHome(UUID id, UUID hostId, Instant now);
+
+    /** Why the control plane put the workspace in its state by itself ("" clears it). */
+    void setStateReason(UUID id, String reason, Instant now);
+
     /** The workspaces (not deleted) the database places on {@code hostId}. */
     List<Placed> placedOn(UUID hostId);
 

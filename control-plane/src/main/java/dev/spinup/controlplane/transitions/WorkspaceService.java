@@ -125,7 +125,8 @@ public final class WorkspaceService {
                                 false,
                                 null,
                                 java.util.List.of(),
-                                java.util.List.of()));
+                                java.util.List.of(),
+                                ""));
                 tx.domains()
                         .insert(
                                 Ids.newId(clock),
@@ -234,6 +235,20 @@ public final class WorkspaceService {
                 OperationVerb.REPAIR,
                 "repair:" + workspaceId + ":" + Ids.newId(clock),
                 "repair:" + workspaceId,
+                workspaceId,
+                Map.of(),
+                "system");
+    }
+
+    /**
+     * Starts the RECOVER (actor "system") of a workspace of the lost host {@code lostHost}; the
+     * request id is per workspace and host, so scans racing on it start one.
+     */
+    public Operation recover(UUID workspaceId, UUID lostHost) {
+        return start(
+                OperationVerb.RECOVER,
+                "recover:" + workspaceId + ":" + lostHost,
+                "recover:" + workspaceId,
                 workspaceId,
                 Map.of(),
                 "system");

@@ -359,7 +359,11 @@ public final class CommandExecutor implements AutoCloseable {
             }
             case RESTORE_SNAPSHOT -> {
                 var r = c.getRestoreSnapshot();
-                progress(c, "downloading " + r.getSizeBytes() + " bytes", 0);
+                progress(
+                        c,
+                        "downloading " + (r.hasBase() ? r.getBase().getSizeBytes() + " + " : "") + r.getSizeBytes()
+                                + " bytes",
+                        0);
                 snapshots.download(
                         new WorkspaceSpec(
                                 ws,
@@ -368,11 +372,20 @@ public final class CommandExecutor implements AutoCloseable {
                                 r.getEnvelope().getVcpu(),
                                 r.getEnvelope().getRamGb(),
                                 r.getEnvelope().getDiskGb()),
-                        r.getSnapshotId(),
-                        r.getDownloadUrl(),
-                        r.getSizeBytes(),
-                        r.getSha256());
-                result.setMessage("restored snapshot " + r.getSnapshotId());
+                        r.hasBase()
+                                ? new SnapshotTransfer.Layer(
+                                        r.getBase().getSnapshotId(),
+                                        r.getBase().getDownloadUrl(),
+                                        r.getBase().getSizeBytes(),
+                                        r.getBase().getSha256())
+                                : null,
+                        new SnapshotTransfer.Layer(
+                                r.getSnapshotId(), r.getDownloadUrl(), r.getSizeBytes(), r.getSha256()));
+                result.setMessage("restored snapshot " + r.getSnapshotId()
+                        + (r.hasBase()
+                                ? " (a differential on full snapshot "
+                                        + r.getBase().getSnapshotId() + ")"
+                                : ""));
             }
             case WIPE_DISK -> {
                 driver.destroy(ws);

@@ -164,6 +164,16 @@ public final class ProcessVmDriver extends SupervisedDriver {
 
     @Override
     public void importDisk(WorkspaceSpec spec, InputStream archive) throws DriverException {
+        importLayers(spec, List.of(archive));
+    }
+
+    /** The full archive, then the differential: GNU tar's incremental extraction also removes what the differential saw deleted. */
+    @Override
+    public void importDisk(WorkspaceSpec spec, InputStream full, InputStream differential) throws DriverException {
+        importLayers(spec, List.of(full, differential));
+    }
+
+    private void importLayers(WorkspaceSpec spec, List<InputStream> layers) throws DriverException {
         lock.lock();
         try {
             Path dir = dir(spec.workspaceId());
@@ -174,10 +184,12 @@ public final class ProcessVmDriver extends SupervisedDriver {
             try {
                 WorkspaceFiles.deleteTree(partial);
                 Files.createDirectories(partial);
-                ExternalCommand.run(
-                        List.of("tar", "--listed-incremental=/dev/null", "-xzf", "-", "-C", partial.toString()),
-                        archive,
-                        null);
+                for (InputStream layer : layers) {
+                    ExternalCommand.run(
+                            List.of("tar", "--listed-incremental=/dev/null", "-xzf", "-", "-C", partial.toString()),
+                            layer,
+                            null);
+                }
                 Files.move(partial, dir.resolve("disk"), StandardCopyOption.ATOMIC_MOVE);
                 writeSpec(spec);
             } catch (IOException e) {

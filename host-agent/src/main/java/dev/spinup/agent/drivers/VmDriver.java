@@ -39,6 +39,17 @@ public interface VmDriver extends AutoCloseable {
      */
     void importDisk(WorkspaceSpec spec, java.io.InputStream archive) throws DriverException;
 
+    /**
+     * Recreates the workspace's disk from a full archive and then a differential one written
+     * against it by {@link #exportDisk}, as {@link #importDisk(WorkspaceSpec, java.io.InputStream)}
+     * does with one. A driver that never writes differentials refuses.
+     */
+    default void importDisk(WorkspaceSpec spec, java.io.InputStream full, java.io.InputStream differential)
+            throws DriverException {
+        throw new DriverException(
+                "differential_unsupported", "the " + name() + " driver writes no differential snapshots");
+    }
+
     /** The tool behind {@link #exportDisk}, recorded with each snapshot. */
     String snapshotTool();
 

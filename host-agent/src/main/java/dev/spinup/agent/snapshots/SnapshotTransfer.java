@@ -17,7 +17,9 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.function.LongConsumer;
 
 /**
@@ -80,41 +82,31 @@ public final class SnapshotTransfer {
         }
     }
 
-    public void download(
-            WorkspaceSpec spec, String snapshotId, String downloadUrl, long expectedSize, String expectedSha256)
-            throws DriverException {
-        Path archive = scratch.resolve(snapshotId + ".download.tar.gz");
+    /** One archive to download: where from, and the size and SHA-256 it must have. */
+    public record Layer(String snapshotId, String downloadUrl, long sizeBytes, String sha256Hex) {}
+
+    /**
+     * Downloads the snapshot (and, for a differential, the full one it builds on, first), checks
+     * each archive's size and SHA-256 — link by link: nothing is unpacked unless every archive of
+     * the chain is whole — then unpacks them in order.
+     *
+     * @param base the full snapshot a differential {@code snapshot} builds on; null for a full one
+     */
+    public void download(WorkspaceSpec spec, Layer base, Layer snapshot) throws DriverException {
+        List<Path> archives = new ArrayList<>();
         try {
-            HttpResponse<Path> response = http.send(
-                    HttpRequest.newBuilder(URI.create(downloadUrl))
-                            .timeout(Duration.ofMinutes(30))
-                            .GET()
-                            .build(),
-                    HttpResponse.BodyHandlers.ofFile(archive));
-            if (response.statusCode() / 100 != 2) {
-                throw new DriverException(
-                        "download_failed",
-                        "object storage answered " + response.statusCode() + " to the snapshot download");
+            for (Layer layer : base == null ? List.of(snapshot) : List.of(base, snapshot)) {
+                archives.add(fetch(layer));
             }
-            MessageDigest digest = sha256();
-            long size;
-            try (InputStream in = Files.newInputStream(archive)) {
-                byte[] buffer = new byte[64 * 1024];
-                size = 0;
-                for (int n; (n = in.read(buffer)) > 0; ) {
-                    digest.update(buffer, 0, n);
-                    size += n;
+            if (archives.size() == 1) {
+                try (InputStream in = Files.newInputStream(archives.get(0))) {
+                    driver.importDisk(spec, in);
                 }
-            }
-            String sha = HexFormat.of().formatHex(digest.digest());
-            if (size != expectedSize || !sha.equals(expectedSha256)) {
-                throw new DriverException(
-                        "checksum_mismatch",
-                        "the downloaded snapshot is " + size + " bytes, sha256 " + sha + "; expected " + expectedSize
-                                + " bytes, sha256 " + expectedSha256 + ". Nothing was unpacked.");
-            }
-            try (InputStream in = Files.newInputStream(archive)) {
-                driver.importDisk(spec, in);
+            } else {
+                try (InputStream full = Files.newInputStream(archives.get(0));
+                        InputStream differential = Files.newInputStream(archives.get(1))) {
+                    driver.importDisk(spec, full, differential);
+                }
             }
         } catch (IOException e) {
             throw new DriverException("download_failed", "snapshot download failed: " + DriverException.reason(e), e);
@@ -122,8 +114,45 @@ public final class SnapshotTransfer {
             Thread.currentThread().interrupt();
             throw new DriverException("interrupted", "interrupted during the snapshot download");
         } finally {
-            deleteQuietly(archive);
+            archives.forEach(SnapshotTransfer::deleteQuietly);
         }
+    }
+
+    /** Downloads one archive to a scratch file and checks it; the caller deletes the file. */
+    private Path fetch(Layer layer) throws IOException, InterruptedException, DriverException {
+        Path archive = scratch.resolve(layer.snapshotId() + ".download.tar.gz");
+        HttpResponse<Path> response = http.send(
+                HttpRequest.newBuilder(URI.create(layer.downloadUrl()))
+                        .timeout(Duration.ofMinutes(30))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofFile(archive));
+        if (response.statusCode() / 100 != 2) {
+            deleteQuietly(archive);
+            throw new DriverException(
+                    "download_failed",
+                    "object storage answered " + response.statusCode() + " to the download of snapshot "
+                            + layer.snapshotId());
+        }
+        MessageDigest digest = sha256();
+        long size = 0;
+        try (InputStream in = Files.newInputStream(archive)) {
+            byte[] buffer = new byte[64 * 1024];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+                size += n;
+            }
+        }
+        String sha = HexFormat.of().formatHex(digest.digest());
+        if (size != layer.sizeBytes() || !sha.equals(layer.sha256Hex())) {
+            deleteQuietly(archive);
+            throw new DriverException(
+                    "checksum_mismatch",
+                    "the downloaded snapshot " + layer.snapshotId() + " is " + size + " bytes, sha256 " + sha
+                            + "; expected " + layer.sizeBytes() + " bytes, sha256 " + layer.sha256Hex()
+                            + ". Nothing was unpacked.");
+        }
+        return archive;
     }
 
     private static String truncate(String s) {
