@@ -250,6 +250,11 @@ public final class HostAgent implements AutoCloseable {
         return connection.isConnected();
     }
 
+    /** Whether the control plane refused this host as lost (it then stops every workspace here). */
+    public boolean isFenced() {
+        return connection.isFenced();
+    }
+
     /** How many times this agent process began executing the command. */
     public int timesExecuted(String commandId) {
         return executor.timesExecuted(commandId);
