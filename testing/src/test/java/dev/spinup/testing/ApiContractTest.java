@@ -403,6 +403,11 @@ class ApiContractTest {
                 () -> product.undrainHost(
                                 UndrainHostRequest.newBuilder().setHostId(h).build())
                         .getHost(),
+                () -> product.declareHostLost(dev.spinup.api.v1.DeclareHostLostRequest.newBuilder()
+                                .setHostId(h)
+                                .setReason("not mine to say")
+                                .build())
+                        .getHost(),
                 () -> product.createEnrollmentToken(CreateEnrollmentTokenRequest.newBuilder()
                         .setRegion(SpinUpCluster.REGION)
                         .build()),

@@ -197,9 +197,14 @@ public final class RecoverWorkspaceJob implements OperationJob {
                 RESTART.equals(params.getOrDefault(MODE, RESTART)) ? WorkspaceState.ACTIVE : WorkspaceState.ARCHIVED);
     }
 
-    /** Restarting failed: the workspace is archived from its snapshot, which a RESTORE can use. */
+    /**
+     * Restarting failed: the workspace is archived from its snapshot, which a RESTORE can use. (The
+     * archiving plans are one local step, with nothing to roll back.)
+     */
     @Override
     public Optional<WorkspaceState> stateAfterRollback(Map<String, String> params) {
-        return Optional.of(WorkspaceState.ARCHIVED);
+        return RESTART.equals(params.getOrDefault(MODE, RESTART))
+                ? Optional.of(WorkspaceState.ARCHIVED)
+                : Optional.empty();
     }
 }
