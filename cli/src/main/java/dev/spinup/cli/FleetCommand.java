@@ -234,6 +234,29 @@ final class FleetCommand {
         }
     }
 
+    @Command(
+            name = "declare-lost",
+            description = "Fence a host (its certificate opens no session) and recover its workspaces elsewhere.")
+    int declareLost(
+            @Parameters(paramLabel = "HOST_ID") String id,
+            @Option(
+                            names = "--reason",
+                            required = true,
+                            description = "Why, for the audit log (at most 200 characters).")
+                    String reason) {
+        try (Session s = Session.of(spec)) {
+            print(
+                    s,
+                    s.api()
+                            .declareHostLost(dev.spinup.api.v1.DeclareHostLostRequest.newBuilder()
+                                    .setHostId(id)
+                                    .setReason(reason)
+                                    .build())
+                            .getHost());
+            return 0;
+        }
+    }
+
     @Command(name = "orphans", description = "Workspaces a host has that the control plane does not place there.")
     int orphans(@Option(names = "--host", paramLabel = "HOST_ID") String host, @Mixin Pages pages) {
         try (Session s = Session.of(spec)) {
