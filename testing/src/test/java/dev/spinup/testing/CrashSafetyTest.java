@@ -75,6 +75,9 @@ class CrashSafetyTest {
         STEPS.put("delete", List.of("destroy", "purge_snapshots", "tombstone"));
     }
 
+    /** RECOVER's steps when it restarts a lost host's active workspace on another host. */
+    static final List<String> RECOVER_STEPS = List.of("download", "start", "routes");
+
     /**
      * Steps past their verb's point of no return, each made to fail once on the host: the crash
      * lands in a step that is then retried forward, and the operation must still succeed.
@@ -283,6 +286,66 @@ class CrashSafetyTest {
                 verb, step, point, finishedMs, "one scale-up, one host, the create succeeded"));
     }
 
+    static Stream<Arguments> recoverCases() {
+        return CrashCases.of(Map.of("recover", RECOVER_STEPS), POINTS);
+    }
+
+    /**
+     * A lost host's active workspace, recovered onto this test's host from its verified snapshot,
+     * the control plane killed at each step boundary of RECOVER: the RECOVER the host-loss scan
+     * starts is the only one, and it restarts the workspace here exactly once.
+     */
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("recoverCases")
+    void killedWhileRecoveringALostHostsWorkspaceItIsRecoveredExactlyOnce(String verb, String step, String point)
+            throws Exception {
+        String ws = Workspaces.readyFor(client(), "archive");
+        Workspaces.awaitSucceeded(client(), Workspaces.request(client(), "archive", ws));
+        UUID id = UUID.fromString(ws);
+        UUID ghost = Ids.newId(clock);
+        killedAt(verb, step, point, () -> {
+            // the workspace ran on a host that is now lost; its archive's snapshot is its newest
+            db.inTransactionVoid(tx -> {
+                tx.fleet().registerHost(ghost, SpinUpCluster.REGION, "ghost-" + ghost, new Envelope(8, 16, 100));
+                tx.fleet().declareLost(ghost, clock.instant(), "crash test: a host that died");
+            });
+            db.withHandle(h -> h.execute(
+                    "UPDATE workspaces SET state = 'active', host_id = ?, home_host_id = ? WHERE id = ?",
+                    ghost,
+                    ghost,
+                    id));
+            return null;
+        });
+        long serving = System.nanoTime();
+        List<UUID> recovers = Eventually.await(
+                Duration.ofSeconds(60),
+                "the RECOVER of " + ws,
+                () -> db.withHandle(
+                        h -> h.createQuery("SELECT id FROM operations WHERE workspace_id = :ws AND verb = 'recover'")
+                                .bind("ws", id)
+                                .mapTo(UUID.class)
+                                .list()),
+                list -> !list.isEmpty());
+        Operation done = Workspaces.awaitDone(client(), recovers.getFirst().toString());
+        long finishedMs = (System.nanoTime() - serving) / 1_000_000;
+        String outcome = check(verb, ws, done);
+        int recoverOps = db.withHandle(
+                h -> h.createQuery("SELECT count(*) FROM operations WHERE workspace_id = :ws AND verb = 'recover'")
+                        .bind("ws", id)
+                        .mapTo(Integer.class)
+                        .one());
+        assertThat(recoverOps).as("one RECOVER").isEqualTo(1);
+        assertThat(client().getWorkspace(GetWorkspaceRequest.newBuilder()
+                                .setWorkspaceId(ws)
+                                .build())
+                        .getWorkspace()
+                        .getHostId())
+                .as("on this test's host, not on the lost one")
+                .isNotEqualTo(ghost.toString());
+        table.add(String.format(
+                "%-8s %-16s %-14s %7d ms  %s", verb, step, point, finishedMs, outcome + ", recovered once"));
+    }
+
     /**
      * Makes the request, kills the control plane with SIGKILL where the spec says ("verb step
      * point"), and starts another; returns the request's operation once the new one serves.
@@ -325,7 +388,8 @@ class CrashSafetyTest {
     /** The invariants after recovery; returns the outcome for the table. */
     private static String check(String verb, String ws, Operation done) {
         assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
-        assertThat(done.getStepsList()).extracting(s -> s.getName()).containsExactlyElementsOf(STEPS.get(verb));
+        List<String> steps = verb.equals("recover") ? RECOVER_STEPS : STEPS.get(verb);
+        assertThat(done.getStepsList()).extracting(s -> s.getName()).containsExactlyElementsOf(steps);
         WorkspaceState state = client().getWorkspace(
                         GetWorkspaceRequest.newBuilder().setWorkspaceId(ws).build())
                 .getWorkspace()
@@ -353,7 +417,7 @@ class CrashSafetyTest {
             assertThat(local).as("nothing is left on the host").isEmpty();
         }
 
-        for (String step : STEPS.get(verb)) {
+        for (String step : steps) {
             String command = done.getId() + "/" + step;
             assertThat(agent.timesExecuted(command))
                     .as("times %s ran on the host", command)
