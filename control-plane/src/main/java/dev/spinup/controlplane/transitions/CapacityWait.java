@@ -64,6 +64,20 @@ public final class CapacityWait {
         return UUID.fromString(host != null ? host : ctx.state().outputs().get(HOST));
     }
 
+    /** What undoes {@link #moveInActive}: the download that follows it gives the host back. */
+    public static final String UNDONE_BY_DOWNLOAD =
+            "none: the host is taken in the step's last transaction; the undo of download gives it back";
+
+    /**
+     * The step for a workspace that comes to the host it finds from a snapshot (a restore, a
+     * recovery): it moves there, held as active, in the step's transaction.
+     */
+    public Step moveInActive() {
+        return step((ctx, host) -> ctx.tx()
+                .workspaces()
+                .moveTo(ctx.workspace().id(), host, dev.spinup.controlplane.core.WorkspaceState.ACTIVE, ctx.now()));
+    }
+
     /** The step; {@code take} puts the workspace on the host found, in the step's transaction. */
     public Step step(BiConsumer<StepContext, UUID> take) {
         return Step.of(STEP, timeout, ctx -> {

@@ -62,15 +62,7 @@ public final class RecoverWorkspaceJob implements OperationJob {
         this.meters = meters;
         this.restart = restart(Plan.builder(), agent, snapshotSteps);
         this.restartWaiting = restart(
-                Plan.builder()
-                        .step(
-                                capacity.step((ctx, host) -> ctx.tx()
-                                        .workspaces()
-                                        .moveTo(ctx.workspace().id(), host, WorkspaceState.ACTIVE, ctx.now())),
-                                "none: the host is taken in the step's last transaction; the undo of"
-                                        + " download gives it back"),
-                agent,
-                snapshotSteps);
+                Plan.builder().step(capacity.moveInActive(), CapacityWait.UNDONE_BY_DOWNLOAD), agent, snapshotSteps);
         this.archive = Plan.builder()
                 .step(
                         Step.local("archive", ctx -> {}),

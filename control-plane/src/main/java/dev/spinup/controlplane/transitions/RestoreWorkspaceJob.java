@@ -54,15 +54,7 @@ public final class RestoreWorkspaceJob implements OperationJob {
                 .build();
         this.fromArchived = fromArchived(Plan.builder(), agent, snapshotSteps);
         this.fromArchivedWaiting = fromArchived(
-                Plan.builder()
-                        .step(
-                                capacity.step((ctx, host) -> ctx.tx()
-                                        .workspaces()
-                                        .moveTo(ctx.workspace().id(), host, WorkspaceState.ACTIVE, ctx.now())),
-                                "none: the host is taken in the step's last transaction; the undo of"
-                                        + " download gives it back"),
-                agent,
-                snapshotSteps);
+                Plan.builder().step(capacity.moveInActive(), CapacityWait.UNDONE_BY_DOWNLOAD), agent, snapshotSteps);
     }
 
     private static Plan fromArchived(Plan.Builder plan, AgentSteps agent, SnapshotSteps snapshotSteps) {
