@@ -172,17 +172,7 @@ final class Wiring {
 
         this.hostHealth = new HostHealth(db, config.heartbeatLease(), clock, meters);
         this.hostLoss = new dev.spinup.controlplane.transitions.HostLoss(
-                db,
-                service,
-                config.heartbeatLease(),
-                config.fleetTimings().hostLossGrace(),
-                wake,
-                (host, reason) -> sessions.fence(
-                        host,
-                        dev.spinup.controlplane.grpc.GrpcErrors.toStatus(
-                                dev.spinup.controlplane.agents.AgentGrpcService.lost(host, reason))),
-                clock,
-                meters);
+                db, service, config.heartbeatLease(), config.fleetTimings().hostLossGrace(), wake, clock, meters);
         this.periodicSnapshots = new PeriodicSnapshots(db, service, config.snapshotScanInterval(), clock, meters);
         this.snapshotSweep = new SnapshotSweep(db, storage, config.snapshotSweep(), clock, meters);
         this.heartbeats = new HeartbeatWriter(db, meters);
@@ -195,7 +185,9 @@ final class Wiring {
                                     if (!payload.isEmpty()) {
                                         sessions.dispatch(UUID.fromString(payload));
                                     }
-                                }),
+                                },
+                        dev.spinup.controlplane.transitions.HostLoss.NOTIFY_CHANNEL,
+                                payload -> fence(UUID.fromString(payload))),
                 meters);
 
         AgentEventHandler events =
@@ -225,6 +217,17 @@ final class Wiring {
                 config.metricsPort(),
                 meters,
                 new dev.spinup.controlplane.fleet.RegionGauges(db, config.flavors(), meters));
+    }
+
+    /** A host was lost: its session on this replica, if any, ends, and its agent is told why. */
+    private void fence(UUID host) {
+        String why = db.read(tx -> tx.fleet().findHost(host))
+                .map(dev.spinup.controlplane.core.Host::stateReason)
+                .orElse("");
+        sessions.fence(
+                host,
+                dev.spinup.controlplane.grpc.GrpcErrors.toStatus(
+                        dev.spinup.controlplane.agents.AgentGrpcService.lost(host, why)));
     }
 
     /** Sessions complete each command as it is sent: a host's routing table, presigned snapshot URLs. */

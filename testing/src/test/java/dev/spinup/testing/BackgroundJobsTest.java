@@ -96,7 +96,6 @@ class BackgroundJobsTest {
                                 LEASE,
                                 LOSS_GRACE,
                                 (tx, job) -> {},
-                                (host, reason) -> {},
                                 clock,
                                 meters),
                         scans::incrementAndGet,

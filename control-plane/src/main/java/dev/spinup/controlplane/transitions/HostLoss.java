@@ -22,13 +22,16 @@ import org.slf4j.LoggerFactory;
  * Losing a host. A host is lost when an operator says so ({@link #declare}) or when its heartbeats
  * stopped for longer than the lease plus the loss grace ({@link #scan}, a recurring task). Losing
  * fences it first, in one transaction: the host is {@code lost}, so its certificate opens no
- * session and every step that needs it fails at once (the operations waiting on it are woken to
- * see that). Then each of its active and suspended workspaces that no operation holds gets a
+ * session, a session it has on any replica is ended ({@link #NOTIFY_CHANNEL}), and every step that
+ * needs it fails at once (the operations waiting on it are woken to see that). Then each of its active and suspended workspaces that no operation holds gets a
  * RECOVER of its own ({@link RecoverWorkspaceJob}); the scan starts the ones that were busy once
  * their operation ends, and any a crash left unstarted: the request id is per workspace and host,
  * so a workspace is recovered once.
  */
 public final class HostLoss {
+    /** Told, with the host's id, when a host is lost: each replica ends its session of the host if it holds one. */
+    public static final String NOTIFY_CHANNEL = "spinup_hosts_lost";
+
     private static final Logger log = LoggerFactory.getLogger(HostLoss.class);
 
     private final Transactions db;
@@ -36,7 +39,6 @@ public final class HostLoss {
     private final Duration lease;
     private final Duration grace;
     private final BiConsumer<Tx, String> wake;
-    private final BiConsumer<UUID, String> fenced;
     private final Clock clock;
     private final MeterRegistry meters;
     private final Counter recoveriesNotStarted;
@@ -44,7 +46,6 @@ public final class HostLoss {
     /**
      * @param lease the heartbeat lease; a host is lost when silent past {@code lease + grace}
      * @param wake makes an operation's job due now (one that waits on the lost host)
-     * @param fenced told after the commit (host, reason): ends this replica's session of the host, if it has one
      */
     public HostLoss(
             Transactions db,
@@ -52,7 +53,6 @@ public final class HostLoss {
             Duration lease,
             Duration grace,
             BiConsumer<Tx, String> wake,
-            BiConsumer<UUID, String> fenced,
             Clock clock,
             MeterRegistry meters) {
         this.db = db;
@@ -60,7 +60,6 @@ public final class HostLoss {
         this.lease = lease;
         this.grace = grace;
         this.wake = wake;
-        this.fenced = fenced;
         this.clock = clock;
         this.meters = meters;
         for (String how : List.of("declared", "silent")) {
@@ -113,7 +112,8 @@ public final class HostLoss {
                     .append(null, null, "host.lost", Map.of("hostId", hostId.toString(), "reason", reason), actor, now);
             // steps waiting on its results see it is lost now, not at their deadlines
             tx.commands().jobsAwaiting(hostId).forEach(job -> wake.accept(tx, job));
-            tx.afterCommit(() -> fenced.accept(hostId, reason));
+            // every replica ends the host's session if it holds one (see NOTIFY_CHANNEL)
+            tx.notify(NOTIFY_CHANNEL, hostId.toString());
             return true;
         });
         if (lost) {
