@@ -192,6 +192,80 @@ final class WorkspacesCommand {
         }
     }
 
+    @Command(name = "snapshot", description = "Snapshot an active workspace now (an operation: SNAPSHOT).")
+    int snapshot(@Parameters(paramLabel = "WORKSPACE_ID") String id, @Mixin Mutation m) {
+        try (Session s = Session.of(spec)) {
+            return m.print(
+                    s,
+                    s.api()
+                            .snapshotWorkspace(dev.spinup.api.v1.SnapshotWorkspaceRequest.newBuilder()
+                                    .setRequestId(s.requestId(m.requestId))
+                                    .setWorkspaceId(id)
+                                    .build())
+                            .getOperation());
+        }
+    }
+
+    @Command(name = "snapshots", description = "List a workspace's snapshots in object storage, newest first.")
+    int snapshots(@Parameters(paramLabel = "WORKSPACE_ID") String id, @Mixin Pages pages) {
+        try (Session s = Session.of(spec)) {
+            List<dev.spinup.api.v1.ListSnapshotsResponse> answers = pages.fetch(
+                    s,
+                    token -> s.api()
+                            .listSnapshots(dev.spinup.api.v1.ListSnapshotsRequest.newBuilder()
+                                    .setWorkspaceId(id)
+                                    .setPageSize(pages.size)
+                                    .setPageToken(token)
+                                    .build()),
+                    dev.spinup.api.v1.ListSnapshotsResponse::getNextPageToken);
+            if (pages.printJson(s, answers)) {
+                return 0;
+            }
+            s.out.table(
+                    List.of("ID", "KIND", "CREATED", "SIZE", "VERIFIED", "BASE"),
+                    answers.stream()
+                            .flatMap(a -> a.getSnapshotsList().stream())
+                            .map(x -> List.of(
+                                    x.getId(),
+                                    Output.name(x.getKind()),
+                                    Output.time(x.getCreatedAt()),
+                                    Long.toString(x.getSizeBytes()),
+                                    x.hasVerifiedAt() ? Output.time(x.getVerifiedAt()) : "-",
+                                    x.getBaseSnapshotId().isEmpty() ? "-" : x.getBaseSnapshotId()))
+                            .toList());
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "fork",
+            description = "A new workspace from a verified snapshot of this one (an operation: CREATE).")
+    int fork(
+            @Parameters(paramLabel = "SOURCE_WORKSPACE_ID") String source,
+            @Option(names = "--snapshot", description = "Which snapshot (default: the newest verified one).")
+                    String snapshot,
+            @Option(names = "--external-id", required = true, description = "The product's id for the fork.")
+                    String externalId,
+            @Option(names = "--user", required = true, description = "The product's id of its user.") String user,
+            @Option(names = "--name", required = true, description = "Its display name.") String name,
+            @Option(names = "--label", paramLabel = "KEY=VALUE", description = "The product's labels (repeatable).")
+                    Map<String, String> labels,
+            @Mixin Mutation m) {
+        try (Session s = Session.of(spec)) {
+            dev.spinup.api.v1.ForkWorkspaceRequest.Builder r = dev.spinup.api.v1.ForkWorkspaceRequest.newBuilder()
+                    .setSourceWorkspaceId(source)
+                    .setSnapshotId(snapshot == null ? "" : snapshot)
+                    .setExternalWorkspaceId(externalId)
+                    .setExternalUserId(user)
+                    .setDisplayName(name);
+            if (labels != null) {
+                r.putAllLabels(labels);
+            }
+            r.setRequestId(s.requestId(m.requestId));
+            return m.print(s, s.api().forkWorkspace(r.build()).getOperation());
+        }
+    }
+
     @Command(name = "restore", description = "Make a suspended or archived workspace active again.")
     int restore(@Parameters(paramLabel = "WORKSPACE_ID") String id, @Mixin Mutation m) {
         try (Session s = Session.of(spec)) {

@@ -266,7 +266,7 @@ final class Wiring {
             AgentSteps agent, Placement placement, CapacityWait capacity, Clock clock, PrometheusMeterRegistry meters) {
         SnapshotSteps snapshots = new SnapshotSteps(agent, storage, meters);
         return List.of(
-                new CreateWorkspaceJob(agent, capacity),
+                new CreateWorkspaceJob(agent, snapshots, capacity),
                 new SuspendWorkspaceJob(agent),
                 new ArchiveWorkspaceJob(agent, snapshots, clock),
                 new RestoreWorkspaceJob(agent, snapshots, placement, capacity),

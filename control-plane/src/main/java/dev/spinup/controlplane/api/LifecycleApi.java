@@ -76,9 +76,71 @@ final class LifecycleApi {
                 flavor,
                 envelope,
                 template,
-                Requests.labels(request.getLabelsMap()));
+                Requests.labels(request.getLabelsMap()),
+                null);
         return WorkspaceProtoMapper.toProto(
                 service.create(create, Principal.current().actor()), clock.instant());
+    }
+
+    /**
+     * A create whose disk comes from a verified snapshot of another workspace (its newest when
+     * none is named), with that workspace's region, flavor, envelope and template.
+     */
+    Operation fork(dev.spinup.api.v1.ForkWorkspaceRequest request) {
+        String requestId = Requests.requestId(request.getRequestId());
+        UUID sourceId = Requests.id("source_workspace_id", request.getSourceWorkspaceId());
+        Workspace source = db.read(tx -> tx.workspaces().find(sourceId))
+                .orElseThrow(() -> SpinUpException.workspaceNotFound(sourceId));
+        UUID snapshotId = request.getSnapshotId().isEmpty()
+                ? db.read(tx -> tx.snapshots().latestVerified(sourceId))
+                        .map(dev.spinup.controlplane.core.Snapshot::id)
+                        .orElseThrow(() -> SpinUpException.failedPrecondition(
+                                ErrorReason.NO_VERIFIED_SNAPSHOT,
+                                "workspace " + sourceId + " has no verified snapshot to fork from",
+                                Map.of("workspaceId", sourceId.toString())))
+                : Requests.id("snapshot_id", request.getSnapshotId());
+        CreateWorkspace create = new CreateWorkspace(
+                requestId,
+                Fingerprints.of(request.toBuilder().clearRequestId().build()),
+                Requests.text("external_workspace_id", request.getExternalWorkspaceId(), true, 200),
+                Requests.text("external_user_id", request.getExternalUserId(), true, 200),
+                Requests.text("display_name", request.getDisplayName(), true, 200),
+                source.regionId(),
+                source.flavor(),
+                source.envelope(),
+                source.template(),
+                Requests.labels(request.getLabelsMap()),
+                new CreateWorkspace.Fork(sourceId, snapshotId));
+        return WorkspaceProtoMapper.toProto(
+                service.create(create, Principal.current().actor()), clock.instant());
+    }
+
+    Operation snapshot(dev.spinup.api.v1.SnapshotWorkspaceRequest request) {
+        return transition(
+                OperationVerb.SNAPSHOT,
+                request.getRequestId(),
+                request.toBuilder().clearRequestId().build(),
+                request.getWorkspaceId(),
+                Map.of());
+    }
+
+    dev.spinup.api.v1.ListSnapshotsResponse snapshots(dev.spinup.api.v1.ListSnapshotsRequest request) {
+        UUID id = Requests.id("workspace_id", request.getWorkspaceId());
+        int size = Requests.pageSize(request.getPageSize());
+        UUID after = Requests.afterId(request);
+        if (db.read(tx -> tx.workspaces().find(id)).isEmpty()) {
+            throw SpinUpException.workspaceNotFound(id);
+        }
+        var page = Requests.page(
+                db.read(tx -> tx.snapshots().listed(id, after, size + 1)),
+                size,
+                dev.spinup.controlplane.core.Snapshot::id,
+                request);
+        return dev.spinup.api.v1.ListSnapshotsResponse.newBuilder()
+                .addAllSnapshots(
+                        page.items().stream().map(WorkspaceProtoMapper::toProto).toList())
+                .setNextPageToken(page.nextPageToken())
+                .build();
     }
 
     dev.spinup.api.v1.Workspace get(GetWorkspaceRequest request) {

@@ -160,6 +160,35 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
     }
 
     @Override
+    public void listSnapshots(
+            dev.spinup.api.v1.ListSnapshotsRequest request,
+            StreamObserver<dev.spinup.api.v1.ListSnapshotsResponse> out) {
+        reply(out, () -> lifecycle.snapshots(request));
+    }
+
+    @Override
+    public void snapshotWorkspace(
+            dev.spinup.api.v1.SnapshotWorkspaceRequest request,
+            StreamObserver<dev.spinup.api.v1.SnapshotWorkspaceResponse> out) {
+        reply(
+                out,
+                () -> dev.spinup.api.v1.SnapshotWorkspaceResponse.newBuilder()
+                        .setOperation(lifecycle.snapshot(request))
+                        .build());
+    }
+
+    @Override
+    public void forkWorkspace(
+            dev.spinup.api.v1.ForkWorkspaceRequest request,
+            StreamObserver<dev.spinup.api.v1.ForkWorkspaceResponse> out) {
+        reply(
+                out,
+                () -> dev.spinup.api.v1.ForkWorkspaceResponse.newBuilder()
+                        .setOperation(lifecycle.fork(request))
+                        .build());
+    }
+
+    @Override
     public void resizeWorkspace(ResizeWorkspaceRequest request, StreamObserver<ResizeWorkspaceResponse> out) {
         reply(
                 out,

@@ -59,6 +59,26 @@ public final class WorkspaceProtoMapper {
         return b.addAllPublicPorts(w.publicPorts()).build();
     }
 
+    public static dev.spinup.api.v1.Snapshot toProto(dev.spinup.controlplane.core.Snapshot s) {
+        var b = dev.spinup.api.v1.Snapshot.newBuilder()
+                .setId(s.id().toString())
+                .setWorkspaceId(s.workspaceId().toString())
+                .setKind(ProtoEnums.of(
+                        dev.spinup.api.v1.SnapshotKind.class,
+                        dev.spinup.controlplane.core.SnapshotKind.valueOf(
+                                s.kind().toUpperCase(java.util.Locale.ROOT))))
+                .setCreatedAt(timestamp(s.createdAt()))
+                .setSizeBytes(s.sizeBytes())
+                .setSha256(s.sha256Hex() == null ? "" : s.sha256Hex());
+        if (s.verifiedAt() != null) {
+            b.setVerifiedAt(timestamp(s.verifiedAt()));
+        }
+        if (s.baseId() != null) {
+            b.setBaseSnapshotId(s.baseId().toString());
+        }
+        return b.build();
+    }
+
     public static dev.spinup.api.v1.Operation toProto(Operation op, Instant now, java.util.Optional<Instant> estimate) {
         var proto = toProto(op, now);
         return estimate.map(e ->

@@ -43,6 +43,8 @@ public enum ErrorReason {
     /** metadata "name": no API token of that name */
     API_TOKEN_NOT_FOUND,
     REGION_NOT_FOUND,
+    /** metadata "snapshotId": no such snapshot of that workspace */
+    SNAPSHOT_NOT_FOUND,
 
     // lifecycle (ABORTED / FAILED_PRECONDITION / RESOURCE_EXHAUSTED)
     /** metadata "operationId" is the in-flight operation */

@@ -57,6 +57,13 @@ interface JdbiSnapshotStore extends SnapshotStore {
     List<Snapshot> periodic(UUID workspaceId);
 
     @Override
+    @SqlQuery("SELECT " + COLUMNS + """
+             FROM snapshots WHERE workspace_id = :workspaceId AND purged_at IS NULL AND state = 'uploaded'
+              AND (CAST(:beforeId AS uuid) IS NULL OR id < :beforeId)
+            ORDER BY id DESC LIMIT :limit""")
+    List<Snapshot> listed(UUID workspaceId, UUID beforeId, int limit);
+
+    @Override
     @SqlUpdate("UPDATE snapshots SET verified_at = :now WHERE id = :id AND verified_at IS NULL")
     void markVerified(UUID id, Instant now);
 

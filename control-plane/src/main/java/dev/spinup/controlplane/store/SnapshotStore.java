@@ -27,6 +27,9 @@ public interface SnapshotStore {
      */
     Optional<Snapshot> latestVerified(UUID workspaceId);
 
+    /** The workspace's uploaded snapshots still in object storage, newest first, before {@code beforeId} (null: from the newest). */
+    List<Snapshot> listed(UUID workspaceId, UUID beforeId, int limit);
+
     /** Periodic snapshots uploaded and still in object storage, newest first. */
     List<Snapshot> periodic(UUID workspaceId);
 

@@ -7,7 +7,10 @@ import dev.spinup.controlplane.core.Flavor;
 import dev.spinup.controlplane.core.ProjectTemplate;
 import java.util.Map;
 
-/** A validated CreateWorkspace request. */
+/**
+ * A validated CreateWorkspace request, or a ForkWorkspace one: a create whose disk comes from
+ * {@code fork}'s snapshot instead of the template (null for a plain create).
+ */
 public record CreateWorkspace(
         String requestId,
         String fingerprint,
@@ -18,7 +21,11 @@ public record CreateWorkspace(
         Flavor flavor,
         Envelope envelope,
         ProjectTemplate template,
-        Map<String, String> labels) {
+        Map<String, String> labels,
+        Fork fork) {
+    /** The workspace a fork is made from, and which of its snapshots. */
+    public record Fork(java.util.UUID sourceWorkspaceId, java.util.UUID snapshotId) {}
+
     public CreateWorkspace {
         requireNonNull(requestId, "requestId");
         requireNonNull(fingerprint, "fingerprint");

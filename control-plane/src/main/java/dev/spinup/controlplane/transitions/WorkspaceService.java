@@ -93,6 +93,9 @@ public final class WorkspaceService {
                     throw SpinUpException.invalidField(
                             ErrorReason.UNKNOWN_REGION, "region", "no region named \"" + request.regionId() + "\"");
                 }
+                if (request.fork() != null) {
+                    forkable(tx, request.fork());
+                }
                 Optional<UUID> placed = placement.place(tx, request.regionId(), request.envelope());
                 // an elastic region grows: the create waits for a host in its first step
                 boolean awaiting = placed.isEmpty() && tx.fleet().elastic(request.regionId());
@@ -137,6 +140,12 @@ public final class WorkspaceService {
                 Map<String, String> params = new java.util.HashMap<>(TraceContext.current());
                 if (awaiting) {
                     params.put(CapacityWait.PARAM, "true");
+                }
+                if (request.fork() != null) {
+                    params.put(
+                            CreateWorkspaceJob.FORKED_FROM,
+                            request.fork().sourceWorkspaceId().toString());
+                    params.put("snapshot_id", request.fork().snapshotId().toString());
                 }
                 Operation op = new Operation(
                         operationId,
@@ -191,6 +200,36 @@ public final class WorkspaceService {
                 throw externalIdInUse(request.externalWorkspaceId(), winner);
             }
             throw e;
+        }
+    }
+
+    /**
+     * The fork's snapshot is the source workspace's, and restorable whole: verified, in object
+     * storage, and so is its full one if it is a differential.
+     */
+    private static void forkable(Tx tx, CreateWorkspace.Fork fork) {
+        UUID id = fork.snapshotId();
+        var snapshot = tx.snapshots()
+                .find(id)
+                .filter(s -> s.workspaceId().equals(fork.sourceWorkspaceId()))
+                .orElseThrow(() -> SpinUpException.notFound(
+                        ErrorReason.SNAPSHOT_NOT_FOUND,
+                        "snapshotId",
+                        id,
+                        "workspace " + fork.sourceWorkspaceId() + " has no snapshot " + id));
+        boolean whole = snapshot.verifiedAt() != null
+                && snapshot.purgedAt() == null
+                && (snapshot.baseId() == null
+                        || tx.snapshots()
+                                .find(snapshot.baseId())
+                                .filter(b -> b.verifiedAt() != null && b.purgedAt() == null)
+                                .isPresent());
+        if (!whole) {
+            throw SpinUpException.failedPrecondition(
+                    ErrorReason.NO_VERIFIED_SNAPSHOT,
+                    "snapshot " + id + " cannot be restored: it is not verified, or it (or the full snapshot it"
+                            + " builds on) is no longer in object storage",
+                    Map.of("snapshotId", id.toString()));
         }
     }
 
