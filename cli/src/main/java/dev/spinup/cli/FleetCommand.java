@@ -257,6 +257,28 @@ final class FleetCommand {
         }
     }
 
+    @Command(name = "evacuate", description = "Drain a host and move its workspaces to other hosts, with no data lost.")
+    int evacuate(@Parameters(paramLabel = "HOST_ID") String id) {
+        try (Session s = Session.of(spec)) {
+            var answer = s.api()
+                    .evacuateHost(dev.spinup.api.v1.EvacuateHostRequest.newBuilder()
+                            .setHostId(id)
+                            .build());
+            if (s.out.json) {
+                s.out.json(answer);
+                return 0;
+            }
+            print(s, answer.getHost());
+            for (var op : answer.getOperationsList()) {
+                s.out.line("moving " + op.getWorkspaceId() + ": operation " + op.getId());
+            }
+            for (String left : answer.getWorkspacesLeftList()) {
+                s.out.line("left " + left + " (busy, or no room elsewhere): evacuate again");
+            }
+            return 0;
+        }
+    }
+
     @Command(name = "orphans", description = "Workspaces a host has that the control plane does not place there.")
     int orphans(@Option(names = "--host", paramLabel = "HOST_ID") String host, @Mixin Pages pages) {
         try (Session s = Session.of(spec)) {

@@ -210,6 +210,7 @@ final class Wiring {
                         config.edgeScheme(),
                         tokens,
                         hostLoss,
+                        new dev.spinup.controlplane.transitions.Evacuation(db, service, clock),
                         clock),
                 new AgentGrpcService(db, sessions, events, enrollment, new RefusedEvents(db, clock, meters), meters));
         this.metrics = new dev.spinup.api.Metrics.Endpoint(
@@ -276,6 +277,7 @@ final class Wiring {
                 new RepairWorkspaceJob(agent),
                 new dev.spinup.controlplane.transitions.RecoverWorkspaceJob(
                         agent, snapshots, placement, capacity, meters),
+                new dev.spinup.controlplane.transitions.EvacuateWorkspaceJob(agent, snapshots, placement, clock),
                 DomainJobs.add(agent, clock),
                 DomainJobs.remove(agent),
                 DomainJobs.sharing(agent));

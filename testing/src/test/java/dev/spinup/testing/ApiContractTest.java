@@ -403,6 +403,10 @@ class ApiContractTest {
                 () -> product.undrainHost(
                                 UndrainHostRequest.newBuilder().setHostId(h).build())
                         .getHost(),
+                () -> product.evacuateHost(dev.spinup.api.v1.EvacuateHostRequest.newBuilder()
+                                .setHostId(h)
+                                .build())
+                        .getHost(),
                 () -> product.declareHostLost(dev.spinup.api.v1.DeclareHostLostRequest.newBuilder()
                                 .setHostId(h)
                                 .setReason("not mine to say")

@@ -93,6 +93,7 @@ public final class AgentCommands implements AgentLink {
                                 switch (c.kind()) {
                                     case PERIODIC -> dev.spinup.api.v1.SnapshotKind.SNAPSHOT_KIND_PERIODIC;
                                     case PRE_ARCHIVE -> dev.spinup.api.v1.SnapshotKind.SNAPSHOT_KIND_PRE_ARCHIVE;
+                                    case PRE_MOVE -> dev.spinup.api.v1.SnapshotKind.SNAPSHOT_KIND_PRE_MOVE;
                                 })
                         .setTarget(ObjectLocation.newBuilder()
                                 .setBucket(c.bucket())

@@ -31,6 +31,7 @@ final class FleetApi {
     private final Transactions db;
     private final Enrollment enrollment;
     private final dev.spinup.controlplane.transitions.HostLoss hostLoss;
+    private final dev.spinup.controlplane.transitions.Evacuation evacuation;
     private final Duration heartbeatLease;
     private final Clock clock;
 
@@ -38,11 +39,13 @@ final class FleetApi {
             Transactions db,
             Enrollment enrollment,
             dev.spinup.controlplane.transitions.HostLoss hostLoss,
+            dev.spinup.controlplane.transitions.Evacuation evacuation,
             Duration heartbeatLease,
             Clock clock) {
         this.db = db;
         this.enrollment = enrollment;
         this.hostLoss = hostLoss;
+        this.evacuation = evacuation;
         this.heartbeatLease = heartbeatLease;
         this.clock = clock;
     }
@@ -112,6 +115,19 @@ final class FleetApi {
         UUID id = Requests.id("host_id", request.getHostId());
         hostLoss.declare(id, request.getReason(), Principal.current().actor());
         return toProto(hostView(id));
+    }
+
+    /** Drains the host and moves its workspaces elsewhere, one EVACUATE each. */
+    dev.spinup.api.v1.EvacuateHostResponse evacuate(dev.spinup.api.v1.EvacuateHostRequest request) {
+        UUID id = Requests.id("host_id", request.getHostId());
+        var result = evacuation.evacuate(id, Principal.current().actor());
+        return dev.spinup.api.v1.EvacuateHostResponse.newBuilder()
+                .setHost(toProto(hostView(id)))
+                .addAllOperations(result.started().stream()
+                        .map(op -> WorkspaceProtoMapper.toProto(op, clock.instant()))
+                        .toList())
+                .addAllWorkspacesLeft(result.left().stream().map(UUID::toString).toList())
+                .build();
     }
 
     Host undrain(UndrainHostRequest request) {

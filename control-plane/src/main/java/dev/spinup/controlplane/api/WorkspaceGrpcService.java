@@ -99,12 +99,13 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
             String edgeScheme,
             ApiTokens apiTokens,
             dev.spinup.controlplane.transitions.HostLoss hostLoss,
+            dev.spinup.controlplane.transitions.Evacuation evacuation,
             Clock clock) {
         this.lifecycle = new LifecycleApi(db, service, flavors, offeredTemplates, workspaceDomain, clock);
         this.access = new AccessApi(db, accessKeys, lifecycle, workspaceDomain, edgeScheme, clock);
         this.domains = new DomainApi(db, lifecycle, workspaceDomain);
         this.operations = new OperationApi(db, durations, clock);
-        this.fleet = new FleetApi(db, enrollment, hostLoss, heartbeatLease, clock);
+        this.fleet = new FleetApi(db, enrollment, hostLoss, evacuation, heartbeatLease, clock);
         this.tokens = new TokenApi(db, apiTokens, clock);
         this.regions = new RegionApi(db, flavors, clock);
     }
@@ -329,6 +330,12 @@ public final class WorkspaceGrpcService extends WorkspaceServiceGrpc.WorkspaceSe
                 () -> dev.spinup.api.v1.DeclareHostLostResponse.newBuilder()
                         .setHost(fleet.declareLost(request))
                         .build());
+    }
+
+    @Override
+    public void evacuateHost(
+            dev.spinup.api.v1.EvacuateHostRequest request, StreamObserver<dev.spinup.api.v1.EvacuateHostResponse> out) {
+        reply(out, () -> fleet.evacuate(request));
     }
 
     @Override

@@ -34,6 +34,7 @@ public final class AuthInterceptor implements ServerInterceptor {
             WorkspaceServiceGrpc.getDrainHostMethod().getBareMethodName(),
             WorkspaceServiceGrpc.getUndrainHostMethod().getBareMethodName(),
             WorkspaceServiceGrpc.getDeclareHostLostMethod().getBareMethodName(),
+            WorkspaceServiceGrpc.getEvacuateHostMethod().getBareMethodName(),
             WorkspaceServiceGrpc.getCreateEnrollmentTokenMethod().getBareMethodName(),
             WorkspaceServiceGrpc.getListOrphansMethod().getBareMethodName(),
             WorkspaceServiceGrpc.getCreateApiTokenMethod().getBareMethodName(),

@@ -40,6 +40,7 @@ public final class Lifecycle {
         add(OperationVerb.SET_SHARING, EnumSet.of(ACTIVE, SUSPENDED, ARCHIVED), null);
         // RECOVER: active stays active (on another host, or archived when that fails); suspended is archived.
         add(OperationVerb.RECOVER, EnumSet.of(ACTIVE, SUSPENDED), null);
+        add(OperationVerb.EVACUATE, EnumSet.of(ACTIVE, SUSPENDED), null);
     }
 
     private Lifecycle() {}

@@ -18,7 +18,9 @@ public enum OperationVerb implements WireValue {
     /** SetSharing: the app's names become public or private at the edge. */
     SET_SHARING("set_sharing"),
     /** Brings a lost host's workspace back elsewhere from its newest verified snapshot; started by the control plane. */
-    RECOVER("recover");
+    RECOVER("recover"),
+    /** Moves a workspace off a host being evacuated, by a fresh snapshot restored elsewhere; started by EvacuateHost. */
+    EVACUATE("evacuate");
 
     private final String wire;
 

@@ -35,10 +35,15 @@ public final class AgentSteps {
 
     /** Boots the workspace and records where it answers. */
     public Step start(String name) {
+        return start(name, ctx -> ctx.workspace().hostId());
+    }
+
+    /** As {@link #start(String)}, on the host {@code host} names. */
+    public Step start(String name, Function<StepContext, UUID> host) {
         return onHost(
                 name,
                 timeouts.start(),
-                ctx -> ctx.workspace().hostId(),
+                host,
                 ctx -> new AgentCommand.StartVm(ctx.workspace().envelope()),
                 (ctx, result) -> {
                     String endpoint = result.vmStarted().endpoint();
@@ -57,6 +62,12 @@ public final class AgentSteps {
         return onHost(name, timeouts.stop(), ctx -> new AgentCommand.StopVm(graceSeconds));
     }
 
+    /** As {@link #stop(String, int)}, on the host {@code host} names. */
+    public Step stop(String name, int graceSeconds, Function<StepContext, UUID> host) {
+        return onHost(
+                name, timeouts.stop(), host, ctx -> new AgentCommand.StopVm(graceSeconds), (ctx, result) -> Map.of());
+    }
+
     public Step destroy(String name) {
         return onHost(name, timeouts.destroy(), ctx -> new AgentCommand.DestroyVm());
     }
@@ -71,6 +82,11 @@ public final class AgentSteps {
     /** Removes the workspace's local data on its host (after a verified snapshot). */
     public Step wipe(String name) {
         return onHost(name, timeouts.destroy(), ctx -> new AgentCommand.WipeDisk());
+    }
+
+    /** As {@link #wipe(String)}, on the host {@code host} names. */
+    public Step wipe(String name, Function<StepContext, UUID> host) {
+        return onHost(name, timeouts.destroy(), host, ctx -> new AgentCommand.WipeDisk(), (ctx, result) -> Map.of());
     }
 
     /**

@@ -67,10 +67,15 @@ public final class SnapshotSteps {
      * the same transaction that enqueues the command.
      */
     public Step take(String name, SnapshotKind kind) {
+        return take(name, kind, ctx -> ctx.workspace().hostId());
+    }
+
+    /** As {@link #take(String, SnapshotKind)}, on the host {@code host} names. */
+    public Step take(String name, SnapshotKind kind, java.util.function.Function<StepContext, UUID> host) {
         return agent.onHost(
                 name,
                 timeouts.snapshot(),
-                ctx -> ctx.workspace().hostId(),
+                host,
                 ctx -> {
                     UUID snapshotId = snapshotId(ctx);
                     String key = objectKey(ctx.workspace().id(), snapshotId);

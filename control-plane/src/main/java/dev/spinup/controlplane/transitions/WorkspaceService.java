@@ -293,6 +293,17 @@ public final class WorkspaceService {
                 "system");
     }
 
+    /** Starts the EVACUATE of a workspace off {@code host} (an operator's EvacuateHost). */
+    public Operation evacuate(UUID workspaceId, UUID host, String actor) {
+        return start(
+                OperationVerb.EVACUATE,
+                "evacuate:" + workspaceId + ":" + host + ":" + Ids.newId(clock),
+                "evacuate:" + workspaceId,
+                workspaceId,
+                Map.of(),
+                actor);
+    }
+
     private Operation start(
             OperationVerb verb,
             String requestId,

@@ -1,0 +1,79 @@
+package dev.spinup.controlplane.transitions;
+
+import dev.spinup.controlplane.core.ErrorReason;
+import dev.spinup.controlplane.core.Host;
+import dev.spinup.controlplane.core.HostState;
+import dev.spinup.controlplane.core.Operation;
+import dev.spinup.controlplane.core.SpinUpException;
+import dev.spinup.controlplane.core.WorkspaceState;
+import dev.spinup.controlplane.store.Transactions;
+import dev.spinup.controlplane.store.WorkspaceStore;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * EvacuateHost: drains the host (audited) and starts an EVACUATE ({@link EvacuateWorkspaceJob})
+ * for each of its active and suspended workspaces that no operation holds. A workspace that is
+ * busy, or finds no room elsewhere, is left on the host and reported: calling again moves it (each
+ * call starts its own operations; a workspace moves once, as it is off the host when it is done).
+ */
+public final class Evacuation {
+    private final Transactions db;
+    private final WorkspaceService workspaces;
+    private final Clock clock;
+
+    /** What one call did: the operations it started, and the workspaces it left. */
+    public record Result(List<Operation> started, List<UUID> left) {}
+
+    public Evacuation(Transactions db, WorkspaceService workspaces, Clock clock) {
+        this.db = db;
+        this.workspaces = workspaces;
+        this.clock = clock;
+    }
+
+    public Result evacuate(UUID hostId, String actor) {
+        Host host = db.read(tx -> tx.fleet().findHost(hostId))
+                .orElseThrow(() ->
+                        SpinUpException.notFound(ErrorReason.HOST_NOT_FOUND, "hostId", hostId, "no host " + hostId));
+        if (host.state() == HostState.LOST || host.state() == HostState.RETIRED) {
+            throw SpinUpException.failedPrecondition(
+                    ErrorReason.INVALID_STATE_TRANSITION,
+                    "host " + hostId + " is " + host.state().wire() + ": "
+                            + (host.state() == HostState.LOST
+                                    ? "its workspaces are recovered from their snapshots instead"
+                                    : "it holds no workspace"),
+                    Map.of("state", host.state().name()));
+        }
+        db.inTransactionVoid(tx -> {
+            tx.fleet().drain(hostId, clock.instant(), "evacuating: by " + actor);
+            tx.audit()
+                    .append(
+                            null,
+                            null,
+                            "host.evacuation_started",
+                            Map.of("hostId", hostId.toString()),
+                            actor,
+                            clock.instant());
+        });
+        List<Operation> started = new ArrayList<>();
+        List<UUID> left = new ArrayList<>();
+        for (WorkspaceStore.Placed w : db.read(tx -> tx.workspaces().placedOn(hostId))) {
+            if (w.state() != WorkspaceState.ACTIVE && w.state() != WorkspaceState.SUSPENDED) {
+                continue;
+            }
+            if (!w.idle()) {
+                left.add(w.id());
+                continue;
+            }
+            try {
+                started.add(workspaces.evacuate(w.id(), hostId, actor));
+            } catch (SpinUpException e) {
+                left.add(w.id()); // busy since the read, or no room elsewhere
+            }
+        }
+        return new Result(started, left);
+    }
+}
