@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spinup.agent.HostAgent;
 import dev.spinup.agent.HostAgentConfig;
+import dev.spinup.agent.commands.CommandHooks;
 import dev.spinup.agent.drivers.LocalWorkspace;
 import dev.spinup.api.v1.GetWorkspaceRequest;
 import dev.spinup.api.v1.Operation;
@@ -78,6 +79,10 @@ class CrashSafetyTest {
     /** RECOVER's steps when it restarts a lost host's active workspace on another host. */
     static final List<String> RECOVER_STEPS = List.of("download", "start", "routes");
 
+    /** EVACUATE's steps for an active workspace. */
+    static final List<String> EVACUATE_STEPS =
+            List.of("stop", "snapshot", "verify", "download", "start", "routes", "wipe", "old_host_routes");
+
     /**
      * Steps past their verb's point of no return, each made to fail once on the host: the crash
      * lands in a step that is then retried forward, and the operation must still succeed.
@@ -103,18 +108,27 @@ class CrashSafetyTest {
     static ManagedChannel channel;
     static WorkspaceServiceBlockingStub api;
     static String token;
+    static String adminToken;
+    /** The host workspaces are evacuated from: draining (no placements) but while a case puts one there. */
+    static HostAgent evacuated;
+
+    static UUID evacuatedId;
+    static UUID crashHostId;
 
     @BeforeAll
     static void start() throws Exception {
         db = new Database(pg.config());
         db.migrate();
         UUID hostId = Ids.newId(clock);
+        crashHostId = hostId;
         db.inTransactionVoid(tx -> {
             tx.fleet().ensureRegion(SpinUpCluster.REGION, "Crash region");
             tx.fleet().registerHost(hostId, SpinUpCluster.REGION, "crash-host", new Envelope(200, 400, 5000));
         });
         token = db.inTransaction(tx -> new ApiTokens(clock)
                 .create(tx, Ids.newId(clock), "crash-test", Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
+        adminToken = db.inTransaction(tx -> new ApiTokens(clock)
+                .create(tx, Ids.newId(clock), "crash-admin", Set.of(Principal.SCOPE_ADMIN), clock.instant()));
         CertificateAuthority ca = CertificateAuthority.loadOrCreate(dir.resolve("pki"), "crash CA", clock);
         ca.issueServer(List.of("localhost"), List.of("127.0.0.1"))
                 .writeTo(dir.resolve("pki/server.crt"), dir.resolve("pki/server.key"));
@@ -166,6 +180,12 @@ class CrashSafetyTest {
                 hosts.flatMap(h -> ChildProcesses.pidIn(h.resolve("agent.pid")).stream())
                         .flatMap(pid -> ProcessHandle.of(pid).stream())
                         .forEach(ChildProcesses::killTree);
+            }
+        }
+        if (evacuated != null) {
+            evacuated.close();
+            for (LocalWorkspace w : evacuated.driver().inventory()) {
+                evacuated.driver().stop(w.workspaceId(), 0);
             }
         }
         if (agent != null) {
@@ -346,6 +366,94 @@ class CrashSafetyTest {
                 "%-8s %-16s %-14s %7d ms  %s", verb, step, point, finishedMs, outcome + ", recovered once"));
     }
 
+    static Stream<Arguments> evacuateCases() {
+        return CrashCases.of(Map.of("evacuate", EVACUATE_STEPS), POINTS);
+    }
+
+    /**
+     * An active workspace evacuated from its host (EvacuateHost), the control plane killed at each
+     * step boundary of EVACUATE: it ends on the other host, running, with each command run once on
+     * either host, and nothing of it left on the evacuated one.
+     */
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("evacuateCases")
+    void killedWhileEvacuatingAWorkspaceItMovesExactlyOnce(String verb, String step, String point) throws Exception {
+        startEvacuatedHost();
+        // the workspace lands on the host to evacuate: the only one taking placements for its create
+        setHostState(evacuatedId, "healthy");
+        setHostState(crashHostId, "draining");
+        String ws;
+        try {
+            ws = Workspaces.createActive(client(), "evacuee");
+        } finally {
+            setHostState(crashHostId, "healthy");
+        }
+        assertThat(evacuated.driver().find(ws))
+                .as("placed on the host to evacuate")
+                .isPresent();
+        Operation op = killedAt(
+                verb,
+                step,
+                point,
+                () -> SpinUpCluster.client(channel, adminToken)
+                        .evacuateHost(dev.spinup.api.v1.EvacuateHostRequest.newBuilder()
+                                .setHostId(evacuatedId.toString())
+                                .build())
+                        .getOperations(0));
+        long serving = System.nanoTime();
+        Operation done = Workspaces.awaitDone(client(), op.getId());
+        long finishedMs = (System.nanoTime() - serving) / 1_000_000;
+        String outcome = check(verb, ws, done);
+        for (String s : EVACUATE_STEPS) {
+            assertThat(evacuated.timesExecuted(done.getId() + "/" + s))
+                    .as("times %s ran on the evacuated host", s)
+                    .isLessThanOrEqualTo(1);
+        }
+        assertThat(evacuated.driver().find(ws))
+                .as("nothing left on the evacuated host")
+                .isEmpty();
+        table.add(String.format(
+                "%-8s %-16s %-14s %7d ms  %s", verb, step, point, finishedMs, outcome + ", old copy wiped"));
+    }
+
+    /** A second host, started once, draining between cases so the other cases never place on it. */
+    private static void startEvacuatedHost() throws Exception {
+        if (evacuated != null) {
+            return;
+        }
+        evacuatedId = Ids.newId(clock);
+        db.inTransactionVoid(tx -> {
+            tx.fleet().registerHost(evacuatedId, SpinUpCluster.REGION, "evacuated-host", new Envelope(200, 400, 5000));
+            tx.fleet().drain(evacuatedId, clock.instant(), "crash test: placements only while a case wants them");
+        });
+        CertificateAuthority.load(dir.resolve("pki/ca.crt"), dir.resolve("pki/ca.key"), clock)
+                .issueHost(evacuatedId)
+                .writeTo(dir.resolve("evacuated/host.crt"), dir.resolve("evacuated/host.key"));
+        evacuated = HostAgent.start(
+                new HostAgentConfig(
+                        List.of("localhost:" + port),
+                        dir.resolve("evacuated/host.crt"),
+                        dir.resolve("evacuated/host.key"),
+                        dir.resolve("pki/ca.crt"),
+                        dir.resolve("evacuated"),
+                        null,
+                        "127.0.0.1",
+                        26000,
+                        26999,
+                        200,
+                        400,
+                        5000,
+                        Duration.ofSeconds(2),
+                        Duration.ofSeconds(30)),
+                clock,
+                CommandHooks.NONE);
+        Eventually.await(Duration.ofSeconds(30), "the evacuated host's agent to connect", evacuated::isConnected);
+    }
+
+    private static void setHostState(UUID host, String state) {
+        db.withHandle(h -> h.execute("UPDATE hosts SET state = ? WHERE id = ?", state, host));
+    }
+
     /**
      * Makes the request, kills the control plane with SIGKILL where the spec says ("verb step
      * point"), and starts another; returns the request's operation once the new one serves.
@@ -388,7 +496,11 @@ class CrashSafetyTest {
     /** The invariants after recovery; returns the outcome for the table. */
     private static String check(String verb, String ws, Operation done) {
         assertThat(done.getStatus()).as("%s", done).isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
-        List<String> steps = verb.equals("recover") ? RECOVER_STEPS : STEPS.get(verb);
+        List<String> steps = switch (verb) {
+            case "recover" -> RECOVER_STEPS;
+            case "evacuate" -> EVACUATE_STEPS;
+            default -> STEPS.get(verb);
+        };
         assertThat(done.getStepsList()).extracting(s -> s.getName()).containsExactlyElementsOf(steps);
         WorkspaceState state = client().getWorkspace(
                         GetWorkspaceRequest.newBuilder().setWorkspaceId(ws).build())
