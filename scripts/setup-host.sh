@@ -12,12 +12,15 @@
 #                   its initramfs and its root filesystem
 #   libkrb5-dev, ripgrep, make, g++   vm-base-config/build-code-server.sh: code-server's native
 #                   modules (kerberos needs the Kerberos headers) and the IDE's search tool
+#   bind9           the tests' authoritative DNS server for RFC 2136 updates: each test runs its own
+#                   named on a free port (the package's own service is not used; on a machine with
+#                   systemd, `systemctl disable --now named` if you do not want it)
 # The kernel (linux-image-*-cloud-amd64) is downloaded as a .deb into $SPINUP_DEB_CACHE (default
 # ${XDG_CACHE_HOME:-$HOME/.cache}/spinup/debs), not installed: it boots inside the VMs only.
 # promtool (the alert rules' checker) is taken out of Debian's prometheus package into
 # ${XDG_CACHE_HOME:-$HOME/.cache}/spinup/promtool/, without installing the Prometheus server.
 set -euo pipefail
-packages=(nodejs caddy chromium curl qemu-system-x86 qemu-utils busybox-static cpio e2fsprogs libkrb5-dev ripgrep make g++)
+packages=(nodejs caddy chromium curl qemu-system-x86 qemu-utils busybox-static cpio e2fsprogs libkrb5-dev ripgrep make g++ bind9)
 debs=${SPINUP_DEB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/spinup/debs}
 missing=()
 for p in "${packages[@]}"; do

@@ -4,6 +4,7 @@ import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.FixedDelay;
 import dev.spinup.controlplane.fleet.AccessKeys;
+import dev.spinup.controlplane.fleet.DnsSync;
 import dev.spinup.controlplane.fleet.HostHealth;
 import dev.spinup.controlplane.fleet.Scaler;
 import dev.spinup.controlplane.snapshots.SnapshotSweep;
@@ -29,6 +30,10 @@ public final class BackgroundJobs {
     public static final String SNAPSHOT_SWEEP = "snapshot-sweep";
     public static final String ACCESS_KEYS = "access-keys";
     public static final String SCALER = "scaler";
+    public static final String DNS_SYNC = "dns-sync";
+    /** How long a name may point at a workspace's old home after it moved (plus the record's TTL). */
+    public static final Duration DNS_SYNC_EVERY = Duration.ofSeconds(5);
+
     public static final Duration SCALER_EVERY = Duration.ofSeconds(5);
     public static final Duration HOST_HEALTH_EVERY = Duration.ofSeconds(5);
     public static final Duration ACCESS_KEYS_EVERY = Duration.ofMinutes(1);
@@ -43,8 +48,9 @@ public final class BackgroundJobs {
             Duration scanInterval,
             SnapshotSweep sweep,
             AccessKeys accessKeys,
-            Scaler scaler) {
-        return List.of(
+            Scaler scaler,
+            DnsSync dns) {
+        List<RecurringTask<?>> tasks = new java.util.ArrayList<>(List.of(
                 Tasks.recurring(HOST_HEALTH, FixedDelay.of(HOST_HEALTH_EVERY)).execute((instance, context) -> {
                     hostHealth.check();
                     hostLoss.scan();
@@ -55,6 +61,11 @@ public final class BackgroundJobs {
                         .execute((instance, context) -> sweep.sweep()),
                 Tasks.recurring(ACCESS_KEYS, FixedDelay.of(ACCESS_KEYS_EVERY))
                         .execute((instance, context) -> accessKeys.rotate()),
-                Tasks.recurring(SCALER, FixedDelay.of(SCALER_EVERY)).execute((instance, context) -> scaler.tick()));
+                Tasks.recurring(SCALER, FixedDelay.of(SCALER_EVERY)).execute((instance, context) -> scaler.tick())));
+        if (dns != null) {
+            tasks.add(Tasks.recurring(DNS_SYNC, FixedDelay.of(DNS_SYNC_EVERY))
+                    .execute((instance, context) -> dns.sync()));
+        }
+        return tasks;
     }
 }

@@ -55,7 +55,8 @@ public final class ControlPlane implements AutoCloseable {
                     cp.w.periodicSnapshots.scanInterval(),
                     cp.w.snapshotSweep,
                     cp.w.accessKeys,
-                    cp.w.scaler));
+                    cp.w.scaler,
+                    cp.w.dnsSync));
             cp.w.server.start();
         } catch (IOException e) {
             cp.close();
@@ -85,6 +86,11 @@ public final class ControlPlane implements AutoCloseable {
     /** Sweeps object storage for snapshot objects no record stands for, now (tests; it also runs on its own). */
     public int sweepSnapshotObjects() {
         return w.snapshotSweep.sweep();
+    }
+
+    /** Publishes the workspaces' names now (tests; it also runs on its own); 0 when no DNS is published. */
+    public int publishDns() {
+        return w.dnsSync == null ? 0 : w.dnsSync.sync();
     }
 
     /** Runs whatever background work is due now (e.g. after a test moved the clock). */

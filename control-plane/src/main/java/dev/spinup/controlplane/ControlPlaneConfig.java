@@ -40,7 +40,8 @@ public record ControlPlaneConfig(
         SnapshotSweep.Config snapshotSweep,
         dev.spinup.controlplane.fleet.LocalHosts.Config localHosts,
         dev.spinup.controlplane.aws.AsgProvider.Config asg,
-        dev.spinup.controlplane.fleet.FleetTimings fleetTimings) {
+        dev.spinup.controlplane.fleet.FleetTimings fleetTimings,
+        dev.spinup.controlplane.dns.Rfc2136Publisher.Config dns) {
 
     /**
      * PEM files: the server's certificate and key, and the CA that signs host (client) certificates.
@@ -97,7 +98,8 @@ public record ControlPlaneConfig(
                 SnapshotSweep.Config.defaults(),
                 null,
                 null,
-                dev.spinup.controlplane.fleet.FleetTimings.defaults());
+                dev.spinup.controlplane.fleet.FleetTimings.defaults(),
+                null);
     }
 
     public ControlPlaneConfig withPorts(String bindAddress, int grpcPort, int metricsPort) {
@@ -143,6 +145,11 @@ public record ControlPlaneConfig(
         return with(b -> b.asg = asg);
     }
 
+    /** Publishes workspaces' names to this zone by RFC 2136 (null: no DNS is published). */
+    public ControlPlaneConfig withDns(dev.spinup.controlplane.dns.Rfc2136Publisher.Config dns) {
+        return with(b -> b.dns = dns);
+    }
+
     public ControlPlaneConfig withFleetTimings(dev.spinup.controlplane.fleet.FleetTimings timings) {
         return with(b -> b.fleetTimings = timings);
     }
@@ -183,6 +190,7 @@ public record ControlPlaneConfig(
         dev.spinup.controlplane.fleet.LocalHosts.Config localHosts;
         dev.spinup.controlplane.aws.AsgProvider.Config asg;
         dev.spinup.controlplane.fleet.FleetTimings fleetTimings;
+        dev.spinup.controlplane.dns.Rfc2136Publisher.Config dns;
 
         Copy(ControlPlaneConfig c) {
             bindAddress = c.bindAddress();
@@ -203,6 +211,7 @@ public record ControlPlaneConfig(
             localHosts = c.localHosts();
             asg = c.asg();
             fleetTimings = c.fleetTimings();
+            dns = c.dns();
         }
 
         ControlPlaneConfig build() {
@@ -224,7 +233,8 @@ public record ControlPlaneConfig(
                     snapshotSweep,
                     localHosts,
                     asg,
-                    fleetTimings);
+                    fleetTimings,
+                    dns);
         }
     }
 }

@@ -172,11 +172,16 @@ public final class Main {
         @CommandLine.Mixin
         AsgOptions asg;
 
+        @CommandLine.Mixin
+        DnsOptions dns;
+
         @Override
         public Integer call() throws Exception {
             dev.spinup.controlplane.aws.AsgProvider.Config asgConfig;
+            dev.spinup.controlplane.dns.Rfc2136Publisher.Config dnsConfig;
             try {
                 asgConfig = asg.config();
+                dnsConfig = dns.config(workspaceDomain);
             } catch (IllegalArgumentException e) {
                 System.err.println("serve: " + e.getMessage());
                 return 2;
@@ -197,7 +202,8 @@ public final class Main {
                     .withPorts(ports.bind, ports.grpcPort, ports.metricsPort)
                     .withWorkspaceDomain(workspaceDomain)
                     .withEdgeScheme(edgeScheme)
-                    .withAsg(asgConfig);
+                    .withAsg(asgConfig)
+                    .withDns(dnsConfig);
             ControlPlaneConfig config = defaults.withEngine(new dev.spinup.controlplane.engine.OperationEngine.Config(
                     jobThreads,
                     defaults.engine().pollingInterval(),

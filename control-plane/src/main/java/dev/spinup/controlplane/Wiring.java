@@ -92,6 +92,9 @@ final class Wiring {
     final HeartbeatWriter heartbeats;
     final HostHealth hostHealth;
     final dev.spinup.controlplane.transitions.HostLoss hostLoss;
+    /** Null when no DNS is published. */
+    final dev.spinup.controlplane.fleet.DnsSync dnsSync;
+
     final dev.spinup.controlplane.fleet.Scaler scaler;
     final PeriodicSnapshots periodicSnapshots;
     final SnapshotSweep snapshotSweep;
@@ -171,6 +174,15 @@ final class Wiring {
                 new WorkspaceService(db, placement, engine, runner, config.workspaceDomain(), clock, meters, tracer);
 
         this.hostHealth = new HostHealth(db, config.heartbeatLease(), clock, meters);
+        dev.spinup.controlplane.fleet.DnsSync.registerMeters(meters);
+        this.dnsSync = config.dns() == null
+                ? null
+                : new dev.spinup.controlplane.fleet.DnsSync(
+                        db,
+                        new dev.spinup.controlplane.dns.Rfc2136Publisher(config.dns()),
+                        config.workspaceDomain(),
+                        clock,
+                        meters);
         this.hostLoss = new dev.spinup.controlplane.transitions.HostLoss(
                 db, service, config.heartbeatLease(), config.fleetTimings().hostLossGrace(), wake, clock, meters);
         this.periodicSnapshots = new PeriodicSnapshots(db, service, config.snapshotScanInterval(), clock, meters);

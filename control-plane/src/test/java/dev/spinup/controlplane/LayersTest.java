@@ -54,6 +54,7 @@ class LayersTest {
                         "..controlplane.agents..",
                         "..controlplane.storage..",
                         "..controlplane.aws..",
+                        "..controlplane.dns..",
                         "..controlplane.pki..",
                         "..controlplane.metrics..",
                         "..controlplane.grpc..")

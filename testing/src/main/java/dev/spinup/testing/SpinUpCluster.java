@@ -105,6 +105,9 @@ public final class SpinUpCluster implements AutoCloseable {
         if (b.fleetTimings != null) {
             config = config.withFleetTimings(b.fleetTimings);
         }
+        if (b.dns != null) {
+            config = config.withDns(b.dns);
+        }
         if (b.localHosts != null) {
             // the local provider's agents dial a port known before the control plane starts
             int grpcPort = Ports.free();
@@ -158,6 +161,7 @@ public final class SpinUpCluster implements AutoCloseable {
         private Envelope localHosts;
         private dev.spinup.controlplane.aws.AsgProvider.Config asg;
         private dev.spinup.controlplane.fleet.FleetTimings fleetTimings;
+        private dev.spinup.controlplane.dns.Rfc2136Publisher.Config dns;
 
         private Builder(DatabaseConfig database, Path dir) {
             this.database = database;
@@ -188,6 +192,12 @@ public final class SpinUpCluster implements AutoCloseable {
         /** Offers the {@code aws-asg} capacity provider (against a stand-in for AWS, in tests). */
         public Builder asg(dev.spinup.controlplane.aws.AsgProvider.Config asg) {
             this.asg = asg;
+            return this;
+        }
+
+        /** Publishes the workspaces' names by RFC 2136 (default: none). */
+        public Builder dns(dev.spinup.controlplane.dns.Rfc2136Publisher.Config dns) {
+            this.dns = dns;
             return this;
         }
 

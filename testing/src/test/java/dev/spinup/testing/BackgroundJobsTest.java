@@ -111,7 +111,8 @@ class BackgroundJobsTest {
                                 (tx, job) -> {},
                                 dev.spinup.controlplane.engine.StepHooks.NONE,
                                 clock,
-                                meters)))
+                                meters),
+                        null))
                 .build();
         scheduler.start();
         db.inTransactionVoid(tx -> tx.fleet().ensureRegion("jobs", "Jobs"));

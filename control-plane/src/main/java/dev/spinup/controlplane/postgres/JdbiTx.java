@@ -47,6 +47,11 @@ final class JdbiTx implements Tx {
     }
 
     @Override
+    public dev.spinup.controlplane.store.DnsStore dns() {
+        return attach(JdbiDnsStore.class);
+    }
+
+    @Override
     public FleetStore fleet() {
         return attach(JdbiFleetStore.class);
     }

@@ -31,6 +31,8 @@ public interface Tx {
 
     ScalingStore scaling();
 
+    DnsStore dns();
+
     /** Runs {@code action} after this transaction commits (never after a rollback). */
     void afterCommit(Runnable action);
 
