@@ -44,10 +44,31 @@ class HostLossTest {
     static final Duration LEASE = Duration.ofSeconds(40); // the control plane's default
     static final Duration GRACE = Duration.ofMinutes(5);
 
+    static final String ZONE = "workspaces.localhost"; // the cluster's workspace domain
+    static final dev.spinup.testing.dns.BindServer bind = startBind();
+
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.clock(clock)
             .agentHeartbeat(Duration.ofSeconds(1))
-            .fleetTimings(FleetTimings.defaults().withHostLossGrace(GRACE)));
+            .fleetTimings(FleetTimings.defaults().withHostLossGrace(GRACE))
+            .dns(new dev.spinup.controlplane.dns.Rfc2136Publisher.Config(
+                    "127.0.0.1",
+                    bind.port(),
+                    ZONE,
+                    dev.spinup.testing.dns.BindServer.KEY_NAME,
+                    bind.secret(),
+                    Duration.ofSeconds(30))));
+
+    private static dev.spinup.testing.dns.BindServer startBind() {
+        try {
+            return dev.spinup.testing.dns.BindServer.start(Files.createTempDirectory("spinup-bind"), ZONE);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
 
     static SpinUpCluster cluster;
     static SpinUpCluster.RegisteredHost hostA;
@@ -61,6 +82,7 @@ class HostLossTest {
 
     @AfterAll
     static void stop() throws Exception {
+        bind.close();
         if (agentA != null) {
             agentA.destroyForcibly();
             agentA.waitFor(30, TimeUnit.SECONDS);
@@ -93,8 +115,13 @@ class HostLossTest {
         Workspaces.putNote(keptUrl, "third", "written after the last snapshot: lost with the host");
         Instant recoveryPoint = createdAt(differential);
 
+        // A's edge is reached at one address, B's at another; kept's name points at A
+        setEdge(hostA.id(), "192.0.2.10:80");
+        Eventually.await(Duration.ofSeconds(30), "kept's name to point at A", () -> resolves(kept, "192.0.2.10"));
+
         // B joins; A's agent and kept's processes die; fresh's processes outlive them (as on a host cut off)
-        cluster.startAgent(new Envelope(4, 8, 50));
+        SpinUpCluster.TestHost hostB = cluster.startAgent(new Envelope(4, 8, 50));
+        setEdge(hostB.id(), "192.0.2.20:80");
         long freshPid = pidOf(fresh).orElseThrow();
         agentA.toHandle().destroyForcibly(); // SIGKILL to the agent's JVM alone
         agentA.waitFor(30, TimeUnit.SECONDS);
@@ -146,6 +173,7 @@ class HostLossTest {
         assertThat(Workspaces.get(keptNow.getUrl() + "/notes/third").statusCode())
                 .as("written after the recovery point")
                 .isEqualTo(404);
+        Eventually.await(Duration.ofSeconds(30), "kept's name to follow it to B", () -> resolves(kept, "192.0.2.20"));
 
         Operation sleepingRecovered = recovered(sleeping);
         assertThat(sleepingRecovered.getStatus()).isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
@@ -293,6 +321,20 @@ class HostLossTest {
                             "UPDATE workspaces SET snapshot_interval_seconds = ? WHERE id = ?",
                             seconds,
                             UUID.fromString(ws)));
+        }
+    }
+
+    private static void setEdge(UUID host, String address) {
+        cluster.database().withHandle(h -> h.execute("UPDATE hosts SET edge_address = ? WHERE id = ?", address, host));
+    }
+
+    /** Publishes the names (as the recurring pass does), then asks BIND where the workspace's name points. */
+    private static boolean resolves(String ws, String address) {
+        cluster.controlPlane().publishDns();
+        try {
+            return bind.lookup(ws + "." + ZONE, org.xbill.DNS.Type.A).equals(List.of(address));
+        } catch (IOException e) {
+            return false;
         }
     }
 
