@@ -94,7 +94,7 @@ public final class WorkspaceService {
                             ErrorReason.UNKNOWN_REGION, "region", "no region named \"" + request.regionId() + "\"");
                 }
                 if (request.fork() != null) {
-                    forkable(tx, request.fork());
+                    request.fork().checkRestorable(tx);
                 }
                 Optional<UUID> placed = placement.place(tx, request.regionId(), request.envelope());
                 // an elastic region grows: the create waits for a host in its first step
@@ -105,31 +105,7 @@ public final class WorkspaceService {
                 Instant now = clock.instant();
                 UUID workspaceId = Ids.newId(clock);
                 UUID operationId = Ids.newId(clock);
-                tx.workspaces()
-                        .insert(new Workspace(
-                                workspaceId,
-                                request.externalWorkspaceId(),
-                                request.externalUserId(),
-                                request.displayName(),
-                                request.regionId(),
-                                hostId,
-                                request.flavor(),
-                                request.envelope(),
-                                WorkspaceState.ACTIVE,
-                                operationId,
-                                request.template(),
-                                request.labels(),
-                                null,
-                                86_400,
-                                30,
-                                now,
-                                now,
-                                null,
-                                false,
-                                null,
-                                java.util.List.of(),
-                                java.util.List.of(),
-                                ""));
+                tx.workspaces().insert(request.newWorkspace(workspaceId, hostId, operationId, now));
                 tx.domains()
                         .insert(
                                 Ids.newId(clock),
@@ -204,36 +180,6 @@ public final class WorkspaceService {
     }
 
     /**
-     * The fork's snapshot is the source workspace's, and restorable whole: verified, in object
-     * storage, and so is its full one if it is a differential.
-     */
-    private static void forkable(Tx tx, CreateWorkspace.Fork fork) {
-        UUID id = fork.snapshotId();
-        var snapshot = tx.snapshots()
-                .find(id)
-                .filter(s -> s.workspaceId().equals(fork.sourceWorkspaceId()))
-                .orElseThrow(() -> SpinUpException.notFound(
-                        ErrorReason.SNAPSHOT_NOT_FOUND,
-                        "snapshotId",
-                        id,
-                        "workspace " + fork.sourceWorkspaceId() + " has no snapshot " + id));
-        boolean whole = snapshot.verifiedAt() != null
-                && snapshot.purgedAt() == null
-                && (snapshot.baseId() == null
-                        || tx.snapshots()
-                                .find(snapshot.baseId())
-                                .filter(b -> b.verifiedAt() != null && b.purgedAt() == null)
-                                .isPresent());
-        if (!whole) {
-            throw SpinUpException.failedPrecondition(
-                    ErrorReason.NO_VERIFIED_SNAPSHOT,
-                    "snapshot " + id + " cannot be restored: it is not verified, or it (or the full snapshot it"
-                            + " builds on) is no longer in object storage",
-                    Map.of("snapshotId", id.toString()));
-        }
-    }
-
-    /**
      * A product that retries a create with a new request_id (after a timeout, say) must not get a
      * second workspace: the external id names one live workspace at a time.
      */
@@ -265,18 +211,12 @@ public final class WorkspaceService {
 
     /** Starts a periodic snapshot (actor "system"); it does not make the workspace busy. */
     public Operation snapshot(UUID workspaceId, String requestId) {
-        return start(OperationVerb.SNAPSHOT, requestId, "snapshot:" + workspaceId, workspaceId, Map.of(), "system");
+        return started(OperationVerb.SNAPSHOT, requestId, workspaceId, "system");
     }
 
     /** Starts a REPAIR (actor "system") after reconcile found the workspace's host out of line. */
     public Operation repair(UUID workspaceId) {
-        return start(
-                OperationVerb.REPAIR,
-                "repair:" + workspaceId + ":" + Ids.newId(clock),
-                "repair:" + workspaceId,
-                workspaceId,
-                Map.of(),
-                "system");
+        return started(OperationVerb.REPAIR, "repair:" + workspaceId + ":" + Ids.newId(clock), workspaceId, "system");
     }
 
     /**
@@ -284,24 +224,21 @@ public final class WorkspaceService {
      * request id is per workspace and host, so scans racing on it start one.
      */
     public Operation recover(UUID workspaceId, UUID lostHost) {
-        return start(
-                OperationVerb.RECOVER,
-                "recover:" + workspaceId + ":" + lostHost,
-                "recover:" + workspaceId,
-                workspaceId,
-                Map.of(),
-                "system");
+        return started(OperationVerb.RECOVER, "recover:" + workspaceId + ":" + lostHost, workspaceId, "system");
     }
 
     /** Starts the EVACUATE of a workspace off {@code host} (an operator's EvacuateHost). */
     public Operation evacuate(UUID workspaceId, UUID host, String actor) {
-        return start(
+        return started(
                 OperationVerb.EVACUATE,
                 "evacuate:" + workspaceId + ":" + host + ":" + Ids.newId(clock),
-                "evacuate:" + workspaceId,
                 workspaceId,
-                Map.of(),
                 actor);
+    }
+
+    /** A verb the control plane starts by itself (no request body: the fingerprint is the verb and workspace). */
+    private Operation started(OperationVerb verb, String requestId, UUID workspaceId, String actor) {
+        return start(verb, requestId, verb.wire() + ":" + workspaceId, workspaceId, Map.of(), actor);
     }
 
     private Operation start(

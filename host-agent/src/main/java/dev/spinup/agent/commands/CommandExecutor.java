@@ -359,12 +359,8 @@ public final class CommandExecutor implements AutoCloseable {
             }
             case RESTORE_SNAPSHOT -> {
                 var r = c.getRestoreSnapshot();
-                progress(
-                        c,
-                        "downloading " + (r.hasBase() ? r.getBase().getSizeBytes() + " + " : "") + r.getSizeBytes()
-                                + " bytes",
-                        0);
-                snapshots.download(
+                progress(c, "downloading " + SnapshotTransfer.bytes(r) + " bytes", 0);
+                snapshots.restore(
                         new WorkspaceSpec(
                                 ws,
                                 ProtoEnums.bare(r.getTemplate()).toLowerCase(Locale.ROOT),
@@ -372,20 +368,9 @@ public final class CommandExecutor implements AutoCloseable {
                                 r.getEnvelope().getVcpu(),
                                 r.getEnvelope().getRamGb(),
                                 r.getEnvelope().getDiskGb()),
-                        r.hasBase()
-                                ? new SnapshotTransfer.Layer(
-                                        r.getBase().getSnapshotId(),
-                                        r.getBase().getDownloadUrl(),
-                                        r.getBase().getSizeBytes(),
-                                        r.getBase().getSha256())
-                                : null,
-                        new SnapshotTransfer.Layer(
-                                r.getSnapshotId(), r.getDownloadUrl(), r.getSizeBytes(), r.getSha256()));
+                        r);
                 result.setMessage("restored snapshot " + r.getSnapshotId()
-                        + (r.hasBase()
-                                ? " (a differential on full snapshot "
-                                        + r.getBase().getSnapshotId() + ")"
-                                : ""));
+                        + (r.hasBase() ? " (on full snapshot " + r.getBase().getSnapshotId() + ")" : ""));
             }
             case WIPE_DISK -> {
                 driver.destroy(ws);

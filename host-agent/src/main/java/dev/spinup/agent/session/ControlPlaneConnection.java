@@ -73,10 +73,7 @@ public final class ControlPlaneConnection implements AutoCloseable {
     private volatile CountDownLatch currentSession;
     private volatile boolean connected;
     private final io.grpc.ClientInterceptor metering;
-    /** Set once the control plane refused this host as lost: nothing here may run any more. */
-    private final java.util.concurrent.atomic.AtomicBoolean fenced = new java.util.concurrent.atomic.AtomicBoolean();
-
-    private final io.micrometer.core.instrument.Counter fencedStops;
+    private final Fencing fencing;
 
     public ControlPlaneConnection(
             List<String> targets,
@@ -97,8 +94,7 @@ public final class ControlPlaneConnection implements AutoCloseable {
         this.targets = List.copyOf(targets);
         // grpc_client_* for the two streams and Enroll-free unary calls: requests, responses, status
         this.metering = new io.micrometer.core.instrument.binder.grpc.MetricCollectingClientInterceptor(meters);
-        this.fencedStops = meters.counter("spinup_agent_fenced_stops");
-        meters.gauge("spinup_agent_fenced", fenced, f -> f.get() ? 1 : 0);
+        this.fencing = new Fencing(driver, meters);
         this.ssl = ssl;
         this.executor = executor;
         this.outbox = outbox;
@@ -172,68 +168,7 @@ public final class ControlPlaneConnection implements AutoCloseable {
 
     /** Whether the control plane refused this host as lost. */
     public boolean isFenced() {
-        return fenced.get();
-    }
-
-    /**
-     * The control plane refused this host as lost (PERMISSION_DENIED, reason HOST_LOST): its
-     * workspaces run elsewhere now, so every one still running here is stopped — on a thread of
-     * its own, not the stream's — and its disk kept for forensics, never wiped. Each refused
-     * reconnect looks again (a stop of a stopped workspace changes nothing).
-     */
-    private void fenceIfLost(Throwable t) {
-        if (!HOST_LOST.equals(reasonOf(t))) {
-            return;
-        }
-        if (fenced.compareAndSet(false, true)) {
-            log.atError()
-                    .setMessage("host_fenced")
-                    .addKeyValue("reason", HOST_LOST)
-                    .addKeyValue("status", Status.fromThrowable(t).getDescription())
-                    .log();
-        }
-        Thread.ofVirtual().name("fenced-stop").start(() -> {
-            for (LocalWorkspace w : driver.inventory()) {
-                if (w.state() != LocalWorkspace.State.RUNNING) {
-                    continue;
-                }
-                try {
-                    driver.stop(w.workspaceId(), FENCED_STOP_GRACE_SECONDS);
-                    fencedStops.increment();
-                    log.atWarn()
-                            .setMessage("fenced_workspace_stopped")
-                            .addKeyValue("workspace", w.workspaceId())
-                            .log();
-                } catch (dev.spinup.agent.drivers.DriverException e) {
-                    log.atError()
-                            .setMessage("fenced_workspace_stop_failed")
-                            .addKeyValue("workspace", w.workspaceId())
-                            .addKeyValue("error", e.getMessage())
-                            .log();
-                }
-            }
-        });
-    }
-
-    private static final String HOST_LOST = "HOST_LOST";
-    private static final int FENCED_STOP_GRACE_SECONDS = 10;
-
-    /** The google.rpc.ErrorInfo reason of a failed call, or "". */
-    static String reasonOf(Throwable t) {
-        com.google.rpc.Status status = io.grpc.protobuf.StatusProto.fromThrowable(t);
-        if (status == null) {
-            return "";
-        }
-        for (com.google.protobuf.Any detail : status.getDetailsList()) {
-            if (detail.is(com.google.rpc.ErrorInfo.class)) {
-                try {
-                    return detail.unpack(com.google.rpc.ErrorInfo.class).getReason();
-                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                    return "";
-                }
-            }
-        }
-        return "";
+        return fencing.isFenced();
     }
 
     /** Runs one session until either stream ends. Returns whether the control plane answered at all. */
@@ -285,7 +220,7 @@ public final class ControlPlaneConnection implements AutoCloseable {
                             .addKeyValue("status", Status.fromThrowable(t))
                             .log();
                 }
-                fenceIfLost(t);
+                fencing.onRefusal(t);
                 ended.countDown();
             }
 
@@ -424,7 +359,7 @@ public final class ControlPlaneConnection implements AutoCloseable {
                         .addKeyValue("status", Status.fromThrowable(t))
                         .log();
             }
-            fenceIfLost(t);
+            fencing.onRefusal(t);
             ended.countDown();
         }
 

@@ -82,6 +82,25 @@ public final class SnapshotTransfer {
         }
     }
 
+    /** Restores the command's snapshot: its full one first when it is a differential. */
+    public void restore(WorkspaceSpec spec, dev.spinup.api.v1.RestoreSnapshot r) throws DriverException {
+        download(
+                spec,
+                r.hasBase()
+                        ? new Layer(
+                                r.getBase().getSnapshotId(),
+                                r.getBase().getDownloadUrl(),
+                                r.getBase().getSizeBytes(),
+                                r.getBase().getSha256())
+                        : null,
+                new Layer(r.getSnapshotId(), r.getDownloadUrl(), r.getSizeBytes(), r.getSha256()));
+    }
+
+    /** What the command downloads: "N" bytes, or "N + M" for a full snapshot and its differential. */
+    public static String bytes(dev.spinup.api.v1.RestoreSnapshot r) {
+        return (r.hasBase() ? r.getBase().getSizeBytes() + " + " : "") + r.getSizeBytes();
+    }
+
     /** One archive to download: where from, and the size and SHA-256 it must have. */
     public record Layer(String snapshotId, String downloadUrl, long sizeBytes, String sha256Hex) {}
 
