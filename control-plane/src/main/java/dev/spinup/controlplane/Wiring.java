@@ -184,7 +184,14 @@ final class Wiring {
                         clock,
                         meters);
         this.hostLoss = new dev.spinup.controlplane.transitions.HostLoss(
-                db, service, config.heartbeatLease(), config.fleetTimings().hostLossGrace(), wake, clock, meters);
+                db,
+                service,
+                config.heartbeatLease(),
+                config.fleetTimings().hostLossGrace(),
+                wake,
+                agentCommands,
+                clock,
+                meters);
         this.periodicSnapshots = new PeriodicSnapshots(db, service, config.snapshotScanInterval(), clock, meters);
         this.snapshotSweep = new SnapshotSweep(db, storage, config.snapshotSweep(), clock, meters);
         this.heartbeats = new HeartbeatWriter(db, meters);

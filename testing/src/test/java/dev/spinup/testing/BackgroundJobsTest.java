@@ -96,6 +96,7 @@ class BackgroundJobsTest {
                                 LEASE,
                                 LOSS_GRACE,
                                 (tx, job) -> {},
+                                null, // nor a host to send routes to
                                 clock,
                                 meters),
                         scans::incrementAndGet,

@@ -190,6 +190,12 @@ class HostLossTest {
         Workspace freshNow = workspace(fresh);
         assertThat(freshNow.getState()).isEqualTo(WorkspaceState.WORKSPACE_STATE_ARCHIVED);
         assertThat(freshNow.getStateReason()).isEqualTo(ErrorReason.ERROR_REASON_NO_SNAPSHOT);
+        // archived ones keep nothing on A but their names and page: those move to B at the next scan
+        clock.advance(Duration.ofSeconds(6));
+        cluster.controlPlane().checkForDueWork();
+        Eventually.await(Duration.ofSeconds(30), "fresh's name to move to B", () -> resolves(fresh, "192.0.2.20"));
+        assertThat(workspace(fresh).getHostId())
+                .isEqualTo(cluster.hosts().getFirst().id().toString());
         assertThat(Workspaces.metric(
                                 cluster.metricsPort(), "spinup_workspaces_recovered_total\\{outcome=\"no_snapshot\"}")
                         .orElseThrow())

@@ -205,9 +205,16 @@ interface JdbiFleetStore extends FleetStore {
     @Override
     @SqlQuery("""
             SELECT h.id FROM hosts h WHERE h.state = 'lost'
-              AND EXISTS (SELECT 1 FROM workspaces w WHERE w.host_id = h.id AND w.state IN ('active', 'suspended'))
+              AND EXISTS (SELECT 1 FROM workspaces w WHERE w.host_id = h.id
+                          AND w.state IN ('active', 'suspended', 'archived'))
             ORDER BY h.id""")
     List<UUID> lostWithWorkspaces();
+
+    @Override
+    @SqlQuery("""
+            SELECT id FROM hosts WHERE region_id = :regionId AND state = 'healthy'
+              AND edge_address IS NOT NULL AND edge_address <> '' ORDER BY id LIMIT 1""")
+    Optional<UUID> edgeHostIn(String regionId);
 
     @Override
     @SqlQuery("SELECT EXISTS (SELECT 1 FROM hosts WHERE id = :id AND state = 'lost')")

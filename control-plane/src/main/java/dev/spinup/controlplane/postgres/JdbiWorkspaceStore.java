@@ -176,6 +176,12 @@ interface JdbiWorkspaceStore extends WorkspaceStore {
     void moveHome(UUID id, UUID hostId, Instant now);
 
     @Override
+    @SqlUpdate("""
+            UPDATE workspaces SET host_id = :to, home_host_id = :to, updated_at = :now
+            WHERE id = :id AND host_id = :from AND state = 'archived' AND current_operation_id IS NULL""")
+    boolean rehomeArchived(UUID id, UUID from, UUID to, Instant now);
+
+    @Override
     @SqlUpdate("UPDATE workspaces SET state_reason = :reason, updated_at = :now WHERE id = :id")
     void setStateReason(UUID id, String reason, Instant now);
 

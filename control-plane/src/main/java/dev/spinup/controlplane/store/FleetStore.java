@@ -126,8 +126,11 @@ public interface FleetStore {
     /** Unhealthy or draining hosts whose last heartbeat is older than the cutoff: lost past the grace. */
     List<UUID> silentSince(Instant cutoff);
 
-    /** Lost hosts that still hold an active or suspended workspace: recovery is not done with them. */
+    /** Lost hosts that still hold an active, suspended or archived workspace: recovery is not done with them. */
     List<UUID> lostWithWorkspaces();
+
+    /** A healthy host of the region that runs an edge, if any: a new home for names. */
+    Optional<UUID> edgeHostIn(String regionId);
 
     /** Whether the host was declared lost. */
     boolean isLost(UUID id);

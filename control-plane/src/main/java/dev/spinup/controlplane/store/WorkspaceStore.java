@@ -82,6 +82,12 @@ public interface WorkspaceStore {
     /** Its names' home (where its DNS name points) moves to {@code hostId}: its home host was lost. */
     void moveHome(UUID id, UUID hostId, Instant now);
 
+    /**
+     * An archived workspace of the lost host {@code from} (no operation holds it) moves, names and
+     * page, to {@code to}; false if it is not such a workspace any more.
+     */
+    boolean rehomeArchived(UUID id, UUID from, UUID to, Instant now);
+
     /** Why the control plane put the workspace in its state by itself ("" clears it). */
     void setStateReason(UUID id, String reason, Instant now);
 

@@ -1,8 +1,11 @@
 package dev.spinup.controlplane.transitions;
 
 import dev.spinup.controlplane.core.ErrorReason;
+import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.core.WorkspaceState;
+import dev.spinup.controlplane.steps.AgentCommand;
+import dev.spinup.controlplane.steps.AgentLink;
 import dev.spinup.controlplane.store.Transactions;
 import dev.spinup.controlplane.store.Tx;
 import dev.spinup.controlplane.store.WorkspaceStore;
@@ -13,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
@@ -39,6 +43,7 @@ public final class HostLoss {
     private final Duration lease;
     private final Duration grace;
     private final BiConsumer<Tx, String> wake;
+    private final AgentLink link;
     private final Clock clock;
     private final MeterRegistry meters;
     private final Counter recoveriesNotStarted;
@@ -46,6 +51,7 @@ public final class HostLoss {
     /**
      * @param lease the heartbeat lease; a host is lost when silent past {@code lease + grace}
      * @param wake makes an operation's job due now (one that waits on the lost host)
+     * @param link sends a new home of archived workspaces its routing table
      */
     public HostLoss(
             Transactions db,
@@ -53,6 +59,7 @@ public final class HostLoss {
             Duration lease,
             Duration grace,
             BiConsumer<Tx, String> wake,
+            AgentLink link,
             Clock clock,
             MeterRegistry meters) {
         this.db = db;
@@ -60,6 +67,7 @@ public final class HostLoss {
         this.lease = lease;
         this.grace = grace;
         this.wake = wake;
+        this.link = link;
         this.clock = clock;
         this.meters = meters;
         for (String how : List.of("declared", "silent")) {
@@ -127,10 +135,14 @@ public final class HostLoss {
         return lost;
     }
 
-    /** Starts a RECOVER for each of the host's active and suspended workspaces that no operation holds. */
+    /**
+     * Starts a RECOVER for each of the host's active and suspended workspaces that no operation
+     * holds, and moves its archived ones' names elsewhere.
+     */
     private void recover(UUID hostId) {
         List<WorkspaceStore.Placed> placed = db.read(
                 tx -> tx.fleet().isLost(hostId) ? tx.workspaces().placedOn(hostId) : List.<WorkspaceStore.Placed>of());
+        rehomeArchived(hostId, placed);
         for (WorkspaceStore.Placed w : placed) {
             if (!w.idle() || (w.state() != WorkspaceState.ACTIVE && w.state() != WorkspaceState.SUSPENDED)) {
                 continue; // a busy one is started by a later scan, once its operation has ended
@@ -147,6 +159,46 @@ public final class HostLoss {
                         .log();
             }
         }
+    }
+
+    /**
+     * A lost host's archived workspaces (archived before, or by their RECOVER) keep nothing there
+     * but their names and page: both move to a healthy edge host of the region, which is sent its
+     * routing table (their archived page), and DNS follows their new home. With no such host, a
+     * later scan looks again.
+     */
+    private void rehomeArchived(UUID lostHost, List<WorkspaceStore.Placed> placed) {
+        List<UUID> archived = placed.stream()
+                .filter(w -> w.idle() && w.state() == WorkspaceState.ARCHIVED)
+                .map(WorkspaceStore.Placed::id)
+                .toList();
+        if (archived.isEmpty()) {
+            return;
+        }
+        db.inTransactionVoid(tx -> {
+            String region = tx.fleet().findHost(lostHost).orElseThrow().regionId();
+            Optional<UUID> home = tx.fleet().edgeHostIn(region);
+            if (home.isEmpty()) {
+                return;
+            }
+            Instant now = clock.instant();
+            long moved = archived.stream()
+                    .filter(ws -> tx.workspaces().rehomeArchived(ws, lostHost, home.get(), now))
+                    .count();
+            if (moved > 0) {
+                link.send(
+                        tx,
+                        home.get(),
+                        new AgentLink.Outgoing(
+                                "rehomed-from-" + lostHost + "-" + Ids.newId(clock),
+                                null,
+                                null,
+                                "rehome_archived",
+                                null,
+                                Map.of(),
+                                new AgentCommand.ApplyEdgeRoutes()));
+            }
+        });
     }
 
     private double lostWithWorkspaces() {
