@@ -175,6 +175,28 @@ class BackgroundJobsTest {
     }
 
     @Test
+    void afterAnOutageHostsAreNotLostBeforeTheControlPlaneHasListenedForTheLeaseAndTheGrace() {
+        UUID host = Ids.newId(Clock.systemUTC());
+        db.inTransactionVoid(tx -> {
+            tx.fleet().registerHost(host, "jobs", "jobs-before-outage", new Envelope(4, 8, 50));
+            // its last heartbeat came an hour before this control plane started
+            tx.fleet().heartbeat(host, scheduler.getClock().now().minus(Duration.ofHours(1)));
+        });
+        scheduler.runAnyDueExecutions();
+        scheduler.tick(BackgroundJobs.HOST_HEALTH_EVERY.plusSeconds(1));
+        scheduler.runAnyDueExecutions();
+        assertThat(state(host))
+                .as("silent, but only as long as nobody listened")
+                .isEqualTo(HostState.UNHEALTHY);
+
+        scheduler.tick(LEASE.plus(LOSS_GRACE));
+        scheduler.runAnyDueExecutions();
+        assertThat(state(host))
+                .as("silent for the lease and the grace since the start")
+                .isEqualTo(HostState.LOST);
+    }
+
+    @Test
     void thePeriodicSnapshotScanRunsOncePerIntervalWhateverTheTicks() {
         scheduler.runAnyDueExecutions();
         int first = scans.get();

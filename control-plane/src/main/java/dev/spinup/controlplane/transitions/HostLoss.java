@@ -47,6 +47,8 @@ public final class HostLoss {
     private final Clock clock;
     private final MeterRegistry meters;
     private final Counter recoveriesNotStarted;
+    /** Silence counts only while this replica could hear it: after an outage every host looks silent. */
+    private final Instant listeningSince;
 
     /**
      * @param lease the heartbeat lease; a host is lost when silent past {@code lease + grace}
@@ -70,6 +72,7 @@ public final class HostLoss {
         this.link = link;
         this.clock = clock;
         this.meters = meters;
+        this.listeningSince = clock.instant();
         for (String how : List.of("declared", "silent")) {
             meters.counter("spinup_hosts_lost", "how", how);
         }
@@ -94,10 +97,19 @@ public final class HostLoss {
         }
     }
 
-    /** The recurring pass: hosts silent past the grace are lost; every lost host's workspaces get their RECOVER. */
+    /**
+     * The recurring pass: hosts silent past the lease and the grace are lost; every lost host's
+     * workspaces get their RECOVER. Silence is counted from when this replica started at the
+     * earliest: after an outage of the whole control plane every host's last heartbeat is old, and
+     * its agent needs a moment to dial in again.
+     */
     public void scan() {
         Instant now = clock.instant();
-        for (UUID host : db.read(tx -> tx.fleet().silentSince(now.minus(lease).minus(grace)))) {
+        Instant cutoff = now.minus(lease).minus(grace);
+        List<UUID> silent = cutoff.isBefore(listeningSince)
+                ? List.of()
+                : db.read(tx -> tx.fleet().silentSince(cutoff));
+        for (UUID host : silent) {
             fence(
                     host,
                     "no heartbeat for longer than the lease and the loss grace (" + grace.toSeconds() + " s)",
