@@ -127,6 +127,42 @@ class ElasticRegionTest {
     }
 
     @Test
+    void anEvacuatedHostIsGivenBackToItsProviderOnceItsWorkspacesLeft() {
+        String region = elastic("evacuate");
+        setCapacity(region, 3, 2);
+        awaitPlaceable(region, 1);
+        String ws = Workspaces.createActive(api(), Workspaces.hobby("moving").setRegion(region));
+        awaitPlaceable(region, 2); // the headroom it ate is restored: a second host
+        String from = workspace(ws).getHostId();
+
+        Workspaces.awaitSucceeded(
+                api(),
+                cluster.admin()
+                        .evacuateHost(dev.spinup.api.v1.EvacuateHostRequest.newBuilder()
+                                .setHostId(from)
+                                .build())
+                        .getOperations(0));
+        assertThat(workspace(ws).getHostId()).isNotEqualTo(from);
+        String retired = Eventually.await(
+                GROWTH,
+                "the evacuated host retired",
+                () -> cluster.database()
+                        .withHandle(h -> h.createQuery("SELECT state || ' ' || state_reason FROM hosts WHERE id = :id")
+                                .bind("id", java.util.UUID.fromString(from))
+                                .mapTo(String.class)
+                                .one()),
+                s -> s.startsWith("retired"));
+        assertThat(retired).contains("scale-in: released by local");
+    }
+
+    private static dev.spinup.api.v1.Workspace workspace(String ws) {
+        return api().getWorkspace(dev.spinup.api.v1.GetWorkspaceRequest.newBuilder()
+                        .setWorkspaceId(ws)
+                        .build())
+                .getWorkspace();
+    }
+
+    @Test
     void headroomEatenByCreatesIsRestored() {
         String region = elastic("headroom");
         setCapacity(region, 3, 2);

@@ -46,6 +46,13 @@ final class ScaleIn {
         for (Host h : db.read(tx -> tx.fleet().draining(region, SCALE_IN))) {
             release(h);
         }
+        // an evacuated host (EvacuateHost) goes back too, once nothing is on it or leaving it
+        for (Host h :
+                db.read(tx -> tx.fleet().draining(region, dev.spinup.controlplane.transitions.Evacuation.EVACUATING))) {
+            if (provider.owns(h) && db.read(tx -> tx.fleet().holdsNothing(h.id()))) {
+                release(h);
+            }
+        }
         Instant now = clock.instant();
         record View(RegionReport report, List<FleetStore.EmptyHost> empty, boolean waiting) {}
         View v = db.inTransaction(tx -> new View(

@@ -217,6 +217,13 @@ interface JdbiFleetStore extends FleetStore {
     Optional<UUID> edgeHostIn(String regionId);
 
     @Override
+    @SqlQuery("""
+            SELECT NOT EXISTS (SELECT 1 FROM workspaces WHERE host_id = :id AND state <> 'deleted')
+               AND NOT EXISTS (SELECT 1 FROM operations WHERE status IN ('pending', 'running')
+                               AND params->>'old_host_id' = CAST(:id AS text))""")
+    boolean holdsNothing(UUID id);
+
+    @Override
     @SqlQuery("SELECT EXISTS (SELECT 1 FROM hosts WHERE id = :id AND state = 'lost')")
     boolean isLost(UUID id);
 

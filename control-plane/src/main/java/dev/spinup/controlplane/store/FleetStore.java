@@ -132,6 +132,12 @@ public interface FleetStore {
     /** A healthy host of the region that runs an edge, if any: a new home for names. */
     Optional<UUID> edgeHostIn(String regionId);
 
+    /**
+     * Whether the host holds no workspace that is not deleted, and no operation in flight moves
+     * one off it (an EVACUATE moves its row when accepted, while its copy is still there).
+     */
+    boolean holdsNothing(UUID id);
+
     /** Whether the host was declared lost. */
     boolean isLost(UUID id);
 

@@ -21,6 +21,9 @@ import java.util.UUID;
  * call starts its own operations; a workspace moves once, as it is off the host when it is done).
  */
 public final class Evacuation {
+    /** How an evacuated host's state_reason starts: scale-in gives such a host back once it is empty. */
+    public static final String EVACUATING = "evacuating: ";
+
     private final Transactions db;
     private final WorkspaceService workspaces;
     private final Clock clock;
@@ -48,7 +51,7 @@ public final class Evacuation {
                     Map.of("state", host.state().name()));
         }
         db.inTransactionVoid(tx -> {
-            tx.fleet().drain(hostId, clock.instant(), "evacuating: by " + actor);
+            tx.fleet().drain(hostId, clock.instant(), EVACUATING + "by " + actor);
             tx.audit()
                     .append(
                             null,
