@@ -21,6 +21,18 @@ interface JdbiSnapshotStore extends SnapshotStore {
             substr(checksum, length('sha256:') + 1) AS sha256_hex, tool, kind, base_id, created_at, verified_at,
             purged_at""";
 
+    /**
+     * A snapshot {@code s} a restore can download whole: verified and in object storage, and, for a
+     * differential, so is the full one it builds on.
+     */
+    String RESTORABLE = """
+             s.verified_at IS NOT NULL AND s.purged_at IS NULL
+              AND (s.base_id IS NULL OR EXISTS (SELECT 1 FROM snapshots b
+                                                WHERE b.id = s.base_id AND b.workspace_id = s.workspace_id
+                                                  AND b.base_id IS NULL AND b.verified_at IS NOT NULL
+                                                  AND b.purged_at IS NULL))
+            """;
+
     @Override
     @SqlUpdate("""
             INSERT INTO snapshots (id, workspace_id, object_uri, kind, state, created_at)
@@ -40,14 +52,13 @@ interface JdbiSnapshotStore extends SnapshotStore {
     Optional<Snapshot> find(UUID id);
 
     @Override
-    @SqlQuery("SELECT " + COLUMNS + """
-             FROM snapshots s WHERE workspace_id = :workspaceId AND verified_at IS NOT NULL AND purged_at IS NULL
-              AND (base_id IS NULL OR EXISTS (SELECT 1 FROM snapshots b
-                                              WHERE b.id = s.base_id AND b.workspace_id = s.workspace_id
-                                                AND b.base_id IS NULL AND b.verified_at IS NOT NULL
-                                                AND b.purged_at IS NULL))
-            ORDER BY created_at DESC, id DESC LIMIT 1""")
+    @SqlQuery("SELECT " + COLUMNS + " FROM snapshots s WHERE workspace_id = :workspaceId AND " + RESTORABLE
+            + " ORDER BY created_at DESC, id DESC LIMIT 1")
     Optional<Snapshot> latestVerified(UUID workspaceId);
+
+    @Override
+    @SqlQuery("SELECT " + COLUMNS + " FROM snapshots s WHERE id = :id AND " + RESTORABLE)
+    Optional<Snapshot> restorable(UUID id);
 
     @Override
     @SqlQuery("SELECT " + COLUMNS + """

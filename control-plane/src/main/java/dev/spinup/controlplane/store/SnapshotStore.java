@@ -27,6 +27,9 @@ public interface SnapshotStore {
      */
     Optional<Snapshot> latestVerified(UUID workspaceId);
 
+    /** The snapshot, if a restore can download it whole (as {@link #latestVerified} judges it). */
+    Optional<Snapshot> restorable(UUID id);
+
     /** The workspace's uploaded snapshots still in object storage, newest first, before {@code beforeId} (null: from the newest). */
     List<Snapshot> listed(UUID workspaceId, UUID beforeId, int limit);
 

@@ -38,22 +38,17 @@ public record CreateWorkspace(
          * storage, and so is its full one if it is a differential.
          */
         void checkRestorable(Tx tx) {
-            var snapshot = tx.snapshots()
+            if (tx.snapshots()
                     .find(snapshotId)
                     .filter(s -> s.workspaceId().equals(sourceWorkspaceId))
-                    .orElseThrow(() -> SpinUpException.notFound(
-                            ErrorReason.SNAPSHOT_NOT_FOUND,
-                            "snapshotId",
-                            snapshotId,
-                            "workspace " + sourceWorkspaceId + " has no snapshot " + snapshotId));
-            boolean whole = snapshot.verifiedAt() != null
-                    && snapshot.purgedAt() == null
-                    && (snapshot.baseId() == null
-                            || tx.snapshots()
-                                    .find(snapshot.baseId())
-                                    .filter(b -> b.verifiedAt() != null && b.purgedAt() == null)
-                                    .isPresent());
-            if (!whole) {
+                    .isEmpty()) {
+                throw SpinUpException.notFound(
+                        ErrorReason.SNAPSHOT_NOT_FOUND,
+                        "snapshotId",
+                        snapshotId,
+                        "workspace " + sourceWorkspaceId + " has no snapshot " + snapshotId);
+            }
+            if (tx.snapshots().restorable(snapshotId).isEmpty()) {
                 throw SpinUpException.failedPrecondition(
                         ErrorReason.NO_VERIFIED_SNAPSHOT,
                         "snapshot " + snapshotId + " cannot be restored: it is not verified, or it (or the full"
