@@ -35,7 +35,7 @@ public final class AgentSteps {
 
     /** Boots the workspace and records where it answers. */
     public Step start(String name) {
-        return start(name, ctx -> ctx.workspace().hostId());
+        return start(name, AgentSteps::workspaceHost);
     }
 
     /** As {@link #start(String)}, on the host {@code host} names. */
@@ -59,13 +59,12 @@ public final class AgentSteps {
     }
 
     public Step stop(String name, int graceSeconds) {
-        return onHost(name, timeouts.stop(), ctx -> new AgentCommand.StopVm(graceSeconds));
+        return stop(name, graceSeconds, AgentSteps::workspaceHost);
     }
 
     /** As {@link #stop(String, int)}, on the host {@code host} names. */
     public Step stop(String name, int graceSeconds, Function<StepContext, UUID> host) {
-        return onHost(
-                name, timeouts.stop(), host, ctx -> new AgentCommand.StopVm(graceSeconds), (ctx, result) -> Map.of());
+        return onHost(name, timeouts.stop(), host, ctx -> new AgentCommand.StopVm(graceSeconds));
     }
 
     public Step destroy(String name) {
@@ -81,12 +80,12 @@ public final class AgentSteps {
 
     /** Removes the workspace's local data on its host (after a verified snapshot). */
     public Step wipe(String name) {
-        return onHost(name, timeouts.destroy(), ctx -> new AgentCommand.WipeDisk());
+        return wipe(name, AgentSteps::workspaceHost);
     }
 
     /** As {@link #wipe(String)}, on the host {@code host} names. */
     public Step wipe(String name, Function<StepContext, UUID> host) {
-        return onHost(name, timeouts.destroy(), host, ctx -> new AgentCommand.WipeDisk(), (ctx, result) -> Map.of());
+        return onHost(name, timeouts.destroy(), host, ctx -> new AgentCommand.WipeDisk());
     }
 
     /**
@@ -143,7 +142,21 @@ public final class AgentSteps {
     }
 
     public AgentCommandStep onHost(String name, Duration timeout, Function<StepContext, AgentCommand> command) {
-        return onHost(name, timeout, ctx -> ctx.workspace().hostId(), command, (ctx, result) -> Map.of());
+        return onHost(name, timeout, AgentSteps::workspaceHost, command);
+    }
+
+    /** A command whose result carries nothing the operation keeps, sent to the host {@code host} names. */
+    public AgentCommandStep onHost(
+            String name,
+            Duration timeout,
+            Function<StepContext, UUID> host,
+            Function<StepContext, AgentCommand> command) {
+        return onHost(name, timeout, host, command, (ctx, result) -> Map.of());
+    }
+
+    /** The host the operation's workspace is placed on: where most steps run. */
+    public static UUID workspaceHost(StepContext ctx) {
+        return ctx.workspace().hostId();
     }
 
     public AgentCommandStep onHost(

@@ -67,7 +67,7 @@ public final class SnapshotSteps {
      * the same transaction that enqueues the command.
      */
     public Step take(String name, SnapshotKind kind) {
-        return take(name, kind, ctx -> ctx.workspace().hostId());
+        return take(name, kind, AgentSteps::workspaceHost);
     }
 
     /** As {@link #take(String, SnapshotKind)}, on the host {@code host} names. */
