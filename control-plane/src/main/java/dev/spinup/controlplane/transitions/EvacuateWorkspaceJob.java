@@ -48,8 +48,7 @@ public final class EvacuateWorkspaceJob implements OperationJob {
 
     private static Plan plan(AgentSteps agent, SnapshotSteps snapshots, boolean active) {
         // the new placement is held from acceptance: the first step's undo gives it back
-        Step release = Step.local(
-                "release", ctx -> ctx.tx().workspaces().moveTo(ctx.workspace().id(), oldHost(ctx), ctx.now()));
+        Step release = Placement.release(OLD_HOST);
         Step snapshot = snapshots.take("snapshot", SnapshotKind.PRE_MOVE, EvacuateWorkspaceJob::oldHost);
         Plan.Builder plan = Plan.builder();
         if (active) {
@@ -79,7 +78,7 @@ public final class EvacuateWorkspaceJob implements OperationJob {
     }
 
     private static UUID oldHost(StepContext ctx) {
-        return UUID.fromString(ctx.operation().params().get(OLD_HOST));
+        return Placement.hostParam(ctx, OLD_HOST);
     }
 
     @Override

@@ -3,6 +3,8 @@ package dev.spinup.controlplane.transitions;
 import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.core.ErrorReason;
 import dev.spinup.controlplane.core.SpinUpException;
+import dev.spinup.controlplane.engine.Step;
+import dev.spinup.controlplane.engine.StepContext;
 import dev.spinup.controlplane.store.PlacementStore;
 import dev.spinup.controlplane.store.Tx;
 import io.micrometer.core.instrument.Counter;
@@ -33,6 +35,20 @@ public final class Placement {
         this.stalePicks = Counter.builder("spinup_placement_stale_picks")
                 .description("hosts placement locked on a stale allocation and found full on re-reading")
                 .register(meters);
+    }
+
+    /**
+     * Undoes a placement held from acceptance (a restore, a recovery, an evacuation): the
+     * workspace goes back to the host the operation's param {@code param} names.
+     */
+    public static Step release(String param) {
+        return Step.local(
+                "release", ctx -> ctx.tx().workspaces().moveTo(ctx.workspace().id(), hostParam(ctx, param), ctx.now()));
+    }
+
+    /** The host the operation's param {@code param} names. */
+    public static UUID hostParam(StepContext ctx, String param) {
+        return UUID.fromString(ctx.operation().params().get(param));
     }
 
     public Optional<UUID> place(Tx tx, String regionId, Envelope envelope) {

@@ -89,11 +89,7 @@ public final class RecoverWorkspaceJob implements OperationJob {
         return plan.step(
                         snapshotSteps.restore("download"),
                         agent.destroy("discard"),
-                        Step.local(
-                                "release",
-                                ctx -> ctx.tx()
-                                        .workspaces()
-                                        .moveTo(ctx.workspace().id(), lostHost(ctx), ctx.now())),
+                        Placement.release(LOST_HOST),
                         agent.routesOn("new_host_routes", CapacityWait::host))
                 .step(agent.start("start"), newHost)
                 .step(agent.routes(), newHost)
@@ -101,7 +97,7 @@ public final class RecoverWorkspaceJob implements OperationJob {
     }
 
     private static UUID lostHost(StepContext ctx) {
-        return UUID.fromString(ctx.operation().params().get(LOST_HOST));
+        return Placement.hostParam(ctx, LOST_HOST);
     }
 
     @Override

@@ -8,7 +8,6 @@ import dev.spinup.controlplane.core.Workspace;
 import dev.spinup.controlplane.core.WorkspaceState;
 import dev.spinup.controlplane.engine.OperationJob;
 import dev.spinup.controlplane.engine.Plan;
-import dev.spinup.controlplane.engine.Step;
 import dev.spinup.controlplane.steps.AgentSteps;
 import dev.spinup.controlplane.steps.SnapshotSteps;
 import dev.spinup.controlplane.store.Tx;
@@ -62,15 +61,7 @@ public final class RestoreWorkspaceJob implements OperationJob {
         return plan.step(
                         snapshotSteps.restore("download"),
                         agent.destroy("discard"),
-                        Step.local(
-                                "release",
-                                ctx -> ctx.tx()
-                                        .workspaces()
-                                        .moveTo(
-                                                ctx.workspace().id(),
-                                                UUID.fromString(
-                                                        ctx.operation().params().get("old_host_id")),
-                                                ctx.now())),
+                        Placement.release("old_host_id"),
                         agent.routes("routes_back", ctx -> WorkspaceState.ARCHIVED),
                         agent.routesOn("new_host_routes", CapacityWait::host),
                         agent.routesAtHome("home_routes_back"))
