@@ -1,10 +1,8 @@
 package dev.spinup.cli;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.StatusProto;
 import java.io.PrintWriter;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -80,20 +78,7 @@ final class Failures {
     }
 
     static Optional<ErrorInfo> errorInfo(StatusRuntimeException e) {
-        com.google.rpc.Status status = StatusProto.fromThrowable(e);
-        if (status == null) {
-            return Optional.empty();
-        }
-        return status.getDetailsList().stream()
-                .filter(a -> a.is(ErrorInfo.class))
-                .findFirst()
-                .map(a -> {
-                    try {
-                        return a.unpack(ErrorInfo.class);
-                    } catch (InvalidProtocolBufferException x) {
-                        return null;
-                    }
-                });
+        return dev.spinup.api.ErrorInfos.of(e);
     }
 
     static int exitCode(Status.Code code) {

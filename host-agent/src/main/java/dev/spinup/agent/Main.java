@@ -219,22 +219,9 @@ public final class Main implements Callable<Integer> {
                         out);
             } catch (io.grpc.StatusRuntimeException e) {
                 // the control plane's answer: status, ErrorInfo reason, what it said
-                com.google.rpc.Status details = io.grpc.protobuf.StatusProto.fromThrowable(e);
-                String reason = details == null
-                        ? ""
-                        : details.getDetailsList().stream()
-                                .filter(d -> d.is(com.google.rpc.ErrorInfo.class))
-                                .map(d -> {
-                                    try {
-                                        return " "
-                                                + d.unpack(com.google.rpc.ErrorInfo.class)
-                                                        .getReason();
-                                    } catch (com.google.protobuf.InvalidProtocolBufferException bad) {
-                                        return "";
-                                    }
-                                })
-                                .findFirst()
-                                .orElse("");
+                String reason = dev.spinup.api.ErrorInfos.of(e)
+                        .map(info -> " " + info.getReason())
+                        .orElse("");
                 spec.commandLine()
                         .getErr()
                         .println("enroll: " + e.getStatus().getCode() + reason + ": "

@@ -37,7 +37,7 @@ final class Fencing {
 
     /** A stream of the session failed with {@code t}: if it says this host is lost, stop everything here. */
     void onRefusal(Throwable t) {
-        if (!HOST_LOST.equals(reasonOf(t))) {
+        if (!HOST_LOST.equals(dev.spinup.api.ErrorInfos.reason(t))) {
             return;
         }
         if (fenced.compareAndSet(false, true)) {
@@ -70,23 +70,5 @@ final class Fencing {
                         .log();
             }
         }
-    }
-
-    /** The google.rpc.ErrorInfo reason of a failed call, or "". */
-    static String reasonOf(Throwable t) {
-        com.google.rpc.Status status = io.grpc.protobuf.StatusProto.fromThrowable(t);
-        if (status == null) {
-            return "";
-        }
-        for (com.google.protobuf.Any detail : status.getDetailsList()) {
-            if (detail.is(com.google.rpc.ErrorInfo.class)) {
-                try {
-                    return detail.unpack(com.google.rpc.ErrorInfo.class).getReason();
-                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                    return "";
-                }
-            }
-        }
-        return "";
     }
 }
