@@ -249,6 +249,11 @@ public final class SpinUpCluster implements AutoCloseable {
         }
     }
 
+    /** Where {@code host}'s edge is reached ({@code address:port}), as its agent would report it at hello if it ran one. */
+    public void setEdgeAddress(UUID host, String address) {
+        database().withHandle(h -> h.execute("UPDATE hosts SET edge_address = ? WHERE id = ?", address, host));
+    }
+
     /** Starts another control-plane replica on the same database, object storage and CA. */
     public ControlPlane startReplica() {
         return startReplica(true);

@@ -7,11 +7,8 @@ import dev.spinup.controlplane.core.Envelope;
 import dev.spinup.controlplane.dns.Rfc2136Publisher;
 import dev.spinup.testing.dns.BindServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -24,22 +21,11 @@ import org.xbill.DNS.Type;
  */
 class DnsPublishingTest {
     static final String ZONE = "workspaces.localhost"; // the cluster's workspace domain
-    static final BindServer bind = startBind();
+    static final BindServer bind = BindServer.startInTemporaryDirectory(ZONE);
 
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.dns(new Rfc2136Publisher.Config(
             "127.0.0.1", bind.port(), ZONE, BindServer.KEY_NAME, bind.secret(), Duration.ofSeconds(30))));
-
-    private static BindServer startBind() {
-        try {
-            return BindServer.start(Files.createTempDirectory("spinup-bind"), ZONE);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 
     @AfterAll
     static void stop() {
@@ -50,10 +36,10 @@ class DnsPublishingTest {
     void aWorkspacesNamesPointAtItsHomeHostFollowItAndGoWithIt() throws Exception {
         SpinUpCluster cluster = spinup.cluster();
         SpinUpCluster.TestHost a = cluster.startAgent(new Envelope(4, 8, 50));
-        setEdge(cluster, a.id(), "192.0.2.10:80");
+        cluster.setEdgeAddress(a.id(), "192.0.2.10:80");
         String ws = Workspaces.createActive(cluster.product(), "named");
         SpinUpCluster.TestHost b = cluster.startAgent(new Envelope(4, 8, 50));
-        setEdge(cluster, b.id(), "192.0.2.20:80");
+        cluster.setEdgeAddress(b.id(), "192.0.2.20:80");
 
         awaitRecord(cluster, ws + "." + ZONE, List.of("192.0.2.10"));
         assertThat(bind.lookup(ws + "--ide." + ZONE, Type.A)).containsExactly("192.0.2.10");
@@ -77,11 +63,6 @@ class DnsPublishingTest {
         assertThat(Workspaces.metric(cluster.metricsPort(), "spinup_dns_update_failures_total")
                         .orElseThrow())
                 .isZero();
-    }
-
-    /** Where the host's edge is reached: what its agent would report at hello if it ran one. */
-    private static void setEdge(SpinUpCluster cluster, UUID host, String address) {
-        cluster.database().withHandle(h -> h.execute("UPDATE hosts SET edge_address = ? WHERE id = ?", address, host));
     }
 
     /** Publishes (as the recurring pass does) until the server answers {@code expected} for the name. */

@@ -45,7 +45,8 @@ class HostLossTest {
     static final Duration GRACE = Duration.ofMinutes(5);
 
     static final String ZONE = "workspaces.localhost"; // the cluster's workspace domain
-    static final dev.spinup.testing.dns.BindServer bind = startBind();
+    static final dev.spinup.testing.dns.BindServer bind =
+            dev.spinup.testing.dns.BindServer.startInTemporaryDirectory(ZONE);
 
     @RegisterExtension
     static final SpinUpExtension spinup = SpinUpExtension.with(b -> b.clock(clock)
@@ -58,17 +59,6 @@ class HostLossTest {
                     dev.spinup.testing.dns.BindServer.KEY_NAME,
                     bind.secret(),
                     Duration.ofSeconds(30))));
-
-    private static dev.spinup.testing.dns.BindServer startBind() {
-        try {
-            return dev.spinup.testing.dns.BindServer.start(Files.createTempDirectory("spinup-bind"), ZONE);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 
     static SpinUpCluster cluster;
     static SpinUpCluster.RegisteredHost hostA;
@@ -116,12 +106,12 @@ class HostLossTest {
         Instant recoveryPoint = createdAt(differential);
 
         // A's edge is reached at one address, B's at another; kept's name points at A
-        setEdge(hostA.id(), "192.0.2.10:80");
+        cluster.setEdgeAddress(hostA.id(), "192.0.2.10:80");
         Eventually.await(Duration.ofSeconds(30), "kept's name to point at A", () -> resolves(kept, "192.0.2.10"));
 
         // B joins; A's agent and kept's processes die; fresh's processes outlive them (as on a host cut off)
         SpinUpCluster.TestHost hostB = cluster.startAgent(new Envelope(4, 8, 50));
-        setEdge(hostB.id(), "192.0.2.20:80");
+        cluster.setEdgeAddress(hostB.id(), "192.0.2.20:80");
         long freshPid = pidOf(fresh).orElseThrow();
         agentA.toHandle().destroyForcibly(); // SIGKILL to the agent's JVM alone
         agentA.waitFor(30, TimeUnit.SECONDS);
@@ -328,10 +318,6 @@ class HostLossTest {
                             seconds,
                             UUID.fromString(ws)));
         }
-    }
-
-    private static void setEdge(UUID host, String address) {
-        cluster.database().withHandle(h -> h.execute("UPDATE hosts SET edge_address = ? WHERE id = ?", address, host));
     }
 
     /** Publishes the names (as the recurring pass does), then asks BIND where the workspace's name points. */

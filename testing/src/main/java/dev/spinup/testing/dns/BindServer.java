@@ -89,6 +89,18 @@ public final class BindServer implements AutoCloseable {
         return server;
     }
 
+    /** As {@link #start}, in a temporary directory: for a test class's static field, before its cluster starts. */
+    public static BindServer startInTemporaryDirectory(String zone) {
+        try {
+            return start(Files.createTempDirectory("spinup-bind"), zone);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Debian's named: on the PATH, or in /usr/sbin (not on a user's PATH). */
     private static String named() {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
