@@ -160,10 +160,7 @@ final class QemuGuests implements AutoCloseable {
     void liveBackup(String workspaceId, Path target) throws DriverException {
         try {
             QemuLiveBackup.copy(
-                    workspaceId,
-                    channel(workspaceId, System.nanoTime() + TimeUnit.SECONDS.toNanos(30)),
-                    sockets(workspaceId).resolve("qmp.sock"),
-                    target);
+                    workspaceId, guestChannel(workspaceId), sockets(workspaceId).resolve("qmp.sock"), target);
             log.atInfo()
                     .setMessage("vm_live_backup")
                     .addKeyValue("workspace", workspaceId)
@@ -177,6 +174,11 @@ final class QemuGuests implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new DriverException("interrupted", "interrupted while backing up " + workspaceId);
         }
+    }
+
+    /** The guest's channel, connecting to it for up to 30 s if it is not open yet. */
+    GuestChannel guestChannel(String workspaceId) throws IOException, InterruptedException {
+        return channel(workspaceId, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
     }
 
     /** The VM's process ended: its channel is dead. */

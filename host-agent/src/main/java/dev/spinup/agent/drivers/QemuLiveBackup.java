@@ -23,15 +23,21 @@ final class QemuLiveBackup {
         driveBackup(workspaceId, qmpSocket, target);
     }
 
-    /** Has the guest write its dirty pages and journal to the disk. */
+    /**
+     * Has the guest write its dirty pages and journal to the disk. Holds the channel while it
+     * waits, as every question on it does: another asker (the preview scan's {@code ports}) would
+     * otherwise read the {@code synced} answer and drop it as not its own.
+     */
     static void flush(String workspaceId, GuestChannel guest)
             throws IOException, InterruptedException, DriverException {
         long deadline = System.nanoTime() + FLUSH_TIMEOUT.toNanos();
-        guest.send("sync");
         String line;
-        do {
-            line = guest.next(Duration.ofMillis(Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
-        } while (line != null && !line.equals("synced") && !line.equals("closed"));
+        synchronized (guest) {
+            guest.send("sync");
+            do {
+                line = guest.next(Duration.ofMillis(Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            } while (line != null && !line.equals("synced") && !line.equals("closed"));
+        }
         if (!"synced".equals(line)) {
             throw new DriverException("guest_silent", "the guest of " + workspaceId + " did not flush its disk");
         }
