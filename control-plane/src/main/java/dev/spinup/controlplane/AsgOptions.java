@@ -55,7 +55,8 @@ final class AsgOptions {
     @Option(
             names = "--aws-endpoint",
             defaultValue = "${env:SPINUP_AWS_ENDPOINT}",
-            description = "Another endpoint for the Auto Scaling and EC2 APIs (env SPINUP_AWS_ENDPOINT); unset: AWS's.")
+            description = "Another endpoint for the Auto Scaling, EC2 and Route 53 APIs (env SPINUP_AWS_ENDPOINT);"
+                    + " unset: AWS's.")
     URI endpoint;
 
     /** The provider's settings; null when no group is named. */

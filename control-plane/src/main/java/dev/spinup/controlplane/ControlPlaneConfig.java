@@ -41,7 +41,7 @@ public record ControlPlaneConfig(
         dev.spinup.controlplane.fleet.LocalHosts.Config localHosts,
         dev.spinup.controlplane.aws.AsgProvider.Config asg,
         dev.spinup.controlplane.fleet.FleetTimings fleetTimings,
-        dev.spinup.controlplane.dns.Rfc2136Publisher.Config dns) {
+        dev.spinup.controlplane.dns.DnsConfig dns) {
 
     /**
      * PEM files: the server's certificate and key, and the CA that signs host (client) certificates.
@@ -146,7 +146,7 @@ public record ControlPlaneConfig(
     }
 
     /** Publishes workspaces' names to this zone by RFC 2136 (null: no DNS is published). */
-    public ControlPlaneConfig withDns(dev.spinup.controlplane.dns.Rfc2136Publisher.Config dns) {
+    public ControlPlaneConfig withDns(dev.spinup.controlplane.dns.DnsConfig dns) {
         return with(b -> b.dns = dns);
     }
 
@@ -190,7 +190,7 @@ public record ControlPlaneConfig(
         dev.spinup.controlplane.fleet.LocalHosts.Config localHosts;
         dev.spinup.controlplane.aws.AsgProvider.Config asg;
         dev.spinup.controlplane.fleet.FleetTimings fleetTimings;
-        dev.spinup.controlplane.dns.Rfc2136Publisher.Config dns;
+        dev.spinup.controlplane.dns.DnsConfig dns;
 
         Copy(ControlPlaneConfig c) {
             bindAddress = c.bindAddress();

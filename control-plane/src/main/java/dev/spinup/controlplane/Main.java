@@ -178,10 +178,10 @@ public final class Main {
         @Override
         public Integer call() throws Exception {
             dev.spinup.controlplane.aws.AsgProvider.Config asgConfig;
-            dev.spinup.controlplane.dns.Rfc2136Publisher.Config dnsConfig;
+            dev.spinup.controlplane.dns.DnsConfig dnsConfig;
             try {
                 asgConfig = asg.config();
-                dnsConfig = dns.config(workspaceDomain);
+                dnsConfig = dns.config(workspaceDomain, asg.endpoint);
             } catch (IllegalArgumentException e) {
                 System.err.println("serve: " + e.getMessage());
                 return 2;

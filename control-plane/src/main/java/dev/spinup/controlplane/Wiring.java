@@ -178,11 +178,7 @@ final class Wiring {
         this.dnsSync = config.dns() == null
                 ? null
                 : new dev.spinup.controlplane.fleet.DnsSync(
-                        db,
-                        new dev.spinup.controlplane.dns.Rfc2136Publisher(config.dns()),
-                        config.workspaceDomain(),
-                        clock,
-                        meters);
+                        db, config.dns().publisher(), config.workspaceDomain(), clock, meters);
         this.hostLoss = new dev.spinup.controlplane.transitions.HostLoss(
                 db,
                 service,

@@ -161,7 +161,7 @@ public final class SpinUpCluster implements AutoCloseable {
         private Envelope localHosts;
         private dev.spinup.controlplane.aws.AsgProvider.Config asg;
         private dev.spinup.controlplane.fleet.FleetTimings fleetTimings;
-        private dev.spinup.controlplane.dns.Rfc2136Publisher.Config dns;
+        private dev.spinup.controlplane.dns.DnsConfig dns;
 
         private Builder(DatabaseConfig database, Path dir) {
             this.database = database;
@@ -196,7 +196,7 @@ public final class SpinUpCluster implements AutoCloseable {
         }
 
         /** Publishes the workspaces' names by RFC 2136 (default: none). */
-        public Builder dns(dev.spinup.controlplane.dns.Rfc2136Publisher.Config dns) {
+        public Builder dns(dev.spinup.controlplane.dns.DnsConfig dns) {
             this.dns = dns;
             return this;
         }

@@ -26,11 +26,17 @@ import org.xbill.DNS.Update;
  */
 public final class Rfc2136Publisher implements DnsPublisher {
     /** Where the zone's primary is, which zone, the TSIG key, and the records' TTL. */
-    public record Config(String host, int port, String zone, String keyName, String keySecret, Duration ttl) {
+    public record Config(String host, int port, String zone, String keyName, String keySecret, Duration ttl)
+            implements DnsConfig {
         public Config {
             if (keySecret == null || keySecret.isBlank()) {
                 throw new IllegalArgumentException("the rfc2136 publisher needs a TSIG key secret");
             }
+        }
+
+        @Override
+        public DnsPublisher publisher() {
+            return new Rfc2136Publisher(this);
         }
     }
 
@@ -47,19 +53,18 @@ public final class Rfc2136Publisher implements DnsPublisher {
     }
 
     @Override
-    public void apply(List<DnsRecord> upserts, List<String> deletes) throws DnsException {
-        if (upserts.isEmpty() && deletes.isEmpty()) {
+    public void apply(List<NameChange> changes) throws DnsException {
+        if (changes.isEmpty()) {
             return;
         }
         try {
             Update update = new Update(zone);
-            for (DnsRecord r : upserts) {
-                Name name = Name.fromString(absolute(r.name()));
-                update.delete(name);
-                update.add(record(name, r));
-            }
-            for (String n : deletes) {
-                update.delete(Name.fromString(absolute(n)));
+            for (NameChange c : changes) {
+                Name name = Name.fromString(absolute(c.name()));
+                update.delete(name); // whatever the name held, of any type
+                if (c.after() != null) {
+                    update.add(record(name, c.after()));
+                }
             }
             SimpleResolver resolver = new SimpleResolver(config.host());
             resolver.setPort(config.port());
@@ -86,6 +91,11 @@ public final class Rfc2136Publisher implements DnsPublisher {
 
     private static String absolute(String name) {
         return name.endsWith(".") ? name : name + ".";
+    }
+
+    @Override
+    public String zone() {
+        return config.zone();
     }
 
     @Override

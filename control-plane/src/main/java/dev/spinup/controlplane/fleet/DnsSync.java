@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * DNS that follows its workspaces. Each workspace that is not deleted has its names — its own
  * {@code <id>}, its IDE's {@code <id>--ide} and one {@code <id>--<port>} per preview port, under
  * the workspace domain — point at its home host's edge (an A or AAAA record for an address, a
- * CNAME for a host name). Nothing writes DNS in a transition: a recurring pass (one replica at a
+ * CNAME for a host name); each of its custom domains inside the publisher's zone is a CNAME to its
+ * own name, so it follows without a change of its own. Nothing writes DNS in a transition: a recurring pass (one replica at a
  * time) derives what every name should say, compares it with what was published, and sends the
  * differences to the publisher with no transaction open; it records what the server took after
  * it answered. A crash in between sends the same update again, which changes nothing; a failed
@@ -63,43 +64,45 @@ public final class DnsSync {
         }
         Map<String, DnsRecord> had = new HashMap<>();
         db.read(tx -> tx.dns().published()).forEach(r -> had.put(r.name(), r));
-        List<DnsRecord> upserts = wanted.values().stream()
+        List<DnsPublisher.NameChange> changes = new ArrayList<>();
+        wanted.values().stream()
                 .filter(r -> !r.equals(had.get(r.name())))
-                .sorted(java.util.Comparator.comparing(DnsRecord::name))
-                .toList();
-        List<String> deletes = had.keySet().stream()
-                .filter(name -> !wanted.containsKey(name))
-                .sorted()
-                .toList();
+                .forEach(r -> changes.add(new DnsPublisher.NameChange(had.get(r.name()), r)));
+        had.values().stream()
+                .filter(r -> !wanted.containsKey(r.name()))
+                .forEach(r -> changes.add(new DnsPublisher.NameChange(r, null)));
+        changes.sort(java.util.Comparator.comparing(DnsPublisher.NameChange::name));
         int changed = 0;
-        for (int i = 0; i < Math.max(upserts.size(), deletes.size()); i += BATCH) {
-            List<DnsRecord> up = upserts.subList(Math.min(i, upserts.size()), Math.min(i + BATCH, upserts.size()));
-            List<String> del = deletes.subList(Math.min(i, deletes.size()), Math.min(i + BATCH, deletes.size()));
+        for (int i = 0; i < changes.size(); i += BATCH) {
+            List<DnsPublisher.NameChange> batch = changes.subList(i, Math.min(i + BATCH, changes.size()));
             try {
-                publisher.apply(up, del);
+                publisher.apply(batch);
             } catch (DnsPublisher.DnsException e) {
                 failures.increment();
                 log.atWarn()
                         .setMessage("dns_update_failed")
                         .addKeyValue("publisher", publisher.describe())
-                        .addKeyValue("names", up.size() + del.size())
+                        .addKeyValue("names", batch.size())
                         .addKeyValue("error", e.getMessage())
                         .log();
                 return changed; // the rest at the next pass
             }
-            db.inTransactionVoid(tx -> {
-                up.forEach(r -> tx.dns().recordPublished(r, clock.instant()));
-                del.forEach(name -> tx.dns().recordDeleted(name));
-            });
-            published.increment(up.size());
-            deleted.increment(del.size());
-            changed += up.size() + del.size();
+            db.inTransactionVoid(tx -> batch.forEach(c -> {
+                if (c.after() != null) {
+                    tx.dns().recordPublished(c.after(), clock.instant());
+                } else {
+                    tx.dns().recordDeleted(c.name());
+                }
+            }));
+            long upserted = batch.stream().filter(c -> c.after() != null).count();
+            published.increment(upserted);
+            deleted.increment(batch.size() - upserted);
+            changed += batch.size();
         }
         if (changed > 0) {
             log.atInfo()
                     .setMessage("dns_published")
-                    .addKeyValue("upserted", upserts.size())
-                    .addKeyValue("deleted", deletes.size())
+                    .addKeyValue("names", changed)
                     .log();
         }
         return changed;
@@ -115,7 +118,18 @@ public final class DnsSync {
         for (int port : n.previewPorts()) {
             records.add(new DnsRecord(n.workspaceId() + "--" + port + "." + domain, type, host));
         }
+        for (String custom : n.customDomains()) {
+            if (inZone(custom)) {
+                records.add(new DnsRecord(custom, "CNAME", n.workspaceId() + "." + domain));
+            }
+        }
         return records;
+    }
+
+    /** Below the publisher's zone (never its apex, where a CNAME may not be): a name it may write. */
+    private boolean inZone(String name) {
+        String zone = publisher.zone().toLowerCase(java.util.Locale.ROOT);
+        return name.toLowerCase(java.util.Locale.ROOT).endsWith("." + zone);
     }
 
     /** "10.0.0.7:8080" → 10.0.0.7; "[fd00::7]:443" → fd00::7; "edge-7.example:80" → edge-7.example. */

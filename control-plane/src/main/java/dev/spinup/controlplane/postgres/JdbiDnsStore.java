@@ -19,7 +19,10 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 interface JdbiDnsStore extends DnsStore {
     @Override
     @SqlQuery("""
-            SELECT w.id, h.edge_address, w.preview_ports FROM workspaces w JOIN hosts h ON h.id = w.home_host_id
+            SELECT w.id, h.edge_address, w.preview_ports,
+                ARRAY(SELECT d.domain FROM workspace_domains d WHERE d.workspace_id = w.id AND d.kind = 'custom'
+                      ORDER BY d.domain) AS custom_domains
+            FROM workspaces w JOIN hosts h ON h.id = w.home_host_id
             WHERE w.state <> 'deleted' AND h.edge_address IS NOT NULL AND h.edge_address <> ''""")
     @RegisterRowMapper(NamedMapper.class)
     List<Named> named();
@@ -46,7 +49,8 @@ interface JdbiDnsStore extends DnsStore {
             return new Named(
                     rs.getObject("id", UUID.class),
                     rs.getString("edge_address"),
-                    ports == null ? List.of() : List.of((Integer[]) ports.getArray()));
+                    ports == null ? List.of() : List.of((Integer[]) ports.getArray()),
+                    List.of((String[]) rs.getArray("custom_domains").getArray()));
         }
     }
 }

@@ -9,8 +9,11 @@ public interface DnsStore {
     /** One record: {@code type} A, AAAA or CNAME. */
     record DnsRecord(String name, String type, String value) {}
 
-    /** A workspace that is not deleted, and where its home host's edge is reached ({@code host:port}). */
-    record Named(UUID workspaceId, String edgeAddress, List<Integer> previewPorts) {}
+    /**
+     * A workspace that is not deleted, where its home host's edge is reached ({@code host:port}),
+     * and its preview ports and custom domains.
+     */
+    record Named(UUID workspaceId, String edgeAddress, List<Integer> previewPorts, List<String> customDomains) {}
 
     /** Every workspace that is not deleted and whose home host runs an edge. */
     List<Named> named();
