@@ -54,9 +54,9 @@ class QemuVmTest {
         assertThat(Workspaces.get(ws.getUrl() + "/").body()).contains("vm-diary");
         Workspaces.putNote(ws.getUrl(), "diary", "written inside the VM");
         assertThat(rootFilesystemGib(ws.getId())).isBetween(4.0, 5.0); // HOBBY: 5 GiB disk
-        assertThat(bootCopyOfLiveSnapshot(ws.getId()))
-                .as("a live snapshot of the running VM, booted as another VM")
-                .isEqualTo("written inside the VM");
+        assertThat(bootCopyOfLiveSnapshots(ws.getId(), ws.getUrl()))
+                .as("a live full snapshot and a differential on it, booted as another VM")
+                .containsExactly("written inside the VM", "after the full");
 
         // RESIZE to PRO (2 vCPU, 4 GiB, 20 GiB) takes effect at the next boot: the restore below
         succeed(Workspaces.request(cluster.product(), "resize", ws.getId()));
@@ -311,21 +311,32 @@ class QemuVmTest {
     }
 
     /**
-     * Snapshots the running VM the way a periodic snapshot does (the driver's exportDisk while it
-     * runs), restores that into a new VM on the same host, and returns the note it serves.
+     * Snapshots the running VM the way periodic snapshots do (the driver's exportDisk while it
+     * runs): a full, a note written, then a differential on the full. Restores the two into a new
+     * VM on the same host and returns the two notes it serves.
      */
-    private static String bootCopyOfLiveSnapshot(String id) {
+    private static java.util.List<String> bootCopyOfLiveSnapshots(String id, String url) {
         QemuVmDriver vms = (QemuVmDriver) host.agent().driver();
         String copy = UUID.randomUUID().toString();
         try {
-            var archive = new java.io.ByteArrayOutputStream();
-            assertThat(vms.exportDisk(id, UUID.randomUUID().toString(), "", archive))
+            var full = new java.io.ByteArrayOutputStream();
+            String fullId = UUID.randomUUID().toString();
+            assertThat(vms.exportDisk(id, fullId, "", full))
                     .as("a full archive")
                     .isEmpty();
+            Workspaces.putNote(url, "later", "after the full");
+            var differential = new java.io.ByteArrayOutputStream();
+            assertThat(vms.exportDisk(id, UUID.randomUUID().toString(), fullId, differential))
+                    .as("a differential on the full")
+                    .isEqualTo(fullId);
             vms.importDisk(
                     new dev.spinup.agent.drivers.WorkspaceSpec(copy, "starter", "copy", 1, 1, 5),
-                    new java.io.ByteArrayInputStream(archive.toByteArray()));
-            return Workspaces.get(vms.start(copy) + "/notes/diary").body();
+                    new java.io.ByteArrayInputStream(full.toByteArray()),
+                    new java.io.ByteArrayInputStream(differential.toByteArray()));
+            String copyUrl = vms.start(copy);
+            return java.util.List.of(
+                    Workspaces.get(copyUrl + "/notes/diary").body(),
+                    Workspaces.get(copyUrl + "/notes/later").body());
         } catch (DriverException e) {
             throw new AssertionError(e);
         } finally {

@@ -95,16 +95,24 @@ final class QemuDisks {
     }
 
     /**
-     * The workspace's overlay as a compressed qcow2 holding only what differs from its base image
-     * (the base is named by content hash in its backing path), written to {@code out}. A running VM
-     * ({@code live} not null) is first told to flush its filesystems (guest
-     * channel {@code sync}), then copied at that point in time by a QMP {@code drive-backup}
-     * (sync=top: the overlay alone, copy-before-write while the guest keeps running), so the
-     * snapshot is what a power cut at that instant would leave, with the data written before it.
+     * Writes the workspace's data to {@code out} as a compressed qcow2: the overlay's difference
+     * from its base image (a full snapshot, backing path naming the image by content hash), or,
+     * when this host still keeps the full snapshot {@code baseSnapshotId}, the difference from that
+     * full alone (a differential). Returns the base used, or "" for a full. A full is kept under
+     * {@code dir/snapshots} (the one before it removed) as the base of the differentials after it.
+     * A running VM ({@code live} not null) is first told to flush its filesystems (guest channel
+     * {@code sync}), then copied at that point in time by a QMP {@code drive-backup} (sync=top: the
+     * overlay alone, copy-before-write while the guest keeps running), so the snapshot is what a
+     * power cut at that instant would leave, with the data written before it.
      */
-    void exportOverlay(Path dir, String imageHash, LiveBackup live, OutputStream out) throws DriverException {
+    String exportOverlay(
+            Path dir, String imageHash, LiveBackup live, String snapshotId, String baseSnapshotId, OutputStream out)
+            throws DriverException {
         Path backup = dir.resolve("backup.qcow2.partial");
+        Path difference = dir.resolve("difference.qcow2.partial");
         Path export = dir.resolve("export.qcow2.partial");
+        Path fulls = dir.resolve("snapshots");
+        Path base = baseSnapshotId.isEmpty() ? null : fulls.resolve(snapshotFile(baseSnapshotId));
         try {
             Files.deleteIfExists(backup);
             Path source = dir.resolve(DISK);
@@ -112,15 +120,31 @@ final class QemuDisks {
                 live.to(backup);
                 source = backup;
             }
-            export(source, imageHash, export);
+            if (base != null && Files.exists(base)) {
+                difference(source, base, difference);
+                compress(difference, base, export);
+                Files.copy(export, out);
+                return baseSnapshotId;
+            }
+            compress(source, image(imageHash).resolve("base.qcow2"), export);
             Files.copy(export, out);
+            Files.createDirectories(fulls);
+            Path kept = fulls.resolve(snapshotFile(snapshotId));
+            Files.move(export, kept, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            try (var old = Files.list(fulls)) {
+                for (Path f : old.filter(f -> !f.equals(kept)).toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            return "";
         } catch (IOException e) {
             throw new DriverException(
                     "io_error", "cannot snapshot " + dir.getFileName() + ": " + DriverException.reason(e), e);
         } finally {
             try {
-                Files.deleteIfExists(export);
-                Files.deleteIfExists(backup);
+                for (Path partial : List.of(export, difference, backup)) {
+                    Files.deleteIfExists(partial);
+                }
             } catch (IOException e) {
                 log.atWarn()
                         .setMessage("export_cleanup_failed")
@@ -131,16 +155,23 @@ final class QemuDisks {
         }
     }
 
+    private static String snapshotFile(String snapshotId) {
+        if (!snapshotId.matches("[0-9a-f-]{36}")) {
+            throw new IllegalArgumentException("not a snapshot id: " + snapshotId);
+        }
+        return snapshotId + ".qcow2";
+    }
+
     /** Copies a running VM's overlay, as it is at this instant, to a file. */
     interface LiveBackup {
         void to(Path target) throws DriverException;
     }
 
     /**
-     * Writes {@code source} as a compressed qcow2 holding only what differs from the base of image
-     * {@code imageHash}; its backing path names that image, so a restore finds it.
+     * Writes {@code source} as a compressed qcow2 with {@code backing} as its backing file, holding
+     * the clusters {@code source} itself holds (qemu-img convert -B copies the top layer's).
      */
-    void export(Path source, String imageHash, Path target) throws DriverException {
+    void compress(Path source, Path backing, Path target) throws DriverException {
         ExternalCommand.run(
                 List.of(
                         "qemu-img",
@@ -152,10 +183,47 @@ final class QemuDisks {
                         "-O",
                         "qcow2",
                         "-B",
-                        image(imageHash).resolve("base.qcow2").toString(),
+                        backing.toString(),
                         "-F",
                         "qcow2",
                         source.toString(),
+                        target.toString()),
+                null,
+                null);
+    }
+
+    /**
+     * Writes into {@code target} exactly the clusters where what {@code upper} reads (its whole
+     * chain) differs from what {@code lower} reads, with {@code lower} as its backing file: so
+     * {@code target} over {@code lower} reads as {@code upper}. A new overlay on {@code upper},
+     * rebased onto {@code lower} in qemu-img's safe mode, which compares the two chains' contents.
+     */
+    void difference(Path upper, Path lower, Path target) throws DriverException {
+        ExternalCommand.run(
+                List.of(
+                        "qemu-img",
+                        "create",
+                        "-q",
+                        "-f",
+                        "qcow2",
+                        "-b",
+                        upper.toAbsolutePath().toString(),
+                        "-F",
+                        "qcow2",
+                        target.toString()),
+                null,
+                null);
+        ExternalCommand.run(
+                List.of(
+                        "qemu-img",
+                        "rebase",
+                        "-q",
+                        "-f",
+                        "qcow2",
+                        "-b",
+                        lower.toAbsolutePath().toString(),
+                        "-F",
+                        "qcow2",
                         target.toString()),
                 null,
                 null);
@@ -166,7 +234,31 @@ final class QemuDisks {
      * the local copy of the image it was exported from and returns that image's hash.
      */
     String adopt(Path partial, Path dir, String workspaceId) throws IOException, DriverException {
-        String backing = info(partial).backingFilename();
+        String hash = onLocalImage(partial, workspaceId);
+        Files.move(partial, dir.resolve(DISK), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return hash;
+    }
+
+    /**
+     * Makes a full export ({@code full}) and a differential against it ({@code differential}) this
+     * host's {@code dir/disk.qcow2}, one overlay on the local image again, and returns the image's
+     * hash. Both files are consumed.
+     */
+    String adoptChain(Path full, Path differential, Path dir, String workspaceId) throws IOException, DriverException {
+        String hash = onLocalImage(full, workspaceId);
+        rebaseUnsafe(differential, full);
+        Path flat = dir.resolve(DISK + ".partial");
+        Files.deleteIfExists(flat);
+        difference(differential, image(hash).resolve("base.qcow2"), flat);
+        Files.move(flat, dir.resolve(DISK), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.deleteIfExists(differential);
+        Files.deleteIfExists(full);
+        return hash;
+    }
+
+    /** Points an exported overlay at this host's copy of the image its backing path names; returns the image's hash. */
+    private String onLocalImage(Path exported, String workspaceId) throws DriverException {
+        String backing = info(exported).backingFilename();
         if (backing == null || Path.of(backing).getParent() == null) {
             throw new DriverException("bad_disk", "the snapshot of " + workspaceId + " is not an overlay of an image");
         }
@@ -178,6 +270,12 @@ final class QemuDisks {
                     "the snapshot of " + workspaceId + " overlays image " + hash
                             + ", which this host does not have (build it with that vm-base-config)");
         }
+        rebaseUnsafe(exported, base);
+        return hash;
+    }
+
+    /** Names {@code backing} as the disk's backing file without touching its data (qemu-img rebase -u). */
+    private static void rebaseUnsafe(Path disk, Path backing) throws DriverException {
         ExternalCommand.run(
                 List.of(
                         "qemu-img",
@@ -186,14 +284,12 @@ final class QemuDisks {
                         "-f",
                         "qcow2",
                         "-b",
-                        base.toString(),
+                        backing.toAbsolutePath().toString(),
                         "-F",
                         "qcow2",
-                        partial.toString()),
+                        disk.toString()),
                 null,
                 null);
-        Files.move(partial, dir.resolve(DISK), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        return hash;
     }
 
     /** What {@code qemu-img info} says of a disk. */

@@ -341,18 +341,28 @@ public final class QemuVmDriver extends SupervisedDriver {
         }
     }
 
-    /** A full archive of the workspace's own data (see {@link QemuDisks#exportOverlay}): returns "". */
+    /** The workspace's own data, full or a differential against a full this host kept (see {@link QemuDisks#exportOverlay}). */
     @Override
     public String exportDisk(String workspaceId, String snapshotId, String baseSnapshotId, OutputStream out)
             throws DriverException {
         Properties p = files.require(workspaceId);
         QemuDisks.LiveBackup live = isRunning(workspaceId) ? target -> guests.liveBackup(workspaceId, target) : null;
-        disks.exportOverlay(files.dir(workspaceId), p.getProperty("image"), live, out);
-        return "";
+        return disks.exportOverlay(
+                files.dir(workspaceId), p.getProperty("image"), live, snapshotId, baseSnapshotId, out);
     }
 
     @Override
     public void importDisk(WorkspaceSpec spec, InputStream archive) throws DriverException {
+        importLayers(spec, archive, null);
+    }
+
+    /** The full export, then the differential on it, flattened into one overlay on the local image. */
+    @Override
+    public void importDisk(WorkspaceSpec spec, InputStream full, InputStream differential) throws DriverException {
+        importLayers(spec, full, differential);
+    }
+
+    private void importLayers(WorkspaceSpec spec, InputStream full, InputStream differential) throws DriverException {
         lock.lock();
         try {
             String id = spec.workspaceId();
@@ -360,11 +370,21 @@ public final class QemuVmDriver extends SupervisedDriver {
             if (files.properties(id).isPresent() && Files.exists(dir.resolve(QemuDisks.DISK))) {
                 return; // restored before
             }
-            Path partial = dir.resolve(QemuDisks.DISK + ".partial");
             try {
                 Files.createDirectories(dir);
-                Files.copy(archive, partial, StandardCopyOption.REPLACE_EXISTING);
-                files.store(id, newRecord(spec, disks.adopt(partial, dir, id)));
+                String image;
+                if (differential == null) {
+                    Path partial = dir.resolve(QemuDisks.DISK + ".partial");
+                    Files.copy(full, partial, StandardCopyOption.REPLACE_EXISTING);
+                    image = disks.adopt(partial, dir, id);
+                } else {
+                    Path fullPartial = dir.resolve("full.qcow2.partial");
+                    Path diffPartial = dir.resolve("differential.qcow2.partial");
+                    Files.copy(full, fullPartial, StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(differential, diffPartial, StandardCopyOption.REPLACE_EXISTING);
+                    image = disks.adoptChain(fullPartial, diffPartial, dir, id);
+                }
+                files.store(id, newRecord(spec, image));
             } catch (IOException e) {
                 throw new DriverException("io_error", "cannot restore " + id + ": " + DriverException.reason(e), e);
             }

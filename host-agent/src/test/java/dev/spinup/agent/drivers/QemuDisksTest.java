@@ -47,7 +47,8 @@ class QemuDisksTest {
         QemuDisks here = new QemuDisks(image(tmp.resolve("here"), "bbbb"));
         here.create(tmp.resolve("ws-2"), 1);
         Path export = tmp.resolve("export.qcow2");
-        here.export(tmp.resolve("ws-2").resolve(QemuDisks.DISK), "bbbb", export);
+        here.compress(
+                tmp.resolve("ws-2").resolve(QemuDisks.DISK), here.image("bbbb").resolve("base.qcow2"), export);
 
         // another host keeps its images elsewhere; its current image is newer, but it has bbbb too
         Path images = tmp.resolve("there");
@@ -71,12 +72,96 @@ class QemuDisksTest {
         here.create(tmp.resolve("ws-3"), 1);
         Path dir = Files.createDirectories(tmp.resolve("restored"));
         Path partial = dir.resolve(QemuDisks.DISK + ".partial");
-        here.export(tmp.resolve("ws-3").resolve(QemuDisks.DISK), "dddd", partial);
+        here.compress(
+                tmp.resolve("ws-3").resolve(QemuDisks.DISK), here.image("dddd").resolve("base.qcow2"), partial);
 
         QemuDisks there = new QemuDisks(image(tmp.resolve("there"), "eeee"));
         DriverException e = assertThrows(DriverException.class, () -> there.adopt(partial, dir, "ws-3"));
         assertEquals("base_image_missing", e.code());
         assertTrue(e.getMessage().contains("dddd"), e.getMessage());
+    }
+
+    @Test
+    void aDifferentialHoldsOnlyWhatChangedSinceTheFullAndRestoresOnAnotherHost() throws Exception {
+        Path images = tmp.resolve("images");
+        QemuDisks here = new QemuDisks(image(images, "abab"));
+        ExternalCommand.run(
+                List.of(
+                        "qemu-io",
+                        "-c",
+                        "write -P 0x11 0 4M",
+                        image(images, "abab").resolve("base.qcow2").toString()),
+                null,
+                null);
+        Path dir = tmp.resolve("ws-4");
+        here.create(dir, 1);
+        Path disk = dir.resolve(QemuDisks.DISK);
+        io(disk, "write -P 0x22 0 8M"); // over the image's own data and past it
+
+        String fullId = java.util.UUID.randomUUID().toString();
+        var full = new java.io.ByteArrayOutputStream();
+        assertEquals("", here.exportOverlay(dir, "abab", null, fullId, "", full));
+        String unknownBase = java.util.UUID.randomUUID().toString();
+        assertEquals(
+                "",
+                here.exportOverlay(dir, "abab", null, fullId, unknownBase, java.io.OutputStream.nullOutputStream()),
+                "no differential against a full this host did not keep");
+
+        io(disk, "write -P 0x33 16M 1M"); // new data
+        io(disk, "write -z 2M 1M"); // data of the full zeroed
+        var differential = new java.io.ByteArrayOutputStream();
+        assertEquals(
+                fullId,
+                here.exportOverlay(
+                        dir, "abab", null, java.util.UUID.randomUUID().toString(), fullId, differential));
+        assertEquals(
+                2L << 20,
+                ownBytes(Files.write(tmp.resolve("differential.qcow2"), differential.toByteArray())),
+                "the differential holds the 2 MiB that changed, not the full's 8");
+        assertEquals(8L << 20, ownBytes(Files.write(tmp.resolve("full.qcow2"), full.toByteArray())));
+
+        // another host with the same image restores the chain as one overlay on its own copy
+        Path there = tmp.resolve("there");
+        QemuDisks other = new QemuDisks(image(there, "abab"));
+        ExternalCommand.run(
+                List.of(
+                        "qemu-io",
+                        "-c",
+                        "write -P 0x11 0 4M",
+                        there.resolve("abab").resolve("base.qcow2").toString()),
+                null,
+                null);
+        Path restored = Files.createDirectories(tmp.resolve("restored"));
+        Path f = Files.write(restored.resolve("full.qcow2.partial"), full.toByteArray());
+        Path d = Files.write(restored.resolve("differential.qcow2.partial"), differential.toByteArray());
+        assertEquals("abab", other.adoptChain(f, d, restored, "ws-4"));
+
+        Path result = restored.resolve(QemuDisks.DISK);
+        assertEquals(
+                there.resolve("abab").resolve("base.qcow2").toString(),
+                QemuDisks.Info.parse(
+                                ExternalCommand.output(List.of("qemu-img", "info", "--output=json", result.toString())))
+                        .backingFilename());
+        // qemu-img compare reads both chains whole: exit 0 only when every byte matches
+        ExternalCommand.run(List.of("qemu-img", "compare", "-q", disk.toString(), result.toString()), null, null);
+        try (var files = Files.list(restored)) {
+            assertEquals(List.of(result), files.toList(), "the layers are consumed");
+        }
+    }
+
+    /** The bytes a qcow2 file holds itself (data or zeroes), not read through from its backing file. */
+    private static long ownBytes(Path qcow2) throws Exception {
+        List<Object> map = com.fasterxml.jackson.jr.ob.JSON.std.listFrom(
+                ExternalCommand.output(List.of("qemu-img", "map", "--output=json", qcow2.toString())));
+        return map.stream()
+                .map(e -> (java.util.Map<?, ?>) e)
+                .filter(e -> ((Number) e.get("depth")).intValue() == 0 && Boolean.TRUE.equals(e.get("present")))
+                .mapToLong(e -> ((Number) e.get("length")).longValue())
+                .sum();
+    }
+
+    private static void io(Path disk, String command) throws DriverException {
+        ExternalCommand.run(List.of("qemu-io", "-c", command, disk.toString()), null, null);
     }
 
     @Test
