@@ -225,7 +225,7 @@ final class Wiring {
                         config.edgeScheme(),
                         tokens,
                         hostLoss,
-                        new dev.spinup.controlplane.transitions.Evacuation(db, service, clock),
+                        new dev.spinup.controlplane.transitions.Evacuation(db, service, agentCommands, clock),
                         clock),
                 new AgentGrpcService(db, sessions, events, enrollment, new RefusedEvents(db, clock, meters), meters));
         this.metrics = new dev.spinup.api.Metrics.Endpoint(

@@ -132,8 +132,12 @@ class ElasticRegionTest {
         setCapacity(region, 3, 2);
         awaitPlaceable(region, 1);
         String ws = Workspaces.createActive(api(), Workspaces.hobby("moving").setRegion(region));
-        awaitPlaceable(region, 2); // the headroom it ate is restored: a second host
+        String shelved =
+                Workspaces.createActive(api(), Workspaces.hobby("shelved").setRegion(region));
+        Workspaces.awaitSucceeded(api(), Workspaces.request(api(), "archive", shelved));
+        awaitPlaceable(region, 2); // the headroom they ate is restored: a second host
         String from = workspace(ws).getHostId();
+        assertThat(workspace(shelved).getHostId()).isEqualTo(from);
 
         Workspaces.awaitSucceeded(
                 api(),
@@ -143,6 +147,9 @@ class ElasticRegionTest {
                                 .build())
                         .getOperations(0));
         assertThat(workspace(ws).getHostId()).isNotEqualTo(from);
+        assertThat(workspace(shelved).getHostId())
+                .as("the archived one's names move with the evacuation")
+                .isNotEqualTo(from);
         String retired = Eventually.await(
                 GROWTH,
                 "the evacuated host retired",

@@ -212,9 +212,9 @@ interface JdbiFleetStore extends FleetStore {
 
     @Override
     @SqlQuery("""
-            SELECT id FROM hosts WHERE region_id = :regionId AND state = 'healthy'
-              AND edge_address IS NOT NULL AND edge_address <> '' ORDER BY id LIMIT 1""")
-    Optional<UUID> edgeHostIn(String regionId);
+            SELECT id FROM hosts WHERE region_id = :regionId AND state = 'healthy' AND id <> :leaving
+            ORDER BY (edge_address IS NULL OR edge_address = ''), id LIMIT 1""")
+    Optional<UUID> namesHomeIn(String regionId, UUID leaving);
 
     @Override
     @SqlQuery("""

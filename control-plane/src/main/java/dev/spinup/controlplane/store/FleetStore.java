@@ -129,8 +129,11 @@ public interface FleetStore {
     /** Lost hosts that still hold an active, suspended or archived workspace: recovery is not done with them. */
     List<UUID> lostWithWorkspaces();
 
-    /** A healthy host of the region that runs an edge, if any: a new home for names. */
-    Optional<UUID> edgeHostIn(String regionId);
+    /**
+     * A new home for archived workspaces' names: a healthy host of the region other than {@code
+     * leaving}, one that runs an edge first.
+     */
+    Optional<UUID> namesHomeIn(String regionId, UUID leaving);
 
     /**
      * Whether the host holds no workspace that is not deleted, and no operation in flight moves

@@ -6,6 +6,7 @@ import dev.spinup.controlplane.core.HostState;
 import dev.spinup.controlplane.core.Operation;
 import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.core.WorkspaceState;
+import dev.spinup.controlplane.steps.AgentLink;
 import dev.spinup.controlplane.store.Transactions;
 import dev.spinup.controlplane.store.WorkspaceStore;
 import java.time.Clock;
@@ -16,9 +17,11 @@ import java.util.UUID;
 
 /**
  * EvacuateHost: drains the host (audited) and starts an EVACUATE ({@link EvacuateWorkspaceJob})
- * for each of its active and suspended workspaces that no operation holds. A workspace that is
- * busy, or finds no room elsewhere, is left on the host and reported: calling again moves it (each
- * call starts its own operations; a workspace moves once, as it is off the host when it is done).
+ * for each of its active and suspended workspaces that no operation holds; its archived ones'
+ * names and archived page move to another edge host of the region ({@link ArchivedHomes}), so
+ * the host can end empty and be given back. A workspace that is busy, or finds no room
+ * elsewhere, is left on the host and reported: calling again moves it (each call starts its own
+ * operations; a workspace moves once, as it is off the host when it is done).
  */
 public final class Evacuation {
     /** How an evacuated host's state_reason starts: scale-in gives such a host back once it is empty. */
@@ -26,14 +29,17 @@ public final class Evacuation {
 
     private final Transactions db;
     private final WorkspaceService workspaces;
+    private final ArchivedHomes archivedHomes;
     private final Clock clock;
 
     /** What one call did: the operations it started, and the workspaces it left. */
     public record Result(List<Operation> started, List<UUID> left) {}
 
-    public Evacuation(Transactions db, WorkspaceService workspaces, Clock clock) {
+    /** @param link sends the archived workspaces' new home, and the host, their routing tables */
+    public Evacuation(Transactions db, WorkspaceService workspaces, AgentLink link, Clock clock) {
         this.db = db;
         this.workspaces = workspaces;
+        this.archivedHomes = new ArchivedHomes(db, link, clock);
         this.clock = clock;
     }
 
@@ -62,8 +68,9 @@ public final class Evacuation {
                             clock.instant());
         });
         List<Operation> started = new ArrayList<>();
-        List<UUID> left = new ArrayList<>();
-        for (WorkspaceStore.Placed w : db.read(tx -> tx.workspaces().placedOn(hostId))) {
+        List<WorkspaceStore.Placed> placed = db.read(tx -> tx.workspaces().placedOn(hostId));
+        List<UUID> left = new ArrayList<>(archivedHomes.moveOff(hostId, placed, true));
+        for (WorkspaceStore.Placed w : placed) {
             if (w.state() != WorkspaceState.ACTIVE && w.state() != WorkspaceState.SUSPENDED) {
                 continue;
             }

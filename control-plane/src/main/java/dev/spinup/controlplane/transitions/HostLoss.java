@@ -1,10 +1,8 @@
 package dev.spinup.controlplane.transitions;
 
 import dev.spinup.controlplane.core.ErrorReason;
-import dev.spinup.controlplane.core.Ids;
 import dev.spinup.controlplane.core.SpinUpException;
 import dev.spinup.controlplane.core.WorkspaceState;
-import dev.spinup.controlplane.steps.AgentCommand;
 import dev.spinup.controlplane.steps.AgentLink;
 import dev.spinup.controlplane.store.Transactions;
 import dev.spinup.controlplane.store.Tx;
@@ -16,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
@@ -43,7 +40,7 @@ public final class HostLoss {
     private final Duration lease;
     private final Duration grace;
     private final BiConsumer<Tx, String> wake;
-    private final AgentLink link;
+    private final ArchivedHomes archivedHomes;
     private final Clock clock;
     private final MeterRegistry meters;
     private final Counter recoveriesNotStarted;
@@ -69,7 +66,7 @@ public final class HostLoss {
         this.lease = lease;
         this.grace = grace;
         this.wake = wake;
-        this.link = link;
+        this.archivedHomes = new ArchivedHomes(db, link, clock);
         this.clock = clock;
         this.meters = meters;
         this.listeningSince = clock.instant();
@@ -154,7 +151,7 @@ public final class HostLoss {
     private void recover(UUID hostId) {
         List<WorkspaceStore.Placed> placed = db.read(
                 tx -> tx.fleet().isLost(hostId) ? tx.workspaces().placedOn(hostId) : List.<WorkspaceStore.Placed>of());
-        rehomeArchived(hostId, placed);
+        archivedHomes.moveOff(hostId, placed, false);
         for (WorkspaceStore.Placed w : placed) {
             if (!w.idle() || (w.state() != WorkspaceState.ACTIVE && w.state() != WorkspaceState.SUSPENDED)) {
                 continue; // a busy one is started by a later scan, once its operation has ended
@@ -171,46 +168,6 @@ public final class HostLoss {
                         .log();
             }
         }
-    }
-
-    /**
-     * A lost host's archived workspaces (archived before, or by their RECOVER) keep nothing there
-     * but their names and page: both move to a healthy edge host of the region, which is sent its
-     * routing table (their archived page), and DNS follows their new home. With no such host, a
-     * later scan looks again.
-     */
-    private void rehomeArchived(UUID lostHost, List<WorkspaceStore.Placed> placed) {
-        List<UUID> archived = placed.stream()
-                .filter(w -> w.idle() && w.state() == WorkspaceState.ARCHIVED)
-                .map(WorkspaceStore.Placed::id)
-                .toList();
-        if (archived.isEmpty()) {
-            return;
-        }
-        db.inTransactionVoid(tx -> {
-            String region = tx.fleet().findHost(lostHost).orElseThrow().regionId();
-            Optional<UUID> home = tx.fleet().edgeHostIn(region);
-            if (home.isEmpty()) {
-                return;
-            }
-            Instant now = clock.instant();
-            long moved = archived.stream()
-                    .filter(ws -> tx.workspaces().rehomeArchived(ws, lostHost, home.get(), now))
-                    .count();
-            if (moved > 0) {
-                link.send(
-                        tx,
-                        home.get(),
-                        new AgentLink.Outgoing(
-                                "rehomed-from-" + lostHost + "-" + Ids.newId(clock),
-                                null,
-                                null,
-                                "rehome_archived",
-                                null,
-                                Map.of(),
-                                new AgentCommand.ApplyEdgeRoutes()));
-            }
-        });
     }
 
     private double lostWithWorkspaces() {
