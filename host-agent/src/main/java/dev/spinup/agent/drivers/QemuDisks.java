@@ -230,6 +230,25 @@ final class QemuDisks {
     }
 
     /**
+     * Makes a full export, and the differential on it if not null, this host's {@code
+     * dir/disk.qcow2}, written to partial files first; returns the image's hash.
+     */
+    String restore(Path dir, String workspaceId, java.io.InputStream full, java.io.InputStream differential)
+            throws IOException, DriverException {
+        Files.createDirectories(dir);
+        if (differential == null) {
+            Path partial = dir.resolve(DISK + ".partial");
+            Files.copy(full, partial, StandardCopyOption.REPLACE_EXISTING);
+            return adopt(partial, dir, workspaceId);
+        }
+        Path fullPartial = dir.resolve("full.qcow2.partial");
+        Path diffPartial = dir.resolve("differential.qcow2.partial");
+        Files.copy(full, fullPartial, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(differential, diffPartial, StandardCopyOption.REPLACE_EXISTING);
+        return adoptChain(fullPartial, diffPartial, dir, workspaceId);
+    }
+
+    /**
      * Makes an exported overlay ({@code partial}) this host's {@code dir/disk.qcow2}: points it at
      * the local copy of the image it was exported from and returns that image's hash.
      */

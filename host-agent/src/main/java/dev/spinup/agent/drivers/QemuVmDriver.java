@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -353,38 +352,20 @@ public final class QemuVmDriver extends SupervisedDriver {
 
     @Override
     public void importDisk(WorkspaceSpec spec, InputStream archive) throws DriverException {
-        importLayers(spec, archive, null);
+        importDisk(spec, archive, null);
     }
 
-    /** The full export, then the differential on it, flattened into one overlay on the local image. */
+    /** A full export, and the differential on it if not null, as one overlay on the local image. */
     @Override
     public void importDisk(WorkspaceSpec spec, InputStream full, InputStream differential) throws DriverException {
-        importLayers(spec, full, differential);
-    }
-
-    private void importLayers(WorkspaceSpec spec, InputStream full, InputStream differential) throws DriverException {
         lock.lock();
         try {
             String id = spec.workspaceId();
-            Path dir = files.dir(id);
-            if (files.properties(id).isPresent() && Files.exists(dir.resolve(QemuDisks.DISK))) {
+            if (files.properties(id).isPresent() && Files.exists(files.dir(id).resolve(QemuDisks.DISK))) {
                 return; // restored before
             }
             try {
-                Files.createDirectories(dir);
-                String image;
-                if (differential == null) {
-                    Path partial = dir.resolve(QemuDisks.DISK + ".partial");
-                    Files.copy(full, partial, StandardCopyOption.REPLACE_EXISTING);
-                    image = disks.adopt(partial, dir, id);
-                } else {
-                    Path fullPartial = dir.resolve("full.qcow2.partial");
-                    Path diffPartial = dir.resolve("differential.qcow2.partial");
-                    Files.copy(full, fullPartial, StandardCopyOption.REPLACE_EXISTING);
-                    Files.copy(differential, diffPartial, StandardCopyOption.REPLACE_EXISTING);
-                    image = disks.adoptChain(fullPartial, diffPartial, dir, id);
-                }
-                files.store(id, newRecord(spec, image));
+                files.store(id, newRecord(spec, disks.restore(files.dir(id), id, full, differential)));
             } catch (IOException e) {
                 throw new DriverException("io_error", "cannot restore " + id + ": " + DriverException.reason(e), e);
             }
