@@ -51,21 +51,7 @@ final class QemuDisks {
         }
         Path partial = dir.resolve(DISK + ".partial");
         Files.createDirectories(dir);
-        ExternalCommand.run(
-                List.of(
-                        "qemu-img",
-                        "create",
-                        "-q",
-                        "-f",
-                        "qcow2",
-                        "-b",
-                        image.resolve("base.qcow2").toString(),
-                        "-F",
-                        "qcow2",
-                        partial.toString(),
-                        diskGb + "G"),
-                null,
-                null);
+        overlay(image.resolve("base.qcow2"), partial, diskGb + "G");
         Files.move(partial, dir.resolve(DISK), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
@@ -199,20 +185,7 @@ final class QemuDisks {
      * rebased onto {@code lower} in qemu-img's safe mode, which compares the two chains' contents.
      */
     void difference(Path upper, Path lower, Path target) throws DriverException {
-        ExternalCommand.run(
-                List.of(
-                        "qemu-img",
-                        "create",
-                        "-q",
-                        "-f",
-                        "qcow2",
-                        "-b",
-                        upper.toAbsolutePath().toString(),
-                        "-F",
-                        "qcow2",
-                        target.toString()),
-                null,
-                null);
+        overlay(upper, target);
         ExternalCommand.run(
                 List.of(
                         "qemu-img",
@@ -291,6 +264,23 @@ final class QemuDisks {
         }
         rebaseUnsafe(exported, base);
         return hash;
+    }
+
+    /** A new, empty qcow2 over {@code backing} (of its size, or {@code size} like "5G"). */
+    private static void overlay(Path backing, Path target, String... size) throws DriverException {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                "qemu-img",
+                "create",
+                "-q",
+                "-f",
+                "qcow2",
+                "-b",
+                backing.toAbsolutePath().toString(),
+                "-F",
+                "qcow2",
+                target.toString()));
+        command.addAll(List.of(size));
+        ExternalCommand.run(command, null, null);
     }
 
     /** Names {@code backing} as the disk's backing file without touching its data (qemu-img rebase -u). */

@@ -85,14 +85,7 @@ class QemuDisksTest {
     void aDifferentialHoldsOnlyWhatChangedSinceTheFullAndRestoresOnAnotherHost() throws Exception {
         Path images = tmp.resolve("images");
         QemuDisks here = new QemuDisks(image(images, "abab"));
-        ExternalCommand.run(
-                List.of(
-                        "qemu-io",
-                        "-c",
-                        "write -P 0x11 0 4M",
-                        image(images, "abab").resolve("base.qcow2").toString()),
-                null,
-                null);
+        io(image(images, "abab").resolve("base.qcow2"), "write -P 0x11 0 4M");
         Path dir = tmp.resolve("ws-4");
         here.create(dir, 1);
         Path disk = dir.resolve(QemuDisks.DISK);
@@ -123,14 +116,7 @@ class QemuDisksTest {
         // another host with the same image restores the chain as one overlay on its own copy
         Path there = tmp.resolve("there");
         QemuDisks other = new QemuDisks(image(there, "abab"));
-        ExternalCommand.run(
-                List.of(
-                        "qemu-io",
-                        "-c",
-                        "write -P 0x11 0 4M",
-                        there.resolve("abab").resolve("base.qcow2").toString()),
-                null,
-                null);
+        io(there.resolve("abab").resolve("base.qcow2"), "write -P 0x11 0 4M");
         Path restored = Files.createDirectories(tmp.resolve("restored"));
         Path f = Files.write(restored.resolve("full.qcow2.partial"), full.toByteArray());
         Path d = Files.write(restored.resolve("differential.qcow2.partial"), differential.toByteArray());
