@@ -96,6 +96,9 @@ final class Wiring {
     final dev.spinup.controlplane.fleet.DnsSync dnsSync;
 
     final dev.spinup.controlplane.fleet.Scaler scaler;
+    /** EvacuateHost; also what the scaler calls for a host its provider takes away on its own. */
+    private volatile dev.spinup.controlplane.transitions.Evacuation evacuation; // set after the scaler that calls it
+
     final PeriodicSnapshots periodicSnapshots;
     final SnapshotSweep snapshotSweep;
     final AccessKeys accessKeys;
@@ -150,6 +153,7 @@ final class Wiring {
                 config.fleetTimings(),
                 wake,
                 hooks,
+                host -> this.evacuation.evacuate(host, "system"),
                 clock,
                 meters);
         AgentCommands agentCommands = new AgentCommands(sessions, outbox);
@@ -173,6 +177,7 @@ final class Wiring {
         WorkspaceService service =
                 new WorkspaceService(db, placement, engine, runner, config.workspaceDomain(), clock, meters, tracer);
 
+        this.evacuation = new dev.spinup.controlplane.transitions.Evacuation(db, service, agentCommands, clock);
         this.hostHealth = new HostHealth(db, config.heartbeatLease(), clock, meters);
         dev.spinup.controlplane.fleet.DnsSync.registerMeters(meters);
         this.dnsSync = config.dns() == null
@@ -225,7 +230,7 @@ final class Wiring {
                         config.edgeScheme(),
                         tokens,
                         hostLoss,
-                        new dev.spinup.controlplane.transitions.Evacuation(db, service, agentCommands, clock),
+                        evacuation,
                         clock),
                 new AgentGrpcService(db, sessions, events, enrollment, new RefusedEvents(db, clock, meters), meters));
         this.metrics = new dev.spinup.api.Metrics.Endpoint(

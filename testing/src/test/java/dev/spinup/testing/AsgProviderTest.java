@@ -29,8 +29,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * overridden) against {@link AutoScalingStub}, a wire-level stand-in that "launches" an instance
  * by running the user data it was given — which enrolls a real host agent with one of the tokens
  * in it and runs it. A burst scales the group once (throttled calls retried by the SDK), a failed
- * activity fails its decision with the group's message and a later one makes up for it, and empty
- * hosts leave through the group's terminate lifecycle hook.
+ * activity fails its decision with the group's message and a later one makes up for it, an
+ * instance the group terminates on its own is evacuated before its lifecycle action is completed,
+ * and empty hosts leave through the group's terminate lifecycle hook.
  */
 class AsgProviderTest {
     static final String REGION = "asg-east";
@@ -142,16 +143,39 @@ class AsgProviderTest {
         awaitSucceeded(waits);
         assertThat(hostNames()).hasSize(3);
 
+        burst.forEach(AsgProviderTest::delete);
+
+        // the group terminates fits' instance on its own: SpinUp evacuates it, then completes the hook
+        String from = workspace(fits.getWorkspaceId()).getHostId();
+        String instance = fqdn(from).substring(0, fqdn(from).indexOf('.'));
+        stub.terminateOnItsOwn(instance);
+        Eventually.await(
+                GROWTH, "the instance let go", () -> stub.instances().stream().noneMatch(i -> i.id().equals(instance)));
+        assertThat(workspace(fits.getWorkspaceId()).getHostId()).isNotEqualTo(from);
+        assertThat(workspace(fits.getWorkspaceId()).getState())
+                .isEqualTo(dev.spinup.api.v1.WorkspaceState.WORKSPACE_STATE_ACTIVE);
+        List<Operation> moves = cluster.product()
+                .listOperations(dev.spinup.api.v1.ListOperationsRequest.newBuilder()
+                        .setWorkspaceId(fits.getWorkspaceId())
+                        .setVerb(dev.spinup.api.v1.OperationVerb.OPERATION_VERB_EVACUATE)
+                        .build())
+                .getOperationsList();
+        assertThat(moves).hasSize(1).allSatisfy(op -> {
+            assertThat(op.getStatus()).isEqualTo(OperationStatus.OPERATION_STATUS_SUCCEEDED);
+            assertThat(op.getActor()).isEqualTo("system");
+        });
+        assertThat(call("CompleteLifecycleAction", 0)).containsEntry("InstanceId", instance);
+        Eventually.await(GROWTH, "the evacuated host retired", () -> retiredHosts(), n -> n == 1);
+
         // everything leaves: each empty host goes through the group's terminate lifecycle hook
-        for (Operation op : List.of(burst.get(0), burst.get(1), burst.get(2), fits, waits)) {
-            Workspaces.awaitSucceeded(
-                    cluster.product(), Workspaces.request(cluster.product(), "delete", op.getWorkspaceId()));
-        }
+        delete(fits);
+        delete(waits);
         setCapacity(Duration.ofSeconds(1));
         Eventually.await(GROWTH, "every instance terminated", stub::instances, List::isEmpty);
         assertThat(stub.desired()).isZero();
         assertThat(stub.calls().stream().filter(c -> c.action().equals("TerminateInstanceInAutoScalingGroup")))
-                .hasSize(3)
+                .as("the group terminated one instance on its own")
+                .hasSize(2)
                 .allSatisfy(c -> assertThat(c.params()).containsEntry("ShouldDecrementDesiredCapacity", "true"));
         assertThat(stub.calls().stream().filter(c -> c.action().equals("CompleteLifecycleAction")))
                 .hasSize(3)
@@ -160,6 +184,27 @@ class AsgProviderTest {
                         .containsEntry("LifecycleActionResult", "CONTINUE")
                         .containsEntry("AutoScalingGroupName", GROUP));
         Eventually.await(GROWTH, "every host retired", () -> retiredHosts(), n -> n == 3);
+    }
+
+    private static void delete(Operation created) {
+        Workspaces.awaitSucceeded(
+                cluster.product(), Workspaces.request(cluster.product(), "delete", created.getWorkspaceId()));
+    }
+
+    private static dev.spinup.api.v1.Workspace workspace(String id) {
+        return cluster.product()
+                .getWorkspace(dev.spinup.api.v1.GetWorkspaceRequest.newBuilder()
+                        .setWorkspaceId(id)
+                        .build())
+                .getWorkspace();
+    }
+
+    private static String fqdn(String hostId) {
+        return cluster.database()
+                .withHandle(h -> h.createQuery("SELECT fqdn FROM hosts WHERE id = :id")
+                        .bind("id", java.util.UUID.fromString(hostId))
+                        .mapTo(String.class)
+                        .one());
     }
 
     private static Operation create(String name) {

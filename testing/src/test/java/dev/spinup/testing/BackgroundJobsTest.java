@@ -111,6 +111,7 @@ class BackgroundJobsTest {
                                 dev.spinup.controlplane.fleet.FleetTimings.defaults(),
                                 (tx, job) -> {},
                                 dev.spinup.controlplane.engine.StepHooks.NONE,
+                                host -> {},
                                 clock,
                                 meters),
                         null))

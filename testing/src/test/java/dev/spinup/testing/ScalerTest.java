@@ -64,6 +64,7 @@ class ScalerTest {
                         java.time.Duration.ofMinutes(10)),
                 (tx, job) -> {}, // no operation waits for room here
                 dev.spinup.controlplane.engine.StepHooks.NONE,
+                host -> {}, // the local provider takes no host away on its own
                 clock,
                 meters);
     }

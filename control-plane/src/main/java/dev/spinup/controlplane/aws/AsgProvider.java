@@ -32,7 +32,9 @@ import software.amazon.awssdk.services.ec2.model.RequestLaunchTemplateData;
  * crash) adds nothing; the group's warm pool, if it has one, is used by the group itself. The
  * record is the group's scaling activity that answered. Scale-in terminates the instance through
  * the group (decrementing its desired capacity); the group's terminate lifecycle hook holds it in
- * Terminating:Wait, and the action is completed at once, the host being drained and empty.
+ * Terminating:Wait, and the action is completed at once, the host being drained and empty. An
+ * instance the group terminates on its own waits at the same hook: its host is {@link #leaving},
+ * evacuated, its action heartbeated meanwhile ({@link #holdLeaving}), and completed once empty.
  *
  * <p>A host's name is its instance id ({@code i-…}, the user data enrolls it so): that is how a
  * host is matched to its instance.
@@ -192,6 +194,24 @@ public final class AsgProvider implements CapacityProvider {
                 .lifecycleHookName(config.lifecycleHook())
                 .instanceId(instance)
                 .lifecycleActionResult("CONTINUE"));
+    }
+
+    /** The hosts whose instances wait at the terminate hook without SpinUp having released them. */
+    @Override
+    public List<Host> leaving(String region, List<Host> hosts) {
+        java.util.Set<String> terminating = describe(group(region)).instances().stream()
+                .filter(i -> i.lifecycleStateAsString().equals("Terminating:Wait"))
+                .map(i -> i.instanceId())
+                .collect(java.util.stream.Collectors.toSet());
+        return hosts.stream().filter(h -> terminating.contains(instanceId(h))).toList();
+    }
+
+    /** Records a heartbeat of the lifecycle action: the group waits another hook timeout. */
+    @Override
+    public void holdLeaving(String region, Host host) {
+        autoscaling.recordLifecycleActionHeartbeat(r -> r.autoScalingGroupName(group(region))
+                .lifecycleHookName(config.lifecycleHook())
+                .instanceId(instanceId(host)));
     }
 
     private AutoScalingGroup describe(String group) {

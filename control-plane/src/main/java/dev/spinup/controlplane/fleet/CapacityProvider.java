@@ -33,4 +33,16 @@ public interface CapacityProvider {
 
     /** Gives back an empty host that scale-in drained; safe to repeat (after a crash). */
     void release(String region, Host host);
+
+    /**
+     * Which of {@code hosts} (the region's in service) the provider is taking away on its own —
+     * an Auto Scaling group's own scale-in, a Spot interruption — and holds for SpinUp until they
+     * are released: they are evacuated, then released once empty.
+     */
+    default java.util.List<Host> leaving(String region, java.util.List<Host> hosts) {
+        return java.util.List.of();
+    }
+
+    /** Keeps a leaving host from going while its workspaces move off (an ASG lifecycle-action heartbeat). */
+    default void holdLeaving(String region, Host host) {}
 }

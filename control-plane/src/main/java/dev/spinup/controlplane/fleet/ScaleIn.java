@@ -12,6 +12,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,11 +26,19 @@ final class ScaleIn {
     private final Transactions db;
     private final CapacityProvider provider;
     private final FlavorCatalog flavors;
+    private final Consumer<UUID> evacuate;
     private final Clock clock;
     private final Counter retired;
 
-    ScaleIn(Transactions db, CapacityProvider provider, FlavorCatalog flavors, Clock clock, MeterRegistry meters) {
+    ScaleIn(
+            Transactions db,
+            CapacityProvider provider,
+            FlavorCatalog flavors,
+            Consumer<UUID> evacuate,
+            Clock clock,
+            MeterRegistry meters) {
         this.db = db;
+        this.evacuate = evacuate;
         this.provider = provider;
         this.flavors = flavors;
         this.clock = clock;
@@ -43,6 +53,7 @@ final class ScaleIn {
      * operation waits for room.
      */
     void run(String region) {
+        evacuateLeaving(region);
         for (Host h : db.read(tx -> tx.fleet().draining(region, SCALE_IN))) {
             release(h);
         }
@@ -81,6 +92,30 @@ final class ScaleIn {
                 healthy--;
                 headroom -= holds;
                 release(h);
+            }
+        }
+    }
+
+    /**
+     * Hosts the provider takes away on its own are evacuated (each pass starts an EVACUATE for the
+     * workspaces a busy operation held before) and held by the provider while anything is on
+     * them; once empty, the loop above releases and retires them.
+     */
+    private void evacuateLeaving(String region) {
+        List<Host> leaving = provider.leaving(region, db.read(tx -> tx.fleet().inService(region)));
+        for (Host h : leaving) {
+            boolean empty = db.read(tx -> tx.fleet().holdsNothing(h.id()));
+            if (h.state() == HostState.HEALTHY || h.state() == HostState.UNHEALTHY || !empty) {
+                log.atWarn()
+                        .setMessage("host_leaving")
+                        .addKeyValue("region", region)
+                        .addKeyValue("host", h.fqdn())
+                        .addKeyValue("provider", provider.name())
+                        .log();
+                evacuate.accept(h.id());
+            }
+            if (!empty) {
+                provider.holdLeaving(region, h);
             }
         }
     }

@@ -63,6 +63,7 @@ public final class Scaler {
      * @param timings a scale-up's deadline, and the pause after a failed one
      * @param wake makes an operation's job due now (the waiting ones, when a scale-up ends)
      * @param hooks test hooks at the decision's boundaries (production: none)
+     * @param evacuate evacuates a host the provider takes away on its own (EvacuateHost, actor system)
      */
     public Scaler(
             Transactions db,
@@ -72,6 +73,7 @@ public final class Scaler {
             FleetTimings timings,
             BiConsumer<Tx, String> wake,
             StepHooks hooks,
+            java.util.function.Consumer<java.util.UUID> evacuate,
             Clock clock,
             MeterRegistry meters) {
         this.wake = wake;
@@ -85,7 +87,7 @@ public final class Scaler {
         this.decided = meters.counter("spinup_scale_ups", "outcome", "decided");
         this.failed = meters.counter("spinup_scale_ups", "outcome", "failed");
         this.fulfilled = meters.counter("spinup_scale_ups", "outcome", "fulfilled");
-        this.scaleIn = new ScaleIn(db, provider, flavors, clock, meters); // its counter exists from start
+        this.scaleIn = new ScaleIn(db, provider, flavors, evacuate, clock, meters); // its counter exists from start
         this.nudgeFailures = meters.counter("spinup_background_failures", "loop", "scaler_nudge");
     }
 

@@ -141,6 +141,11 @@ interface JdbiFleetStore extends FleetStore {
     List<Host> draining(String regionId, String reasonPrefix);
 
     @Override
+    @SqlQuery("SELECT " + HOST + " FROM hosts WHERE region_id = :regionId"
+            + " AND state IN ('healthy', 'unhealthy', 'draining') ORDER BY id")
+    List<Host> inService(String regionId);
+
+    @Override
     @SqlUpdate("""
             UPDATE hosts SET state = 'retired', state_since = :now, state_reason = :reason
             WHERE id = :id AND state = 'draining'""")

@@ -59,6 +59,9 @@ public interface FleetStore {
     /** The region's draining hosts whose reason starts with {@code reasonPrefix} (scale-in's own). */
     List<Host> draining(String regionId, String reasonPrefix);
 
+    /** The region's hosts that are neither retired nor lost (nor still enrolling). */
+    List<Host> inService(String regionId);
+
     /** Draining to retired: its certificate opens no session from now on. */
     boolean retire(UUID id, Instant now, String reason);
 

@@ -56,7 +56,12 @@ public final class Evacuation {
                                     : "it holds no workspace"),
                     Map.of("state", host.state().name()));
         }
+        boolean evacuating =
+                host.state() == HostState.DRAINING && host.stateReason().startsWith(EVACUATING);
         db.inTransactionVoid(tx -> {
+            if (evacuating) {
+                return; // called again: drained and audited once
+            }
             tx.fleet().drain(hostId, clock.instant(), EVACUATING + "by " + actor);
             tx.audit()
                     .append(

@@ -157,6 +157,12 @@ public final class AutoScalingStub implements AutoCloseable {
                 case "DescribeScalingActivities" -> asg(action, activitiesXml(params.get("ActivityIds.member.1")));
                 case "TerminateInstanceInAutoScalingGroup" -> terminate(params);
                 case "CompleteLifecycleAction" -> complete(params.get("InstanceId"));
+                case "RecordLifecycleActionHeartbeat" -> {
+                    Instance i = instances.get(params.get("InstanceId"));
+                    yield i == null || !i.state().equals("Terminating:Wait")
+                            ? null // AWS: no active lifecycle action
+                            : asg(action, "");
+                }
                 default -> null;
             };
         }
@@ -251,6 +257,14 @@ public final class AutoScalingStub implements AutoCloseable {
         return asg(
                 "TerminateInstanceInAutoScalingGroup",
                 "<Activity>" + activityXml(activities.getFirst()) + "</Activity>");
+    }
+
+    /**
+     * The group terminates an instance on its own (its own scale-in policy, a Spot interruption),
+     * decrementing its desired capacity: the instance waits at the terminate lifecycle hook.
+     */
+    public synchronized void terminateOnItsOwn(String instanceId) {
+        terminate(Map.of("InstanceId", instanceId, "ShouldDecrementDesiredCapacity", "true"));
     }
 
     private String complete(String id) {
