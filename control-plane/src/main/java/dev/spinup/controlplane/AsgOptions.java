@@ -46,6 +46,14 @@ final class AsgOptions {
     String hostCapacity;
 
     @Option(
+            names = "--asg-identity-certificate",
+            defaultValue = "${env:SPINUP_ASG_IDENTITY_CERTIFICATE}",
+            description = "AWS's RSA-2048 public certificate for instance identity documents in --aws-region, PEM"
+                    + " (env SPINUP_ASG_IDENTITY_CERTIFICATE): instances of the groups may then enroll by their signed"
+                    + " identity at every boot (a warm pool's). Unset: one-time tokens only.")
+    Path identityCertificate;
+
+    @Option(
             names = "--aws-region",
             defaultValue = "${env:SPINUP_AWS_REGION:-us-east-1}",
             description = "The groups' AWS region (default: ${DEFAULT-VALUE}). Credentials: the AWS default chain"
@@ -91,6 +99,15 @@ final class AsgOptions {
         } catch (IOException e) {
             throw new IllegalArgumentException("--asg-user-data: cannot read " + userData + ": " + e.getMessage());
         }
+        String identity = null;
+        if (identityCertificate != null) {
+            try {
+                identity = Files.readString(identityCertificate);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(
+                        "--asg-identity-certificate: cannot read " + identityCertificate + ": " + e.getMessage());
+            }
+        }
         var settings = dev.spinup.api.Settings.current();
         return new AsgProvider.Config(
                 byRegion,
@@ -101,6 +118,7 @@ final class AsgOptions {
                 awsRegion,
                 endpoint,
                 settings.get("SPINUP_AWS_ACCESS_KEY").orElse(null),
-                settings.get("SPINUP_AWS_SECRET_KEY").orElse(null));
+                settings.get("SPINUP_AWS_SECRET_KEY").orElse(null),
+                identity);
     }
 }

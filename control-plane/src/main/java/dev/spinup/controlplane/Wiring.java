@@ -135,17 +135,21 @@ final class Wiring {
         CommandOutbox outbox = new CommandOutbox();
         this.sessions = agentSessions(config, outbox, wake, clock, meters);
         Placement placement = new Placement(config.heartbeatLease(), clock, meters);
+        dev.spinup.controlplane.fleet.CapacityProvider provider = capacityProvider(config);
         Enrollment enrollment = new Enrollment(
                 db,
                 config.tls().caKey() == null
                         ? null
                         : CertificateAuthority.load(
                                 config.tls().caCertificate(), config.tls().caKey(), clock),
+                provider instanceof dev.spinup.controlplane.aws.AsgProvider asg
+                        ? asg.attestor().orElse(null)
+                        : null,
                 clock,
                 meters);
         this.scaler = new dev.spinup.controlplane.fleet.Scaler(
                 db,
-                capacityProvider(config),
+                provider,
                 config.flavors(),
                 region -> enrollment
                         .createToken(region, java.time.Duration.ofMinutes(10), "system")

@@ -28,7 +28,8 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
 /**
  * Enrolls this machine as a host: makes a key pair that never leaves it, sends a CSR with the
- * one-time enrollment token, and writes the certificate the control plane signed. Files written
+ * one-time enrollment token (or, on an EC2 instance, its signed instance identity), and writes the
+ * certificate the control plane signed. Files written
  * to {@code dir}: host.key (mode 600), host.crt, ca.crt, host-id.
  */
 public final class HostEnrollment {
@@ -36,6 +37,13 @@ public final class HostEnrollment {
 
     public static EnrollResponse enroll(
             String target, Path trustedCa, String token, String fqdn, Envelope total, Path dir) {
+        return enroll(
+                target, trustedCa, EnrollRequest.newBuilder().setToken(token).build(), fqdn, total, dir);
+    }
+
+    /** As above, with {@code proof} the request's token or AWS instance identity. */
+    public static EnrollResponse enroll(
+            String target, Path trustedCa, EnrollRequest proof, String fqdn, Envelope total, Path dir) {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
             generator.initialize(new ECGenParameterSpec("secp256r1"));
@@ -51,8 +59,7 @@ public final class HostEnrollment {
             try {
                 response = AgentServiceGrpc.newBlockingStub(channel)
                         .withDeadlineAfter(30, TimeUnit.SECONDS)
-                        .enroll(EnrollRequest.newBuilder()
-                                .setToken(token)
+                        .enroll(proof.toBuilder()
                                 .setCsrPem(csr)
                                 .setFqdn(fqdn)
                                 .setTotal(total)

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
         name = "spinup-host-agent",
         mixinStandardHelpOptions = true,
         description = "The SpinUp host agent: dials the control plane over mTLS and runs this host's workspaces.",
-        subcommands = {Main.Enroll.class})
+        subcommands = {EnrollCommand.class})
 public final class Main implements Callable<Integer> {
     @Option(
             names = "--control-plane",
@@ -166,83 +166,6 @@ public final class Main implements Callable<Integer> {
             defaultValue = "${env:SPINUP_AGENT_HEARTBEAT_SECONDS:-10}",
             description = "Heartbeat interval (default: ${DEFAULT-VALUE}).")
     int heartbeatSeconds;
-
-    @Command(
-            name = "enroll",
-            mixinStandardHelpOptions = true,
-            description = "Enroll this machine with a one-time token; writes host.key, host.crt, ca.crt and host-id.")
-    static final class Enroll implements Callable<Integer> {
-        @Option(names = "--control-plane", required = true, description = "A control-plane address host:port.")
-        String controlPlane;
-
-        @Option(
-                names = "--ca",
-                required = true,
-                description = "The control plane's CA certificate, PEM (obtained out of band).")
-        Path ca;
-
-        @Option(
-                names = "--token",
-                required = true,
-                defaultValue = "${env:SPINUP_ENROLLMENT_TOKEN}",
-                description = "The one-time enrollment token (env SPINUP_ENROLLMENT_TOKEN).")
-        String token;
-
-        @Option(names = "--fqdn", required = true, description = "This host's name.")
-        String fqdn;
-
-        @Option(names = "--capacity", required = true, description = "vcpu,ram_gb,disk_gb this host offers.")
-        String capacity;
-
-        @Option(names = "--out", required = true, description = "Where to write the credentials.")
-        Path out;
-
-        @picocli.CommandLine.Spec
-        picocli.CommandLine.Model.CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            int[] cap = dev.spinup.api.Settings.numbers(
-                    spec.commandLine(), "--capacity", capacity, ",", "vcpu,ram_gb,disk_gb", 1);
-            dev.spinup.api.v1.EnrollResponse response;
-            try {
-                response = HostEnrollment.enroll(
-                        controlPlane,
-                        ca,
-                        token,
-                        fqdn,
-                        dev.spinup.api.v1.Envelope.newBuilder()
-                                .setVcpu(cap[0])
-                                .setRamGb(cap[1])
-                                .setDiskGb(cap[2])
-                                .build(),
-                        out);
-            } catch (io.grpc.StatusRuntimeException e) {
-                // the control plane's answer: status, ErrorInfo reason, what it said
-                String reason = dev.spinup.api.ErrorInfos.of(e)
-                        .map(info -> " " + info.getReason())
-                        .orElse("");
-                spec.commandLine()
-                        .getErr()
-                        .println("enroll: " + e.getStatus().getCode() + reason + ": "
-                                + e.getStatus().getDescription());
-                return 1;
-            } catch (IllegalArgumentException e) {
-                // e.g. --ca names a file without a certificate
-                spec.commandLine().getErr().println("enroll: " + e.getMessage());
-                return 2;
-            } catch (java.io.UncheckedIOException e) {
-                spec.commandLine()
-                        .getErr()
-                        .println("enroll: cannot write the credentials: "
-                                + e.getCause().getMessage());
-                return 1;
-            }
-            System.out.println("enrolled as host " + response.getHostId() + " in region " + response.getRegion()
-                    + "; credentials in " + out);
-            return 0;
-        }
-    }
 
     @picocli.CommandLine.Mixin
     dev.spinup.api.Settings.LogFormatOption logFormat;

@@ -70,7 +70,8 @@ class AsgProviderTest {
                     "us-east-1",
                     stub.endpoint(),
                     "stub-access",
-                    "stub-secret")));
+                    "stub-secret",
+                    null)));
 
     static SpinUpCluster cluster;
 

@@ -85,9 +85,9 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
 
     @Override
     public void enroll(EnrollRequest request, StreamObserver<EnrollResponse> responseObserver) {
-        if (request.getToken().isEmpty()) {
+        if (request.getToken().isEmpty() && !request.hasAwsIdentity()) {
             throw SpinUpException.unauthenticated(
-                    ErrorReason.ENROLLMENT_TOKEN_INVALID, "an enrollment token is required");
+                    ErrorReason.ENROLLMENT_TOKEN_INVALID, "an enrollment token (or an instance identity) is required");
         }
         String fqdn = request.getFqdn();
         if (!fqdn.matches("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")) {
@@ -97,11 +97,16 @@ public final class AgentGrpcService extends AgentServiceGrpc.AgentServiceImplBas
         if (total.getVcpu() <= 0 || total.getRamGb() <= 0 || total.getDiskGb() <= 0) {
             throw SpinUpException.invalidField(ErrorReason.FIELD_INVALID, "total", "total capacity must be positive");
         }
-        var enrolled = enrollment.enroll(
-                request.getToken(),
-                request.getCsrPem(),
-                fqdn.toLowerCase(java.util.Locale.ROOT),
-                new dev.spinup.controlplane.core.Envelope(total.getVcpu(), total.getRamGb(), total.getDiskGb()));
+        var capacity = new dev.spinup.controlplane.core.Envelope(total.getVcpu(), total.getRamGb(), total.getDiskGb());
+        String name = fqdn.toLowerCase(java.util.Locale.ROOT);
+        var enrolled = request.getToken().isEmpty()
+                ? enrollment.enrollInstance(
+                        request.getAwsIdentity().getDocument(),
+                        request.getAwsIdentity().getRsa2048(),
+                        request.getCsrPem(),
+                        name,
+                        capacity)
+                : enrollment.enroll(request.getToken(), request.getCsrPem(), name, capacity);
         responseObserver.onNext(EnrollResponse.newBuilder()
                 .setHostId(enrolled.hostId().toString())
                 .setCertificatePem(enrolled.certificatePem())

@@ -51,6 +51,9 @@ public final class AsgProvider implements CapacityProvider {
      * @param hostCapacity what one instance offers
      * @param endpoint a stand-in for the AWS endpoints (tests); null: AWS's own
      * @param accessKey null: the default credentials chain (instance profile, environment)
+     * @param identityCertificatePem AWS's RSA-2048 certificate for instance identity documents in
+     *     {@code awsRegion}: with it, an instance of a group may enroll by its signed identity
+     *     (a warm pool's, entering service); null: tokens only
      */
     public record Config(
             Map<String, String> groups,
@@ -61,7 +64,8 @@ public final class AsgProvider implements CapacityProvider {
             String awsRegion,
             URI endpoint,
             String accessKey,
-            String secretKey) {
+            String secretKey,
+            String identityCertificatePem) {
         public Config {
             groups = Map.copyOf(groups);
             requireNonNull(launchTemplateId, "launchTemplateId");
@@ -75,6 +79,7 @@ public final class AsgProvider implements CapacityProvider {
     private final Config config;
     private final AutoScalingClient autoscaling;
     private final Ec2Client ec2;
+    private final InstanceIdentity identity; // null: no certificate configured
 
     public AsgProvider(Config config) {
         this.config = config;
@@ -90,6 +95,15 @@ public final class AsgProvider implements CapacityProvider {
         }
         this.autoscaling = asg.build();
         this.ec2 = ec2Builder.build();
+        this.identity = config.identityCertificatePem() == null
+                ? null
+                : new InstanceIdentity(
+                        config.identityCertificatePem(), config.awsRegion(), config.groups(), autoscaling);
+    }
+
+    /** What proves an instance of the groups that enrolls with no token; empty without AWS's certificate. */
+    public Optional<dev.spinup.controlplane.fleet.InstanceAttestor> attestor() {
+        return Optional.ofNullable(identity);
     }
 
     @Override

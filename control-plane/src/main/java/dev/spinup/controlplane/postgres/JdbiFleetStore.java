@@ -140,6 +140,18 @@ interface JdbiFleetStore extends FleetStore {
             + " AND starts_with(state_reason, :reasonPrefix) ORDER BY id")
     List<Host> draining(String regionId, String reasonPrefix);
 
+    @SqlQuery("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext('instance:' || :instanceId))) l")
+    int lockInstanceRow(String instanceId);
+
+    @Override
+    default void lockInstance(String instanceId) {
+        lockInstanceRow(instanceId);
+    }
+
+    @Override
+    @SqlQuery("SELECT id FROM hosts WHERE fqdn = :instanceId OR starts_with(fqdn, :instanceId || '.') LIMIT 1")
+    Optional<UUID> hostOfInstance(String instanceId);
+
     @Override
     @SqlQuery("SELECT " + HOST + " FROM hosts WHERE region_id = :regionId"
             + " AND state IN ('healthy', 'unhealthy', 'draining') ORDER BY id")

@@ -59,6 +59,12 @@ public interface FleetStore {
     /** The region's draining hosts whose reason starts with {@code reasonPrefix} (scale-in's own). */
     List<Host> draining(String regionId, String reasonPrefix);
 
+    /** Holds, until the transaction ends, the right to enroll a host for this cloud instance. */
+    void lockInstance(String instanceId);
+
+    /** The host a cloud instance enrolled (its name is the instance id, or starts with it and a dot), in any state. */
+    Optional<UUID> hostOfInstance(String instanceId);
+
     /** The region's hosts that are neither retired nor lost (nor still enrolling). */
     List<Host> inService(String regionId);
 

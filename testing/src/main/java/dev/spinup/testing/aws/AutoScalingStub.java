@@ -56,6 +56,8 @@ public final class AutoScalingStub implements AutoCloseable {
     private final Map<String, Long> versionsByClientToken = new HashMap<>();
     private final Map<String, Instance> instances = new LinkedHashMap<>();
     private final List<Activity> activities = new ArrayList<>();
+    private final InstanceIdentities identities = new InstanceIdentities();
+    private final Map<String, String> warmScripts = new HashMap<>();
     private final AtomicInteger throttleNext = new AtomicInteger();
     private final AtomicInteger throttled = new AtomicInteger();
     private String failNextLaunch;
@@ -81,11 +83,41 @@ public final class AutoScalingStub implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         server.createContext("/", this::handle);
+        server.createContext("/imds/", this::imds);
         server.start();
     }
 
     public URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /** Signs the instances' identity documents: its certificate stands in for AWS's. */
+    public InstanceIdentities identities() {
+        return identities;
+    }
+
+    /**
+     * Puts {@code n} instances in the group's warm pool, stopped: each had run its user data when
+     * it was launched into the pool, long ago; when the group takes it into service it boots and
+     * runs {@code bootScript} (the bootstrap an image runs at every boot).
+     */
+    public synchronized List<String> warmPool(int n, String bootScript) {
+        List<String> ids = new ArrayList<>();
+        for (int k = 0; k < n; k++) {
+            String id = newInstanceId();
+            instances.put(id, new Instance(id, "Warmed:Stopped", null));
+            warmScripts.put(id, bootScript);
+            ids.add(id);
+        }
+        return ids;
+    }
+
+    /** The instance metadata service of instance {@code /imds/<id>/...}. */
+    private void imds(HttpExchange exchange) throws IOException {
+        String rest = exchange.getRequestURI().getPath().substring("/imds/".length());
+        int slash = rest.indexOf('/');
+        String id = slash < 0 ? rest : rest.substring(0, slash);
+        identities.serve(exchange, id, "us-east-1", slash < 0 ? "" : rest.substring(slash));
     }
 
     /** What every launched instance's user data sees in its environment. */
@@ -157,6 +189,7 @@ public final class AutoScalingStub implements AutoCloseable {
                 case "DescribeScalingActivities" -> asg(action, activitiesXml(params.get("ActivityIds.member.1")));
                 case "TerminateInstanceInAutoScalingGroup" -> terminate(params);
                 case "CompleteLifecycleAction" -> complete(params.get("InstanceId"));
+                case "DescribeAutoScalingInstances" -> asg(action, instanceXml(params.get("InstanceIds.member.1")));
                 case "RecordLifecycleActionHeartbeat" -> {
                     Instance i = instances.get(params.get("InstanceId"));
                     yield i == null || !i.state().equals("Terminating:Wait")
@@ -215,7 +248,12 @@ public final class AutoScalingStub implements AutoCloseable {
             return;
         }
         for (int k = running; k < wanted; k++) {
-            launch();
+            String warm = warmScripts.keySet().stream().sorted().findFirst().orElse(null);
+            if (warm != null) {
+                start(warm, warmScripts.remove(warm)); // the warm pool first, as the group does
+            } else {
+                launch();
+            }
         }
         activities.addFirst(new Activity(
                 activity, "Successful", "Launching " + (wanted - running) + " instance(s)", Instant.now()));
@@ -223,13 +261,21 @@ public final class AutoScalingStub implements AutoCloseable {
 
     /** A new instance: its user data run by bash, as cloud-init would at first boot. */
     private void launch() {
-        String id = String.format("i-%04x%013x", ++launchedIds, System.nanoTime() & 0xfffffffffffffL);
+        start(newInstanceId(), versions.get(groupVersion));
+    }
+
+    private String newInstanceId() {
+        return String.format("i-%04x%013x", ++launchedIds, System.nanoTime() & 0xfffffffffffffL);
+    }
+
+    /** The instance boots into service and runs {@code script}. */
+    private void start(String id, String userData) {
         Path dir = root.resolve(id);
         int from = firstPort + 20 * launched++;
         try {
             Files.createDirectories(dir);
             Path script = dir.resolve("user-data");
-            Files.writeString(script, versions.get(groupVersion));
+            Files.writeString(script, userData);
             ProcessBuilder pb = new ProcessBuilder("bash", script.toString())
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("user-data.log").toFile());
@@ -237,6 +283,7 @@ public final class AutoScalingStub implements AutoCloseable {
             pb.environment().put("INSTANCE_ID", id);
             pb.environment().put("INSTANCE_DIR", dir.toString());
             pb.environment().put("PORTS", from + "-" + (from + 19));
+            pb.environment().put("IMDS", endpoint() + "/imds/" + id);
             instances.put(id, new Instance(id, "InService", pb.start()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot launch " + id, e);
@@ -283,6 +330,9 @@ public final class AutoScalingStub implements AutoCloseable {
                 + "</DesiredCapacity><LaunchTemplate><LaunchTemplateId>" + launchTemplate
                 + "</LaunchTemplateId><Version>" + groupVersion + "</Version></LaunchTemplate><Instances>");
         for (Instance i : instances.values()) {
+            if (i.state().startsWith("Warmed:")) {
+                continue; // listed by DescribeWarmPool, not among the group's instances
+            }
             xml.append("<member><InstanceId>")
                     .append(i.id())
                     .append("</InstanceId><LifecycleState>")
@@ -292,6 +342,18 @@ public final class AutoScalingStub implements AutoCloseable {
                     .append("<ProtectedFromScaleIn>false</ProtectedFromScaleIn></member>");
         }
         return xml.append("</Instances>").toString();
+    }
+
+    private String instanceXml(String id) {
+        Instance i = instances.get(id);
+        return "<AutoScalingInstances>"
+                + (i == null
+                        ? ""
+                        : "<member><InstanceId>" + id + "</InstanceId><AutoScalingGroupName>" + group
+                                + "</AutoScalingGroupName><AvailabilityZone>us-east-1a</AvailabilityZone>"
+                                + "<LifecycleState>" + i.state() + "</LifecycleState><HealthStatus>HEALTHY"
+                                + "</HealthStatus><ProtectedFromScaleIn>false</ProtectedFromScaleIn></member>")
+                + "</AutoScalingInstances>";
     }
 
     private String activitiesXml(String only) {
@@ -345,8 +407,10 @@ public final class AutoScalingStub implements AutoCloseable {
     public synchronized void close() {
         server.stop(0);
         for (Instance i : instances.values()) {
-            i.process().toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
-            i.process().destroyForcibly();
+            if (i.process() != null) { // a warm pool's instance runs nothing
+                i.process().toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+                i.process().destroyForcibly();
+            }
         }
     }
 }
