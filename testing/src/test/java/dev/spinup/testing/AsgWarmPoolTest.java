@@ -119,7 +119,7 @@ class AsgWarmPoolTest {
         assertThat(hostNames(cluster)).hasSize(1);
         assertThat(Workspaces.metric(
                                 cluster.metricsPort(),
-                                "spinup_enrollments_refused_total\\{reason=\"ENROLLMENT_IDENTITY_INVALID\"}")
+                                "spinup_enrollments_refused_total\\{reason=\"enrollment_identity_invalid\"}")
                         .orElseThrow())
                 .isEqualTo(2);
         assertThat(stub.calls().stream().map(AutoScalingStub.Call::action)).contains("DescribeAutoScalingInstances");
