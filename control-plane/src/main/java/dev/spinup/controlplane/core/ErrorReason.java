@@ -87,14 +87,14 @@ public enum ErrorReason {
     ENROLLMENT_TOKEN_INVALID,
     ENROLLMENT_TOKEN_EXPIRED,
     ENROLLMENT_TOKEN_USED,
-    /** an EC2 instance identity not signed by AWS, or of an instance not in service in a region's group */
-    ENROLLMENT_IDENTITY_INVALID,
-    /** the instance has enrolled a host already */
-    ENROLLMENT_IDENTITY_USED,
     /** UNAUTHENTICATED: the bearer token is past its expiry */
     TOKEN_EXPIRED,
     /** ALREADY_EXISTS: an API token (live or revoked) has this name; metadata "name" */
     API_TOKEN_NAME_TAKEN,
+    /** an EC2 instance identity not signed by AWS, or of an instance not in service in a region's group */
+    ENROLLMENT_IDENTITY_INVALID,
+    /** the instance has enrolled a host already */
+    ENROLLMENT_IDENTITY_USED,
 
     // access at the edge (HTTP 401 from a host's edge, never from the control plane)
     GRANT_MISSING,
