@@ -186,20 +186,7 @@ final class QemuDisks {
      */
     void difference(Path upper, Path lower, Path target) throws DriverException {
         overlay(upper, target);
-        ExternalCommand.run(
-                List.of(
-                        "qemu-img",
-                        "rebase",
-                        "-q",
-                        "-f",
-                        "qcow2",
-                        "-b",
-                        lower.toAbsolutePath().toString(),
-                        "-F",
-                        "qcow2",
-                        target.toString()),
-                null,
-                null);
+        rebase(target, lower, true);
     }
 
     /**
@@ -238,7 +225,7 @@ final class QemuDisks {
      */
     String adoptChain(Path full, Path differential, Path dir, String workspaceId) throws IOException, DriverException {
         String hash = onLocalImage(full, workspaceId);
-        rebaseUnsafe(differential, full);
+        rebase(differential, full, false);
         Path flat = dir.resolve(DISK + ".partial");
         Files.deleteIfExists(flat);
         difference(differential, image(hash).resolve("base.qcow2"), flat);
@@ -262,7 +249,7 @@ final class QemuDisks {
                     "the snapshot of " + workspaceId + " overlays image " + hash
                             + ", which this host does not have (build it with that vm-base-config)");
         }
-        rebaseUnsafe(exported, base);
+        rebase(exported, base, false);
         return hash;
     }
 
@@ -283,22 +270,19 @@ final class QemuDisks {
         ExternalCommand.run(command, null, null);
     }
 
-    /** Names {@code backing} as the disk's backing file without touching its data (qemu-img rebase -u). */
-    private static void rebaseUnsafe(Path disk, Path backing) throws DriverException {
-        ExternalCommand.run(
-                List.of(
-                        "qemu-img",
-                        "rebase",
-                        "-u",
-                        "-f",
-                        "qcow2",
-                        "-b",
-                        backing.toAbsolutePath().toString(),
-                        "-F",
-                        "qcow2",
-                        disk.toString()),
-                null,
-                null);
+    /**
+     * Makes {@code backing} the disk's backing file: with {@code compare}, writing into the disk
+     * what reads differently through the new backing than through the old (qemu-img's safe mode);
+     * without, only renaming it, data untouched ({@code -u}).
+     */
+    private static void rebase(Path disk, Path backing, boolean compare) throws DriverException {
+        List<String> command = new java.util.ArrayList<>(List.of("qemu-img", "rebase", "-q"));
+        if (!compare) {
+            command.add("-u");
+        }
+        command.addAll(
+                List.of("-f", "qcow2", "-b", backing.toAbsolutePath().toString(), "-F", "qcow2", disk.toString()));
+        ExternalCommand.run(command, null, null);
     }
 
     /** What {@code qemu-img info} says of a disk. */
