@@ -168,7 +168,12 @@ final class Wiring {
                 jobs(
                         new AgentSteps(agentCommands, config.stepTimeouts()),
                         placement,
-                        new CapacityWait(placement, config.stepTimeouts().capacity(), scaler::nudge, meters),
+                        new CapacityWait(
+                                placement,
+                                config.stepTimeouts().capacity(),
+                                config.fleetTimings().capacityLookAgain(),
+                                scaler::nudge,
+                                meters),
                         clock,
                         meters),
                 clock,
@@ -199,7 +204,7 @@ final class Wiring {
                 meters);
         this.periodicSnapshots = new PeriodicSnapshots(db, service, config.snapshotScanInterval(), clock, meters);
         this.snapshotSweep = new SnapshotSweep(db, storage, config.snapshotSweep(), clock, meters);
-        this.heartbeats = new HeartbeatWriter(db, meters);
+        this.heartbeats = new HeartbeatWriter(db, wake, meters);
         this.listener = new PgNotificationListener(
                 db,
                 Map.of(

@@ -39,7 +39,7 @@ class HeartbeatWriterTest {
         db = new Database(pg.config());
         db.migrate();
         db.inTransactionVoid(tx -> tx.fleet().ensureRegion("r", "R"));
-        writer = new HeartbeatWriter(db, meters);
+        writer = new HeartbeatWriter(db, (tx, job) -> {}, meters);
     }
 
     @AfterAll
@@ -124,7 +124,7 @@ class HeartbeatWriterTest {
     void closingFailsAHeartbeatStillWaitingForItsRowInsteadOfLeavingItHanging() throws Exception {
         UUID busy = newHost();
         SimpleMeterRegistry own = new SimpleMeterRegistry();
-        HeartbeatWriter closing = new HeartbeatWriter(db, own);
+        HeartbeatWriter closing = new HeartbeatWriter(db, (tx, job) -> {}, own);
         try (Connection lock = db.openDedicatedConnection();
                 ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
             lock.setAutoCommit(false);

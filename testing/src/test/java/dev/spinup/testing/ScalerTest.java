@@ -61,7 +61,8 @@ class ScalerTest {
                 new dev.spinup.controlplane.fleet.FleetTimings(
                         java.time.Duration.ofMinutes(2),
                         java.time.Duration.ofSeconds(30),
-                        java.time.Duration.ofMinutes(10)),
+                        java.time.Duration.ofMinutes(10),
+                        java.time.Duration.ofSeconds(1)),
                 (tx, job) -> {}, // no operation waits for room here
                 dev.spinup.controlplane.engine.StepHooks.NONE,
                 host -> {}, // the local provider takes no host away on its own

@@ -1,6 +1,8 @@
 package dev.spinup.controlplane.fleet;
 
+import dev.spinup.controlplane.store.FleetStore;
 import dev.spinup.controlplane.store.Transactions;
+import dev.spinup.controlplane.store.Tx;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -15,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
 
 /**
  * Host heartbeats written to the database in groups (group commit). Each caller waits for the
@@ -22,10 +25,13 @@ import java.util.concurrent.locks.LockSupport;
  * thousand hosts cost one UPDATE per round trip rather than one transaction each. A group is
  * written as soon as the previous one committed: with one host heartbeating there is no added
  * delay; under load the groups grow instead of the queue. A host whose row another transaction
- * holds is skipped and tried again with the next group, so only its own events wait.
+ * holds is skipped and tried again with the next group, so only its own events wait. A host's
+ * first heartbeat (just enrolled, now healthy) wakes, in the same transaction, the operations
+ * waiting for room in its region: they place on it at once rather than at their next look.
  */
 public final class HeartbeatWriter implements AutoCloseable {
     private final Transactions db;
+    private final BiConsumer<Tx, String> wake;
     private final DistributionSummary groupSize;
     private final ExecutorService flusher = Executors.newSingleThreadExecutor(
             Thread.ofVirtual().name("heartbeat-writer").factory());
@@ -54,8 +60,10 @@ public final class HeartbeatWriter implements AutoCloseable {
         return new IllegalStateException("the control plane is stopping");
     }
 
-    public HeartbeatWriter(Transactions db, MeterRegistry meters) {
+    /** @param wake makes an operation's job due now (those waiting for room, on a host's first heartbeat) */
+    public HeartbeatWriter(Transactions db, BiConsumer<Tx, String> wake, MeterRegistry meters) {
         this.db = db;
+        this.wake = wake;
         this.groupSize = DistributionSummary.builder("spinup_heartbeat_group_size")
                 .description("heartbeats written per transaction (group commit)")
                 .register(meters);
@@ -94,7 +102,13 @@ public final class HeartbeatWriter implements AutoCloseable {
             try {
                 Map<UUID, Instant> at = new TreeMap<>();
                 group.forEach((id, beat) -> at.put(id, beat.at));
-                locked = db.inTransaction(tx -> tx.fleet().heartbeats(at));
+                locked = db.inTransaction(tx -> {
+                    FleetStore.Beats beats = tx.fleet().heartbeats(at);
+                    if (!beats.first().isEmpty()) {
+                        tx.scaling().capacityWaitJobsNear(beats.first()).forEach(job -> wake.accept(tx, job));
+                    }
+                    return beats.busy();
+                });
                 groupSize.record(group.size() - locked.size());
             } catch (Throwable e) {
                 boolean stopping;

@@ -18,8 +18,10 @@ import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.StatementContext;
+import org.jdbi.v3.sqlobject.config.KeyColumn;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.config.RegisterRowMapper;
+import org.jdbi.v3.sqlobject.config.ValueColumn;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
@@ -327,14 +329,17 @@ interface JdbiFleetStore extends FleetStore {
     }
 
     @Override
-    default Set<UUID> heartbeats(Map<UUID, Instant> at) {
-        return new HashSet<>(
-                heartbeats(at.keySet().toArray(UUID[]::new), at.values().toArray(Instant[]::new)));
+    default Beats heartbeats(Map<UUID, Instant> at) {
+        Set<UUID> busy = new HashSet<>();
+        Set<UUID> first = new HashSet<>();
+        heartbeats(at.keySet().toArray(UUID[]::new), at.values().toArray(Instant[]::new))
+                .forEach((id, outcome) -> (outcome.equals("busy") ? busy : first).add(id));
+        return new Beats(busy, first);
     }
 
     @SqlQuery("""
             WITH beat AS (SELECT * FROM unnest(:ids, :at) AS b(id, at)),
-                 free AS (SELECT hosts.id FROM hosts JOIN beat USING (id) ORDER BY hosts.id
+                 free AS (SELECT hosts.id, hosts.state AS was FROM hosts JOIN beat USING (id) ORDER BY hosts.id
                           FOR NO KEY UPDATE OF hosts SKIP LOCKED),
                  done AS (UPDATE hosts SET last_heartbeat_at = beat.at,
                               state = CASE WHEN hosts.state IN ('unhealthy', 'enrolling') THEN 'healthy'
@@ -345,9 +350,13 @@ interface JdbiFleetStore extends FleetStore {
                                                   WHEN hosts.state = 'unhealthy' THEN 'heartbeating again'
                                                   ELSE hosts.state_reason END
                           FROM beat JOIN free USING (id) WHERE hosts.id = beat.id
-                          RETURNING hosts.id)
-            SELECT hosts.id FROM hosts JOIN beat USING (id) WHERE hosts.id NOT IN (SELECT id FROM done)""")
-    List<UUID> heartbeats(UUID[] ids, Instant[] at);
+                          RETURNING hosts.id, free.was)
+            SELECT hosts.id, 'busy' AS outcome FROM hosts JOIN beat USING (id) WHERE hosts.id NOT IN (SELECT id FROM done)
+            UNION ALL
+            SELECT id, 'first' FROM done WHERE was = 'enrolling'""")
+    @KeyColumn("id")
+    @ValueColumn("outcome")
+    Map<UUID, String> heartbeats(UUID[] ids, Instant[] at);
 
     final class HostMapper implements RowMapper<Host> {
         @Override

@@ -85,6 +85,15 @@ interface JdbiScalingStore extends ScalingStore {
             + " WHERE w.region_id = :regionId ORDER BY w.since")
     List<String> capacityWaitJobs(String regionId);
 
+    @Override
+    default List<String> capacityWaitJobsNear(java.util.Set<UUID> hosts) {
+        return capacityWaitJobsNear(hosts.toArray(UUID[]::new));
+    }
+
+    @SqlQuery("SELECT o.job_id FROM capacity_waits w JOIN operations o ON o.id = w.operation_id"
+            + " WHERE w.region_id IN (SELECT region_id FROM hosts WHERE id = ANY(:hosts)) ORDER BY w.since")
+    List<String> capacityWaitJobsNear(UUID[] hosts);
+
     final class WaitMapper implements RowMapper<CapacityWait> {
         @Override
         public CapacityWait map(ResultSet rs, StatementContext ctx) throws SQLException {

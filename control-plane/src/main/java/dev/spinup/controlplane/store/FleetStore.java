@@ -172,14 +172,19 @@ public interface FleetStore {
     boolean openSession(UUID id, String edgeAddress);
 
     /**
-     * Many hosts' heartbeats in one statement; an unhealthy host becomes healthy again. A host row
-     * another transaction has locked is skipped rather than waited for; the ids of those skipped
-     * are returned for the caller to try again.
+     * What a group of heartbeats did: the hosts whose rows another transaction held (skipped, for
+     * the caller to try again), and those this made healthy for the first time (just enrolled).
      */
-    Set<UUID> heartbeats(Map<UUID, Instant> at);
+    record Beats(Set<UUID> busy, Set<UUID> first) {}
+
+    /**
+     * Many hosts' heartbeats in one statement; an enrolling or unhealthy host becomes healthy. A
+     * host row another transaction has locked is skipped rather than waited for.
+     */
+    Beats heartbeats(Map<UUID, Instant> at);
 
     /** One host's heartbeat (see {@link #heartbeats}). */
     default boolean heartbeat(UUID hostId, Instant at) {
-        return heartbeats(Map.of(hostId, at)).isEmpty();
+        return heartbeats(Map.of(hostId, at)).busy().isEmpty();
     }
 }

@@ -48,4 +48,7 @@ public interface ScalingStore {
 
     /** The db-scheduler job ids of the operations waiting for room in {@code regionId}. */
     List<String> capacityWaitJobs(String regionId);
+
+    /** The db-scheduler job ids of the operations waiting for room in the regions of {@code hosts}. */
+    List<String> capacityWaitJobsNear(java.util.Set<UUID> hosts);
 }

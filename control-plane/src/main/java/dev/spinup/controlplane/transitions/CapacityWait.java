@@ -20,7 +20,7 @@ import java.util.function.BiConsumer;
  * was accepted. Each run tries placement again in the step's transaction; a host found is taken
  * there and then ({@code take}), and the verb goes on. Until then the operation records that it
  * waits (what the scaler sizes its next decision by, so a burst makes one decision), says what it
- * waits on — the region's scaling activity and its age — and looks again every {@link #POLL} or when
+ * waits on — the region's scaling activity and its age — and looks again every {@code lookAgain} (1 s) or when
  * a scale-up is fulfilled. Past {@code timeout} it fails with NO_CAPACITY, naming the activity.
  *
  * <p>Undo: none — nothing is taken until the transaction that also finishes the step.
@@ -32,20 +32,22 @@ public final class CapacityWait {
     /** The step's output: the host it found. */
     public static final String HOST = "host_id";
 
-    static final Duration POLL = Duration.ofSeconds(1);
-
     private final Placement placement;
     private final Duration timeout;
+    private final Duration lookAgain;
     private final Runnable wanted;
     private final Timer firstPlacement;
 
     /**
      * @param timeout how long an operation may wait for room
+     * @param lookAgain how often a waiting operation looks again by itself
      * @param wanted told (after the commit) when an operation starts to wait: the scaler's cue
      */
-    public CapacityWait(Placement placement, Duration timeout, Runnable wanted, MeterRegistry meters) {
+    public CapacityWait(
+            Placement placement, Duration timeout, Duration lookAgain, Runnable wanted, MeterRegistry meters) {
         this.placement = placement;
         this.timeout = timeout;
+        this.lookAgain = lookAgain;
         this.wanted = wanted;
         this.firstPlacement = Timer.builder("spinup_scale_up_first_placement")
                 .description("from a scale-up's request to the first workspace placed on one of its new hosts")
@@ -115,7 +117,7 @@ public final class CapacityWait {
                     + activity.filter(a -> a.state() != ScalingActivity.State.FULFILLED)
                             .map(a -> ": " + describe(a, ctx.now()))
                             .orElse(": a scale-up to be decided");
-            return new StepOutcome.Wait(waitingOn, deadline, ctx.now().plus(POLL));
+            return new StepOutcome.Wait(waitingOn, deadline, ctx.now().plus(lookAgain));
         });
     }
 
