@@ -113,6 +113,9 @@ class AsgProviderTest {
                         "SetDesiredCapacity",
                         "DescribeScalingActivities");
         ScalingActivity grew = latestActivity();
+        assertThat(decision(0).get(0))
+                .as("the first decision, throttled but retried")
+                .isIn("requested", "fulfilled");
         assertThat(grew.hostsWanted()).isEqualTo(2);
         assertThat(grew.providerActivity()).isEqualTo("asg:" + GROUP + ":act-1");
         Map<String, String> version = call("CreateLaunchTemplateVersion", 0);
@@ -134,13 +137,14 @@ class AsgProviderTest {
         Operation fits = create("fits");
         Operation waits = create("waits");
         awaitSucceeded(fits);
-        ScalingActivity failed = Eventually.await(
+        // the second decision, whether or not the retry after it has begun (or even ended) by now
+        List<String> failed = Eventually.await(
                 GROWTH,
-                "the decision to fail",
-                AsgProviderTest::latestActivity,
-                a -> !a.state().inFlight());
-        assertThat(failed.state()).isEqualTo(ScalingActivity.State.FAILED);
-        assertThat(failed.error()).contains("act-2 failed").contains("InsufficientInstanceCapacity");
+                "the second decision to end",
+                () -> decision(1),
+                d -> d.size() == 2 && !List.of("decided", "requested").contains(d.get(0)));
+        assertThat(failed.get(0)).isEqualTo("failed");
+        assertThat(failed.get(1)).contains("act-2 failed").contains("InsufficientInstanceCapacity");
         awaitSucceeded(waits);
         assertThat(hostNames()).hasSize(3);
 
@@ -223,6 +227,18 @@ class AsgProviderTest {
 
     private static void setCapacity(Duration coolDown) {
         cluster.setRegionCapacity(REGION, 4, 0, coolDown);
+    }
+
+    /** The n-th decision in the region (from 0), as its state and error (empty if none); empty if none yet. */
+    private static List<String> decision(int n) {
+        return cluster.database()
+                .withHandle(h -> h.createQuery("SELECT state, coalesce(error, '') AS error FROM scaling_activities"
+                                + " WHERE region_id = :r ORDER BY decided_at, id OFFSET :n LIMIT 1")
+                        .bind("r", REGION)
+                        .bind("n", n)
+                        .map((rs, ctx) -> List.of(rs.getString("state"), rs.getString("error")))
+                        .findOne()
+                        .orElse(List.of()));
     }
 
     private static ScalingActivity latestActivity() {

@@ -86,13 +86,14 @@ class ServeClasspathTest {
             try {
                 String metrics = awaitMetrics(serve, metricsPort, log);
                 assertThat(metrics).contains("spinup_agent_sessions");
-                // /metrics answers from the start; gRPC once the replica has started its work
-                Eventually.await(Duration.ofMinutes(1), "serve to listen for gRPC", () -> {
+                // /metrics answers from the start; gRPC once the replica has started its work, and
+                // the start is logged just after the server listens
+                Eventually.await(Duration.ofMinutes(1), "serve to listen for gRPC and say it started", () -> {
                     if (!serve.isAlive()) {
                         throw new AssertionError("serve exited: " + readQuietly(log));
                     }
                     try (var socket = new java.net.Socket("127.0.0.1", grpcPort)) {
-                        return socket.isConnected();
+                        return socket.isConnected() && readQuietly(log).contains("event=control_plane_started");
                     } catch (IOException notYet) {
                         return false;
                     }

@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * #environment} and {@code INSTANCE_ID}, {@code INSTANCE_DIR} and {@code PORTS} (its own ports) set.
  * An instance terminated through the group waits at the lifecycle hook until the action is
  * completed; then its processes are killed. Every call is recorded; the next calls can be made to
- * answer HTTP 400 Throttling, and the next launch to fail.
+ * answer HTTP 400 Throttling (RequestLimitExceeded for EC2), and the next launch to fail.
  */
 public final class AutoScalingStub implements AutoCloseable {
     private static final String ASG_NS = "http://autoscaling.amazonaws.com/doc/2011-01-01/";
@@ -163,12 +163,12 @@ public final class AutoScalingStub implements AutoCloseable {
         if (throttleNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             throttled.incrementAndGet();
             calls.add(new Call(action + " (throttled)", params));
+            // EC2 writes its errors its own way, and the SDK reads each service's by its protocol
+            boolean ec2 = action.equals("CreateLaunchTemplateVersion");
             respond(
                     exchange,
                     400,
-                    "<ErrorResponse xmlns=\"" + ASG_NS + "\"><Error><Type>Sender</Type>"
-                            + "<Code>Throttling</Code><Message>Rate exceeded</Message></Error>"
-                            + "<RequestId>throttled</RequestId></ErrorResponse>");
+                    error(ec2, ec2 ? "RequestLimitExceeded" : "Throttling", "Rate exceeded", "throttled"));
             return;
         }
         calls.add(new Call(action, params));
@@ -200,16 +200,20 @@ public final class AutoScalingStub implements AutoCloseable {
             };
         }
         if (body == null) {
-            respond(
-                    exchange,
-                    400,
-                    "<ErrorResponse xmlns=\"" + ASG_NS + "\"><Error><Type>Sender</Type>"
-                            + "<Code>ValidationError</Code><Message>" + action
-                            + " cannot be done here</Message></Error>"
-                            + "<RequestId>x</RequestId></ErrorResponse>");
+            respond(exchange, 400, error(false, "ValidationError", action + " cannot be done here", "x"));
             return;
         }
         respond(exchange, 200, body);
+    }
+
+    /** An error body as the Auto Scaling Query API or the EC2 API writes it. */
+    private static String error(boolean ec2, String code, String message, String requestId) {
+        return ec2
+                ? "<Response><Errors><Error><Code>" + code + "</Code><Message>" + message
+                        + "</Message></Error></Errors><RequestID>" + requestId + "</RequestID></Response>"
+                : "<ErrorResponse xmlns=\"" + ASG_NS + "\"><Error><Type>Sender</Type><Code>" + code
+                        + "</Code><Message>" + message + "</Message></Error><RequestId>" + requestId
+                        + "</RequestId></ErrorResponse>";
     }
 
     private String createVersion(Map<String, String> params) {
