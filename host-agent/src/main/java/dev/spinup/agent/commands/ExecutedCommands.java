@@ -185,30 +185,21 @@ public final class ExecutedCommands {
             if (expired.isEmpty()) {
                 return 0;
             }
-            Map<String, CommandResult> results = new HashMap<>();
-            for (var e : index.entrySet()) {
-                if (!expired.contains(e.getKey()) && e.getValue().hasResult()) {
-                    results.put(e.getKey(), result(e.getKey()).orElseThrow());
-                }
-            }
-            Map<String, Entry> kept = new HashMap<>(index);
-            expired.forEach(kept::remove);
             Path tmp = dir.resolve("commands.log.tmp");
             try (FileChannel out = FileChannel.open(
                     tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                for (var e : kept.entrySet()) {
+                for (var e : index.entrySet()) {
+                    String id = e.getKey();
                     Entry entry = e.getValue();
+                    if (expired.contains(id)) {
+                        continue;
+                    }
                     if (entry.at() != null) {
-                        writeFully(out, record(ACCEPTED, entry.at(), e.getKey(), deadlineBytes(entry.deadline())));
+                        writeFully(out, record(ACCEPTED, entry.at(), id, deadlineBytes(entry.deadline())));
                     }
                     if (entry.hasResult()) {
-                        writeFully(
-                                out,
-                                record(
-                                        RESULT,
-                                        entry.resultTime(),
-                                        e.getKey(),
-                                        results.get(e.getKey()).toByteArray()));
+                        byte[] result = result(id).orElseThrow().toByteArray();
+                        writeFully(out, record(RESULT, entry.resultTime(), id, result));
                     }
                 }
                 force(out);
