@@ -13,7 +13,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -22,7 +21,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
@@ -118,11 +116,7 @@ public final class ExecutedCommands {
                 return Optional.empty();
             }
             ByteBuffer bytes = ByteBuffer.allocate(e.resultLength());
-            while (bytes.hasRemaining()) {
-                if (channel.read(bytes, e.resultAt() + bytes.position()) < 0) {
-                    throw new IllegalStateException("the command log ends inside the result of " + commandId);
-                }
-            }
+            readFully(e.resultAt(), bytes);
             return Optional.of(CommandResult.parseFrom(bytes.array()));
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("corrupt result of " + commandId + " in " + log, e);
@@ -339,47 +333,19 @@ public final class ExecutedCommands {
         }
     }
 
-    /** Moves records an older agent wrote one file each ({@code <id>.accepted}, {@code <id>.result}) into the log. */
+    /** Moves the records an older agent wrote one file each into the log, then deletes those files. */
     private void importRecordFiles() throws IOException {
-        List<Path> files;
-        try (Stream<Path> list = Files.list(dir)) {
-            files = list.filter(f -> {
-                        String n = f.getFileName().toString();
-                        return n.endsWith(".accepted")
-                                || n.endsWith(".result")
-                                || n.endsWith(".accepted.tmp")
-                                || n.endsWith(".result.tmp");
-                    })
-                    .sorted()
-                    .toList();
-        }
-        if (files.isEmpty()) {
-            return;
-        }
-        List<Path> imported = new ArrayList<>();
-        for (Path f : files) {
-            String name = f.getFileName().toString();
-            if (!name.endsWith(".tmp")) {
-                String id = name.substring(0, name.lastIndexOf('.')).replace("~", "/");
-                Instant at = Files.getLastModifiedTime(f).toInstant();
-                byte[] content = Files.readAllBytes(f);
-                if (name.endsWith(".accepted")) {
-                    String deadline = new String(content, StandardCharsets.US_ASCII).trim();
-                    append(
-                            ACCEPTED,
-                            at,
-                            id,
-                            deadlineBytes(deadline.isEmpty() ? null : Instant.ofEpochMilli(Long.parseLong(deadline))));
-                } else {
-                    append(RESULT, at, id, content);
-                }
+        List<LegacyCommandRecords.Found> found = LegacyCommandRecords.read(dir);
+        for (LegacyCommandRecords.Found f : found) {
+            if (f.result() == null) {
+                append(ACCEPTED, f.at(), f.commandId(), deadlineBytes(f.deadline()));
+            } else {
+                append(RESULT, f.at(), f.commandId(), f.result());
             }
-            imported.add(f);
         }
-        for (Path f : imported) {
-            Files.delete(f);
+        if (LegacyCommandRecords.delete(dir) > 0) {
+            syncDirectory();
         }
-        syncDirectory();
     }
 
     private void readFully(long position, ByteBuffer into) throws IOException {
