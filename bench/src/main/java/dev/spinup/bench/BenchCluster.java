@@ -45,6 +45,8 @@ final class BenchCluster implements AutoCloseable {
     final List<HostAgent> agents = new ArrayList<>();
     final ManagedChannel channel;
     final WorkspaceServiceGrpc.WorkspaceServiceBlockingStub api;
+    private final Path dir;
+    private final CertificateAuthority ca;
 
     BenchCluster(Path dir, String jdbcUrl, String user, int hosts, Function<Path, VmDriver> drivers) throws Exception {
         this(dir, jdbcUrl, user, hosts, drivers, false);
@@ -120,43 +122,20 @@ final class BenchCluster implements AutoCloseable {
                 : null;
         db = controlPlane.database();
         db.inTransactionVoid(tx -> tx.fleet().ensureRegion("bench", "Bench"));
+        this.dir = dir;
+        this.ca = ca;
         for (int i = 0; i < hosts; i++) {
-            UUID id = Ids.newId(clock);
-            db.inTransactionVoid(tx ->
-                    tx.fleet().registerHost(id, "bench", "bench-" + id, new Envelope(100_000, 100_000, 1_000_000)));
-            Path hostDir = dir.resolve("host-" + i);
-            ca.issueHost(id).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));
-            agents.add(HostAgent.start(
-                    new HostAgentConfig(
-                            List.of("localhost:" + controlPlane.grpcPort()),
-                            hostDir.resolve("host.crt"),
-                            hostDir.resolve("host.key"),
-                            dir.resolve("pki/ca.crt"),
-                            hostDir,
-                            null,
-                            "127.0.0.1",
-                            30000,
-                            30999,
-                            100_000,
-                            100_000,
-                            1_000_000,
-                            Duration.ofSeconds(10),
-                            Duration.ofSeconds(30)),
-                    clock,
-                    CommandHooks.NONE,
-                    OpenTelemetry.noop(),
-                    drivers.apply(hostDir)));
+            addHost(drivers);
         }
-        Instant deadline = Instant.now().plusSeconds(60);
-        while (!agents.stream().allMatch(HostAgent::isConnected)) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("the simulated agents did not connect");
-            }
-            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
-        }
+        awaitConnected();
         String token = db.inTransaction(tx -> controlPlane
                 .apiTokens()
-                .create(tx, Ids.newId(clock), "bench", Set.of(Principal.SCOPE_WORKSPACES), clock.instant()));
+                .create(
+                        tx,
+                        Ids.newId(clock),
+                        "bench",
+                        Set.of(Principal.SCOPE_WORKSPACES, Principal.SCOPE_ADMIN),
+                        clock.instant()));
         channel = NettyChannelBuilder.forAddress("localhost", controlPlane.grpcPort())
                 .sslContext(GrpcSslContexts.forClient()
                         .trustManager(dir.resolve("pki/ca.crt").toFile())
@@ -166,6 +145,53 @@ final class BenchCluster implements AutoCloseable {
         headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
         api = WorkspaceServiceGrpc.newBlockingStub(channel)
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
+    /**
+     * Registers a host in region {@code bench} and starts its agent (in this JVM) with the driver
+     * {@code drivers} makes for its data directory; call {@link #awaitConnected} before using it.
+     */
+    HostAgent addHost(Function<Path, VmDriver> drivers) {
+        Clock clock = Clock.systemUTC();
+        UUID id = Ids.newId(clock);
+        Path hostDir = dir.resolve("host-" + agents.size());
+        VmDriver driver = drivers.apply(hostDir);
+        db.inTransactionVoid(
+                tx -> tx.fleet().registerHost(id, "bench", "bench-" + id, new Envelope(100_000, 100_000, 1_000_000)));
+        ca.issueHost(id).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));
+        HostAgent agent = HostAgent.start(
+                new HostAgentConfig(
+                        List.of("localhost:" + controlPlane.grpcPort()),
+                        hostDir.resolve("host.crt"),
+                        hostDir.resolve("host.key"),
+                        dir.resolve("pki/ca.crt"),
+                        hostDir,
+                        null,
+                        "127.0.0.1",
+                        30000,
+                        30999,
+                        100_000,
+                        100_000,
+                        1_000_000,
+                        Duration.ofSeconds(10),
+                        Duration.ofSeconds(30)),
+                clock,
+                CommandHooks.NONE,
+                OpenTelemetry.noop(),
+                driver);
+        agents.add(agent);
+        return agent;
+    }
+
+    /** Waits (60 s at most) until every agent has a session. */
+    void awaitConnected() {
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (!agents.stream().allMatch(HostAgent::isConnected)) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("the agents did not connect");
+            }
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
     }
 
     long count(String condition) {

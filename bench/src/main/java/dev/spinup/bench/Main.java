@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
             CreateActiveBench.class,
             FanInBench.class,
             IdeReadyBench.class,
-            ScaleUpBench.class
+            ScaleUpBench.class,
+            RecoverBench.class
         },
         description = "Benchmarks. Each scenario measures SpinUp next to a baseline in the same run.")
 public final class Main implements Runnable {

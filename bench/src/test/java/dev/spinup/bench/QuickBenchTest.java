@@ -94,4 +94,15 @@ class QuickBenchTest {
                 .contains("\"new_agent_start_and_enrollment\"")
                 .contains("\"baseline_create_with_room\"");
     }
+
+    @Test
+    void recoverRunsAndWritesItsResults() throws Exception {
+        assertThat(new CommandLine(new Main()).execute("recover", "--quick", "--results", results.toString()))
+                .as("exit code: 0 only if every workspace of the lost host is active on the other")
+                .isZero();
+        assertThat(Files.readString(results.resolve("recover.json")))
+                .contains("\"workspaces\": 5")
+                .contains("\"each_recover\"")
+                .contains("\"each_create\"");
+    }
 }
