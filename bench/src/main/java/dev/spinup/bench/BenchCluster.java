@@ -227,7 +227,14 @@ final class BenchCluster implements AutoCloseable {
     }
 
     String createActive(dev.spinup.api.v1.ProjectTemplate template, Duration timeout) {
-        dev.spinup.api.v1.Operation create = api.createWorkspace(dev.spinup.api.v1.CreateWorkspaceRequest.newBuilder()
+        dev.spinup.api.v1.Operation create = create(template);
+        awaitSucceeded(create, timeout);
+        return create.getWorkspaceId();
+    }
+
+    /** One CreateWorkspace (HOBBY) in region {@code bench}; returns its operation at once. */
+    dev.spinup.api.v1.Operation create(dev.spinup.api.v1.ProjectTemplate template) {
+        return api.createWorkspace(dev.spinup.api.v1.CreateWorkspaceRequest.newBuilder()
                         .setRequestId(UUID.randomUUID().toString())
                         .setExternalWorkspaceId("bench-" + UUID.randomUUID())
                         .setExternalUserId("bench")
@@ -237,8 +244,6 @@ final class BenchCluster implements AutoCloseable {
                         .setTemplate(template)
                         .build())
                 .getOperation();
-        awaitSucceeded(create, timeout);
-        return create.getWorkspaceId();
     }
 
     void delete(String workspaceId, Duration timeout) {

@@ -4,9 +4,7 @@ import dev.spinup.agent.GuestFiles;
 import dev.spinup.agent.HostAgent;
 import dev.spinup.agent.drivers.ProcessVmDriver;
 import dev.spinup.agent.drivers.VmDriver;
-import dev.spinup.api.v1.CreateWorkspaceRequest;
 import dev.spinup.api.v1.DeclareHostLostRequest;
-import dev.spinup.api.v1.Flavor;
 import dev.spinup.api.v1.Operation;
 import dev.spinup.api.v1.ProjectTemplate;
 import dev.spinup.api.v1.SnapshotWorkspaceRequest;
@@ -67,17 +65,7 @@ final class RecoverBench implements Callable<Integer> {
             long started = System.nanoTime();
             List<Operation> created = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                created.add(cluster.api
-                        .createWorkspace(CreateWorkspaceRequest.newBuilder()
-                                .setRequestId(UUID.randomUUID().toString())
-                                .setExternalWorkspaceId("recover-" + i)
-                                .setExternalUserId("bench")
-                                .setDisplayName("recover " + i)
-                                .setRegion("bench")
-                                .setFlavor(Flavor.FLAVOR_HOBBY)
-                                .setTemplate(ProjectTemplate.PROJECT_TEMPLATE_STARTER)
-                                .build())
-                        .getOperation());
+                created.add(cluster.create(ProjectTemplate.PROJECT_TEMPLATE_STARTER));
             }
             awaitAll(cluster, "create", n);
             createAll = System.nanoTime() - started;
