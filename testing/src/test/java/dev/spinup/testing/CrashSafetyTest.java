@@ -235,6 +235,33 @@ class CrashSafetyTest {
     }
 
     /**
+     * The continuation: an agent's result commits on the replica running the operation, in the
+     * same transaction as the claim of the operation's job for a run there, and the replica is
+     * killed before that run begins. The job is left picked by a dead replica; the restarted one
+     * takes it over as dead and the operation completes, each command run once. The agent holds
+     * the step's command until the job's run has ended, so the result finds no run under way and
+     * is continued in process (not picked up by a run still ending).
+     */
+    @ParameterizedTest(name = "create {0} continued")
+    @CsvSource({"provision", "start", "routes"})
+    void killedBetweenAResultAndItsContinuationInProcessTheOperationStillCompletesExactlyOnce(String step)
+            throws Exception {
+        failOnce.hold(
+                step,
+                () -> db.withHandle(h -> h.createQuery(
+                                        "SELECT count(*) FROM scheduled_tasks s JOIN operations o ON o.job_id = s.task_instance"
+                                                + " WHERE o.status IN ('pending', 'running') AND s.picked")
+                                .mapTo(Integer.class)
+                                .one())
+                        == 0);
+        try {
+            runCase("create", step, "continued", Workspaces.readyFor(client(), "create"), false);
+        } finally {
+            failOnce.disarm();
+        }
+    }
+
+    /**
      * A create into an elastic region with no host: the control plane is killed at the waiting
      * step's boundaries and at the scaler's (decision committed, provider not asked; provider
      * asked, "requested" not recorded). Exactly one scale-up happens, one host is started, and the

@@ -4,7 +4,6 @@ import com.github.kagkarlsson.scheduler.Scheduler;
 import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.SchedulerName;
 import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceException;
-import com.github.kagkarlsson.scheduler.task.CompletionHandler;
 import com.github.kagkarlsson.scheduler.task.FailureHandler;
 import com.github.kagkarlsson.scheduler.task.Task;
 import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
@@ -17,14 +16,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
@@ -33,47 +28,43 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs operations as db-scheduler executions of the task "operation" (task_instance = the
- * operation's job_id). An execution runs steps until the operation waits, then reschedules itself
- * for the wait's deadline; {@link #wake(Tx, String)} pulls it forward when what it waits for has
- * arrived. No thread ever blocks on an agent.
+ * operation's job_id). A run ({@link JobRuns}) runs steps until the operation waits, then
+ * reschedules the job for the wait's deadline; {@link #wake(Tx, String)} brings it forward when
+ * what it waits for has arrived. No thread ever blocks on an agent.
  *
  * <p>A wake-up is never lost. Whoever records a result marks the operation woken under its row
- * lock, in the result's own transaction, and reschedules the job to now if it is not running. A
- * running job is either still in its step (which holds the same row lock, so the result commits
- * after it, and the job's next look finds the mark) or ending its run: it takes the row lock,
- * reads the mark and reschedules itself to now rather than to its deadline, in one transaction.
- * And every finished execution asks db-scheduler to look for due work again, so a job made due
- * while every thread was busy is picked as soon as one is free, not at the next poll.
+ * lock, in the result's own transaction, and, unless a run holds the job, either claims the job
+ * for a run on this replica that starts at commit or makes it due now. A run that holds the job
+ * is either still in its step (which holds the same row lock, so the result commits after it,
+ * and the run's next look finds the mark) or ending: it takes the row lock, reads the mark and
+ * runs on rather than releasing the job, in one transaction. And every finished execution asks
+ * db-scheduler to look for due work again, so a job made due while every thread was busy is
+ * picked as soon as one is free, not at the next poll.
  */
 public final class OperationEngine implements AutoCloseable {
     public static final String TASK_NAME = "operation";
     public static final String NOTIFY_CHANNEL = "spinup_jobs";
     private static final Logger log = LoggerFactory.getLogger(OperationEngine.class);
 
-    /** spinup_operation_wakeups by path: made due now, marked for a running job, taken at the end of a run. */
+    /** spinup_operation_wakeups by path: see {@link #wake}. */
     private final Counter wokenMadeDue;
 
     private final Counter wokenWhileRunning;
-    private final Counter wokenAtEndOfRun;
-    private final Transactions db;
+    private final Counter wokenContinued;
     private final DataSource dataSource;
     private final Clock clock;
-    private final Counter operationJobFailures;
     private final Config config;
     private final CustomTask<Void> task;
     private final SchedulerClient client;
+    private final JobRuns runs;
     private volatile Scheduler scheduler;
-    /** Looks for due work when a job rescheduled itself to sooner than the next poll (a retry, a near deadline). */
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "operation-timers");
-        t.setDaemon(true);
-        return t;
-    });
 
     /**
      * {@code threads == 0}: this replica runs no jobs (it serves the API and agent sessions only).
      * A replica that stops heartbeating its executions for {@code heartbeatInterval} times
      * {@code missedHeartbeats} is presumed dead, and another replica resumes its operations.
+     * {@code continueInProcess}: a result that arrives here starts the next run here, up to
+     * {@code threads} such runs at once, besides db-scheduler's {@code threads}.
      */
     public record Config(
             int threads,
@@ -81,15 +72,32 @@ public final class OperationEngine implements AutoCloseable {
             Duration retryDelay,
             String replicaName,
             Duration heartbeatInterval,
-            int missedHeartbeats) {
+            int missedHeartbeats,
+            boolean continueInProcess) {
         public Config {
             if (threads < 0) {
                 throw new IllegalArgumentException("threads must not be negative");
             }
         }
 
+        public Config(
+                int threads,
+                Duration pollingInterval,
+                Duration retryDelay,
+                String replicaName,
+                Duration heartbeatInterval,
+                int missedHeartbeats) {
+            this(threads, pollingInterval, retryDelay, replicaName, heartbeatInterval, missedHeartbeats, true);
+        }
+
         public Config(int threads, Duration pollingInterval, Duration retryDelay, String replicaName) {
             this(threads, pollingInterval, retryDelay, replicaName, Duration.ofSeconds(5), 4);
+        }
+
+        /** The same, with continuing in process on or off (for comparing both in one run). */
+        public Config withContinueInProcess(boolean on) {
+            return new Config(
+                    threads, pollingInterval, retryDelay, replicaName, heartbeatInterval, missedHeartbeats, on);
         }
     }
 
@@ -104,53 +112,30 @@ public final class OperationEngine implements AutoCloseable {
             Config config,
             Clock clock,
             MeterRegistry meters) {
-        this.db = db;
         this.dataSource = dataSource;
         this.clock = clock;
         // made here, so the documented series exist from start, at 0, and a rate() sees their first increase
         this.wokenMadeDue = meters.counter("spinup_operation_wakeups", "path", "made_due");
         this.wokenWhileRunning = meters.counter("spinup_operation_wakeups", "path", "job_running");
-        this.wokenAtEndOfRun = meters.counter("spinup_operation_wakeups", "path", "job_ending_its_run");
-        this.operationJobFailures = meters.counter("spinup_operation_job_failures");
+        this.wokenContinued = meters.counter("spinup_operation_wakeups", "path", "continued_in_process");
         this.config = config;
+        this.runs = new JobRuns(
+                db,
+                runner,
+                config.threads() > 0 ? config : config.withContinueInProcess(false),
+                clock,
+                meters,
+                this::checkForDueWork);
         this.task = Tasks.custom(TASK_NAME, Void.class)
                 .onFailure((FailureHandler<Void>) (complete, ops) -> {
-                    // A step threw (a bug, or the database went away): try again shortly. Steps are
-                    // idempotent, and the operation's own deadlines bound how long this can go on.
-                    operationJobFailures.increment();
+                    // The run could not release the job (the database went away): try again shortly.
                     ops.reschedule(complete, clock.instant().plus(config.retryDelay()));
                 })
                 .execute((instance, context) -> {
-                    UUID operationId = UUID.fromString(instance.getId());
-                    Optional<Instant> next = runner.run(operationId);
-                    return next.<CompletionHandler<Void>>map(at -> (complete, ops) ->
-                                    rescheduleUnlessWoken(operationId, at, when -> ops.reschedule(complete, when)))
-                            .orElseGet(() -> (complete, ops) -> ops.remove());
+                    runs.runPicked(instance.getId(), context.getExecution().version);
+                    return (complete, ops) -> {}; // the run has released or removed the job itself
                 });
         this.client = SchedulerClient.Builder.create(dataSource, task).build();
-    }
-
-    /**
-     * Ends a run that waits: at the wait's deadline, or now if a result arrived after the step
-     * looked for it. The row lock makes this and {@link #wake} exclusive: a wake either committed
-     * before (its mark is read here) or runs after this reschedule (and finds the job not running).
-     */
-    private void rescheduleUnlessWoken(
-            UUID operationId, Instant deadline, java.util.function.Consumer<Instant> reschedule) {
-        boolean woken = db.inTransaction(tx -> {
-            boolean w = tx.operations().lockWoken(operationId);
-            reschedule.accept(w ? clock.instant() : deadline); // on this transaction's connection
-            return w;
-        });
-        if (woken) {
-            wokenAtEndOfRun.increment();
-            return;
-        }
-        // db-scheduler would find it only at its next poll: look for it on time here.
-        Duration until = Duration.between(clock.instant(), deadline);
-        if (until.compareTo(config.pollingInterval()) < 0) {
-            timers.schedule(this::checkForDueWork, Math.max(until.toMillis(), 0) + 1, TimeUnit.MILLISECONDS);
-        }
     }
 
     /**
@@ -193,13 +178,25 @@ public final class OperationEngine implements AutoCloseable {
 
     /**
      * Something the operation waits for is being recorded in {@code tx}: the operation is marked
-     * woken and, unless its job is running right now, the job becomes due now — in the same
-     * transaction, so one commit covers both. A running job finds the mark itself (see the class
-     * comment). At commit the local scheduler looks at once and the other replicas are NOTIFYed.
+     * woken and, unless a run holds its job (that run finds the mark itself, see the class
+     * comment), the job is claimed for a run here that starts when {@code tx} commits, or, with
+     * no room for it here, made due now: at commit the local scheduler looks at once and the other
+     * replicas are NOTIFYed. One commit covers the result and what follows from it.
      */
     public void wake(Tx tx, String jobId) {
         if (!tx.operations().markWoken(jobId, clock.instant())) {
             return; // it has ended
+        }
+        switch (runs.claim(tx, jobId)) {
+            case CLAIMED -> {
+                wokenContinued.increment();
+                return;
+            }
+            case RUNNING -> {
+                wokenWhileRunning.increment();
+                return;
+            }
+            case NO_ROOM -> {}
         }
         try {
             client.reschedule(TaskInstanceId.of(TASK_NAME, jobId), clock.instant());
@@ -224,11 +221,11 @@ public final class OperationEngine implements AutoCloseable {
 
     @Override
     public void close() {
-        timers.shutdownNow();
         Scheduler s = scheduler;
         if (s != null) {
             s.stop();
         }
+        runs.close();
     }
 
     /**

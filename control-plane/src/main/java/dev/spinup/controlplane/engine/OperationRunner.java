@@ -87,15 +87,23 @@ public final class OperationRunner {
         return TraceContext.inSpan(span, () -> runSteps(operationId));
     }
 
+    /** The test hook {@link StepHooks#continuing}, before a run claimed by a result begins. */
+    void beforeContinuing(UUID operationId) {
+        atCurrentStep(operationId, hooks::continuing);
+    }
+
+    private void atCurrentStep(UUID operationId, java.util.function.BiConsumer<Operation, String> hook) {
+        if (hooks != StepHooks.NONE) {
+            db.read(tx -> tx.operations().find(operationId))
+                    .filter(op -> !op.status().isTerminal())
+                    .filter(op -> op.stepState().current() != null)
+                    .ifPresent(op -> hook.accept(op, op.stepState().current().name()));
+        }
+    }
+
     private Optional<Instant> runSteps(UUID operationId) {
         while (true) {
-            if (hooks != StepHooks.NONE) {
-                db.read(tx -> tx.operations().find(operationId))
-                        .filter(op -> !op.status().isTerminal())
-                        .filter(op -> op.stepState().current() != null)
-                        .ifPresent(op ->
-                                hooks.beforeStep(op, op.stepState().current().name()));
-            }
+            atCurrentStep(operationId, hooks::beforeStep);
             Advance advance = db.inTransaction(tx -> advance(tx, operationId));
             while (advance instanceof Advance.CallOut call) {
                 // No transaction, no connection, no lock held while the step calls out.

@@ -25,6 +25,13 @@ public interface StepHooks {
     default void waiting(Operation operation, String step) {}
 
     /**
+     * What the operation waited for was recorded on this replica, and the job claimed for a run
+     * here, in one transaction that has committed; the run that continues with {@code step} has
+     * not yet begun.
+     */
+    default void continuing(Operation operation, String step) {}
+
+    /**
      * The scaler's boundaries in a region: {@code decided} (the decision is committed, the provider
      * not yet asked) and {@code provider_asked} (the provider said yes; "requested" is not yet
      * recorded).

@@ -156,6 +156,37 @@ interface JdbiOperationStore extends OperationStore {
     @RegisterConstructorMapper(DueJobs.class)
     DueJobs dueJobsQuery(Instant now);
 
+    // The job rows below are db-scheduler's own (task "operation", see OperationEngine), written as
+    // its JdbcTaskRepository writes them, for runs it does not start itself.
+
+    @Override
+    @SqlQuery("""
+            UPDATE scheduled_tasks SET picked = true, picked_by = :replica, last_heartbeat = :now,
+                version = version + 1
+            WHERE task_name = 'operation' AND task_instance = :jobId AND picked = false
+            RETURNING version""")
+    Optional<Long> claimJob(String jobId, String replica, Instant now);
+
+    @Override
+    @SqlUpdate("""
+            UPDATE scheduled_tasks SET picked = false, picked_by = NULL, last_heartbeat = NULL, execution_time = :at,
+                last_success = CASE WHEN :failed THEN last_success ELSE CAST(:now AS timestamptz) END,
+                last_failure = CASE WHEN :failed THEN CAST(:now AS timestamptz) ELSE last_failure END,
+                consecutive_failures = CASE WHEN :failed THEN COALESCE(consecutive_failures, 0) + 1 ELSE 0 END,
+                version = version + 1
+            WHERE task_name = 'operation' AND task_instance = :jobId AND version = :version""")
+    boolean releaseJob(String jobId, long version, Instant at, boolean failed, Instant now);
+
+    @Override
+    @SqlUpdate("DELETE FROM scheduled_tasks WHERE task_name = 'operation' AND task_instance = :jobId"
+            + " AND version = :version")
+    boolean removeJob(String jobId, long version);
+
+    @Override
+    @SqlUpdate("UPDATE scheduled_tasks SET last_heartbeat = :now WHERE task_name = 'operation'"
+            + " AND task_instance = :jobId AND version = :version AND picked")
+    boolean heartbeatJob(String jobId, long version, Instant now);
+
     final class OperationMapper implements RowMapper<Operation> {
         @Override
         public Operation map(ResultSet rs, StatementContext ctx) throws SQLException {

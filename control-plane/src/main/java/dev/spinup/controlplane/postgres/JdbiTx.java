@@ -108,6 +108,12 @@ final class JdbiTx implements Tx {
     }
 
     @Override
+    public void afterRollback(Runnable action) {
+        requireTransaction();
+        handle.afterRollback(action);
+    }
+
+    @Override
     public void commitWithoutWaitingForDisk() {
         requireTransaction();
         handle.execute("SET LOCAL synchronous_commit = off");

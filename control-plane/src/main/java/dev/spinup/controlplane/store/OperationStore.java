@@ -72,4 +72,25 @@ public interface OperationStore {
 
     /** The job queue as db-scheduler keeps it. */
     DueJobs dueJobs(Instant now);
+
+    /**
+     * Claims the operation's job for a run on {@code replica}, as db-scheduler's own pick does
+     * (picked, by whom, a first heartbeat, the version bumped), whenever it is due. Empty when the
+     * job is picked already (a run is under way somewhere) or gone. Returns the version the run
+     * holds: its heartbeats and its release match it.
+     */
+    Optional<Long> claimJob(String jobId, String replica, Instant now);
+
+    /**
+     * Ends a run: the job is no longer picked and is due at {@code at}; {@code failed} counts a
+     * failed run as db-scheduler does. False when the version moved on: the run was taken for dead
+     * (no heartbeat) and another replica has the job now.
+     */
+    boolean releaseJob(String jobId, long version, Instant at, boolean failed, Instant now);
+
+    /** Ends the job of an operation that has ended. False when the version moved on (see releaseJob). */
+    boolean removeJob(String jobId, long version);
+
+    /** The heartbeat of a run claimed by {@link #claimJob}, so no replica takes it for dead. */
+    boolean heartbeatJob(String jobId, long version, Instant now);
 }

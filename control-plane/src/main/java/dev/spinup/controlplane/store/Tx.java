@@ -36,6 +36,9 @@ public interface Tx {
     /** Runs {@code action} after this transaction commits (never after a rollback). */
     void afterCommit(Runnable action);
 
+    /** Runs {@code action} if this transaction rolls back (its attempt: a retried one runs again). */
+    void afterRollback(Runnable action);
+
     /**
      * This transaction's commit returns before its WAL reaches the disk. Others see it at once;
      * only a crash of PostgreSQL itself, within a fraction of a second of the commit, can lose it.

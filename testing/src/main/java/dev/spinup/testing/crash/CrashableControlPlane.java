@@ -99,6 +99,11 @@ public final class CrashableControlPlane {
         }
 
         @Override
+        public void continuing(Operation operation, String step) {
+            maybeStop(operation, step, "continued");
+        }
+
+        @Override
         public void atScaling(String point, String regionId) {
             stopAt("scaler", point, "-", regionId);
         }
