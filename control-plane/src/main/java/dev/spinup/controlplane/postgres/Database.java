@@ -21,7 +21,10 @@ import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.ConnectionException;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.extension.ExtensionFactory;
+import org.jdbi.v3.core.extension.Extensions;
 import org.jdbi.v3.postgres.PostgresPlugin;
+import org.jdbi.v3.sqlobject.SqlObjectFactory;
 import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 import org.postgresql.util.PSQLException;
 
@@ -67,6 +70,15 @@ public final class Database implements Transactions, AutoCloseable {
                 .registerArgument(new WireValues.Arguments())
                 .registerColumnMapper(new WireValues.Columns())
                 .registerArrayType(Instant.class, "timestamptz", Timestamp::from);
+        // Jdbi keeps what it learns of a SqlObject type (each method's handler, found by
+        // reflection) in the configuration, which every handle copies: learnt on a handle, it is
+        // lost with that handle, and every transaction learnt each store it used again (~0.9 ms a
+        // store on this project's 2-core machine, against ~0.1 ms for a query). Learnt once here,
+        // every handle starts with it.
+        Extensions extensions = jdbi.getConfig(Extensions.class);
+        ExtensionFactory sqlObjects =
+                extensions.findFactory(SqlObjectFactory.class).orElseThrow();
+        JdbiTx.STORES.forEach(store -> extensions.findMetadata(store, sqlObjects));
     }
 
     /** Applies the migrations in spinup-migrations (db/migration). Safe to run on every start. */

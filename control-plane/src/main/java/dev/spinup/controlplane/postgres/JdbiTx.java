@@ -13,11 +13,28 @@ import dev.spinup.controlplane.store.TokenStore;
 import dev.spinup.controlplane.store.Tx;
 import dev.spinup.controlplane.store.WorkspaceStore;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.jdbi.v3.core.Handle;
 
 /** A {@link Tx} on one Jdbi handle: each store is its SqlObject attached to that handle, made on first use. */
 final class JdbiTx implements Tx {
+    /** Every store a transaction may attach (see {@link Database}: their metadata is built once). */
+    static final List<Class<?>> STORES = List.of(
+            JdbiWorkspaceStore.class,
+            JdbiOperationStore.class,
+            JdbiScalingStore.class,
+            JdbiDnsStore.class,
+            JdbiFleetStore.class,
+            JdbiSnapshotStore.class,
+            JdbiDomainStore.class,
+            JdbiAuditLog.class,
+            JdbiCommandStore.class,
+            JdbiEdgeStore.class,
+            JdbiAccessStore.class,
+            JdbiTokenStore.class,
+            JdbiRefusedEventStore.class);
+
     private final Handle handle;
     private final boolean transactional;
     private final Map<Class<?>, Object> attached = new HashMap<>();
