@@ -1,5 +1,6 @@
 package dev.spinup.controlplane.engine;
 
+import dev.spinup.controlplane.store.OperationStore;
 import dev.spinup.controlplane.store.Transactions;
 import dev.spinup.controlplane.store.Tx;
 import io.micrometer.core.instrument.Counter;
@@ -98,14 +99,14 @@ final class JobRuns implements AutoCloseable {
 
     /** A run db-scheduler picked (at {@code version}). */
     void runPicked(String jobId, long version) {
-        run(jobId, version);
+        run(jobId, version, Optional.empty());
     }
 
     /**
      * In the transaction that records what the operation waits for: picks its job for a run here,
      * started when the transaction commits, if this replica has a free run.
      */
-    Claim claim(Tx tx, String jobId) {
+    Claim claim(Tx tx, String jobId, OperationStore.Woken woken) {
         if (closed || !room.tryAcquire()) {
             return Claim.NO_ROOM;
         }
@@ -125,7 +126,7 @@ final class JobRuns implements AutoCloseable {
             try {
                 continuing.execute(() -> {
                     try {
-                        runClaimed(jobId, version.get());
+                        runClaimed(jobId, version.get(), woken);
                     } finally {
                         giveBack.run();
                     }
@@ -137,11 +138,11 @@ final class JobRuns implements AutoCloseable {
         return Claim.CLAIMED;
     }
 
-    private void runClaimed(String jobId, long version) {
+    private void runClaimed(String jobId, long version, OperationStore.Woken woken) {
         claimed.put(jobId, version);
         try {
             runner.beforeContinuing(UUID.fromString(jobId));
-            run(jobId, version);
+            run(jobId, version, Optional.of(woken));
         } catch (RuntimeException e) {
             // only the release itself failed (the database is away): the heartbeat stops and
             // the job is revived as dead, as after a crash
@@ -162,12 +163,15 @@ final class JobRuns implements AutoCloseable {
      * look and the release are one transaction under the operation's lock, so a wake either
      * commits before it (and is seen) or after it (and finds the job not picked).
      */
-    private void run(String jobId, long version) {
+    private void run(String jobId, long version, Optional<OperationStore.Woken> known) {
         UUID operationId = UUID.fromString(jobId);
         while (true) {
             Optional<Instant> next;
             try {
-                next = runner.run(operationId);
+                next = known.isPresent()
+                        ? runner.run(
+                                operationId, known.get().verb(), known.get().params())
+                        : runner.run(operationId);
             } catch (RuntimeException e) {
                 // A step threw (a bug, or the database went away): try again shortly. Steps are
                 // idempotent, and the operation's own deadlines bound how long this can go on.

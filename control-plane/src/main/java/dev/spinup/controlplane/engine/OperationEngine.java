@@ -10,6 +10,7 @@ import com.github.kagkarlsson.scheduler.task.TaskInstanceId;
 import com.github.kagkarlsson.scheduler.task.helper.CustomTask;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
+import dev.spinup.controlplane.store.OperationStore;
 import dev.spinup.controlplane.store.Transactions;
 import dev.spinup.controlplane.store.Tx;
 import io.micrometer.core.instrument.Counter;
@@ -17,6 +18,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -184,10 +186,11 @@ public final class OperationEngine implements AutoCloseable {
      * replicas are NOTIFYed. One commit covers the result and what follows from it.
      */
     public void wake(Tx tx, String jobId) {
-        if (!tx.operations().markWoken(jobId, clock.instant())) {
+        Optional<OperationStore.Woken> woken = tx.operations().markWoken(jobId, clock.instant());
+        if (woken.isEmpty()) {
             return; // it has ended
         }
-        switch (runs.claim(tx, jobId)) {
+        switch (runs.claim(tx, jobId, woken.get())) {
             case CLAIMED -> {
                 wokenContinued.increment();
                 return;

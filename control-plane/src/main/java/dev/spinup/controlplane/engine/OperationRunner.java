@@ -80,8 +80,16 @@ public final class OperationRunner {
      */
     public Optional<Instant> run(UUID operationId) {
         Optional<Operation> op = db.read(tx -> tx.operations().find(operationId));
-        Span span = tracer.spanBuilder("job " + op.map(o -> o.verb().wire()).orElse("operation"))
-                .setParent(TraceContext.from(op.map(Operation::params).orElse(Map.of())))
+        return run(
+                operationId,
+                op.map(Operation::verb).orElse(null),
+                op.map(Operation::params).orElse(Map.of()));
+    }
+
+    /** {@link #run(UUID)} for an operation whose verb and params the caller knows already. */
+    public Optional<Instant> run(UUID operationId, OperationVerb verb, Map<String, String> params) {
+        Span span = tracer.spanBuilder("job " + (verb == null ? "operation" : verb.wire()))
+                .setParent(TraceContext.from(params))
                 .setAttribute("spinup.operation_id", operationId.toString())
                 .startSpan();
         return TraceContext.inSpan(span, () -> runSteps(operationId));

@@ -89,8 +89,16 @@ interface JdbiOperationStore extends OperationStore {
     boolean saveProgress(UUID id, int version, OperationStatus status, String state, Instant startedAt);
 
     @Override
-    @SqlUpdate("UPDATE operations SET woken_at = :now WHERE job_id = :jobId AND completed_at IS NULL")
-    boolean markWoken(String jobId, Instant now);
+    default Optional<Woken> markWoken(String jobId, Instant now) {
+        return markWokenQuery(jobId, now).map(r -> new Woken(r.verb(), Json.readStringMap(r.params())));
+    }
+
+    record WokenRow(OperationVerb verb, String params) {}
+
+    @SqlQuery("UPDATE operations SET woken_at = :now WHERE job_id = :jobId AND completed_at IS NULL"
+            + " RETURNING verb, params::text AS params")
+    @RegisterConstructorMapper(WokenRow.class)
+    Optional<WokenRow> markWokenQuery(String jobId, Instant now);
 
     @Override
     default boolean lockWoken(UUID id) {

@@ -48,9 +48,13 @@ public interface OperationStore {
     /**
      * Something the operation waits for was recorded in this transaction: marks it woken, taking
      * the operation row's lock (so this waits for a step in progress, and a job finishing its run
-     * waits for this). False when the operation has ended.
+     * waits for this). Empty when the operation has ended; else its verb and params (a run started
+     * for it needs no read of its own to join the operation's trace).
      */
-    boolean markWoken(String jobId, Instant now);
+    Optional<Woken> markWoken(String jobId, Instant now);
+
+    /** An operation marked woken: what a run needs to know of it before its first step. */
+    record Woken(OperationVerb verb, java.util.Map<String, String> params) {}
 
     /**
      * Locks the operation row and tells whether it was woken since its last step: the job, ending
