@@ -89,7 +89,9 @@ public final class SpinUpCluster implements AutoCloseable {
                 config.engine().threads(),
                 b.pollingInterval,
                 config.engine().retryDelay(),
-                "test-replica-" + UUID.randomUUID()));
+                "test-replica-" + UUID.randomUUID(),
+                b.jobHeartbeat,
+                config.engine().missedHeartbeats()));
         if (b.stepTimeouts != null) {
             config = config.withStepTimeouts(b.stepTimeouts);
         }
@@ -152,6 +154,7 @@ public final class SpinUpCluster implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private StepTimeouts stepTimeouts;
         private Duration pollingInterval = Duration.ofMinutes(2);
+        private Duration jobHeartbeat = Duration.ofSeconds(5);
         private StepHooks hooks = StepHooks.NONE;
         private CommandHooks agentHooks = CommandHooks.NONE;
         private Duration agentHeartbeat = Duration.ofSeconds(10);
@@ -234,6 +237,12 @@ public final class SpinUpCluster implements AutoCloseable {
             return this;
         }
 
+        /** How often a replica heartbeats the jobs it runs (four missed: another takes them over). */
+        public Builder jobHeartbeat(Duration interval) {
+            this.jobHeartbeat = interval;
+            return this;
+        }
+
         public Builder pollingInterval(Duration interval) {
             this.pollingInterval = interval;
             return this;
@@ -266,7 +275,9 @@ public final class SpinUpCluster implements AutoCloseable {
                         runJobs ? config.engine().threads() : 0,
                         config.engine().pollingInterval(),
                         config.engine().retryDelay(),
-                        "test-replica-" + UUID.randomUUID())),
+                        "test-replica-" + UUID.randomUUID(),
+                        config.engine().heartbeatInterval(),
+                        config.engine().missedHeartbeats())),
                 clock,
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                 hooks);
