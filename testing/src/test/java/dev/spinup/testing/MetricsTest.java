@@ -9,6 +9,7 @@ import dev.spinup.api.v1.Operation;
 import dev.spinup.controlplane.core.Envelope;
 import io.grpc.Status;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -73,6 +74,13 @@ class MetricsTest {
         assertThat(value("spinup_api_errors_total\\{method=\"GetWorkspace\",reason=\"workspace_not_found\"}"))
                 .isEqualTo(1);
         assertThat(value("spinup_agent_sessions")).isEqualTo(1);
+        // One replica: the steps' commands go to the agent as their transactions commit (the
+        // NOTIFY of the same commit may reach the session first and send one from the outbox).
+        double onCommit = 0;
+        for (String kind : List.of("provision_vm", "start_vm", "apply_edge_routes", "stop_vm")) {
+            onCommit += value("spinup_agent_commands_sent_total\\{kind=\"" + kind + "\",via=\"commit\"}");
+        }
+        assertThat(onCommit).as("commands sent as their transaction committed").isPositive();
         assertThat(value("spinup_agent_events_total\\{kind=\"result\"}")).isGreaterThanOrEqualTo(5);
         assertThat(value("spinup_agent_replay_buffer_depth_max")).isBetween(0.0, 10_000.0);
         assertThat(value("spinup_orphans_found_total")).isZero();

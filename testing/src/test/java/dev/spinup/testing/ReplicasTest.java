@@ -59,7 +59,7 @@ class ReplicasTest {
         assertThat(metric(a, "spinup_operation_step_duration_seconds_count\\{step=\"provision\",verb=\"create\"}"))
                 .as("replica A ran none")
                 .isZero();
-        assertThat(metric(a, "spinup_agent_commands_sent_total\\{kind=\"provision_vm\"}"))
+        assertThat(metric(a, "spinup_agent_commands_sent_total\\{kind=\"provision_vm\",via=\"outbox\"}"))
                 .as("replica A delivered their commands")
                 .isEqualTo(5);
 

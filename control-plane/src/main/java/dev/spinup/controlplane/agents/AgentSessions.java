@@ -10,9 +10,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,8 +25,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agent sessions this replica holds, and delivery of outbox commands to them. Each session
- * sends from one virtual thread at a time, in outbox order; a command is sent once per session
- * (and again on the next session if it still has no result).
+ * sends from one virtual thread at a time; a command is sent once per session (and again on the
+ * next session if it still has no result).
+ *
+ * <p>A command enqueued on this replica for a host whose session is here is handed to the session
+ * when its transaction commits and sent as it is, without reading the outbox back first. Every
+ * other way in reads the host's outstanding commands from the outbox, in outbox order: a
+ * session's start, and the NOTIFY every enqueue sends at commit (for a session on another replica,
+ * or one that moved here meanwhile; here it finds the command sent already, and prunes the
+ * session's record of what it sent).
  */
 public final class AgentSessions implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentSessions.class);
@@ -61,7 +70,8 @@ public final class AgentSessions implements AutoCloseable {
         this.dispatchFailures = meters.counter("spinup_background_failures", "loop", "agent_dispatch");
         for (Command.KindCase kind : Command.KindCase.values()) {
             if (kind != Command.KindCase.KIND_NOT_SET) {
-                meters.counter("spinup_agent_commands_sent", "kind", kind.name());
+                meters.counter("spinup_agent_commands_sent", "kind", kind.name(), "via", "commit");
+                meters.counter("spinup_agent_commands_sent", "kind", kind.name(), "via", "outbox");
                 meters.counter("spinup_agent_commands_too_large", "kind", kind.name());
             }
         }
@@ -72,7 +82,12 @@ public final class AgentSessions implements AutoCloseable {
     /** Puts a command in the outbox (inside the caller's transaction) and sends it once committed. */
     public void enqueue(Tx tx, UUID hostId, Command command) {
         if (outbox.enqueue(tx, hostId, command, clock.instant())) {
-            tx.afterCommit(() -> dispatch(hostId));
+            tx.afterCommit(() -> {
+                Session session = sessions.get(hostId);
+                if (session != null) {
+                    session.sendNew(command);
+                }
+            });
         }
     }
 
@@ -130,9 +145,15 @@ public final class AgentSessions implements AutoCloseable {
         final String agentInstanceId;
         private final ServerCallStreamObserver<Command> stream;
         private final Set<String> sent = ConcurrentHashMap.newKeySet();
+        /** Commands handed over at their enqueue's commit, not yet sent. */
+        private final Queue<Command> fresh = new ConcurrentLinkedQueue<>();
+
         private final Object lock = new Object();
         private boolean sending;
         private boolean again;
+        /** The next pass reads the outbox (else it sends only {@link #fresh}). */
+        private boolean fullPass;
+
         private volatile boolean closed;
 
         Session(UUID hostId, String agentInstanceId, ServerCallStreamObserver<Command> stream) {
@@ -141,9 +162,21 @@ public final class AgentSessions implements AutoCloseable {
             this.stream = stream;
         }
 
-        /** Coalesces wake-ups: at most one send pass runs, and one more follows if asked meanwhile. */
+        /** Sends the host's outstanding commands, read from the outbox. */
         void requestSend() {
+            request(true);
+        }
+
+        /** Sends a command just committed to the outbox. */
+        void sendNew(Command command) {
+            fresh.add(command);
+            request(false);
+        }
+
+        /** Coalesces wake-ups: at most one send pass runs, and one more follows if asked meanwhile. */
+        private void request(boolean full) {
             synchronized (lock) {
+                fullPass |= full;
                 if (sending) {
                     again = true;
                     return;
@@ -155,8 +188,19 @@ public final class AgentSessions implements AutoCloseable {
 
         private void sendLoop() {
             while (true) {
+                boolean full;
+                synchronized (lock) {
+                    full = fullPass;
+                    fullPass = false;
+                }
                 try {
-                    sendOutstanding();
+                    if (full) {
+                        // every command handed over so far has committed: the read finds it
+                        fresh.clear();
+                        sendOutstanding();
+                    } else {
+                        sendFresh();
+                    }
                 } catch (RuntimeException e) {
                     dispatchFailures.increment();
                     log.atWarn()
@@ -186,29 +230,47 @@ public final class AgentSessions implements AutoCloseable {
                     .map(CommandOutbox.Outstanding::commandId)
                     .collect(Collectors.toSet()));
             for (CommandOutbox.Outstanding o : outstanding) {
-                if (closed || o.command() == null || !sent.add(o.commandId())) {
-                    continue;
+                if (o.command() != null) {
+                    send(o.command(), "outbox");
                 }
-                Command command = db.inTransaction(tx -> render(tx, o.command()));
-                if (command == null) {
-                    continue;
-                }
-                synchronized (stream) {
-                    stream.onNext(command);
-                }
-                meters.counter(
-                                "spinup_agent_commands_sent",
-                                "kind",
-                                command.getKindCase().name())
-                        .increment();
-                log.atInfo()
-                        .setMessage("command_sent")
-                        .addKeyValue("host", hostId)
-                        .addKeyValue("command", command.getCommandId())
-                        .addKeyValue("kind", command.getKindCase())
-                        .addKeyValue("bytes", command.getSerializedSize())
-                        .log();
             }
+        }
+
+        private void sendFresh() {
+            for (Command c = fresh.poll(); c != null; c = fresh.poll()) {
+                send(c, "commit");
+            }
+        }
+
+        /**
+         * Sends the command as stored unless this session sent it already; {@code via}: handed over
+         * at its enqueue's commit, or read from the outbox.
+         */
+        private void send(Command stored, String via) {
+            if (closed || !sent.add(stored.getCommandId())) {
+                return;
+            }
+            Command command = db.inTransaction(tx -> render(tx, stored));
+            if (command == null) {
+                return;
+            }
+            synchronized (stream) {
+                stream.onNext(command);
+            }
+            meters.counter(
+                            "spinup_agent_commands_sent",
+                            "kind",
+                            command.getKindCase().name(),
+                            "via",
+                            via)
+                    .increment();
+            log.atInfo()
+                    .setMessage("command_sent")
+                    .addKeyValue("host", hostId)
+                    .addKeyValue("command", command.getCommandId())
+                    .addKeyValue("kind", command.getKindCase())
+                    .addKeyValue("bytes", command.getSerializedSize())
+                    .log();
         }
 
         /**
