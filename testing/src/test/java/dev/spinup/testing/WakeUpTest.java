@@ -32,8 +32,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * An agent's result wakes its operation at once, however it meets the job: while the job is still
- * inside its own step, between its commit and its reschedule, or with every job thread busy. Many
+ * An agent's result wakes its operation at once, however it meets the job: while the run is still
+ * inside its own step, after the step let go of the job but before the run returned, or with
+ * every job thread busy. Many
  * operations run at once against agents that answer instantly (the no-op driver), on cores another
  * process keeps busy, so results land in every window. db-scheduler's polling is set far beyond the
  * test (2 minutes) and every step's deadline to 20 s: a lost wake-up shows as a step that ends only
@@ -142,8 +143,8 @@ class WakeUpTest {
     }
 
     /**
-     * Holds a job that has just committed its wait until the agent's result for that step is
-     * recorded: the result then always meets the job between its step and its reschedule.
+     * Holds a run that has just committed its wait until the agent's result for that step is
+     * recorded: the result then always meets the run after its step let go of the job.
      */
     static final class HoldUntilResult implements StepHooks {
         volatile boolean enabled;

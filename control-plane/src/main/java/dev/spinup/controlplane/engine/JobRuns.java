@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A run of an operation's job. It holds the job's db-scheduler execution (picked) while it runs
- * the operation's steps, runs on while what it waits for has already arrived, and ends by
- * releasing the execution, due at the wait's deadline, or removing it once the operation ended.
+ * the operation's steps, and lets go of it in the transaction of its last step: released, due at
+ * the wait's deadline, or removed once the operation ended.
  *
  * <p>A run starts in one of two ways. db-scheduler picks a due execution (a new operation, a
  * deadline, a retry, a run lost in a crash). Or what an operation waits for arrives on this
@@ -60,7 +60,6 @@ final class JobRuns implements AutoCloseable {
     private final Map<String, Long> claimed = new ConcurrentHashMap<>();
 
     private volatile boolean closed;
-    private final Counter wokenAtEndOfRun;
     private final Counter jobFailures;
     private final Counter jobsLost;
     /** Heartbeats of claimed runs, and looks for due work when a job is due before the next poll. */
@@ -90,7 +89,6 @@ final class JobRuns implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.wokenAtEndOfRun = meters.counter("spinup_operation_wakeups", "path", "job_ending_its_run");
         this.jobFailures = meters.counter("spinup_operation_job_failures");
         this.jobsLost = meters.counter("spinup_operation_jobs_lost");
         long beat = config.heartbeatInterval().toMillis();
@@ -158,55 +156,44 @@ final class JobRuns implements AutoCloseable {
     }
 
     /**
-     * Runs the operation until it waits or ends, then releases the job. A result that arrived
-     * after the step looked for it (the operation was woken) is taken at once, in this run; the
-     * look and the release are one transaction under the operation's lock, so a wake either
-     * commits before it (and is seen) or after it (and finds the job not picked).
+     * Runs the operation until it waits or ends; the run's last step releases or removes the job
+     * in its own transaction (see {@link OperationRunner.JobHold}).
      */
     private void run(String jobId, long version, Optional<OperationStore.Woken> known) {
         UUID operationId = UUID.fromString(jobId);
-        while (true) {
-            Optional<Instant> next;
-            try {
-                next = known.isPresent()
-                        ? runner.run(
-                                operationId, known.get().verb(), known.get().params())
-                        : runner.run(operationId);
-            } catch (RuntimeException e) {
-                // A step threw (a bug, or the database went away): try again shortly. Steps are
-                // idempotent, and the operation's own deadlines bound how long this can go on.
-                jobFailures.increment();
-                log.atWarn()
-                        .setMessage("operation_run_failed")
-                        .addKeyValue("job", jobId)
-                        .setCause(e)
-                        .log();
-                Instant retry = clock.instant().plus(config.retryDelay());
-                released(
-                        jobId,
-                        db.inTransaction(
-                                tx -> tx.operations().releaseJob(jobId, version, retry, true, clock.instant())));
-                lookAt(retry);
-                return;
+        OperationRunner.JobHold hold = new OperationRunner.JobHold() {
+            @Override
+            public void release(Tx tx, Instant at) {
+                released(jobId, tx.operations().releaseJob(jobId, version, at, false, clock.instant()));
             }
-            if (next.isEmpty()) {
-                released(jobId, db.inTransaction(tx -> tx.operations().removeJob(jobId, version)));
-                return;
+
+            @Override
+            public void remove(Tx tx) {
+                released(jobId, tx.operations().removeJob(jobId, version));
             }
-            Instant deadline = next.get();
-            boolean woken = db.inTransaction(tx -> {
-                if (tx.operations().lockWoken(operationId)) {
-                    return true; // keeps the job
-                }
-                released(jobId, tx.operations().releaseJob(jobId, version, deadline, false, clock.instant()));
-                return false;
-            });
-            if (!woken) {
-                lookAt(deadline);
-                return;
-            }
-            wokenAtEndOfRun.increment();
+        };
+        Optional<Instant> next;
+        try {
+            next = known.isPresent()
+                    ? runner.run(operationId, known.get().verb(), known.get().params(), hold)
+                    : runner.run(operationId, hold);
+        } catch (RuntimeException e) {
+            // A step threw (a bug, or the database went away): try again shortly. Steps are
+            // idempotent, and the operation's own deadlines bound how long this can go on.
+            jobFailures.increment();
+            log.atWarn()
+                    .setMessage("operation_run_failed")
+                    .addKeyValue("job", jobId)
+                    .setCause(e)
+                    .log();
+            Instant retry = clock.instant().plus(config.retryDelay());
+            released(
+                    jobId,
+                    db.inTransaction(tx -> tx.operations().releaseJob(jobId, version, retry, true, clock.instant())));
+            lookAt(retry);
+            return;
         }
+        next.ifPresent(this::lookAt);
     }
 
     /** Counts it when the job was no longer this run's: another replica took it for dead. */

@@ -36,12 +36,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A wake-up is never lost. Whoever records a result marks the operation woken under its row
  * lock, in the result's own transaction, and, unless a run holds the job, either claims the job
- * for a run on this replica that starts at commit or makes it due now. A run that holds the job
- * is either still in its step (which holds the same row lock, so the result commits after it,
- * and the run's next look finds the mark) or ending: it takes the row lock, reads the mark and
- * runs on rather than releasing the job, in one transaction. And every finished execution asks
- * db-scheduler to look for due work again, so a job made due while every thread was busy is
- * picked as soon as one is free, not at the next poll.
+ * for a run on this replica that starts at commit or makes it due now. A run lets go of the job
+ * only in the transaction of its last step, which holds the same row lock: a result recorded
+ * before it is seen by that step, one recorded after it finds the job free. A result that finds
+ * a run holding the job (between two of its steps, or in a call-out) is seen by that run's next
+ * step. And every finished execution asks db-scheduler to look for due work again, so a job made
+ * due while every thread was busy is picked as soon as one is free, not at the next poll.
  */
 public final class OperationEngine implements AutoCloseable {
     public static final String TASK_NAME = "operation";
@@ -180,8 +180,8 @@ public final class OperationEngine implements AutoCloseable {
 
     /**
      * Something the operation waits for is being recorded in {@code tx}: the operation is marked
-     * woken and, unless a run holds its job (that run finds the mark itself, see the class
-     * comment), the job is claimed for a run here that starts when {@code tx} commits, or, with
+     * woken and, unless a run holds its job (that run's next step sees it, see the class comment),
+     * the job is claimed for a run here that starts when {@code tx} commits, or, with
      * no room for it here, made due now: at commit the local scheduler looks at once and the other
      * replicas are NOTIFYed. One commit covers the result and what follows from it.
      */

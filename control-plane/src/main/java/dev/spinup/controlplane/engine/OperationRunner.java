@@ -78,21 +78,35 @@ public final class OperationRunner {
      * run is a span in the trace of the call that started the operation (its context is kept in
      * the operation's parameters), whichever replica runs it and however often it is rescheduled.
      */
-    public Optional<Instant> run(UUID operationId) {
+    public Optional<Instant> run(UUID operationId, JobHold job) {
         Optional<Operation> op = db.read(tx -> tx.operations().find(operationId));
         return run(
                 operationId,
                 op.map(Operation::verb).orElse(null),
-                op.map(Operation::params).orElse(Map.of()));
+                op.map(Operation::params).orElse(Map.of()),
+                job);
     }
 
-    /** {@link #run(UUID)} for an operation whose verb and params the caller knows already. */
-    public Optional<Instant> run(UUID operationId, OperationVerb verb, Map<String, String> params) {
+    /** {@link #run(UUID, JobHold)} for an operation whose verb and params the caller knows already. */
+    public Optional<Instant> run(UUID operationId, OperationVerb verb, Map<String, String> params, JobHold job) {
         Span span = tracer.spanBuilder("job " + (verb == null ? "operation" : verb.wire()))
                 .setParent(TraceContext.from(params))
                 .setAttribute("spinup.operation_id", operationId.toString())
                 .startSpan();
-        return TraceContext.inSpan(span, () -> runSteps(operationId));
+        return TraceContext.inSpan(span, () -> runSteps(operationId, job));
+    }
+
+    /**
+     * How a run lets go of the operation's job: in the transaction of its last step, which holds
+     * the operation row's lock. A result recorded before it is seen by that step; one recorded
+     * after it finds the job free (and claims it, or makes it due): none falls in between.
+     */
+    public interface JobHold {
+        /** The operation waits until {@code at}: the job is released, due then. */
+        void release(Tx tx, Instant at);
+
+        /** The operation has ended: its job is removed. */
+        void remove(Tx tx);
     }
 
     /** The test hook {@link StepHooks#continuing}, before a run claimed by a result begins. */
@@ -109,14 +123,14 @@ public final class OperationRunner {
         }
     }
 
-    private Optional<Instant> runSteps(UUID operationId) {
+    private Optional<Instant> runSteps(UUID operationId, JobHold job) {
         while (true) {
             atCurrentStep(operationId, hooks::beforeStep);
-            Advance advance = db.inTransaction(tx -> advance(tx, operationId));
+            Advance advance = db.inTransaction(tx -> lettingGo(tx, job, advance(tx, operationId)));
             while (advance instanceof Advance.CallOut call) {
                 // No transaction, no connection, no lock held while the step calls out.
                 CallOutResult<?> outcome = call.run();
-                advance = db.inTransaction(tx -> afterCallOut(tx, call, outcome));
+                advance = db.inTransaction(tx -> lettingGo(tx, job, afterCallOut(tx, call, outcome)));
             }
             switch (advance) {
                 case Advance.Continue c -> {}
@@ -130,6 +144,17 @@ public final class OperationRunner {
                 case Advance.CallOut c -> throw new IllegalStateException("handled above");
             }
         }
+    }
+
+    /** The step's outcome; when the run ends with it, the job is let go in the step's transaction. */
+    private static Advance lettingGo(Tx tx, JobHold job, Advance advance) {
+        switch (advance) {
+            case Advance.WaitUntil w -> job.release(tx, w.at());
+            case Advance.Finished f -> job.remove(tx);
+            case Advance.Continue c -> {}
+            case Advance.CallOut c -> {}
+        }
+        return advance;
     }
 
     private Advance advance(Tx tx, UUID operationId) {

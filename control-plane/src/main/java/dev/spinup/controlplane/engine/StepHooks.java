@@ -19,8 +19,9 @@ public interface StepHooks {
     default void afterPersist(Operation operation, String step) {}
 
     /**
-     * The step committed that it waits (its command is sent); the job has not yet ended its run
-     * (db-scheduler has not rescheduled it). A result may arrive in this window.
+     * The step committed that it waits (its command is sent), and let go of the job in the same
+     * transaction; the run has not returned yet. A result may arrive in this window, and starts
+     * another run.
      */
     default void waiting(Operation operation, String step) {}
 

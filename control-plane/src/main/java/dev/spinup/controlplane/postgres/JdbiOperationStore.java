@@ -101,14 +101,6 @@ interface JdbiOperationStore extends OperationStore {
     Optional<WokenRow> markWokenQuery(String jobId, Instant now);
 
     @Override
-    default boolean lockWoken(UUID id) {
-        return lockWokenQuery(id).orElse(false);
-    }
-
-    @SqlQuery("SELECT woken_at IS NOT NULL FROM operations WHERE id = :id FOR UPDATE")
-    Optional<Boolean> lockWokenQuery(UUID id);
-
-    @Override
     default boolean finish(
             Operation op,
             OperationStatus status,

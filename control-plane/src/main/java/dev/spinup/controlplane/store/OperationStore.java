@@ -56,12 +56,6 @@ public interface OperationStore {
     /** An operation marked woken: what a run needs to know of it before its first step. */
     record Woken(OperationVerb verb, java.util.Map<String, String> params) {}
 
-    /**
-     * Locks the operation row and tells whether it was woken since its last step: the job, ending
-     * a run that waits, then runs again at once instead of at its deadline.
-     */
-    boolean lockWoken(UUID id);
-
     /** Moves a running operation to a terminal status. False if another writer got there first. */
     boolean finish(
             Operation op,
