@@ -28,11 +28,11 @@ import org.slf4j.LoggerFactory;
  * the operation's steps, and lets go of it in the transaction of its last step: released, due at
  * the wait's deadline, or removed once the operation ended.
  *
- * <p>A run starts in one of two ways. db-scheduler picks a due execution (a new operation, a
- * deadline, a retry, a run lost in a crash). Or what an operation waits for arrives on this
- * replica (an agent's result): {@link #claim} picks the execution in that result's own
- * transaction, and the run starts here the moment it commits: no reschedule, no poll, no NOTIFY
- * ("continuing in process"). db-scheduler stays the safety net: a replica that dies holding a
+ * <p>A run starts in one of two ways. db-scheduler picks a due execution (a deadline, a retry, a
+ * run lost in a crash, work another replica had no room for). Or {@link #claim} picks the
+ * execution in the transaction that creates the operation, or that records what it waits for
+ * (an agent's result), and the run starts here the moment it commits: no reschedule, no poll,
+ * no NOTIFY ("continuing in process"). db-scheduler stays the safety net: a replica that dies holding a
  * claimed run leaves its execution picked with a heartbeat that stops, and db-scheduler's check
  * for dead executions on any replica revives it, as it does for a run of its own.
  */
@@ -101,10 +101,11 @@ final class JobRuns implements AutoCloseable {
     }
 
     /**
-     * In the transaction that records what the operation waits for: picks its job for a run here,
-     * started when the transaction commits, if this replica has a free run.
+     * In the transaction that records what the operation waits for ({@code afterResult}), or that
+     * creates it: picks its job for a run here, started when the transaction commits, if this
+     * replica has a free run.
      */
-    Claim claim(Tx tx, String jobId, OperationStore.Woken woken) {
+    Claim claim(Tx tx, String jobId, OperationStore.Woken woken, boolean afterResult) {
         if (closed || !room.tryAcquire()) {
             return Claim.NO_ROOM;
         }
@@ -124,7 +125,7 @@ final class JobRuns implements AutoCloseable {
             try {
                 continuing.execute(() -> {
                     try {
-                        runClaimed(jobId, version.get(), woken);
+                        runClaimed(jobId, version.get(), woken, afterResult);
                     } finally {
                         giveBack.run();
                     }
@@ -136,10 +137,12 @@ final class JobRuns implements AutoCloseable {
         return Claim.CLAIMED;
     }
 
-    private void runClaimed(String jobId, long version, OperationStore.Woken woken) {
+    private void runClaimed(String jobId, long version, OperationStore.Woken woken, boolean afterResult) {
         claimed.put(jobId, version);
         try {
-            runner.beforeContinuing(UUID.fromString(jobId));
+            if (afterResult) {
+                runner.beforeContinuing(UUID.fromString(jobId));
+            }
             run(jobId, version, Optional.of(woken));
         } catch (RuntimeException e) {
             // only the release itself failed (the database is away): the heartbeat stops and
@@ -151,7 +154,7 @@ final class JobRuns implements AutoCloseable {
                     .setCause(e)
                     .log();
         } finally {
-            claimed.remove(jobId);
+            claimed.remove(jobId, version); // not a later claim of the same job, started meanwhile
         }
     }
 

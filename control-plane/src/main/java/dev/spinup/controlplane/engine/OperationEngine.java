@@ -171,10 +171,16 @@ public final class OperationEngine implements AutoCloseable {
 
     /**
      * Schedules the operation's job inside the caller's transaction: both rows commit or neither.
-     * After commit the local scheduler is told to look at once; the insert trigger NOTIFYs the others.
+     * The job is claimed for its first run here, which starts at commit, when this replica has
+     * room; else the local scheduler is told to look at commit, and the insert trigger NOTIFYs
+     * the others.
      */
-    public void schedule(Tx tx, String jobId) {
-        client.schedule(task.instance(jobId), clock.instant());
+    public void schedule(Tx tx, dev.spinup.controlplane.core.Operation op) {
+        client.schedule(task.instance(op.jobId()), clock.instant());
+        if (runs.claim(tx, op.jobId(), new OperationStore.Woken(op.verb(), op.params()), false)
+                == JobRuns.Claim.CLAIMED) {
+            return;
+        }
         tx.afterCommit(this::checkForDueWork);
     }
 
@@ -190,7 +196,7 @@ public final class OperationEngine implements AutoCloseable {
         if (woken.isEmpty()) {
             return; // it has ended
         }
-        switch (runs.claim(tx, jobId, woken.get())) {
+        switch (runs.claim(tx, jobId, woken.get(), true)) {
             case CLAIMED -> {
                 wokenContinued.increment();
                 return;

@@ -142,7 +142,7 @@ public final class WorkspaceService {
                         null,
                         0);
                 tx.operations().insert(op);
-                engine.schedule(tx, op.jobId());
+                engine.schedule(tx, op);
                 tx.audit()
                         .append(
                                 workspaceId,
@@ -318,7 +318,7 @@ public final class WorkspaceService {
                 if (verb.makesBusy()) {
                     tx.workspaces().startOperation(workspaceId, operationId, now);
                 }
-                engine.schedule(tx, op.jobId());
+                engine.schedule(tx, op);
                 tx.audit()
                         .append(
                                 workspaceId,
