@@ -65,8 +65,9 @@ public final class OperationEngine implements AutoCloseable {
      * {@code threads == 0}: this replica runs no jobs (it serves the API and agent sessions only).
      * A replica that stops heartbeating its executions for {@code heartbeatInterval} times
      * {@code missedHeartbeats} is presumed dead, and another replica resumes its operations.
-     * {@code continueInProcess}: a result that arrives here starts the next run here, up to
-     * {@code threads} such runs at once, besides db-scheduler's {@code threads}.
+     * {@code continueInProcess}: an operation created here, or a result that arrives here,
+     * starts the job's next run here at commit, up to {@code threads} such runs at once, besides
+     * db-scheduler's {@code threads}.
      */
     public record Config(
             int threads,
@@ -96,7 +97,7 @@ public final class OperationEngine implements AutoCloseable {
             this(threads, pollingInterval, retryDelay, replicaName, Duration.ofSeconds(5), 4);
         }
 
-        /** The same, with continuing in process on or off (for comparing both in one run). */
+        /** The same, with continuing in process on or off. */
         public Config withContinueInProcess(boolean on) {
             return new Config(
                     threads, pollingInterval, retryDelay, replicaName, heartbeatInterval, missedHeartbeats, on);
