@@ -81,7 +81,7 @@ final class JobRuns implements AutoCloseable {
         this.clock = clock;
         this.config = config;
         this.checkForDueWork = checkForDueWork;
-        int threads = config.continueInProcess() ? config.threads() : 0;
+        int threads = config.threads(); // 0: this replica runs no jobs, and continues none
         this.room = new Semaphore(threads);
         AtomicInteger n = new AtomicInteger();
         this.continuing = Executors.newFixedThreadPool(Math.max(threads, 1), r -> {

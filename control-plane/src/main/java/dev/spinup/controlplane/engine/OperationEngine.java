@@ -65,9 +65,9 @@ public final class OperationEngine implements AutoCloseable {
      * {@code threads == 0}: this replica runs no jobs (it serves the API and agent sessions only).
      * A replica that stops heartbeating its executions for {@code heartbeatInterval} times
      * {@code missedHeartbeats} is presumed dead, and another replica resumes its operations.
-     * {@code continueInProcess}: an operation created here, or a result that arrives here,
-     * starts the job's next run here at commit, up to {@code threads} such runs at once, besides
-     * db-scheduler's {@code threads}.
+     * An operation created here, or a result that arrives here, starts the job's next run here at
+     * commit ({@link JobRuns}), up to {@code threads} such runs at once besides db-scheduler's
+     * {@code threads}.
      */
     public record Config(
             int threads,
@@ -75,32 +75,15 @@ public final class OperationEngine implements AutoCloseable {
             Duration retryDelay,
             String replicaName,
             Duration heartbeatInterval,
-            int missedHeartbeats,
-            boolean continueInProcess) {
+            int missedHeartbeats) {
         public Config {
             if (threads < 0) {
                 throw new IllegalArgumentException("threads must not be negative");
             }
         }
 
-        public Config(
-                int threads,
-                Duration pollingInterval,
-                Duration retryDelay,
-                String replicaName,
-                Duration heartbeatInterval,
-                int missedHeartbeats) {
-            this(threads, pollingInterval, retryDelay, replicaName, heartbeatInterval, missedHeartbeats, true);
-        }
-
         public Config(int threads, Duration pollingInterval, Duration retryDelay, String replicaName) {
             this(threads, pollingInterval, retryDelay, replicaName, Duration.ofSeconds(5), 4);
-        }
-
-        /** The same, with continuing in process on or off. */
-        public Config withContinueInProcess(boolean on) {
-            return new Config(
-                    threads, pollingInterval, retryDelay, replicaName, heartbeatInterval, missedHeartbeats, on);
         }
     }
 
@@ -122,13 +105,7 @@ public final class OperationEngine implements AutoCloseable {
         this.wokenWhileRunning = meters.counter("spinup_operation_wakeups", "path", "job_running");
         this.wokenContinued = meters.counter("spinup_operation_wakeups", "path", "continued_in_process");
         this.config = config;
-        this.runs = new JobRuns(
-                db,
-                runner,
-                config.threads() > 0 ? config : config.withContinueInProcess(false),
-                clock,
-                meters,
-                this::checkForDueWork);
+        this.runs = new JobRuns(db, runner, config, clock, meters, this::checkForDueWork);
         this.task = Tasks.custom(TASK_NAME, Void.class)
                 .onFailure((FailureHandler<Void>) (complete, ops) -> {
                     // The run could not release the job (the database went away): try again shortly.

@@ -47,9 +47,13 @@ public interface OperationStore {
 
     /**
      * Something the operation waits for was recorded in this transaction: marks it woken, taking
-     * the operation row's lock (so this waits for a step in progress, and a job finishing its run
-     * waits for this). Empty when the operation has ended; else its verb and params (a run started
-     * for it needs no read of its own to join the operation's trace).
+     * the operation row's lock (so this waits for a step in progress, whose transaction may let go
+     * of the job). Empty when the operation has ended; else its verb and params (a run started for
+     * it needs no read of its own to join the operation's trace).
+     *
+     * <p>This release no longer reads the mark ({@code woken_at}, cleared by {@link #saveProgress}):
+     * it is kept for replicas of the previous release during a rolling upgrade, which read it as
+     * their runs end to run again at once. It can go one release later.
      */
     Optional<Woken> markWoken(String jobId, Instant now);
 
