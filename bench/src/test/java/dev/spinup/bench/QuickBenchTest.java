@@ -2,6 +2,8 @@ package dev.spinup.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -16,10 +18,26 @@ class QuickBenchTest {
     @TempDir
     Path results;
 
+    /**
+     * Runs one benchmark and asserts it exited 0; a failure's message carries the end of what the
+     * benchmark printed to stderr (its stack trace), so a CI log names the reason.
+     */
+    private static void run(String... args) {
+        StringWriter err = new StringWriter();
+        int code =
+                new CommandLine(new Main()).setErr(new PrintWriter(err, true)).execute(args);
+        String printed = err.toString();
+        System.err.print(printed);
+        assertThat(code)
+                .as(
+                        "%s exited %d; the end of its stderr:%n%s",
+                        args[0], code, printed.substring(Math.max(0, printed.length() - 4000)))
+                .isZero();
+    }
+
     @Test
     void edgeApplyRunsAndWritesItsResults() throws Exception {
-        assertThat(new CommandLine(new Main()).execute("edge-apply", "--quick", "--results", results.toString()))
-                .isZero();
+        run("edge-apply", "--quick", "--results", results.toString());
         assertThat(Files.readString(results.resolve("edge-apply.json")))
                 .contains("\"routes\": 1000")
                 .contains("\"ratio_p50\"");
@@ -27,8 +45,7 @@ class QuickBenchTest {
 
     @Test
     void engineRunsAndWritesItsResults() throws Exception {
-        assertThat(new CommandLine(new Main()).execute("engine", "--quick", "--results", results.toString()))
-                .isZero();
+        run("engine", "--quick", "--results", results.toString());
         assertThat(Files.readString(results.resolve("engine.json")))
                 .contains("\"creates_per_second\"")
                 .contains("\"raw_db_scheduler_executions_per_second\"")
@@ -37,8 +54,7 @@ class QuickBenchTest {
 
     @Test
     void vmBootRunsAndWritesItsResults() throws Exception {
-        assertThat(new CommandLine(new Main()).execute("vm-boot", "--quick", "--results", results.toString()))
-                .isZero();
+        run("vm-boot", "--quick", "--results", results.toString());
         assertThat(Files.readString(results.resolve("vm-boot.json")))
                 .contains("\"bare_qemu\"")
                 .contains("\"ratio_control_plane_p50\"");
@@ -46,9 +62,8 @@ class QuickBenchTest {
 
     @Test
     void placementRunsWithoutOversubscribingAHost() throws Exception {
-        assertThat(new CommandLine(new Main()).execute("placement", "--quick", "--results", results.toString()))
-                .as("exit code: 0 unless a host was oversubscribed")
-                .isZero();
+        // exit code: 0 unless a host was oversubscribed
+        run("placement", "--quick", "--results", results.toString());
         assertThat(Files.readString(results.resolve("placement.json")))
                 .contains("\"oversubscribed_hosts\": 0")
                 .contains("\"reference_placements_per_second_16_callers\"");
@@ -56,8 +71,7 @@ class QuickBenchTest {
 
     @Test
     void createActiveRunsAndWritesItsResults() throws Exception {
-        assertThat(new CommandLine(new Main()).execute("create-active", "--quick", "--results", results.toString()))
-                .isZero();
+        run("create-active", "--quick", "--results", results.toString());
         assertThat(Files.readString(results.resolve("create-active.json")))
                 .contains("\"create_to_active\"")
                 .contains("\"control_plane_share\"");
@@ -65,8 +79,7 @@ class QuickBenchTest {
 
     @Test
     void ideReadyRunsAndWritesItsResults() throws Exception {
-        assertThat(new CommandLine(new Main()).execute("ide-ready", "--quick", "--results", results.toString()))
-                .isZero();
+        run("ide-ready", "--quick", "--results", results.toString());
         assertThat(Files.readString(results.resolve("ide-ready.json")))
                 .contains("\"create_to_ide_interactive\": {\"n\": 3")
                 .contains("\"ide_rss_mib_median\"")
@@ -76,9 +89,8 @@ class QuickBenchTest {
 
     @Test
     void fanInRunsAndEveryAgentComesBackAfterItsReplicaIsKilled() throws Exception {
-        assertThat(new CommandLine(new Main()).execute("fan-in", "--quick", "--results", results.toString()))
-                .as("exit code: 0 only if every agent was reconciled on the other replica")
-                .isZero();
+        // exit code: 0 only if every agent was reconciled on the other replica
+        run("fan-in", "--quick", "--results", results.toString());
         assertThat(Files.readString(results.resolve("fan-in.json")))
                 .contains("\"bare_grpc_java\"")
                 .contains("\"ratio_ingest\"")
@@ -87,8 +99,7 @@ class QuickBenchTest {
 
     @Test
     void scaleUpRunsAndWritesItsResults() throws Exception {
-        assertThat(new CommandLine(new Main()).execute("scale-up", "--quick", "--results", results.toString()))
-                .isZero();
+        run("scale-up", "--quick", "--results", results.toString());
         assertThat(Files.readString(results.resolve("scale-up.json")))
                 .contains("\"create_through_scale_up\"")
                 .contains("\"new_agent_start_and_enrollment\"")
@@ -97,9 +108,8 @@ class QuickBenchTest {
 
     @Test
     void recoverRunsAndWritesItsResults() throws Exception {
-        assertThat(new CommandLine(new Main()).execute("recover", "--quick", "--results", results.toString()))
-                .as("exit code: 0 only if every workspace of the lost host is active on the other")
-                .isZero();
+        // exit code: 0 only if every workspace of the lost host is active on the other
+        run("recover", "--quick", "--results", results.toString());
         assertThat(Files.readString(results.resolve("recover.json")))
                 .contains("\"workspaces\": 5")
                 .contains("\"each_recover\"")
