@@ -40,6 +40,7 @@ public final class Database implements Transactions, AutoCloseable {
     private final HikariDataSource pool;
     private final ThreadBoundDataSource bound;
     private final Jdbi jdbi;
+    private final SharedStores stores;
     /**
      * Admission to the pool, first come first served. Hikari hands a returned connection to
      * whichever thread asks next, not to the longest waiter; with thousands of virtual threads
@@ -74,11 +75,12 @@ public final class Database implements Transactions, AutoCloseable {
         // reflection) in the configuration, which every handle copies: learnt on a handle, it is
         // lost with that handle, and every transaction learnt each store it used again (~0.9 ms a
         // store on this project's 2-core machine, against ~0.1 ms for a query). Learnt once here,
-        // every handle starts with it.
+        // every handle starts with it; and the stores are attached once (SharedStores).
         Extensions extensions = jdbi.getConfig(Extensions.class);
         ExtensionFactory sqlObjects =
                 extensions.findFactory(SqlObjectFactory.class).orElseThrow();
         JdbiTx.STORES.forEach(store -> extensions.findMetadata(store, sqlObjects));
+        this.stores = new SharedStores(jdbi, sqlObjects, JdbiTx.STORES);
     }
 
     /** Applies the migrations in spinup-migrations (db/migration). Safe to run on every start. */
@@ -102,6 +104,11 @@ public final class Database implements Transactions, AutoCloseable {
         return bound;
     }
 
+    /** Whether the stores are attached once and shared by all transactions (see SharedStores); false: per transaction, slower. */
+    public boolean storesShared() {
+        return stores.shared();
+    }
+
     /** The pool itself, for db-scheduler's own polling. */
     public HikariDataSource pool() {
         return pool;
@@ -116,8 +123,8 @@ public final class Database implements Transactions, AutoCloseable {
     private <T> T inTransactionAdmitted(Function<Tx, T> work) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return jdbi.inTransaction(handle ->
-                        bound.withConnection(handle.getConnection(), () -> work.apply(new JdbiTx(handle, true))));
+                return jdbi.inTransaction(handle -> bound.withConnection(
+                        handle.getConnection(), () -> work.apply(new JdbiTx(handle, true, stores))));
             } catch (RuntimeException e) {
                 if (attempt >= MAX_ATTEMPTS || !isRetryable(e)) {
                     throw e;
@@ -133,7 +140,8 @@ public final class Database implements Transactions, AutoCloseable {
 
     @Override
     public <T> T read(Function<Tx, T> work) {
-        return translated(() -> admitted(() -> jdbi.withHandle(handle -> work.apply(new JdbiTx(handle, false)))));
+        return translated(() ->
+                admitted(() -> jdbi.withHandle(handle -> work.apply(new JdbiTx(handle, false, stores)))));
     }
 
     /**
@@ -141,7 +149,7 @@ public final class Database implements Transactions, AutoCloseable {
      * interleave transactions by hand. Callbacks after commit are not run.
      */
     public Tx on(Handle handle) {
-        return new JdbiTx(handle, false);
+        return new JdbiTx(handle, false, stores);
     }
 
     /** A raw handle outside the stores: for tests and benchmarks that look at tables directly. */

@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 import org.jdbi.v3.core.Handle;
 
-/** A {@link Tx} on one Jdbi handle: each store is its SqlObject attached to that handle, made on first use. */
+/** A {@link Tx} on one Jdbi handle: each store is its shared SqlObject bound to that handle (see {@link SharedStores}), made on first use. */
 final class JdbiTx implements Tx {
     /** Every store a transaction may attach (see {@link Database}: their metadata is built once). */
     static final List<Class<?>> STORES = List.of(
@@ -37,15 +37,17 @@ final class JdbiTx implements Tx {
 
     private final Handle handle;
     private final boolean transactional;
+    private final SharedStores stores;
     private final Map<Class<?>, Object> attached = new HashMap<>();
 
-    JdbiTx(Handle handle, boolean transactional) {
+    JdbiTx(Handle handle, boolean transactional, SharedStores stores) {
         this.handle = handle;
         this.transactional = transactional;
+        this.stores = stores;
     }
 
     private <T> T attach(Class<T> type) {
-        return type.cast(attached.computeIfAbsent(type, handle::attach));
+        return type.cast(attached.computeIfAbsent(type, t -> stores.bind(t, handle)));
     }
 
     @Override

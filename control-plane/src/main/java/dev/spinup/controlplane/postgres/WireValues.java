@@ -32,26 +32,43 @@ final class WireValues {
         }
     }
 
+    /** Each enum's values by wire name, built once per enum (not per statement, as a mapper factory is asked). */
+    private static final ClassValue<Map<String, Object>> BY_WIRE = new ClassValue<>() {
+        @Override
+        protected Map<String, Object> computeValue(Class<?> type) {
+            return Arrays.stream(type.getEnumConstants())
+                    .collect(Collectors.toMap(v -> ((WireValue) v).wire(), v -> v));
+        }
+    };
+
+    /** The {@code type} value stored in {@code column} as its wire name; null for SQL NULL. */
+    static <T> T read(java.sql.ResultSet rs, String column, Class<T> type) throws java.sql.SQLException {
+        return fromWire(rs.getString(column), type);
+    }
+
+    private static <T> T fromWire(String wire, Class<T> type) {
+        if (wire == null) {
+            return null;
+        }
+        Object value = BY_WIRE.get(type).get(wire);
+        if (value == null) {
+            throw new IllegalStateException("no " + type.getSimpleName() + " is stored as '" + wire + "'");
+        }
+        return type.cast(value);
+    }
+
+    static boolean isWireEnum(Class<?> type) {
+        return type.isEnum() && WireValue.class.isAssignableFrom(type);
+    }
+
     static final class Columns implements ColumnMapperFactory {
         @Override
         public Optional<ColumnMapper<?>> build(Type type, ConfigRegistry config) {
             Class<?> raw = GenericTypes.getErasedType(type);
-            if (!raw.isEnum() || !WireValue.class.isAssignableFrom(raw)) {
+            if (!isWireEnum(raw)) {
                 return Optional.empty();
             }
-            Map<String, Object> byWire = Arrays.stream(raw.getEnumConstants())
-                    .collect(Collectors.toMap(v -> ((WireValue) v).wire(), v -> v));
-            return Optional.of((rs, column, ctx) -> {
-                String wire = rs.getString(column);
-                if (wire == null) {
-                    return null;
-                }
-                Object value = byWire.get(wire);
-                if (value == null) {
-                    throw new IllegalStateException("no " + raw.getSimpleName() + " is stored as '" + wire + "'");
-                }
-                return value;
-            });
+            return Optional.of((rs, column, ctx) -> fromWire(rs.getString(column), raw));
         }
     }
 }
