@@ -137,7 +137,18 @@ public final class AgentSessions implements AutoCloseable {
     @Override
     public void close() {
         sessions.values().forEach(Session::close);
-        senders.shutdownNow();
+        // Send passes in progress end on their own once their sessions are closed; interrupting
+        // one inside a statement would close its database connection under it (a virtual
+        // thread's socket read is interruptible), logged as a broken connection.
+        senders.shutdown();
+        try {
+            if (!senders.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                senders.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            senders.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 
     final class Session {

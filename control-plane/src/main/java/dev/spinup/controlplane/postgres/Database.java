@@ -70,6 +70,7 @@ public final class Database implements Transactions, AutoCloseable {
                 .installPlugin(new SqlObjectPlugin())
                 .registerArgument(new WireValues.Arguments())
                 .registerColumnMapper(new WireValues.Columns())
+                .registerRowMapper(new RecordRows())
                 .registerArrayType(Instant.class, "timestamptz", Timestamp::from);
         // Jdbi keeps what it learns of a SqlObject type (each method's handler, found by
         // reflection) in the configuration, which every handle copies: learnt on a handle, it is

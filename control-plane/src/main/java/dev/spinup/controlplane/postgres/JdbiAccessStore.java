@@ -4,14 +4,11 @@ import dev.spinup.controlplane.store.AccessStore;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
 /** access_keys and access_grants in PostgreSQL. */
-@RegisterConstructorMapper(AccessStore.Key.class)
-@RegisterConstructorMapper(AccessStore.Grant.class)
 interface JdbiAccessStore extends AccessStore {
     /** The advisory lock key of key rotation ("access_k" in ASCII). */
     long ROTATION_LOCK = 0x6163636573735f6bL;

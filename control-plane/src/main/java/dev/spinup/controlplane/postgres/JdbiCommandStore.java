@@ -6,13 +6,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
 /** agent_commands in PostgreSQL. */
-@RegisterConstructorMapper(CommandStore.Stored.class)
-@RegisterConstructorMapper(CommandStore.Outstanding.class)
 interface JdbiCommandStore extends CommandStore {
     @Override
     @SqlUpdate("""

@@ -8,14 +8,12 @@ import java.util.List;
 import java.util.UUID;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.StatementContext;
-import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.config.RegisterRowMapper;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
 /** dns_records in PostgreSQL, and the names the workspaces and their home hosts call for. */
-@RegisterConstructorMapper(DnsStore.DnsRecord.class)
 interface JdbiDnsStore extends DnsStore {
     @Override
     @SqlQuery("""

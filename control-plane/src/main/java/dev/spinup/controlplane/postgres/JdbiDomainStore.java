@@ -5,12 +5,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
 /** workspace_domains in PostgreSQL. */
-@RegisterConstructorMapper(DomainStore.WorkspaceDomain.class)
 interface JdbiDomainStore extends DomainStore {
     @Override
     @SqlUpdate("""

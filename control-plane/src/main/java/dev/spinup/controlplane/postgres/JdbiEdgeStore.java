@@ -3,11 +3,9 @@ package dev.spinup.controlplane.postgres;
 import dev.spinup.controlplane.store.EdgeStore;
 import java.util.List;
 import java.util.UUID;
-import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 
 /** edge_generations, and the routing rows of workspaces, in PostgreSQL. */
-@RegisterConstructorMapper(EdgeStore.Route.class)
 interface JdbiEdgeStore extends EdgeStore {
     @Override
     @SqlQuery("""

@@ -19,7 +19,6 @@ import java.util.UUID;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.StatementContext;
 import org.jdbi.v3.sqlobject.config.KeyColumn;
-import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.config.RegisterRowMapper;
 import org.jdbi.v3.sqlobject.config.ValueColumn;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
@@ -29,8 +28,6 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 /** regions, hosts and host_orphans in PostgreSQL. */
 @RegisterRowMapper(JdbiFleetStore.HostMapper.class)
 @RegisterRowMapper(JdbiFleetStore.HostViewMapper.class)
-@RegisterConstructorMapper(Region.class)
-@RegisterConstructorMapper(FleetStore.Orphan.class)
 interface JdbiFleetStore extends FleetStore {
     String HOST = "id, region_id, fqdn, state, state_since, state_reason, total_vcpu, total_ram_gb, total_disk_gb,"
             + " last_heartbeat_at";
@@ -79,7 +76,6 @@ interface JdbiFleetStore extends FleetStore {
     @SqlQuery("""
             SELECT min_hosts, max_hosts, headroom_workspaces, headroom_flavor, scale_in_cool_down_seconds
             FROM regions WHERE id = :regionId""")
-    @RegisterConstructorMapper(CapacityRow.class)
     Optional<CapacityRow> capacityRow(String regionId);
 
     @Override
@@ -178,7 +174,6 @@ interface JdbiFleetStore extends FleetStore {
 
     @Override
     @SqlQuery("SELECT state, count(*) AS hosts FROM hosts WHERE region_id = :regionId GROUP BY state")
-    @RegisterConstructorMapper(FleetStore.StateCount.class)
     List<StateCount> hostCounts(String regionId);
 
     @Override

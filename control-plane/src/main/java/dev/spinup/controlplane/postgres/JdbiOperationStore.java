@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.StatementContext;
-import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.config.RegisterRowMapper;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
@@ -22,7 +21,6 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
 /** operations in PostgreSQL. */
 @RegisterRowMapper(JdbiOperationStore.OperationMapper.class)
-@RegisterConstructorMapper(OperationStore.DurationStat.class)
 interface JdbiOperationStore extends OperationStore {
     String COLUMNS = """
             id, workspace_id, verb, flavor, status, request_id, request_fingerprint, params::text AS params, actor,
@@ -97,7 +95,6 @@ interface JdbiOperationStore extends OperationStore {
 
     @SqlQuery("UPDATE operations SET woken_at = :now WHERE job_id = :jobId AND completed_at IS NULL"
             + " RETURNING verb, params::text AS params")
-    @RegisterConstructorMapper(WokenRow.class)
     Optional<WokenRow> markWokenQuery(String jobId, Instant now);
 
     @Override
@@ -153,7 +150,6 @@ interface JdbiOperationStore extends OperationStore {
             SELECT count(*) AS count,
                    COALESCE(CAST(:now AS timestamptz) - min(execution_time), interval '0') AS oldest
             FROM scheduled_tasks WHERE picked = false AND execution_time <= CAST(:now AS timestamptz)""")
-    @RegisterConstructorMapper(DueJobs.class)
     DueJobs dueJobsQuery(Instant now);
 
     // The job rows below are db-scheduler's own (task "operation", see OperationEngine), written as

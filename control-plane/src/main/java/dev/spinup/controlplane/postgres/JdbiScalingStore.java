@@ -11,13 +11,11 @@ import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.StatementContext;
-import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.config.RegisterRowMapper;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
 /** scaling_activities in PostgreSQL. */
-@RegisterConstructorMapper(ScalingActivity.class)
 interface JdbiScalingStore extends ScalingStore {
     String COLUMNS = "id, region_id, state, hosts_before, hosts_wanted, reason, provider_activity, error,"
             + " decided_at, requested_at, ended_at";

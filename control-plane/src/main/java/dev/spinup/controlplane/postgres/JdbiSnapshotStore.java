@@ -8,13 +8,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
 /** snapshots in PostgreSQL. Checksums are stored as "sha256:&lt;hex&gt;". */
-@RegisterConstructorMapper(Snapshot.class)
 interface JdbiSnapshotStore extends SnapshotStore {
     String COLUMNS = """
             id, workspace_id, object_uri, COALESCE(size_bytes, -1) AS size_bytes,

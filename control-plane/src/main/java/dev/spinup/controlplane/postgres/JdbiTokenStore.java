@@ -6,14 +6,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
 import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
 /** api_tokens and enrollment_tokens in PostgreSQL. */
-@RegisterConstructorMapper(TokenStore.ApiToken.class)
-@RegisterConstructorMapper(TokenStore.ApiTokenInfo.class)
-@RegisterConstructorMapper(TokenStore.EnrollmentToken.class)
 interface JdbiTokenStore extends TokenStore {
     @Override
     default boolean createApiToken(

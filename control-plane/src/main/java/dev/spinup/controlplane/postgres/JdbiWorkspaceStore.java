@@ -15,7 +15,6 @@ import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.StatementContext;
-import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.config.RegisterRowMapper;
 import org.jdbi.v3.sqlobject.customizer.BindMethods;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
@@ -23,7 +22,6 @@ import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
 /** workspaces in PostgreSQL. */
 @RegisterRowMapper(JdbiWorkspaceStore.WorkspaceMapper.class)
-@RegisterConstructorMapper(WorkspaceStore.Placed.class)
 interface JdbiWorkspaceStore extends WorkspaceStore {
     String COLUMNS = """
             id, external_workspace_id, external_user_id, display_name, region_id, host_id, flavor,

@@ -46,7 +46,7 @@ final class WireValues {
         return fromWire(rs.getString(column), type);
     }
 
-    private static <T> T fromWire(String wire, Class<T> type) {
+    static <T> T fromWire(String wire, Class<T> type) {
         if (wire == null) {
             return null;
         }
