@@ -17,6 +17,10 @@ public final class Json {
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    /** Built once: a TypeReference per call made Jackson resolve the type on every row read. */
+    private static final com.fasterxml.jackson.databind.ObjectReader STRING_MAP =
+            MAPPER.readerFor(new TypeReference<Map<String, String>>() {});
+
     private Json() {}
 
     public static String write(Object value) {
@@ -37,7 +41,7 @@ public final class Json {
 
     public static Map<String, String> readStringMap(String json) {
         try {
-            return MAPPER.readValue(json, new TypeReference<Map<String, String>>() {});
+            return STRING_MAP.readValue(json);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

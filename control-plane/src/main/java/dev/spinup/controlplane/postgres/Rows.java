@@ -10,9 +10,9 @@ import org.jdbi.v3.core.statement.StatementContext;
 /**
  * Reads a column of the types the stores' row mappers use: timestamps as Instant, UUIDs and the
  * model's enums (by their wire names) straight from JDBC; anything else with the column mapper
- * Jdbi has for its type. The direct reads matter on the hot path: Jdbi's lookup of a column
- * mapper (qualifiers, generic types, its caches per configuration copy) cost more CPU than the
- * query it read a row of (JFR: 12% of an operation run's CPU went to finding column mappers).
+ * Jdbi has for its type. Jdbi's lookup of a column mapper (qualifiers, generic types, a cache per
+ * configuration copy) would run for every column of every row read: operations and workspaces are
+ * read by every step.
  */
 final class Rows {
     private Rows() {}
