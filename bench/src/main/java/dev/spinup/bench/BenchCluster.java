@@ -47,6 +47,11 @@ final class BenchCluster implements AutoCloseable {
     final WorkspaceServiceGrpc.WorkspaceServiceBlockingStub api;
     private final Path dir;
     private final CertificateAuthority ca;
+    /** The agents started by {@link #addNoopHostsInTheirOwnJvm}, and how many; null and 0 until then. */
+    private ChildJvm agentsJvm;
+
+    private int agentsElsewhere;
+    private int hostsRegistered;
 
     BenchCluster(Path dir, String jdbcUrl, String user, int hosts, Function<Path, VmDriver> drivers) throws Exception {
         this(dir, jdbcUrl, user, hosts, drivers, false);
@@ -152,19 +157,55 @@ final class BenchCluster implements AutoCloseable {
      * {@code drivers} makes for its data directory; call {@link #awaitConnected} before using it.
      */
     HostAgent addHost(Function<Path, VmDriver> drivers) {
-        Clock clock = Clock.systemUTC();
-        UUID id = Ids.newId(clock);
-        Path hostDir = dir.resolve("host-" + agents.size());
-        VmDriver driver = drivers.apply(hostDir);
+        Path hostDir = registerHost();
+        HostAgent agent = startAgent(
+                hostDir, "localhost:" + controlPlane.grpcPort(), dir.resolve("pki/ca.crt"), drivers.apply(hostDir));
+        agents.add(agent);
+        return agent;
+    }
+
+    /**
+     * Registers {@code hosts} hosts and starts their agents, no-op driver, in a JVM of their own
+     * ({@link AgentHosts}), then waits until all of them are connected: the control plane's JVM
+     * then runs the control plane alone.
+     */
+    void addNoopHostsInTheirOwnJvm(int hosts) throws Exception {
+        if (agentsJvm == null) {
+            agentsJvm = ChildJvm.start(
+                    dir.resolve("logs/agents.log"),
+                    List.of("-Xmx1g"),
+                    java.util.Map.of(),
+                    AgentHosts.class.getName(),
+                    List.of());
+        }
+        for (int i = 0; i < hosts; i++) {
+            Path hostDir = registerHost();
+            agentsJvm.send(
+                    "start " + hostDir + " localhost:" + controlPlane.grpcPort() + " " + dir.resolve("pki/ca.crt"));
+            agentsJvm.await("@started", Duration.ofMinutes(1));
+            agentsElsewhere++;
+        }
+        awaitConnected();
+    }
+
+    /** A new host in region {@code bench}, its certificate issued into its data directory, which is returned. */
+    private Path registerHost() {
+        UUID id = Ids.newId(Clock.systemUTC());
+        Path hostDir = dir.resolve("host-" + hostsRegistered++);
         db.inTransactionVoid(
                 tx -> tx.fleet().registerHost(id, "bench", "bench-" + id, new Envelope(100_000, 100_000, 1_000_000)));
         ca.issueHost(id).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));
-        HostAgent agent = HostAgent.start(
+        return hostDir;
+    }
+
+    /** An agent for the host whose certificate and key are in {@code hostDir}, dialling {@code controlPlane} (host:port). */
+    static HostAgent startAgent(Path hostDir, String controlPlane, Path caCertificate, VmDriver driver) {
+        return HostAgent.start(
                 new HostAgentConfig(
-                        List.of("localhost:" + controlPlane.grpcPort()),
+                        List.of(controlPlane),
                         hostDir.resolve("host.crt"),
                         hostDir.resolve("host.key"),
-                        dir.resolve("pki/ca.crt"),
+                        caCertificate,
                         hostDir,
                         null,
                         "127.0.0.1",
@@ -175,23 +216,34 @@ final class BenchCluster implements AutoCloseable {
                         1_000_000,
                         Duration.ofSeconds(10),
                         Duration.ofSeconds(30)),
-                clock,
+                Clock.systemUTC(),
                 CommandHooks.NONE,
                 OpenTelemetry.noop(),
                 driver);
-        agents.add(agent);
-        return agent;
     }
 
-    /** Waits (60 s at most) until every agent has a session. */
-    void awaitConnected() {
+    /** Waits (60 s at most) until every agent, here and in the agents' own JVM, has a session. */
+    void awaitConnected() throws InterruptedException {
         Instant deadline = Instant.now().plusSeconds(60);
-        while (!agents.stream().allMatch(HostAgent::isConnected)) {
+        while (!agents.stream().allMatch(HostAgent::isConnected) || connectedElsewhere() < agentsElsewhere) {
             if (Instant.now().isAfter(deadline)) {
                 throw new IllegalStateException("the agents did not connect");
             }
             LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
         }
+    }
+
+    /** CPU the agents' own JVM has used so far; zero without one. */
+    Duration agentsCpuTime() {
+        return agentsJvm == null ? Duration.ZERO : agentsJvm.cpuTime();
+    }
+
+    private long connectedElsewhere() throws InterruptedException {
+        if (agentsJvm == null) {
+            return 0;
+        }
+        agentsJvm.send("connected");
+        return Long.parseLong(agentsJvm.await("@connected", Duration.ofSeconds(30))[0]);
     }
 
     long count(String condition) {
@@ -205,6 +257,9 @@ final class BenchCluster implements AutoCloseable {
     public void close() throws Exception {
         channel.shutdownNow();
         agents.forEach(HostAgent::close);
+        if (agentsJvm != null) {
+            agentsJvm.close();
+        }
         if (jobReplica != null) {
             jobReplica.close();
         }

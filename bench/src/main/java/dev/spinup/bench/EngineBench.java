@@ -3,7 +3,6 @@ package dev.spinup.bench;
 import com.github.kagkarlsson.scheduler.Scheduler;
 import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
-import dev.spinup.agent.drivers.NoopVmDriver;
 import dev.spinup.api.v1.CreateWorkspaceRequest;
 import dev.spinup.api.v1.Flavor;
 import dev.spinup.controlplane.postgres.Database;
@@ -28,7 +27,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The operations engine against the machine's Postgres: a real control plane (gRPC over TLS,
- * db-scheduler) with simulated hosts — real agents over loopback mTLS with a no-op driver.
+ * db-scheduler) with simulated hosts — real agents over loopback mTLS with a no-op driver, in a JVM
+ * of their own ({@link AgentHosts}), so the control plane's JVM runs the control plane alone.
  * <ol>
  * <li>pickup: CreateWorkspace accepted → its first step started, p50/p99/max, at a paced rate;
  * <li>throughput: full no-op CREATEs to SUCCEEDED per second (three agent steps each), next to
@@ -62,6 +62,18 @@ final class EngineBench implements Callable<Integer> {
             description = "Where to write engine.json (default: ${DEFAULT-VALUE}).")
     Path results;
 
+    /** A control plane (or two, {@code jobsElsewhere}) with {@code hosts} no-op agents in a JVM of their own. */
+    private BenchCluster cluster(Path dir, String url, int hosts, boolean jobsElsewhere) throws Exception {
+        BenchCluster cluster = new BenchCluster(dir, url, pg.user, 0, null, jobsElsewhere);
+        try {
+            cluster.addNoopHostsInTheirOwnJvm(hosts);
+            return cluster;
+        } catch (Exception e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         int pickupOps = pickupOpsOption != null ? pickupOpsOption : quick ? 150 : 5000;
@@ -71,26 +83,25 @@ final class EngineBench implements Callable<Integer> {
         double rawPerSecond = withDatabase(base + "_raw", url -> rawDbScheduler(url, throughputOps));
         // Each scenario gets its own database and hosts, so one's leftovers do not slow the other.
         Stats pickup = withDatabase(base + "_pickup", url -> {
-            try (BenchCluster cluster =
-                    new BenchCluster(dir.resolve("pickup"), url, pg.user, 4, hostDir -> new NoopVmDriver())) {
+            try (BenchCluster cluster = cluster(dir.resolve("pickup"), url, 4, false)) {
                 return pickup(cluster, pickupOps, pickupRate);
             }
         });
         Stats crossReplica = withDatabase(base + "_cross", url -> {
-            try (BenchCluster cluster =
-                    new BenchCluster(dir.resolve("cross"), url, pg.user, 4, hostDir -> new NoopVmDriver(), true)) {
+            try (BenchCluster cluster = cluster(dir.resolve("cross"), url, 4, true)) {
                 return pickup(cluster, pickupOps, pickupRate);
             }
         });
-        double createsPerSecond = withDatabase(base + "_throughput", url -> {
-            try (BenchCluster cluster =
-                    new BenchCluster(dir.resolve("throughput"), url, pg.user, 16, hostDir -> new NoopVmDriver())) {
+        Throughput throughput = withDatabase(base + "_throughput", url -> {
+            try (BenchCluster cluster = cluster(dir.resolve("throughput"), url, 16, false)) {
                 return throughput(cluster, throughputOps);
             }
         });
+        double createsPerSecond = throughput.perSecond();
         double stepsPerSecond = createsPerSecond * 3;
         System.out.println();
-        System.out.println("Operations engine (no-op driver, real agents over mTLS, Postgres on this machine)");
+        System.out.println(
+                "Operations engine (no-op driver, real agents over mTLS in their own JVM, Postgres on this machine)");
         System.out.println("machine: " + Stats.machine() + (quick ? "  (quick mode)" : ""));
         System.out.printf(
                 Locale.ROOT,
@@ -114,6 +125,11 @@ final class EngineBench implements Callable<Integer> {
                 throughputOps,
                 createsPerSecond,
                 stepsPerSecond);
+        System.out.printf(
+                Locale.ROOT,
+                "CPU per create: control plane's JVM %.1f ms, agents' JVM %.1f ms%n",
+                throughput.controlPlaneCpuMs(),
+                throughput.agentsCpuMs());
         System.out.printf(Locale.ROOT, "raw db-scheduler no-op executions, same server:  %.0f /s%n", rawPerSecond);
         System.out.printf(Locale.ROOT, "ratio (steps/s : raw executions/s):  %.2f%n", stepsPerSecond / rawPerSecond);
         Files.createDirectories(results);
@@ -132,6 +148,8 @@ final class EngineBench implements Callable<Integer> {
                   "pickup_job_on_another_replica": %s,
                   "creates_per_second": %.1f,
                   "agent_steps_per_second": %.1f,
+                  "cpu_ms_per_create_control_plane_jvm": %.2f,
+                  "cpu_ms_per_create_agents_jvm": %.2f,
                   "raw_db_scheduler_executions_per_second": %.1f,
                   "ratio": %.3f
                 }
@@ -143,6 +161,8 @@ final class EngineBench implements Callable<Integer> {
                         crossReplica.json(),
                         createsPerSecond,
                         stepsPerSecond,
+                        throughput.controlPlaneCpuMs(),
+                        throughput.agentsCpuMs(),
                         rawPerSecond,
                         stepsPerSecond / rawPerSecond));
         System.out.println("written to " + out);
@@ -201,11 +221,25 @@ final class EngineBench implements Callable<Integer> {
                 .getOperation();
     }
 
-    private static double throughput(BenchCluster cluster, int n) throws Exception {
+    /** Creates per second, and the CPU each create cost the control plane's JVM and the agents' JVM (ms). */
+    private record Throughput(double perSecond, double controlPlaneCpuMs, double agentsCpuMs) {}
+
+    private static Throughput throughput(BenchCluster cluster, int n) throws Exception {
+        Duration cpuBefore = ownCpu();
+        Duration agentsBefore = cluster.agentsCpuTime();
         long started = System.nanoTime();
         submit(cluster, n, 16);
         await(() -> cluster.count("status = 'succeeded'") >= n, "every create to succeed");
-        return n / ((System.nanoTime() - started) / 1e9);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        return new Throughput(
+                n / seconds,
+                ownCpu().minus(cpuBefore).toNanos() / 1e6 / n,
+                cluster.agentsCpuTime().minus(agentsBefore).toNanos() / 1e6 / n);
+    }
+
+    /** CPU this JVM has used (the control plane, and the benchmark's 16 API callers). */
+    private static Duration ownCpu() {
+        return ProcessHandle.current().info().totalCpuDuration().orElseThrow();
     }
 
     /** Submits {@code n} creates from {@code callers} threads. */
