@@ -51,7 +51,6 @@ final class BenchCluster implements AutoCloseable {
     private ChildJvm agentsJvm;
 
     private int agentsElsewhere;
-    private int hostsRegistered;
 
     BenchCluster(Path dir, String jdbcUrl, String user, int hosts, Function<Path, VmDriver> drivers) throws Exception {
         this(dir, jdbcUrl, user, hosts, drivers, false);
@@ -188,10 +187,13 @@ final class BenchCluster implements AutoCloseable {
         awaitConnected();
     }
 
-    /** A new host in region {@code bench}, its certificate issued into its data directory, which is returned. */
+    /**
+     * A new host in region {@code bench}, its certificate issued into its data directory, which is
+     * returned; numbered by the agents started so far, here and elsewhere.
+     */
     private Path registerHost() {
         UUID id = Ids.newId(Clock.systemUTC());
-        Path hostDir = dir.resolve("host-" + hostsRegistered++);
+        Path hostDir = dir.resolve("host-" + (agents.size() + agentsElsewhere));
         db.inTransactionVoid(
                 tx -> tx.fleet().registerHost(id, "bench", "bench-" + id, new Envelope(100_000, 100_000, 1_000_000)));
         ca.issueHost(id).writeTo(hostDir.resolve("host.crt"), hostDir.resolve("host.key"));

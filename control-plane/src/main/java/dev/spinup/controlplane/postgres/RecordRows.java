@@ -8,14 +8,11 @@ import java.lang.reflect.Type;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import org.jdbi.v3.core.config.ConfigRegistry;
 import org.jdbi.v3.core.generic.GenericTypes;
 import org.jdbi.v3.core.mapper.ColumnMapper;
@@ -92,7 +89,7 @@ final class RecordRows implements RowMapperFactory {
                 columns.put(normalized(meta.getColumnLabel(i)), i);
             }
             RecordComponent[] components = shape.components();
-            Reader[] readers = new Reader[components.length];
+            Rows.Reader[] readers = new Rows.Reader[components.length];
             for (int c = 0; c < components.length; c++) {
                 Integer column = columns.get(normalized(components[c].getName()));
                 if (column == null) {
@@ -118,38 +115,11 @@ final class RecordRows implements RowMapperFactory {
         }
     }
 
-    private interface Reader {
-        Object read(ResultSet rs) throws SQLException;
-    }
-
-    private static Reader reader(RecordComponent component, int column, StatementContext ctx) {
-        Class<?> type = component.getType();
-        if (type == String.class) {
-            return rs -> rs.getString(column);
-        }
-        if (type == UUID.class) {
-            return rs -> rs.getObject(column, UUID.class);
-        }
-        if (type == Instant.class) {
-            return rs -> {
-                OffsetDateTime at = rs.getObject(column, OffsetDateTime.class);
-                return at == null ? null : at.toInstant();
-            };
-        }
-        if (type == int.class) {
-            return rs -> rs.getInt(column);
-        }
-        if (type == long.class) {
-            return rs -> rs.getLong(column);
-        }
-        if (type == boolean.class) {
-            return rs -> rs.getBoolean(column);
-        }
-        if (type == byte[].class) {
-            return rs -> rs.getBytes(column);
-        }
-        if (WireValues.isWireEnum(type)) {
-            return rs -> WireValues.fromWire(rs.getString(column), type);
+    /** {@link Rows#direct} for the component's type, else the column mapper Jdbi has for it (arrays, intervals). */
+    private static Rows.Reader reader(RecordComponent component, int column, StatementContext ctx) {
+        Rows.Reader direct = Rows.direct(component.getType(), column);
+        if (direct != null) {
+            return direct;
         }
         ColumnMapper<?> mapper = ctx.findColumnMapperFor(component.getGenericType())
                 .orElseThrow(() -> new IllegalStateException("no column mapper for " + component));

@@ -41,11 +41,7 @@ final class WireValues {
         }
     };
 
-    /** The {@code type} value stored in {@code column} as its wire name; null for SQL NULL. */
-    static <T> T read(java.sql.ResultSet rs, String column, Class<T> type) throws java.sql.SQLException {
-        return fromWire(rs.getString(column), type);
-    }
-
+    /** The {@code type} value stored as {@code wire}; null for SQL NULL. */
     static <T> T fromWire(String wire, Class<T> type) {
         if (wire == null) {
             return null;
